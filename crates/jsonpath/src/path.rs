@@ -486,11 +486,7 @@ fn collect<'a>(node: &'a Value, segs: &[Segment], root: &'a Value, out: &mut Vec
             _ => {}
         },
         Segment::Filter(expr) => match node {
-            Value::Object(_) => {
-                if expr.matches(node, root) {
-                    collect(node, rest, root, out);
-                }
-            }
+            Value::Object(_) if expr.matches(node, root) => collect(node, rest, root, out),
             Value::Array(items) => {
                 for v in items {
                     if expr.matches(v, root) {
