@@ -1,1 +1,296 @@
-//! stepwell-jsonata
+//! JSONata for Step Functions: the language as AWS runs it.
+//!
+//! Evaluation is done by the [`jsonata_core`] crate; this crate owns what is
+//! specific to AWS Step Functions:
+//!
+//! - **The version.** AWS runs JSONata 2.0.6. Syntax added later (the `??`
+//!   and `?:` operators) is rejected with `S0211`, as 2.0.6 does.
+//! - **Functions.** `$partition`, `$range`, `$hash`, `$random(seed?)`,
+//!   `$uuid` and `$parse` are added and `$eval` is removed (see
+//!   [`functions`](crate#functions)).
+//! - **Errors.** A [`JsonataError`] carries the JSONata code and the message
+//!   in the reference implementation's wording; [`JsonataError::cause`]
+//!   renders `"T1006: Attempted to invoke a non-function"`, the text AWS puts
+//!   in a `States.QueryEvaluationError` cause.
+//! - **Bounds.** Evaluation nested deeper than [`Limits::max_depth`] or running
+//!   past [`Limits::timeout`] stops with `U1001`, so no expression can hang
+//!   or overflow the stack of the engine.
+//! - **Purity.** No IO. Randomness comes from an injected [`Entropy`] source.
+//!   The only clock read is jsonata-core's own check of the optional timeout.
+//! - **JSON fidelity.** Key order is kept; numbers print as JavaScript's
+//!   `JSON.stringify` would (integral values without a fraction).
+//!
+//! ```
+//! use serde_json::json;
+//! use stepwell_jsonata::{Expression, SplitMix64};
+//!
+//! let expr = Expression::compile("$sum($states.input.items.price) * $rate").unwrap();
+//! let vars = json!({"states": {"input": {"items": [{"price": 2}, {"price": 3}]}}, "rate": 10});
+//! let vars = vars.as_object().unwrap();
+//! let out = expr.evaluate(None, vars, &mut SplitMix64::new(1)).unwrap();
+//! assert_eq!(out, Some(json!(50)));
+//! assert_eq!(expr.free_variables(), ["rate", "states"]);
+//!
+//! let err = Expression::compile("$x ?? 1").unwrap_err();
+//! assert_eq!(err.cause(), r#"S0211: The symbol "?" cannot be used as a unary operator"#);
+//! ```
+//!
+//! # Functions
+//!
+//! The AWS functions check their arguments like jsonata-js signatures do; see
+//! the table in the `functions` module source. `$random()` and `$uuid()` draw
+//! from a pseudo-random generator seeded with one `u64` taken from the caller's
+//! [`Entropy`] per evaluation (only when the expression mentions them), so an
+//! interpreter that records that seed, or the result, can replay it.
+
+mod analysis;
+mod convert;
+mod error;
+mod functions;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonata_core::ast::AstNode;
+use jsonata_core::evaluator::{CancelToken, Context, Evaluator, EvaluatorOptions};
+use jsonata_core::value::JValue;
+use serde_json::Value;
+
+pub use error::JsonataError;
+
+/// Variables visible to an expression: `$states` and workflow variables,
+/// looked up by name without the `$`.
+///
+/// Only the names an expression references are looked up, once per evaluation.
+pub trait Bindings {
+    /// The value bound to `name`, if any.
+    fn get(&self, name: &str) -> Option<&Value>;
+}
+
+impl Bindings for serde_json::Map<String, Value> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        serde_json::Map::get(self, name)
+    }
+}
+
+impl<S: std::hash::BuildHasher> Bindings for std::collections::HashMap<String, Value, S> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        std::collections::HashMap::get(self, name)
+    }
+}
+
+impl Bindings for std::collections::BTreeMap<String, Value> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        std::collections::BTreeMap::get(self, name)
+    }
+}
+
+/// No bindings at all.
+impl Bindings for () {
+    fn get(&self, _name: &str) -> Option<&Value> {
+        None
+    }
+}
+
+/// A source of randomness for `$random()` and `$uuid()`.
+pub trait Entropy {
+    /// 64 random bits.
+    fn next_u64(&mut self) -> u64;
+}
+
+/// The SplitMix64 generator: a small deterministic [`Entropy`] source, for
+/// tests and replay, and the generator the AWS functions run on.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+impl Entropy for SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.next()
+    }
+}
+
+/// A flag another thread can set to stop an evaluation (with `U1001`).
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(CancelToken);
+
+impl Cancel {
+    /// A flag that is not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stop every evaluation holding a clone of this flag.
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}
+
+/// Runaway guards for one evaluation. Exceeding any of them fails with `U1001`.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Maximum nesting of evaluation (about three levels per non-tail
+    /// recursive function call).
+    pub max_depth: usize,
+    /// Maximum wall-clock time, measured by jsonata-core. `None`: no limit.
+    pub timeout: Option<Duration>,
+    /// A cancellation flag, for callers that keep their own clock.
+    pub cancel: Option<Cancel>,
+}
+
+impl Default for Limits {
+    /// 10,000 levels (about 3,300 nested calls) and 10 seconds.
+    fn default() -> Self {
+        Self {
+            max_depth: 10_000,
+            timeout: Some(Duration::from_secs(10)),
+            cancel: None,
+        }
+    }
+}
+
+/// The result of an evaluation, with JSONata's cases kept apart.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Evaluated {
+    /// A JSON value.
+    Value(Value),
+    /// JSONata `undefined`: no value at all.
+    Undefined,
+    /// A function (lambda, built-in or regex), which has no JSON form.
+    Function,
+}
+
+impl Evaluated {
+    /// The value, with `undefined` and functions as `None`.
+    pub fn into_value(self) -> Option<Value> {
+        match self {
+            Evaluated::Value(v) => Some(v),
+            Evaluated::Undefined | Evaluated::Function => None,
+        }
+    }
+}
+
+/// A compiled JSONata expression: compile once, evaluate many times, from
+/// any thread.
+///
+/// Cloning is cheap (the compiled form is shared).
+#[derive(Clone, Debug)]
+pub struct Expression {
+    ast: Arc<AstNode>,
+    analysis: Arc<analysis::Analysis>,
+}
+
+impl Expression {
+    /// Parse `text` as JSONata 2.0.6.
+    pub fn compile(text: &str) -> Result<Expression, JsonataError> {
+        let ast = jsonata_core::parser::parse(text).map_err(|e| error::from_parser(&e))?;
+        analysis::check_v2_0_6(&ast)?;
+        let analysis = analysis::analyse(&ast);
+        Ok(Expression {
+            ast: Arc::new(ast),
+            analysis: Arc::new(analysis),
+        })
+    }
+
+    /// Evaluate with the default [`Limits`]. `input: None` means no input at
+    /// all (JavaScript `undefined`), which differs from `Some(&Value::Null)`.
+    /// The result is `None` for JSONata `undefined`, and for a function value
+    /// (use [`Expression::evaluate_full`] to tell the two apart).
+    pub fn evaluate(
+        &self,
+        input: Option<&Value>,
+        bindings: &dyn Bindings,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Option<Value>, JsonataError> {
+        self.evaluate_full(input, bindings, entropy, &Limits::default())
+            .map(Evaluated::into_value)
+    }
+
+    /// Evaluate under explicit `limits`, keeping undefined and function
+    /// results apart.
+    pub fn evaluate_full(
+        &self,
+        input: Option<&Value>,
+        bindings: &dyn Bindings,
+        entropy: &mut dyn Entropy,
+        limits: &Limits,
+    ) -> Result<Evaluated, JsonataError> {
+        let mut context = Context::new();
+        for name in &self.analysis.referenced {
+            if let Some(value) = bindings.get(name) {
+                context.bind(name.clone(), convert::to_jvalue(value));
+            }
+        }
+        let options = EvaluatorOptions {
+            timeout_ms: limits
+                .timeout
+                .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+            cancel: limits.cancel.as_ref().map(|c| c.0.clone()),
+            max_stack_depth: Some(limits.max_depth),
+            max_sequence_length: None,
+        };
+        let mut evaluator = Evaluator::with_options(context, options);
+        if !self.analysis.aws.is_empty() {
+            let needs_entropy = self
+                .analysis
+                .aws
+                .iter()
+                .any(|f| matches!(*f, "random" | "uuid"));
+            let seed = if needs_entropy { entropy.next_u64() } else { 0 };
+            functions::register(&mut evaluator, &self.analysis.aws, seed);
+        }
+        let data = input.map_or(JValue::Undefined, convert::to_jvalue);
+        let result = evaluator
+            .evaluate(&self.ast, &data)
+            .map_err(|e| match &limits.cancel {
+                Some(c) if c.is_cancelled() => JsonataError::timeout(),
+                _ => error::from_evaluator(&e, &self.analysis.hints),
+            })?;
+        Ok(if convert::is_function(&result) {
+            Evaluated::Function
+        } else {
+            match convert::from_jvalue(&result) {
+                Some(v) => Evaluated::Value(v),
+                None => Evaluated::Undefined,
+            }
+        })
+    }
+
+    /// Names of the `$variables` the expression reads from its environment
+    /// (without the `$`, sorted): those not bound inside the expression by
+    /// `:=`, a function parameter or a `@`/`#` path binding, and not names of
+    /// built-in or AWS functions. `$states` appears as `"states"`.
+    pub fn free_variables(&self) -> Vec<String> {
+        self.analysis.free.clone()
+    }
+}
+
+/// The expression inside a Step Functions `{% ... %}` field value, if the
+/// whole string is one: it must start with `{%` and end with `%}`, with
+/// nothing outside them. The expression is returned untrimmed.
+pub fn parse_template(s: &str) -> Option<&str> {
+    s.strip_prefix("{%")?.strip_suffix("%}")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,245 @@
+//! The functions Step Functions adds to JSONata, and the one it removes.
+//!
+//! AWS documents `$partition`, `$range`, `$hash`, `$random`, `$uuid` and
+//! `$parse`, and says `$eval` is not available. Argument checking follows
+//! jsonata-js function signatures (AWS reports `T0410: Argument 1 of function
+//! "range" does not match function signature` for a bad argument type):
+//!
+//! | function | signature | notes |
+//! |---|---|---|
+//! | `$partition(array, size)` | `<an:a>` | a non-array is a one-item array; `size` must be a positive integer |
+//! | `$range(start, end, step)` | `<nnn:a>` | inclusive; arguments truncated to integers; `step` non-zero |
+//! | `$hash(value, algorithm?)` | `<ss?:s>` | MD5, SHA-1, SHA-256 (default), SHA-384, SHA-512; lower-case hex |
+//! | `$random(seed?)` | `<n?:n>` | `0 <= n < 1`; the same seed always gives the same number |
+//! | `$uuid()` | `<:s>` | a version 4 UUID |
+//! | `$parse(json)` | `<s:x>` | JSON text to a value |
+//!
+//! An undefined argument makes the function return undefined, as built-in
+//! JSONata functions do. Value errors (bad sizes, unknown algorithms, invalid
+//! JSON) are `D3137` errors whose message says what was wrong; AWS's own
+//! wording for those is not documented.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use jsonata_core::evaluator::{Evaluator, EvaluatorError};
+use jsonata_core::value::JValue;
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::convert::to_jvalue;
+use crate::error::{to_evaluator, JsonataError};
+use crate::SplitMix64;
+
+type HostResult = Result<JValue, EvaluatorError>;
+
+/// Largest array `$range` builds, the same bound as the `..` operator.
+const MAX_RANGE: f64 = 1e7;
+
+/// One parameter of a function signature.
+#[derive(Clone, Copy)]
+enum Param {
+    Number,
+    String,
+    /// Any value; a non-array is wrapped into a one-item array.
+    Array,
+}
+
+/// Check `args` against `params` (`optional` counts trailing optional ones)
+/// the way jsonata-js validates a signature. Returns `Ok(false)` when an
+/// argument is undefined, meaning the function returns undefined.
+fn check(name: &str, args: &[JValue], params: &[Param], optional: usize) -> Result<bool, JsonataError> {
+    if args.len() > params.len() {
+        return Err(JsonataError::signature(params.len() + 1, name));
+    }
+    for (i, param) in params.iter().enumerate() {
+        let Some(arg) = args.get(i) else {
+            if i < params.len() - optional {
+                return Err(JsonataError::signature(i + 1, name));
+            }
+            break;
+        };
+        let ok = match (param, arg) {
+            (_, JValue::Undefined) => true,
+            (Param::Number, JValue::Number(_)) => true,
+            (Param::String, JValue::String(_)) => true,
+            (Param::Array, _) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(JsonataError::signature(i + 1, name));
+        }
+    }
+    Ok(!args.iter().any(JValue::is_undefined))
+}
+
+fn value_error(message: impl Into<String>) -> EvaluatorError {
+    to_evaluator(JsonataError::templated("D3137", &[("message", &message.into())]))
+}
+
+fn host(f: impl Fn(&[JValue]) -> Result<JValue, JsonataError>) -> impl Fn(&[JValue]) -> HostResult {
+    move |args| f(args).map_err(to_evaluator)
+}
+
+/// `$partition(array, size)`.
+fn partition(args: &[JValue]) -> HostResult {
+    if !check("partition", args, &[Param::Array, Param::Number], 0).map_err(to_evaluator)? {
+        return Ok(JValue::Undefined);
+    }
+    let items: Vec<JValue> = match &args[0] {
+        JValue::Array(a) => a.iter().cloned().collect(),
+        other => vec![other.clone()],
+    };
+    let size = args[1].as_f64().unwrap_or(0.0);
+    if !(size >= 1.0 && size.fract() == 0.0) {
+        return Err(value_error(format!(
+            "The chunk size argument of function \"partition\" must be a positive integer, got {}",
+            crate::convert::number(size).map_or("null".to_string(), |n| n.to_string())
+        )));
+    }
+    let size = if size > items.len() as f64 { items.len().max(1) } else { size as usize };
+    Ok(JValue::array(
+        items.chunks(size).map(|c| JValue::array(c.to_vec())).collect(),
+    ))
+}
+
+/// `$range(start, end, step)`.
+fn range(args: &[JValue]) -> HostResult {
+    let params = [Param::Number, Param::Number, Param::Number];
+    if !check("range", args, &params, 0).map_err(to_evaluator)? {
+        return Ok(JValue::Undefined);
+    }
+    let [start, end, step] = [0, 1, 2].map(|i| args[i].as_f64().unwrap_or(0.0).trunc());
+    if step == 0.0 {
+        return Err(value_error(
+            "The step argument of function \"range\" must not be zero",
+        ));
+    }
+    let count = ((end - start) / step).floor() + 1.0;
+    if count > MAX_RANGE {
+        return Err(value_error(format!(
+            "The size of the array allocated by function \"range\" must not exceed 1e7.  Attempted to allocate {count}."
+        )));
+    }
+    let count = if count > 0.0 { count as usize } else { 0 };
+    Ok(JValue::array(
+        (0..count)
+            .map(|i| JValue::Number(start + step * i as f64))
+            .collect(),
+    ))
+}
+
+/// `$hash(value, algorithm?)`.
+fn hash(args: &[JValue]) -> Result<JValue, JsonataError> {
+    if !check("hash", args, &[Param::String, Param::String], 1)? {
+        return Ok(JValue::Undefined);
+    }
+    let data = args[0].as_str().unwrap_or_default().as_bytes();
+    let algorithm = args.get(1).and_then(JValue::as_str).unwrap_or("SHA-256");
+    let digest: Vec<u8> = match algorithm {
+        "MD5" => Md5::digest(data).to_vec(),
+        "SHA-1" => Sha1::digest(data).to_vec(),
+        "SHA-256" => Sha256::digest(data).to_vec(),
+        "SHA-384" => Sha384::digest(data).to_vec(),
+        "SHA-512" => Sha512::digest(data).to_vec(),
+        other => {
+            return Err(JsonataError::templated(
+                "D3137",
+                &[(
+                    "message",
+                    &format!(
+                        "Unsupported hash algorithm {}: the algorithm of function \"hash\" must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512",
+                        crate::error::js_string(other)
+                    ),
+                )],
+            ))
+        }
+    };
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(JValue::string(hex))
+}
+
+/// `$parse(json)`.
+fn parse(args: &[JValue]) -> Result<JValue, JsonataError> {
+    if !check("parse", args, &[Param::String], 0)? {
+        return Ok(JValue::Undefined);
+    }
+    let text = args[0].as_str().unwrap_or_default();
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => Ok(to_jvalue(&v)),
+        Err(e) => Err(JsonataError::templated(
+            "D3137",
+            &[(
+                "message",
+                &format!("The argument of function \"parse\" is not valid JSON: {e}"),
+            )],
+        )),
+    }
+}
+
+/// A number in `[0, 1)` from 53 random bits.
+fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `$random(seed?)`, drawing from `rng` without a seed.
+fn random(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataError> {
+    check("random", args, &[Param::Number], 1)?;
+    match args.first().and_then(JValue::as_f64) {
+        Some(seed) => {
+            // Normalise -0 so that 0 and -0 give the same number.
+            let seed = if seed == 0.0 { 0.0 } else { seed };
+            Ok(JValue::Number(unit(SplitMix64::new(seed.to_bits()).next())))
+        }
+        None => Ok(JValue::Number(unit(rng.borrow_mut().next()))),
+    }
+}
+
+/// `$uuid()`.
+fn uuid(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataError> {
+    check("uuid", args, &[], 0)?;
+    let mut rng = rng.borrow_mut();
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&rng.next().to_be_bytes());
+    bytes[8..].copy_from_slice(&rng.next().to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(JValue::string(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )))
+}
+
+/// Install the AWS functions `names` (as found by analysis) in `ev`.
+/// `seed` feeds `$random()` and `$uuid()`.
+pub(crate) fn register(ev: &mut Evaluator, names: &[&'static str], seed: u64) {
+    let rng = Rc::new(RefCell::new(SplitMix64::new(seed)));
+    for &name in names {
+        let result = match name {
+            "partition" => ev.register_fn(name, partition),
+            "range" => ev.register_fn(name, range),
+            "hash" => ev.register_fn(name, host(hash)),
+            "parse" => ev.register_fn(name, host(parse)),
+            "uuid" => {
+                let rng = Rc::clone(&rng);
+                ev.register_fn(name, host(move |a| uuid(a, &rng)))
+            }
+            "random" => {
+                let rng = Rc::clone(&rng);
+                ev.register_fn_override(name, host(move |a| random(a, &rng)))
+            }
+            // AWS removes `$eval`: calling it is calling an unbound variable.
+            "eval" => ev.register_fn_override(name, |_: &[JValue]| -> HostResult {
+                Err(to_evaluator(JsonataError::templated("T1006", &[])))
+            }),
+            _ => Ok(()),
+        };
+        debug_assert!(result.is_ok(), "registering ${name}: {result:?}");
+    }
+}
