@@ -1,1 +1,52 @@
-//! stepwell-asl
+//! The Amazon States Language: definitions parsed into a typed, compiled model.
+//!
+//! [`parse_definition`] reads a definition (JSON or YAML), checks it the way
+//! AWS's `ValidateStateMachineDefinition` does and returns either the compiled
+//! [`StateMachine`] or *every* [`Diagnostic`] found, each with the location
+//! AWS would report (`/States/Foo/Next`).
+//!
+//! ```
+//! let sm = stepwell_asl::parse_definition(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#).unwrap();
+//! assert_eq!(sm.top().states[0].name, "A");
+//! ```
+//!
+//! This crate is pure: no IO, no clock, no randomness.
+
+#![forbid(unsafe_code)]
+
+mod diag;
+mod model;
+mod parse;
+mod timestamp;
+
+pub use diag::{invalid_definition_message, Code, Diagnostic};
+pub use model::*;
+pub use parse::{from_value, jsonata_expression};
+pub use timestamp::{is_rfc3339, parse_rfc3339};
+
+use serde_json::Value;
+
+/// Parse definition text: JSON, or YAML when the text is not JSON.
+pub fn parse_definition(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
+    from_value(&read_document(text)?)
+}
+
+/// Read definition text into a JSON value (JSON first, then YAML).
+pub fn read_document(text: &str) -> Result<Value, Vec<Diagnostic>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Ok(v),
+        Err(json_err) => {
+            let looks_like_json = text.trim_start().starts_with(['{', '[']);
+            if !looks_like_json {
+                if let Ok(v) = serde_yaml_ng::from_str::<Value>(text) {
+                    return Ok(v);
+                }
+            }
+            Err(vec![Diagnostic {
+                code: Code::InvalidJsonDescription,
+                message: json_err.to_string(),
+                location: None,
+            }])
+        }
+    }
+}

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod common;
 mod jsonata_cmd;
+mod run_cmd;
+mod validate_cmd;
 
 #[derive(Parser, Debug)]
 #[command(name = "stepwell", version, about = "AWS Step Functions, locally")]
@@ -18,6 +21,10 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run a state machine locally and print its result.
+    Run(run_cmd::RunArgs),
+    /// Check a definition; print every problem with its location.
+    Validate(validate_cmd::ValidateArgs),
     /// Evaluate one JSONata expression, as Step Functions would.
     Jsonata(jsonata_cmd::JsonataArgs),
 }
@@ -25,6 +32,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run_cmd::run(args),
+        Command::Validate(args) => validate_cmd::run(args),
         Command::Jsonata(args) => jsonata_cmd::run(args),
     }
 }

@@ -1,0 +1,347 @@
+//! The typed, compiled model of a state machine.
+//!
+//! Every transition is resolved to a [`StateId`] and every expression is
+//! parsed once, so the interpreter never looks anything up by name or parses
+//! text at run time.
+
+use serde_json::Value;
+use stepwell_jsonata::Expression;
+use stepwell_jsonpath::{Path, PathOrIntrinsic, Template};
+
+/// Index of a state inside its [`Machine`].
+pub type StateId = u32;
+
+/// Index of a (sub-)machine inside a [`StateMachine`]: 0 is the top level,
+/// Parallel branches and Map processors get their own.
+pub type MachineId = u32;
+
+/// A whole definition: the top-level machine plus every nested one, flattened.
+#[derive(Debug, Clone)]
+pub struct StateMachine {
+    /// `machines[0]` is the top level.
+    pub machines: Vec<Machine>,
+    pub comment: Option<String>,
+    /// Execution-level `TimeoutSeconds`.
+    pub timeout_seconds: Option<u64>,
+    /// The top-level `QueryLanguage` (default JSONPath).
+    pub query_language: QueryLanguage,
+}
+
+impl StateMachine {
+    pub fn top(&self) -> &Machine {
+        &self.machines[0]
+    }
+    pub fn machine(&self, id: MachineId) -> &Machine {
+        &self.machines[id as usize]
+    }
+}
+
+/// One `StartAt` + `States` block.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub start_at: StateId,
+    pub states: Vec<State>,
+    /// The state that owns this machine (a Parallel or Map), if nested.
+    pub parent: Option<(MachineId, StateId)>,
+}
+
+impl Machine {
+    pub fn state(&self, id: StateId) -> &State {
+        &self.states[id as usize]
+    }
+    pub fn find(&self, name: &str) -> Option<StateId> {
+        self.states
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as StateId)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueryLanguage {
+    #[default]
+    JsonPath,
+    Jsonata,
+}
+
+/// Where control goes after a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Next(StateId),
+    End,
+}
+
+/// A JSONPath field that may be absent (use the default), `null`, or a path.
+#[derive(Debug, Clone, Default)]
+pub enum OptPath {
+    #[default]
+    Default,
+    Null,
+    Path(Path),
+}
+
+/// A JSONata-state field: a literal JSON value with `{% %}` expressions
+/// anywhere inside strings (Arguments, Output, Assign, Items ...).
+#[derive(Debug, Clone)]
+pub enum JsonataTemplate {
+    /// No expression anywhere below: use the value as it is.
+    Literal(Value),
+    Expr(Box<Expr>),
+    Object(Vec<(String, JsonataTemplate)>),
+    Array(Vec<JsonataTemplate>),
+}
+
+/// A compiled `{% %}` expression and where it came from.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub source: String,
+    pub expression: Expression,
+}
+
+/// Fields shared by every state.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub name: String,
+    pub comment: Option<String>,
+    pub query_language: QueryLanguage,
+    pub transition: Transition,
+    pub io: Io,
+    /// Assign (both query languages).
+    pub assign: Option<Assign>,
+    pub kind: StateKind,
+    /// True when any field of this state mentions the context object (`$$`
+    /// or `$states.context`), so it only needs building then.
+    pub uses_context: bool,
+}
+
+/// The data-flow fields; which ones are meaningful depends on the query language.
+#[derive(Debug, Clone, Default)]
+pub struct Io {
+    pub input_path: OptPath,
+    /// `Parameters` (JSONPath).
+    pub parameters: Option<Template>,
+    pub result_selector: Option<Template>,
+    pub result_path: OptPath,
+    pub output_path: OptPath,
+    /// `Arguments` (JSONata).
+    pub arguments: Option<JsonataTemplate>,
+    /// `Output` (JSONata).
+    pub output: Option<JsonataTemplate>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Assign {
+    JsonPath(Template),
+    Jsonata(JsonataTemplate),
+}
+
+#[derive(Debug, Clone)]
+pub enum StateKind {
+    Pass(Pass),
+    Task(Box<Task>),
+    Choice(Choice),
+    Wait(Wait),
+    Succeed,
+    Fail(Fail),
+    Parallel(Box<Parallel>),
+    Map(Box<Map>),
+}
+
+impl StateKind {
+    /// The AWS name of the state type, as used in event types (`PassStateEntered`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            StateKind::Pass(_) => "Pass",
+            StateKind::Task(_) => "Task",
+            StateKind::Choice(_) => "Choice",
+            StateKind::Wait(_) => "Wait",
+            StateKind::Succeed => "Succeed",
+            StateKind::Fail(_) => "Fail",
+            StateKind::Parallel(_) => "Parallel",
+            StateKind::Map(_) => "Map",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pass {
+    pub result: Option<Value>,
+}
+
+/// A number given directly, through a path, or by a JSONata expression.
+#[derive(Debug, Clone)]
+pub enum Dynamic<T> {
+    Value(T),
+    Path(Path),
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub resource: String,
+    pub timeout_seconds: Option<Dynamic<u64>>,
+    pub heartbeat_seconds: Option<Dynamic<u64>>,
+    pub credentials: Option<Value>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Retrier {
+    pub error_equals: Vec<String>,
+    pub interval_seconds: u64,
+    pub max_attempts: u64,
+    pub backoff_rate: f64,
+    pub max_delay_seconds: Option<u64>,
+    pub jitter: Jitter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    None,
+    Full,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catcher {
+    pub error_equals: Vec<String>,
+    pub next: StateId,
+    /// JSONPath `ResultPath` (default `$`).
+    pub result_path: OptPath,
+    /// JSONata `Output`.
+    pub output: Option<JsonataTemplate>,
+    pub assign: Option<Assign>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub choices: Vec<ChoiceBranch>,
+    pub default: Option<StateId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChoiceBranch {
+    pub rule: Rule,
+    pub next: StateId,
+    /// JSONata `Output` on a choice rule.
+    pub output: Option<JsonataTemplate>,
+    pub assign: Option<Assign>,
+}
+
+/// A Choice rule.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    And(Vec<Rule>),
+    Or(Vec<Rule>),
+    Not(Box<Rule>),
+    /// `Variable` + one comparison.
+    Compare { variable: Path, op: Comparison },
+    /// JSONata `Condition`.
+    Condition(Expr),
+}
+
+/// A comparison operator with its operand.
+#[derive(Debug, Clone)]
+pub enum Comparison {
+    StringEquals(Operand<String>),
+    StringLessThan(Operand<String>),
+    StringGreaterThan(Operand<String>),
+    StringLessThanEquals(Operand<String>),
+    StringGreaterThanEquals(Operand<String>),
+    StringMatches(String),
+    NumericEquals(Operand<f64>),
+    NumericLessThan(Operand<f64>),
+    NumericGreaterThan(Operand<f64>),
+    NumericLessThanEquals(Operand<f64>),
+    NumericGreaterThanEquals(Operand<f64>),
+    BooleanEquals(Operand<bool>),
+    TimestampEquals(Operand<String>),
+    TimestampLessThan(Operand<String>),
+    TimestampGreaterThan(Operand<String>),
+    TimestampLessThanEquals(Operand<String>),
+    TimestampGreaterThanEquals(Operand<String>),
+    IsNull(bool),
+    IsPresent(bool),
+    IsNumeric(bool),
+    IsString(bool),
+    IsBoolean(bool),
+    IsTimestamp(bool),
+}
+
+/// The right-hand side of a comparison: a literal or a `...Path` operand.
+#[derive(Debug, Clone)]
+pub enum Operand<T> {
+    Value(T),
+    Path(Path),
+}
+
+#[derive(Debug, Clone)]
+pub enum Wait {
+    Seconds(Dynamic<u64>),
+    /// A literal timestamp (validated RFC 3339), a path, or an expression.
+    Timestamp(Dynamic<String>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Fail {
+    pub error: Option<FailField>,
+    pub cause: Option<FailField>,
+}
+
+#[derive(Debug, Clone)]
+pub enum FailField {
+    Value(String),
+    Path(PathOrIntrinsic),
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Parallel {
+    pub branches: Vec<MachineId>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Map {
+    pub processor: MachineId,
+    pub distributed: bool,
+    /// JSONPath `ItemsPath` (default `$`).
+    pub items_path: OptPath,
+    /// JSONata `Items`.
+    pub items: Option<JsonataTemplate>,
+    /// `ItemSelector` or the legacy `Parameters` (JSONPath).
+    pub item_selector: Option<Template>,
+    /// JSONata `ItemSelector`.
+    pub item_selector_jsonata: Option<JsonataTemplate>,
+    pub max_concurrency: Option<Dynamic<u64>>,
+    pub tolerated_failure_count: Option<Dynamic<f64>>,
+    pub tolerated_failure_percentage: Option<Dynamic<f64>>,
+    pub item_reader: Option<Value>,
+    pub item_batcher: Option<Value>,
+    pub result_writer: Option<Value>,
+    pub label: Option<String>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+}
+
+impl State {
+    /// The state's Retry list (empty for states that cannot have one).
+    pub fn retriers(&self) -> &[Retrier] {
+        match &self.kind {
+            StateKind::Task(t) => &t.retry,
+            StateKind::Parallel(p) => &p.retry,
+            StateKind::Map(m) => &m.retry,
+            _ => &[],
+        }
+    }
+    /// The state's Catch list (empty for states that cannot have one).
+    pub fn catchers(&self) -> &[Catcher] {
+        match &self.kind {
+            StateKind::Task(t) => &t.catch,
+            StateKind::Parallel(p) => &p.catch,
+            StateKind::Map(m) => &m.catch,
+            _ => &[],
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Our history as the `HistoryEvent`s AWS records (GetExecutionHistory).
+//!
+//! Internal events are left out; AWS ids are already on the events.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{json, Map as JsonMap, Value};
+use stepwell_asl::StateMachine;
+
+use crate::event::{Event, EventKind, TaskFlavor};
+use crate::execution::{Execution, ReplayError};
+use crate::input::ExecutionInfo;
+
+/// Render a history in AWS's shape, one JSON object per visible event.
+pub fn render_history(
+    plan: Arc<StateMachine>,
+    info: &ExecutionInfo,
+    events: &[Event],
+) -> Result<Vec<Value>, ReplayError> {
+    let mut exec = Execution::new(plan, info.clone());
+    let mut tasks: HashMap<u64, (TaskFlavor, String)> = HashMap::new();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        exec.apply(e)?;
+        if let EventKind::TaskScheduled {
+            flavor, resource, ..
+        } = &e.kind
+        {
+            tasks.insert(e.seq, (*flavor, resource.clone()));
+        }
+        if !e.kind.is_visible() {
+            continue;
+        }
+        let (ty, details) = describe(&exec, e, &tasks);
+        let mut obj = JsonMap::new();
+        obj.insert("timestamp".into(), json!(e.timestamp as f64 / 1000.0));
+        obj.insert("type".into(), Value::String(ty));
+        obj.insert("id".into(), json!(e.id));
+        obj.insert("previousEventId".into(), json!(e.previous_id));
+        if let Some((key, d)) = details {
+            obj.insert(key.into(), d);
+        }
+        out.push(Value::Object(obj));
+    }
+    Ok(out)
+}
+
+fn data(v: &Value) -> String {
+    v.to_string()
+}
+
+fn truncated() -> Value {
+    json!({ "truncated": false })
+}
+
+/// `arn:aws:states:::lambda:invoke.waitForTaskToken` -> ("lambda", "invoke.waitForTaskToken").
+fn resource_parts(resource: &str) -> (String, String) {
+    let rest = resource
+        .strip_prefix("arn:aws:states:::")
+        .or_else(|| resource.splitn(6, ':').nth(5))
+        .unwrap_or(resource);
+    match rest.rsplit_once(':') {
+        Some((ty, name)) => (ty.to_owned(), name.to_owned()),
+        None => (rest.to_owned(), String::new()),
+    }
+}
+
+fn describe(
+    exec: &Execution,
+    e: &Event,
+    tasks: &HashMap<u64, (TaskFlavor, String)>,
+) -> (String, Option<(&'static str, Value)>) {
+    let plan = exec.plan();
+    let frame = exec.frame(e.frame);
+    let state_type = |state: u32| {
+        plan.machine(frame.machine)
+            .states
+            .get(state as usize)
+            .map(|s| (s.kind.type_name(), s.name.clone()))
+            .unwrap_or(("Pass", String::new()))
+    };
+    let map_name = |child_is_event_frame: bool| -> String {
+        let f = if child_is_event_frame {
+            frame.parent.unwrap_or(e.frame)
+        } else {
+            e.frame
+        };
+        exec.state_of(f).name.clone()
+    };
+    let task = |id: &u64| tasks.get(id).cloned().unwrap_or((TaskFlavor::Service, String::new()));
+    match &e.kind {
+        EventKind::ExecutionStarted { input, role_arn } => (
+            "ExecutionStarted".into(),
+            Some((
+                "executionStartedEventDetails",
+                json!({ "input": data(input), "inputDetails": truncated(), "roleArn": role_arn }),
+            )),
+        ),
+        EventKind::ExecutionSucceeded { output } => (
+            "ExecutionSucceeded".into(),
+            Some((
+                "executionSucceededEventDetails",
+                json!({ "output": data(output), "outputDetails": truncated() }),
+            )),
+        ),
+        EventKind::ExecutionFailed { error, cause } => (
+            "ExecutionFailed".into(),
+            Some(("executionFailedEventDetails", error_cause(error, cause))),
+        ),
+        EventKind::ExecutionTimedOut { error, cause } => (
+            "ExecutionTimedOut".into(),
+            Some(("executionTimedOutEventDetails", error_cause(error, cause))),
+        ),
+        EventKind::ExecutionAborted { error, cause } => (
+            "ExecutionAborted".into(),
+            Some(("executionAbortedEventDetails", error_cause(error, cause))),
+        ),
+        EventKind::StateEntered { state, input } => {
+            let (ty, name) = state_type(*state);
+            (
+                format!("{ty}StateEntered"),
+                Some((
+                    "stateEnteredEventDetails",
+                    json!({ "name": name, "input": data(input), "inputDetails": truncated() }),
+                )),
+            )
+        }
+        EventKind::StateExited {
+            state,
+            output,
+            assigned,
+            ..
+        } => {
+            let (ty, name) = state_type(*state);
+            let mut d = json!({ "name": name, "output": data(output), "outputDetails": truncated() });
+            if !assigned.is_empty() {
+                let vars: JsonMap<String, Value> = assigned
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(data(v))))
+                    .collect();
+                d["assignedVariables"] = Value::Object(vars);
+                d["assignedVariablesDetails"] = truncated();
+            }
+            (format!("{ty}StateExited"), Some(("stateExitedEventDetails", d)))
+        }
+        EventKind::StateAborted { state } => (format!("{}StateAborted", state_type(*state).0), None),
+        EventKind::TaskScheduled {
+            flavor,
+            resource,
+            parameters,
+            timeout,
+            heartbeat,
+            ..
+        } => {
+            let mut d = match flavor {
+                TaskFlavor::Lambda | TaskFlavor::Activity => {
+                    json!({ "resource": resource, "input": data(parameters), "inputDetails": truncated() })
+                }
+                TaskFlavor::Service => {
+                    let (rt, r) = resource_parts(resource);
+                    json!({ "resourceType": rt, "resource": r, "region": "us-east-1", "parameters": data(parameters) })
+                }
+            };
+            if let Some(t) = timeout {
+                d["timeoutInSeconds"] = json!(t);
+            }
+            if let (Some(h), TaskFlavor::Activity | TaskFlavor::Service) = (heartbeat, flavor) {
+                d["heartbeatInSeconds"] = json!(h);
+            }
+            match flavor {
+                TaskFlavor::Lambda => ("LambdaFunctionScheduled".into(), Some(("lambdaFunctionScheduledEventDetails", d))),
+                TaskFlavor::Activity => ("ActivityScheduled".into(), Some(("activityScheduledEventDetails", d))),
+                TaskFlavor::Service => ("TaskScheduled".into(), Some(("taskScheduledEventDetails", d))),
+            }
+        }
+        EventKind::TaskStarted { task: id, worker } => match task(id) {
+            (TaskFlavor::Lambda, _) => ("LambdaFunctionStarted".into(), None),
+            (TaskFlavor::Activity, _) => (
+                "ActivityStarted".into(),
+                Some(("activityStartedEventDetails", json!({ "workerName": worker.clone().unwrap_or_default() }))),
+            ),
+            (TaskFlavor::Service, r) => {
+                let (rt, r) = resource_parts(&r);
+                ("TaskStarted".into(), Some(("taskStartedEventDetails", json!({ "resourceType": rt, "resource": r }))))
+            }
+        },
+        EventKind::TaskSubmitted { task: id, output } => {
+            let (rt, r) = resource_parts(&task(id).1);
+            (
+                "TaskSubmitted".into(),
+                Some((
+                    "taskSubmittedEventDetails",
+                    json!({ "resourceType": rt, "resource": r, "output": data(output), "outputDetails": truncated() }),
+                )),
+            )
+        }
+        EventKind::TaskSucceeded { task: id, output } => match task(id) {
+            (TaskFlavor::Lambda, _) => (
+                "LambdaFunctionSucceeded".into(),
+                Some(("lambdaFunctionSucceededEventDetails", json!({ "output": data(output), "outputDetails": truncated() }))),
+            ),
+            (TaskFlavor::Activity, _) => (
+                "ActivitySucceeded".into(),
+                Some(("activitySucceededEventDetails", json!({ "output": data(output), "outputDetails": truncated() }))),
+            ),
+            (TaskFlavor::Service, r) => {
+                let (rt, r) = resource_parts(&r);
+                (
+                    "TaskSucceeded".into(),
+                    Some((
+                        "taskSucceededEventDetails",
+                        json!({ "resourceType": rt, "resource": r, "output": data(output), "outputDetails": truncated() }),
+                    )),
+                )
+            }
+        },
+        EventKind::TaskFailed { task: id, error, cause } | EventKind::TaskTimedOut { task: id, error, cause } => {
+            let timed_out = matches!(e.kind, EventKind::TaskTimedOut { .. });
+            let suffix = if timed_out { "TimedOut" } else { "Failed" };
+            match task(id) {
+                (TaskFlavor::Lambda, _) => (
+                    format!("LambdaFunction{suffix}"),
+                    Some((
+                        if timed_out { "lambdaFunctionTimedOutEventDetails" } else { "lambdaFunctionFailedEventDetails" },
+                        error_cause(error, cause),
+                    )),
+                ),
+                (TaskFlavor::Activity, _) => (
+                    format!("Activity{suffix}"),
+                    Some((
+                        if timed_out { "activityTimedOutEventDetails" } else { "activityFailedEventDetails" },
+                        error_cause(error, cause),
+                    )),
+                ),
+                (TaskFlavor::Service, r) => {
+                    let (rt, r) = resource_parts(&r);
+                    let mut d = error_cause(error, cause);
+                    d["resourceType"] = json!(rt);
+                    d["resource"] = json!(r);
+                    (
+                        format!("Task{suffix}"),
+                        Some((if timed_out { "taskTimedOutEventDetails" } else { "taskFailedEventDetails" }, d)),
+                    )
+                }
+            }
+        }
+        EventKind::ParallelStarted { .. } => ("ParallelStateStarted".into(), None),
+        EventKind::ParallelSucceeded => ("ParallelStateSucceeded".into(), None),
+        EventKind::ParallelFailed { .. } => ("ParallelStateFailed".into(), None),
+        EventKind::MapStarted { items, .. } => (
+            "MapStateStarted".into(),
+            Some(("mapStateStartedEventDetails", json!({ "length": items.len() }))),
+        ),
+        EventKind::MapIterationStarted { index } => (
+            "MapIterationStarted".into(),
+            Some(("mapIterationStartedEventDetails", json!({ "name": map_name(false), "index": index }))),
+        ),
+        EventKind::MapIterationSucceeded { index } => (
+            "MapIterationSucceeded".into(),
+            Some(("mapIterationSucceededEventDetails", json!({ "name": map_name(true), "index": index }))),
+        ),
+        EventKind::MapIterationFailed { index, .. } => (
+            "MapIterationFailed".into(),
+            Some(("mapIterationFailedEventDetails", json!({ "name": map_name(true), "index": index }))),
+        ),
+        EventKind::MapIterationAborted { index } => (
+            "MapIterationAborted".into(),
+            Some(("mapIterationAbortedEventDetails", json!({ "name": map_name(true), "index": index }))),
+        ),
+        EventKind::MapSucceeded => ("MapStateSucceeded".into(), None),
+        EventKind::MapFailed { .. } => ("MapStateFailed".into(), None),
+        EventKind::BranchSucceeded
+        | EventKind::BranchFailed { .. }
+        | EventKind::TimerStarted { .. }
+        | EventKind::TimerFired { .. }
+        | EventKind::TaskHeartbeat { .. } => (String::new(), None),
+    }
+}
+
+fn error_cause(error: &str, cause: &str) -> Value {
+    json!({ "error": error, "cause": cause })
+}

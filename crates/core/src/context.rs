@@ -1,0 +1,114 @@
+//! The context object (`$$` / `$states.context`) and variable scopes.
+
+use serde_json::{json, Value};
+use stepwell_jsonpath::Variables;
+
+use crate::event::FrameId;
+use crate::execution::Execution;
+
+/// Milliseconds since the epoch as AWS writes timestamps in the context
+/// object: `2024-01-31T12:00:00.123Z`.
+pub fn iso8601(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Extra context that only some evaluations see.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ContextExtra<'a> {
+    pub token: Option<&'a str>,
+    pub map_item: Option<(u32, &'a Value)>,
+}
+
+/// Build the context object for the current state of frame `f`.
+pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'_>) -> Value {
+    let info = &exec.info;
+    let fr = exec.frame(f);
+    let state = exec.state_of(f);
+    let mut ctx = json!({
+        "Execution": {
+            "Id": info.id,
+            "Input": *info.input,
+            "Name": info.name,
+            "RoleArn": info.role_arn,
+            "StartTime": iso8601(exec.start_time),
+            "RedriveCount": 0,
+        },
+        "State": {
+            "EnteredTime": iso8601(fr.entered_at),
+            "Name": state.name,
+            "RetryCount": fr.retry_count,
+        },
+        "StateMachine": {
+            "Id": info.state_machine_id,
+            "Name": info.state_machine_name,
+        },
+    });
+    if let Some(obj) = ctx.as_object_mut() {
+        if let Some(token) = extra.token {
+            obj.insert("Task".into(), json!({ "Token": token }));
+        }
+        if let Some((index, value)) = extra.map_item {
+            obj.insert(
+                "Map".into(),
+                json!({ "Item": { "Index": index, "Value": value } }),
+            );
+        }
+    }
+    ctx
+}
+
+/// The variables visible from a frame: its own, then its parents'.
+pub(crate) struct Scope<'a> {
+    pub exec: &'a Execution,
+    pub frame: FrameId,
+}
+
+impl Variables for Scope<'_> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        let mut f = Some(self.frame);
+        while let Some(id) = f {
+            let fr = self.exec.frame(id);
+            if let Some(v) = fr.vars.get(name) {
+                return Some(v);
+            }
+            f = fr.parent;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_timestamps() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+}

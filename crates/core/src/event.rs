@@ -1,0 +1,205 @@
+//! The history vocabulary: every event the interpreter records.
+//!
+//! Most kinds are AWS history events. A few are *internal* (timers,
+//! branch completion): they are stored so a replay reaches exactly the same
+//! state, but they get no AWS event id and are left out of the history AWS
+//! clients see. Some AWS kinds carry extra internal fields for the same reason
+//! (the items a Map iterates over, the state a transition goes to).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use stepwell_asl::StateId;
+
+/// Index of a frame: the top-level run, a Parallel branch or a Map iteration.
+pub type FrameId = u32;
+/// Identifies a scheduled task: the `seq` of its scheduling event.
+pub type TaskId = u64;
+/// Identifies a timer: the `seq` of the event that started it.
+pub type TimerId = u64;
+
+/// One recorded event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Position in the full history, internal events included (1-based).
+    pub seq: u64,
+    /// The AWS event id; 0 for internal events.
+    pub id: u64,
+    /// The AWS id of the event that led to this one (0 for the first).
+    pub previous_id: u64,
+    /// Milliseconds since the Unix epoch, supplied by the caller of `decide`.
+    pub timestamp: i64,
+    /// The frame the event belongs to.
+    pub frame: FrameId,
+    pub kind: EventKind,
+}
+
+/// What kind of integration a Task state calls; decides the event names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskFlavor {
+    /// A bare Lambda function ARN: `LambdaFunction*` events.
+    Lambda,
+    /// An activity ARN: `Activity*` events.
+    Activity,
+    /// Any `arn:aws:states:::` integration: `Task*` events.
+    Service,
+}
+
+/// What a timer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerPurpose {
+    /// A Wait state.
+    Wait,
+    /// The back-off before retrying the current state, counted against
+    /// the retrier with this index.
+    Retry(u32),
+    /// A task's `TimeoutSeconds`.
+    TaskTimeout(TaskId),
+    /// A task's `HeartbeatSeconds`.
+    Heartbeat(TaskId),
+    /// The execution's `TimeoutSeconds`.
+    Execution,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    ExecutionStarted {
+        input: Arc<Value>,
+        role_arn: String,
+    },
+    ExecutionSucceeded {
+        output: Arc<Value>,
+    },
+    ExecutionFailed {
+        error: String,
+        cause: String,
+    },
+    ExecutionTimedOut {
+        error: String,
+        cause: String,
+    },
+    ExecutionAborted {
+        error: String,
+        cause: String,
+    },
+    /// `<Type>StateEntered`.
+    StateEntered {
+        state: StateId,
+        input: Arc<Value>,
+    },
+    /// `<Type>StateExited`; `next` (internal) is where control goes, `None`
+    /// when the frame ends.
+    StateExited {
+        state: StateId,
+        output: Arc<Value>,
+        next: Option<StateId>,
+        assigned: Vec<(String, Value)>,
+    },
+    /// `TaskScheduled` / `LambdaFunctionScheduled` / `ActivityScheduled`.
+    TaskScheduled {
+        flavor: TaskFlavor,
+        resource: String,
+        parameters: Arc<Value>,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+        /// The callback token (internal), when the pattern uses one.
+        token: Option<String>,
+    },
+    TaskStarted {
+        task: TaskId,
+        worker: Option<String>,
+    },
+    /// `TaskSubmitted`: a `.sync` / `.waitForTaskToken` task was handed over.
+    TaskSubmitted {
+        task: TaskId,
+        output: Arc<Value>,
+    },
+    TaskSucceeded {
+        task: TaskId,
+        output: Arc<Value>,
+    },
+    TaskFailed {
+        task: TaskId,
+        error: String,
+        cause: String,
+    },
+    TaskTimedOut {
+        task: TaskId,
+        error: String,
+        cause: String,
+    },
+    /// `ParallelStateStarted`; `input` (internal) is what every branch starts with.
+    ParallelStarted {
+        input: Arc<Value>,
+    },
+    ParallelSucceeded,
+    ParallelFailed {
+        error: String,
+        cause: String,
+    },
+    /// `MapStateStarted`; `items` (internal) are what the iterations run on.
+    MapStarted {
+        input: Arc<Value>,
+        items: Arc<Vec<Value>>,
+        max_concurrency: u64,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    },
+    MapIterationStarted {
+        index: u32,
+    },
+    MapIterationSucceeded {
+        index: u32,
+    },
+    MapIterationFailed {
+        index: u32,
+        error: String,
+        cause: String,
+    },
+    MapIterationAborted {
+        index: u32,
+    },
+    MapSucceeded,
+    MapFailed {
+        error: String,
+        cause: String,
+    },
+    /// `<Type>StateAborted`: the frame holding the state was cancelled.
+    StateAborted {
+        state: StateId,
+    },
+    /// Internal: a Parallel branch ended (its result is the frame's last output).
+    BranchSucceeded,
+    /// Internal: a Parallel branch failed.
+    BranchFailed {
+        error: String,
+        cause: String,
+    },
+    /// Internal: a timer was armed.
+    TimerStarted {
+        purpose: TimerPurpose,
+        fire_at: i64,
+    },
+    /// Internal: a timer fired (its effect follows as further events).
+    TimerFired {
+        timer: TimerId,
+    },
+    /// Internal: a heartbeat arrived for a task.
+    TaskHeartbeat {
+        task: TaskId,
+    },
+}
+
+impl EventKind {
+    /// Whether AWS records this event (and so it gets an AWS id).
+    pub fn is_visible(&self) -> bool {
+        !matches!(
+            self,
+            EventKind::BranchSucceeded
+                | EventKind::BranchFailed { .. }
+                | EventKind::TimerStarted { .. }
+                | EventKind::TimerFired { .. }
+                | EventKind::TaskHeartbeat { .. }
+        )
+    }
+}

@@ -1,0 +1,613 @@
+//! The in-memory state of one execution, and [`Execution::apply`], the only
+//! function that changes it.
+//!
+//! Live runs and replays both go through `apply`, so they cannot diverge:
+//! `decide` works out the next event, applies it, and looks again.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map as JsonMap, Value};
+use stepwell_asl::{MachineId, State, StateId, StateKind, StateMachine};
+
+use crate::errors::StateError;
+use crate::event::{Event, EventKind, FrameId, TaskId, TimerId, TimerPurpose};
+use crate::input::{Command, ExecutionInfo, TaskRequest};
+
+/// Where an execution stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    NotStarted,
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    /// The AWS `ExecutionStatus` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotStarted | Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Succeeded(Arc<Value>),
+    Failed(StateError),
+}
+
+/// A history that cannot have come from this definition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    #[error("nondeterminism at event {seq}: {message}")]
+    Nondeterminism { seq: u64, message: String },
+}
+
+/// One execution's state.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    pub(crate) plan: Arc<StateMachine>,
+    pub(crate) info: ExecutionInfo,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) status: Status,
+    /// `seq` of the last event applied.
+    pub(crate) seq: u64,
+    /// AWS id of the last visible event applied.
+    pub(crate) last_id: u64,
+    pub(crate) start_time: i64,
+    pub(crate) tasks: BTreeMap<TaskId, (FrameId, TaskRequest)>,
+    pub(crate) timers: BTreeMap<TimerId, Timer>,
+    pub(crate) outcome: Option<Outcome>,
+}
+
+/// Two executions are equal when they are in the same state; the plan (shared,
+/// immutable) is not compared.
+impl PartialEq for Execution {
+    fn eq(&self, other: &Self) -> bool {
+        self.info == other.info
+            && self.frames == other.frames
+            && self.status == other.status
+            && self.seq == other.seq
+            && self.last_id == other.last_id
+            && self.start_time == other.start_time
+            && self.tasks == other.tasks
+            && self.timers == other.timers
+            && self.outcome == other.outcome
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Timer {
+    pub frame: FrameId,
+    pub purpose: TimerPurpose,
+    pub fire_at: i64,
+}
+
+/// A line of control: the top level, a Parallel branch or a Map iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Frame {
+    pub machine: MachineId,
+    pub parent: Option<FrameId>,
+    /// Branch or iteration index within the parent.
+    pub index: u32,
+    pub state: StateId,
+    /// The raw input of the current state.
+    pub input: Arc<Value>,
+    /// AWS id of the current state's `StateEntered` event.
+    pub entered_id: u64,
+    pub entered_at: i64,
+    /// AWS id of this frame's last visible event.
+    pub last_id: u64,
+    pub phase: Phase,
+    /// Attempts used per retrier of the current state.
+    pub attempts: Vec<u32>,
+    pub retry_count: u32,
+    /// Variables assigned in this frame's scope.
+    pub vars: JsonMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Phase {
+    /// Created; no state entered yet.
+    Idle,
+    /// A state was entered (or is being retried) and must run.
+    Entered,
+    Task {
+        task: TaskId,
+        timeout_timer: Option<TimerId>,
+        heartbeat_timer: Option<TimerId>,
+    },
+    /// A Wait or a retry back-off.
+    Timer(TimerId),
+    /// A Wait state's timer fired.
+    WaitDone,
+    /// A task, Parallel or Map result waiting for result processing.
+    Result(Arc<Value>),
+    /// An error the state's Retry/Catch must handle.
+    Error(StateError),
+    Fan(Box<Fan>),
+    Exited {
+        output: Arc<Value>,
+        next: Option<StateId>,
+    },
+    Succeeded(Arc<Value>),
+    Failed(StateError),
+    Aborted,
+}
+
+/// The children of a running Parallel or Map state.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Fan {
+    pub is_map: bool,
+    /// The state's effective input (Parallel branches' input; `$` of ItemSelector).
+    pub input: Arc<Value>,
+    pub items: Arc<Vec<Value>>,
+    /// Child frames by index, for the children started so far.
+    pub children: Vec<FrameId>,
+    pub results: Vec<Option<Arc<Value>>>,
+    pub total: u32,
+    pub running: u32,
+    pub finished: u32,
+    pub failed: u32,
+    pub max_concurrency: u64,
+    pub tolerated_count: Option<u64>,
+    pub tolerated_percentage: Option<f64>,
+    pub failure: Option<StateError>,
+}
+
+impl Execution {
+    /// A fresh execution that has not started: `decide(Input::Start)` starts it.
+    pub fn new(plan: Arc<StateMachine>, info: ExecutionInfo) -> Self {
+        let root = Frame::new(0, None, 0, info.input.clone());
+        Execution {
+            plan,
+            info,
+            frames: vec![root],
+            status: Status::NotStarted,
+            seq: 0,
+            last_id: 0,
+            start_time: 0,
+            tasks: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            outcome: None,
+        }
+    }
+
+    /// Rebuild an execution from its history. Emits nothing.
+    pub fn replay(
+        plan: Arc<StateMachine>,
+        info: ExecutionInfo,
+        events: &[Event],
+    ) -> Result<Self, ReplayError> {
+        let mut exec = Execution::new(plan, info);
+        for e in events {
+            exec.apply(e)?;
+        }
+        Ok(exec)
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    pub fn info(&self) -> &ExecutionInfo {
+        &self.info
+    }
+
+    pub fn plan(&self) -> &StateMachine {
+        &self.plan
+    }
+
+    /// The effects still outstanding (tasks running, timers armed): what an
+    /// engine re-establishes after loading an execution from its history.
+    pub fn pending(&self) -> Vec<Command> {
+        let mut out: Vec<Command> = self
+            .tasks
+            .values()
+            .map(|(_, r)| Command::RunTask(r.clone()))
+            .collect();
+        out.extend(self.timers.iter().map(|(&timer, t)| Command::StartTimer {
+            timer,
+            fire_at: t.fire_at,
+        }));
+        out
+    }
+
+    /// The tasks currently waiting for a result, with their requests.
+    pub fn pending_tasks(&self) -> impl Iterator<Item = &TaskRequest> {
+        self.tasks.values().map(|(_, r)| r)
+    }
+
+    pub(crate) fn frame(&self, f: FrameId) -> &Frame {
+        &self.frames[f as usize]
+    }
+
+    pub(crate) fn state_of(&self, f: FrameId) -> &State {
+        let fr = self.frame(f);
+        self.plan.machine(fr.machine).state(fr.state)
+    }
+
+    fn nondeterminism(&self, e: &Event, message: impl Into<String>) -> ReplayError {
+        ReplayError::Nondeterminism {
+            seq: e.seq,
+            message: message.into(),
+        }
+    }
+
+    /// Apply one event. The only way the state changes.
+    pub fn apply(&mut self, e: &Event) -> Result<(), ReplayError> {
+        if e.seq != self.seq + 1 {
+            return Err(self.nondeterminism(e, format!("expected event {}", self.seq + 1)));
+        }
+        if e.frame as usize >= self.frames.len() {
+            return Err(self.nondeterminism(e, format!("no frame {}", e.frame)));
+        }
+        self.seq = e.seq;
+        if e.id != 0 {
+            self.last_id = e.id;
+            self.frames[e.frame as usize].last_id = e.id;
+        }
+        let f = e.frame;
+        match &e.kind {
+            EventKind::ExecutionStarted { .. } => {
+                self.status = Status::Running;
+                self.start_time = e.timestamp;
+            }
+            EventKind::ExecutionSucceeded { output } => {
+                self.finish(Status::Succeeded, Outcome::Succeeded(output.clone()));
+            }
+            EventKind::ExecutionFailed { error, cause } => {
+                self.finish(Status::Failed, Outcome::Failed(StateError::new(error, cause)));
+            }
+            EventKind::ExecutionTimedOut { error, cause } => {
+                self.finish(Status::TimedOut, Outcome::Failed(StateError::new(error, cause)));
+            }
+            EventKind::ExecutionAborted { error, cause } => {
+                self.finish(Status::Aborted, Outcome::Failed(StateError::new(error, cause)));
+            }
+            EventKind::StateEntered { state, input } => {
+                let machine = self.frames[f as usize].machine;
+                let Some(st) = self.plan.machine(machine).states.get(*state as usize) else {
+                    return Err(self.nondeterminism(e, "unknown state"));
+                };
+                let retriers = st.retriers().len();
+                let fr = &mut self.frames[f as usize];
+                fr.state = *state;
+                fr.input = input.clone();
+                fr.entered_id = e.id;
+                fr.entered_at = e.timestamp;
+                fr.phase = Phase::Entered;
+                fr.attempts = vec![0; retriers];
+                fr.retry_count = 0;
+            }
+            EventKind::StateExited {
+                output,
+                next,
+                assigned,
+                ..
+            } => {
+                let fr = &mut self.frames[f as usize];
+                for (k, v) in assigned {
+                    fr.vars.insert(k.clone(), v.clone());
+                }
+                fr.phase = Phase::Exited {
+                    output: output.clone(),
+                    next: *next,
+                };
+            }
+            EventKind::TaskScheduled {
+                flavor,
+                resource,
+                parameters,
+                timeout,
+                heartbeat,
+                token,
+            } => {
+                let state_name = self.state_of(f).name.clone();
+                self.tasks.insert(
+                    e.seq,
+                    (f, TaskRequest {
+                        task: e.seq,
+                        flavor: *flavor,
+                        state_name,
+                        resource: resource.clone(),
+                        payload: parameters.clone(),
+                        token: token.clone(),
+                        timeout_seconds: *timeout,
+                        heartbeat_seconds: *heartbeat,
+                    }),
+                );
+                self.frames[f as usize].phase = Phase::Task {
+                    task: e.seq,
+                    timeout_timer: None,
+                    heartbeat_timer: None,
+                };
+            }
+            EventKind::TaskStarted { .. }
+            | EventKind::TaskSubmitted { .. }
+            | EventKind::TaskHeartbeat { .. } => {}
+            EventKind::TaskSucceeded { task, output } => {
+                self.end_task(*task);
+                self.frames[f as usize].phase = Phase::Result(output.clone());
+            }
+            EventKind::TaskFailed { task, error, cause }
+            | EventKind::TaskTimedOut { task, error, cause } => {
+                self.end_task(*task);
+                self.frames[f as usize].phase = Phase::Error(StateError::new(error, cause));
+            }
+            EventKind::ParallelStarted { input } => {
+                let st = self.state_of(f);
+                let StateKind::Parallel(p) = &st.kind else {
+                    return Err(self.nondeterminism(e, "ParallelStateStarted outside a Parallel"));
+                };
+                let branches = p.branches.clone();
+                let mut children = Vec::with_capacity(branches.len());
+                for (i, m) in branches.iter().enumerate() {
+                    let id = self.frames.len() as FrameId;
+                    let mut child = Frame::new(*m, Some(f), i as u32, input.clone());
+                    child.last_id = e.id;
+                    self.frames.push(child);
+                    children.push(id);
+                }
+                let n = branches.len() as u32;
+                self.frames[f as usize].phase = Phase::Fan(Box::new(Fan {
+                    is_map: false,
+                    input: input.clone(),
+                    items: Arc::new(Vec::new()),
+                    children,
+                    results: vec![None; n as usize],
+                    total: n,
+                    running: 0,
+                    finished: 0,
+                    failed: 0,
+                    max_concurrency: 0,
+                    tolerated_count: None,
+                    tolerated_percentage: None,
+                    failure: None,
+                }));
+            }
+            EventKind::MapStarted {
+                input,
+                items,
+                max_concurrency,
+                tolerated_count,
+                tolerated_percentage,
+            } => {
+                let n = items.len() as u32;
+                self.frames[f as usize].phase = Phase::Fan(Box::new(Fan {
+                    is_map: true,
+                    input: input.clone(),
+                    items: items.clone(),
+                    children: Vec::with_capacity(items.len()),
+                    results: vec![None; items.len()],
+                    total: n,
+                    running: 0,
+                    finished: 0,
+                    failed: 0,
+                    max_concurrency: *max_concurrency,
+                    tolerated_count: *tolerated_count,
+                    tolerated_percentage: *tolerated_percentage,
+                    failure: None,
+                }));
+            }
+            EventKind::MapIterationStarted { index } => {
+                let StateKind::Map(m) = &self.state_of(f).kind else {
+                    return Err(self.nondeterminism(e, "MapIterationStarted outside a Map"));
+                };
+                let machine = m.processor;
+                let id = self.frames.len() as FrameId;
+                let mut child = Frame::new(machine, Some(f), *index, Arc::new(Value::Null));
+                child.last_id = e.id;
+                self.frames.push(child);
+                let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "MapIterationStarted before MapStateStarted"));
+                };
+                fan.children.push(id);
+                fan.running += 1;
+            }
+            EventKind::MapIterationSucceeded { .. } | EventKind::BranchSucceeded => {
+                let output = match &self.frames[f as usize].phase {
+                    Phase::Exited { output, .. } => output.clone(),
+                    _ => return Err(self.nondeterminism(e, "a branch ended before its last state")),
+                };
+                self.frames[f as usize].phase = Phase::Succeeded(output.clone());
+                let (index, fan) = self.parent_fan(e)?;
+                if let Some(slot) = fan.results.get_mut(index as usize) {
+                    *slot = Some(output);
+                }
+                fan.running = fan.running.saturating_sub(1);
+                fan.finished += 1;
+            }
+            EventKind::MapIterationFailed { error, cause, .. }
+            | EventKind::BranchFailed { error, cause } => {
+                let err = StateError::new(error, cause);
+                self.frames[f as usize].phase = Phase::Failed(err.clone());
+                let (_, fan) = self.parent_fan(e)?;
+                fan.running = fan.running.saturating_sub(1);
+                fan.finished += 1;
+                fan.failed += 1;
+                fan.failure.get_or_insert(err);
+            }
+            EventKind::MapIterationAborted { .. } => {
+                self.abort_frame(f);
+            }
+            EventKind::ParallelSucceeded | EventKind::MapSucceeded => {
+                let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "fan ended before it started"));
+                };
+                let results: Vec<Value> = std::mem::take(&mut fan.results)
+                    .into_iter()
+                    .map(|r| r.map(unshare).unwrap_or(Value::Null))
+                    .collect();
+                self.frames[f as usize].phase = Phase::Result(Arc::new(Value::Array(results)));
+            }
+            EventKind::ParallelFailed { error, cause } | EventKind::MapFailed { error, cause } => {
+                self.abort_children(f);
+                self.frames[f as usize].phase = Phase::Error(StateError::new(error, cause));
+            }
+            EventKind::StateAborted { .. } => {
+                self.abort_frame(f);
+            }
+            EventKind::TimerStarted { purpose, fire_at } => {
+                self.timers.insert(
+                    e.seq,
+                    Timer {
+                        frame: f,
+                        purpose: *purpose,
+                        fire_at: *fire_at,
+                    },
+                );
+                let fr = &mut self.frames[f as usize];
+                match purpose {
+                    TimerPurpose::Wait => fr.phase = Phase::Timer(e.seq),
+                    TimerPurpose::Retry(r) => {
+                        fr.phase = Phase::Timer(e.seq);
+                        fr.retry_count += 1;
+                        if let Some(a) = fr.attempts.get_mut(*r as usize) {
+                            *a += 1;
+                        }
+                    }
+                    TimerPurpose::TaskTimeout(_) => {
+                        if let Phase::Task { timeout_timer, .. } = &mut fr.phase {
+                            *timeout_timer = Some(e.seq);
+                        }
+                    }
+                    TimerPurpose::Heartbeat(_) => {
+                        let mut old = None;
+                        if let Phase::Task {
+                            heartbeat_timer, ..
+                        } = &mut fr.phase
+                        {
+                            old = heartbeat_timer.replace(e.seq);
+                        }
+                        if let Some(old) = old {
+                            self.timers.remove(&old);
+                        }
+                    }
+                    TimerPurpose::Execution => {}
+                }
+            }
+            EventKind::TimerFired { timer } => {
+                let Some(t) = self.timers.remove(timer) else {
+                    return Err(self.nondeterminism(e, "a timer fired that was not armed"));
+                };
+                let fr = &mut self.frames[t.frame as usize];
+                match t.purpose {
+                    TimerPurpose::Wait => fr.phase = Phase::WaitDone,
+                    TimerPurpose::Retry(_) => fr.phase = Phase::Entered,
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn parent_fan(&mut self, e: &Event) -> Result<(u32, &mut Fan), ReplayError> {
+        let fr = &self.frames[e.frame as usize];
+        let (index, parent) = (fr.index, fr.parent);
+        let Some(p) = parent else {
+            return Err(self.nondeterminism(e, "a branch event on the top-level frame"));
+        };
+        match &mut self.frames[p as usize].phase {
+            Phase::Fan(fan) => Ok((index, fan)),
+            _ => Err(ReplayError::Nondeterminism {
+                seq: e.seq,
+                message: "a branch event outside a Parallel or Map".into(),
+            }),
+        }
+    }
+
+    fn end_task(&mut self, task: TaskId) {
+        self.tasks.remove(&task);
+        self.timers.retain(|_, t| {
+            !matches!(t.purpose, TimerPurpose::TaskTimeout(x) | TimerPurpose::Heartbeat(x) if x == task)
+        });
+    }
+
+    /// Mark a frame and everything below it aborted, dropping their tasks and timers.
+    fn abort_frame(&mut self, f: FrameId) {
+        self.abort_children(f);
+        let fr = &mut self.frames[f as usize];
+        if let Phase::Task { task, .. } = fr.phase {
+            self.end_task(task);
+        }
+        self.timers.retain(|_, t| t.frame != f);
+        self.frames[f as usize].phase = Phase::Aborted;
+    }
+
+    fn abort_children(&mut self, f: FrameId) {
+        let children = match &self.frames[f as usize].phase {
+            Phase::Fan(fan) => fan.children.clone(),
+            _ => return,
+        };
+        for c in children {
+            if !self.frames[c as usize].phase.is_final() {
+                self.abort_frame(c);
+            }
+        }
+    }
+
+    fn finish(&mut self, status: Status, outcome: Outcome) {
+        self.status = status;
+        self.outcome = Some(outcome);
+        self.tasks.clear();
+        self.timers.clear();
+    }
+
+    /// Every frame below `f` (inclusive) that still has work outstanding.
+    pub(crate) fn live_descendants(&self, f: FrameId, out: &mut Vec<FrameId>) {
+        let fr = self.frame(f);
+        if fr.phase.is_final() {
+            return;
+        }
+        out.push(f);
+        if let Phase::Fan(fan) = &fr.phase {
+            for &c in &fan.children {
+                self.live_descendants(c, out);
+            }
+        }
+    }
+}
+
+impl Frame {
+    pub(crate) fn new(machine: MachineId, parent: Option<FrameId>, index: u32, input: Arc<Value>) -> Self {
+        Frame {
+            machine,
+            parent,
+            index,
+            state: 0,
+            input,
+            entered_id: 0,
+            entered_at: 0,
+            last_id: 0,
+            phase: Phase::Idle,
+            attempts: Vec::new(),
+            retry_count: 0,
+            vars: JsonMap::new(),
+        }
+    }
+}
+
+impl Phase {
+    pub(crate) fn is_final(&self) -> bool {
+        matches!(self, Phase::Succeeded(_) | Phase::Failed(_) | Phase::Aborted)
+    }
+}
+
+/// Take the value out of an `Arc`, copying only when it is shared.
+pub(crate) fn unshare(v: Arc<Value>) -> Value {
+    Arc::try_unwrap(v).unwrap_or_else(|shared| (*shared).clone())
+}

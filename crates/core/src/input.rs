@@ -1,0 +1,61 @@
+//! What comes into the interpreter ([`Input`]) and what it asks the world to
+//! do ([`Command`]).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::event::{TaskFlavor, TaskId, TimerId};
+
+/// Facts about an execution known when it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionInfo {
+    /// The execution ARN.
+    pub id: String,
+    pub name: String,
+    pub state_machine_id: String,
+    pub state_machine_name: String,
+    pub role_arn: String,
+    pub input: Arc<Value>,
+}
+
+/// Something that happened outside the interpreter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// Start the execution.
+    Start,
+    /// A task's worker picked it up (activities); other tasks start at once.
+    TaskStarted { task: TaskId, worker: Option<String> },
+    TaskSucceeded { task: TaskId, output: Value },
+    TaskFailed { task: TaskId, error: String, cause: String },
+    TaskHeartbeat { task: TaskId },
+    TimerFired { timer: TimerId },
+    /// StopExecution.
+    Stop { error: String, cause: String },
+}
+
+/// An effect the interpreter asks for. Ids are derived from the events that
+/// caused them, so carrying a command out twice is harmless.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    RunTask(TaskRequest),
+    CancelTask { task: TaskId },
+    StartTimer { timer: TimerId, fire_at: i64 },
+    CancelTimer { timer: TimerId },
+    /// The execution ended; the status and result are in the last event.
+    Finished,
+}
+
+/// Everything a task runner needs to run one task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRequest {
+    pub task: TaskId,
+    pub flavor: TaskFlavor,
+    /// The Task state's name (mocks are keyed by it).
+    pub state_name: String,
+    pub resource: String,
+    pub payload: Arc<Value>,
+    pub token: Option<String>,
+    pub timeout_seconds: Option<u64>,
+    pub heartbeat_seconds: Option<u64>,
+}

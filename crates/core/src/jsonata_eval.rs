@@ -1,0 +1,131 @@
+//! JSONata in states: `$states`, `{% %}` templates, and AWS's error texts.
+
+use serde_json::{Map as JsonMap, Value};
+use stepwell_asl::{Expr, JsonataTemplate};
+use stepwell_jsonata::Bindings;
+use stepwell_jsonpath::Variables;
+
+use crate::context::Scope;
+use crate::dataflow::{runtime_cause, At};
+use crate::errors::{names, StateError};
+
+/// The parts of `$states` available to an evaluation.
+pub(crate) struct StatesVar<'a> {
+    pub input: &'a Value,
+    pub context: Option<Value>,
+    pub result: Option<&'a Value>,
+    pub error_output: Option<&'a Value>,
+}
+
+/// Build the `$states` object.
+pub(crate) fn states_value(s: StatesVar<'_>) -> Value {
+    let mut m = JsonMap::new();
+    m.insert("input".into(), s.input.clone());
+    if let Some(c) = s.context {
+        m.insert("context".into(), c);
+    }
+    if let Some(r) = s.result {
+        m.insert("result".into(), r.clone());
+    }
+    if let Some(e) = s.error_output {
+        m.insert("errorOutput".into(), e.clone());
+    }
+    Value::Object(m)
+}
+
+struct StateBindings<'a> {
+    states: &'a Value,
+    scope: &'a Scope<'a>,
+}
+
+impl Bindings for StateBindings<'_> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        if name == "states" {
+            Some(self.states)
+        } else {
+            self.scope.get(name)
+        }
+    }
+}
+
+/// Evaluate one expression; `None` is JSONata's `undefined`.
+pub(crate) fn eval_expr(
+    e: &Expr,
+    states: &Value,
+    scope: &Scope<'_>,
+    rng: &mut dyn stepwell_jsonata::Entropy,
+    at: At<'_>,
+    field: &str,
+) -> Result<Option<Value>, StateError> {
+    let b = StateBindings { states, scope };
+    e.expression
+        .evaluate(None, &b, rng)
+        .map_err(|err| {
+            StateError::new(
+                names::QUERY_EVALUATION_ERROR,
+                runtime_cause(
+                    at.state,
+                    at.entered_id,
+                    &format!(
+                        "The JSONata expression '{}' specified for the field '{}' threw an error during evaluation. {}",
+                        e.source,
+                        field,
+                        err.cause()
+                    ),
+                ),
+            )
+        })
+}
+
+/// Evaluate a template: literals stay, expressions are replaced by their values.
+pub(crate) fn eval_template(
+    t: &JsonataTemplate,
+    states: &Value,
+    scope: &Scope<'_>,
+    rng: &mut dyn stepwell_jsonata::Entropy,
+    at: At<'_>,
+    field: &str,
+) -> Result<Value, StateError> {
+    match t {
+        JsonataTemplate::Literal(v) => Ok(v.clone()),
+        JsonataTemplate::Expr(e) => {
+            let v = eval_expr(e, states, scope, rng, at, field)?;
+            Ok(v.unwrap_or(Value::Null))
+        }
+        JsonataTemplate::Object(fields) => {
+            let mut m = JsonMap::with_capacity(fields.len());
+            for (k, t) in fields {
+                let path = format!("{field}/{k}");
+                if let JsonataTemplate::Expr(e) = t {
+                    // An undefined value leaves the field out, as AWS does.
+                    if let Some(v) = eval_expr(e, states, scope, rng, at, &path)? {
+                        m.insert(k.clone(), v);
+                    }
+                } else {
+                    m.insert(k.clone(), eval_template(t, states, scope, rng, at, &path)?);
+                }
+            }
+            Ok(Value::Object(m))
+        }
+        JsonataTemplate::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| eval_template(t, states, scope, rng, at, &format!("{field}[{i}]")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+    }
+}
+
+/// The JSON type name AWS uses in its messages.
+pub(crate) fn type_name(v: Option<&Value>) -> &'static str {
+    match v {
+        None => "undefined",
+        Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "boolean",
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => "integer",
+        Some(Value::Number(_)) => "number",
+        Some(Value::String(_)) => "string",
+        Some(Value::Array(_)) => "array",
+        Some(Value::Object(_)) => "object",
+    }
+}

@@ -1,0 +1,193 @@
+//! Run one execution to its end in this process: the driver behind
+//! `stepwell run`. Tasks go to a [`TaskRunner`]; timers wait on a [`Clock`]
+//! (scaled by `wait_scale`, 0 = no waiting).
+
+use std::collections::{BTreeSet, VecDeque};
+
+use serde_json::Value;
+use stepwell_core::{Command, Entropy, Event, Execution, Input, Status, TaskRequest};
+
+use crate::mock::{MockCase, MockResponse};
+
+/// Time, injected so tests can run without sleeping.
+pub trait Clock {
+    fn now_ms(&self) -> i64;
+    fn sleep_ms(&self, ms: u64);
+}
+
+/// The real clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+    fn sleep_ms(&self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// The outcome of running one task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskOutcome {
+    Succeeded(Value),
+    Failed { error: String, cause: String },
+}
+
+/// Something that can carry out a task.
+pub trait TaskRunner {
+    fn run(&mut self, req: &TaskRequest) -> TaskOutcome;
+}
+
+/// Answers tasks from a MockConfigFile test case. A task with no mock
+/// fails, naming the state and the resource.
+#[derive(Debug, Default)]
+pub struct MockRunner {
+    case: Option<MockCase>,
+}
+
+impl MockRunner {
+    pub fn new(case: Option<MockCase>) -> Self {
+        MockRunner { case }
+    }
+}
+
+impl TaskRunner for MockRunner {
+    fn run(&mut self, req: &TaskRequest) -> TaskOutcome {
+        let response = self.case.as_mut().and_then(|c| {
+            let covered = c.covers(&req.state_name);
+            (c.next(&req.state_name), covered)
+                .0
+                .map(Ok)
+                .or(covered.then_some(Err(())))
+        });
+        match response {
+            Some(Ok(MockResponse::Return(v))) => TaskOutcome::Succeeded(v),
+            Some(Ok(MockResponse::Throw { error, cause })) => TaskOutcome::Failed { error, cause },
+            Some(Err(())) => TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: format!(
+                    "the mocked responses for state '{}' ran out (resource {})",
+                    req.state_name, req.resource
+                ),
+            },
+            None => TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: format!(
+                    "no task runner for state '{}': resource {} has no mocked response (use --mock-config and --test-case)",
+                    req.state_name, req.resource
+                ),
+            },
+        }
+    }
+}
+
+/// A small non-cryptographic generator (SplitMix64) for task tokens, jitter
+/// and `States.UUID`; seeded from the clock and process id by default.
+#[derive(Debug, Clone)]
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> Self {
+        SplitMix(seed)
+    }
+    pub fn from_time() -> Self {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        SplitMix(t ^ (u64::from(std::process::id()) << 32))
+    }
+}
+
+impl Entropy for SplitMix {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// How a local run is carried out.
+pub struct LocalOptions<'a> {
+    pub runner: &'a mut dyn TaskRunner,
+    pub clock: &'a dyn Clock,
+    pub entropy: &'a mut dyn Entropy,
+    /// Multiplies every Wait and Retry interval; 0 means no waiting.
+    pub wait_scale: f64,
+}
+
+/// Run `exec` from its start to its end; returns the full history.
+pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Event> {
+    let LocalOptions {
+        runner,
+        clock,
+        entropy,
+        wait_scale,
+    } = opts;
+    let mut history = Vec::new();
+    let mut queue = VecDeque::new();
+    // (fire_at, timer) ordered by time, then by id for determinism.
+    let mut timers: BTreeSet<(i64, u64)> = BTreeSet::new();
+    let feed = |exec: &mut Execution, input: Input, queue: &mut VecDeque<Command>, history: &mut Vec<Event>, entropy: &mut dyn Entropy| {
+        let d = exec.decide(input, clock.now_ms(), entropy);
+        history.extend(d.events);
+        queue.extend(d.commands);
+    };
+    feed(exec, Input::Start, &mut queue, &mut history, entropy);
+    while exec.status() == Status::Running || !queue.is_empty() {
+        if let Some(cmd) = queue.pop_front() {
+            match cmd {
+                Command::RunTask(req) => {
+                    let input = match runner.run(&req) {
+                        TaskOutcome::Succeeded(output) => Input::TaskSucceeded {
+                            task: req.task,
+                            output,
+                        },
+                        TaskOutcome::Failed { error, cause } => Input::TaskFailed {
+                            task: req.task,
+                            error,
+                            cause,
+                        },
+                    };
+                    feed(exec, input, &mut queue, &mut history, entropy);
+                }
+                Command::StartTimer { timer, fire_at } => {
+                    timers.insert((fire_at, timer));
+                }
+                Command::CancelTimer { timer } => timers.retain(|&(_, t)| t != timer),
+                Command::CancelTask { .. } | Command::Finished => {}
+            }
+            continue;
+        }
+        if exec.status() != Status::Running {
+            break;
+        }
+        let Some((fire_at, timer)) = timers.pop_first() else {
+            // Nothing can move the execution any more.
+            feed(
+                exec,
+                Input::Stop {
+                    error: "States.Runtime".into(),
+                    cause: "the execution is waiting for an answer no local runner can give".into(),
+                },
+                &mut queue,
+                &mut history,
+                entropy,
+            );
+            continue;
+        };
+        let wait = (fire_at - clock.now_ms()).max(0) as f64 * wait_scale;
+        if wait >= 1.0 {
+            clock.sleep_ms(wait as u64);
+        }
+        feed(exec, Input::TimerFired { timer }, &mut queue, &mut history, entropy);
+    }
+    history
+}
