@@ -46,6 +46,10 @@
 //! * `States.StringToJson('')` and `States.StringToJson(' ')` give `null`.
 //! * An indefinite path that finds nothing gives `[]`, even when an intermediate
 //!   property is missing.
+//! * In a filter, `@` only matches objects: `$.a[?(@ > 1)]` never selects numbers
+//!   (AWS "Paths" page), unlike stock Jayway.
+//! * Seeded `States.MathRandom(start, end, seed)` is `java.util.Random(seed)
+//!   .nextInt(end - start) + start`; unseeded draws come from [`Entropy`].
 #![forbid(unsafe_code)]
 
 mod error;

@@ -487,9 +487,10 @@ fn collect<'a>(node: &'a Value, segs: &[Segment], root: &'a Value, out: &mut Vec
         },
         Segment::Filter(expr) => match node {
             Value::Object(_) if expr.matches(node, root) => collect(node, rest, root, out),
+            // AWS: "the @ operator ... does not match scalar values. It only matches objects."
             Value::Array(items) => {
                 for v in items {
-                    if expr.matches(v, root) {
+                    if v.is_object() && expr.matches(v, root) {
                         collect(v, rest, root, out);
                     }
                 }

@@ -197,7 +197,10 @@ fn all_cases() {
         Select("$.store.book[?(!(@.price > 10))].title", doc.clone(), Ok(json!(["Sayings", "Moby Dick"]))),
         Select("$.store.book[?(@.isbn != '0-553')].title", doc.clone(), Ok(json!(["Sayings", "Sword", "The Lord"]))),
         Select("$..[?(@.color)].price", doc.clone(), Ok(json!([19.95]))),
-        Select("$.a[?(@ > 1)]", json!({"a": [1, 2, 3]}), Ok(json!([2, 3]))),
+        // AWS (Paths doc): "@ ... does not match scalar values. It only matches objects."
+        Select("$.a[?(@ > 1)]", json!({"a": [1, 2, 3]}), Ok(json!([]))),
+        // AWS (Paths doc) example.
+        Select("$.jar[?(@.a >= 5)]", json!({"jar": [{"a": 1}, {"a": 5}, {"a": 2}, {"a": 7}, {"a": 3}]}), Ok(json!([{"a": 5}, {"a": 7}]))),
         Select("$.a[?(@.x == '1')]", json!({"a": [{"x": 1}, {"x": 2}]}), Ok(json!([{"x": 1}]))),
         // AWS: filters in Parameters (base__state_pass_regex_json_path_base).
         Select("$.users[?(@.status == 0)]", json!({"users": [{"year": 1997, "status": 0}, {"year": 1998, "status": 1}]}), Ok(json!([{"year": 1997, "status": 0}]))),
@@ -359,7 +362,7 @@ fn all_cases() {
         // AWS: generic__nested_calls_2 shape, with a context path and nested calls.
         Call("States.ArrayGetItem(States.StringSplit($$.StateMachine.Name, '-'), States.MathAdd(States.ArrayLength(States.StringSplit($$.StateMachine.Name, '-')), -1))", json!({}), Ok(json!("sm"))),
         Call("States.Format('{}', $name)", json!({}), Ok(json!("Ada"))),
-        Call("States.Array($.a[?(@ > 1)], $..b)", json!({"a": [1, 2], "c": {"b": 3}}), Ok(json!([[2], [3]]))),
+        Call("States.Array($.a[?(@.v > 1)].v, $..b)", json!({"a": [{"v": 1}, {"v": 2}], "c": {"b": 3}}), Ok(json!([[2], [3]]))),
         Call("States.Array( 1 ,'a' )", json!({}), Ok(json!([1, "a"]))),
     ];
     let n = cases.len();
