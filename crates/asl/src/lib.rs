@@ -17,18 +17,25 @@
 mod diag;
 mod model;
 mod parse;
+mod resources;
 mod timestamp;
 
 pub use diag::{invalid_definition_message, Code, Diagnostic};
 pub use model::*;
-pub use parse::{from_value, jsonata_expression};
+pub use parse::{from_value, from_value_with, jsonata_expression, Options};
 pub use timestamp::{is_rfc3339, parse_rfc3339};
 
 use serde_json::Value;
 
-/// Parse definition text: JSON, or YAML when the text is not JSON.
+/// Parse definition text (JSON, or YAML when the text is not JSON) for a
+/// STANDARD state machine.
 pub fn parse_definition(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
     from_value(&read_document(text)?)
+}
+
+/// Parse definition text with explicit [`Options`].
+pub fn parse_definition_with(text: &str, options: Options) -> Result<StateMachine, Vec<Diagnostic>> {
+    from_value_with(&read_document(text)?, options)
 }
 
 /// Read definition text into a JSON value (JSON first, then YAML).

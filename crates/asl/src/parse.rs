@@ -8,11 +8,27 @@ use stepwell_jsonpath::{Path, PathOrIntrinsic, Template};
 
 use crate::diag::{Code, Diagnostic};
 use crate::model::*;
+use crate::resources::check_resource;
 use crate::timestamp::is_rfc3339;
 
-/// Parse a definition already read as JSON.
+/// What the definition is checked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// An EXPRESS state machine (no activities, `.sync` or callbacks).
+    pub express: bool,
+}
+
+/// Parse a definition already read as JSON, for a STANDARD state machine.
 pub fn from_value(doc: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
-    let mut p = Parser::default();
+    from_value_with(doc, Options::default())
+}
+
+/// Parse a definition already read as JSON.
+pub fn from_value_with(doc: &Value, options: Options) -> Result<StateMachine, Vec<Diagnostic>> {
+    let mut p = Parser {
+        options,
+        ..Parser::default()
+    };
     let Some(obj) = doc.as_object() else {
         p.schema("/", "The definition must be a JSON object".into());
         return Err(p.diags);
@@ -54,6 +70,7 @@ pub fn from_value(doc: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
 struct Parser {
     machines: Vec<Machine>,
     diags: Vec<Diagnostic>,
+    options: Options,
 }
 
 /// Fields every state type accepts.
@@ -717,7 +734,12 @@ impl Parser {
         ql: QueryLanguage,
     ) -> Option<Task> {
         let resource = match obj.get("Resource") {
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => {
+                if let Some(msg) = check_resource(s, self.options.express) {
+                    self.schema(&format!("{loc}/Resource"), msg);
+                }
+                s.clone()
+            }
             Some(_) => {
                 self.schema(
                     &format!("{loc}/Resource"),

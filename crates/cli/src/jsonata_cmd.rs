@@ -60,7 +60,10 @@ fn bindings(args: &JsonataArgs) -> Result<Map<String, Value>, String> {
             .split_once('=')
             .ok_or_else(|| format!("--bind {bind}: expected NAME=JSON"))?;
         let name = name.strip_prefix('$').unwrap_or(name);
-        vars.insert(name.to_string(), parse_json(&format!("--bind {name}"), value)?);
+        vars.insert(
+            name.to_string(),
+            parse_json(&format!("--bind {name}"), value)?,
+        );
     }
     if args.states_input.is_some() || args.context.is_some() {
         let mut states = Map::new();

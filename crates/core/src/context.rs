@@ -60,7 +60,6 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
         "State": {
             "EnteredTime": iso8601(fr.entered_at),
             "Name": state.name,
-            "RetryCount": fr.retry_count,
         },
         "StateMachine": {
             "Id": info.state_machine_id,
@@ -68,6 +67,12 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
         },
     });
     if let Some(obj) = ctx.as_object_mut() {
+        // Only states that can retry carry a retry count.
+        if !state.retriers().is_empty() || matches!(state.kind, stepwell_asl::StateKind::Task(_) | stepwell_asl::StateKind::Parallel(_) | stepwell_asl::StateKind::Map(_)) {
+            if let Some(Value::Object(s)) = obj.get_mut("State") {
+                s.insert("RetryCount".into(), json!(fr.retry_count));
+            }
+        }
         if let Some(token) = extra.token {
             obj.insert("Task".into(), json!({ "Token": token }));
         }

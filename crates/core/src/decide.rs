@@ -141,13 +141,12 @@ impl Decider<'_> {
                     return;
                 };
                 self.cancel_task_timers(f);
-                if let Err(e) = limits::check_size(&output) {
-                    let at = at_of(self.exec, f);
+                if limits::check_size(&output).is_err() {
+                    let resource = self.exec.tasks.get(&task).map(|(_, r)| r.resource.as_str()).unwrap_or_default();
                     let cause = format!(
                         "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                        at.state
+                        task_display_name(resource)
                     );
-                    let _ = e;
                     self.emit(
                         f,
                         EventKind::TaskFailed {
@@ -575,7 +574,11 @@ impl Decider<'_> {
         } else {
             TaskFlavor::Service
         };
-        let token = (resource.ends_with(".waitForTaskToken") || flavor == TaskFlavor::Activity)
+        // The callback patterns need a token; AWS also offers `$$.Task.Token`
+        // to any Task state that reads it (e.g. `.sync` starts).
+        let token = (resource.ends_with(".waitForTaskToken")
+            || flavor == TaskFlavor::Activity
+            || st.uses_context)
             .then(|| uuid(&mut *self.entropy));
         let extra = ContextExtra {
             token: token.as_deref(),
@@ -1004,7 +1007,11 @@ impl Decider<'_> {
                 Some(Dynamic::Value(n)) => Some(*n),
                 Some(Dynamic::Path(p)) => {
                     let v = p.select(&eff_roots).map_err(|e| at.err(e))?;
-                    let n = v.as_f64().ok_or_else(|| {
+                    let n = match v.as_ref() {
+                        Value::String(s) => s.trim().parse::<f64>().ok(),
+                        other => other.as_f64(),
+                    };
+                    let n = n.ok_or_else(|| {
                         at.runtime(&format!(
                             "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
                             plain(&v),
@@ -1269,7 +1276,9 @@ impl Decider<'_> {
         c: &stepwell_asl::Catcher,
         err: &StateError,
     ) -> Result<(Value, Vec<(String, Value)>), StateError> {
-        let error_output = json!({ "Error": err.error, "Cause": err.cause });
+        // A task that reported no error name or cause gives nulls, as AWS shows.
+        let absent_as_null = |s: &str| if s.is_empty() { Value::Null } else { json!(s) };
+        let error_output = json!({ "Error": absent_as_null(&err.error), "Cause": if err.error.is_empty() { absent_as_null(&err.cause) } else { json!(err.cause) } });
         let raw = self.exec.frame(f).input.clone();
         if st.query_language == QueryLanguage::Jsonata {
             let states = self.states_var(f, st, ContextExtra::default(), None, Some(&error_output));
@@ -1452,6 +1461,15 @@ impl Decider<'_> {
     }
 }
 
+/// How AWS names a task's resource in messages: a Lambda function or
+/// activity by its ARN, a service integration by its service (`lambda`).
+fn task_display_name(resource: &str) -> &str {
+    match resource.strip_prefix("arn:aws:states:::") {
+        Some(rest) => rest.split(':').next().unwrap_or(rest),
+        None => resource,
+    }
+}
+
 /// Where errors in frame `f` are reported.
 fn at_of(exec: &Execution, f: FrameId) -> At<'_> {
     At {
@@ -1517,6 +1535,7 @@ fn path_integer(p: &stepwell_jsonpath::Path, roots: &Roots<'_>, at: At<'_>, fiel
     let v = p.select(roots).map_err(|e| at.err(e))?;
     let n = match v.as_ref() {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     };
     n.ok_or_else(|| {

@@ -33,10 +33,10 @@ impl StateError {
         }
     }
 
-    /// Whether Retry and Catch may handle it at all: AWS lets
-    /// `States.Runtime` and `States.DataLimitExceeded` end the execution.
+    /// Whether Retry and Catch may handle it at all: a `States.Runtime`
+    /// error always ends the execution, even with a catcher naming it.
     pub fn is_recoverable(&self) -> bool {
-        self.error != names::RUNTIME && self.error != names::DATA_LIMIT_EXCEEDED
+        self.error != names::RUNTIME
     }
 }
 

@@ -88,22 +88,25 @@ pub(crate) fn eval_template(
 ) -> Result<Value, StateError> {
     match t {
         JsonataTemplate::Literal(v) => Ok(v.clone()),
-        JsonataTemplate::Expr(e) => {
-            let v = eval_expr(e, states, scope, rng, at, field)?;
-            Ok(v.unwrap_or(Value::Null))
-        }
+        JsonataTemplate::Expr(e) => match eval_expr(e, states, scope, rng, at, field)? {
+            Some(v) => Ok(v),
+            None => Err(StateError::new(
+                names::QUERY_EVALUATION_ERROR,
+                runtime_cause(
+                    at.state,
+                    at.entered_id,
+                    &format!(
+                        "The JSONata expression '{}' specified for the field '{}' returned nothing (undefined).",
+                        e.source, field
+                    ),
+                ),
+            )),
+        },
         JsonataTemplate::Object(fields) => {
             let mut m = JsonMap::with_capacity(fields.len());
             for (k, t) in fields {
                 let path = format!("{field}/{k}");
-                if let JsonataTemplate::Expr(e) = t {
-                    // An undefined value leaves the field out, as AWS does.
-                    if let Some(v) = eval_expr(e, states, scope, rng, at, &path)? {
-                        m.insert(k.clone(), v);
-                    }
-                } else {
-                    m.insert(k.clone(), eval_template(t, states, scope, rng, at, &path)?);
-                }
+                m.insert(k.clone(), eval_template(t, states, scope, rng, at, &path)?);
             }
             Ok(Value::Object(m))
         }
