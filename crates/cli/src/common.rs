@@ -11,11 +11,24 @@ pub(crate) enum Loaded {
     Unreadable(String),
 }
 
+/// The state machine type, as the API spells it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum MachineType {
+    #[default]
+    #[value(name = "STANDARD")]
+    Standard,
+    #[value(name = "EXPRESS")]
+    Express,
+}
+
 /// Read and compile a definition file (JSON or YAML).
-pub(crate) fn load_definition(path: &Path) -> Loaded {
+pub(crate) fn load_definition(path: &Path, ty: MachineType) -> Loaded {
+    let options = stepwell_asl::Options {
+        express: ty == MachineType::Express,
+    };
     match std::fs::read_to_string(path) {
         Err(e) => Loaded::Unreadable(format!("cannot read {}: {e}", path.display())),
-        Ok(text) => match stepwell_asl::parse_definition(&text) {
+        Ok(text) => match stepwell_asl::parse_definition_with(&text, options) {
             Ok(sm) => Loaded::Ok(sm),
             Err(d) => Loaded::Invalid(d),
         },

@@ -9,12 +9,15 @@ use stepwell_asl::invalid_definition_message;
 use stepwell_core::{render_history, Execution, ExecutionInfo, Outcome, Status};
 use stepwell_engine::{run_to_completion, LocalOptions, MockCase, MockRunner, SplitMix, SystemClock};
 
-use crate::common::{load_definition, read_input, Loaded};
+use crate::common::{load_definition, read_input, Loaded, MachineType};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct RunArgs {
     /// The state machine definition (.asl.json, .json, .yaml or .yml).
     definition: PathBuf,
+    /// The state machine type: STANDARD or EXPRESS.
+    #[arg(long = "type", value_enum, default_value = "STANDARD")]
+    machine_type: MachineType,
     /// Execution input: JSON text, or @FILE to read it from a file.
     #[arg(long, default_value = "{}")]
     input: String,
@@ -42,7 +45,7 @@ const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 
 pub(crate) fn run(args: RunArgs) -> ExitCode {
-    let plan = match load_definition(&args.definition) {
+    let plan = match load_definition(&args.definition, args.machine_type) {
         Loaded::Ok(p) => Arc::new(p),
         Loaded::Invalid(diags) => {
             let cause = invalid_definition_message(&diags);
@@ -86,8 +89,11 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let mut entropy = SplitMix::from_time();
     let exec_name = stepwell_core::Entropy::next_u64(&mut entropy);
     let exec_name = format!("{exec_name:016x}");
+    let express = args.machine_type == MachineType::Express;
+    let kind = if express { "express" } else { "execution" };
     let info = ExecutionInfo {
-        id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine_name}:{exec_name}"),
+        id: format!("arn:aws:states:{REGION}:{ACCOUNT}:{kind}:{machine_name}:{exec_name}"),
+        express,
         name: exec_name,
         state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"),
         state_machine_name: machine_name,

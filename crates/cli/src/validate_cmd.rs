@@ -5,19 +5,22 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::common::{load_definition, Loaded};
+use crate::common::{load_definition, Loaded, MachineType};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ValidateArgs {
     /// The state machine definition (.asl.json, .json, .yaml or .yml).
     definition: PathBuf,
+    /// The state machine type: STANDARD or EXPRESS.
+    #[arg(long = "type", value_enum, default_value = "STANDARD")]
+    machine_type: MachineType,
     /// Print the result as ValidateStateMachineDefinition's JSON response.
     #[arg(long)]
     json: bool,
 }
 
 pub(crate) fn run(args: ValidateArgs) -> ExitCode {
-    let diags = match load_definition(&args.definition) {
+    let diags = match load_definition(&args.definition, args.machine_type) {
         Loaded::Ok(_) => Vec::new(),
         Loaded::Invalid(d) => d,
         Loaded::Unreadable(msg) => {

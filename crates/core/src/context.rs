@@ -66,6 +66,11 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
             "Name": info.state_machine_name,
         },
     });
+    if info.express {
+        if let Some(Value::Object(e)) = ctx.get_mut("Execution") {
+            e.remove("RedriveCount");
+        }
+    }
     if let Some(obj) = ctx.as_object_mut() {
         // Only states that can retry carry a retry count.
         if !state.retriers().is_empty() || matches!(state.kind, stepwell_asl::StateKind::Task(_) | stepwell_asl::StateKind::Parallel(_) | stepwell_asl::StateKind::Map(_)) {

@@ -17,6 +17,8 @@ pub struct ExecutionInfo {
     pub state_machine_name: String,
     pub role_arn: String,
     pub input: Arc<Value>,
+    /// An EXPRESS execution (its context object has no `RedriveCount`).
+    pub express: bool,
 }
 
 /// Something that happened outside the interpreter.
