@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench_cmd;
 mod common;
 mod jsonata_cmd;
 mod run_cmd;
@@ -27,6 +28,7 @@ enum Command {
     Validate(validate_cmd::ValidateArgs),
     /// Evaluate one JSONata expression, as Step Functions would.
     Jsonata(jsonata_cmd::JsonataArgs),
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +37,6 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Validate(args) => validate_cmd::run(args),
         Command::Jsonata(args) => jsonata_cmd::run(args),
+        Command::Bench(args) => bench_cmd::run(args),
     }
 }
