@@ -17,7 +17,9 @@ fn every_conformance_case_replays() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
     let dir = root.join("cases");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: ../shared/conformance not found (needs the shared material beside the repo)");
+        eprintln!(
+            "skipped: ../shared/conformance not found (needs the shared material beside the repo)"
+        );
         return;
     };
     let mut files: Vec<PathBuf> = entries
@@ -42,16 +44,31 @@ fn every_conformance_case_replays() {
             Ok(p) => std::sync::Arc::new(p),
             Err(d) => panic!("{name}: the definition does not parse: {d:?}"),
         };
-        let input = case.get("input").cloned().unwrap_or_else(|| serde_json::json!({}));
+        let input = case
+            .get("input")
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}));
         let mocks = case.get("mocks").cloned().unwrap_or(Value::Null);
         let run = std::panic::catch_unwind(|| common::run_plan(plan, name, input, &mocks, 0x5eed))
-            .unwrap_or_else(|_| panic!("{name}: the replay property failed (see the message above)"));
+            .unwrap_or_else(|_| {
+                panic!("{name}: the replay property failed (see the message above)")
+            });
         if run.status() != expected {
             wrong_status.push(format!("{name}: {} != {expected}", run.status()));
         }
         checked += 1;
     }
-    eprintln!("replay: {checked} conformance cases checked, {skipped} INVALID_DEFINITION cases skipped");
-    assert!(wrong_status.is_empty(), "statuses differ from AWS:\n{}", wrong_status.join("\n"));
-    assert!(checked > 0, "no conformance cases found in {}", dir.display());
+    eprintln!(
+        "replay: {checked} conformance cases checked, {skipped} INVALID_DEFINITION cases skipped"
+    );
+    assert!(
+        wrong_status.is_empty(),
+        "statuses differ from AWS:\n{}",
+        wrong_status.join("\n")
+    );
+    assert!(
+        checked > 0,
+        "no conformance cases found in {}",
+        dir.display()
+    );
 }

@@ -12,9 +12,12 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 use stepwell_asl::StateMachine;
 use stepwell_core::{
-    Command, Event, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskRequest, TimerPurpose,
+    Command, Event, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskRequest,
+    TimerPurpose,
 };
-use stepwell_engine::{run_to_completion, Clock, LocalOptions, MockCase, MockRunner, SplitMix, TaskOutcome};
+use stepwell_engine::{
+    run_to_completion, Clock, LocalOptions, MockCase, MockRunner, SplitMix, TaskOutcome,
+};
 
 /// 2023-11-14T22:13:20Z: every test execution starts here.
 pub const T0: i64 = 1_700_000_000_000;
@@ -48,7 +51,12 @@ pub fn mock_config(name: &str, mocks: &Value) -> Value {
             let key = format!("R{}", responses.len());
             let by_call: Map<String, Value> = seq
                 .as_array()
-                .map(|a| a.iter().enumerate().map(|(i, r)| (i.to_string(), r.clone())).collect())
+                .map(|a| {
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, r)| (i.to_string(), r.clone()))
+                        .collect()
+                })
                 .unwrap_or_default();
             responses.insert(key.clone(), Value::Object(by_call));
             states.insert(state.clone(), Value::String(key));
@@ -106,7 +114,9 @@ impl Run {
         self.history
             .iter()
             .filter_map(|e| match e.kind {
-                EventKind::TimerStarted { purpose, fire_at } => Some((purpose, fire_at - e.timestamp)),
+                EventKind::TimerStarted { purpose, fire_at } => {
+                    Some((purpose, fire_at - e.timestamp))
+                }
                 _ => None,
             })
             .collect()
@@ -157,9 +167,16 @@ pub fn run(definition: &str, input: Value, mocks: Value, seed: u64) -> Run {
     run_plan(parse(definition), "Machine", input, &mocks, seed)
 }
 
-pub fn run_plan(plan: Arc<StateMachine>, machine: &str, input: Value, mocks: &Value, seed: u64) -> Run {
+pub fn run_plan(
+    plan: Arc<StateMachine>,
+    machine: &str,
+    input: Value,
+    mocks: &Value,
+    seed: u64,
+) -> Run {
     let config = mock_config(machine, mocks);
-    let case = MockCase::from_config(&config, machine, "Recorded").unwrap_or_else(|e| panic!("{e}"));
+    let case =
+        MockCase::from_config(&config, machine, "Recorded").unwrap_or_else(|e| panic!("{e}"));
     let info = info(machine, input);
     let mut exec = Execution::new(plan.clone(), info.clone());
     let mut runner = MockRunner::new(Some(case));
@@ -210,7 +227,10 @@ pub fn run_with(definition: &str, input: Value, answer: &mut Answer<'_>) -> Run 
         if let Some(cmd) = queue.pop_front() {
             let input = match cmd {
                 Command::RunTask(req) => match answer(&req) {
-                    Some(TaskOutcome::Succeeded(output)) => Input::TaskSucceeded { task: req.task, output },
+                    Some(TaskOutcome::Succeeded(output)) => Input::TaskSucceeded {
+                        task: req.task,
+                        output,
+                    },
                     Some(TaskOutcome::Failed { error, cause }) => Input::TaskFailed {
                         task: req.task,
                         error,
@@ -259,9 +279,16 @@ pub fn check_replay(run: &Run) {
         Ok(e) => e,
         Err(e) => panic!("replaying the live history failed: {e}"),
     };
-    assert!(replayed == run.exec, "replay reached a different state than the live run");
+    assert!(
+        replayed == run.exec,
+        "replay reached a different state than the live run"
+    );
     if replayed.status() != Status::Running {
-        assert_eq!(replayed.pending(), Vec::new(), "a finished execution has pending effects");
+        assert_eq!(
+            replayed.pending(),
+            Vec::new(),
+            "a finished execution has pending effects"
+        );
     }
     // `replay` is a fold of `apply` from `Execution::new`, so replaying the
     // prefix of length k is the same as applying events one at a time and
