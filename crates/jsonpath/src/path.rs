@@ -286,8 +286,16 @@ impl Path {
             detail,
         };
         let no_results = || err(format!("No results for path: {}", self.jayway_string()));
+        // Jayway's rendering of the segments before `i`, built only for an error
+        // message: formatting it on every step was most of a path lookup's cost.
+        let at_before = |i: usize| {
+            let mut at = String::from("$");
+            for seg in &segs[..i] {
+                seg.write_fragment(&mut at);
+            }
+            at
+        };
         let mut cur = root;
-        let mut at = String::from("$");
         for (i, seg) in segs.iter().enumerate() {
             let leaf = i + 1 == segs.len();
             match seg {
@@ -296,11 +304,11 @@ impl Path {
                         Some(v) => cur = v,
                         None if leaf => return Err(no_results()),
                         None => {
-                            seg.write_fragment(&mut at);
+                            let at = at_before(i + 1);
                             return Err(err(format!("Missing property in path {at}")));
                         }
                     },
-                    other => return Err(err(not_an_object(seg, &at, other))),
+                    other => return Err(err(not_an_object(seg, &at_before(i), other))),
                 },
                 Segment::Names(names) => match cur {
                     Value::Object(map) => {
@@ -312,14 +320,14 @@ impl Path {
                         }
                         return Ok(Cow::Owned(Value::Object(merged)));
                     }
-                    other => return Err(err(not_an_object(seg, &at, other))),
+                    other => return Err(err(not_an_object(seg, &at_before(i), other))),
                 },
                 Segment::Index(index) => match cur {
                     Value::Array(items) => match effective_index(*index, items.len()) {
                         Some(k) => cur = &items[k],
                         None => return Err(no_results()),
                     },
-                    Value::Null => return Err(err(format!("The path {at} is null"))),
+                    Value::Null => return Err(err(format!("The path {} is null", at_before(i)))),
                     other => {
                         let mut frag = String::new();
                         seg.write_fragment(&mut frag);
@@ -332,7 +340,6 @@ impl Path {
                 // Not reachable for definite segment lists; treat as "nothing found".
                 _ => return Err(no_results()),
             }
-            seg.write_fragment(&mut at);
         }
         Ok(Cow::Borrowed(cur))
     }
