@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use stepwell_asl::invalid_definition_message;
 use stepwell_core::{render_history, Execution, ExecutionInfo, Outcome, Status};
-use stepwell_engine::{run_to_completion, LocalOptions, MockCase, MockRunner, SplitMix, SystemClock};
+use stepwell_engine::{
+    run_to_completion, LocalOptions, MockCase, MockRunner, SplitMix, SystemClock,
+};
 
 use crate::common::{load_definition, read_input, Loaded, MachineType};
 
@@ -50,7 +52,10 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         Loaded::Invalid(diags) => {
             let cause = invalid_definition_message(&diags);
             if args.json {
-                println!("{}", json!({"status": "INVALID_DEFINITION", "error": "InvalidDefinition", "cause": cause}));
+                println!(
+                    "{}",
+                    json!({"status": "INVALID_DEFINITION", "error": "InvalidDefinition", "cause": cause})
+                );
             } else {
                 eprintln!("InvalidDefinition: {cause}");
             }
@@ -70,8 +75,10 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         (Some(file), Some(case)) => {
             let config = match std::fs::read_to_string(file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))
-                .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| format!("{}: {e}", file.display())))
-            {
+                .and_then(|t| {
+                    serde_json::from_str::<Value>(&t)
+                        .map_err(|e| format!("{}: {e}", file.display()))
+                }) {
                 Ok(c) => c,
                 Err(msg) => return usage_error(&args, &msg),
             };
@@ -82,7 +89,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         }
         _ => None,
     };
-    if !(args.wait_scale >= 0.0) {
+    if args.wait_scale.is_nan() || args.wait_scale < 0.0 {
         return usage_error(&args, "--wait-scale must be a number >= 0");
     }
 
@@ -114,14 +121,19 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
 
     if args.history {
         match render_history(plan, &info, &history) {
-            Ok(events) => println!("{}", serde_json::to_string_pretty(&json!({ "events": events })).unwrap_or_default()),
+            Ok(events) => println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "events": events })).unwrap_or_default()
+            ),
             Err(e) => eprintln!("internal error rendering the history: {e}"),
         }
     }
     let status = exec.status();
     let result = match exec.outcome() {
         Some(Outcome::Succeeded(output)) => json!({"status": status.as_str(), "output": **output}),
-        Some(Outcome::Failed(err)) => json!({"status": status.as_str(), "error": err.error, "cause": err.cause}),
+        Some(Outcome::Failed(err)) => {
+            json!({"status": status.as_str(), "error": err.error, "cause": err.cause})
+        }
         None => json!({"status": status.as_str()}),
     };
     if args.json {
@@ -129,9 +141,14 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     } else {
         match exec.outcome() {
             Some(Outcome::Succeeded(output)) => {
-                println!("{}", serde_json::to_string_pretty(&**output).unwrap_or_default())
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&**output).unwrap_or_default()
+                )
             }
-            Some(Outcome::Failed(err)) => eprintln!("{}: {}: {}", status.as_str(), err.error, err.cause),
+            Some(Outcome::Failed(err)) => {
+                eprintln!("{}: {}: {}", status.as_str(), err.error, err.cause)
+            }
             None => eprintln!("{}", status.as_str()),
         }
     }
@@ -144,7 +161,10 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
 
 fn usage_error(args: &RunArgs, msg: &str) -> ExitCode {
     if args.json {
-        println!("{}", json!({"status": "ERROR", "error": "Usage", "cause": msg}));
+        println!(
+            "{}",
+            json!({"status": "ERROR", "error": "Usage", "cause": msg})
+        );
     }
     eprintln!("error: {msg}");
     ExitCode::from(2)
@@ -152,6 +172,13 @@ fn usage_error(args: &RunArgs, msg: &str) -> ExitCode {
 
 /// `dir/order-flow.asl.json` -> `order-flow`.
 fn base_name(p: &Path) -> String {
-    let file = p.file_name().and_then(|f| f.to_str()).unwrap_or("StateMachine");
-    file.split('.').next().filter(|s| !s.is_empty()).unwrap_or("StateMachine").to_owned()
+    let file = p
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or("StateMachine");
+    file.split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("StateMachine")
+        .to_owned()
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Stepwell's test command (the one the README gives): every crate's tests,
+# then the conformance gates against the shared, AWS-recorded suites.
+# The gates need ../shared beside this repository; without it they are
+# skipped with a message and the crate tests still run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared="${STEPWELL_SHARED:-../shared}"
+gates=0
+
+cargo test --workspace --quiet
+gates=$((gates + 1))
+
+cargo build --release --quiet -p stepwell
+bin=target/release/stepwell
+
+if [ -d "$shared/conformance/cases" ]; then
+  python3 "$shared/conformance/run.py" --bin "$bin" --quiet \
+    --expect-failures conformance/expected-failures.txt
+  gates=$((gates + 1))
+else
+  echo "SKIPPED: conformance gate ($shared/conformance not found; it needs the shared material beside the repo)"
+fi
+
+if [ -f "$shared/jsonata/cases.jsonl" ]; then
+  python3 "$shared/jsonata/run.py" --bin "$bin" --quiet \
+    --expect-failures conformance/jsonata-expected-failures.txt
+  gates=$((gates + 1))
+else
+  echo "SKIPPED: JSONata gate ($shared/jsonata not found; it needs the shared material beside the repo)"
+fi
+
+echo "stepwell gates: $gates passed, 0 failed"
