@@ -1,0 +1,332 @@
+//! Timeouts: a task that never answers, with the clock jumping to the next
+//! timer; task TimeoutSeconds and HeartbeatSeconds, and the execution's
+//! TimeoutSeconds.
+
+mod common;
+
+use serde_json::{json, Value};
+use stepwell_core::{EventKind, Execution, Input, Status};
+use stepwell_engine::{SplitMix, TaskOutcome};
+
+const FN: &str = "arn:aws:lambda:us-east-1:111111111111:function:f";
+
+struct Case {
+    name: &'static str,
+    definition: Value,
+    input: Value,
+    /// Answers to successive task calls; calls past the end never answer.
+    answers: Vec<TaskOutcome>,
+    status: &'static str,
+    error: Option<&'static str>,
+    /// When (ms after the start) the execution ended.
+    ended_at: i64,
+    /// When (ms after the start) each task timed out, and with what error.
+    timed_out: &'static [(i64, &'static str)],
+}
+
+fn check(c: Case) {
+    let mut answers = c.answers.into_iter();
+    let run = common::run_with(&c.definition.to_string(), c.input.clone(), &mut |_| {
+        answers.next()
+    });
+    assert_eq!(
+        run.status(),
+        c.status,
+        "{}: status ({:?})",
+        c.name,
+        run.error()
+    );
+    assert_eq!(
+        run.error().map(|e| e.0),
+        c.error.map(str::to_owned),
+        "{}: error",
+        c.name
+    );
+    let end = run.history.last().map(|e| e.timestamp - common::T0);
+    assert_eq!(end, Some(c.ended_at), "{}: end time", c.name);
+    let timed_out: Vec<(i64, String)> = run
+        .history
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskTimedOut { error, .. } => {
+                Some((e.timestamp - common::T0, error.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let want: Vec<(i64, String)> = c
+        .timed_out
+        .iter()
+        .map(|(t, e)| (*t, (*e).to_owned()))
+        .collect();
+    assert_eq!(timed_out, want, "{}: task timeouts", c.name);
+}
+
+fn task(fields: Value) -> Value {
+    let mut t = json!({"Type": "Task", "Resource": FN, "End": true});
+    for (k, v) in fields.as_object().into_iter().flatten() {
+        t[k] = v.clone();
+    }
+    t
+}
+
+fn one_task(fields: Value) -> Value {
+    json!({"StartAt": "T", "States": {"T": task(fields)}})
+}
+
+#[test]
+fn task_and_execution_timeouts() {
+    let ok = || TaskOutcome::Succeeded(json!({"done": true}));
+    let cases = vec![
+        Case {
+            name: "TimeoutSeconds on a silent task",
+            definition: one_task(json!({"TimeoutSeconds": 10})),
+            input: json!({}),
+            answers: vec![],
+            status: "FAILED",
+            error: Some("States.Timeout"),
+            ended_at: 10_000,
+            timed_out: &[(10_000, "States.Timeout")],
+        },
+        Case {
+            name: "HeartbeatSeconds fires before TimeoutSeconds",
+            definition: one_task(json!({"TimeoutSeconds": 10, "HeartbeatSeconds": 3})),
+            input: json!({}),
+            answers: vec![],
+            status: "FAILED",
+            error: Some("States.HeartbeatTimeout"),
+            ended_at: 3_000,
+            timed_out: &[(3_000, "States.HeartbeatTimeout")],
+        },
+        Case {
+            name: "TimeoutSecondsPath and HeartbeatSecondsPath",
+            definition: one_task(
+                json!({"TimeoutSecondsPath": "$.t", "HeartbeatSecondsPath": "$.h"}),
+            ),
+            input: json!({"t": 4, "h": 7}),
+            answers: vec![],
+            status: "FAILED",
+            error: Some("States.Timeout"),
+            ended_at: 4_000,
+            timed_out: &[(4_000, "States.Timeout")],
+        },
+        Case {
+            name: "an answer in time cancels the timers",
+            definition: one_task(json!({"TimeoutSeconds": 10, "HeartbeatSeconds": 3})),
+            input: json!({}),
+            answers: vec![ok()],
+            status: "SUCCEEDED",
+            error: None,
+            ended_at: 0,
+            timed_out: &[],
+        },
+        Case {
+            name: "a timeout is retried, then times out again",
+            definition: one_task(json!({
+                "TimeoutSeconds": 10,
+                "Retry": [{"ErrorEquals": ["States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 1}]
+            })),
+            input: json!({}),
+            answers: vec![],
+            status: "FAILED",
+            error: Some("States.Timeout"),
+            ended_at: 21_000,
+            timed_out: &[(10_000, "States.Timeout"), (21_000, "States.Timeout")],
+        },
+        Case {
+            name: "a heartbeat timeout is caught",
+            definition: json!({"StartAt": "T", "States": {
+                "T": task(json!({"HeartbeatSeconds": 2, "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "H"}]})),
+                "H": {"Type": "Pass", "End": true}
+            }}),
+            input: json!({}),
+            answers: vec![],
+            status: "SUCCEEDED",
+            error: None,
+            ended_at: 2_000,
+            timed_out: &[(2_000, "States.HeartbeatTimeout")],
+        },
+        Case {
+            name: "States.TaskFailed catches a heartbeat timeout but not a timeout",
+            definition: json!({"StartAt": "T", "States": {
+                "T": task(json!({
+                    "TimeoutSeconds": 5,
+                    "Retry": [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 5}]
+                })),
+            }}),
+            input: json!({}),
+            answers: vec![],
+            status: "FAILED",
+            error: Some("States.Timeout"),
+            ended_at: 5_000,
+            timed_out: &[(5_000, "States.Timeout")],
+        },
+        Case {
+            name: "the execution's TimeoutSeconds ends a long Wait",
+            definition: json!({"TimeoutSeconds": 5, "StartAt": "W", "States": {
+                "W": {"Type": "Wait", "Seconds": 100, "End": true}
+            }}),
+            input: json!({}),
+            answers: vec![],
+            status: "TIMED_OUT",
+            error: Some("States.Timeout"),
+            ended_at: 5_000,
+            timed_out: &[],
+        },
+        Case {
+            name: "the execution's TimeoutSeconds ends a silent task with no timeout",
+            definition: json!({"TimeoutSeconds": 7, "StartAt": "T", "States": {"T": task(json!({}))}}),
+            input: json!({}),
+            answers: vec![],
+            status: "TIMED_OUT",
+            error: Some("States.Timeout"),
+            ended_at: 7_000,
+            timed_out: &[],
+        },
+        Case {
+            name: "the execution's TimeoutSeconds wins over a later task timeout",
+            definition: json!({"TimeoutSeconds": 7, "StartAt": "T", "States": {"T": task(json!({"TimeoutSeconds": 60}))}}),
+            input: json!({}),
+            answers: vec![],
+            status: "TIMED_OUT",
+            error: Some("States.Timeout"),
+            ended_at: 7_000,
+            timed_out: &[],
+        },
+        Case {
+            name: "a caught task timeout inside the execution's time succeeds",
+            definition: json!({"TimeoutSeconds": 30, "StartAt": "T", "States": {
+                "T": task(json!({"TimeoutSeconds": 3, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "W"}]})),
+                "W": {"Type": "Wait", "Seconds": 4, "End": true}
+            }}),
+            input: json!({}),
+            answers: vec![],
+            status: "SUCCEEDED",
+            error: None,
+            ended_at: 7_000,
+            timed_out: &[(3_000, "States.Timeout")],
+        },
+        Case {
+            name: "a task timeout inside a Parallel branch",
+            definition: json!({"StartAt": "P", "States": {"P": {
+                "Type": "Parallel", "End": true,
+                "Branches": [
+                    {"StartAt": "T", "States": {"T": task(json!({"TimeoutSeconds": 2}))}},
+                    {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 50, "End": true}}}
+                ]
+            }}}),
+            input: json!({}),
+            answers: vec![],
+            status: "FAILED",
+            error: Some("States.Timeout"),
+            ended_at: 2_000,
+            timed_out: &[(2_000, "States.Timeout")],
+        },
+    ];
+    for c in cases {
+        check(c);
+    }
+}
+
+#[test]
+fn heartbeats_push_the_heartbeat_timeout_back() {
+    let def = one_task(json!({"HeartbeatSeconds": 3, "TimeoutSeconds": 60})).to_string();
+    let plan = common::parse(&def);
+    let info = common::info("Machine", json!({}));
+    let mut exec = Execution::new(plan.clone(), info.clone());
+    let mut entropy = SplitMix::new(3);
+    let mut history = Vec::new();
+    let t0 = common::T0;
+    let d = exec.decide(Input::Start, t0, &mut entropy);
+    history.extend(d.events);
+    let task = exec.pending_tasks().next().map(|r| r.task).unwrap();
+    // Heartbeats at +2s and +4s: each re-arms the 3-second heartbeat timer.
+    for at in [2_000, 4_000] {
+        let d = exec.decide(Input::TaskHeartbeat { task }, t0 + at, &mut entropy);
+        history.extend(d.events);
+    }
+    let heartbeat_fire_at: Vec<i64> = history
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::TimerStarted {
+                purpose: stepwell_core::TimerPurpose::Heartbeat(_),
+                fire_at,
+            } => Some(fire_at - t0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(heartbeat_fire_at, [3_000, 5_000, 7_000]);
+    // Only the latest heartbeat timer and the task timeout are armed.
+    let mut armed: Vec<i64> = exec
+        .pending()
+        .into_iter()
+        .filter_map(|c| match c {
+            stepwell_core::Command::StartTimer { fire_at, .. } => Some(fire_at - t0),
+            _ => None,
+        })
+        .collect();
+    armed.sort();
+    assert_eq!(armed, [7_000, 60_000]);
+    // It fires at +7s.
+    let timer = history
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EventKind::TimerStarted { .. }))
+        .map(|e| e.seq)
+        .unwrap();
+    let d = exec.decide(Input::TimerFired { timer }, t0 + 7_000, &mut entropy);
+    history.extend(d.events);
+    assert_eq!(exec.status(), Status::Failed);
+    let replayed = Execution::replay(plan, info, &history).unwrap();
+    assert!(replayed == exec);
+    assert!(replayed.pending().is_empty());
+}
+
+#[test]
+fn a_stale_timer_or_answer_is_ignored() {
+    // Answers and timers for a task that already ended change nothing.
+    let def = one_task(json!({"TimeoutSeconds": 5})).to_string();
+    let plan = common::parse(&def);
+    let info = common::info("Machine", json!({}));
+    let mut exec = Execution::new(plan, info);
+    let mut entropy = SplitMix::new(3);
+    let t0 = common::T0;
+    exec.decide(Input::Start, t0, &mut entropy);
+    let task = exec.pending_tasks().next().map(|r| r.task).unwrap();
+    let timer = exec
+        .pending()
+        .into_iter()
+        .find_map(|c| match c {
+            stepwell_core::Command::StartTimer { timer, .. } => Some(timer),
+            _ => None,
+        })
+        .unwrap();
+    let d = exec.decide(
+        Input::TaskSucceeded {
+            task,
+            output: json!(1),
+        },
+        t0 + 1,
+        &mut entropy,
+    );
+    assert!(d
+        .commands
+        .contains(&stepwell_core::Command::CancelTimer { timer }));
+    assert_eq!(exec.status(), Status::Succeeded);
+    let before = exec.clone();
+    for input in [
+        Input::TimerFired { timer },
+        Input::TaskFailed {
+            task,
+            error: "E".into(),
+            cause: String::new(),
+        },
+        Input::TaskHeartbeat { task },
+        Input::TimerFired { timer: 999 },
+        Input::Start,
+    ] {
+        let d = exec.decide(input, t0 + 10_000, &mut entropy);
+        assert!(d.events.is_empty(), "{:?}", d.events);
+    }
+    assert!(exec == before);
+}
