@@ -10,18 +10,76 @@ use crate::error::{js_string, Hints, JsonataError};
 
 /// Built-in functions of JSONata 2.0.6 (AWS removes `eval`, handled elsewhere).
 const BUILTINS: &[&str] = &[
-    "abs", "append", "assert", "average", "base64decode", "base64encode", "boolean", "ceil",
-    "clone", "contains", "count", "decodeUrl", "decodeUrlComponent", "distinct", "each",
-    "encodeUrl", "encodeUrlComponent", "error", "eval", "exists", "filter", "floor",
-    "formatBase", "formatInteger", "formatNumber", "fromMillis", "join", "keys", "length",
-    "lookup", "lowercase", "map", "match", "max", "merge", "millis", "min", "not", "now",
-    "number", "pad", "parseInteger", "power", "random", "reduce", "replace", "reverse", "round",
-    "shuffle", "sift", "single", "sort", "split", "spread", "sqrt", "string", "substring",
-    "substringAfter", "substringBefore", "sum", "toMillis", "trim", "type", "uppercase", "zip",
+    "abs",
+    "append",
+    "assert",
+    "average",
+    "base64decode",
+    "base64encode",
+    "boolean",
+    "ceil",
+    "clone",
+    "contains",
+    "count",
+    "decodeUrl",
+    "decodeUrlComponent",
+    "distinct",
+    "each",
+    "encodeUrl",
+    "encodeUrlComponent",
+    "error",
+    "eval",
+    "exists",
+    "filter",
+    "floor",
+    "formatBase",
+    "formatInteger",
+    "formatNumber",
+    "fromMillis",
+    "join",
+    "keys",
+    "length",
+    "lookup",
+    "lowercase",
+    "map",
+    "match",
+    "max",
+    "merge",
+    "millis",
+    "min",
+    "not",
+    "now",
+    "number",
+    "pad",
+    "parseInteger",
+    "power",
+    "random",
+    "reduce",
+    "replace",
+    "reverse",
+    "round",
+    "shuffle",
+    "sift",
+    "single",
+    "sort",
+    "split",
+    "spread",
+    "sqrt",
+    "string",
+    "substring",
+    "substringAfter",
+    "substringBefore",
+    "sum",
+    "toMillis",
+    "trim",
+    "type",
+    "uppercase",
+    "zip",
 ];
 
 /// Functions Step Functions adds.
-pub(crate) const AWS_FUNCTIONS: &[&str] = &["hash", "parse", "partition", "random", "range", "uuid"];
+pub(crate) const AWS_FUNCTIONS: &[&str] =
+    &["hash", "parse", "partition", "random", "range", "uuid"];
 
 /// What a compiled expression needs from its environment.
 #[derive(Debug, Default)]
@@ -44,9 +102,11 @@ fn hints(node: &AstNode) -> Hints {
     fn go(node: &AstNode, h: &mut Hints) {
         with_stack(|| children(node, &mut |c| go(c, h)));
         match node {
-            AstNode::Function { name, args, is_builtin: true }
-                if BUILTINS.contains(&name.as_str()) || AWS_FUNCTIONS.contains(&name.as_str()) =>
-            {
+            AstNode::Function {
+                name,
+                args,
+                is_builtin: true,
+            } if BUILTINS.contains(&name.as_str()) || AWS_FUNCTIONS.contains(&name.as_str()) => {
                 h.calls.push((name.clone(), args.len()));
             }
             AstNode::Binary { op, .. } => {
@@ -104,7 +164,9 @@ pub(crate) fn analyse(node: &AstNode) -> Analysis {
         .copied()
         .filter(|f| referenced.contains(*f))
         .collect();
-    free.retain(|n: &String| !BUILTINS.contains(&n.as_str()) && !AWS_FUNCTIONS.contains(&n.as_str()));
+    free.retain(|n: &String| {
+        !BUILTINS.contains(&n.as_str()) && !AWS_FUNCTIONS.contains(&n.as_str())
+    });
     Analysis {
         free: free.into_iter().collect(),
         referenced: referenced.into_iter().collect(),
@@ -182,7 +244,11 @@ fn refs_inner(
                 free.insert(name.clone());
             }
         }
-        AstNode::Function { name, args, is_builtin } => {
+        AstNode::Function {
+            name,
+            args,
+            is_builtin,
+        } => {
             if *is_builtin {
                 referenced.insert(name.clone());
             }

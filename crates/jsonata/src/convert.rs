@@ -18,7 +18,10 @@ pub(crate) fn to_jvalue(value: &Value) -> JValue {
         Value::String(s) => JValue::string(s.as_str()),
         Value::Array(items) => with_stack(|| {
             let flat = !items.iter().any(Value::is_array);
-            JValue::Array(JArray::new_flat(items.iter().map(to_jvalue).collect(), flat))
+            JValue::Array(JArray::new_flat(
+                items.iter().map(to_jvalue).collect(),
+                flat,
+            ))
         }),
         Value::Object(map) => with_stack(|| {
             let mut out = IndexMap::with_capacity(map.len());

@@ -164,7 +164,8 @@ fn token_text(kind: &str) -> String {
                         .and_then(crate::convert::number)
                         .map_or_else(|| inner.to_string(), |n| n.to_string());
                 }
-                let unquoted: String = serde_json::from_str(inner).unwrap_or_else(|_| inner.to_string());
+                let unquoted: String =
+                    serde_json::from_str(inner).unwrap_or_else(|_| inner.to_string());
                 return js_string(&unquoted);
             }
             other
@@ -191,19 +192,30 @@ fn rebuild(code: &str, msg: &str, hints: &Hints) -> Option<JsonataError> {
         }
         "S0203" => t(&[(
             "value",
-            &token_text(msg.strip_prefix("Expected ")?.strip_suffix(" before end of expression")?),
+            &token_text(
+                msg.strip_prefix("Expected ")?
+                    .strip_suffix(" before end of expression")?,
+            ),
         )]),
         "S0204" => t(&[("token", &js_string(msg.strip_prefix("Unknown operator: ")?))]),
         "S0211" => {
-            let kind = msg.strip_prefix("The symbol ")?.strip_suffix(" cannot be used as a unary operator")?;
+            let kind = msg
+                .strip_prefix("The symbol ")?
+                .strip_suffix(" cannot be used as a unary operator")?;
             t(&[("token", &token_text(kind))])
         }
         "S0214" => {
             let sym = msg.rsplit(' ').next()?;
             t(&[("token", &js_string(sym))])
         }
-        "S0102" => t(&[("token", &js_string(msg.strip_prefix("Number out of range: ")?))]),
-        "S0103" => t(&[("token", &js_string(msg.strip_prefix("Unsupported escape sequence: \\")?))]),
+        "S0102" => t(&[(
+            "token",
+            &js_string(msg.strip_prefix("Number out of range: ")?),
+        )]),
+        "S0103" => t(&[(
+            "token",
+            &js_string(msg.strip_prefix("Unsupported escape sequence: \\")?),
+        )]),
         "T2001" | "T2002" => {
             let op = msg.split_once("side of the ")?.1.split_once(" operator")?.0;
             t(&[("token", &js_string(op))])
@@ -215,7 +227,9 @@ fn rebuild(code: &str, msg: &str, hints: &Hints) -> Option<JsonataError> {
         "T0410" | "T0411" | "T0412" => signature_message(code, msg, hints),
         "D1001" if msg.ends_with("inf") || msg.ends_with("NaN") => t(&[("value", "null")]),
         "D3030" => {
-            let v = msg.strip_prefix("Cannot convert '")?.strip_suffix("' to number")?;
+            let v = msg
+                .strip_prefix("Cannot convert '")?
+                .strip_suffix("' to number")?;
             t(&[("value", &js_string(v))])
         }
         "D3100" => t(&[("value", msg.rsplit(' ').next()?)]),
@@ -246,10 +260,7 @@ fn signature_message(code: &str, msg: &str, hints: &Hints) -> Option<JsonataErro
         .find(|(_, argc)| fits(*argc))
         .or(hints.calls.first())
         .map(|(name, _)| name.as_str())?;
-    let mut inserts = vec![
-        ("index", index.to_string()),
-        ("token", js_string(name)),
-    ];
+    let mut inserts = vec![("index", index.to_string()), ("token", js_string(name))];
     if code == "T0412" {
         let ty = msg.rsplit(' ').next()?;
         let plural = match ty {

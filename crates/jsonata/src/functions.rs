@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::convert::to_jvalue;
 use crate::error::{to_evaluator, JsonataError};
-use crate::SplitMix64;
+use crate::{Entropy, SplitMix64};
 
 type HostResult = Result<JValue, EvaluatorError>;
 
@@ -49,7 +49,12 @@ enum Param {
 /// Check `args` against `params` (`optional` counts trailing optional ones)
 /// the way jsonata-js validates a signature. Returns `Ok(false)` when an
 /// argument is undefined, meaning the function returns undefined.
-fn check(name: &str, args: &[JValue], params: &[Param], optional: usize) -> Result<bool, JsonataError> {
+fn check(
+    name: &str,
+    args: &[JValue],
+    params: &[Param],
+    optional: usize,
+) -> Result<bool, JsonataError> {
     if args.len() > params.len() {
         return Err(JsonataError::signature(params.len() + 1, name));
     }
@@ -60,13 +65,13 @@ fn check(name: &str, args: &[JValue], params: &[Param], optional: usize) -> Resu
             }
             break;
         };
-        let ok = match (param, arg) {
-            (_, JValue::Undefined) => true,
-            (Param::Number, JValue::Number(_)) => true,
-            (Param::String, JValue::String(_)) => true,
-            (Param::Array, _) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (param, arg),
+            (_, JValue::Undefined)
+                | (Param::Number, JValue::Number(_))
+                | (Param::String, JValue::String(_))
+                | (Param::Array, _)
+        );
         if !ok {
             return Err(JsonataError::signature(i + 1, name));
         }
@@ -75,7 +80,10 @@ fn check(name: &str, args: &[JValue], params: &[Param], optional: usize) -> Resu
 }
 
 fn value_error(message: impl Into<String>) -> EvaluatorError {
-    to_evaluator(JsonataError::templated("D3137", &[("message", &message.into())]))
+    to_evaluator(JsonataError::templated(
+        "D3137",
+        &[("message", &message.into())],
+    ))
 }
 
 fn host(f: impl Fn(&[JValue]) -> Result<JValue, JsonataError>) -> impl Fn(&[JValue]) -> HostResult {
@@ -98,9 +106,16 @@ fn partition(args: &[JValue]) -> HostResult {
             crate::convert::number(size).map_or("null".to_string(), |n| n.to_string())
         )));
     }
-    let size = if size > items.len() as f64 { items.len().max(1) } else { size as usize };
+    let size = if size > items.len() as f64 {
+        items.len().max(1)
+    } else {
+        size as usize
+    };
     Ok(JValue::array(
-        items.chunks(size).map(|c| JValue::array(c.to_vec())).collect(),
+        items
+            .chunks(size)
+            .map(|c| JValue::array(c.to_vec()))
+            .collect(),
     ))
 }
 
@@ -190,9 +205,11 @@ fn random(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataE
         Some(seed) => {
             // Normalise -0 so that 0 and -0 give the same number.
             let seed = if seed == 0.0 { 0.0 } else { seed };
-            Ok(JValue::Number(unit(SplitMix64::new(seed.to_bits()).next())))
+            Ok(JValue::Number(unit(
+                SplitMix64::new(seed.to_bits()).next_u64(),
+            )))
         }
-        None => Ok(JValue::Number(unit(rng.borrow_mut().next()))),
+        None => Ok(JValue::Number(unit(rng.borrow_mut().next_u64()))),
     }
 }
 
@@ -201,8 +218,8 @@ fn uuid(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataErr
     check("uuid", args, &[], 0)?;
     let mut rng = rng.borrow_mut();
     let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&rng.next().to_be_bytes());
-    bytes[8..].copy_from_slice(&rng.next().to_be_bytes());
+    bytes[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
+    bytes[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

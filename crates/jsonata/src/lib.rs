@@ -109,8 +109,7 @@ impl SplitMix64 {
         Self(seed)
     }
 
-    /// The next 64 bits.
-    pub fn next(&mut self) -> u64 {
+    fn step(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -121,7 +120,7 @@ impl SplitMix64 {
 
 impl Entropy for SplitMix64 {
     fn next_u64(&mut self) -> u64 {
-        self.next()
+        self.step()
     }
 }
 
@@ -203,7 +202,8 @@ pub struct Expression {
 impl Expression {
     /// Parse `text` as JSONata 2.0.6.
     pub fn compile(text: &str) -> Result<Expression, JsonataError> {
-        let ast = jsonata_core::parser::parse(text).map_err(|e| error::from_parser(&e))?;
+        let ast =
+            guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
         let analysis = analysis::analyse(&ast);
         Ok(Expression {
@@ -260,9 +260,8 @@ impl Expression {
             functions::register(&mut evaluator, &self.analysis.aws, seed);
         }
         let data = input.map_or(JValue::Undefined, convert::to_jvalue);
-        let result = evaluator
-            .evaluate(&self.ast, &data)
-            .map_err(|e| match &limits.cancel {
+        let result =
+            guard(|| evaluator.evaluate(&self.ast, &data))?.map_err(|e| match &limits.cancel {
                 Some(c) if c.is_cancelled() => JsonataError::timeout(),
                 _ => error::from_evaluator(&e, &self.analysis.hints),
             })?;
@@ -283,6 +282,13 @@ impl Expression {
     pub fn free_variables(&self) -> Vec<String> {
         self.analysis.free.clone()
     }
+}
+
+/// Run `f`, turning a panic inside jsonata-core into an error (`U1000`), so
+/// that a library bug cannot take down the engine's thread.
+fn guard<T>(f: impl FnOnce() -> T) -> Result<T, JsonataError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| JsonataError::new("U1000", "Internal error in the JSONata evaluator"))
 }
 
 /// The expression inside a Step Functions `{% ... %}` field value, if the

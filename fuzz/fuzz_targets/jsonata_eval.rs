@@ -1,0 +1,34 @@
+//! Compile arbitrary text as a JSONata expression; when it compiles, evaluate
+//! it against a fixed document with variable bindings, under tight runaway
+//! limits. Nothing may panic, overflow the stack or hang.
+#![no_main]
+
+use std::time::Duration;
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::{json, Value};
+use stepwell_jsonata::{Expression, Limits, SplitMix64};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(expr) = Expression::compile(text) else { return };
+    let _ = expr.free_variables();
+    let doc: Value = json!({
+        "a": {"b": [1, 2.5, "x", null, true, {"c": [[], {}]}]},
+        "list": [{"k": 1, "s": "ab"}, {"k": 2, "s": "cd"}, {"k": -1}],
+        "n": null,
+        "s": "2024-01-01T00:00:00Z"
+    });
+    let vars = json!({"states": {"input": doc.clone(), "context": {"Execution": {"Name": "x"}}}, "v": [1, 2, 3]});
+    let limits = Limits {
+        max_depth: 2_000,
+        timeout: Some(Duration::from_millis(200)),
+        cancel: None,
+    };
+    let vars = vars.as_object().cloned().unwrap_or_default();
+    for input in [Some(&doc), None] {
+        if let Ok(out) = expr.evaluate_full(input, &vars, &mut SplitMix64::new(1), &limits) {
+            let _ = format!("{out:?}");
+        }
+    }
+});
