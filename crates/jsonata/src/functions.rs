@@ -138,6 +138,11 @@ fn range(args: &[JValue]) -> HostResult {
         )));
     }
     let count = if count > 0.0 { count as usize } else { 0 };
+    // AWS returns a JSONata sequence: a single number comes back bare
+    // (`$range(1, 9, 9)` is `1`, as AWS recorded).
+    if count == 1 {
+        return Ok(JValue::Number(start));
+    }
     Ok(JValue::array(
         (0..count)
             .map(|i| JValue::Number(start + step * i as f64))

@@ -63,7 +63,9 @@ fn aws_range() {
     check(&[
         ("$range(0, 10, 2)", Is(json!([0, 2, 4, 6, 8, 10]))),
         ("$range(0, 9, 3)", Is(json!([0, 3, 6, 9]))),
-        ("$range(1, 9, 9)", Is(json!([1]))),
+        // AWS recorded `1`, not `[1]`: a one-item sequence comes back bare
+        // (conformance case array_jsonata__array_range__exec_2).
+        ("$range(1, 9, 9)", Is(json!(1))),
         ("$range(10, 0, -3)", Is(json!([10, 7, 4, 1]))),
         ("$range(3, 1, 1)", Is(json!([]))),
         ("$range(-1.2, 2.8, 1.9)", Is(json!([-1, 0, 1, 2]))),
