@@ -96,6 +96,20 @@ impl Decider<'_> {
     // ----- recording -------------------------------------------------------
 
     fn emit(&mut self, frame: FrameId, kind: EventKind) -> u64 {
+        // AWS's hard quota: event 25,000 must end the execution, and a
+        // machine that loops without waiting (Pass -> Choice -> Pass ...)
+        // ends there instead of never returning from `decide`.
+        if self.exec.last_id + 1 >= MAX_HISTORY_EVENTS && !ends_execution(&kind) {
+            if self.exec.status == Status::Running {
+                self.end_execution(EventKind::ExecutionFailed {
+                    // DIFFERENCE: AWS documents the failure and its cause
+                    // text, not the error name; States.Runtime is our guess.
+                    error: names::RUNTIME.into(),
+                    cause: "The execution reached the maximum number of history events (25000).".into(),
+                });
+            }
+            return self.exec.seq;
+        }
         let visible = kind.is_visible();
         let event = Event {
             seq: self.exec.seq + 1,
@@ -118,7 +132,9 @@ impl Decider<'_> {
 
     fn start_timer(&mut self, frame: FrameId, purpose: TimerPurpose, fire_at: i64) -> u64 {
         let timer = self.emit(frame, EventKind::TimerStarted { purpose, fire_at });
-        self.commands.push(Command::StartTimer { timer, fire_at });
+        if self.exec.status == Status::Running {
+            self.commands.push(Command::StartTimer { timer, fire_at });
+        }
         timer
     }
 
@@ -1468,6 +1484,20 @@ fn task_display_name(resource: &str) -> &str {
         Some(rest) => rest.split(':').next().unwrap_or(rest),
         None => resource,
     }
+}
+
+/// The most events an execution's history may hold (AWS's hard quota).
+const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// Whether `kind` is an execution's last event.
+fn ends_execution(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::ExecutionSucceeded { .. }
+            | EventKind::ExecutionFailed { .. }
+            | EventKind::ExecutionTimedOut { .. }
+            | EventKind::ExecutionAborted { .. }
+    )
 }
 
 /// Where errors in frame `f` are reported.
