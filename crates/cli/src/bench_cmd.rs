@@ -114,7 +114,10 @@ pub(crate) fn run(args: BenchArgs) -> ExitCode {
             best.as_secs_f64() * 1e3,
             rate,
             w.input_bytes as f64 / 1024.0,
-            growth.map_or_else(|| "n/a".to_owned(), |b| format!("{:.1}", b as f64 / (1024.0 * 1024.0))),
+            growth.map_or_else(
+                || "n/a".to_owned(),
+                |b| format!("{:.1}", b as f64 / (1024.0 * 1024.0))
+            ),
         );
     }
     println!(
@@ -145,16 +148,25 @@ fn load_workloads(dir: &Path, only: Option<&str>) -> Result<Vec<Workload>, Strin
         let def = dir.join(format!("{name}.asl.json"));
         let plan = match load_definition(&def, MachineType::Standard) {
             Loaded::Ok(p) => Arc::new(p),
-            Loaded::Invalid(d) => return Err(format!("{}: {}", def.display(), invalid_definition_message(&d))),
+            Loaded::Invalid(d) => {
+                return Err(format!(
+                    "{}: {}",
+                    def.display(),
+                    invalid_definition_message(&d)
+                ))
+            }
             Loaded::Unreadable(msg) => return Err(msg),
         };
         let input_file = dir.join(format!("{name}.input.json"));
         let input_text = std::fs::read_to_string(&input_file)
             .map_err(|e| format!("cannot read {}: {e}", input_file.display()))?;
-        let input: Value =
-            serde_json::from_str(&input_text).map_err(|e| format!("{}: {e}", input_file.display()))?;
+        let input: Value = serde_json::from_str(&input_text)
+            .map_err(|e| format!("{}: {e}", input_file.display()))?;
         let Some(expected) = expected.get(&name).cloned() else {
-            return Err(format!("{} has no entry for {name}", expected_file.display()));
+            return Err(format!(
+                "{} has no entry for {name}",
+                expected_file.display()
+            ));
         };
         out.push(Workload {
             input_bytes: stepwell_core::json_size(&input),
@@ -168,7 +180,8 @@ fn load_workloads(dir: &Path, only: Option<&str>) -> Result<Vec<Workload>, Strin
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -204,9 +217,19 @@ fn run_once(w: &Workload) -> RunResult {
         .count();
     let verdict = match exec.outcome() {
         Some(Outcome::Succeeded(out)) if **out == w.expected => Ok(()),
-        Some(Outcome::Succeeded(out)) => Err(format!("output differs from the expected output: {out}")),
-        Some(Outcome::Failed(e)) => Err(format!("{}: {}: {}", exec.status().as_str(), e.error, e.cause)),
-        None => Err(format!("ended {} without an outcome", exec.status().as_str())),
+        Some(Outcome::Succeeded(out)) => {
+            Err(format!("output differs from the expected output: {out}"))
+        }
+        Some(Outcome::Failed(e)) => Err(format!(
+            "{}: {}: {}",
+            exec.status().as_str(),
+            e.error,
+            e.cause
+        )),
+        None => Err(format!(
+            "ended {} without an outcome",
+            exec.status().as_str()
+        )),
     };
     RunResult {
         elapsed,

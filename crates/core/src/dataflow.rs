@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map as JsonMap, Value};
 use stepwell_asl::OptPath;
-use stepwell_jsonpath::{set_at, Roots, Template};
+use stepwell_jsonpath::{set_in, Roots, Template};
 
 use crate::errors::{names, StateError};
 
@@ -48,7 +48,10 @@ impl At<'_> {
         e.located(self.state, self.entered_id)
     }
     pub fn runtime(&self, message: &str) -> StateError {
-        StateError::new(names::RUNTIME, runtime_cause(self.state, self.entered_id, message))
+        StateError::new(
+            names::RUNTIME,
+            runtime_cause(self.state, self.entered_id, message),
+        )
     }
 }
 
@@ -96,7 +99,7 @@ pub(crate) fn result_path(
     match p {
         OptPath::Default => Ok(result),
         OptPath::Null => Ok(raw_input.clone()),
-        OptPath::Path(p) => set_at(p, raw_input.clone(), result).map_err(|e| at.err(e)),
+        OptPath::Path(p) => set_in(p, raw_input, result).map_err(|e| at.err(e)),
     }
 }
 

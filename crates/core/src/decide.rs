@@ -105,7 +105,8 @@ impl Decider<'_> {
                     // DIFFERENCE: AWS documents the failure and its cause
                     // text, not the error name; States.Runtime is our guess.
                     error: names::RUNTIME.into(),
-                    cause: "The execution reached the maximum number of history events (25000).".into(),
+                    cause: "The execution reached the maximum number of history events (25000)."
+                        .into(),
                 });
             }
             return self.exec.seq;
@@ -124,7 +125,10 @@ impl Decider<'_> {
             kind,
         };
         let applied = self.exec.apply(&event);
-        debug_assert!(applied.is_ok(), "decide produced an event apply refused: {applied:?}");
+        debug_assert!(
+            applied.is_ok(),
+            "decide produced an event apply refused: {applied:?}"
+        );
         let seq = event.seq;
         self.events.push(event);
         seq
@@ -158,7 +162,12 @@ impl Decider<'_> {
                 };
                 self.cancel_task_timers(f);
                 if limits::check_size(&output).is_err() {
-                    let resource = self.exec.tasks.get(&task).map(|(_, r)| r.resource.as_str()).unwrap_or_default();
+                    let resource = self
+                        .exec
+                        .tasks
+                        .get(&task)
+                        .map(|(_, r)| r.resource.as_str())
+                        .unwrap_or_default();
                     let cause = format!(
                         "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
                         task_display_name(resource)
@@ -205,7 +214,11 @@ impl Decider<'_> {
                     self.commands.push(Command::CancelTimer { timer: old });
                 }
                 self.emit(f, EventKind::TaskHeartbeat { task });
-                self.start_timer(f, TimerPurpose::Heartbeat(task), self.now + hb as i64 * 1000);
+                self.start_timer(
+                    f,
+                    TimerPurpose::Heartbeat(task),
+                    self.now + hb as i64 * 1000,
+                );
             }
             Input::TimerFired { timer } => self.timer_fired(timer),
             Input::Stop { error, cause } => {
@@ -349,7 +362,16 @@ impl Decider<'_> {
                 Phase::Exited { output, next } => {
                     let (output, next) = (output.clone(), *next);
                     match next {
-                        Some(n) => self.enter(f, n, output),
+                        // exit() checked this output's size already.
+                        Some(n) => {
+                            self.emit(
+                                f,
+                                EventKind::StateEntered {
+                                    state: n,
+                                    input: output,
+                                },
+                            );
+                        }
                         None => {
                             self.complete(f, output);
                             return;
@@ -368,7 +390,6 @@ impl Decider<'_> {
             }
         }
     }
-
 
     fn plan(&self) -> Arc<stepwell_asl::StateMachine> {
         self.exec.plan.clone()
@@ -398,7 +419,25 @@ impl Decider<'_> {
     }
 
     /// Leave the current state of `f` with `output`, going to `next`.
-    fn exit(&mut self, f: FrameId, output: Value, next: Option<StateId>, assigned: Vec<(String, Value)>) {
+    fn exit(
+        &mut self,
+        f: FrameId,
+        output: Value,
+        next: Option<StateId>,
+        assigned: Vec<(String, Value)>,
+    ) {
+        self.exit_shared(f, Arc::new(output), next, assigned);
+    }
+
+    /// [`Self::exit`] with an output that may already be shared (a result
+    /// passed through unchanged), so it is not copied.
+    fn exit_shared(
+        &mut self,
+        f: FrameId,
+        output: Arc<Value>,
+        next: Option<StateId>,
+        assigned: Vec<(String, Value)>,
+    ) {
         let state = self.exec.frame(f).state;
         if limits::check_size(&output).is_err() {
             let at = at_of(self.exec, f);
@@ -413,7 +452,7 @@ impl Decider<'_> {
             f,
             EventKind::StateExited {
                 state,
-                output: Arc::new(output),
+                output,
                 next,
                 assigned,
             },
@@ -514,7 +553,12 @@ impl Decider<'_> {
         }
     }
 
-    fn run_pass(&mut self, f: FrameId, st: &State, result: Option<&Value>) -> Result<(), StateError> {
+    fn run_pass(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        result: Option<&Value>,
+    ) -> Result<(), StateError> {
         let (output, assigned) = if st.query_language == QueryLanguage::Jsonata {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
@@ -581,7 +625,12 @@ impl Decider<'_> {
         dataflow::output_path(&st.io.output_path, eff, &roots, at)
     }
 
-    fn run_task(&mut self, f: FrameId, st: &State, task: &stepwell_asl::Task) -> Result<(), StateError> {
+    fn run_task(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        task: &stepwell_asl::Task,
+    ) -> Result<(), StateError> {
         let resource = task.resource.as_str();
         let flavor = if resource.starts_with("arn:aws:lambda:") {
             TaskFlavor::Lambda
@@ -607,8 +656,20 @@ impl Decider<'_> {
                 Some(t) => self.eval_jsonata(f, st, t, &states, "Arguments")?,
                 None => (*raw).clone(),
             };
-            let timeout = self.dynamic_seconds_jsonata(f, st, task.timeout_seconds.as_ref(), &states, "TimeoutSeconds")?;
-            let heartbeat = self.dynamic_seconds_jsonata(f, st, task.heartbeat_seconds.as_ref(), &states, "HeartbeatSeconds")?;
+            let timeout = self.dynamic_seconds_jsonata(
+                f,
+                st,
+                task.timeout_seconds.as_ref(),
+                &states,
+                "TimeoutSeconds",
+            )?;
+            let heartbeat = self.dynamic_seconds_jsonata(
+                f,
+                st,
+                task.heartbeat_seconds.as_ref(),
+                &states,
+                "HeartbeatSeconds",
+            )?;
             (payload, timeout, heartbeat)
         } else {
             let exec = &*self.exec;
@@ -623,9 +684,20 @@ impl Decider<'_> {
             let at = at_of(self.exec, f);
             let mut rng = Rng(&mut *self.entropy);
             let eff = dataflow::input_path(&st.io.input_path, &roots, at)?;
-            let payload = dataflow::render(st.io.parameters.as_ref(), eff, &roots, &mut rng, at)?.into_owned();
-            let timeout = dynamic_seconds_path(task.timeout_seconds.as_ref(), &roots, at, "TimeoutSecondsPath")?;
-            let heartbeat = dynamic_seconds_path(task.heartbeat_seconds.as_ref(), &roots, at, "HeartbeatSecondsPath")?;
+            let payload = dataflow::render(st.io.parameters.as_ref(), eff, &roots, &mut rng, at)?
+                .into_owned();
+            let timeout = dynamic_seconds_path(
+                task.timeout_seconds.as_ref(),
+                &roots,
+                at,
+                "TimeoutSecondsPath",
+            )?;
+            let heartbeat = dynamic_seconds_path(
+                task.heartbeat_seconds.as_ref(),
+                &roots,
+                at,
+                "HeartbeatSecondsPath",
+            )?;
             (payload, timeout, heartbeat)
         };
         let task_id = self.emit(
@@ -643,10 +715,18 @@ impl Decider<'_> {
             self.commands.push(Command::RunTask(req.clone()));
         }
         if let Some(t) = timeout {
-            self.start_timer(f, TimerPurpose::TaskTimeout(task_id), self.now + t as i64 * 1000);
+            self.start_timer(
+                f,
+                TimerPurpose::TaskTimeout(task_id),
+                self.now + t as i64 * 1000,
+            );
         }
         if let Some(h) = heartbeat {
-            self.start_timer(f, TimerPurpose::Heartbeat(task_id), self.now + h as i64 * 1000);
+            self.start_timer(
+                f,
+                TimerPurpose::Heartbeat(task_id),
+                self.now + h as i64 * 1000,
+            );
         }
         if flavor != TaskFlavor::Activity {
             self.emit(
@@ -660,7 +740,12 @@ impl Decider<'_> {
         Ok(())
     }
 
-    fn run_choice(&mut self, f: FrameId, st: &State, c: &stepwell_asl::Choice) -> Result<(), StateError> {
+    fn run_choice(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        c: &stepwell_asl::Choice,
+    ) -> Result<(), StateError> {
         if st.query_language == QueryLanguage::Jsonata {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
@@ -668,7 +753,8 @@ impl Decider<'_> {
                 let stepwell_asl::Rule::Condition(expr) = &b.rule else {
                     continue;
                 };
-                let v = self.eval_expr(f, st, expr, &states, &format!("Choices[{i}].Condition"))?;
+                let v =
+                    self.eval_expr(f, st, expr, &states, format_args!("Choices[{i}].Condition"))?;
                 let truth = match v {
                     Some(Value::Bool(b)) => b,
                     _ => {
@@ -797,16 +883,21 @@ impl Decider<'_> {
                 Wait::Seconds(Dynamic::Value(s)) => self.now + *s as i64 * 1000,
                 Wait::Seconds(Dynamic::Path(p)) => {
                     let v = p.select(&eff_roots).map_err(|_| {
-                        at.runtime(&format!("The SecondsPath parameter does not reference an input value: {}", p.text()))
+                        at.runtime(&format!(
+                            "The SecondsPath parameter does not reference an input value: {}",
+                            p.text()
+                        ))
                     })?;
                     let secs = match v.as_ref() {
-                        Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some() => n.as_i64().unwrap_or(i64::MAX),
+                        Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some() => {
+                            n.as_i64().unwrap_or(i64::MAX)
+                        }
                         other => {
                             return Err(at.runtime(&format!(
-                                "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-                                p.text(),
-                                plain(other)
-                            )))
+                            "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                            p.text(),
+                            plain(other)
+                        )))
                         }
                     };
                     if secs < 0 {
@@ -821,7 +912,10 @@ impl Decider<'_> {
                 Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(self.now),
                 Wait::Timestamp(Dynamic::Path(p)) => {
                     let v = p.select(&eff_roots).map_err(|_| {
-                        at.runtime(&format!("The TimestampPath parameter does not reference an input value: {}", p.text()))
+                        at.runtime(&format!(
+                            "The TimestampPath parameter does not reference an input value: {}",
+                            p.text()
+                        ))
                     })?;
                     match v.as_str().and_then(timestamp_ms) {
                         Some(ms) => ms,
@@ -861,8 +955,16 @@ impl Decider<'_> {
         }
     }
 
-    fn fail_error(&mut self, f: FrameId, st: &State, fail: &stepwell_asl::Fail) -> Result<StateError, StateError> {
-        let field = |d: &mut Self, v: Option<&FailField>, name: &str| -> Result<Option<String>, StateError> {
+    fn fail_error(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        fail: &stepwell_asl::Fail,
+    ) -> Result<StateError, StateError> {
+        let field = |d: &mut Self,
+                     v: Option<&FailField>,
+                     name: &str|
+         -> Result<Option<String>, StateError> {
             let Some(v) = v else {
                 return Ok(None);
             };
@@ -910,17 +1012,30 @@ impl Decider<'_> {
         };
         let error = field(self, fail.error.as_ref(), "Error")?;
         let cause = field(self, fail.cause.as_ref(), "Cause")?;
-        Ok(StateError::new(error.unwrap_or_default(), cause.unwrap_or_default()))
+        Ok(StateError::new(
+            error.unwrap_or_default(),
+            cause.unwrap_or_default(),
+        ))
     }
 
     fn run_parallel(&mut self, f: FrameId, st: &State) -> Result<(), StateError> {
         let input = self.effective_input(f, st, "Arguments")?;
-        self.emit(f, EventKind::ParallelStarted { input: Arc::new(input) });
+        self.emit(
+            f,
+            EventKind::ParallelStarted {
+                input: Arc::new(input),
+            },
+        );
         Ok(())
     }
 
     /// InputPath + Parameters (JSONPath) or Arguments (JSONata).
-    fn effective_input(&mut self, f: FrameId, st: &State, field: &str) -> Result<Value, StateError> {
+    fn effective_input(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        field: &str,
+    ) -> Result<Value, StateError> {
         let raw = self.exec.frame(f).input.clone();
         if st.query_language == QueryLanguage::Jsonata {
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
@@ -963,9 +1078,25 @@ impl Decider<'_> {
                 }
             };
             input = (*raw).clone();
-            max_concurrency = self.dynamic_u64_jsonata(f, st, m.max_concurrency.as_ref(), &states, "MaxConcurrency")?.unwrap_or(0);
-            tolerated_count = self.dynamic_f64_jsonata(f, st, m.tolerated_failure_count.as_ref(), &states, "ToleratedFailureCount")?.map(|c| c as u64);
-            tolerated_percentage = self.dynamic_f64_jsonata(f, st, m.tolerated_failure_percentage.as_ref(), &states, "ToleratedFailurePercentage")?;
+            max_concurrency = self
+                .dynamic_u64_jsonata(f, st, m.max_concurrency.as_ref(), &states, "MaxConcurrency")?
+                .unwrap_or(0);
+            tolerated_count = self
+                .dynamic_f64_jsonata(
+                    f,
+                    st,
+                    m.tolerated_failure_count.as_ref(),
+                    &states,
+                    "ToleratedFailureCount",
+                )?
+                .map(|c| c as u64);
+            tolerated_percentage = self.dynamic_f64_jsonata(
+                f,
+                st,
+                m.tolerated_failure_percentage.as_ref(),
+                &states,
+                "ToleratedFailurePercentage",
+            )?;
         } else {
             let exec = &*self.exec;
             let raw = exec.frame(f).input.clone();
@@ -1003,7 +1134,9 @@ impl Decider<'_> {
             max_concurrency = match &m.max_concurrency {
                 None => 0,
                 Some(Dynamic::Value(n)) => *n,
-                Some(Dynamic::Path(p)) => path_integer(p, &eff_roots, at, "MaxConcurrencyPath")?.max(0) as u64,
+                Some(Dynamic::Path(p)) => {
+                    path_integer(p, &eff_roots, at, "MaxConcurrencyPath")?.max(0) as u64
+                }
                 Some(Dynamic::Expr(_)) => 0,
             };
             tolerated_count = match &m.tolerated_failure_count {
@@ -1035,7 +1168,9 @@ impl Decider<'_> {
                         ))
                     })?;
                     if !(0.0..=100.0).contains(&n) {
-                        return Err(at.runtime("ToleratedFailurePercentage must be between 0 and 100."));
+                        return Err(
+                            at.runtime("ToleratedFailurePercentage must be between 0 and 100.")
+                        );
                     }
                     Some(n)
                 }
@@ -1067,7 +1202,9 @@ impl Decider<'_> {
                 .failure
                 .clone()
                 .unwrap_or_else(|| StateError::new(names::BRANCH_FAILED, ""));
-            let err = if is_map && (fan.tolerated_count.is_some() || fan.tolerated_percentage.is_some()) {
+            let err = if is_map
+                && (fan.tolerated_count.is_some() || fan.tolerated_percentage.is_some())
+            {
                 StateError::new(
                     names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
                     "The specified tolerated failure threshold was exceeded",
@@ -1158,7 +1295,11 @@ impl Decider<'_> {
     }
 
     fn start_child(&mut self, parent: FrameId, child: FrameId, input: Arc<Value>) {
-        let start = self.exec.plan.machine(self.exec.frame(child).machine).start_at;
+        let start = self
+            .exec
+            .plan
+            .machine(self.exec.frame(child).machine)
+            .start_at;
         self.work.push(parent);
         self.enter(child, start, input);
         self.work.push(child);
@@ -1178,17 +1319,23 @@ impl Decider<'_> {
         let StateKind::Map(m) = &st.kind else {
             return Ok(Arc::new(Value::Null));
         };
-        let item = items.get(index as usize).cloned().unwrap_or(Value::Null);
+        let item = items.get(index as usize).unwrap_or(&Value::Null);
         let extra = ContextExtra {
             token: None,
-            map_item: Some((index, &item)),
+            map_item: Some((index, item)),
         };
         if st.query_language == QueryLanguage::Jsonata {
             return match &m.item_selector_jsonata {
                 None => Ok(Arc::new(item.clone())),
                 Some(t) => {
                     let states = self.states_var(f, st, extra, None, None);
-                    Ok(Arc::new(self.eval_jsonata(f, st, t, &states, "ItemSelector")?))
+                    Ok(Arc::new(self.eval_jsonata(
+                        f,
+                        st,
+                        t,
+                        &states,
+                        "ItemSelector",
+                    )?))
                 }
             };
         }
@@ -1205,7 +1352,9 @@ impl Decider<'_> {
                 };
                 let at = at_of(self.exec, f);
                 let mut rng = Rng(&mut *self.entropy);
-                t.render(&roots, &mut rng).map(Arc::new).map_err(|e| at.err(e))
+                t.render(&roots, &mut rng)
+                    .map(Arc::new)
+                    .map_err(|e| at.err(e))
             }
         }
     }
@@ -1221,8 +1370,8 @@ impl Decider<'_> {
             let raw = fr.input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), Some(&result), None);
             let out = match &st.io.output {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Output"),
-                None => Ok((*result).clone()),
+                Some(t) => self.eval_jsonata(f, st, t, &states, "Output").map(Arc::new),
+                None => Ok(result.clone()),
             };
             out.and_then(|out| Ok((out, self.assign(f, st, st.assign.as_ref(), &raw, &states)?)))
         } else {
@@ -1238,16 +1387,31 @@ impl Decider<'_> {
             let at = at_of(self.exec, f);
             let mut rng = Rng(&mut *self.entropy);
             (|| {
-                let selected = dataflow::render(st.io.result_selector.as_ref(), Cow::Borrowed(&*result), &roots, &mut rng, at)?;
-                let assigned = assign_jsonpath(st.assign.as_ref(), &selected, &roots, &mut rng, at)?;
-                let out = dataflow::result_path(&st.io.result_path, &raw, selected.into_owned(), at)?;
+                let selected = dataflow::render(
+                    st.io.result_selector.as_ref(),
+                    Cow::Borrowed(&*result),
+                    &roots,
+                    &mut rng,
+                    at,
+                )?;
+                let assigned =
+                    assign_jsonpath(st.assign.as_ref(), &selected, &roots, &mut rng, at)?;
+                let passes_through = st.io.result_selector.is_none()
+                    && matches!(st.io.result_path, OptPath::Default)
+                    && matches!(st.io.output_path, OptPath::Default);
+                if passes_through {
+                    // The output is the result itself (a Map's may be large): share it.
+                    return Ok((result.clone(), assigned));
+                }
+                let out =
+                    dataflow::result_path(&st.io.result_path, &raw, selected.into_owned(), at)?;
                 let out = dataflow::output_path(&st.io.output_path, out, &roots, at)?;
-                Ok((out, assigned))
+                Ok((Arc::new(out), assigned))
             })()
         };
         drop(result);
         match res {
-            Ok((out, assigned)) => self.exit(f, out, Self::next_of(st), assigned),
+            Ok((out, assigned)) => self.exit_shared(f, out, Self::next_of(st), assigned),
             Err(e) => self.recover(f, e),
         }
     }
@@ -1366,14 +1530,14 @@ impl Decider<'_> {
         st: &State,
         e: &stepwell_asl::Expr,
         states: &Value,
-        field: &str,
+        field: impl std::fmt::Display,
     ) -> Result<Option<Value>, StateError> {
         let exec = &*self.exec;
         let scope = Scope { exec, frame: f };
         let at = at_of(self.exec, f);
         let mut rng = Rng(&mut *self.entropy);
         let _ = st;
-        jsonata_eval::eval_expr(e, states, &scope, &mut rng, at, field)
+        jsonata_eval::eval_expr(e, states, &scope, &mut rng, at, &field)
     }
 
     fn assign(
@@ -1404,7 +1568,13 @@ impl Decider<'_> {
                 };
                 let at = at_of(self.exec, f);
                 let mut rng = Rng(&mut *self.entropy);
-                assign_jsonpath(Some(&Assign::JsonPath(t.clone())), raw, &roots, &mut rng, at)
+                assign_jsonpath(
+                    Some(&Assign::JsonPath(t.clone())),
+                    raw,
+                    &roots,
+                    &mut rng,
+                    at,
+                )
             }
         }
     }
@@ -1513,7 +1683,9 @@ fn tolerated(fan: &Fan) -> bool {
     if !fan.is_map || (fan.tolerated_count.is_none() && fan.tolerated_percentage.is_none()) {
         return false;
     }
-    let over_count = fan.tolerated_count.is_some_and(|c| u64::from(fan.failed) > c);
+    let over_count = fan
+        .tolerated_count
+        .is_some_and(|c| u64::from(fan.failed) > c);
     let over_pct = fan
         .tolerated_percentage
         .is_some_and(|p| f64::from(fan.failed) * 100.0 / f64::from(fan.total.max(1)) > p);
@@ -1554,17 +1726,27 @@ fn dynamic_seconds_path(
         Some(Dynamic::Path(p)) => {
             let n = path_integer(p, roots, at, field)?;
             if n <= 0 {
-                return Err(at.runtime(&format!("The {field} field refers to value \"{n}\" which is not a positive integer: {}", p.text())));
+                return Err(at.runtime(&format!(
+                    "The {field} field refers to value \"{n}\" which is not a positive integer: {}",
+                    p.text()
+                )));
             }
             Ok(Some(n as u64))
         }
     }
 }
 
-fn path_integer(p: &stepwell_jsonpath::Path, roots: &Roots<'_>, at: At<'_>, field: &str) -> Result<i64, StateError> {
+fn path_integer(
+    p: &stepwell_jsonpath::Path,
+    roots: &Roots<'_>,
+    at: At<'_>,
+    field: &str,
+) -> Result<i64, StateError> {
     let v = p.select(roots).map_err(|e| at.err(e))?;
     let n = match v.as_ref() {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     };
@@ -1613,7 +1795,10 @@ pub(crate) fn uuid(entropy: &mut dyn Entropy) -> String {
 
 impl At<'_> {
     pub(crate) fn runtime_named(&self, error: &str, message: &str) -> StateError {
-        StateError::new(error, dataflow::runtime_cause(self.state, self.entered_id, message))
+        StateError::new(
+            error,
+            dataflow::runtime_cause(self.state, self.entered_id, message),
+        )
     }
 }
 

@@ -1,5 +1,7 @@
 //! JSONata in states: `$states`, `{% %}` templates, and AWS's error texts.
 
+use std::fmt;
+
 use serde_json::{Map as JsonMap, Value};
 use stepwell_asl::{Expr, JsonataTemplate};
 use stepwell_jsonata::Bindings;
@@ -48,6 +50,25 @@ impl Bindings for StateBindings<'_> {
     }
 }
 
+/// Where an expression sits in a state, for error messages (`Output/a/b[2]`).
+/// Built up as a template is walked and formatted only when an error needs it.
+#[derive(Clone, Copy)]
+enum FieldPath<'a> {
+    Field(&'a str),
+    Key(&'a FieldPath<'a>, &'a str),
+    Index(&'a FieldPath<'a>, usize),
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldPath::Field(name) => f.write_str(name),
+            FieldPath::Key(parent, key) => write!(f, "{parent}/{key}"),
+            FieldPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
 /// Evaluate one expression; `None` is JSONata's `undefined`.
 pub(crate) fn eval_expr(
     e: &Expr,
@@ -55,7 +76,7 @@ pub(crate) fn eval_expr(
     scope: &Scope<'_>,
     rng: &mut dyn stepwell_jsonata::Entropy,
     at: At<'_>,
-    field: &str,
+    field: &dyn fmt::Display,
 ) -> Result<Option<Value>, StateError> {
     let b = StateBindings { states, scope };
     e.expression
@@ -86,9 +107,20 @@ pub(crate) fn eval_template(
     at: At<'_>,
     field: &str,
 ) -> Result<Value, StateError> {
+    eval_template_at(t, states, scope, rng, at, FieldPath::Field(field))
+}
+
+fn eval_template_at(
+    t: &JsonataTemplate,
+    states: &Value,
+    scope: &Scope<'_>,
+    rng: &mut dyn stepwell_jsonata::Entropy,
+    at: At<'_>,
+    field: FieldPath<'_>,
+) -> Result<Value, StateError> {
     match t {
         JsonataTemplate::Literal(v) => Ok(v.clone()),
-        JsonataTemplate::Expr(e) => match eval_expr(e, states, scope, rng, at, field)? {
+        JsonataTemplate::Expr(e) => match eval_expr(e, states, scope, rng, at, &field)? {
             Some(v) => Ok(v),
             None => Err(StateError::new(
                 names::QUERY_EVALUATION_ERROR,
@@ -105,15 +137,15 @@ pub(crate) fn eval_template(
         JsonataTemplate::Object(fields) => {
             let mut m = JsonMap::with_capacity(fields.len());
             for (k, t) in fields {
-                let path = format!("{field}/{k}");
-                m.insert(k.clone(), eval_template(t, states, scope, rng, at, &path)?);
+                let path = FieldPath::Key(&field, k);
+                m.insert(k.clone(), eval_template_at(t, states, scope, rng, at, path)?);
             }
             Ok(Value::Object(m))
         }
         JsonataTemplate::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(i, t)| eval_template(t, states, scope, rng, at, &format!("{field}[{i}]")))
+            .map(|(i, t)| eval_template_at(t, states, scope, rng, at, FieldPath::Index(&field, i)))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
     }

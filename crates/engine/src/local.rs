@@ -135,9 +135,18 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
     let mut queue = VecDeque::new();
     // (fire_at, timer) ordered by time, then by id for determinism.
     let mut timers: BTreeSet<(i64, u64)> = BTreeSet::new();
-    let feed = |exec: &mut Execution, input: Input, queue: &mut VecDeque<Command>, history: &mut Vec<Event>, entropy: &mut dyn Entropy| {
+    let feed = |exec: &mut Execution,
+                input: Input,
+                queue: &mut VecDeque<Command>,
+                history: &mut Vec<Event>,
+                entropy: &mut dyn Entropy| {
         let d = exec.decide(input, clock.now_ms(), entropy);
-        history.extend(d.events);
+        // The first decision usually holds the whole history: move it, not copy it.
+        if history.is_empty() {
+            *history = d.events;
+        } else {
+            history.extend(d.events);
+        }
         queue.extend(d.commands);
     };
     feed(exec, Input::Start, &mut queue, &mut history, entropy);
@@ -187,7 +196,13 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
         if wait >= 1.0 {
             clock.sleep_ms(wait as u64);
         }
-        feed(exec, Input::TimerFired { timer }, &mut queue, &mut history, entropy);
+        feed(
+            exec,
+            Input::TimerFired { timer },
+            &mut queue,
+            &mut history,
+            entropy,
+        );
     }
     history
 }

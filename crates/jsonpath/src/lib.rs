@@ -7,7 +7,8 @@
 //!   (not RFC 9535). A *definite* path selects one value or fails with Jayway's message
 //!   (`No results for path: $['x']`, `Missing property in path $['a']`); an *indefinite*
 //!   path always succeeds with an array of the matches, possibly empty.
-//! * [`set_at`]: `ResultPath` semantics (write a value at a reference path).
+//! * [`set_at`]: `ResultPath` semantics (write a value at a reference path); [`set_in`]
+//!   does the same for a borrowed document, copying only what is off the path.
 //! * [`Template`]: payload templates (`Parameters`, `ResultSelector`, `ItemSelector`,
 //!   `Assign`): keys ending in `.$` take a path or an intrinsic call, everything else is
 //!   literal. Compiled once, rendered many times.
@@ -67,7 +68,7 @@ pub use serde_json::Value;
 pub use error::{PathError, RenderError, SelectError, SetError, TemplateError};
 pub use intrinsic::{Intrinsic, PathOrIntrinsic};
 pub use path::{Path, Root};
-pub use set::set_at;
+pub use set::{set_at, set_in};
 pub use template::Template;
 
 /// The documents a path can start from: `$` (state input), `$$` (context object) and

@@ -33,6 +33,71 @@ pub fn set_at(path: &Path, target: Value, value: Value) -> Result<Value, SetErro
     Ok(target)
 }
 
+/// [`set_at`] for a `target` that is borrowed: returns the new document, copying only
+/// what is off the path (the subtree being replaced is never copied).
+///
+/// The result, order of keys included, is the one `set_at(path, target.clone(), value)`
+/// gives; a state's raw input is shared with its history, so this is the usual case.
+pub fn set_in(path: &Path, target: &Value, value: Value) -> Result<Value, SetError> {
+    if path.root() != &Root::Input || !path.is_reference() {
+        return Err(SetError::NotReference {
+            path: path.text().to_string(),
+        });
+    }
+    let segments = path.segments();
+    if segments.is_empty() {
+        return Ok(value);
+    }
+    if !writable(target, segments) {
+        return Err(SetError::Mismatch {
+            path: path.text().to_string(),
+            input: crate::compact(target),
+        });
+    }
+    Ok(write_copy(target, segments, value))
+}
+
+/// `node` with `value` written at `segments`, which `writable` accepted.
+fn write_copy(node: &Value, segments: &[Segment], value: Value) -> Value {
+    let Some((seg, rest)) = segments.split_first() else {
+        return value;
+    };
+    match (seg, node) {
+        (Segment::Name(name), Value::Object(map)) => {
+            let mut value = Some(value);
+            let mut out = Map::with_capacity(map.len() + 1);
+            for (k, v) in map {
+                let v = match value.take_if(|_| k == name) {
+                    Some(value) => write_copy(v, rest, value),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), v);
+            }
+            if let Some(value) = value {
+                let mut child = Value::Object(Map::new());
+                write(&mut child, rest, value);
+                out.insert(name.clone(), child);
+            }
+            Value::Object(out)
+        }
+        (Segment::Index(i), Value::Array(items)) => {
+            let k = effective_index(*i, items.len());
+            let mut value = Some(value);
+            let out = items
+                .iter()
+                .enumerate()
+                .map(|(j, v)| match value.take_if(|_| Some(j) == k) {
+                    Some(value) => write_copy(v, rest, value),
+                    None => v.clone(),
+                })
+                .collect();
+            Value::Array(out)
+        }
+        // `writable` ruled these out.
+        _ => node.clone(),
+    }
+}
+
 /// Can `segments` be written into `node` (creating missing objects on the way)?
 fn writable(node: &Value, segments: &[Segment]) -> bool {
     let Some((seg, rest)) = segments.split_first() else {

@@ -5,7 +5,9 @@
 //! semantics or our own choices.
 
 use serde_json::{json, Map, Value};
-use stepwell_jsonpath::{set_at, FixedEntropy, Intrinsic, Path, PathOrIntrinsic, Roots, Template};
+use stepwell_jsonpath::{
+    set_at, set_in, FixedEntropy, Intrinsic, Path, PathOrIntrinsic, Roots, Template,
+};
 
 enum Case {
     /// `$`-path against `input` (context `CONTEXT`, variables `VARS`) → value or error text.
@@ -65,7 +67,18 @@ fn check(i: usize, case: Case) {
         }
         Case::Set(text, target, value, expected) => {
             let path = Path::parse(text).unwrap_or_else(|e| panic!("case {i}: {text}: {e}"));
+            let copied =
+                set_in(&path, &target, value.clone()).map_err(|e| (e.error_name(), e.to_string()));
             let got = set_at(&path, target, value).map_err(|e| (e.error_name(), e.to_string()));
+            assert_eq!(copied, got, "case {i}: set_in {text} differs from set_at");
+            if let Ok(v) = &got {
+                // Key order matters to AWS's output: compare it too.
+                assert_eq!(
+                    copied.as_ref().map(ToString::to_string).ok(),
+                    Some(v.to_string()),
+                    "case {i}: key order"
+                );
+            }
             let expected = expected.map_err(|(n, c)| (n, c.to_string()));
             assert_eq!(got, expected, "case {i}: set {text}");
         }
