@@ -146,7 +146,7 @@ fn load_workloads(dir: &Path, only: Option<&str>) -> Result<Vec<Workload>, Strin
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let def = dir.join(format!("{name}.asl.json"));
-        let plan = match load_definition(&def, MachineType::Standard) {
+        let plan = match load_definition(&def, MachineType::Express) {
             Loaded::Ok(p) => Arc::new(p),
             Loaded::Invalid(d) => {
                 return Err(format!(
@@ -195,7 +195,9 @@ fn run_once(w: &Workload) -> RunResult {
         state_machine_name: w.name.clone(),
         role_arn: "arn:aws:iam::123456789012:role/stepwell-bench".into(),
         input: w.input.clone(),
-        express: false,
+        // In memory and without a durable history, like an EXPRESS execution;
+        // choice-loop and map-10k are over STANDARD's 25,000-event quota.
+        express: true,
     };
     let mut entropy = SplitMix::new(42);
     let mut runner = MockRunner::new(None);

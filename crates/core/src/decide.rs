@@ -99,15 +99,37 @@ impl Decider<'_> {
         // AWS's hard quota: event 25,000 must end the execution, and a
         // machine that loops without waiting (Pass -> Choice -> Pass ...)
         // ends there instead of never returning from `decide`.
-        if self.exec.last_id + 1 >= MAX_HISTORY_EVENTS && !ends_execution(&kind) {
+        //
+        // EXPRESS executions keep no history and have no such quota (the
+        // benchmark workloads run 40,000-event executions); AWS stops them at
+        // their 5-minute limit instead.
+        // DIFFERENCE: `decide` has no clock to run out, so an EXPRESS
+        // execution times out after EXPRESS_MAX_EVENTS events instead.
+        let cap = if self.exec.info.express {
+            EXPRESS_MAX_EVENTS
+        } else {
+            MAX_HISTORY_EVENTS
+        };
+        if self.exec.last_id + 1 >= cap && !ends_execution(&kind) {
             if self.exec.status == Status::Running {
-                self.end_execution(EventKind::ExecutionFailed {
-                    // DIFFERENCE: AWS documents the failure and its cause
-                    // text, not the error name; States.Runtime is our guess.
-                    error: names::RUNTIME.into(),
-                    cause: "The execution reached the maximum number of history events (25000)."
-                        .into(),
-                });
+                let end = if self.exec.info.express {
+                    EventKind::ExecutionTimedOut {
+                        error: names::TIMEOUT.into(),
+                        cause: format!(
+                            "The execution reached the maximum number of events ({cap}) stepwell allows an EXPRESS execution."
+                        ),
+                    }
+                } else {
+                    EventKind::ExecutionFailed {
+                        // DIFFERENCE: AWS documents the failure and its cause
+                        // text, not the error name; States.Runtime is our guess.
+                        error: names::RUNTIME.into(),
+                        cause:
+                            "The execution reached the maximum number of history events (25000)."
+                                .into(),
+                    }
+                };
+                self.end_execution(end);
             }
             return self.exec.seq;
         }
@@ -1658,6 +1680,11 @@ fn task_display_name(resource: &str) -> &str {
 
 /// The most events an execution's history may hold (AWS's hard quota).
 const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// The most events an EXPRESS execution may record before it is timed out:
+/// far more than any execution finishing within AWS's 5 minutes would need
+/// here, few enough that a loop that never waits ends in seconds.
+const EXPRESS_MAX_EVENTS: u64 = 10_000_000;
 
 /// Whether `kind` is an execution's last event.
 fn ends_execution(kind: &EventKind) -> bool {

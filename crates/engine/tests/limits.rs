@@ -2,8 +2,11 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use serde_json::json;
-use stepwell_core::EventKind;
+use stepwell_core::{EventKind, Execution, ExecutionInfo, Outcome, Status};
+use stepwell_engine::{run_to_completion, LocalOptions, MockRunner, SplitMix};
 
 #[test]
 fn a_loop_that_never_waits_stops_at_the_history_quota() {
@@ -61,5 +64,42 @@ fn a_loop_with_a_task_stops_at_the_history_quota() {
     assert!(
         matches!(before_last, Some(EventKind::StateEntered { .. })),
         "{before_last:?}"
+    );
+}
+
+#[test]
+fn express_executions_have_no_history_quota() {
+    // 10,000 rounds of Choice + Pass: 40,006 events, over STANDARD's quota.
+    let def = json!({"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 10000, "Next": "Inc"}], "Default": "Done"},
+        "Inc": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Check"},
+        "Done": {"Type": "Succeed"}
+    }})
+    .to_string();
+    let standard = common::run(&def, json!({"i": 0}), json!({}), 1);
+    assert_eq!(standard.status(), "FAILED");
+    let plan = common::parse(&def);
+    let info = ExecutionInfo {
+        express: true,
+        ..common::info("Machine", json!({"i": 0}))
+    };
+    let mut exec = Execution::new(plan, info);
+    let history = run_to_completion(
+        &mut exec,
+        LocalOptions {
+            runner: &mut MockRunner::new(None),
+            clock: &common::ManualClock::new(common::T0),
+            entropy: &mut SplitMix::new(1),
+            wait_scale: 1.0,
+        },
+    );
+    assert_eq!(exec.status(), Status::Succeeded);
+    assert_eq!(
+        exec.outcome(),
+        Some(&Outcome::Succeeded(Arc::new(json!({"i": 10000}))))
+    );
+    assert_eq!(
+        history.iter().filter(|e| e.kind.is_visible()).count(),
+        40_006
     );
 }
