@@ -320,11 +320,20 @@ impl Parser {
             }
             None => 0,
         };
-        if let Some(states) = states.into_iter().collect::<Option<Vec<State>>>() {
-            if !states.is_empty() {
-                self.check_graph(&states, start_at, loc);
+        match states.into_iter().collect::<Option<Vec<State>>>() {
+            Some(states) => {
+                if !states.is_empty() {
+                    self.check_graph(&states, start_at, loc);
+                }
+                self.machines[id as usize].states = states;
             }
-            self.machines[id as usize].states = states;
+            // A state that did not compile must never leave a machine
+            // without states behind an `Ok`: every check that gives up is
+            // meant to say why, and this catches one that forgot.
+            None if self.diags.is_empty() => {
+                self.schema(&format!("{loc}/States"), "A state could not be compiled".into());
+            }
+            None => {}
         }
         self.machines[id as usize].start_at = start_at;
         id
@@ -672,7 +681,10 @@ impl Parser {
                 );
                 None
             }
-            (Some(Value::String(s)), None) if ql == QueryLanguage::Jsonata => {
+            // A string that is not `{% ... %}` falls through to the type error.
+            (Some(Value::String(s)), None)
+                if ql == QueryLanguage::Jsonata && jsonata_expression(s).is_some() =>
+            {
                 let src = jsonata_expression(s)?;
                 self.expr(src, &format!("{loc}/{field}")).map(Dynamic::Expr)
             }
@@ -700,7 +712,9 @@ impl Parser {
     ) -> Option<Dynamic<f64>> {
         let path_field = format!("{field}Path");
         match (obj.get(field), obj.get(&path_field)) {
-            (Some(Value::String(s)), None) if ql == QueryLanguage::Jsonata => {
+            (Some(Value::String(s)), None)
+                if ql == QueryLanguage::Jsonata && jsonata_expression(s).is_some() =>
+            {
                 let src = jsonata_expression(s)?;
                 self.expr(src, &format!("{loc}/{field}")).map(Dynamic::Expr)
             }
