@@ -36,7 +36,7 @@ fn check(c: &Case) {
     );
     assert_eq!(
         run.task_payloads(),
-        [c.payload.clone()],
+        std::slice::from_ref(&c.payload),
         "{}: payload",
         c.name
     );
@@ -452,7 +452,10 @@ fn a_failed_branch_fails_the_parallel_and_aborts_the_others() {
 
 /// The `type` of every event AWS would show.
 fn aws_types(run: &common::Run) -> Vec<String> {
-    let events = stepwell_core::render_history(run.plan.clone(), &run.info, &run.history).unwrap();
+    let events = match stepwell_core::render_history(run.plan.clone(), &run.info, &run.history) {
+        Ok(events) => events,
+        Err(e) => panic!("render_history: {e}"),
+    };
     events
         .iter()
         .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
