@@ -34,7 +34,10 @@ pub fn parse_definition(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
 }
 
 /// Parse definition text with explicit [`Options`].
-pub fn parse_definition_with(text: &str, options: Options) -> Result<StateMachine, Vec<Diagnostic>> {
+pub fn parse_definition_with(
+    text: &str,
+    options: Options,
+) -> Result<StateMachine, Vec<Diagnostic>> {
     from_value_with(&read_document(text)?, options)
 }
 

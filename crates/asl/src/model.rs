@@ -235,7 +235,10 @@ pub enum Rule {
     Or(Vec<Rule>),
     Not(Box<Rule>),
     /// `Variable` + one comparison.
-    Compare { variable: Path, op: Comparison },
+    Compare {
+        variable: Path,
+        op: Comparison,
+    },
     /// JSONata `Condition`.
     Condition(Expr),
 }

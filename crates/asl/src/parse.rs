@@ -52,7 +52,10 @@ pub fn from_value_with(doc: &Value, options: Options) -> Result<StateMachine, Ve
     let timeout_seconds = obj
         .get("TimeoutSeconds")
         .and_then(|v| p.positive_int(v, "TimeoutSeconds", "/"));
-    let comment = obj.get("Comment").and_then(Value::as_str).map(str::to_owned);
+    let comment = obj
+        .get("Comment")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     p.machine(obj, "", None, query_language);
     if p.diags.is_empty() {
         Ok(StateMachine {
@@ -331,7 +334,10 @@ impl Parser {
             // without states behind an `Ok`: every check that gives up is
             // meant to say why, and this catches one that forgot.
             None if self.diags.is_empty() => {
-                self.schema(&format!("{loc}/States"), "A state could not be compiled".into());
+                self.schema(
+                    &format!("{loc}/States"),
+                    "A state could not be compiled".into(),
+                );
             }
             None => {}
         }
@@ -496,7 +502,10 @@ impl Parser {
         };
         Some(State {
             name: name.to_owned(),
-            comment: obj.get("Comment").and_then(Value::as_str).map(str::to_owned),
+            comment: obj
+                .get("Comment")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             query_language: ql,
             transition,
             io,
@@ -767,9 +776,9 @@ impl Parser {
             }
         };
         if let Some(c) = obj.get("Credentials") {
-            let ok = c.as_object().is_some_and(|m| {
-                m.contains_key("RoleArn") || m.contains_key("RoleArn.$")
-            });
+            let ok = c
+                .as_object()
+                .is_some_and(|m| m.contains_key("RoleArn") || m.contains_key("RoleArn.$"));
             if !ok {
                 self.schema(
                     &format!("{loc}/Credentials"),
@@ -1154,7 +1163,9 @@ impl Parser {
             (Some(Value::String(s)), _) => {
                 if ql == QueryLanguage::Jsonata {
                     if let Some(src) = jsonata_expression(s) {
-                        return self.expr(src, &tloc).map(|e| Wait::Timestamp(Dynamic::Expr(e)));
+                        return self
+                            .expr(src, &tloc)
+                            .map(|e| Wait::Timestamp(Dynamic::Expr(e)));
                     }
                 }
                 if is_rfc3339(s) {

@@ -6,7 +6,10 @@ const OPTIMIZED: &[(&str, &[&str])] = &[
     ("lambda", &["invoke"]),
     ("sns", &["publish"]),
     ("sqs", &["sendMessage"]),
-    ("dynamodb", &["getItem", "putItem", "deleteItem", "updateItem"]),
+    (
+        "dynamodb",
+        &["getItem", "putItem", "deleteItem", "updateItem"],
+    ),
     ("states", &["startExecution"]),
     ("events", &["putEvents"]),
     ("apigateway", &["invoke"]),
@@ -15,13 +18,87 @@ const OPTIMIZED: &[(&str, &[&str])] = &[
     ("batch", &["submitJob"]),
     ("glue", &["startJobRun"]),
     ("databrew", &["startJobRun"]),
-    ("athena", &["startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"]),
-    ("codebuild", &["startBuild", "stopBuild", "batchDeleteBuilds", "batchGetReports", "startBuildBatch", "stopBuildBatch", "retryBuild", "retryBuildBatch", "deleteBuildBatch"]),
-    ("eks", &["createCluster", "deleteCluster", "createFargateProfile", "deleteFargateProfile", "createNodegroup", "deleteNodegroup", "runJob", "call"]),
-    ("elasticmapreduce", &["createCluster", "terminateCluster", "addStep", "cancelStep", "setClusterTerminationProtection", "modifyInstanceFleetByName", "modifyInstanceGroupByName"]),
-    ("emr-containers", &["startJobRun", "createVirtualCluster", "deleteVirtualCluster"]),
-    ("emr-serverless", &["createApplication", "startApplication", "stopApplication", "deleteApplication", "startJobRun", "cancelJobRun"]),
-    ("sagemaker", &["createTrainingJob", "createTransformJob", "createEndpoint", "createEndpointConfig", "createModel", "createHyperParameterTuningJob", "createLabelingJob", "createProcessingJob", "updateEndpoint"]),
+    (
+        "athena",
+        &[
+            "startQueryExecution",
+            "stopQueryExecution",
+            "getQueryExecution",
+            "getQueryResults",
+        ],
+    ),
+    (
+        "codebuild",
+        &[
+            "startBuild",
+            "stopBuild",
+            "batchDeleteBuilds",
+            "batchGetReports",
+            "startBuildBatch",
+            "stopBuildBatch",
+            "retryBuild",
+            "retryBuildBatch",
+            "deleteBuildBatch",
+        ],
+    ),
+    (
+        "eks",
+        &[
+            "createCluster",
+            "deleteCluster",
+            "createFargateProfile",
+            "deleteFargateProfile",
+            "createNodegroup",
+            "deleteNodegroup",
+            "runJob",
+            "call",
+        ],
+    ),
+    (
+        "elasticmapreduce",
+        &[
+            "createCluster",
+            "terminateCluster",
+            "addStep",
+            "cancelStep",
+            "setClusterTerminationProtection",
+            "modifyInstanceFleetByName",
+            "modifyInstanceGroupByName",
+        ],
+    ),
+    (
+        "emr-containers",
+        &[
+            "startJobRun",
+            "createVirtualCluster",
+            "deleteVirtualCluster",
+        ],
+    ),
+    (
+        "emr-serverless",
+        &[
+            "createApplication",
+            "startApplication",
+            "stopApplication",
+            "deleteApplication",
+            "startJobRun",
+            "cancelJobRun",
+        ],
+    ),
+    (
+        "sagemaker",
+        &[
+            "createTrainingJob",
+            "createTransformJob",
+            "createEndpoint",
+            "createEndpointConfig",
+            "createModel",
+            "createHyperParameterTuningJob",
+            "createLabelingJob",
+            "createProcessingJob",
+            "updateEndpoint",
+        ],
+    ),
     ("mediaconvert", &["createJob"]),
     ("bedrock", &["invokeModel", "createModelCustomizationJob"]),
     ("evidently", &["evaluateFeature"]),
@@ -35,11 +112,16 @@ pub(crate) fn check_resource(resource: &str, express: bool) -> Option<String> {
             return Some("Express state machine does not support Activity ARN".into());
         }
         if resource.ends_with(".sync") || resource.contains(".sync:") {
-            return Some("Express state machine does not support '.sync' service integration".into());
+            return Some(
+                "Express state machine does not support '.sync' service integration".into(),
+            );
         }
         if resource.ends_with(".waitForTaskToken") {
             // AWS's message has two spaces before " at".
-            return Some("Express state machine does not support '.waitForTaskToken' service integration ".into());
+            return Some(
+                "Express state machine does not support '.waitForTaskToken' service integration "
+                    .into(),
+            );
         }
     }
     let rest = resource.strip_prefix("arn:aws:states:::")?;

@@ -38,7 +38,9 @@ pub(crate) fn load_definition(path: &Path, ty: MachineType) -> Loaded {
 /// `--input` value: JSON text, or `@FILE`.
 pub(crate) fn read_input(arg: &str) -> Result<Value, String> {
     let text = match arg.strip_prefix('@') {
-        Some(file) => std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?,
+        Some(file) => {
+            std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?
+        }
         None => arg.to_owned(),
     };
     serde_json::from_str(&text).map_err(|e| format!("the input is not valid JSON: {e}"))

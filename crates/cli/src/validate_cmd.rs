@@ -32,7 +32,8 @@ pub(crate) fn run(args: ValidateArgs) -> ExitCode {
         let list: Vec<_> = diags
             .iter()
             .map(|d| {
-                let mut o = json!({"severity": "ERROR", "code": d.code.as_str(), "message": d.message});
+                let mut o =
+                    json!({"severity": "ERROR", "code": d.code.as_str(), "message": d.message});
                 if let Some(l) = &d.location {
                     o["location"] = json!(l);
                 }
@@ -40,7 +41,10 @@ pub(crate) fn run(args: ValidateArgs) -> ExitCode {
             })
             .collect();
         let result = if diags.is_empty() { "OK" } else { "FAIL" };
-        println!("{}", json!({"result": result, "diagnostics": list, "truncated": false}));
+        println!(
+            "{}",
+            json!({"result": result, "diagnostics": list, "truncated": false})
+        );
     } else if diags.is_empty() {
         println!("OK");
     } else {

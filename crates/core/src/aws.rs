@@ -88,7 +88,12 @@ fn describe(
         };
         exec.state_of(f).name.clone()
     };
-    let task = |id: &u64| tasks.get(id).cloned().unwrap_or((TaskFlavor::Service, String::new()));
+    let task = |id: &u64| {
+        tasks
+            .get(id)
+            .cloned()
+            .unwrap_or((TaskFlavor::Service, String::new()))
+    };
     match &e.kind {
         EventKind::ExecutionStarted { input, role_arn } => (
             "ExecutionStarted".into(),
@@ -133,7 +138,8 @@ fn describe(
             ..
         } => {
             let (ty, name) = state_type(*state);
-            let mut d = json!({ "name": name, "output": data(output), "outputDetails": truncated() });
+            let mut d =
+                json!({ "name": name, "output": data(output), "outputDetails": truncated() });
             if !assigned.is_empty() {
                 let vars: JsonMap<String, Value> = assigned
                     .iter()
@@ -142,9 +148,14 @@ fn describe(
                 d["assignedVariables"] = Value::Object(vars);
                 d["assignedVariablesDetails"] = truncated();
             }
-            (format!("{ty}StateExited"), Some(("stateExitedEventDetails", d)))
+            (
+                format!("{ty}StateExited"),
+                Some(("stateExitedEventDetails", d)),
+            )
         }
-        EventKind::StateAborted { state } => (format!("{}StateAborted", state_type(*state).0), None),
+        EventKind::StateAborted { state } => {
+            (format!("{}StateAborted", state_type(*state).0), None)
+        }
         EventKind::TaskScheduled {
             flavor,
             resource,
@@ -169,20 +180,38 @@ fn describe(
                 d["heartbeatInSeconds"] = json!(h);
             }
             match flavor {
-                TaskFlavor::Lambda => ("LambdaFunctionScheduled".into(), Some(("lambdaFunctionScheduledEventDetails", d))),
-                TaskFlavor::Activity => ("ActivityScheduled".into(), Some(("activityScheduledEventDetails", d))),
-                TaskFlavor::Service => ("TaskScheduled".into(), Some(("taskScheduledEventDetails", d))),
+                TaskFlavor::Lambda => (
+                    "LambdaFunctionScheduled".into(),
+                    Some(("lambdaFunctionScheduledEventDetails", d)),
+                ),
+                TaskFlavor::Activity => (
+                    "ActivityScheduled".into(),
+                    Some(("activityScheduledEventDetails", d)),
+                ),
+                TaskFlavor::Service => (
+                    "TaskScheduled".into(),
+                    Some(("taskScheduledEventDetails", d)),
+                ),
             }
         }
         EventKind::TaskStarted { task: id, worker } => match task(id) {
             (TaskFlavor::Lambda, _) => ("LambdaFunctionStarted".into(), None),
             (TaskFlavor::Activity, _) => (
                 "ActivityStarted".into(),
-                Some(("activityStartedEventDetails", json!({ "workerName": worker.clone().unwrap_or_default() }))),
+                Some((
+                    "activityStartedEventDetails",
+                    json!({ "workerName": worker.clone().unwrap_or_default() }),
+                )),
             ),
             (TaskFlavor::Service, r) => {
                 let (rt, r) = resource_parts(&r);
-                ("TaskStarted".into(), Some(("taskStartedEventDetails", json!({ "resourceType": rt, "resource": r }))))
+                (
+                    "TaskStarted".into(),
+                    Some((
+                        "taskStartedEventDetails",
+                        json!({ "resourceType": rt, "resource": r }),
+                    )),
+                )
             }
         },
         EventKind::TaskSubmitted { task: id, output } => {
@@ -198,11 +227,17 @@ fn describe(
         EventKind::TaskSucceeded { task: id, output } => match task(id) {
             (TaskFlavor::Lambda, _) => (
                 "LambdaFunctionSucceeded".into(),
-                Some(("lambdaFunctionSucceededEventDetails", json!({ "output": data(output), "outputDetails": truncated() }))),
+                Some((
+                    "lambdaFunctionSucceededEventDetails",
+                    json!({ "output": data(output), "outputDetails": truncated() }),
+                )),
             ),
             (TaskFlavor::Activity, _) => (
                 "ActivitySucceeded".into(),
-                Some(("activitySucceededEventDetails", json!({ "output": data(output), "outputDetails": truncated() }))),
+                Some((
+                    "activitySucceededEventDetails",
+                    json!({ "output": data(output), "outputDetails": truncated() }),
+                )),
             ),
             (TaskFlavor::Service, r) => {
                 let (rt, r) = resource_parts(&r);
@@ -215,21 +250,38 @@ fn describe(
                 )
             }
         },
-        EventKind::TaskFailed { task: id, error, cause } | EventKind::TaskTimedOut { task: id, error, cause } => {
+        EventKind::TaskFailed {
+            task: id,
+            error,
+            cause,
+        }
+        | EventKind::TaskTimedOut {
+            task: id,
+            error,
+            cause,
+        } => {
             let timed_out = matches!(e.kind, EventKind::TaskTimedOut { .. });
             let suffix = if timed_out { "TimedOut" } else { "Failed" };
             match task(id) {
                 (TaskFlavor::Lambda, _) => (
                     format!("LambdaFunction{suffix}"),
                     Some((
-                        if timed_out { "lambdaFunctionTimedOutEventDetails" } else { "lambdaFunctionFailedEventDetails" },
+                        if timed_out {
+                            "lambdaFunctionTimedOutEventDetails"
+                        } else {
+                            "lambdaFunctionFailedEventDetails"
+                        },
                         error_cause(error, cause),
                     )),
                 ),
                 (TaskFlavor::Activity, _) => (
                     format!("Activity{suffix}"),
                     Some((
-                        if timed_out { "activityTimedOutEventDetails" } else { "activityFailedEventDetails" },
+                        if timed_out {
+                            "activityTimedOutEventDetails"
+                        } else {
+                            "activityFailedEventDetails"
+                        },
                         error_cause(error, cause),
                     )),
                 ),
@@ -240,7 +292,14 @@ fn describe(
                     d["resource"] = json!(r);
                     (
                         format!("Task{suffix}"),
-                        Some((if timed_out { "taskTimedOutEventDetails" } else { "taskFailedEventDetails" }, d)),
+                        Some((
+                            if timed_out {
+                                "taskTimedOutEventDetails"
+                            } else {
+                                "taskFailedEventDetails"
+                            },
+                            d,
+                        )),
                     )
                 }
             }
@@ -250,23 +309,38 @@ fn describe(
         EventKind::ParallelFailed { .. } => ("ParallelStateFailed".into(), None),
         EventKind::MapStarted { items, .. } => (
             "MapStateStarted".into(),
-            Some(("mapStateStartedEventDetails", json!({ "length": items.len() }))),
+            Some((
+                "mapStateStartedEventDetails",
+                json!({ "length": items.len() }),
+            )),
         ),
         EventKind::MapIterationStarted { index } => (
             "MapIterationStarted".into(),
-            Some(("mapIterationStartedEventDetails", json!({ "name": map_name(false), "index": index }))),
+            Some((
+                "mapIterationStartedEventDetails",
+                json!({ "name": map_name(false), "index": index }),
+            )),
         ),
         EventKind::MapIterationSucceeded { index } => (
             "MapIterationSucceeded".into(),
-            Some(("mapIterationSucceededEventDetails", json!({ "name": map_name(true), "index": index }))),
+            Some((
+                "mapIterationSucceededEventDetails",
+                json!({ "name": map_name(true), "index": index }),
+            )),
         ),
         EventKind::MapIterationFailed { index, .. } => (
             "MapIterationFailed".into(),
-            Some(("mapIterationFailedEventDetails", json!({ "name": map_name(true), "index": index }))),
+            Some((
+                "mapIterationFailedEventDetails",
+                json!({ "name": map_name(true), "index": index }),
+            )),
         ),
         EventKind::MapIterationAborted { index } => (
             "MapIterationAborted".into(),
-            Some(("mapIterationAbortedEventDetails", json!({ "name": map_name(true), "index": index }))),
+            Some((
+                "mapIterationAbortedEventDetails",
+                json!({ "name": map_name(true), "index": index }),
+            )),
         ),
         EventKind::MapSucceeded => ("MapStateSucceeded".into(), None),
         EventKind::MapFailed { .. } => ("MapStateFailed".into(), None),

@@ -35,7 +35,12 @@ pub(crate) fn evaluate(rule: &Rule, roots: &Roots<'_>, at: At<'_>) -> Result<boo
     }
 }
 
-fn compare(variable: &Path, op: &Comparison, roots: &Roots<'_>, at: At<'_>) -> Result<bool, StateError> {
+fn compare(
+    variable: &Path,
+    op: &Comparison,
+    roots: &Roots<'_>,
+    at: At<'_>,
+) -> Result<bool, StateError> {
     use Comparison as C;
     let found = variable.select(roots);
     if let C::IsPresent(want) = op {
@@ -99,10 +104,17 @@ fn compare(variable: &Path, op: &Comparison, roots: &Roots<'_>, at: At<'_>) -> R
 }
 
 fn operand(p: &Path, roots: &Roots<'_>, at: At<'_>) -> Result<Value, StateError> {
-    p.select(roots).map(|v| v.into_owned()).map_err(|e| at.err(e))
+    p.select(roots)
+        .map(|v| v.into_owned())
+        .map_err(|e| at.err(e))
 }
 
-fn string_cmp(v: &Value, o: &Operand<String>, roots: &Roots<'_>, at: At<'_>) -> Result<Option<Ordering>, StateError> {
+fn string_cmp(
+    v: &Value,
+    o: &Operand<String>,
+    roots: &Roots<'_>,
+    at: At<'_>,
+) -> Result<Option<Ordering>, StateError> {
     let Some(lhs) = v.as_str() else {
         return Ok(None);
     };
@@ -112,7 +124,12 @@ fn string_cmp(v: &Value, o: &Operand<String>, roots: &Roots<'_>, at: At<'_>) -> 
     })
 }
 
-fn num_cmp(v: &Value, o: &Operand<f64>, roots: &Roots<'_>, at: At<'_>) -> Result<Option<Ordering>, StateError> {
+fn num_cmp(
+    v: &Value,
+    o: &Operand<f64>,
+    roots: &Roots<'_>,
+    at: At<'_>,
+) -> Result<Option<Ordering>, StateError> {
     let Some(lhs) = v.as_f64() else {
         return Ok(None);
     };
@@ -123,7 +140,12 @@ fn num_cmp(v: &Value, o: &Operand<f64>, roots: &Roots<'_>, at: At<'_>) -> Result
     Ok(rhs.and_then(|r| lhs.partial_cmp(&r)))
 }
 
-fn time_cmp(v: &Value, o: &Operand<String>, roots: &Roots<'_>, at: At<'_>) -> Result<Option<Ordering>, StateError> {
+fn time_cmp(
+    v: &Value,
+    o: &Operand<String>,
+    roots: &Roots<'_>,
+    at: At<'_>,
+) -> Result<Option<Ordering>, StateError> {
     let Some(lhs) = v.as_str().and_then(parse_rfc3339) else {
         return Ok(None);
     };

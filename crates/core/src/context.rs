@@ -73,7 +73,14 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
     }
     if let Some(obj) = ctx.as_object_mut() {
         // Only states that can retry carry a retry count.
-        if !state.retriers().is_empty() || matches!(state.kind, stepwell_asl::StateKind::Task(_) | stepwell_asl::StateKind::Parallel(_) | stepwell_asl::StateKind::Map(_)) {
+        if !state.retriers().is_empty()
+            || matches!(
+                state.kind,
+                stepwell_asl::StateKind::Task(_)
+                    | stepwell_asl::StateKind::Parallel(_)
+                    | stepwell_asl::StateKind::Map(_)
+            )
+        {
             if let Some(Value::Object(s)) = obj.get_mut("State") {
                 s.insert("RetryCount".into(), json!(fr.retry_count));
             }

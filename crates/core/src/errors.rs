@@ -46,9 +46,7 @@ impl StateError {
 /// every error except `States.Timeout` (AWS's rule).
 pub fn error_matches(error_equals: &[String], error: &str) -> bool {
     error_equals.iter().any(|e| {
-        e == error
-            || e == names::ALL
-            || (e == names::TASK_FAILED && error != names::TIMEOUT)
+        e == error || e == names::ALL || (e == names::TASK_FAILED && error != names::TIMEOUT)
     })
 }
 

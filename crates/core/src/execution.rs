@@ -270,13 +270,22 @@ impl Execution {
                 self.finish(Status::Succeeded, Outcome::Succeeded(output.clone()));
             }
             EventKind::ExecutionFailed { error, cause } => {
-                self.finish(Status::Failed, Outcome::Failed(StateError::new(error, cause)));
+                self.finish(
+                    Status::Failed,
+                    Outcome::Failed(StateError::new(error, cause)),
+                );
             }
             EventKind::ExecutionTimedOut { error, cause } => {
-                self.finish(Status::TimedOut, Outcome::Failed(StateError::new(error, cause)));
+                self.finish(
+                    Status::TimedOut,
+                    Outcome::Failed(StateError::new(error, cause)),
+                );
             }
             EventKind::ExecutionAborted { error, cause } => {
-                self.finish(Status::Aborted, Outcome::Failed(StateError::new(error, cause)));
+                self.finish(
+                    Status::Aborted,
+                    Outcome::Failed(StateError::new(error, cause)),
+                );
             }
             EventKind::StateEntered { state, input } => {
                 let machine = self.frames[f as usize].machine;
@@ -319,16 +328,19 @@ impl Execution {
                 let state_name = self.state_of(f).name.clone();
                 self.tasks.insert(
                     e.seq,
-                    (f, TaskRequest {
-                        task: e.seq,
-                        flavor: *flavor,
-                        state_name,
-                        resource: resource.clone(),
-                        payload: parameters.clone(),
-                        token: token.clone(),
-                        timeout_seconds: *timeout,
-                        heartbeat_seconds: *heartbeat,
-                    }),
+                    (
+                        f,
+                        TaskRequest {
+                            task: e.seq,
+                            flavor: *flavor,
+                            state_name,
+                            resource: resource.clone(),
+                            payload: parameters.clone(),
+                            token: token.clone(),
+                            timeout_seconds: *timeout,
+                            heartbeat_seconds: *heartbeat,
+                        },
+                    ),
                 );
                 self.frames[f as usize].phase = Phase::Task {
                     task: e.seq,
@@ -413,7 +425,9 @@ impl Execution {
                 child.last_id = e.id;
                 self.frames.push(child);
                 let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
-                    return Err(self.nondeterminism(e, "MapIterationStarted before MapStateStarted"));
+                    return Err(
+                        self.nondeterminism(e, "MapIterationStarted before MapStateStarted")
+                    );
                 };
                 fan.children.push(id);
                 fan.running += 1;
@@ -583,7 +597,12 @@ impl Execution {
 }
 
 impl Frame {
-    pub(crate) fn new(machine: MachineId, parent: Option<FrameId>, index: u32, input: Arc<Value>) -> Self {
+    pub(crate) fn new(
+        machine: MachineId,
+        parent: Option<FrameId>,
+        index: u32,
+        input: Arc<Value>,
+    ) -> Self {
         Frame {
             machine,
             parent,
@@ -603,7 +622,10 @@ impl Frame {
 
 impl Phase {
     pub(crate) fn is_final(&self) -> bool {
-        matches!(self, Phase::Succeeded(_) | Phase::Failed(_) | Phase::Aborted)
+        matches!(
+            self,
+            Phase::Succeeded(_) | Phase::Failed(_) | Phase::Aborted
+        )
     }
 }
 

@@ -27,13 +27,30 @@ pub enum Input {
     /// Start the execution.
     Start,
     /// A task's worker picked it up (activities); other tasks start at once.
-    TaskStarted { task: TaskId, worker: Option<String> },
-    TaskSucceeded { task: TaskId, output: Value },
-    TaskFailed { task: TaskId, error: String, cause: String },
-    TaskHeartbeat { task: TaskId },
-    TimerFired { timer: TimerId },
+    TaskStarted {
+        task: TaskId,
+        worker: Option<String>,
+    },
+    TaskSucceeded {
+        task: TaskId,
+        output: Value,
+    },
+    TaskFailed {
+        task: TaskId,
+        error: String,
+        cause: String,
+    },
+    TaskHeartbeat {
+        task: TaskId,
+    },
+    TimerFired {
+        timer: TimerId,
+    },
     /// StopExecution.
-    Stop { error: String, cause: String },
+    Stop {
+        error: String,
+        cause: String,
+    },
 }
 
 /// An effect the interpreter asks for. Ids are derived from the events that
@@ -41,9 +58,16 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     RunTask(TaskRequest),
-    CancelTask { task: TaskId },
-    StartTimer { timer: TimerId, fire_at: i64 },
-    CancelTimer { timer: TimerId },
+    CancelTask {
+        task: TaskId,
+    },
+    StartTimer {
+        timer: TimerId,
+        fire_at: i64,
+    },
+    CancelTimer {
+        timer: TimerId,
+    },
     /// The execution ended; the status and result are in the last event.
     Finished,
 }

@@ -10,5 +10,8 @@
 pub mod local;
 pub mod mock;
 
-pub use local::{run_to_completion, Clock, LocalOptions, MockRunner, SplitMix, SystemClock, TaskOutcome, TaskRunner};
+pub use local::{
+    run_to_completion, Clock, LocalOptions, MockRunner, SplitMix, SystemClock, TaskOutcome,
+    TaskRunner,
+};
 pub use mock::{MockCase, MockError, MockResponse};

@@ -48,7 +48,11 @@ impl MockCase {
         let cases = m
             .get("TestCases")
             .and_then(Value::as_object)
-            .ok_or_else(|| MockError::Invalid(format!("state machine '{machine}' has no object 'TestCases'")))?;
+            .ok_or_else(|| {
+                MockError::Invalid(format!(
+                    "state machine '{machine}' has no object 'TestCases'"
+                ))
+            })?;
         let tc = cases
             .get(case)
             .and_then(Value::as_object)
@@ -62,9 +66,11 @@ impl MockCase {
             .ok_or_else(|| MockError::Invalid("missing object 'MockedResponses'".into()))?;
         let mut states = HashMap::new();
         for (state, name) in tc {
-            let name = name
-                .as_str()
-                .ok_or_else(|| MockError::Invalid(format!("test case '{case}': the mock for state '{state}' must be a response name")))?;
+            let name = name.as_str().ok_or_else(|| {
+                MockError::Invalid(format!(
+                    "test case '{case}': the mock for state '{state}' must be a response name"
+                ))
+            })?;
             let r = responses
                 .get(name)
                 .and_then(Value::as_object)
@@ -73,7 +79,13 @@ impl MockCase {
             for (key, resp) in r {
                 let (lo, hi) = parse_range(key)
                     .ok_or_else(|| MockError::Invalid(format!("mocked response '{name}': '{key}' is not an invocation number or range like \"1-2\"")))?;
-                list.push((lo, hi, parse_response(resp).map_err(|m| MockError::Invalid(format!("mocked response '{name}' key '{key}': {m}")))?));
+                list.push((
+                    lo,
+                    hi,
+                    parse_response(resp).map_err(|m| {
+                        MockError::Invalid(format!("mocked response '{name}' key '{key}': {m}"))
+                    })?,
+                ));
             }
             states.insert(state.clone(), list);
         }
@@ -118,7 +130,12 @@ fn parse_response(v: &Value) -> Result<MockResponse, String> {
         return Ok(MockResponse::Return(r.clone()));
     }
     if let Some(t) = v.get("Throw") {
-        let field = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let field = |k: &str| {
+            t.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         return Ok(MockResponse::Throw {
             error: field("Error"),
             cause: field("Cause"),
