@@ -1,6 +1,8 @@
 //! The pure crates stay pure: no IO, clock, randomness or async dependencies
-#![allow(clippy::unwrap_used)] // a test: a missing file is a failure
 //! and no calls to them (ARCHITECTURE.md, "Invariants").
+
+// A test: a file that cannot be read is a failure.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
