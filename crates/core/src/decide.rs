@@ -678,19 +678,21 @@ impl Decider<'_> {
                 Some(t) => self.eval_jsonata(f, st, t, &states, "Arguments")?,
                 None => (*raw).clone(),
             };
-            let timeout = self.dynamic_seconds_jsonata(
+            let timeout = self.dynamic_jsonata(
                 f,
                 st,
                 task.timeout_seconds.as_ref(),
                 &states,
                 "TimeoutSeconds",
+                INTEGER,
             )?;
-            let heartbeat = self.dynamic_seconds_jsonata(
+            let heartbeat = self.dynamic_jsonata(
                 f,
                 st,
                 task.heartbeat_seconds.as_ref(),
                 &states,
                 "HeartbeatSeconds",
+                INTEGER,
             )?;
             (payload, timeout, heartbeat)
         } else {
@@ -1101,23 +1103,32 @@ impl Decider<'_> {
             };
             input = (*raw).clone();
             max_concurrency = self
-                .dynamic_u64_jsonata(f, st, m.max_concurrency.as_ref(), &states, "MaxConcurrency")?
+                .dynamic_jsonata(
+                    f,
+                    st,
+                    m.max_concurrency.as_ref(),
+                    &states,
+                    "MaxConcurrency",
+                    INTEGER,
+                )?
                 .unwrap_or(0);
             tolerated_count = self
-                .dynamic_f64_jsonata(
+                .dynamic_jsonata(
                     f,
                     st,
                     m.tolerated_failure_count.as_ref(),
                     &states,
                     "ToleratedFailureCount",
+                    NUMBER,
                 )?
                 .map(|c| c as u64);
-            tolerated_percentage = self.dynamic_f64_jsonata(
+            tolerated_percentage = self.dynamic_jsonata(
                 f,
                 st,
                 m.tolerated_failure_percentage.as_ref(),
                 &states,
                 "ToleratedFailurePercentage",
+                NUMBER,
             )?;
         } else {
             let exec = &*self.exec;
@@ -1601,70 +1612,33 @@ impl Decider<'_> {
         }
     }
 
-    fn dynamic_seconds_jsonata(
+    /// A JSONata state's numeric field: a literal, or an expression whose
+    /// value `convert` accepts (AWS's error names the type it `expected`).
+    fn dynamic_jsonata<T: Copy>(
         &mut self,
         f: FrameId,
         st: &State,
-        d: Option<&Dynamic<u64>>,
+        d: Option<&Dynamic<T>>,
         states: &Value,
         field: &str,
-    ) -> Result<Option<u64>, StateError> {
-        self.dynamic_u64_jsonata(f, st, d, states, field)
-    }
-
-    fn dynamic_u64_jsonata(
-        &mut self,
-        f: FrameId,
-        st: &State,
-        d: Option<&Dynamic<u64>>,
-        states: &Value,
-        field: &str,
-    ) -> Result<Option<u64>, StateError> {
-        match d {
-            None => Ok(None),
-            Some(Dynamic::Value(n)) => Ok(Some(*n)),
-            Some(Dynamic::Path(_)) => Ok(None),
-            Some(Dynamic::Expr(e)) => {
-                let v = self.eval_expr(f, st, e, states, field)?;
-                match v.as_ref().and_then(Value::as_u64) {
-                    Some(n) => Ok(Some(n)),
-                    None => Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                        "The JSONata expression '{}' specified for the field '{}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
-                        e.source,
-                        field,
-                        jsonata_eval::type_name(v.as_ref()),
-                        v.map(|v| v.to_string()).unwrap_or_default()
-                    ))),
-                }
-            }
-        }
-    }
-
-    fn dynamic_f64_jsonata(
-        &mut self,
-        f: FrameId,
-        st: &State,
-        d: Option<&Dynamic<f64>>,
-        states: &Value,
-        field: &str,
-    ) -> Result<Option<f64>, StateError> {
-        match d {
-            None => Ok(None),
-            Some(Dynamic::Value(n)) => Ok(Some(*n)),
-            Some(Dynamic::Path(_)) => Ok(None),
-            Some(Dynamic::Expr(e)) => {
-                let v = self.eval_expr(f, st, e, states, field)?;
-                match v.as_ref().and_then(Value::as_f64) {
-                    Some(n) => Ok(Some(n)),
-                    None => Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                        "The JSONata expression '{}' specified for the field '{}' returned an unexpected result type. Expected 'number', but was '{}' for value: {}",
-                        e.source,
-                        field,
-                        jsonata_eval::type_name(v.as_ref()),
-                        v.map(|v| v.to_string()).unwrap_or_default()
-                    ))),
-                }
-            }
+        (convert, expected): NumberKind<T>,
+    ) -> Result<Option<T>, StateError> {
+        let e = match d {
+            None | Some(Dynamic::Path(_)) => return Ok(None),
+            Some(Dynamic::Value(n)) => return Ok(Some(*n)),
+            Some(Dynamic::Expr(e)) => e,
+        };
+        let v = self.eval_expr(f, st, e, states, field)?;
+        match v.as_ref().and_then(convert) {
+            Some(n) => Ok(Some(n)),
+            None => Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                "The JSONata expression '{}' specified for the field '{}' returned an unexpected result type. Expected '{}', but was '{}' for value: {}",
+                e.source,
+                field,
+                expected,
+                jsonata_eval::type_name(v.as_ref()),
+                v.map(|v| v.to_string()).unwrap_or_default()
+            ))),
         }
     }
 }
@@ -1704,6 +1678,12 @@ fn at_of(exec: &Execution, f: FrameId) -> At<'_> {
         entered_id: exec.frame(f).entered_id,
     }
 }
+
+/// How a numeric JSONata field's value is read, and the type AWS names when
+/// it is something else.
+type NumberKind<T> = (fn(&Value) -> Option<T>, &'static str);
+const INTEGER: NumberKind<u64> = (Value::as_u64, "integer");
+const NUMBER: NumberKind<f64> = (Value::as_f64, "number");
 
 /// Whether a Map's failures so far are within its tolerance.
 fn tolerated(fan: &Fan) -> bool {
