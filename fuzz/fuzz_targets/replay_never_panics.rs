@@ -150,7 +150,7 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
             let n = b.below(5) as usize;
             EventKind::MapStarted {
                 input: b.value(),
-                items: Arc::new((0..n).map(|i| json!(i)).collect()),
+                items: Arc::new((0..n).map(|i| Arc::new(json!(i))).collect()),
                 max_concurrency: u64::from(b.below(3)),
                 tolerated_count: b.bool().then(|| u64::from(b.below(3))),
                 tolerated_percentage: b.bool().then(|| f64::from(b.byte())),

@@ -1215,7 +1215,7 @@ impl Decider<'_> {
             f,
             EventKind::MapStarted {
                 input: Arc::new(input),
-                items: Arc::new(items),
+                items: Arc::new(items.into_iter().map(Arc::new).collect()),
                 max_concurrency,
                 tolerated_count,
                 tolerated_percentage,
@@ -1342,7 +1342,7 @@ impl Decider<'_> {
     fn iteration_input(
         &mut self,
         f: FrameId,
-        items: &[Value],
+        items: &[Arc<Value>],
         map_input: &Value,
         index: u32,
     ) -> Result<Arc<Value>, StateError> {
@@ -1352,14 +1352,18 @@ impl Decider<'_> {
         let StateKind::Map(m) = &st.kind else {
             return Ok(Arc::new(Value::Null));
         };
-        let item = items.get(index as usize).unwrap_or(&Value::Null);
+        let shared = items
+            .get(index as usize)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Value::Null));
+        let item: &Value = &shared;
         let extra = ContextExtra {
             token: None,
             map_item: Some((index, item)),
         };
         if st.query_language == QueryLanguage::Jsonata {
             return match &m.item_selector_jsonata {
-                None => Ok(Arc::new(item.clone())),
+                None => Ok(shared.clone()),
                 Some(t) => {
                     let states = self.states_var(f, st, extra, None, None);
                     Ok(Arc::new(self.eval_jsonata(
@@ -1373,7 +1377,7 @@ impl Decider<'_> {
             };
         }
         match &m.item_selector {
-            None => Ok(Arc::new(item.clone())),
+            None => Ok(shared.clone()),
             Some(t) => {
                 let exec = &*self.exec;
                 let ctx = context_object(exec, f, extra);

@@ -140,7 +140,7 @@ pub enum EventKind {
     /// `MapStateStarted`; `items` (internal) are what the iterations run on.
     MapStarted {
         input: Arc<Value>,
-        items: Arc<Vec<Value>>,
+        items: Arc<Vec<Arc<Value>>>,
         max_concurrency: u64,
         tolerated_count: Option<u64>,
         tolerated_percentage: Option<f64>,

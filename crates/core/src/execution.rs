@@ -150,7 +150,8 @@ pub(crate) struct Fan {
     pub is_map: bool,
     /// The state's effective input (Parallel branches' input; `$` of ItemSelector).
     pub input: Arc<Value>,
-    pub items: Arc<Vec<Value>>,
+    /// Map items, each shared with the iteration that runs on it.
+    pub items: Arc<Vec<Arc<Value>>>,
     /// Child frames by index, for the children started so far.
     pub children: Vec<FrameId>,
     pub results: Vec<Option<Arc<Value>>>,
