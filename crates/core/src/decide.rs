@@ -427,7 +427,13 @@ impl Decider<'_> {
 
     /// Enter `state` in frame `f`.
     fn enter(&mut self, f: FrameId, state: StateId, input: Arc<Value>) {
-        if limits::check_size(&input).is_err() {
+        self.enter_sized(f, state, input, false);
+    }
+
+    /// [`Self::enter`]; `within_limit` says the input is already known to be
+    /// under the payload limit (a part of a document that was checked).
+    fn enter_sized(&mut self, f: FrameId, state: StateId, input: Arc<Value>, within_limit: bool) {
+        if !within_limit && limits::check_size(&input).is_err() {
             let plan = self.plan();
             let name = &plan.machine(self.exec.frame(f).machine).state(state).name;
             let err = StateError::new(
@@ -1266,7 +1272,7 @@ impl Decider<'_> {
             let input = fan.input.clone();
             return match idle {
                 Some(child) => {
-                    self.start_child(f, child, input);
+                    self.start_child(f, child, input, false);
                     Fanned::Yield
                 }
                 None => Fanned::Blocked,
@@ -1281,9 +1287,16 @@ impl Decider<'_> {
         let (items, input) = (fan.items.clone(), fan.input.clone());
         match self.iteration_input(f, &items, &input, next) {
             Ok(input) => {
+                // A JSONPath item passed on as it is lies inside the Map's
+                // input, which was checked on entry; JSONata `Items` may have
+                // computed new values, so those are checked.
+                let within_limit = self.exec.state_of(f).query_language == QueryLanguage::JsonPath
+                    && items
+                        .get(next as usize)
+                        .is_some_and(|i| Arc::ptr_eq(i, &input));
                 self.emit(f, EventKind::MapIterationStarted { index: next });
                 let child = (self.exec.frames.len() - 1) as FrameId;
-                self.start_child(f, child, input);
+                self.start_child(f, child, input, within_limit);
                 Fanned::Yield
             }
             Err(e) => {
@@ -1327,14 +1340,20 @@ impl Decider<'_> {
         }
     }
 
-    fn start_child(&mut self, parent: FrameId, child: FrameId, input: Arc<Value>) {
+    fn start_child(
+        &mut self,
+        parent: FrameId,
+        child: FrameId,
+        input: Arc<Value>,
+        within_limit: bool,
+    ) {
         let start = self
             .exec
             .plan
             .machine(self.exec.frame(child).machine)
             .start_at;
         self.work.push(parent);
-        self.enter(child, start, input);
+        self.enter_sized(child, start, input, within_limit);
         self.work.push(child);
     }
 
