@@ -55,6 +55,15 @@ impl At<'_> {
     }
 }
 
+/// The same environment with `$` pointing at `input`.
+pub(crate) fn reroot<'b>(roots: &Roots<'b>, input: &'b Value) -> Roots<'b> {
+    Roots {
+        input,
+        context: roots.context,
+        variables: roots.variables,
+    }
+}
+
 /// `InputPath`: default `$`; `null` gives `{}`.
 pub(crate) fn input_path<'a>(
     p: &OptPath,
@@ -78,14 +87,10 @@ pub(crate) fn output_path(
     match p {
         OptPath::Default => Ok(value),
         OptPath::Null => Ok(Value::Object(JsonMap::new())),
-        OptPath::Path(p) => {
-            let roots = Roots {
-                input: &value,
-                context: roots.context,
-                variables: roots.variables,
-            };
-            p.select(&roots).map(Cow::into_owned).map_err(|e| at.err(e))
-        }
+        OptPath::Path(p) => p
+            .select(&reroot(roots, &value))
+            .map(Cow::into_owned)
+            .map_err(|e| at.err(e)),
     }
 }
 
@@ -113,15 +118,9 @@ pub(crate) fn render<'a>(
 ) -> Result<Cow<'a, Value>, StateError> {
     match t {
         None => Ok(value),
-        Some(t) => {
-            let roots = Roots {
-                input: &value,
-                context: roots.context,
-                variables: roots.variables,
-            };
-            t.render(&roots, entropy)
-                .map(Cow::Owned)
-                .map_err(|e| at.err(e))
-        }
+        Some(t) => t
+            .render(&reroot(roots, &value), entropy)
+            .map(Cow::Owned)
+            .map_err(|e| at.err(e)),
     }
 }

@@ -417,12 +417,32 @@ impl Decider<'_> {
         self.exec.plan.clone()
     }
 
-    fn context(&self, f: FrameId, st: &State, extra: ContextExtra<'_>) -> Value {
-        if st.uses_context {
-            context_object(self.exec, f, extra)
+    /// Run `body` in the JSONPath environment of frame `f`'s current state:
+    /// `$` is the state's raw input, `$$` the context object (built only
+    /// when the state reads it, or for a Map item), `$name` the variables in
+    /// scope. `body` also gets the entropy and where errors are reported.
+    fn with_jsonpath<R>(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        extra: ContextExtra<'_>,
+        body: impl FnOnce(&Roots<'_>, &mut Rng<'_>, At<'_>) -> R,
+    ) -> R {
+        let exec = &*self.exec;
+        let raw = exec.frame(f).input.clone();
+        let ctx = if st.uses_context || extra.map_item.is_some() {
+            context_object(exec, f, extra)
         } else {
             Value::Null
-        }
+        };
+        let scope = Scope { exec, frame: f };
+        let roots = Roots {
+            input: &raw,
+            context: &ctx,
+            variables: &scope,
+        };
+        let mut rng = Rng(&mut *self.entropy);
+        body(&roots, &mut rng, at_of(exec, f))
     }
 
     /// Enter `state` in frame `f`.
@@ -591,33 +611,29 @@ impl Decider<'_> {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
             let out = match &st.io.output {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Output")?,
+                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
                 None => (*raw).clone(),
             };
             let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
             (out, assigned)
         } else {
-            let exec = &*self.exec;
-            let raw = exec.frame(f).input.clone();
-            let ctx = self.context(f, st, ContextExtra::default());
-            let scope = Scope { exec, frame: f };
-            let roots = Roots {
-                input: &raw,
-                context: &ctx,
-                variables: &scope,
-            };
-            let at = at_of(self.exec, f);
-            let mut rng = Rng(&mut *self.entropy);
-            let eff = dataflow::input_path(&st.io.input_path, &roots, at)?;
-            let eff = dataflow::render(st.io.parameters.as_ref(), eff, &roots, &mut rng, at)?;
-            let result: Cow<'_, Value> = match result {
-                Some(r) => Cow::Borrowed(r),
-                None => eff,
-            };
-            let assigned = assign_jsonpath(st.assign.as_ref(), &result, &roots, &mut rng, at)?;
-            let out = dataflow::result_path(&st.io.result_path, &raw, result.into_owned(), at)?;
-            let out = dataflow::output_path(&st.io.output_path, out, &roots, at)?;
-            (out, assigned)
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let eff = dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?;
+                let result: Cow<'_, Value> = match result {
+                    Some(r) => Cow::Borrowed(r),
+                    None => eff,
+                };
+                let assigned = assign_jsonpath(st.assign.as_ref(), &result, roots, rng, at)?;
+                let out = dataflow::result_path(
+                    &st.io.result_path,
+                    roots.input,
+                    result.into_owned(),
+                    at,
+                )?;
+                let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
+                Ok::<_, StateError>((out, assigned))
+            })?
         };
         self.exit(f, output, Self::next_of(st), assigned);
         Ok(())
@@ -636,21 +652,14 @@ impl Decider<'_> {
         if st.query_language == QueryLanguage::Jsonata {
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
             return match &st.io.output {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Output"),
+                Some(t) => self.eval_jsonata(f, t, &states, "Output"),
                 None => Ok((*raw).clone()),
             };
         }
-        let exec = &*self.exec;
-        let ctx = self.context(f, st, ContextExtra::default());
-        let scope = Scope { exec, frame: f };
-        let roots = Roots {
-            input: &raw,
-            context: &ctx,
-            variables: &scope,
-        };
-        let at = at_of(self.exec, f);
-        let eff = dataflow::input_path(&st.io.input_path, &roots, at)?.into_owned();
-        dataflow::output_path(&st.io.output_path, eff, &roots, at)
+        self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+            let eff = dataflow::input_path(&st.io.input_path, roots, at)?.into_owned();
+            dataflow::output_path(&st.io.output_path, eff, roots, at)
+        })
     }
 
     fn run_task(
@@ -681,12 +690,11 @@ impl Decider<'_> {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, extra, None, None);
             let payload = match &st.io.arguments {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Arguments")?,
+                Some(t) => self.eval_jsonata(f, t, &states, "Arguments")?,
                 None => (*raw).clone(),
             };
             let timeout = self.dynamic_jsonata(
                 f,
-                st,
                 task.timeout_seconds.as_ref(),
                 &states,
                 "TimeoutSeconds",
@@ -694,7 +702,6 @@ impl Decider<'_> {
             )?;
             let heartbeat = self.dynamic_jsonata(
                 f,
-                st,
                 task.heartbeat_seconds.as_ref(),
                 &states,
                 "HeartbeatSeconds",
@@ -702,33 +709,24 @@ impl Decider<'_> {
             )?;
             (payload, timeout, heartbeat)
         } else {
-            let exec = &*self.exec;
-            let raw = exec.frame(f).input.clone();
-            let ctx = self.context(f, st, extra);
-            let scope = Scope { exec, frame: f };
-            let roots = Roots {
-                input: &raw,
-                context: &ctx,
-                variables: &scope,
-            };
-            let at = at_of(self.exec, f);
-            let mut rng = Rng(&mut *self.entropy);
-            let eff = dataflow::input_path(&st.io.input_path, &roots, at)?;
-            let payload = dataflow::render(st.io.parameters.as_ref(), eff, &roots, &mut rng, at)?
-                .into_owned();
-            let timeout = dynamic_seconds_path(
-                task.timeout_seconds.as_ref(),
-                &roots,
-                at,
-                "TimeoutSecondsPath",
-            )?;
-            let heartbeat = dynamic_seconds_path(
-                task.heartbeat_seconds.as_ref(),
-                &roots,
-                at,
-                "HeartbeatSecondsPath",
-            )?;
-            (payload, timeout, heartbeat)
+            self.with_jsonpath(f, st, extra, |roots, rng, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let payload =
+                    dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned();
+                let timeout = dynamic_seconds_path(
+                    task.timeout_seconds.as_ref(),
+                    roots,
+                    at,
+                    "TimeoutSecondsPath",
+                )?;
+                let heartbeat = dynamic_seconds_path(
+                    task.heartbeat_seconds.as_ref(),
+                    roots,
+                    at,
+                    "HeartbeatSecondsPath",
+                )?;
+                Ok::<_, StateError>((payload, timeout, heartbeat))
+            })?
         };
         let task_id = self.emit(
             f,
@@ -783,8 +781,7 @@ impl Decider<'_> {
                 let stepwell_asl::Rule::Condition(expr) = &b.rule else {
                     continue;
                 };
-                let v =
-                    self.eval_expr(f, st, expr, &states, format_args!("Choices[{i}].Condition"))?;
+                let v = self.eval_expr(f, expr, &states, format_args!("Choices[{i}].Condition"))?;
                 let truth = match v {
                     Some(Value::Bool(b)) => b,
                     _ => {
@@ -800,7 +797,7 @@ impl Decider<'_> {
                 };
                 if truth {
                     let output = match b.output.as_ref().or(st.io.output.as_ref()) {
-                        Some(t) => self.eval_jsonata(f, st, t, &states, "Output")?,
+                        Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
                         None => (*raw).clone(),
                     };
                     let assign = b.assign.as_ref().or(st.assign.as_ref());
@@ -813,46 +810,35 @@ impl Decider<'_> {
                 return Err(no_choice(at_of(self.exec, f)));
             };
             let output = match &st.io.output {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Output")?,
+                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
                 None => (*raw).clone(),
             };
             let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
             self.exit(f, output, Some(default), assigned);
             return Ok(());
         }
-        let exec = &*self.exec;
-        let raw = exec.frame(f).input.clone();
-        let ctx = self.context(f, st, ContextExtra::default());
-        let scope = Scope { exec, frame: f };
-        let roots = Roots {
-            input: &raw,
-            context: &ctx,
-            variables: &scope,
-        };
-        let at = at_of(self.exec, f);
-        let eff = dataflow::input_path(&st.io.input_path, &roots, at)?;
-        let eff_roots = Roots {
-            input: &eff,
-            context: &ctx,
-            variables: &scope,
-        };
-        let mut chosen = None;
-        for b in &c.choices {
-            if choice::evaluate(&b.rule, &eff_roots, at)? {
-                chosen = Some((b.next, b.assign.as_ref().or(st.assign.as_ref())));
-                break;
-            }
-        }
-        let (next, assign) = match chosen {
-            Some(x) => x,
-            None => match c.default {
-                Some(d) => (d, st.assign.as_ref()),
-                None => return Err(no_choice(at)),
-            },
-        };
-        let mut rng = Rng(&mut *self.entropy);
-        let assigned = assign_jsonpath(assign, &eff, &eff_roots, &mut rng, at)?;
-        let out = dataflow::output_path(&st.io.output_path, eff.into_owned(), &roots, at)?;
+        let (out, next, assigned) =
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let eff_roots = dataflow::reroot(roots, &eff);
+                let mut chosen = None;
+                for b in &c.choices {
+                    if choice::evaluate(&b.rule, &eff_roots, at)? {
+                        chosen = Some((b.next, b.assign.as_ref().or(st.assign.as_ref())));
+                        break;
+                    }
+                }
+                let (next, assign) = match chosen {
+                    Some(x) => x,
+                    None => match c.default {
+                        Some(d) => (d, st.assign.as_ref()),
+                        None => return Err(no_choice(at)),
+                    },
+                };
+                let assigned = assign_jsonpath(assign, &eff, &eff_roots, rng, at)?;
+                let out = dataflow::output_path(&st.io.output_path, eff.into_owned(), roots, at)?;
+                Ok((out, next, assigned))
+            })?;
         self.exit(f, out, Some(next), assigned);
         Ok(())
     }
@@ -863,7 +849,7 @@ impl Decider<'_> {
             match w {
                 Wait::Seconds(Dynamic::Value(s)) => self.now + *s as i64 * 1000,
                 Wait::Seconds(Dynamic::Expr(e)) => {
-                    let v = self.eval_expr(f, st, e, &states, "Seconds")?;
+                    let v = self.eval_expr(f, e, &states, "Seconds")?;
                     let secs = v.as_ref().and_then(Value::as_i64).filter(|s| *s >= 0);
                     match secs {
                         Some(s) => self.now + s * 1000,
@@ -879,7 +865,7 @@ impl Decider<'_> {
                 }
                 Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(self.now),
                 Wait::Timestamp(Dynamic::Expr(e)) => {
-                    let v = self.eval_expr(f, st, e, &states, "Timestamp")?;
+                    let v = self.eval_expr(f, e, &states, "Timestamp")?;
                     match v.as_ref().and_then(Value::as_str).and_then(timestamp_ms) {
                         Some(ms) => ms,
                         None => {
@@ -893,73 +879,62 @@ impl Decider<'_> {
                 _ => self.now,
             }
         } else {
-            let exec = &*self.exec;
-            let raw = exec.frame(f).input.clone();
-            let ctx = self.context(f, st, ContextExtra::default());
-            let scope = Scope { exec, frame: f };
-            let roots = Roots {
-                input: &raw,
-                context: &ctx,
-                variables: &scope,
-            };
-            let at = at_of(self.exec, f);
-            let eff = dataflow::input_path(&st.io.input_path, &roots, at)?;
-            let eff_roots = Roots {
-                input: &eff,
-                context: &ctx,
-                variables: &scope,
-            };
-            match w {
-                Wait::Seconds(Dynamic::Value(s)) => self.now + *s as i64 * 1000,
-                Wait::Seconds(Dynamic::Path(p)) => {
-                    let v = p.select(&eff_roots).map_err(|_| {
-                        at.runtime(&format!(
-                            "The SecondsPath parameter does not reference an input value: {}",
-                            p.text()
-                        ))
-                    })?;
-                    let secs = match v.as_ref() {
-                        Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some() => {
-                            n.as_i64().unwrap_or(i64::MAX)
-                        }
-                        other => {
-                            return Err(at.runtime(&format!(
-                            "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-                            p.text(),
-                            plain(other)
-                        )))
-                        }
-                    };
-                    if secs < 0 {
-                        return Err(at.runtime(&format!(
-                            "The SecondsPath parameter references a negative value: {} == {}",
-                            p.text(),
-                            secs
-                        )));
-                    }
-                    self.now.saturating_add(secs.saturating_mul(1000))
-                }
-                Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(self.now),
-                Wait::Timestamp(Dynamic::Path(p)) => {
-                    let v = p.select(&eff_roots).map_err(|_| {
-                        at.runtime(&format!(
-                            "The TimestampPath parameter does not reference an input value: {}",
-                            p.text()
-                        ))
-                    })?;
-                    match v.as_str().and_then(timestamp_ms) {
-                        Some(ms) => ms,
-                        None => {
-                            return Err(at.runtime(&format!(
-                                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+            let now = self.now;
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let eff_roots = dataflow::reroot(roots, &eff);
+                Ok(match w {
+                    Wait::Seconds(Dynamic::Value(s)) => now + *s as i64 * 1000,
+                    Wait::Seconds(Dynamic::Path(p)) => {
+                        let v = p.select(&eff_roots).map_err(|_| {
+                            at.runtime(&format!(
+                                "The SecondsPath parameter does not reference an input value: {}",
+                                p.text()
+                            ))
+                        })?;
+                        let secs = match v.as_ref() {
+                            Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some() => {
+                                n.as_i64().unwrap_or(i64::MAX)
+                            }
+                            other => {
+                                return Err(at.runtime(&format!(
+                                "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
                                 p.text(),
-                                plain(&v)
+                                plain(other)
                             )))
+                            }
+                        };
+                        if secs < 0 {
+                            return Err(at.runtime(&format!(
+                                "The SecondsPath parameter references a negative value: {} == {}",
+                                p.text(),
+                                secs
+                            )));
+                        }
+                        now.saturating_add(secs.saturating_mul(1000))
+                    }
+                    Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(now),
+                    Wait::Timestamp(Dynamic::Path(p)) => {
+                        let v = p.select(&eff_roots).map_err(|_| {
+                            at.runtime(&format!(
+                                "The TimestampPath parameter does not reference an input value: {}",
+                                p.text()
+                            ))
+                        })?;
+                        match v.as_str().and_then(timestamp_ms) {
+                            Some(ms) => ms,
+                            None => {
+                                return Err(at.runtime(&format!(
+                                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                                    p.text(),
+                                    plain(&v)
+                                )))
+                            }
                         }
                     }
-                }
-                _ => self.now,
-            }
+                    _ => now,
+                })
+            })?
         };
         self.start_timer(f, TimerPurpose::Wait, fire_at);
         Ok(())
@@ -1001,29 +976,11 @@ impl Decider<'_> {
             match v {
                 FailField::Value(s) => Ok(Some(s.clone())),
                 FailField::Path(p) => {
-                    let exec = &*d.exec;
-                    let raw = exec.frame(f).input.clone();
-                    let ctx = d.context(f, st, ContextExtra::default());
-                    let scope = Scope { exec, frame: f };
-                    let roots = Roots {
-                        input: &raw,
-                        context: &ctx,
-                        variables: &scope,
-                    };
-                    let at = at_of(d.exec, f);
-                    let mut rng = Rng(&mut *d.entropy);
                     let field_name = format!("{name}Path");
-                    let value = match p {
-                        stepwell_jsonpath::PathOrIntrinsic::Path(path) => path.select(&roots).map(Cow::into_owned).map_err(|_| {
-                            at.runtime(&format!(
-                                "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
-                                path.text(),
-                                field_name,
-                                raw
-                            ))
-                        })?,
-                        stepwell_jsonpath::PathOrIntrinsic::Intrinsic(i) => i.eval(&roots, &mut rng).map_err(|e| at.err(e))?,
-                    };
+                    let value =
+                        d.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                            p.eval_field(&field_name, roots, rng).map_err(|e| at.err(e))
+                        })?;
                     Ok(Some(match value {
                         Value::String(s) => s,
                         other => other.to_string(),
@@ -1031,7 +988,7 @@ impl Decider<'_> {
                 }
                 FailField::Expr(e) => {
                     let states = d.states_var(f, st, ContextExtra::default(), None, None);
-                    let v = d.eval_expr(f, st, e, &states, name)?;
+                    let v = d.eval_expr(f, e, &states, name)?;
                     Ok(Some(match v {
                         Some(Value::String(s)) => s,
                         Some(other) => other.to_string(),
@@ -1070,22 +1027,14 @@ impl Decider<'_> {
         if st.query_language == QueryLanguage::Jsonata {
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
             return match &st.io.arguments {
-                Some(t) => self.eval_jsonata(f, st, t, &states, field),
+                Some(t) => self.eval_jsonata(f, t, &states, field),
                 None => Ok((*raw).clone()),
             };
         }
-        let exec = &*self.exec;
-        let ctx = self.context(f, st, ContextExtra::default());
-        let scope = Scope { exec, frame: f };
-        let roots = Roots {
-            input: &raw,
-            context: &ctx,
-            variables: &scope,
-        };
-        let at = at_of(self.exec, f);
-        let mut rng = Rng(&mut *self.entropy);
-        let eff = dataflow::input_path(&st.io.input_path, &roots, at)?;
-        Ok(dataflow::render(st.io.parameters.as_ref(), eff, &roots, &mut rng, at)?.into_owned())
+        self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+            let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+            Ok(dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned())
+        })
     }
 
     fn run_map(&mut self, f: FrameId, st: &State, m: &stepwell_asl::Map) -> Result<(), StateError> {
@@ -1094,7 +1043,7 @@ impl Decider<'_> {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
             let list = match &m.items {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Items")?,
+                Some(t) => self.eval_jsonata(f, t, &states, "Items")?,
                 None => (*raw).clone(),
             };
             items = match list {
@@ -1111,7 +1060,6 @@ impl Decider<'_> {
             max_concurrency = self
                 .dynamic_jsonata(
                     f,
-                    st,
                     m.max_concurrency.as_ref(),
                     &states,
                     "MaxConcurrency",
@@ -1121,7 +1069,6 @@ impl Decider<'_> {
             tolerated_count = self
                 .dynamic_jsonata(
                     f,
-                    st,
                     m.tolerated_failure_count.as_ref(),
                     &states,
                     "ToleratedFailureCount",
@@ -1130,92 +1077,86 @@ impl Decider<'_> {
                 .map(|c| c as u64);
             tolerated_percentage = self.dynamic_jsonata(
                 f,
-                st,
                 m.tolerated_failure_percentage.as_ref(),
                 &states,
                 "ToleratedFailurePercentage",
                 NUMBER,
             )?;
         } else {
-            let exec = &*self.exec;
-            let raw = exec.frame(f).input.clone();
-            let ctx = self.context(f, st, ContextExtra::default());
-            let scope = Scope { exec, frame: f };
-            let roots = Roots {
-                input: &raw,
-                context: &ctx,
-                variables: &scope,
-            };
-            let at = at_of(self.exec, f);
-            let eff = dataflow::input_path(&st.io.input_path, &roots, at)?;
-            let eff_roots = Roots {
-                input: &eff,
-                context: &ctx,
-                variables: &scope,
-            };
-            let list = match &m.items_path {
-                OptPath::Path(p) => p.select(&eff_roots).map_err(|e| at.err(e))?,
-                _ => Cow::Borrowed(eff_roots.input),
-            };
-            items = match list.into_owned() {
-                Value::Array(a) => a,
-                other => {
-                    return Err(at.runtime(&format!(
-                        "Invalid path '{}' : the value at the path is not an array: {}",
-                        match &m.items_path {
-                            OptPath::Path(p) => p.text(),
-                            _ => "$",
-                        },
-                        other
-                    )))
-                }
-            };
-            max_concurrency = match &m.max_concurrency {
-                None => 0,
-                Some(Dynamic::Value(n)) => *n,
-                Some(Dynamic::Path(p)) => {
-                    path_integer(p, &eff_roots, at, "MaxConcurrencyPath")?.max(0) as u64
-                }
-                Some(Dynamic::Expr(_)) => 0,
-            };
-            tolerated_count = match &m.tolerated_failure_count {
-                None => None,
-                Some(Dynamic::Value(n)) => Some(*n as u64),
-                Some(Dynamic::Path(p)) => {
-                    let n = path_integer(p, &eff_roots, at, "ToleratedFailureCountPath")?;
-                    if n < 0 {
-                        return Err(at.runtime("ToleratedFailureCount cannot be negative."));
+            (input, items, max_concurrency, tolerated_count, tolerated_percentage) =
+                self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+                    let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                    let eff_roots = dataflow::reroot(roots, &eff);
+                let list = match &m.items_path {
+                    OptPath::Path(p) => p.select(&eff_roots).map_err(|e| at.err(e))?,
+                    _ => Cow::Borrowed(eff_roots.input),
+                };
+                let items = match list.into_owned() {
+                    Value::Array(a) => a,
+                    other => {
+                        return Err(at.runtime(&format!(
+                            "Invalid path '{}' : the value at the path is not an array: {}",
+                            match &m.items_path {
+                                OptPath::Path(p) => p.text(),
+                                _ => "$",
+                            },
+                            other
+                        )))
                     }
-                    Some(n as u64)
-                }
-                Some(Dynamic::Expr(_)) => None,
-            };
-            tolerated_percentage = match &m.tolerated_failure_percentage {
-                None => None,
-                Some(Dynamic::Value(n)) => Some(*n),
-                Some(Dynamic::Path(p)) => {
-                    let v = p.select(&eff_roots).map_err(|e| at.err(e))?;
-                    let n = match v.as_ref() {
-                        Value::String(s) => s.trim().parse::<f64>().ok(),
-                        other => other.as_f64(),
-                    };
-                    let n = n.ok_or_else(|| {
-                        at.runtime(&format!(
-                            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
-                            plain(&v),
-                            p.text()
-                        ))
-                    })?;
-                    if !(0.0..=100.0).contains(&n) {
-                        return Err(
-                            at.runtime("ToleratedFailurePercentage must be between 0 and 100.")
-                        );
+                };
+                let max_concurrency = match &m.max_concurrency {
+                    None => 0,
+                    Some(Dynamic::Value(n)) => *n,
+                    Some(Dynamic::Path(p)) => {
+                        path_integer(p, &eff_roots, at, "MaxConcurrencyPath")?.max(0) as u64
                     }
-                    Some(n)
-                }
-                Some(Dynamic::Expr(_)) => None,
-            };
-            input = eff.into_owned();
+                    Some(Dynamic::Expr(_)) => 0,
+                };
+                let tolerated_count = match &m.tolerated_failure_count {
+                    None => None,
+                    Some(Dynamic::Value(n)) => Some(*n as u64),
+                    Some(Dynamic::Path(p)) => {
+                        let n = path_integer(p, &eff_roots, at, "ToleratedFailureCountPath")?;
+                        if n < 0 {
+                            return Err(at.runtime("ToleratedFailureCount cannot be negative."));
+                        }
+                        Some(n as u64)
+                    }
+                    Some(Dynamic::Expr(_)) => None,
+                };
+                let tolerated_percentage = match &m.tolerated_failure_percentage {
+                    None => None,
+                    Some(Dynamic::Value(n)) => Some(*n),
+                    Some(Dynamic::Path(p)) => {
+                        let v = p.select(&eff_roots).map_err(|e| at.err(e))?;
+                        let n = match v.as_ref() {
+                            Value::String(s) => s.trim().parse::<f64>().ok(),
+                            other => other.as_f64(),
+                        };
+                        let n = n.ok_or_else(|| {
+                            at.runtime(&format!(
+                                "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+                                plain(&v),
+                                p.text()
+                            ))
+                        })?;
+                        if !(0.0..=100.0).contains(&n) {
+                            return Err(
+                                at.runtime("ToleratedFailurePercentage must be between 0 and 100.")
+                            );
+                        }
+                        Some(n)
+                    }
+                    Some(Dynamic::Expr(_)) => None,
+                };
+                    Ok((
+                        eff.into_owned(),
+                        items,
+                        max_concurrency,
+                        tolerated_count,
+                        tolerated_percentage,
+                    ))
+                })?;
         }
         self.emit(
             f,
@@ -1387,7 +1328,6 @@ impl Decider<'_> {
                     let states = self.states_var(f, st, extra, None, None);
                     Ok(Arc::new(self.eval_jsonata(
                         f,
-                        st,
                         t,
                         &states,
                         "ItemSelector",
@@ -1397,21 +1337,12 @@ impl Decider<'_> {
         }
         match &m.item_selector {
             None => Ok(shared.clone()),
-            Some(t) => {
-                let exec = &*self.exec;
-                let ctx = context_object(exec, f, extra);
-                let scope = Scope { exec, frame: f };
-                let roots = Roots {
-                    input: map_input,
-                    context: &ctx,
-                    variables: &scope,
-                };
-                let at = at_of(self.exec, f);
-                let mut rng = Rng(&mut *self.entropy);
-                t.render(&roots, &mut rng)
+            Some(t) => self.with_jsonpath(f, st, extra, |roots, rng, at| {
+                // `$` in an ItemSelector is the Map's effective input.
+                t.render(&dataflow::reroot(roots, map_input), rng)
                     .map(Arc::new)
                     .map_err(|e| at.err(e))
-            }
+            }),
         }
     }
 
@@ -1426,32 +1357,20 @@ impl Decider<'_> {
             let raw = fr.input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), Some(&result), None);
             let out = match &st.io.output {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Output").map(Arc::new),
+                Some(t) => self.eval_jsonata(f, t, &states, "Output").map(Arc::new),
                 None => Ok(result.clone()),
             };
             out.and_then(|out| Ok((out, self.assign(f, st, st.assign.as_ref(), &raw, &states)?)))
         } else {
-            let exec = &*self.exec;
-            let raw = fr.input.clone();
-            let ctx = self.context(f, st, ContextExtra::default());
-            let scope = Scope { exec, frame: f };
-            let roots = Roots {
-                input: &raw,
-                context: &ctx,
-                variables: &scope,
-            };
-            let at = at_of(self.exec, f);
-            let mut rng = Rng(&mut *self.entropy);
-            (|| {
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
                 let selected = dataflow::render(
                     st.io.result_selector.as_ref(),
                     Cow::Borrowed(&*result),
-                    &roots,
-                    &mut rng,
+                    roots,
+                    rng,
                     at,
                 )?;
-                let assigned =
-                    assign_jsonpath(st.assign.as_ref(), &selected, &roots, &mut rng, at)?;
+                let assigned = assign_jsonpath(st.assign.as_ref(), &selected, roots, rng, at)?;
                 let passes_through = st.io.result_selector.is_none()
                     && matches!(st.io.result_path, OptPath::Default)
                     && matches!(st.io.output_path, OptPath::Default);
@@ -1459,11 +1378,15 @@ impl Decider<'_> {
                     // The output is the result itself (a Map's may be large): share it.
                     return Ok((result.clone(), assigned));
                 }
-                let out =
-                    dataflow::result_path(&st.io.result_path, &raw, selected.into_owned(), at)?;
-                let out = dataflow::output_path(&st.io.output_path, out, &roots, at)?;
+                let out = dataflow::result_path(
+                    &st.io.result_path,
+                    roots.input,
+                    selected.into_owned(),
+                    at,
+                )?;
+                let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
                 Ok((Arc::new(out), assigned))
-            })()
+            })
         };
         drop(result);
         match res {
@@ -1519,25 +1442,17 @@ impl Decider<'_> {
         if st.query_language == QueryLanguage::Jsonata {
             let states = self.states_var(f, st, ContextExtra::default(), None, Some(&error_output));
             let out = match &c.output {
-                Some(t) => self.eval_jsonata(f, st, t, &states, "Output")?,
+                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
                 None => error_output.clone(),
             };
             let assigned = self.assign(f, st, c.assign.as_ref(), &raw, &states)?;
             return Ok((out, assigned));
         }
-        let exec = &*self.exec;
-        let ctx = self.context(f, st, ContextExtra::default());
-        let scope = Scope { exec, frame: f };
-        let roots = Roots {
-            input: &raw,
-            context: &ctx,
-            variables: &scope,
-        };
-        let at = at_of(self.exec, f);
-        let mut rng = Rng(&mut *self.entropy);
-        let assigned = assign_jsonpath(c.assign.as_ref(), &error_output, &roots, &mut rng, at)?;
-        let out = dataflow::result_path(&c.result_path, &raw, error_output, at)?;
-        Ok((out, assigned))
+        self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+            let assigned = assign_jsonpath(c.assign.as_ref(), &error_output, roots, rng, at)?;
+            let out = dataflow::result_path(&c.result_path, roots.input, error_output, at)?;
+            Ok((out, assigned))
+        })
     }
 
     // ----- JSONata helpers --------------------------------------------------
@@ -1567,7 +1482,6 @@ impl Decider<'_> {
     fn eval_jsonata(
         &mut self,
         f: FrameId,
-        st: &State,
         t: &stepwell_asl::JsonataTemplate,
         states: &Value,
         field: &str,
@@ -1576,14 +1490,12 @@ impl Decider<'_> {
         let scope = Scope { exec, frame: f };
         let at = at_of(self.exec, f);
         let mut rng = Rng(&mut *self.entropy);
-        let _ = st;
         jsonata_eval::eval_template(t, states, &scope, &mut rng, at, field)
     }
 
     fn eval_expr(
         &mut self,
         f: FrameId,
-        st: &State,
         e: &stepwell_asl::Expr,
         states: &Value,
         field: impl std::fmt::Display,
@@ -1592,7 +1504,6 @@ impl Decider<'_> {
         let scope = Scope { exec, frame: f };
         let at = at_of(self.exec, f);
         let mut rng = Rng(&mut *self.entropy);
-        let _ = st;
         jsonata_eval::eval_expr(e, states, &scope, &mut rng, at, &field)
     }
 
@@ -1607,30 +1518,16 @@ impl Decider<'_> {
         match assign {
             None => Ok(Vec::new()),
             Some(Assign::Jsonata(t)) => {
-                let v = self.eval_jsonata(f, st, t, states, "Assign")?;
+                let v = self.eval_jsonata(f, t, states, "Assign")?;
                 Ok(match v {
                     Value::Object(m) => m.into_iter().collect(),
                     _ => Vec::new(),
                 })
             }
-            Some(Assign::JsonPath(t)) => {
-                let exec = &*self.exec;
-                let ctx = self.context(f, st, ContextExtra::default());
-                let scope = Scope { exec, frame: f };
-                let roots = Roots {
-                    input: raw,
-                    context: &ctx,
-                    variables: &scope,
-                };
-                let at = at_of(self.exec, f);
-                let mut rng = Rng(&mut *self.entropy);
-                assign_jsonpath(
-                    Some(&Assign::JsonPath(t.clone())),
-                    raw,
-                    &roots,
-                    &mut rng,
-                    at,
-                )
+            Some(jsonpath @ Assign::JsonPath(_)) => {
+                self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                    assign_jsonpath(Some(jsonpath), raw, roots, rng, at)
+                })
             }
         }
     }
@@ -1640,7 +1537,6 @@ impl Decider<'_> {
     fn dynamic_jsonata<T: Copy>(
         &mut self,
         f: FrameId,
-        st: &State,
         d: Option<&Dynamic<T>>,
         states: &Value,
         field: &str,
@@ -1651,7 +1547,7 @@ impl Decider<'_> {
             Some(Dynamic::Value(n)) => return Ok(Some(*n)),
             Some(Dynamic::Expr(e)) => e,
         };
-        let v = self.eval_expr(f, st, e, states, field)?;
+        let v = self.eval_expr(f, e, states, field)?;
         match v.as_ref().and_then(convert) {
             Some(n) => Ok(Some(n)),
             None => Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
