@@ -796,24 +796,39 @@ impl Parser {
         })
     }
 
-    fn retriers(&mut self, obj: &JsonMap<String, Value>, loc: &str) -> Vec<Retrier> {
-        let Some(v) = obj.get("Retry") else {
+    /// The objects of an optional array field (`Retry`, `Catch`), each with
+    /// its location; anything else is reported.
+    fn object_list<'v>(
+        &mut self,
+        obj: &'v JsonMap<String, Value>,
+        field: &str,
+        what: &str,
+        loc: &str,
+    ) -> Vec<(String, &'v JsonMap<String, Value>)> {
+        let Some(v) = obj.get(field) else {
             return Vec::new();
         };
         let Some(list) = v.as_array() else {
             self.schema(
-                &format!("{loc}/Retry"),
-                "The field 'Retry' must be an array".into(),
+                &format!("{loc}/{field}"),
+                format!("The field '{field}' must be an array"),
             );
             return Vec::new();
         };
+        let mut out = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            let item_loc = format!("{loc}/{field}[{i}]");
+            match item.as_object() {
+                Some(o) => out.push((item_loc, o)),
+                None => self.schema(&item_loc, format!("A {what} must be a JSON object")),
+            }
+        }
+        out
+    }
+
+    fn retriers(&mut self, obj: &JsonMap<String, Value>, loc: &str) -> Vec<Retrier> {
         let mut out = Vec::new();
-        for (i, r) in list.iter().enumerate() {
-            let rloc = format!("{loc}/Retry[{i}]");
-            let Some(r) = r.as_object() else {
-                self.schema(&rloc, "A retrier must be a JSON object".into());
-                continue;
-            };
+        for (rloc, r) in self.object_list(obj, "Retry", "retrier", loc) {
             self.check_fields(
                 r,
                 &[
@@ -916,23 +931,8 @@ impl Parser {
         names: &Names,
         ql: QueryLanguage,
     ) -> Vec<Catcher> {
-        let Some(v) = obj.get("Catch") else {
-            return Vec::new();
-        };
-        let Some(list) = v.as_array() else {
-            self.schema(
-                &format!("{loc}/Catch"),
-                "The field 'Catch' must be an array".into(),
-            );
-            return Vec::new();
-        };
         let mut out = Vec::new();
-        for (i, c) in list.iter().enumerate() {
-            let cloc = format!("{loc}/Catch[{i}]");
-            let Some(c) = c.as_object() else {
-                self.schema(&cloc, "A catcher must be a JSON object".into());
-                continue;
-            };
+        for (cloc, c) in self.object_list(obj, "Catch", "catcher", loc) {
             self.check_fields(
                 c,
                 &[
