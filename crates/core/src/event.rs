@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stepwell_asl::StateId;
 
@@ -19,7 +20,7 @@ pub type TaskId = u64;
 pub type TimerId = u64;
 
 /// One recorded event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// Position in the full history, internal events included (1-based).
     pub seq: u64,
@@ -35,7 +36,7 @@ pub struct Event {
 }
 
 /// What kind of integration a Task state calls; decides the event names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TaskFlavor {
     /// A bare Lambda function ARN: `LambdaFunction*` events.
     Lambda,
@@ -46,7 +47,7 @@ pub enum TaskFlavor {
 }
 
 /// What a timer is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TimerPurpose {
     /// A Wait state.
     Wait,
@@ -61,7 +62,9 @@ pub enum TimerPurpose {
     Execution,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized (for stores) as `{"t": "<Kind>", ...fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t")]
 pub enum EventKind {
     ExecutionStarted {
         input: Arc<Value>,

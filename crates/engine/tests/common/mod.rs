@@ -283,6 +283,13 @@ pub fn check_replay(run: &Run) {
         replayed == run.exec,
         "replay reached a different state than the live run"
     );
+    // What a store writes and reads back is the same history.
+    let stored = serde_json::to_string(&run.history).unwrap();
+    let restored: Vec<Event> = serde_json::from_str(&stored).unwrap();
+    assert!(
+        restored == run.history,
+        "the history does not survive a store round trip"
+    );
     if replayed.status() != Status::Running {
         assert_eq!(
             replayed.pending(),
