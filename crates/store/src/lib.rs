@@ -1,0 +1,97 @@
+//! Where Stepwell keeps what must survive a restart: state machines and the
+//! other named resources, execution records and execution histories.
+//!
+//! [`Store`] is the storage interface; [`SqliteStore`] implements it on an
+//! embedded SQLite file (WAL mode). A PostgreSQL backend will implement the
+//! same trait. [`GroupCommitter`] batches the writes of many callers into one
+//! transaction, so durability does not cost one fsync per state transition.
+//!
+//! The store knows nothing about the API's record shapes: resources and
+//! execution records are opaque JSON text owned by the server; histories are
+//! lists of core [`Event`]s.
+
+#![forbid(unsafe_code)]
+
+mod group;
+mod sqlite;
+
+pub use group::GroupCommitter;
+pub use sqlite::{Durability, SqliteStore};
+
+use stepwell_core::Event;
+
+/// A storage failure (the server answers it as a `ServiceUnavailable`-like error).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("store: {0}")]
+    Backend(String),
+    #[error("store: a stored history could not be decoded: {0}")]
+    Corrupt(String),
+    #[error("store: the writer has stopped")]
+    Closed,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One execution as the store indexes it; `body` is the server's record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRow {
+    pub arn: String,
+    pub state_machine: String,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`, `PENDING_REDRIVE`.
+    pub status: String,
+    pub start_ms: i64,
+    pub body: String,
+}
+
+/// Which executions to list: newest first, after an optional cursor.
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionQuery {
+    /// Only executions of this state machine (or version/alias: the ARN
+    /// stored as `state_machine`).
+    pub state_machine: Option<String>,
+    pub status: Option<String>,
+    /// Continue after this (start_ms, arn), exclusive.
+    pub after: Option<(i64, String)>,
+    pub limit: usize,
+}
+
+/// One change; a list of them commits atomically.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Insert or replace a named resource (`kind` e.g. "stateMachine").
+    PutResource {
+        kind: &'static str,
+        key: String,
+        body: String,
+    },
+    DeleteResource {
+        kind: &'static str,
+        key: String,
+    },
+    /// Insert or replace an execution record.
+    PutExecution(ExecutionRow),
+    /// Append events to an execution's history. `first_seq` is the `seq` of
+    /// the first event; appending the same chunk twice is an error.
+    AppendEvents {
+        execution: String,
+        first_seq: u64,
+        events: Vec<Event>,
+    },
+}
+
+/// The storage interface. Implementations are synchronous: callers on an
+/// async runtime use [`GroupCommitter`] for writes and a blocking section
+/// for scans.
+pub trait Store: Send + Sync + 'static {
+    /// Apply every write in one transaction.
+    fn commit(&self, writes: &[Write]) -> Result<()>;
+    /// Every resource of one kind as (key, body), ordered by key.
+    fn resources(&self, kind: &str) -> Result<Vec<(String, String)>>;
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>>;
+    fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>>;
+    /// Every execution whose status is `RUNNING` (recovery after a restart).
+    fn running(&self) -> Result<Vec<ExecutionRow>>;
+    /// The full history of an execution, in order.
+    fn events(&self, arn: &str) -> Result<Vec<Event>>;
+}
