@@ -1,0 +1,218 @@
+//! `--lambda-endpoint`: invocations go to a Lambda Invoke API
+//! (`POST /2015-03-31/functions/NAME/invocations`, e.g. SAM CLI's
+//! `start-lambda` or LocalStack) instead of local processes, as AWS Step
+//! Functions Local's `LAMBDA_ENDPOINT` does.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Method, Request};
+
+use crate::client::{send, SendError};
+use crate::{InvocationType, InvokeError, InvokeRequest, InvokeResponse};
+
+/// The longest a function can run (15 minutes), plus a margin.
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(15 * 60 + 30);
+const MAX_PAYLOAD: usize = 6 * 1024 * 1024 + 1024;
+
+pub(crate) struct Forwarder {
+    /// `http://host:port` plus any path prefix, without a trailing slash.
+    base: String,
+    region: String,
+}
+
+impl Forwarder {
+    pub(crate) fn new(endpoint: &str, region: &str) -> Result<Forwarder, String> {
+        let base = endpoint.trim_end_matches('/').to_string();
+        let uri: hyper::Uri = base
+            .parse()
+            .map_err(|e| format!("the Lambda endpoint `{endpoint}` is not a URL: {e}"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                return Err(format!(
+                    "the Lambda endpoint `{endpoint}` uses https, which this build does not support (no TLS); use http"
+                ))
+            }
+            _ => return Err(format!("the Lambda endpoint `{endpoint}` must start with http://")),
+        }
+        if uri.host().is_none() {
+            return Err(format!("the Lambda endpoint `{endpoint}` has no host"));
+        }
+        Ok(Forwarder {
+            base,
+            region: region.to_string(),
+        })
+    }
+
+    pub(crate) async fn invoke(
+        &self,
+        name: &str,
+        request: &InvokeRequest,
+    ) -> Result<InvokeResponse, InvokeError> {
+        let mut url = format!(
+            "{}/2015-03-31/functions/{}/invocations",
+            self.base,
+            crate::util::percent_encode(name)
+        );
+        if let Some(q) = &request.qualifier {
+            url.push_str("?Qualifier=");
+            url.push_str(&crate::util::percent_encode(q));
+        }
+        let invocation_type = match request.invocation_type {
+            InvocationType::RequestResponse => "RequestResponse",
+            InvocationType::Event => "Event",
+            InvocationType::DryRun => "DryRun",
+        };
+        let date = time::OffsetDateTime::now_utc();
+        let day = format!(
+            "{:04}{:02}{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        );
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(&url)
+            .header("content-type", "application/json")
+            .header("x-amz-invocation-type", invocation_type)
+            .header("x-amz-log-type", if request.log_tail { "Tail" } else { "None" })
+            // Unsigned, but shaped like SigV4 so emulators that read the
+            // region and access key from it (LocalStack) can.
+            .header(
+                "authorization",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=stepwell/{day}/{}/lambda/aws4_request, SignedHeaders=host, Signature=0",
+                    self.region
+                ),
+            );
+        if let Some(context) = &request.client_context {
+            builder = builder.header("x-amz-client-context", context);
+        }
+        let http_request = builder
+            .body(Full::new(request.payload.clone()))
+            .map_err(|e| client_error(&format!("Unable to build the request to {url}: {e}")))?;
+        let response = match send(http_request, INVOKE_TIMEOUT, MAX_PAYLOAD).await {
+            Ok(response) => response,
+            Err(SendError::TimedOut) => {
+                return Err(client_error(&format!(
+                    "Unable to execute HTTP request: Read timed out ({url})"
+                )))
+            }
+            Err(e) => {
+                return Err(client_error(&format!(
+                    "Unable to execute HTTP request: {e} ({url})"
+                )))
+            }
+        };
+        let header = |name: &str| {
+            response
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let request_id = header("x-amzn-requestid").unwrap_or_else(crate::util::uuid_v4);
+        let status = response.status.as_u16();
+        if response.status.is_success() {
+            return Ok(InvokeResponse {
+                status_code: status,
+                payload: response.body,
+                function_error: header("x-amz-function-error"),
+                executed_version: header("x-amz-executed-version")
+                    .unwrap_or_else(|| "$LATEST".to_string()),
+                request_id,
+                log_result: header("x-amz-log-result"),
+                duration: None,
+                pid: None,
+            });
+        }
+        let (code, message) = service_error(header("x-amzn-errortype"), &response.body, status);
+        Err(InvokeError {
+            code,
+            message,
+            status,
+            request_id,
+        })
+    }
+}
+
+fn client_error(message: &str) -> InvokeError {
+    InvokeError {
+        code: "SdkClientException".into(),
+        message: message.to_string(),
+        status: 0,
+        request_id: String::new(),
+    }
+}
+
+/// The error code and message of a failed Invoke call: the code from
+/// `X-Amzn-ErrorType` (`Code:detail`) or the body's `__type`/`Type`, the
+/// message from the body's `message`/`Message`.
+fn service_error(error_type: Option<String>, body: &Bytes, status: u16) -> (String, String) {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let field = |names: &[&str]| {
+        names.iter().find_map(|n| {
+            parsed
+                .as_ref()
+                .and_then(|p| p.get(*n))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
+    };
+    let code = error_type
+        .map(|t| t.split(':').next().unwrap_or_default().to_string())
+        .filter(|t| !t.is_empty())
+        .or_else(|| field(&["__type", "code", "Code"]))
+        .map(|t| t.rsplit('#').next().unwrap_or_default().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| match status {
+            404 => "ResourceNotFoundException".into(),
+            429 => "TooManyRequestsException".into(),
+            400..=499 => "AWSLambdaException".into(),
+            _ => "ServiceException".into(),
+        });
+    let message = field(&["message", "Message", "errorMessage"])
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    (code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_must_be_plain_http() {
+        assert!(Forwarder::new("http://127.0.0.1:3001", "us-east-1").is_ok());
+        assert!(Forwarder::new("https://example.com", "us-east-1").is_err());
+        assert!(Forwarder::new("localhost:3001", "us-east-1").is_err());
+    }
+
+    #[test]
+    fn service_errors_read_the_type_header_then_the_body() {
+        let body = Bytes::from_static(br#"{"Type":"User","Message":"Function not found: x"}"#);
+        assert_eq!(
+            service_error(
+                Some("ResourceNotFoundException:http://internal".into()),
+                &body,
+                404
+            ),
+            (
+                "ResourceNotFoundException".into(),
+                "Function not found: x".into()
+            )
+        );
+        let body = Bytes::from_static(
+            br#"{"__type":"com.amazon#TooManyRequestsException","message":"Rate Exceeded."}"#,
+        );
+        assert_eq!(
+            service_error(None, &body, 429),
+            ("TooManyRequestsException".into(), "Rate Exceeded.".into())
+        );
+        assert_eq!(
+            service_error(None, &Bytes::from_static(b"oops"), 500),
+            ("ServiceException".into(), "oops".into())
+        );
+    }
+}

@@ -1,0 +1,489 @@
+//! Runs the user's Lambda functions locally for Step Functions Task states.
+//!
+//! Functions are declared in a project file ([`Project`]). [`Lambda`] starts
+//! runtime processes on demand and talks to them over the Lambda Runtime API
+//! (each process gets its own loopback listener, so an invocation reaches
+//! exactly one process), keeps them warm, runs up to `concurrency` of them per
+//! function, and replaces one that crashed or timed out. Python and Node
+//! functions run under AWS's runtime interface clients when those are
+//! installed (`awslambdaric`, `aws-lambda-ric`), otherwise under small
+//! bootstraps of ours that speak the same API; `provided` functions run their
+//! own `bootstrap` executable.
+//!
+//! [`Lambda::run_task`] is what the server calls for a Task whose resource is
+//! a Lambda function (a function ARN, a bare declared name,
+//! `arn:aws:states:::lambda:invoke[.waitForTaskToken]`) or an HTTP Task
+//! (`arn:aws:states:::http:invoke`, see [`http_invoke`]). Results and errors
+//! have the shapes and names AWS gives them. With
+//! [`LambdaConfig::lambda_endpoint`] set, invocations are forwarded to a
+//! Lambda Invoke API instead.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use stepwell_lambda::{Lambda, LambdaConfig, Project};
+//! let project = Project::load("stepwell.toml")?;
+//! let lambda = Lambda::start(Some(project), LambdaConfig::default()).await?;
+//! let resource = "arn:aws:lambda:us-east-1:123456789012:function:greet";
+//! assert!(lambda.handles(resource));
+//! let result = lambda.run_task(resource, &serde_json::json!({"name": "Ada"})).await;
+//! lambda.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod forward;
+mod http_task;
+mod invoke;
+mod pool;
+pub mod project;
+mod runtime_api;
+mod util;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+pub use http_task::http_invoke;
+pub use project::{FunctionConfig, Project, ProjectError, Runtime, Trigger};
+
+use invoke::Resource;
+use pool::{FunctionPool, Launcher, LocalInvoke, OutcomeKind};
+
+const PYTHON_BOOTSTRAP: &str = include_str!("../bootstrap/python_bootstrap.py");
+const NODE_BOOTSTRAP: &str = include_str!("../bootstrap/node_bootstrap.js");
+pub(crate) const PYTHON_BOOTSTRAP_FILE: &str = "python_bootstrap.py";
+pub(crate) const NODE_BOOTSTRAP_FILE: &str = "node_bootstrap.js";
+
+/// Which runtime interface client Python and Node functions run under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RuntimeClient {
+    /// AWS's client when installed (`python3 -m awslambdaric`; an
+    /// `aws-lambda-ric` in the code's `node_modules/.bin` or on PATH),
+    /// otherwise Stepwell's bootstrap.
+    #[default]
+    Auto,
+    /// Always Stepwell's bootstrap.
+    Bootstrap,
+    /// Always AWS's client; a function fails with `Runtime.InvalidEntrypoint`
+    /// when it is missing.
+    Ric,
+}
+
+impl RuntimeClient {
+    /// Reads `STEPWELL_LAMBDA_RIC`: `1`/`true`/`always` forces AWS's clients,
+    /// `0`/`false`/`never` forces Stepwell's bootstraps, anything else (or
+    /// unset) is [`RuntimeClient::Auto`].
+    pub fn from_env() -> RuntimeClient {
+        match std::env::var("STEPWELL_LAMBDA_RIC").as_deref() {
+            Ok("1" | "true" | "always") => RuntimeClient::Ric,
+            Ok("0" | "false" | "never") => RuntimeClient::Bootstrap,
+            _ => RuntimeClient::Auto,
+        }
+    }
+}
+
+/// What the server tells the Lambda side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaConfig {
+    /// `AWS_REGION` of the functions and the region in ARNs.
+    pub region: String,
+    /// The account in function ARNs.
+    pub account: String,
+    /// The Stepwell server URL (`http://127.0.0.1:8083`): the handlers'
+    /// `AWS_ENDPOINT_URL`, so their AWS SDKs call Stepwell.
+    pub sfn_endpoint: String,
+    /// `--lambda-endpoint`: forward every invocation to this Lambda Invoke
+    /// API instead of running local processes.
+    pub lambda_endpoint: Option<String>,
+    pub runtime_client: RuntimeClient,
+}
+
+impl Default for LambdaConfig {
+    fn default() -> Self {
+        LambdaConfig {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            sfn_endpoint: "http://127.0.0.1:8083".into(),
+            lambda_endpoint: None,
+            runtime_client: RuntimeClient::from_env(),
+        }
+    }
+}
+
+/// Why [`Lambda::start`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot write the runtime bootstraps to {path}: {source}")]
+    Bootstrap {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Endpoint(String),
+}
+
+/// How Lambda is asked to run a function (the Invoke API's `InvocationType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvocationType {
+    /// Run and wait for the result (status 200).
+    #[default]
+    RequestResponse,
+    /// Queue the invocation and return at once (status 202, empty payload).
+    Event,
+    /// Only check that the function can be invoked (status 204).
+    DryRun,
+}
+
+/// One call of the Lambda Invoke API.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InvokeRequest {
+    /// The event, as JSON text.
+    pub payload: Bytes,
+    /// A version or alias. DIFFERENCE: locally every qualifier runs the one
+    /// code there is (`ExecutedVersion` `$LATEST`).
+    pub qualifier: Option<String>,
+    pub invocation_type: InvocationType,
+    /// `LogType: Tail`: return the invocation's log lines (base64).
+    pub log_tail: bool,
+    /// `ClientContext` (base64 JSON), passed to the runtime as it is.
+    pub client_context: Option<String>,
+}
+
+/// The answer of the Invoke API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeResponse {
+    /// 200, or 202 for `Event`, 204 for `DryRun`.
+    pub status_code: u16,
+    /// The function's result, or its error payload.
+    pub payload: Bytes,
+    /// `X-Amz-Function-Error`: `Unhandled` when the payload is an error.
+    pub function_error: Option<String>,
+    pub executed_version: String,
+    pub request_id: String,
+    /// `X-Amz-Log-Result` (base64), with `LogType: Tail`.
+    pub log_result: Option<String>,
+    /// Time the runtime spent between taking the invocation and answering.
+    pub duration: Option<Duration>,
+    /// The runtime process that ran the invocation (local functions only).
+    pub pid: Option<u32>,
+}
+
+/// An Invoke call that failed before the function ran (an AWS service error
+/// such as `ResourceNotFoundException`, or a client-side failure).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct InvokeError {
+    /// The AWS error code without the `Lambda.` prefix.
+    pub code: String,
+    pub message: String,
+    /// The HTTP status Lambda answers with; 0 for a client-side failure
+    /// (`SdkClientException`).
+    pub status: u16,
+    pub request_id: String,
+}
+
+/// The Lambda side of Stepwell. Cheap to clone; all clones share the
+/// processes.
+#[derive(Clone)]
+pub struct Lambda {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: LambdaConfig,
+    project: Option<Project>,
+    pools: HashMap<String, Arc<FunctionPool>>,
+    forward: Option<forward::Forwarder>,
+    bootstrap_dir: PathBuf,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.bootstrap_dir);
+    }
+}
+
+impl std::fmt::Debug for Lambda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lambda")
+            .field("config", &self.inner.config)
+            .field("functions", &self.inner.pools.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lambda {
+    /// Prepares the functions of `project` (none are started until first
+    /// invoked) or, with `lambda_endpoint`, the forwarding client.
+    pub async fn start(
+        project: Option<Project>,
+        config: LambdaConfig,
+    ) -> Result<Lambda, StartError> {
+        let forward = match &config.lambda_endpoint {
+            Some(endpoint) => Some(
+                forward::Forwarder::new(endpoint, &config.region).map_err(StartError::Endpoint)?,
+            ),
+            None => None,
+        };
+        let bootstrap_dir = std::env::temp_dir().join(format!(
+            "stepwell-lambda-{}-{:08x}",
+            std::process::id(),
+            util::random_u64() as u32
+        ));
+        let write = |file: &str, text: &str| {
+            std::fs::create_dir_all(&bootstrap_dir)
+                .and_then(|()| std::fs::write(bootstrap_dir.join(file), text))
+                .map_err(|source| StartError::Bootstrap {
+                    path: bootstrap_dir.display().to_string(),
+                    source,
+                })
+        };
+        write(PYTHON_BOOTSTRAP_FILE, PYTHON_BOOTSTRAP)?;
+        write(NODE_BOOTSTRAP_FILE, NODE_BOOTSTRAP)?;
+
+        let launcher = Arc::new(Launcher {
+            config: config.clone(),
+            bootstrap_dir: bootstrap_dir.clone(),
+        });
+        let pools = project
+            .iter()
+            .flat_map(|p| p.functions.values())
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    Arc::new(FunctionPool::new(f.clone(), Arc::clone(&launcher))),
+                )
+            })
+            .collect();
+        Ok(Lambda {
+            inner: Arc::new(Inner {
+                config,
+                project,
+                pools,
+                forward,
+                bootstrap_dir,
+            }),
+        })
+    }
+
+    /// The configuration this was started with.
+    pub fn config(&self) -> &LambdaConfig {
+        &self.inner.config
+    }
+
+    /// The declared functions, in name order.
+    pub fn functions(&self) -> impl Iterator<Item = &FunctionConfig> {
+        self.inner.project.iter().flat_map(|p| p.functions.values())
+    }
+
+    /// The project's HTTP triggers (the server wires them).
+    pub fn triggers(&self) -> &[Trigger] {
+        self.inner
+            .project
+            .as_ref()
+            .map(|p| p.triggers.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Whether [`Lambda::run_task`] runs this Task resource: any Lambda
+    /// function ARN (an undeclared one fails like AWS, with
+    /// `Lambda.ResourceNotFoundException`), a declared function's bare name,
+    /// `lambda:invoke[.waitForTaskToken]` and `http:invoke`.
+    pub fn handles(&self, resource: &str) -> bool {
+        invoke::parse_resource(resource, |name| self.inner.pools.contains_key(name)).is_some()
+    }
+
+    /// Runs a Task state's resource with its effective parameters (for a bare
+    /// function ARN: the state's effective input). `Ok` is the task result;
+    /// `Err((error, cause))` the task failure exactly as AWS names it.
+    ///
+    /// For `lambda:invoke.waitForTaskToken` the function is invoked as for
+    /// `lambda:invoke`; the caller ignores an `Ok` result and waits for the
+    /// callback, and fails the task on `Err`.
+    pub async fn run_task(
+        &self,
+        resource: &str,
+        parameters: &Value,
+    ) -> Result<Value, (String, String)> {
+        let parsed = invoke::parse_resource(resource, |name| self.inner.pools.contains_key(name));
+        match parsed {
+            Some(Resource::Http) => http_invoke(parameters).await,
+            Some(Resource::Invoke { .. }) => {
+                let call = invoke::invoke_parameters(parameters)?;
+                let response = self
+                    .invoke_ref(&call.function, call.request)
+                    .await
+                    .map_err(|e| e.to_task_error())?;
+                if response.function_error.is_some() {
+                    return Err(invoke::function_failure(&response.payload, true));
+                }
+                Ok(invoke::integration_result(&response))
+            }
+            Some(Resource::Function(function)) => {
+                let request = InvokeRequest {
+                    payload: Bytes::from(parameters.to_string()),
+                    ..InvokeRequest::default()
+                };
+                let response = self
+                    .invoke_ref(&function, request)
+                    .await
+                    .map_err(|e| e.to_task_error())?;
+                if response.function_error.is_some() {
+                    return Err(invoke::function_failure(&response.payload, false));
+                }
+                Ok(invoke::payload_value(&response.payload))
+            }
+            None => Err((
+                "States.Runtime".into(),
+                format!("The resource '{resource}' is not a Lambda function or an HTTP Task"),
+            )),
+        }
+    }
+
+    /// The Lambda Invoke API: runs `function` (a name, partial ARN or ARN,
+    /// optionally with a qualifier). For the server's
+    /// `POST /2015-03-31/functions/{name}/invocations`.
+    pub async fn invoke(
+        &self,
+        function: &str,
+        request: InvokeRequest,
+    ) -> Result<InvokeResponse, InvokeError> {
+        match invoke::parse_function_ref(function) {
+            Some(function) => self.invoke_ref(&function, request).await,
+            None => Err(InvokeError {
+                code: "InvalidParameterValueException".into(),
+                message: format!(
+                    "1 validation error detected: Value '{function}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern"
+                ),
+                status: 400,
+                request_id: util::uuid_v4(),
+            }),
+        }
+    }
+
+    async fn invoke_ref(
+        &self,
+        function: &invoke::FunctionRef,
+        mut request: InvokeRequest,
+    ) -> Result<InvokeResponse, InvokeError> {
+        if request.qualifier.is_none() {
+            request.qualifier = function.qualifier.clone();
+        }
+        if let Some(forward) = &self.inner.forward {
+            return forward.invoke(&function.name, &request).await;
+        }
+        let config = &self.inner.config;
+        let region = function.region.as_deref().unwrap_or(&config.region);
+        let account = function.account.as_deref().unwrap_or(&config.account);
+        let arn = format!(
+            "arn:aws:lambda:{region}:{account}:function:{}",
+            function.name
+        );
+        let request_id = util::uuid_v4();
+        let Some(pool) = self.inner.pools.get(&function.name) else {
+            return Err(InvokeError {
+                code: "ResourceNotFoundException".into(),
+                message: format!(
+                    "Function not found: {arn}:{}",
+                    request.qualifier.as_deref().unwrap_or("$LATEST")
+                ),
+                status: 404,
+                request_id,
+            });
+        };
+        let invoked_arn = match &request.qualifier {
+            Some(q) => format!("{arn}:{q}"),
+            None => arn,
+        };
+        let empty = |status_code| InvokeResponse {
+            status_code,
+            payload: Bytes::new(),
+            function_error: None,
+            executed_version: "$LATEST".into(),
+            request_id: request_id.clone(),
+            log_result: None,
+            duration: None,
+            pid: None,
+        };
+        let local = LocalInvoke {
+            request_id: request_id.clone(),
+            payload: request.payload,
+            invoked_arn,
+            client_context: request.client_context,
+        };
+        match request.invocation_type {
+            InvocationType::DryRun => Ok(empty(204)),
+            InvocationType::Event => {
+                let pool = Arc::clone(pool);
+                tokio::spawn(async move {
+                    let _ = pool.invoke(local).await;
+                });
+                Ok(empty(202))
+            }
+            InvocationType::RequestResponse => {
+                let done = pool
+                    .invoke(local)
+                    .await
+                    .map_err(|pool::Throttled| InvokeError {
+                        code: "TooManyRequestsException".into(),
+                        message: "Rate Exceeded.".into(),
+                        status: 429,
+                        request_id: request_id.clone(),
+                    })?;
+                let outcome = done.outcome;
+                let log_result = request.log_tail.then(|| {
+                    use base64::Engine;
+                    let text =
+                        report_lines(&request_id, outcome.runtime_time, pool.config.memory_mb);
+                    base64::engine::general_purpose::STANDARD.encode(text)
+                });
+                tracing::debug!(
+                    target: "stepwell_lambda::logs",
+                    function = %pool.config.name,
+                    "END RequestId: {request_id}"
+                );
+                Ok(InvokeResponse {
+                    status_code: 200,
+                    function_error: (outcome.kind == OutcomeKind::Error)
+                        .then(|| "Unhandled".to_string()),
+                    payload: outcome.body,
+                    executed_version: "$LATEST".into(),
+                    request_id,
+                    log_result,
+                    duration: outcome.runtime_time,
+                    pid: done.pid,
+                })
+            }
+        }
+    }
+
+    /// Runtime processes currently running for `function` (busy or warm).
+    pub fn process_count(&self, function: &str) -> usize {
+        self.inner
+            .pools
+            .get(function)
+            .map_or(0, |pool| pool.process_count())
+    }
+
+    /// Stops every runtime process (new invocations are refused with
+    /// `Lambda.TooManyRequestsException`) and removes the bootstraps.
+    pub async fn shutdown(&self) {
+        for pool in self.inner.pools.values() {
+            pool.shutdown().await;
+        }
+        let _ = std::fs::remove_dir_all(&self.inner.bootstrap_dir);
+    }
+}
+
+/// The START/END/REPORT lines Lambda logs around an invocation.
+fn report_lines(request_id: &str, duration: Option<Duration>, memory_mb: u32) -> String {
+    let ms = duration.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    format!(
+        "START RequestId: {request_id} Version: $LATEST\nEND RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {memory_mb} MB\tMax Memory Used: {memory_mb} MB\t\n",
+        ms.ceil() as u64
+    )
+}

@@ -1,0 +1,422 @@
+//! Real Python handler processes behind the Runtime API.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+
+const PROJECT: &str = r#"
+[functions.echo]
+runtime = "python3.12"
+handler = "app.echo"
+code = "python"
+
+[functions.environment]
+runtime = "python3"
+handler = "app.environment"
+code = "python"
+memory = 256
+environment = { GREETING = "hello" }
+
+[functions.fail]
+runtime = "python3"
+handler = "app.fail"
+code = "python"
+
+[functions.leave]
+runtime = "python3"
+handler = "app.leave"
+code = "python"
+
+[functions.hang]
+runtime = "python3"
+handler = "app.hang"
+code = "python"
+timeout = 1
+
+[functions.not_json]
+runtime = "python3"
+handler = "app.not_json"
+code = "python"
+
+[functions.syntax]
+runtime = "python3"
+handler = "bad.handler"
+code = "python_syntax"
+
+[functions.no_handler]
+runtime = "python3"
+handler = "app.nope"
+code = "python"
+
+[functions.no_module]
+runtime = "python3"
+handler = "nomodule.handler"
+code = "python"
+
+[functions.pid]
+runtime = "python3"
+handler = "app.pid"
+code = "python"
+
+[functions.nap]
+runtime = "python3"
+handler = "app.nap"
+code = "python"
+concurrency = 3
+
+[functions.busy]
+runtime = "python3"
+handler = "app.nap"
+code = "python"
+concurrency = 1
+throttle = true
+"#;
+
+#[tokio::test]
+async fn success_with_event_and_context() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let out = call(&lambda, "echo", json!({"order": 7})).await.unwrap();
+    assert_eq!(out["event"], json!({"order": 7}));
+    assert_eq!(out["function_name"], "echo");
+    assert_eq!(out["arn"], format!("{ARN}echo"));
+    assert_eq!(out["memory"], 128);
+    assert_eq!(out["remaining_ok"], true);
+    assert_eq!(out["request_id"].as_str().unwrap().len(), 36);
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_environment_looks_like_lambda() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let env = call(&lambda, "environment", json!({})).await.unwrap();
+    let code = common::fixtures().join("python");
+    let expected = json!({
+        "AWS_LAMBDA_FUNCTION_NAME": "environment",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/environment",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3",
+        "LAMBDA_TASK_ROOT": code.display().to_string(),
+        "_HANDLER": "app.environment",
+        "TZ": ":UTC",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:8083",
+        "AWS_ACCESS_KEY_ID": "stepwell",
+        "AWS_SECRET_ACCESS_KEY": "stepwell",
+        "AWS_SESSION_TOKEN": "stepwell",
+        "GREETING": "hello",
+        "has_runtime_api": true,
+        "log_stream_ok": true,
+    });
+    assert_eq!(env, expected);
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_raised_error_names_the_state_error() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    // A bare function ARN: the cause is the payload as the runtime wrote it.
+    let (error, cause) = call(&lambda, "fail", json!({})).await.unwrap_err();
+    assert_eq!(error, "PaymentProcessingError");
+    assert!(cause.starts_with(r#"{"errorMessage": "card declined", "errorType": "PaymentProcessingError", "requestId": ""#), "{cause}");
+    let payload = cause_json(&cause);
+    let trace = payload["stackTrace"].as_array().unwrap();
+    assert!(
+        trace
+            .iter()
+            .any(|t| t.as_str().unwrap().contains("app.py\", line")),
+        "{cause}"
+    );
+    assert!(
+        !cause.contains("python_bootstrap"),
+        "the bootstrap's own frames are hidden: {cause}"
+    );
+
+    // lambda:invoke: the same error, the cause re-serialised compactly.
+    let (error, cause) = lambda
+        .run_task(INVOKE, &json!({"FunctionName": "fail", "Payload": {}}))
+        .await
+        .unwrap_err();
+    assert_eq!(error, "PaymentProcessingError");
+    assert!(
+        cause.starts_with(
+            r#"{"errorMessage":"card declined","errorType":"PaymentProcessingError","requestId":""#
+        ),
+        "{cause}"
+    );
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn code_that_cannot_load_gives_the_runtime_errors() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let cases = [
+        (
+            "syntax",
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module 'bad': ",
+        ),
+        (
+            "no_handler",
+            "Runtime.HandlerNotFound",
+            "Handler 'nope' missing on module 'app'",
+        ),
+        (
+            "no_module",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'nomodule': No module named 'nomodule'",
+        ),
+    ];
+    for (function, want_error, want_message) in cases {
+        for _ in 0..2 {
+            let (error, cause) = call(&lambda, function, json!({})).await.unwrap_err();
+            assert_eq!(error, want_error, "{function}: {cause}");
+            let message = cause_json(&cause)["errorMessage"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(message.starts_with(want_message), "{function}: {message}");
+        }
+    }
+    // The server keeps serving.
+    assert!(call(&lambda, "pid", json!({})).await.is_ok());
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_exiting_handler_is_an_exit_error_and_its_process_is_replaced() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let first = call(&lambda, "leave", json!({})).await.unwrap();
+    let (error, cause) = call(&lambda, "leave", json!({"exit": true}))
+        .await
+        .unwrap_err();
+    assert_eq!(error, "Runtime.ExitError");
+    let payload = cause_json(&cause);
+    assert_eq!(payload["errorType"], "Runtime.ExitError");
+    let message = payload["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("RequestId: ")
+            && message.ends_with(" Error: Runtime exited with error: exit status 3"),
+        "{message}"
+    );
+    let again = call(&lambda, "leave", json!({})).await.unwrap();
+    assert_ne!(first, again, "a new process serves after the exit");
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_handler_past_its_timeout_is_killed() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let first = call(&lambda, "hang", json!({})).await.unwrap();
+    let started = Instant::now();
+    let (error, cause) = call(&lambda, "hang", json!({"hang": true}))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(error, "Sandbox.Timedout");
+    let message = cause_json(&cause)["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.ends_with(" Error: Task timed out after 1.00 seconds"),
+        "{message}"
+    );
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    let again = call(&lambda, "hang", json!({})).await.unwrap();
+    assert_ne!(first, again, "the timed-out process was replaced");
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_result_that_is_not_json_is_a_marshal_error() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let (error, cause) = call(&lambda, "not_json", json!({})).await.unwrap_err();
+    assert_eq!(error, "Runtime.MarshalError");
+    assert_eq!(
+        cause_json(&cause)["errorMessage"],
+        "Unable to marshal response: Object of type set is not JSON serializable"
+    );
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn warm_processes_are_reused() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let a = call(&lambda, "pid", json!({})).await.unwrap();
+    let b = call(&lambda, "pid", json!({})).await.unwrap();
+    let c = lambda
+        .run_task(INVOKE, &json!({"FunctionName": "pid"}))
+        .await
+        .unwrap();
+    assert_eq!(a, b);
+    assert_eq!(c["Payload"], a);
+    assert_eq!(lambda.process_count("pid"), 1);
+    lambda.shutdown().await;
+    assert_eq!(lambda.process_count("pid"), 0);
+}
+
+#[tokio::test]
+async fn invocations_run_in_parallel_up_to_the_concurrency() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let nap = |ms: u64| {
+        let lambda = lambda.clone();
+        async move { call(&lambda, "nap", json!({"ms": ms})).await.unwrap() }
+    };
+    // Warm three processes, then run three at once: all three are used.
+    let warm: Vec<_> = futures_join(vec![nap(400), nap(400), nap(400)]).await;
+    let distinct: std::collections::BTreeSet<String> = warm.iter().map(|v| v.to_string()).collect();
+    assert_eq!(distinct.len(), 3, "{warm:?}");
+    let started = Instant::now();
+    let again = futures_join(vec![nap(300), nap(300), nap(300)]).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(850),
+        "{:?}",
+        started.elapsed()
+    );
+    let reused: std::collections::BTreeSet<String> = again.iter().map(|v| v.to_string()).collect();
+    assert_eq!(reused, distinct, "warm processes were reused");
+    // Six at once queue for the three processes.
+    let six = futures_join((0..6).map(|_| nap(50)).collect()).await;
+    let used: std::collections::BTreeSet<String> = six.iter().map(|v| v.to_string()).collect();
+    assert!(used.is_subset(&distinct), "{six:?}");
+    assert_eq!(lambda.process_count("nap"), 3);
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_throttling_function_refuses_past_its_concurrency() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let slow = {
+        let lambda = lambda.clone();
+        tokio::spawn(async move { call(&lambda, "busy", json!({"ms": 1500})).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (error, cause) = call(&lambda, "busy", json!({"ms": 0})).await.unwrap_err();
+    assert_eq!(error, "Lambda.TooManyRequestsException");
+    assert!(cause.starts_with("Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException; Request ID: "), "{cause}");
+    assert!(slow.await.unwrap().is_ok());
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn lambda_invoke_results_have_aws_shape() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let out = lambda
+        .run_task(
+            INVOKE,
+            &json!({"FunctionName": format!("{ARN}echo"), "Payload": "\"HelloWorld\""}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["Payload"]["event"], "HelloWorld");
+    assert_eq!(out["StatusCode"], 200);
+    assert_eq!(out["ExecutedVersion"], "$LATEST");
+    assert_eq!(out["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert_eq!(
+        out["SdkResponseMetadata"]["RequestId"],
+        out["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"]
+    );
+
+    // waitForTaskToken invokes the same way; the caller waits for the callback.
+    assert!(lambda.handles("arn:aws:states:::lambda:invoke.waitForTaskToken"));
+    let token = lambda
+        .run_task(
+            "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            &json!({"FunctionName": "echo", "Payload": {"token": "t1"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(token["Payload"]["event"]["token"], "t1");
+
+    // A qualifier is passed on in the invoked ARN.
+    let out = lambda
+        .run_task(INVOKE, &json!({"FunctionName": "echo:live", "Payload": {}}))
+        .await
+        .unwrap();
+    assert_eq!(out["Payload"]["arn"], format!("{ARN}echo:live"));
+
+    // Event invocations return at once.
+    let out = lambda
+        .run_task(
+            INVOKE,
+            &json!({"FunctionName": "echo", "InvocationType": "Event"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["StatusCode"], 202);
+    assert_eq!(out["Payload"], "");
+
+    // A function that is not declared.
+    let (error, cause) = lambda
+        .run_task(INVOKE, &json!({"FunctionName": "nope", "Payload": null}))
+        .await
+        .unwrap_err();
+    assert_eq!(error, "Lambda.ResourceNotFoundException");
+    assert!(cause.starts_with("Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: "), "{cause}");
+    assert!(cause.ends_with("; Proxy: null)"), "{cause}");
+    let (error, _) = call(&lambda, "nope", json!({})).await.unwrap_err();
+    assert_eq!(error, "Lambda.ResourceNotFoundException");
+
+    // LogType Tail returns Lambda's log lines.
+    let out = lambda
+        .run_task(INVOKE, &json!({"FunctionName": "echo", "LogType": "Tail"}))
+        .await
+        .unwrap();
+    assert!(out["LogResult"].as_str().is_some_and(|l| !l.is_empty()));
+    lambda.shutdown().await;
+}
+
+/// Runs futures concurrently on the current task and collects their outputs.
+async fn futures_join<F: std::future::Future + Send + 'static>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
