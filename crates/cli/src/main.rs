@@ -15,6 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench_cmd;
 mod common;
+mod graph_cmd;
 mod jsonata_cmd;
 mod run_cmd;
 mod validate_cmd;
@@ -34,6 +35,8 @@ enum Command {
     Validate(validate_cmd::ValidateArgs),
     /// Evaluate one JSONata expression, as Step Functions would.
     Jsonata(jsonata_cmd::JsonataArgs),
+    /// Draw a definition's graph as SVG, Graphviz DOT or Mermaid.
+    Graph(graph_cmd::GraphArgs),
     Bench(bench_cmd::BenchArgs),
 }
 
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Validate(args) => validate_cmd::run(args),
         Command::Jsonata(args) => jsonata_cmd::run(args),
+        Command::Graph(args) => graph_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
     }
 }
