@@ -18,6 +18,7 @@ mod common;
 mod graph_cmd;
 mod jsonata_cmd;
 mod run_cmd;
+mod serve_cmd;
 mod validate_cmd;
 
 #[derive(Parser, Debug)]
@@ -38,6 +39,8 @@ enum Command {
     /// Draw a definition's graph as SVG, Graphviz DOT or Mermaid.
     Graph(graph_cmd::GraphArgs),
     Bench(bench_cmd::BenchArgs),
+    /// Serve the Step Functions API (AWS JSON 1.0) with an embedded SQLite store.
+    Serve(serve_cmd::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +51,6 @@ fn main() -> ExitCode {
         Command::Jsonata(args) => jsonata_cmd::run(args),
         Command::Graph(args) => graph_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
     }
 }

@@ -71,13 +71,31 @@ pub enum Write {
     },
     /// Insert or replace an execution record.
     PutExecution(ExecutionRow),
-    /// Append events to an execution's history. `first_seq` is the `seq` of
-    /// the first event; appending the same chunk twice is an error.
+    /// Append events to an execution's history (build it with
+    /// [`Write::append`]); appending the same chunk twice is an error.
     AppendEvents {
         execution: String,
         first_seq: u64,
-        events: Vec<Event>,
+        /// The events, already encoded (on the caller's thread, not the
+        /// commit thread's).
+        data: Vec<u8>,
     },
+}
+
+impl Write {
+    /// Append `events` (at least one) to `execution`'s history.
+    pub fn append(execution: &str, events: &[Event]) -> Result<Write> {
+        let first_seq = events
+            .first()
+            .map(|e| e.seq)
+            .ok_or_else(|| StoreError::Backend("an empty chunk of events".into()))?;
+        let data = serde_json::to_vec(events).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(Write::AppendEvents {
+            execution: execution.to_string(),
+            first_seq,
+            data,
+        })
+    }
 }
 
 /// The storage interface. Implementations are synchronous: callers on an

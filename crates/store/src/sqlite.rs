@@ -157,10 +157,8 @@ impl Store for SqliteStore {
                 Write::AppendEvents {
                     execution,
                     first_seq,
-                    events,
+                    data,
                 } => {
-                    let data = serde_json::to_vec(events)
-                        .map_err(|e| StoreError::Backend(e.to_string()))?;
                     tx.prepare_cached(
                         "INSERT INTO events(execution, first_seq, data) VALUES (?1, ?2, ?3)",
                     )

@@ -53,16 +53,8 @@ fn what_is_committed_reads_back_after_reopening() {
                 Write::PutExecution(row("e1", "sm", "RUNNING", 10)),
                 Write::PutExecution(row("e2", "sm", "SUCCEEDED", 20)),
                 Write::PutExecution(row("e3", "other", "RUNNING", 30)),
-                Write::AppendEvents {
-                    execution: "e1".into(),
-                    first_seq: 1,
-                    events: vec![event(1), event(2)],
-                },
-                Write::AppendEvents {
-                    execution: "e1".into(),
-                    first_seq: 3,
-                    events: vec![event(3)],
-                },
+                Write::append("e1", &[event(1), event(2)]).unwrap(),
+                Write::append("e1", &[event(3)]).unwrap(),
             ])
             .unwrap();
         store
@@ -135,11 +127,7 @@ fn a_duplicate_chunk_fails_only_its_own_request() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let append = |seq: u64| Write::AppendEvents {
-            execution: "e".into(),
-            first_seq: seq,
-            events: vec![event(seq)],
-        };
+        let append = |seq: u64| Write::append("e", &[event(seq)]).unwrap();
         group.commit(vec![append(1)]).await.unwrap();
         let (dup, fresh) =
             tokio::join!(group.commit(vec![append(1)]), group.commit(vec![append(2)]));

@@ -1,0 +1,218 @@
+//! Carrying out the interpreter's commands: tasks (mocked, callbacks,
+//! activities, nested executions, Lambda/HTTP backends) and timers.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use stepwell_core::{Command, Input, TaskFlavor, TaskId, TaskRequest};
+use stepwell_engine::MockResponse;
+use tokio::sync::Notify;
+
+use crate::records::{ExecutionRecord, ParentLink};
+use crate::runtime::{lock, mock_input, now_ms, task_input, Live, QueuedActivity, Runtime};
+
+/// A task's result: the output, or `(error, cause)` as AWS names them.
+pub type TaskResult = Result<Value, (String, String)>;
+
+/// Something that runs tasks outside the server (Lambda functions, HTTP).
+pub trait TaskBackend: Send + Sync {
+    /// Whether this backend runs tasks with this resource.
+    fn handles(&self, resource: &str) -> bool;
+    fn run(&self, resource: String, parameters: Arc<Value>)
+        -> Pin<Box<dyn Future<Output = TaskResult> + Send>>;
+}
+
+/// Tasks waiting for activity workers, per activity ARN.
+#[derive(Default)]
+pub struct ActivityQueues {
+    queues: Mutex<HashMap<String, VecDeque<QueuedActivity>>>,
+    pub(crate) arrived: Notify,
+}
+
+impl ActivityQueues {
+    fn push(&self, activity: &str, item: QueuedActivity) {
+        lock(&self.queues)
+            .entry(activity.to_string())
+            .or_default()
+            .push_back(item);
+        self.arrived.notify_waiters();
+    }
+
+    pub fn pop(&self, activity: &str) -> Option<QueuedActivity> {
+        lock(&self.queues).get_mut(activity).and_then(VecDeque::pop_front)
+    }
+
+    pub fn remove_activity(&self, activity: &str) {
+        lock(&self.queues).remove(activity);
+    }
+}
+
+/// Mocked answers (MockConfigFile) for the tasks among `commands`, taken
+/// in order under the execution's lock so invocation counts are exact.
+pub(crate) fn mock_answers(live: &mut Live, commands: &[Command]) -> Vec<(TaskId, MockResponse)> {
+    let Some(mocks) = live.mocks.as_mut() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in commands {
+        if let Command::RunTask(req) = c {
+            if mocks.covers(&req.state_name) {
+                let answer = mocks.next(&req.state_name).unwrap_or(MockResponse::Throw {
+                    error: "States.Runtime".into(),
+                    cause: format!(
+                        "the mocked responses for state '{}' ran out",
+                        req.state_name
+                    ),
+                });
+                out.push((req.task, answer));
+            }
+        }
+    }
+    out
+}
+
+fn spawn_input(rt: &Arc<Runtime>, arn: &str, input: Input) {
+    let rt = rt.clone();
+    let arn = arn.to_string();
+    tokio::spawn(async move {
+        if let Err(e) = rt.feed(&arn, input).await {
+            tracing::warn!(execution = %arn, error = %e.message, "task input failed");
+        }
+    });
+}
+
+/// When a timer falls due, given `--wait-scale`.
+fn due(rt: &Runtime, fire_at: i64) -> i64 {
+    let now = now_ms();
+    let wait = (fire_at - now).max(0) as f64 * rt.cfg.wait_scale;
+    now + wait as i64
+}
+
+/// Carry out `commands` of execution `arn`. `started` lists activity tasks
+/// a worker already holds (after a restart they are not queued again).
+pub(crate) fn carry_out(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    commands: Vec<Command>,
+    answers: Vec<(TaskId, MockResponse)>,
+    started: &HashSet<TaskId>,
+) {
+    let mut answers: HashMap<TaskId, MockResponse> = answers.into_iter().collect();
+    for c in commands {
+        match c {
+            Command::RunTask(req) => {
+                if let Some(answer) = answers.remove(&req.task) {
+                    spawn_input(rt, arn, mock_input(req.task, answer));
+                } else {
+                    run_task(rt, arn, req, started);
+                }
+            }
+            Command::CancelTask { task } => {
+                lock(&rt.tokens).retain(|_, (a, t)| !(a == arn && *t == task));
+            }
+            Command::StartTimer { timer, fire_at } => rt.timers.add(due(rt, fire_at), arn, timer),
+            // A cancelled timer that fires is ignored by the interpreter.
+            Command::CancelTimer { .. } | Command::Finished => {}
+        }
+    }
+}
+
+/// `arn:aws:states:::states:startExecution.sync:2` -> `sync:2`.
+pub(crate) fn resource_pattern(resource: &str) -> &str {
+    let rest = resource.strip_prefix("arn:aws:states:::").unwrap_or(resource);
+    match rest.split_once('.') {
+        Some((_, p)) => p,
+        None => "",
+    }
+}
+
+fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, started: &HashSet<TaskId>) {
+    let resource = req.resource.clone();
+    let callback = req.flavor == TaskFlavor::Activity || resource.ends_with(".waitForTaskToken");
+    if callback {
+        if let Some(token) = &req.token {
+            lock(&rt.tokens).insert(token.clone(), (arn.to_string(), req.task));
+        }
+    }
+    if req.flavor == TaskFlavor::Activity {
+        if started.contains(&req.task) {
+            return; // a worker holds it; its answer comes with the token
+        }
+        let Some(token) = req.token.clone() else {
+            return;
+        };
+        rt.activities.push(
+            &resource,
+            QueuedActivity {
+                execution: arn.to_string(),
+                task: req.task,
+                token,
+                input: req.payload.to_string(),
+            },
+        );
+        return;
+    }
+    let base = resource
+        .strip_prefix("arn:aws:states:::")
+        .map(|r| r.split('.').next().unwrap_or(r));
+    if base == Some("states:startExecution") {
+        let rt = rt.clone();
+        let arn = arn.to_string();
+        tokio::spawn(async move { crate::nested::start_child(&rt, &arn, &req).await });
+        return;
+    }
+    if let Some(backend) = rt.lambda.clone().filter(|b| b.handles(&resource)) {
+        let rt = rt.clone();
+        let arn = arn.to_string();
+        tokio::spawn(async move {
+            let result = backend.run(resource, req.payload.clone()).await;
+            // A callback task waits for its token; only a failure to hand
+            // it over ends it here.
+            if callback && result.is_ok() {
+                return;
+            }
+            if let Err(e) = rt.feed(&arn, task_input(req.task, result)).await {
+                tracing::warn!(execution = %arn, error = %e.message, "task input failed");
+            }
+        });
+        return;
+    }
+    if callback {
+        return; // e.g. sqs:sendMessage.waitForTaskToken: wait for SendTaskSuccess
+    }
+    spawn_input(
+        rt,
+        arn,
+        task_input(
+            req.task,
+            Err((
+                "States.Runtime".into(),
+                format!(
+                    "no local runner for state '{}': resource {} has no mocked response (start the execution with stateMachineArn#TestCase and SFN_MOCK_CONFIG) and no backend runs it",
+                    req.state_name, req.resource
+                ),
+            )),
+        ),
+    );
+}
+
+/// An execution ended: answer a `.sync` parent.
+pub(crate) fn on_finished(rt: &Arc<Runtime>, record: &ExecutionRecord) {
+    let Some(ParentLink {
+        execution_arn,
+        task,
+        pattern,
+    }) = &record.parent
+    else {
+        return;
+    };
+    if !pattern.starts_with("sync") {
+        return;
+    }
+    let v2 = pattern == "sync:2";
+    let result = crate::nested::sync_result(record, v2);
+    spawn_input(rt, execution_arn, task_input(*task, result));
+}

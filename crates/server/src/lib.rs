@@ -1,0 +1,172 @@
+//! `stepwell serve`: the Step Functions API over HTTP (AWS JSON 1.0), with
+//! durable executions on a [`stepwell_store::Store`].
+//!
+//! * `protocol`: the wire format and AWS-shaped errors.
+//! * `ops`: one function per API operation.
+//! * `runtime`: live executions driven by the pure interpreter; every event
+//!   is committed before its effects are carried out or shown.
+//! * `dispatch`, `nested`, `timers`: carrying out the interpreter's commands.
+//! * `stream`: the console's live history stream.
+
+#![forbid(unsafe_code)]
+
+mod arn;
+mod dispatch;
+mod nested;
+pub mod ops;
+mod protocol;
+mod records;
+mod runtime;
+mod stream;
+mod timers;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+use stepwell_store::{Durability, SqliteStore};
+
+pub use arn::Arns;
+pub use dispatch::{TaskBackend, TaskResult};
+pub use protocol::ApiError;
+pub use runtime::{Config, Runtime};
+
+/// How `stepwell serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub bind: std::net::IpAddr,
+    pub port: u16,
+    pub db: PathBuf,
+    pub durability: Durability,
+    pub region: String,
+    pub account: String,
+    pub wait_scale: f64,
+    pub mock_config: Option<Value>,
+}
+
+/// Requests larger than this are refused before parsing (a definition may
+/// be 1 MiB, escaped inside JSON).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(op) = target.strip_prefix("AWSStepFunctions.") else {
+        return ApiError::new(
+            "UnknownOperationException",
+            format!("Unknown operation: '{target}' (the X-Amz-Target header must name AWSStepFunctions.<Operation>)"),
+        )
+        .into_response();
+    };
+    let req = match protocol::Req::parse(&body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    match ops::call(&rt, op, req).await {
+        Ok(v) => protocol::ok(v),
+        Err(e) => {
+            if e.status.is_server_error() {
+                tracing::error!(op, error = %e.message, "request failed");
+            } else {
+                tracing::debug!(op, kind = e.kind, error = %e.message, "request refused");
+            }
+            e.into_response()
+        }
+    }
+}
+
+async fn health(State(rt): State<Arc<Runtime>>) -> Response {
+    axum::Json(json!({
+        "status": "ok",
+        "liveExecutions": rt.live_count(),
+        "timers": rt.timers.len(),
+    }))
+    .into_response()
+}
+
+/// The HTTP routes of a runtime (the API, health, the console stream).
+pub fn router(rt: Arc<Runtime>) -> Router {
+    Router::new()
+        .route("/", post(api))
+        .route("/health", get(health))
+        .route("/console/stream", post(stream::stream))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(rt)
+}
+
+/// Open the store, recover running executions and start the timer service.
+pub async fn start_runtime(
+    opts: &ServeOptions,
+    lambda: Option<Arc<dyn TaskBackend>>,
+) -> Result<Arc<Runtime>, String> {
+    let store = SqliteStore::open(&opts.db, opts.durability)
+        .map_err(|e| format!("cannot open the database {}: {e}", opts.db.display()))?;
+    let cfg = Config {
+        arns: Arns {
+            region: opts.region.clone(),
+            account: opts.account.clone(),
+        },
+        wait_scale: opts.wait_scale,
+        mock_config: opts.mock_config.clone(),
+    };
+    let mut rt = Runtime::new(cfg, Arc::new(store)).map_err(|e| e.to_string())?;
+    rt.lambda = lambda;
+    rt.load_registry().map_err(|e| e.message)?;
+    let rt = Arc::new(rt);
+    tokio::spawn(timers::run(rt.clone()));
+    let n = rt.recover().map_err(|e| e.message)?;
+    if n > 0 {
+        tracing::info!(executions = n, "recovered running executions");
+    }
+    Ok(rt)
+}
+
+/// Run the server until Ctrl-C or SIGTERM.
+pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), String> {
+    let rt = start_runtime(&opts, None).await?;
+    let addr = SocketAddr::new(opts.bind, opts.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let mut app = router(rt);
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
+    tracing::info!(%addr, db = %opts.db.display(), "stepwell is serving the Step Functions API");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,125 @@
+//! Activities: CreateActivity, DescribeActivity, DeleteActivity,
+//! ListActivities and GetActivityTask (long polling).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use stepwell_core::Input;
+use stepwell_store::Write;
+
+use crate::arn::check_name;
+use crate::ops::state_machines::{parse_tags, put};
+use crate::protocol::{timestamp, ApiError, Req};
+use crate::records::{kind, ActivityRecord};
+use crate::runtime::{now_ms, Runtime};
+
+/// How long GetActivityTask holds a request open when no task is waiting.
+const POLL: Duration = Duration::from_secs(60);
+
+fn does_not_exist(arn: &str) -> ApiError {
+    ApiError::new("ActivityDoesNotExist", format!("Activity Does Not Exist: '{arn}'"))
+}
+
+pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let name = req.str("name")?;
+    check_name(name, 80)?;
+    let tags = parse_tags(req.get("tags"))?;
+    let arn = rt.cfg.arns.activity(name);
+    let _admin = rt.admin.lock().await;
+    if let Some(a) = rt.read_registry().activities.get(&arn) {
+        return Ok(json!({"activityArn": arn, "creationDate": timestamp(a.created_ms)}));
+    }
+    let now = now_ms();
+    let a = ActivityRecord { arn: arn.clone(), name: name.to_string(), created_ms: now };
+    let mut writes = vec![put(kind::ACTIVITY, &arn, &a)];
+    if !tags.is_empty() {
+        writes.push(put(kind::TAGS, &arn, &tags));
+    }
+    rt.commit(writes).await?;
+    let mut reg = rt.write_registry();
+    reg.activities.insert(arn.clone(), a);
+    if !tags.is_empty() {
+        reg.tags.insert(arn.clone(), tags);
+    }
+    Ok(json!({"activityArn": arn, "creationDate": timestamp(now)}))
+}
+
+pub fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("activityArn")?;
+    rt.cfg.arns.parse_activity(arn)?;
+    let reg = rt.read_registry();
+    let a = reg.activities.get(arn).ok_or_else(|| does_not_exist(arn))?;
+    Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
+}
+
+pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("activityArn")?;
+    rt.cfg.arns.parse_activity(arn)?;
+    let _admin = rt.admin.lock().await;
+    rt.commit(vec![
+        Write::DeleteResource { kind: kind::ACTIVITY, key: arn.to_string() },
+        Write::DeleteResource { kind: kind::TAGS, key: arn.to_string() },
+    ])
+    .await?;
+    rt.activities.remove_activity(arn);
+    let mut reg = rt.write_registry();
+    reg.activities.remove(arn);
+    reg.tags.remove(arn);
+    Ok(json!({}))
+}
+
+pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let items: Vec<Value> = rt
+        .read_registry()
+        .activities
+        .values()
+        .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
+        .collect();
+    let (page, next) = super::page(&items, &req)?;
+    let mut out = json!({ "activities": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}
+
+/// Hand the next waiting task to a worker: `ActivityStarted` is committed
+/// before the worker sees the task, so after a restart it is not handed out
+/// twice. With nothing waiting, hold the request up to 60 seconds and
+/// answer with no token.
+pub async fn get_task(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("activityArn")?;
+    rt.cfg.arns.parse_activity(arn)?;
+    req.check_len("workerName", 80)?;
+    if !rt.read_registry().activities.contains_key(arn) {
+        return Err(does_not_exist(arn));
+    }
+    let worker = req.opt_str("workerName")?.map(str::to_string);
+    let deadline = tokio::time::Instant::now() + POLL;
+    loop {
+        let arrived = rt.activities.arrived.notified();
+        tokio::pin!(arrived);
+        arrived.as_mut().enable();
+        while let Some(item) = rt.activities.pop(arn) {
+            // Skip tasks that ended meanwhile (timed out, execution stopped).
+            let Some(slot) = rt.slot(&item.execution) else {
+                continue;
+            };
+            let pending = {
+                let live = slot.live.lock().await;
+                let found = live.exec.pending_tasks().any(|t| t.task == item.task);
+                found
+            };
+            if !pending {
+                continue;
+            }
+            rt.feed(&item.execution, Input::TaskStarted { task: item.task, worker: worker.clone() })
+                .await?;
+            return Ok(json!({"taskToken": item.token, "input": item.input}));
+        }
+        if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+            return Ok(json!({}));
+        }
+    }
+}

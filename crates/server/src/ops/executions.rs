@@ -1,0 +1,441 @@
+//! StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
+//! ListExecutions and GetExecutionHistory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+use stepwell_core::{Input, MAX_PAYLOAD_BYTES};
+use stepwell_store::ExecutionQuery;
+use tokio::sync::watch;
+
+use crate::arn::{check_name, MachineRef};
+use crate::protocol::{timestamp, token, ApiError, Req};
+use crate::records::{ExecutionRecord, ParentLink};
+use crate::runtime::{now_ms, Progress, Runtime};
+
+pub struct StartParams {
+    /// A state machine, version or alias ARN, optionally `#TestCase`.
+    pub machine_arn: String,
+    pub name: Option<String>,
+    pub input: String,
+    pub trace_header: Option<String>,
+    pub parent: Option<ParentLink>,
+}
+
+pub fn machine_does_not_exist(arn: &str) -> ApiError {
+    ApiError::new(
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
+}
+
+/// What a state machine, version or alias ARN runs:
+/// (unqualified ARN, revision, EXPRESS?, version ARN, alias ARN).
+pub(crate) fn resolve(
+    rt: &Runtime,
+    arn: &str,
+) -> Result<(String, String, bool, Option<String>, Option<String>), ApiError> {
+    let reference = rt.cfg.arns.parse_machine(arn)?;
+    let reg = rt.read_registry();
+    let machine_arn = rt.cfg.arns.state_machine(reference.name());
+    let machine = reg
+        .machines
+        .get(&machine_arn)
+        .ok_or_else(|| machine_does_not_exist(arn))?;
+    let express = machine.kind == "EXPRESS";
+    match reference {
+        MachineRef::Machine(_) => Ok((machine_arn, machine.revision_id.clone(), express, None, None)),
+        MachineRef::Version(..) => {
+            let v = reg.versions.get(arn).ok_or_else(|| machine_does_not_exist(arn))?;
+            Ok((machine_arn, v.revision_id.clone(), express, Some(arn.to_string()), None))
+        }
+        MachineRef::Alias(..) => {
+            let a = reg.aliases.get(arn).ok_or_else(|| {
+                ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+            })?;
+            // Weighted routing: pick a version by its share.
+            let roll = (rt.uuid().bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))) % 100;
+            let mut acc = 0;
+            let mut chosen = a.routing.first().map(|r| r.version_arn.clone());
+            for r in &a.routing {
+                acc += r.weight;
+                if roll < acc {
+                    chosen = Some(r.version_arn.clone());
+                    break;
+                }
+            }
+            let version_arn = chosen.ok_or_else(|| machine_does_not_exist(arn))?;
+            let v = reg
+                .versions
+                .get(&version_arn)
+                .ok_or_else(|| machine_does_not_exist(&version_arn))?;
+            Ok((machine_arn, v.revision_id.clone(), express, Some(version_arn), Some(arn.to_string())))
+        }
+    }
+}
+
+/// Check an execution input as AWS does: at most 256 KiB, valid JSON.
+pub fn check_input(field: &str, input: &str) -> Result<(), ApiError> {
+    if input.len() > MAX_PAYLOAD_BYTES {
+        return Err(ApiError::new(
+            "ValidationException",
+            format!("1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD_BYTES}"),
+        ));
+    }
+    serde_json::from_str::<Value>(input).map_err(|e| {
+        ApiError::new(
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{e}'"),
+        )
+    })?;
+    Ok(())
+}
+
+/// Start an execution (the API's StartExecution and nested executions).
+/// Returns the record and a watch on its progress.
+pub async fn start(
+    rt: &Arc<Runtime>,
+    p: StartParams,
+) -> Result<(ExecutionRecord, Option<watch::Receiver<Progress>>), ApiError> {
+    let (machine_ref, test_case) = match p.machine_arn.split_once('#') {
+        Some((m, case)) => (m.to_string(), Some(case.to_string())),
+        None => (p.machine_arn.clone(), None),
+    };
+    let (machine_arn, revision_id, express, version_arn, alias_arn) = resolve(rt, &machine_ref)?;
+    let name = match p.name {
+        Some(n) => {
+            check_name(&n, 80)?;
+            n
+        }
+        None => rt.uuid(),
+    };
+    check_input("input", &p.input)?;
+    let machine_name = machine_arn.rsplit(':').next().unwrap_or_default().to_string();
+    let arn = if express {
+        rt.cfg.arns.express_execution(&machine_name, &name, &rt.uuid())
+    } else {
+        rt.cfg.arns.execution(&machine_name, &name)
+    };
+    if !express {
+        if let Some(existing) = rt.reserve(&arn, &p.input)? {
+            return Ok((existing, None));
+        }
+    }
+    let record = ExecutionRecord {
+        arn,
+        name,
+        machine_arn,
+        version_arn,
+        alias_arn,
+        revision_id,
+        express,
+        input: p.input,
+        start_ms: now_ms(),
+        status: "RUNNING".into(),
+        stop_ms: None,
+        output: None,
+        error: None,
+        cause: None,
+        test_case,
+        parent: p.parent,
+        trace_header: p.trace_header,
+    };
+    let watch = rt.begin(record.clone()).await?;
+    Ok((record, Some(watch)))
+}
+
+fn start_params(req: &Req) -> Result<StartParams, ApiError> {
+    req.check_len("name", 80)?;
+    Ok(StartParams {
+        machine_arn: req.str("stateMachineArn")?.to_string(),
+        name: req.opt_str("name")?.map(str::to_string),
+        input: req.opt_str("input")?.unwrap_or("{}").to_string(),
+        trace_header: req.opt_str("traceHeader")?.map(str::to_string),
+        parent: None,
+    })
+}
+
+pub async fn start_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let (r, _) = start(rt, start_params(&req)?).await?;
+    Ok(json!({"executionArn": r.arn, "startDate": timestamp(r.start_ms)}))
+}
+
+pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let p = start_params(&req)?;
+    let machine = p.machine_arn.split('#').next().unwrap_or_default().to_string();
+    let (_, _, express, _, _) = resolve(rt, &machine)?;
+    if !express {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let (record, watch) = start(rt, p).await?;
+    let mut watch = watch.ok_or_else(|| ApiError::internal("the execution has no progress"))?;
+    let waited = tokio::time::timeout(Duration::from_secs(300), async {
+        loop {
+            if let Some(done) = watch.borrow_and_update().finished.clone() {
+                return Some(done);
+            }
+            if watch.changed().await.is_err() {
+                return None;
+            }
+        }
+    })
+    .await;
+    let done = match waited {
+        Ok(Some(done)) => (*done).clone(),
+        _ => {
+            // AWS stops an express execution after 5 minutes.
+            let _ = rt
+                .feed(&record.arn, Input::Stop { error: "States.Timeout".into(), cause: String::new() })
+                .await;
+            let mut r = record;
+            r.status = "TIMED_OUT".into();
+            r.stop_ms = Some(now_ms());
+            r
+        }
+    };
+    let mut out = describe_json(&done);
+    if let Some(o) = out.as_object_mut() {
+        for k in ["redriveCount", "redriveStatus", "stateMachineVersionArn", "stateMachineAliasArn"] {
+            o.remove(k);
+        }
+        let billed = done.stop_ms.unwrap_or(done.start_ms) - done.start_ms;
+        o.insert(
+            "billingDetails".into(),
+            json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed.max(100)}),
+        );
+    }
+    Ok(out)
+}
+
+/// DescribeExecution's shape for a record.
+pub fn describe_json(r: &ExecutionRecord) -> Value {
+    let mut o = Map::new();
+    o.insert("executionArn".into(), json!(r.arn));
+    o.insert("stateMachineArn".into(), json!(r.version_arn.as_ref().unwrap_or(&r.machine_arn)));
+    o.insert("name".into(), json!(r.name));
+    o.insert("status".into(), json!(r.status));
+    o.insert("startDate".into(), timestamp(r.start_ms));
+    if let Some(stop) = r.stop_ms {
+        o.insert("stopDate".into(), timestamp(stop));
+    }
+    o.insert("input".into(), json!(r.input));
+    o.insert("inputDetails".into(), json!({"included": true}));
+    if let Some(out) = &r.output {
+        o.insert("output".into(), json!(out));
+        o.insert("outputDetails".into(), json!({"included": true}));
+    }
+    if let Some(e) = &r.error {
+        o.insert("error".into(), json!(e));
+    }
+    if let Some(c) = &r.cause {
+        o.insert("cause".into(), json!(c));
+    }
+    if let Some(t) = &r.trace_header {
+        o.insert("traceHeader".into(), json!(t));
+    }
+    if let Some(v) = &r.version_arn {
+        o.insert("stateMachineVersionArn".into(), json!(v));
+    }
+    if let Some(a) = &r.alias_arn {
+        o.insert("stateMachineAliasArn".into(), json!(a));
+    }
+    o.insert("redriveCount".into(), json!(0));
+    o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+    Value::Object(o)
+}
+
+pub fn execution_does_not_exist(arn: &str) -> ApiError {
+    ApiError::new(
+        "ExecutionDoesNotExist",
+        format!("Execution Does Not Exist: '{arn}'"),
+    )
+}
+
+/// The stored record of an execution, or AWS's error.
+pub async fn record(rt: &Arc<Runtime>, arn: &str) -> Result<ExecutionRecord, ApiError> {
+    rt.cfg.arns.check_execution(arn)?;
+    if arn.contains(":express:") {
+        return Err(ApiError::new(
+            "InvalidArn",
+            "Invalid Arn: 'Resource type not valid in this context: express'",
+        ));
+    }
+    let store = rt.store.clone();
+    let key = arn.to_string();
+    let row = tokio::task::spawn_blocking(move || store.execution(&key))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let row = row.ok_or_else(|| execution_does_not_exist(arn))?;
+    serde_json::from_str(&row.body)
+        .map_err(|e| ApiError::internal(format!("{arn}: unreadable record: {e}")))
+}
+
+pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let r = record(rt, req.str("executionArn")?).await?;
+    Ok(describe_json(&r))
+}
+
+pub async fn stop(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("executionArn")?;
+    req.check_len("error", 256)?;
+    req.check_len("cause", 32768)?;
+    let r = record(rt, arn).await?;
+    if r.status == "RUNNING" {
+        let input = Input::Stop {
+            error: req.opt_str("error")?.unwrap_or_default().to_string(),
+            cause: req.opt_str("cause")?.unwrap_or_default().to_string(),
+        };
+        rt.feed(arn, input).await?;
+    }
+    let r = record(rt, arn).await?;
+    Ok(json!({"stopDate": timestamp(r.stop_ms.unwrap_or_else(now_ms))}))
+}
+
+const STATUSES: &[&str] = &["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+
+pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    if req.opt_str("mapRunArn")?.is_some() {
+        return Err(ApiError::new(
+            "UnsupportedOperation",
+            "Listing the executions of a Map Run is not supported by Stepwell yet.",
+        ));
+    }
+    let machine = req.str("stateMachineArn")?;
+    let (machine_arn, _, express, version, alias) = resolve(rt, machine)?;
+    if express {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let status = req.opt_str("statusFilter")?;
+    if let Some(s) = status {
+        if !STATUSES.contains(&s) {
+            return Err(ApiError::constraint(
+                "statusFilter",
+                s,
+                "Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]",
+            ));
+        }
+    }
+    let limit = req.max_results()?;
+    let after = match req.opt_str("nextToken")? {
+        Some(t) => {
+            let cursor = token::decode(t)?;
+            let (ms, arn) = cursor
+                .split_once('|')
+                .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
+            let ms = ms
+                .parse()
+                .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
+            Some((ms, arn.to_string()))
+        }
+        None => None,
+    };
+    let query = ExecutionQuery {
+        state_machine: Some(machine_arn),
+        status: status.map(str::to_string),
+        after,
+        limit: limit + 1,
+    };
+    let store = rt.store.clone();
+    let rows = tokio::task::spawn_blocking(move || store.executions(&query))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let more = rows.len() > limit;
+    let mut items = Vec::new();
+    let mut last = None;
+    for row in rows.into_iter().take(limit) {
+        let Ok(r) = serde_json::from_str::<ExecutionRecord>(&row.body) else {
+            continue;
+        };
+        last = Some(format!("{}|{}", row.start_ms, row.arn));
+        // A version or alias ARN lists only what it started.
+        if (version.is_some() && alias.is_none() && r.version_arn != version)
+            || (alias.is_some() && r.alias_arn != alias)
+        {
+            continue;
+        }
+        let mut o = Map::new();
+        o.insert("executionArn".into(), json!(r.arn));
+        o.insert("stateMachineArn".into(), json!(r.machine_arn));
+        o.insert("name".into(), json!(r.name));
+        o.insert("status".into(), json!(r.status));
+        o.insert("startDate".into(), timestamp(r.start_ms));
+        if let Some(s) = r.stop_ms {
+            o.insert("stopDate".into(), timestamp(s));
+        }
+        if let Some(v) = &r.version_arn {
+            o.insert("stateMachineVersionArn".into(), json!(v));
+        }
+        if let Some(a) = &r.alias_arn {
+            o.insert("stateMachineAliasArn".into(), json!(a));
+        }
+        items.push(Value::Object(o));
+    }
+    let mut out = json!({ "executions": items });
+    if let (true, Some(cursor)) = (more, last) {
+        out["nextToken"] = json!(token::encode(&cursor));
+    }
+    Ok(out)
+}
+
+/// The AWS-shaped history of an execution with the core events it came
+/// from (visible ones only, in order).
+pub async fn rendered_history(
+    rt: &Arc<Runtime>,
+    r: &ExecutionRecord,
+) -> Result<(Vec<Value>, Vec<stepwell_core::Event>), ApiError> {
+    let store = rt.store.clone();
+    let arn = r.arn.clone();
+    let events = tokio::task::spawn_blocking(move || store.events(&arn))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let plan = rt.plan(&r.revision_id, r.express)?;
+    let info = rt.execution_info(r);
+    let rendered = stepwell_core::render_history(plan, &info, &events)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", r.arn)))?;
+    let visible = events.into_iter().filter(|e| e.kind.is_visible()).collect();
+    Ok((rendered, visible))
+}
+
+pub async fn history(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("executionArn")?;
+    let r = record(rt, arn).await?;
+    let (mut events, _) = rendered_history(rt, &r).await?;
+    if req.opt_bool("reverseOrder")?.unwrap_or(false) {
+        events.reverse();
+    }
+    if !req.opt_bool("includeExecutionData")?.unwrap_or(true) {
+        for e in &mut events {
+            strip_data(e);
+        }
+    }
+    let (page, next) = super::page(&events, &req)?;
+    let mut out = json!({ "events": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}
+
+/// `includeExecutionData: false`: no inputs, outputs or parameters.
+fn strip_data(event: &mut Value) {
+    let Some(o) = event.as_object_mut() else {
+        return;
+    };
+    for (k, details) in o.iter_mut() {
+        if !k.ends_with("EventDetails") {
+            continue;
+        }
+        if let Some(d) = details.as_object_mut() {
+            for field in ["input", "output", "parameters"] {
+                d.remove(field);
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Callbacks: SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use stepwell_core::{Input, TaskId, MAX_PAYLOAD_BYTES};
+
+use crate::protocol::{ApiError, Req};
+use crate::runtime::{lock, Runtime};
+
+/// The task a token belongs to, or AWS's error for a token that is not
+/// (or no longer) waiting.
+fn task_of(rt: &Runtime, token: &str) -> Result<(String, TaskId), ApiError> {
+    if token.is_empty() || token.len() > 2048 {
+        return Err(ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")));
+    }
+    lock(&rt.tokens).get(token).cloned().ok_or_else(|| {
+        ApiError::new("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+    })
+}
+
+async fn finish(rt: &Arc<Runtime>, token: &str, input: Input) -> Result<Value, ApiError> {
+    let (arn, _) = task_of(rt, token)?;
+    rt.feed(&arn, input).await?;
+    lock(&rt.tokens).remove(token);
+    Ok(json!({}))
+}
+
+pub async fn success(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let token = req.str("taskToken")?;
+    let output = req.str("output")?;
+    if output.len() > MAX_PAYLOAD_BYTES {
+        return Err(ApiError::new(
+            "ValidationException",
+            format!("1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD_BYTES}"),
+        ));
+    }
+    let output: Value = serde_json::from_str(output)
+        .map_err(|e| ApiError::new("InvalidOutput", format!("Invalid Output: '{e}'")))?;
+    let (_, task) = task_of(rt, token)?;
+    finish(rt, token, Input::TaskSucceeded { task, output }).await
+}
+
+pub async fn failure(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let token = req.str("taskToken")?;
+    req.check_len("error", 256)?;
+    req.check_len("cause", 32768)?;
+    let (_, task) = task_of(rt, token)?;
+    let input = Input::TaskFailed {
+        task,
+        error: req.opt_str("error")?.unwrap_or_default().to_string(),
+        cause: req.opt_str("cause")?.unwrap_or_default().to_string(),
+    };
+    finish(rt, token, input).await
+}
+
+pub async fn heartbeat(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let token = req.str("taskToken")?;
+    let (arn, task) = task_of(rt, token)?;
+    rt.feed(&arn, Input::TaskHeartbeat { task }).await?;
+    Ok(json!({}))
+}

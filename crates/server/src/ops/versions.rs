@@ -1,0 +1,279 @@
+//! State machine versions and aliases.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use stepwell_store::Write;
+
+use crate::arn::{check_name, MachineRef};
+use crate::ops::executions::machine_does_not_exist;
+use crate::ops::state_machines::put;
+use crate::protocol::{timestamp, ApiError, Req};
+use crate::records::{kind, AliasRecord, RoutingEntry, StateMachineRecord, VersionRecord};
+use crate::runtime::{now_ms, Runtime};
+
+/// The next version of a state machine at its current revision.
+pub fn new_version(
+    rt: &Runtime,
+    m: &mut StateMachineRecord,
+    description: &str,
+    now: i64,
+) -> VersionRecord {
+    m.last_version += 1;
+    VersionRecord {
+        arn: rt.cfg.arns.version(&m.name, m.last_version),
+        machine_arn: m.arn.clone(),
+        version: m.last_version,
+        revision_id: m.revision_id.clone(),
+        description: description.to_string(),
+        created_ms: now,
+    }
+}
+
+fn conflict(message: impl Into<String>) -> ApiError {
+    ApiError::new("ConflictException", message)
+}
+
+pub async fn publish(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("stateMachineArn")?;
+    if !matches!(rt.cfg.arns.parse_machine(arn)?, MachineRef::Machine(_)) {
+        return Err(ApiError::invalid_arn(arn));
+    }
+    req.check_len("description", 256)?;
+    let _admin = rt.admin.lock().await;
+    let mut m = rt
+        .read_registry()
+        .machines
+        .get(arn)
+        .cloned()
+        .ok_or_else(|| machine_does_not_exist(arn))?;
+    if let Some(rev) = req.opt_str("revisionId")? {
+        if rev != m.revision_id {
+            return Err(conflict(format!(
+                "Failed to publish the State Machine version for revision {rev}. The current State Machine revision is {}.",
+                m.revision_id
+            )));
+        }
+    }
+    // Publishing an unchanged revision again returns the latest version.
+    if let Some(latest) = rt
+        .read_registry()
+        .versions
+        .values()
+        .filter(|v| v.machine_arn == arn)
+        .max_by_key(|v| v.version)
+    {
+        if latest.revision_id == m.revision_id {
+            return Ok(json!({"stateMachineVersionArn": latest.arn, "creationDate": timestamp(latest.created_ms)}));
+        }
+    }
+    let now = now_ms();
+    let v = new_version(rt, &mut m, req.opt_str("description")?.unwrap_or_default(), now);
+    rt.commit(vec![put(kind::VERSION, &v.arn, &v), put(kind::STATE_MACHINE, arn, &m)])
+        .await?;
+    let out = json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(now)});
+    let mut reg = rt.write_registry();
+    reg.versions.insert(v.arn.clone(), v);
+    reg.machines.insert(arn.to_string(), m);
+    Ok(out)
+}
+
+pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("stateMachineArn")?;
+    let reg = rt.read_registry();
+    if !reg.machines.contains_key(arn) {
+        return Err(machine_does_not_exist(arn));
+    }
+    let mut versions: Vec<&VersionRecord> = reg.versions.values().filter(|v| v.machine_arn == arn).collect();
+    versions.sort_by(|a, b| b.version.cmp(&a.version));
+    let items: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(v.created_ms)}))
+        .collect();
+    let (page, next) = super::page(&items, &req)?;
+    let mut out = json!({ "stateMachineVersions": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}
+
+pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req
+        .opt_str("stateMachineVersionArn")?
+        .or(req.opt_str("stateMachineArn")?)
+        .ok_or_else(|| ApiError::new("ValidationException", "1 validation error detected: Value null at 'stateMachineVersionArn' failed to satisfy constraint: Member must not be null"))?
+        .to_string();
+    if !matches!(rt.cfg.arns.parse_machine(&arn)?, MachineRef::Version(..)) {
+        return Err(ApiError::invalid_arn(&arn));
+    }
+    let _admin = rt.admin.lock().await;
+    if let Some(a) = rt
+        .read_registry()
+        .aliases
+        .values()
+        .find(|a| a.routing.iter().any(|r| r.version_arn == arn))
+    {
+        return Err(conflict(format!(
+            "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [{}]",
+            a.arn
+        )));
+    }
+    if !rt.read_registry().versions.contains_key(&arn) {
+        return Ok(json!({}));
+    }
+    rt.commit(vec![Write::DeleteResource { kind: kind::VERSION, key: arn.clone() }])
+        .await?;
+    rt.write_registry().versions.remove(&arn);
+    Ok(json!({}))
+}
+
+fn routing(rt: &Runtime, machine: Option<&str>, v: Option<&Value>) -> Result<Vec<RoutingEntry>, ApiError> {
+    let list = v.and_then(Value::as_array).ok_or_else(|| {
+        ApiError::new("ValidationException", "1 validation error detected: Value null at 'routingConfiguration' failed to satisfy constraint: Member must not be null")
+    })?;
+    if list.is_empty() || list.len() > 2 {
+        return Err(ApiError::new("ValidationException", "1 validation error detected: Value at 'routingConfiguration' failed to satisfy constraint: Member must have length between 1 and 2"));
+    }
+    let reg = rt.read_registry();
+    let mut out = Vec::new();
+    for r in list {
+        let version_arn = r.get("stateMachineVersionArn").and_then(Value::as_str).unwrap_or_default();
+        let weight = r.get("weight").and_then(Value::as_u64).unwrap_or(0);
+        let v = reg.versions.get(version_arn).ok_or_else(|| {
+            ApiError::new("ResourceNotFound", format!("Resource not found: '{version_arn}'"))
+        })?;
+        if machine.is_some_and(|m| m != v.machine_arn)
+            || out.first().is_some_and(|f: &RoutingEntry| {
+                reg.versions.get(&f.version_arn).map(|x| &x.machine_arn) != Some(&v.machine_arn)
+            })
+        {
+            return Err(ApiError::new("ValidationException", "Routing configuration versions must belong to the same state machine"));
+        }
+        if weight > 100 {
+            return Err(ApiError::new("ValidationException", "Weights must be between 0 and 100"));
+        }
+        out.push(RoutingEntry { version_arn: version_arn.to_string(), weight: weight as u32 });
+    }
+    if out.iter().map(|r| r.weight).sum::<u32>() != 100 {
+        return Err(ApiError::new("ValidationException", "Sum of routing configuration weights must be equal to 100"));
+    }
+    Ok(out)
+}
+
+fn routing_json(r: &[RoutingEntry]) -> Value {
+    json!(r.iter().map(|e| json!({"stateMachineVersionArn": e.version_arn, "weight": e.weight})).collect::<Vec<_>>())
+}
+
+pub async fn create_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let name = req.str("name")?;
+    check_name(name, 80)?;
+    if name.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::new("InvalidName", format!("Invalid Name: '{name}'")));
+    }
+    req.check_len("description", 256)?;
+    let routes = routing(rt, None, req.get("routingConfiguration"))?;
+    let machine_arn = rt
+        .read_registry()
+        .versions
+        .get(&routes[0].version_arn)
+        .map(|v| v.machine_arn.clone())
+        .unwrap_or_default();
+    let machine_name = machine_arn.rsplit(':').next().unwrap_or_default().to_string();
+    let arn = rt.cfg.arns.alias(&machine_name, name);
+    let _admin = rt.admin.lock().await;
+    if let Some(existing) = rt.read_registry().aliases.get(&arn) {
+        if existing.routing == routes {
+            return Ok(json!({"stateMachineAliasArn": arn, "creationDate": timestamp(existing.created_ms)}));
+        }
+        return Err(conflict(format!("Alias already exists: '{arn}'")));
+    }
+    let now = now_ms();
+    let a = AliasRecord {
+        arn: arn.clone(),
+        machine_arn,
+        name: name.to_string(),
+        description: req.opt_str("description")?.unwrap_or_default().to_string(),
+        routing: routes,
+        created_ms: now,
+        updated_ms: None,
+    };
+    rt.commit(vec![put(kind::ALIAS, &arn, &a)]).await?;
+    rt.write_registry().aliases.insert(arn.clone(), a);
+    Ok(json!({"stateMachineAliasArn": arn, "creationDate": timestamp(now)}))
+}
+
+fn alias_not_found(arn: &str) -> ApiError {
+    ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+}
+
+pub fn describe_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("stateMachineAliasArn")?;
+    rt.cfg.arns.parse_machine(arn)?;
+    let reg = rt.read_registry();
+    let a = reg.aliases.get(arn).ok_or_else(|| alias_not_found(arn))?;
+    let mut out = json!({
+        "stateMachineAliasArn": a.arn,
+        "name": a.name,
+        "routingConfiguration": routing_json(&a.routing),
+        "creationDate": timestamp(a.created_ms),
+    });
+    if !a.description.is_empty() {
+        out["description"] = json!(a.description);
+    }
+    if let Some(u) = a.updated_ms {
+        out["updateDate"] = timestamp(u);
+    }
+    Ok(out)
+}
+
+pub async fn update_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("stateMachineAliasArn")?;
+    rt.cfg.arns.parse_machine(arn)?;
+    let _admin = rt.admin.lock().await;
+    let mut a = rt.read_registry().aliases.get(arn).cloned().ok_or_else(|| alias_not_found(arn))?;
+    if let Some(v) = req.get("routingConfiguration") {
+        a.routing = routing(rt, Some(&a.machine_arn), Some(v))?;
+    }
+    if let Some(d) = req.opt_str("description")? {
+        a.description = d.to_string();
+    }
+    let now = now_ms();
+    a.updated_ms = Some(now);
+    rt.commit(vec![put(kind::ALIAS, arn, &a)]).await?;
+    rt.write_registry().aliases.insert(arn.to_string(), a);
+    Ok(json!({"updateDate": timestamp(now)}))
+}
+
+pub async fn delete_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("stateMachineAliasArn")?;
+    rt.cfg.arns.parse_machine(arn)?;
+    let _admin = rt.admin.lock().await;
+    if !rt.read_registry().aliases.contains_key(arn) {
+        return Err(alias_not_found(arn));
+    }
+    rt.commit(vec![Write::DeleteResource { kind: kind::ALIAS, key: arn.to_string() }])
+        .await?;
+    rt.write_registry().aliases.remove(arn);
+    Ok(json!({}))
+}
+
+pub fn list_aliases(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("stateMachineArn")?;
+    let reg = rt.read_registry();
+    if !reg.machines.contains_key(arn) {
+        return Err(machine_does_not_exist(arn));
+    }
+    let items: Vec<Value> = reg
+        .aliases
+        .values()
+        .filter(|a| a.machine_arn == arn)
+        .map(|a| json!({"stateMachineAliasArn": a.arn, "creationDate": timestamp(a.created_ms)}))
+        .collect();
+    let (page, next) = super::page(&items, &req)?;
+    let mut out = json!({ "stateMachineAliases": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}

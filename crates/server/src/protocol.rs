@@ -1,0 +1,196 @@
+//! The AWS JSON 1.0 protocol: requests are `POST /` with
+//! `X-Amz-Target: AWSStepFunctions.<Operation>` and a JSON body; errors are
+//! HTTP 400 with `{"__type": "<ExceptionName>", "message": "..."}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// An API error: AWS's exception name and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub kind: &'static str,
+    pub message: String,
+    pub status: StatusCode,
+}
+
+impl ApiError {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            kind,
+            message: message.into(),
+            status: StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// `ValidationException` in AWS's "1 validation error detected" wording.
+    pub fn constraint(field: &str, value: &str, constraint: &str) -> ApiError {
+        ApiError::new(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+            ),
+        )
+    }
+
+    pub fn invalid_arn(arn: &str) -> ApiError {
+        ApiError::new("InvalidArn", format!("Invalid Arn: '{arn}'"))
+    }
+
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError {
+            kind: "InternalServerError",
+            message: message.into(),
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<stepwell_store::StoreError> for ApiError {
+    fn from(e: stepwell_store::StoreError) -> ApiError {
+        tracing::error!(error = %e, "store failure");
+        ApiError::internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"__type": self.kind, "message": self.message});
+        let mut r = (self.status, body.to_string()).into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        r.headers_mut().insert(
+            "x-amzn-ErrorType",
+            HeaderValue::from_str(self.kind).unwrap_or(HeaderValue::from_static("UnknownError")),
+        );
+        r
+    }
+}
+
+/// A successful answer.
+pub fn ok(body: Value) -> Response {
+    let mut r = (StatusCode::OK, body.to_string()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    r
+}
+
+/// A request body with typed accessors whose errors are AWS's.
+pub struct Req(pub Map<String, Value>);
+
+impl Req {
+    pub fn parse(body: &[u8]) -> Result<Req, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Req(Map::new()));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => Ok(Req(m)),
+            Ok(_) => Err(ApiError::new(
+                "SerializationException",
+                "Start of structure or map found where not expected.",
+            )),
+            Err(e) => Err(ApiError::new(
+                "SerializationException",
+                format!("Malformed request body: {e}"),
+            )),
+        }
+    }
+
+    fn wrong_type(field: &str, what: &str) -> ApiError {
+        ApiError::new(
+            "SerializationException",
+            format!("Expected {what} for field '{field}'"),
+        )
+    }
+
+    pub fn opt_str(&self, field: &str) -> Result<Option<&str>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Self::wrong_type(field, "a string")),
+        }
+    }
+
+    pub fn str(&self, field: &str) -> Result<&str, ApiError> {
+        self.opt_str(field)?.ok_or_else(|| {
+            ApiError::new(
+                "ValidationException",
+                format!("1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"),
+            )
+        })
+    }
+
+    pub fn opt_bool(&self, field: &str) -> Result<Option<bool>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(Self::wrong_type(field, "a boolean")),
+        }
+    }
+
+    pub fn opt_i64(&self, field: &str) -> Result<Option<i64>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| Self::wrong_type(field, "an integer")),
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.0.get(field).filter(|v| !v.is_null())
+    }
+
+    /// `maxResults`: 0 or absent means the default (100); at most 1000.
+    pub fn max_results(&self) -> Result<usize, ApiError> {
+        match self.opt_i64("maxResults")? {
+            None | Some(0) => Ok(100),
+            Some(n) if (1..=1000).contains(&n) => Ok(n as usize),
+            Some(n) => Err(ApiError::constraint(
+                "maxResults",
+                &n.to_string(),
+                "Member must have value less than or equal to 1000",
+            )),
+        }
+    }
+
+    /// A string field's length limit, checked as AWS does.
+    pub fn check_len(&self, field: &str, max: usize) -> Result<(), ApiError> {
+        if let Some(s) = self.opt_str(field)? {
+            if s.chars().count() > max {
+                return Err(ApiError::new(
+                    "ValidationException",
+                    format!("1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Epoch milliseconds as AWS's JSON timestamp (seconds, fractional).
+pub fn timestamp(ms: i64) -> Value {
+    serde_json::json!(ms as f64 / 1000.0)
+}
+
+/// Pagination tokens: opaque to clients, an offset or a cursor inside.
+pub mod token {
+    use base64::Engine;
+
+    use super::ApiError;
+
+    pub fn encode(cursor: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cursor.as_bytes())
+    }
+
+    pub fn decode(token: &str) -> Result<String, ApiError> {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))
+    }
+}

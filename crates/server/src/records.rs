@@ -1,0 +1,108 @@
+//! What the server stores about its resources (as JSON bodies in the store).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Store kinds of resources.
+pub mod kind {
+    pub const STATE_MACHINE: &str = "stateMachine";
+    pub const REVISION: &str = "revision";
+    pub const VERSION: &str = "version";
+    pub const ALIAS: &str = "alias";
+    pub const ACTIVITY: &str = "activity";
+    pub const TAGS: &str = "tags";
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StateMachineRecord {
+    pub arn: String,
+    pub name: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub kind: String,
+    pub revision_id: String,
+    pub created_ms: i64,
+    pub updated_ms: Option<i64>,
+    /// The last published version number (0: none yet).
+    pub last_version: u32,
+    pub description: String,
+}
+
+/// One definition as it was at some time; executions and versions point at it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Revision {
+    pub id: String,
+    pub definition: String,
+    pub role_arn: String,
+    pub logging: serde_json::Value,
+    pub tracing: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VersionRecord {
+    pub arn: String,
+    pub machine_arn: String,
+    pub version: u32,
+    pub revision_id: String,
+    pub description: String,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RoutingEntry {
+    pub version_arn: String,
+    pub weight: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AliasRecord {
+    pub arn: String,
+    pub machine_arn: String,
+    pub name: String,
+    pub description: String,
+    pub routing: Vec<RoutingEntry>,
+    pub created_ms: i64,
+    pub updated_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActivityRecord {
+    pub arn: String,
+    pub name: String,
+    pub created_ms: i64,
+}
+
+pub type Tags = BTreeMap<String, String>;
+
+/// A nested execution's link to the Task that started it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ParentLink {
+    pub execution_arn: String,
+    pub task: u64,
+    /// `sync`, `sync:2` or `waitForTaskToken` (or `` for fire-and-forget).
+    pub pattern: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecutionRecord {
+    pub arn: String,
+    pub name: String,
+    /// The unqualified state machine ARN.
+    pub machine_arn: String,
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
+    pub revision_id: String,
+    pub express: bool,
+    /// The input as the caller sent it (JSON text).
+    pub input: String,
+    pub start_ms: i64,
+    pub status: String,
+    pub stop_ms: Option<i64>,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// The MockConfigFile test case (`stateMachineArn#TestCase`).
+    pub test_case: Option<String>,
+    pub parent: Option<ParentLink>,
+    pub trace_header: Option<String>,
+}

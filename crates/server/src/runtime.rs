@@ -1,0 +1,551 @@
+//! The runtime: live executions driven by the pure interpreter, with every
+//! event committed to the store before its effects are carried out or shown.
+//!
+//! An input for an execution (start, task result, timer, stop) goes through
+//! [`Runtime::feed`]: under the execution's lock, the interpreter decides the
+//! next events and commands, the events are committed (group commit), the
+//! watchers are told, and only then are the commands carried out
+//! (`dispatch.rs`). After a crash, [`Runtime::recover`] replays every running
+//! execution from its stored history and re-arms what was pending.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde_json::Value;
+use stepwell_asl::{Options, StateMachine};
+use stepwell_core::{
+    Entropy, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskId,
+};
+use stepwell_engine::{MockCase, MockResponse, SplitMix};
+use stepwell_store::{ExecutionRow, GroupCommitter, Store, Write};
+use tokio::sync::watch;
+
+use crate::arn::Arns;
+use crate::protocol::ApiError;
+use crate::records::{
+    ActivityRecord, AliasRecord, ExecutionRecord, Revision, StateMachineRecord, Tags,
+    VersionRecord,
+};
+use crate::timers::Timers;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub arns: Arns,
+    /// Multiplies Wait and Retry intervals (1 = real time, 0 = no waiting).
+    pub wait_scale: f64,
+    /// A MockConfigFile (`SFN_MOCK_CONFIG`), used by `stateMachineArn#TestCase`.
+    pub mock_config: Option<Value>,
+}
+
+/// Named resources, kept in memory (they are few) and written through.
+#[derive(Default)]
+pub struct Registry {
+    pub machines: std::collections::BTreeMap<String, StateMachineRecord>,
+    pub revisions: HashMap<String, Revision>,
+    pub versions: std::collections::BTreeMap<String, VersionRecord>,
+    pub aliases: std::collections::BTreeMap<String, AliasRecord>,
+    pub activities: std::collections::BTreeMap<String, ActivityRecord>,
+    pub tags: HashMap<String, Tags>,
+    plans: HashMap<(String, bool), Arc<StateMachine>>,
+}
+
+/// What watchers (StartSyncExecution, `.sync` parents, the console) see.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// `seq` of the last committed event.
+    pub seq: u64,
+    pub status: &'static str,
+    /// Set once the execution has ended.
+    pub finished: Option<Arc<ExecutionRecord>>,
+}
+
+pub(crate) struct Live {
+    pub exec: Execution,
+    pub record: ExecutionRecord,
+    pub mocks: Option<MockCase>,
+}
+
+pub struct Slot {
+    pub(crate) live: tokio::sync::Mutex<Live>,
+    pub progress: watch::Sender<Progress>,
+}
+
+/// A task waiting for a worker (GetActivityTask).
+#[derive(Debug, Clone)]
+pub struct QueuedActivity {
+    pub execution: String,
+    pub task: TaskId,
+    pub token: String,
+    pub input: String,
+}
+
+pub struct Runtime {
+    pub cfg: Config,
+    pub store: Arc<dyn Store>,
+    group: GroupCommitter,
+    pub registry: RwLock<Registry>,
+    /// Serialises changes to named resources (create, update, delete).
+    pub admin: tokio::sync::Mutex<()>,
+    live: Mutex<HashMap<String, Arc<Slot>>>,
+    /// Executions being started (between the name check and the insert).
+    starting: Mutex<HashSet<String>>,
+    /// Callback tokens -> (execution ARN, task).
+    pub(crate) tokens: Mutex<HashMap<String, (String, TaskId)>>,
+    pub timers: Timers,
+    pub(crate) activities: crate::dispatch::ActivityQueues,
+    entropy: Mutex<SplitMix>,
+    pub lambda: Option<Arc<dyn crate::dispatch::TaskBackend>>,
+}
+
+/// Poisoned locks only follow a panic elsewhere; carry on with the data.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Entropy drawn from the runtime's shared generator.
+pub struct SharedEntropy<'a>(pub &'a Mutex<SplitMix>);
+impl Entropy for SharedEntropy<'_> {
+    fn next_u64(&mut self) -> u64 {
+        lock(self.0).next_u64()
+    }
+}
+
+impl Runtime {
+    pub fn new(cfg: Config, store: Arc<dyn Store>) -> std::io::Result<Runtime> {
+        let group = GroupCommitter::start(store.clone())?;
+        Ok(Runtime {
+            cfg,
+            store,
+            group,
+            registry: RwLock::new(Registry::default()),
+            admin: tokio::sync::Mutex::new(()),
+            live: Mutex::new(HashMap::new()),
+            starting: Mutex::new(HashSet::new()),
+            tokens: Mutex::new(HashMap::new()),
+            timers: Timers::default(),
+            activities: Default::default(),
+            entropy: Mutex::new(SplitMix::from_time()),
+            lambda: None,
+        })
+    }
+
+    pub fn read_registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        self.registry.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn write_registry(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        self.registry.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A random UUID (v4 layout) for names, revision ids and express ARNs.
+    pub fn uuid(&self) -> String {
+        let mut e = lock(&self.entropy);
+        let (a, b) = (e.next_u64(), e.next_u64());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            ((b >> 48) & 0x3fff) | 0x8000,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Commit writes (group commit); resolves once they are durable.
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), ApiError> {
+        Ok(self.group.commit(writes).await?)
+    }
+
+    /// The compiled plan of a revision (cached).
+    pub fn plan(&self, revision_id: &str, express: bool) -> Result<Arc<StateMachine>, ApiError> {
+        let key = (revision_id.to_string(), express);
+        if let Some(p) = self.read_registry().plans.get(&key) {
+            return Ok(p.clone());
+        }
+        let mut reg = self.write_registry();
+        let rev = reg.revisions.get(revision_id).ok_or_else(|| {
+            ApiError::internal(format!("the definition revision {revision_id} is missing"))
+        })?;
+        let plan = stepwell_asl::parse_definition_with(&rev.definition, Options { express })
+            .map_err(|d| ApiError::internal(stepwell_asl::invalid_definition_message(&d)))?;
+        let plan = Arc::new(plan);
+        reg.plans.insert(key, plan.clone());
+        Ok(plan)
+    }
+
+    /// Load every named resource from the store (at startup).
+    pub fn load_registry(&self) -> Result<(), ApiError> {
+        use crate::records::kind;
+        fn all<T: serde::de::DeserializeOwned>(
+            store: &dyn Store,
+            k: &str,
+        ) -> Result<Vec<T>, ApiError> {
+            store
+                .resources(k)?
+                .into_iter()
+                .map(|(key, body)| {
+                    serde_json::from_str(&body).map_err(|e| {
+                        ApiError::internal(format!("stored {k} '{key}' is unreadable: {e}"))
+                    })
+                })
+                .collect()
+        }
+        let store = &*self.store;
+        let mut reg = self.write_registry();
+        for m in all::<StateMachineRecord>(store, kind::STATE_MACHINE)? {
+            reg.machines.insert(m.arn.clone(), m);
+        }
+        for r in all::<Revision>(store, kind::REVISION)? {
+            reg.revisions.insert(r.id.clone(), r);
+        }
+        for v in all::<VersionRecord>(store, kind::VERSION)? {
+            reg.versions.insert(v.arn.clone(), v);
+        }
+        for a in all::<AliasRecord>(store, kind::ALIAS)? {
+            reg.aliases.insert(a.arn.clone(), a);
+        }
+        for a in all::<ActivityRecord>(store, kind::ACTIVITY)? {
+            reg.activities.insert(a.arn.clone(), a);
+        }
+        for (key, body) in store.resources(kind::TAGS)? {
+            if let Ok(t) = serde_json::from_str::<Tags>(&body) {
+                reg.tags.insert(key, t);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn slot(&self, arn: &str) -> Option<Arc<Slot>> {
+        lock(&self.live).get(arn).cloned()
+    }
+
+    pub fn live_count(&self) -> usize {
+        lock(&self.live).len()
+    }
+
+    fn info(&self, record: &ExecutionRecord, input: Arc<Value>) -> ExecutionInfo {
+        let reg = self.read_registry();
+        let role_arn = reg
+            .revisions
+            .get(&record.revision_id)
+            .map(|r| r.role_arn.clone())
+            .unwrap_or_default();
+        ExecutionInfo {
+            id: record.arn.clone(),
+            name: record.name.clone(),
+            state_machine_id: record.machine_arn.clone(),
+            state_machine_name: record
+                .machine_arn
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            role_arn,
+            input,
+            express: record.express,
+        }
+    }
+
+    /// The interpreter's view of a stored execution record.
+    pub fn execution_info(&self, record: &ExecutionRecord) -> ExecutionInfo {
+        let input = serde_json::from_str(&record.input).unwrap_or(Value::Null);
+        self.info(record, Arc::new(input))
+    }
+
+    fn mocks_for(&self, record: &ExecutionRecord) -> Result<Option<MockCase>, ApiError> {
+        let (Some(case), Some(config)) = (&record.test_case, &self.cfg.mock_config) else {
+            return Ok(None);
+        };
+        let machine = record.machine_arn.rsplit(':').next().unwrap_or_default();
+        MockCase::from_config(config, machine, case)
+            .map(Some)
+            .map_err(|e| ApiError::new("ValidationException", e.to_string()))
+    }
+
+    /// Reserve an execution ARN for a new execution. `Ok(Some(record))`:
+    /// an identical running execution already exists (AWS's idempotency
+    /// rule for STANDARD executions).
+    pub fn reserve(&self, arn: &str, input: &str) -> Result<Option<ExecutionRecord>, ApiError> {
+        let exists = || {
+            ApiError::new(
+                "ExecutionAlreadyExists",
+                format!("Execution Already Exists: '{arn}'"),
+            )
+        };
+        if let Some(slot) = self.slot(arn) {
+            let current = slot.progress.borrow().clone();
+            if current.finished.is_none() {
+                if let Ok(live) = slot.live.try_lock() {
+                    if live.record.input == input {
+                        return Ok(Some(live.record.clone()));
+                    }
+                }
+            }
+            return Err(exists());
+        }
+        if !lock(&self.starting).insert(arn.to_string()) {
+            return Err(exists());
+        }
+        match self.store.execution(arn) {
+            Ok(None) => Ok(None),
+            Ok(Some(row)) => {
+                lock(&self.starting).remove(arn);
+                let record: Option<ExecutionRecord> = serde_json::from_str(&row.body).ok();
+                match record {
+                    Some(r) if r.status == "RUNNING" && r.input == input => Ok(Some(r)),
+                    _ => Err(exists()),
+                }
+            }
+            Err(e) => {
+                lock(&self.starting).remove(arn);
+                Err(e.into())
+            }
+        }
+    }
+
+    pub fn unreserve(&self, arn: &str) {
+        lock(&self.starting).remove(arn);
+    }
+
+    /// Begin a new execution whose ARN was reserved: commit its record,
+    /// make it live and start it in the background.
+    pub async fn begin(
+        self: &Arc<Self>,
+        record: ExecutionRecord,
+    ) -> Result<watch::Receiver<Progress>, ApiError> {
+        let arn = record.arn.clone();
+        let result = self.begin_reserved(record).await;
+        self.unreserve(&arn);
+        result
+    }
+
+    async fn begin_reserved(
+        self: &Arc<Self>,
+        record: ExecutionRecord,
+    ) -> Result<watch::Receiver<Progress>, ApiError> {
+        let input: Value = serde_json::from_str(&record.input).map_err(|e| {
+            ApiError::new(
+                "InvalidExecutionInput",
+                format!("Invalid State Machine Execution Input: '{e}'"),
+            )
+        })?;
+        let plan = self.plan(&record.revision_id, record.express)?;
+        let mocks = self.mocks_for(&record)?;
+        if !record.express {
+            self.commit(vec![Write::PutExecution(row(&record))]).await?;
+        }
+        let exec = Execution::new(plan, self.info(&record, Arc::new(input)));
+        let arn = record.arn.clone();
+        let watch = self.insert_slot(exec, record, mocks).progress.subscribe();
+        let rt = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = rt.feed(&arn, Input::Start).await {
+                tracing::warn!(execution = %arn, error = %e.message, "start failed");
+            }
+        });
+        Ok(watch)
+    }
+
+    fn insert_slot(
+        &self,
+        exec: Execution,
+        record: ExecutionRecord,
+        mocks: Option<MockCase>,
+    ) -> Arc<Slot> {
+        let progress = Progress {
+            seq: 0,
+            status: "RUNNING",
+            finished: None,
+        };
+        let arn = record.arn.clone();
+        let slot = Arc::new(Slot {
+            live: tokio::sync::Mutex::new(Live {
+                exec,
+                record,
+                mocks,
+            }),
+            progress: watch::Sender::new(progress),
+        });
+        lock(&self.live).insert(arn, slot.clone());
+        slot
+    }
+
+    /// Handle one input for a live execution: decide, commit, publish, act.
+    pub async fn feed(self: &Arc<Self>, arn: &str, input: Input) -> Result<(), ApiError> {
+        let Some(slot) = self.slot(arn) else {
+            return Ok(()); // ended meanwhile: the interpreter would ignore it too
+        };
+        let mut live = slot.live.lock().await;
+        if !matches!(live.exec.status(), Status::Running | Status::NotStarted) {
+            return Ok(());
+        }
+        let mut entropy = SharedEntropy(&self.entropy);
+        let decision = live.exec.decide(input, now_ms(), &mut entropy);
+        if decision.events.is_empty() && decision.commands.is_empty() {
+            return Ok(());
+        }
+        let answers = crate::dispatch::mock_answers(&mut live, &decision.commands);
+        let status = live.exec.status();
+        let finished = !matches!(status, Status::Running | Status::NotStarted);
+        if finished {
+            let Live { exec, record, .. } = &mut *live;
+            close_record(record, exec.outcome(), status, now_ms());
+        }
+        if !live.record.express && !decision.events.is_empty() {
+            let mut writes = vec![Write::append(arn, &decision.events)?];
+            if finished {
+                writes.push(Write::PutExecution(row(&live.record)));
+            }
+            if let Err(e) = self.commit(writes).await {
+                // The live state is ahead of the store: drop it and reload
+                // from what is durable.
+                drop(live);
+                lock(&self.live).remove(arn);
+                if let Ok(Some(r)) = self.store.execution(arn) {
+                    let _ = self.load(r);
+                }
+                return Err(e);
+            }
+        }
+        let seq = decision.events.last().map(|e| e.seq).unwrap_or(slot.progress.borrow().seq);
+        let finished_record = finished.then(|| Arc::new(live.record.clone()));
+        slot.progress.send_replace(Progress {
+            seq,
+            status: status.as_str(),
+            finished: finished_record.clone(),
+        });
+        drop(live);
+        if let Some(record) = finished_record {
+            lock(&self.live).remove(arn);
+            crate::dispatch::on_finished(self, &record);
+        }
+        crate::dispatch::carry_out(self, arn, decision.commands, answers, &HashSet::new());
+        Ok(())
+    }
+
+    /// Make a stored running execution live again: replay its history and
+    /// re-arm its timers, tasks and tokens.
+    pub fn load(self: &Arc<Self>, row: ExecutionRow) -> Result<(), ApiError> {
+        let record: ExecutionRecord = serde_json::from_str(&row.body)
+            .map_err(|e| ApiError::internal(format!("{}: unreadable record: {e}", row.arn)))?;
+        let plan = self.plan(&record.revision_id, record.express)?;
+        let info = self.execution_info(&record);
+        let events = self.store.events(&record.arn)?;
+        let mut exec = Execution::new(plan, info);
+        let mut mocks = self.mocks_for(&record)?;
+        let mut scheduled: Vec<(TaskId, String)> = Vec::new();
+        let mut started: HashSet<TaskId> = HashSet::new();
+        for e in &events {
+            exec.apply(e)
+                .map_err(|err| ApiError::internal(format!("{}: {err}", record.arn)))?;
+            match &e.kind {
+                EventKind::TaskScheduled { .. } => {
+                    if let Some(req) = exec.pending_tasks().find(|r| r.task == e.seq) {
+                        scheduled.push((e.seq, req.state_name.clone()));
+                    }
+                }
+                EventKind::TaskStarted { task, .. } => {
+                    started.insert(*task);
+                }
+                _ => {}
+            }
+        }
+        let pending = exec.pending();
+        let still: HashSet<TaskId> = exec.pending_tasks().map(|r| r.task).collect();
+        if let Some(m) = mocks.as_mut() {
+            // Mocked answers already used by finished tasks are spent.
+            for (task, state) in &scheduled {
+                if !still.contains(task) {
+                    m.next(state);
+                }
+            }
+        }
+        let arn = record.arn.clone();
+        let fresh = events.is_empty();
+        let seq = events.last().map(|e| e.seq).unwrap_or(0);
+        self.insert_slot(exec, record, mocks);
+        if let Some(slot) = self.slot(&arn) {
+            slot.progress.send_modify(|p| p.seq = seq);
+        }
+        if fresh {
+            let rt = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = rt.feed(&arn, Input::Start).await {
+                    tracing::warn!(execution = %arn, error = %e.message, "start failed");
+                }
+            });
+            return Ok(());
+        }
+        let answers = match self.slot(&arn) {
+            Some(slot) => match slot.live.try_lock() {
+                Ok(mut live) => crate::dispatch::mock_answers(&mut live, &pending),
+                Err(_) => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        crate::dispatch::carry_out(self, &arn, pending, answers, &started);
+        Ok(())
+    }
+
+    /// After a restart: load every running execution.
+    pub fn recover(self: &Arc<Self>) -> Result<usize, ApiError> {
+        let rows = self.store.running()?;
+        let n = rows.len();
+        for row in rows {
+            let arn = row.arn.clone();
+            if let Err(e) = self.load(row) {
+                tracing::error!(execution = %arn, error = %e.message, "could not recover execution");
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Fill in how an execution ended.
+fn close_record(r: &mut ExecutionRecord, outcome: Option<&Outcome>, status: Status, now: i64) {
+    r.status = status.as_str().to_string();
+    r.stop_ms = Some(now);
+    match outcome {
+        Some(Outcome::Succeeded(v)) => r.output = Some(v.to_string()),
+        Some(Outcome::Failed(e)) => {
+            r.error = Some(e.error.clone());
+            r.cause = Some(e.cause.clone());
+        }
+        None => {}
+    }
+}
+
+/// The store's row for an execution record.
+pub fn row(r: &ExecutionRecord) -> ExecutionRow {
+    ExecutionRow {
+        arn: r.arn.clone(),
+        state_machine: r.machine_arn.clone(),
+        status: r.status.clone(),
+        start_ms: r.start_ms,
+        body: serde_json::to_string(r).unwrap_or_default(),
+    }
+}
+
+/// Make commands carried out by `dispatch` name their inputs.
+pub(crate) fn task_input(task: TaskId, result: Result<Value, (String, String)>) -> Input {
+    match result {
+        Ok(output) => Input::TaskSucceeded { task, output },
+        Err((error, cause)) => Input::TaskFailed { task, error, cause },
+    }
+}
+
+pub(crate) fn mock_input(task: TaskId, m: MockResponse) -> Input {
+    match m {
+        MockResponse::Return(output) => Input::TaskSucceeded { task, output },
+        MockResponse::Throw { error, cause } => Input::TaskFailed { task, error, cause },
+    }
+}
