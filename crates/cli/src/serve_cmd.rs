@@ -78,7 +78,10 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         wait_scale: args.wait_scale,
         mock_config,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

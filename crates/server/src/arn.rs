@@ -64,10 +64,15 @@ impl Arns {
         if parts[5] != kind && !parts[5].starts_with(&format!("{kind}:")) {
             return Err(ApiError::new(
                 "InvalidArn",
-                format!("Invalid Arn: 'Resource type not valid in this context: {}'", parts[5].split(':').next().unwrap_or_default()),
+                format!(
+                    "Invalid Arn: 'Resource type not valid in this context: {}'",
+                    parts[5].split(':').next().unwrap_or_default()
+                ),
             ));
         }
-        let rest = parts[5].strip_prefix(kind).and_then(|r| r.strip_prefix(':'));
+        let rest = parts[5]
+            .strip_prefix(kind)
+            .and_then(|r| r.strip_prefix(':'));
         match rest {
             Some(r) if !r.is_empty() => Ok(r),
             _ => Err(ApiError::invalid_arn(arn)),
@@ -127,7 +132,10 @@ pub fn check_name(name: &str, max: usize) -> Result<(), ApiError> {
                 || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)
         });
     if bad {
-        return Err(ApiError::new("InvalidName", format!("Invalid Name: '{name}'")));
+        return Err(ApiError::new(
+            "InvalidName",
+            format!("Invalid Name: '{name}'"),
+        ));
     }
     Ok(())
 }
@@ -147,9 +155,18 @@ mod tests {
     fn machine_arns_parse_into_machine_version_and_alias() {
         let a = arns();
         let cases = [
-            ("arn:aws:states:us-east-1:123456789012:stateMachine:M", Some(MachineRef::Machine("M".into()))),
-            ("arn:aws:states:us-east-1:123456789012:stateMachine:M:3", Some(MachineRef::Version("M".into(), 3))),
-            ("arn:aws:states:us-east-1:123456789012:stateMachine:M:PROD", Some(MachineRef::Alias("M".into(), "PROD".into()))),
+            (
+                "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+                Some(MachineRef::Machine("M".into())),
+            ),
+            (
+                "arn:aws:states:us-east-1:123456789012:stateMachine:M:3",
+                Some(MachineRef::Version("M".into(), 3)),
+            ),
+            (
+                "arn:aws:states:us-east-1:123456789012:stateMachine:M:PROD",
+                Some(MachineRef::Alias("M".into(), "PROD".into())),
+            ),
             ("arn:aws:states:us-east-1:123456789012:activity:M", None),
             ("arn:aws:states:us-east-1:123456789012:stateMachine:", None),
             ("not-an-arn", None),

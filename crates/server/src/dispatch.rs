@@ -21,8 +21,11 @@ pub type TaskResult = Result<Value, (String, String)>;
 pub trait TaskBackend: Send + Sync {
     /// Whether this backend runs tasks with this resource.
     fn handles(&self, resource: &str) -> bool;
-    fn run(&self, resource: String, parameters: Arc<Value>)
-        -> Pin<Box<dyn Future<Output = TaskResult> + Send>>;
+    fn run(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+    ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>>;
 }
 
 /// Tasks waiting for activity workers, per activity ARN.
@@ -42,7 +45,9 @@ impl ActivityQueues {
     }
 
     pub fn pop(&self, activity: &str) -> Option<QueuedActivity> {
-        lock(&self.queues).get_mut(activity).and_then(VecDeque::pop_front)
+        lock(&self.queues)
+            .get_mut(activity)
+            .and_then(VecDeque::pop_front)
     }
 
     pub fn remove_activity(&self, activity: &str) {
@@ -122,7 +127,9 @@ pub(crate) fn carry_out(
 
 /// `arn:aws:states:::states:startExecution.sync:2` -> `sync:2`.
 pub(crate) fn resource_pattern(resource: &str) -> &str {
-    let rest = resource.strip_prefix("arn:aws:states:::").unwrap_or(resource);
+    let rest = resource
+        .strip_prefix("arn:aws:states:::")
+        .unwrap_or(resource);
     match rest.split_once('.') {
         Some((_, p)) => p,
         None => "",

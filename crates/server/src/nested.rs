@@ -41,7 +41,11 @@ pub(crate) async fn start_child(rt: &Arc<Runtime>, parent: &str, req: &TaskReque
 }
 
 /// `None`: the answer comes later (the child ends, or a callback).
-async fn start_child_result(rt: &Arc<Runtime>, parent: &str, req: &TaskRequest) -> Option<TaskResult> {
+async fn start_child_result(
+    rt: &Arc<Runtime>,
+    parent: &str,
+    req: &TaskRequest,
+) -> Option<TaskResult> {
     let pattern = resource_pattern(&req.resource).to_string();
     let params = req.payload.as_object().cloned().unwrap_or_default();
     let Some(machine) = params.get("StateMachineArn").and_then(Value::as_str) else {
@@ -81,7 +85,11 @@ async fn start_child_result(rt: &Arc<Runtime>, parent: &str, req: &TaskRequest) 
             // Started before a restart: pick up where it is.
             let existing = rt
                 .store
-                .execution(&rt.cfg.arns.execution(machine.rsplit(':').next().unwrap_or_default(), &name))
+                .execution(
+                    &rt.cfg
+                        .arns
+                        .execution(machine.rsplit(':').next().unwrap_or_default(), &name),
+                )
                 .ok()
                 .flatten()
                 .and_then(|row| serde_json::from_str::<ExecutionRecord>(&row.body).ok());

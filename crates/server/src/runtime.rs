@@ -13,9 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
 use stepwell_asl::{Options, StateMachine};
-use stepwell_core::{
-    Entropy, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskId,
-};
+use stepwell_core::{Entropy, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskId};
 use stepwell_engine::{MockCase, MockResponse, SplitMix};
 use stepwell_store::{ExecutionRow, GroupCommitter, Store, Write};
 use tokio::sync::watch;
@@ -23,8 +21,7 @@ use tokio::sync::watch;
 use crate::arn::Arns;
 use crate::protocol::ApiError;
 use crate::records::{
-    ActivityRecord, AliasRecord, ExecutionRecord, Revision, StateMachineRecord, Tags,
-    VersionRecord,
+    ActivityRecord, AliasRecord, ExecutionRecord, Revision, StateMachineRecord, Tags, VersionRecord,
 };
 use crate::timers::Timers;
 
@@ -416,7 +413,11 @@ impl Runtime {
                 return Err(e);
             }
         }
-        let seq = decision.events.last().map(|e| e.seq).unwrap_or(slot.progress.borrow().seq);
+        let seq = decision
+            .events
+            .last()
+            .map(|e| e.seq)
+            .unwrap_or(slot.progress.borrow().seq);
         let finished_record = finished.then(|| Arc::new(live.record.clone()));
         slot.progress.send_replace(Progress {
             seq,

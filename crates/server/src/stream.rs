@@ -75,7 +75,11 @@ async fn pump(
         let new: Vec<Value> = rendered.get(sent..).unwrap_or_default().to_vec();
         sent = rendered.len();
         let msg = json!({"events": new, "status": r.status});
-        if tx.send(Ok(Bytes::from(format!("data: {msg}\n\n")))).await.is_err() {
+        if tx
+            .send(Ok(Bytes::from(format!("data: {msg}\n\n"))))
+            .await
+            .is_err()
+        {
             return Ok(()); // the client went away
         }
         if r.status != "RUNNING" {

@@ -18,7 +18,10 @@ use crate::runtime::{now_ms, Runtime};
 const POLL: Duration = Duration::from_secs(60);
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new("ActivityDoesNotExist", format!("Activity Does Not Exist: '{arn}'"))
+    ApiError::new(
+        "ActivityDoesNotExist",
+        format!("Activity Does Not Exist: '{arn}'"),
+    )
 }
 
 pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
@@ -31,7 +34,11 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         return Ok(json!({"activityArn": arn, "creationDate": timestamp(a.created_ms)}));
     }
     let now = now_ms();
-    let a = ActivityRecord { arn: arn.clone(), name: name.to_string(), created_ms: now };
+    let a = ActivityRecord {
+        arn: arn.clone(),
+        name: name.to_string(),
+        created_ms: now,
+    };
     let mut writes = vec![put(kind::ACTIVITY, &arn, &a)];
     if !tags.is_empty() {
         writes.push(put(kind::TAGS, &arn, &tags));
@@ -58,8 +65,14 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     rt.cfg.arns.parse_activity(arn)?;
     let _admin = rt.admin.lock().await;
     rt.commit(vec![
-        Write::DeleteResource { kind: kind::ACTIVITY, key: arn.to_string() },
-        Write::DeleteResource { kind: kind::TAGS, key: arn.to_string() },
+        Write::DeleteResource {
+            kind: kind::ACTIVITY,
+            key: arn.to_string(),
+        },
+        Write::DeleteResource {
+            kind: kind::TAGS,
+            key: arn.to_string(),
+        },
     ])
     .await?;
     rt.activities.remove_activity(arn);
@@ -114,8 +127,14 @@ pub async fn get_task(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             if !pending {
                 continue;
             }
-            rt.feed(&item.execution, Input::TaskStarted { task: item.task, worker: worker.clone() })
-                .await?;
+            rt.feed(
+                &item.execution,
+                Input::TaskStarted {
+                    task: item.task,
+                    worker: worker.clone(),
+                },
+            )
+            .await?;
             return Ok(json!({"taskToken": item.token, "input": item.input}));
         }
         if tokio::time::timeout_at(deadline, arrived).await.is_err() {

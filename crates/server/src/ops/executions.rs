@@ -45,17 +45,36 @@ pub(crate) fn resolve(
         .ok_or_else(|| machine_does_not_exist(arn))?;
     let express = machine.kind == "EXPRESS";
     match reference {
-        MachineRef::Machine(_) => Ok((machine_arn, machine.revision_id.clone(), express, None, None)),
+        MachineRef::Machine(_) => Ok((
+            machine_arn,
+            machine.revision_id.clone(),
+            express,
+            None,
+            None,
+        )),
         MachineRef::Version(..) => {
-            let v = reg.versions.get(arn).ok_or_else(|| machine_does_not_exist(arn))?;
-            Ok((machine_arn, v.revision_id.clone(), express, Some(arn.to_string()), None))
+            let v = reg
+                .versions
+                .get(arn)
+                .ok_or_else(|| machine_does_not_exist(arn))?;
+            Ok((
+                machine_arn,
+                v.revision_id.clone(),
+                express,
+                Some(arn.to_string()),
+                None,
+            ))
         }
         MachineRef::Alias(..) => {
             let a = reg.aliases.get(arn).ok_or_else(|| {
                 ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
             })?;
             // Weighted routing: pick a version by its share.
-            let roll = (rt.uuid().bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))) % 100;
+            let roll = (rt
+                .uuid()
+                .bytes()
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))))
+                % 100;
             let mut acc = 0;
             let mut chosen = a.routing.first().map(|r| r.version_arn.clone());
             for r in &a.routing {
@@ -70,7 +89,13 @@ pub(crate) fn resolve(
                 .versions
                 .get(&version_arn)
                 .ok_or_else(|| machine_does_not_exist(&version_arn))?;
-            Ok((machine_arn, v.revision_id.clone(), express, Some(version_arn), Some(arn.to_string())))
+            Ok((
+                machine_arn,
+                v.revision_id.clone(),
+                express,
+                Some(version_arn),
+                Some(arn.to_string()),
+            ))
         }
     }
 }
@@ -111,9 +136,15 @@ pub async fn start(
         None => rt.uuid(),
     };
     check_input("input", &p.input)?;
-    let machine_name = machine_arn.rsplit(':').next().unwrap_or_default().to_string();
+    let machine_name = machine_arn
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let arn = if express {
-        rt.cfg.arns.express_execution(&machine_name, &name, &rt.uuid())
+        rt.cfg
+            .arns
+            .express_execution(&machine_name, &name, &rt.uuid())
     } else {
         rt.cfg.arns.execution(&machine_name, &name)
     };
@@ -163,7 +194,12 @@ pub async fn start_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiEr
 
 pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let p = start_params(&req)?;
-    let machine = p.machine_arn.split('#').next().unwrap_or_default().to_string();
+    let machine = p
+        .machine_arn
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let (_, _, express, _, _) = resolve(rt, &machine)?;
     if !express {
         return Err(ApiError::new(
@@ -189,7 +225,13 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
         _ => {
             // AWS stops an express execution after 5 minutes.
             let _ = rt
-                .feed(&record.arn, Input::Stop { error: "States.Timeout".into(), cause: String::new() })
+                .feed(
+                    &record.arn,
+                    Input::Stop {
+                        error: "States.Timeout".into(),
+                        cause: String::new(),
+                    },
+                )
                 .await;
             let mut r = record;
             r.status = "TIMED_OUT".into();
@@ -199,7 +241,12 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
     };
     let mut out = describe_json(&done);
     if let Some(o) = out.as_object_mut() {
-        for k in ["redriveCount", "redriveStatus", "stateMachineVersionArn", "stateMachineAliasArn"] {
+        for k in [
+            "redriveCount",
+            "redriveStatus",
+            "stateMachineVersionArn",
+            "stateMachineAliasArn",
+        ] {
             o.remove(k);
         }
         let billed = done.stop_ms.unwrap_or(done.start_ms) - done.start_ms;
@@ -215,7 +262,10 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
 pub fn describe_json(r: &ExecutionRecord) -> Value {
     let mut o = Map::new();
     o.insert("executionArn".into(), json!(r.arn));
-    o.insert("stateMachineArn".into(), json!(r.version_arn.as_ref().unwrap_or(&r.machine_arn)));
+    o.insert(
+        "stateMachineArn".into(),
+        json!(r.version_arn.as_ref().unwrap_or(&r.machine_arn)),
+    );
     o.insert("name".into(), json!(r.name));
     o.insert("status".into(), json!(r.status));
     o.insert("startDate".into(), timestamp(r.start_ms));
@@ -295,7 +345,14 @@ pub async fn stop(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     Ok(json!({"stopDate": timestamp(r.stop_ms.unwrap_or_else(now_ms))}))
 }
 
-const STATUSES: &[&str] = &["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+const STATUSES: &[&str] = &[
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "ABORTED",
+    "PENDING_REDRIVE",
+];
 
 pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if req.opt_str("mapRunArn")?.is_some() {

@@ -119,7 +119,10 @@ pub fn page<T: Clone>(items: &[T], req: &Req) -> Result<(Vec<T>, Option<String>)
         None => 0,
     };
     let end = (start + max).min(items.len());
-    let slice = items.get(start.min(items.len())..end).unwrap_or_default().to_vec();
+    let slice = items
+        .get(start.min(items.len())..end)
+        .unwrap_or_default()
+        .to_vec();
     let next = (end < items.len()).then(|| crate::protocol::token::encode(&end.to_string()));
     Ok((slice, next))
 }

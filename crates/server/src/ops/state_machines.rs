@@ -45,7 +45,10 @@ fn check_role(role: &str) -> Result<(), ApiError> {
     if parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5].starts_with("role/") {
         Ok(())
     } else {
-        Err(ApiError::new("InvalidArn", format!("Invalid Arn: '{role}'")))
+        Err(ApiError::new(
+            "InvalidArn",
+            format!("Invalid Arn: '{role}'"),
+        ))
     }
 }
 
@@ -98,7 +101,10 @@ pub fn parse_tags(v: Option<&Value>) -> Result<Tags, ApiError> {
         }
     }
     if tags.len() > 50 {
-        return Err(ApiError::new("TooManyTags", "Too many tags: at most 50 per resource"));
+        return Err(ApiError::new(
+            "TooManyTags",
+            "Too many tags: at most 50 per resource",
+        ));
     }
     Ok(tags)
 }
@@ -118,11 +124,15 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     {
         let reg = rt.read_registry();
         if let Some(existing) = reg.machines.get(&arn) {
-            let same = reg.revisions.get(&existing.revision_id).is_some_and(|r| {
-                r.definition == definition && r.role_arn == role
-            }) && existing.kind == kind_;
+            let same = reg
+                .revisions
+                .get(&existing.revision_id)
+                .is_some_and(|r| r.definition == definition && r.role_arn == role)
+                && existing.kind == kind_;
             if same {
-                return Ok(json!({"stateMachineArn": arn, "creationDate": timestamp(existing.created_ms)}));
+                return Ok(
+                    json!({"stateMachineArn": arn, "creationDate": timestamp(existing.created_ms)}),
+                );
             }
             return Err(ApiError::new(
                 "StateMachineAlreadyExists",
@@ -151,7 +161,12 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let mut writes = vec![put(kind::REVISION, &revision.id, &revision)];
     let version = if publish {
         let description = req.opt_str("versionDescription")?.unwrap_or_default();
-        Some(crate::ops::versions::new_version(rt, &mut record, description, now))
+        Some(crate::ops::versions::new_version(
+            rt,
+            &mut record,
+            description,
+            now,
+        ))
     } else {
         None
     };
@@ -211,15 +226,18 @@ pub fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let (revision_id, created, description) = match &reference {
         MachineRef::Machine(_) => (m.revision_id.clone(), m.created_ms, m.description.clone()),
         MachineRef::Version(..) => {
-            let v = reg.versions.get(arn).ok_or_else(|| machine_does_not_exist(arn))?;
+            let v = reg
+                .versions
+                .get(arn)
+                .ok_or_else(|| machine_does_not_exist(arn))?;
             (v.revision_id.clone(), v.created_ms, v.description.clone())
         }
-        MachineRef::Alias(..) => {
-            return Err(ApiError::new(
-                "InvalidArn",
-                format!("Invalid Arn: 'an alias ARN cannot be described with DescribeStateMachine: {arn}'"),
-            ))
-        }
+        MachineRef::Alias(..) => return Err(ApiError::new(
+            "InvalidArn",
+            format!(
+                "Invalid Arn: 'an alias ARN cannot be described with DescribeStateMachine: {arn}'"
+            ),
+        )),
     };
     let rev = reg
         .revisions
@@ -257,7 +275,10 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let _admin = rt.admin.lock().await;
     let (mut record, old) = {
         let reg = rt.read_registry();
-        let m = reg.machines.get(arn).ok_or_else(|| machine_does_not_exist(arn))?;
+        let m = reg
+            .machines
+            .get(arn)
+            .ok_or_else(|| machine_does_not_exist(arn))?;
         let old = reg
             .revisions
             .get(&m.revision_id)
@@ -273,15 +294,26 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         id: rt.uuid(),
         definition: definition.map(str::to_string).unwrap_or(old.definition),
         role_arn: role.map(str::to_string).unwrap_or(old.role_arn),
-        logging: req.get("loggingConfiguration").cloned().unwrap_or(old.logging),
-        tracing: req.get("tracingConfiguration").cloned().unwrap_or(old.tracing),
+        logging: req
+            .get("loggingConfiguration")
+            .cloned()
+            .unwrap_or(old.logging),
+        tracing: req
+            .get("tracingConfiguration")
+            .cloned()
+            .unwrap_or(old.tracing),
     };
     record.revision_id = revision.id.clone();
     record.updated_ms = Some(now);
     let mut writes = vec![put(kind::REVISION, &revision.id, &revision)];
     let version = if req.opt_bool("publish")?.unwrap_or(false) {
         let description = req.opt_str("versionDescription")?.unwrap_or_default();
-        Some(crate::ops::versions::new_version(rt, &mut record, description, now))
+        Some(crate::ops::versions::new_version(
+            rt,
+            &mut record,
+            description,
+            now,
+        ))
     } else {
         None
     };
@@ -314,19 +346,41 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             // AWS answers a delete of a missing state machine with success.
             return Ok(json!({}));
         }
-        let versions: Vec<String> = reg.versions.values().filter(|v| v.machine_arn == arn).map(|v| v.arn.clone()).collect();
-        let aliases: Vec<String> = reg.aliases.values().filter(|a| a.machine_arn == arn).map(|a| a.arn.clone()).collect();
+        let versions: Vec<String> = reg
+            .versions
+            .values()
+            .filter(|v| v.machine_arn == arn)
+            .map(|v| v.arn.clone())
+            .collect();
+        let aliases: Vec<String> = reg
+            .aliases
+            .values()
+            .filter(|a| a.machine_arn == arn)
+            .map(|a| a.arn.clone())
+            .collect();
         (versions, aliases)
     };
     let mut writes = vec![
-        Write::DeleteResource { kind: kind::STATE_MACHINE, key: arn.to_string() },
-        Write::DeleteResource { kind: kind::TAGS, key: arn.to_string() },
+        Write::DeleteResource {
+            kind: kind::STATE_MACHINE,
+            key: arn.to_string(),
+        },
+        Write::DeleteResource {
+            kind: kind::TAGS,
+            key: arn.to_string(),
+        },
     ];
     for v in &versions {
-        writes.push(Write::DeleteResource { kind: kind::VERSION, key: v.clone() });
+        writes.push(Write::DeleteResource {
+            kind: kind::VERSION,
+            key: v.clone(),
+        });
     }
     for a in &aliases {
-        writes.push(Write::DeleteResource { kind: kind::ALIAS, key: a.clone() });
+        writes.push(Write::DeleteResource {
+            kind: kind::ALIAS,
+            key: a.clone(),
+        });
     }
     rt.commit(writes).await?;
     let mut reg = rt.write_registry();
@@ -391,8 +445,8 @@ pub fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .store
         .execution(arn)?
         .ok_or_else(|| crate::ops::executions::execution_does_not_exist(arn))?;
-    let r: crate::records::ExecutionRecord = serde_json::from_str(&row.body)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let r: crate::records::ExecutionRecord =
+        serde_json::from_str(&row.body).map_err(|e| ApiError::internal(e.to_string()))?;
     let reg = rt.read_registry();
     let rev = reg
         .revisions
@@ -400,9 +454,16 @@ pub fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::internal("definition revision missing"))?;
     let mut o = Map::new();
     o.insert("stateMachineArn".into(), json!(r.machine_arn));
-    o.insert("name".into(), json!(r.machine_arn.rsplit(':').next().unwrap_or_default()));
+    o.insert(
+        "name".into(),
+        json!(r.machine_arn.rsplit(':').next().unwrap_or_default()),
+    );
     describe_revision(&mut o, rev);
-    let updated = reg.machines.get(&r.machine_arn).map(|m| m.updated_ms.unwrap_or(m.created_ms)).unwrap_or(r.start_ms);
+    let updated = reg
+        .machines
+        .get(&r.machine_arn)
+        .map(|m| m.updated_ms.unwrap_or(m.created_ms))
+        .unwrap_or(r.start_ms);
     o.insert("updateDate".into(), timestamp(updated));
     Ok(Value::Object(o))
 }

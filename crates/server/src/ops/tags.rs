@@ -14,14 +14,20 @@ use crate::runtime::Runtime;
 fn existing(rt: &Runtime, arn: &str) -> Result<Tags, ApiError> {
     let reg = rt.read_registry();
     if !reg.machines.contains_key(arn) && !reg.activities.contains_key(arn) {
-        return Err(ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'")));
+        return Err(ApiError::new(
+            "ResourceNotFound",
+            format!("Resource not found: '{arn}'"),
+        ));
     }
     Ok(reg.tags.get(arn).cloned().unwrap_or_default())
 }
 
 async fn save(rt: &Arc<Runtime>, arn: &str, tags: Tags) -> Result<(), ApiError> {
     let write = if tags.is_empty() {
-        Write::DeleteResource { kind: kind::TAGS, key: arn.to_string() }
+        Write::DeleteResource {
+            kind: kind::TAGS,
+            key: arn.to_string(),
+        }
     } else {
         put(kind::TAGS, arn, &tags)
     };
@@ -36,7 +42,10 @@ pub async fn tag(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let mut tags = existing(rt, arn)?;
     tags.extend(parse_tags(req.get("tags"))?);
     if tags.len() > 50 {
-        return Err(ApiError::new("TooManyTags", format!("Too many tags: '{arn}' may have at most 50")));
+        return Err(ApiError::new(
+            "TooManyTags",
+            format!("Too many tags: '{arn}' may have at most 50"),
+        ));
     }
     save(rt, arn, tags).await?;
     Ok(json!({}))
@@ -46,7 +55,12 @@ pub async fn untag(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("resourceArn")?;
     let _admin = rt.admin.lock().await;
     let mut tags = existing(rt, arn)?;
-    for k in req.get("tagKeys").and_then(Value::as_array).into_iter().flatten() {
+    for k in req
+        .get("tagKeys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(k) = k.as_str() {
             tags.remove(k);
         }
@@ -58,6 +72,9 @@ pub async fn untag(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("resourceArn")?;
     let tags = existing(rt, arn)?;
-    let list: Vec<Value> = tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+    let list: Vec<Value> = tags
+        .iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect();
     Ok(json!({ "tags": list }))
 }

@@ -12,10 +12,16 @@ use crate::runtime::{lock, Runtime};
 /// (or no longer) waiting.
 fn task_of(rt: &Runtime, token: &str) -> Result<(String, TaskId), ApiError> {
     if token.is_empty() || token.len() > 2048 {
-        return Err(ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")));
+        return Err(ApiError::new(
+            "InvalidToken",
+            format!("Invalid Token: '{token}'"),
+        ));
     }
     lock(&rt.tokens).get(token).cloned().ok_or_else(|| {
-        ApiError::new("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+        ApiError::new(
+            "TaskTimedOut",
+            "Task Timed Out: 'Provided task does not exist anymore'",
+        )
     })
 }
 

@@ -64,13 +64,23 @@ pub async fn publish(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .max_by_key(|v| v.version)
     {
         if latest.revision_id == m.revision_id {
-            return Ok(json!({"stateMachineVersionArn": latest.arn, "creationDate": timestamp(latest.created_ms)}));
+            return Ok(
+                json!({"stateMachineVersionArn": latest.arn, "creationDate": timestamp(latest.created_ms)}),
+            );
         }
     }
     let now = now_ms();
-    let v = new_version(rt, &mut m, req.opt_str("description")?.unwrap_or_default(), now);
-    rt.commit(vec![put(kind::VERSION, &v.arn, &v), put(kind::STATE_MACHINE, arn, &m)])
-        .await?;
+    let v = new_version(
+        rt,
+        &mut m,
+        req.opt_str("description")?.unwrap_or_default(),
+        now,
+    );
+    rt.commit(vec![
+        put(kind::VERSION, &v.arn, &v),
+        put(kind::STATE_MACHINE, arn, &m),
+    ])
+    .await?;
     let out = json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(now)});
     let mut reg = rt.write_registry();
     reg.versions.insert(v.arn.clone(), v);
@@ -84,7 +94,11 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if !reg.machines.contains_key(arn) {
         return Err(machine_does_not_exist(arn));
     }
-    let mut versions: Vec<&VersionRecord> = reg.versions.values().filter(|v| v.machine_arn == arn).collect();
+    let mut versions: Vec<&VersionRecord> = reg
+        .versions
+        .values()
+        .filter(|v| v.machine_arn == arn)
+        .collect();
     versions.sort_by(|a, b| b.version.cmp(&a.version));
     let items: Vec<Value> = versions
         .iter()
@@ -122,13 +136,20 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if !rt.read_registry().versions.contains_key(&arn) {
         return Ok(json!({}));
     }
-    rt.commit(vec![Write::DeleteResource { kind: kind::VERSION, key: arn.clone() }])
-        .await?;
+    rt.commit(vec![Write::DeleteResource {
+        kind: kind::VERSION,
+        key: arn.clone(),
+    }])
+    .await?;
     rt.write_registry().versions.remove(&arn);
     Ok(json!({}))
 }
 
-fn routing(rt: &Runtime, machine: Option<&str>, v: Option<&Value>) -> Result<Vec<RoutingEntry>, ApiError> {
+fn routing(
+    rt: &Runtime,
+    machine: Option<&str>,
+    v: Option<&Value>,
+) -> Result<Vec<RoutingEntry>, ApiError> {
     let list = v.and_then(Value::as_array).ok_or_else(|| {
         ApiError::new("ValidationException", "1 validation error detected: Value null at 'routingConfiguration' failed to satisfy constraint: Member must not be null")
     })?;
@@ -138,38 +159,62 @@ fn routing(rt: &Runtime, machine: Option<&str>, v: Option<&Value>) -> Result<Vec
     let reg = rt.read_registry();
     let mut out = Vec::new();
     for r in list {
-        let version_arn = r.get("stateMachineVersionArn").and_then(Value::as_str).unwrap_or_default();
+        let version_arn = r
+            .get("stateMachineVersionArn")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let weight = r.get("weight").and_then(Value::as_u64).unwrap_or(0);
         let v = reg.versions.get(version_arn).ok_or_else(|| {
-            ApiError::new("ResourceNotFound", format!("Resource not found: '{version_arn}'"))
+            ApiError::new(
+                "ResourceNotFound",
+                format!("Resource not found: '{version_arn}'"),
+            )
         })?;
         if machine.is_some_and(|m| m != v.machine_arn)
             || out.first().is_some_and(|f: &RoutingEntry| {
                 reg.versions.get(&f.version_arn).map(|x| &x.machine_arn) != Some(&v.machine_arn)
             })
         {
-            return Err(ApiError::new("ValidationException", "Routing configuration versions must belong to the same state machine"));
+            return Err(ApiError::new(
+                "ValidationException",
+                "Routing configuration versions must belong to the same state machine",
+            ));
         }
         if weight > 100 {
-            return Err(ApiError::new("ValidationException", "Weights must be between 0 and 100"));
+            return Err(ApiError::new(
+                "ValidationException",
+                "Weights must be between 0 and 100",
+            ));
         }
-        out.push(RoutingEntry { version_arn: version_arn.to_string(), weight: weight as u32 });
+        out.push(RoutingEntry {
+            version_arn: version_arn.to_string(),
+            weight: weight as u32,
+        });
     }
     if out.iter().map(|r| r.weight).sum::<u32>() != 100 {
-        return Err(ApiError::new("ValidationException", "Sum of routing configuration weights must be equal to 100"));
+        return Err(ApiError::new(
+            "ValidationException",
+            "Sum of routing configuration weights must be equal to 100",
+        ));
     }
     Ok(out)
 }
 
 fn routing_json(r: &[RoutingEntry]) -> Value {
-    json!(r.iter().map(|e| json!({"stateMachineVersionArn": e.version_arn, "weight": e.weight})).collect::<Vec<_>>())
+    json!(r
+        .iter()
+        .map(|e| json!({"stateMachineVersionArn": e.version_arn, "weight": e.weight}))
+        .collect::<Vec<_>>())
 }
 
 pub async fn create_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let name = req.str("name")?;
     check_name(name, 80)?;
     if name.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::new("InvalidName", format!("Invalid Name: '{name}'")));
+        return Err(ApiError::new(
+            "InvalidName",
+            format!("Invalid Name: '{name}'"),
+        ));
     }
     req.check_len("description", 256)?;
     let routes = routing(rt, None, req.get("routingConfiguration"))?;
@@ -179,12 +224,18 @@ pub async fn create_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
         .get(&routes[0].version_arn)
         .map(|v| v.machine_arn.clone())
         .unwrap_or_default();
-    let machine_name = machine_arn.rsplit(':').next().unwrap_or_default().to_string();
+    let machine_name = machine_arn
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let arn = rt.cfg.arns.alias(&machine_name, name);
     let _admin = rt.admin.lock().await;
     if let Some(existing) = rt.read_registry().aliases.get(&arn) {
         if existing.routing == routes {
-            return Ok(json!({"stateMachineAliasArn": arn, "creationDate": timestamp(existing.created_ms)}));
+            return Ok(
+                json!({"stateMachineAliasArn": arn, "creationDate": timestamp(existing.created_ms)}),
+            );
         }
         return Err(conflict(format!("Alias already exists: '{arn}'")));
     }
@@ -231,7 +282,12 @@ pub async fn update_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
     let arn = req.str("stateMachineAliasArn")?;
     rt.cfg.arns.parse_machine(arn)?;
     let _admin = rt.admin.lock().await;
-    let mut a = rt.read_registry().aliases.get(arn).cloned().ok_or_else(|| alias_not_found(arn))?;
+    let mut a = rt
+        .read_registry()
+        .aliases
+        .get(arn)
+        .cloned()
+        .ok_or_else(|| alias_not_found(arn))?;
     if let Some(v) = req.get("routingConfiguration") {
         a.routing = routing(rt, Some(&a.machine_arn), Some(v))?;
     }
@@ -252,8 +308,11 @@ pub async fn delete_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
     if !rt.read_registry().aliases.contains_key(arn) {
         return Err(alias_not_found(arn));
     }
-    rt.commit(vec![Write::DeleteResource { kind: kind::ALIAS, key: arn.to_string() }])
-        .await?;
+    rt.commit(vec![Write::DeleteResource {
+        kind: kind::ALIAS,
+        key: arn.to_string(),
+    }])
+    .await?;
     rt.write_registry().aliases.remove(arn);
     Ok(json!({}))
 }
