@@ -126,9 +126,11 @@ pub async fn http_invoke(parameters: &Value) -> Result<Value, (String, String)> 
         Some("BRACKETS") => ArrayFormat::Brackets,
         Some("COMMAS") => ArrayFormat::Commas,
         Some("REPEAT") => ArrayFormat::Repeat,
-        Some(other) => return Err(runtime_error(format!(
+        Some(other) => {
+            return Err(runtime_error(format!(
             "The ArrayFormat '{other}' is not supported; use BRACKETS, COMMAS, INDICES or REPEAT"
-        ))),
+        )))
+        }
     };
 
     let mut url = endpoint.clone();

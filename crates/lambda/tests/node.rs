@@ -110,7 +110,13 @@ async fn a_thrown_error_names_the_state_error() {
     let payload = cause_json(&cause);
     assert_eq!(payload["errorType"], "ValidationError");
     assert_eq!(payload["errorMessage"], "order has no items");
-    assert!(payload["trace"][0].as_str().unwrap().starts_with("ValidationError: order has no items"), "{cause}");
+    assert!(
+        payload["trace"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("ValidationError: order has no items"),
+        "{cause}"
+    );
     lambda.shutdown().await;
 }
 
@@ -122,14 +128,25 @@ async fn code_that_cannot_load_gives_the_runtime_errors() {
     let lambda = start(PROJECT).await;
     let cases = [
         ("syntax", "Runtime.UserCodeSyntaxError", "SyntaxError: "),
-        ("no_handler", "Runtime.HandlerNotFound", "index.nope is undefined or not exported"),
-        ("no_module", "Runtime.ImportModuleError", "Error: Cannot find module"),
+        (
+            "no_handler",
+            "Runtime.HandlerNotFound",
+            "index.nope is undefined or not exported",
+        ),
+        (
+            "no_module",
+            "Runtime.ImportModuleError",
+            "Error: Cannot find module",
+        ),
     ];
     for (function, want_error, want_message) in cases {
         for _ in 0..2 {
             let (error, cause) = call(&lambda, function, json!({})).await.unwrap_err();
             assert_eq!(error, want_error, "{function}: {cause}");
-            let message = cause_json(&cause)["errorMessage"].as_str().unwrap().to_string();
+            let message = cause_json(&cause)["errorMessage"]
+                .as_str()
+                .unwrap()
+                .to_string();
             assert!(message.starts_with(want_message), "{function}: {message}");
         }
     }
@@ -144,10 +161,18 @@ async fn an_exiting_handler_is_an_exit_error_and_its_process_is_replaced() {
     }
     let lambda = start(PROJECT).await;
     let first = call(&lambda, "leave", json!({})).await.unwrap();
-    let (error, cause) = call(&lambda, "leave", json!({"exit": true})).await.unwrap_err();
+    let (error, cause) = call(&lambda, "leave", json!({"exit": true}))
+        .await
+        .unwrap_err();
     assert_eq!(error, "Runtime.ExitError");
-    let message = cause_json(&cause)["errorMessage"].as_str().unwrap().to_string();
-    assert!(message.ends_with(" Error: Runtime exited with error: exit status 2"), "{message}");
+    let message = cause_json(&cause)["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.ends_with(" Error: Runtime exited with error: exit status 2"),
+        "{message}"
+    );
     let again = call(&lambda, "leave", json!({})).await.unwrap();
     assert_ne!(first, again);
     lambda.shutdown().await;
@@ -161,9 +186,14 @@ async fn a_handler_past_its_timeout_is_killed() {
     let lambda = start(PROJECT).await;
     let first = call(&lambda, "hang", json!({})).await.unwrap();
     let started = Instant::now();
-    let (error, cause) = call(&lambda, "hang", json!({"hang": true})).await.unwrap_err();
+    let (error, cause) = call(&lambda, "hang", json!({"hang": true}))
+        .await
+        .unwrap_err();
     assert_eq!(error, "Sandbox.Timedout");
-    assert!(cause.contains("Task timed out after 1.00 seconds"), "{cause}");
+    assert!(
+        cause.contains("Task timed out after 1.00 seconds"),
+        "{cause}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     let again = call(&lambda, "hang", json!({})).await.unwrap();
     assert_ne!(first, again);
@@ -178,11 +208,17 @@ async fn results_that_are_not_json_and_stray_rejections() {
     let lambda = start(PROJECT).await;
     let (error, cause) = call(&lambda, "not_json", json!({})).await.unwrap_err();
     assert_eq!(error, "Error");
-    assert_eq!(cause_json(&cause)["errorMessage"], "Unable to stringify response body");
+    assert_eq!(
+        cause_json(&cause)["errorMessage"],
+        "Unable to stringify response body"
+    );
 
     let (error, cause) = call(&lambda, "rejection", json!({})).await.unwrap_err();
     assert_eq!(error, "Runtime.UnhandledPromiseRejection", "{cause}");
-    assert_eq!(cause_json(&cause)["errorMessage"], "Error: nobody catches this");
+    assert_eq!(
+        cause_json(&cause)["errorMessage"],
+        "Error: nobody catches this"
+    );
     assert!(call(&lambda, "pid", json!({})).await.is_ok());
     lambda.shutdown().await;
 }
@@ -208,7 +244,11 @@ async fn warm_reuse_and_concurrency() {
     for run in runs {
         pids.insert(run.await.unwrap().to_string());
     }
-    assert_eq!(pids.len(), 2, "two processes served four invocations: {pids:?}");
+    assert_eq!(
+        pids.len(),
+        2,
+        "two processes served four invocations: {pids:?}"
+    );
     assert_eq!(lambda.process_count("nap"), 2);
     lambda.shutdown().await;
 }
