@@ -25,7 +25,6 @@ use crate::client::{send, SendError};
 const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
 /// Responses past this size cannot be a state's result anyway.
 const MAX_RESPONSE: usize = 10 * 1024 * 1024;
-const USER_AGENT: &str = "Amazon|StepFunctions|HttpInvoke|local";
 
 /// Headers an HTTP Task may not set (AWS fails the task with `States.Runtime`).
 const FORBIDDEN_HEADERS: &[&str] = &[
@@ -75,8 +74,17 @@ enum ArrayFormat {
     Repeat,
 }
 
-/// Runs an HTTP Task with its (already evaluated) parameters.
+/// Runs an HTTP Task with its (already evaluated) parameters. The request's
+/// `User-Agent` names region `us-east-1`; [`crate::Lambda::run_task`] uses
+/// the configured region.
 pub async fn http_invoke(parameters: &Value) -> Result<Value, (String, String)> {
+    http_invoke_in(parameters, "us-east-1").await
+}
+
+pub(crate) async fn http_invoke_in(
+    parameters: &Value,
+    region: &str,
+) -> Result<Value, (String, String)> {
     let Value::Object(params) = parameters else {
         return Err(runtime_error(
             "The parameters of an http:invoke task must be an object".into(),
@@ -150,10 +158,10 @@ pub async fn http_invoke(parameters: &Value) -> Result<Value, (String, String)> 
         }
     }
 
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(&url)
-        .header("user-agent", USER_AGENT);
+    let mut builder = Request::builder().method(method).uri(&url).header(
+        "user-agent",
+        format!("Amazon|StepFunctions|HttpInvoke|{region}"),
+    );
     let mut content_type_set = false;
     if let Some(headers) = params.get("Headers") {
         let Value::Object(headers) = headers else {

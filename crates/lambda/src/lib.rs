@@ -311,7 +311,9 @@ impl Lambda {
     ) -> Result<Value, (String, String)> {
         let parsed = invoke::parse_resource(resource, |name| self.inner.pools.contains_key(name));
         match parsed {
-            Some(Resource::Http) => http_invoke(parameters).await,
+            Some(Resource::Http) => {
+                http_task::http_invoke_in(parameters, &self.inner.config.region).await
+            }
             Some(Resource::Invoke { .. }) => {
                 let call = invoke::invoke_parameters(parameters)?;
                 let response = self

@@ -546,6 +546,15 @@ impl FunctionPool {
     }
 }
 
+impl Drop for FunctionPool {
+    /// Dropping the last handle stops the processes even without `shutdown`.
+    fn drop(&mut self) {
+        for slot in self.live.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            slot.kill();
+        }
+    }
+}
+
 async fn watch(child: &mut Child, slot: &Slot) -> std::io::Result<ExitStatus> {
     tokio::select! {
         status = child.wait() => status,

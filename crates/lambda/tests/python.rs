@@ -420,3 +420,21 @@ where
     }
     out
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn dropping_the_last_handle_stops_the_processes() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let pid = call(&lambda, "pid", json!({})).await.unwrap();
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    assert!(proc_dir.exists());
+    drop(lambda);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while proc_dir.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!proc_dir.exists(), "process {pid} still runs");
+}
