@@ -1,0 +1,200 @@
+// What happened to each state, derived from an execution's history events
+// (AWS's HistoryEvent shapes). Pure functions: no DOM, no network.
+//
+// Each `…StateEntered` event opens a *visit* of a state. Every later event
+// belongs to the visit its `previousEventId` chain leads to (events of one
+// Parallel branch or Map iteration chain to each other), until the visit's
+// `…StateExited`. A visit's outcome:
+//   succeeded  exited normally (after retries, if any)
+//   caught     exited right after a failure: a Catch took it
+//   failed     never exited and the execution ended, or a Fail state
+//   running    entered, not exited, execution still running
+//   aborted    stopped with the execution, or `…StateAborted`
+// A state's outcome folds its visits (several for Map iterations and
+// loops): running, then failed, caught, aborted, succeeded.
+
+const RANK = { running: 5, failed: 4, caught: 3, aborted: 2, succeeded: 1 };
+
+/** The details object of an event (`taskScheduledEventDetails`, …). */
+export function detailsOf(ev) {
+  for (const [k, v] of Object.entries(ev)) {
+    if (k.endsWith('EventDetails') && v && typeof v === 'object') return v;
+  }
+  return null;
+}
+
+function isScheduled(type) {
+  return type === 'TaskScheduled' || type === 'ActivityScheduled' || type === 'LambdaFunctionScheduled';
+}
+
+function isTaskSuccess(type) {
+  return type === 'TaskSucceeded' || type === 'ActivitySucceeded' || type === 'LambdaFunctionSucceeded';
+}
+
+function isFailure(type) {
+  return /(Failed|TimedOut)$/.test(type) && !/^(Execution|MapIteration)/.test(type);
+}
+
+/** A token found in a waiting task's parameters, when the server added none. */
+function tokenFromParameters(text) {
+  if (typeof text !== 'string') return null;
+  try {
+    let found = null;
+    const walk = (v) => {
+      if (found || !v || typeof v !== 'object') return;
+      for (const [k, x] of Object.entries(v)) {
+        if (/task_?token/i.test(k) && typeof x === 'string' && x) {
+          found = x;
+          return;
+        }
+        walk(x);
+      }
+    };
+    walk(JSON.parse(text));
+    return found;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {object[]} events  HistoryEvents, any order
+ * @param {string} status    the execution's status (RUNNING, SUCCEEDED, …)
+ * @returns {{states: Map<string, {status: string, visits: object[]}>,
+ *            visits: object[], waiting: object[], execution: object,
+ *            eventVisit: Map<number, object>}}
+ */
+export function deriveStates(events, status) {
+  const sorted = [...events].sort((a, b) => a.id - b.id);
+  const visits = [];
+  const owner = new Map();
+  const open = [];
+  const execution = { status, error: null, cause: null, start: null, end: null };
+
+  const lastOpen = (name) => {
+    for (let i = open.length - 1; i >= 0; i--) {
+      if (name === undefined || open[i].name === name) return open[i];
+    }
+    return null;
+  };
+  const close = (v) => {
+    v.closed = true;
+    const i = open.indexOf(v);
+    if (i >= 0) open.splice(i, 1);
+  };
+
+  for (const ev of sorted) {
+    const type = String(ev.type || '');
+    const d = detailsOf(ev) || {};
+    if (type === 'ExecutionStarted') execution.start = ev.timestamp;
+    if (/^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(type)) {
+      execution.end = ev.timestamp;
+      if (d.error !== undefined) execution.error = d.error;
+      if (d.cause !== undefined) execution.cause = d.cause;
+      continue;
+    }
+    if (ev.stateEnteredEventDetails) {
+      const v = {
+        name: d.name,
+        type: type.replace(/StateEntered$/, ''),
+        enteredId: ev.id,
+        input: d.input,
+        output: undefined,
+        parameters: undefined,
+        resource: undefined,
+        failures: [],
+        attempts: 0,
+        lastFailed: false,
+        token: null,
+        waiting: false,
+        aborted: false,
+        closed: false,
+        start: ev.timestamp,
+        end: null,
+        eventIds: [ev.id],
+      };
+      visits.push(v);
+      open.push(v);
+      owner.set(ev.id, v);
+      continue;
+    }
+    let v = owner.get(ev.previousEventId);
+    if (ev.stateExitedEventDetails) {
+      if (!v || v.closed || v.name !== d.name) v = lastOpen(d.name);
+      if (v) {
+        v.output = d.output;
+        v.end = ev.timestamp;
+        v.waiting = false;
+        close(v);
+        v.eventIds.push(ev.id);
+        owner.set(ev.id, v);
+      }
+      continue;
+    }
+    if (v && v.closed) v = null;
+    if (!v && /^(Task|Activity|LambdaFunction|Parallel|Map)/.test(type) && !type.startsWith('MapIteration')) {
+      v = lastOpen();
+    }
+    if (!v) continue;
+    owner.set(ev.id, v);
+    v.eventIds.push(ev.id);
+    if (isScheduled(type)) {
+      v.attempts += 1;
+      v.parameters = d.parameters !== undefined ? d.parameters : d.input;
+      v.resource = d.resourceType ? `${d.resourceType}:${d.resource}` : d.resource;
+      v.token = ev.stepwellTaskToken || tokenFromParameters(v.parameters);
+      v.waiting = Boolean(v.token);
+      v.lastFailed = false;
+    } else if (type === 'ParallelStateStarted' || type === 'MapStateStarted') {
+      v.attempts += 1;
+      v.lastFailed = false;
+    } else if (isTaskSuccess(type)) {
+      v.waiting = false;
+      v.lastFailed = false;
+    } else if (/StateAborted$/.test(type)) {
+      v.aborted = true;
+      v.end = ev.timestamp;
+      close(v);
+    } else if (isFailure(type)) {
+      v.waiting = false;
+      v.lastFailed = true;
+      if (d.error !== undefined || d.cause !== undefined) {
+        v.failures.push({ error: d.error, cause: d.cause, type, eventId: ev.id });
+      }
+    }
+  }
+
+  const running = status === 'RUNNING';
+  for (const v of visits) {
+    if (v.aborted) v.status = 'aborted';
+    else if (v.closed) v.status = v.lastFailed ? 'caught' : 'succeeded';
+    else if (v.type === 'Fail') v.status = 'failed';
+    else if (running) v.status = 'running';
+    else if (status === 'ABORTED') v.status = 'aborted';
+    else v.status = 'failed';
+    if (!v.closed && !running) v.end = v.end || execution.end;
+    // A state that failed without an error of its own (a Fail state, a
+    // runtime error in its paths) failed with the execution's error.
+    if (v.status === 'failed' && v.failures.length === 0 && execution.error !== null) {
+      v.failures.push({ error: execution.error, cause: execution.cause, type: 'Execution' });
+    }
+    if (!running) v.waiting = false;
+  }
+
+  const states = new Map();
+  for (const v of visits) {
+    const s = states.get(v.name) || { status: 'notreached', visits: [] };
+    s.visits.push(v);
+    if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
+    states.set(v.name, s);
+  }
+  return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
+}
+
+/** The state an event is about, if any (for the history table). */
+export function stateNameOf(ev, derived) {
+  const d = detailsOf(ev);
+  if (d && typeof d.name === 'string') return d.name;
+  const v = derived && derived.eventVisit.get(ev.id);
+  return v ? v.name : '';
+}

@@ -1,0 +1,118 @@
+// State outcomes derived from real histories (recorded with
+// `stepwell run --history`, see fixtures/regenerate.sh) and from a few
+// hand-written ones for what a finished run cannot show (running, tokens).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { deriveStates, stateNameOf } from '../../assets/history.js';
+
+const load = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+
+const cases = [
+  {
+    fixture: 'retry-then-success',
+    states: { ChargeCard: ['succeeded', 3], ConfirmOrder: ['succeeded', 0] },
+  },
+  {
+    fixture: 'caught-then-fail',
+    states: { ChargeCard: ['caught', 1], RejectOrder: ['failed', 0] },
+    errors: { ChargeCard: 'ValidationError', RejectOrder: 'ValidationError' },
+  },
+  {
+    fixture: 'parallel',
+    states: { FetchAll: ['succeeded', 1], GetProfile: ['succeeded', 1], GetOrders: ['succeeded', 1] },
+  },
+  {
+    fixture: 'map',
+    states: { MakeThumbnails: ['succeeded', 1], Resize: ['succeeded', 0], Done: ['succeeded', 0] },
+    visits: { Resize: 3 },
+  },
+  {
+    fixture: 'jsonata-failure',
+    states: { RegisterUser: ['succeeded', 1], 'Registered?': ['succeeded', 0], RegistrationFailed: ['failed', 0] },
+    errors: { RegistrationFailed: 'RegistrationFailed' },
+  },
+];
+
+for (const c of cases) {
+  test(`outcomes of ${c.fixture}`, () => {
+    const { status, events } = load(c.fixture);
+    const d = deriveStates(events, status);
+    for (const [name, [want, attempts]] of Object.entries(c.states)) {
+      const s = d.states.get(name);
+      assert.ok(s, `${name} was reached`);
+      assert.equal(s.status, want, `${name} status`);
+      assert.equal(s.visits[s.visits.length - 1].attempts, attempts, `${name} attempts`);
+    }
+    for (const [name, error] of Object.entries(c.errors || {})) {
+      const v = d.states.get(name).visits[0];
+      assert.equal(v.failures[v.failures.length - 1].error, error, `${name} error`);
+    }
+    for (const [name, n] of Object.entries(c.visits || {})) {
+      assert.equal(d.states.get(name).visits.length, n, `${name} visits`);
+    }
+    // Every event after the start belongs to a state or the execution.
+    for (const ev of events) {
+      if (/^(Execution|MapIteration)/.test(ev.type)) continue;
+      assert.notEqual(stateNameOf(ev, d), '', `event ${ev.id} ${ev.type} has a state`);
+    }
+    assert.deepEqual(d.waiting, []);
+  });
+}
+
+test('the parallel branches keep their own events apart', () => {
+  const { status, events } = load('parallel');
+  const d = deriveStates(events, status);
+  const profile = d.states.get('GetProfile').visits[0];
+  const orders = d.states.get('GetOrders').visits[0];
+  assert.match(profile.resource, /dynamodb/);
+  assert.match(orders.resource, /lambda/);
+  assert.ok(JSON.parse(profile.output));
+  assert.notEqual(profile.output, orders.output);
+});
+
+const t0 = 1700000000;
+const ev = (id, prev, type, details, extra = {}) => {
+  const e = { id, previousEventId: prev, type, timestamp: t0 + id / 10, ...extra };
+  if (details) e[details[0]] = details[1];
+  return e;
+};
+
+test('a task waiting for its token is running, with the token', () => {
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    ev(2, 1, 'TaskStateEntered', ['stateEnteredEventDetails', { name: 'Approve', input: '{}' }]),
+    ev(3, 2, 'TaskScheduled', ['taskScheduledEventDetails', {
+      resource: 'sendMessage.waitForTaskToken', resourceType: 'sqs', parameters: '{"MessageBody":{"t":"x"}}',
+    }], { stepwellTaskToken: 'TOKEN-1' }),
+    ev(4, 3, 'TaskStarted', ['taskStartedEventDetails', { resource: 'sendMessage.waitForTaskToken', resourceType: 'sqs' }]),
+    ev(5, 4, 'TaskSubmitted', ['taskSubmittedEventDetails', { output: '{}' }]),
+  ];
+  const d = deriveStates(events, 'RUNNING');
+  assert.equal(d.states.get('Approve').status, 'running');
+  assert.deepEqual(d.waiting.map((v) => [v.name, v.token]), [['Approve', 'TOKEN-1']]);
+
+  // Once the task succeeds it waits no more.
+  events.push(ev(6, 5, 'TaskSucceeded', ['taskSucceededEventDetails', { output: '{"ok":true}' }]));
+  events.push(ev(7, 6, 'TaskStateExited', ['stateExitedEventDetails', { name: 'Approve', output: '{"ok":true}' }]));
+  const after = deriveStates(events, 'RUNNING');
+  assert.equal(after.states.get('Approve').status, 'succeeded');
+  assert.deepEqual(after.waiting, []);
+
+  // Without the server's field, a token in the parameters is still found.
+  const plain = events.slice(0, 5).map((e) => ({ ...e, stepwellTaskToken: undefined }));
+  plain[2] = { ...plain[2], taskScheduledEventDetails: { ...plain[2].taskScheduledEventDetails, parameters: '{"MessageBody":{"TaskToken":"T2"}}' } };
+  assert.equal(deriveStates(plain, 'RUNNING').waiting[0].token, 'T2');
+});
+
+test('a stopped execution aborts what was running; events arrive in any order', () => {
+  const events = [
+    ev(4, 3, 'ExecutionAborted', ['executionAbortedEventDetails', { error: 'Stop', cause: 'by hand' }]),
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    ev(2, 1, 'WaitStateEntered', ['stateEnteredEventDetails', { name: 'Pause', input: '{}' }]),
+    ev(3, 2, 'WaitStateAborted', null),
+  ];
+  const d = deriveStates(events, 'ABORTED');
+  assert.equal(d.states.get('Pause').status, 'aborted');
+  assert.equal(d.execution.error, 'Stop');
+});
