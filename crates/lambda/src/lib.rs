@@ -489,3 +489,31 @@ fn report_lines(request_id: &str, duration: Option<Duration>, memory_mb: u32) ->
         ms.ceil() as u64
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server shares one `Lambda` between tasks and spawns its futures.
+    #[test]
+    fn lambda_is_shareable_and_its_futures_are_send() {
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        fn send<F: std::future::Future + Send>(_: F) {}
+        shareable::<Lambda>();
+        let lambda: Option<Lambda> = None;
+        if let Some(lambda) = lambda {
+            send(async move {
+                let _ = lambda.run_task("x", &Value::Null).await;
+                let _ = lambda.invoke("x", InvokeRequest::default()).await;
+                lambda.shutdown().await;
+            });
+        }
+        send(http_invoke(&Value::Null));
+    }
+
+    #[test]
+    fn report_lines_look_like_lambda() {
+        let text = report_lines("rid", Some(Duration::from_micros(1500)), 128);
+        assert!(text.starts_with("START RequestId: rid Version: $LATEST\nEND RequestId: rid\nREPORT RequestId: rid\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB"), "{text}");
+    }
+}
