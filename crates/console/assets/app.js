@@ -183,10 +183,10 @@ function graphFrame(definition, onSelect, id) {
   const lay = layoutModel(model, window.dagre);
   const svg = renderSvg(model, lay, onSelect);
   const frame = h('div', { class: 'graph-frame', id }, svg);
-  const fit = h('button', { type: 'button', class: 'small', id: `${id}-fit` }, 'Fit to width');
+  const fit = h('button', { type: 'button', class: 'small', id: `${id}-size` }, 'Actual size');
   fit.addEventListener('click', () => {
-    const on = frame.classList.toggle('fit');
-    fit.textContent = on ? 'Actual size' : 'Fit to width';
+    const actual = frame.classList.toggle('actual');
+    fit.textContent = actual ? 'Fit to width' : 'Actual size';
   });
   return { svg, frame, toolbar: h('div', { class: 'toolbar' }, fit) };
 }

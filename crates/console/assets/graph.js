@@ -310,7 +310,8 @@ export function layoutModel(model, dagre) {
       const lines = labels[i];
       const lw = lines.length ? Math.max(...lines.map((l) => textWidth(l, LABEL_FONT))) + 8 : 0;
       const lh = lines.length ? lines.length * LABEL_LINE + 4 : 0;
-      g.setEdge(String(e.from), String(e.to), { width: lw, height: lh, labelpos: 'c' }, `e${i}`);
+      // Labels beside their edge (to its right), so the line never crosses the text.
+      g.setEdge(String(e.from), String(e.to), { width: lw, height: lh, labelpos: 'r', labeloffset: 6 }, `e${i}`);
       mine.push(i);
     });
     dagre.layout(g);

@@ -1,0 +1,284 @@
+// The console's browser end-to-end test (run it through scripts/console-e2e.sh,
+// which installs what it needs). Every step is a check; the last line is
+// "console e2e: N passed, N failed".
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const bin = path.resolve(arg('bin', 'target/debug/stepwell'));
+const deps = path.resolve(arg('deps', 'target/console-e2e'));
+const out = path.resolve(arg('out', 'target/console-screenshots'));
+const { chromium } = createRequire(path.join(deps, 'package.json'))('playwright-core');
+
+const demo = {
+  Comment: 'Console demo: a parallel check, a human approval by task token, and a decision',
+  StartAt: 'Prepare',
+  States: {
+    Prepare: { Type: 'Pass', Parameters: { 'amount.$': '$.amount', id: 'order-1' }, Next: 'Pause' },
+    Pause: { Type: 'Wait', Seconds: 1, Next: 'Checks' },
+    Checks: {
+      Type: 'Parallel', ResultPath: '$.checks', Next: 'Approve',
+      Branches: [
+        { StartAt: 'Validate', States: { Validate: { Type: 'Pass', Result: 'valid', End: true } } },
+        { StartAt: 'Score', States: { Score: { Type: 'Pass', Result: 7, End: true } } },
+      ],
+    },
+    Approve: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+      Parameters: {
+        QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/approvals',
+        MessageBody: { 'order.$': '$.id', 'token.$': '$$.Task.Token' },
+      },
+      ResultPath: '$.decision',
+      Catch: [{ ErrorEquals: ['Rejected'], ResultPath: '$.error', Next: 'Declined' }],
+      Next: 'Route',
+    },
+    Route: { Type: 'Choice', Choices: [{ Variable: '$.decision.approved', BooleanEquals: true, Next: 'Done' }], Default: 'Declined' },
+    Done: { Type: 'Succeed' },
+    Declined: { Type: 'Fail', Error: 'ApprovalRejected', Cause: 'the approver said no' },
+  },
+};
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) {
+    passed += 1;
+    console.log(`ok: ${what}`);
+  } else {
+    failed += 1;
+    console.log(`FAILED: ${what}`);
+  }
+  return ok;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(url, seconds) {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(150);
+  }
+  throw new Error(`${url} did not answer within ${seconds}s`);
+}
+
+async function api(base, op, body) {
+  const res = await fetch(`${base}/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `AWSStepFunctions.${op}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${op}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+const children = [];
+function start(cmd, args, logName) {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = [];
+  p.stdout.on('data', (d) => log.push(String(d)));
+  p.stderr.on('data', (d) => log.push(String(d)));
+  children.push({ p, log, logName });
+  return p;
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'stepwell-console-e2e-'));
+mkdirSync(out, { recursive: true });
+let context;
+let page;
+const pageErrors = [];
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(out, name), fullPage: true });
+}
+
+async function main() {
+  const port = await freePort();
+  const apiBase = `http://127.0.0.1:${port}`;
+  start(bin, ['serve', '--bind', '127.0.0.1', '--port', String(port), '--db', path.join(tmp, 'stepwell.db')], 'stepwell serve');
+  await waitFor(`${apiBase}/health`, 30);
+
+  // The console is served by `stepwell serve` itself at GET /. Until the
+  // server mounts it, a dev server in front of the API serves the same files.
+  let base = apiBase;
+  const index = await fetch(`${apiBase}/`).catch(() => null);
+  const served = index && index.ok && (index.headers.get('content-type') || '').includes('text/html');
+  if (!served) {
+    const devPort = await freePort();
+    console.log('note: stepwell serve does not serve the console at GET / yet; using crates/console/dev/serve.mjs in front of it');
+    start('node', ['crates/console/dev/serve.mjs', '--port', String(devPort), '--upstream', `127.0.0.1:${port}`], 'dev server');
+    base = `http://127.0.0.1:${devPort}`;
+    await waitFor(`${base}/`, 15);
+  }
+  check(true, `console at ${base}/ (API at ${apiBase})`);
+
+  const role = 'arn:aws:iam::123456789012:role/console-e2e';
+  const sm = await api(apiBase, 'CreateStateMachine', { name: 'ConsoleDemo', definition: JSON.stringify(demo), roleArn: role });
+  const large = readFileSync('crates/graph/tests/fixtures/large.asl.json', 'utf8');
+  const big = await api(apiBase, 'CreateStateMachine', { name: 'LargeOrderWorkflow', definition: large, roleArn: role });
+
+  context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  page = context.pages()[0] || (await context.newPage());
+  page.setDefaultTimeout(20000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+
+  // 1. The list.
+  await page.goto(`${base}/`);
+  await page.waitForSelector('a[data-state-machine="ConsoleDemo"]');
+  check(await page.isVisible('a[data-state-machine="LargeOrderWorkflow"]'), 'the list shows both state machines');
+  await shot('01-state-machines.png');
+
+  // 2. The state machine page: graph with every state, nested branches.
+  await page.click('a[data-state-machine="ConsoleDemo"]');
+  await page.waitForSelector('#machine-graph g.state');
+  const names = await page.$$eval('#machine-graph g.state', (l) => l.map((g) => g.getAttribute('data-state')).sort());
+  check(JSON.stringify(names) === JSON.stringify(['Approve', 'Checks', 'Declined', 'Done', 'Pause', 'Prepare', 'Route', 'Score', 'Validate']), `the graph has every state (${names})`);
+  check(await page.isVisible('#machine-graph g.state[data-state="Checks"] g.state[data-state="Validate"]'), 'Parallel branches are drawn inside their state');
+  check((await page.textContent('#machine-graph')).includes('$.decision.approved == true'), 'the Choice rule is labelled');
+  await shot('02-state-machine.png');
+
+  // 3. Start an execution from the form; states turn green live.
+  await page.fill('#start-input', '{"amount": 42}');
+  await page.click('#start-execution');
+  await page.waitForSelector('#execution-graph g.state[data-state="Prepare"][data-status="succeeded"]');
+  check(true, 'Prepare turned green');
+  await page.waitForSelector('#execution-graph g.state[data-state="Approve"][data-status="running"]');
+  for (const s of ['Pause', 'Checks', 'Validate', 'Score']) {
+    check(await page.getAttribute(`#execution-graph g.state[data-state="${s}"]`, 'data-status') === 'succeeded', `${s} turned green`);
+  }
+  check(await page.getAttribute('#execution-graph g.state[data-state="Done"]', 'data-status') === 'notreached', 'Done is not reached yet');
+  await page.waitForSelector('#token-panel [data-state="Approve"] .task-token');
+  const token = (await page.textContent('#token-panel [data-state="Approve"] .task-token')).trim();
+  check(token.length > 0, 'the waiting task shows its token');
+  await page.click('#execution-graph g.state[data-state="Approve"]');
+  await page.waitForSelector('#detail-parameters');
+  check((await page.textContent('#detail-parameters')).includes(token), 'the task parameters (with the token) are shown');
+  await shot('03-execution-waiting-for-token.png');
+
+  // 4. Send the token from the page.
+  await page.fill('#token-panel [data-state="Approve"] .token-output', '{"approved": true}');
+  await page.click('#token-panel [data-state="Approve"] .send-success');
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  check(true, 'SendTaskSuccess from the page completed the execution');
+  for (const s of ['Approve', 'Route', 'Done']) {
+    await page.waitForSelector(`#execution-graph g.state[data-state="${s}"][data-status="succeeded"]`);
+    check(true, `${s} turned green`);
+  }
+  check(await page.getAttribute('#execution-graph g.state[data-state="Declined"]', 'data-status') === 'notreached', 'Declined was not reached');
+  check((await page.textContent('#execution-output')).includes('"approved": true'), 'the execution output is shown');
+  check(await page.$$eval('#history tr[data-event-id]', (l) => l.length) > 15, 'the event history is listed');
+  await page.click('#execution-graph g.state[data-state="Prepare"]');
+  await page.waitForSelector('#detail-output');
+  check((await page.textContent('#detail-output')).includes('order-1'), 'a state shows its output');
+  await shot('04-execution-succeeded.png');
+
+  // 5. A second execution: the approver refuses; open the failed state.
+  await page.goto(`${base}/#/state-machine/${encodeURIComponent(sm.stateMachineArn)}`);
+  await page.fill('#start-input', '{"amount": 9000}');
+  await page.click('#start-execution');
+  await page.waitForSelector('#token-panel [data-state="Approve"] .send-failure');
+  await page.fill('#token-panel [data-state="Approve"] .failure-error', 'Rejected');
+  await page.fill('#token-panel [data-state="Approve"] .failure-cause', 'too expensive');
+  await page.click('#token-panel [data-state="Approve"] .send-failure');
+  await page.waitForSelector('#execution-status[data-status="FAILED"]');
+  await page.waitForSelector('#execution-graph g.state[data-state="Declined"][data-status="failed"]');
+  await page.click('#execution-graph g.state[data-state="Declined"]');
+  await page.waitForSelector('#detail-error');
+  check((await page.textContent('#detail-error')) === 'ApprovalRejected', 'the failed state shows its error');
+  check((await page.textContent('#detail-cause')).includes('the approver said no'), 'the failed state shows its cause');
+  await page.click('#execution-graph g.state[data-state="Approve"]');
+  check(await page.getAttribute('#execution-graph g.state[data-state="Approve"]', 'data-status') === 'caught', 'the refused task is shown as caught');
+  check((await page.textContent('#detail-error')) === 'Rejected', 'the caught task shows the error sent from the page');
+  await page.click('#execution-graph g.state[data-state="Declined"]');
+  await shot('05-execution-failed.png');
+
+  // 6. A third execution, stopped from the page.
+  await page.goto(`${base}/#/state-machine/${encodeURIComponent(sm.stateMachineArn)}`);
+  await page.fill('#start-input', '{"amount": 1}');
+  await page.click('#start-execution');
+  await page.waitForSelector('#execution-graph g.state[data-state="Approve"][data-status="running"]');
+  await page.click('#stop-execution');
+  await page.fill('#stop-error', 'Operator');
+  await page.click('#stop-confirm');
+  await page.waitForSelector('#execution-status[data-status="ABORTED"]');
+  check(true, 'StopExecution from the page aborted the execution');
+  await page.waitForSelector('#execution-graph g.state[data-state="Approve"][data-status="aborted"]');
+  check(true, 'the waiting task is shown as aborted');
+
+  // 7. The executions list: newest first, filtered by status.
+  await page.click('#state-machine-link');
+  await page.waitForSelector('#executions tr[data-status]');
+  const statuses = await page.$$eval('#executions tr[data-status]', (l) => l.map((r) => r.getAttribute('data-status')));
+  check(JSON.stringify(statuses) === JSON.stringify(['ABORTED', 'FAILED', 'SUCCEEDED']), `executions newest first (${statuses})`);
+  await page.selectOption('#status-filter', 'FAILED');
+  await page.waitForFunction(() => [...document.querySelectorAll('#executions tr[data-status]')].every((r) => r.getAttribute('data-status') === 'FAILED'));
+  check(await page.$$eval('#executions tr[data-status]', (l) => l.length) === 1, 'the status filter keeps the one FAILED execution');
+
+  // 8. A 60-state definition with a Map inside a Parallel.
+  await page.goto(`${base}/#/state-machine/${encodeURIComponent(big.stateMachineArn)}`);
+  await page.waitForSelector('#machine-graph g.state[data-state="RouteByScore"]');
+  check(await page.$$eval('#machine-graph g.state', (l) => l.length) === 60, 'the large graph draws all 60 states');
+  check(await page.isVisible('#machine-graph g.state[data-state="FulfilAll"] g.state[data-state="PackEachParcel"] g.state[data-state="WeighParcel"]'), 'a Map inside a Parallel is nested');
+  await page.click('#machine-graph g.state[data-state="RouteByScore"]');
+  await page.waitForSelector('#state-definition pre');
+  await shot('06-large-graph.png');
+
+  check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join(' | ')}` : ''}`);
+}
+
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  failed += 1;
+  console.log(`FAILED: ${e.message}`);
+  if (page) await page.screenshot({ path: path.join(out, 'failure.png'), fullPage: true }).catch(() => {});
+  for (const c of children) console.log(`--- ${c.logName} log (last lines) ---\n${c.log.join('').split('\n').slice(-30).join('\n')}`);
+  if (pageErrors.length) console.log(`page errors: ${pageErrors.join(' | ')}`);
+} finally {
+  if (context) await context.close().catch(() => {});
+  for (const c of children) c.p.kill('SIGTERM');
+  await sleep(200);
+  rmSync(tmp, { recursive: true, force: true });
+}
+if (failed) code = 1;
+console.log(`screenshots: ${out}`);
+console.log(`console e2e: ${passed} passed, ${failed} failed`);
+process.exit(code);

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Browser end-to-end test of the web console, in a real headless Chromium.
+#
+# Starts `stepwell serve` on a free loopback port with a temporary database,
+# creates state machines through the API, then drives the console with
+# playwright-core: start an execution, watch states turn green, answer a task
+# token from the page, open a failed state and read its error, stop an
+# execution, look at a 60-state graph. Screenshots go to
+# target/console-screenshots/.
+#
+# Installs what it needs when missing: Debian's chromium (apt-get, as root)
+# and playwright-core (npm, into target/console-e2e/, which git ignores).
+#
+#   scripts/console-e2e.sh                # builds target/debug/stepwell first
+#   STEPWELL_BIN=path/to/stepwell scripts/console-e2e.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PLAYWRIGHT_VERSION=1.65.1
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "console-e2e: installing chromium (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "console-e2e: chromium is missing; install it with: sudo apt-get install -y chromium chromium-driver" >&2
+    exit 1
+  fi
+fi
+if ! command -v node >/dev/null 2>&1; then
+  echo "console-e2e: node is missing (Node 20 or newer)" >&2
+  exit 1
+fi
+
+deps=target/console-e2e
+if [ ! -f "$deps/node_modules/playwright-core/package.json" ] ||
+  [ "$(node -p "require('./$deps/node_modules/playwright-core/package.json').version")" != "$PLAYWRIGHT_VERSION" ]; then
+  echo "console-e2e: installing playwright-core@$PLAYWRIGHT_VERSION into $deps"
+  mkdir -p "$deps"
+  [ -f "$deps/package.json" ] || echo '{"private": true}' >"$deps/package.json"
+  (cd "$deps" && npm install --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION")
+fi
+
+bin="${STEPWELL_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --quiet -p stepwell
+  bin=target/debug/stepwell
+fi
+
+exec node scripts/console-e2e.mjs --bin "$bin" --deps "$deps" --out target/console-screenshots
