@@ -260,6 +260,43 @@ async function main() {
   await page.waitForSelector('#state-definition pre');
   await shot('06-large-graph.png');
 
+  // 9. SigV4: behind a server that verifies signatures the console asks for
+  // credentials, then signs every call and the stream. (The dev server
+  // stands in for that server, checking signatures with node:crypto.)
+  const sigPort = await freePort();
+  start('node', ['crates/console/dev/serve.mjs', '--port', String(sigPort), '--upstream', `127.0.0.1:${port}`,
+    '--require-sigv4', 'AKIDCONSOLEE2E:console/e2e+secret'], 'SigV4 dev server');
+  const sigBase = `http://127.0.0.1:${sigPort}`;
+  await waitFor(`${sigBase}/`, 15);
+  const signed = await context.newPage();
+  signed.setDefaultTimeout(20000);
+  signed.on('pageerror', (e) => pageErrors.push(e.message));
+  await signed.goto(`${sigBase}/`);
+  await signed.waitForSelector('#signin');
+  check(true, 'an unsigned console is asked to sign in');
+  const signIn = async (secret) => {
+    await signed.fill('#signin-access-key', 'AKIDCONSOLEE2E');
+    await signed.fill('#signin-secret', secret);
+    await signed.fill('#signin-region', 'us-east-1');
+    await signed.click('#signin-submit');
+  };
+  await signIn('wrong');
+  await signed.waitForSelector('#signin .error-box');
+  check((await signed.textContent('#signin .error-box')).includes('signature'), 'a wrong secret is refused with the server\'s message');
+  await signIn('console/e2e+secret');
+  await signed.waitForSelector('a[data-state-machine="ConsoleDemo"]');
+  check(true, 'signed requests list the state machines');
+  await signed.click('a[data-state-machine="ConsoleDemo"]');
+  await signed.waitForSelector('#executions tr[data-status="SUCCEEDED"] a');
+  await signed.click('#executions tr[data-status="SUCCEEDED"] a');
+  await signed.waitForSelector('#execution-graph g.state[data-state="Done"][data-status="succeeded"]');
+  check(true, 'the signed execution stream colours the graph');
+  await signed.screenshot({ path: path.join(out, '07-signed-in.png'), fullPage: false });
+  await signed.click('#sign-out');
+  await signed.waitForSelector('#signin');
+  check(true, 'signing out forgets the credentials');
+  await signed.close();
+
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join(' | ')}` : ''}`);
 }
 

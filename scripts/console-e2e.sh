@@ -5,8 +5,8 @@
 # creates state machines through the API, then drives the console with
 # playwright-core: start an execution, watch states turn green, answer a task
 # token from the page, open a failed state and read its error, stop an
-# execution, look at a 60-state graph. Screenshots go to
-# target/console-screenshots/.
+# execution, look at a 60-state graph, sign in where SigV4 is verified.
+# Screenshots go to target/console-screenshots/.
 #
 # Installs what it needs when missing: Debian's chromium (apt-get, as root)
 # and playwright-core (npm, into target/console-e2e/, which git ignores).
