@@ -30,8 +30,8 @@
 //!
 //! # Why the SVG layout is our own
 //!
-//! The SVG is laid out by this crate ([`layout`](self) module: a layered,
-//! Sugiyama-style layout). We looked for a maintained pure-Rust crate first:
+//! The SVG is laid out by this crate (its private `layout` module: a
+//! layered, Sugiyama-style layout). We looked for a maintained pure-Rust crate first:
 //! `layout-rs` renders DOT to SVG without Graphviz, but it does not support
 //! nested graphs (its own documentation says so), and drawing Parallel
 //! branches and Map processors as nested clusters is the point of the
@@ -72,8 +72,8 @@ pub use svg::to_svg;
 use serde_json::Value;
 
 impl Graph {
-    /// Build the graph of a definition (see [`model`](self) docs on
-    /// [`Graph`]). Never fails.
+    /// Build the graph of a definition. Never fails: a transition to an
+    /// unknown state points to a [`NodeKind::Missing`] node.
     pub fn from_definition(definition: &Value) -> Graph {
         model::build(definition)
     }
