@@ -17,6 +17,7 @@ mod bench_cmd;
 mod common;
 mod graph_cmd;
 mod jsonata_cmd;
+mod load_cmd;
 mod run_cmd;
 mod serve_cmd;
 mod validate_cmd;
@@ -39,6 +40,8 @@ enum Command {
     /// Draw a definition's graph as SVG, Graphviz DOT or Mermaid.
     Graph(graph_cmd::GraphArgs),
     Bench(bench_cmd::BenchArgs),
+    /// Load-test a running server: starts/s, StartExecution latency, durable transitions/s.
+    Load(load_cmd::LoadArgs),
     /// Serve the Step Functions API (AWS JSON 1.0) with an embedded SQLite store.
     Serve(serve_cmd::ServeArgs),
 }
@@ -52,5 +55,6 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Load(args) => load_cmd::run(args),
     }
 }

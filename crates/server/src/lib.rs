@@ -99,6 +99,7 @@ pub fn router(rt: Arc<Runtime>) -> Router {
         .route("/", post(api))
         .route("/health", get(health))
         .route("/console/stream", post(stream::stream))
+        .merge(stepwell_console::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(rt)
 }

@@ -281,10 +281,17 @@ impl Runtime {
         if let Some(slot) = self.slot(arn) {
             let current = slot.progress.borrow().clone();
             if current.finished.is_none() {
-                if let Ok(live) = slot.live.try_lock() {
-                    if live.record.input == input {
-                        return Ok(Some(live.record.clone()));
-                    }
+                // A busy execution holds its lock across a commit; its
+                // record (committed before it went live) is in the store.
+                let running = match slot.live.try_lock() {
+                    Ok(live) => Some(live.record.clone()),
+                    Err(_) => self
+                        .store
+                        .execution(arn)?
+                        .and_then(|row| serde_json::from_str::<ExecutionRecord>(&row.body).ok()),
+                };
+                if let Some(r) = running.filter(|r| r.input == input) {
+                    return Ok(Some(r));
                 }
             }
             return Err(exists());

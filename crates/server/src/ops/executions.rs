@@ -30,12 +30,17 @@ pub fn machine_does_not_exist(arn: &str) -> ApiError {
     )
 }
 
-/// What a state machine, version or alias ARN runs:
-/// (unqualified ARN, revision, EXPRESS?, version ARN, alias ARN).
-pub(crate) fn resolve(
-    rt: &Runtime,
-    arn: &str,
-) -> Result<(String, String, bool, Option<String>, Option<String>), ApiError> {
+/// What a state machine, version or alias ARN runs.
+pub(crate) struct Resolved {
+    /// The unqualified state machine ARN.
+    pub machine_arn: String,
+    pub revision_id: String,
+    pub express: bool,
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
+}
+
+pub(crate) fn resolve(rt: &Runtime, arn: &str) -> Result<Resolved, ApiError> {
     let reference = rt.cfg.arns.parse_machine(arn)?;
     let reg = rt.read_registry();
     let machine_arn = rt.cfg.arns.state_machine(reference.name());
@@ -45,25 +50,25 @@ pub(crate) fn resolve(
         .ok_or_else(|| machine_does_not_exist(arn))?;
     let express = machine.kind == "EXPRESS";
     match reference {
-        MachineRef::Machine(_) => Ok((
+        MachineRef::Machine(_) => Ok(Resolved {
             machine_arn,
-            machine.revision_id.clone(),
+            revision_id: machine.revision_id.clone(),
             express,
-            None,
-            None,
-        )),
+            version_arn: None,
+            alias_arn: None,
+        }),
         MachineRef::Version(..) => {
             let v = reg
                 .versions
                 .get(arn)
                 .ok_or_else(|| machine_does_not_exist(arn))?;
-            Ok((
+            Ok(Resolved {
                 machine_arn,
-                v.revision_id.clone(),
+                revision_id: v.revision_id.clone(),
                 express,
-                Some(arn.to_string()),
-                None,
-            ))
+                version_arn: Some(arn.to_string()),
+                alias_arn: None,
+            })
         }
         MachineRef::Alias(..) => {
             let a = reg.aliases.get(arn).ok_or_else(|| {
@@ -89,13 +94,13 @@ pub(crate) fn resolve(
                 .versions
                 .get(&version_arn)
                 .ok_or_else(|| machine_does_not_exist(&version_arn))?;
-            Ok((
+            Ok(Resolved {
                 machine_arn,
-                v.revision_id.clone(),
+                revision_id: v.revision_id.clone(),
                 express,
-                Some(version_arn),
-                Some(arn.to_string()),
-            ))
+                version_arn: Some(version_arn),
+                alias_arn: Some(arn.to_string()),
+            })
         }
     }
 }
@@ -127,7 +132,13 @@ pub async fn start(
         Some((m, case)) => (m.to_string(), Some(case.to_string())),
         None => (p.machine_arn.clone(), None),
     };
-    let (machine_arn, revision_id, express, version_arn, alias_arn) = resolve(rt, &machine_ref)?;
+    let Resolved {
+        machine_arn,
+        revision_id,
+        express,
+        version_arn,
+        alias_arn,
+    } = resolve(rt, &machine_ref)?;
     let name = match p.name {
         Some(n) => {
             check_name(&n, 80)?;
@@ -200,8 +211,7 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
         .next()
         .unwrap_or_default()
         .to_string();
-    let (_, _, express, _, _) = resolve(rt, &machine)?;
-    if !express {
+    if !resolve(rt, &machine)?.express {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
             "This operation is not supported by this type of state machine",
@@ -362,7 +372,13 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         ));
     }
     let machine = req.str("stateMachineArn")?;
-    let (machine_arn, _, express, version, alias) = resolve(rt, machine)?;
+    let Resolved {
+        machine_arn,
+        express,
+        version_arn: version,
+        alias_arn: alias,
+        ..
+    } = resolve(rt, machine)?;
     if express {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",

@@ -232,12 +232,14 @@ pub fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
                 .ok_or_else(|| machine_does_not_exist(arn))?;
             (v.revision_id.clone(), v.created_ms, v.description.clone())
         }
-        MachineRef::Alias(..) => return Err(ApiError::new(
-            "InvalidArn",
-            format!(
+        MachineRef::Alias(..) => {
+            return Err(ApiError::new(
+                "InvalidArn",
+                format!(
                 "Invalid Arn: 'an alias ARN cannot be described with DescribeStateMachine: {arn}'"
             ),
-        )),
+            ))
+        }
     };
     let rev = reg
         .revisions

@@ -99,7 +99,7 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .values()
         .filter(|v| v.machine_arn == arn)
         .collect();
-    versions.sort_by(|a, b| b.version.cmp(&a.version));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.version));
     let items: Vec<Value> = versions
         .iter()
         .map(|v| json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(v.created_ms)}))
