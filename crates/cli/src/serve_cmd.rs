@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use stepwell_server::ServeOptions;
+use stepwell_server::{LambdaOptions, ServeOptions};
 use stepwell_store::Durability;
 
 #[derive(clap::Args, Debug)]
@@ -32,6 +32,15 @@ pub(crate) struct ServeArgs {
     /// started with `stateMachineArn#TestCase` use its test case.
     #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<PathBuf>,
+    /// The project file declaring the Lambda functions Task states run and
+    /// the HTTP triggers (default: ./stepwell.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    functions: Option<PathBuf>,
+    /// Forward Lambda invocations to this Lambda Invoke API (SAM CLI's
+    /// `start-lambda`, LocalStack) instead of running them here, like Step
+    /// Functions Local's LAMBDA_ENDPOINT.
+    #[arg(long, value_name = "URL", env = "LAMBDA_ENDPOINT")]
+    lambda_endpoint: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy)]
@@ -65,6 +74,15 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             }
         },
     };
+    let functions = match args.functions {
+        Some(path) if !path.is_file() => {
+            eprintln!("error: --functions {}: no such file", path.display());
+            return ExitCode::from(2);
+        }
+        Some(path) => Some(path),
+        None => Some(PathBuf::from("stepwell.toml")).filter(|p| p.is_file()),
+    };
+    let lambda_endpoint = args.lambda_endpoint.filter(|e| !e.trim().is_empty());
     let opts = ServeOptions {
         bind: args.bind,
         port: args.port,
@@ -77,6 +95,10 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         account: args.account,
         wait_scale: args.wait_scale,
         mock_config,
+        lambda: LambdaOptions {
+            functions,
+            endpoint: lambda_endpoint,
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

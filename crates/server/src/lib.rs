@@ -7,11 +7,14 @@
 //!   is committed before its effects are carried out or shown.
 //! * `dispatch`, `nested`, `timers`: carrying out the interpreter's commands.
 //! * `stream`: the console's live history stream.
+//! * `lambda_backend`: the user's Lambda functions (`stepwell-lambda`) as a
+//!   task backend, the Lambda Invoke API and the project's HTTP triggers.
 
 #![forbid(unsafe_code)]
 
 mod arn;
 mod dispatch;
+pub mod lambda_backend;
 mod nested;
 pub mod ops;
 mod protocol;
@@ -35,6 +38,7 @@ use stepwell_store::{Durability, SqliteStore};
 
 pub use arn::Arns;
 pub use dispatch::{TaskBackend, TaskResult};
+pub use lambda_backend::LambdaOptions;
 pub use protocol::ApiError;
 pub use runtime::{Config, Runtime};
 
@@ -49,6 +53,8 @@ pub struct ServeOptions {
     pub account: String,
     pub wait_scale: f64,
     pub mock_config: Option<Value>,
+    /// `--functions` and `--lambda-endpoint`.
+    pub lambda: LambdaOptions,
 }
 
 /// Requests larger than this are refused before parsing (a definition may
@@ -133,20 +139,41 @@ pub async fn start_runtime(
 
 /// Run the server until Ctrl-C or SIGTERM.
 pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), String> {
-    let rt = start_runtime(&opts, None).await?;
     let addr = SocketAddr::new(opts.bind, opts.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let mut app = router(rt);
+    // The handlers' AWS SDKs call the server back at its own address.
+    let own = listener.local_addr().unwrap_or(addr);
+    let host = match own.ip() {
+        ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+        ip => ip,
+    };
+    let url = format!("http://{}", SocketAddr::new(host, own.port()));
+    let lambda = lambda_backend::start(&opts.lambda, &opts.region, &opts.account, &url).await?;
+    let backend = lambda_backend::LambdaBackend::new(lambda.clone(), opts.lambda.enabled());
+    let rt = start_runtime(&opts, Some(Arc::new(backend))).await?;
+    let mut app = router(rt.clone());
+    if opts.lambda.enabled() {
+        let functions = lambda.functions().count();
+        let triggers = lambda.triggers().len();
+        tracing::info!(functions, triggers, endpoint = ?opts.lambda.endpoint, "Lambda functions and the Invoke API are on");
+        app = app.merge(lambda_backend::routes(lambda.clone(), rt));
+    }
     if let Some(extra) = extra {
         app = app.merge(extra);
     }
-    tracing::info!(%addr, db = %opts.db.display(), "stepwell is serving the Step Functions API");
+    tracing::info!(addr = %own, db = %opts.db.display(), "stepwell is serving the Step Functions API");
+    let stopping = lambda.clone();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Runtime processes first: their invocations end at once.
+            stopping.shutdown().await;
+        })
         .await
         .map_err(|e| e.to_string())?;
+    lambda.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }
