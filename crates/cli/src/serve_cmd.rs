@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use stepwell_server::auth::{self, Verifier};
 use stepwell_server::{LambdaOptions, ServeOptions};
 use stepwell_store::Durability;
 
@@ -41,6 +42,22 @@ pub(crate) struct ServeArgs {
     /// Functions Local's LAMBDA_ENDPOINT.
     #[arg(long, value_name = "URL", env = "LAMBDA_ENDPOINT")]
     lambda_endpoint: Option<String>,
+    /// Verify AWS Signature Version 4 on the API and the console's stream,
+    /// accepting the keys of this AWS shared credentials file (every
+    /// [profile] with aws_access_key_id and aws_secret_access_key).
+    #[arg(long, value_name = "FILE", env = "STEPWELL_SIGV4_CREDENTIALS")]
+    sigv4_credentials: Option<PathBuf>,
+    /// Verify SigV4 and accept this key (repeatable; the environment
+    /// variable takes a comma-separated list). Prefer the file: a command
+    /// line is visible to other users of the machine.
+    #[arg(
+        long = "access-key",
+        value_name = "ID:SECRET",
+        env = "STEPWELL_ACCESS_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    access_keys: Vec<String>,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy)]
@@ -83,6 +100,19 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         None => Some(PathBuf::from("stepwell.toml")).filter(|p| p.is_file()),
     };
     let lambda_endpoint = args.lambda_endpoint.filter(|e| !e.trim().is_empty());
+    let sigv4 = match sigv4_verifier(&args.sigv4_credentials, &args.access_keys, &args.region) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if sigv4.is_none() && !args.bind.is_loopback() {
+        eprintln!(
+            "warning: --bind {} with no SigV4 verification: anyone who can reach the port can use the API (see --sigv4-credentials)",
+            args.bind
+        );
+    }
     let opts = ServeOptions {
         bind: args.bind,
         port: args.port,
@@ -95,6 +125,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         account: args.account,
         wait_scale: args.wait_scale,
         mock_config,
+        sigv4,
         lambda: LambdaOptions {
             functions,
             endpoint: lambda_endpoint,
@@ -117,4 +148,34 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The SigV4 verifier `--sigv4-credentials` and `--access-key` ask for (None:
+/// verification is off).
+fn sigv4_verifier(
+    credentials: &Option<PathBuf>,
+    access_keys: &[String],
+    region: &str,
+) -> Result<Option<Verifier>, String> {
+    let mut keys = Vec::new();
+    if let Some(path) = credentials {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--sigv4-credentials {}: {e}", path.display()))?;
+        let found = auth::parse_credentials_file(&text)
+            .map_err(|e| format!("--sigv4-credentials {}: {e}", path.display()))?;
+        if found.is_empty() {
+            return Err(format!(
+                "--sigv4-credentials {}: no profile with aws_access_key_id and aws_secret_access_key",
+                path.display()
+            ));
+        }
+        keys.extend(found);
+    }
+    for spec in access_keys.iter().filter(|s| !s.trim().is_empty()) {
+        keys.push(auth::AccessKey::parse(spec).map_err(|e| format!("--access-key: {e}"))?);
+    }
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    Verifier::new(keys, region).map(Some)
 }

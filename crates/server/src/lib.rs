@@ -7,12 +7,14 @@
 //!   is committed before its effects are carried out or shown.
 //! * `dispatch`, `nested`, `timers`: carrying out the interpreter's commands.
 //! * `stream`: the console's live history stream.
+//! * `auth`: optional SigV4 verification of the API and the stream.
 //! * `lambda_backend`: the user's Lambda functions (`stepwell-lambda`) as a
 //!   task backend, the Lambda Invoke API and the project's HTTP triggers.
 
 #![forbid(unsafe_code)]
 
 mod arn;
+pub mod auth;
 mod dispatch;
 pub mod lambda_backend;
 mod nested;
@@ -53,6 +55,8 @@ pub struct ServeOptions {
     pub account: String,
     pub wait_scale: f64,
     pub mock_config: Option<Value>,
+    /// SigV4 verification (`--sigv4-credentials`, `--access-key`); None: off.
+    pub sigv4: Option<auth::Verifier>,
     /// `--functions` and `--lambda-endpoint`.
     pub lambda: LambdaOptions,
 }
@@ -101,10 +105,13 @@ async fn health(State(rt): State<Arc<Runtime>>) -> Response {
 
 /// The HTTP routes of a runtime (the API, health, the console stream).
 pub fn router(rt: Arc<Runtime>) -> Router {
+    // SigV4 (when configured) guards the API and the stream, not the
+    // console's page and assets nor /health.
+    let signed = axum::middleware::from_fn_with_state(rt.clone(), auth::require_signature);
     Router::new()
-        .route("/", post(api))
+        .route("/", post(api).route_layer(signed.clone()))
         .route("/health", get(health))
-        .route("/console/stream", post(stream::stream))
+        .route("/console/stream", post(stream::stream).route_layer(signed))
         .merge(stepwell_console::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(rt)
@@ -124,7 +131,11 @@ pub async fn start_runtime(
         },
         wait_scale: opts.wait_scale,
         mock_config: opts.mock_config.clone(),
+        sigv4: opts.sigv4.clone(),
     };
+    if let Some(v) = &cfg.sigv4 {
+        tracing::info!(region = v.region(), access_keys = ?v.key_ids(), "SigV4 verification is on (POST / and /console/stream)");
+    }
     let mut rt = Runtime::new(cfg, Arc::new(store)).map_err(|e| e.to_string())?;
     rt.lambda = lambda;
     rt.load_registry().map_err(|e| e.message)?;

@@ -41,6 +41,8 @@ pub struct Config {
     pub wait_scale: f64,
     /// A MockConfigFile (`SFN_MOCK_CONFIG`), used by `stateMachineArn#TestCase`.
     pub mock_config: Option<Value>,
+    /// SigV4 verification of `POST /` and `POST /console/stream` (off: None).
+    pub sigv4: Option<crate::auth::Verifier>,
 }
 
 /// Named resources, kept in memory (they are few) and written through.
