@@ -318,6 +318,29 @@ impl Runtime {
         }
     }
 
+    /// [`Runtime::reserve`], but a start of the same ARN that is under way
+    /// is waited for (up to 5 s), so a retried StartExecution that overtakes
+    /// the original gets the same answer instead of ExecutionAlreadyExists.
+    pub async fn reserve_or_wait(
+        &self,
+        arn: &str,
+        input: &str,
+    ) -> Result<Option<ExecutionRecord>, ApiError> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match self.reserve(arn, input) {
+                Err(e)
+                    if e.kind == "ExecutionAlreadyExists"
+                        && lock(&self.starting).contains(arn)
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+                result => return result,
+            }
+        }
+    }
+
     pub fn unreserve(&self, arn: &str) {
         lock(&self.starting).remove(arn);
     }

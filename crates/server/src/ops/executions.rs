@@ -160,7 +160,7 @@ pub async fn start(
         rt.cfg.arns.execution(&machine_name, &name)
     };
     if !express {
-        if let Some(existing) = rt.reserve(&arn, &p.input)? {
+        if let Some(existing) = rt.reserve_or_wait(&arn, &p.input).await? {
             return Ok((existing, None));
         }
     }
