@@ -241,7 +241,9 @@ impl Store for SqliteStore {
         })?;
         let mut out = Vec::new();
         for chunk in chunks {
-            let events: Vec<Event> = serde_json::from_slice(&chunk)
+            let json = lz4_flex::decompress_size_prepended(&chunk)
+                .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
+            let events: Vec<Event> = serde_json::from_slice(&json)
                 .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
             out.extend(events);
         }
