@@ -165,6 +165,7 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
     let backend = lambda_backend::LambdaBackend::new(lambda.clone(), opts.lambda.enabled());
     let rt = start_runtime(&opts, Some(Arc::new(backend))).await?;
     let mut app = router(rt.clone());
+    let rt_stopping = rt.clone();
     if opts.lambda.enabled() {
         let functions = lambda.functions().count();
         let triggers = lambda.triggers().len();
@@ -179,6 +180,8 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
+            // Waiting GetActivityTask polls answer now, not in 60 s.
+            rt_stopping.shutdown();
             // Runtime processes first: their invocations end at once.
             stopping.shutdown().await;
         })

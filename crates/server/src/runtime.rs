@@ -103,6 +103,8 @@ pub struct Runtime {
     pub(crate) activities: crate::dispatch::ActivityQueues,
     entropy: Mutex<SplitMix>,
     pub lambda: Option<Arc<dyn crate::dispatch::TaskBackend>>,
+    /// Set when the server shuts down: long polls answer at once.
+    pub(crate) stopping: watch::Sender<bool>,
 }
 
 /// Poisoned locks only follow a panic elsewhere; carry on with the data.
@@ -134,7 +136,15 @@ impl Runtime {
             activities: Default::default(),
             entropy: Mutex::new(SplitMix::from_time()),
             lambda: None,
+            stopping: watch::Sender::new(false),
         })
+    }
+
+    /// The server is shutting down: GetActivityTask polls that are
+    /// waiting answer with no task, so a graceful shutdown does not wait
+    /// up to a minute for them.
+    pub fn shutdown(&self) {
+        self.stopping.send_replace(true);
     }
 
     pub fn read_registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {

@@ -110,6 +110,7 @@ pub async fn get_task(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     }
     let worker = req.opt_str("workerName")?.map(str::to_string);
     let deadline = tokio::time::Instant::now() + POLL;
+    let mut stopping = rt.stopping.subscribe();
     loop {
         let arrived = rt.activities.arrived.notified();
         tokio::pin!(arrived);
@@ -137,8 +138,14 @@ pub async fn get_task(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             .await?;
             return Ok(json!({"taskToken": item.token, "input": item.input}));
         }
-        if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-            return Ok(json!({}));
+        tokio::select! {
+            waited = tokio::time::timeout_at(deadline, arrived) => {
+                if waited.is_err() {
+                    return Ok(json!({}));
+                }
+            }
+            // The server is shutting down: no task for this worker.
+            _ = stopping.wait_for(|s| *s) => return Ok(json!({})),
         }
     }
 }
