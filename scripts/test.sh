@@ -14,6 +14,12 @@ gates=$((gates + 1))
 cargo build --release --quiet -p stepwell
 bin=target/release/stepwell
 
+# Lambda functions in `stepwell serve`: the four pattern examples and the bad
+# handlers on real Python and Node runtimes (scripts/lambda-e2e.sh; needs
+# node, and boto3 + the AWS CLI from PyPI in target/e2e-venv).
+STEPWELL_BIN="$PWD/$bin" ./scripts/lambda-e2e.sh
+gates=$((gates + 1))
+
 if [ -d "$shared/conformance/cases" ]; then
   python3 "$shared/conformance/run.py" --bin "$bin" --quiet \
     --expect-failures conformance/expected-failures.txt

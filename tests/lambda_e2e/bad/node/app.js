@@ -1,0 +1,5 @@
+exports.leave = async () => {
+  process.exit(2);
+};
+
+exports.hang = () => new Promise(() => setTimeout(() => {}, 60000));

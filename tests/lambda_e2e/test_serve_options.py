@@ -1,0 +1,77 @@
+"""`--lambda-endpoint` / LAMBDA_ENDPOINT forwarding, ./stepwell.toml found by
+default, bad project files refused at start, and runtime processes stopped
+with the server."""
+
+import json
+import os
+import subprocess
+import time
+
+from harness import BIN, Server, create_machine, example, wait_done
+
+HERE = os.path.dirname(__file__)
+BAD = os.path.join(HERE, "bad")
+
+CALL_OK = {
+    "StartAt": "Call",
+    "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                        "Parameters": {"FunctionName": "ok", "Payload.$": "$"}, "End": True}},
+}
+
+
+def test_forwarding_to_a_lambda_endpoint_and_the_default_project_file(unique):
+    # The functions' server finds ./stepwell.toml in its working directory.
+    functions = Server(cwd=BAD).start()
+    # The orchestrating server runs no functions: it forwards to the first
+    # one's Invoke API, configured the Step Functions Local way.
+    forwarding = Server(env={"LAMBDA_ENDPOINT": functions.endpoint}).start()
+    try:
+        sfn = forwarding.client()
+        sm = create_machine(sfn, unique("Forward-"), json.dumps(CALL_OK))
+        arn = sfn.start_execution(stateMachineArn=sm, input='{"n": 7}')["executionArn"]
+        d = wait_done(sfn, arn)
+        assert d["status"] == "SUCCEEDED", (d, forwarding.log_tail())
+        out = json.loads(d["output"])
+        assert out["StatusCode"] == 200 and out["Payload"]["got"] == {"n": 7}, out
+        assert functions.children(), "the function ran in the functions' server"
+        assert not forwarding.children()
+    finally:
+        for s in (forwarding, functions):
+            s.stop()
+            s.cleanup()
+
+
+def test_shutdown_stops_the_runtime_processes():
+    s = Server(functions=example("recording", "stepwell.toml")).start()
+    try:
+        lam = s.client("lambda")
+        for fn in ("start-recording", "stop-recording"):
+            lam.invoke(FunctionName=fn, Payload=b'{"isRecording": true}')
+        children = s.children()
+        assert len(children) == 2, children
+        assert s.stop() == 0, s.log_tail()
+        time.sleep(0.2)
+        alive = [p for p in children if os.path.exists(f"/proc/{p}")
+                 and "zombie" not in open(f"/proc/{p}/status").read().lower()]
+        assert not alive, f"runtime processes outlived the server: {alive}"
+    finally:
+        s.stop()
+        s.cleanup()
+
+
+def test_a_bad_project_file_is_refused_at_start(tmp_path):
+    bad = tmp_path / "stepwell.toml"
+    bad.write_text('[functions.f]\nruntime = "cobol"\nhandler = "a.b"\n')
+    out = subprocess.run([BIN, "serve", "--port", "0", "--db", str(tmp_path / "db"),
+                          "--functions", str(bad)], capture_output=True, text=True, timeout=20)
+    assert out.returncode != 0
+    assert "functions.f.runtime: unsupported runtime `cobol`" in out.stderr, out.stderr
+    out = subprocess.run([BIN, "serve", "--port", "0", "--db", str(tmp_path / "db"),
+                          "--functions", str(tmp_path / "missing.toml")],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode == 2 and "no such file" in out.stderr, out.stderr
+    clash = tmp_path / "clash.toml"
+    clash.write_text('[[triggers]]\npath = "/health"\nmethod = "GET"\nstate_machine = "M"\n')
+    out = subprocess.run([BIN, "serve", "--port", "0", "--db", str(tmp_path / "db"),
+                          "--functions", str(clash)], capture_output=True, text=True, timeout=20)
+    assert out.returncode != 0 and "one of the server's own paths" in out.stderr, out.stderr
