@@ -12,6 +12,7 @@ pub mod executions;
 pub mod state_machines;
 pub mod tags;
 pub mod tasks;
+pub mod test_state;
 pub mod versions;
 
 /// Operations of the API model that answer "not supported yet".
@@ -20,7 +21,6 @@ pub const UNSUPPORTED: &[&str] = &[
     "ListMapRuns",
     "UpdateMapRun",
     "RedriveExecution",
-    "TestState",
 ];
 
 /// Every operation of the Step Functions API model.
@@ -95,6 +95,7 @@ pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiErr
         "DeleteActivity" => activities::delete(rt, req).await,
         "ListActivities" => activities::list(rt, req),
         "GetActivityTask" => activities::get_task(rt, req).await,
+        "TestState" => test_state::test_state(rt, req).await,
         "TagResource" => tags::tag(rt, req).await,
         "UntagResource" => tags::untag(rt, req).await,
         "ListTagsForResource" => tags::list(rt, req),
