@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { signRequest } from '../crates/console/assets/sigv4.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -87,15 +88,18 @@ async function waitFor(url, seconds) {
   throw new Error(`${url} did not answer within ${seconds}s`);
 }
 
-async function api(base, op, body) {
-  const res = await fetch(`${base}/`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `AWSStepFunctions.${op}` },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${op}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : {};
+// One API call; signed with SigV4 when `credentials` are given (the
+// console's own signer, run by Node: only the test's setup calls use it).
+async function api(base, op, body, credentials) {
+  const text = JSON.stringify(body);
+  let headers = { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `AWSStepFunctions.${op}` };
+  if (credentials) {
+    headers = await signRequest({ method: 'POST', path: '/', host: new URL(base).host, headers, body: text, credentials });
+  }
+  const res = await fetch(`${base}/`, { method: 'POST', headers, body: text });
+  const answer = await res.text();
+  if (!res.ok) throw new Error(`${op}: HTTP ${res.status} ${answer}`);
+  return answer ? JSON.parse(answer) : {};
 }
 
 const children = [];
@@ -124,19 +128,10 @@ async function main() {
   start(bin, ['serve', '--bind', '127.0.0.1', '--port', String(port), '--db', path.join(tmp, 'stepwell.db')], 'stepwell serve');
   await waitFor(`${apiBase}/health`, 30);
 
-  // The console is served by `stepwell serve` itself at GET /. Until the
-  // server mounts it, a dev server in front of the API serves the same files.
-  let base = apiBase;
-  const index = await fetch(`${apiBase}/`).catch(() => null);
-  const served = index && index.ok && (index.headers.get('content-type') || '').includes('text/html');
-  if (!served) {
-    const devPort = await freePort();
-    console.log('note: stepwell serve does not serve the console at GET / yet; using crates/console/dev/serve.mjs in front of it');
-    start('node', ['crates/console/dev/serve.mjs', '--port', String(devPort), '--upstream', `127.0.0.1:${port}`], 'dev server');
-    base = `http://127.0.0.1:${devPort}`;
-    await waitFor(`${base}/`, 15);
-  }
-  check(true, `console at ${base}/ (API at ${apiBase})`);
+  // The console is served by `stepwell serve` itself at GET /.
+  const base = apiBase;
+  const index = await fetch(`${base}/`);
+  check(index.ok && (index.headers.get('content-type') || '').includes('text/html'), `stepwell serve serves the console at ${base}/`);
 
   const role = 'arn:aws:iam::123456789012:role/console-e2e';
   const sm = await api(apiBase, 'CreateStateMachine', { name: 'ConsoleDemo', definition: JSON.stringify(demo), roleArn: role });
@@ -260,14 +255,32 @@ async function main() {
   await page.waitForSelector('#state-definition pre');
   await shot('06-large-graph.png');
 
-  // 9. SigV4: behind a server that verifies signatures the console asks for
-  // credentials, then signs every call and the stream. (The dev server
-  // stands in for that server, checking signatures with node:crypto.)
+  // 9. SigV4: a second `stepwell serve`, verifying signatures (--access-key).
+  // Unsigned, the console asks for credentials; a wrong secret is refused
+  // with the server's message; signed in, it lists, starts an execution and
+  // follows its stream, all signed in the browser (WebCrypto).
+  const key = { accessKeyId: 'AKIDCONSOLEE2E', secretAccessKey: 'console/e2e+secret', region: 'us-east-1' };
   const sigPort = await freePort();
-  start('node', ['crates/console/dev/serve.mjs', '--port', String(sigPort), '--upstream', `127.0.0.1:${port}`,
-    '--require-sigv4', 'AKIDCONSOLEE2E:console/e2e+secret'], 'SigV4 dev server');
+  start(bin, ['serve', '--bind', '127.0.0.1', '--port', String(sigPort), '--db', path.join(tmp, 'signed.db'),
+    '--region', key.region, '--access-key', `${key.accessKeyId}:${key.secretAccessKey}`], 'stepwell serve (SigV4)');
   const sigBase = `http://127.0.0.1:${sigPort}`;
-  await waitFor(`${sigBase}/`, 15);
+  await waitFor(`${sigBase}/health`, 30);
+  const unsigned = await fetch(`${sigBase}/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AWSStepFunctions.ListStateMachines' },
+    body: '{}',
+  });
+  check(unsigned.status === 400 && (await unsigned.json()).__type === 'MissingAuthenticationTokenException',
+    'the verifying server refuses an unsigned API call');
+  const signedDemo = {
+    StartAt: 'Prepare',
+    States: {
+      Prepare: { Type: 'Pass', Result: { ok: true }, Next: 'Pause' },
+      Pause: { Type: 'Wait', Seconds: 1, Next: 'Done' },
+      Done: { Type: 'Succeed' },
+    },
+  };
+  await api(sigBase, 'CreateStateMachine', { name: 'SignedDemo', definition: JSON.stringify(signedDemo), roleArn: role }, key);
   const signed = await context.newPage();
   signed.setDefaultTimeout(20000);
   signed.on('pageerror', (e) => pageErrors.push(e.message));
@@ -275,22 +288,26 @@ async function main() {
   await signed.waitForSelector('#signin');
   check(true, 'an unsigned console is asked to sign in');
   const signIn = async (secret) => {
-    await signed.fill('#signin-access-key', 'AKIDCONSOLEE2E');
+    await signed.fill('#signin-access-key', key.accessKeyId);
     await signed.fill('#signin-secret', secret);
-    await signed.fill('#signin-region', 'us-east-1');
+    await signed.fill('#signin-region', key.region);
     await signed.click('#signin-submit');
   };
   await signIn('wrong');
   await signed.waitForSelector('#signin .error-box');
-  check((await signed.textContent('#signin .error-box')).includes('signature'), 'a wrong secret is refused with the server\'s message');
-  await signIn('console/e2e+secret');
-  await signed.waitForSelector('a[data-state-machine="ConsoleDemo"]');
+  check((await signed.textContent('#signin .error-box')).includes('signature we calculated does not match'),
+    'a wrong secret is refused with the server\'s InvalidSignatureException message');
+  await signIn(key.secretAccessKey);
+  await signed.waitForSelector('a[data-state-machine="SignedDemo"]');
   check(true, 'signed requests list the state machines');
-  await signed.click('a[data-state-machine="ConsoleDemo"]');
-  await signed.waitForSelector('#executions tr[data-status="SUCCEEDED"] a');
-  await signed.click('#executions tr[data-status="SUCCEEDED"] a');
+  await signed.click('a[data-state-machine="SignedDemo"]');
+  await signed.waitForSelector('#start-input');
+  await signed.fill('#start-input', '{"signed": true}');
+  await signed.click('#start-execution');
+  await signed.waitForSelector('#execution-graph g.state[data-state="Pause"][data-status="running"]');
+  check(true, 'a signed StartExecution from the page; the signed stream shows Pause running');
   await signed.waitForSelector('#execution-graph g.state[data-state="Done"][data-status="succeeded"]');
-  check(true, 'the signed execution stream colours the graph');
+  check(await signed.getAttribute('#execution-status', 'data-status') === 'SUCCEEDED', 'the signed stream follows the execution to SUCCEEDED');
   await signed.screenshot({ path: path.join(out, '07-signed-in.png'), fullPage: false });
   await signed.click('#sign-out');
   await signed.waitForSelector('#signin');

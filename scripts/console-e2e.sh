@@ -5,11 +5,14 @@
 # creates state machines through the API, then drives the console with
 # playwright-core: start an execution, watch states turn green, answer a task
 # token from the page, open a failed state and read its error, stop an
-# execution, look at a 60-state graph, sign in where SigV4 is verified.
+# execution, look at a 60-state graph; then, against a second `stepwell
+# serve` that verifies SigV4 (--access-key), sign in from the page and work
+# signed (the API calls and the execution stream).
 # Screenshots go to target/console-screenshots/.
 #
-# Installs what it needs when missing: Debian's chromium (apt-get, as root)
-# and playwright-core (npm, into target/console-e2e/, which git ignores).
+# Installs what it needs when missing: Debian's chromium (apt-get, as root;
+# the script fails if it cannot) and playwright-core (npm, into
+# target/console-e2e/, which git ignores).
 #
 #   scripts/console-e2e.sh                # builds target/debug/stepwell first
 #   STEPWELL_BIN=path/to/stepwell scripts/console-e2e.sh
@@ -18,15 +21,24 @@ cd "$(dirname "$0")/.."
 
 PLAYWRIGHT_VERSION=1.65.1
 
+# Debian's chromium (Playwright drives it over CDP: no chromium-driver needed).
+# When it cannot be installed, fail loudly: a console test that silently
+# skipped would pass CI without having run.
 if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "console-e2e: installing chromium (apt-get)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-  else
-    echo "console-e2e: chromium is missing; install it with: sudo apt-get install -y chromium chromium-driver" >&2
+  if [ "$(id -u)" != 0 ]; then
+    echo "console-e2e: FAILED: chromium is missing; install it with: sudo apt-get install -y chromium" >&2
     exit 1
   fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "console-e2e: FAILED: chromium is missing and apt-get is not available to install it" >&2
+    exit 1
+  fi
+  echo "console-e2e: installing chromium (apt-get)"
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
+    echo "console-e2e: FAILED: apt-get could not install chromium" >&2
+    exit 1
+  fi
+  command -v chromium >/dev/null 2>&1 || { echo "console-e2e: FAILED: chromium still missing after apt-get" >&2; exit 1; }
 fi
 if ! command -v node >/dev/null 2>&1; then
   echo "console-e2e: node is missing (Node 20 or newer)" >&2
