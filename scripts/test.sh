@@ -20,6 +20,12 @@ bin=target/release/stepwell
 STEPWELL_BIN="$PWD/$bin" ./scripts/lambda-e2e.sh
 gates=$((gates + 1))
 
+# The web console in headless Chromium, signing in against a server that
+# verifies SigV4 too (scripts/console-e2e.sh; installs Debian's chromium with
+# apt-get and playwright-core from npm when missing, and fails if it cannot).
+STEPWELL_BIN="$PWD/$bin" ./scripts/console-e2e.sh
+gates=$((gates + 1))
+
 if [ -d "$shared/conformance/cases" ]; then
   python3 "$shared/conformance/run.py" --bin "$bin" --quiet \
     --expect-failures conformance/expected-failures.txt
