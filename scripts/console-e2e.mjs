@@ -223,6 +223,9 @@ async function main() {
   check((await page.textContent('#detail-error')) === 'Rejected', 'the caught task shows the error sent from the page');
   await page.click('#execution-graph g.state[data-state="Declined"]');
   await shot('05-execution-failed.png');
+  // The README's picture (docs/console-execution-view.png): the viewport only.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(out, 'execution-view.png') });
 
   // 6. A third execution, stopped from the page.
   await page.goto(`${base}/#/state-machine/${encodeURIComponent(sm.stateMachineArn)}`);
