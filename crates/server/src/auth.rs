@@ -459,6 +459,11 @@ impl Verifier {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<String, ApiError> {
+        // The signer would take the host from the URI (and panic without
+        // one): a request that signed `host` must have sent it.
+        if !headers.contains_key("host") {
+            return Err(mismatch());
+        }
         let mut signed: Vec<(&str, &str)> = Vec::new();
         for name in &auth.signed_headers {
             for value in headers.get_all(*name) {
@@ -964,6 +969,35 @@ mod tests {
         r.headers.insert(
             "authorization",
             HeaderValue::from_bytes(b"AWS4\xff").unwrap(),
+        );
+        assert_eq!(refused(&r).0, "IncompleteSignatureException");
+    }
+
+    #[test]
+    fn odd_requests_are_refused_not_panicked_on() {
+        let no_host = list_state_machines().without("host");
+        assert_eq!(refused(&no_host).0, "InvalidSignatureException");
+        for signed in [
+            "content-type;host;x-amz-date;bad header",
+            "host;;x-amz-date",
+            "HOST;X-Amz-Date;X-Amz-Target",
+        ] {
+            let header = list_state_machines()
+                .auth()
+                .replace("content-type;host;x-amz-date;x-amz-target", signed);
+            let r = list_state_machines().set("authorization", &header);
+            assert_eq!(refused(&r).0, "InvalidSignatureException", "{signed}");
+        }
+        for uri in ["/?a&b=&=c&%zz", "/?%", "/?a=%ff%fe", "//..//x/./?q=1#frag"] {
+            let mut r = list_state_machines();
+            r.uri = uri;
+            assert_eq!(refused(&r).0, "InvalidSignatureException", "{uri}");
+        }
+        let r = list_state_machines().set("x-amz-date", "99999999T999999Z");
+        assert_eq!(refused(&r).0, "IncompleteSignatureException");
+        let r = list_state_machines().set(
+            "authorization",
+            "AWS4-HMAC-SHA256 ,,, =, Credential=/////, SignedHeaders=, Signature=",
         );
         assert_eq!(refused(&r).0, "IncompleteSignatureException");
     }
