@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 
-from harness import BIN, Server, create_machine, example, wait_done
+from harness import BIN, Server, create_machine, definition, example, wait_done
 
 HERE = os.path.dirname(__file__)
 BAD = os.path.join(HERE, "bad")
@@ -75,3 +75,30 @@ def test_a_bad_project_file_is_refused_at_start(tmp_path):
     out = subprocess.run([BIN, "serve", "--port", "0", "--db", str(tmp_path / "db"),
                           "--functions", str(clash)], capture_output=True, text=True, timeout=20)
     assert out.returncode != 0 and "one of the server's own paths" in out.stderr, out.stderr
+
+
+def test_with_sigv4_on_the_handlers_sign_with_an_accepted_key(unique):
+    """--access-key: the callback handler's boto3 call back to the API must
+    be signed; the server hands its handlers a key it accepts."""
+    key = os.environ["AWS_ACCESS_KEY_ID"] + ":" + os.environ["AWS_SECRET_ACCESS_KEY"]
+    s = Server(functions=example("callback", "stepwell.toml"),
+               extra_args=["--access-key", key]).start()
+    try:
+        sfn = s.client()
+        sm = create_machine(sfn, unique("Signed-"), definition("callback"))
+        arn = sfn.start_execution(stateMachineArn=sm, input=json.dumps(
+            {"orderId": "o-9", "items": [{"sku": "pen", "quantity": 1, "stock": 1}]}))["executionArn"]
+        d = wait_done(sfn, arn)
+        assert d["status"] == "SUCCEEDED", (d, s.log_tail())
+        assert json.loads(d["output"])["trackingNumber"] == "TRK-o-9"
+        import boto3
+        stranger = boto3.client("stepfunctions", endpoint_url=s.endpoint, region_name="us-east-1",
+                                aws_access_key_id="AKIDSTRANGER", aws_secret_access_key="x")
+        try:
+            stranger.list_state_machines()
+            raise AssertionError("an unknown key was accepted")
+        except stranger.exceptions.ClientError as e:
+            assert e.response["Error"]["Code"] == "UnrecognizedClientException", e.response
+    finally:
+        s.stop()
+        s.cleanup()

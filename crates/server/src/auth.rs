@@ -336,6 +336,14 @@ impl Verifier {
         ids
     }
 
+    /// The key the server's own Lambda handlers sign with (the first by ID:
+    /// id, secret, session token), so their SDK calls back to the API pass.
+    pub(crate) fn handler_key(&self) -> Option<(&str, &str, Option<&str>)> {
+        let id = *self.key_ids().first()?;
+        let key = self.keys.get(id)?;
+        Some((&key.id, &key.secret, key.session_token.as_deref()))
+    }
+
     /// Check one request as received (`uri`: its path and query). Returns
     /// the access key ID that signed it.
     pub fn verify(

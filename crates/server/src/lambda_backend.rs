@@ -86,20 +86,34 @@ impl TaskBackend for LambdaBackend {
 
 /// Loads the project file and prepares the functions (none start until
 /// first invoked). `server_url` is the server's own address, which the
-/// handlers' AWS SDKs are pointed at.
+/// handlers' AWS SDKs are pointed at. With SigV4 verification on,
+/// `credentials` (id, secret, session token) is a key the server accepts:
+/// the handlers get it unless the project sets their AWS_ACCESS_KEY_ID.
 pub async fn start(
     options: &LambdaOptions,
     region: &str,
     account: &str,
     server_url: &str,
+    credentials: Option<(&str, &str, Option<&str>)>,
 ) -> Result<Lambda, String> {
-    let project = match &options.functions {
+    let mut project = match &options.functions {
         Some(path) => Some(Project::load(path).map_err(|e| e.to_string())?),
         None => None,
     };
-    if let Some(project) = &project {
+    if let Some(project) = &mut project {
         check_triggers(&project.triggers)
             .map_err(|e| format!("{}: {e}", project.path.display()))?;
+        if let Some((id, secret, token)) = credentials {
+            for f in project.functions.values_mut() {
+                if !f.environment.contains_key("AWS_ACCESS_KEY_ID") {
+                    let env = &mut f.environment;
+                    env.insert("AWS_ACCESS_KEY_ID".into(), id.into());
+                    env.insert("AWS_SECRET_ACCESS_KEY".into(), secret.into());
+                    // Empty: the SDKs then send no X-Amz-Security-Token.
+                    env.insert("AWS_SESSION_TOKEN".into(), token.unwrap_or("").into());
+                }
+            }
+        }
     }
     let config = LambdaConfig {
         region: region.to_string(),

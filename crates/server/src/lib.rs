@@ -161,7 +161,9 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
         ip => ip,
     };
     let url = format!("http://{}", SocketAddr::new(host, own.port()));
-    let lambda = lambda_backend::start(&opts.lambda, &opts.region, &opts.account, &url).await?;
+    let handler_key = opts.sigv4.as_ref().and_then(auth::Verifier::handler_key);
+    let lambda =
+        lambda_backend::start(&opts.lambda, &opts.region, &opts.account, &url, handler_key).await?;
     let backend = lambda_backend::LambdaBackend::new(lambda.clone(), opts.lambda.enabled());
     let rt = start_runtime(&opts, Some(Arc::new(backend))).await?;
     let mut app = router(rt.clone());
