@@ -284,8 +284,10 @@ pub fn check_replay(run: &Run) {
         "replay reached a different state than the live run"
     );
     // What a store writes and reads back is the same history.
-    let stored = serde_json::to_string(&run.history).unwrap();
-    let restored: Vec<Event> = serde_json::from_str(&stored).unwrap();
+    let stored = serde_json::to_string(&run.history)
+        .unwrap_or_else(|e| panic!("serializing the history failed: {e}"));
+    let restored: Vec<Event> = serde_json::from_str(&stored)
+        .unwrap_or_else(|e| panic!("reading the history back failed: {e}"));
     assert!(
         restored == run.history,
         "the history does not survive a store round trip"
