@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Stepwell's test command (the one the README gives): every crate's tests,
-# then the conformance gates against the shared, AWS-recorded suites.
+# the server's end-to-end checks and crash test (they install the AWS CLI and
+# boto3 from PyPI into target/e2e-venv), then the conformance gates against
+# the shared, AWS-recorded suites.
 # The gates need ../shared beside this repository; without it they are
 # skipped with a message and the crate tests still run.
 set -euo pipefail
@@ -13,6 +15,13 @@ gates=$((gates + 1))
 
 cargo build --release --quiet -p stepwell
 bin=target/release/stepwell
+
+# `stepwell serve` driven by the AWS CLI and boto3 (scripts/server-e2e.sh),
+# then kill -9 mid-flight and compare every history (scripts/crash-test.sh).
+STEPWELL_BIN="$PWD/$bin" ./scripts/server-e2e.sh
+gates=$((gates + 1))
+STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh
+gates=$((gates + 1))
 
 # Lambda functions in `stepwell serve`: the four pattern examples and the bad
 # handlers on real Python and Node runtimes (scripts/lambda-e2e.sh; needs

@@ -1,0 +1,94 @@
+"""Fixtures: one real `stepwell serve` for the whole session (temp database,
+`--wait-scale 0.1`, a MockConfigFile), boto3 clients and the AWS CLI."""
+
+import itertools
+import json
+import os
+import re
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from stepwell_harness import ROLE, Server, run_cli  # noqa: E402
+
+WAIT_SCALE = 0.1
+
+# Step Functions Local's MockConfigFile format; used with `stateMachineArn#Case`.
+MOCK_CONFIG = {
+    "StateMachines": {
+        "MockedOrder": {
+            "TestCases": {
+                "HappyPath": {"Charge": "ChargeOk"},
+                "RetryPath": {"Charge": "ChargeFlaky"},
+                "FailPath": {"Charge": "ChargeBroken"},
+            }
+        }
+    },
+    "MockedResponses": {
+        "ChargeOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"charged": 42}}}},
+        "ChargeFlaky": {
+            "0-1": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "flaky"}},
+            "2": {"Return": {"StatusCode": 200, "Payload": {"charged": 7}}},
+        },
+        "ChargeBroken": {"0": {"Throw": {"Error": "PaymentDeclined", "Cause": "card expired"}}},
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    s = Server(wait_scale=WAIT_SCALE, mock_config=MOCK_CONFIG,
+               workdir=str(tmp_path_factory.mktemp("server")))
+    s.start()
+    yield s
+    alive = s.alive()
+    s.stop()
+    assert alive, f"the server {s.exit_description()} during the tests:\n{s.log_tail()}"
+
+
+@pytest.fixture(autouse=True)
+def server_survives(request):
+    """After each test that used the shared server: it must still be running."""
+    yield
+    if "server" in request.fixturenames:
+        s = request.getfixturevalue("server")
+        assert s.alive(), f"the server {s.exit_description()} during this test:\n{s.log_tail()}"
+
+
+@pytest.fixture(scope="session")
+def sfn(server):
+    return server.client()
+
+
+@pytest.fixture(scope="session")
+def cli(server):
+    def run(*args, **kw):
+        return run_cli(server.endpoint, *args, **kw)
+    return run
+
+
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def unique(request):
+    """A name unique in the session, readable in the server log."""
+    base = re.sub(r"[^A-Za-z0-9-]+", "-", request.node.name.replace("test_", ""))[:40].strip("-")
+
+    def make(prefix=""):
+        return f"{prefix}{base}-{next(_names)}"
+    return make
+
+
+@pytest.fixture
+def machine(sfn, unique):
+    """Create a state machine: machine(definition, type="STANDARD", name=None) -> ARN."""
+    def create(definition, type="STANDARD", name=None, **kw):
+        if not isinstance(definition, str):
+            definition = json.dumps(definition)
+        r = sfn.create_state_machine(name=name or unique("sm-"), definition=definition,
+                                     roleArn=ROLE, type=type, **kw)
+        return r["stateMachineArn"]
+    return create

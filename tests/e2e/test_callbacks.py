@@ -1,0 +1,130 @@
+"""Callbacks: `.waitForTaskToken` with SendTaskSuccess / SendTaskFailure /
+SendTaskHeartbeat, HeartbeatSeconds and TimeoutSeconds."""
+
+import json
+import time
+
+from stepwell_harness import check_history_shape, expect_error, history, wait_done, wait_event
+
+QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
+
+
+def callback_machine(heartbeat=None, timeout=None, catch=None):
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {
+            "QueueUrl": QUEUE,
+            "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.order"},
+        },
+        "ResultPath": "$.reply",
+        "Next": "Done",
+    }
+    if heartbeat:
+        task["HeartbeatSeconds"] = heartbeat
+    if timeout:
+        task["TimeoutSeconds"] = timeout
+    states = {"Ask": task, "Done": {"Type": "Pass", "End": True}}
+    if catch:
+        task["Catch"] = [{"ErrorEquals": catch, "ResultPath": "$.err", "Next": "Handled"}]
+        states["Handled"] = {"Type": "Pass", "End": True}
+    return {"StartAt": "Ask", "States": states}
+
+
+def token_of(sfn, ex):
+    """The token the task was given, read from its TaskScheduled parameters."""
+    e = wait_event(sfn, ex, "TaskScheduled")
+    d = e["taskScheduledEventDetails"]
+    assert d["resourceType"] == "sqs" and d["resource"] == "sendMessage.waitForTaskToken", d
+    params = json.loads(d["parameters"])
+    assert params["QueueUrl"] == QUEUE
+    return params["MessageBody"]["token"], params
+
+
+def test_send_task_success_flows_into_the_output(sfn, cli, machine, unique):
+    sm = machine(callback_machine())
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"order": 17}')["executionArn"]
+    token, params = token_of(sfn, ex)
+    assert params["MessageBody"]["order"] == 17
+    assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+    cli("send-task-success", "--task-token", token, "--task-output", json.dumps({"approved": True}))
+    d = wait_done(sfn, ex)
+    assert d["status"] == "SUCCEEDED"
+    assert json.loads(d["output"]) == {"order": 17, "reply": {"approved": True}}
+    events = history(sfn, ex)
+    check_history_shape(events)
+    types = [e["type"] for e in events]
+    assert types.index("TaskScheduled") < types.index("TaskSucceeded")
+    ok = [e for e in events if e["type"] == "TaskSucceeded"][0]["taskSucceededEventDetails"]
+    assert json.loads(ok["output"]) == {"approved": True}
+    # the token is spent
+    expect_error("TaskTimedOut", sfn.send_task_success, taskToken=token, output="{}")
+    expect_error("InvalidOutput", sfn.send_task_success, taskToken=token, output="{not json")
+
+
+def test_send_task_failure_is_routed_by_catch(sfn, cli, machine, unique):
+    sm = machine(callback_machine(catch=["Order.Rejected"]))
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"order": 3}')["executionArn"]
+    token, _ = token_of(sfn, ex)
+    cli("send-task-failure", "--task-token", token, "--error", "Order.Rejected", "--cause", "out of stock")
+    d = wait_done(sfn, ex)
+    assert d["status"] == "SUCCEEDED"
+    assert json.loads(d["output"]) == {"order": 3, "err": {"Error": "Order.Rejected", "Cause": "out of stock"}}
+    events = history(sfn, ex)
+    failed = [e for e in events if e["type"] == "TaskFailed"][0]["taskFailedEventDetails"]
+    assert failed["error"] == "Order.Rejected" and failed["cause"] == "out of stock"
+    assert any(e["type"] == "PassStateEntered" and e["stateEnteredEventDetails"]["name"] == "Handled"
+               for e in events)
+
+
+def test_uncaught_task_failure_fails_the_execution(sfn, machine, unique):
+    sm = machine(callback_machine())
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"order": 4}')["executionArn"]
+    token, _ = token_of(sfn, ex)
+    sfn.send_task_failure(taskToken=token, error="Boom", cause="it broke")
+    d = wait_done(sfn, ex)
+    assert d["status"] == "FAILED" and d["error"] == "Boom" and d["cause"] == "it broke"
+    assert history(sfn, ex)[-1]["type"] == "ExecutionFailed"
+
+
+def test_heartbeat_timeout(sfn, machine, unique):
+    # HeartbeatSeconds 5 is 0.5 s at --wait-scale 0.1
+    sm = machine(callback_machine(heartbeat=5, timeout=3000))
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"order": 5}')["executionArn"]
+    token, _ = token_of(sfn, ex)
+    d = wait_done(sfn, ex, timeout=20)
+    assert d["status"] == "FAILED" and d["error"] == "States.HeartbeatTimeout", d
+    timed_out = [e for e in history(sfn, ex) if e["type"] == "TaskTimedOut"]
+    assert timed_out and timed_out[0]["taskTimedOutEventDetails"]["error"] == "States.HeartbeatTimeout"
+    expect_error("TaskTimedOut", sfn.send_task_success, taskToken=token, output="{}")
+
+
+def test_heartbeats_keep_the_task_alive(sfn, cli, machine, unique):
+    # HeartbeatSeconds 20 is 2 s: heartbeats every 0.25 s for 5 s keep it going
+    sm = machine(callback_machine(heartbeat=20))
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"order": 6}')["executionArn"]
+    token, _ = token_of(sfn, ex)
+    end = time.time() + 5
+    while time.time() < end:
+        sfn.send_task_heartbeat(taskToken=token)
+        time.sleep(0.25)
+    cli("send-task-heartbeat", "--task-token", token)
+    assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+    sfn.send_task_success(taskToken=token, output='"fine"')
+    d = wait_done(sfn, ex)
+    assert d["status"] == "SUCCEEDED" and json.loads(d["output"])["reply"] == "fine"
+
+
+def test_task_timeout(sfn, machine, unique):
+    sm = machine(callback_machine(timeout=5, catch=["States.Timeout"]))
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"order": 8}')["executionArn"]
+    d = wait_done(sfn, ex, timeout=20)
+    assert d["status"] == "SUCCEEDED"
+    assert json.loads(d["output"])["err"]["Error"] == "States.Timeout"
+    assert any(e["type"] == "TaskTimedOut" for e in history(sfn, ex))
+
+
+def test_unknown_tokens_are_refused(sfn):
+    expect_error("TaskTimedOut", sfn.send_task_success, taskToken="no-such-token", output="{}")
+    expect_error("TaskTimedOut", sfn.send_task_heartbeat, taskToken="no-such-token")
+    expect_error("InvalidToken", sfn.send_task_failure, taskToken="x" * 2049)
