@@ -1,0 +1,352 @@
+//! Parallel and Map: starting branches and iterations, collecting their
+//! results, tolerating failures.
+
+use super::*;
+
+impl Decider<'_> {
+    pub(super) fn run_parallel(&mut self, f: FrameId, st: &State) -> Result<(), StateError> {
+        let input = self.effective_input(f, st, "Arguments")?;
+        self.emit(
+            f,
+            EventKind::ParallelStarted {
+                input: Arc::new(input),
+            },
+        );
+        Ok(())
+    }
+
+    /// InputPath + Parameters (JSONPath) or Arguments (JSONata).
+    pub(super) fn effective_input(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        field: &str,
+    ) -> Result<Value, StateError> {
+        let raw = self.exec.frame(f).input.clone();
+        if st.query_language == QueryLanguage::Jsonata {
+            let states = self.states_var(f, st, ContextExtra::default(), None, None);
+            return match &st.io.arguments {
+                Some(t) => self.eval_jsonata(f, t, &states, field),
+                None => Ok((*raw).clone()),
+            };
+        }
+        self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+            let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+            Ok(dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned())
+        })
+    }
+
+    pub(super) fn run_map(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        m: &stepwell_asl::Map,
+    ) -> Result<(), StateError> {
+        let (input, items, max_concurrency, tolerated_count, tolerated_percentage);
+        if st.query_language == QueryLanguage::Jsonata {
+            let raw = self.exec.frame(f).input.clone();
+            let states = self.states_var(f, st, ContextExtra::default(), None, None);
+            let list = match &m.items {
+                Some(t) => self.eval_jsonata(f, t, &states, "Items")?,
+                None => (*raw).clone(),
+            };
+            items = match list {
+                Value::Array(a) => a,
+                other => {
+                    return Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                        "The JSONata expression specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                        jsonata_eval::type_name(Some(&other)),
+                        other
+                    )))
+                }
+            };
+            input = (*raw).clone();
+            max_concurrency = self
+                .dynamic_jsonata(
+                    f,
+                    m.max_concurrency.as_ref(),
+                    &states,
+                    "MaxConcurrency",
+                    INTEGER,
+                )?
+                .unwrap_or(0);
+            tolerated_count = self
+                .dynamic_jsonata(
+                    f,
+                    m.tolerated_failure_count.as_ref(),
+                    &states,
+                    "ToleratedFailureCount",
+                    NUMBER,
+                )?
+                .map(|c| c as u64);
+            tolerated_percentage = self.dynamic_jsonata(
+                f,
+                m.tolerated_failure_percentage.as_ref(),
+                &states,
+                "ToleratedFailurePercentage",
+                NUMBER,
+            )?;
+        } else {
+            (input, items, max_concurrency, tolerated_count, tolerated_percentage) =
+                self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+                    let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                    let eff_roots = dataflow::reroot(roots, &eff);
+                let list = match &m.items_path {
+                    OptPath::Path(p) => p.select(&eff_roots).map_err(|e| at.err(e))?,
+                    _ => Cow::Borrowed(eff_roots.input),
+                };
+                let items = match list.into_owned() {
+                    Value::Array(a) => a,
+                    other => {
+                        return Err(at.runtime(&format!(
+                            "Invalid path '{}' : the value at the path is not an array: {}",
+                            match &m.items_path {
+                                OptPath::Path(p) => p.text(),
+                                _ => "$",
+                            },
+                            other
+                        )))
+                    }
+                };
+                let max_concurrency = match &m.max_concurrency {
+                    None => 0,
+                    Some(Dynamic::Value(n)) => *n,
+                    Some(Dynamic::Path(p)) => {
+                        path_integer(p, &eff_roots, at, "MaxConcurrencyPath")?.max(0) as u64
+                    }
+                    Some(Dynamic::Expr(_)) => 0,
+                };
+                let tolerated_count = match &m.tolerated_failure_count {
+                    None => None,
+                    Some(Dynamic::Value(n)) => Some(*n as u64),
+                    Some(Dynamic::Path(p)) => {
+                        let n = path_integer(p, &eff_roots, at, "ToleratedFailureCountPath")?;
+                        if n < 0 {
+                            return Err(at.runtime("ToleratedFailureCount cannot be negative."));
+                        }
+                        Some(n as u64)
+                    }
+                    Some(Dynamic::Expr(_)) => None,
+                };
+                let tolerated_percentage = match &m.tolerated_failure_percentage {
+                    None => None,
+                    Some(Dynamic::Value(n)) => Some(*n),
+                    Some(Dynamic::Path(p)) => {
+                        let v = p.select(&eff_roots).map_err(|e| at.err(e))?;
+                        let n = match v.as_ref() {
+                            Value::String(s) => s.trim().parse::<f64>().ok(),
+                            other => other.as_f64(),
+                        };
+                        let n = n.ok_or_else(|| {
+                            at.runtime(&format!(
+                                "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+                                plain(&v),
+                                p.text()
+                            ))
+                        })?;
+                        if !(0.0..=100.0).contains(&n) {
+                            return Err(
+                                at.runtime("ToleratedFailurePercentage must be between 0 and 100.")
+                            );
+                        }
+                        Some(n)
+                    }
+                    Some(Dynamic::Expr(_)) => None,
+                };
+                    Ok((
+                        eff.into_owned(),
+                        items,
+                        max_concurrency,
+                        tolerated_count,
+                        tolerated_percentage,
+                    ))
+                })?;
+        }
+        self.emit(
+            f,
+            EventKind::MapStarted {
+                input: Arc::new(input),
+                items: Arc::new(items.into_iter().map(Arc::new).collect()),
+                max_concurrency,
+                tolerated_count,
+                tolerated_percentage,
+            },
+        );
+        Ok(())
+    }
+
+    /// Drive a running Parallel or Map.
+    pub(super) fn advance_fan(&mut self, f: FrameId) -> Fanned {
+        let Phase::Fan(fan) = &self.exec.frame(f).phase else {
+            return Fanned::Blocked;
+        };
+        let is_map = fan.is_map;
+        if fan.failed > 0 && !tolerated(fan) {
+            let failure = fan
+                .failure
+                .clone()
+                .unwrap_or_else(|| StateError::new(names::BRANCH_FAILED, ""));
+            let err = if is_map
+                && (fan.tolerated_count.is_some() || fan.tolerated_percentage.is_some())
+            {
+                StateError::new(
+                    names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                    "The specified tolerated failure threshold was exceeded",
+                )
+            } else {
+                failure
+            };
+            self.fail_fan(f, is_map, err);
+            return Fanned::Progress;
+        }
+        if fan.finished == fan.total {
+            let kind = if is_map {
+                EventKind::MapSucceeded
+            } else {
+                EventKind::ParallelSucceeded
+            };
+            self.emit(f, kind);
+            return Fanned::Progress;
+        }
+        if !is_map {
+            let idle = fan
+                .children
+                .iter()
+                .copied()
+                .find(|&c| matches!(self.exec.frame(c).phase, Phase::Idle));
+            let input = fan.input.clone();
+            return match idle {
+                Some(child) => {
+                    self.start_child(f, child, input, false);
+                    Fanned::Yield
+                }
+                None => Fanned::Blocked,
+            };
+        }
+        let next = fan.children.len() as u32;
+        if next >= fan.total
+            || (fan.max_concurrency > 0 && u64::from(fan.running) >= fan.max_concurrency)
+        {
+            return Fanned::Blocked;
+        }
+        let (items, input) = (fan.items.clone(), fan.input.clone());
+        match self.iteration_input(f, &items, &input, next) {
+            Ok(input) => {
+                // A JSONPath item passed on as it is lies inside the Map's
+                // input, which was checked on entry; JSONata `Items` may have
+                // computed new values, so those are checked.
+                let within_limit = self.exec.state_of(f).query_language == QueryLanguage::JsonPath
+                    && items
+                        .get(next as usize)
+                        .is_some_and(|i| Arc::ptr_eq(i, &input));
+                self.emit(f, EventKind::MapIterationStarted { index: next });
+                let child = (self.exec.frames.len() - 1) as FrameId;
+                self.start_child(f, child, input, within_limit);
+                Fanned::Yield
+            }
+            Err(e) => {
+                self.fail_fan(f, true, e);
+                Fanned::Progress
+            }
+        }
+    }
+
+    /// End a Parallel or Map with `err`, cancelling what still runs below it.
+    pub(super) fn fail_fan(&mut self, f: FrameId, is_map: bool, err: StateError) {
+        let children = match &self.exec.frame(f).phase {
+            Phase::Fan(fan) => fan.children.clone(),
+            _ => Vec::new(),
+        };
+        for &c in &children {
+            self.cancel_below(c);
+        }
+        if is_map {
+            for c in children {
+                if !self.exec.frame(c).phase.is_final() {
+                    let index = self.exec.frame(c).index;
+                    self.emit(c, EventKind::MapIterationAborted { index });
+                }
+            }
+            self.emit(
+                f,
+                EventKind::MapFailed {
+                    error: err.error,
+                    cause: err.cause,
+                },
+            );
+        } else {
+            self.emit(
+                f,
+                EventKind::ParallelFailed {
+                    error: err.error,
+                    cause: err.cause,
+                },
+            );
+        }
+    }
+
+    pub(super) fn start_child(
+        &mut self,
+        parent: FrameId,
+        child: FrameId,
+        input: Arc<Value>,
+        within_limit: bool,
+    ) {
+        let start = self
+            .exec
+            .plan
+            .machine(self.exec.frame(child).machine)
+            .start_at;
+        self.work.push(parent);
+        self.enter_sized(child, start, input, within_limit);
+        self.work.push(child);
+    }
+
+    /// The input of Map iteration `index`: the item, through ItemSelector.
+    pub(super) fn iteration_input(
+        &mut self,
+        f: FrameId,
+        items: &[Arc<Value>],
+        map_input: &Value,
+        index: u32,
+    ) -> Result<Arc<Value>, StateError> {
+        let plan = self.plan();
+        let fr = self.exec.frame(f);
+        let st = plan.machine(fr.machine).state(fr.state);
+        let StateKind::Map(m) = &st.kind else {
+            return Ok(Arc::new(Value::Null));
+        };
+        let shared = items
+            .get(index as usize)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Value::Null));
+        let item: &Value = &shared;
+        let extra = ContextExtra {
+            token: None,
+            map_item: Some((index, item)),
+        };
+        if st.query_language == QueryLanguage::Jsonata {
+            return match &m.item_selector_jsonata {
+                None => Ok(shared.clone()),
+                Some(t) => {
+                    let states = self.states_var(f, st, extra, None, None);
+                    Ok(Arc::new(self.eval_jsonata(
+                        f,
+                        t,
+                        &states,
+                        "ItemSelector",
+                    )?))
+                }
+            };
+        }
+        match &m.item_selector {
+            None => Ok(shared.clone()),
+            Some(t) => self.with_jsonpath(f, st, extra, |roots, rng, at| {
+                // `$` in an ItemSelector is the Map's effective input.
+                t.render(&dataflow::reroot(roots, map_input), rng)
+                    .map(Arc::new)
+                    .map_err(|e| at.err(e))
+            }),
+        }
+    }
+}

@@ -1,0 +1,746 @@
+//! The live path: given an [`Input`], work out the next events and commands.
+//!
+//! Every event is applied as soon as it is produced (see
+//! [`Execution::apply`]), and the next step reads the state again, so a
+//! replay of the same events always reaches the same state.
+//!
+//! Frames run depth-first: a frame runs until it blocks (on a task or a
+//! timer) or ends, then the next frame on the work stack runs.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use stepwell_asl::{
+    Assign, Dynamic, FailField, OptPath, QueryLanguage, State, StateId, StateKind, Transition, Wait,
+};
+use stepwell_jsonpath::Roots;
+
+use crate::choice;
+use crate::context::{context_object, ContextExtra, Scope};
+use crate::dataflow::{self, At};
+use crate::errors::{error_matches, names, StateError};
+use crate::event::{Event, EventKind, FrameId, TaskFlavor, TimerPurpose};
+use crate::execution::{Execution, Fan, Phase, Status};
+use crate::input::{Command, Input};
+use crate::jsonata_eval::{self, StatesVar};
+use crate::limits::{self, MAX_PAYLOAD_BYTES};
+use crate::retry;
+
+mod expr;
+mod fan;
+mod recover;
+mod states;
+
+/// Randomness, supplied by the caller and recorded through the events it
+/// influences (task tokens, jitter, `States.UUID`, `$random()`).
+pub trait Entropy {
+    fn next_u64(&mut self) -> u64;
+}
+
+/// What one call to [`Execution::decide`] produced.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Decision {
+    pub events: Vec<Event>,
+    pub commands: Vec<Command>,
+}
+
+impl Execution {
+    /// Handle one input at time `now` (milliseconds since the epoch).
+    pub fn decide(&mut self, input: Input, now: i64, entropy: &mut dyn Entropy) -> Decision {
+        let mut d = Decider {
+            exec: self,
+            now,
+            entropy,
+            events: Vec::new(),
+            commands: Vec::new(),
+            work: Vec::new(),
+        };
+        d.handle(input);
+        d.run();
+        Decision {
+            events: d.events,
+            commands: d.commands,
+        }
+    }
+}
+
+struct Decider<'a> {
+    exec: &'a mut Execution,
+    now: i64,
+    entropy: &'a mut dyn Entropy,
+    events: Vec<Event>,
+    commands: Vec<Command>,
+    work: Vec<FrameId>,
+}
+
+/// Adapts our entropy to the expression crates' traits.
+struct Rng<'a>(&'a mut dyn Entropy);
+impl stepwell_jsonpath::Entropy for Rng<'_> {
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+impl stepwell_jsonata::Entropy for Rng<'_> {
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+
+/// Where a fan-out step leaves the frame.
+enum Fanned {
+    /// Nothing to do until a child ends.
+    Blocked,
+    /// Progress made on this frame; keep going.
+    Progress,
+    /// A child was started: run it first.
+    Yield,
+}
+
+impl Decider<'_> {
+    // ----- recording -------------------------------------------------------
+
+    fn emit(&mut self, frame: FrameId, kind: EventKind) -> u64 {
+        // AWS's hard quota: event 25,000 must end the execution, and a
+        // machine that loops without waiting (Pass -> Choice -> Pass ...)
+        // ends there instead of never returning from `decide`.
+        //
+        // EXPRESS executions keep no history and have no such quota (the
+        // benchmark workloads run 40,000-event executions); AWS stops them at
+        // their 5-minute limit instead.
+        // DIFFERENCE: `decide` has no clock to run out, so an EXPRESS
+        // execution times out after EXPRESS_MAX_EVENTS events instead.
+        let cap = if self.exec.info.express {
+            EXPRESS_MAX_EVENTS
+        } else {
+            MAX_HISTORY_EVENTS
+        };
+        if self.exec.last_id + 1 >= cap && !ends_execution(&kind) {
+            if self.exec.status == Status::Running {
+                let end = if self.exec.info.express {
+                    EventKind::ExecutionTimedOut {
+                        error: names::TIMEOUT.into(),
+                        cause: format!(
+                            "The execution reached the maximum number of events ({cap}) stepwell allows an EXPRESS execution."
+                        ),
+                    }
+                } else {
+                    EventKind::ExecutionFailed {
+                        // DIFFERENCE: AWS documents the failure and its cause
+                        // text, not the error name; States.Runtime is our guess.
+                        error: names::RUNTIME.into(),
+                        cause:
+                            "The execution reached the maximum number of history events (25000)."
+                                .into(),
+                    }
+                };
+                self.end_execution(end);
+            }
+            return self.exec.seq;
+        }
+        let visible = kind.is_visible();
+        let event = Event {
+            seq: self.exec.seq + 1,
+            id: if visible { self.exec.last_id + 1 } else { 0 },
+            previous_id: if visible {
+                self.exec.frame(frame).last_id
+            } else {
+                0
+            },
+            timestamp: self.now,
+            frame,
+            kind,
+        };
+        let applied = self.exec.apply(&event);
+        debug_assert!(
+            applied.is_ok(),
+            "decide produced an event apply refused: {applied:?}"
+        );
+        let seq = event.seq;
+        self.events.push(event);
+        seq
+    }
+
+    fn start_timer(&mut self, frame: FrameId, purpose: TimerPurpose, fire_at: i64) -> u64 {
+        let timer = self.emit(frame, EventKind::TimerStarted { purpose, fire_at });
+        if self.exec.status == Status::Running {
+            self.commands.push(Command::StartTimer { timer, fire_at });
+        }
+        timer
+    }
+
+    fn finished(&self) -> bool {
+        !matches!(self.exec.status, Status::Running)
+    }
+
+    // ----- inputs ----------------------------------------------------------
+
+    fn handle(&mut self, input: Input) {
+        match input {
+            Input::Start => self.start(),
+            Input::TaskStarted { task, worker } => {
+                if let Some(&(f, _)) = self.exec.tasks.get(&task) {
+                    self.emit(f, EventKind::TaskStarted { task, worker });
+                }
+            }
+            Input::TaskSucceeded { task, output } => {
+                let Some(&(f, _)) = self.exec.tasks.get(&task) else {
+                    return;
+                };
+                self.cancel_task_timers(f);
+                if limits::check_size(&output).is_err() {
+                    let resource = self
+                        .exec
+                        .tasks
+                        .get(&task)
+                        .map(|(_, r)| r.resource.as_str())
+                        .unwrap_or_default();
+                    let cause = format!(
+                        "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                        task_display_name(resource)
+                    );
+                    self.emit(
+                        f,
+                        EventKind::TaskFailed {
+                            task,
+                            error: names::DATA_LIMIT_EXCEEDED.into(),
+                            cause,
+                        },
+                    );
+                } else {
+                    self.emit(
+                        f,
+                        EventKind::TaskSucceeded {
+                            task,
+                            output: Arc::new(output),
+                        },
+                    );
+                }
+                self.work.push(f);
+            }
+            Input::TaskFailed { task, error, cause } => {
+                let Some(&(f, _)) = self.exec.tasks.get(&task) else {
+                    return;
+                };
+                self.cancel_task_timers(f);
+                self.emit(f, EventKind::TaskFailed { task, error, cause });
+                self.work.push(f);
+            }
+            Input::TaskHeartbeat { task } => {
+                let Some((f, req)) = self.exec.tasks.get(&task).cloned() else {
+                    return;
+                };
+                let Some(hb) = req.heartbeat_seconds else {
+                    return;
+                };
+                if let Phase::Task {
+                    heartbeat_timer: Some(old),
+                    ..
+                } = self.exec.frame(f).phase
+                {
+                    self.commands.push(Command::CancelTimer { timer: old });
+                }
+                self.emit(f, EventKind::TaskHeartbeat { task });
+                self.start_timer(
+                    f,
+                    TimerPurpose::Heartbeat(task),
+                    self.now + hb as i64 * 1000,
+                );
+            }
+            Input::TimerFired { timer } => self.timer_fired(timer),
+            Input::Stop { error, cause } => {
+                if !self.finished() {
+                    self.end_execution(EventKind::ExecutionAborted { error, cause });
+                }
+            }
+        }
+    }
+
+    fn start(&mut self) {
+        if self.exec.status != Status::NotStarted {
+            return;
+        }
+        let input = self.exec.info.input.clone();
+        let role_arn = self.exec.info.role_arn.clone();
+        self.emit(
+            0,
+            EventKind::ExecutionStarted {
+                input: input.clone(),
+                role_arn,
+            },
+        );
+        if let Some(t) = self.exec.plan.timeout_seconds {
+            self.start_timer(0, TimerPurpose::Execution, self.now + t as i64 * 1000);
+        }
+        let start = self.exec.plan.top().start_at;
+        self.enter(0, start, input);
+        self.work.push(0);
+    }
+
+    fn timer_fired(&mut self, timer: u64) {
+        let Some(t) = self.exec.timers.get(&timer).cloned() else {
+            return;
+        };
+        self.emit(t.frame, EventKind::TimerFired { timer });
+        match t.purpose {
+            TimerPurpose::Wait | TimerPurpose::Retry(_) => self.work.push(t.frame),
+            TimerPurpose::TaskTimeout(task) | TimerPurpose::Heartbeat(task) => {
+                if !self.exec.tasks.contains_key(&task) {
+                    return;
+                }
+                let error = match t.purpose {
+                    TimerPurpose::Heartbeat(_) => names::HEARTBEAT_TIMEOUT,
+                    _ => names::TIMEOUT,
+                };
+                self.cancel_task_timers(t.frame);
+                self.commands.push(Command::CancelTask { task });
+                self.emit(
+                    t.frame,
+                    EventKind::TaskTimedOut {
+                        task,
+                        error: error.into(),
+                        cause: String::new(),
+                    },
+                );
+                self.work.push(t.frame);
+            }
+            TimerPurpose::Execution => self.end_execution(EventKind::ExecutionTimedOut {
+                error: names::TIMEOUT.into(),
+                cause: String::new(),
+            }),
+        }
+    }
+
+    fn cancel_task_timers(&mut self, f: FrameId) {
+        if let Phase::Task {
+            timeout_timer,
+            heartbeat_timer,
+            ..
+        } = self.exec.frame(f).phase
+        {
+            for timer in [timeout_timer, heartbeat_timer].into_iter().flatten() {
+                self.commands.push(Command::CancelTimer { timer });
+            }
+        }
+    }
+
+    /// Cancel every task and timer under `f` (inclusive).
+    fn cancel_below(&mut self, f: FrameId) {
+        let mut frames = Vec::new();
+        self.exec.live_descendants(f, &mut frames);
+        for (&task, (tf, _)) in &self.exec.tasks {
+            if frames.contains(tf) {
+                self.commands.push(Command::CancelTask { task });
+            }
+        }
+        for (&timer, t) in &self.exec.timers {
+            if frames.contains(&t.frame) && t.purpose != TimerPurpose::Execution {
+                self.commands.push(Command::CancelTimer { timer });
+            }
+        }
+    }
+
+    fn end_execution(&mut self, kind: EventKind) {
+        for &task in self.exec.tasks.keys() {
+            self.commands.push(Command::CancelTask { task });
+        }
+        for &timer in self.exec.timers.keys() {
+            self.commands.push(Command::CancelTimer { timer });
+        }
+        self.emit(0, kind);
+        self.commands.push(Command::Finished);
+    }
+
+    // ----- the frame loop --------------------------------------------------
+
+    fn run(&mut self) {
+        while let Some(f) = self.work.pop() {
+            if self.finished() {
+                return;
+            }
+            self.step(f);
+        }
+    }
+
+    /// Run frame `f` until it blocks, ends, or yields to a child.
+    fn step(&mut self, f: FrameId) {
+        loop {
+            if self.finished() {
+                return;
+            }
+            let before = self.exec.seq;
+            match &self.exec.frame(f).phase {
+                Phase::Idle
+                | Phase::Task { .. }
+                | Phase::Timer(_)
+                | Phase::Succeeded(_)
+                | Phase::Failed(_)
+                | Phase::Aborted => return,
+                Phase::Entered => self.run_state(f),
+                Phase::WaitDone => self.finish_wait(f),
+                Phase::Result(r) => {
+                    let r = r.clone();
+                    self.finish_result(f, r);
+                }
+                Phase::Error(e) => {
+                    let e = e.clone();
+                    self.recover(f, e);
+                }
+                Phase::Exited { output, next } => {
+                    let (output, next) = (output.clone(), *next);
+                    match next {
+                        // exit() checked this output's size already.
+                        Some(n) => {
+                            self.emit(
+                                f,
+                                EventKind::StateEntered {
+                                    state: n,
+                                    input: output,
+                                },
+                            );
+                        }
+                        None => {
+                            self.complete(f, output);
+                            return;
+                        }
+                    }
+                }
+                Phase::Fan(_) => match self.advance_fan(f) {
+                    Fanned::Blocked => return,
+                    Fanned::Progress => {}
+                    Fanned::Yield => return,
+                },
+            }
+            if self.exec.seq == before {
+                debug_assert!(false, "frame {f} made no progress");
+                return;
+            }
+        }
+    }
+
+    fn plan(&self) -> Arc<stepwell_asl::StateMachine> {
+        self.exec.plan.clone()
+    }
+
+    /// Enter `state` in frame `f`.
+    fn enter(&mut self, f: FrameId, state: StateId, input: Arc<Value>) {
+        self.enter_sized(f, state, input, false);
+    }
+
+    /// [`Self::enter`]; `within_limit` says the input is already known to be
+    /// under the payload limit (a part of a document that was checked).
+    fn enter_sized(&mut self, f: FrameId, state: StateId, input: Arc<Value>, within_limit: bool) {
+        if !within_limit && limits::check_size(&input).is_err() {
+            let plan = self.plan();
+            let name = &plan.machine(self.exec.frame(f).machine).state(state).name;
+            let err = StateError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!("The state/task '{name}' has an input with a size exceeding the maximum number of bytes service limit ({MAX_PAYLOAD_BYTES} bytes)."),
+            );
+            self.fail_frame(f, err);
+            return;
+        }
+        self.emit(f, EventKind::StateEntered { state, input });
+    }
+
+    /// Leave the current state of `f` with `output`, going to `next`.
+    fn exit(
+        &mut self,
+        f: FrameId,
+        output: Value,
+        next: Option<StateId>,
+        assigned: Vec<(String, Value)>,
+    ) {
+        self.exit_shared(f, Arc::new(output), next, assigned);
+    }
+
+    /// [`Self::exit`] with an output that may already be shared (a result
+    /// passed through unchanged), so it is not copied.
+    fn exit_shared(
+        &mut self,
+        f: FrameId,
+        output: Arc<Value>,
+        next: Option<StateId>,
+        assigned: Vec<(String, Value)>,
+    ) {
+        let state = self.exec.frame(f).state;
+        if limits::check_size(&output).is_err() {
+            let at = at_of(self.exec, f);
+            let err = StateError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", at.state),
+            );
+            self.fail_frame(f, err);
+            return;
+        }
+        self.emit(
+            f,
+            EventKind::StateExited {
+                state,
+                output,
+                next,
+                assigned,
+            },
+        );
+    }
+
+    fn next_of(st: &State) -> Option<StateId> {
+        match st.transition {
+            Transition::Next(n) => Some(n),
+            Transition::End => None,
+        }
+    }
+
+    /// The frame ended successfully.
+    fn complete(&mut self, f: FrameId, output: Arc<Value>) {
+        let fr = self.exec.frame(f);
+        match fr.parent {
+            None => {
+                self.emit(0, EventKind::ExecutionSucceeded { output });
+                self.commands.push(Command::Finished);
+            }
+            Some(p) => {
+                let index = fr.index;
+                if self.is_map_child(f) {
+                    self.emit(f, EventKind::MapIterationSucceeded { index });
+                } else {
+                    self.emit(f, EventKind::BranchSucceeded);
+                }
+                self.work.push(p);
+            }
+        }
+    }
+
+    /// The frame ended with an error nothing in it handled.
+    fn fail_frame(&mut self, f: FrameId, err: StateError) {
+        let fr = self.exec.frame(f);
+        match fr.parent {
+            None => self.end_execution(EventKind::ExecutionFailed {
+                error: err.error,
+                cause: err.cause,
+            }),
+            Some(p) => {
+                let index = fr.index;
+                if self.is_map_child(f) {
+                    self.emit(
+                        f,
+                        EventKind::MapIterationFailed {
+                            index,
+                            error: err.error,
+                            cause: err.cause,
+                        },
+                    );
+                } else {
+                    self.emit(
+                        f,
+                        EventKind::BranchFailed {
+                            error: err.error,
+                            cause: err.cause,
+                        },
+                    );
+                }
+                self.work.push(p);
+            }
+        }
+    }
+
+    fn is_map_child(&self, f: FrameId) -> bool {
+        self.exec
+            .frame(f)
+            .parent
+            .is_some_and(|p| matches!(&self.exec.frame(p).phase, Phase::Fan(fan) if fan.is_map))
+    }
+
+    // ----- running a state -------------------------------------------------
+
+    fn run_state(&mut self, f: FrameId) {
+        let plan = self.plan();
+        let fr = self.exec.frame(f);
+        let st = plan.machine(fr.machine).state(fr.state);
+        let result = match &st.kind {
+            StateKind::Pass(p) => self.run_pass(f, st, p.result.as_ref()),
+            StateKind::Task(t) => self.run_task(f, st, t),
+            StateKind::Choice(c) => self.run_choice(f, st, c),
+            StateKind::Wait(w) => self.run_wait(f, st, w),
+            StateKind::Succeed => self.run_succeed(f, st),
+            StateKind::Fail(fail) => match self.fail_error(f, st, fail) {
+                Ok(err) => {
+                    self.fail_frame(f, err);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            StateKind::Parallel(_) => self.run_parallel(f, st),
+            StateKind::Map(m) => self.run_map(f, st, m),
+        };
+        if let Err(e) = result {
+            self.recover(f, e);
+        }
+    }
+}
+
+/// How AWS names a task's resource in messages: a Lambda function or
+/// activity by its ARN, a service integration by its service (`lambda`).
+fn task_display_name(resource: &str) -> &str {
+    match resource.strip_prefix("arn:aws:states:::") {
+        Some(rest) => rest.split(':').next().unwrap_or(rest),
+        None => resource,
+    }
+}
+
+/// The most events an execution's history may hold (AWS's hard quota).
+const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// The most events an EXPRESS execution may record before it is timed out:
+/// far more than any execution finishing within AWS's 5 minutes would need
+/// here, few enough that a loop that never waits ends in seconds.
+const EXPRESS_MAX_EVENTS: u64 = 10_000_000;
+
+/// Whether `kind` is an execution's last event.
+fn ends_execution(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::ExecutionSucceeded { .. }
+            | EventKind::ExecutionFailed { .. }
+            | EventKind::ExecutionTimedOut { .. }
+            | EventKind::ExecutionAborted { .. }
+    )
+}
+
+/// Where errors in frame `f` are reported.
+fn at_of(exec: &Execution, f: FrameId) -> At<'_> {
+    At {
+        state: &exec.state_of(f).name,
+        entered_id: exec.frame(f).entered_id,
+    }
+}
+
+/// How a numeric JSONata field's value is read, and the type AWS names when
+/// it is something else.
+type NumberKind<T> = (fn(&Value) -> Option<T>, &'static str);
+const INTEGER: NumberKind<u64> = (Value::as_u64, "integer");
+const NUMBER: NumberKind<f64> = (Value::as_f64, "number");
+
+/// Whether a Map's failures so far are within its tolerance.
+fn tolerated(fan: &Fan) -> bool {
+    if !fan.is_map || (fan.tolerated_count.is_none() && fan.tolerated_percentage.is_none()) {
+        return false;
+    }
+    let over_count = fan
+        .tolerated_count
+        .is_some_and(|c| u64::from(fan.failed) > c);
+    let over_pct = fan
+        .tolerated_percentage
+        .is_some_and(|p| f64::from(fan.failed) * 100.0 / f64::from(fan.total.max(1)) > p);
+    !(over_count || over_pct)
+}
+
+/// JSONPath `Assign`: a template rendered with `$` = `value`.
+fn assign_jsonpath(
+    assign: Option<&Assign>,
+    value: &Value,
+    roots: &Roots<'_>,
+    rng: &mut dyn stepwell_jsonpath::Entropy,
+    at: At<'_>,
+) -> Result<Vec<(String, Value)>, StateError> {
+    let Some(Assign::JsonPath(t)) = assign else {
+        return Ok(Vec::new());
+    };
+    let roots = Roots {
+        input: value,
+        context: roots.context,
+        variables: roots.variables,
+    };
+    match t.render(&roots, rng).map_err(|e| at.err(e))? {
+        Value::Object(m) => Ok(m.into_iter().collect()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn dynamic_seconds_path(
+    d: Option<&Dynamic<u64>>,
+    roots: &Roots<'_>,
+    at: At<'_>,
+    field: &str,
+) -> Result<Option<u64>, StateError> {
+    match d {
+        None | Some(Dynamic::Expr(_)) => Ok(None),
+        Some(Dynamic::Value(n)) => Ok(Some(*n)),
+        Some(Dynamic::Path(p)) => {
+            let n = path_integer(p, roots, at, field)?;
+            if n <= 0 {
+                return Err(at.runtime(&format!(
+                    "The {field} field refers to value \"{n}\" which is not a positive integer: {}",
+                    p.text()
+                )));
+            }
+            Ok(Some(n as u64))
+        }
+    }
+}
+
+fn path_integer(
+    p: &stepwell_jsonpath::Path,
+    roots: &Roots<'_>,
+    at: At<'_>,
+    field: &str,
+) -> Result<i64, StateError> {
+    let v = p.select(roots).map_err(|e| at.err(e))?;
+    let n = match v.as_ref() {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    n.ok_or_else(|| {
+        at.runtime(&format!(
+            "The {field} field refers to value \"{}\" which is not a valid integer: {}",
+            plain(&v),
+            p.text()
+        ))
+    })
+}
+
+/// A value as AWS quotes it in messages: strings bare, the rest as JSON.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn timestamp_ms(s: &str) -> Option<i64> {
+    let t = stepwell_asl::parse_rfc3339(s)?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+fn no_choice(at: At<'_>) -> StateError {
+    let _ = at;
+    StateError::new(names::NO_CHOICE_MATCHED, "No Matches!")
+}
+
+/// A version 4 UUID from the caller's entropy.
+pub(crate) fn uuid(entropy: &mut dyn Entropy) -> String {
+    let a = entropy.next_u64();
+    let b = entropy.next_u64();
+    let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+    let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+impl At<'_> {
+    pub(crate) fn runtime_named(&self, error: &str, message: &str) -> StateError {
+        StateError::new(
+            error,
+            dataflow::runtime_cause(self.state, self.entered_id, message),
+        )
+    }
+}

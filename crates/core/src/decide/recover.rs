@@ -1,0 +1,114 @@
+//! After a state's work: result processing, Retry and Catch.
+
+use super::*;
+
+impl Decider<'_> {
+    // ----- results and errors ---------------------------------------------
+
+    /// Task/Parallel/Map result -> ResultSelector -> ResultPath -> OutputPath.
+    pub(super) fn finish_result(&mut self, f: FrameId, result: Arc<Value>) {
+        let plan = self.plan();
+        let fr = self.exec.frame(f);
+        let st = plan.machine(fr.machine).state(fr.state);
+        let res = if st.query_language == QueryLanguage::Jsonata {
+            let raw = fr.input.clone();
+            let states = self.states_var(f, st, ContextExtra::default(), Some(&result), None);
+            let out = match &st.io.output {
+                Some(t) => self.eval_jsonata(f, t, &states, "Output").map(Arc::new),
+                None => Ok(result.clone()),
+            };
+            out.and_then(|out| Ok((out, self.assign(f, st, st.assign.as_ref(), &raw, &states)?)))
+        } else {
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                let selected = dataflow::render(
+                    st.io.result_selector.as_ref(),
+                    Cow::Borrowed(&*result),
+                    roots,
+                    rng,
+                    at,
+                )?;
+                let assigned = assign_jsonpath(st.assign.as_ref(), &selected, roots, rng, at)?;
+                let passes_through = st.io.result_selector.is_none()
+                    && matches!(st.io.result_path, OptPath::Default)
+                    && matches!(st.io.output_path, OptPath::Default);
+                if passes_through {
+                    // The output is the result itself (a Map's may be large): share it.
+                    return Ok((result.clone(), assigned));
+                }
+                let out = dataflow::result_path(
+                    &st.io.result_path,
+                    roots.input,
+                    selected.into_owned(),
+                    at,
+                )?;
+                let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
+                Ok((Arc::new(out), assigned))
+            })
+        };
+        drop(result);
+        match res {
+            Ok((out, assigned)) => self.exit_shared(f, out, Self::next_of(st), assigned),
+            Err(e) => self.recover(f, e),
+        }
+    }
+
+    /// Retry, then Catch, then fail the frame.
+    pub(super) fn recover(&mut self, f: FrameId, err: StateError) {
+        let plan = self.plan();
+        let fr = self.exec.frame(f);
+        let st = plan.machine(fr.machine).state(fr.state);
+        if err.is_recoverable() {
+            for (i, r) in st.retriers().iter().enumerate() {
+                if !error_matches(&r.error_equals, &err.error) {
+                    continue;
+                }
+                let attempts = fr.attempts.get(i).copied().unwrap_or(0);
+                if u64::from(attempts) < r.max_attempts {
+                    let random = retry::unit(self.entropy.next_u64());
+                    let delay = retry::delay_ms(r, attempts, random);
+                    self.start_timer(f, TimerPurpose::Retry(i as u32), self.now + delay);
+                    return;
+                }
+                break;
+            }
+            for c in st.catchers() {
+                if !error_matches(&c.error_equals, &err.error) {
+                    continue;
+                }
+                match self.catch_output(f, st, c, &err) {
+                    Ok((out, assigned)) => self.exit(f, out, Some(c.next), assigned),
+                    Err(e) => self.fail_frame(f, e),
+                }
+                return;
+            }
+        }
+        self.fail_frame(f, err);
+    }
+
+    pub(super) fn catch_output(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        c: &stepwell_asl::Catcher,
+        err: &StateError,
+    ) -> Result<(Value, Vec<(String, Value)>), StateError> {
+        // A task that reported no error name or cause gives nulls, as AWS shows.
+        let absent_as_null = |s: &str| if s.is_empty() { Value::Null } else { json!(s) };
+        let error_output = json!({ "Error": absent_as_null(&err.error), "Cause": if err.error.is_empty() { absent_as_null(&err.cause) } else { json!(err.cause) } });
+        let raw = self.exec.frame(f).input.clone();
+        if st.query_language == QueryLanguage::Jsonata {
+            let states = self.states_var(f, st, ContextExtra::default(), None, Some(&error_output));
+            let out = match &c.output {
+                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
+                None => error_output.clone(),
+            };
+            let assigned = self.assign(f, st, c.assign.as_ref(), &raw, &states)?;
+            return Ok((out, assigned));
+        }
+        self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+            let assigned = assign_jsonpath(c.assign.as_ref(), &error_output, roots, rng, at)?;
+            let out = dataflow::result_path(&c.result_path, roots.input, error_output, at)?;
+            Ok((out, assigned))
+        })
+    }
+}

@@ -1,0 +1,409 @@
+//! The simple states: Pass, Succeed, Task, Choice, Wait, Fail.
+
+use super::*;
+
+impl Decider<'_> {
+    pub(super) fn run_pass(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        result: Option<&Value>,
+    ) -> Result<(), StateError> {
+        let (output, assigned) = if st.query_language == QueryLanguage::Jsonata {
+            let raw = self.exec.frame(f).input.clone();
+            let states = self.states_var(f, st, ContextExtra::default(), None, None);
+            let out = match &st.io.output {
+                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
+                None => (*raw).clone(),
+            };
+            let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
+            (out, assigned)
+        } else {
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let eff = dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?;
+                let result: Cow<'_, Value> = match result {
+                    Some(r) => Cow::Borrowed(r),
+                    None => eff,
+                };
+                let assigned = assign_jsonpath(st.assign.as_ref(), &result, roots, rng, at)?;
+                let out = dataflow::result_path(
+                    &st.io.result_path,
+                    roots.input,
+                    result.into_owned(),
+                    at,
+                )?;
+                let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
+                Ok::<_, StateError>((out, assigned))
+            })?
+        };
+        self.exit(f, output, Self::next_of(st), assigned);
+        Ok(())
+    }
+
+    pub(super) fn run_succeed(&mut self, f: FrameId, st: &State) -> Result<(), StateError> {
+        let output = self.simple_output(f, st)?;
+        self.exit(f, output, None, Vec::new());
+        Ok(())
+    }
+
+    /// Output of a state that does no work: InputPath then OutputPath
+    /// (JSONPath), or `Output` with the input as default (JSONata).
+    pub(super) fn simple_output(&mut self, f: FrameId, st: &State) -> Result<Value, StateError> {
+        let raw = self.exec.frame(f).input.clone();
+        if st.query_language == QueryLanguage::Jsonata {
+            let states = self.states_var(f, st, ContextExtra::default(), None, None);
+            return match &st.io.output {
+                Some(t) => self.eval_jsonata(f, t, &states, "Output"),
+                None => Ok((*raw).clone()),
+            };
+        }
+        self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+            let eff = dataflow::input_path(&st.io.input_path, roots, at)?.into_owned();
+            dataflow::output_path(&st.io.output_path, eff, roots, at)
+        })
+    }
+
+    pub(super) fn run_task(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        task: &stepwell_asl::Task,
+    ) -> Result<(), StateError> {
+        let resource = task.resource.as_str();
+        let flavor = if resource.starts_with("arn:aws:lambda:") {
+            TaskFlavor::Lambda
+        } else if resource.contains(":activity:") {
+            TaskFlavor::Activity
+        } else {
+            TaskFlavor::Service
+        };
+        // The callback patterns need a token; AWS also offers `$$.Task.Token`
+        // to any Task state that reads it (e.g. `.sync` starts).
+        let token = (resource.ends_with(".waitForTaskToken")
+            || flavor == TaskFlavor::Activity
+            || st.uses_context)
+            .then(|| uuid(&mut *self.entropy));
+        let extra = ContextExtra {
+            token: token.as_deref(),
+            map_item: None,
+        };
+        let (payload, timeout, heartbeat) = if st.query_language == QueryLanguage::Jsonata {
+            let raw = self.exec.frame(f).input.clone();
+            let states = self.states_var(f, st, extra, None, None);
+            let payload = match &st.io.arguments {
+                Some(t) => self.eval_jsonata(f, t, &states, "Arguments")?,
+                None => (*raw).clone(),
+            };
+            let timeout = self.dynamic_jsonata(
+                f,
+                task.timeout_seconds.as_ref(),
+                &states,
+                "TimeoutSeconds",
+                INTEGER,
+            )?;
+            let heartbeat = self.dynamic_jsonata(
+                f,
+                task.heartbeat_seconds.as_ref(),
+                &states,
+                "HeartbeatSeconds",
+                INTEGER,
+            )?;
+            (payload, timeout, heartbeat)
+        } else {
+            self.with_jsonpath(f, st, extra, |roots, rng, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let payload =
+                    dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned();
+                let timeout = dynamic_seconds_path(
+                    task.timeout_seconds.as_ref(),
+                    roots,
+                    at,
+                    "TimeoutSecondsPath",
+                )?;
+                let heartbeat = dynamic_seconds_path(
+                    task.heartbeat_seconds.as_ref(),
+                    roots,
+                    at,
+                    "HeartbeatSecondsPath",
+                )?;
+                Ok::<_, StateError>((payload, timeout, heartbeat))
+            })?
+        };
+        let task_id = self.emit(
+            f,
+            EventKind::TaskScheduled {
+                flavor,
+                resource: resource.to_owned(),
+                parameters: Arc::new(payload),
+                timeout,
+                heartbeat,
+                token,
+            },
+        );
+        if let Some((_, req)) = self.exec.tasks.get(&task_id) {
+            self.commands.push(Command::RunTask(req.clone()));
+        }
+        if let Some(t) = timeout {
+            self.start_timer(
+                f,
+                TimerPurpose::TaskTimeout(task_id),
+                self.now + t as i64 * 1000,
+            );
+        }
+        if let Some(h) = heartbeat {
+            self.start_timer(
+                f,
+                TimerPurpose::Heartbeat(task_id),
+                self.now + h as i64 * 1000,
+            );
+        }
+        if flavor != TaskFlavor::Activity {
+            self.emit(
+                f,
+                EventKind::TaskStarted {
+                    task: task_id,
+                    worker: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    pub(super) fn run_choice(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        c: &stepwell_asl::Choice,
+    ) -> Result<(), StateError> {
+        if st.query_language == QueryLanguage::Jsonata {
+            let raw = self.exec.frame(f).input.clone();
+            let states = self.states_var(f, st, ContextExtra::default(), None, None);
+            for (i, b) in c.choices.iter().enumerate() {
+                let stepwell_asl::Rule::Condition(expr) = &b.rule else {
+                    continue;
+                };
+                let v = self.eval_expr(f, expr, &states, format_args!("Choices[{i}].Condition"))?;
+                let truth = match v {
+                    Some(Value::Bool(b)) => b,
+                    _ => {
+                        let at = at_of(self.exec, f);
+                        return Err(StateError::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            dataflow::runtime_cause(at.state, at.entered_id, &format!(
+                                "The Condition field's JSONata expression '{}' must evaluate to a boolean value.",
+                                expr.source
+                            )),
+                        ));
+                    }
+                };
+                if truth {
+                    let output = match b.output.as_ref().or(st.io.output.as_ref()) {
+                        Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
+                        None => (*raw).clone(),
+                    };
+                    let assign = b.assign.as_ref().or(st.assign.as_ref());
+                    let assigned = self.assign(f, st, assign, &raw, &states)?;
+                    self.exit(f, output, Some(b.next), assigned);
+                    return Ok(());
+                }
+            }
+            let Some(default) = c.default else {
+                return Err(no_choice(at_of(self.exec, f)));
+            };
+            let output = match &st.io.output {
+                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
+                None => (*raw).clone(),
+            };
+            let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
+            self.exit(f, output, Some(default), assigned);
+            return Ok(());
+        }
+        let (out, next, assigned) =
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let eff_roots = dataflow::reroot(roots, &eff);
+                let mut chosen = None;
+                for b in &c.choices {
+                    if choice::evaluate(&b.rule, &eff_roots, at)? {
+                        chosen = Some((b.next, b.assign.as_ref().or(st.assign.as_ref())));
+                        break;
+                    }
+                }
+                let (next, assign) = match chosen {
+                    Some(x) => x,
+                    None => match c.default {
+                        Some(d) => (d, st.assign.as_ref()),
+                        None => return Err(no_choice(at)),
+                    },
+                };
+                let assigned = assign_jsonpath(assign, &eff, &eff_roots, rng, at)?;
+                let out = dataflow::output_path(&st.io.output_path, eff.into_owned(), roots, at)?;
+                Ok((out, next, assigned))
+            })?;
+        self.exit(f, out, Some(next), assigned);
+        Ok(())
+    }
+
+    pub(super) fn run_wait(&mut self, f: FrameId, st: &State, w: &Wait) -> Result<(), StateError> {
+        let fire_at = if st.query_language == QueryLanguage::Jsonata {
+            let states = self.states_var(f, st, ContextExtra::default(), None, None);
+            match w {
+                Wait::Seconds(Dynamic::Value(s)) => self.now + *s as i64 * 1000,
+                Wait::Seconds(Dynamic::Expr(e)) => {
+                    let v = self.eval_expr(f, e, &states, "Seconds")?;
+                    let secs = v.as_ref().and_then(Value::as_i64).filter(|s| *s >= 0);
+                    match secs {
+                        Some(s) => self.now + s * 1000,
+                        None => {
+                            return Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                                "The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
+                                e.source,
+                                jsonata_eval::type_name(v.as_ref()),
+                                v.map(|v| v.to_string()).unwrap_or_default()
+                            )));
+                        }
+                    }
+                }
+                Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(self.now),
+                Wait::Timestamp(Dynamic::Expr(e)) => {
+                    let v = self.eval_expr(f, e, &states, "Timestamp")?;
+                    match v.as_ref().and_then(Value::as_str).and_then(timestamp_ms) {
+                        Some(ms) => ms,
+                        None => {
+                            return Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                                "The JSONata expression '{}' specified for the field 'Timestamp' returned an invalid timestamp.",
+                                e.source
+                            )));
+                        }
+                    }
+                }
+                _ => self.now,
+            }
+        } else {
+            let now = self.now;
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                let eff_roots = dataflow::reroot(roots, &eff);
+                Ok(match w {
+                    Wait::Seconds(Dynamic::Value(s)) => now + *s as i64 * 1000,
+                    Wait::Seconds(Dynamic::Path(p)) => {
+                        let v = p.select(&eff_roots).map_err(|_| {
+                            at.runtime(&format!(
+                                "The SecondsPath parameter does not reference an input value: {}",
+                                p.text()
+                            ))
+                        })?;
+                        let secs = match v.as_ref() {
+                            Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some() => {
+                                n.as_i64().unwrap_or(i64::MAX)
+                            }
+                            other => {
+                                return Err(at.runtime(&format!(
+                                "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                                p.text(),
+                                plain(other)
+                            )))
+                            }
+                        };
+                        if secs < 0 {
+                            return Err(at.runtime(&format!(
+                                "The SecondsPath parameter references a negative value: {} == {}",
+                                p.text(),
+                                secs
+                            )));
+                        }
+                        now.saturating_add(secs.saturating_mul(1000))
+                    }
+                    Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(now),
+                    Wait::Timestamp(Dynamic::Path(p)) => {
+                        let v = p.select(&eff_roots).map_err(|_| {
+                            at.runtime(&format!(
+                                "The TimestampPath parameter does not reference an input value: {}",
+                                p.text()
+                            ))
+                        })?;
+                        match v.as_str().and_then(timestamp_ms) {
+                            Some(ms) => ms,
+                            None => {
+                                return Err(at.runtime(&format!(
+                                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                                    p.text(),
+                                    plain(&v)
+                                )))
+                            }
+                        }
+                    }
+                    _ => now,
+                })
+            })?
+        };
+        self.start_timer(f, TimerPurpose::Wait, fire_at);
+        Ok(())
+    }
+
+    pub(super) fn finish_wait(&mut self, f: FrameId) {
+        let plan = self.plan();
+        let fr = self.exec.frame(f);
+        let st = plan.machine(fr.machine).state(fr.state);
+        let res = self.simple_output(f, st).and_then(|out| {
+            let assigned = if st.assign.is_some() {
+                let raw = self.exec.frame(f).input.clone();
+                let states = self.states_var(f, st, ContextExtra::default(), None, None);
+                self.assign(f, st, st.assign.as_ref(), &raw, &states)?
+            } else {
+                Vec::new()
+            };
+            Ok((out, assigned))
+        });
+        match res {
+            Ok((out, assigned)) => self.exit(f, out, Self::next_of(st), assigned),
+            Err(e) => self.recover(f, e),
+        }
+    }
+
+    pub(super) fn fail_error(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        fail: &stepwell_asl::Fail,
+    ) -> Result<StateError, StateError> {
+        let field = |d: &mut Self,
+                     v: Option<&FailField>,
+                     name: &str|
+         -> Result<Option<String>, StateError> {
+            let Some(v) = v else {
+                return Ok(None);
+            };
+            match v {
+                FailField::Value(s) => Ok(Some(s.clone())),
+                FailField::Path(p) => {
+                    let field_name = format!("{name}Path");
+                    let value =
+                        d.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                            p.eval_field(&field_name, roots, rng).map_err(|e| at.err(e))
+                        })?;
+                    Ok(Some(match value {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    }))
+                }
+                FailField::Expr(e) => {
+                    let states = d.states_var(f, st, ContextExtra::default(), None, None);
+                    let v = d.eval_expr(f, e, &states, name)?;
+                    Ok(Some(match v {
+                        Some(Value::String(s)) => s,
+                        Some(other) => other.to_string(),
+                        None => String::new(),
+                    }))
+                }
+            }
+        };
+        let error = field(self, fail.error.as_ref(), "Error")?;
+        let cause = field(self, fail.cause.as_ref(), "Cause")?;
+        Ok(StateError::new(
+            error.unwrap_or_default(),
+            cause.unwrap_or_default(),
+        ))
+    }
+}
