@@ -169,22 +169,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         last_version: 0,
         description: String::new(),
     };
-    let mut writes = vec![put(kind::REVISION, &revision.id, &revision)];
-    let version = if publish {
-        let description = req.opt_str("versionDescription")?.unwrap_or_default();
-        Some(crate::ops::versions::new_version(
-            rt,
-            &mut record,
-            description,
-            now,
-        ))
-    } else {
-        None
-    };
-    if let Some(v) = &version {
-        writes.push(put(kind::VERSION, &v.arn, v));
-    }
-    writes.push(put(kind::STATE_MACHINE, &arn, &record));
+    let (mut writes, version) = save_revision(rt, &req, &mut record, &revision, publish, now)?;
     if !tags.is_empty() {
         writes.push(put(kind::TAGS, &arn, &tags));
     }
@@ -201,6 +186,35 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         reg.versions.insert(v.arn.clone(), v);
     }
     Ok(out)
+}
+
+/// The writes that make `revision` a state machine's current one, and the
+/// version published with it when asked (`publish`, `versionDescription`).
+fn save_revision(
+    rt: &Runtime,
+    req: &Req,
+    record: &mut StateMachineRecord,
+    revision: &Revision,
+    publish: bool,
+    now: i64,
+) -> Result<(Vec<Write>, Option<crate::records::VersionRecord>), ApiError> {
+    let mut writes = vec![put(kind::REVISION, &revision.id, revision)];
+    let version = if publish {
+        let description = req.opt_str("versionDescription")?.unwrap_or_default();
+        Some(crate::ops::versions::new_version(
+            rt,
+            record,
+            description,
+            now,
+        ))
+    } else {
+        None
+    };
+    if let Some(v) = &version {
+        writes.push(put(kind::VERSION, &v.arn, v));
+    }
+    writes.push(put(kind::STATE_MACHINE, &record.arn, &*record));
+    Ok((writes, version))
 }
 
 /// A store write of a resource body.
@@ -318,22 +332,8 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     };
     record.revision_id = revision.id.clone();
     record.updated_ms = Some(now);
-    let mut writes = vec![put(kind::REVISION, &revision.id, &revision)];
-    let version = if req.opt_bool("publish")?.unwrap_or(false) {
-        let description = req.opt_str("versionDescription")?.unwrap_or_default();
-        Some(crate::ops::versions::new_version(
-            rt,
-            &mut record,
-            description,
-            now,
-        ))
-    } else {
-        None
-    };
-    if let Some(v) = &version {
-        writes.push(put(kind::VERSION, &v.arn, v));
-    }
-    writes.push(put(kind::STATE_MACHINE, arn, &record));
+    let publish = req.opt_bool("publish")?.unwrap_or(false);
+    let (writes, version) = save_revision(rt, &req, &mut record, &revision, publish, now)?;
     rt.commit(writes).await?;
     let mut reg = rt.write_registry();
     let mut out = json!({"updateDate": timestamp(now), "revisionId": revision.id});
