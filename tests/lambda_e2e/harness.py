@@ -120,9 +120,19 @@ class Server:
         """Pids of the server's child processes (the runtime processes)."""
         if not self.alive():
             return []
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
-                             capture_output=True, text=True)
-        return [int(p) for p in out.stdout.split()]
+        children = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # pid (comm) state ppid ...: comm may hold spaces.
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
+                children.append(int(entry))
+        return children
 
     def stop(self, timeout=15):
         """SIGTERM, as a user's Ctrl-C; returns the exit code."""
