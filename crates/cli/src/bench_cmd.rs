@@ -140,7 +140,7 @@ fn load_workloads(dir: &Path, only: Option<&str>) -> Result<Vec<Workload>, Strin
             let file = entry.ok()?.file_name().into_string().ok()?;
             file.strip_suffix(".asl.json").map(str::to_owned)
         })
-        .filter(|n| only.map_or(true, |o| n.contains(o)))
+        .filter(|n| only.is_none_or(|o| n.contains(o)))
         .collect();
     names.sort();
     let mut out = Vec::with_capacity(names.len());

@@ -195,7 +195,7 @@ async fn run_workload(args: &LoadArgs, w: &Workload) -> Result<(), String> {
             .await?;
         if running["executions"]
             .as_array()
-            .map_or(true, |a| a.is_empty())
+            .is_none_or(|a| a.is_empty())
         {
             break;
         }

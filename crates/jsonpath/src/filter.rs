@@ -330,7 +330,7 @@ fn parse_op(cur: &mut Cursor<'_>) -> Option<Op> {
             if after
                 .chars()
                 .next()
-                .map_or(true, |c| !c.is_alphanumeric() && c != '_')
+                .is_none_or(|c| !c.is_alphanumeric() && c != '_')
             {
                 cur.pos += w.len();
                 return Some(op);

@@ -306,7 +306,7 @@ impl Parser<'_> {
                         if after
                             .chars()
                             .next()
-                            .map_or(true, |c| !c.is_alphanumeric() && c != '_')
+                            .is_none_or(|c| !c.is_alphanumeric() && c != '_')
                         {
                             self.pos += word.len();
                             return Ok(Expr::Literal(value, word.to_string()));
