@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
 use stepwell_asl::{Options, StateMachine};
-use stepwell_core::{Entropy, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskId};
+use stepwell_core::{
+    Command, Entropy, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskId,
+};
 use stepwell_engine::{MockCase, MockResponse, SplitMix};
 use stepwell_store::{ExecutionRow, GroupCommitter, Store, Write};
 use tokio::sync::watch;
@@ -487,6 +489,7 @@ impl Runtime {
         let mut mocks = self.mocks_for(&record)?;
         let mut scheduled: Vec<(TaskId, String)> = Vec::new();
         let mut started: HashSet<TaskId> = HashSet::new();
+        let mut timer_starts: HashMap<u64, i64> = HashMap::new();
         for e in &events {
             exec.apply(e)
                 .map_err(|err| ApiError::internal(format!("{}: {err}", record.arn)))?;
@@ -498,6 +501,9 @@ impl Runtime {
                 }
                 EventKind::TaskStarted { task, .. } => {
                     started.insert(*task);
+                }
+                EventKind::TimerStarted { .. } => {
+                    timer_starts.insert(e.seq, e.timestamp);
                 }
                 _ => {}
             }
@@ -528,6 +534,22 @@ impl Runtime {
             });
             return Ok(());
         }
+        // A timer keeps its due time across a restart: with --wait-scale it
+        // is scaled from when it started, not again from now.
+        let mut rest = Vec::with_capacity(pending.len());
+        for c in pending {
+            match c {
+                Command::StartTimer { timer, fire_at } => {
+                    let start = timer_starts
+                        .get(&timer)
+                        .map_or(fire_at, |&s| s.min(fire_at));
+                    let scaled = ((fire_at - start) as f64 * self.cfg.wait_scale) as i64;
+                    self.timers.add(start + scaled, &arn, timer);
+                }
+                c => rest.push(c),
+            }
+        }
+        let pending = rest;
         let answers = match self.slot(&arn) {
             Some(slot) => match slot.live.try_lock() {
                 Ok(mut live) => crate::dispatch::mock_answers(&mut live, &pending),
