@@ -135,7 +135,7 @@ def plan(total):
 
 
 class Driver:
-    def __init__(self, server, crash, total, log):
+    def __init__(self, server, crash, total, log, extra_kills=0):
         self.server = server
         self.crash = crash
         self.plan = plan(total)
@@ -146,6 +146,7 @@ class Driver:
         self.late_errors = []
         self.start_retries = 0  # StartExecution calls sent again after a crash
         self.crashes = []
+        self.extra_kills = extra_kills
 
     def crash_point(self, outstanding):
         """In the crash run: kill -9 the server now and restart it on the same database."""
@@ -316,6 +317,10 @@ class Driver:
         starter.join(90)
         if self.late_errors:
             raise AssertionError(f"late starts failed: {self.late_errors[:5]}")
+        # more kills while the remaining timers fire (Waits, back-offs, timeouts, heartbeats, the Map)
+        for _ in range(self.extra_kills):
+            time.sleep(0.3)
+            self.crash_point("timers firing")
 
         # wait for every execution (and the nested children) to end
         deadline = time.time() + 120
@@ -409,6 +414,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--executions", type=int, default=300)
     ap.add_argument("--wait-scale", type=float, default=0.05)
+    ap.add_argument("--extra-kills", type=int, default=3,
+                    help="kills after the two scripted ones, 0.3 s apart, while timers fire")
     ap.add_argument("--keep", action="store_true", help="keep the databases and logs")
     args = ap.parse_args()
     t0 = time.time()
@@ -420,7 +427,7 @@ def main():
             server = Server(wait_scale=args.wait_scale, mock_config=MOCK_CONFIG)
             servers.append(server)
             server.start()
-            runs[crash] = Driver(server, crash, args.executions, log).run()
+            runs[crash] = Driver(server, crash, args.executions, log, args.extra_kills).run()
             if not server.alive():
                 raise AssertionError(f"the server died:\n{server.log_tail()}")
             server.stop()

@@ -50,3 +50,25 @@ def test_sigterm_with_a_poll_open_then_restart(tmp_path):
         assert types == ["ExecutionStarted", "WaitStateEntered", "WaitStateExited", "ExecutionSucceeded"]
     finally:
         s.stop()
+
+
+def test_a_scaled_wait_keeps_its_time_across_a_restart(tmp_path):
+    # --wait-scale 0.02: Wait 100 s fires 2 s after it started, also when
+    # the server was killed and restarted meanwhile (not 2 s after the restart).
+    s = Server(wait_scale=0.02, workdir=str(tmp_path)).start()
+    try:
+        sfn = s.client()
+        wait = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": True}}})
+        sm = sfn.create_state_machine(name="scaled", definition=wait, roleArn=ROLE)["stateMachineArn"]
+        ex = sfn.start_execution(stateMachineArn=sm)["executionArn"]
+        time.sleep(1.5)
+        s.kill9()
+        s.start()
+        sfn = s.client()
+        wait_done(sfn, ex, timeout=20)
+        events = sfn.get_execution_history(executionArn=ex)["events"]
+        entered, exited = events[1]["timestamp"], events[2]["timestamp"]
+        waited = (exited - entered).total_seconds()
+        assert 1.9 <= waited < 2.7, f"the Wait took {waited:.2f}s"
+    finally:
+        s.stop()
