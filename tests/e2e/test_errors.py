@@ -129,3 +129,15 @@ def test_invalid_paging_arguments(server, sfn, machine):
 def test_server_still_serves(server, sfn):
     assert server.healthy()
     assert "stateMachines" in sfn.list_state_machines()
+
+
+def test_oversize_task_output(server, sfn):
+    status, out = server.raw("AWSStepFunctions.SendTaskSuccess",
+                             {"taskToken": "t", "output": json.dumps({"b": "x" * (256 * 1024)})})
+    assert_aws_error(server, status, out, "ValidationException", "output")
+
+
+def test_history_max_results_limit(server, sfn, machine):
+    ex = sfn.start_execution(stateMachineArn=machine(PASS))["executionArn"]
+    status, out = server.raw("AWSStepFunctions.GetExecutionHistory", {"executionArn": ex, "maxResults": 1001})
+    assert_aws_error(server, status, out, "ValidationException", "maxResults")
