@@ -24,7 +24,8 @@ MOCK_CONFIG = {
                 "RetryPath": {"Charge": "ChargeFlaky"},
                 "FailPath": {"Charge": "ChargeBroken"},
             }
-        }
+        },
+        "Redriven": {"TestCases": {"FailOnce": {"Work": "FailThenOk"}}},
     },
     "MockedResponses": {
         "ChargeOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"charged": 42}}}},
@@ -33,6 +34,10 @@ MOCK_CONFIG = {
             "2": {"Return": {"StatusCode": 200, "Payload": {"charged": 7}}},
         },
         "ChargeBroken": {"0": {"Throw": {"Error": "PaymentDeclined", "Cause": "card expired"}}},
+        "FailThenOk": {
+            "0": {"Throw": {"Error": "Boom", "Cause": "first attempt"}},
+            "1": {"Return": {"done": True}},
+        },
     },
 }
 

@@ -121,6 +121,13 @@ fn describe(
             "ExecutionAborted".into(),
             Some(("executionAbortedEventDetails", error_cause(error, cause))),
         ),
+        EventKind::ExecutionRedriven { redrive_count } => (
+            "ExecutionRedriven".into(),
+            Some((
+                "executionRedrivenEventDetails",
+                json!({ "redriveCount": redrive_count }),
+            )),
+        ),
         EventKind::StateEntered { state, input } => {
             let (ty, name) = state_type(*state);
             (

@@ -55,7 +55,7 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
             "Name": info.name,
             "RoleArn": info.role_arn,
             "StartTime": iso8601(exec.start_time),
-            "RedriveCount": 0,
+            "RedriveCount": exec.redrive_count,
         },
         "State": {
             "EnteredTime": iso8601(fr.entered_at),

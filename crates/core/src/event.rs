@@ -85,6 +85,10 @@ pub enum EventKind {
         error: String,
         cause: String,
     },
+    /// RedriveExecution: the execution runs again from the state that ended it.
+    ExecutionRedriven {
+        redrive_count: u32,
+    },
     /// `<Type>StateEntered`.
     StateEntered {
         state: StateId,

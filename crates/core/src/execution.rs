@@ -67,6 +67,8 @@ pub struct Execution {
     pub(crate) tasks: BTreeMap<TaskId, (FrameId, TaskRequest)>,
     pub(crate) timers: BTreeMap<TimerId, Timer>,
     pub(crate) outcome: Option<Outcome>,
+    /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
+    pub(crate) redrive_count: u32,
 }
 
 /// Two executions are equal when they are in the same state; the plan (shared,
@@ -82,6 +84,7 @@ impl PartialEq for Execution {
             && self.tasks == other.tasks
             && self.timers == other.timers
             && self.outcome == other.outcome
+            && self.redrive_count == other.redrive_count
     }
 }
 
@@ -180,6 +183,7 @@ impl Execution {
             tasks: BTreeMap::new(),
             timers: BTreeMap::new(),
             outcome: None,
+            redrive_count: 0,
         }
     }
 
@@ -198,6 +202,10 @@ impl Execution {
 
     pub fn status(&self) -> Status {
         self.status
+    }
+
+    pub fn redrive_count(&self) -> u32 {
+        self.redrive_count
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -287,6 +295,19 @@ impl Execution {
                     Status::Aborted,
                     Outcome::Failed(StateError::new(error, cause)),
                 );
+            }
+            EventKind::ExecutionRedriven { redrive_count } => {
+                if !matches!(
+                    self.status,
+                    Status::Failed | Status::TimedOut | Status::Aborted
+                ) {
+                    return Err(
+                        self.nondeterminism(e, "redriven while not failed, timed out or aborted")
+                    );
+                }
+                self.status = Status::Running;
+                self.outcome = None;
+                self.redrive_count = *redrive_count;
             }
             EventKind::StateEntered { state, input } => {
                 let machine = self.frames[f as usize].machine;

@@ -51,6 +51,10 @@ pub enum Input {
         error: String,
         cause: String,
     },
+    /// RedriveExecution: run a FAILED, TIMED_OUT or ABORTED execution again
+    /// from the top-level state it stopped in (a Parallel or Map state runs
+    /// again whole).
+    Redrive,
 }
 
 /// An effect the interpreter asks for. Ids are derived from the events that

@@ -105,4 +105,9 @@ pub struct ExecutionRecord {
     pub test_case: Option<String>,
     pub parent: Option<ParentLink>,
     pub trace_header: Option<String>,
+    /// RedriveExecution: how often, and when last.
+    #[serde(default)]
+    pub redrive_count: u32,
+    #[serde(default)]
+    pub redrive_ms: Option<i64>,
 }

@@ -426,7 +426,8 @@ impl Runtime {
             return Ok(()); // ended meanwhile: the interpreter would ignore it too
         };
         let mut live = slot.live.lock().await;
-        if !matches!(live.exec.status(), Status::Running | Status::NotStarted) {
+        let redrive = input == Input::Redrive;
+        if !redrive && !matches!(live.exec.status(), Status::Running | Status::NotStarted) {
             return Ok(());
         }
         let mut entropy = SharedEntropy(&self.entropy);
@@ -440,10 +441,13 @@ impl Runtime {
         if finished {
             let Live { exec, record, .. } = &mut *live;
             close_record(record, exec.outcome(), status, now_ms());
+        } else if redrive {
+            let Live { exec, record, .. } = &mut *live;
+            reopen_record(record, exec.redrive_count(), now_ms());
         }
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];
-            if finished {
+            if finished || redrive {
                 writes.push(Write::PutExecution(row(&live.record)));
             }
             if let Err(e) = self.commit(writes).await {
@@ -587,6 +591,17 @@ fn close_record(r: &mut ExecutionRecord, outcome: Option<&Outcome>, status: Stat
         }
         None => {}
     }
+}
+
+/// A redriven execution runs again.
+fn reopen_record(r: &mut ExecutionRecord, redrive_count: u32, now: i64) {
+    r.status = Status::Running.as_str().to_string();
+    r.stop_ms = None;
+    r.output = None;
+    r.error = None;
+    r.cause = None;
+    r.redrive_count = redrive_count;
+    r.redrive_ms = Some(now);
 }
 
 /// The store's row for an execution record.

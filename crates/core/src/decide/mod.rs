@@ -253,6 +253,7 @@ impl Decider<'_> {
                     self.end_execution(EventKind::ExecutionAborted { error, cause });
                 }
             }
+            Input::Redrive => self.redrive(),
         }
     }
 
@@ -274,6 +275,24 @@ impl Decider<'_> {
         }
         let start = self.exec.plan.top().start_at;
         self.enter(0, start, input);
+        self.work.push(0);
+    }
+
+    fn redrive(&mut self) {
+        if !matches!(
+            self.exec.status,
+            Status::Failed | Status::TimedOut | Status::Aborted
+        ) {
+            return;
+        }
+        let redrive_count = self.exec.redrive_count + 1;
+        self.emit(0, EventKind::ExecutionRedriven { redrive_count });
+        if let Some(t) = self.exec.plan.timeout_seconds {
+            self.start_timer(0, TimerPurpose::Execution, self.now + t as i64 * 1000);
+        }
+        let top = self.exec.frame(0);
+        let (state, input) = (top.state, top.input.clone());
+        self.enter(0, state, input);
         self.work.push(0);
     }
 

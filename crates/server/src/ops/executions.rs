@@ -182,6 +182,8 @@ pub async fn start(
         test_case,
         parent: p.parent,
         trace_header: p.trace_header,
+        redrive_count: 0,
+        redrive_ms: None,
     };
     let watch = rt.begin(record.clone()).await?;
     Ok((record, Some(watch)))
@@ -303,9 +305,55 @@ pub fn describe_json(r: &ExecutionRecord) -> Value {
     if let Some(a) = &r.alias_arn {
         o.insert("stateMachineAliasArn".into(), json!(a));
     }
-    o.insert("redriveCount".into(), json!(0));
-    o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+    o.insert("redriveCount".into(), json!(r.redrive_count));
+    if let Some(ms) = r.redrive_ms {
+        o.insert("redriveDate".into(), timestamp(ms));
+    }
+    match not_redrivable(r) {
+        Some(reason) => {
+            o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+            o.insert("redriveStatusReason".into(), json!(reason));
+        }
+        None => {
+            o.insert("redriveStatus".into(), json!("REDRIVABLE"));
+        }
+    }
     Value::Object(o)
+}
+
+/// Why RedriveExecution would refuse this execution (AWS's reasons).
+fn not_redrivable(r: &ExecutionRecord) -> Option<String> {
+    match r.status.as_str() {
+        "FAILED" | "TIMED_OUT" | "ABORTED" => None,
+        status => Some(format!("Execution is {status} and cannot be redriven.")),
+    }
+}
+
+/// RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again
+/// from the top-level state it stopped in, with the same ARN and input.
+/// DIFFERENCE: a Parallel or Map state runs again whole; AWS reruns only
+/// its unsuccessful branches and iterations.
+pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("executionArn")?;
+    let r = record(rt, arn).await?;
+    if let Some(reason) = not_redrivable(&r) {
+        return Err(ApiError::new("ExecutionNotRedrivable", reason));
+    }
+    let _admin = rt.admin.lock().await;
+    if rt.slot(arn).is_some() {
+        return Err(ApiError::new(
+            "ExecutionNotRedrivable",
+            "Execution is RUNNING and cannot be redriven.",
+        ));
+    }
+    let row = rt
+        .store
+        .execution(arn)?
+        .ok_or_else(|| execution_does_not_exist(arn))?;
+    rt.load(row)?;
+    rt.feed(arn, Input::Redrive).await?;
+    let r = record(rt, arn).await?;
+    Ok(json!({"redriveDate": timestamp(r.redrive_ms.unwrap_or_else(now_ms))}))
 }
 
 pub fn execution_does_not_exist(arn: &str) -> ApiError {

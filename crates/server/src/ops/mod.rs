@@ -16,12 +16,7 @@ pub mod test_state;
 pub mod versions;
 
 /// Operations of the API model that answer "not supported yet".
-pub const UNSUPPORTED: &[&str] = &[
-    "DescribeMapRun",
-    "ListMapRuns",
-    "UpdateMapRun",
-    "RedriveExecution",
-];
+pub const UNSUPPORTED: &[&str] = &["DescribeMapRun", "ListMapRuns", "UpdateMapRun"];
 
 /// Every operation of the Step Functions API model.
 pub const ALL: &[&str] = &[
@@ -84,6 +79,7 @@ pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiErr
         "StartExecution" => executions::start_execution(rt, req).await,
         "StartSyncExecution" => executions::start_sync_execution(rt, req).await,
         "StopExecution" => executions::stop(rt, req).await,
+        "RedriveExecution" => executions::redrive(rt, req).await,
         "DescribeExecution" => executions::describe(rt, req).await,
         "ListExecutions" => executions::list(rt, req).await,
         "GetExecutionHistory" => executions::history(rt, req).await,
