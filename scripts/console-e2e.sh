@@ -25,16 +25,21 @@ PLAYWRIGHT_VERSION=1.65.1
 # When it cannot be installed, fail loudly: a console test that silently
 # skipped would pass CI without having run.
 if ! command -v chromium >/dev/null 2>&1; then
+  as_root=""
   if [ "$(id -u)" != 0 ]; then
-    echo "console-e2e: FAILED: chromium is missing; install it with: sudo apt-get install -y chromium" >&2
-    exit 1
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      as_root="sudo -n"
+    else
+      echo "console-e2e: FAILED: chromium is missing; install it with: sudo apt-get install -y chromium" >&2
+      exit 1
+    fi
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "console-e2e: FAILED: chromium is missing and apt-get is not available to install it" >&2
     exit 1
   fi
   echo "console-e2e: installing chromium (apt-get)"
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
+  if ! { $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
     echo "console-e2e: FAILED: apt-get could not install chromium" >&2
     exit 1
   fi
