@@ -30,7 +30,7 @@ mod retry;
 
 pub use aws::render_history;
 pub use context::iso8601;
-pub use decide::{Decision, Entropy};
+pub use decide::{uuid, Decision, Entropy};
 pub use errors::{error_matches, names, StateError};
 pub use event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerId, TimerPurpose};
 pub use execution::{Execution, Outcome, ReplayError, Status};

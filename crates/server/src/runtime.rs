@@ -159,16 +159,7 @@ impl Runtime {
 
     /// A random UUID (v4 layout) for names, revision ids and express ARNs.
     pub fn uuid(&self) -> String {
-        let mut e = lock(&self.entropy);
-        let (a, b) = (e.next_u64(), e.next_u64());
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            ((b >> 48) & 0x3fff) | 0x8000,
-            b & 0xffff_ffff_ffff
-        )
+        stepwell_core::uuid(&mut SharedEntropy(&self.entropy))
     }
 
     /// Commit writes (group commit); resolves once they are durable.

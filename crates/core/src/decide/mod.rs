@@ -740,7 +740,7 @@ fn no_choice(at: At<'_>) -> StateError {
 }
 
 /// A version 4 UUID from the caller's entropy.
-pub(crate) fn uuid(entropy: &mut dyn Entropy) -> String {
+pub fn uuid(entropy: &mut dyn Entropy) -> String {
     let a = entropy.next_u64();
     let b = entropy.next_u64();
     let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
