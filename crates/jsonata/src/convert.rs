@@ -45,6 +45,26 @@ pub(crate) fn number(n: f64) -> Option<Number> {
     Number::from_f64(n)
 }
 
+/// A copy of `value` as the full evaluator would return it: numbers pass
+/// through JavaScript doubles (integral ones print without a fraction).
+pub(crate) fn normalise(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => match n.as_f64().and_then(number) {
+            Some(n) => Value::Number(n),
+            None => Value::Null,
+        },
+        Value::Array(items) => with_stack(|| Value::Array(items.iter().map(normalise).collect())),
+        Value::Object(map) => with_stack(|| {
+            let mut out = Map::with_capacity(map.len());
+            for (k, v) in map {
+                out.insert(k.clone(), normalise(v));
+            }
+            Value::Object(out)
+        }),
+        other => other.clone(),
+    }
+}
+
 /// Whether `value` has no JSON form of its own (`JSON.stringify` gives undefined).
 fn is_unrepresentable(value: &JValue) -> bool {
     matches!(

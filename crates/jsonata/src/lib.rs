@@ -46,6 +46,7 @@
 mod analysis;
 mod convert;
 mod error;
+mod fast;
 mod functions;
 
 use std::sync::Arc;
@@ -197,6 +198,8 @@ impl Evaluated {
 pub struct Expression {
     ast: Arc<AstNode>,
     analysis: Arc<analysis::Analysis>,
+    /// The direct form, for expressions in [`fast`]'s subset.
+    fast: Option<Arc<fast::Node>>,
 }
 
 impl Expression {
@@ -206,9 +209,11 @@ impl Expression {
             guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
         let analysis = analysis::analyse(&ast);
+        let fast = fast::compile(&ast).map(Arc::new);
         Ok(Expression {
             ast: Arc::new(ast),
             analysis: Arc::new(analysis),
+            fast,
         })
     }
 
@@ -229,6 +234,24 @@ impl Expression {
     /// Evaluate under explicit `limits`, keeping undefined and function
     /// results apart.
     pub fn evaluate_full(
+        &self,
+        input: Option<&Value>,
+        bindings: &dyn Bindings,
+        entropy: &mut dyn Entropy,
+        limits: &Limits,
+    ) -> Result<Evaluated, JsonataError> {
+        if let (None, Some(fast)) = (input, &self.fast) {
+            if let Ok(value) = fast.evaluate(bindings) {
+                return Ok(value.map_or(Evaluated::Undefined, Evaluated::Value));
+            }
+        }
+        self.evaluate_in_full(input, bindings, entropy, limits)
+    }
+
+    /// Evaluate with jsonata-core, even when the expression has a fast form.
+    /// For differential tests of the fast form; not part of the stable API.
+    #[doc(hidden)]
+    pub fn evaluate_in_full(
         &self,
         input: Option<&Value>,
         bindings: &dyn Bindings,
@@ -281,6 +304,13 @@ impl Expression {
     /// built-in or AWS functions. `$states` appears as `"states"`.
     pub fn free_variables(&self) -> Vec<String> {
         self.analysis.free.clone()
+    }
+
+    /// Whether the expression has a fast form (see the `fast` module): it is
+    /// then evaluated without input straight off the bindings' JSON.
+    #[doc(hidden)]
+    pub fn has_fast_form(&self) -> bool {
+        self.fast.is_some()
     }
 }
 

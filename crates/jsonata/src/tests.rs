@@ -298,3 +298,102 @@ fn expression_is_send_and_sync() {
         assert_eq!(h.join().expect("thread"), Some(json!((i + 1) * 2)));
     }
 }
+
+/// The fast form must agree with the full evaluator wherever it answers:
+/// every combination of a set of operands and operators, over variables of
+/// every JSON type (and the awkward numbers and strings).
+#[test]
+fn fast_form_agrees_with_the_full_evaluator() {
+    let docs = [
+        json!(0),
+        json!(-0.0),
+        json!(7),
+        json!(2.5),
+        json!(9007199254740993u64),
+        json!(1e300),
+        json!(""),
+        json!("abc"),
+        json!("é\u{1F600}"),
+        json!("\u{FF61}"),
+        json!(true),
+        json!(false),
+        json!(null),
+        json!([]),
+        json!([3]),
+        json!([[1, 2], 3]),
+        json!({}),
+        json!({"b": 1, "c": {"d": "x"}}),
+        json!({"b": [], "c": [1]}),
+        json!({"b": [5, "s", [6, 7], {"d": 1.0}], "c": {"d": [2]}}),
+        json!({"b": [[1]], "c": null}),
+        json!({"b": "str", "c": {"d": {"e": -3}}}),
+    ];
+    let atoms = [
+        "$a",
+        "$a.b",
+        "$a.c.d",
+        "$a.b[0]",
+        "$a.b[-1]",
+        "$a.b[2]",
+        "$a.b[1.5]",
+        "$a.b[9]",
+        "$a.c.d[0]",
+        "$a.x",
+        "$a.b.x",
+        "$z",
+        "$z.b",
+        "1",
+        "2.5",
+        "0",
+        "\"abc\"",
+        "\"\"",
+        "true",
+        "false",
+        "null",
+        "-$a",
+        "-$a.b",
+    ];
+    let binary = [
+        "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "and", "or", "&",
+    ];
+    let mut exprs: Vec<String> = atoms.iter().map(|a| a.to_string()).collect();
+    for l in atoms {
+        for r in atoms {
+            for op in binary {
+                exprs.push(format!("{l} {op} {r}"));
+            }
+            exprs.push(format!("{l} ? {r}"));
+            exprs.push(format!("{l} ? {r} : $a.b"));
+        }
+    }
+    exprs.push("$a.b = 1 and $a.c.d = \"x\" ? $a.b + 1 : -1".into());
+    exprs.push("($a.b + 1) * 2 - $a.b / 4 & \"!\"".into());
+    let limits = Limits::default();
+    let mut fast = 0;
+    for doc in &docs {
+        let vars = json!({ "a": doc, "z": 3 });
+        let vars = vars.as_object().expect("object");
+        for text in &exprs {
+            let Ok(expr) = Expression::compile(text) else {
+                continue;
+            };
+            if !expr.has_fast_form() {
+                continue;
+            }
+            fast += 1;
+            let mut rng = SplitMix64::new(1);
+            let quick = expr.evaluate_full(None, vars, &mut rng, &limits);
+            let full = expr.evaluate_in_full(None, vars, &mut rng, &limits);
+            let same = match (&quick, &full) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(a), Err(b)) => a.cause() == b.cause(),
+                _ => false,
+            };
+            assert!(
+                same,
+                "{text} with $a = {doc}: fast {quick:?}, full {full:?}"
+            );
+        }
+    }
+    assert!(fast > 10_000, "only {fast} evaluations took the fast form");
+}
