@@ -103,6 +103,40 @@ pub(crate) fn from_jvalue(value: &JValue) -> Option<Value> {
     }
 }
 
+/// Whether `value` written as JSON would take more than `limit` bytes,
+/// roughly (strings by their length, other values by a few bytes). Values
+/// share structure, so this walks the value as JSON would, stopping as soon
+/// as the count passes `limit`.
+pub(crate) fn json_size_exceeds(value: &JValue, limit: usize) -> bool {
+    fn go(value: &JValue, left: &mut usize) -> bool {
+        let own = match value {
+            JValue::String(s) => s.len() + 2,
+            JValue::Array(_) | JValue::Object(_) => 2,
+            _ => 8,
+        };
+        if own > *left {
+            return true;
+        }
+        *left -= own;
+        match value {
+            JValue::Array(items) => with_stack(|| items.iter().any(|v| go(v, left))),
+            JValue::Object(map) => with_stack(|| {
+                map.iter().any(|(k, v)| {
+                    let key = k.len() + 3;
+                    if key > *left {
+                        return true;
+                    }
+                    *left -= key;
+                    go(v, left)
+                })
+            }),
+            _ => false,
+        }
+    }
+    let mut left = limit;
+    go(value, &mut left)
+}
+
 /// Whether a result is a function value.
 pub(crate) fn is_function(value: &JValue) -> bool {
     matches!(

@@ -260,7 +260,12 @@ impl Node {
                         other => other.string().map(str::to_owned).ok_or(Fallback),
                     }
                 };
-                Ok(V::String(Cow::Owned(text(&l)? + &text(&r)?)))
+                let joined = text(&l)? + &text(&r)?;
+                // Past the size guard's bound: the full evaluator reports it.
+                if joined.len() > crate::guard::MAX_STRING {
+                    return Err(Fallback);
+                }
+                Ok(V::String(Cow::Owned(joined)))
             }
             Node::Conditional(c, then, otherwise) => {
                 if c.eval(bindings)?.truth()? {

@@ -14,7 +14,13 @@
 //!   in a `States.QueryEvaluationError` cause.
 //! - **Bounds.** Evaluation nested deeper than [`Limits::max_depth`] or running
 //!   past [`Limits::timeout`] stops with `U1001`, so no expression can hang
-//!   or overflow the stack of the engine.
+//!   or overflow the stack of the engine. Strings and results larger than
+//!   JavaScript's longest string (2^29 - 24) fail with `D1013`, and query
+//!   sequences longer than 10^7 with `D2015`, so none can exhaust its memory
+//!   (see the `guard` module).
+//! - **Speed.** Small expressions (`$states.input.a.b`, `$n + 1`, comparisons)
+//!   are evaluated directly on the caller's JSON (see the `fast` module),
+//!   giving the same answers as the full evaluator.
 //! - **Purity.** No IO. Randomness comes from an injected [`Entropy`] source.
 //!   The only clock read is jsonata-core's own check of the optional timeout.
 //! - **JSON fidelity.** Key order is kept; numbers print as JavaScript's
@@ -48,6 +54,7 @@ mod convert;
 mod error;
 mod fast;
 mod functions;
+mod guard;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -200,20 +207,24 @@ pub struct Expression {
     analysis: Arc<analysis::Analysis>,
     /// The direct form, for expressions in [`fast`]'s subset.
     fast: Option<Arc<fast::Node>>,
+    /// Whether `ast` calls the size guards (see [`guard`]).
+    guarded: bool,
 }
 
 impl Expression {
     /// Parse `text` as JSONata 2.0.6.
     pub fn compile(text: &str) -> Result<Expression, JsonataError> {
-        let ast =
+        let mut ast =
             guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
         let analysis = analysis::analyse(&ast);
         let fast = fast::compile(&ast).map(Arc::new);
+        let guarded = guard(|| guard::rewrite(&mut ast))?;
         Ok(Expression {
             ast: Arc::new(ast),
             analysis: Arc::new(analysis),
             fast,
+            guarded,
         })
     }
 
@@ -270,9 +281,12 @@ impl Expression {
                 .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
             cancel: limits.cancel.as_ref().map(|c| c.0.clone()),
             max_stack_depth: Some(limits.max_depth),
-            max_sequence_length: None,
+            max_sequence_length: Some(guard::MAX_SEQUENCE),
         };
         let mut evaluator = Evaluator::with_options(context, options);
+        if self.guarded {
+            guard::register(&mut evaluator);
+        }
         if !self.analysis.aws.is_empty() {
             let needs_entropy = self
                 .analysis
@@ -288,13 +302,15 @@ impl Expression {
                 Some(c) if c.is_cancelled() => JsonataError::timeout(),
                 _ => error::from_evaluator(&e, &self.analysis.hints),
             })?;
-        Ok(if convert::is_function(&result) {
-            Evaluated::Function
-        } else {
-            match convert::from_jvalue(&result) {
-                Some(v) => Evaluated::Value(v),
-                None => Evaluated::Undefined,
-            }
+        if convert::is_function(&result) {
+            return Ok(Evaluated::Function);
+        }
+        if convert::json_size_exceeds(&result, guard::MAX_STRING) {
+            return Err(guard::too_large());
+        }
+        Ok(match convert::from_jvalue(&result) {
+            Some(v) => Evaluated::Value(v),
+            None => Evaluated::Undefined,
         })
     }
 

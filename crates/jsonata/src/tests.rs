@@ -206,6 +206,35 @@ fn undefined_null_functions_and_input() {
 }
 
 #[test]
+fn size_guards() {
+    let too_large = "D1013: The expression builds a value larger than 536870888 characters";
+    check(&[
+        ("$pad('x', 10000000000)", Fails(too_large)),
+        ("$pad('x', -1e12, '#')", Fails(too_large)),
+        ("'x' ~> $pad(1e12)", Fails(too_large)),
+        ("$pad('x', 3, '#') & $pad('y', -3)", Is(json!("x##  y"))),
+        ("'ab' ~> $pad(4)", Is(json!("ab  "))),
+        (
+            "$pad('x', 1, 2)",
+            Fails("T0410: Argument 3 of function \"pad\" does not match function signature"),
+        ),
+        // Forty levels of shared structure: small in memory, 2^40 keys as JSON.
+        (
+            "$reduce([1..40], function($a, $b){ {'a': $a, 'b': $a} }, 1)",
+            Fails(too_large),
+        ),
+        (
+            "$reduce([1..4], function($a, $b){ {'a': $a, 'b': $a} }, 1).a.b.a.b",
+            Is(json!(1)),
+        ),
+        (
+            "$reduce([1..20], function($a, $b){ $a & $a }, 'x') ~> $length()",
+            Is(json!(1 << 20)),
+        ),
+    ]);
+}
+
+#[test]
 fn free_variables() {
     for (expr, want) in [
         ("$states.input.x + $a", vec!["a", "states"]),
