@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde_json::{Map as JsonMap, Value};
 use stepwell_asl::{Expr, JsonataTemplate};
-use stepwell_jsonata::Bindings;
+use stepwell_jsonata::{Bindings, Evaluated};
 use stepwell_jsonpath::Variables;
 
 use crate::context::Scope;
@@ -79,23 +79,32 @@ pub(crate) fn eval_expr(
     field: &dyn fmt::Display,
 ) -> Result<Option<Value>, StateError> {
     let b = StateBindings { states, scope };
-    e.expression
-        .evaluate(None, &b, rng)
-        .map_err(|err| {
-            StateError::new(
-                names::QUERY_EVALUATION_ERROR,
-                runtime_cause(
-                    at.state,
-                    at.entered_id,
-                    &format!(
-                        "The JSONata expression '{}' specified for the field '{}' threw an error during evaluation. {}",
-                        e.source,
-                        field,
-                        err.cause()
-                    ),
+    let fail = |what: &str| {
+        StateError::new(
+            names::QUERY_EVALUATION_ERROR,
+            runtime_cause(
+                at.state,
+                at.entered_id,
+                &format!(
+                    "The JSONata expression '{}' specified for the field '{}' {what}",
+                    e.source.trim(),
+                    field,
                 ),
-            )
-        })
+            ),
+        )
+    };
+    match e
+        .expression
+        .evaluate_full(None, &b, rng, &stepwell_jsonata::Limits::default())
+    {
+        Ok(Evaluated::Value(v)) => Ok(Some(v)),
+        Ok(Evaluated::Undefined) => Ok(None),
+        Ok(Evaluated::Function) => Err(fail("returned an unsupported result type.")),
+        Err(err) => Err(fail(&format!(
+            "threw an error during evaluation. {}",
+            err.cause()
+        ))),
+    }
 }
 
 /// Evaluate a template: literals stay, expressions are replaced by their values.
@@ -129,7 +138,8 @@ fn eval_template_at(
                     at.entered_id,
                     &format!(
                         "The JSONata expression '{}' specified for the field '{}' returned nothing (undefined).",
-                        e.source, field
+                        e.source.trim(),
+                        field
                     ),
                 ),
             )),
