@@ -34,6 +34,21 @@ impl StateMachine {
     pub fn machine(&self, id: MachineId) -> &Machine {
         &self.machines[id as usize]
     }
+
+    /// Whether the states of machine `id` see the variables of the scopes
+    /// around it. Every nested machine does except a Distributed Map's
+    /// `ItemProcessor` (AWS: "Distributed Map states cannot currently
+    /// reference variables in outer scopes"); the top level has none.
+    pub fn sees_outer_variables(&self, id: MachineId) -> bool {
+        let Some((pm, ps)) = self.machines.get(id as usize).and_then(|m| m.parent) else {
+            return false;
+        };
+        let owner = self
+            .machines
+            .get(pm as usize)
+            .and_then(|m| m.states.get(ps as usize));
+        !matches!(owner.map(|s| &s.kind), Some(StateKind::Map(m)) if m.distributed)
+    }
 }
 
 /// One `StartAt` + `States` block.
@@ -94,6 +109,8 @@ pub enum JsonataTemplate {
 /// A compiled `{% %}` expression and where it came from.
 #[derive(Debug, Clone)]
 pub struct Expr {
+    /// The text between `{%` and `%}`, trimmed, as AWS quotes it in errors
+    /// (`"{% $x %}"` is reported as `'$x'`).
     pub source: String,
     pub expression: Expression,
 }

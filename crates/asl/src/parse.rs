@@ -10,6 +10,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::*;
 use crate::resources::check_resource;
 use crate::timestamp::is_rfc3339;
+use crate::variables::check_variable_name;
 
 /// What the definition is checked for.
 #[derive(Debug, Clone, Copy, Default)]
@@ -586,19 +587,40 @@ impl Parser {
         }
     }
 
+    /// An `Assign` field (of a state, a Choice rule or a catcher at `loc`).
+    ///
+    /// AWS: "The `Assign` field takes a JSON object. Each top-level field
+    /// names a variable to assign." In JSONPath a key ending in `.$` names the
+    /// variable without that suffix.
     fn assign(&mut self, v: &Value, loc: &str, ql: QueryLanguage) -> Option<Assign> {
-        if ql == QueryLanguage::Jsonata {
-            return Some(Assign::Jsonata(
-                self.jsonata_template(v, &format!("{loc}/Assign")),
-            ));
+        let aloc = format!("{loc}/Assign");
+        let Some(fields) = v.as_object() else {
+            self.schema(&aloc, "The field 'Assign' must be an object".into());
+            return None;
+        };
+        let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
+        for key in fields.keys() {
+            let name = match ql {
+                QueryLanguage::JsonPath => key.strip_suffix(".$").unwrap_or(key),
+                QueryLanguage::Jsonata => key.as_str(),
+            };
+            if let Err(msg) = check_variable_name(name) {
+                self.schema(&aloc, msg);
+            } else if seen.contains(&name) {
+                // `{"x": 1, "x.$": "$.a"}`: two values for one variable.
+                // AWS is silent; a silent "last one wins" would hide the
+                // mistake, so it is refused.
+                self.schema(
+                    &aloc,
+                    format!("The variable '{name}' is assigned more than once"),
+                );
+            }
+            seen.push(name);
         }
-        if !v.is_object() {
-            self.schema(
-                &format!("{loc}/Assign"),
-                "The field 'Assign' must be an object".into(),
-            );
+        match ql {
+            QueryLanguage::Jsonata => Some(Assign::Jsonata(self.jsonata_template(v, &aloc))),
+            QueryLanguage::JsonPath => self.template(v, "Assign", loc).map(Assign::JsonPath),
         }
-        self.template(v, "Assign", loc).map(Assign::JsonPath)
     }
 
     fn jsonata_template(&mut self, v: &Value, loc: &str) -> JsonataTemplate {
@@ -646,7 +668,7 @@ impl Parser {
     fn expr(&mut self, src: &str, loc: &str) -> Option<Expr> {
         match Expression::compile(src) {
             Ok(expression) => Some(Expr {
-                source: src.to_owned(),
+                source: src.trim().to_owned(),
                 expression,
             }),
             Err(e) => {

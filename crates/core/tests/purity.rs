@@ -23,6 +23,7 @@ const ALLOWED_DEPS: &[&str] = &[
     "regex-lite",
     "jsonata-core",
     "indexmap",
+    "unicode-ident",
     "stepwell-jsonpath",
     "stepwell-jsonata",
     "stepwell-asl",
