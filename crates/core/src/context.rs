@@ -98,21 +98,55 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
     ctx
 }
 
-/// The variables visible from a frame: its own, then its parents'.
+/// The variables visible from a frame: its own, then those of the scopes
+/// around it (the frames of the Parallel and Map states it runs in).
+///
+/// AWS ("Passing data between states with variables", Variable scope):
+/// "Parallel branches and Map iterations can access variable values from
+/// outer scopes, but they do not have access to variable values from other
+/// concurrent branches or iterations." and "Exception: Distributed Map states
+/// cannot currently reference variables in outer scopes." A sibling branch is
+/// never on the parent chain, and the walk stops at a Distributed Map's
+/// iteration.
 pub(crate) struct Scope<'a> {
     pub exec: &'a Execution,
     pub frame: FrameId,
+}
+
+impl Scope<'_> {
+    /// The frame whose variables come next after `f`'s own, if `f` sees any.
+    fn outer(&self, f: FrameId) -> Option<FrameId> {
+        let fr = self.exec.frame(f);
+        if self.exec.plan.sees_outer_variables(fr.machine) {
+            fr.parent
+        } else {
+            None
+        }
+    }
+
+    /// Whether `name` is a variable of a scope around this frame (not of
+    /// the frame itself).
+    pub fn is_outer(&self, name: &str) -> bool {
+        match self.outer(self.frame) {
+            Some(p) => Scope {
+                exec: self.exec,
+                frame: p,
+            }
+            .get(name)
+            .is_some(),
+            None => false,
+        }
+    }
 }
 
 impl Variables for Scope<'_> {
     fn get(&self, name: &str) -> Option<&Value> {
         let mut f = Some(self.frame);
         while let Some(id) = f {
-            let fr = self.exec.frame(id);
-            if let Some(v) = fr.vars.get(name) {
+            if let Some(v) = self.exec.frame(id).vars.get(name) {
                 return Some(v);
             }
-            f = fr.parent;
+            f = self.outer(id);
         }
         None
     }

@@ -13,6 +13,7 @@ use stepwell_asl::{MachineId, State, StateId, StateKind, StateMachine};
 use crate::errors::StateError;
 use crate::event::{Event, EventKind, FrameId, TaskId, TimerId, TimerPurpose};
 use crate::input::{Command, ExecutionInfo, TaskRequest};
+use crate::limits::json_size;
 
 /// Where an execution stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,10 @@ pub struct Execution {
     pub(crate) outcome: Option<Outcome>,
     /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
     pub(crate) redrive_count: u32,
+    /// The size (compact JSON bytes) of every variable still in scope: the
+    /// variables of every frame that has not ended (AWS: "The total size of
+    /// all stored variables cannot exceed 10MiB per execution").
+    pub(crate) vars_bytes: usize,
 }
 
 /// Two executions are equal when they are in the same state; the plan (shared,
@@ -85,6 +90,7 @@ impl PartialEq for Execution {
             && self.timers == other.timers
             && self.outcome == other.outcome
             && self.redrive_count == other.redrive_count
+            && self.vars_bytes == other.vars_bytes
     }
 }
 
@@ -114,8 +120,11 @@ pub(crate) struct Frame {
     /// Attempts used per retrier of the current state.
     pub attempts: Vec<u32>,
     pub retry_count: u32,
-    /// Variables assigned in this frame's scope.
+    /// Variables assigned in this frame's scope. Emptied when the frame
+    /// ends: a branch's or iteration's variables go out of scope with it.
     pub vars: JsonMap<String, Value>,
+    /// The size of `vars` (sum of the values' compact JSON sizes).
+    pub vars_bytes: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,6 +193,7 @@ impl Execution {
             timers: BTreeMap::new(),
             outcome: None,
             redrive_count: 0,
+            vars_bytes: 0,
         }
     }
 
@@ -332,7 +342,14 @@ impl Execution {
             } => {
                 let fr = &mut self.frames[f as usize];
                 for (k, v) in assigned {
-                    fr.vars.insert(k.clone(), v.clone());
+                    let size = json_size(v);
+                    if let Some(old) = fr.vars.insert(k.clone(), v.clone()) {
+                        let old = json_size(&old);
+                        fr.vars_bytes = fr.vars_bytes.saturating_sub(old);
+                        self.vars_bytes = self.vars_bytes.saturating_sub(old);
+                    }
+                    fr.vars_bytes = fr.vars_bytes.saturating_add(size);
+                    self.vars_bytes = self.vars_bytes.saturating_add(size);
                 }
                 fr.phase = Phase::Exited {
                     output: output.clone(),
@@ -460,6 +477,7 @@ impl Execution {
                     _ => return Err(self.nondeterminism(e, "a branch ended before its last state")),
                 };
                 self.frames[f as usize].phase = Phase::Succeeded(output.clone());
+                self.drop_vars(f);
                 let (index, fan) = self.parent_fan(e)?;
                 if let Some(slot) = fan.results.get_mut(index as usize) {
                     *slot = Some(output);
@@ -471,6 +489,7 @@ impl Execution {
             | EventKind::BranchFailed { error, cause } => {
                 let err = StateError::new(error, cause);
                 self.frames[f as usize].phase = Phase::Failed(err.clone());
+                self.drop_vars(f);
                 let (_, fan) = self.parent_fan(e)?;
                 fan.running = fan.running.saturating_sub(1);
                 fan.finished += 1;
@@ -582,6 +601,22 @@ impl Execution {
         }
         self.timers.retain(|_, t| t.frame != f);
         self.frames[f as usize].phase = Phase::Aborted;
+        self.drop_vars(f);
+    }
+
+    /// A Parallel branch or Map iteration ended: its variables go out of
+    /// scope (AWS: "When a Parallel or Map state completes, all of their
+    /// variables will go out of scope and stop being accessible") and stop
+    /// counting towards the execution's total.
+    /// The top level's variables stay: a redriven execution still sees them.
+    fn drop_vars(&mut self, f: FrameId) {
+        let fr = &mut self.frames[f as usize];
+        if fr.parent.is_none() {
+            return;
+        }
+        self.vars_bytes = self.vars_bytes.saturating_sub(fr.vars_bytes);
+        fr.vars_bytes = 0;
+        fr.vars.clear();
     }
 
     fn abort_children(&mut self, f: FrameId) {
@@ -638,6 +673,7 @@ impl Frame {
             attempts: Vec::new(),
             retry_count: 0,
             vars: JsonMap::new(),
+            vars_bytes: 0,
         }
     }
 }

@@ -7,6 +7,27 @@ use serde_json::{Number, Value};
 /// The largest state input, output or task result: 256 KiB.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
+// Workflow variables. AWS, "Passing data between states with variables",
+// Limits. Sizes are compact JSON bytes of the values, as for payloads; names
+// are not counted (AWS's example "you could assign X and Y to 128KiB" only
+// holds if they are not).
+
+/// "The maximum size of a single variable is 256Kib, for both Standard and
+/// Express workflows."
+pub const MAX_VARIABLE_BYTES: usize = 256 * 1024;
+
+/// "The maximum combined size for all variables in a single `Assign` field is
+/// also 256Kib."
+pub const MAX_ASSIGN_BYTES: usize = 256 * 1024;
+
+/// "The total size of all stored variables cannot exceed 10MiB per
+/// execution." AWS does not say whether variables that went out of scope
+/// (those of finished Parallel branches and Map iterations) still count; we
+/// count only the ones still held, since those are the ones stored (see
+/// `Execution::vars_bytes`): a Map over many items must not fail because
+/// earlier iterations each assigned something.
+pub const MAX_TOTAL_VARIABLE_BYTES: usize = 10 * 1024 * 1024;
+
 /// The size of `v` as compact JSON (`serde_json::to_string(v).len()`),
 /// counted without building the string.
 pub fn json_size(v: &Value) -> usize {

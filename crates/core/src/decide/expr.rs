@@ -109,6 +109,79 @@ impl Decider<'_> {
         }
     }
 
+    /// Whether frame `f`'s current state may store `assigned`, the values of
+    /// its `Assign` at `field` (`Assign`, `Choices[0].Assign`,
+    /// `Catch[1].Assign`), before they take effect.
+    ///
+    /// * Scope. AWS: "To help avoid common errors, a variable assigned in an
+    ///   inner scope cannot have the same name as one assigned in an outer
+    ///   scope." AWS does not refuse this when the definition is created: it
+    ///   recorded a Parallel whose Catch assigns `inputVar` while a branch
+    ///   assigns `inputVar` too (conformance case
+    ///   `error_output__parallel_catch_error__parallel_catch_error_variable_sampling`).
+    ///   So it is checked here, when a branch or iteration assigns a name an
+    ///   enclosing scope holds at that moment; silently shadowing it would
+    ///   leave the user believing the outer variable changed. AWS documents
+    ///   no error name or cause for it: `States.Runtime` (a definition
+    ///   mistake no Retry can fix) with our wording. A Distributed Map's
+    ///   iterations, which cannot read outer variables, may reuse their names.
+    /// * Sizes: [`limits::MAX_VARIABLE_BYTES`], [`limits::MAX_ASSIGN_BYTES`],
+    ///   [`limits::MAX_TOTAL_VARIABLE_BYTES`]. AWS documents the limits but
+    ///   not the error; `States.DataLimitExceeded` is the error it raises for
+    ///   every other size quota, so a user catching size problems catches
+    ///   these too. The wording is ours, shaped like AWS's payload-size causes.
+    pub(super) fn check_assigned(
+        &self,
+        f: FrameId,
+        assigned: &[(String, Value)],
+        field: &str,
+    ) -> Result<(), StateError> {
+        if assigned.is_empty() {
+            return Ok(());
+        }
+        let at = at_of(self.exec, f);
+        let scope = Scope {
+            exec: self.exec,
+            frame: f,
+        };
+        if let Some((name, _)) = assigned.iter().find(|(name, _)| scope.is_outer(name)) {
+            return Err(at.runtime(&format!(
+                "The variable '{name}' assigned in the field '{field}' is already assigned in an outer scope. A state in a Parallel branch or Map iteration cannot assign a variable of a scope around it."
+            )));
+        }
+        let too_big = |message: String| StateError::new(names::DATA_LIMIT_EXCEEDED, message);
+        let own = &self.exec.frame(f).vars;
+        let (mut combined, mut replaced) = (0usize, 0usize);
+        for (name, value) in assigned {
+            let size = limits::json_size(value);
+            if size > limits::MAX_VARIABLE_BYTES {
+                return Err(too_big(format!(
+                    "The state/task '{}' assigned the variable '{name}' in the field '{field}' a value of {size} bytes, exceeding the maximum size of a single variable ({} bytes).",
+                    at.state,
+                    limits::MAX_VARIABLE_BYTES
+                )));
+            }
+            combined += size;
+            replaced += own.get(name).map_or(0, limits::json_size);
+        }
+        if combined > limits::MAX_ASSIGN_BYTES {
+            return Err(too_big(format!(
+                "The state/task '{}' assigned variables of {combined} bytes in the field '{field}', exceeding the maximum combined size of the variables of one Assign ({} bytes).",
+                at.state,
+                limits::MAX_ASSIGN_BYTES
+            )));
+        }
+        let total = (self.exec.vars_bytes.saturating_sub(replaced)).saturating_add(combined);
+        if total > limits::MAX_TOTAL_VARIABLE_BYTES {
+            return Err(too_big(format!(
+                "The state/task '{}' assigned variables in the field '{field}' that bring the execution's stored variables to {total} bytes, exceeding the maximum total size of stored variables ({} bytes).",
+                at.state,
+                limits::MAX_TOTAL_VARIABLE_BYTES
+            )));
+        }
+        Ok(())
+    }
+
     /// A JSONata state's numeric field: a literal, or an expression whose
     /// value `convert` accepts (AWS's error names the type it `expected`).
     pub(super) fn dynamic_jsonata<T: Copy>(

@@ -46,6 +46,10 @@ impl Decider<'_> {
             })
         };
         drop(result);
+        let res = res.and_then(|(out, assigned)| {
+            self.check_assigned(f, &assigned, "Assign")?;
+            Ok((out, assigned))
+        });
         match res {
             Ok((out, assigned)) => self.exit_shared(f, out, Self::next_of(st), assigned),
             Err(e) => self.recover(f, e),
@@ -71,11 +75,11 @@ impl Decider<'_> {
                 }
                 break;
             }
-            for c in st.catchers() {
+            for (i, c) in st.catchers().iter().enumerate() {
                 if !error_matches(&c.error_equals, &err.error) {
                     continue;
                 }
-                match self.catch_output(f, st, c, &err) {
+                match self.catch_output(f, st, (i, c), &err) {
                     Ok((out, assigned)) => self.exit(f, out, Some(c.next), assigned),
                     Err(e) => self.fail_frame(f, e),
                 }
@@ -89,9 +93,14 @@ impl Decider<'_> {
         &mut self,
         f: FrameId,
         st: &State,
-        c: &stepwell_asl::Catcher,
+        (i, c): (usize, &stepwell_asl::Catcher),
         err: &StateError,
     ) -> Result<(Value, Vec<(String, Value)>), StateError> {
+        // The catcher's Assign writes the scope the state is in (AWS: "the
+        // `Assign` field in a `Catch` can assign values to variables in the
+        // outer scope, that is, the scope in which the Parallel/Map state
+        // exists"): frame `f`, where a Parallel's or Map's catcher runs.
+        let field = format!("Catch[{i}].Assign");
         // A task that reported no error name or cause gives nulls, as AWS shows.
         let absent_as_null = |s: &str| if s.is_empty() { Value::Null } else { json!(s) };
         let error_output = json!({ "Error": absent_as_null(&err.error), "Cause": if err.error.is_empty() { absent_as_null(&err.cause) } else { json!(err.cause) } });
@@ -103,12 +112,16 @@ impl Decider<'_> {
                 None => error_output.clone(),
             };
             let assigned = self.assign(f, st, c.assign.as_ref(), &raw, &states)?;
+            self.check_assigned(f, &assigned, &field)?;
             return Ok((out, assigned));
         }
-        self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
-            let assigned = assign_jsonpath(c.assign.as_ref(), &error_output, roots, rng, at)?;
-            let out = dataflow::result_path(&c.result_path, roots.input, error_output, at)?;
-            Ok((out, assigned))
-        })
+        let (out, assigned) =
+            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                let assigned = assign_jsonpath(c.assign.as_ref(), &error_output, roots, rng, at)?;
+                let out = dataflow::result_path(&c.result_path, roots.input, error_output, at)?;
+                Ok::<_, StateError>((out, assigned))
+            })?;
+        self.check_assigned(f, &assigned, &field)?;
+        Ok((out, assigned))
     }
 }

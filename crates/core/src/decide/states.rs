@@ -37,6 +37,7 @@ impl Decider<'_> {
                 Ok::<_, StateError>((out, assigned))
             })?
         };
+        self.check_assigned(f, &assigned, "Assign")?;
         self.exit(f, output, Self::next_of(st), assigned);
         Ok(())
     }
@@ -202,8 +203,9 @@ impl Decider<'_> {
                         Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
                         None => (*raw).clone(),
                     };
-                    let assign = b.assign.as_ref().or(st.assign.as_ref());
+                    let (assign, field) = choice_assign(st, b, i);
                     let assigned = self.assign(f, st, assign, &raw, &states)?;
+                    self.check_assigned(f, &assigned, &field)?;
                     self.exit(f, output, Some(b.next), assigned);
                     return Ok(());
                 }
@@ -216,31 +218,34 @@ impl Decider<'_> {
                 None => (*raw).clone(),
             };
             let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
+            self.check_assigned(f, &assigned, "Assign")?;
             self.exit(f, output, Some(default), assigned);
             return Ok(());
         }
-        let (out, next, assigned) =
+        let (out, next, assigned, field) =
             self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
                 let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
                 let eff_roots = dataflow::reroot(roots, &eff);
                 let mut chosen = None;
-                for b in &c.choices {
+                for (i, b) in c.choices.iter().enumerate() {
                     if choice::evaluate(&b.rule, &eff_roots, at)? {
-                        chosen = Some((b.next, b.assign.as_ref().or(st.assign.as_ref())));
+                        let (assign, field) = choice_assign(st, b, i);
+                        chosen = Some((b.next, assign, field));
                         break;
                     }
                 }
-                let (next, assign) = match chosen {
+                let (next, assign, field) = match chosen {
                     Some(x) => x,
                     None => match c.default {
-                        Some(d) => (d, st.assign.as_ref()),
+                        Some(d) => (d, st.assign.as_ref(), Cow::Borrowed("Assign")),
                         None => return Err(no_choice(at)),
                     },
                 };
                 let assigned = assign_jsonpath(assign, &eff, &eff_roots, rng, at)?;
                 let out = dataflow::output_path(&st.io.output_path, eff.into_owned(), roots, at)?;
-                Ok((out, next, assigned))
+                Ok((out, next, assigned, field))
             })?;
+        self.check_assigned(f, &assigned, &field)?;
         self.exit(f, out, Some(next), assigned);
         Ok(())
     }
@@ -354,6 +359,7 @@ impl Decider<'_> {
             } else {
                 Vec::new()
             };
+            self.check_assigned(f, &assigned, "Assign")?;
             Ok((out, assigned))
         });
         match res {
@@ -405,5 +411,18 @@ impl Decider<'_> {
             error.unwrap_or_default(),
             cause.unwrap_or_default(),
         ))
+    }
+}
+
+/// The Assign a matched Choice rule applies (its own, else the state's) and
+/// the field it sits at, for messages.
+fn choice_assign<'a>(
+    st: &'a State,
+    b: &'a stepwell_asl::ChoiceBranch,
+    i: usize,
+) -> (Option<&'a Assign>, Cow<'static, str>) {
+    match &b.assign {
+        Some(a) => (Some(a), Cow::Owned(format!("Choices[{i}].Assign"))),
+        None => (st.assign.as_ref(), Cow::Borrowed("Assign")),
     }
 }
