@@ -53,11 +53,27 @@ impl Decider<'_> {
             items = match list {
                 Value::Array(a) => a,
                 other => {
-                    return Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                        "The JSONata expression specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
-                        jsonata_eval::type_name(Some(&other)),
-                        other
-                    )))
+                    let at = at_of(self.exec, f);
+                    // AWS's wording, from its recorded executions: without
+                    // `Items` the input itself is meant; with it, the
+                    // expression is quoted and every number is a 'number'.
+                    let Some(items) = &m.items else {
+                        return Err(at.runtime_named(
+                            names::QUERY_EVALUATION_ERROR,
+                            &format!("Map state input must be an array but was: {other}"),
+                        ));
+                    };
+                    let expr = match items {
+                        stepwell_asl::JsonataTemplate::Expr(e) => format!("'{}' ", e.source),
+                        _ => String::new(),
+                    };
+                    let kind = match jsonata_eval::type_name(Some(&other)) {
+                        "integer" => "number",
+                        kind => kind,
+                    };
+                    return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                        "The JSONata expression {expr}specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{kind}' for value: {other}"
+                    )));
                 }
             };
             input = (*raw).clone();
