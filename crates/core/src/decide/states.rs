@@ -273,14 +273,20 @@ impl Decider<'_> {
                 Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(self.now),
                 Wait::Timestamp(Dynamic::Expr(e)) => {
                     let v = self.eval_expr(f, e, &states, "Timestamp")?;
-                    match v.as_ref().and_then(Value::as_str).and_then(timestamp_ms) {
-                        Some(ms) => ms,
-                        None => {
-                            return Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                                "The JSONata expression '{}' specified for the field 'Timestamp' returned an invalid timestamp.",
-                                e.source
-                            )));
-                        }
+                    let at = at_of(self.exec, f);
+                    match v.as_ref() {
+                        Some(Value::String(s)) => match timestamp_ms(s) {
+                            Some(ms) => ms,
+                            None => return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {s}"
+                            ))),
+                        },
+                        other => return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                            "The JSONata expression '{}' specified for the field 'Timestamp' returned an unexpected result type. Expected 'string', but was '{}' for value: {}",
+                            e.source,
+                            jsonata_eval::type_name(other),
+                            other.map(Value::to_string).unwrap_or_default()
+                        ))),
                     }
                 }
                 _ => self.now,
