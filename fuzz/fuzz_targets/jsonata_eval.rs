@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         max_depth: 2_000,
         timeout: Some(Duration::from_millis(200)),
         cancel: None,
+        max_sequence: 100_000,
     };
     let vars = vars.as_object().cloned().unwrap_or_default();
     for input in [Some(&doc), None] {

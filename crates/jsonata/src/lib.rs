@@ -163,15 +163,19 @@ pub struct Limits {
     pub timeout: Option<Duration>,
     /// A cancellation flag, for callers that keep their own clock.
     pub cancel: Option<Cancel>,
+    /// Longest query-result sequence (`D2015` beyond it).
+    pub max_sequence: usize,
 }
 
 impl Default for Limits {
-    /// 10,000 levels (about 3,300 nested calls) and 10 seconds.
+    /// 10,000 levels (about 3,300 nested calls), 10 seconds and sequences
+    /// of 10^7 items (the bound jsonata-js puts on `[a..b]`).
     fn default() -> Self {
         Self {
             max_depth: 10_000,
             timeout: Some(Duration::from_secs(10)),
             cancel: None,
+            max_sequence: guard::MAX_SEQUENCE,
         }
     }
 }
@@ -281,7 +285,7 @@ impl Expression {
                 .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
             cancel: limits.cancel.as_ref().map(|c| c.0.clone()),
             max_stack_depth: Some(limits.max_depth),
-            max_sequence_length: Some(guard::MAX_SEQUENCE),
+            max_sequence_length: Some(limits.max_sequence),
         };
         let mut evaluator = Evaluator::with_options(context, options);
         if self.guarded {
