@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use jsonata_core::ast::{AstNode, BinaryOp, PathStep, Stage};
+use jsonata_core::ast::{AstNode, BinaryOp, Stage};
 use jsonata_core::value::with_stack;
 
 use crate::error::{js_string, Hints, JsonataError};
@@ -280,83 +280,93 @@ fn walk(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
     with_stack(|| children(node, &mut |c| walk(c, f)));
 }
 
-fn step_children(step: &PathStep, f: &mut dyn FnMut(&AstNode)) {
-    f(&step.node);
-    for stage in &step.stages {
-        if let Stage::Filter(e) = stage {
-            f(e);
+/// Call `$f` on each direct child of `$node`, written once for shared
+/// (`iter`) and mutable (`iter_mut, mut`) borrows.
+macro_rules! each_child {
+    ($node:expr, $f:expr, $iter:ident $(, $m:tt)?) => {{
+        let f = $f;
+            match $node {
+            AstNode::Path { steps } => {
+                    for step in steps {
+                        f(& $($m)? step.node);
+                        for stage in & $($m)? step.stages {
+                            if let Stage::Filter(e) = stage {
+                                f(e);
+                            }
+                        }
+                    }
+                },
+            AstNode::Binary { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs);
+            }
+            AstNode::Unary { operand, .. } => f(operand),
+            AstNode::Function { args, .. } => args.$iter().for_each(f),
+            AstNode::Call { procedure, args } => {
+                f(procedure);
+                args.$iter().for_each(f);
+            }
+            AstNode::Lambda { body, .. } => f(body),
+            AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => {
+                items.$iter().for_each(f)
+            }
+            AstNode::Object(pairs) => pairs.$iter().for_each(|(k, v)| {
+                f(k);
+                f(v);
+            }),
+            AstNode::ObjectTransform { input, pattern } => {
+                f(input);
+                pattern.$iter().for_each(|(k, v)| {
+                    f(k);
+                    f(v);
+                });
+            }
+            AstNode::Conditional {
+                condition,
+                then_branch,
+                else_branch,
+            } => {
+                f(condition);
+                f(then_branch);
+                if let Some(e) = else_branch {
+                    f(e);
+                }
+            }
+            AstNode::FunctionApplication(inner) => f(inner),
+            AstNode::Sort { input, terms } => {
+                f(input);
+                terms.$iter().for_each(|(t, _)| f(t));
+            }
+            AstNode::Transform {
+                location,
+                update,
+                delete,
+            } => {
+                f(location);
+                f(update);
+                if let Some(d) = delete {
+                    f(d);
+                }
+            }
+            AstNode::String(_)
+            | AstNode::Name(_)
+            | AstNode::Number(_)
+            | AstNode::Boolean(_)
+            | AstNode::Null
+            | AstNode::Undefined
+            | AstNode::Placeholder
+            | AstNode::Regex { .. }
+            | AstNode::Variable(_)
+            | AstNode::ParentVariable(_)
+            | AstNode::Wildcard
+            | AstNode::Descendant
+            | AstNode::Parent(_) => {}
         }
-    }
+    }};
 }
+pub(crate) use each_child;
 
 /// Call `f` on each direct child of `node`.
 fn children(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
-    match node {
-        AstNode::Path { steps } => steps.iter().for_each(|s| step_children(s, f)),
-        AstNode::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        AstNode::Unary { operand, .. } => f(operand),
-        AstNode::Function { args, .. } => args.iter().for_each(f),
-        AstNode::Call { procedure, args } => {
-            f(procedure);
-            args.iter().for_each(f);
-        }
-        AstNode::Lambda { body, .. } => f(body),
-        AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => {
-            items.iter().for_each(f)
-        }
-        AstNode::Object(pairs) => pairs.iter().for_each(|(k, v)| {
-            f(k);
-            f(v);
-        }),
-        AstNode::ObjectTransform { input, pattern } => {
-            f(input);
-            pattern.iter().for_each(|(k, v)| {
-                f(k);
-                f(v);
-            });
-        }
-        AstNode::Conditional {
-            condition,
-            then_branch,
-            else_branch,
-        } => {
-            f(condition);
-            f(then_branch);
-            if let Some(e) = else_branch {
-                f(e);
-            }
-        }
-        AstNode::FunctionApplication(inner) => f(inner),
-        AstNode::Sort { input, terms } => {
-            f(input);
-            terms.iter().for_each(|(t, _)| f(t));
-        }
-        AstNode::Transform {
-            location,
-            update,
-            delete,
-        } => {
-            f(location);
-            f(update);
-            if let Some(d) = delete {
-                f(d);
-            }
-        }
-        AstNode::String(_)
-        | AstNode::Name(_)
-        | AstNode::Number(_)
-        | AstNode::Boolean(_)
-        | AstNode::Null
-        | AstNode::Undefined
-        | AstNode::Placeholder
-        | AstNode::Regex { .. }
-        | AstNode::Variable(_)
-        | AstNode::ParentVariable(_)
-        | AstNode::Wildcard
-        | AstNode::Descendant
-        | AstNode::Parent(_) => {}
-    }
+    each_child!(node, f, iter)
 }

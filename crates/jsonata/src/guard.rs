@@ -17,7 +17,7 @@
 //! engine (V8) can hold, 2^29 - 24 UTF-16 code units; jsonata-js fails beyond
 //! it too (with a JavaScript `RangeError`, which has no JSONata code).
 
-use jsonata_core::ast::{AstNode, BinaryOp};
+use jsonata_core::ast::{AstNode, BinaryOp, Stage};
 use jsonata_core::evaluator::{Evaluator, EvaluatorError};
 use jsonata_core::value::{with_stack, JValue};
 
@@ -129,81 +129,5 @@ fn utf16_len(s: &str) -> usize {
 
 /// Call `f` on each direct child of `node`, mutably.
 fn children_mut(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
-    match node {
-        AstNode::Path { steps } => {
-            for step in steps {
-                f(&mut step.node);
-                for stage in &mut step.stages {
-                    if let jsonata_core::ast::Stage::Filter(e) = stage {
-                        f(e);
-                    }
-                }
-            }
-        }
-        AstNode::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        AstNode::Unary { operand, .. } => f(operand),
-        AstNode::Function { args, .. } => args.iter_mut().for_each(f),
-        AstNode::Call { procedure, args } => {
-            f(procedure);
-            args.iter_mut().for_each(f);
-        }
-        AstNode::Lambda { body, .. } => f(body),
-        AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => {
-            items.iter_mut().for_each(f)
-        }
-        AstNode::Object(pairs) => pairs.iter_mut().for_each(|(k, v)| {
-            f(k);
-            f(v);
-        }),
-        AstNode::ObjectTransform { input, pattern } => {
-            f(input);
-            pattern.iter_mut().for_each(|(k, v)| {
-                f(k);
-                f(v);
-            });
-        }
-        AstNode::Conditional {
-            condition,
-            then_branch,
-            else_branch,
-        } => {
-            f(condition);
-            f(then_branch);
-            if let Some(e) = else_branch {
-                f(e);
-            }
-        }
-        AstNode::FunctionApplication(inner) => f(inner),
-        AstNode::Sort { input, terms } => {
-            f(input);
-            terms.iter_mut().for_each(|(t, _)| f(t));
-        }
-        AstNode::Transform {
-            location,
-            update,
-            delete,
-        } => {
-            f(location);
-            f(update);
-            if let Some(d) = delete {
-                f(d);
-            }
-        }
-        AstNode::String(_)
-        | AstNode::Name(_)
-        | AstNode::Number(_)
-        | AstNode::Boolean(_)
-        | AstNode::Null
-        | AstNode::Undefined
-        | AstNode::Placeholder
-        | AstNode::Regex { .. }
-        | AstNode::Variable(_)
-        | AstNode::ParentVariable(_)
-        | AstNode::Wildcard
-        | AstNode::Descendant
-        | AstNode::Parent(_) => {}
-    }
+    crate::analysis::each_child!(node, f, iter_mut, mut)
 }
