@@ -201,3 +201,47 @@ def test_concurrent_identical_starts_get_the_same_execution(sfn, machine, unique
                                     ["executionArn"], range(4)))
         assert len(set(answers)) == 1, answers
         sfn.stop_execution(executionArn=answers[0])
+
+
+def nesting_machine(levels, wait=False):
+    """Wraps `$.v` in one more object per loop pass, `levels` times (JSONPath),
+    optionally waiting 1 s (scaled) at the end so the data sits in a RUNNING
+    execution's history."""
+    end = {"Type": "Wait", "Seconds": 10, "Next": "Done"} if wait else {"Type": "Pass", "Next": "Done"}
+    return {
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Parameters": {"n": 0, "v": 1}, "Next": "Wrap"},
+            "Wrap": {"Type": "Pass", "Next": "More",
+                     "Parameters": {"n.$": "States.MathAdd($.n, 1)", "v": {"w.$": "$.v"}}},
+            "More": {"Type": "Choice", "Default": "End",
+                     "Choices": [{"Variable": "$.n", "NumericLessThan": levels, "Next": "Wrap"}]},
+            "End": end,
+            "Done": {"Type": "Pass", "Parameters": {"n.$": "$.n", "tail.$": "States.JsonToString($.v)"},
+                     "End": True},
+        },
+    }
+
+
+def test_data_nested_up_to_1000_levels(sfn, machine):
+    # serde_json alone stops at 128 levels; Stepwell takes data nested up to
+    # 1,000 levels everywhere: inputs, state data, and the stored history.
+    deep = "[" * 1000 + "]" * 1000
+    sm = machine(nesting_machine(990, wait=True))
+    ex = sfn.start_execution(stateMachineArn=sm, input=deep)["executionArn"]
+    d = wait_done(sfn, ex, timeout=60)
+    assert d["status"] == "SUCCEEDED", d
+    out = json.loads(d["output"])
+    assert out["n"] == 990 and out["tail"] == '{"w":' * 990 + "1" + "}" * 990
+    events = history(sfn, ex)
+    assert events[0]["executionStartedEventDetails"]["input"] == deep
+
+    msg = expect_error("InvalidExecutionInput", sfn.start_execution,
+                       stateMachineArn=sm, input="[" + deep + "]")
+    assert "nested deeper than 1000 levels" in msg
+
+    # One level too many fails the state that built it, with States.Runtime.
+    ex = sfn.start_execution(stateMachineArn=machine(nesting_machine(1000)))["executionArn"]
+    d = wait_done(sfn, ex, timeout=60)
+    assert d["status"] == "FAILED" and d["error"] == "States.Runtime", d
+    assert "'Wrap' returned a result nested deeper than 1000 levels" in d["cause"]

@@ -131,8 +131,12 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             endpoint: lambda_endpoint,
         },
     };
+    // Interpreting data recurses once per level of nesting (bounded by
+    // `stepwell_core::MAX_NESTING`); 8 MiB per thread, not tokio's 2 MiB,
+    // leaves a wide margin. It is address space, committed only when used.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(8 << 20)
         .build()
     {
         Ok(r) => r,

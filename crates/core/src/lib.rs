@@ -35,5 +35,5 @@ pub use errors::{error_matches, names, StateError};
 pub use event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerId, TimerPurpose};
 pub use execution::{Execution, Outcome, ReplayError, Status};
 pub use input::{Command, ExecutionInfo, Input, TaskRequest};
-pub use limits::{json_size, MAX_PAYLOAD_BYTES};
+pub use limits::{from_slice_unbounded, json_size, parse_json, MAX_NESTING, MAX_PAYLOAD_BYTES};
 pub use retry::delay_ms;

@@ -12,6 +12,13 @@ use crate::Roots;
 /// Deepest nesting of filters inside paths inside filters that the parser accepts.
 pub(crate) const MAX_DEPTH: usize = 32;
 
+/// Most segments a path may have. A `ResultPath` write creates one level of
+/// nesting per segment, and a state's data may be nested at most 1,000 levels
+/// (`stepwell_core::limits::MAX_NESTING`), so a longer path could only fail;
+/// refusing it when parsing also keeps every walk over a path's segments
+/// shallow.
+pub const MAX_SEGMENTS: usize = 1000;
+
 /// Where a path starts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Root {
@@ -684,6 +691,9 @@ impl<'t> Cursor<'t> {
     pub(crate) fn parse_segments(&mut self, stop: StopAt) -> Result<Vec<Segment>, PathError> {
         let mut segs = Vec::new();
         loop {
+            if segs.len() > MAX_SEGMENTS {
+                return Err(self.error(&format!("a path has at most {MAX_SEGMENTS} parts")));
+            }
             match self.peek() {
                 None => break,
                 Some(c) if stop == StopAt::FilterOperand && Self::ends_operand(c) => break,

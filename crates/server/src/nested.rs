@@ -122,7 +122,7 @@ async fn start_child_result(
 pub(crate) fn sync_result(r: &ExecutionRecord, v2: bool) -> TaskResult {
     let data = |text: &Option<String>| -> Value {
         match text {
-            Some(t) if v2 => serde_json::from_str(t).unwrap_or(Value::String(t.clone())),
+            Some(t) if v2 => stepwell_core::parse_json(t).unwrap_or(Value::String(t.clone())),
             Some(t) => Value::String(t.clone()),
             None => Value::Null,
         }

@@ -259,7 +259,7 @@ impl Runtime {
 
     /// The interpreter's view of a stored execution record.
     pub fn execution_info(&self, record: &ExecutionRecord) -> ExecutionInfo {
-        let input = serde_json::from_str(&record.input).unwrap_or(Value::Null);
+        let input = stepwell_core::parse_json(&record.input).unwrap_or(Value::Null);
         self.info(record, Arc::new(input))
     }
 
@@ -364,7 +364,7 @@ impl Runtime {
         self: &Arc<Self>,
         record: ExecutionRecord,
     ) -> Result<watch::Receiver<Progress>, ApiError> {
-        let input: Value = serde_json::from_str(&record.input).map_err(|e| {
+        let input: Value = stepwell_core::parse_json(&record.input).map_err(|e| {
             ApiError::new(
                 "InvalidExecutionInput",
                 format!("Invalid State Machine Execution Input: '{e}'"),

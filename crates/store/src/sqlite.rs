@@ -243,7 +243,9 @@ impl Store for SqliteStore {
         for chunk in chunks {
             let json = lz4_flex::decompress_size_prepended(&chunk)
                 .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
-            let events: Vec<Event> = serde_json::from_slice(&json)
+            // A history may hold data nested deeper than serde_json's default
+            // bound of 128 (up to `MAX_NESTING`, inside a few levels of event).
+            let events: Vec<Event> = stepwell_core::from_slice_unbounded(&json)
                 .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
             out.extend(events);
         }

@@ -153,7 +153,12 @@ impl Decider<'_> {
         let own = &self.exec.frame(f).vars;
         let (mut combined, mut replaced) = (0usize, 0usize);
         for (name, value) in assigned {
-            let size = limits::json_size(value);
+            let Ok(size) = limits::measure(value) else {
+                return Err(at.runtime(&format!(
+                    "The value assigned to the variable '{name}' in the field '{field}' is nested deeper than {} levels, the most Stepwell accepts.",
+                    limits::MAX_NESTING
+                )));
+            };
             if size > limits::MAX_VARIABLE_BYTES {
                 return Err(too_big(format!(
                     "The state/task '{}' assigned the variable '{name}' in the field '{field}' a value of {size} bytes, exceeding the maximum size of a single variable ({} bytes).",

@@ -24,7 +24,7 @@ use crate::event::{Event, EventKind, FrameId, TaskFlavor, TimerPurpose};
 use crate::execution::{Execution, Fan, Phase, Status};
 use crate::input::{Command, Input};
 use crate::jsonata_eval::{self, StatesVar};
-use crate::limits::{self, MAX_PAYLOAD_BYTES};
+use crate::limits::{self, Exceeded, MAX_NESTING, MAX_PAYLOAD_BYTES};
 use crate::retry;
 
 mod expr;
@@ -188,22 +188,27 @@ impl Decider<'_> {
                     return;
                 };
                 self.cancel_task_timers(f);
-                if limits::check_size(&output).is_err() {
+                if let Err(over) = limits::check_size(&output) {
                     let resource = self
                         .exec
                         .tasks
                         .get(&task)
                         .map(|(_, r)| r.resource.as_str())
                         .unwrap_or_default();
-                    let cause = format!(
-                        "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                        task_display_name(resource)
-                    );
+                    let name = task_display_name(resource);
+                    let (error, cause) = match over {
+                        Exceeded::Size(_) => (names::DATA_LIMIT_EXCEEDED, format!(
+                            "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
+                        )),
+                        Exceeded::Nesting => (names::RUNTIME, format!(
+                            "The state/task '{name}' returned a result nested deeper than {MAX_NESTING} levels, the most Stepwell accepts."
+                        )),
+                    };
                     self.emit(
                         f,
                         EventKind::TaskFailed {
                             task,
-                            error: names::DATA_LIMIT_EXCEEDED.into(),
+                            error: error.into(),
                             cause,
                         },
                     );
@@ -449,13 +454,19 @@ impl Decider<'_> {
     /// [`Self::enter`]; `within_limit` says the input is already known to be
     /// under the payload limit (a part of a document that was checked).
     fn enter_sized(&mut self, f: FrameId, state: StateId, input: Arc<Value>, within_limit: bool) {
-        if !within_limit && limits::check_size(&input).is_err() {
+        if let (false, Err(over)) = (within_limit, limits::check_size(&input)) {
             let plan = self.plan();
             let name = &plan.machine(self.exec.frame(f).machine).state(state).name;
-            let err = StateError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!("The state/task '{name}' has an input with a size exceeding the maximum number of bytes service limit ({MAX_PAYLOAD_BYTES} bytes)."),
-            );
+            let err = match over {
+                Exceeded::Size(_) => StateError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!("The state/task '{name}' has an input with a size exceeding the maximum number of bytes service limit ({MAX_PAYLOAD_BYTES} bytes)."),
+                ),
+                Exceeded::Nesting => StateError::new(
+                    names::RUNTIME,
+                    format!("The state/task '{name}' has an input nested deeper than {MAX_NESTING} levels, the most Stepwell accepts."),
+                ),
+            };
             self.fail_frame(f, err);
             return;
         }
@@ -483,12 +494,18 @@ impl Decider<'_> {
         assigned: Vec<(String, Value)>,
     ) {
         let state = self.exec.frame(f).state;
-        if limits::check_size(&output).is_err() {
+        if let Err(over) = limits::check_size(&output) {
             let at = at_of(self.exec, f);
-            let err = StateError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", at.state),
-            );
+            let err = match over {
+                Exceeded::Size(_) => StateError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", at.state),
+                ),
+                Exceeded::Nesting => at.runtime(&format!(
+                    "The state/task '{}' returned a result nested deeper than {MAX_NESTING} levels, the most Stepwell accepts.",
+                    at.state
+                )),
+            };
             self.fail_frame(f, err);
             return;
         }

@@ -113,7 +113,7 @@ pub fn check_input(field: &str, input: &str) -> Result<(), ApiError> {
             format!("1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD_BYTES}"),
         ));
     }
-    serde_json::from_str::<Value>(input).map_err(|e| {
+    stepwell_core::parse_json(input).map_err(|e| {
         ApiError::new(
             "InvalidExecutionInput",
             format!("Invalid State Machine Execution Input: '{e}'"),

@@ -41,7 +41,7 @@ pub async fn success(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             format!("1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD_BYTES}"),
         ));
     }
-    let output: Value = serde_json::from_str(output)
+    let output: Value = stepwell_core::parse_json(output)
         .map_err(|e| ApiError::new("InvalidOutput", format!("Invalid Output: '{e}'")))?;
     let (_, task) = task_of(rt, token)?;
     finish(rt, token, Input::TaskSucceeded { task, output }).await
