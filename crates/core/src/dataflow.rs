@@ -78,33 +78,53 @@ pub(crate) fn input_path<'a>(
 }
 
 /// `OutputPath`: default `$`; `null` gives `{}`.
-pub(crate) fn output_path(
+pub(crate) fn output_path<'a>(
     p: &OptPath,
-    value: Value,
+    value: Cow<'a, Value>,
     roots: &Roots<'_>,
     at: At<'_>,
-) -> Result<Value, StateError> {
+) -> Result<Cow<'a, Value>, StateError> {
     match p {
         OptPath::Default => Ok(value),
-        OptPath::Null => Ok(Value::Object(JsonMap::new())),
+        OptPath::Null => Ok(Cow::Owned(Value::Object(JsonMap::new()))),
         OptPath::Path(p) => p
             .select(&reroot(roots, &value))
-            .map(Cow::into_owned)
+            .map(|v| Cow::Owned(v.into_owned()))
             .map_err(|e| at.err(e)),
     }
 }
 
 /// `ResultPath`: where the result goes in the *raw* state input.
-pub(crate) fn result_path(
+pub(crate) fn result_path<'a>(
     p: &OptPath,
-    raw_input: &Value,
-    result: Value,
+    raw_input: &'a Value,
+    result: Cow<'a, Value>,
     at: At<'_>,
-) -> Result<Value, StateError> {
+) -> Result<Cow<'a, Value>, StateError> {
     match p {
         OptPath::Default => Ok(result),
-        OptPath::Null => Ok(raw_input.clone()),
-        OptPath::Path(p) => set_in(p, raw_input, result).map_err(|e| at.err(e)),
+        OptPath::Null => Ok(Cow::Borrowed(raw_input)),
+        OptPath::Path(p) => set_in(p, raw_input, result.into_owned())
+            .map(Cow::Owned)
+            .map_err(|e| at.err(e)),
+    }
+}
+
+/// A state's output: its raw input unchanged, which is then shared rather
+/// than copied (a Pass, Wait, Choice or Succeed often passes on a large
+/// document as it is), or a new value.
+pub(crate) enum Output {
+    Input,
+    New(Value),
+}
+
+impl Output {
+    /// `value`, which is the input itself when it borrows `input`.
+    pub(crate) fn of(value: Cow<'_, Value>, input: &Value) -> Output {
+        match value {
+            Cow::Borrowed(v) if std::ptr::eq(v, input) => Output::Input,
+            v => Output::New(v.into_owned()),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use stepwell_jsonpath::Roots;
 
 use crate::choice;
 use crate::context::{context_object, ContextExtra, Scope};
-use crate::dataflow::{self, At};
+use crate::dataflow::{self, At, Output};
 use crate::errors::{error_matches, names, StateError};
 use crate::event::{Event, EventKind, FrameId, TaskFlavor, TimerPurpose};
 use crate::execution::{Execution, Fan, Phase, Status};
@@ -482,6 +482,21 @@ impl Decider<'_> {
         assigned: Vec<(String, Value)>,
     ) {
         self.exit_shared(f, Arc::new(output), next, assigned);
+    }
+
+    /// [`Self::exit`] with an [`Output`]: the state's input itself is shared.
+    fn exit_output(
+        &mut self,
+        f: FrameId,
+        output: Output,
+        next: Option<StateId>,
+        assigned: Vec<(String, Value)>,
+    ) {
+        let output = match output {
+            Output::Input => self.exec.frame(f).input.clone(),
+            Output::New(v) => Arc::new(v),
+        };
+        self.exit_shared(f, output, next, assigned);
     }
 
     /// [`Self::exit`] with an output that may already be shared (a result

@@ -35,14 +35,9 @@ impl Decider<'_> {
                     // The output is the result itself (a Map's may be large): share it.
                     return Ok((result.clone(), assigned));
                 }
-                let out = dataflow::result_path(
-                    &st.io.result_path,
-                    roots.input,
-                    selected.into_owned(),
-                    at,
-                )?;
+                let out = dataflow::result_path(&st.io.result_path, roots.input, selected, at)?;
                 let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
-                Ok((Arc::new(out), assigned))
+                Ok((Arc::new(out.into_owned()), assigned))
             })
         };
         drop(result);
@@ -118,7 +113,13 @@ impl Decider<'_> {
         let (out, assigned) =
             self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
                 let assigned = assign_jsonpath(c.assign.as_ref(), &error_output, roots, rng, at)?;
-                let out = dataflow::result_path(&c.result_path, roots.input, error_output, at)?;
+                let out = dataflow::result_path(
+                    &c.result_path,
+                    roots.input,
+                    Cow::Owned(error_output),
+                    at,
+                )?
+                .into_owned();
                 Ok::<_, StateError>((out, assigned))
             })?;
         self.check_assigned(f, &assigned, &field)?;

@@ -13,8 +13,8 @@ impl Decider<'_> {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
             let out = match &st.io.output {
-                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
-                None => (*raw).clone(),
+                Some(t) => Output::New(self.eval_jsonata(f, t, &states, "Output")?),
+                None => Output::Input,
             };
             let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
             (out, assigned)
@@ -27,41 +27,38 @@ impl Decider<'_> {
                     None => eff,
                 };
                 let assigned = assign_jsonpath(st.assign.as_ref(), &result, roots, rng, at)?;
-                let out = dataflow::result_path(
-                    &st.io.result_path,
-                    roots.input,
-                    result.into_owned(),
-                    at,
-                )?;
+                let out = dataflow::result_path(&st.io.result_path, roots.input, result, at)?;
                 let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
-                Ok::<_, StateError>((out, assigned))
+                Ok::<_, StateError>((Output::of(out, roots.input), assigned))
             })?
         };
         self.check_assigned(f, &assigned, "Assign")?;
-        self.exit(f, output, Self::next_of(st), assigned);
+        self.exit_output(f, output, Self::next_of(st), assigned);
         Ok(())
     }
 
     pub(super) fn run_succeed(&mut self, f: FrameId, st: &State) -> Result<(), StateError> {
         let output = self.simple_output(f, st)?;
-        self.exit(f, output, None, Vec::new());
+        self.exit_output(f, output, None, Vec::new());
         Ok(())
     }
 
     /// Output of a state that does no work: InputPath then OutputPath
     /// (JSONPath), or `Output` with the input as default (JSONata).
-    pub(super) fn simple_output(&mut self, f: FrameId, st: &State) -> Result<Value, StateError> {
-        let raw = self.exec.frame(f).input.clone();
+    pub(super) fn simple_output(&mut self, f: FrameId, st: &State) -> Result<Output, StateError> {
         if st.query_language == QueryLanguage::Jsonata {
-            let states = self.states_var(f, st, ContextExtra::default(), None, None);
             return match &st.io.output {
-                Some(t) => self.eval_jsonata(f, t, &states, "Output"),
-                None => Ok((*raw).clone()),
+                Some(t) => {
+                    let states = self.states_var(f, st, ContextExtra::default(), None, None);
+                    self.eval_jsonata(f, t, &states, "Output").map(Output::New)
+                }
+                None => Ok(Output::Input),
             };
         }
         self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
-            let eff = dataflow::input_path(&st.io.input_path, roots, at)?.into_owned();
-            dataflow::output_path(&st.io.output_path, eff, roots, at)
+            let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+            let out = dataflow::output_path(&st.io.output_path, eff, roots, at)?;
+            Ok(Output::of(out, roots.input))
         })
     }
 
@@ -200,13 +197,13 @@ impl Decider<'_> {
                 };
                 if truth {
                     let output = match b.output.as_ref().or(st.io.output.as_ref()) {
-                        Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
-                        None => (*raw).clone(),
+                        Some(t) => Output::New(self.eval_jsonata(f, t, &states, "Output")?),
+                        None => Output::Input,
                     };
                     let (assign, field) = choice_assign(st, b, i);
                     let assigned = self.assign(f, st, assign, &raw, &states)?;
                     self.check_assigned(f, &assigned, &field)?;
-                    self.exit(f, output, Some(b.next), assigned);
+                    self.exit_output(f, output, Some(b.next), assigned);
                     return Ok(());
                 }
             }
@@ -214,12 +211,12 @@ impl Decider<'_> {
                 return Err(no_choice(at_of(self.exec, f)));
             };
             let output = match &st.io.output {
-                Some(t) => self.eval_jsonata(f, t, &states, "Output")?,
-                None => (*raw).clone(),
+                Some(t) => Output::New(self.eval_jsonata(f, t, &states, "Output")?),
+                None => Output::Input,
             };
             let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
             self.check_assigned(f, &assigned, "Assign")?;
-            self.exit(f, output, Some(default), assigned);
+            self.exit_output(f, output, Some(default), assigned);
             return Ok(());
         }
         let (out, next, assigned, field) =
@@ -242,11 +239,11 @@ impl Decider<'_> {
                     },
                 };
                 let assigned = assign_jsonpath(assign, &eff, &eff_roots, rng, at)?;
-                let out = dataflow::output_path(&st.io.output_path, eff.into_owned(), roots, at)?;
-                Ok((out, next, assigned, field))
+                let out = dataflow::output_path(&st.io.output_path, eff, roots, at)?;
+                Ok((Output::of(out, roots.input), next, assigned, field))
             })?;
         self.check_assigned(f, &assigned, &field)?;
-        self.exit(f, out, Some(next), assigned);
+        self.exit_output(f, out, Some(next), assigned);
         Ok(())
     }
 
@@ -369,7 +366,7 @@ impl Decider<'_> {
             Ok((out, assigned))
         });
         match res {
-            Ok((out, assigned)) => self.exit(f, out, Self::next_of(st), assigned),
+            Ok((out, assigned)) => self.exit_output(f, out, Self::next_of(st), assigned),
             Err(e) => self.recover(f, e),
         }
     }
