@@ -14,10 +14,14 @@
 //!   in a `States.QueryEvaluationError` cause.
 //! - **Bounds.** Evaluation nested deeper than [`Limits::max_depth`] or running
 //!   past [`Limits::timeout`] stops with `U1001`, so no expression can hang
-//!   or overflow the stack of the engine. Strings and results larger than
-//!   JavaScript's longest string (2^29 - 24) fail with `D1013`, and query
-//!   sequences longer than 10^7 with `D2015`, so none can exhaust its memory
-//!   (see the `guard` module).
+//!   or overflow the stack of the engine. Strings larger than JavaScript's
+//!   longest string (2^29 - 24) fail with `D1013` before they are built (by
+//!   `&`, `$pad`, `$join`, `$string` or `$replace`), and so do results whose
+//!   JSON would be that large or nested deeper than [`Limits::max_nesting`];
+//!   query sequences and constructed arrays longer than
+//!   [`Limits::max_sequence`] fail with `D2015`. So no expression can exhaust
+//!   the engine's memory or stall it inside one built-in call (see the
+//!   `guard` module).
 //! - **Speed.** Small expressions (`$states.input.a.b`, `$n + 1`, comparisons)
 //!   are evaluated directly on the caller's JSON (see the `fast` module),
 //!   giving the same answers as the full evaluator.
@@ -153,7 +157,8 @@ impl Cancel {
     }
 }
 
-/// Runaway guards for one evaluation. Exceeding any of them fails with `U1001`.
+/// Runaway guards for one evaluation: depth, time and cancellation fail
+/// with `U1001`, sequences with `D2015` and nesting with `D1013`.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Maximum nesting of evaluation (about three levels per non-tail
@@ -163,19 +168,29 @@ pub struct Limits {
     pub timeout: Option<Duration>,
     /// A cancellation flag, for callers that keep their own clock.
     pub cancel: Option<Cancel>,
-    /// Longest query-result sequence (`D2015` beyond it).
+    /// Longest query-result sequence, and longest array an array
+    /// constructor may build (`D2015` beyond it).
     pub max_sequence: usize,
+    /// Deepest nesting of arrays and objects in a value written out as JSON:
+    /// the result, and what `$string` and `&` turn into text (`D1013` beyond
+    /// it; `[]` is one level). The default, 1000, is the default maximum
+    /// nesting depth of Jackson's `StreamReadConstraints`, which is what
+    /// AWS's Java service most plausibly enforces on state data (AWS does
+    /// not document a figure).
+    pub max_nesting: usize,
 }
 
 impl Default for Limits {
-    /// 10,000 levels (about 3,300 nested calls), 10 seconds and sequences
-    /// of 10^7 items (the bound jsonata-js puts on `[a..b]`).
+    /// 10,000 levels (about 3,300 nested calls), 10 seconds, sequences
+    /// of 10^7 items (the bound jsonata-js puts on `[a..b]`) and values
+    /// nested 1000 deep.
     fn default() -> Self {
         Self {
             max_depth: 10_000,
             timeout: Some(Duration::from_secs(10)),
             cancel: None,
             max_sequence: guard::MAX_SEQUENCE,
+            max_nesting: guard::MAX_NESTING,
         }
     }
 }
@@ -211,8 +226,8 @@ pub struct Expression {
     analysis: Arc<analysis::Analysis>,
     /// The direct form, for expressions in [`fast`]'s subset.
     fast: Option<Arc<fast::Node>>,
-    /// Whether `ast` calls the size guards (see [`guard`]).
-    guarded: bool,
+    /// The size guards `ast` calls (see [`guard`]).
+    guards: guard::Needs,
 }
 
 impl Expression {
@@ -223,12 +238,12 @@ impl Expression {
         analysis::check_v2_0_6(&ast)?;
         let analysis = analysis::analyse(&ast);
         let fast = fast::compile(&ast).map(Arc::new);
-        let guarded = guard(|| guard::rewrite(&mut ast))?;
+        let guards = guard(|| guard::rewrite(&mut ast))?;
         Ok(Expression {
             ast: Arc::new(ast),
             analysis: Arc::new(analysis),
             fast,
-            guarded,
+            guards,
         })
     }
 
@@ -288,8 +303,12 @@ impl Expression {
             max_sequence_length: Some(limits.max_sequence),
         };
         let mut evaluator = Evaluator::with_options(context, options);
-        if self.guarded {
-            guard::register(&mut evaluator);
+        if self.guards.any() {
+            let bounds = guard::Bounds {
+                max_nesting: limits.max_nesting,
+                max_sequence: limits.max_sequence,
+            };
+            guard::register(&mut evaluator, self.guards, bounds);
         }
         if !self.analysis.aws.is_empty() {
             let needs_entropy = self
@@ -309,9 +328,7 @@ impl Expression {
         if convert::is_function(&result) {
             return Ok(Evaluated::Function);
         }
-        if convert::json_size_exceeds(&result, guard::MAX_STRING) {
-            return Err(guard::too_large());
-        }
+        guard::check_json(&result, false, limits.max_nesting)?;
         Ok(match convert::from_jvalue(&result) {
             Some(v) => Evaluated::Value(v),
             None => Evaluated::Undefined,

@@ -30,8 +30,22 @@ fn eval(expr: &str, input: Option<&Value>) -> Result<Evaluated, JsonataError> {
 }
 
 fn check(cases: &[(&str, Want)]) {
+    check_with(None, &Limits::default(), cases);
+}
+
+/// [`check`] with an input document and explicit limits.
+fn check_with(input: Option<&Value>, limits: &Limits, cases: &[(&str, Want)]) {
+    let vars =
+        json!({"states": {"input": {"items": [1, 2, 3], "empty": [], "n": null}}, "rate": 3});
     for (expr, want) in cases {
-        let got = eval(expr, None);
+        let got = Expression::compile(expr).and_then(|e| {
+            e.evaluate_full(
+                input,
+                vars.as_object().expect("object"),
+                &mut SplitMix64::new(7),
+                limits,
+            )
+        });
         match (want, &got) {
             (Is(v), Ok(Evaluated::Value(g))) if v == g => {}
             (Undefined, Ok(Evaluated::Undefined)) => {}
@@ -232,6 +246,212 @@ fn size_guards() {
             Is(json!(1 << 20)),
         ),
     ]);
+}
+
+const TOO_LARGE: &str = "D1013: The expression builds a value larger than 536870888 characters";
+
+/// Expressions that used to abort the process (allocation failure, stack
+/// overflow) or run for minutes now fail before building anything. Each
+/// keeps its result small, so that without its guard it would not fail at
+/// all (or would crash the test).
+#[test]
+fn amplifying_expressions_fail_before_building() {
+    check(&[
+        // 100 references to one string of 6 * 10^6 characters: 6 * 10^8
+        // (first: without the guard it is built, and the test fails cleanly).
+        (
+            "($s := $pad('', 6000000, 'x'); $length($join([1..100].($s))))",
+            Fails(TOO_LARGE),
+        ),
+        // 100,000 separators of 10^6 characters.
+        (
+            "$length($join([1..100000].$string(), $pad('', 1000000, 'x')))",
+            Fails(TOO_LARGE),
+        ),
+        // 10^6 matches, each replaced by 600 characters: 6 * 10^8.
+        (
+            "$length($replace($pad('', 1000000, 'x'), 'x', $pad('', 600, 'y')))",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "$length($replace($pad('', 1000000, 'x'), 'x', $pad('', 1000000, 'y')))",
+            Fails(TOO_LARGE),
+        ),
+        // Shared structure: 2^40 keys as JSON, a few objects in memory.
+        (
+            "$length($string($reduce([1..40], function($a, $b){ {'a': $a, 'b': $a} }, 1)))",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "$length('' & $reduce([1..40], function($a, $b){ {'a': $a, 'b': $a} }, 1))",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "$length($reduce([1..40], function($a, $b){ {'a': $a, 'b': $a} }, 1) & '')",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($d := $reduce([1..40], function($a, $b){ {'a': $a, 'b': $a} }, 1); $length($d ~> $string(true)))",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "$reduce([1..40], function($a, $b){ {'a': $a, 'b': $a} }, 1).$string() ~> $length()",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "$count($reduce([1..40], function($a, $b){ [$a, $a] }, [1]))",
+            Fails("D2015: The maximum sequence length of 10000000 was exceeded."),
+        ),
+        // Nested 30,000 deep: converting it used to overflow the stack.
+        (
+            "$reduce([1..30000], function($a, $b){ {'a': $a} }, 1)",
+            Fails("D1013: The expression builds a value nested deeper than 1000 levels"),
+        ),
+        (
+            "$length($string($reduce([1..30000], function($a, $b){ [[$a]] }, 1)))",
+            Fails("D1013: The expression builds a value nested deeper than 1000 levels"),
+        ),
+    ]);
+}
+
+/// The guarded operations give what they gave before the guards, errors
+/// included, in every form a call can take.
+#[test]
+fn guarded_operations_are_unchanged() {
+    let doc = json!({
+        "Account": {"Order": [
+            {"Product": [{"SKU": "a", "Price": 1}, {"SKU": "b", "Price": 2}]},
+            {"Product": {"SKU": "c", "Price": 3}}
+        ]},
+        "s": "abcb",
+        "items": ["p", "q"]
+    });
+    check_with(
+        Some(&doc),
+        &Limits::default(),
+        &[
+            // $join
+            ("$join(['a', 'b', 'c'], ', ')", Is(json!("a, b, c"))),
+            ("$join(['a', 'b'])", Is(json!("ab"))),
+            ("['a', 'b'] ~> $join('-')", Is(json!("a-b"))),
+            ("['a', 'b'] ~> $join()", Is(json!("ab"))),
+            ("['a', 'b'] ~> $join(',')[0]", Is(json!("a,b"))),
+            ("($j := $join(?, '+'); $j(['x', 'y']))", Is(json!("x+y"))),
+            ("$join('abc')", Is(json!("abc"))),
+            ("$join([])", Is(json!(""))),
+            ("$join($nothing)", Undefined),
+            ("$join(['a'], $nothing)", Is(json!("a"))),
+            ("$join(items)", Is(json!("pq"))),
+            ("Account.Order.$join(Product.SKU, ',')", Is(json!(["a,b", "c"]))),
+            ("Account.Order.Product.SKU ~> $join(',')", Is(json!("a,b,c"))),
+            ("[1, 2, 3].$join([$string($), 'x'], '-')", Is(json!(["1-x", "2-x", "3-x"]))),
+            ("($join([$x := 'a']); $x)", Is(json!("a"))),
+            ("$join([1, 2])", Fails("T0412: Argument 1 of function \"join\" must be an array of \"strings\"")),
+            ("$join()", Fails("T0410: Argument 1 of function \"join\" does not match function signature")),
+            ("$join(['a'], 1)", Fails("T0410: Argument 2 of function \"join\" does not match function signature")),
+            ("($join := function($a, $b){ $count($a) }; $join([1, 2], 5))", Is(json!(2))),
+            // $string
+            ("$string({'a': [1, {'b': 'x\\n\"'}]})", Is(json!("{\"a\":[1,{\"b\":\"x\\n\\\"\"}]}"))),
+            ("$string({'a': [1, {}]}, true)", Is(json!("{\n  \"a\": [\n    1,\n    {}\n  ]\n}"))),
+            ("$string('x')", Is(json!("x"))),
+            ("$string(5)", Is(json!("5"))),
+            ("$string($nothing)", Undefined),
+            ("$string()", Is(json!(doc.to_string()))),
+            ("$string(1, 'x')", Fails("T0410: Argument 2 of function \"string\" does not match function signature")),
+            ("{'a': 1} ~> $string()", Is(json!("{\"a\":1}"))),
+            ("[1, 2] ~> $string(true)", Is(json!("[\n  1,\n  2\n]"))),
+            (
+                "Account.Order.Product.$string()",
+                Is(json!([
+                    "{\"SKU\":\"a\",\"Price\":1}",
+                    "{\"SKU\":\"b\",\"Price\":2}",
+                    "{\"SKU\":\"c\",\"Price\":3}"
+                ])),
+            ),
+            (
+                "Account.Order#$i.Product.[$string(), $i]",
+                Is(json!([
+                    "{\"SKU\":\"a\",\"Price\":1}", 0,
+                    "{\"SKU\":\"b\",\"Price\":2}", 0,
+                    "{\"SKU\":\"c\",\"Price\":3}", 1
+                ])),
+            ),
+            ("Account.Order.Product[$string() ~> $contains('b')].SKU", Is(json!("b"))),
+            ("$string({'a': 1/0})", Fails("D1001: Number out of range: null")),
+            // &
+            ("'a' & {'b': 1} & [2, 'c']", Is(json!("a{\"b\":1}[2,\"c\"]"))),
+            ("1 & 2", Is(json!("12"))),
+            ("$nothing & 'x'", Is(json!("x"))),
+            ("'x' & function(){1}", Is(json!("x"))),
+            ("items & s", Is(json!("[\"p\",\"q\"]abcb"))),
+            // $replace
+            ("$replace('abcabc', 'b', 'xyz')", Is(json!("axyzcaxyzc"))),
+            ("$replace('abcabc', 'b', 'xyz', 1)", Is(json!("axyzcabc"))),
+            ("$replace('abc', /(b)/, '[$1$0$$]')", Is(json!("a[bb$]c"))),
+            ("$replace('abc', /b/, function($m){ 'x' })", Is(json!("axc"))),
+            ("'abc' ~> $replace('b', 'xx')", Is(json!("axxc"))),
+            ("s.$replace('b', 'xyz', 1)", Is(json!("axyzcb"))),
+            ("items.$replace('p', 'PP')", Is(json!(["PP", "q"]))),
+            ("($f := $replace(?, 'b', 'xy'); $f('abc'))", Is(json!("axyc"))),
+            ("$replace($nothing, 'a', 'b')", Undefined),
+            ("$replace('abc', '', 'x')", Fails("D3010: Second argument of replace function cannot be an empty string")),
+            ("$replace('abc', 'b', 'x', -1)", Fails("D3011: Fourth argument of replace function must evaluate to a positive number")),
+            // A realistic replacement: a megabyte of text, a kilobyte in.
+            ("$length($replace($pad('', 1000000, 'x') & 'needle', 'needle', $pad('', 1000, 'y')))", Is(json!(1_001_000))),
+            // Cheap bounds past the limit, but few matches: counted.
+            ("$length($replace($pad('', 1000000, 'x') & 'ab', 'ab', $pad('', 2000, 'y')))", Is(json!(1_002_000))),
+            ("$length($replace($pad('', 1000000, 'x') & 'ab', /ab/, $pad('', 2000, 'y')))", Is(json!(1_002_000))),
+            // `$1` copies a one-character group of a long match.
+            ("$length($replace($pad('', 1000000, 'x'), /(x)x*/, $pad('', 1200, '$1')))", Is(json!(600))),
+            ("$length($replace($pad('', 1000000, 'x'), /x+/, $pad('', 1200, '$0')))", Fails(TOO_LARGE)),
+            // Array constructors
+            ("[$states.input.items, $states.input.items]", Is(json!([1, 2, 3, 1, 2, 3]))),
+            ("[[1, 2], [3]]", Is(json!([[1, 2], [3]]))),
+            ("($a := [1, 2]; [$a, [$a], $nothing, $a])", Is(json!([1, 2, [1, 2], 1, 2]))),
+            ("($a := [1, 2]; [[$a, $a]#$i, $a])", Is(json!([1, 2, 1, 2, 1, 2]))),
+            ("[1..3, 1..2]", Is(json!([1, 2, 3, 1, 2]))),
+            ("[1, 2].[$, $]", Is(json!([[1, 1], [2, 2]]))),
+            ("Account.Order.Product.[SKU, SKU]", Is(json!([["a", "a"], ["b", "b"], ["c", "c"]]))),
+            ("Account.Order.[Product.SKU, Product.SKU]", Is(json!([["a", "b", "a", "b"], ["c", "c"]]))),
+            // Calls written as the guards' host functions are not theirs.
+            ("`stepwell size`('x')", Fails("T1006: Attempted to invoke a non-function")),
+            ("'a' & `stepwell arg`('x', 0)", Fails("T1006: Attempted to invoke a non-function")),
+        ],
+    );
+}
+
+/// The bounds come from [`Limits`]: arrays by `max_sequence`, nesting by
+/// `max_nesting` (for results, `$string` and `&` alike).
+#[test]
+fn array_and_nesting_bounds_follow_the_limits() {
+    let limits = Limits {
+        max_sequence: 1000,
+        max_nesting: 5,
+        ..Limits::default()
+    };
+    let too_long = "D2015: The maximum sequence length of 1000 was exceeded.";
+    let too_deep = "D1013: The expression builds a value nested deeper than 5 levels";
+    check_with(
+        None,
+        &limits,
+        &[
+            ("$count([1..600, 1..400])", Is(json!(1000))),
+            ("$count([1..600, 1..401])", Fails(too_long)),
+            ("$count([1..600, 'x', 1..400])", Fails(too_long)),
+            ("($a := [1..500]; $count([$a, $a]))", Is(json!(1000))),
+            ("($a := [1..500]; $count([$a, 0, $a]))", Fails(too_long)),
+            ("($a := [1..500]; $count([1].[$a, $a, $a]))", Fails(too_long)),
+            ("$reduce([1..4], function($a, $b){ [[$a]] }, [1])", Is(json!([[[[[1]]]]]))),
+            ("$reduce([1..5], function($a, $b){ [[$a]] }, [1])", Fails(too_deep)),
+            ("$reduce([1..4], function($a, $b){ {'a': $a} }, {})", Is(json!({"a": {"a": {"a": {"a": {}}}}}))),
+            ("$reduce([1..5], function($a, $b){ {'a': $a} }, {})", Fails(too_deep)),
+            ("$length($string($reduce([1..4], function($a, $b){ [[$a]] }, [1])))", Is(json!(11))),
+            ("$length($string($reduce([1..5], function($a, $b){ [[$a]] }, [1])))", Fails(too_deep)),
+            ("$length($reduce([1..5], function($a, $b){ [[$a]] }, [1]) & '')", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $d ~> $string() ~> $length())", Fails(too_deep)),
+            ("$count($reduce([1..5], function($a, $b){ [[$a]] }, [1]))", Is(json!(1))),
+        ],
+    );
 }
 
 #[test]
