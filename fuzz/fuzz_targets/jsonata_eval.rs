@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
         timeout: Some(Duration::from_millis(200)),
         cancel: None,
         max_sequence: 100_000,
+        max_nesting: 1_000,
     };
     let vars = vars.as_object().cloned().unwrap_or_default();
     for input in [Some(&doc), None] {
