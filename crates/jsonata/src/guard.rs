@@ -1,5 +1,5 @@
-//! Size guards: bounds on the values an evaluation may build, so that no
-//! expression can exhaust the engine's memory or stall it inside one call.
+//! Size guards: bounds on the values an evaluation may build, so that an
+//! expression cannot exhaust the engine's memory or stall it inside one call.
 //!
 //! Time and evaluation depth are bounded by jsonata-core at its checkpoints
 //! (function calls, path steps), but one built-in call can take as long and
@@ -25,8 +25,13 @@
 //! Lengths are bounded by [`MAX_STRING`], nesting by
 //! [`crate::Limits::max_nesting`], arrays by [`crate::Limits::max_sequence`]
 //! (which jsonata-core also applies to the sequences that queries build).
-//! Calls made through a function value (`$f := $string; $f(x)`,
-//! `$map(xs, $join)`) and replacement functions are not guarded.
+//!
+//! Not guarded yet: calls made through a function value (`$f := $string;
+//! $f(x)`, `$map(xs, $string)`, `x ~> $string`, a partial application such
+//! as `$join(?, s)`), replacement functions of `$replace`, `$split(s, '')`
+//! and `$encodeUrl`/`$encodeUrlComponent` of very long strings, and the
+//! operations that walk a value with shared structure path by path: `=`,
+//! `**`, and the copy a transform (`~> | ... |`) makes.
 //!
 //! A check that needs several arguments (`$join`'s array and separator) sees
 //! them through a stack: each argument but the last passes through [`ARG`],

@@ -19,9 +19,9 @@
 //!   `&`, `$pad`, `$join`, `$string` or `$replace`), and so do results whose
 //!   JSON would be that large or nested deeper than [`Limits::max_nesting`];
 //!   query sequences and constructed arrays longer than
-//!   [`Limits::max_sequence`] fail with `D2015`. So no expression can exhaust
-//!   the engine's memory or stall it inside one built-in call (see the
-//!   `guard` module).
+//!   [`Limits::max_sequence`] fail with `D2015`. So these operations cannot
+//!   exhaust the engine's memory or stall it inside one call (the `guard`
+//!   module lists what is not guarded yet).
 //! - **Speed.** Small expressions (`$states.input.a.b`, `$n + 1`, comparisons)
 //!   are evaluated directly on the caller's JSON (see the `fast` module),
 //!   giving the same answers as the full evaluator.
@@ -226,7 +226,7 @@ pub struct Expression {
     analysis: Arc<analysis::Analysis>,
     /// The direct form, for expressions in [`fast`]'s subset.
     fast: Option<Arc<fast::Node>>,
-    /// The size guards `ast` calls (see [`guard`]).
+    /// The size guards `ast` calls (see [`mod@guard`]).
     guards: guard::Needs,
 }
 
