@@ -1,6 +1,8 @@
 //! JSONata in states: `$states`, `{% %}` templates, and AWS's error texts.
 
+use std::cell::OnceCell;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map as JsonMap, Value};
 use stepwell_asl::{Expr, JsonataTemplate};
@@ -11,41 +13,80 @@ use crate::context::Scope;
 use crate::dataflow::{runtime_cause, At};
 use crate::errors::{names, StateError};
 
-/// The parts of `$states` available to an evaluation.
-pub(crate) struct StatesVar<'a> {
-    pub input: &'a Value,
-    pub context: Option<Value>,
-    pub result: Option<&'a Value>,
-    pub error_output: Option<&'a Value>,
+/// `$states`, kept in its parts: the fast form reads `$states.input.…`
+/// straight off the state's input, and the object itself (a copy of the
+/// input) is built only when an expression needs it whole.
+pub(crate) struct States<'a> {
+    input: Arc<Value>,
+    context: Option<Value>,
+    result: Option<&'a Value>,
+    error_output: Option<&'a Value>,
+    whole: OnceCell<Value>,
 }
 
-/// Build the `$states` object.
-pub(crate) fn states_value(s: StatesVar<'_>) -> Value {
-    let mut m = JsonMap::new();
-    m.insert("input".into(), s.input.clone());
-    if let Some(c) = s.context {
-        m.insert("context".into(), c);
+impl<'a> States<'a> {
+    pub(crate) fn new(
+        input: Arc<Value>,
+        context: Option<Value>,
+        result: Option<&'a Value>,
+        error_output: Option<&'a Value>,
+    ) -> States<'a> {
+        States {
+            input,
+            context,
+            result,
+            error_output,
+            whole: OnceCell::new(),
+        }
     }
-    if let Some(r) = s.result {
-        m.insert("result".into(), r.clone());
+
+    /// The member `field` of `$states`.
+    fn member(&self, field: &str) -> Option<&Value> {
+        match field {
+            "input" => Some(&self.input),
+            "context" => self.context.as_ref(),
+            "result" => self.result,
+            "errorOutput" => self.error_output,
+            _ => None,
+        }
     }
-    if let Some(e) = s.error_output {
-        m.insert("errorOutput".into(), e.clone());
+
+    /// The `$states` object.
+    fn whole(&self) -> &Value {
+        self.whole.get_or_init(|| {
+            let mut m = JsonMap::new();
+            for field in ["input", "context", "result", "errorOutput"] {
+                if let Some(v) = self.member(field) {
+                    m.insert(field.into(), v.clone());
+                }
+            }
+            Value::Object(m)
+        })
     }
-    Value::Object(m)
 }
 
-struct StateBindings<'a> {
-    states: &'a Value,
-    scope: &'a Scope<'a>,
+struct StateBindings<'a, 'b> {
+    states: &'a States<'b>,
+    scope: &'a dyn Variables,
 }
 
-impl Bindings for StateBindings<'_> {
+impl Bindings for StateBindings<'_, '_> {
     fn get(&self, name: &str) -> Option<&Value> {
         if name == "states" {
-            Some(self.states)
+            Some(self.states.whole())
         } else {
             self.scope.get(name)
+        }
+    }
+
+    fn member(&self, name: &str, field: &str) -> Option<Option<&Value>> {
+        if name == "states" {
+            Some(self.states.member(field))
+        } else {
+            match self.scope.get(name)? {
+                Value::Object(map) => Some(map.get(field)),
+                _ => None,
+            }
         }
     }
 }
@@ -72,7 +113,7 @@ impl fmt::Display for FieldPath<'_> {
 /// Evaluate one expression; `None` is JSONata's `undefined`.
 pub(crate) fn eval_expr(
     e: &Expr,
-    states: &Value,
+    states: &States<'_>,
     scope: &Scope<'_>,
     rng: &mut dyn stepwell_jsonata::Entropy,
     at: At<'_>,
@@ -110,7 +151,7 @@ pub(crate) fn eval_expr(
 /// Evaluate a template: literals stay, expressions are replaced by their values.
 pub(crate) fn eval_template(
     t: &JsonataTemplate,
-    states: &Value,
+    states: &States<'_>,
     scope: &Scope<'_>,
     rng: &mut dyn stepwell_jsonata::Entropy,
     at: At<'_>,
@@ -121,7 +162,7 @@ pub(crate) fn eval_template(
 
 fn eval_template_at(
     t: &JsonataTemplate,
-    states: &Value,
+    states: &States<'_>,
     scope: &Scope<'_>,
     rng: &mut dyn stepwell_jsonata::Entropy,
     at: At<'_>,
@@ -172,5 +213,55 @@ pub(crate) fn type_name(v: Option<&Value>) -> &'static str {
         Some(Value::String(_)) => "string",
         Some(Value::Array(_)) => "array",
         Some(Value::Object(_)) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // A test: a broken fixture is a failure.
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+    use stepwell_jsonata::{Entropy, Expression};
+
+    use super::*;
+
+    struct Zero;
+    impl Entropy for Zero {
+        fn next_u64(&mut self) -> u64 {
+            0
+        }
+    }
+
+    #[test]
+    fn states_is_built_only_for_an_expression_that_needs_it_whole() {
+        let input = Arc::new(json!({"a": {"b": [1, 2]}}));
+        let result = json!({"r": 1});
+        let vars = JsonMap::new();
+        let cases = [
+            ("$states.input.a.b[1]", Some(json!(2)), false),
+            ("$states.result.r + 1", Some(json!(2)), false),
+            ("$states.input.missing", None, false),
+            ("$states.context.x", None, false),
+            ("$keys($states)", Some(json!(["input", "result"])), true),
+            (
+                "$states.input.a.b[0] & $string($states.result)",
+                Some(json!("1{\"r\":1}")),
+                true,
+            ),
+        ];
+        for (expr, expected, whole) in cases {
+            let states = States::new(input.clone(), None, Some(&result), None);
+            let bindings = StateBindings {
+                states: &states,
+                scope: &vars,
+            };
+            let got = Expression::compile(expr)
+                .unwrap()
+                .evaluate(None, &bindings, &mut Zero)
+                .unwrap();
+            assert_eq!(got, expected, "{expr}");
+            assert_eq!(states.whole.get().is_some(), whole, "{expr}");
+        }
     }
 }

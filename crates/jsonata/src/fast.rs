@@ -219,7 +219,16 @@ impl Node {
     fn eval<'a>(&'a self, bindings: &'a dyn Bindings) -> Fast<V<'a>> {
         match self {
             Node::Literal(v) => Ok(V::Json(v)),
-            Node::Path(name, steps) => walk(bindings.get(name).ok_or(Fallback)?, steps),
+            Node::Path(name, steps) => match steps.split_first() {
+                None => Ok(V::Json(bindings.get(name).ok_or(Fallback)?)),
+                Some((first, rest)) => {
+                    let member = bindings.member(name, &first.field).ok_or(Fallback)?;
+                    match index(member, first)? {
+                        Some(value) => walk(value, rest),
+                        None => Ok(V::Undefined),
+                    }
+                }
+            },
             Node::Negate(operand) => match operand.eval(bindings)?.number()? {
                 None => Ok(V::Undefined),
                 Some(n) => Ok(V::Number(-n)),
@@ -292,31 +301,36 @@ fn walk<'a>(mut value: &'a Value, steps: &[Step]) -> Fast<V<'a>> {
         let Value::Object(map) = value else {
             return Err(Fallback);
         };
-        let Some(next) = map.get(&step.field) else {
-            return Ok(V::Undefined);
-        };
-        value = match step.index {
-            None => next,
-            Some(i) => {
-                let Value::Array(items) = next else {
-                    return Err(Fallback);
-                };
-                let i = i.floor();
-                let i = if i < 0.0 { i + items.len() as f64 } else { i };
-                let item = if i >= 0.0 && i < items.len() as f64 {
-                    items.get(i as usize)
-                } else {
-                    None
-                };
-                match item {
-                    None => return Ok(V::Undefined),
-                    Some(Value::Array(_)) => return Err(Fallback),
-                    Some(v) => v,
-                }
-            }
-        };
+        match index(map.get(&step.field), step)? {
+            Some(next) => value = next,
+            None => return Ok(V::Undefined),
+        }
     }
     Ok(V::Json(value))
+}
+
+/// The value a step reaches from its field's value (`None`: undefined).
+fn index<'a>(field: Option<&'a Value>, step: &Step) -> Fast<Option<&'a Value>> {
+    let Some(next) = field else {
+        return Ok(None);
+    };
+    let Some(i) = step.index else {
+        return Ok(Some(next));
+    };
+    let Value::Array(items) = next else {
+        return Err(Fallback);
+    };
+    let i = i.floor();
+    let i = if i < 0.0 { i + items.len() as f64 } else { i };
+    let item = if i >= 0.0 && i < items.len() as f64 {
+        items.get(i as usize)
+    } else {
+        None
+    };
+    match item {
+        Some(Value::Array(_)) => Err(Fallback),
+        item => Ok(item),
+    }
 }
 
 fn compare<'a>(op: BinaryOp, l: &V<'_>, r: &V<'_>) -> Fast<V<'a>> {

@@ -77,6 +77,17 @@ pub use error::JsonataError;
 pub trait Bindings {
     /// The value bound to `name`, if any.
     fn get(&self, name: &str) -> Option<&Value>;
+
+    /// `$name.field`: `None` when `$name` is unbound or not an object,
+    /// `Some(None)` when it is an object without `field`. Bindings that build
+    /// a value on demand (Step Functions' `$states`) answer this without
+    /// building it; the fast form reads paths through it.
+    fn member(&self, name: &str, field: &str) -> Option<Option<&Value>> {
+        match self.get(name)? {
+            Value::Object(map) => Some(map.get(field)),
+            _ => None,
+        }
+    }
 }
 
 impl Bindings for serde_json::Map<String, Value> {

@@ -34,33 +34,28 @@ impl Decider<'_> {
 
     // ----- JSONata helpers --------------------------------------------------
 
-    pub(super) fn states_var(
+    pub(super) fn states_var<'a>(
         &self,
         f: FrameId,
         st: &State,
         extra: ContextExtra<'_>,
-        result: Option<&Value>,
-        error_output: Option<&Value>,
-    ) -> Value {
-        let input = &*self.exec.frame(f).input;
+        result: Option<&'a Value>,
+        error_output: Option<&'a Value>,
+    ) -> States<'a> {
+        let input = self.exec.frame(f).input.clone();
         let ctx = if st.uses_context || extra.map_item.is_some() || extra.token.is_some() {
             Some(context_object(self.exec, f, extra))
         } else {
             None
         };
-        jsonata_eval::states_value(StatesVar {
-            input,
-            context: ctx,
-            result,
-            error_output,
-        })
+        States::new(input, ctx, result, error_output)
     }
 
     pub(super) fn eval_jsonata(
         &mut self,
         f: FrameId,
         t: &stepwell_asl::JsonataTemplate,
-        states: &Value,
+        states: &States<'_>,
         field: &str,
     ) -> Result<Value, StateError> {
         let exec = &*self.exec;
@@ -74,7 +69,7 @@ impl Decider<'_> {
         &mut self,
         f: FrameId,
         e: &stepwell_asl::Expr,
-        states: &Value,
+        states: &States<'_>,
         field: impl std::fmt::Display,
     ) -> Result<Option<Value>, StateError> {
         let exec = &*self.exec;
@@ -90,7 +85,7 @@ impl Decider<'_> {
         st: &State,
         assign: Option<&Assign>,
         raw: &Value,
-        states: &Value,
+        states: &States<'_>,
     ) -> Result<Vec<(String, Value)>, StateError> {
         match assign {
             None => Ok(Vec::new()),
@@ -193,7 +188,7 @@ impl Decider<'_> {
         &mut self,
         f: FrameId,
         d: Option<&Dynamic<T>>,
-        states: &Value,
+        states: &States<'_>,
         field: &str,
         (convert, expected): NumberKind<T>,
     ) -> Result<Option<T>, StateError> {

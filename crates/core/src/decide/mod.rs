@@ -23,7 +23,7 @@ use crate::errors::{error_matches, names, StateError};
 use crate::event::{Event, EventKind, FrameId, TaskFlavor, TimerPurpose};
 use crate::execution::{Execution, Fan, Phase, Status};
 use crate::input::{Command, Input};
-use crate::jsonata_eval::{self, StatesVar};
+use crate::jsonata_eval::{self, States};
 use crate::limits::{self, Exceeded, MAX_NESTING, MAX_PAYLOAD_BYTES};
 use crate::retry;
 
