@@ -19,6 +19,10 @@
 //! | `$join(a)`, `$join(a, sep)` | the sum of the strings' lengths and the separators | `D1013` |
 //! | `$string(x)`, `$string(x, true)`, `$string()` | the length (indentation included) and nesting of `x`'s JSON | `D1013` |
 //! | `$replace(s, p, r, limit?)` with a string replacement | the output's length: a cheap bound first, then by counting the matches (with jsonata-core's own regex matching) when the bound is too loose | `D1013` |
+//! | `$split(s, sep, limit?)` with a string or regex separator | the number of pieces, counted (a cheap bound first) without the limit, since jsonata-core splits the whole string before applying it | `D2015` |
+//! | `$encodeUrl(s)`, `$encodeUrlComponent(s)` | the encoded length: 3 characters per byte encoded, 1 per byte kept | `D1013` |
+//! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | `D1013` |
+//! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 63 digits, which jsonata-core cannot reduce (it panicked) | `D1013`; `D3137` |
 //! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | `D2015` |
 //! | the result | the length and nesting of its JSON ([`crate::convert::json_excess`]) | `D1013` |
 //!
@@ -26,19 +30,28 @@
 //! [`crate::Limits::max_nesting`], arrays by [`crate::Limits::max_sequence`]
 //! (which jsonata-core also applies to the sequences that queries build).
 //!
+//! The other built-ins write at most a few characters per character of
+//! their arguments (`$base64encode` four per three bytes, `$uppercase` and
+//! `$lowercase` up to three), or as many as their picture (`$formatNumber`,
+//! `$formatInteger` with a decimal picture) or their number's digits
+//! (`$formatBase`, words, letters) ask for.
+//!
 //! Not guarded yet: calls made through a function value (`$f := $string;
 //! $f(x)`, `$map(xs, $string)`, `x ~> $string`, a partial application such
-//! as `$join(?, s)`), replacement functions of `$replace`, `$split(s, '')`
-//! and `$encodeUrl`/`$encodeUrlComponent` of very long strings, and the
-//! operations that walk a value with shared structure path by path: `=`,
-//! `**`, and the copy a transform (`~> | ... |`) makes.
+//! as `$join(?, s)`), replacement functions of `$replace`, matcher functions
+//! of `$split`, `$uppercase`/`$lowercase` of a string near the bound (`ΐ`
+//! is three characters in upper case), the time jsonata-core takes to insert grouping separators
+//! (one at a time, so quadratic in the digits: `[M#,##0,1000000]` takes
+//! seconds), and the operations that walk a value with shared structure
+//! path by path: `=`, `**`, and the copy a transform (`~> | ... |`) makes.
 //!
 //! A check that needs several arguments (`$join`'s array and separator) sees
 //! them through a stack: each argument but the last passes through [`ARG`],
 //! which pushes its value, and the last through the call's closing guard,
 //! which pops the others and checks them together (a literal argument is
 //! handed to the closing guard as it is, and a call whose arguments are all
-//! literals is not guarded). The call itself is left
+//! literals is not guarded unless it may take the context, as
+//! `s.$replace('a', 'b')` does, or fails as it stands). The call itself is left
 //! as it was, so arguments are evaluated once each, in order, in the
 //! caller's scope (`$join([$x := 'a'])` still binds `$x` outside the call),
 //! and jsonata-core still validates them and reports its own errors. The
@@ -50,6 +63,7 @@
 //! engine (V8) can hold, 2^29 - 24 UTF-16 code units; jsonata-js fails beyond
 //! it too (with a JavaScript `RangeError`, which has no JSONata code).
 
+mod calls;
 mod replace;
 
 use std::cell::RefCell;
@@ -82,8 +96,9 @@ const SIZE: &str = "stepwell size";
 const WIDTH: &str = "stepwell width";
 /// `x`: checks an operand of `&` as `$string` would write it.
 const TEXT: &str = "stepwell text";
-/// `$`: checks the context `$string()` writes; gives `true`.
-const STRING_CONTEXT: &str = "stepwell string context";
+/// `($, name)`: checks the context that the call of built-in `name` with
+/// no arguments (`$string()`, `$encodeUrl()`) takes; gives `true`.
+const CONTEXT_OF: &str = "stepwell context";
 /// `(x, site)`: pushes an argument for the closing guard of call `site`.
 const ARG: &str = "stepwell arg";
 /// `(x, site, mask, literals...)`: the last evaluated argument of `$join`
@@ -94,6 +109,19 @@ const STRING: &str = "stepwell string";
 /// `(x, site, mask, $?, literals...)`: the last evaluated argument of
 /// `$replace`, with the context when the call may leave the string to it.
 const REPLACE: &str = "stepwell replace";
+/// `(x, site, mask, $?, literals...)`: the last evaluated argument of
+/// `$split`, with the context when the call may leave the string to it.
+const SPLIT: &str = "stepwell split";
+/// `(x, site, mask, $?, literals...)`: the last evaluated argument of
+/// `$formatInteger`, with the context when the call may leave the number to
+/// it.
+const ROMAN: &str = "stepwell roman";
+/// `x`: checks the string `$encodeUrl` encodes.
+const URL: &str = "stepwell url";
+/// `x`: checks the string `$encodeUrlComponent` encodes.
+const URL_COMPONENT: &str = "stepwell url component";
+/// `x`: checks an argument of `$fromMillis` as a picture.
+const PICTURE: &str = "stepwell picture";
 /// `(x, site, count, others)`: the last member of an array constructor that
 /// may be an array, with the number of `others` (members that add one item
 /// at most).
@@ -105,16 +133,21 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 9] = [
+const HOSTS: [&str; 14] = [
     SIZE,
     WIDTH,
     TEXT,
-    STRING_CONTEXT,
+    CONTEXT_OF,
     ARG,
     JOIN,
     STRING,
     REPLACE,
     ARRAY,
+    SPLIT,
+    ROMAN,
+    URL,
+    URL_COMPONENT,
+    PICTURE,
 ];
 
 /// The host functions a rewritten expression calls.
@@ -298,17 +331,20 @@ impl Rewriter {
                 args,
                 is_builtin: true,
             } => {
-                if name == "string" && args.is_empty() {
-                    // `$string()` writes the context: check `$` first, and
+                if args.is_empty()
+                    && matches!(name.as_str(), "string" | "encodeUrl" | "encodeUrlComponent")
+                {
+                    // The call takes the context: check `$` first, and
                     // leave the call as it is (its arity decides how
                     // jsonata-core takes the context).
+                    let name = AstNode::String(name.clone());
                     let call = std::mem::replace(node, AstNode::Null);
                     *node = AstNode::Conditional {
-                        condition: Box::new(host(STRING_CONTEXT, vec![context()])),
+                        condition: Box::new(host(CONTEXT_OF, vec![context(), name])),
                         then_branch: Box::new(call),
                         else_branch: None,
                     };
-                    self.needs.add(STRING_CONTEXT);
+                    self.needs.add(CONTEXT_OF);
                     return;
                 }
                 self.call(name, args.iter_mut().collect());
@@ -333,10 +369,61 @@ impl Rewriter {
             // A string or number argument is its own result (or an error),
             // not something to write out.
             "join" if (1..=2).contains(&n) && !is_text(slots[0]) => {
-                self.sequence(slots, JOIN, false)
+                self.sequence(slots, JOIN, false, false)
             }
             "string" if (1..=2).contains(&n) && !is_text(slots[0]) => {
-                self.sequence(slots, STRING, false)
+                self.sequence(slots, STRING, false, false)
+            }
+            // With fewer than three arguments the string may be the context.
+            // The string may be the context (with a separator alone, or a
+            // separator and a limit); a literal one is as short as the
+            // expression.
+            "split" if (1..=3).contains(&n) => {
+                let context = n == 1 || (n == 2 && !is_pattern(slots[1]));
+                if context || !is_literal(slots[0]) {
+                    self.sequence(slots, SPLIT, context, false);
+                }
+            }
+            "encodeUrl" | "encodeUrlComponent" if n == 1 && !is_literal(slots[0]) => {
+                let guard = if name == "encodeUrl" {
+                    URL
+                } else {
+                    URL_COMPONENT
+                };
+                self.wrap(slots[0], guard, Vec::new());
+            }
+            // Only a Roman numeral outgrows the number's digits. A literal
+            // string is the picture (the number cannot be one), and literal
+            // arguments alone are checked when they would fail.
+            "formatInteger" if (1..=2).contains(&n) => {
+                let literal = |s: &AstNode| match s {
+                    AstNode::String(p) => Some(calls::is_roman(p)),
+                    _ => None,
+                };
+                if slots.iter().all(|s| literal(s) != Some(false)) {
+                    let values: Vec<JValue> =
+                        slots.iter().filter_map(|s| literal_value(s)).collect();
+                    let failing = values.len() == n && calls::roman(&values, None).is_err();
+                    self.sequence(slots, ROMAN, n < 2, failing);
+                }
+            }
+            // The picture may come first when the number is the context
+            // (then there are at most two arguments), so any string may be
+            // it; a literal one is checked here.
+            "fromMillis" => {
+                let number_first = n == 3 || slots.first().is_some_and(|s| is_number(s));
+                for (i, slot) in slots.into_iter().enumerate() {
+                    if i == 0 && number_first {
+                        continue;
+                    }
+                    let checked = match &*slot {
+                        AstNode::String(p) => calls::picture_text(p).is_ok(),
+                        other => is_literal(other),
+                    };
+                    if !checked {
+                        self.wrap(slot, PICTURE, Vec::new());
+                    }
+                }
             }
             // A replacement (or matcher) written as a function is left alone:
             // jsonata-core calls it for each match, with no output to bound,
@@ -346,8 +433,10 @@ impl Rewriter {
                     && !slots.iter().any(|s| matches!(s, AstNode::Lambda { .. }))
                     && !shrinks(&slots) =>
             {
-                // With fewer than four arguments the string may be the context.
-                self.sequence(slots, REPLACE, n < 4)
+                // With two arguments, or three of which the last may be a
+                // limit, the string may be the context.
+                let context = n == 2 || (n == 3 && !matches!(slots[2], AstNode::String(_)));
+                self.sequence(slots, REPLACE, context, false)
             }
             _ => {}
         }
@@ -357,15 +446,21 @@ impl Rewriter {
     /// order, to the closing guard `closer`: the last argument that is not a
     /// literal passes through it, those before it through [`ARG`], and
     /// literals are given to `closer` as they are (see [`gather`]). With
-    /// `context`, `closer` is given `$` too.
-    fn sequence(&mut self, mut slots: Vec<&mut AstNode>, closer: &str, context: bool) {
+    /// `context`, `closer` is given `$` too. A call with only literals is
+    /// left alone unless `force`d or given the context (its last argument
+    /// then passes through `closer`).
+    fn sequence(&mut self, mut slots: Vec<&mut AstNode>, closer: &str, context: bool, force: bool) {
         // `?` arguments make a partial application, evaluated elsewhere.
         if slots.iter().any(|s| matches!(s, AstNode::Placeholder)) || slots.len() > MAX_SLOTS {
             return;
         }
-        let dynamic: Vec<usize> = (0..slots.len())
+        let mut dynamic: Vec<usize> = (0..slots.len())
             .filter(|i| !is_literal(slots[*i]))
             .collect();
+        // With the context, the call has a value that is not a literal.
+        if dynamic.is_empty() && (force || context) {
+            dynamic.extend(slots.len().checked_sub(1));
+        }
         let Some((&last, before)) = dynamic.split_last() else {
             // Only literals: nothing that can grow.
             return;
@@ -466,6 +561,38 @@ fn is_literal(node: &AstNode) -> bool {
             | AstNode::Null
             | AstNode::Regex { .. }
     )
+}
+
+/// Whether `node` is a literal string or regex: a pattern (of `$split`),
+/// never a limit.
+fn is_pattern(node: &AstNode) -> bool {
+    matches!(node, AstNode::String(_) | AstNode::Regex { .. })
+}
+
+/// Whether `node` evaluates to a number (or fails): a number literal or
+/// arithmetic.
+fn is_number(node: &AstNode) -> bool {
+    match node {
+        AstNode::Number(_) | AstNode::Unary { .. } => true,
+        AstNode::Binary { op, .. } => matches!(
+            op,
+            BinaryOp::Add
+                | BinaryOp::Subtract
+                | BinaryOp::Multiply
+                | BinaryOp::Divide
+                | BinaryOp::Modulo
+        ),
+        _ => false,
+    }
+}
+
+/// The value of a literal string or number.
+fn literal_value(node: &AstNode) -> Option<JValue> {
+    match node {
+        AstNode::String(s) => Some(JValue::string(s.clone())),
+        AstNode::Number(n) => Some(JValue::Number(*n)),
+        _ => None,
+    }
 }
 
 /// Whether `$replace` with arguments `slots` cannot make its string longer:
@@ -620,7 +747,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(args.first().cloned().unwrap_or(JValue::Undefined))
         })
     };
-    let hosts: [(&str, Host); 9] = [
+    let hosts: [(&str, Host); 14] = [
         (
             SIZE,
             one(|value, _| match value {
@@ -637,11 +764,18 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
         ),
         (TEXT, one(|value, b| check_container(value, false, b))),
         (
-            STRING_CONTEXT,
+            CONTEXT_OF,
             Box::new(move |args: &[JValue]| {
-                if let Some(value) = args.first() {
-                    check_container(value, false, bounds).map_err(to_evaluator)?;
-                }
+                let checked = match args {
+                    [value, JValue::String(name)] => match &**name {
+                        "string" => check_container(value, false, bounds),
+                        "encodeUrl" => calls::url(value, false),
+                        "encodeUrlComponent" => calls::url(value, true),
+                        _ => Ok(()),
+                    },
+                    _ => Ok(()),
+                };
+                checked.map_err(to_evaluator)?;
                 Ok(JValue::Bool(true))
             }),
         ),
@@ -674,6 +808,17 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             REPLACE,
             close(|values, context, _| replace::check(values, context)),
         ),
+        (
+            SPLIT,
+            close(|values, context, b| calls::split(values, context, b.max_sequence)),
+        ),
+        (
+            ROMAN,
+            close(|values, context, _| calls::roman(values, context)),
+        ),
+        (URL, one(|value, _| calls::url(value, false))),
+        (URL_COMPONENT, one(|value, _| calls::url(value, true))),
+        (PICTURE, one(|value, _| calls::picture(value))),
         (
             ARRAY,
             Box::new({

@@ -249,6 +249,7 @@ fn size_guards() {
 }
 
 const TOO_LARGE: &str = "D1013: The expression builds a value larger than 536870888 characters";
+const TOO_LONG: &str = "D2015: The maximum sequence length of 10000000 was exceeded.";
 
 /// Expressions that used to abort the process (allocation failure, stack
 /// overflow) or run for minutes now fail before building anything. Each
@@ -277,6 +278,11 @@ fn amplifying_expressions_fail_before_building() {
             "$length($replace($pad('', 1000000, 'x'), 'x', $pad('', 1000000, 'y')))",
             Fails(TOO_LARGE),
         ),
+        // The string is the context and the other arguments are literals.
+        (
+            "$count($pad('', 100000000, 'x').[$replace('x', 'yyyyyy')])",
+            Fails(TOO_LARGE),
+        ),
         // Shared structure: 2^40 keys as JSON, a few objects in memory.
         (
             "$length($string($reduce([1..40], function($a, $b){ {'a': $a, 'b': $a} }, 1)))",
@@ -301,6 +307,34 @@ fn amplifying_expressions_fail_before_building() {
         (
             "$count($reduce([1..40], function($a, $b){ [$a, $a] }, [1]))",
             Fails("D2015: The maximum sequence length of 10000000 was exceeded."),
+        ),
+        // One item per character: 2 * 10^7 items (a 10^8-character string
+        // made 10^8, and aborted on a 4 GB allocation). A limit does not
+        // help: jsonata-core splits it all first.
+        ("$count($split($pad('', 20000000, 'x'), ''))", Fails(TOO_LONG)),
+        ("$count($split($pad('', 20000000, 'x'), '', 3))", Fails(TOO_LONG)),
+        ("$count($pad('', 20000000, 'x') ~> $split('x'))", Fails(TOO_LONG)),
+        // The string is the context.
+        ("$count($pad('', 20000000, 'x').[$split('x', 2)])", Fails(TOO_LONG)),
+        // Three characters per byte: 1.8 * 10^8 bytes of `€`, 5.4 * 10^8
+        // characters encoded.
+        ("$length($encodeUrlComponent($pad('', 60000000, '€')))", Fails(TOO_LARGE)),
+        ("$length($encodeUrl($pad('', 60000000, '€')))", Fails(TOO_LARGE)),
+        ("$pad('', 60000000, '€').$encodeUrlComponent() ~> $length()", Fails(TOO_LARGE)),
+        // One `M` per thousand: 6 * 10^8 of them.
+        ("$length($formatInteger(6e11, 'I'))", Fails(TOO_LARGE)),
+        ("$length([6e11].$formatInteger('i'))", Fails(TOO_LARGE)),
+        // Width modifiers: 6 * 10^8 digits.
+        ("$length($fromMillis(0, '[D,300000000]-[M,300000000]'))", Fails(TOO_LARGE)),
+        ("$length($fromMillis(0, $join(['[D,300000000]', '[M,300000000]'])))", Fails(TOO_LARGE)),
+        // A year wider than 63 digits used to panic inside jsonata-core.
+        (
+            "$fromMillis(0, '[Y,100000000]')",
+            Fails("D3137: The year component of a date/time picture can be at most 63 digits wide, got 100000000"),
+        ),
+        (
+            "$fromMillis(0, '[Y' & $pad('', 64, '0') & ']')",
+            Fails("D3137: The year component of a date/time picture can be at most 63 digits wide, got 64"),
         ),
         // Nested 30,000 deep: converting it used to overflow the stack.
         (
@@ -404,6 +438,46 @@ fn guarded_operations_are_unchanged() {
             // `$1` copies a one-character group of a long match.
             ("$length($replace($pad('', 1000000, 'x'), /(x)x*/, $pad('', 1200, '$1')))", Is(json!(600))),
             ("$length($replace($pad('', 1000000, 'x'), /x+/, $pad('', 1200, '$0')))", Fails(TOO_LARGE)),
+            // $split
+            ("$split('a,b,,c', ',')", Is(json!(["a", "b", "", "c"]))),
+            ("$split('a,b,,c', ',', 2)", Is(json!(["a", "b"]))),
+            ("$split('a,b,,c', ',', 2.9)", Is(json!(["a", "b"]))),
+            ("$split('abc', '')", Is(json!(["a", "b", "c"]))),
+            ("$split('a1b22c', /[0-9]+/)", Is(json!(["a", "b", "c"]))),
+            ("$split('abc', /x*/)", Is(json!(["", "a", "b", "c", ""]))),
+            ("s.$split('b')", Is(json!(["a", "c", ""]))),
+            ("s.$split('b', 1)", Is(json!(["a"]))),
+            ("s ~> $split('')", Is(json!(["a", "b", "c", "b"]))),
+            ("items.$split('')", Is(json!(["p", "q"]))),
+            ("($f := $split(?, 'b'); $f('abc'))", Is(json!(["a", "c"]))),
+            ("$split($nothing, ',')", Undefined),
+            ("$split('abc', 'b', -1)", Fails("D3020: Third argument of split function must evaluate to a positive number")),
+            ("$split(1, ',')", Fails("T0410: Argument 1 of function \"split\" does not match function signature")),
+            ("$count($split($pad('', 9999999, 'x'), 'x'))", Is(json!(10_000_000))),
+            ("$count($split($pad('', 100000000, 'x'), 'y'))", Is(json!(1))),
+            ("$count($split($pad('', 100000000, 'x') & 'ab', /b/))", Is(json!(2))),
+            // $encodeUrl, $encodeUrlComponent
+            ("$encodeUrlComponent('a b/é?')", Is(json!("a%20b%2F%C3%A9%3F"))),
+            ("$encodeUrl('https://x.org/a b?q=é')", Is(json!("https://x.org/a b?q=%C3%A9"))),
+            ("s.$encodeUrl()", Is(json!("abcb"))),
+            ("'é' ~> $encodeUrlComponent()", Is(json!("%C3%A9"))),
+            ("$encodeUrl($nothing)", Undefined),
+            ("$encodeUrl(1)", Fails("T0410: Argument 1 of function \"encodeUrl\" does not match function signature")),
+            ("$length($encodeUrlComponent($pad('', 178000000, 'a')))", Is(json!(178_000_000))),
+            ("$length($encodeUrlComponent($pad('', 178000000, 'a') & '€'))", Is(json!(178_000_009))),
+            // $formatInteger, $fromMillis
+            ("$formatInteger(1999, 'I')", Is(json!("MCMXCIX"))),
+            ("$formatInteger(4, 'i')", Is(json!("iv"))),
+            ("$length($formatInteger(5e11, 'I'))", Is(json!(500_000_000))),
+            ("$formatInteger(1234567, '#,##0')", Is(json!("1,234,567"))),
+            ("$formatInteger(3, 'w')", Is(json!("three"))),
+            ("$fromMillis(0, '[Y0001]-[M01]-[D01]')", Is(json!("1970-01-01"))),
+            ("$fromMillis(0, '[Y,6]/[M,3-3]/[D,*-2] [FNn,3-3]')", Is(json!("001970/001/1 Thu"))),
+            ("$fromMillis(0, '[Y,63]') ~> $length()", Is(json!(63))),
+            ("$fromMillis(0, '[[[Y,2]]]')", Is(json!("[70]"))),
+            ("$fromMillis(0)", Is(json!("1970-01-01T00:00:00.000Z"))),
+            ("$fromMillis(0, '[D01]', '+0100')", Is(json!("01"))),
+            ("$fromMillis(0, '[Q]')", Fails("D3132: Q")),
             // Array constructors
             ("[$states.input.items, $states.input.items]", Is(json!([1, 2, 3, 1, 2, 3]))),
             ("[[1, 2], [3]]", Is(json!([[1, 2], [3]]))),
@@ -436,6 +510,19 @@ fn array_and_nesting_bounds_follow_the_limits() {
         &limits,
         &[
             ("$count([1..600, 1..400])", Is(json!(1000))),
+            ("$count($split($pad('', 1000, 'x'), ''))", Is(json!(1000))),
+            ("$count($split($pad('', 1001, 'x'), ''))", Fails(too_long)),
+            ("$count($split($pad('', 1001, 'x'), '', 1))", Fails(too_long)),
+            ("$count($split($pad('', 999, 'x'), 'x'))", Is(json!(1000))),
+            ("$count($split($pad('', 1000, 'x'), 'x'))", Fails(too_long)),
+            ("$count($split($pad('', 1000, 'x'), /x/))", Fails(too_long)),
+            ("$count($split($pad('', 998, 'x'), /x*?/))", Is(json!(1000))),
+            ("$count($split($pad('', 999, 'x'), /x*?/))", Fails(too_long)),
+            ("$count($pad('', 1001, 'x') ~> $split(''))", Fails(too_long)),
+            ("$count($pad('', 1001, 'x').[$split('')])", Fails(too_long)),
+            ("$count($pad('', 1000, 'x').[$split('')])", Is(json!(1000))),
+            ("$count($pad('', 1001, 'x').[$split('', 2)])", Fails(too_long)),
+            ("$count($split($pad('', 5000, 'x'), 'y'))", Is(json!(1))),
             ("$count([1..600, 1..401])", Fails(too_long)),
             ("$count([1..600, 'x', 1..400])", Fails(too_long)),
             ("($a := [1..500]; $count([$a, $a]))", Is(json!(1000))),

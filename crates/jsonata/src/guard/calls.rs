@@ -1,0 +1,254 @@
+//! Guards of single built-in calls whose output can be far larger than
+//! their arguments: `$split` (one item per character), `$encodeUrl` and
+//! `$encodeUrlComponent` (three characters per byte), `$formatInteger` with
+//! a Roman-numeral picture (one `M` per thousand) and `$fromMillis` with
+//! width modifiers (`[M,1000000000]` pads to a billion digits).
+//!
+//! Each check looks at the arguments as jsonata-core will take them and
+//! fails only when the output it is about to build would pass the bound: a
+//! cheap bound settles the usual case, and only when it does not is the
+//! exact figure counted, without building anything.
+
+use jsonata_core::functions::string::build_regex;
+use jsonata_core::value::JValue;
+
+use super::{too_large, too_long, MAX_STRING};
+use crate::error::JsonataError;
+
+/// `$split` called with `values` (and `context`, the string when the call
+/// leaves it out): fail when the array would have more than `max_sequence`
+/// items. Arguments jsonata-core rejects, and matcher functions, are left
+/// to it.
+///
+/// jsonata-core builds every piece and only then keeps as many as the limit
+/// asks for, so the count that matters is the one without the limit: a
+/// limited split of a string of more than `max_sequence` pieces fails too
+/// (where jsonata-js gives the first pieces).
+pub(super) fn split(
+    values: &[JValue],
+    context: Option<&JValue>,
+    max_sequence: usize,
+) -> Result<(), JsonataError> {
+    // Which argument is which, as the signature `<s-(sf)n?:a<s>>` takes
+    // them: a number second means the string was left to the context.
+    let (s, separator, limit) = match (values, context) {
+        ([s, p, l], _) => (s, p, Some(l)),
+        ([p, l @ JValue::Number(_)], Some(s)) => (s, p, Some(l)),
+        ([s, p], _) => (s, p, None),
+        ([p], Some(s)) => (s, p, None),
+        _ => return Ok(()),
+    };
+    let JValue::String(s) = s else {
+        return Ok(());
+    };
+    match limit {
+        None | Some(JValue::Undefined) => {}
+        Some(JValue::Number(n)) if *n >= 0.0 => {}
+        // jsonata-core rejects it before splitting.
+        Some(_) => return Ok(()),
+    }
+    // Never more than one item per byte, plus two (a regex matching the
+    // empty string splits before the first and after the last character).
+    if s.len().saturating_add(2) <= max_sequence {
+        return Ok(());
+    }
+    // Count up to one past the bound.
+    let most = max_sequence.saturating_add(1);
+    let items = match separator {
+        JValue::String(p) if p.is_empty() => s.chars().take(most).count(),
+        JValue::String(p) => s.matches(&**p).take(most).count().saturating_add(1),
+        JValue::Regex { pattern, flags } => match build_regex(pattern, flags) {
+            Ok(re) => re.find_iter(s).take(most).count().saturating_add(1),
+            // jsonata-core reports it.
+            Err(_) => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    if items > max_sequence {
+        return Err(too_long(max_sequence));
+    }
+    Ok(())
+}
+
+/// `$encodeUrl(value)` (`component`: `$encodeUrlComponent`): fail when the
+/// encoded string would pass [`MAX_STRING`]. jsonata-core writes each byte
+/// it encodes as `%XX` and every other byte as it is, all in ASCII.
+pub(super) fn url(value: &JValue, component: bool) -> Result<(), JsonataError> {
+    let JValue::String(s) = value else {
+        return Ok(());
+    };
+    if s.len().saturating_mul(3) <= MAX_STRING {
+        return Ok(());
+    }
+    // The sets jsonata-core encodes with: `NON_ALPHANUMERIC` and `CONTROLS`
+    // (the bytes of non-ASCII characters are always encoded).
+    let kept = |b: &u8| {
+        if component {
+            b.is_ascii_alphanumeric()
+        } else {
+            b.is_ascii() && !b.is_ascii_control()
+        }
+    };
+    let encoded = s.bytes().filter(|b| !kept(b)).count();
+    if s.len().saturating_add(encoded.saturating_mul(2)) > MAX_STRING {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+/// Whether `picture` may be a Roman-numeral `$formatInteger` picture
+/// (primary token `I` or `i`), the only one whose output grows with the
+/// number's size rather than its digits.
+pub(super) fn is_roman(picture: &str) -> bool {
+    let primary = picture.rfind(';').map_or(picture, |i| &picture[..i]);
+    matches!(primary, "I" | "i")
+}
+
+/// `$formatInteger` called with `values` (and `context`, the number when the
+/// call leaves it out): a Roman numeral has one `M` per thousand.
+pub(super) fn roman(values: &[JValue], context: Option<&JValue>) -> Result<(), JsonataError> {
+    let (n, picture) = match (values, context) {
+        ([n, p], _) => (n, p),
+        ([p], Some(n)) => (n, p),
+        _ => return Ok(()),
+    };
+    let (JValue::Number(n), JValue::String(picture)) = (n, picture) else {
+        return Ok(());
+    };
+    // jsonata-core formats the floor's magnitude as an `i64` (saturating).
+    let value = n.floor().abs().min(i64::MAX as f64);
+    if is_roman(picture) && value / 1000.0 > MAX_STRING as f64 {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+/// The widest year jsonata-core can format: it reduces the year modulo
+/// `10^width` in `i64`, which is zero (and the remainder a panic) from
+/// 64 digits on.
+const MAX_YEAR_WIDTH: usize = 63;
+
+/// A `$fromMillis` picture (or any other string argument of the call, which
+/// is harmless to read as one): fail when its width modifiers ask for more
+/// digits than [`MAX_STRING`], or for a year too wide for jsonata-core.
+pub(super) fn picture(value: &JValue) -> Result<(), JsonataError> {
+    match value {
+        JValue::String(s) => picture_text(s),
+        _ => Ok(()),
+    }
+}
+
+/// [`picture`] of a picture's text.
+pub(super) fn picture_text(picture: &str) -> Result<(), JsonataError> {
+    let mut digits = 0usize;
+    let mut rest = picture;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        if let Some(tail) = after.strip_prefix('[') {
+            // `[[` is a literal `[`.
+            rest = tail;
+            continue;
+        }
+        let Some(close) = after.find(']') else {
+            // jsonata-core reports it (D3135).
+            return Ok(());
+        };
+        let marker: String = after[..close].split_whitespace().collect();
+        rest = &after[close + 1..];
+        let width = marker_width(&marker);
+        if width.year > MAX_YEAR_WIDTH {
+            return Err(JsonataError::new(
+                "D3137",
+                format!(
+                    "The year component of a date/time picture can be at most \
+                     {MAX_YEAR_WIDTH} digits wide, got {}",
+                    width.year
+                ),
+            ));
+        }
+        digits = digits.saturating_add(width.digits);
+    }
+    if digits > MAX_STRING {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+/// What one marker of a date/time picture asks for.
+struct MarkerWidth {
+    /// The fewest digits it writes.
+    digits: usize,
+    /// For a year, the width jsonata-core reduces it to (0 otherwise).
+    year: usize,
+}
+
+/// The width of `marker` (the text between `[` and `]`, without spaces), as
+/// jsonata-core's `analyse_date_time_picture` reads it: a number written in
+/// decimal is padded to at least the minimum width (a year to exactly the
+/// maximum, when there is one); names, words, letters and Roman numerals
+/// are not padded.
+fn marker_width(marker: &str) -> MarkerWidth {
+    let none = MarkerWidth { digits: 0, year: 0 };
+    let mut chars = marker.chars();
+    let Some(component) = chars.next() else {
+        return none;
+    };
+    if !"YMDdFWwXxHhmsf".contains(component) {
+        return none;
+    }
+    let body = chars.as_str();
+    let (presentation, (min, max)) = match body.rfind(',') {
+        Some(i) => (&body[..i], widths(&body[i + 1..])),
+        None => (body, (None, None)),
+    };
+    // A last `a`, `t`, `c` or `o` of two or more characters is a second
+    // modifier.
+    let presentation = match presentation.char_indices().last() {
+        Some((i, c)) if i > 0 && "atco".contains(c) => &presentation[..i],
+        _ => presentation,
+    };
+    let names =
+        presentation.starts_with(['n', 'N']) || (presentation.is_empty() && component == 'F');
+    if names {
+        return none;
+    }
+    let primary = presentation
+        .rfind(';')
+        .map_or(presentation, |i| &presentation[..i]);
+    let decimal = !matches!(primary, "A" | "a" | "I" | "i" | "W" | "Ww" | "w");
+    // The digits and `#`s of a decimal picture: its mandatory and optional
+    // digits (counting any numeric character as a digit, as many as or more
+    // than jsonata-core's decimal digit groups).
+    let (written, optional) = if decimal {
+        let hashes = primary.chars().filter(|c| *c == '#').count();
+        let digits = primary.chars().filter(|c| c.is_numeric()).count();
+        (digits, hashes)
+    } else {
+        (0, 0)
+    };
+    let mandatory = min.map_or(written, |m| m.max(written));
+    let digits = match (component, max) {
+        ('Y', Some(max)) => max,
+        _ => mandatory,
+    };
+    let year = match (component, max) {
+        ('Y', Some(max)) => max,
+        ('Y', None) => mandatory.saturating_add(optional),
+        _ => 0,
+    };
+    let digits = if decimal { digits } else { 0 };
+    MarkerWidth { digits, year }
+}
+
+/// A width modifier `min`, `min-max`, `*-max` (`*` or nothing: none). A
+/// number too large for `usize` is none too, as jsonata-core parses it.
+fn widths(modifier: &str) -> (Option<usize>, Option<usize>) {
+    let parse = |s: &str| match s {
+        "" | "*" => None,
+        _ => s.parse::<usize>().ok(),
+    };
+    match modifier.split_once('-') {
+        Some((min, max)) => (parse(min), parse(max)),
+        None => (parse(modifier), None),
+    }
+}
