@@ -39,6 +39,10 @@ if [ -d "$shared/conformance/cases" ]; then
   python3 "$shared/conformance/run.py" --bin "$bin" --quiet \
     --expect-failures conformance/expected-failures.txt
   gates=$((gates + 1))
+  # The same cases' event types against the ones AWS recorded.
+  python3 scripts/history-check.py --bin "$bin" \
+    --expect-mismatches conformance/history-expected-mismatches.txt
+  gates=$((gates + 1))
 else
   echo "SKIPPED: conformance gate ($shared/conformance not found; it needs the shared material beside the repo)"
 fi

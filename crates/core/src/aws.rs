@@ -160,6 +160,18 @@ fn describe(
                 Some(("stateExitedEventDetails", d)),
             )
         }
+        EventKind::EvaluationFailed {
+            state,
+            error,
+            cause,
+        } => {
+            let mut d = error_cause(error, cause);
+            d["state"] = json!(state_type(*state).1);
+            (
+                "EvaluationFailed".into(),
+                Some(("evaluationFailedEventDetails", d)),
+            )
+        }
         EventKind::StateAborted { state } => {
             (format!("{}StateAborted", state_type(*state).0), None)
         }

@@ -171,6 +171,15 @@ pub enum EventKind {
         error: String,
         cause: String,
     },
+    /// `EvaluationFailed`: evaluating one of the state's expressions failed
+    /// (`States.QueryEvaluationError`); AWS records it before whatever
+    /// follows the error (a retry, a catcher, the state's or the execution's
+    /// failure). Informational: `apply` changes nothing.
+    EvaluationFailed {
+        state: StateId,
+        error: String,
+        cause: String,
+    },
     /// `<Type>StateAborted`: the frame holding the state was cancelled.
     StateAborted {
         state: StateId,

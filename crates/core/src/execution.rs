@@ -389,7 +389,8 @@ impl Execution {
             }
             EventKind::TaskStarted { .. }
             | EventKind::TaskSubmitted { .. }
-            | EventKind::TaskHeartbeat { .. } => {}
+            | EventKind::TaskHeartbeat { .. }
+            | EventKind::EvaluationFailed { .. } => {}
             EventKind::TaskSucceeded { task, output } => {
                 self.end_task(*task);
                 self.frames[f as usize].phase = Phase::Result(output.clone());

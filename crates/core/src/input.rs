@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::errors::names;
 use crate::event::{TaskFlavor, TaskId, TimerId};
 
 /// Facts about an execution known when it starts.
@@ -43,6 +44,15 @@ pub enum Input {
     TaskHeartbeat {
         task: TaskId,
     },
+    /// A task runner saw the task time out (a mocked `States.Timeout` or
+    /// `States.HeartbeatTimeout`): recorded as `TaskTimedOut` (and
+    /// `LambdaFunctionTimedOut`, `ActivityTimedOut`), like the core's own
+    /// timeouts.
+    TaskTimedOut {
+        task: TaskId,
+        error: String,
+        cause: String,
+    },
     TimerFired {
         timer: TimerId,
     },
@@ -55,6 +65,19 @@ pub enum Input {
     /// from the top-level state it stopped in (a Parallel or Map state runs
     /// again whole).
     Redrive,
+}
+
+impl Input {
+    /// A mocked task failure: `States.Timeout` and `States.HeartbeatTimeout`
+    /// are timeouts (what AWS recorded for them in the runs the mocks come
+    /// from), any other error a failure.
+    pub fn mocked_failure(task: TaskId, error: String, cause: String) -> Input {
+        if error == names::TIMEOUT || error == names::HEARTBEAT_TIMEOUT {
+            Input::TaskTimedOut { task, error, cause }
+        } else {
+            Input::TaskFailed { task, error, cause }
+        }
+    }
 }
 
 /// An effect the interpreter asks for. Ids are derived from the events that

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use serde_json::Value;
-use stepwell_core::{Command, Entropy, Event, Execution, Input, Status, TaskRequest};
+use stepwell_core::{Command, Entropy, Event, Execution, Input, Status, TaskFlavor, TaskRequest};
 
 use crate::mock::{MockCase, MockResponse};
 
@@ -154,16 +154,22 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
         if let Some(cmd) = queue.pop_front() {
             match cmd {
                 Command::RunTask(req) => {
+                    if req.flavor == TaskFlavor::Activity {
+                        // The runner is the activity's worker: it picks the task up.
+                        let started = Input::TaskStarted {
+                            task: req.task,
+                            worker: None,
+                        };
+                        feed(exec, started, &mut queue, &mut history, entropy);
+                    }
                     let input = match runner.run(&req) {
                         TaskOutcome::Succeeded(output) => Input::TaskSucceeded {
                             task: req.task,
                             output,
                         },
-                        TaskOutcome::Failed { error, cause } => Input::TaskFailed {
-                            task: req.task,
-                            error,
-                            cause,
-                        },
+                        TaskOutcome::Failed { error, cause } => {
+                            Input::mocked_failure(req.task, error, cause)
+                        }
                     };
                     feed(exec, input, &mut queue, &mut history, entropy);
                 }

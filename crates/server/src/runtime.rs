@@ -617,6 +617,6 @@ pub(crate) fn task_input(task: TaskId, result: Result<Value, (String, String)>) 
 pub(crate) fn mock_input(task: TaskId, m: MockResponse) -> Input {
     match m {
         MockResponse::Return(output) => Input::TaskSucceeded { task, output },
-        MockResponse::Throw { error, cause } => Input::TaskFailed { task, error, cause },
+        MockResponse::Throw { error, cause } => Input::mocked_failure(task, error, cause),
     }
 }

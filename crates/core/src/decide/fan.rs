@@ -42,7 +42,10 @@ impl Decider<'_> {
         st: &State,
         m: &stepwell_asl::Map,
     ) -> Result<(), StateError> {
-        let (input, items, max_concurrency, tolerated_count, tolerated_percentage);
+        // AWS reads the tolerated failure thresholds after the Map has
+        // started (a bad one fails it after `MapStateStarted`, as recorded),
+        // the items and MaxConcurrency before.
+        let (input, items, max_concurrency, tolerated);
         if st.query_language == QueryLanguage::Jsonata {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
@@ -86,24 +89,26 @@ impl Decider<'_> {
                     INTEGER,
                 )?
                 .unwrap_or(0);
-            tolerated_count = self
+            tolerated = self
                 .dynamic_jsonata(
                     f,
                     m.tolerated_failure_count.as_ref(),
                     &states,
                     "ToleratedFailureCount",
                     NUMBER,
-                )?
-                .map(|c| c as u64);
-            tolerated_percentage = self.dynamic_jsonata(
-                f,
-                m.tolerated_failure_percentage.as_ref(),
-                &states,
-                "ToleratedFailurePercentage",
-                NUMBER,
-            )?;
+                )
+                .and_then(|count| {
+                    let percentage = self.dynamic_jsonata(
+                        f,
+                        m.tolerated_failure_percentage.as_ref(),
+                        &states,
+                        "ToleratedFailurePercentage",
+                        NUMBER,
+                    )?;
+                    Ok((count.map(|c| c as u64), percentage))
+                });
         } else {
-            (input, items, max_concurrency, tolerated_count, tolerated_percentage) =
+            (input, items, max_concurrency, tolerated) =
                 self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
                     let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
                     let eff_roots = dataflow::reroot(roots, &eff);
@@ -132,6 +137,7 @@ impl Decider<'_> {
                     }
                     Some(Dynamic::Expr(_)) => 0,
                 };
+                let tolerated = || -> Result<_, StateError> {
                 let tolerated_count = match &m.tolerated_failure_count {
                     None => None,
                     Some(Dynamic::Value(n)) => Some(*n as u64),
@@ -169,15 +175,16 @@ impl Decider<'_> {
                     }
                     Some(Dynamic::Expr(_)) => None,
                 };
-                    Ok((
-                        eff.into_owned(),
-                        items,
-                        max_concurrency,
-                        tolerated_count,
-                        tolerated_percentage,
-                    ))
+                Ok((tolerated_count, tolerated_percentage))
+                };
+                    let tolerated = tolerated();
+                    Ok((eff.into_owned(), items, max_concurrency, tolerated))
                 })?;
         }
+        let (tolerated_count, tolerated_percentage) = match &tolerated {
+            Ok(t) => *t,
+            Err(_) => (None, None),
+        };
         self.emit(
             f,
             EventKind::MapStarted {
@@ -188,7 +195,7 @@ impl Decider<'_> {
                 tolerated_percentage,
             },
         );
-        Ok(())
+        tolerated.map(|_| ())
     }
 
     /// Drive a running Parallel or Map.

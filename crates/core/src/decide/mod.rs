@@ -231,6 +231,14 @@ impl Decider<'_> {
                 self.emit(f, EventKind::TaskFailed { task, error, cause });
                 self.work.push(f);
             }
+            Input::TaskTimedOut { task, error, cause } => {
+                let Some(&(f, _)) = self.exec.tasks.get(&task) else {
+                    return;
+                };
+                self.cancel_task_timers(f);
+                self.emit(f, EventKind::TaskTimedOut { task, error, cause });
+                self.work.push(f);
+            }
             Input::TaskHeartbeat { task } => {
                 let Some((f, req)) = self.exec.tasks.get(&task).cloned() else {
                     return;
@@ -625,7 +633,41 @@ impl Decider<'_> {
             StateKind::Map(m) => self.run_map(f, st, m),
         };
         if let Err(e) = result {
+            self.evaluation_failed(f, &e);
+            // A Map whose own fields fail to evaluate fails before it starts,
+            // as AWS records it: `EvaluationFailed`, then `MapStateFailed`
+            // (whose error the next step handles like any failed Map's).
+            let started = matches!(self.exec.frame(f).phase, Phase::Fan(_));
+            if matches!(st.kind, StateKind::Map(_))
+                && !started
+                && e.error == names::QUERY_EVALUATION_ERROR
+            {
+                self.emit(
+                    f,
+                    EventKind::MapFailed {
+                        error: e.error,
+                        cause: e.cause,
+                    },
+                );
+                return;
+            }
             self.recover(f, e);
+        }
+    }
+
+    /// Record `EvaluationFailed` when `err`, raised by the state of `f`
+    /// itself, is an expression that failed to evaluate.
+    pub(super) fn evaluation_failed(&mut self, f: FrameId, err: &StateError) {
+        if err.error == names::QUERY_EVALUATION_ERROR {
+            let state = self.exec.frame(f).state;
+            self.emit(
+                f,
+                EventKind::EvaluationFailed {
+                    state,
+                    error: err.error.clone(),
+                    cause: err.cause.clone(),
+                },
+            );
         }
     }
 }

@@ -47,7 +47,10 @@ impl Decider<'_> {
         });
         match res {
             Ok((out, assigned)) => self.exit_shared(f, out, Self::next_of(st), assigned),
-            Err(e) => self.recover(f, e),
+            Err(e) => {
+                self.evaluation_failed(f, &e);
+                self.recover(f, e);
+            }
         }
     }
 
@@ -76,7 +79,10 @@ impl Decider<'_> {
                 }
                 match self.catch_output(f, st, (i, c), &err) {
                     Ok((out, assigned)) => self.exit(f, out, Some(c.next), assigned),
-                    Err(e) => self.fail_frame(f, e),
+                    Err(e) => {
+                        self.evaluation_failed(f, &e);
+                        self.fail_frame(f, e);
+                    }
                 }
                 return;
             }

@@ -367,7 +367,10 @@ impl Decider<'_> {
         });
         match res {
             Ok((out, assigned)) => self.exit_output(f, out, Self::next_of(st), assigned),
-            Err(e) => self.recover(f, e),
+            Err(e) => {
+                self.evaluation_failed(f, &e);
+                self.recover(f, e);
+            }
         }
     }
 

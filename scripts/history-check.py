@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Compare the event types of Stepwell's histories with the ones AWS recorded.
+
+The conformance gate (../shared/conformance/run.py) checks status, output,
+error and cause; each case also holds `history_types`, the `type` of every
+event AWS recorded, which the README calls "a further optional check". This
+script runs every case that has them through `stepwell run --history` (with
+the case's mocks, converted by run.py's own `mock_config`) and reports how
+many histories have exactly AWS's event types in AWS's order. Where the
+recording tool re-sorted the events inside Parallel states
+(`history_parallel_sections_sorted`), the types are compared as a multiset.
+
+With --expect-mismatches FILE (one case name per line, `#` comments), it is
+a gate like run.py's: it fails when a case outside the list differs from AWS
+(a regression) or a listed case now matches (take it off the list).
+
+Needs ../shared (the conformance cases); says so and exits 0 without it.
+
+Usage: scripts/history-check.py --bin target/release/stepwell [--only SUBSTR]
+                                [--show N] [--jobs N] [--expect-mismatches FILE]
+"""
+import argparse
+import collections
+import concurrent.futures as cf
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "conformance")
+
+
+def history_types(binary, case, mock_config, timeout=60):
+    """The event types of Stepwell's history of `case` (None when it did not run)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dfile = os.path.join(tmp, "definition.asl.json")
+        ifile = os.path.join(tmp, "input.json")
+        with open(dfile, "w") as f:
+            json.dump(case["definition"], f)
+        with open(ifile, "w") as f:
+            json.dump(case.get("input", {}), f)
+        cmd = [binary, "run", dfile, "--input", "@" + ifile, "--name", case["name"], "--history"]
+        if case.get("mocks"):
+            mfile = os.path.join(tmp, "mocks.json")
+            with open(mfile, "w") as f:
+                json.dump(mock_config(case), f)
+            cmd += ["--mock-config", mfile, "--test-case", "Recorded"]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+    try:
+        doc, _ = json.JSONDecoder().raw_decode(p.stdout.lstrip())
+        return [e["type"] for e in doc["events"]]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--only")
+    ap.add_argument("--show", type=int, default=0, help="print the first N differences")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--expect-mismatches")
+    a = ap.parse_args()
+    if not os.path.isdir(SHARED):
+        print("history-check: SKIPPED, ../shared/conformance is not there")
+        return 0
+    sys.path.insert(0, SHARED)
+    from run import mock_config  # the gate's own MockConfigFile conversion
+
+    cases = []
+    cases_dir = os.path.join(SHARED, "cases")
+    for name in sorted(os.listdir(cases_dir)):
+        if a.only and a.only not in name:
+            continue
+        with open(os.path.join(cases_dir, name)) as f:
+            case = json.load(f)
+        if case.get("history_types") and case["expected"].get("status") != "INVALID_DEFINITION":
+            cases.append(case)
+
+    def check(case):
+        got = history_types(a.bin, case, mock_config)
+        want = case["history_types"]
+        if got is None:
+            return case, False, None
+        if case.get("history_parallel_sections_sorted"):
+            return case, collections.Counter(got) == collections.Counter(want), got
+        return case, got == want, got
+
+    with cf.ThreadPoolExecutor(a.jobs) as ex:
+        results = list(ex.map(check, cases))
+    same = sum(ok for _, ok, _ in results)
+    shown = 0
+    for case, ok, got in results:
+        if not ok and shown < a.show:
+            shown += 1
+            print("DIFF %s\n  aws:      %s\n  stepwell: %s" % (case["name"], case["history_types"], got))
+    print("history types: %d of %d cases match AWS's" % (same, len(results)))
+    if not a.expect_mismatches:
+        return 0
+    with open(a.expect_mismatches) as f:
+        known = {l.strip() for l in f if l.strip() and not l.startswith("#")}
+    regressed = [c["name"] for c, ok, _ in results if not ok and c["name"] not in known]
+    fixed = [c["name"] for c, ok, _ in results if ok and c["name"] in known]
+    for name in regressed:
+        print("HISTORY DIFFERS (not in %s): %s" % (a.expect_mismatches, name))
+    for name in fixed:
+        print("HISTORY NOW MATCHES (remove from %s): %s" % (a.expect_mismatches, name))
+    return 1 if regressed or fixed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
