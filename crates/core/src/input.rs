@@ -44,6 +44,12 @@ pub enum Input {
     TaskHeartbeat {
         task: TaskId,
     },
+    /// A `.sync` or `.waitForTaskToken` task was handed over (`output`: what
+    /// the call that submitted it answered); its result comes later.
+    TaskSubmitted {
+        task: TaskId,
+        output: Value,
+    },
     /// A task runner saw the task time out (a mocked `States.Timeout` or
     /// `States.HeartbeatTimeout`): recorded as `TaskTimedOut` (and
     /// `LambdaFunctionTimedOut`, `ActivityTimedOut`), like the core's own
@@ -111,4 +117,16 @@ pub struct TaskRequest {
     pub token: Option<String>,
     pub timeout_seconds: Option<u64>,
     pub heartbeat_seconds: Option<u64>,
+}
+
+impl TaskRequest {
+    /// Whether the task runs in two steps, as AWS records them: it is
+    /// submitted (`TaskSubmitted`), then its result comes (a `.sync` job ends,
+    /// a `.waitForTaskToken` callback arrives).
+    pub fn is_submitted_first(&self) -> bool {
+        self.resource.starts_with("arn:aws:states:::")
+            && (self.resource.ends_with(".sync")
+                || self.resource.ends_with(".sync:2")
+                || self.resource.ends_with(".waitForTaskToken"))
+    }
 }

@@ -80,11 +80,19 @@ pub(crate) fn mock_answers(live: &mut Live, commands: &[Command]) -> Vec<(TaskId
 }
 
 fn spawn_input(rt: &Arc<Runtime>, arn: &str, input: Input) {
+    spawn_inputs(rt, arn, vec![input]);
+}
+
+/// Feed `inputs` to execution `arn` in order, from a task of their own.
+fn spawn_inputs(rt: &Arc<Runtime>, arn: &str, inputs: Vec<Input>) {
     let rt = rt.clone();
     let arn = arn.to_string();
     tokio::spawn(async move {
-        if let Err(e) = rt.feed(&arn, input).await {
-            tracing::warn!(execution = %arn, error = %e.message, "task input failed");
+        for input in inputs {
+            if let Err(e) = rt.feed(&arn, input).await {
+                tracing::warn!(execution = %arn, error = %e.message, "task input failed");
+                return;
+            }
         }
     });
 }
@@ -110,7 +118,17 @@ pub(crate) fn carry_out(
         match c {
             Command::RunTask(req) => {
                 if let Some(answer) = answers.remove(&req.task) {
-                    spawn_input(rt, arn, mock_input(req.task, answer));
+                    let mut inputs = Vec::with_capacity(2);
+                    if req.is_submitted_first() {
+                        // A mock stands for the whole job; what submitting
+                        // it answered is not mocked.
+                        inputs.push(Input::TaskSubmitted {
+                            task: req.task,
+                            output: Value::Object(Default::default()),
+                        });
+                    }
+                    inputs.push(mock_input(req.task, answer));
+                    spawn_inputs(rt, arn, inputs);
                 } else {
                     run_task(rt, arn, req, started);
                 }

@@ -231,6 +231,12 @@ impl Decider<'_> {
                 self.emit(f, EventKind::TaskFailed { task, error, cause });
                 self.work.push(f);
             }
+            Input::TaskSubmitted { task, output } => {
+                if let Some(&(f, _)) = self.exec.tasks.get(&task) {
+                    let output = Arc::new(output);
+                    self.emit(f, EventKind::TaskSubmitted { task, output });
+                }
+            }
             Input::TaskTimedOut { task, error, cause } => {
                 let Some(&(f, _)) = self.exec.tasks.get(&task) else {
                     return;
