@@ -21,6 +21,7 @@
 //! | `$replace(s, p, r, limit?)` with a string replacement | the output's length: a cheap bound first, then by counting the matches (with jsonata-core's own regex matching) when the bound is too loose | `D1013` |
 //! | `$split(s, sep, limit?)` with a string or regex separator | the number of pieces, counted (a cheap bound first) without the limit, since jsonata-core splits the whole string before applying it | `D2015` |
 //! | `$encodeUrl(s)`, `$encodeUrlComponent(s)` | the encoded length: 3 characters per byte encoded, 1 per byte kept | `D1013` |
+//! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | `D1013` |
 //! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | `D1013` |
 //! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 63 digits, which jsonata-core cannot reduce (it panicked) | `D1013`; `D3137` |
 //! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | `D2015` |
@@ -31,16 +32,14 @@
 //! (which jsonata-core also applies to the sequences that queries build).
 //!
 //! The other built-ins write at most a few characters per character of
-//! their arguments (`$base64encode` four per three bytes, `$uppercase` and
-//! `$lowercase` up to three), or as many as their picture (`$formatNumber`,
+//! their arguments (`$base64encode` four per three bytes), or as many as their picture (`$formatNumber`,
 //! `$formatInteger` with a decimal picture) or their number's digits
 //! (`$formatBase`, words, letters) ask for.
 //!
 //! Not guarded yet: calls made through a function value (`$f := $string;
 //! $f(x)`, `$map(xs, $string)`, `x ~> $string`, a partial application such
 //! as `$join(?, s)`), replacement functions of `$replace`, matcher functions
-//! of `$split`, `$uppercase`/`$lowercase` of a string near the bound (`ΐ`
-//! is three characters in upper case), the time jsonata-core takes to insert grouping separators
+//! of `$split`, the time jsonata-core takes to insert grouping separators
 //! (one at a time, so quadratic in the digits: `[M#,##0,1000000]` takes
 //! seconds), and the operations that walk a value with shared structure
 //! path by path: `=`, `**`, and the copy a transform (`~> | ... |`) makes.
@@ -122,6 +121,10 @@ const URL: &str = "stepwell url";
 const URL_COMPONENT: &str = "stepwell url component";
 /// `x`: checks an argument of `$fromMillis` as a picture.
 const PICTURE: &str = "stepwell picture";
+/// `x`: checks the string `$uppercase` maps.
+const UPPERCASE: &str = "stepwell uppercase";
+/// `x`: checks the string `$lowercase` maps.
+const LOWERCASE: &str = "stepwell lowercase";
 /// `(x, site, count, others)`: the last member of an array constructor that
 /// may be an array, with the number of `others` (members that add one item
 /// at most).
@@ -133,7 +136,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 14] = [
+const HOSTS: [&str; 16] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -148,11 +151,13 @@ const HOSTS: [&str; 14] = [
     URL,
     URL_COMPONENT,
     PICTURE,
+    UPPERCASE,
+    LOWERCASE,
 ];
 
 /// The host functions a rewritten expression calls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Needs(u16);
+pub(crate) struct Needs(u32);
 
 impl Needs {
     fn add(&mut self, host: &str) {
@@ -332,7 +337,10 @@ impl Rewriter {
                 is_builtin: true,
             } => {
                 if args.is_empty()
-                    && matches!(name.as_str(), "string" | "encodeUrl" | "encodeUrlComponent")
+                    && matches!(
+                        name.as_str(),
+                        "string" | "encodeUrl" | "encodeUrlComponent" | "uppercase" | "lowercase"
+                    )
                 {
                     // The call takes the context: check `$` first, and
                     // leave the call as it is (its arity decides how
@@ -389,6 +397,14 @@ impl Rewriter {
                     URL
                 } else {
                     URL_COMPONENT
+                };
+                self.wrap(slots[0], guard, Vec::new());
+            }
+            "uppercase" | "lowercase" if n == 1 && !is_literal(slots[0]) => {
+                let guard = if name == "uppercase" {
+                    UPPERCASE
+                } else {
+                    LOWERCASE
                 };
                 self.wrap(slots[0], guard, Vec::new());
             }
@@ -747,7 +763,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(args.first().cloned().unwrap_or(JValue::Undefined))
         })
     };
-    let hosts: [(&str, Host); 14] = [
+    let hosts: [(&str, Host); 16] = [
         (
             SIZE,
             one(|value, _| match value {
@@ -771,6 +787,8 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                         "string" => check_container(value, false, bounds),
                         "encodeUrl" => calls::url(value, false),
                         "encodeUrlComponent" => calls::url(value, true),
+                        "uppercase" => calls::case(value, true),
+                        "lowercase" => calls::case(value, false),
                         _ => Ok(()),
                     },
                     _ => Ok(()),
@@ -819,6 +837,8 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
         (URL, one(|value, _| calls::url(value, false))),
         (URL_COMPONENT, one(|value, _| calls::url(value, true))),
         (PICTURE, one(|value, _| calls::picture(value))),
+        (UPPERCASE, one(|value, _| calls::case(value, true))),
+        (LOWERCASE, one(|value, _| calls::case(value, false))),
         (
             ARRAY,
             Box::new({

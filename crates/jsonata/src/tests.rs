@@ -321,6 +321,12 @@ fn amplifying_expressions_fail_before_building() {
         ("$length($encodeUrlComponent($pad('', 60000000, '€')))", Fails(TOO_LARGE)),
         ("$length($encodeUrl($pad('', 60000000, '€')))", Fails(TOO_LARGE)),
         ("$pad('', 60000000, '€').$encodeUrlComponent() ~> $length()", Fails(TOO_LARGE)),
+        // Three characters per character: 1.8 * 10^8 of `ΐ`, 5.4 * 10^8
+        // in upper case (5 * 10^8 aborted on a 4 GB allocation).
+        ("$length($uppercase($pad('', 180000000, 'ΐ')))", Fails(TOO_LARGE)),
+        ("$pad('', 180000000, 'ΐ').$uppercase() ~> $length()", Fails(TOO_LARGE)),
+        // Two for `İ` in lower case.
+        ("$length($lowercase($pad('', 270000000, 'İ')))", Fails(TOO_LARGE)),
         // One `M` per thousand: 6 * 10^8 of them.
         ("$length($formatInteger(6e11, 'I'))", Fails(TOO_LARGE)),
         ("$length([6e11].$formatInteger('i'))", Fails(TOO_LARGE)),
@@ -465,6 +471,13 @@ fn guarded_operations_are_unchanged() {
             ("$encodeUrl(1)", Fails("T0410: Argument 1 of function \"encodeUrl\" does not match function signature")),
             ("$length($encodeUrlComponent($pad('', 178000000, 'a')))", Is(json!(178_000_000))),
             ("$length($encodeUrlComponent($pad('', 178000000, 'a') & '€'))", Is(json!(178_000_009))),
+            // $uppercase, $lowercase
+            ("$uppercase('aßΐ')", Is(json!("ASS\u{399}\u{308}\u{301}"))),
+            ("$lowercase('ΑΣ İ')", Is(json!("ας i\u{307}"))),
+            ("s.$uppercase()", Is(json!("ABCB"))),
+            ("$uppercase($nothing)", Undefined),
+            ("$length($uppercase($pad('', 178000000, 'ß')))", Is(json!(356_000_000))),
+            ("$length($lowercase($pad('', 260000000, 'İ')))", Is(json!(520_000_000))),
             // $formatInteger, $fromMillis
             ("$formatInteger(1999, 'I')", Is(json!("MCMXCIX"))),
             ("$formatInteger(4, 'i')", Is(json!("iv"))),

@@ -1,8 +1,9 @@
 //! Guards of single built-in calls whose output can be far larger than
 //! their arguments: `$split` (one item per character), `$encodeUrl` and
 //! `$encodeUrlComponent` (three characters per byte), `$formatInteger` with
-//! a Roman-numeral picture (one `M` per thousand) and `$fromMillis` with
-//! width modifiers (`[M,1000000000]` pads to a billion digits).
+//! a Roman-numeral picture (one `M` per thousand), `$fromMillis` with
+//! width modifiers (`[M,1000000000]` pads to a billion digits), and
+//! `$uppercase`/`$lowercase` (up to three characters per character).
 //!
 //! Each check looks at the arguments as jsonata-core will take them and
 //! fails only when the output it is about to build would pass the bound: a
@@ -91,6 +92,33 @@ pub(super) fn url(value: &JValue, component: bool) -> Result<(), JsonataError> {
     };
     let encoded = s.bytes().filter(|b| !kept(b)).count();
     if s.len().saturating_add(encoded.saturating_mul(2)) > MAX_STRING {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+/// `$uppercase(value)` (`upper`) or `$lowercase(value)`: fail when the
+/// result would pass [`MAX_STRING`]. A character can change into up to
+/// three (`ΐ` into `Ϊ́`), so only strings longer than a third of the bound
+/// are counted, character by character, as Rust's case mapping (which
+/// jsonata-core uses) writes them.
+pub(super) fn case(value: &JValue, upper: bool) -> Result<(), JsonataError> {
+    let JValue::String(s) = value else {
+        return Ok(());
+    };
+    if s.len().saturating_mul(3) <= MAX_STRING {
+        return Ok(());
+    }
+    let len: usize = if upper {
+        s.chars()
+            .map(|c| c.to_uppercase().map(char::len_utf16).sum::<usize>())
+            .sum()
+    } else {
+        s.chars()
+            .map(|c| c.to_lowercase().map(char::len_utf16).sum::<usize>())
+            .sum()
+    };
+    if len > MAX_STRING {
         return Err(too_large());
     }
     Ok(())
