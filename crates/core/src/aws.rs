@@ -324,7 +324,6 @@ fn describe(
             }
         }
         EventKind::ParallelStarted { .. } => ("ParallelStateStarted".into(), None),
-        EventKind::ParallelSucceeded => ("ParallelStateSucceeded".into(), None),
         EventKind::ParallelFailed { .. } => ("ParallelStateFailed".into(), None),
         EventKind::MapStarted { items, .. } => (
             "MapStateStarted".into(),
@@ -363,7 +362,10 @@ fn describe(
         ),
         EventKind::MapSucceeded => ("MapStateSucceeded".into(), None),
         EventKind::MapFailed { .. } => ("MapStateFailed".into(), None),
+        // AWS records no `ParallelStateSucceeded` (every recorded
+        // successful Parallel goes from its branches to `ParallelStateExited`).
         EventKind::BranchSucceeded
+        | EventKind::ParallelSucceeded
         | EventKind::BranchFailed { .. }
         | EventKind::TimerStarted { .. }
         | EventKind::TimerFired { .. }

@@ -139,6 +139,9 @@ pub enum EventKind {
     ParallelStarted {
         input: Arc<Value>,
     },
+    /// Internal: every branch succeeded. AWS records no
+    /// `ParallelStateSucceeded` (its recorded histories go from the branches
+    /// straight to `ParallelStateExited`).
     ParallelSucceeded,
     ParallelFailed {
         error: String,
@@ -212,6 +215,7 @@ impl EventKind {
         !matches!(
             self,
             EventKind::BranchSucceeded
+                | EventKind::ParallelSucceeded
                 | EventKind::BranchFailed { .. }
                 | EventKind::TimerStarted { .. }
                 | EventKind::TimerFired { .. }

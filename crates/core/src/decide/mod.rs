@@ -596,6 +596,13 @@ impl Decider<'_> {
                         },
                     );
                 } else {
+                    // A Task whose error ends its branch is recorded as
+                    // aborted (`TaskStateAborted`), as AWS records it.
+                    let state = self.exec.frame(f).state;
+                    let is_task = matches!(self.exec.state_of(f).kind, StateKind::Task(_));
+                    if is_task && !self.exec.frame(f).phase.is_final() {
+                        self.emit(f, EventKind::StateAborted { state });
+                    }
                     self.emit(
                         f,
                         EventKind::BranchFailed {
