@@ -146,6 +146,10 @@ pub enum EventKind {
     ParallelFailed {
         error: String,
         cause: String,
+        /// Internal: a retrier takes the error. AWS then records no
+        /// `<Type>StateFailed`, only the next `<Type>StateStarted`.
+        #[serde(default)]
+        retried: bool,
     },
     /// `MapStateStarted`; `items` (internal) are what the iterations run on.
     MapStarted {
@@ -173,6 +177,10 @@ pub enum EventKind {
     MapFailed {
         error: String,
         cause: String,
+        /// Internal: a retrier takes the error. AWS then records no
+        /// `<Type>StateFailed`, only the next `<Type>StateStarted`.
+        #[serde(default)]
+        retried: bool,
     },
     /// `EvaluationFailed`: evaluating one of the state's expressions failed
     /// (`States.QueryEvaluationError`); AWS records it before whatever
@@ -216,6 +224,8 @@ impl EventKind {
             self,
             EventKind::BranchSucceeded
                 | EventKind::ParallelSucceeded
+                | EventKind::ParallelFailed { retried: true, .. }
+                | EventKind::MapFailed { retried: true, .. }
                 | EventKind::BranchFailed { .. }
                 | EventKind::TimerStarted { .. }
                 | EventKind::TimerFired { .. }

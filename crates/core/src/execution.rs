@@ -510,7 +510,8 @@ impl Execution {
                     .collect();
                 self.frames[f as usize].phase = Phase::Result(Arc::new(Value::Array(results)));
             }
-            EventKind::ParallelFailed { error, cause } | EventKind::MapFailed { error, cause } => {
+            EventKind::ParallelFailed { error, cause, .. }
+            | EventKind::MapFailed { error, cause, .. } => {
                 self.abort_children(f);
                 self.frames[f as usize].phase = Phase::Error(StateError::new(error, cause));
             }

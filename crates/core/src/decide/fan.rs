@@ -283,6 +283,7 @@ impl Decider<'_> {
         for &c in &children {
             self.cancel_below(c);
         }
+        let retried = self.will_retry(f, &err);
         if is_map {
             for c in children {
                 if !self.exec.frame(c).phase.is_final() {
@@ -295,6 +296,7 @@ impl Decider<'_> {
                 EventKind::MapFailed {
                     error: err.error,
                     cause: err.cause,
+                    retried,
                 },
             );
         } else {
@@ -303,6 +305,7 @@ impl Decider<'_> {
                 EventKind::ParallelFailed {
                     error: err.error,
                     cause: err.cause,
+                    retried,
                 },
             );
         }

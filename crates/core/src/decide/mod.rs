@@ -655,11 +655,13 @@ impl Decider<'_> {
                 && !started
                 && e.error == names::QUERY_EVALUATION_ERROR
             {
+                let retried = self.will_retry(f, &e);
                 self.emit(
                     f,
                     EventKind::MapFailed {
                         error: e.error,
                         cause: e.cause,
+                        retried,
                     },
                 );
                 return;

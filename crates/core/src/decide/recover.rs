@@ -55,6 +55,21 @@ impl Decider<'_> {
     }
 
     /// Retry, then Catch, then fail the frame.
+    /// Whether [`Self::recover`] will retry the state of `f` on `err`.
+    pub(super) fn will_retry(&self, f: FrameId, err: &StateError) -> bool {
+        let fr = self.exec.frame(f);
+        let st = self.exec.plan.machine(fr.machine).state(fr.state);
+        err.is_recoverable()
+            && st
+                .retriers()
+                .iter()
+                .enumerate()
+                .find(|(_, r)| error_matches(&r.error_equals, &err.error))
+                .is_some_and(|(i, r)| {
+                    u64::from(fr.attempts.get(i).copied().unwrap_or(0)) < r.max_attempts
+                })
+    }
+
     pub(super) fn recover(&mut self, f: FrameId, err: StateError) {
         let plan = self.plan();
         let fr = self.exec.frame(f);
