@@ -78,8 +78,7 @@ const BUILTINS: &[&str] = &[
 ];
 
 /// Functions Step Functions adds.
-pub(crate) const AWS_FUNCTIONS: &[&str] =
-    &["hash", "parse", "partition", "random", "range", "uuid"];
+const AWS_FUNCTIONS: &[&str] = &["hash", "parse", "partition", "random", "range", "uuid"];
 
 /// What a compiled expression needs from its environment.
 #[derive(Debug, Default)]
@@ -272,6 +271,34 @@ fn refs_inner(
         }
         other => children(other, &mut |c| refs(c, scopes, free, referenced)),
     }
+}
+
+/// Names that may hold a function other than a lambda written in place:
+/// those bound by `:=` to anything but a lambda, parameters, and `@`
+/// bindings (anywhere in `node`, whatever their scope).
+pub(crate) fn function_holders(node: &AstNode) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    walk(node, &mut |n| match n {
+        AstNode::Binary {
+            op: BinaryOp::ColonEqual,
+            lhs,
+            rhs,
+        } => {
+            if let (AstNode::Variable(name), false) =
+                (lhs.as_ref(), matches!(rhs.as_ref(), AstNode::Lambda { .. }))
+            {
+                out.insert(name.clone());
+            }
+        }
+        AstNode::Lambda { params, .. } => out.extend(params.iter().cloned()),
+        AstNode::Path { steps } => {
+            for step in steps {
+                out.extend(step.focus.iter().cloned());
+            }
+        }
+        _ => {}
+    });
+    out
 }
 
 /// Visit every node, depth first.

@@ -24,6 +24,8 @@
 //! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | `D1013` |
 //! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | `D1013` |
 //! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 63 digits, which jsonata-core cannot reduce (it panicked) | `D1013`; `D3137` |
+//! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
+//! | `$map(xs, $f)`, `$filter`, `$single`, `$each`, `$sift` with such a `$f` | each item (each value of an object, for `$each`/`$sift`) as the built-in takes it | as the built-in |
 //! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | `D2015` |
 //! | the result | the length and nesting of its JSON ([`crate::convert::json_excess`]) | `D1013` |
 //!
@@ -36,10 +38,25 @@
 //! `$formatInteger` with a decimal picture) or their number's digits
 //! (`$formatBase`, words, letters) ask for.
 //!
-//! Not guarded yet: calls made through a function value (`$f := $string;
-//! $f(x)`, `$map(xs, $string)`, `x ~> $string`, a partial application such
-//! as `$join(?, s)`), replacement functions of `$replace`, matcher functions
-//! of `$split`, the time jsonata-core takes to insert grouping separators
+//! A function value is a built-in only at run time, so those guards are
+//! given the value (`$f`) and check nothing when it is a lambda. They are
+//! put where the callee is `$string` or the like by name, or a variable
+//! that may hold a built-in: a parameter, an `@` binding, or a variable
+//! bound by `:=` to anything but a lambda written in place (so a call of
+//! `$f := function(...){...}` costs nothing more). Callbacks are given one
+//! argument when the built-in takes one (jsonata-core's arity table), so
+//! the built-ins that take more (`$join`, `$pad`, `$split`, `$replace`)
+//! receive an index as their second argument and fail on it before
+//! building anything.
+//!
+//! Not guarded yet: a partial application (`$join(?, s)`, `$string(?)`:
+//! jsonata-core keeps what it applies out of reach, and turning it into a
+//! lambda would change how the context and arity reach the built-in), a
+//! function value called with no argument (`$f()`, which takes the context)
+//! or two (`$g := $join; $g(xs, s)`), a function value reached through
+//! anything but a variable (`$fs[0](x)`, `$obj.f(x)`), replacement
+//! functions of `$replace`, matcher functions of `$split`, the time
+//! jsonata-core takes to insert grouping separators
 //! (one at a time, so quadratic in the digits: `[M#,##0,1000000]` takes
 //! seconds), and the operations that walk a value with shared structure
 //! path by path: `=`, `**`, and the copy a transform (`~> | ... |`) makes.
@@ -66,6 +83,7 @@ mod calls;
 mod replace;
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use jsonata_core::ast::{AstNode, BinaryOp, Stage};
@@ -125,6 +143,24 @@ const PICTURE: &str = "stepwell picture";
 const UPPERCASE: &str = "stepwell uppercase";
 /// `x`: checks the string `$lowercase` maps.
 const LOWERCASE: &str = "stepwell lowercase";
+/// `(x, f)`: checks `x` as the built-in `f` (a function value, when it is
+/// one of the guarded built-ins) would take it as its only argument.
+const VIA: &str = "stepwell via";
+/// `(xs, f)`: checks each item of `xs` (each value, for `$each` and
+/// `$sift`) as the built-in `f` would take it, as the callback of a
+/// higher-order function.
+const EACH: &str = "stepwell each";
+/// `(xs, f)`: [`EACH`] for an object's values.
+const EACH_VALUE: &str = "stepwell each value";
+/// The built-ins [`VIA`] and [`EACH`] check.
+const VALUE_CHECKED: [&str; 6] = [
+    "string",
+    "encodeUrl",
+    "encodeUrlComponent",
+    "uppercase",
+    "lowercase",
+    "join",
+];
 /// `(x, site, count, others)`: the last member of an array constructor that
 /// may be an array, with the number of `others` (members that add one item
 /// at most).
@@ -136,7 +172,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 16] = [
+const HOSTS: [&str; 19] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -153,6 +189,9 @@ const HOSTS: [&str; 16] = [
     PICTURE,
     UPPERCASE,
     LOWERCASE,
+    VIA,
+    EACH,
+    EACH_VALUE,
 ];
 
 /// The host functions a rewritten expression calls.
@@ -231,7 +270,10 @@ pub(crate) fn check_json(
 
 /// Insert the guards into `node`; the host functions they call.
 pub(crate) fn rewrite(node: &mut AstNode) -> Needs {
-    let mut rewriter = Rewriter::default();
+    let mut rewriter = Rewriter {
+        holders: crate::analysis::function_holders(node),
+        ..Rewriter::default()
+    };
     rewriter.visit(node);
     rewriter.needs
 }
@@ -241,6 +283,9 @@ struct Rewriter {
     needs: Needs,
     /// Calls given a site number so far.
     sites: u32,
+    /// Variables that may hold a built-in as a function value (see
+    /// [`crate::analysis::function_holders`]).
+    holders: BTreeSet<String>,
 }
 
 impl Rewriter {
@@ -276,6 +321,12 @@ impl Rewriter {
         if !headed && !is_call(rhs) {
             // A function value, applied to `lhs`.
             self.visit(rhs);
+            if let AstNode::Variable(f) = &*rhs {
+                if self.may_be_guarded(f) {
+                    let f = AstNode::Variable(f.clone());
+                    self.wrap(lhs, VIA, vec![f]);
+                }
+            }
             return;
         }
         let (call, stages) = match rhs {
@@ -399,6 +450,28 @@ impl Rewriter {
                     URL_COMPONENT
                 };
                 self.wrap(slots[0], guard, Vec::new());
+            }
+            // A callback that may be a guarded built-in, as a function value.
+            "map" | "filter" | "single" | "each" | "sift" if n == 2 => {
+                if let AstNode::Variable(f) = &*slots[1] {
+                    if self.may_be_guarded(f) {
+                        let f = AstNode::Variable(f.clone());
+                        let guard = if matches!(name, "each" | "sift") {
+                            EACH_VALUE
+                        } else {
+                            EACH
+                        };
+                        self.wrap(slots[0], guard, vec![f]);
+                    }
+                }
+            }
+            // A variable that may hold a guarded built-in (`$f := $string`).
+            _ if n == 1
+                && self.holders.contains(name)
+                && !matches!(slots[0], AstNode::Placeholder) =>
+            {
+                let f = AstNode::Variable(name.to_string());
+                self.wrap(slots[0], VIA, vec![f]);
             }
             "uppercase" | "lowercase" if n == 1 && !is_literal(slots[0]) => {
                 let guard = if name == "uppercase" {
@@ -528,6 +601,13 @@ impl Rewriter {
                 self.wrap(slot, ARRAY, args);
             }
         }
+    }
+
+    /// Whether `$name`, a function value, may be a built-in that [`VIA`]
+    /// and [`EACH`] check: one of them by name, or a variable that may
+    /// hold one.
+    fn may_be_guarded(&self, name: &str) -> bool {
+        VALUE_CHECKED.contains(&name) || self.holders.contains(name)
     }
 
     /// A new site number, naming one guarded call.
@@ -763,7 +843,27 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(args.first().cloned().unwrap_or(JValue::Undefined))
         })
     };
-    let hosts: [(&str, Host); 16] = [
+    // A callback guard: checks each item (or each value) of its first
+    // argument as the built-in its second argument may be.
+    let each = |values: bool| -> Host {
+        Box::new(move |args: &[JValue]| {
+            let xs = args.first().cloned().unwrap_or(JValue::Undefined);
+            if let Some(JValue::Builtin { name }) = args.get(1) {
+                let checked = match &xs {
+                    JValue::Array(items) => items
+                        .iter()
+                        .try_for_each(|x| check_as(name, x, false, bounds)),
+                    JValue::Object(map) if values => map
+                        .values()
+                        .try_for_each(|x| check_as(name, x, false, bounds)),
+                    x => check_as(name, x, false, bounds),
+                };
+                checked.map_err(to_evaluator)?;
+            }
+            Ok(xs)
+        })
+    };
+    let hosts: [(&str, Host); 19] = [
         (
             SIZE,
             one(|value, _| match value {
@@ -838,6 +938,18 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
         (URL_COMPONENT, one(|value, _| calls::url(value, true))),
         (PICTURE, one(|value, _| calls::picture(value))),
         (UPPERCASE, one(|value, _| calls::case(value, true))),
+        (
+            VIA,
+            Box::new(move |args: &[JValue]| {
+                let value = args.first().cloned().unwrap_or(JValue::Undefined);
+                if let Some(JValue::Builtin { name }) = args.get(1) {
+                    check_as(name, &value, true, bounds).map_err(to_evaluator)?;
+                }
+                Ok(value)
+            }),
+        ),
+        (EACH, each(false)),
+        (EACH_VALUE, each(true)),
         (LOWERCASE, one(|value, _| calls::case(value, false))),
         (
             ARRAY,
@@ -855,6 +967,21 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             let registered = ev.register_fn(name, f);
             debug_assert!(registered.is_ok(), "registering {name}");
         }
+    }
+}
+
+/// `value` as the guarded built-in `name` would take it as its only
+/// argument (`call`: in a call of one argument; otherwise as a callback,
+/// which built-ins that take more than one argument are not given alone).
+fn check_as(name: &str, value: &JValue, call: bool, bounds: Bounds) -> Result<(), JsonataError> {
+    match name {
+        "string" => check_container(value, false, bounds),
+        "encodeUrl" => calls::url(value, false),
+        "encodeUrlComponent" => calls::url(value, true),
+        "uppercase" => calls::case(value, true),
+        "lowercase" => calls::case(value, false),
+        "join" if call => check_join(std::slice::from_ref(value)),
+        _ => Ok(()),
     }
 }
 

@@ -327,6 +327,9 @@ fn amplifying_expressions_fail_before_building() {
         ("$pad('', 180000000, 'ΐ').$uppercase() ~> $length()", Fails(TOO_LARGE)),
         // Two for `İ` in lower case.
         ("$length($lowercase($pad('', 270000000, 'İ')))", Fails(TOO_LARGE)),
+        // The same through a function value.
+        ("($f := $uppercase; $length($f($pad('', 180000000, 'ΐ'))))", Fails(TOO_LARGE)),
+        ("$map([$pad('', 180000000, 'ΐ')], $uppercase) ~> $length()", Fails(TOO_LARGE)),
         // One `M` per thousand: 6 * 10^8 of them.
         ("$length($formatInteger(6e11, 'I'))", Fails(TOO_LARGE)),
         ("$length([6e11].$formatInteger('i'))", Fails(TOO_LARGE)),
@@ -478,6 +481,20 @@ fn guarded_operations_are_unchanged() {
             ("$uppercase($nothing)", Undefined),
             ("$length($uppercase($pad('', 178000000, 'ß')))", Is(json!(356_000_000))),
             ("$length($lowercase($pad('', 260000000, 'İ')))", Is(json!(520_000_000))),
+            // Built-ins as function values
+            ("$map(['a', 'b'], $uppercase)", Is(json!(["A", "B"]))),
+            ("$map([1, 2], $string)", Is(json!(["1", "2"]))),
+            ("($f := $string; $f(5))", Is(json!("5"))),
+            ("($f := $string; [1, 2] ~> $f)", Is(json!("[1,2]"))),
+            ("'x' ~> $uppercase", Is(json!("X"))),
+            ("($g := $join; $g(['a', 'b']))", Is(json!("ab"))),
+            ("($h := function($g){ $g('a') }; $h($uppercase))", Is(json!("A"))),
+            ("($h := function($g){ $g('a') }; $h(function($x){ $x & $x }))", Is(json!("aa"))),
+            ("$sift({'a': 'x', 'b': ''}, $string)", Is(json!({"a": "x"}))),
+            ("$each({'a': 1, 'b': [2]}, $string)", Is(json!(["1", "[2]"]))),
+            ("$filter(['a', '', 'b'], $string)", Is(json!(["a", "b"]))),
+            ("($f := 5; $f('x'))", Fails("T1006: Attempted to invoke a non-function")),
+            ("(items@$v.$v('x'))", Fails("T1006: Attempted to invoke a non-function")),
             // $formatInteger, $fromMillis
             ("$formatInteger(1999, 'I')", Is(json!("MCMXCIX"))),
             ("$formatInteger(4, 'i')", Is(json!("iv"))),
@@ -550,6 +567,16 @@ fn array_and_nesting_bounds_follow_the_limits() {
             ("$length($reduce([1..5], function($a, $b){ [[$a]] }, [1]) & '')", Fails(too_deep)),
             ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $d ~> $string() ~> $length())", Fails(too_deep)),
             ("$count($reduce([1..5], function($a, $b){ [[$a]] }, [1]))", Is(json!(1))),
+            // Built-ins called as function values.
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $f := $string; $length($f($d)))", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $length($d ~> $string))", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $f := $string; $length($d ~> $f))", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $count($map([[$d]], $string)))", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $f := $string; $count($map([[$d]], $f)))", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $count($filter([[$d]], $string)))", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $count($each({'k': $d}, $string)))", Fails(too_deep)),
+            ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $h := function($g){ $g($d) }; $length($h($string)))", Fails(too_deep)),
+            ("($d := $reduce([1..4], function($a, $b){ [[$a]] }, [1]); $h := function($g){ $g($d) }; $length($h($string)))", Is(json!(11))),
         ],
     );
 }
