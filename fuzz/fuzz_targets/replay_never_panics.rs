@@ -82,7 +82,7 @@ impl Bytes<'_> {
 fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
     let seq = if b.byte() < 240 { seq } else { u64::from(b.byte()) };
     let frame = u32::from(b.below(8));
-    let kind = match b.below(32) {
+    let kind = match b.below(33) {
         0 => EventKind::ExecutionStarted {
             input: b.value(),
             role_arn: String::new(),
@@ -145,6 +145,7 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
         17 => EventKind::ParallelFailed {
             error: b.text(),
             cause: b.text(),
+            retried: b.bool(),
         },
         18 => {
             let n = b.below(5) as usize;
@@ -174,6 +175,7 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
         24 => EventKind::MapFailed {
             error: b.text(),
             cause: b.text(),
+            retried: b.bool(),
         },
         25 => EventKind::StateAborted {
             state: u32::from(b.below(8)),
@@ -197,6 +199,11 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
             }
         }
         30 => EventKind::TimerFired { timer: b.recent(seq) },
+        31 => EventKind::EvaluationFailed {
+            state: u32::from(b.below(8)),
+            error: b.text(),
+            cause: b.text(),
+        },
         _ => EventKind::TaskHeartbeat { task: b.recent(seq) },
     };
     let id = if kind.is_visible() {
