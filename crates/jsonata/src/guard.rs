@@ -23,7 +23,7 @@
 //! | `$encodeUrl(s)`, `$encodeUrlComponent(s)` | the encoded length: 3 characters per byte encoded, 1 per byte kept | `D1013` |
 //! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | `D1013` |
 //! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | `D1013` |
-//! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 63 digits, which jsonata-core cannot reduce (it panicked) | `D1013`; `D3137` |
+//! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked) | `D1013`; `D3137` |
 //! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
 //! | `$map(xs, $f)`, `$filter`, `$single`, `$each`, `$sift` with such a `$f` | each item (each value of an object, for `$each`/`$sift`) as the built-in takes it | as the built-in |
 //! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | `D2015` |

@@ -152,9 +152,10 @@ pub(super) fn roman(values: &[JValue], context: Option<&JValue>) -> Result<(), J
 }
 
 /// The widest year jsonata-core can format: it reduces the year modulo
-/// `10^width` in `i64`, which is zero (and the remainder a panic) from
-/// 64 digits on.
-const MAX_YEAR_WIDTH: usize = 63;
+/// `10^width` in `i64`, which overflows from 19 digits on (a panic in a
+/// debug build, a wrong modulus in a release build, and a zero divisor, so
+/// a panic, from 64 digits on).
+const MAX_YEAR_WIDTH: usize = 18;
 
 /// A `$fromMillis` picture (or any other string argument of the call, which
 /// is harmless to read as one): fail when its width modifiers ask for more
