@@ -334,9 +334,13 @@ impl Runtime {
             match self.reserve(arn, input) {
                 Err(e)
                     if e.kind == "ExecutionAlreadyExists"
-                        && lock(&self.starting).contains(arn)
                         && tokio::time::Instant::now() < deadline =>
                 {
+                    if !lock(&self.starting).contains(arn) {
+                        // The start under way may have ended between the two
+                        // looks (it is live now): one more look decides.
+                        return self.reserve(arn, input);
+                    }
                     tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 }
                 result => return result,
