@@ -20,7 +20,7 @@ use crate::choice;
 use crate::context::{context_object, ContextExtra, Scope};
 use crate::dataflow::{self, At, Output};
 use crate::errors::{error_matches, names, StateError};
-use crate::event::{Event, EventKind, FrameId, TaskFlavor, TimerPurpose};
+use crate::event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerPurpose};
 use crate::execution::{Execution, Fan, Phase, Status};
 use crate::input::{Command, Input};
 use crate::jsonata_eval::{self, States};
@@ -224,12 +224,7 @@ impl Decider<'_> {
                 self.work.push(f);
             }
             Input::TaskFailed { task, error, cause } => {
-                let Some(&(f, _)) = self.exec.tasks.get(&task) else {
-                    return;
-                };
-                self.cancel_task_timers(f);
-                self.emit(f, EventKind::TaskFailed { task, error, cause });
-                self.work.push(f);
+                self.task_ended(task, EventKind::TaskFailed { task, error, cause });
             }
             Input::TaskSubmitted { task, output } => {
                 if let Some(&(f, _)) = self.exec.tasks.get(&task) {
@@ -238,12 +233,7 @@ impl Decider<'_> {
                 }
             }
             Input::TaskTimedOut { task, error, cause } => {
-                let Some(&(f, _)) = self.exec.tasks.get(&task) else {
-                    return;
-                };
-                self.cancel_task_timers(f);
-                self.emit(f, EventKind::TaskTimedOut { task, error, cause });
-                self.work.push(f);
+                self.task_ended(task, EventKind::TaskTimedOut { task, error, cause });
             }
             Input::TaskHeartbeat { task } => {
                 let Some((f, req)) = self.exec.tasks.get(&task).cloned() else {
@@ -347,6 +337,16 @@ impl Decider<'_> {
                 cause: String::new(),
             }),
         }
+    }
+
+    /// A pending task ended with `kind` (its failure or timeout).
+    fn task_ended(&mut self, task: TaskId, kind: EventKind) {
+        let Some(&(f, _)) = self.exec.tasks.get(&task) else {
+            return;
+        };
+        self.cancel_task_timers(f);
+        self.emit(f, kind);
+        self.work.push(f);
     }
 
     fn cancel_task_timers(&mut self, f: FrameId) {
