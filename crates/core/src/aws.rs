@@ -9,20 +9,56 @@ use serde_json::{json, Map as JsonMap, Value};
 use stepwell_asl::StateMachine;
 
 use crate::event::{Event, EventKind, TaskFlavor};
-use crate::execution::{Execution, ReplayError};
+use crate::execution::{Execution, Phase, ReplayError};
 use crate::input::ExecutionInfo;
+use crate::map_run::{walk, Target};
 
 /// Render a history in AWS's shape, one JSON object per visible event.
+/// A Distributed Map's iterations are left out: they are the Map Run's
+/// child executions ([`render_child_history`]).
 pub fn render_history(
     plan: Arc<StateMachine>,
     info: &ExecutionInfo,
     events: &[Event],
 ) -> Result<Vec<Value>, ReplayError> {
-    let mut exec = Execution::new(plan, info.clone());
+    render(plan, info, events, Target::Execution)
+}
+
+/// Render the history of child execution `index` of the Map Run whose id
+/// starts with `stem` (see [`crate::map_run`]): its `MapIterationStarted`
+/// is its `ExecutionStarted`, and so on. Empty when there is no such child.
+pub fn render_child_history(
+    plan: Arc<StateMachine>,
+    info: &ExecutionInfo,
+    events: &[Event],
+    stem: &str,
+    index: u32,
+) -> Result<Vec<Value>, ReplayError> {
+    let mut out = render(plan, info, events, Target::Child { stem, index })?;
+    // The child's input is its first state's.
+    let input = out
+        .iter()
+        .find_map(|e| e.pointer("/stateEnteredEventDetails/input").cloned())
+        .unwrap_or_else(|| Value::String("null".into()));
+    if let Some(d) = out
+        .first_mut()
+        .and_then(|e| e.get_mut("executionStartedEventDetails"))
+    {
+        d["input"] = input;
+    }
+    Ok(out)
+}
+
+fn render(
+    plan: Arc<StateMachine>,
+    info: &ExecutionInfo,
+    events: &[Event],
+    target: Target<'_>,
+) -> Result<Vec<Value>, ReplayError> {
+    let child = matches!(target, Target::Child { .. });
     let mut tasks: HashMap<u64, (TaskFlavor, String)> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());
-    for e in events {
-        exec.apply(e)?;
+    walk(plan, info, events, target, |exec, e| {
         if let EventKind::TaskScheduled {
             flavor, resource, ..
         } = &e.kind
@@ -30,9 +66,13 @@ pub fn render_history(
             tasks.insert(e.seq, (*flavor, resource.clone()));
         }
         if !e.kind.is_visible() {
-            continue;
+            return;
         }
-        let (ty, details) = describe(&exec, e, &tasks);
+        let (ty, details) = if child {
+            child_boundary(exec, e, &info.role_arn).unwrap_or_else(|| describe(exec, e, &tasks))
+        } else {
+            describe(exec, e, &tasks)
+        };
         let mut obj = JsonMap::new();
         obj.insert("timestamp".into(), json!(e.timestamp as f64 / 1000.0));
         obj.insert("type".into(), Value::String(ty));
@@ -42,8 +82,43 @@ pub fn render_history(
             obj.insert(key.into(), d);
         }
         out.push(Value::Object(obj));
-    }
+    })?;
     Ok(out)
+}
+
+type Described = (String, Option<(&'static str, Value)>);
+
+/// A child execution's start and end, which the parent records as its
+/// iteration's start and end.
+fn child_boundary(exec: &Execution, e: &Event, role_arn: &str) -> Option<Described> {
+    Some(match &e.kind {
+        EventKind::MapIterationStarted { .. } => (
+            "ExecutionStarted".into(),
+            Some((
+                "executionStartedEventDetails",
+                json!({ "input": "null", "inputDetails": truncated(), "roleArn": role_arn }),
+            )),
+        ),
+        EventKind::MapIterationSucceeded { .. } => {
+            let output = match &exec.frame(e.frame).phase {
+                Phase::Succeeded(output) => data(output),
+                _ => "null".into(),
+            };
+            (
+                "ExecutionSucceeded".into(),
+                Some((
+                    "executionSucceededEventDetails",
+                    json!({ "output": output, "outputDetails": truncated() }),
+                )),
+            )
+        }
+        EventKind::MapIterationFailed { error, cause, .. } => (
+            "ExecutionFailed".into(),
+            Some(("executionFailedEventDetails", error_cause(error, cause))),
+        ),
+        EventKind::MapIterationAborted { .. } => ("ExecutionAborted".into(), None),
+        _ => return None,
+    })
 }
 
 fn data(v: &Value) -> String {
@@ -66,11 +141,7 @@ fn resource_parts(resource: &str) -> (String, String) {
     }
 }
 
-fn describe(
-    exec: &Execution,
-    e: &Event,
-    tasks: &HashMap<u64, (TaskFlavor, String)>,
-) -> (String, Option<(&'static str, Value)>) {
+fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, String)>) -> Described {
     let plan = exec.plan();
     let frame = exec.frame(e.frame);
     let state_type = |state: u32| {
@@ -360,6 +431,15 @@ fn describe(
                 json!({ "name": map_name(true), "index": index }),
             )),
         ),
+        EventKind::MapRunStarted { arn } => (
+            "MapRunStarted".into(),
+            Some(("mapRunStartedEventDetails", json!({ "mapRunArn": arn }))),
+        ),
+        EventKind::MapRunSucceeded => ("MapRunSucceeded".into(), None),
+        EventKind::MapRunFailed { error, cause } => (
+            "MapRunFailed".into(),
+            Some(("mapRunFailedEventDetails", error_cause(error, cause))),
+        ),
         EventKind::MapSucceeded => ("MapStateSucceeded".into(), None),
         EventKind::MapFailed { .. } => ("MapStateFailed".into(), None),
         // AWS records no `ParallelStateSucceeded` (every recorded
@@ -369,7 +449,8 @@ fn describe(
         | EventKind::BranchFailed { .. }
         | EventKind::TimerStarted { .. }
         | EventKind::TimerFired { .. }
-        | EventKind::TaskHeartbeat { .. } => (String::new(), None),
+        | EventKind::TaskHeartbeat { .. }
+        | EventKind::MapRunUpdated { .. } => (String::new(), None),
     }
 }
 

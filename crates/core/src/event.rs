@@ -173,6 +173,24 @@ pub enum EventKind {
     MapIterationAborted {
         index: u32,
     },
+    /// `MapRunStarted`: a Distributed Map's iterations run as the child
+    /// executions of this Map Run, each with a history of its own (see
+    /// [`crate::map_run`]); the parent's history shows none of their events.
+    MapRunStarted {
+        arn: String,
+    },
+    MapRunSucceeded,
+    MapRunFailed {
+        error: String,
+        cause: String,
+    },
+    /// Internal: UpdateMapRun changed a running Map Run's settings (a field
+    /// left out keeps its value).
+    MapRunUpdated {
+        max_concurrency: Option<u64>,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    },
     MapSucceeded,
     MapFailed {
         error: String,
@@ -230,6 +248,7 @@ impl EventKind {
                 | EventKind::TimerStarted { .. }
                 | EventKind::TimerFired { .. }
                 | EventKind::TaskHeartbeat { .. }
+                | EventKind::MapRunUpdated { .. }
         )
     }
 }

@@ -62,8 +62,10 @@ pub struct Execution {
     pub(crate) status: Status,
     /// `seq` of the last event applied.
     pub(crate) seq: u64,
-    /// AWS id of the last visible event applied.
-    pub(crate) last_id: u64,
+    /// AWS id of the last visible event of each history: 0 is the
+    /// execution's own, the others the child executions of Distributed Map
+    /// iterations (ids start again at 1 in each; see [`EventScope`]).
+    pub(crate) scope_ids: Vec<u64>,
     pub(crate) start_time: i64,
     pub(crate) tasks: BTreeMap<TaskId, (FrameId, TaskRequest)>,
     pub(crate) timers: BTreeMap<TimerId, Timer>,
@@ -84,7 +86,7 @@ impl PartialEq for Execution {
             && self.frames == other.frames
             && self.status == other.status
             && self.seq == other.seq
-            && self.last_id == other.last_id
+            && self.scope_ids == other.scope_ids
             && self.start_time == other.start_time
             && self.tasks == other.tasks
             && self.timers == other.timers
@@ -116,6 +118,8 @@ pub(crate) struct Frame {
     pub entered_at: i64,
     /// AWS id of this frame's last visible event.
     pub last_id: u64,
+    /// The history (index into `Execution::scope_ids`) the frame's events go to.
+    pub scope: u32,
     pub phase: Phase,
     /// Attempts used per retrier of the current state.
     pub attempts: Vec<u32>,
@@ -175,6 +179,19 @@ pub(crate) struct Fan {
     pub tolerated_count: Option<u64>,
     pub tolerated_percentage: Option<f64>,
     pub failure: Option<StateError>,
+    /// The Map Run's ARN, once a Distributed Map started one
+    /// (`MapRunStarted`): each iteration is then a child execution.
+    pub map_run: Option<String>,
+}
+
+/// Which history an event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventScope {
+    /// An existing one: 0 is the execution's, the others child executions.
+    Existing(u32),
+    /// A new child execution's: the `MapIterationStarted` of a Map Run's
+    /// iteration, which is that child's `ExecutionStarted`.
+    New,
 }
 
 impl Execution {
@@ -187,7 +204,7 @@ impl Execution {
             frames: vec![root],
             status: Status::NotStarted,
             seq: 0,
-            last_id: 0,
+            scope_ids: vec![0],
             start_time: 0,
             tasks: BTreeMap::new(),
             timers: BTreeMap::new(),
@@ -259,6 +276,27 @@ impl Execution {
         self.plan.machine(fr.machine).state(fr.state)
     }
 
+    /// The history an event of `kind` in frame `frame` belongs to.
+    pub fn event_scope(&self, frame: FrameId, kind: &EventKind) -> EventScope {
+        let Some(fr) = self.frames.get(frame as usize) else {
+            return EventScope::Existing(0);
+        };
+        match (kind, &fr.phase) {
+            (EventKind::MapIterationStarted { .. }, Phase::Fan(fan)) if fan.map_run.is_some() => {
+                EventScope::New
+            }
+            _ => EventScope::Existing(fr.scope),
+        }
+    }
+
+    /// The AWS id of the last visible event of `scope` (0 for a new one).
+    pub(crate) fn last_id_in(&self, scope: EventScope) -> u64 {
+        match scope {
+            EventScope::Existing(s) => self.scope_ids.get(s as usize).copied().unwrap_or(0),
+            EventScope::New => 0,
+        }
+    }
+
     fn nondeterminism(&self, e: &Event, message: impl Into<String>) -> ReplayError {
         ReplayError::Nondeterminism {
             seq: e.seq,
@@ -275,8 +313,11 @@ impl Execution {
             return Err(self.nondeterminism(e, format!("no frame {}", e.frame)));
         }
         self.seq = e.seq;
-        if e.id != 0 {
-            self.last_id = e.id;
+        let scope = self.event_scope(e.frame, &e.kind);
+        if let (EventScope::Existing(s), true) = (scope, e.id != 0) {
+            if let Some(last) = self.scope_ids.get_mut(s as usize) {
+                *last = e.id;
+            }
             self.frames[e.frame as usize].last_id = e.id;
         }
         let f = e.frame;
@@ -411,6 +452,7 @@ impl Execution {
                     let id = self.frames.len() as FrameId;
                     let mut child = Frame::new(*m, Some(f), i as u32, input.clone());
                     child.last_id = e.id;
+                    child.scope = self.frames[f as usize].scope;
                     self.frames.push(child);
                     children.push(id);
                 }
@@ -429,6 +471,7 @@ impl Execution {
                     tolerated_count: None,
                     tolerated_percentage: None,
                     failure: None,
+                    map_run: None,
                 }));
             }
             EventKind::MapStarted {
@@ -453,6 +496,7 @@ impl Execution {
                     tolerated_count: *tolerated_count,
                     tolerated_percentage: *tolerated_percentage,
                     failure: None,
+                    map_run: None,
                 }));
             }
             EventKind::MapIterationStarted { index } => {
@@ -463,6 +507,13 @@ impl Execution {
                 let id = self.frames.len() as FrameId;
                 let mut child = Frame::new(machine, Some(f), *index, Arc::new(Value::Null));
                 child.last_id = e.id;
+                child.scope = match scope {
+                    EventScope::Existing(s) => s,
+                    EventScope::New => {
+                        self.scope_ids.push(e.id);
+                        (self.scope_ids.len() - 1) as u32
+                    }
+                };
                 self.frames.push(child);
                 let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
                     return Err(
@@ -500,6 +551,31 @@ impl Execution {
             EventKind::MapIterationAborted { .. } => {
                 self.abort_frame(f);
             }
+            EventKind::MapRunStarted { arn } => {
+                let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "MapRunStarted before MapStateStarted"));
+                };
+                fan.map_run = Some(arn.clone());
+            }
+            EventKind::MapRunUpdated {
+                max_concurrency,
+                tolerated_count,
+                tolerated_percentage,
+            } => {
+                let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "MapRunUpdated outside a Map Run"));
+                };
+                if let Some(n) = max_concurrency {
+                    fan.max_concurrency = *n;
+                }
+                if tolerated_count.is_some() {
+                    fan.tolerated_count = *tolerated_count;
+                }
+                if tolerated_percentage.is_some() {
+                    fan.tolerated_percentage = *tolerated_percentage;
+                }
+            }
+            EventKind::MapRunSucceeded | EventKind::MapRunFailed { .. } => {}
             EventKind::ParallelSucceeded | EventKind::MapSucceeded => {
                 let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
                     return Err(self.nondeterminism(e, "fan ended before it started"));
@@ -671,6 +747,7 @@ impl Frame {
             entered_id: 0,
             entered_at: 0,
             last_id: 0,
+            scope: 0,
             phase: Phase::Idle,
             attempts: Vec::new(),
             retry_count: 0,

@@ -71,6 +71,14 @@ pub enum Input {
     /// from the top-level state it stopped in (a Parallel or Map state runs
     /// again whole).
     Redrive,
+    /// UpdateMapRun: new settings for the running Map Run `arn` (a field
+    /// left out keeps its value).
+    UpdateMapRun {
+        arn: String,
+        max_concurrency: Option<u64>,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    },
 }
 
 impl Input {

@@ -26,9 +26,10 @@ mod execution;
 mod input;
 mod jsonata_eval;
 mod limits;
+pub mod map_run;
 mod retry;
 
-pub use aws::render_history;
+pub use aws::{render_child_history, render_history};
 pub use context::iso8601;
 pub use decide::{uuid, Decision, Entropy};
 pub use errors::{error_matches, names, StateError};

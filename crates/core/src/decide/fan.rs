@@ -195,6 +195,17 @@ impl Decider<'_> {
                 tolerated_percentage,
             },
         );
+        if tolerated.is_ok() && m.distributed {
+            // The thresholds are read after `MapStateStarted` and before the
+            // Map Run starts, as AWS records a bad one.
+            let id = uuid(self.entropy);
+            let label_id = match &m.label {
+                Some(_) => String::new(),
+                None => uuid(self.entropy),
+            };
+            let arn = map_run::new_arn(&self.exec.info, m.label.as_deref(), &id, &label_id);
+            self.emit(f, EventKind::MapRunStarted { arn });
+        }
         tolerated.map(|_| ())
     }
 
@@ -204,6 +215,7 @@ impl Decider<'_> {
             return Fanned::Blocked;
         };
         let is_map = fan.is_map;
+        let map_run = fan.map_run.is_some();
         if fan.failed > 0 && !tolerated(fan) {
             let failure = fan
                 .failure
@@ -224,6 +236,9 @@ impl Decider<'_> {
         }
         if fan.finished == fan.total {
             let kind = if is_map {
+                if map_run {
+                    self.emit(f, EventKind::MapRunSucceeded);
+                }
                 EventKind::MapSucceeded
             } else {
                 EventKind::ParallelSucceeded
@@ -276,9 +291,9 @@ impl Decider<'_> {
 
     /// End a Parallel or Map with `err`, cancelling what still runs below it.
     pub(super) fn fail_fan(&mut self, f: FrameId, is_map: bool, err: StateError) {
-        let children = match &self.exec.frame(f).phase {
-            Phase::Fan(fan) => fan.children.clone(),
-            _ => Vec::new(),
+        let (children, map_run) = match &self.exec.frame(f).phase {
+            Phase::Fan(fan) => (fan.children.clone(), fan.map_run.is_some()),
+            _ => (Vec::new(), false),
         };
         for &c in &children {
             self.cancel_below(c);
@@ -290,6 +305,15 @@ impl Decider<'_> {
                     let index = self.exec.frame(c).index;
                     self.emit(c, EventKind::MapIterationAborted { index });
                 }
+            }
+            if map_run {
+                self.emit(
+                    f,
+                    EventKind::MapRunFailed {
+                        error: err.error.clone(),
+                        cause: err.cause.clone(),
+                    },
+                );
             }
             self.emit(
                 f,

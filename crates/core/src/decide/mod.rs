@@ -21,10 +21,11 @@ use crate::context::{context_object, ContextExtra, Scope};
 use crate::dataflow::{self, At, Output};
 use crate::errors::{error_matches, names, StateError};
 use crate::event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerPurpose};
-use crate::execution::{Execution, Fan, Phase, Status};
+use crate::execution::{EventScope, Execution, Fan, Phase, Status};
 use crate::input::{Command, Input};
 use crate::jsonata_eval::{self, States};
 use crate::limits::{self, Exceeded, MAX_NESTING, MAX_PAYLOAD_BYTES};
+use crate::map_run;
 use crate::retry;
 
 mod expr;
@@ -115,7 +116,13 @@ impl Decider<'_> {
         } else {
             MAX_HISTORY_EVENTS
         };
-        if self.exec.last_id + 1 >= cap && !ends_execution(&kind) {
+        // Each history has its own quota: a Distributed Map's iterations are
+        // child executions, and their events do not count against the parent's.
+        // DIFFERENCE: a child that reaches it ends the whole execution; AWS
+        // fails only that child.
+        let scope = self.exec.event_scope(frame, &kind);
+        let last_id = self.exec.last_id_in(scope);
+        if last_id + 1 >= cap && !ends_execution(&kind) {
             if self.exec.status == Status::Running {
                 let end = if self.exec.info.express {
                     EventKind::ExecutionTimedOut {
@@ -141,11 +148,10 @@ impl Decider<'_> {
         let visible = kind.is_visible();
         let event = Event {
             seq: self.exec.seq + 1,
-            id: if visible { self.exec.last_id + 1 } else { 0 },
-            previous_id: if visible {
-                self.exec.frame(frame).last_id
-            } else {
-                0
+            id: if visible { last_id + 1 } else { 0 },
+            previous_id: match (visible, scope) {
+                (true, EventScope::Existing(_)) => self.exec.frame(frame).last_id,
+                _ => 0,
             },
             timestamp: self.now,
             frame,
@@ -263,6 +269,28 @@ impl Decider<'_> {
                 }
             }
             Input::Redrive => self.redrive(),
+            Input::UpdateMapRun {
+                arn,
+                max_concurrency,
+                tolerated_count,
+                tolerated_percentage,
+            } => {
+                let running = self.exec.frames.iter().position(|fr| {
+                    matches!(&fr.phase, Phase::Fan(fan) if fan.map_run.as_deref() == Some(arn.as_str()))
+                });
+                if let (Some(f), false) = (running, self.finished()) {
+                    let f = f as FrameId;
+                    self.emit(
+                        f,
+                        EventKind::MapRunUpdated {
+                            max_concurrency,
+                            tolerated_count,
+                            tolerated_percentage,
+                        },
+                    );
+                    self.work.push(f);
+                }
+            }
         }
     }
 

@@ -1,0 +1,378 @@
+//! Map Runs: a Distributed Map's iterations as the child executions AWS
+//! shows for them.
+//!
+//! The interpreter runs a Distributed Map's iterations in the parent's
+//! history, like an inline Map's, so one replay still rebuilds everything.
+//! What differs is who sees the events: after `MapRunStarted`, each
+//! iteration's events belong to a history of its own (ids start again at 1,
+//! and they count against that child's event quota, not the parent's), its
+//! `MapIterationStarted` / `Succeeded` / `Failed` / `Aborted` being the
+//! child's `ExecutionStarted` / `Succeeded` / `Failed` / `Aborted`. The
+//! parent's history keeps `MapRunStarted` and `MapRunSucceeded` (or
+//! `MapRunFailed`) in their place, as AWS records it.
+//!
+//! Names. A Map Run's ARN is
+//! `arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID`, where LABEL is
+//! the Map state's `Label` (or a UUID) and ID a UUID; its child executions
+//! are `arn:aws:states:REGION:ACCOUNT:execution:MACHINE/LABEL:CHILD`, whose
+//! CHILD is UUID-shaped too: the first 23 characters of ID (its *stem*),
+//! then the iteration's index in 12 hex digits. So a child's ARN says which
+//! Map Run it belongs to and which item it ran, and a server only needs to
+//! find a Map Run by its stem.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use stepwell_asl::StateMachine;
+
+use crate::event::{Event, EventKind};
+use crate::execution::{EventScope, Execution, Phase, ReplayError};
+use crate::input::ExecutionInfo;
+
+/// Length of a Map Run id's stem: the first four groups of its UUID.
+const STEM: usize = 23;
+
+/// `arn:aws:states:REGION:ACCOUNT` of an execution ARN.
+fn arn_prefix(execution_arn: &str) -> &str {
+    for kind in [":execution:", ":express:"] {
+        if let Some(i) = execution_arn.find(kind) {
+            return &execution_arn[..i];
+        }
+    }
+    "arn:aws:states:us-east-1:123456789012"
+}
+
+/// The ARN of a new Map Run of `info`'s execution.
+pub(crate) fn new_arn(
+    info: &ExecutionInfo,
+    label: Option<&str>,
+    id: &str,
+    label_id: &str,
+) -> String {
+    format!(
+        "{}:mapRun:{}/{}:{id}",
+        arn_prefix(&info.id),
+        info.state_machine_name,
+        label.unwrap_or(label_id)
+    )
+}
+
+/// The parts of a Map Run ARN: `(prefix, machine, label, id)`.
+fn parts(map_run_arn: &str) -> Option<(&str, &str, &str, &str)> {
+    let (prefix, rest) = map_run_arn.split_once(":mapRun:")?;
+    let (machine, rest) = rest.split_once('/')?;
+    let (label, id) = rest.rsplit_once(':')?;
+    Some((prefix, machine, label, id))
+}
+
+/// The stem a Map Run is found by, from its ARN.
+pub fn stem_of_map_run(map_run_arn: &str) -> Option<&str> {
+    let (_, _, _, id) = parts(map_run_arn)?;
+    id.get(..STEM).filter(|_| id.len() == 36)
+}
+
+/// `(stem, index)` of a child execution's ARN, if it is one.
+pub fn parse_child_arn(execution_arn: &str) -> Option<(&str, u32)> {
+    let (_, rest) = execution_arn.split_once(":execution:")?;
+    let (machine, name) = rest.rsplit_once(':')?;
+    if !machine.contains('/') || name.len() != 36 || name.as_bytes().get(STEM) != Some(&b'-') {
+        return None;
+    }
+    let index = u32::from_str_radix(name.get(STEM + 1..)?, 16).ok()?;
+    Some((name.get(..STEM)?, index))
+}
+
+/// The ARN of the state machine a Map Run's children run
+/// (`arn:aws:states:REGION:ACCOUNT:stateMachine:MACHINE/LABEL`).
+pub fn machine_arn(map_run_arn: &str) -> String {
+    match parts(map_run_arn) {
+        Some((prefix, machine, label, _)) => format!("{prefix}:stateMachine:{machine}/{label}"),
+        None => String::new(),
+    }
+}
+
+/// The label of a Map Run (its Map state's `Label`, or the generated one).
+pub fn label(map_run_arn: &str) -> &str {
+    parts(map_run_arn).map(|p| p.2).unwrap_or_default()
+}
+
+/// The name and ARN of child `index` of a Map Run.
+pub fn child_arn(map_run_arn: &str, index: u32) -> (String, String) {
+    let Some((prefix, machine, label, id)) = parts(map_run_arn) else {
+        return (String::new(), String::new());
+    };
+    let name = format!("{}-{index:012x}", id.get(..STEM).unwrap_or(id));
+    let arn = format!("{prefix}:execution:{machine}/{label}:{name}");
+    (name, arn)
+}
+
+/// One Map Run of an execution, as DescribeMapRun and ListMapRuns show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapRun {
+    pub arn: String,
+    /// Milliseconds since the epoch.
+    pub start: i64,
+    pub stop: Option<i64>,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
+    pub status: &'static str,
+    pub max_concurrency: u64,
+    pub tolerated_count: u64,
+    pub tolerated_percentage: f64,
+    /// How many items the Map Run has (started or not).
+    pub total: u64,
+    /// The iterations started so far, by index.
+    pub children: Vec<Child>,
+}
+
+/// One child execution of a Map Run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Child {
+    pub index: u32,
+    pub start: i64,
+    pub stop: Option<i64>,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
+    pub status: &'static str,
+    /// The input of its first state (`None` until it entered one).
+    pub input: Option<Arc<Value>>,
+    pub output: Option<Arc<Value>>,
+    pub error: Option<(String, String)>,
+}
+
+/// How many of a Map Run's children are in each status, plus those not
+/// started (`pending`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pending: u64,
+    pub running: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub aborted: u64,
+    pub total: u64,
+}
+
+impl MapRun {
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts {
+            total: self.total,
+            pending: self.total.saturating_sub(self.children.len() as u64),
+            ..Counts::default()
+        };
+        for child in &self.children {
+            match child.status {
+                "SUCCEEDED" => c.succeeded += 1,
+                "FAILED" => c.failed += 1,
+                "ABORTED" => c.aborted += 1,
+                _ => c.running += 1,
+            }
+        }
+        c
+    }
+}
+
+/// Which history [`walk`] hands over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target<'a> {
+    /// The execution's own.
+    Execution,
+    /// Child `index` of the Map Run whose id starts with `stem`.
+    Child { stem: &'a str, index: u32 },
+}
+
+/// Replay `events`, calling `visit` after each one applied that belongs to
+/// `target`'s history.
+pub(crate) fn walk(
+    plan: Arc<StateMachine>,
+    info: &ExecutionInfo,
+    events: &[Event],
+    target: Target<'_>,
+    mut visit: impl FnMut(&Execution, &Event),
+) -> Result<(), ReplayError> {
+    let mut exec = Execution::new(plan, info.clone());
+    let mut wanted = match target {
+        Target::Execution => Some(0),
+        Target::Child { .. } => None,
+    };
+    for e in events {
+        let scope = exec.event_scope(e.frame, &e.kind);
+        exec.apply(e)?;
+        let scope = match scope {
+            EventScope::Existing(s) => s,
+            EventScope::New => {
+                let s = (exec.scope_ids.len() - 1) as u32;
+                if let (
+                    Target::Child { stem, index },
+                    EventKind::MapIterationStarted { index: i },
+                ) = (target, &e.kind)
+                {
+                    let run = match &exec.frame(e.frame).phase {
+                        Phase::Fan(fan) => fan.map_run.as_deref(),
+                        _ => None,
+                    };
+                    if *i == index && run.and_then(stem_of_map_run) == Some(stem) {
+                        wanted = Some(s);
+                    }
+                }
+                s
+            }
+        };
+        if Some(scope) == wanted {
+            visit(&exec, e);
+        }
+    }
+    Ok(())
+}
+
+/// Every Map Run of an execution, in the order they started.
+pub fn map_runs(
+    plan: Arc<StateMachine>,
+    info: &ExecutionInfo,
+    events: &[Event],
+) -> Result<Vec<MapRun>, ReplayError> {
+    let mut exec = Execution::new(plan, info.clone());
+    let mut runs: Vec<MapRun> = Vec::new();
+    // Frame -> the run it holds (a Map frame) or the child it is (an iteration).
+    let mut run_of_frame: Vec<Option<usize>> = Vec::new();
+    let mut child_of_frame: Vec<Option<(usize, usize)>> = Vec::new();
+    for e in events {
+        exec.apply(e)?;
+        let frames = exec.frames.len();
+        run_of_frame.resize(frames, None);
+        child_of_frame.resize(frames, None);
+        let f = e.frame as usize;
+        match &e.kind {
+            EventKind::MapRunStarted { arn } => {
+                if let Phase::Fan(fan) = &exec.frame(e.frame).phase {
+                    run_of_frame[f] = Some(runs.len());
+                    runs.push(MapRun {
+                        arn: arn.clone(),
+                        start: e.timestamp,
+                        stop: None,
+                        status: "RUNNING",
+                        max_concurrency: fan.max_concurrency,
+                        tolerated_count: fan.tolerated_count.unwrap_or(0),
+                        tolerated_percentage: fan.tolerated_percentage.unwrap_or(0.0),
+                        total: u64::from(fan.total),
+                        children: Vec::new(),
+                    });
+                }
+            }
+            EventKind::MapRunUpdated {
+                max_concurrency,
+                tolerated_count,
+                tolerated_percentage,
+            } => {
+                if let Some(run) = run_of_frame[f].and_then(|r| runs.get_mut(r)) {
+                    run.max_concurrency = max_concurrency.unwrap_or(run.max_concurrency);
+                    run.tolerated_count = tolerated_count.unwrap_or(run.tolerated_count);
+                    run.tolerated_percentage =
+                        tolerated_percentage.unwrap_or(run.tolerated_percentage);
+                }
+            }
+            EventKind::MapIterationStarted { index } => {
+                if let Some(r) = run_of_frame[f] {
+                    let run = &mut runs[r];
+                    child_of_frame[frames - 1] = Some((r, run.children.len()));
+                    run.children.push(Child {
+                        index: *index,
+                        start: e.timestamp,
+                        stop: None,
+                        status: "RUNNING",
+                        input: None,
+                        output: None,
+                        error: None,
+                    });
+                }
+            }
+            EventKind::StateEntered { input, .. } => {
+                if let Some((r, c)) = child_of_frame[f] {
+                    let child = &mut runs[r].children[c];
+                    child.input.get_or_insert_with(|| input.clone());
+                }
+            }
+            EventKind::MapIterationSucceeded { .. }
+            | EventKind::MapIterationFailed { .. }
+            | EventKind::MapIterationAborted { .. } => {
+                if let Some((r, c)) = child_of_frame[f] {
+                    let child = &mut runs[r].children[c];
+                    child.stop = Some(e.timestamp);
+                    match (&e.kind, &exec.frame(e.frame).phase) {
+                        (EventKind::MapIterationFailed { error, cause, .. }, _) => {
+                            child.status = "FAILED";
+                            child.error = Some((error.clone(), cause.clone()));
+                        }
+                        (EventKind::MapIterationAborted { .. }, _) => child.status = "ABORTED",
+                        (_, Phase::Succeeded(output)) => {
+                            child.status = "SUCCEEDED";
+                            child.output = Some(output.clone());
+                        }
+                        _ => child.status = "SUCCEEDED",
+                    }
+                }
+            }
+            EventKind::MapRunSucceeded | EventKind::MapRunFailed { .. } => {
+                if let Some(run) = run_of_frame[f].and_then(|r| runs.get_mut(r)) {
+                    run.stop = Some(e.timestamp);
+                    run.status = if matches!(e.kind, EventKind::MapRunSucceeded) {
+                        "SUCCEEDED"
+                    } else {
+                        "FAILED"
+                    };
+                }
+            }
+            EventKind::ExecutionSucceeded { .. }
+            | EventKind::ExecutionFailed { .. }
+            | EventKind::ExecutionTimedOut { .. }
+            | EventKind::ExecutionAborted { .. } => {
+                // The execution ended around Map Runs still running: they
+                // and their running children stop with it.
+                for run in runs.iter_mut().filter(|r| r.stop.is_none()) {
+                    run.stop = Some(e.timestamp);
+                    run.status = "ABORTED";
+                    for child in run.children.iter_mut().filter(|c| c.stop.is_none()) {
+                        child.stop = Some(e.timestamp);
+                        child.status = "ABORTED";
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUN: &str = "arn:aws:states:eu-west-1:111122223333:mapRun:orders/Fan:0a1b2c3d-4e5f-4a6b-8c7d-0123456789ab";
+
+    #[test]
+    fn child_arns_name_their_map_run_and_item() {
+        let (name, arn) = child_arn(RUN, 42);
+        assert_eq!(name, "0a1b2c3d-4e5f-4a6b-8c7d-00000000002a");
+        assert_eq!(
+            arn,
+            "arn:aws:states:eu-west-1:111122223333:execution:orders/Fan:0a1b2c3d-4e5f-4a6b-8c7d-00000000002a"
+        );
+        assert_eq!(parse_child_arn(&arn), Some(("0a1b2c3d-4e5f-4a6b-8c7d", 42)));
+        assert_eq!(stem_of_map_run(RUN), Some("0a1b2c3d-4e5f-4a6b-8c7d"));
+        assert_eq!(
+            machine_arn(RUN),
+            "arn:aws:states:eu-west-1:111122223333:stateMachine:orders/Fan"
+        );
+        assert_eq!(label(RUN), "Fan");
+    }
+
+    #[test]
+    fn other_arns_are_not_children() {
+        for arn in [
+            "arn:aws:states:eu-west-1:111122223333:execution:orders:0a1b2c3d-4e5f-4a6b-8c7d-00000000002a",
+            "arn:aws:states:eu-west-1:111122223333:execution:orders/Fan:short",
+            "arn:aws:states:eu-west-1:111122223333:execution:orders/Fan:0a1b2c3d-4e5f-4a6b-8c7d-zzzzzzzzzzzz",
+            "not an arn",
+        ] {
+            assert_eq!(parse_child_arn(arn), None, "{arn}");
+        }
+        assert_eq!(stem_of_map_run("arn:aws:states:r:a:mapRun:m/l:short"), None);
+    }
+}
