@@ -40,12 +40,6 @@ def test_unknown_operation(server):
     assert_aws_error(server, status, out, "UnknownOperationException")
 
 
-def test_unsupported_operation_says_so(server):
-    status, out = server.raw("AWSStepFunctions.DescribeMapRun", {"mapRunArn": "x"})
-    assert status == 400 and out["__type"] and "not supported" in out["message"], out
-    assert server.healthy()
-
-
 def test_missing_required_field(server):
     status, out = server.raw("AWSStepFunctions.DescribeExecution", {})
     assert_aws_error(server, status, out, "ValidationException", "executionArn")

@@ -21,6 +21,19 @@ pub fn render_history(
     info: &ExecutionInfo,
     events: &[Event],
 ) -> Result<Vec<Value>, ReplayError> {
+    Ok(render(plan, info, events, Target::Execution)?
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect())
+}
+
+/// [`render_history`], each event with the index in `events` of the event
+/// it renders.
+pub fn render_history_from(
+    plan: Arc<StateMachine>,
+    info: &ExecutionInfo,
+    events: &[Event],
+) -> Result<Vec<(Value, usize)>, ReplayError> {
     render(plan, info, events, Target::Execution)
 }
 
@@ -34,7 +47,10 @@ pub fn render_child_history(
     stem: &str,
     index: u32,
 ) -> Result<Vec<Value>, ReplayError> {
-    let mut out = render(plan, info, events, Target::Child { stem, index })?;
+    let mut out: Vec<Value> = render(plan, info, events, Target::Child { stem, index })?
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
     // The child's input is its first state's.
     let input = out
         .iter()
@@ -54,11 +70,11 @@ fn render(
     info: &ExecutionInfo,
     events: &[Event],
     target: Target<'_>,
-) -> Result<Vec<Value>, ReplayError> {
+) -> Result<Vec<(Value, usize)>, ReplayError> {
     let child = matches!(target, Target::Child { .. });
     let mut tasks: HashMap<u64, (TaskFlavor, String)> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());
-    walk(plan, info, events, target, |exec, e| {
+    walk(plan, info, events, target, |exec, i, e| {
         if let EventKind::TaskScheduled {
             flavor, resource, ..
         } = &e.kind
@@ -81,7 +97,7 @@ fn render(
         if let Some((key, d)) = details {
             obj.insert(key.into(), d);
         }
-        out.push(Value::Object(obj));
+        out.push((Value::Object(obj), i));
     })?;
     Ok(out)
 }

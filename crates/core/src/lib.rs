@@ -29,7 +29,7 @@ mod limits;
 pub mod map_run;
 mod retry;
 
-pub use aws::{render_child_history, render_history};
+pub use aws::{render_child_history, render_history, render_history_from};
 pub use context::iso8601;
 pub use decide::{uuid, Decision, Entropy};
 pub use errors::{error_matches, names, StateError};

@@ -178,21 +178,21 @@ pub(crate) enum Target<'a> {
     Child { stem: &'a str, index: u32 },
 }
 
-/// Replay `events`, calling `visit` after each one applied that belongs to
-/// `target`'s history.
+/// Replay `events`, calling `visit` with the execution, the event's index
+/// and the event after each one applied that belongs to `target`'s history.
 pub(crate) fn walk(
     plan: Arc<StateMachine>,
     info: &ExecutionInfo,
     events: &[Event],
     target: Target<'_>,
-    mut visit: impl FnMut(&Execution, &Event),
+    mut visit: impl FnMut(&Execution, usize, &Event),
 ) -> Result<(), ReplayError> {
     let mut exec = Execution::new(plan, info.clone());
     let mut wanted = match target {
         Target::Execution => Some(0),
         Target::Child { .. } => None,
     };
-    for e in events {
+    for (i, e) in events.iter().enumerate() {
         let scope = exec.event_scope(e.frame, &e.kind);
         exec.apply(e)?;
         let scope = match scope {
@@ -216,7 +216,7 @@ pub(crate) fn walk(
             }
         };
         if Some(scope) == wanted {
-            visit(&exec, e);
+            visit(&exec, i, e);
         }
     }
     Ok(())

@@ -140,6 +140,16 @@ impl Req {
         }
     }
 
+    pub fn opt_f64(&self, field: &str) -> Result<Option<f64>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| Self::wrong_type(field, "a number")),
+        }
+    }
+
     pub fn get(&self, field: &str) -> Option<&Value> {
         self.0.get(field).filter(|v| !v.is_null())
     }

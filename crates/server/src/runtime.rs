@@ -442,6 +442,7 @@ impl Runtime {
         }
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];
+            writes.extend(crate::ops::map_runs::index_writes(arn, &decision.events));
             if finished || redrive {
                 writes.push(Write::PutExecution(row(&live.record)));
             }

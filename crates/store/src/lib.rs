@@ -109,6 +109,8 @@ pub trait Store: Send + Sync + 'static {
     fn commit(&self, writes: &[Write]) -> Result<()>;
     /// Every resource of one kind as (key, body), ordered by key.
     fn resources(&self, kind: &str) -> Result<Vec<(String, String)>>;
+    /// One resource's body, if it exists.
+    fn resource(&self, kind: &str, key: &str) -> Result<Option<String>>;
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>>;
     fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>>;
     /// Every execution whose status is `RUNNING` (recovery after a restart).

@@ -179,6 +179,14 @@ impl Store for SqliteStore {
         })
     }
 
+    fn resource(&self, kind: &str, key: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT body FROM resources WHERE kind = ?1 AND key = ?2")?
+                .query_row(params![kind, key], |r| r.get(0))
+                .optional()
+        })
+    }
+
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>> {
         self.read(|c| {
             c.prepare_cached(&format!(

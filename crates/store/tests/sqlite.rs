@@ -74,6 +74,12 @@ fn what_is_committed_reads_back_after_reopening() {
         Some(row("e2", "sm", "SUCCEEDED", 20))
     );
     assert_eq!(store.execution("nope").unwrap(), None);
+    assert_eq!(
+        store.resource("stateMachine", "a").unwrap().as_deref(),
+        Some("{\"x\":1}")
+    );
+    assert_eq!(store.resource("stateMachine", "b").unwrap(), None);
+    assert_eq!(store.resource("activity", "a").unwrap(), None);
     let running: Vec<String> = store
         .running()
         .unwrap()

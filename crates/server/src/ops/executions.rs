@@ -383,7 +383,11 @@ pub async fn record(rt: &Arc<Runtime>, arn: &str) -> Result<ExecutionRecord, Api
 }
 
 pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    let r = record(rt, req.str("executionArn")?).await?;
+    let arn = req.str("executionArn")?;
+    if let Some((stem, index)) = stepwell_core::map_run::parse_child_arn(arn) {
+        return super::map_runs::describe_child(rt, arn, stem, index).await;
+    }
+    let r = record(rt, arn).await?;
     Ok(describe_json(&r))
 }
 
@@ -413,11 +417,14 @@ const STATUSES: &[&str] = &[
 ];
 
 pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    if req.opt_str("mapRunArn")?.is_some() {
-        return Err(ApiError::new(
-            "UnsupportedOperation",
-            "Listing the executions of a Map Run is not supported by Stepwell yet.",
-        ));
+    if let Some(map_run) = req.opt_str("mapRunArn")? {
+        if req.opt_str("stateMachineArn")?.is_some() {
+            return Err(ApiError::new(
+                "ValidationException",
+                "Only one of stateMachineArn and mapRunArn may be given",
+            ));
+        }
+        return super::map_runs::list_children(rt, &req, map_run).await;
     }
     let machine = req.str("stateMachineArn")?;
     let Resolved {
@@ -518,16 +525,20 @@ pub async fn rendered_history(
         .map_err(|e| ApiError::internal(e.to_string()))??;
     let plan = rt.plan(&r.revision_id, r.express)?;
     let info = rt.execution_info(r);
-    let rendered = stepwell_core::render_history(plan, &info, &events)
+    let rendered = stepwell_core::render_history_from(plan, &info, &events)
         .map_err(|e| ApiError::internal(format!("{}: {e}", r.arn)))?;
-    let visible = events.into_iter().filter(|e| e.kind.is_visible()).collect();
-    Ok((rendered, visible))
+    Ok(rendered
+        .into_iter()
+        .filter_map(|(v, i)| Some((v, events.get(i)?.clone())))
+        .unzip())
 }
 
 pub async fn history(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
-    let r = record(rt, arn).await?;
-    let (mut events, _) = rendered_history(rt, &r).await?;
+    let mut events = match stepwell_core::map_run::parse_child_arn(arn) {
+        Some((stem, index)) => super::map_runs::child_history(rt, arn, stem, index).await?,
+        None => rendered_history(rt, &record(rt, arn).await?).await?.0,
+    };
     if req.opt_bool("reverseOrder")?.unwrap_or(false) {
         events.reverse();
     }

@@ -9,55 +9,12 @@ use crate::runtime::Runtime;
 
 pub mod activities;
 pub mod executions;
+pub mod map_runs;
 pub mod state_machines;
 pub mod tags;
 pub mod tasks;
 pub mod test_state;
 pub mod versions;
-
-/// Operations of the API model that answer "not supported yet".
-pub const UNSUPPORTED: &[&str] = &["DescribeMapRun", "ListMapRuns", "UpdateMapRun"];
-
-/// Every operation of the Step Functions API model.
-pub const ALL: &[&str] = &[
-    "CreateActivity",
-    "CreateStateMachine",
-    "CreateStateMachineAlias",
-    "DeleteActivity",
-    "DeleteStateMachine",
-    "DeleteStateMachineAlias",
-    "DeleteStateMachineVersion",
-    "DescribeActivity",
-    "DescribeExecution",
-    "DescribeMapRun",
-    "DescribeStateMachine",
-    "DescribeStateMachineAlias",
-    "DescribeStateMachineForExecution",
-    "GetActivityTask",
-    "GetExecutionHistory",
-    "ListActivities",
-    "ListExecutions",
-    "ListMapRuns",
-    "ListStateMachineAliases",
-    "ListStateMachineVersions",
-    "ListStateMachines",
-    "ListTagsForResource",
-    "PublishStateMachineVersion",
-    "RedriveExecution",
-    "SendTaskFailure",
-    "SendTaskHeartbeat",
-    "SendTaskSuccess",
-    "StartExecution",
-    "StartSyncExecution",
-    "StopExecution",
-    "TagResource",
-    "TestState",
-    "UntagResource",
-    "UpdateMapRun",
-    "UpdateStateMachine",
-    "UpdateStateMachineAlias",
-    "ValidateStateMachineDefinition",
-];
 
 pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiError> {
     match op {
@@ -67,7 +24,7 @@ pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiErr
         "DeleteStateMachine" => state_machines::delete(rt, req).await,
         "ListStateMachines" => state_machines::list(rt, req),
         "ValidateStateMachineDefinition" => state_machines::validate(req),
-        "DescribeStateMachineForExecution" => state_machines::for_execution(rt, req),
+        "DescribeStateMachineForExecution" => state_machines::for_execution(rt, req).await,
         "PublishStateMachineVersion" => versions::publish(rt, req).await,
         "ListStateMachineVersions" => versions::list(rt, req),
         "DeleteStateMachineVersion" => versions::delete(rt, req).await,
@@ -83,6 +40,9 @@ pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiErr
         "DescribeExecution" => executions::describe(rt, req).await,
         "ListExecutions" => executions::list(rt, req).await,
         "GetExecutionHistory" => executions::history(rt, req).await,
+        "DescribeMapRun" => map_runs::describe(rt, req).await,
+        "ListMapRuns" => map_runs::list(rt, req).await,
+        "UpdateMapRun" => map_runs::update(rt, req).await,
         "SendTaskSuccess" => tasks::success(rt, req).await,
         "SendTaskFailure" => tasks::failure(rt, req).await,
         "SendTaskHeartbeat" => tasks::heartbeat(rt, req).await,
@@ -95,10 +55,6 @@ pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiErr
         "TagResource" => tags::tag(rt, req).await,
         "UntagResource" => tags::untag(rt, req).await,
         "ListTagsForResource" => tags::list(rt, req),
-        op if ALL.contains(&op) => Err(ApiError::new(
-            "UnsupportedOperation",
-            format!("The operation {op} is not supported by Stepwell yet."),
-        )),
         op => Err(ApiError::new(
             "UnknownOperationException",
             format!("Unknown operation: '{op}'"),

@@ -451,15 +451,20 @@ pub fn validate(req: Req) -> Result<Value, ApiError> {
     }))
 }
 
-pub fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+/// DescribeStateMachineForExecution. For a Map Run's child execution, the
+/// parent's state machine with the Map Run's ARN and label.
+/// DIFFERENCE: AWS gives the child's own state machine (the Map's
+/// processor) as its definition.
+pub async fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
     rt.cfg.arns.check_execution(arn)?;
-    let row = rt
-        .store
-        .execution(arn)?
-        .ok_or_else(|| crate::ops::executions::execution_does_not_exist(arn))?;
-    let r: crate::records::ExecutionRecord =
-        serde_json::from_str(&row.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    let (r, map_run) = match stepwell_core::map_run::parse_child_arn(arn) {
+        Some((stem, index)) => {
+            let (r, map_run) = crate::ops::map_runs::machine_of_child(rt, arn, stem, index).await?;
+            (r, Some(map_run))
+        }
+        None => (crate::ops::executions::record(rt, arn).await?, None),
+    };
     let reg = rt.read_registry();
     let rev = reg
         .revisions
@@ -478,5 +483,13 @@ pub fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .map(|m| m.updated_ms.unwrap_or(m.created_ms))
         .unwrap_or(r.start_ms);
     o.insert("updateDate".into(), timestamp(updated));
+    if let Some(m) = map_run {
+        o.insert(
+            "stateMachineArn".into(),
+            json!(stepwell_core::map_run::machine_arn(&m)),
+        );
+        o.insert("label".into(), json!(stepwell_core::map_run::label(&m)));
+        o.insert("mapRunArn".into(), json!(m));
+    }
     Ok(Value::Object(o))
 }

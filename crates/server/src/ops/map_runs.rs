@@ -1,0 +1,348 @@
+//! Map Runs: DescribeMapRun, ListMapRuns, UpdateMapRun, and the child
+//! executions of a Distributed Map (DescribeExecution, GetExecutionHistory
+//! and ListExecutions with `mapRunArn`).
+//!
+//! A Map Run lives in its parent execution's history (see
+//! `stepwell_core::map_run`): everything here is read from that history.
+//! The store indexes each Map Run by the stem of its id (written with the
+//! `MapRunStarted` event that starts it), which is also the start of every
+//! child execution's name, so a Map Run or child ARN leads to its parent.
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+use stepwell_core::map_run::{self, Child, Counts, MapRun};
+use stepwell_core::{Event, EventKind, Input};
+use stepwell_store::Write;
+
+use crate::ops::executions::{execution_does_not_exist, record};
+use crate::protocol::{timestamp, ApiError, Req};
+use crate::records::ExecutionRecord;
+use crate::runtime::Runtime;
+
+const KIND: &str = "mapRun";
+
+/// The index entries for the Map Runs that `events` start.
+pub fn index_writes(execution_arn: &str, events: &[Event]) -> Vec<Write> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::MapRunStarted { arn } => Some(Write::PutResource {
+                kind: KIND,
+                key: map_run::stem_of_map_run(arn)?.to_string(),
+                body: json!({"executionArn": execution_arn, "mapRunArn": arn}).to_string(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn not_found(arn: &str) -> ApiError {
+    ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+}
+
+/// The parent execution of the Map Run with this stem, and the Map Run's ARN.
+async fn parent_of(
+    rt: &Arc<Runtime>,
+    stem: &str,
+) -> Result<Option<(ExecutionRecord, String)>, ApiError> {
+    let store = rt.store.clone();
+    let key = stem.to_string();
+    let body = tokio::task::spawn_blocking(move || store.resource(KIND, &key))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let Some(body) = body else {
+        return Ok(None);
+    };
+    let entry: Value = serde_json::from_str(&body)
+        .map_err(|e| ApiError::internal(format!("Map Run {stem}: unreadable index entry: {e}")))?;
+    let (Some(execution), Some(map_run)) =
+        (entry["executionArn"].as_str(), entry["mapRunArn"].as_str())
+    else {
+        return Err(ApiError::internal(format!(
+            "Map Run {stem}: incomplete index entry"
+        )));
+    };
+    Ok(Some((record(rt, execution).await?, map_run.to_string())))
+}
+
+/// The Map Runs recorded in an execution's history.
+async fn runs_of(rt: &Arc<Runtime>, r: &ExecutionRecord) -> Result<Vec<MapRun>, ApiError> {
+    let events = events_of(rt, r).await?;
+    let plan = rt.plan(&r.revision_id, r.express)?;
+    map_run::map_runs(plan, &rt.execution_info(r), &events)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", r.arn)))
+}
+
+async fn events_of(rt: &Arc<Runtime>, r: &ExecutionRecord) -> Result<Vec<Event>, ApiError> {
+    let store = rt.store.clone();
+    let arn = r.arn.clone();
+    Ok(tokio::task::spawn_blocking(move || store.events(&arn))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??)
+}
+
+/// A Map Run by its ARN, with its parent execution.
+async fn find(rt: &Arc<Runtime>, arn: &str) -> Result<(ExecutionRecord, MapRun), ApiError> {
+    let stem = map_run::stem_of_map_run(arn).ok_or_else(|| ApiError::invalid_arn(arn))?;
+    let (parent, _) = parent_of(rt, stem).await?.ok_or_else(|| not_found(arn))?;
+    let run = runs_of(rt, &parent)
+        .await?
+        .into_iter()
+        .find(|m| m.arn == arn)
+        .ok_or_else(|| not_found(arn))?;
+    Ok((parent, run))
+}
+
+fn counts_json(c: Counts) -> Value {
+    json!({
+        "pending": c.pending,
+        "running": c.running,
+        "succeeded": c.succeeded,
+        "failed": c.failed,
+        "timedOut": 0,
+        "aborted": c.aborted,
+        "total": c.total,
+        "resultsWritten": c.succeeded,
+        "failuresNotRedrivable": 0,
+        "pendingRedrive": 0,
+    })
+}
+
+pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("mapRunArn")?;
+    let (parent, run) = find(rt, arn).await?;
+    let counts = counts_json(run.counts());
+    let mut o = Map::new();
+    o.insert("mapRunArn".into(), json!(run.arn));
+    o.insert("executionArn".into(), json!(parent.arn));
+    o.insert("status".into(), json!(run.status));
+    o.insert("startDate".into(), timestamp(run.start));
+    if let Some(stop) = run.stop {
+        o.insert("stopDate".into(), timestamp(stop));
+    }
+    o.insert("maxConcurrency".into(), json!(run.max_concurrency));
+    o.insert(
+        "toleratedFailurePercentage".into(),
+        json!(run.tolerated_percentage),
+    );
+    o.insert("toleratedFailureCount".into(), json!(run.tolerated_count));
+    o.insert("itemCounts".into(), counts.clone());
+    o.insert("executionCounts".into(), counts);
+    o.insert("redriveCount".into(), json!(0));
+    Ok(Value::Object(o))
+}
+
+pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("executionArn")?;
+    let r = record(rt, arn).await?;
+    let items: Vec<Value> = runs_of(rt, &r)
+        .await?
+        .iter()
+        .map(|m| {
+            let mut o = Map::new();
+            o.insert("executionArn".into(), json!(r.arn));
+            o.insert("mapRunArn".into(), json!(m.arn));
+            o.insert(
+                "stateMachineArn".into(),
+                json!(map_run::machine_arn(&m.arn)),
+            );
+            o.insert("startDate".into(), timestamp(m.start));
+            if let Some(stop) = m.stop {
+                o.insert("stopDate".into(), timestamp(stop));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let (page, next) = super::page(&items, &req)?;
+    let mut out = json!({ "mapRuns": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}
+
+/// UpdateMapRun: new settings for a running Map Run. The interpreter
+/// records them, so they survive a restart; a Map Run that has ended keeps
+/// its settings.
+pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    let arn = req.str("mapRunArn")?;
+    let max_concurrency = req.opt_i64("maxConcurrency")?;
+    let tolerated_count = req.opt_i64("toleratedFailureCount")?;
+    let tolerated_percentage = req.opt_f64("toleratedFailurePercentage")?;
+    if max_concurrency.is_none() && tolerated_count.is_none() && tolerated_percentage.is_none() {
+        return Err(ApiError::new(
+            "ValidationException",
+            "at least one of the parameters maxConcurrency, toleratedFailurePercentage or toleratedFailureCount must be provided",
+        ));
+    }
+    let non_negative = |field: &str, v: Option<i64>| -> Result<Option<u64>, ApiError> {
+        match v {
+            None => Ok(None),
+            Some(n) => u64::try_from(n).map(Some).map_err(|_| {
+                ApiError::constraint(
+                    field,
+                    &n.to_string(),
+                    "Member must have value greater than or equal to 0",
+                )
+            }),
+        }
+    };
+    let max_concurrency = non_negative("maxConcurrency", max_concurrency)?;
+    let tolerated_count = non_negative("toleratedFailureCount", tolerated_count)?;
+    if let Some(p) = tolerated_percentage {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(ApiError::constraint(
+                "toleratedFailurePercentage",
+                &p.to_string(),
+                "Member must have value less than or equal to 100 and greater than or equal to 0",
+            ));
+        }
+    }
+    let (parent, run) = find(rt, arn).await?;
+    if run.status == "RUNNING" {
+        let input = Input::UpdateMapRun {
+            arn: run.arn,
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+        };
+        rt.feed(&parent.arn, input).await?;
+    }
+    Ok(json!({}))
+}
+
+/// A child execution by its ARN: its parent, its Map Run and itself.
+async fn child(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    stem: &str,
+    index: u32,
+) -> Result<(ExecutionRecord, MapRun, Child), ApiError> {
+    let (parent, map_run_arn) = parent_of(rt, stem)
+        .await?
+        .ok_or_else(|| execution_does_not_exist(arn))?;
+    let run = runs_of(rt, &parent)
+        .await?
+        .into_iter()
+        .find(|m| m.arn == map_run_arn)
+        .ok_or_else(|| execution_does_not_exist(arn))?;
+    let child = run
+        .children
+        .iter()
+        .find(|c| c.index == index)
+        .cloned()
+        .ok_or_else(|| execution_does_not_exist(arn))?;
+    Ok((parent, run, child))
+}
+
+/// DescribeExecution of a child execution.
+pub async fn describe_child(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    stem: &str,
+    index: u32,
+) -> Result<Value, ApiError> {
+    let (_, run, child) = child(rt, arn, stem, index).await?;
+    let (name, _) = map_run::child_arn(&run.arn, index);
+    let mut o = Map::new();
+    o.insert("executionArn".into(), json!(arn));
+    o.insert(
+        "stateMachineArn".into(),
+        json!(map_run::machine_arn(&run.arn)),
+    );
+    o.insert("name".into(), json!(name));
+    o.insert("status".into(), json!(child.status));
+    o.insert("startDate".into(), timestamp(child.start));
+    if let Some(stop) = child.stop {
+        o.insert("stopDate".into(), timestamp(stop));
+    }
+    let input = child.input.map(|v| v.to_string()).unwrap_or("null".into());
+    o.insert("input".into(), json!(input));
+    o.insert("inputDetails".into(), json!({"included": true}));
+    if let Some(out) = &child.output {
+        o.insert("output".into(), json!(out.to_string()));
+        o.insert("outputDetails".into(), json!({"included": true}));
+    }
+    if let Some((error, cause)) = &child.error {
+        o.insert("error".into(), json!(error));
+        o.insert("cause".into(), json!(cause));
+    }
+    o.insert("mapRunArn".into(), json!(run.arn));
+    o.insert("redriveCount".into(), json!(0));
+    o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+    o.insert(
+        "redriveStatusReason".into(),
+        json!("Execution is a child execution of a Map Run and cannot be redriven on its own."),
+    );
+    Ok(Value::Object(o))
+}
+
+/// The AWS-shaped history of a child execution.
+pub async fn child_history(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    stem: &str,
+    index: u32,
+) -> Result<Vec<Value>, ApiError> {
+    let (parent, _) = parent_of(rt, stem)
+        .await?
+        .ok_or_else(|| execution_does_not_exist(arn))?;
+    let events = events_of(rt, &parent).await?;
+    let plan = rt.plan(&parent.revision_id, parent.express)?;
+    let info = rt.execution_info(&parent);
+    let h = stepwell_core::render_child_history(plan, &info, &events, stem, index)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", parent.arn)))?;
+    if h.is_empty() {
+        return Err(execution_does_not_exist(arn));
+    }
+    Ok(h)
+}
+
+/// ListExecutions with `mapRunArn`: the Map Run's child executions, the
+/// newest first.
+pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Value, ApiError> {
+    let status = req.opt_str("statusFilter")?;
+    let (_, run) = find(rt, arn).await?;
+    let machine = map_run::machine_arn(&run.arn);
+    let items: Vec<Value> = run
+        .children
+        .iter()
+        .rev()
+        .filter(|c| status.is_none_or(|s| s == c.status))
+        .map(|c| {
+            let (name, child_arn) = map_run::child_arn(&run.arn, c.index);
+            let mut o = Map::new();
+            o.insert("executionArn".into(), json!(child_arn));
+            o.insert("stateMachineArn".into(), json!(machine));
+            o.insert("name".into(), json!(name));
+            o.insert("status".into(), json!(c.status));
+            o.insert("startDate".into(), timestamp(c.start));
+            if let Some(stop) = c.stop {
+                o.insert("stopDate".into(), timestamp(stop));
+            }
+            o.insert("mapRunArn".into(), json!(run.arn));
+            o.insert("itemCount".into(), json!(1));
+            o.insert("redriveCount".into(), json!(0));
+            Value::Object(o)
+        })
+        .collect();
+    let (page, next) = super::page(&items, req)?;
+    let mut out = json!({ "executions": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}
+
+/// DescribeStateMachineForExecution's Map Run fields for a child
+/// execution: `(parent record, map run ARN, label)`.
+pub async fn machine_of_child(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    stem: &str,
+    index: u32,
+) -> Result<(ExecutionRecord, String), ApiError> {
+    let (parent, run, _) = child(rt, arn, stem, index).await?;
+    Ok((parent, run.arn))
+}
