@@ -66,6 +66,22 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
             "Name": info.state_machine_name,
         },
     });
+    if let Some((child, map_run)) = exec.child_execution(f) {
+        // A Map Run's child is an execution of its own.
+        let c = exec.frame(child);
+        let (name, arn) = crate::map_run::child_arn(map_run, c.index);
+        let machine = crate::map_run::machine_arn(map_run);
+        ctx["Execution"] = json!({
+            "Id": arn,
+            "Input": c.first_input.as_deref().unwrap_or(&Value::Null),
+            "Name": name,
+            "RoleArn": info.role_arn,
+            "StartTime": iso8601(c.created_at),
+            "RedriveCount": 0,
+        });
+        let machine_name = machine.split(":stateMachine:").nth(1).unwrap_or_default();
+        ctx["StateMachine"] = json!({ "Id": machine, "Name": machine_name });
+    }
     if info.express {
         if let Some(Value::Object(e)) = ctx.get_mut("Execution") {
             e.remove("RedriveCount");

@@ -120,6 +120,10 @@ pub(crate) struct Frame {
     pub last_id: u64,
     /// The history (index into `Execution::scope_ids`) the frame's events go to.
     pub scope: u32,
+    /// When the frame was created, and the input of its first state: for a
+    /// Map Run's child execution, its `StartTime` and `Input`.
+    pub created_at: i64,
+    pub first_input: Option<Arc<Value>>,
     pub phase: Phase,
     /// Attempts used per retrier of the current state.
     pub attempts: Vec<u32>,
@@ -289,6 +293,23 @@ impl Execution {
         }
     }
 
+    /// The child execution frame `f` runs in, if it runs in one: the
+    /// iteration frame that starts it and its Map Run's ARN.
+    pub(crate) fn child_execution(&self, f: FrameId) -> Option<(FrameId, &str)> {
+        let mut c = f;
+        loop {
+            let fr = self.frames.get(c as usize)?;
+            let parent = self.frames.get(fr.parent? as usize)?;
+            if parent.scope != fr.scope {
+                return match &parent.phase {
+                    Phase::Fan(fan) => fan.map_run.as_deref().map(|arn| (c, arn)),
+                    _ => None,
+                };
+            }
+            c = fr.parent?;
+        }
+    }
+
     /// The AWS id of the last visible event of `scope` (0 for a new one).
     pub(crate) fn last_id_in(&self, scope: EventScope) -> u64 {
         match scope {
@@ -369,6 +390,7 @@ impl Execution {
                 let fr = &mut self.frames[f as usize];
                 fr.state = *state;
                 fr.input = input.clone();
+                fr.first_input.get_or_insert_with(|| input.clone());
                 fr.entered_id = e.id;
                 fr.entered_at = e.timestamp;
                 fr.phase = Phase::Entered;
@@ -507,6 +529,7 @@ impl Execution {
                 let id = self.frames.len() as FrameId;
                 let mut child = Frame::new(machine, Some(f), *index, Arc::new(Value::Null));
                 child.last_id = e.id;
+                child.created_at = e.timestamp;
                 child.scope = match scope {
                     EventScope::Existing(s) => s,
                     EventScope::New => {
@@ -748,6 +771,8 @@ impl Frame {
             entered_at: 0,
             last_id: 0,
             scope: 0,
+            created_at: 0,
+            first_input: None,
             phase: Phase::Idle,
             attempts: Vec::new(),
             retry_count: 0,

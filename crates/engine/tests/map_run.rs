@@ -234,3 +234,37 @@ fn update_map_run_changes_the_concurrency_of_a_running_map_run() {
     let replayed = stepwell_core::Execution::replay(plan, info, &history).unwrap();
     assert_eq!(replayed, exec);
 }
+
+#[test]
+fn a_child_execution_sees_itself_in_the_context_object() {
+    let def = distributed(
+        json!({"Work": {"Type": "Pass", "Parameters": {
+            "id.$": "$$.Execution.Id",
+            "name.$": "$$.Execution.Name",
+            "input.$": "$$.Execution.Input",
+            "machine.$": "$$.StateMachine.Id",
+            "machineName.$": "$$.StateMachine.Name"
+        }, "End": true}}),
+        json!({"Label": "Ctx", "ItemSelector": {"item.$": "$$.Map.Item.Value", "parent.$": "$$.Execution.Id"}}),
+    );
+    let run = common::run(&def, json!({"items": ["a", "b"]}), json!({}), 11);
+    let runs = map_run::map_runs(run.plan.clone(), &run.info, &run.history).unwrap();
+    let mr = only_run(&runs);
+    let Some(Value::Array(out)) = run.output() else {
+        panic!("no output: {:?}", run.error());
+    };
+    for (i, o) in out.iter().enumerate() {
+        let (name, arn) = map_run::child_arn(&mr.arn, i as u32);
+        let item = ["a", "b"][i];
+        assert_eq!(
+            o,
+            &json!({
+                "id": arn,
+                "name": name,
+                "input": {"item": item, "parent": run.info.id},
+                "machine": "arn:aws:states:us-east-1:123456789012:stateMachine:Machine/Ctx",
+                "machineName": "Machine/Ctx"
+            })
+        );
+    }
+}
