@@ -318,6 +318,10 @@ impl Expression {
             let bounds = guard::Bounds {
                 max_nesting: limits.max_nesting,
                 max_sequence: limits.max_sequence,
+                work: limits.timeout.map_or(usize::MAX, |t| {
+                    // Saturating.
+                    (t.as_secs_f64() * guard::WORK_PER_SECOND) as usize
+                }),
             };
             guard::register(&mut evaluator, self.guards, bounds);
         }

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::*;
 
 /// Expected outcome of one expression.
+#[derive(Clone)]
 enum Want {
     /// A JSON result.
     Is(Value),
@@ -577,6 +578,112 @@ fn array_and_nesting_bounds_follow_the_limits() {
             ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $count($each({'k': $d}, $string)))", Fails(too_deep)),
             ("($d := $reduce([1..5], function($a, $b){ [[$a]] }, [1]); $h := function($g){ $g($d) }; $length($h($string)))", Fails(too_deep)),
             ("($d := $reduce([1..4], function($a, $b){ [[$a]] }, [1]); $h := function($g){ $g($d) }; $length($h($string)))", Is(json!(11))),
+        ],
+    );
+}
+
+/// The operations that walk a value path by path (`=`, `!=`, `**`, the
+/// copy a transform makes, `$distinct`) are checked by a walk that visits
+/// each shared part once: on a value forty levels deep with 2^40 paths
+/// (which hung before), they fail at once; on ordinary values they give
+/// what they gave. Bounds come from [`Limits`]: `max_sequence`, and the
+/// timeout as a budget of comparisons.
+#[test]
+fn shared_structure_walks_are_bounded() {
+    let compared = "D1013: The expression compares values larger than 536870888 characters";
+    let dag = |depth: u32| {
+        format!("$reduce([1..{depth}], function($a, $i){{ {{'l': $a, 'r': $a}} }}, {{'a': 1}})")
+    };
+    let (d, e) = (dag(40), dag(40));
+    let cases = [
+        (format!("($d := {d}; $e := {e}; $d = $e)"), Fails(compared)),
+        (format!("($d := {d}; $d != $d)"), Fails(compared)),
+        (format!("($d := {d}; [$d] = [$d])"), Fails(compared)),
+        (
+            format!("($d := {d}; $d = {{'l': 1, 'r': 2}})"),
+            Is(json!(false)),
+        ),
+        (format!("($d := {d}; $d.l = $d.r.l)"), Is(json!(false))),
+        (format!("($d := {d}; $d = 1)"), Is(json!(false))),
+        (format!("$count({d}.**)"), Fails(TOO_LONG)),
+        (format!("$count({d}.(**.a))"), Fails(TOO_LONG)),
+        (
+            format!("$type({d} ~> | l | {{'z': 1}} |)"),
+            Fails(TOO_LARGE),
+        ),
+        (
+            format!("$count($distinct([{d}, {e}]))"),
+            Fails("U1001: Expression evaluation timeout: Check for infinite loop"),
+        ),
+        // Deeper than the nesting bound: the copy recursed once per level.
+        (
+            "$type($reduce([1..100000], function($a, $i){ [[$a]] }, [0]) ~> | x | {} |)"
+                .to_string(),
+            Fails("D1013: The expression builds a value nested deeper than 1000 levels"),
+        ),
+        // Small values are compared, collected and copied as before.
+        (format!("{} = {}", dag(3), dag(3)), Is(json!(true))),
+        (format!("{} != {}", dag(3), dag(3)), Is(json!(false))),
+        (format!("{} = {}", dag(3), dag(2)), Is(json!(false))),
+        (format!("$count({}.**)", dag(3)), Is(json!(23))),
+        (
+            format!("({} ~> | l.l.l | {{'z': 1}} |).l.l.l", dag(3)),
+            Is(json!({"a": 1, "z": 1})),
+        ),
+        (
+            "$distinct([{'a': [1]}, {'a': [1]}, [2], [2]])".to_string(),
+            Is(json!([{"a": [1]}, [2]])),
+        ),
+        (
+            "[1, {'a': [2]}] = [1, {'a': [2]}]".to_string(),
+            Is(json!(true)),
+        ),
+    ];
+    let cases: Vec<(&str, Want)> = cases.iter().map(|(e, w)| (e.as_str(), w.clone())).collect();
+    check(&cases);
+    // A second of timeout is 3 * 10^8 comparisons.
+    let limits = Limits {
+        max_sequence: 1000,
+        timeout: Some(std::time::Duration::from_secs(1)),
+        ..Limits::default()
+    };
+    let too_long = "D2015: The maximum sequence length of 1000 was exceeded.";
+    let timeout = "U1001: Expression evaluation timeout: Check for infinite loop";
+    check_with(
+        None,
+        &limits,
+        &[
+            // The object and 999 numbers; then one more.
+            ("$count({'x': [1..999]}.**)", Is(json!(1000))),
+            ("$count({'x': [1..1000]}.**)", Fails(too_long)),
+            // The copy: the array and 998 values; then 1001.
+            (
+                "$count([1..499].{'a': $} ~> | $[a = 1] | {'b': 1} |)",
+                Is(json!(499)),
+            ),
+            (
+                "$count([1..500].{'a': $} ~> | $[a = 1] | {'b': 1} |)",
+                Fails(too_long),
+            ),
+            // 999 values compared with 499 targets.
+            (
+                "$count([1..499].{'a': $} ~> | $ | {'b': 1} |)",
+                Is(json!(499)),
+            ),
+        ],
+    );
+    let limits = Limits {
+        timeout: Some(std::time::Duration::from_secs(1)),
+        ..Limits::default()
+    };
+    check_with(
+        None,
+        &limits,
+        &[
+            // 10^6 comparisons, within 3 * 10^8; 4 * 10^8, past it.
+            ("$count($distinct([1..1000]))", Is(json!(1000))),
+            ("$count($distinct([1..20000]))", Fails(timeout)),
+            ("$count([1..20000] ~> | $ | {} |)", Fails(timeout)),
         ],
     );
 }

@@ -1,0 +1,551 @@
+//! The rewrite of the compiled tree: which calls and operators get a guard,
+//! and how their arguments are routed to the host functions (see
+//! [`super`] for what each guard checks).
+
+use std::collections::BTreeSet;
+
+use jsonata_core::ast::{AstNode, BinaryOp, Stage};
+use jsonata_core::value::{with_stack, JValue};
+
+use super::*;
+
+/// Insert the guards into `node`; the host functions they call.
+pub(crate) fn rewrite(node: &mut AstNode) -> Needs {
+    let mut rewriter = Rewriter {
+        holders: crate::analysis::function_holders(node),
+        ..Rewriter::default()
+    };
+    rewriter.visit(node);
+    rewriter.needs
+}
+
+#[derive(Default)]
+struct Rewriter {
+    needs: Needs,
+    /// Calls given a site number so far.
+    sites: u32,
+    /// Variables that may hold a built-in as a function value (see
+    /// [`crate::analysis::function_holders`]).
+    holders: BTreeSet<String>,
+}
+
+impl Rewriter {
+    fn visit(&mut self, node: &mut AstNode) {
+        with_stack(|| {
+            if let AstNode::Function { name, .. } = node {
+                if name.starts_with(PREFIX) {
+                    *name = RENAMED.to_string();
+                }
+            }
+            if let AstNode::Binary {
+                op: BinaryOp::ChainPipe,
+                lhs,
+                rhs,
+            } = node
+            {
+                self.visit(lhs);
+                self.chained(lhs, rhs);
+                return;
+            }
+            children_mut(node, &mut |c| self.visit(c));
+            self.guard(node);
+        })
+    }
+
+    /// `lhs ~> rhs`: a call on the right (possibly heading a one-step path,
+    /// `x ~> $f()[0]`) takes `lhs` as its first argument, as jsonata-core's
+    /// `evaluate_apply_expression` has it. `lhs` is already rewritten.
+    fn chained(&mut self, lhs: &mut AstNode, rhs: &mut AstNode) {
+        let is_call = |n: &AstNode| matches!(n, AstNode::Function { .. });
+        let headed =
+            matches!(rhs, AstNode::Path { steps } if steps.len() == 1 && is_call(&steps[0].node));
+        if !headed && !is_call(rhs) {
+            // A function value, applied to `lhs`.
+            self.visit(rhs);
+            if let AstNode::Variable(f) = &*rhs {
+                if self.may_be_guarded(f) {
+                    let f = AstNode::Variable(f.clone());
+                    self.wrap(lhs, VIA, vec![f]);
+                }
+            }
+            return;
+        }
+        let (call, stages) = match rhs {
+            AstNode::Path { steps } => match steps.first_mut() {
+                Some(step) => (&mut step.node, Some(&mut step.stages)),
+                None => return,
+            },
+            other => (other, None),
+        };
+        let AstNode::Function {
+            name,
+            args,
+            is_builtin,
+        } = call
+        else {
+            return;
+        };
+        if name.starts_with(PREFIX) {
+            *name = RENAMED.to_string();
+        }
+        for arg in args.iter_mut() {
+            self.visit(arg);
+        }
+        for stage in stages.into_iter().flatten() {
+            if let Stage::Filter(filter) = stage {
+                self.visit(filter);
+            }
+        }
+        if !*is_builtin {
+            return;
+        }
+        if args.iter().any(|a| matches!(a, AstNode::Placeholder)) {
+            // A partial application, made first and then applied to `lhs`.
+            self.call(name, args.iter_mut().collect());
+        } else {
+            let slots = std::iter::once(lhs).chain(args.iter_mut()).collect();
+            self.call(name, slots);
+        }
+    }
+
+    /// Guard `node`, whose children are already rewritten.
+    fn guard(&mut self, node: &mut AstNode) {
+        match node {
+            AstNode::Binary {
+                op: BinaryOp::Concatenate,
+                lhs,
+                rhs,
+            } => {
+                for side in [lhs, rhs] {
+                    if !is_text(side) {
+                        self.wrap(side, TEXT, Vec::new());
+                    }
+                }
+                self.wrap(node, SIZE, Vec::new());
+            }
+            AstNode::Function {
+                name,
+                args,
+                is_builtin: true,
+            } => {
+                if args.is_empty()
+                    && matches!(
+                        name.as_str(),
+                        "string" | "encodeUrl" | "encodeUrlComponent" | "uppercase" | "lowercase"
+                    )
+                {
+                    // The call takes the context: check `$` first, and
+                    // leave the call as it is (its arity decides how
+                    // jsonata-core takes the context).
+                    let name = AstNode::String(name.clone());
+                    let call = std::mem::replace(node, AstNode::Null);
+                    *node = AstNode::Conditional {
+                        condition: Box::new(host(CONTEXT_OF, vec![context(), name])),
+                        then_branch: Box::new(call),
+                        else_branch: None,
+                    };
+                    self.needs.add(CONTEXT_OF);
+                    return;
+                }
+                self.call(name, args.iter_mut().collect());
+            }
+            AstNode::Array(items) | AstNode::ArrayGroup(items) => self.array(items),
+            // Deep equality, unless one side cannot be an array or object.
+            AstNode::Binary {
+                op: BinaryOp::Equal | BinaryOp::NotEqual,
+                lhs,
+                rhs,
+            } if !is_text(lhs) && !is_text(rhs) => {
+                self.sequence(vec![&mut **lhs, &mut **rhs], EQUAL, false, false);
+            }
+            // `**` reads the context: check it first, as for `$string()`.
+            AstNode::Descendant => {
+                *node = AstNode::Conditional {
+                    condition: Box::new(host(DESCENDANTS, vec![context()])),
+                    then_branch: Box::new(AstNode::Descendant),
+                    else_branch: None,
+                };
+                self.needs.add(DESCENDANTS);
+            }
+            // The location is evaluated with `$` bound to the value copied,
+            // which is checked first (a location can walk it too).
+            AstNode::Transform { location, .. } => {
+                self.wrap(location, TRANSFORM, vec![context()]);
+                let checked = std::mem::replace(&mut **location, AstNode::Null);
+                **location = AstNode::Conditional {
+                    condition: Box::new(host(COPIED, vec![context()])),
+                    then_branch: Box::new(checked),
+                    else_branch: None,
+                };
+                self.needs.add(COPIED);
+            }
+            _ => {}
+        }
+    }
+
+    /// A call of built-in `name` with arguments `slots` (the left side of a
+    /// `~>` first).
+    fn call(&mut self, name: &str, mut slots: Vec<&mut AstNode>) {
+        let n = slots.len();
+        match name {
+            "pad" => {
+                if let Some(width) = slots.get_mut(1) {
+                    if !matches!(width, AstNode::Placeholder) {
+                        self.wrap(width, WIDTH, Vec::new());
+                    }
+                }
+            }
+            // A string or number argument is its own result (or an error),
+            // not something to write out.
+            "join" if (1..=2).contains(&n) && !is_text(slots[0]) => {
+                self.sequence(slots, JOIN, false, false)
+            }
+            "string" if (1..=2).contains(&n) && !is_text(slots[0]) => {
+                self.sequence(slots, STRING, false, false)
+            }
+            // With fewer than three arguments the string may be the context.
+            // The string may be the context (with a separator alone, or a
+            // separator and a limit); a literal one is as short as the
+            // expression.
+            "split" if (1..=3).contains(&n) => {
+                let context = n == 1 || (n == 2 && !is_pattern(slots[1]));
+                if context || !is_literal(slots[0]) {
+                    self.sequence(slots, SPLIT, context, false);
+                }
+            }
+            "encodeUrl" | "encodeUrlComponent" if n == 1 && !is_literal(slots[0]) => {
+                let guard = if name == "encodeUrl" {
+                    URL
+                } else {
+                    URL_COMPONENT
+                };
+                self.wrap(slots[0], guard, Vec::new());
+            }
+            "distinct" if n == 1 && !is_text(slots[0]) => {
+                self.wrap(slots[0], DISTINCT, Vec::new());
+            }
+            // A callback that may be a guarded built-in, as a function value.
+            "map" | "filter" | "single" | "each" | "sift" if n == 2 => {
+                if let AstNode::Variable(f) = &*slots[1] {
+                    if self.may_be_guarded(f) {
+                        let f = AstNode::Variable(f.clone());
+                        let guard = if matches!(name, "each" | "sift") {
+                            EACH_VALUE
+                        } else {
+                            EACH
+                        };
+                        self.wrap(slots[0], guard, vec![f]);
+                    }
+                }
+            }
+            // A variable that may hold a guarded built-in (`$f := $string`).
+            _ if n == 1
+                && self.holders.contains(name)
+                && !matches!(slots[0], AstNode::Placeholder) =>
+            {
+                let f = AstNode::Variable(name.to_string());
+                self.wrap(slots[0], VIA, vec![f]);
+            }
+            "uppercase" | "lowercase" if n == 1 && !is_literal(slots[0]) => {
+                let guard = if name == "uppercase" {
+                    UPPERCASE
+                } else {
+                    LOWERCASE
+                };
+                self.wrap(slots[0], guard, Vec::new());
+            }
+            // Only a Roman numeral outgrows the number's digits. A literal
+            // string is the picture (the number cannot be one), and literal
+            // arguments alone are checked when they would fail.
+            "formatInteger" if (1..=2).contains(&n) => {
+                let literal = |s: &AstNode| match s {
+                    AstNode::String(p) => Some(calls::is_roman(p)),
+                    _ => None,
+                };
+                if slots.iter().all(|s| literal(s) != Some(false)) {
+                    let values: Vec<JValue> =
+                        slots.iter().filter_map(|s| literal_value(s)).collect();
+                    let failing = values.len() == n && calls::roman(&values, None).is_err();
+                    self.sequence(slots, ROMAN, n < 2, failing);
+                }
+            }
+            // The picture may come first when the number is the context
+            // (then there are at most two arguments), so any string may be
+            // it; a literal one is checked here.
+            "fromMillis" => {
+                let number_first = n == 3 || slots.first().is_some_and(|s| is_number(s));
+                for (i, slot) in slots.into_iter().enumerate() {
+                    if i == 0 && number_first {
+                        continue;
+                    }
+                    let checked = match &*slot {
+                        AstNode::String(p) => calls::picture_text(p).is_ok(),
+                        other => is_literal(other),
+                    };
+                    if !checked {
+                        self.wrap(slot, PICTURE, Vec::new());
+                    }
+                }
+            }
+            // A replacement (or matcher) written as a function is left alone:
+            // jsonata-core calls it for each match, with no output to bound,
+            // and treats a lambda argument specially.
+            "replace"
+                if (2..=4).contains(&n)
+                    && !slots.iter().any(|s| matches!(s, AstNode::Lambda { .. }))
+                    && !shrinks(&slots) =>
+            {
+                // With two arguments, or three of which the last may be a
+                // limit, the string may be the context.
+                let context = n == 2 || (n == 3 && !matches!(slots[2], AstNode::String(_)));
+                self.sequence(slots, REPLACE, context, false)
+            }
+            _ => {}
+        }
+    }
+
+    /// Route the values of `slots`, one call's arguments in evaluation
+    /// order, to the closing guard `closer`: the last argument that is not a
+    /// literal passes through it, those before it through [`ARG`], and
+    /// literals are given to `closer` as they are (see [`super::hosts::gather`]). With
+    /// `context`, `closer` is given `$` too. A call with only literals is
+    /// left alone unless `force`d or given the context (its last argument
+    /// then passes through `closer`).
+    fn sequence(&mut self, mut slots: Vec<&mut AstNode>, closer: &str, context: bool, force: bool) {
+        // `?` arguments make a partial application, evaluated elsewhere.
+        if slots.iter().any(|s| matches!(s, AstNode::Placeholder)) || slots.len() > MAX_SLOTS {
+            return;
+        }
+        let mut dynamic: Vec<usize> = (0..slots.len())
+            .filter(|i| !is_literal(slots[*i]))
+            .collect();
+        // With the context, the call has a value that is not a literal.
+        if dynamic.is_empty() && (force || context) {
+            dynamic.extend(slots.len().checked_sub(1));
+        }
+        let Some((&last, before)) = dynamic.split_last() else {
+            // Only literals: nothing that can grow.
+            return;
+        };
+        let mut mask = dynamic.iter().fold(0u32, |m, i| m | 1 << i);
+        if context {
+            mask |= CONTEXT;
+        }
+        let site = self.site();
+        let mut args = vec![site.clone(), number(f64::from(mask))];
+        if context {
+            args.push(self::context());
+        }
+        for (i, slot) in slots.iter().enumerate() {
+            if mask & (1 << i) == 0 {
+                args.push((**slot).clone());
+            }
+        }
+        for &i in before {
+            self.wrap(slots[i], ARG, vec![site.clone()]);
+        }
+        self.wrap(slots[last], closer, args);
+    }
+
+    /// An array constructor: members that evaluate to an array are spliced
+    /// in (`[$a, $a]` is twice as long as `$a`), except array constructors,
+    /// which are kept whole. Only two or more members that may be arrays can
+    /// make it outgrow its parts, so only those are routed to [`ARRAY`].
+    fn array(&mut self, items: &mut [AstNode]) {
+        let spliced = items
+            .iter()
+            .filter(|i| !is_array_constructor(i) && !is_scalar(i))
+            .count();
+        if spliced < 2 {
+            return;
+        }
+        let others = items.len() - spliced;
+        let mut slots: Vec<&mut AstNode> = items
+            .iter_mut()
+            .filter(|i| !is_array_constructor(i) && !is_scalar(i))
+            .collect();
+        let count = slots.len();
+        let site = self.site();
+        for (i, slot) in slots.iter_mut().enumerate() {
+            if i + 1 < count {
+                self.wrap(slot, ARG, vec![site.clone()]);
+            } else {
+                let args = vec![site.clone(), number(count as f64), number(others as f64)];
+                self.wrap(slot, ARRAY, args);
+            }
+        }
+    }
+
+    /// Whether `$name`, a function value, may be a built-in that [`VIA`]
+    /// and [`EACH`] check: one of them by name, or a variable that may
+    /// hold one.
+    fn may_be_guarded(&self, name: &str) -> bool {
+        VALUE_CHECKED.contains(&name) || self.holders.contains(name)
+    }
+
+    /// A new site number, naming one guarded call.
+    fn site(&mut self) -> AstNode {
+        let site = number(f64::from(self.sites));
+        self.sites = self.sites.wrapping_add(1);
+        site
+    }
+
+    /// Replace `node` with `host(node, args...)`.
+    fn wrap(&mut self, node: &mut AstNode, name: &str, args: Vec<AstNode>) {
+        let inner = std::mem::replace(node, AstNode::Null);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(inner);
+        all.extend(args);
+        *node = host(name, all);
+        self.needs.add(name);
+    }
+}
+
+fn host(name: &str, args: Vec<AstNode>) -> AstNode {
+    AstNode::Function {
+        name: name.to_string(),
+        args,
+        is_builtin: true,
+    }
+}
+
+fn number(n: f64) -> AstNode {
+    AstNode::Number(n)
+}
+
+/// `$`, the context.
+fn context() -> AstNode {
+    AstNode::Variable(String::new())
+}
+
+/// Whether `node` is a literal, which evaluates to the same small value
+/// every time: it need not pass through a guard, and is given to the
+/// closing guard as it is.
+fn is_literal(node: &AstNode) -> bool {
+    matches!(
+        node,
+        AstNode::String(_)
+            | AstNode::Number(_)
+            | AstNode::Boolean(_)
+            | AstNode::Null
+            | AstNode::Regex { .. }
+    )
+}
+
+/// Whether `node` is a literal string or regex: a pattern (of `$split`),
+/// never a limit.
+fn is_pattern(node: &AstNode) -> bool {
+    matches!(node, AstNode::String(_) | AstNode::Regex { .. })
+}
+
+/// Whether `node` evaluates to a number (or fails): a number literal or
+/// arithmetic.
+fn is_number(node: &AstNode) -> bool {
+    match node {
+        AstNode::Number(_) | AstNode::Unary { .. } => true,
+        AstNode::Binary { op, .. } => matches!(
+            op,
+            BinaryOp::Add
+                | BinaryOp::Subtract
+                | BinaryOp::Multiply
+                | BinaryOp::Divide
+                | BinaryOp::Modulo
+        ),
+        _ => false,
+    }
+}
+
+/// The value of a literal string or number.
+fn literal_value(node: &AstNode) -> Option<JValue> {
+    match node {
+        AstNode::String(s) => Some(JValue::string(s.clone())),
+        AstNode::Number(n) => Some(JValue::Number(*n)),
+        _ => None,
+    }
+}
+
+/// Whether `$replace` with arguments `slots` cannot make its string longer:
+/// a literal substring replaced by a literal no longer than it, or a regex
+/// by nothing.
+fn shrinks(slots: &[&mut AstNode]) -> bool {
+    // The pattern and the replacement; a number third is a limit, after
+    // the string the call leaves to the context.
+    let (pattern, replacement) = match slots {
+        [_, p, r, _] | [_, p, r] | [p, r] => (&**p, &**r),
+        _ => return false,
+    };
+    let (pattern, replacement) = match slots {
+        [p, r, AstNode::Number(_)] => (&**p, &**r),
+        _ => (pattern, replacement),
+    };
+    match (pattern, replacement) {
+        (AstNode::String(p), AstNode::String(r)) => !p.is_empty() && r.len() <= p.len(),
+        (AstNode::Regex { .. }, AstNode::String(r)) => r.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether `node` is an array constructor as jsonata-core's
+/// `construct_array` tells them (kept whole inside another): `[...]`, also
+/// with filters or `[]` after it, but not with a `#$i` binding.
+fn is_array_constructor(node: &AstNode) -> bool {
+    match node {
+        AstNode::Array(_) => true,
+        AstNode::Path { steps } => match steps.as_slice() {
+            [step] => {
+                matches!(step.node, AstNode::Array(_))
+                    && step.index_var.is_none()
+                    && !step.stages.iter().any(|s| matches!(s, Stage::Index(_)))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether `node` cannot evaluate to an array (literals, objects,
+/// functions, arithmetic, comparisons, and guarded `&`).
+fn is_scalar(node: &AstNode) -> bool {
+    match node {
+        AstNode::String(_)
+        | AstNode::Number(_)
+        | AstNode::Boolean(_)
+        | AstNode::Null
+        | AstNode::Undefined
+        | AstNode::Regex { .. }
+        | AstNode::Object(_)
+        | AstNode::Lambda { .. } => true,
+        AstNode::Unary { .. } => true,
+        AstNode::Binary { op, .. } => matches!(
+            op,
+            BinaryOp::Add
+                | BinaryOp::Subtract
+                | BinaryOp::Multiply
+                | BinaryOp::Divide
+                | BinaryOp::Modulo
+                | BinaryOp::Equal
+                | BinaryOp::NotEqual
+                | BinaryOp::LessThan
+                | BinaryOp::LessThanOrEqual
+                | BinaryOp::GreaterThan
+                | BinaryOp::GreaterThanOrEqual
+                | BinaryOp::And
+                | BinaryOp::Or
+                | BinaryOp::In
+                | BinaryOp::Concatenate
+        ),
+        AstNode::Function { name, .. } => name == SIZE,
+        _ => false,
+    }
+}
+
+/// Whether `node`, an operand of `&`, cannot evaluate to an array or an
+/// object, so `&` has nothing to write out as JSON.
+fn is_text(node: &AstNode) -> bool {
+    !matches!(node, AstNode::Object(_)) && is_scalar(node)
+}
+
+/// Call `f` on each direct child of `node`, mutably.
+fn children_mut(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
+    crate::analysis::each_child!(node, f, iter_mut, mut)
+}
