@@ -258,6 +258,37 @@ async function main() {
   await page.waitForSelector('#state-definition pre');
   await shot('06-large-graph.png');
 
+  // 8b. A Distributed Map: its Map Run and child executions, each with its
+  // own execution view linked back to the parent.
+  const fan = {
+    StartAt: 'Fan',
+    States: {
+      Fan: {
+        Type: 'Map', Label: 'Shipping', End: true,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'Ship', States: { Ship: { Type: 'Pass', End: true } },
+        },
+      },
+    },
+  };
+  const fanSm = await api(apiBase, 'CreateStateMachine', { name: 'FanOut', definition: JSON.stringify(fan), roleArn: role });
+  const fanRun = await api(apiBase, 'StartExecution', { stateMachineArn: fanSm.stateMachineArn, input: '["a","b","c"]' });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(fanRun.executionArn)}`);
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.waitForSelector('#map-runs .map-run-children tr[data-execution-arn]');
+  check(await page.$$eval('#map-runs .map-run-children tr[data-status="SUCCEEDED"]', (l) => l.length) === 3,
+    'the Map Run lists its three child executions');
+  await page.locator('#map-runs').scrollIntoViewIfNeeded();
+  await shot('08-map-run.png');
+  await page.click('#map-runs .map-run-children tr[data-execution-arn] a');
+  await page.waitForSelector('#map-run-of');
+  await page.waitForSelector('#execution-graph g.state[data-state="Ship"][data-status="succeeded"]');
+  check(true, 'a child execution has its own view, its state coloured from its own history');
+  await page.click('#parent-execution-link');
+  await page.waitForSelector('#map-runs .map-run');
+  check(true, 'a child execution links back to its parent');
+
   // 9. SigV4: a second `stepwell serve`, verifying signatures (--access-key).
   // Unsigned, the console asks for credentials; a wrong secret is refused
   // with the server's message; signed in, it lists, starts an execution and

@@ -131,3 +131,29 @@ def test_map_run_errors(sfn, machine):
     expect_error("ExecutionDoesNotExist", sfn.get_execution_history, executionArn=child)
     missing = "arn:aws:states:us-east-1:123456789012:execution:nope:run"
     expect_error("ExecutionDoesNotExist", sfn.list_map_runs, executionArn=missing)
+
+
+def test_a_map_run_inside_a_child_execution_belongs_to_that_child(sfn, machine):
+    inner = distributed({"Work": {"Type": "Pass", "End": True}}, Label="Inner")["States"]["Fan"]
+    inner["ItemsPath"] = "$.inner"
+    inner["ItemProcessor"]["StartAt"] = "Work"
+    sm = machine(distributed({"Work": inner}, Label="Outer"))
+    arn = sfn.start_execution(stateMachineArn=sm,
+                              input=json.dumps({"items": [{"inner": [1, 2]}]}))["executionArn"]
+    d = wait_done(sfn, arn)
+    assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == [[1, 2]], d
+    [outer] = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    assert "/Outer:" in outer["mapRunArn"]
+    [child] = sfn.list_executions(mapRunArn=outer["mapRunArn"])["executions"]
+    [nested] = sfn.list_map_runs(executionArn=child["executionArn"])["mapRuns"]
+    assert "/Inner:" in nested["mapRunArn"] and nested["executionArn"] == child["executionArn"]
+    mr = sfn.describe_map_run(mapRunArn=nested["mapRunArn"])
+    assert mr["executionArn"] == child["executionArn"] and mr["itemCounts"]["succeeded"] == 2
+    types = [e["type"] for e in history(sfn, child["executionArn"])]
+    assert types == ["ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted",
+                     "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+    grandchildren = sfn.list_executions(mapRunArn=nested["mapRunArn"])["executions"]
+    assert len(grandchildren) == 2
+    for g in grandchildren:
+        assert [e["type"] for e in history(sfn, g["executionArn"])] == [
+            "ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]

@@ -322,6 +322,10 @@ async function executionView(arn) {
     sm = await api.call('DescribeStateMachine', { stateMachineArn: desc.stateMachineArn });
   }
   const definition = parseDefinition(sm.definition);
+  // A Map Run's child execution links back to the execution that ran it.
+  const parentArn = desc.mapRunArn
+    ? (await api.call('DescribeMapRun', { mapRunArn: desc.mapRunArn })).executionArn
+    : null;
 
   const events = new Map();
   let status = desc.status;
@@ -368,8 +372,12 @@ async function executionView(arn) {
     fill(header,
       h('nav', { class: 'crumbs' },
         h('a', { href: '#/' }, 'State machines'), ' / ',
-        h('a', { href: link.machine(desc.stateMachineArn), id: 'state-machine-link' }, sm.name || 'state machine'), ' / ',
+        parentArn
+          ? h('a', { href: link.execution(parentArn), id: 'parent-execution-link' }, 'parent execution')
+          : h('a', { href: link.machine(desc.stateMachineArn), id: 'state-machine-link' }, sm.name || 'state machine'),
+        ' / ',
         desc.name),
+      desc.mapRunArn ? h('p', { class: 'muted', id: 'map-run-of' }, `Child execution of Map Run ${desc.mapRunArn}`) : null,
       h('h1', {}, desc.name, ' ', statusBadge(status, 'execution-status')),
       h('p', { class: 'muted arn' }, desc.executionArn),
       h('p', {},
@@ -397,6 +405,32 @@ async function executionView(arn) {
     renderHeader();
     renderIo();
     update();
+    renderMapRuns().catch(showToast);
+  };
+
+  // A Distributed Map's Map Runs and their child executions (each one a
+  // link to its own execution view).
+  const mapRunsPanel = h('section', { id: 'map-runs', class: 'card', hidden: true });
+  const renderMapRuns = async () => {
+    const runs = (await api.call('ListMapRuns', { executionArn: arn })).mapRuns || [];
+    mapRunsPanel.hidden = runs.length === 0;
+    const cards = [];
+    for (const r of runs) {
+      const run = await api.call('DescribeMapRun', { mapRunArn: r.mapRunArn });
+      const children = (await api.call('ListExecutions', { mapRunArn: r.mapRunArn, maxResults: 100 })).executions || [];
+      const c = run.itemCounts || {};
+      cards.push(h('div', { class: 'map-run', 'data-map-run-arn': r.mapRunArn },
+        h('h3', {}, r.mapRunArn.split('/').pop(), ' ', statusBadge(run.status)),
+        h('p', { class: 'muted' },
+          `${c.total} items: ${c.succeeded} succeeded, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.aborted} aborted`),
+        h('table', { class: 'list map-run-children' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Child execution'), h('th', {}, 'Status'), h('th', {}, 'Started'))),
+          h('tbody', {}, children.map((x) => h('tr', { 'data-execution-arn': x.executionArn, 'data-status': x.status },
+            h('td', {}, h('a', { href: link.execution(x.executionArn) }, x.name)),
+            h('td', {}, statusBadge(x.status)),
+            h('td', {}, fmtDate(x.startDate))))))));
+    }
+    fill(mapRunsPanel, h('h2', {}, 'Map Runs'), ...cards);
   };
 
   const renderDetail = () => {
@@ -547,6 +581,7 @@ async function executionView(arn) {
         graph.frame),
       h('div', { class: 'side-col' }, h('section', { class: 'card' }, panel))),
     ioPanel,
+    mapRunsPanel,
     h('section', { class: 'card' },
       h('h2', {}, 'Event history'),
       h('table', { id: 'history', class: 'list' },
@@ -554,6 +589,7 @@ async function executionView(arn) {
         historyBody),
       historyNote));
   update();
+  renderMapRuns().catch(showToast);
 
   // Live updates from the execution stream; the first message of each
   // connection carries every event so far.
@@ -565,6 +601,9 @@ async function executionView(arn) {
       fill(connection, status === 'RUNNING' ? '● live' : '');
       for await (const msg of api.stream(arn, ctrl.signal)) {
         for (const ev of msg.events || []) events.set(ev.id, ev);
+        if ((msg.events || []).some((ev) => String(ev.type).startsWith('MapRun'))) {
+          renderMapRuns().catch(showToast);
+        }
         if (msg.status) status = msg.status;
         failures = 0;
         update();

@@ -110,6 +110,10 @@ pub fn child_arn(map_run_arn: &str, index: u32) -> (String, String) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapRun {
     pub arn: String,
+    /// The child execution that started it, as (its Map Run's ARN, its
+    /// index), when a Distributed Map runs inside another one's child; `None`
+    /// when the execution itself started it.
+    pub started_by: Option<(String, u32)>,
     /// Milliseconds since the epoch.
     pub start: i64,
     pub stop: Option<i64>,
@@ -151,6 +155,15 @@ pub struct Counts {
 }
 
 impl MapRun {
+    /// The ARN of the execution that started it: `execution_arn` itself, or
+    /// the child execution of another Map Run it ran in.
+    pub fn execution_arn(&self, execution_arn: &str) -> String {
+        match &self.started_by {
+            Some((run, index)) => child_arn(run, *index).1,
+            None => execution_arn.to_string(),
+        }
+    }
+
     pub fn counts(&self) -> Counts {
         let mut c = Counts {
             total: self.total,
@@ -243,8 +256,12 @@ pub fn map_runs(
             EventKind::MapRunStarted { arn } => {
                 if let Phase::Fan(fan) = &exec.frame(e.frame).phase {
                     run_of_frame[f] = Some(runs.len());
+                    let started_by = exec
+                        .child_execution(e.frame)
+                        .map(|(c, run)| (run.to_string(), exec.frame(c).index));
                     runs.push(MapRun {
                         arn: arn.clone(),
+                        started_by,
                         start: e.timestamp,
                         stop: None,
                         status: "RUNNING",

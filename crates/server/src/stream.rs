@@ -18,6 +18,7 @@ use stepwell_core::{EventKind, TaskFlavor};
 use tokio::sync::mpsc;
 
 use crate::ops::executions::{record, rendered_history};
+use crate::ops::map_runs;
 use crate::protocol::{ApiError, Req};
 use crate::runtime::Runtime;
 
@@ -26,7 +27,7 @@ pub async fn stream(State(rt): State<Arc<Runtime>>, body: Bytes) -> Response {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = record(&rt, &arn).await {
+    if let Err(e) = snapshot(&rt, &arn).await {
         return e.into_response();
     }
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(16);
@@ -54,11 +55,19 @@ async fn pump(
     arn: &str,
     tx: &mpsc::Sender<Result<Bytes, std::convert::Infallible>>,
 ) -> Result<(), ApiError> {
-    let mut watch = rt.slot(arn).map(|s| s.progress.subscribe());
+    // A Map Run's child execution changes when its parent does.
+    let live = |rt: &Runtime| {
+        rt.slot(&parent_arn(rt, arn)?)
+            .map(|s| s.progress.subscribe())
+    };
+    let mut watch = live(rt);
     let mut sent = 0;
     loop {
-        let r = record(rt, arn).await?;
-        let (mut rendered, events) = rendered_history(rt, &r).await?;
+        let Snapshot {
+            status,
+            mut rendered,
+            events,
+        } = snapshot(rt, arn).await?;
         for (out, e) in rendered.iter_mut().zip(&events) {
             if let EventKind::TaskScheduled {
                 flavor,
@@ -74,7 +83,7 @@ async fn pump(
         }
         let new: Vec<Value> = rendered.get(sent..).unwrap_or_default().to_vec();
         sent = rendered.len();
-        let msg = json!({"events": new, "status": r.status});
+        let msg = json!({"events": new, "status": status});
         if tx
             .send(Ok(Bytes::from(format!("data: {msg}\n\n"))))
             .await
@@ -82,7 +91,7 @@ async fn pump(
         {
             return Ok(()); // the client went away
         }
-        if r.status != "RUNNING" {
+        if status != "RUNNING" {
             return Ok(());
         }
         match watch.as_mut() {
@@ -93,8 +102,45 @@ async fn pump(
             }
             None => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                watch = rt.slot(arn).map(|s| s.progress.subscribe());
+                watch = live(rt);
             }
         }
+    }
+}
+
+/// An execution's status and AWS-shaped history, each event with the core
+/// event it renders (`events` is empty for a Map Run's child execution,
+/// whose callback tokens the console does not offer).
+struct Snapshot {
+    status: String,
+    rendered: Vec<Value>,
+    events: Vec<stepwell_core::Event>,
+}
+
+async fn snapshot(rt: &Arc<Runtime>, arn: &str) -> Result<Snapshot, ApiError> {
+    if let Some((stem, index)) = stepwell_core::map_run::parse_child_arn(arn) {
+        let d = map_runs::describe_child(rt, arn, stem, index).await?;
+        let rendered = map_runs::child_history(rt, arn, stem, index).await?;
+        return Ok(Snapshot {
+            status: d["status"].as_str().unwrap_or("RUNNING").to_string(),
+            rendered,
+            events: Vec::new(),
+        });
+    }
+    let r = record(rt, arn).await?;
+    let (rendered, events) = rendered_history(rt, &r).await?;
+    Ok(Snapshot {
+        status: r.status,
+        rendered,
+        events,
+    })
+}
+
+/// The execution whose live state `arn`'s history comes from: itself, or
+/// the parent of a Map Run's child execution.
+fn parent_arn(rt: &Runtime, arn: &str) -> Option<String> {
+    match stepwell_core::map_run::parse_child_arn(arn) {
+        Some((stem, _)) => map_runs::parent_arn_of(rt, stem),
+        None => Some(arn.to_string()),
     }
 }

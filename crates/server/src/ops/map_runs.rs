@@ -41,6 +41,14 @@ fn not_found(arn: &str) -> ApiError {
     ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
 }
 
+/// The ARN of the parent execution of the Map Run with this stem (a
+/// blocking store read).
+pub fn parent_arn_of(rt: &Runtime, stem: &str) -> Option<String> {
+    let body = rt.store.resource(KIND, stem).ok()??;
+    let entry: Value = serde_json::from_str(&body).ok()?;
+    entry["executionArn"].as_str().map(str::to_string)
+}
+
 /// The parent execution of the Map Run with this stem, and the Map Run's ARN.
 async fn parent_of(
     rt: &Arc<Runtime>,
@@ -115,7 +123,7 @@ pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let counts = counts_json(run.counts());
     let mut o = Map::new();
     o.insert("mapRunArn".into(), json!(run.arn));
-    o.insert("executionArn".into(), json!(parent.arn));
+    o.insert("executionArn".into(), json!(run.execution_arn(&parent.arn)));
     o.insert("status".into(), json!(run.status));
     o.insert("startDate".into(), timestamp(run.start));
     if let Some(stop) = run.stop {
@@ -133,15 +141,24 @@ pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     Ok(Value::Object(o))
 }
 
+/// ListMapRuns: the Map Runs an execution (or a Map Run's child
+/// execution) started itself, not those of its children.
 pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
-    let r = record(rt, arn).await?;
+    let (r, started_by) = match map_run::parse_child_arn(arn) {
+        Some((stem, index)) => {
+            let (parent, run, _) = child(rt, arn, stem, index).await?;
+            (parent, Some((run.arn, index)))
+        }
+        None => (record(rt, arn).await?, None),
+    };
     let items: Vec<Value> = runs_of(rt, &r)
         .await?
         .iter()
+        .filter(|m| m.started_by == started_by)
         .map(|m| {
             let mut o = Map::new();
-            o.insert("executionArn".into(), json!(r.arn));
+            o.insert("executionArn".into(), json!(arn));
             o.insert("mapRunArn".into(), json!(m.arn));
             o.insert(
                 "stateMachineArn".into(),
