@@ -105,6 +105,15 @@ def definitions():
                          "Nap": {"Type": "Wait", "SecondsPath": "$.s", "Next": "Mark"},
                          "Mark": {"Type": "Pass", "Parameters": {"slept.$": "$.s"}, "End": True}}},
                      "End": True}}},
+        # A Distributed Map (a Map Run): its iterations wait one after the other
+        "CrashFan": {"StartAt": "Each", "States": {
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+                     "ItemProcessor": {
+                         "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                         "StartAt": "Nap", "States": {
+                             "Nap": {"Type": "Wait", "SecondsPath": "$.s", "Next": "Mark"},
+                             "Mark": {"Type": "Pass", "Parameters": {"slept.$": "$.s"}, "End": True}}},
+                     "End": True}}},
         # A nested execution (.sync:2) of CrashWait
         "CrashNested": {"StartAt": "Child", "States": {
             "Child": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
@@ -117,7 +126,8 @@ def definitions():
 def plan(total):
     """(machine, name, input, test case) for every execution, deterministic."""
     shares = [("CrashWait", 0.20), ("CrashRetry", 0.13), ("CrashTimeout", 0.07), ("CrashHeartbeat", 0.04),
-              ("CrashCallback", 0.20), ("CrashActivity", 0.17), ("CrashMap", 0.09), ("CrashNested", 0.05)]
+              ("CrashCallback", 0.20), ("CrashActivity", 0.17), ("CrashMap", 0.06), ("CrashFan", 0.03),
+              ("CrashNested", 0.05)]
     counts = {m: max(2, int(total * s)) for m, s in shares}
     counts["CrashWait"] += max(0, total - sum(counts.values()))
     out = []
@@ -128,7 +138,7 @@ def plan(total):
                 inp["wait"] = 20 + (i * 7) % 80  # 1 to 5 s at --wait-scale 0.05
             if m == "CrashWait" and i < STOPPED:
                 inp["wait"] = 100000  # stopped by the driver while it waits
-            if m == "CrashMap":
+            if m in ("CrashMap", "CrashFan"):
                 inp["items"] = [{"s": 10 + (i + k) % 20} for k in range(3)]
             out.append((m, f"{m.lower()}-{i:04d}", inp, "Flaky" if m == "CrashRetry" else None))
     return out
@@ -354,7 +364,8 @@ class Driver:
 # --- comparing histories -------------------------------------------------------
 
 VOLATILE = {"timestamp"}
-VOLATILE_IN_DATA = {"token": "<token>", "StartDate": "<date>", "StopDate": "<date>"}
+VOLATILE_IN_DATA = {"token": "<token>", "StartDate": "<date>", "StopDate": "<date>",
+                    "mapRunArn": "<map run>"}
 
 
 def scrub(value):
