@@ -54,7 +54,9 @@ def test_send_task_success_flows_into_the_output(sfn, cli, machine, unique):
     events = history(sfn, ex)
     check_history_shape(events)
     types = [e["type"] for e in events]
-    assert types.index("TaskScheduled") < types.index("TaskSucceeded")
+    assert types == ["ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                     "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "PassStateEntered",
+                     "PassStateExited", "ExecutionSucceeded"], types
     ok = [e for e in events if e["type"] == "TaskSucceeded"][0]["taskSucceededEventDetails"]
     assert json.loads(ok["output"]) == {"approved": True}
     # the token is spent

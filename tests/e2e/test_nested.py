@@ -46,8 +46,13 @@ def test_sync2_returns_the_child_output_as_json(sfn, machine, unique):
     assert c["status"] == "SUCCEEDED" and json.loads(c["output"]) == {"doubled": 42}
     listed = sfn.list_executions(stateMachineArn=child)["executions"]
     assert child_ex in [e["executionArn"] for e in listed]
-    types = [e["type"] for e in history(sfn, ex)]
-    assert "TaskSucceeded" in types and types[-1] == "ExecutionSucceeded"
+    events = history(sfn, ex)
+    types = [e["type"] for e in events]
+    # As AWS records a .sync task: submitted (what StartExecution answered), then its result.
+    assert types == ["ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                     "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"], types
+    submitted = json.loads(events[4]["taskSubmittedEventDetails"]["output"])
+    assert submitted["ExecutionArn"] == child_ex and "StartDate" in submitted
 
 
 def test_sync_returns_the_child_output_as_text(sfn, machine, unique):

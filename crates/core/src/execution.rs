@@ -4,7 +4,7 @@
 //! Live runs and replays both go through `apply`, so they cannot diverge:
 //! `decide` works out the next event, applies it, and looks again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde_json::{Map as JsonMap, Value};
@@ -68,6 +68,8 @@ pub struct Execution {
     pub(crate) scope_ids: Vec<u64>,
     pub(crate) start_time: i64,
     pub(crate) tasks: BTreeMap<TaskId, (FrameId, TaskRequest)>,
+    /// The running tasks that recorded `TaskSubmitted`.
+    pub(crate) submitted: BTreeSet<TaskId>,
     pub(crate) timers: BTreeMap<TimerId, Timer>,
     pub(crate) outcome: Option<Outcome>,
     /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
@@ -89,6 +91,7 @@ impl PartialEq for Execution {
             && self.scope_ids == other.scope_ids
             && self.start_time == other.start_time
             && self.tasks == other.tasks
+            && self.submitted == other.submitted
             && self.timers == other.timers
             && self.outcome == other.outcome
             && self.redrive_count == other.redrive_count
@@ -211,6 +214,7 @@ impl Execution {
             scope_ids: vec![0],
             start_time: 0,
             tasks: BTreeMap::new(),
+            submitted: BTreeSet::new(),
             timers: BTreeMap::new(),
             outcome: None,
             redrive_count: 0,
@@ -450,8 +454,10 @@ impl Execution {
                     heartbeat_timer: None,
                 };
             }
+            EventKind::TaskSubmitted { task, .. } => {
+                self.submitted.insert(*task);
+            }
             EventKind::TaskStarted { .. }
-            | EventKind::TaskSubmitted { .. }
             | EventKind::TaskHeartbeat { .. }
             | EventKind::EvaluationFailed { .. } => {}
             EventKind::TaskSucceeded { task, output } => {
@@ -688,6 +694,7 @@ impl Execution {
 
     fn end_task(&mut self, task: TaskId) {
         self.tasks.remove(&task);
+        self.submitted.remove(&task);
         self.timers.retain(|_, t| {
             !matches!(t.purpose, TimerPurpose::TaskTimeout(x) | TimerPurpose::Heartbeat(x) if x == task)
         });
@@ -736,6 +743,7 @@ impl Execution {
         self.status = status;
         self.outcome = Some(outcome);
         self.tasks.clear();
+        self.submitted.clear();
         self.timers.clear();
     }
 

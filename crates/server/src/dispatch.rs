@@ -196,8 +196,17 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, started: &HashSet<Ta
             let result = backend.run(resource, req.payload.clone()).await;
             // A callback task waits for its token; only a failure to hand
             // it over ends it here.
-            if callback && result.is_ok() {
-                return;
+            if callback {
+                if let Ok(output) = result {
+                    let input = Input::TaskSubmitted {
+                        task: req.task,
+                        output,
+                    };
+                    if let Err(e) = rt.feed(&arn, input).await {
+                        tracing::warn!(execution = %arn, error = %e.message, "task submission failed");
+                    }
+                    return;
+                }
             }
             if let Err(e) = rt.feed(&arn, task_input(req.task, result)).await {
                 tracing::warn!(execution = %arn, error = %e.message, "task input failed");
@@ -206,7 +215,20 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, started: &HashSet<Ta
         return;
     }
     if callback {
-        return; // e.g. sqs:sendMessage.waitForTaskToken: wait for SendTaskSuccess
+        // e.g. sqs:sendMessage.waitForTaskToken with nothing behind it: the
+        // message is "sent"; wait for SendTaskSuccess.
+        if req.is_submitted_first() {
+            let output = Value::Object(Default::default());
+            spawn_input(
+                rt,
+                arn,
+                Input::TaskSubmitted {
+                    task: req.task,
+                    output,
+                },
+            );
+        }
+        return;
     }
     spawn_input(
         rt,
@@ -239,5 +261,15 @@ pub(crate) fn on_finished(rt: &Arc<Runtime>, record: &ExecutionRecord) {
     }
     let v2 = pattern == "sync:2";
     let result = crate::nested::sync_result(record, v2);
-    spawn_input(rt, execution_arn, task_input(*task, result));
+    // The child may end before its start was reported: the submission goes
+    // first (recorded once), so the parent's history always has it.
+    let submitted = Input::TaskSubmitted {
+        task: *task,
+        output: crate::nested::start_output(record),
+    };
+    spawn_inputs(
+        rt,
+        execution_arn,
+        vec![submitted, task_input(*task, result)],
+    );
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
-use stepwell_core::TaskRequest;
+use stepwell_core::{Input, TaskRequest};
 
 use crate::dispatch::{resource_pattern, TaskResult};
 use crate::ops::executions::{start, StartParams};
@@ -94,27 +94,39 @@ async fn start_child_result(
                 .flatten()
                 .and_then(|row| serde_json::from_str::<ExecutionRecord>(&row.body).ok());
             match existing {
-                Some(r) if r.parent.as_ref() == Some(&link) => {
-                    if r.status == "RUNNING" {
-                        return None;
-                    }
-                    r
-                }
+                Some(r) if r.parent.as_ref() == Some(&link) => r,
                 _ => return Some(Err((integration_error(e.kind), e.message))),
             }
         }
         Err(e) => return Some(Err((integration_error(e.kind), e.message))),
     };
+    if !pattern.is_empty() {
+        // Handed over: `.sync` waits for the child, `.waitForTaskToken` for
+        // its callback. The core records this once, however often it comes.
+        let submitted = Input::TaskSubmitted {
+            task: req.task,
+            output: start_output(&record),
+        };
+        if let Err(e) = rt.feed(parent, submitted).await {
+            tracing::warn!(execution = %parent, error = %e.message, "nested submission failed");
+        }
+    }
     match pattern.as_str() {
-        "" => Some(Ok(json!({
-            "ExecutionArn": record.arn,
-            "StartDate": record.start_ms,
-        }))),
+        "" => Some(Ok(start_output(&record))),
         p if p.starts_with("sync") && record.status != "RUNNING" => {
             Some(sync_result(&record, p == "sync:2"))
         }
         _ => None,
     }
+}
+
+/// What StartExecution answered: the result of a Task that only starts a
+/// child, and what a `.sync` or `.waitForTaskToken` one submitted.
+pub(crate) fn start_output(r: &ExecutionRecord) -> Value {
+    json!({
+        "ExecutionArn": r.arn,
+        "StartDate": r.start_ms,
+    })
 }
 
 /// What a `.sync` Task gets when its child ends: DescribeExecution's shape

@@ -233,6 +233,11 @@ impl Decider<'_> {
                 self.task_ended(task, EventKind::TaskFailed { task, error, cause });
             }
             Input::TaskSubmitted { task, output } => {
+                // Once per task: a runner that hands a task over again (after
+                // a restart) or reports it from two places records nothing new.
+                if self.exec.submitted.contains(&task) {
+                    return;
+                }
                 if let Some(&(f, _)) = self.exec.tasks.get(&task) {
                     let output = Arc::new(output);
                     self.emit(f, EventKind::TaskSubmitted { task, output });

@@ -26,10 +26,31 @@ fn task_of(rt: &Runtime, token: &str) -> Result<(String, TaskId), ApiError> {
 }
 
 async fn finish(rt: &Arc<Runtime>, token: &str, input: Input) -> Result<Value, ApiError> {
-    let (arn, _) = task_of(rt, token)?;
+    let (arn, task) = task_of(rt, token)?;
+    // A `.waitForTaskToken` task answered before its hand-over was reported
+    // (a Lambda function that calls back before it returns): the submission
+    // goes first. The core records it once, so a later report changes nothing.
+    if submitted_first(rt, &arn, task).await {
+        let output = Value::Object(Default::default());
+        rt.feed(&arn, Input::TaskSubmitted { task, output }).await?;
+    }
     rt.feed(&arn, input).await?;
     lock(&rt.tokens).remove(token);
     Ok(json!({}))
+}
+
+/// Whether `task` of the live execution `arn` records `TaskSubmitted`
+/// before its result.
+async fn submitted_first(rt: &Arc<Runtime>, arn: &str, task: TaskId) -> bool {
+    let Some(slot) = rt.slot(arn) else {
+        return false;
+    };
+    let live = slot.live.lock().await;
+    let first = live
+        .exec
+        .pending_tasks()
+        .any(|r| r.task == task && r.is_submitted_first());
+    first
 }
 
 pub async fn success(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
