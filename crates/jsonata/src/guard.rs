@@ -31,6 +31,8 @@
 //! | `**` | the number of values it collects from its context, counted before collecting | `D2015` |
 //! | `x ~> \| location \| update \|` | the value copied (`x`), before the location is evaluated: its JSON's length and nesting, and its number of values; then values × targets (the location's values, each compared with every value copied) | `D1013`; `D2015`; `U1001` |
 //! | `$distinct(a)` | items × the values of all the items (each item is compared with the distinct ones before it) | `U1001` |
+//! | `[[a], b]` (a constructor inside a constructor), `x.[a]` (a constructor as a later path step), `$map`, `$zip`, `$each`, `$partition` (by name, as a function value called or chained into, or as `$reduce`'s callback) | each array put into the new array: how deep arrays nest directly in arrays there, and how many values flattening it visits (see `nesting`) | `D1013`; `D2015` |
+//! | `$join(?, s)`, `$string(?)`, `$pad(s, ?)`, ... (a partial application of any built-in above) | made a lambda that calls the built-in, as jsonata-js makes it (`($b := s; function($p){ $join($p, $b) })`: the arguments given are evaluated once, when it is made), so the call inside is guarded as any other | as the built-in |
 //! | the result | the length and nesting of its JSON ([`crate::convert::json_excess`]) | `D1013` |
 //!
 //! Lengths are bounded by [`MAX_STRING`], nesting by
@@ -67,15 +69,6 @@
 //! building anything.
 //!
 //! Not guarded yet:
-//! - A partial application (`$join(?, s)`, `$string(?)`, `$pad(s, ?)`):
-//!   jsonata-core resolves it to a function value whose target and bound
-//!   arguments are private to it (`StoredLambda::partial` is `pub(crate)`,
-//!   its body is inert), so no guard can see which built-in a call of it
-//!   reaches; and rewriting it into a lambda that calls the built-in would
-//!   change how the context, arity and signature errors reach the built-in
-//!   (jsonata-core fills missing placeholders its own way). A bound
-//!   argument is still checked where the call guards it (`$pad(?, 1e9)`
-//!   checks the width when the partial is made).
 //! - A function value called with no argument (`$f()`, which takes the
 //!   context) or two (`$g := $join; $g(xs, s)`), or reached through
 //!   anything but a variable (`$fs[0](x)`, `$obj.f(x)`), or a higher-order
@@ -94,16 +87,17 @@
 //!   takes seconds; `$formatNumber`/`$formatInteger` with a picture built
 //!   as long): bounding it would mean predicting jsonata-core's insertion
 //!   loop, and its output is within the length bounds.
-//! - Arrays nested in arrays, which a path step (`x.name`, `x.*`),
-//!   `$lookup`, and the truthiness of a condition (`?:`, `and`, `or`, a
-//!   filter, `$boolean`, `$not`) flatten path by path, recursing once per
-//!   level without growing the stack:
-//!   `$reduce([1..40], function($a){ [[$a], [$a]] }, [0]).x` hangs, and a
-//!   million levels (`[[$a]]` in a `$reduce`) overflow the stack and abort
-//!   the process. Guarding these means a host call in front of every path
-//!   step, which would cost every path (and lose jsonata-core's fast paths
-//!   for `$var.field` and compiled paths), so it is left to the nesting
-//!   bound on results and data (`D1013`) and the timeout.
+//! - Arrays nested in arrays made by other means than those the nesting
+//!   guard knows (a function value reached through anything but a
+//!   variable, or passed to a higher-order built-in other than `$reduce`),
+//!   and the flattening cost of sequences that hold many
+//!   shared nested arrays (`[1..1000].($a)` holds `$a`'s items a thousand
+//!   times): jsonata-core flattens such arrays in every path step
+//!   (`x.name`, `x.*`), in `$lookup` and in the truthiness of a condition,
+//!   recursing once per level without growing the stack; guarding those
+//!   would put a host call in front of every path step, costing every path
+//!   and losing jsonata-core's fast paths for `$var.field`, so the guard
+//!   is where nesting is made, and what it misses is left to the timeout.
 //! - The quadratic cost of a transform's and `$distinct`'s comparisons is
 //!   estimated (each comparison counted once), not measured: a comparison
 //!   of two large values that are equal over most of their extent costs
@@ -129,6 +123,7 @@
 
 mod calls;
 mod hosts;
+mod nesting;
 mod replace;
 mod rewrite;
 mod shared;
@@ -227,13 +222,42 @@ const TRANSFORM: &str = "stepwell transform";
 /// `x`: checks the array `$distinct` compares item by item.
 const DISTINCT: &str = "stepwell distinct";
 
+/// `(x, depth, count)`: an array put in a new array, one of `count` (see
+/// [`nesting`]).
+const NESTED: &str = "stepwell nested";
+/// `(x, f)`: the result of a call of the function value `f` (or of
+/// `$reduce` with it), checked as [`NESTED`] when `f` is `$map`, `$zip`,
+/// `$each` or `$partition`.
+const NESTED_VIA: &str = "stepwell nested via";
+
+/// The built-ins whose partial applications are made lambdas, so that the
+/// call inside is guarded (see `Rewriter::partial` in `rewrite`).
+const PARTIAL: [&str; 16] = [
+    "string",
+    "join",
+    "pad",
+    "replace",
+    "split",
+    "encodeUrl",
+    "encodeUrlComponent",
+    "uppercase",
+    "lowercase",
+    "formatInteger",
+    "fromMillis",
+    "distinct",
+    "map",
+    "zip",
+    "each",
+    "partition",
+];
+
 /// The bit of a closing guard's mask saying `$` follows (see [`hosts::gather`]).
 const CONTEXT: u32 = 1 << 8;
 /// Most arguments a guarded call may have (`$replace` has four).
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 24] = [
+const HOSTS: [&str; 26] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -258,6 +282,8 @@ const HOSTS: [&str; 24] = [
     COPIED,
     TRANSFORM,
     DISTINCT,
+    NESTED,
+    NESTED_VIA,
 ];
 
 /// The host functions a rewritten expression calls.

@@ -19,9 +19,13 @@
 //!   `&`, `$pad`, `$join`, `$string` or `$replace`), and so do results whose
 //!   JSON would be that large or nested deeper than [`Limits::max_nesting`];
 //!   query sequences and constructed arrays longer than
-//!   [`Limits::max_sequence`] fail with `D2015`. So these operations cannot
-//!   exhaust the engine's memory or stall it inside one call (the `guard`
-//!   module lists what is not guarded yet).
+//!   [`Limits::max_sequence`] fail with `D2015`. Operations that walk a
+//!   value path by path (`=`, `**`, a transform's copy, `$distinct`, and
+//!   arrays nested in arrays) are checked before they run, DAG-safely, and
+//!   those whose pairwise comparisons would run far past the timeout fail
+//!   at once with `U1001`. So these operations cannot exhaust the engine's
+//!   memory or stall it inside one call (the `guard` module lists what is
+//!   not guarded yet).
 //! - **Speed.** Small expressions (`$states.input.a.b`, `$n + 1`, comparisons)
 //!   are evaluated directly on the caller's JSON (see the `fast` module),
 //!   giving the same answers as the full evaluator.

@@ -688,6 +688,125 @@ fn shared_structure_walks_are_bounded() {
     );
 }
 
+/// Arrays nested directly in arrays are checked where they are made (array
+/// constructors inside constructors or after a path step, `$map`, `$zip`,
+/// `$each`, `$partition`, by name or as function values): a path step
+/// over thirty thousand levels overflowed the stack and aborted the
+/// process, and one over `[[$a], [$a]]` forty deep hung.
+#[test]
+fn nested_arrays_are_bounded() {
+    let too_deep = "D1013: The expression builds a value nested deeper than 1000 levels";
+    check(&[
+        (
+            "$exists($reduce([1..1000], function($a, $i){ [[$a]] }, [0]).x)",
+            Fails(too_deep),
+        ),
+        (
+            "$reduce([1..999], function($a, $i){ [[$a]] }, [0]) ~> $count()",
+            Is(json!(1)),
+        ),
+        (
+            "$exists($reduce([1..1000], function($a, $i){ $zip($a) }, [0]).x)",
+            Fails(too_deep),
+        ),
+        (
+            "$exists($reduce([1..1000], function($a, $i){ ($f := $zip; $f($a)) }, [0]).x)",
+            Fails(too_deep),
+        ),
+        (
+            "$exists($reduce([1..1000], function($a, $i){ $a ~> $zip }, [0]).x)",
+            Fails(too_deep),
+        ),
+        (
+            "$exists($reduce([1..1000], function($a, $i){ [1, 2].[$a] }, [0]).x)",
+            Fails(TOO_LONG),
+        ),
+        (
+            "$count($reduce([1..40], function($a, $i){ [[$a], [$a]] }, [0]).x)",
+            Fails(TOO_LONG),
+        ),
+        (
+            "$reduce([1..40], function($a, $i){ [[$a], [$a]] }, [0]) ? 1 : 2",
+            Fails(TOO_LONG),
+        ),
+        (
+            "$count($reduce([1..40], function($a, $i){ $map([1, 2], function(){ $a }) }, [0]).x)",
+            Fails(TOO_LONG),
+        ),
+        // Ordinary nesting is built as before.
+        ("[[1, 2], [3]]", Is(json!([[1, 2], [3]]))),
+        (
+            "($x := [1, 2]; [$x, [$x, [$x]]])",
+            Is(json!([1, 2, [1, 2, [1, 2]]])),
+        ),
+        ("$zip([1, 2], [3, 4])", Is(json!([[1, 3], [2, 4]]))),
+        (
+            "[1, 2] ~> $map(function($v){ [$v, $v] })",
+            Is(json!([[1, 1], [2, 2]])),
+        ),
+        ("[[1], [2]].[$]", Is(json!([[1], [2]]))),
+        ("$each({'a': [1]}, function($v){ [$v] })", Is(json!([1]))),
+    ]);
+}
+
+/// A partial application of a guarded built-in is made a lambda that calls
+/// it (as jsonata-js makes it), so the call inside is guarded; what it
+/// gives is unchanged, its bound arguments are evaluated once, when it is
+/// made.
+#[test]
+fn partial_applications_are_guarded() {
+    let dag = "$reduce([1..40], function($a, $i){ {'l': $a, 'r': $a} }, 1)";
+    let cases = [
+        (
+            "($p := $pad('', ?); $length($p(6e8)))".to_string(),
+            Fails(TOO_LARGE),
+        ),
+        (
+            format!("($p := $string(?); $length($p({dag})))"),
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($r := $replace(?, 'a', $pad('', 1000, 'b')); $length($r($pad('', 1000000, 'a'))))"
+                .to_string(),
+            Fails(TOO_LARGE),
+        ),
+        (
+            format!("({dag} ~> $string(?)) ~> $length()"),
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($j := $join(?, ','); $j(['a', 'b']))".to_string(),
+            Is(json!("a,b")),
+        ),
+        ("['a', 'b'] ~> $join(?, '-')".to_string(), Is(json!("a-b"))),
+        (
+            "$map(['a', 'bc'], $pad(?, 3, '*'))".to_string(),
+            Is(json!(["a**", "bc*"])),
+        ),
+        ("($p := $string(?); $p())".to_string(), Undefined),
+        ("($p := $string(?); $p(1, 2))".to_string(), Is(json!("1"))),
+        (
+            "($p := $join(?, 5); $p(['a']))".to_string(),
+            Fails("T0410: Argument 2 of function \"join\" does not match function signature"),
+        ),
+        (
+            "($x := 'q'; $p := $join(?, $x); $x := 'r'; $p(['a', 'b']))".to_string(),
+            Is(json!("aqb")),
+        ),
+        (
+            "($f := $pad(?, ?, '#'); $f('a', 4))".to_string(),
+            Is(json!("a###")),
+        ),
+        // jsonata-core's own partial failed here (T0410); jsonata-js gives "AB".
+        (
+            "($p := $uppercase(?); $p('ab'))".to_string(),
+            Is(json!("AB")),
+        ),
+    ];
+    let cases: Vec<(&str, Want)> = cases.iter().map(|(e, w)| (e.as_str(), w.clone())).collect();
+    check(&cases);
+}
+
 #[test]
 fn free_variables() {
     for (expr, want) in [

@@ -103,7 +103,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, Host); 24] = [
+    let hosts: [(&str, Host); 26] = [
         (
             SIZE,
             one(|value, _| match value {
@@ -222,6 +222,20 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             }),
         ),
         (DISTINCT, one(shared::distinct)),
+        (
+            NESTED,
+            Box::new(move |args: &[JValue]| {
+                nesting::check(args, bounds).map_err(to_evaluator)?;
+                Ok(args.first().cloned().unwrap_or(JValue::Undefined))
+            }),
+        ),
+        (
+            NESTED_VIA,
+            Box::new(move |args: &[JValue]| {
+                nesting::check_via(args, bounds).map_err(to_evaluator)?;
+                Ok(args.first().cloned().unwrap_or(JValue::Undefined))
+            }),
+        ),
         (EACH, each(false)),
         (EACH_VALUE, each(true)),
         (LOWERCASE, one(|value, _| calls::case(value, false))),

@@ -16,6 +16,7 @@ pub(crate) fn rewrite(node: &mut AstNode) -> Needs {
         ..Rewriter::default()
     };
     rewriter.visit(node);
+    super::nesting::rewrite(node, &rewriter.holders, &mut rewriter.needs);
     rewriter.needs
 }
 
@@ -37,6 +38,7 @@ impl Rewriter {
                     *name = RENAMED.to_string();
                 }
             }
+            self.partial(node);
             if let AstNode::Binary {
                 op: BinaryOp::ChainPipe,
                 lhs,
@@ -44,12 +46,75 @@ impl Rewriter {
             } = node
             {
                 self.visit(lhs);
+                self.partial(rhs);
                 self.chained(lhs, rhs);
                 return;
             }
             children_mut(node, &mut |c| self.visit(c));
             self.guard(node);
         })
+    }
+
+    /// A partial application of a guarded built-in (`$join(?, ', ')`),
+    /// which jsonata-core turns into a function value that no guard can
+    /// see into, is made a lambda that calls the built-in, as jsonata-js
+    /// makes it: `($b := ', '; function($p){ $join($p, $b) })`, with the
+    /// arguments given evaluated once, in order, when it is made (literals
+    /// are written in place). The call inside is then guarded as any
+    /// other. A built-in whose name the expression binds is left alone.
+    fn partial(&mut self, node: &mut AstNode) {
+        let AstNode::Function {
+            name,
+            args,
+            is_builtin: true,
+        } = node
+        else {
+            return;
+        };
+        if !args.iter().any(|a| matches!(a, AstNode::Placeholder))
+            || !PARTIAL.contains(&name.as_str())
+            || self.holders.contains(name.as_str())
+        {
+            return;
+        }
+        let site = self.sites;
+        self.sites = self.sites.wrapping_add(1);
+        let mut binds = Vec::new();
+        let mut params = Vec::new();
+        let mut call = Vec::with_capacity(args.len());
+        for (i, arg) in std::mem::take(args).into_iter().enumerate() {
+            if matches!(arg, AstNode::Placeholder) {
+                let param = format!("{PREFIX}p{site}.{i}");
+                call.push(AstNode::Variable(param.clone()));
+                params.push(param);
+            } else if is_literal(&arg) {
+                call.push(arg);
+            } else {
+                let bound = format!("{PREFIX}b{site}.{i}");
+                call.push(AstNode::Variable(bound.clone()));
+                binds.push(AstNode::Binary {
+                    op: BinaryOp::ColonEqual,
+                    lhs: Box::new(AstNode::Variable(bound)),
+                    rhs: Box::new(arg),
+                });
+            }
+        }
+        let lambda = AstNode::Lambda {
+            params,
+            body: Box::new(AstNode::Function {
+                name: std::mem::take(name),
+                args: call,
+                is_builtin: true,
+            }),
+            signature: None,
+            thunk: false,
+        };
+        *node = if binds.is_empty() {
+            lambda
+        } else {
+            binds.push(lambda);
+            AstNode::Block(binds)
+        };
     }
 
     /// `lhs ~> rhs`: a call on the right (possibly heading a one-step path,
@@ -401,7 +466,7 @@ impl Rewriter {
     }
 }
 
-fn host(name: &str, args: Vec<AstNode>) -> AstNode {
+pub(super) fn host(name: &str, args: Vec<AstNode>) -> AstNode {
     AstNode::Function {
         name: name.to_string(),
         args,
@@ -409,7 +474,7 @@ fn host(name: &str, args: Vec<AstNode>) -> AstNode {
     }
 }
 
-fn number(n: f64) -> AstNode {
+pub(super) fn number(n: f64) -> AstNode {
     AstNode::Number(n)
 }
 
@@ -488,7 +553,7 @@ fn shrinks(slots: &[&mut AstNode]) -> bool {
 /// Whether `node` is an array constructor as jsonata-core's
 /// `construct_array` tells them (kept whole inside another): `[...]`, also
 /// with filters or `[]` after it, but not with a `#$i` binding.
-fn is_array_constructor(node: &AstNode) -> bool {
+pub(super) fn is_array_constructor(node: &AstNode) -> bool {
     match node {
         AstNode::Array(_) => true,
         AstNode::Path { steps } => match steps.as_slice() {
@@ -505,7 +570,7 @@ fn is_array_constructor(node: &AstNode) -> bool {
 
 /// Whether `node` cannot evaluate to an array (literals, objects,
 /// functions, arithmetic, comparisons, and guarded `&`).
-fn is_scalar(node: &AstNode) -> bool {
+pub(super) fn is_scalar(node: &AstNode) -> bool {
     match node {
         AstNode::String(_)
         | AstNode::Number(_)
@@ -546,6 +611,6 @@ fn is_text(node: &AstNode) -> bool {
 }
 
 /// Call `f` on each direct child of `node`, mutably.
-fn children_mut(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
+pub(super) fn children_mut(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
     crate::analysis::each_child!(node, f, iter_mut, mut)
 }
