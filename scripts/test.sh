@@ -10,6 +10,25 @@ cd "$(dirname "$0")/.."
 shared="${STEPWELL_SHARED:-../shared}"
 gates=0
 
+# A real PostgreSQL server for the PostgreSQL store's gates (scripts/postgres.sh
+# installs Debian's postgresql when it finds no server). Without one they are
+# skipped with a message, unless STEPWELL_REQUIRE_POSTGRES=1 (CI sets it).
+pg_dir="$PWD/target/pg"
+pg=0
+mkdir -p target
+if ./scripts/postgres.sh start "$pg_dir" >/dev/null 2>target/pg-start.log; then
+  pg=1
+  trap './scripts/postgres.sh stop "$pg_dir"' EXIT
+  STEPWELL_TEST_POSTGRES="$(./scripts/postgres.sh newdb "$pg_dir" contract)"
+  export STEPWELL_TEST_POSTGRES
+elif [ "${STEPWELL_REQUIRE_POSTGRES:-0}" = 1 ]; then
+  cat target/pg-start.log >&2
+  echo "no PostgreSQL server could be started (see above)" >&2
+  exit 1
+else
+  echo "SKIPPED: the PostgreSQL gates (no server could be started: see target/pg-start.log)"
+fi
+
 cargo test --workspace --quiet
 gates=$((gates + 1))
 
@@ -22,6 +41,16 @@ STEPWELL_BIN="$PWD/$bin" ./scripts/server-e2e.sh
 gates=$((gates + 1))
 STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh
 gates=$((gates + 1))
+if [ "$pg" = 1 ]; then
+  # The same end-to-end suite on the PostgreSQL store, and the crash test
+  # killing a server whose store is PostgreSQL.
+  STEPWELL_E2E_DB="$(./scripts/postgres.sh newdb "$pg_dir" e2e)" \
+    STEPWELL_BIN="$PWD/$bin" ./scripts/server-e2e.sh
+  gates=$((gates + 1))
+  STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh \
+    --crash-db "$(./scripts/postgres.sh newdb "$pg_dir" crash)"
+  gates=$((gates + 1))
+fi
 
 # Lambda functions in `stepwell serve`: the four pattern examples and the bad
 # handlers on real Python and Node runtimes (scripts/lambda-e2e.sh; needs

@@ -44,7 +44,9 @@ MOCK_CONFIG = {
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    s = Server(wait_scale=WAIT_SCALE, mock_config=MOCK_CONFIG,
+    # STEPWELL_E2E_DB: run the suite on another store (scripts/test.sh runs
+    # it again on a real PostgreSQL server); an SQLite file by default.
+    s = Server(wait_scale=WAIT_SCALE, mock_config=MOCK_CONFIG, db=os.environ.get("STEPWELL_E2E_DB"),
                workdir=str(tmp_path_factory.mktemp("server")))
     s.start()
     yield s

@@ -428,6 +428,8 @@ def main():
     ap.add_argument("--extra-kills", type=int, default=3,
                     help="kills after the two scripted ones, 0.3 s apart, while timers fire")
     ap.add_argument("--keep", action="store_true", help="keep the databases and logs")
+    ap.add_argument("--crash-db", help="the store of the run that is killed (e.g. a postgres:// URL; "
+                                        "default: an SQLite file, like the reference run's)")
     args = ap.parse_args()
     t0 = time.time()
     log = lambda m: print(m, flush=True)  # noqa: E731
@@ -435,7 +437,8 @@ def main():
     servers = []
     try:
         for crash in (False, True):
-            server = Server(wait_scale=args.wait_scale, mock_config=MOCK_CONFIG)
+            server = Server(wait_scale=args.wait_scale, mock_config=MOCK_CONFIG,
+                            db=args.crash_db if crash else None)
             servers.append(server)
             server.start()
             runs[crash] = Driver(server, crash, args.executions, log, args.extra_kills).run()

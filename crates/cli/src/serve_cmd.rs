@@ -15,9 +15,11 @@ pub(crate) struct ServeArgs {
     bind: IpAddr,
     #[arg(long, default_value_t = 8083)]
     port: u16,
-    /// The SQLite database file (created if missing).
-    #[arg(long, default_value = "stepwell.db")]
-    db: PathBuf,
+    /// Where executions are kept: an SQLite database file (created if
+    /// missing), or a PostgreSQL server as `postgres://user:password@host/db`
+    /// (its tables are created if missing).
+    #[arg(long, default_value = "stepwell.db", env = "STEPWELL_DB")]
+    db: String,
     /// `normal`: a commit survives the process being killed; `full`: it
     /// also survives power loss (one fsync per group commit).
     #[arg(long, value_enum, default_value = "normal")]

@@ -26,7 +26,6 @@ mod stream;
 mod timers;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -36,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
-use stepwell_store::{Durability, SqliteStore};
+use stepwell_store::Durability;
 
 pub use arn::Arns;
 pub use dispatch::{TaskBackend, TaskResult};
@@ -49,7 +48,8 @@ pub use runtime::{Config, Runtime};
 pub struct ServeOptions {
     pub bind: std::net::IpAddr,
     pub port: u16,
-    pub db: PathBuf,
+    /// An SQLite file path or a `postgres://` URL.
+    pub db: String,
     pub durability: Durability,
     pub region: String,
     pub account: String,
@@ -117,13 +117,27 @@ pub fn router(rt: Arc<Runtime>) -> Router {
         .with_state(rt)
 }
 
+/// A database location fit for logs: a URL's password is left out.
+fn redacted(db: &str) -> String {
+    match (db.split_once("://"), db.rfind('@')) {
+        (Some((scheme, rest)), Some(at)) if rest.contains(':') => {
+            let userinfo = &db[scheme.len() + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***{}", &db[at..]),
+                None => db.to_string(),
+            }
+        }
+        _ => db.to_string(),
+    }
+}
+
 /// Open the store, recover running executions and start the timer service.
 pub async fn start_runtime(
     opts: &ServeOptions,
     lambda: Option<Arc<dyn TaskBackend>>,
 ) -> Result<Arc<Runtime>, String> {
-    let store = SqliteStore::open(&opts.db, opts.durability)
-        .map_err(|e| format!("cannot open the database {}: {e}", opts.db.display()))?;
+    let store = stepwell_store::open(&opts.db, opts.durability)
+        .map_err(|e| format!("cannot open the database {}: {e}", redacted(&opts.db)))?;
     let cfg = Config {
         arns: Arns {
             region: opts.region.clone(),
@@ -136,7 +150,7 @@ pub async fn start_runtime(
     if let Some(v) = &cfg.sigv4 {
         tracing::info!(region = v.region(), access_keys = ?v.key_ids(), "SigV4 verification is on (POST / and /console/stream)");
     }
-    let mut rt = Runtime::new(cfg, Arc::new(store)).map_err(|e| e.to_string())?;
+    let mut rt = Runtime::new(cfg, store).map_err(|e| e.to_string())?;
     rt.lambda = lambda;
     rt.load_registry().map_err(|e| e.message)?;
     let rt = Arc::new(rt);
@@ -177,7 +191,7 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
     if let Some(extra) = extra {
         app = app.merge(extra);
     }
-    tracing::info!(addr = %own, db = %opts.db.display(), "stepwell is serving the Step Functions API");
+    tracing::info!(addr = %own, db = %redacted(&opts.db), "stepwell is serving the Step Functions API");
     let stopping = lambda.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -212,5 +226,21 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn database_passwords_stay_out_of_logs() {
+        assert_eq!(
+            redacted("postgres://app:s3cret@db:5432/sfn"),
+            "postgres://app:***@db:5432/sfn"
+        );
+        assert_eq!(redacted("postgres://app@db/sfn"), "postgres://app@db/sfn");
+        assert_eq!(redacted("postgres://db/sfn"), "postgres://db/sfn");
+        assert_eq!(redacted("stepwell.db"), "stepwell.db");
     }
 }

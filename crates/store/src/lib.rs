@@ -2,8 +2,8 @@
 //! other named resources, execution records and execution histories.
 //!
 //! [`Store`] is the storage interface; [`SqliteStore`] implements it on an
-//! embedded SQLite file (WAL mode). A PostgreSQL backend will implement the
-//! same trait. [`GroupCommitter`] batches the writes of many callers into one
+//! embedded SQLite file (WAL mode), [`PostgresStore`] on a PostgreSQL server
+//! ([`open`] picks by the location's form). [`GroupCommitter`] batches the writes of many callers into one
 //! transaction, so durability does not cost one fsync per state transition.
 //!
 //! The store knows nothing about the API's record shapes: resources and
@@ -13,9 +13,11 @@
 #![forbid(unsafe_code)]
 
 mod group;
+mod postgres;
 mod sqlite;
 
 pub use group::GroupCommitter;
+pub use postgres::PostgresStore;
 pub use sqlite::{Durability, SqliteStore};
 
 use stepwell_core::Event;
@@ -117,4 +119,31 @@ pub trait Store: Send + Sync + 'static {
     fn running(&self) -> Result<Vec<ExecutionRow>>;
     /// The full history of an execution, in order.
     fn events(&self, arn: &str) -> Result<Vec<Event>>;
+}
+
+/// Open the store at `location`: a PostgreSQL server for a
+/// `postgres://` or `postgresql://` URL, else an SQLite file at that path.
+pub fn open(location: &str, durability: Durability) -> Result<std::sync::Arc<dyn Store>> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PostgresStore::open(location)?))
+    } else {
+        Ok(std::sync::Arc::new(SqliteStore::open(
+            location, durability,
+        )?))
+    }
+}
+
+/// Decode a history stored as LZ4-compressed JSON chunks, in order.
+pub(crate) fn decode_chunks(arn: &str, chunks: Vec<Vec<u8>>) -> Result<Vec<Event>> {
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let json = lz4_flex::decompress_size_prepended(&chunk)
+            .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
+        // A history may hold data nested deeper than serde_json's default
+        // bound of 128 (up to `MAX_NESTING`, inside a few levels of event).
+        let events: Vec<Event> = stepwell_core::from_slice_unbounded(&json)
+            .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
+        out.extend(events);
+    }
+    Ok(out)
 }

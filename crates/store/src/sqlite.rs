@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 use stepwell_core::Event;
 
-use crate::{ExecutionQuery, ExecutionRow, Result, Store, StoreError, Write};
+use crate::{decode_chunks, ExecutionQuery, ExecutionRow, Result, Store, StoreError, Write};
 
 /// How hard a commit pushes data to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -247,16 +247,6 @@ impl Store for SqliteStore {
             let rows = s.query_map(params![arn], |r| r.get(0))?;
             rows.collect()
         })?;
-        let mut out = Vec::new();
-        for chunk in chunks {
-            let json = lz4_flex::decompress_size_prepended(&chunk)
-                .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
-            // A history may hold data nested deeper than serde_json's default
-            // bound of 128 (up to `MAX_NESTING`, inside a few levels of event).
-            let events: Vec<Event> = stepwell_core::from_slice_unbounded(&json)
-                .map_err(|e| StoreError::Corrupt(format!("{arn}: {e}")))?;
-            out.extend(events);
-        }
-        Ok(out)
+        decode_chunks(arn, chunks)
     }
 }

@@ -1,11 +1,14 @@
-//! The storage contract on a real SQLite file.
+//! The storage contract, checked on a real SQLite file and, when
+//! `STEPWELL_TEST_POSTGRES` names one (scripts/test.sh starts one), on a real
+//! PostgreSQL server.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
 use stepwell_core::{Event, EventKind};
 use stepwell_store::{
-    Durability, ExecutionQuery, ExecutionRow, GroupCommitter, SqliteStore, Store, Write,
+    Durability, ExecutionQuery, ExecutionRow, GroupCommitter, PostgresStore, SqliteStore, Store,
+    Write,
 };
 
 fn row(arn: &str, sm: &str, status: &str, start: i64) -> ExecutionRow {
@@ -32,12 +35,10 @@ fn event(seq: u64) -> Event {
     }
 }
 
-#[test]
-fn what_is_committed_reads_back_after_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite");
+/// What a store commits reads back through a second, fresh handle.
+fn what_is_committed_reads_back_after_reopening(open: &dyn Fn() -> Arc<dyn Store>) {
     {
-        let store = SqliteStore::open(&path, Durability::Normal).unwrap();
+        let store = open();
         store
             .commit(&[
                 Write::PutResource {
@@ -64,7 +65,7 @@ fn what_is_committed_reads_back_after_reopening() {
             }])
             .unwrap();
     }
-    let store = SqliteStore::open(&path, Durability::Full).unwrap();
+    let store = open();
     assert_eq!(
         store.resources("stateMachine").unwrap(),
         vec![("a".to_string(), "{\"x\":1}".to_string())]
@@ -123,11 +124,8 @@ fn what_is_committed_reads_back_after_reopening() {
     );
 }
 
-#[test]
-fn a_duplicate_chunk_fails_only_its_own_request() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(dir.path().join("db"), Durability::Normal).unwrap());
+/// In a group commit, a duplicate chunk fails its own request only.
+fn a_duplicate_chunk_fails_only_its_own_request(store: Arc<dyn Store>) {
     let group = GroupCommitter::start(store.clone()).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -141,4 +139,47 @@ fn a_duplicate_chunk_fails_only_its_own_request() {
         fresh.unwrap();
     });
     assert_eq!(store.events("e").unwrap(), vec![event(1), event(2)]);
+}
+
+#[test]
+fn the_contract_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    // The second handle asks for full durability: either reads the same.
+    let opened = std::cell::Cell::new(false);
+    let open = || -> Arc<dyn Store> {
+        let durability = if opened.replace(true) {
+            Durability::Full
+        } else {
+            Durability::Normal
+        };
+        Arc::new(SqliteStore::open(&path, durability).unwrap())
+    };
+    what_is_committed_reads_back_after_reopening(&open);
+    let other = tempfile::tempdir().unwrap();
+    a_duplicate_chunk_fails_only_its_own_request(Arc::new(
+        SqliteStore::open(other.path().join("db"), Durability::Normal).unwrap(),
+    ));
+}
+
+/// One test, so that its steps share the database one after the other.
+#[test]
+fn the_contract_on_postgresql() {
+    let Ok(url) = std::env::var("STEPWELL_TEST_POSTGRES") else {
+        eprintln!(
+            "SKIPPED: the PostgreSQL store contract (set STEPWELL_TEST_POSTGRES=postgres://...; scripts/test.sh starts a server)"
+        );
+        return;
+    };
+    let reset = || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute("DROP TABLE IF EXISTS resources, executions, events")
+            .unwrap();
+    };
+    let open = || -> Arc<dyn Store> { Arc::new(PostgresStore::open(&url).unwrap()) };
+    reset();
+    what_is_committed_reads_back_after_reopening(&open);
+    reset();
+    a_duplicate_chunk_fails_only_its_own_request(open());
+    reset();
 }

@@ -1,0 +1,287 @@
+//! [`Store`] on a PostgreSQL server (`postgres://user@host/db`).
+//!
+//! The same four tables as [`crate::SqliteStore`], committed the same way:
+//! one transaction per [`Store::commit`], one writer connection (the
+//! [`crate::GroupCommitter`] thread is normally its only user) and a small
+//! pool of read connections. A commit is durable once PostgreSQL
+//! acknowledges it (`synchronous_commit` as the server sets it).
+//!
+//! The `postgres` client drives its connection on a runtime of its own, which
+//! may not be started from inside another runtime's worker: calls made on a
+//! tokio worker thread leave it with `block_in_place` first.
+
+use std::sync::Mutex;
+
+use postgres::{Client, NoTls, Row};
+use stepwell_core::Event;
+
+use crate::{decode_chunks, ExecutionQuery, ExecutionRow, Result, Store, StoreError, Write};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS resources(
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY(kind, key)
+);
+CREATE TABLE IF NOT EXISTS executions(
+    arn TEXT PRIMARY KEY,
+    state_machine TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_ms BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS executions_by_machine
+    ON executions(state_machine, start_ms DESC, arn DESC);
+CREATE INDEX IF NOT EXISTS executions_by_start ON executions(start_ms DESC, arn DESC);
+CREATE INDEX IF NOT EXISTS executions_running ON executions(status) WHERE status = 'RUNNING';
+CREATE TABLE IF NOT EXISTS events(
+    execution TEXT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    data BYTEA NOT NULL,
+    PRIMARY KEY(execution, first_seq)
+);
+";
+
+const EXECUTION_COLUMNS: &str = "arn, state_machine, status, start_ms, body";
+
+/// Read connections kept for reuse.
+const POOL: usize = 4;
+
+pub struct PostgresStore {
+    url: String,
+    writer: Mutex<Option<Client>>,
+    readers: Mutex<Vec<Client>>,
+}
+
+fn backend(e: postgres::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Backend("a store connection was poisoned by a panic".into())
+}
+
+/// Run `f`, leaving a tokio worker thread first if called on one.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+fn row_to_execution(r: &Row) -> Result<ExecutionRow> {
+    Ok(ExecutionRow {
+        arn: r.try_get(0).map_err(backend)?,
+        state_machine: r.try_get(1).map_err(backend)?,
+        status: r.try_get(2).map_err(backend)?,
+        start_ms: r.try_get(3).map_err(backend)?,
+        body: r.try_get(4).map_err(backend)?,
+    })
+}
+
+impl PostgresStore {
+    /// Connect to the server at `url` and create the tables if needed.
+    pub fn open(url: &str) -> Result<PostgresStore> {
+        blocking(|| {
+            let mut writer = Client::connect(url, NoTls).map_err(backend)?;
+            writer.batch_execute(SCHEMA).map_err(backend)?;
+            Ok(PostgresStore {
+                url: url.to_string(),
+                writer: Mutex::new(Some(writer)),
+                readers: Mutex::new(Vec::new()),
+            })
+        })
+    }
+
+    /// Run `f` on a pooled read connection (a new one when none is free).
+    fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        blocking(|| {
+            let pooled = self.readers.lock().map_err(poisoned)?.pop();
+            let mut client = match pooled {
+                Some(c) if !c.is_closed() => c,
+                _ => Client::connect(&self.url, NoTls).map_err(backend)?,
+            };
+            let out = f(&mut client);
+            let mut pool = self.readers.lock().map_err(poisoned)?;
+            if pool.len() < POOL && !client.is_closed() {
+                pool.push(client);
+            }
+            out
+        })
+    }
+
+    fn commit_on(client: &mut Client, writes: &[Write]) -> Result<()> {
+        let mut tx = client.transaction().map_err(backend)?;
+        for w in writes {
+            match w {
+                Write::PutResource { kind, key, body } => {
+                    tx.execute(
+                        "INSERT INTO resources(kind, key, body) VALUES ($1, $2, $3)
+                         ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
+                        &[kind, key, body],
+                    )
+                    .map_err(backend)?;
+                }
+                Write::DeleteResource { kind, key } => {
+                    tx.execute(
+                        "DELETE FROM resources WHERE kind = $1 AND key = $2",
+                        &[kind, key],
+                    )
+                    .map_err(backend)?;
+                }
+                Write::PutExecution(row) => {
+                    tx.execute(
+                        "INSERT INTO executions(arn, state_machine, status, start_ms, body)
+                         VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (arn) DO UPDATE SET state_machine = EXCLUDED.state_machine,
+                             status = EXCLUDED.status, start_ms = EXCLUDED.start_ms, body = EXCLUDED.body",
+                        &[&row.arn, &row.state_machine, &row.status, &row.start_ms, &row.body],
+                    )
+                    .map_err(backend)?;
+                }
+                Write::AppendEvents {
+                    execution,
+                    first_seq,
+                    data,
+                } => {
+                    let seq = i64::try_from(*first_seq).map_err(|_| {
+                        StoreError::Backend(format!("event {first_seq} is out of range"))
+                    })?;
+                    tx.execute(
+                        "INSERT INTO events(execution, first_seq, data) VALUES ($1, $2, $3)",
+                        &[execution, &seq, data],
+                    )
+                    .map_err(backend)?;
+                }
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+}
+
+impl Store for PostgresStore {
+    fn commit(&self, writes: &[Write]) -> Result<()> {
+        blocking(|| {
+            let mut writer = self.writer.lock().map_err(poisoned)?;
+            // A connection the server closed (restarted, timed out) is
+            // replaced; the commit it failed was never acknowledged.
+            if writer.as_ref().is_none_or(Client::is_closed) {
+                *writer = Some(Client::connect(&self.url, NoTls).map_err(backend)?);
+            }
+            let client = writer
+                .as_mut()
+                .ok_or_else(|| StoreError::Backend("no writer connection".into()))?;
+            Self::commit_on(client, writes)
+        })
+    }
+
+    fn resources(&self, kind: &str) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            c.query(
+                "SELECT key, body FROM resources WHERE kind = $1 ORDER BY key",
+                &[&kind],
+            )
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0).map_err(backend)?,
+                    r.try_get(1).map_err(backend)?,
+                ))
+            })
+            .collect()
+        })
+    }
+
+    fn resource(&self, kind: &str, key: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT body FROM resources WHERE kind = $1 AND key = $2",
+                &[&kind, &key],
+            )
+            .map_err(backend)?
+            .map(|r| r.try_get(0).map_err(backend))
+            .transpose()
+        })
+    }
+
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>> {
+        self.read(|c| {
+            c.query_opt(
+                &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = $1"),
+                &[&arn],
+            )
+            .map_err(backend)?
+            .map(|r| row_to_execution(&r))
+            .transpose()
+        })
+    }
+
+    fn executions(&self, q: &ExecutionQuery) -> Result<Vec<ExecutionRow>> {
+        let mut sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE TRUE");
+        let mut args: Vec<Box<dyn postgres::types::ToSql + Sync>> = Vec::new();
+        if let Some(sm) = &q.state_machine {
+            args.push(Box::new(sm.clone()));
+            sql.push_str(&format!(" AND state_machine = ${}", args.len()));
+        }
+        if let Some(st) = &q.status {
+            args.push(Box::new(st.clone()));
+            sql.push_str(&format!(" AND status = ${}", args.len()));
+        }
+        if let Some((ms, arn)) = &q.after {
+            args.push(Box::new(*ms));
+            args.push(Box::new(arn.clone()));
+            sql.push_str(&format!(
+                " AND (start_ms < ${a} OR (start_ms = ${a} AND arn < ${b}))",
+                a = args.len() - 1,
+                b = args.len()
+            ));
+        }
+        args.push(Box::new(i64::try_from(q.limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(
+            " ORDER BY start_ms DESC, arn DESC LIMIT ${}",
+            args.len()
+        ));
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            args.iter().map(|a| a.as_ref()).collect();
+        self.read(|c| {
+            c.query(&sql, &params)
+                .map_err(backend)?
+                .iter()
+                .map(row_to_execution)
+                .collect()
+        })
+    }
+
+    fn running(&self) -> Result<Vec<ExecutionRow>> {
+        self.read(|c| {
+            c.query(
+                &format!(
+                    "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, arn"
+                ),
+                &[],
+            )
+            .map_err(backend)?
+            .iter()
+            .map(row_to_execution)
+            .collect()
+        })
+    }
+
+    fn events(&self, arn: &str) -> Result<Vec<Event>> {
+        let chunks: Vec<Vec<u8>> = self.read(|c| {
+            c.query(
+                "SELECT data FROM events WHERE execution = $1 ORDER BY first_seq",
+                &[&arn],
+            )
+            .map_err(backend)?
+            .iter()
+            .map(|r| r.try_get(0).map_err(backend))
+            .collect()
+        })?;
+        decode_chunks(arn, chunks)
+    }
+}
