@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use stepwell_asl::invalid_definition_message;
 use stepwell_core::{render_history, Execution, ExecutionInfo, Outcome, Status};
 use stepwell_engine::{
@@ -76,8 +76,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             let config = match std::fs::read_to_string(file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))
                 .and_then(|t| {
-                    serde_json::from_str::<Value>(&t)
-                        .map_err(|e| format!("{}: {e}", file.display()))
+                    stepwell_core::parse_json(&t).map_err(|e| format!("{}: {e}", file.display()))
                 }) {
                 Ok(c) => c,
                 Err(msg) => return usage_error(&args, &msg),

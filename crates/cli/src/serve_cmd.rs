@@ -84,7 +84,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         None => None,
         Some(path) => match std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            .and_then(|t| stepwell_core::parse_json(&t).map_err(|e| e.to_string()))
         {
             Ok(v) => Some(v),
             Err(e) => {

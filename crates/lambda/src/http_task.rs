@@ -260,7 +260,7 @@ pub(crate) async fn http_invoke_in(
         .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
     let text = String::from_utf8_lossy(&response.body).into_owned();
     let body = if is_json {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
+        stepwell_core::parse_json(&text).unwrap_or(Value::String(text))
     } else {
         Value::String(text)
     };

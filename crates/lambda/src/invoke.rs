@@ -172,8 +172,11 @@ pub(crate) fn payload_value(payload: &[u8]) -> Value {
     if payload.is_empty() {
         return Value::String(String::new());
     }
-    serde_json::from_slice(payload)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(payload).into_owned()))
+    // Nested up to the engine's bound (deeper than serde_json's default 128).
+    std::str::from_utf8(payload)
+        .ok()
+        .and_then(|text| stepwell_core::parse_json(text).ok())
+        .unwrap_or_else(|| Value::String(String::from_utf8_lossy(payload).into_owned()))
 }
 
 /// The `lambda:invoke` parameters, checked.
@@ -382,6 +385,18 @@ pub(crate) fn integration_result(response: &InvokeResponse) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn payloads_nest_as_deep_as_the_engine_allows() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        // Deeper than serde_json's default bound of 128, within the engine's 1000.
+        let v = payload_value(deep(500).as_bytes());
+        assert!(v.is_array(), "{v}");
+        // Past the engine's bound, or not JSON: the text itself.
+        assert!(payload_value(deep(1001).as_bytes()).is_string());
+        assert_eq!(payload_value(b"not json"), Value::String("not json".into()));
+        assert_eq!(payload_value(b""), Value::String(String::new()));
+    }
 
     fn known(name: &str) -> bool {
         name == "greet"
