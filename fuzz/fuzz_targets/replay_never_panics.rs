@@ -155,6 +155,14 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
                 max_concurrency: u64::from(b.below(3)),
                 tolerated_count: b.bool().then(|| u64::from(b.below(3))),
                 tolerated_percentage: b.bool().then(|| f64::from(b.byte())),
+                // Sometimes one size per item, sometimes a count that does
+                // not match (which `apply` must refuse, not trust).
+                batch_sizes: if b.bool() {
+                    let m = if b.bool() { n } else { b.below(6) as usize };
+                    (0..m).map(|_| u32::from(b.below(4))).collect()
+                } else {
+                    Vec::new()
+                },
             }
         }
         19 => EventKind::MapIterationStarted {

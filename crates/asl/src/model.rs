@@ -338,11 +338,40 @@ pub struct Map {
     pub tolerated_failure_count: Option<Dynamic<f64>>,
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
     pub item_reader: Option<Value>,
-    pub item_batcher: Option<Value>,
+    /// `ItemBatcher` (Distributed Maps only).
+    pub item_batcher: Option<ItemBatcher>,
     pub result_writer: Option<Value>,
     pub label: Option<String>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
+}
+
+/// The most `MaxInputBytesPerBatch` may be, and the batch size when only
+/// `MaxItemsPerBatch` is given. AWS: "Specifies the maximum size of a batch
+/// in bytes, up to 256 KiB", and "If you use batching and don't specify a
+/// maximum batch size, the interpreter processes as many items it can
+/// process up to 256 KiB in each child workflow execution."
+pub const MAX_INPUT_BYTES_PER_BATCH: u64 = 256 * 1024;
+
+/// A Distributed Map's `ItemBatcher`: each child execution gets a batch of
+/// (selected) items, `{"BatchInput": ..., "Items": [...]}`, instead of one.
+/// At least one of the two limits is present.
+#[derive(Debug, Clone)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch`, `MaxItemsPerBatchPath` or a JSONata expression.
+    pub max_items: Option<Dynamic<u64>>,
+    /// `MaxInputBytesPerBatch` (at most [`MAX_INPUT_BYTES_PER_BATCH`]), its
+    /// `...Path` twin or a JSONata expression.
+    pub max_bytes: Option<Dynamic<u64>>,
+    /// `BatchInput`: a payload template (JSONPath) or JSON with `{% %}`
+    /// expressions (JSONata), evaluated once per Map Run.
+    pub batch_input: Option<BatchInput>,
+}
+
+#[derive(Debug, Clone)]
+pub enum BatchInput {
+    JsonPath(Template),
+    Jsonata(JsonataTemplate),
 }
 
 impl State {

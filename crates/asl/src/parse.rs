@@ -1372,11 +1372,100 @@ impl Parser {
                 ql,
             ),
             item_reader: obj.get("ItemReader").cloned(),
-            item_batcher: obj.get("ItemBatcher").cloned(),
+            item_batcher: obj
+                .get("ItemBatcher")
+                .and_then(|v| self.item_batcher(v, loc, ql, distributed)),
             result_writer: obj.get("ResultWriter").cloned(),
             label: obj.get("Label").and_then(Value::as_str).map(str::to_owned),
             retry: self.retriers(obj, loc),
             catch: self.catchers(obj, loc, names, ql),
+        })
+    }
+}
+
+impl Parser {
+    /// A Map's `ItemBatcher` (at `loc`, the Map state's location).
+    ///
+    /// AWS ("ItemBatcher (Map)", and the States Language spec): an object
+    /// with `MaxItemsPerBatch` / `MaxItemsPerBatchPath` (JSONPath only),
+    /// `MaxInputBytesPerBatch` / `MaxInputBytesPerBatchPath` (JSONPath only;
+    /// "up to 256 KiB") and an optional `BatchInput` (a payload template in
+    /// JSONPath, JSON with `{% %}` expressions in JSONata); at least one of
+    /// the limits, never a field together with its `...Path` twin. Limits
+    /// given directly are positive integers; JSONata may give them as
+    /// expressions. AWS documents `ItemBatcher` among the Distributed Map's
+    /// fields only; an inline Map that names it is refused rather than
+    /// running one iteration per item, which would silently not batch.
+    fn item_batcher(
+        &mut self,
+        v: &Value,
+        loc: &str,
+        ql: QueryLanguage,
+        distributed: bool,
+    ) -> Option<ItemBatcher> {
+        let bloc = format!("{loc}/ItemBatcher");
+        if !distributed {
+            self.schema(
+                &bloc,
+                "The field 'ItemBatcher' is only supported for a Map state whose ProcessorConfig Mode is DISTRIBUTED".into(),
+            );
+            return None;
+        }
+        let Some(obj) = v.as_object() else {
+            self.schema(&bloc, "The field 'ItemBatcher' must be an object".into());
+            return None;
+        };
+        const LIMITS: [&str; 4] = [
+            "MaxItemsPerBatch",
+            "MaxItemsPerBatchPath",
+            "MaxInputBytesPerBatch",
+            "MaxInputBytesPerBatchPath",
+        ];
+        for key in obj.keys() {
+            let k = key.as_str();
+            if k != "BatchInput" && !LIMITS.contains(&k) {
+                self.schema(&bloc, format!("Field '{k}' is not supported"));
+            } else if ql == QueryLanguage::Jsonata && k.ends_with("Path") {
+                self.schema(
+                    &bloc,
+                    format!("The field '{k}' is not supported for the JSONata query language"),
+                );
+            }
+        }
+        if !LIMITS.iter().any(|k| obj.contains_key(*k)) {
+            let names = match ql {
+                QueryLanguage::JsonPath => LIMITS.join(", "),
+                QueryLanguage::Jsonata => "MaxItemsPerBatch, MaxInputBytesPerBatch".into(),
+            };
+            self.schema(
+                &bloc,
+                format!("At least one of these fields is required: [{names}]"),
+            );
+        }
+        let max_items = self.dynamic_u64(obj, "MaxItemsPerBatch", &bloc, ql, false);
+        let max_bytes = self.dynamic_u64(obj, "MaxInputBytesPerBatch", &bloc, ql, false);
+        if let Some(Dynamic::Value(n)) = max_bytes {
+            if n > MAX_INPUT_BYTES_PER_BATCH {
+                self.schema(
+                    &format!("{bloc}/MaxInputBytesPerBatch"),
+                    format!(
+                        "The field 'MaxInputBytesPerBatch' must be at most {MAX_INPUT_BYTES_PER_BATCH} (256 KiB)"
+                    ),
+                );
+            }
+        }
+        let batch_input = obj.get("BatchInput").and_then(|b| match ql {
+            QueryLanguage::JsonPath => self
+                .template(b, "BatchInput", &bloc)
+                .map(BatchInput::JsonPath),
+            QueryLanguage::Jsonata => Some(BatchInput::Jsonata(
+                self.jsonata_template(b, &format!("{bloc}/BatchInput")),
+            )),
+        });
+        Some(ItemBatcher {
+            max_items,
+            max_bytes,
+            batch_input,
         })
     }
 }

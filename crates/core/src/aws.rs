@@ -412,13 +412,20 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
         }
         EventKind::ParallelStarted { .. } => ("ParallelStateStarted".into(), None),
         EventKind::ParallelFailed { .. } => ("ParallelStateFailed".into(), None),
-        EventKind::MapStarted { items, .. } => (
-            "MapStateStarted".into(),
-            Some((
-                "mapStateStartedEventDetails",
-                json!({ "length": items.len() }),
-            )),
-        ),
+        EventKind::MapStarted {
+            items, batch_sizes, ..
+        } => {
+            // The length of the items array, batched or not.
+            let length = if batch_sizes.is_empty() {
+                items.len() as u64
+            } else {
+                batch_sizes.iter().map(|&n| u64::from(n)).sum()
+            };
+            (
+                "MapStateStarted".into(),
+                Some(("mapStateStartedEventDetails", json!({ "length": length }))),
+            )
+        }
         EventKind::MapIterationStarted { index } => (
             "MapIterationStarted".into(),
             Some((

@@ -151,13 +151,20 @@ pub enum EventKind {
         #[serde(default)]
         retried: bool,
     },
-    /// `MapStateStarted`; `items` (internal) are what the iterations run on.
+    /// `MapStateStarted`; `items` (internal) are what the iterations run on:
+    /// the items, or with an `ItemBatcher` the batches (each child
+    /// execution's whole input, ItemSelector already applied to every item).
     MapStarted {
         input: Arc<Value>,
         items: Arc<Vec<Arc<Value>>>,
         max_concurrency: u64,
         tolerated_count: Option<u64>,
         tolerated_percentage: Option<f64>,
+        /// Internal: with an `ItemBatcher`, how many items each batch in
+        /// `items` holds; empty without one (and in histories from before
+        /// batching existed).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        batch_sizes: Vec<u32>,
     },
     MapIterationStarted {
         index: u32,

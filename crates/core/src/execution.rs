@@ -185,10 +185,26 @@ pub(crate) struct Fan {
     pub max_concurrency: u64,
     pub tolerated_count: Option<u64>,
     pub tolerated_percentage: Option<f64>,
+    /// A batched Map's batch sizes, by child index (empty without an
+    /// `ItemBatcher`: every child then runs one item).
+    pub batch_sizes: Vec<u32>,
+    /// The items of all children (`total` without an `ItemBatcher`), and of
+    /// those that failed: the tolerated failure thresholds count items.
+    pub total_items: u64,
+    pub failed_items: u64,
     pub failure: Option<StateError>,
     /// The Map Run's ARN, once a Distributed Map started one
     /// (`MapRunStarted`): each iteration is then a child execution.
     pub map_run: Option<String>,
+}
+
+impl Fan {
+    /// How many items child `index` runs: its batch's size, or 1.
+    pub fn items_of(&self, index: u32) -> u64 {
+        self.batch_sizes
+            .get(index as usize)
+            .map_or(1, |&n| u64::from(n))
+    }
 }
 
 /// Which history an event belongs to.
@@ -498,6 +514,9 @@ impl Execution {
                     max_concurrency: 0,
                     tolerated_count: None,
                     tolerated_percentage: None,
+                    batch_sizes: Vec::new(),
+                    total_items: u64::from(n),
+                    failed_items: 0,
                     failure: None,
                     map_run: None,
                 }));
@@ -508,8 +527,18 @@ impl Execution {
                 max_concurrency,
                 tolerated_count,
                 tolerated_percentage,
+                batch_sizes,
             } => {
                 let n = items.len() as u32;
+                if !batch_sizes.is_empty() && batch_sizes.len() != items.len() {
+                    return Err(self
+                        .nondeterminism(e, "MapStateStarted with a batch size per batch missing"));
+                }
+                let total_items = if batch_sizes.is_empty() {
+                    u64::from(n)
+                } else {
+                    batch_sizes.iter().map(|&s| u64::from(s)).sum()
+                };
                 self.frames[f as usize].phase = Phase::Fan(Box::new(Fan {
                     is_map: true,
                     input: input.clone(),
@@ -523,6 +552,9 @@ impl Execution {
                     max_concurrency: *max_concurrency,
                     tolerated_count: *tolerated_count,
                     tolerated_percentage: *tolerated_percentage,
+                    batch_sizes: batch_sizes.clone(),
+                    total_items,
+                    failed_items: 0,
                     failure: None,
                     map_run: None,
                 }));
@@ -571,10 +603,11 @@ impl Execution {
                 let err = StateError::new(error, cause);
                 self.frames[f as usize].phase = Phase::Failed(err.clone());
                 self.drop_vars(f);
-                let (_, fan) = self.parent_fan(e)?;
+                let (index, fan) = self.parent_fan(e)?;
                 fan.running = fan.running.saturating_sub(1);
                 fan.finished += 1;
                 fan.failed += 1;
+                fan.failed_items += fan.items_of(index);
                 fan.failure.get_or_insert(err);
             }
             EventKind::MapIterationAborted { .. } => {

@@ -11,6 +11,11 @@
 //! parent's history keeps `MapRunStarted` and `MapRunSucceeded` (or
 //! `MapRunFailed`) in their place, as AWS records it.
 //!
+//! With an `ItemBatcher`, each child execution runs one batch of items (see
+//! `decide::batch`), so a Map Run counts its child executions
+//! ([`MapRun::counts`], DescribeMapRun's `executionCounts`) and their items
+//! ([`MapRun::item_counts`], `itemCounts`) apart.
+//!
 //! Names. A Map Run's ARN is
 //! `arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID`, where LABEL is
 //! the Map state's `Label` (or a UUID) and ID a UUID; its child executions
@@ -122,8 +127,11 @@ pub struct MapRun {
     pub max_concurrency: u64,
     pub tolerated_count: u64,
     pub tolerated_percentage: f64,
-    /// How many items the Map Run has (started or not).
+    /// How many child executions the Map Run has (started or not): one per
+    /// item, or per batch with an `ItemBatcher`.
     pub total: u64,
+    /// How many items the Map Run has: `total` without an `ItemBatcher`.
+    pub total_items: u64,
     /// The iterations started so far, by index.
     pub children: Vec<Child>,
 }
@@ -132,6 +140,8 @@ pub struct MapRun {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Child {
     pub index: u32,
+    /// How many items it runs: its batch's size, or 1 without an `ItemBatcher`.
+    pub items: u64,
     pub start: i64,
     pub stop: Option<i64>,
     /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
@@ -142,8 +152,8 @@ pub struct Child {
     pub error: Option<(String, String)>,
 }
 
-/// How many of a Map Run's children are in each status, plus those not
-/// started (`pending`).
+/// How many of a Map Run's child executions (or of their items) are in
+/// each status, plus those not started (`pending`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub pending: u64,
@@ -164,20 +174,34 @@ impl MapRun {
         }
     }
 
+    /// Child executions by status (DescribeMapRun's `executionCounts`).
     pub fn counts(&self) -> Counts {
+        self.tally(self.total, |_| 1)
+    }
+
+    /// Items by the status of the child execution that runs them
+    /// (DescribeMapRun's `itemCounts`): each child weighs its batch's size.
+    pub fn item_counts(&self) -> Counts {
+        self.tally(self.total_items, |c| c.items)
+    }
+
+    fn tally(&self, total: u64, weight: impl Fn(&Child) -> u64) -> Counts {
         let mut c = Counts {
-            total: self.total,
-            pending: self.total.saturating_sub(self.children.len() as u64),
+            total,
             ..Counts::default()
         };
+        let mut started = 0u64;
         for child in &self.children {
+            let n = weight(child);
+            started += n;
             match child.status {
-                "SUCCEEDED" => c.succeeded += 1,
-                "FAILED" => c.failed += 1,
-                "ABORTED" => c.aborted += 1,
-                _ => c.running += 1,
+                "SUCCEEDED" => c.succeeded += n,
+                "FAILED" => c.failed += n,
+                "ABORTED" => c.aborted += n,
+                _ => c.running += n,
             }
         }
+        c.pending = total.saturating_sub(started);
         c
     }
 }
@@ -269,6 +293,7 @@ pub fn map_runs(
                         tolerated_count: fan.tolerated_count.unwrap_or(0),
                         tolerated_percentage: fan.tolerated_percentage.unwrap_or(0.0),
                         total: u64::from(fan.total),
+                        total_items: fan.total_items,
                         children: Vec::new(),
                     });
                 }
@@ -287,10 +312,15 @@ pub fn map_runs(
             }
             EventKind::MapIterationStarted { index } => {
                 if let Some(r) = run_of_frame[f] {
+                    let items = match &exec.frame(e.frame).phase {
+                        Phase::Fan(fan) => fan.items_of(*index),
+                        _ => 1,
+                    };
                     let run = &mut runs[r];
                     child_of_frame[frames - 1] = Some((r, run.children.len()));
                     run.children.push(Child {
                         index: *index,
+                        items,
                         start: e.timestamp,
                         stop: None,
                         status: "RUNNING",

@@ -44,8 +44,9 @@ impl Decider<'_> {
     ) -> Result<(), StateError> {
         // AWS reads the tolerated failure thresholds after the Map has
         // started (a bad one fails it after `MapStateStarted`, as recorded),
-        // the items and MaxConcurrency before.
-        let (input, items, max_concurrency, tolerated);
+        // the items and MaxConcurrency before. An ItemBatcher's limits and
+        // BatchInput are read with the thresholds (AWS does not say when).
+        let (input, items, max_concurrency, tolerated, plan);
         if st.query_language == QueryLanguage::Jsonata {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
@@ -107,9 +108,13 @@ impl Decider<'_> {
                     )?;
                     Ok((count.map(|c| c as u64), percentage))
                 });
+            plan = match (&tolerated, &m.item_batcher) {
+                (Ok(_), Some(b)) => Some(self.plan_jsonata(f, b, &states)),
+                _ => None,
+            };
         } else {
-            (input, items, max_concurrency, tolerated) =
-                self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+            (input, items, max_concurrency, tolerated, plan) =
+                self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
                     let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
                     let eff_roots = dataflow::reroot(roots, &eff);
                 let list = match &m.items_path {
@@ -178,24 +183,40 @@ impl Decider<'_> {
                 Ok((tolerated_count, tolerated_percentage))
                 };
                     let tolerated = tolerated();
-                    Ok((eff.into_owned(), items, max_concurrency, tolerated))
+                    let plan = match (&tolerated, &m.item_batcher) {
+                        (Ok(_), Some(b)) => Some(batch::plan_jsonpath(b, &eff_roots, rng, at)),
+                        _ => None,
+                    };
+                    Ok((eff.into_owned(), items, max_concurrency, tolerated, plan))
                 })?;
         }
         let (tolerated_count, tolerated_percentage) = match &tolerated {
             Ok(t) => *t,
             Err(_) => (None, None),
         };
+        let mut items: Vec<Arc<Value>> = items.into_iter().map(Arc::new).collect();
+        let mut batch_sizes = Vec::new();
+        let mut started = tolerated.map(|_| ());
+        match plan {
+            None => {}
+            Some(Err(e)) => started = Err(e),
+            Some(Ok(plan)) => match self.batches(f, &items, &input, &plan) {
+                Ok((batches, sizes)) => (items, batch_sizes) = (batches, sizes),
+                Err(e) => started = Err(e),
+            },
+        }
         self.emit(
             f,
             EventKind::MapStarted {
                 input: Arc::new(input),
-                items: Arc::new(items.into_iter().map(Arc::new).collect()),
+                items: Arc::new(items),
                 max_concurrency,
                 tolerated_count,
                 tolerated_percentage,
+                batch_sizes,
             },
         );
-        if tolerated.is_ok() && m.distributed {
+        if started.is_ok() && m.distributed {
             // The thresholds are read after `MapStateStarted` and before the
             // Map Run starts, as AWS records a bad one.
             let id = uuid(self.entropy);
@@ -206,7 +227,7 @@ impl Decider<'_> {
             let arn = map_run::new_arn(&self.exec.info, m.label.as_deref(), &id, &label_id);
             self.emit(f, EventKind::MapRunStarted { arn });
         }
-        tolerated.map(|_| ())
+        started
     }
 
     /// Drive a running Parallel or Map.
@@ -268,12 +289,24 @@ impl Decider<'_> {
             return Fanned::Blocked;
         }
         let (items, input) = (fan.items.clone(), fan.input.clone());
-        match self.iteration_input(f, &items, &input, next) {
+        // A batched Map's items are its batches, ItemSelector applied.
+        let batched = !fan.batch_sizes.is_empty();
+        let input = if batched {
+            Ok(items
+                .get(next as usize)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(Value::Null)))
+        } else {
+            self.iteration_input(f, &items, &input, next)
+        };
+        match input {
             Ok(input) => {
                 // A JSONPath item passed on as it is lies inside the Map's
                 // input, which was checked on entry; JSONata `Items` may have
-                // computed new values, so those are checked.
-                let within_limit = self.exec.state_of(f).query_language == QueryLanguage::JsonPath
+                // computed new values, and batches are new, so those are
+                // checked.
+                let within_limit = !batched
+                    && self.exec.state_of(f).query_language == QueryLanguage::JsonPath
                     && items
                         .get(next as usize)
                         .is_some_and(|i| Arc::ptr_eq(i, &input));

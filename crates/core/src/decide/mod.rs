@@ -28,6 +28,7 @@ use crate::limits::{self, Exceeded, MAX_NESTING, MAX_PAYLOAD_BYTES};
 use crate::map_run;
 use crate::retry;
 
+mod batch;
 mod expr;
 mod fan;
 mod recover;
@@ -767,12 +768,13 @@ fn tolerated(fan: &Fan) -> bool {
     if !fan.is_map || (fan.tolerated_count.is_none() && fan.tolerated_percentage.is_none()) {
         return false;
     }
-    let over_count = fan
-        .tolerated_count
-        .is_some_and(|c| u64::from(fan.failed) > c);
+    // AWS counts items: "the total number of failed or timed out items
+    // divided by the total number of items"; with an ItemBatcher a failed
+    // child execution fails every item of its batch.
+    let over_count = fan.tolerated_count.is_some_and(|c| fan.failed_items > c);
     let over_pct = fan
         .tolerated_percentage
-        .is_some_and(|p| f64::from(fan.failed) * 100.0 / f64::from(fan.total.max(1)) > p);
+        .is_some_and(|p| fan.failed_items as f64 * 100.0 / fan.total_items.max(1) as f64 > p);
     !(over_count || over_pct)
 }
 

@@ -120,7 +120,8 @@ fn counts_json(c: Counts) -> Value {
 pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("mapRunArn")?;
     let (parent, run) = find(rt, arn).await?;
-    let counts = counts_json(run.counts());
+    let items = counts_json(run.item_counts());
+    let executions = counts_json(run.counts());
     let mut o = Map::new();
     o.insert("mapRunArn".into(), json!(run.arn));
     o.insert("executionArn".into(), json!(run.execution_arn(&parent.arn)));
@@ -135,8 +136,8 @@ pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         json!(run.tolerated_percentage),
     );
     o.insert("toleratedFailureCount".into(), json!(run.tolerated_count));
-    o.insert("itemCounts".into(), counts.clone());
-    o.insert("executionCounts".into(), counts);
+    o.insert("itemCounts".into(), items);
+    o.insert("executionCounts".into(), executions);
     o.insert("redriveCount".into(), json!(0));
     Ok(Value::Object(o))
 }
@@ -339,7 +340,7 @@ pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Va
                 o.insert("stopDate".into(), timestamp(stop));
             }
             o.insert("mapRunArn".into(), json!(run.arn));
-            o.insert("itemCount".into(), json!(1));
+            o.insert("itemCount".into(), json!(c.items));
             o.insert("redriveCount".into(), json!(0));
             Value::Object(o)
         })
