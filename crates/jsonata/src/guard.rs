@@ -23,7 +23,8 @@
 //! | `$encodeUrl(s)`, `$encodeUrlComponent(s)` | the encoded length: 3 characters per byte encoded, 1 per byte kept | `D1013` |
 //! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | `D1013` |
 //! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | `D1013` |
-//! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked) | `D1013`; `D3137` |
+//! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked); digits with grouping separators, which jsonata-core inserts one at a time (`[M#,##0,1000000]` took 12 s): digits² moves within the timeout's budget | `D1013`; `D3137`; `U1001` |
+//! | `$formatNumber(n, picture)`, `$formatInteger(n, picture)` with grouping separators | the picture's length² (jsonata-core pads and groups one character at a time, at the front: a picture of 300,000 zeros took 0.7 to 2 s, and the time grows with the square), within the timeout's budget | `U1001` |
 //! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
 //! | `$map(xs, $f)`, `$filter`, `$single`, `$each`, `$sift` with such a `$f` | each item (each value of an object, for `$each`/`$sift`) as the built-in takes it | as the built-in |
 //! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | `D2015` |
@@ -82,11 +83,6 @@
 //!   10^10). Guarding it needs a length counted across the calls of one
 //!   `$replace`, which the guards' stack could carry, but no more than
 //!   that was done yet.
-//! - The time jsonata-core takes to insert grouping separators, one at a
-//!   time, so quadratic in the digits (`$fromMillis(0, '[M#,##0,1000000]')`
-//!   takes seconds; `$formatNumber`/`$formatInteger` with a picture built
-//!   as long): bounding it would mean predicting jsonata-core's insertion
-//!   loop, and its output is within the length bounds.
 //! - Arrays nested in arrays made by other means than those the nesting
 //!   guard knows (a function value reached through anything but a
 //!   variable, or passed to a higher-order built-in other than `$reduce`),
@@ -182,6 +178,8 @@ const URL: &str = "stepwell url";
 const URL_COMPONENT: &str = "stepwell url component";
 /// `x`: checks an argument of `$fromMillis` as a picture.
 const PICTURE: &str = "stepwell picture";
+/// `x`: checks a `$formatNumber` picture.
+const NUMBER_PICTURE: &str = "stepwell number picture";
 /// `x`: checks the string `$uppercase` maps.
 const UPPERCASE: &str = "stepwell uppercase";
 /// `x`: checks the string `$lowercase` maps.
@@ -232,8 +230,9 @@ const NESTED_VIA: &str = "stepwell nested via";
 
 /// The built-ins whose partial applications are made lambdas, so that the
 /// call inside is guarded (see `Rewriter::partial` in `rewrite`).
-const PARTIAL: [&str; 16] = [
+const PARTIAL: [&str; 17] = [
     "string",
+    "formatNumber",
     "join",
     "pad",
     "replace",
@@ -257,7 +256,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 26] = [
+const HOSTS: [&str; 27] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -284,6 +283,7 @@ const HOSTS: [&str; 26] = [
     DISTINCT,
     NESTED,
     NESTED_VIA,
+    NUMBER_PICTURE,
 ];
 
 /// The host functions a rewritten expression calls.

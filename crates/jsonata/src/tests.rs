@@ -258,7 +258,13 @@ const TOO_LONG: &str = "D2015: The maximum sequence length of 10000000 was excee
 /// all (or would crash the test).
 #[test]
 fn amplifying_expressions_fail_before_building() {
-    check(&[
+    // A minute, not ten seconds: in a debug build on a loaded machine,
+    // building the largest arguments (5.4 * 10^8 bytes) takes seconds.
+    let limits = Limits {
+        timeout: Some(std::time::Duration::from_secs(60)),
+        ..Limits::default()
+    };
+    check_with(None, &limits, &[
         // 100 references to one string of 6 * 10^6 characters: 6 * 10^8
         // (first: without the guard it is built, and the test fails cleanly).
         (
@@ -684,6 +690,27 @@ fn shared_structure_walks_are_bounded() {
             ("$count($distinct([1..1000]))", Is(json!(1000))),
             ("$count($distinct([1..20000]))", Fails(timeout)),
             ("$count([1..20000] ~> | $ | {} |)", Fails(timeout)),
+            // Characters inserted one at a time: 10^10 moves, 3.3 * 10^8
+            // units, past it (the picture is checked, nothing is built).
+            (
+                "$length($formatNumber(1, $pad('', 100000, '0')))",
+                Fails(timeout),
+            ),
+            (
+                "$length($formatNumber(1, $pad('', 1000, '0')))",
+                Is(json!(1000)),
+            ),
+            (
+                "$length($formatInteger(1, '#,' & $pad('', 100000, '0')))",
+                Fails(timeout),
+            ),
+            ("$length($fromMillis(0, '[M#,##0,100000]'))", Fails(timeout)),
+            (
+                "$length($fromMillis(0, $join(['[M#,##0,', '100000]'])))",
+                Fails(timeout),
+            ),
+            ("$fromMillis(0, '[M#,##0,5]')", Is(json!("00,001"))),
+            ("$formatNumber(1234.5, '#,##0.00')", Is(json!("1,234.50"))),
         ],
     );
 }

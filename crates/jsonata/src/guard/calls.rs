@@ -132,9 +132,51 @@ pub(super) fn is_roman(picture: &str) -> bool {
     matches!(primary, "I" | "i")
 }
 
+/// Characters jsonata-core moves per unit of [`super::Bounds::work`]
+/// when it inserts into a string one character at a time (a comparison
+/// costs about as much as moving 30: `$fromMillis(0, '[M#,##0,300000]')`
+/// moves 3 * 10^10 in 3.3 s, `$formatNumber(1, $pad('', 300000, '0'))`
+/// 4.5 * 10^10 in 2 s, in a release build).
+const MOVES_PER_UNIT: f64 = 30.0;
+
+/// A picture that makes jsonata-core insert up to `len` characters (grouping
+/// separators, padding zeros) one at a time into a string of up to `len`,
+/// each insertion moving what follows: fail with `U1001` when `len^2`
+/// moves pass the work the timeout allows, so that a picture that would
+/// keep one call busy far past the timeout fails at once.
+pub(super) fn insertions(len: usize, work: usize) -> Result<(), JsonataError> {
+    let moves = len as f64 * len as f64;
+    if moves / MOVES_PER_UNIT > work as f64 {
+        return Err(JsonataError::timeout());
+    }
+    Ok(())
+}
+
+/// Whether a decimal picture (`#,##0`) has grouping separators: anything
+/// but digits and `#`.
+fn grouped(picture: &str) -> bool {
+    picture.chars().any(|c| !c.is_numeric() && c != '#')
+}
+
+/// `$formatNumber`'s picture (or its number, which is harmless): jsonata-core
+/// pads the integer part to its mandatory digits one zero at a time, at the
+/// front, so the picture's length bounds [`insertions`].
+pub(super) fn number_picture(value: &JValue, work: usize) -> Result<(), JsonataError> {
+    match value {
+        JValue::String(p) => insertions(p.chars().count(), work),
+        _ => Ok(()),
+    }
+}
+
 /// `$formatInteger` called with `values` (and `context`, the number when the
-/// call leaves it out): a Roman numeral has one `M` per thousand.
-pub(super) fn roman(values: &[JValue], context: Option<&JValue>) -> Result<(), JsonataError> {
+/// call leaves it out): a Roman numeral has one `M` per thousand, and a
+/// decimal picture with grouping separators has them inserted one at a
+/// time ([`insertions`]).
+pub(super) fn roman(
+    values: &[JValue],
+    context: Option<&JValue>,
+    work: usize,
+) -> Result<(), JsonataError> {
     let (n, picture) = match (values, context) {
         ([n, p], _) => (n, p),
         ([p], Some(n)) => (n, p),
@@ -143,6 +185,9 @@ pub(super) fn roman(values: &[JValue], context: Option<&JValue>) -> Result<(), J
     let (JValue::Number(n), JValue::String(picture)) = (n, picture) else {
         return Ok(());
     };
+    if !is_roman(picture) && grouped(picture) {
+        insertions(picture.chars().count(), work)?;
+    }
     // jsonata-core formats the floor's magnitude as an `i64` (saturating).
     let value = n.floor().abs().min(i64::MAX as f64);
     if is_roman(picture) && value / 1000.0 > MAX_STRING as f64 {
@@ -159,16 +204,18 @@ const MAX_YEAR_WIDTH: usize = 18;
 
 /// A `$fromMillis` picture (or any other string argument of the call, which
 /// is harmless to read as one): fail when its width modifiers ask for more
-/// digits than [`MAX_STRING`], or for a year too wide for jsonata-core.
-pub(super) fn picture(value: &JValue) -> Result<(), JsonataError> {
+/// digits than [`MAX_STRING`], or for a year too wide for jsonata-core, or
+/// for so many digits with grouping separators that inserting them would
+/// run past the timeout ([`insertions`]).
+pub(super) fn picture(value: &JValue, work: usize) -> Result<(), JsonataError> {
     match value {
-        JValue::String(s) => picture_text(s),
+        JValue::String(s) => picture_text(s, work),
         _ => Ok(()),
     }
 }
 
 /// [`picture`] of a picture's text.
-pub(super) fn picture_text(picture: &str) -> Result<(), JsonataError> {
+pub(super) fn picture_text(picture: &str, work: usize) -> Result<(), JsonataError> {
     let mut digits = 0usize;
     let mut rest = picture;
     while let Some(open) = rest.find('[') {
@@ -196,6 +243,9 @@ pub(super) fn picture_text(picture: &str) -> Result<(), JsonataError> {
             ));
         }
         digits = digits.saturating_add(width.digits);
+        if width.grouped {
+            insertions(width.digits, work)?;
+        }
     }
     if digits > MAX_STRING {
         return Err(too_large());
@@ -209,6 +259,8 @@ struct MarkerWidth {
     digits: usize,
     /// For a year, the width jsonata-core reduces it to (0 otherwise).
     year: usize,
+    /// Whether grouping separators are inserted among the digits.
+    grouped: bool,
 }
 
 /// The width of `marker` (the text between `[` and `]`, without spaces), as
@@ -217,7 +269,11 @@ struct MarkerWidth {
 /// maximum, when there is one); names, words, letters and Roman numerals
 /// are not padded.
 fn marker_width(marker: &str) -> MarkerWidth {
-    let none = MarkerWidth { digits: 0, year: 0 };
+    let none = MarkerWidth {
+        digits: 0,
+        year: 0,
+        grouped: false,
+    };
     let mut chars = marker.chars();
     let Some(component) = chars.next() else {
         return none;
@@ -266,7 +322,11 @@ fn marker_width(marker: &str) -> MarkerWidth {
         _ => 0,
     };
     let digits = if decimal { digits } else { 0 };
-    MarkerWidth { digits, year }
+    MarkerWidth {
+        digits,
+        year,
+        grouped: decimal && grouped(primary),
+    }
 }
 
 /// A width modifier `min`, `min-max`, `*-max` (`*` or nothing: none). A

@@ -103,7 +103,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, Host); 26] = [
+    let hosts: [(&str, Host); 27] = [
         (
             SIZE,
             one(|value, _| match value {
@@ -172,11 +172,15 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
         ),
         (
             ROMAN,
-            close(|values, context, _| calls::roman(values, context)),
+            close(|values, context, b| calls::roman(values, context, b.work)),
         ),
         (URL, one(|value, _| calls::url(value, false))),
         (URL_COMPONENT, one(|value, _| calls::url(value, true))),
-        (PICTURE, one(|value, _| calls::picture(value))),
+        (PICTURE, one(|value, b| calls::picture(value, b.work))),
+        (
+            NUMBER_PICTURE,
+            one(|value, b| calls::number_picture(value, b.work)),
+        ),
         (UPPERCASE, one(|value, _| calls::case(value, true))),
         (
             VIA,

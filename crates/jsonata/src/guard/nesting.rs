@@ -311,12 +311,13 @@ impl Walk {
         }
         let before = self.left;
         let height = with_stack(|| {
-            self.take(1)?;
             let mut height = 1;
             for item in items.iter() {
-                match item {
-                    JValue::Array(_) => height = height.max(1 + self.array(item, depth + 1)?),
-                    _ => self.take(1)?,
+                // Every item is visited, arrays too (so that arrays of
+                // empty arrays count).
+                self.take(1)?;
+                if let JValue::Array(_) = item {
+                    height = height.max(1 + self.array(item, depth + 1)?);
                 }
             }
             Ok(height)

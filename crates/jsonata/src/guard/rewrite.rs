@@ -330,7 +330,8 @@ impl Rewriter {
                 if slots.iter().all(|s| literal(s) != Some(false)) {
                     let values: Vec<JValue> =
                         slots.iter().filter_map(|s| literal_value(s)).collect();
-                    let failing = values.len() == n && calls::roman(&values, None).is_err();
+                    let failing =
+                        values.len() == n && calls::roman(&values, None, usize::MAX).is_err();
                     self.sequence(slots, ROMAN, n < 2, failing);
                 }
             }
@@ -344,11 +345,22 @@ impl Rewriter {
                         continue;
                     }
                     let checked = match &*slot {
-                        AstNode::String(p) => calls::picture_text(p).is_ok(),
+                        // Checked here when it asks for little work (a few
+                        // thousand grouped digits), else at run time.
+                        AstNode::String(p) => calls::picture_text(p, 1 << 20).is_ok(),
                         other => is_literal(other),
                     };
                     if !checked {
                         self.wrap(slot, PICTURE, Vec::new());
+                    }
+                }
+            }
+            // The picture: second, or first when the number is the context
+            // (a number there is passed over).
+            "formatNumber" => {
+                for slot in slots.into_iter().take(2) {
+                    if !is_literal(slot) && !matches!(slot, AstNode::Placeholder) {
+                        self.wrap(slot, NUMBER_PICTURE, Vec::new());
                     }
                 }
             }
