@@ -126,6 +126,7 @@ pub fn run(exec: &mut Execution) -> Vec<Event> {
             clock: &SystemClock,
             entropy: &mut SplitMix::new(42),
             wait_scale: 0.0,
+            s3: None,
         },
     )
 }

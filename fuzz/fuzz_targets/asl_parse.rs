@@ -70,6 +70,17 @@ fuzz_target!(|data: &[u8]| {
                     };
                     feed(&mut exec, input, now, &mut history, &mut queue);
                 }
+                Command::ReadItems(req) => {
+                    // Items read: the parameters, twice; every third read fails.
+                    calls += 1;
+                    let result = if calls % 3 == 0 {
+                        Err("mocked".to_string())
+                    } else {
+                        Ok(vec![(*req.parameters).clone(), (*req.parameters).clone()])
+                    };
+                    let input = Input::ItemsRead { read: req.read, result };
+                    feed(&mut exec, input, now, &mut history, &mut queue);
+                }
                 Command::StartTimer { timer, fire_at } => {
                     timers.insert((fire_at, timer));
                 }

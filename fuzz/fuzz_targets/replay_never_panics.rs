@@ -82,7 +82,7 @@ impl Bytes<'_> {
 fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
     let seq = if b.byte() < 240 { seq } else { u64::from(b.byte()) };
     let frame = u32::from(b.below(8));
-    let kind = match b.below(33) {
+    let kind = match b.below(35) {
         0 => EventKind::ExecutionStarted {
             input: b.value(),
             role_arn: String::new(),
@@ -212,6 +212,23 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
             error: b.text(),
             cause: b.text(),
         },
+        32 => EventKind::ItemsRequested {
+            resource: b.text(),
+            parameters: b.value(),
+            max_items: b.bool().then(|| u64::from(b.below(4))),
+        },
+        33 => {
+            let n = b.below(5) as usize;
+            EventKind::ItemsRead {
+                items: Arc::new((0..n).map(|i| Arc::new(json!(i))).collect()),
+                batch_sizes: if b.bool() {
+                    let m = if b.bool() { n } else { b.below(6) as usize };
+                    (0..m).map(|_| u32::from(b.below(4))).collect()
+                } else {
+                    Vec::new()
+                },
+            }
+        }
         _ => EventKind::TaskHeartbeat { task: b.recent(seq) },
     };
     let id = if kind.is_visible() {

@@ -337,7 +337,9 @@ pub struct Map {
     pub max_concurrency: Option<Dynamic<u64>>,
     pub tolerated_failure_count: Option<Dynamic<f64>>,
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
-    pub item_reader: Option<Value>,
+    /// `ItemReader` (Distributed Maps only): the items come from a dataset
+    /// the driver reads, not from the state input.
+    pub item_reader: Option<ItemReader>,
     /// `ItemBatcher` (Distributed Maps only).
     pub item_batcher: Option<ItemBatcher>,
     pub result_writer: Option<Value>,
@@ -366,6 +368,105 @@ pub struct ItemBatcher {
     /// `BatchInput`: a payload template (JSONPath) or JSON with `{% %}`
     /// expressions (JSONata), evaluated once per Map Run.
     pub batch_input: Option<BatchInput>,
+}
+
+/// The most items an `ItemReader`'s `MaxItems` may ask for (AWS: "up to
+/// 100,000,000").
+pub const MAX_READER_ITEMS: u64 = 100_000_000;
+
+/// A Distributed Map's `ItemReader` (AWS, "ItemReader (Map)"): where the
+/// items come from. The interpreter evaluates `Parameters` / `Arguments`
+/// and `MaxItems`, then asks the driver to read (`Command::ReadItems`).
+#[derive(Debug, Clone)]
+pub struct ItemReader {
+    pub resource: ReaderResource,
+    /// `Parameters` (a payload template, JSONPath) or `Arguments` (JSONata).
+    pub parameters: Option<ReaderParameters>,
+    pub config: ReaderConfig,
+    /// `ReaderConfig.MaxItems`, `MaxItemsPath` (JSONPath) or an expression.
+    pub max_items: Option<Dynamic<u64>>,
+}
+
+/// The S3 API an `ItemReader` calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderResource {
+    /// `arn:aws:states:::s3:getObject`: one object, parsed by `InputType`.
+    GetObject,
+    /// `arn:aws:states:::s3:listObjectsV2`: the objects under a prefix.
+    ListObjectsV2,
+}
+
+impl ReaderResource {
+    pub fn arn(self) -> &'static str {
+        match self {
+            ReaderResource::GetObject => "arn:aws:states:::s3:getObject",
+            ReaderResource::ListObjectsV2 => "arn:aws:states:::s3:listObjectsV2",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum ReaderParameters {
+    JsonPath(Template),
+    Jsonata(JsonataTemplate),
+}
+
+/// `ReaderConfig`, with its defaults filled in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReaderConfig {
+    /// `InputType`; required with `s3:getObject`.
+    pub input_type: Option<InputType>,
+    /// `CSVHeaderLocation` (default `FIRST_ROW`).
+    pub csv_header_location: CsvHeaderLocation,
+    /// `CSVHeaders` (with `GIVEN`).
+    pub csv_headers: Vec<String>,
+    /// `CSVDelimiter` as a byte (default `,`).
+    pub csv_delimiter: CsvDelimiter,
+    /// `ItemsPointer`: a JSON Pointer to the array inside a JSON object.
+    pub items_pointer: Option<String>,
+    /// `Transformation: LOAD_AND_FLATTEN` (with `s3:listObjectsV2`): read
+    /// every listed object by `InputType` and iterate over their items.
+    pub load_and_flatten: bool,
+    /// `ManifestType` (with `MANIFEST`): `S3_INVENTORY` or `ATHENA_DATA`.
+    pub manifest_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputType {
+    Csv,
+    Json,
+    Jsonl,
+    Parquet,
+    Manifest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvHeaderLocation {
+    #[default]
+    FirstRow,
+    Given,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvDelimiter {
+    #[default]
+    Comma,
+    Pipe,
+    Semicolon,
+    Space,
+    Tab,
+}
+
+impl CsvDelimiter {
+    pub fn byte(self) -> u8 {
+        match self {
+            CsvDelimiter::Comma => b',',
+            CsvDelimiter::Pipe => b'|',
+            CsvDelimiter::Semicolon => b';',
+            CsvDelimiter::Space => b' ',
+            CsvDelimiter::Tab => b'\t',
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1371,7 +1371,9 @@ impl Parser {
                 loc,
                 ql,
             ),
-            item_reader: obj.get("ItemReader").cloned(),
+            item_reader: obj
+                .get("ItemReader")
+                .and_then(|v| self.item_reader(v, loc, ql, distributed)),
             item_batcher: obj
                 .get("ItemBatcher")
                 .and_then(|v| self.item_batcher(v, loc, ql, distributed)),
@@ -1467,6 +1469,289 @@ impl Parser {
             max_bytes,
             batch_input,
         })
+    }
+}
+
+impl Parser {
+    /// A Map's `ItemReader` (at `loc`, the Map state's location).
+    ///
+    /// AWS ("ItemReader (Map)"): `Resource` is the S3 API the reader calls
+    /// (`s3:getObject` for one object, `s3:listObjectsV2` for a prefix);
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata) name the bucket and
+    /// key or prefix; `ReaderConfig` holds `InputType` (CSV, JSON, JSONL,
+    /// PARQUET, MANIFEST), the CSV options (`CSVHeaderLocation` FIRST_ROW or
+    /// GIVEN with `CSVHeaders`, `CSVDelimiter`), `ItemsPointer`,
+    /// `Transformation`, `ManifestType` and `MaxItems` / `MaxItemsPath`
+    /// (at most 100,000,000). AWS documents `ItemReader` for the Distributed
+    /// Map only: an inline Map naming it is refused, as with `ItemBatcher`,
+    /// rather than silently iterating over its input.
+    fn item_reader(
+        &mut self,
+        v: &Value,
+        loc: &str,
+        ql: QueryLanguage,
+        distributed: bool,
+    ) -> Option<ItemReader> {
+        let rloc = format!("{loc}/ItemReader");
+        if !distributed {
+            self.schema(
+                &rloc,
+                "The field 'ItemReader' is only supported for a Map state whose ProcessorConfig Mode is DISTRIBUTED".into(),
+            );
+            return None;
+        }
+        let Some(obj) = v.as_object() else {
+            self.schema(&rloc, "The field 'ItemReader' must be an object".into());
+            return None;
+        };
+        for key in obj.keys() {
+            match (key.as_str(), ql) {
+                ("Resource" | "ReaderConfig", _)
+                | ("Parameters", QueryLanguage::JsonPath)
+                | ("Arguments", QueryLanguage::Jsonata) => {}
+                ("Parameters", QueryLanguage::Jsonata) | ("Arguments", QueryLanguage::JsonPath) => {
+                    let lang = match ql {
+                        QueryLanguage::Jsonata => "JSONata",
+                        QueryLanguage::JsonPath => "JSONPath",
+                    };
+                    self.schema(
+                        &rloc,
+                        format!("The field '{key}' is not supported for the {lang} query language"),
+                    );
+                }
+                _ => self.schema(&rloc, format!("Field '{key}' is not supported")),
+            }
+        }
+        let resource = match obj.get("Resource") {
+            None => {
+                self.schema(&rloc, "These fields are required: [Resource]".into());
+                None
+            }
+            Some(Value::String(s)) if s == ReaderResource::GetObject.arn() => {
+                Some(ReaderResource::GetObject)
+            }
+            Some(Value::String(s)) if s == ReaderResource::ListObjectsV2.arn() => {
+                Some(ReaderResource::ListObjectsV2)
+            }
+            Some(other) => {
+                self.schema(
+                    &format!("{rloc}/Resource"),
+                    format!(
+                        "The ItemReader resource {other} is not supported: expected {} or {}",
+                        ReaderResource::GetObject.arn(),
+                        ReaderResource::ListObjectsV2.arn()
+                    ),
+                );
+                None
+            }
+        };
+        let parameters = match ql {
+            QueryLanguage::JsonPath => obj
+                .get("Parameters")
+                .and_then(|p| self.template(p, "Parameters", &rloc))
+                .map(ReaderParameters::JsonPath),
+            QueryLanguage::Jsonata => obj.get("Arguments").map(|a| {
+                ReaderParameters::Jsonata(self.jsonata_template(a, &format!("{rloc}/Arguments")))
+            }),
+        };
+        let empty = JsonMap::new();
+        let cloc = format!("{rloc}/ReaderConfig");
+        let config_obj = match obj.get("ReaderConfig") {
+            None => &empty,
+            Some(Value::Object(o)) => o,
+            Some(_) => {
+                self.schema(&cloc, "The field 'ReaderConfig' must be an object".into());
+                &empty
+            }
+        };
+        let (config, max_items) = self.reader_config(config_obj, &cloc, ql, resource);
+        if resource == Some(ReaderResource::GetObject) && config.input_type.is_none() {
+            if obj.get("ReaderConfig").is_none() {
+                self.schema(
+                    &rloc,
+                    "These fields are required: [ReaderConfig] (with the resource arn:aws:states:::s3:getObject)".into(),
+                );
+            } else if !config_obj.contains_key("InputType") {
+                self.schema(&cloc, "These fields are required: [InputType]".into());
+            }
+        }
+        Some(ItemReader {
+            resource: resource?,
+            parameters,
+            config,
+            max_items,
+        })
+    }
+
+    fn reader_config(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        cloc: &str,
+        ql: QueryLanguage,
+        resource: Option<ReaderResource>,
+    ) -> (ReaderConfig, Option<Dynamic<u64>>) {
+        const FIELDS: [&str; 9] = [
+            "InputType",
+            "CSVHeaderLocation",
+            "CSVHeaders",
+            "CSVDelimiter",
+            "MaxItems",
+            "MaxItemsPath",
+            "ItemsPointer",
+            "Transformation",
+            "ManifestType",
+        ];
+        for key in obj.keys() {
+            let k = key.as_str();
+            if !FIELDS.contains(&k) {
+                self.schema(cloc, format!("Field '{k}' is not supported"));
+            } else if k == "MaxItemsPath" && ql == QueryLanguage::Jsonata {
+                self.schema(
+                    cloc,
+                    format!("The field '{k}' is not supported for the JSONata query language"),
+                );
+            }
+        }
+        let mut config = ReaderConfig::default();
+        let one_of = |this: &mut Self, field: &str, allowed: &[&str]| -> Option<String> {
+            let v = obj.get(field)?;
+            match v.as_str() {
+                Some(s) if allowed.contains(&s) => Some(s.to_owned()),
+                _ => {
+                    this.schema(
+                        &format!("{cloc}/{field}"),
+                        format!(
+                            "The value for the field '{field}' must be one of [{}], found {v}",
+                            allowed.join(", ")
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        config.input_type = one_of(
+            self,
+            "InputType",
+            &["CSV", "JSON", "JSONL", "PARQUET", "MANIFEST"],
+        )
+        .map(|s| match s.as_str() {
+            "CSV" => InputType::Csv,
+            "JSON" => InputType::Json,
+            "JSONL" => InputType::Jsonl,
+            "PARQUET" => InputType::Parquet,
+            _ => InputType::Manifest,
+        });
+        if let Some(l) = one_of(self, "CSVHeaderLocation", &["FIRST_ROW", "GIVEN"]) {
+            if l == "GIVEN" {
+                config.csv_header_location = CsvHeaderLocation::Given;
+            }
+        }
+        if let Some(d) = one_of(
+            self,
+            "CSVDelimiter",
+            &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"],
+        ) {
+            config.csv_delimiter = match d.as_str() {
+                "PIPE" => CsvDelimiter::Pipe,
+                "SEMICOLON" => CsvDelimiter::Semicolon,
+                "SPACE" => CsvDelimiter::Space,
+                "TAB" => CsvDelimiter::Tab,
+                _ => CsvDelimiter::Comma,
+            };
+        }
+        let csv = matches!(
+            config.input_type,
+            Some(InputType::Csv | InputType::Manifest)
+        );
+        for field in ["CSVHeaderLocation", "CSVDelimiter", "CSVHeaders"] {
+            if obj.contains_key(field) && !csv {
+                self.schema(
+                    &format!("{cloc}/{field}"),
+                    format!("The field '{field}' is only supported with the InputType CSV"),
+                );
+            }
+        }
+        match (obj.get("CSVHeaders"), config.csv_header_location) {
+            (Some(Value::Array(a)), CsvHeaderLocation::Given)
+                if !a.is_empty() && a.iter().all(Value::is_string) =>
+            {
+                config.csv_headers = a
+                    .iter()
+                    .filter_map(|h| h.as_str().map(str::to_owned))
+                    .collect();
+            }
+            (Some(_), CsvHeaderLocation::Given) => self.schema(
+                &format!("{cloc}/CSVHeaders"),
+                "The field 'CSVHeaders' must be a non-empty array of strings".into(),
+            ),
+            (None, CsvHeaderLocation::Given) => self.schema(
+                cloc,
+                "These fields are required: [CSVHeaders] (with CSVHeaderLocation GIVEN)".into(),
+            ),
+            (Some(_), CsvHeaderLocation::FirstRow) if csv => self.schema(
+                &format!("{cloc}/CSVHeaders"),
+                "The field 'CSVHeaders' is only supported with CSVHeaderLocation GIVEN".into(),
+            ),
+            _ => {}
+        }
+        if let Some(p) = obj.get("ItemsPointer") {
+            match p.as_str() {
+                Some(s) if s.is_empty() || s.starts_with('/') => {
+                    config.items_pointer = Some(s.to_owned());
+                }
+                _ => self.schema(
+                    &format!("{cloc}/ItemsPointer"),
+                    "The value for the field 'ItemsPointer' must be a JSON Pointer (empty, or starting with '/')".into(),
+                ),
+            }
+            if config.input_type != Some(InputType::Json) {
+                self.schema(
+                    &format!("{cloc}/ItemsPointer"),
+                    "The field 'ItemsPointer' is only supported with the InputType JSON".into(),
+                );
+            }
+        }
+        if let Some(t) = one_of(self, "Transformation", &["NONE", "LOAD_AND_FLATTEN"]) {
+            config.load_and_flatten = t == "LOAD_AND_FLATTEN";
+            if config.load_and_flatten && resource != Some(ReaderResource::ListObjectsV2) {
+                self.schema(
+                    &format!("{cloc}/Transformation"),
+                    "The Transformation LOAD_AND_FLATTEN is only supported with the resource arn:aws:states:::s3:listObjectsV2".into(),
+                );
+            }
+            if config.load_and_flatten && config.input_type.is_none() {
+                self.schema(
+                    cloc,
+                    "These fields are required: [InputType] (with the Transformation LOAD_AND_FLATTEN)".into(),
+                );
+            }
+        }
+        config.manifest_type = one_of(self, "ManifestType", &["S3_INVENTORY", "ATHENA_DATA"]);
+        if config.manifest_type.is_some() && config.input_type != Some(InputType::Manifest) {
+            self.schema(
+                &format!("{cloc}/ManifestType"),
+                "The field 'ManifestType' is only supported with the InputType MANIFEST".into(),
+            );
+        }
+        if resource == Some(ReaderResource::ListObjectsV2)
+            && config.input_type.is_some()
+            && !config.load_and_flatten
+        {
+            self.schema(
+                &format!("{cloc}/InputType"),
+                "The field 'InputType' is only supported with the resource arn:aws:states:::s3:listObjectsV2 when the Transformation is LOAD_AND_FLATTEN".into(),
+            );
+        }
+        let max_items = self.dynamic_u64(obj, "MaxItems", cloc, ql, false);
+        if let Some(Dynamic::Value(n)) = max_items {
+            if n > MAX_READER_ITEMS {
+                self.schema(
+                    &format!("{cloc}/MaxItems"),
+                    format!("The field 'MaxItems' must be at most {MAX_READER_ITEMS}"),
+                );
+            }
+        }
+        (config, max_items)
     }
 }
 

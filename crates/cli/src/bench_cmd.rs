@@ -210,6 +210,7 @@ fn run_once(w: &Workload) -> RunResult {
             clock: &SystemClock,
             entropy: &mut entropy,
             wait_scale: 0.0,
+            s3: None,
         },
     );
     let elapsed = start.elapsed();

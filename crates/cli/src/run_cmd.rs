@@ -8,7 +8,7 @@ use serde_json::json;
 use stepwell_asl::invalid_definition_message;
 use stepwell_core::{render_history, Execution, ExecutionInfo, Outcome, Status};
 use stepwell_engine::{
-    run_to_completion, LocalOptions, MockCase, MockRunner, SplitMix, SystemClock,
+    run_to_completion, LocalOptions, LocalS3, MockCase, MockRunner, SplitMix, SystemClock,
 };
 
 use crate::common::{load_definition, read_input, Loaded, MachineType};
@@ -35,6 +35,10 @@ pub(crate) struct RunArgs {
     /// Multiply every Wait and Retry interval by F (0 = no waiting).
     #[arg(long, default_value_t = 1.0)]
     wait_scale: f64,
+    /// A directory standing for Amazon S3, read by Distributed Maps with an
+    /// ItemReader: DIR/<bucket>/<key> is an object.
+    #[arg(long, env = "STEPWELL_S3_DIR", value_name = "DIR")]
+    s3_dir: Option<PathBuf>,
     /// Print exactly one JSON object with the result on the last line.
     #[arg(long)]
     json: bool,
@@ -92,6 +96,17 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         return usage_error(&args, "--wait-scale must be a number >= 0");
     }
 
+    let s3 = match &args.s3_dir {
+        Some(dir) if !dir.is_dir() => {
+            return usage_error(
+                &args,
+                &format!("--s3-dir {}: not a directory", dir.display()),
+            )
+        }
+        Some(dir) => Some(LocalS3::new(dir)),
+        None => None,
+    };
+
     let mut entropy = SplitMix::from_time();
     let exec_name = stepwell_core::Entropy::next_u64(&mut entropy);
     let exec_name = format!("{exec_name:016x}");
@@ -115,6 +130,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             clock: &SystemClock,
             entropy: &mut entropy,
             wait_scale: args.wait_scale,
+            s3: s3.as_ref(),
         },
     );
 

@@ -35,6 +35,10 @@ pub(crate) struct ServeArgs {
     /// started with `stateMachineArn#TestCase` use its test case.
     #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<PathBuf>,
+    /// A directory standing for Amazon S3, read by Distributed Maps with an
+    /// ItemReader: DIR/<bucket>/<key> is an object.
+    #[arg(long, env = "STEPWELL_S3_DIR", value_name = "DIR")]
+    s3_dir: Option<PathBuf>,
     /// The project file declaring the Lambda functions Task states run and
     /// the HTTP triggers (default: ./stepwell.toml when it exists).
     #[arg(long, value_name = "FILE")]
@@ -115,6 +119,10 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             args.bind
         );
     }
+    if let Some(dir) = args.s3_dir.as_ref().filter(|d| !d.is_dir()) {
+        eprintln!("error: --s3-dir {}: not a directory", dir.display());
+        return ExitCode::from(2);
+    }
     let opts = ServeOptions {
         bind: args.bind,
         port: args.port,
@@ -132,6 +140,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             functions,
             endpoint: lambda_endpoint,
         },
+        s3_dir: args.s3_dir,
     };
     // Interpreting data recurses once per level of nesting (bounded by
     // `stepwell_core::MAX_NESTING`); 8 MiB per thread, not tokio's 2 MiB,

@@ -473,7 +473,9 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
         | EventKind::TimerStarted { .. }
         | EventKind::TimerFired { .. }
         | EventKind::TaskHeartbeat { .. }
-        | EventKind::MapRunUpdated { .. } => (String::new(), None),
+        | EventKind::MapRunUpdated { .. }
+        | EventKind::ItemsRequested { .. }
+        | EventKind::ItemsRead { .. } => (String::new(), None),
     }
 }
 

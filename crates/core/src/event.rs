@@ -18,6 +18,9 @@ pub type FrameId = u32;
 pub type TaskId = u64;
 /// Identifies a timer: the `seq` of the event that started it.
 pub type TimerId = u64;
+/// Identifies a Distributed Map's read of its items: the `seq` of its
+/// `ItemsRequested` event.
+pub type ReadId = u64;
 
 /// One recorded event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,6 +189,23 @@ pub enum EventKind {
     MapRunStarted {
         arn: String,
     },
+    /// Internal: a Distributed Map with an `ItemReader` asked the driver to
+    /// read its items (`Command::ReadItems`), after `MapRunStarted`, with
+    /// its `Parameters`/`Arguments` and `MaxItems` evaluated. AWS records
+    /// no event for the read itself.
+    ItemsRequested {
+        resource: String,
+        parameters: Arc<Value>,
+        max_items: Option<u64>,
+    },
+    /// Internal: the items were read (`items`: the items, or with an
+    /// `ItemBatcher` the batches, as in `MapStarted`); recorded so a replay
+    /// never reads again.
+    ItemsRead {
+        items: Arc<Vec<Arc<Value>>>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        batch_sizes: Vec<u32>,
+    },
     MapRunSucceeded,
     MapRunFailed {
         error: String,
@@ -256,6 +276,8 @@ impl EventKind {
                 | EventKind::TimerFired { .. }
                 | EventKind::TaskHeartbeat { .. }
                 | EventKind::MapRunUpdated { .. }
+                | EventKind::ItemsRequested { .. }
+                | EventKind::ItemsRead { .. }
         )
     }
 }

@@ -12,7 +12,7 @@ use stepwell_asl::{MachineId, State, StateId, StateKind, StateMachine};
 
 use crate::errors::StateError;
 use crate::event::{Event, EventKind, FrameId, TaskId, TimerId, TimerPurpose};
-use crate::input::{Command, ExecutionInfo, TaskRequest};
+use crate::input::{Command, ExecutionInfo, ReadRequest, TaskRequest};
 use crate::limits::json_size;
 
 /// Where an execution stands.
@@ -196,6 +196,19 @@ pub(crate) struct Fan {
     /// The Map Run's ARN, once a Distributed Map started one
     /// (`MapRunStarted`): each iteration is then a child execution.
     pub map_run: Option<String>,
+    /// Where an `ItemReader`'s read stands.
+    pub read: Read,
+}
+
+/// The read of a Distributed Map's items through its `ItemReader`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Read {
+    /// No `ItemReader`: the items came with `MapStarted`.
+    None,
+    /// Asked for (`ItemsRequested`); the Map waits for `Input::ItemsRead`.
+    Pending(Box<ReadRequest>),
+    /// The items arrived (`ItemsRead`).
+    Done,
 }
 
 impl Fan {
@@ -283,6 +296,15 @@ impl Execution {
             timer,
             fire_at: t.fire_at,
         }));
+        if self.status == Status::Running {
+            out.extend(self.frames.iter().filter_map(|fr| match &fr.phase {
+                Phase::Fan(fan) => match &fan.read {
+                    Read::Pending(r) => Some(Command::ReadItems((**r).clone())),
+                    _ => None,
+                },
+                _ => None,
+            }));
+        }
         out
     }
 
@@ -519,6 +541,7 @@ impl Execution {
                     failed_items: 0,
                     failure: None,
                     map_run: None,
+                    read: Read::None,
                 }));
             }
             EventKind::MapStarted {
@@ -557,6 +580,7 @@ impl Execution {
                     failed_items: 0,
                     failure: None,
                     map_run: None,
+                    read: Read::None,
                 }));
             }
             EventKind::MapIterationStarted { index } => {
@@ -636,6 +660,59 @@ impl Execution {
                 if tolerated_percentage.is_some() {
                     fan.tolerated_percentage = *tolerated_percentage;
                 }
+            }
+            EventKind::ItemsRequested {
+                parameters,
+                max_items,
+                ..
+            } => {
+                let st = self.state_of(f);
+                let (StateKind::Map(m), name) = (&st.kind, st.name.clone()) else {
+                    return Err(self.nondeterminism(e, "ItemsRequested outside a Map"));
+                };
+                let Some(reader) = &m.item_reader else {
+                    return Err(
+                        self.nondeterminism(e, "ItemsRequested for a Map without an ItemReader")
+                    );
+                };
+                let request = ReadRequest {
+                    read: e.seq,
+                    state_name: name,
+                    resource: reader.resource,
+                    parameters: parameters.clone(),
+                    config: reader.config.clone(),
+                    max_items: *max_items,
+                };
+                match &mut self.frames[f as usize].phase {
+                    Phase::Fan(fan) if fan.map_run.is_some() && fan.read == Read::None => {
+                        fan.read = Read::Pending(Box::new(request));
+                    }
+                    _ => return Err(self.nondeterminism(e, "ItemsRequested outside a Map Run")),
+                }
+            }
+            EventKind::ItemsRead { items, batch_sizes } => {
+                if !batch_sizes.is_empty() && batch_sizes.len() != items.len() {
+                    return Err(
+                        self.nondeterminism(e, "ItemsRead with a batch size per batch missing")
+                    );
+                }
+                let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "ItemsRead outside a Map"));
+                };
+                if !matches!(fan.read, Read::Pending(_)) || !fan.children.is_empty() {
+                    return Err(self.nondeterminism(e, "ItemsRead without a read pending"));
+                }
+                let n = items.len() as u32;
+                fan.read = Read::Done;
+                fan.items = items.clone();
+                fan.total = n;
+                fan.results = vec![None; items.len()];
+                fan.total_items = if batch_sizes.is_empty() {
+                    u64::from(n)
+                } else {
+                    batch_sizes.iter().map(|&s| u64::from(s)).sum()
+                };
+                fan.batch_sizes = batch_sizes.clone();
             }
             EventKind::MapRunSucceeded | EventKind::MapRunFailed { .. } => {}
             EventKind::ParallelSucceeded | EventKind::MapSucceeded => {

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use stepwell_asl::{ReaderConfig, ReaderResource};
+
 use crate::errors::names;
-use crate::event::{TaskFlavor, TaskId, TimerId};
+use crate::event::{ReadId, TaskFlavor, TaskId, TimerId};
 
 /// Facts about an execution known when it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +73,13 @@ pub enum Input {
     /// from the top-level state it stopped in (a Parallel or Map state runs
     /// again whole).
     Redrive,
+    /// The driver read a Distributed Map's items (`Command::ReadItems`):
+    /// the items, or why they could not be read (the cause of the
+    /// Map Run's `States.ItemReaderFailed`).
+    ItemsRead {
+        read: ReadId,
+        result: Result<Vec<Value>, String>,
+    },
     /// UpdateMapRun: new settings for the running Map Run `arn` (a field
     /// left out keeps its value).
     UpdateMapRun {
@@ -109,8 +118,25 @@ pub enum Command {
     CancelTimer {
         timer: TimerId,
     },
+    /// Read a Distributed Map's items (its `ItemReader`); the answer comes
+    /// back as `Input::ItemsRead`.
+    ReadItems(ReadRequest),
     /// The execution ended; the status and result are in the last event.
     Finished,
+}
+
+/// Everything a reader needs to read one Distributed Map's items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadRequest {
+    pub read: ReadId,
+    /// The Map state's name.
+    pub state_name: String,
+    pub resource: ReaderResource,
+    /// `Parameters` / `Arguments` evaluated (`Bucket`, `Key`, `Prefix`...).
+    pub parameters: Arc<Value>,
+    pub config: ReaderConfig,
+    /// `MaxItems` evaluated: read no more than this many items.
+    pub max_items: Option<u64>,
 }
 
 /// Everything a task runner needs to run one task.

@@ -310,6 +310,16 @@ pub fn map_runs(
                         tolerated_percentage.unwrap_or(run.tolerated_percentage);
                 }
             }
+            // An ItemReader's items arrive after the Map Run started.
+            EventKind::ItemsRead { .. } => {
+                if let (Some(run), Phase::Fan(fan)) = (
+                    run_of_frame[f].and_then(|r| runs.get_mut(r)),
+                    &exec.frame(e.frame).phase,
+                ) {
+                    run.total = u64::from(fan.total);
+                    run.total_items = fan.total_items;
+                }
+            }
             EventKind::MapIterationStarted { index } => {
                 if let Some(r) = run_of_frame[f] {
                     let items = match &exec.frame(e.frame).phase {

@@ -9,9 +9,11 @@
 
 pub mod local;
 pub mod mock;
+pub mod s3;
 
 pub use local::{
     run_to_completion, Clock, LocalOptions, MockRunner, SplitMix, SystemClock, TaskOutcome,
     TaskRunner,
 };
 pub use mock::{MockCase, MockError, MockResponse};
+pub use s3::LocalS3;

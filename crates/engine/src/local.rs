@@ -8,6 +8,7 @@ use serde_json::Value;
 use stepwell_core::{Command, Entropy, Event, Execution, Input, Status, TaskFlavor, TaskRequest};
 
 use crate::mock::{MockCase, MockResponse};
+use crate::s3::{self, LocalS3};
 
 /// Time, injected so tests can run without sleeping.
 pub trait Clock {
@@ -121,6 +122,9 @@ pub struct LocalOptions<'a> {
     pub entropy: &'a mut dyn Entropy,
     /// Multiplies every Wait and Retry interval; 0 means no waiting.
     pub wait_scale: f64,
+    /// Where a Distributed Map's `ItemReader` reads from (`--s3-dir`);
+    /// without one such a Map fails with `States.ItemReaderFailed`.
+    pub s3: Option<&'a LocalS3>,
 }
 
 /// Run `exec` from its start to its end; returns the full history.
@@ -130,6 +134,7 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
         clock,
         entropy,
         wait_scale,
+        s3,
     } = opts;
     let mut history = Vec::new();
     let mut queue = VecDeque::new();
@@ -179,6 +184,14 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
                         TaskOutcome::Failed { error, cause } => {
                             Input::mocked_failure(req.task, error, cause)
                         }
+                    };
+                    feed(exec, input, &mut queue, &mut history, entropy);
+                }
+                Command::ReadItems(req) => {
+                    let result = s3::read_items(s3, &req);
+                    let input = Input::ItemsRead {
+                        read: req.read,
+                        result,
                     };
                     feed(exec, input, &mut queue, &mut history, entropy);
                 }

@@ -91,6 +91,7 @@ fn express_executions_have_no_history_quota() {
             clock: &common::ManualClock::new(common::T0),
             entropy: &mut SplitMix::new(1),
             wait_scale: 1.0,
+            s3: None,
         },
     );
     assert_eq!(exec.status(), Status::Succeeded);

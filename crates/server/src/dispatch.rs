@@ -137,10 +137,30 @@ pub(crate) fn carry_out(
                 lock(&rt.tokens).retain(|_, (a, t)| !(a == arn && *t == task));
             }
             Command::StartTimer { timer, fire_at } => rt.timers.add(due(rt, fire_at), arn, timer),
+            Command::ReadItems(req) => read_items(rt, arn, req),
             // A cancelled timer that fires is ignored by the interpreter.
             Command::CancelTimer { .. } | Command::Finished => {}
         }
     }
+}
+
+/// Read a Distributed Map's items from the local S3, off the async
+/// runtime (file IO blocks), then feed them to the execution.
+fn read_items(rt: &Arc<Runtime>, arn: &str, req: stepwell_core::ReadRequest) {
+    let rt = rt.clone();
+    let arn = arn.to_string();
+    tokio::spawn(async move {
+        let s3 = rt.cfg.s3.clone();
+        let read = req.read;
+        let result = tokio::task::spawn_blocking(move || {
+            stepwell_engine::s3::read_items(s3.as_deref(), &req)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("The read of the items stopped: {e}")));
+        if let Err(e) = rt.feed(&arn, Input::ItemsRead { read, result }).await {
+            tracing::warn!(execution = %arn, error = %e.message, "items input failed");
+        }
+    });
 }
 
 /// `arn:aws:states:::states:startExecution.sync:2` -> `sync:2`.

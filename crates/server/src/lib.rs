@@ -59,6 +59,8 @@ pub struct ServeOptions {
     pub sigv4: Option<auth::Verifier>,
     /// `--functions` and `--lambda-endpoint`.
     pub lambda: LambdaOptions,
+    /// `--s3-dir`: the directory standing for S3 (`<dir>/<bucket>/<key>`).
+    pub s3_dir: Option<std::path::PathBuf>,
 }
 
 /// Requests larger than this are refused before parsing (a definition may
@@ -146,6 +148,10 @@ pub async fn start_runtime(
         wait_scale: opts.wait_scale,
         mock_config: opts.mock_config.clone(),
         sigv4: opts.sigv4.clone(),
+        s3: opts
+            .s3_dir
+            .as_ref()
+            .map(|d| Arc::new(stepwell_engine::LocalS3::new(d))),
     };
     if let Some(v) = &cfg.sigv4 {
         tracing::info!(region = v.region(), access_keys = ?v.key_ids(), "SigV4 verification is on (POST / and /console/stream)");

@@ -45,6 +45,8 @@ pub struct Config {
     pub mock_config: Option<Value>,
     /// SigV4 verification of `POST /` and `POST /console/stream` (off: None).
     pub sigv4: Option<crate::auth::Verifier>,
+    /// The local S3 Distributed Maps' `ItemReader`s read (`--s3-dir`).
+    pub s3: Option<Arc<stepwell_engine::LocalS3>>,
 }
 
 /// Named resources, kept in memory (they are few) and written through.

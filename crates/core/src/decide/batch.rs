@@ -118,7 +118,7 @@ impl Decider<'_> {
 
     /// A JSONata limit: a literal (checked when the definition was parsed),
     /// or an expression that must give a positive integer up to `max`.
-    fn positive_jsonata(
+    pub(super) fn positive_jsonata(
         &mut self,
         f: FrameId,
         d: Option<&Dynamic<u64>>,

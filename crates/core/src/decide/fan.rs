@@ -46,13 +46,16 @@ impl Decider<'_> {
         // started (a bad one fails it after `MapStateStarted`, as recorded),
         // the items and MaxConcurrency before. An ItemBatcher's limits and
         // BatchInput are read with the thresholds (AWS does not say when).
-        let (input, items, max_concurrency, tolerated, plan);
+        let (input, items, max_concurrency, tolerated, plan, reader);
         if st.query_language == QueryLanguage::Jsonata {
             let raw = self.exec.frame(f).input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
-            let list = match &m.items {
-                Some(t) => self.eval_jsonata(f, t, &states, "Items")?,
-                None => (*raw).clone(),
+            // DIFFERENCE: with an ItemReader the items come from the reader
+            // and `Items` is not evaluated (AWS does not say what it means then).
+            let list = match (&m.items, &m.item_reader) {
+                (_, Some(_)) => Value::Array(Vec::new()),
+                (Some(t), None) => self.eval_jsonata(f, t, &states, "Items")?,
+                (None, None) => (*raw).clone(),
             };
             items = match list {
                 Value::Array(a) => a,
@@ -81,6 +84,10 @@ impl Decider<'_> {
                 }
             };
             input = (*raw).clone();
+            reader = match &m.item_reader {
+                Some(r) => Some(self.reader_jsonata(f, r, &states)?),
+                None => None,
+            };
             max_concurrency = self
                 .dynamic_jsonata(
                     f,
@@ -108,17 +115,27 @@ impl Decider<'_> {
                     )?;
                     Ok((count.map(|c| c as u64), percentage))
                 });
-            plan = match (&tolerated, &m.item_batcher) {
-                (Ok(_), Some(b)) => Some(self.plan_jsonata(f, b, &states)),
+            // With an ItemReader, the batches are cut when the items arrive.
+            plan = match (&tolerated, &m.item_batcher, &m.item_reader) {
+                (Ok(_), Some(b), None) => Some(self.plan_jsonata(f, b, &states)),
                 _ => None,
             };
         } else {
-            (input, items, max_concurrency, tolerated, plan) =
+            (input, items, max_concurrency, tolerated, plan, reader) =
                 self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
                     let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
                     let eff_roots = dataflow::reroot(roots, &eff);
-                let list = match &m.items_path {
-                    OptPath::Path(p) => p.select(&eff_roots).map_err(|e| at.err(e))?,
+                let reader = match &m.item_reader {
+                    Some(r) => Some(reader::request_jsonpath(r, &eff_roots, rng, at)?),
+                    None => None,
+                };
+                // DIFFERENCE: with an ItemReader the items come from the
+                // reader and `ItemsPath` is not applied (AWS does not say
+                // what it would select then).
+                let empty = Value::Array(Vec::new());
+                let list = match (&m.items_path, &reader) {
+                    (_, Some(_)) => Cow::Borrowed(&empty),
+                    (OptPath::Path(p), None) => p.select(&eff_roots).map_err(|e| at.err(e))?,
                     _ => Cow::Borrowed(eff_roots.input),
                 };
                 let items = match list.into_owned() {
@@ -183,11 +200,13 @@ impl Decider<'_> {
                 Ok((tolerated_count, tolerated_percentage))
                 };
                     let tolerated = tolerated();
-                    let plan = match (&tolerated, &m.item_batcher) {
-                        (Ok(_), Some(b)) => Some(batch::plan_jsonpath(b, &eff_roots, rng, at)),
+                    let plan = match (&tolerated, &m.item_batcher, &reader) {
+                        (Ok(_), Some(b), None) => {
+                            Some(batch::plan_jsonpath(b, &eff_roots, rng, at))
+                        }
                         _ => None,
                     };
-                    Ok((eff.into_owned(), items, max_concurrency, tolerated, plan))
+                    Ok((eff.into_owned(), items, max_concurrency, tolerated, plan, reader))
                 })?;
         }
         let (tolerated_count, tolerated_percentage) = match &tolerated {
@@ -226,6 +245,9 @@ impl Decider<'_> {
             };
             let arn = map_run::new_arn(&self.exec.info, m.label.as_deref(), &id, &label_id);
             self.emit(f, EventKind::MapRunStarted { arn });
+            if let (Some(r), Some((parameters, max_items))) = (&m.item_reader, reader) {
+                self.request_items(f, r, parameters, max_items);
+            }
         }
         started
     }
@@ -235,6 +257,9 @@ impl Decider<'_> {
         let Phase::Fan(fan) = &self.exec.frame(f).phase else {
             return Fanned::Blocked;
         };
+        if matches!(fan.read, Read::Pending(_)) {
+            return Fanned::Blocked;
+        }
         let is_map = fan.is_map;
         let map_run = fan.map_run.is_some();
         if fan.failed > 0 && !tolerated(fan) {
@@ -291,6 +316,7 @@ impl Decider<'_> {
         let (items, input) = (fan.items.clone(), fan.input.clone());
         // A batched Map's items are its batches, ItemSelector applied.
         let batched = !fan.batch_sizes.is_empty();
+        let read = fan.read != Read::None;
         let input = if batched {
             Ok(items
                 .get(next as usize)
@@ -306,6 +332,7 @@ impl Decider<'_> {
                 // computed new values, and batches are new, so those are
                 // checked.
                 let within_limit = !batched
+                    && !read
                     && self.exec.state_of(f).query_language == QueryLanguage::JsonPath
                     && items
                         .get(next as usize)

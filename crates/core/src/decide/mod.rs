@@ -21,7 +21,7 @@ use crate::context::{context_object, ContextExtra, Scope};
 use crate::dataflow::{self, At, Output};
 use crate::errors::{error_matches, names, StateError};
 use crate::event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerPurpose};
-use crate::execution::{EventScope, Execution, Fan, Phase, Status};
+use crate::execution::{EventScope, Execution, Fan, Phase, Read, Status};
 use crate::input::{Command, Input};
 use crate::jsonata_eval::{self, States};
 use crate::limits::{self, Exceeded, MAX_NESTING, MAX_PAYLOAD_BYTES};
@@ -31,6 +31,7 @@ use crate::retry;
 mod batch;
 mod expr;
 mod fan;
+mod reader;
 mod recover;
 mod states;
 
@@ -275,6 +276,7 @@ impl Decider<'_> {
                 }
             }
             Input::Redrive => self.redrive(),
+            Input::ItemsRead { read, result } => self.items_read(read, result),
             Input::UpdateMapRun {
                 arn,
                 max_concurrency,

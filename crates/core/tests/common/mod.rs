@@ -100,6 +100,11 @@ pub fn run(definition: &str, input: Value, tasks: &Value) -> (End, Vec<Event>) {
                     timers.insert((fire_at, timer), ());
                 }
                 Command::CancelTimer { timer } => timers.retain(|(_, t), ()| *t != timer),
+                // No S3 here: a read fails the Map Run.
+                Command::ReadItems(req) => inputs.push_back(Input::ItemsRead {
+                    read: req.read,
+                    result: Err("no S3 in these tests".into()),
+                }),
                 Command::CancelTask { .. } | Command::Finished => {}
             }
         }

@@ -174,6 +174,18 @@ pub fn run_plan(
     mocks: &Value,
     seed: u64,
 ) -> Run {
+    run_plan_s3(plan, machine, input, mocks, seed, None)
+}
+
+/// [`run_plan`] with a local S3 for Distributed Maps' `ItemReader`s.
+pub fn run_plan_s3(
+    plan: Arc<StateMachine>,
+    machine: &str,
+    input: Value,
+    mocks: &Value,
+    seed: u64,
+    s3: Option<&stepwell_engine::LocalS3>,
+) -> Run {
     let config = mock_config(machine, mocks);
     let case =
         MockCase::from_config(&config, machine, "Recorded").unwrap_or_else(|e| panic!("{e}"));
@@ -189,6 +201,7 @@ pub fn run_plan(
             clock: &clock,
             entropy: &mut entropy,
             wait_scale: 1.0,
+            s3,
         },
     );
     let run = Run {
@@ -246,7 +259,7 @@ pub fn run_with(definition: &str, input: Value, answer: &mut Answer<'_>) -> Run 
                     timers.retain(|&(_, t)| t != timer);
                     continue;
                 }
-                Command::CancelTask { .. } | Command::Finished => continue,
+                Command::CancelTask { .. } | Command::Finished | Command::ReadItems(_) => continue,
             };
             let d = exec.decide(input, now, &mut entropy);
             history.extend(d.events);

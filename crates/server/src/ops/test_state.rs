@@ -135,6 +135,7 @@ fn run_machine(
             clock: &SystemClock,
             entropy: &mut entropy,
             wait_scale: 0.0,
+            s3: None,
         },
     );
     let mut inspection = Map::new();

@@ -1,0 +1,481 @@
+//! A local stand-in for Amazon S3, for Distributed Maps with an `ItemReader`
+//! (`Command::ReadItems`): a directory whose subdirectories are buckets
+//! and whose files are objects, `<dir>/<bucket>/<key>`.
+//!
+//! AWS ("ItemReader (Map)") reads one object with `s3:getObject` and parses
+//! it by `ReaderConfig.InputType`:
+//! * `JSON`: the object is a JSON array of items, or with `ItemsPointer`
+//!   a JSON document holding one at that JSON Pointer;
+//! * `JSONL`: one JSON item per line;
+//! * `CSV`: one item per row, an object from column header to value, every
+//!   value a string; headers from the first row (`FIRST_ROW`) or the
+//!   definition (`GIVEN` with `CSVHeaders`); `CSVDelimiter` COMMA (default),
+//!   PIPE, SEMICOLON, SPACE or TAB;
+//! * `MANIFEST`: an S3 Inventory `manifest.json`, whose CSV data files hold
+//!   one item per object, keyed by the manifest's `fileSchema`.
+//!
+//! With `s3:listObjectsV2` the items are the objects under `Prefix`, each
+//! `{"Etag", "Key", "LastModified", "Size", "StorageClass"}` as in AWS's
+//! example (`LastModified` in seconds since the epoch), in key order as S3
+//! lists them; with `Transformation: LOAD_AND_FLATTEN` every listed object
+//! is read by `InputType` and the items of all of them are iterated over.
+//!
+//! Not documented by AWS, or not possible here, and chosen here:
+//! * `Etag` is the quoted hex MD5 of the content, as S3 gives for objects
+//!   uploaded in one part; `StorageClass` is always `STANDARD`.
+//! * A CSV row with fewer values than headers gets `""` for the missing
+//!   ones and values beyond the headers are dropped; blank lines are
+//!   skipped; duplicate headers fail the read ("CSV headers cannot contain
+//!   duplicates.").
+//! * `VersionId` is ignored (a directory keeps one version of each file).
+//! * DIFFERENCE: `PARQUET`, Athena manifests (`ManifestType: ATHENA_DATA`)
+//!   and compressed (`.gz`) inventory files cannot be read; the Map Run
+//!   fails with `States.ItemReaderFailed` saying so.
+//! * Keys may not climb out of the bucket (`..` segments) and bucket names
+//!   may not contain `/`: such a request fails like a missing object.
+//!
+//! Every failure is the cause of the Map Run's `States.ItemReaderFailed`,
+//! naming the object and S3's error code (`NoSuchBucket`, `NoSuchKey`).
+
+use std::path::{Component, Path, PathBuf};
+
+use md5::{Digest, Md5};
+use serde_json::{json, Map as JsonMap, Value};
+use stepwell_asl::{CsvHeaderLocation, InputType, ReaderConfig, ReaderResource};
+use stepwell_core::ReadRequest;
+
+/// A directory standing for S3: `<root>/<bucket>/<key>`.
+#[derive(Debug, Clone)]
+pub struct LocalS3 {
+    root: PathBuf,
+}
+
+/// Read `req` from `s3`, or explain that there is no local S3 to read from.
+pub fn read_items(s3: Option<&LocalS3>, req: &ReadRequest) -> Result<Vec<Value>, String> {
+    match s3 {
+        Some(s3) => s3.read_items(req),
+        None => Err(format!(
+            "The Map state '{}' reads its items from S3 ({}), but no local S3 directory is configured: pass --s3-dir DIR (or set STEPWELL_S3_DIR); DIR/<bucket>/<key> is an object.",
+            req.state_name,
+            req.resource.arn()
+        )),
+    }
+}
+
+impl LocalS3 {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        LocalS3 { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The items `req` asks for (at most `req.max_items`), or the cause of
+    /// the failure.
+    pub fn read_items(&self, req: &ReadRequest) -> Result<Vec<Value>, String> {
+        let params = &req.parameters;
+        let bucket = string_param(params, "Bucket", true)?.unwrap_or_default();
+        let mut items = match req.resource {
+            ReaderResource::GetObject => {
+                let key = string_param(params, "Key", true)?.unwrap_or_default();
+                self.read_object(&bucket, &key, &req.config, req.max_items)?
+            }
+            ReaderResource::ListObjectsV2 => {
+                let prefix = string_param(params, "Prefix", false)?.unwrap_or_default();
+                let listed = self.list(&bucket, &prefix)?;
+                if req.config.load_and_flatten {
+                    let mut items = Vec::new();
+                    for object in listed {
+                        if reached(&items, req.max_items) {
+                            break;
+                        }
+                        let key = object["Key"].as_str().unwrap_or_default().to_string();
+                        let left = req.max_items.map(|m| m.saturating_sub(items.len() as u64));
+                        items.extend(self.read_object(&bucket, &key, &req.config, left)?);
+                    }
+                    items
+                } else {
+                    listed
+                }
+            }
+        };
+        if let Some(m) = req.max_items {
+            items.truncate(usize::try_from(m).unwrap_or(usize::MAX));
+        }
+        Ok(items)
+    }
+
+    /// One object's items, parsed by `InputType`.
+    fn read_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        config: &ReaderConfig,
+        max_items: Option<u64>,
+    ) -> Result<Vec<Value>, String> {
+        let text = self.get_text(bucket, key)?;
+        let at = || format!("s3://{bucket}/{key}");
+        match config.input_type {
+            Some(InputType::Json) => {
+                let doc = stepwell_core::parse_json(&text)
+                    .map_err(|e| format!("The object {} is not valid JSON: {e}", at()))?;
+                let found = match &config.items_pointer {
+                    Some(p) => doc.pointer(p).ok_or_else(|| {
+                        format!(
+                            "The ItemsPointer '{p}' selects nothing in the JSON object {}",
+                            at()
+                        )
+                    })?,
+                    None => &doc,
+                };
+                match found {
+                    Value::Array(a) => Ok(a.clone()),
+                    _ => Err(match &config.items_pointer {
+                        Some(p) => format!(
+                            "The ItemsPointer '{p}' in the JSON object {} does not select a JSON array",
+                            at()
+                        ),
+                        None => format!(
+                            "The object {} does not hold a JSON array (use ItemsPointer to select one inside a JSON object)",
+                            at()
+                        ),
+                    }),
+                }
+            }
+            Some(InputType::Jsonl) => {
+                let mut items = Vec::new();
+                for (i, line) in text.lines().enumerate() {
+                    if reached(&items, max_items) {
+                        break;
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        continue;
+                    }
+                    items.push(stepwell_core::parse_json(line).map_err(|e| {
+                        format!(
+                            "Line {} of the object {} is not valid JSON: {e}",
+                            i + 1,
+                            at()
+                        )
+                    })?);
+                }
+                Ok(items)
+            }
+            Some(InputType::Csv) => csv_items(&text, config, max_items)
+                .map_err(|e| format!("The CSV object {} cannot be read: {e}", at())),
+            Some(InputType::Manifest) => self.manifest_items(bucket, key, &text, config, max_items),
+            Some(InputType::Parquet) => Err(format!(
+                "Stepwell cannot read Parquet objects ({}): use CSV, JSON or JSONL",
+                at()
+            )),
+            None => Err(format!(
+                "No ReaderConfig InputType to read the object {}",
+                at()
+            )),
+        }
+    }
+
+    /// An S3 Inventory manifest: the rows of its (uncompressed CSV) data
+    /// files, each an object keyed by the manifest's `fileSchema`.
+    fn manifest_items(
+        &self,
+        bucket: &str,
+        key: &str,
+        text: &str,
+        config: &ReaderConfig,
+        max_items: Option<u64>,
+    ) -> Result<Vec<Value>, String> {
+        let at = format!("s3://{bucket}/{key}");
+        if config.manifest_type.as_deref() == Some("ATHENA_DATA") {
+            return Err(format!(
+                "Stepwell cannot read Athena data manifests ({at}): use an S3 Inventory manifest, CSV, JSON or JSONL"
+            ));
+        }
+        let manifest = stepwell_core::parse_json(text)
+            .map_err(|e| format!("The manifest {at} is not valid JSON: {e}"))?;
+        let format = manifest["fileFormat"].as_str().unwrap_or("CSV");
+        if !format.eq_ignore_ascii_case("CSV") {
+            return Err(format!(
+                "The manifest {at} lists {format} files; Stepwell reads CSV inventory files only"
+            ));
+        }
+        let schema: Vec<String> = manifest["fileSchema"]
+            .as_str()
+            .ok_or_else(|| format!("The manifest {at} has no fileSchema"))?
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .collect();
+        let data_bucket = manifest["destinationBucket"]
+            .as_str()
+            .map(|b| b.strip_prefix("arn:aws:s3:::").unwrap_or(b).to_string())
+            .unwrap_or_else(|| bucket.to_string());
+        let files = manifest["files"]
+            .as_array()
+            .ok_or_else(|| format!("The manifest {at} has no files list"))?;
+        let csv = ReaderConfig {
+            input_type: Some(InputType::Csv),
+            csv_header_location: CsvHeaderLocation::Given,
+            csv_headers: schema,
+            ..ReaderConfig::default()
+        };
+        let mut items = Vec::new();
+        for file in files {
+            if reached(&items, max_items) {
+                break;
+            }
+            let Some(file_key) = file["key"].as_str() else {
+                return Err(format!("The manifest {at} lists a file without a key"));
+            };
+            if file_key.ends_with(".gz") {
+                return Err(format!(
+                    "Stepwell cannot read compressed inventory files (s3://{data_bucket}/{file_key}): store them uncompressed"
+                ));
+            }
+            let text = self.get_text(&data_bucket, file_key)?;
+            let left = max_items.map(|m| m.saturating_sub(items.len() as u64));
+            items.extend(csv_items(&text, &csv, left).map_err(|e| {
+                format!("The inventory file s3://{data_bucket}/{file_key} cannot be read: {e}")
+            })?);
+        }
+        Ok(items)
+    }
+
+    fn bucket_dir(&self, bucket: &str) -> Result<PathBuf, String> {
+        let invalid = bucket.is_empty() || bucket.contains(['/', '\\']) || bucket.starts_with('.');
+        let dir = self.root.join(bucket);
+        if invalid || !dir.is_dir() {
+            return Err(format!(
+                "The specified bucket does not exist (Service: S3, Status Code: 404, Error Code: NoSuchBucket; bucket '{bucket}', local S3 directory {})",
+                self.root.display()
+            ));
+        }
+        Ok(dir)
+    }
+
+    fn object_path(&self, bucket: &str, key: &str) -> Result<PathBuf, String> {
+        let dir = self.bucket_dir(bucket)?;
+        let safe = !key.is_empty()
+            && Path::new(key)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)));
+        let path = dir.join(key);
+        if !safe || !path.is_file() {
+            return Err(format!(
+                "The specified key does not exist (Service: S3, Status Code: 404, Error Code: NoSuchKey; s3://{bucket}/{key}, local S3 directory {})",
+                self.root.display()
+            ));
+        }
+        Ok(path)
+    }
+
+    fn get_text(&self, bucket: &str, key: &str) -> Result<String, String> {
+        let path = self.object_path(bucket, key)?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("The object s3://{bucket}/{key} is not UTF-8 text"))?;
+        Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
+    /// The objects of `bucket` whose keys start with `prefix`, in key order.
+    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<Value>, String> {
+        let dir = self.bucket_dir(bucket)?;
+        let mut files = Vec::new();
+        walk(&dir, "", &mut files)
+            .map_err(|e| format!("Cannot list the bucket '{bucket}': {e}"))?;
+        files.retain(|(key, _)| key.starts_with(prefix));
+        // S3 lists keys in UTF-8 binary order.
+        files.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut items = Vec::with_capacity(files.len());
+        for (key, path) in files {
+            let meta = std::fs::metadata(&path)
+                .map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))?;
+            let content = std::fs::read(&path)
+                .map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))?;
+            let digest = Md5::digest(&content);
+            let etag: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs());
+            items.push(json!({
+                "Etag": format!("\"{etag}\""),
+                "Key": key,
+                "LastModified": modified,
+                "Size": meta.len(),
+                "StorageClass": "STANDARD",
+            }));
+        }
+        Ok(items)
+    }
+}
+
+fn reached(items: &[Value], max_items: Option<u64>) -> bool {
+    max_items.is_some_and(|m| items.len() as u64 >= m)
+}
+
+/// Every file under `dir`, as (key relative to the bucket, path).
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let key = format!("{prefix}{name}");
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&entry.path(), &format!("{key}/"), out)?;
+        } else if kind.is_file() {
+            out.push((key, entry.path()));
+        }
+    }
+    Ok(())
+}
+
+/// A string field of the reader's parameters.
+fn string_param(params: &Value, field: &str, required: bool) -> Result<Option<String>, String> {
+    match params.get(field) {
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        None if !required => Ok(None),
+        None => Err(format!(
+            "The ItemReader's Parameters (or Arguments) must name the '{field}', found: {params}"
+        )),
+        Some(other) => Err(format!(
+            "The ItemReader's '{field}' must be a string, found: {other}"
+        )),
+    }
+}
+
+/// The items of a CSV text: one object per row, from header to value.
+fn csv_items(
+    text: &str,
+    config: &ReaderConfig,
+    max_items: Option<u64>,
+) -> Result<Vec<Value>, String> {
+    let mut rows = parse_csv(text, config.csv_delimiter.byte())?.into_iter();
+    let headers = match config.csv_header_location {
+        CsvHeaderLocation::FirstRow => rows
+            .next()
+            .ok_or_else(|| "it is empty: the first row must hold the column headers".to_string())?,
+        CsvHeaderLocation::Given => config.csv_headers.clone(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    if !headers.iter().all(|h| seen.insert(h.as_str())) {
+        return Err("CSV headers cannot contain duplicates.".into());
+    }
+    let mut items = Vec::new();
+    for row in rows {
+        if reached(&items, max_items) {
+            break;
+        }
+        let mut o = JsonMap::with_capacity(headers.len());
+        for (i, h) in headers.iter().enumerate() {
+            let v = row.get(i).cloned().unwrap_or_default();
+            o.insert(h.clone(), Value::String(v));
+        }
+        items.push(Value::Object(o));
+    }
+    Ok(items)
+}
+
+/// RFC 4180 records: fields split by `delim`, `"` quoting (with `""` for a
+/// quote, delimiters and line breaks allowed inside), rows ended by LF or
+/// CRLF. Blank lines are skipped; a stray quote is kept as text.
+fn parse_csv(text: &str, delim: u8) -> Result<Vec<Vec<String>>, String> {
+    let delim = char::from(delim);
+    let mut rows = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    // Whether the current field began with a quote (and so was quoted).
+    let mut was_quoted = false;
+    let mut line = 1usize;
+    let mut chars = text.chars().peekable();
+    let end_row = |row: &mut Vec<String>, field: &mut String, rows: &mut Vec<Vec<String>>| {
+        row.push(std::mem::take(field));
+        let blank = row.len() == 1 && row[0].is_empty();
+        let done = std::mem::take(row);
+        if !blank {
+            rows.push(done);
+        }
+    };
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push(c);
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() && !was_quoted => {
+                quoted = true;
+                was_quoted = true;
+            }
+            // A quote inside an unquoted field is kept, as Python's csv
+            // module (and most readers) keep it.
+            '"' => field.push(c),
+            c if c == delim => {
+                row.push(std::mem::take(&mut field));
+                was_quoted = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                end_row(&mut row, &mut field, &mut rows);
+                was_quoted = false;
+                line += 1;
+            }
+            _ => field.push(c),
+        }
+    }
+    if quoted {
+        return Err(format!("line {line}: a quoted field is not closed"));
+    }
+    if !field.is_empty() || !row.is_empty() || was_quoted {
+        end_row(&mut row, &mut field, &mut rows);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_records() {
+        let rows = parse_csv(
+            "a,b\r\n\"x,1\",\"say \"\"hi\"\"\"\n\n3,\"multi\nline\"\n",
+            b',',
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["a".to_string(), "b".into()],
+                vec!["x,1".into(), "say \"hi\"".into()],
+                vec!["3".into(), "multi\nline".into()],
+            ]
+        );
+        assert_eq!(
+            parse_csv("a\tb", b'\t').unwrap_or_default(),
+            vec![vec!["a".to_string(), "b".into()]]
+        );
+        assert!(parse_csv("\"open", b',').is_err());
+        assert_eq!(
+            parse_csv("a\"b", b',').unwrap_or_default(),
+            vec![vec!["a\"b".to_string()]]
+        );
+    }
+}
