@@ -46,8 +46,13 @@ MOCK_CONFIG = {
 def server(tmp_path_factory):
     # STEPWELL_E2E_DB: run the suite on another store (scripts/test.sh runs
     # it again on a real PostgreSQL server); an SQLite file by default.
+    workdir = tmp_path_factory.mktemp("server")
+    # The local S3 Distributed Maps' ItemReaders read (<dir>/<bucket>/<key>).
+    s3_dir = workdir / "s3"
+    s3_dir.mkdir()
     s = Server(wait_scale=WAIT_SCALE, mock_config=MOCK_CONFIG, db=os.environ.get("STEPWELL_E2E_DB"),
-               workdir=str(tmp_path_factory.mktemp("server")))
+               workdir=str(workdir), extra_args=["--s3-dir", str(s3_dir)])
+    s.s3_dir = str(s3_dir)
     s.start()
     yield s
     alive = s.alive()
@@ -62,6 +67,12 @@ def server_survives(request):
     if "server" in request.fixturenames:
         s = request.getfixturevalue("server")
         assert s.alive(), f"the server {s.exit_description()} during this test:\n{s.log_tail()}"
+
+
+@pytest.fixture(scope="session")
+def s3_dir(server):
+    """The shared server's local S3 directory: write <dir>/<bucket>/<key>."""
+    return server.s3_dir
 
 
 @pytest.fixture(scope="session")

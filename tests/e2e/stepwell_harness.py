@@ -52,8 +52,11 @@ def aws_env():
 class Server:
     """One `stepwell serve` process on a free port with its own database."""
 
-    def __init__(self, db=None, wait_scale=1.0, mock_config=None, workdir=None, port=None):
+    def __init__(self, db=None, wait_scale=1.0, mock_config=None, workdir=None, port=None,
+                 extra_args=()):
         self.workdir = workdir or tempfile.mkdtemp(prefix="stepwell-e2e-")
+        # More `stepwell serve` options (e.g. ["--s3-dir", DIR]).
+        self.extra_args = list(extra_args)
         self.db = db or os.path.join(self.workdir, "stepwell.db")
         self.wait_scale = wait_scale
         self.mock_path = None
@@ -74,6 +77,7 @@ class Server:
         ]
         if self.mock_path:
             args += ["--mock-config", self.mock_path]
+        args += self.extra_args
         env = dict(os.environ)
         env.setdefault("STEPWELL_LOG", "info")
         env.pop("SFN_MOCK_CONFIG", None)
