@@ -11,7 +11,7 @@ use serde_json::{Map as JsonMap, Value};
 use stepwell_asl::{MachineId, State, StateId, StateKind, StateMachine};
 
 use crate::errors::StateError;
-use crate::event::{Event, EventKind, FrameId, TaskId, TimerId, TimerPurpose};
+use crate::event::{Event, EventKind, FrameId, ReadId, TaskId, TimerId, TimerPurpose};
 use crate::input::{Command, ExecutionInfo, ReadRequest, TaskRequest};
 use crate::limits::json_size;
 
@@ -70,6 +70,9 @@ pub struct Execution {
     pub(crate) tasks: BTreeMap<TaskId, (FrameId, TaskRequest)>,
     /// The running tasks that recorded `TaskSubmitted`.
     pub(crate) submitted: BTreeSet<TaskId>,
+    /// The `ItemReader` reads under way, by the Map frame waiting for each
+    /// (its `Fan::read` holds the request).
+    pub(crate) reads: BTreeMap<ReadId, FrameId>,
     pub(crate) timers: BTreeMap<TimerId, Timer>,
     pub(crate) outcome: Option<Outcome>,
     /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
@@ -92,6 +95,7 @@ impl PartialEq for Execution {
             && self.start_time == other.start_time
             && self.tasks == other.tasks
             && self.submitted == other.submitted
+            && self.reads == other.reads
             && self.timers == other.timers
             && self.outcome == other.outcome
             && self.redrive_count == other.redrive_count
@@ -244,6 +248,7 @@ impl Execution {
             start_time: 0,
             tasks: BTreeMap::new(),
             submitted: BTreeSet::new(),
+            reads: BTreeMap::new(),
             timers: BTreeMap::new(),
             outcome: None,
             redrive_count: 0,
@@ -296,15 +301,17 @@ impl Execution {
             timer,
             fire_at: t.fire_at,
         }));
-        if self.status == Status::Running {
-            out.extend(self.frames.iter().filter_map(|fr| match &fr.phase {
-                Phase::Fan(fan) => match &fan.read {
-                    Read::Pending(r) => Some(Command::ReadItems((**r).clone())),
+        out.extend(
+            self.reads
+                .values()
+                .filter_map(|&f| match &self.frame(f).phase {
+                    Phase::Fan(fan) => match &fan.read {
+                        Read::Pending(r) => Some(Command::ReadItems((**r).clone())),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            }));
-        }
+                }),
+        );
         out
     }
 
@@ -686,6 +693,7 @@ impl Execution {
                 match &mut self.frames[f as usize].phase {
                     Phase::Fan(fan) if fan.map_run.is_some() && fan.read == Read::None => {
                         fan.read = Read::Pending(Box::new(request));
+                        self.reads.insert(e.seq, f);
                     }
                     _ => return Err(self.nondeterminism(e, "ItemsRequested outside a Map Run")),
                 }
@@ -703,6 +711,9 @@ impl Execution {
                     return Err(self.nondeterminism(e, "ItemsRead without a read pending"));
                 }
                 let n = items.len() as u32;
+                if let Read::Pending(r) = &fan.read {
+                    self.reads.remove(&r.read);
+                }
                 fan.read = Read::Done;
                 fan.items = items.clone();
                 fan.total = n;
@@ -728,6 +739,7 @@ impl Execution {
             EventKind::ParallelFailed { error, cause, .. }
             | EventKind::MapFailed { error, cause, .. } => {
                 self.abort_children(f);
+                self.reads.retain(|_, &mut r| r != f);
                 self.frames[f as usize].phase = Phase::Error(StateError::new(error, cause));
             }
             EventKind::StateAborted { .. } => {
@@ -818,6 +830,7 @@ impl Execution {
             self.end_task(task);
         }
         self.timers.retain(|_, t| t.frame != f);
+        self.reads.retain(|_, &mut r| r != f);
         self.frames[f as usize].phase = Phase::Aborted;
         self.drop_vars(f);
     }
@@ -855,6 +868,7 @@ impl Execution {
         self.tasks.clear();
         self.submitted.clear();
         self.timers.clear();
+        self.reads.clear();
     }
 
     /// Every frame below `f` (inclusive) that still has work outstanding.

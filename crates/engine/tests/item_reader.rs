@@ -550,6 +550,42 @@ fn a_pending_read_is_issued_again_after_a_restart() {
 }
 
 #[test]
+fn a_stopped_execution_reads_nothing_more() {
+    let plan = parse(&reader_map(
+        get_object("list.json", json!({"InputType": "JSON"})),
+        json!({}),
+        false,
+    ));
+    let info = info("Machine", json!({}));
+    let mut exec = Execution::new(plan.clone(), info.clone());
+    let mut entropy = SplitMix::new(3);
+    let mut history = exec.decide(Input::Start, T0, &mut entropy).events;
+    let read = match exec.pending().as_slice() {
+        [Command::ReadItems(r)] => r.read,
+        other => panic!("expected one read pending, found {other:?}"),
+    };
+    let stop = Input::Stop {
+        error: "Stopped".into(),
+        cause: String::new(),
+    };
+    history.extend(exec.decide(stop, T0 + 1, &mut entropy).events);
+    assert_eq!(exec.pending(), Vec::new());
+    let late = Input::ItemsRead {
+        read,
+        result: Ok(vec![json!(1)]),
+    };
+    let d = exec.decide(late, T0 + 2, &mut entropy);
+    assert!(d.events.is_empty() && d.commands.is_empty(), "{d:?}");
+    assert_eq!(exec.status(), Status::Aborted);
+    check_replay(&Run {
+        plan,
+        info,
+        exec,
+        history,
+    });
+}
+
+#[test]
 fn old_histories_without_reader_events_still_decode() {
     // A MapStarted stored before ItemReader existed has no new fields.
     let stored = json!({"t": "MapStarted", "input": {}, "items": [1], "max_concurrency": 0,

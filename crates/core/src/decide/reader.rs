@@ -107,11 +107,7 @@ impl Decider<'_> {
     /// Map has an `ItemBatcher`), or fail the Map Run.
     pub(super) fn items_read(&mut self, read: ReadId, result: Result<Vec<Value>, String>) {
         // Once per read: a second answer (after a restart) finds none pending.
-        let waiting = self.exec.frames.iter().position(|fr| {
-            matches!(&fr.phase, Phase::Fan(fan)
-                if matches!(&fan.read, Read::Pending(r) if r.read == read))
-        });
-        let Some(f) = waiting.map(|f| f as FrameId) else {
+        let Some(&f) = self.exec.reads.get(&read) else {
             return;
         };
         if self.finished() {
