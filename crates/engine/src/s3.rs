@@ -350,6 +350,9 @@ fn string_param(params: &Value, field: &str, required: bool) -> Result<Option<St
     }
 }
 
+/// The most bytes a CSV header row may take (AWS: "up to 10 KiB").
+const MAX_CSV_HEADER_BYTES: usize = 10 * 1024;
+
 /// The items of a CSV text: one object per row, from header to value.
 fn csv_items(
     text: &str,
@@ -363,6 +366,14 @@ fn csv_items(
             .ok_or_else(|| "it is empty: the first row must hold the column headers".to_string())?,
         CsvHeaderLocation::Given => config.csv_headers.clone(),
     };
+    // AWS: "Currently, Step Functions supports CSV headers of up to 10 KiB."
+    let header_bytes: usize = headers.iter().map(|h| h.len() + 1).sum();
+    if header_bytes.saturating_sub(1) > MAX_CSV_HEADER_BYTES {
+        return Err(format!(
+            "its column headers take {} bytes, more than the {MAX_CSV_HEADER_BYTES} bytes (10 KiB) Step Functions supports",
+            header_bytes.saturating_sub(1)
+        ));
+    }
     let mut seen = std::collections::HashSet::new();
     if !headers.iter().all(|h| seen.insert(h.as_str())) {
         return Err("CSV headers cannot contain duplicates.".into());
@@ -473,6 +484,9 @@ mod tests {
             vec![vec!["a".to_string(), "b".into()]]
         );
         assert!(parse_csv("\"open", b',').is_err());
+        let wide = format!("{}\n1\n", "h".repeat(MAX_CSV_HEADER_BYTES + 1));
+        let err = csv_items(&wide, &ReaderConfig::default(), None);
+        assert!(err.is_err_and(|e| e.contains("10 KiB")));
         assert_eq!(
             parse_csv("a\"b", b',').unwrap_or_default(),
             vec![vec!["a\"b".to_string()]]
