@@ -28,12 +28,13 @@
 //! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
 //! | `$map(xs, $f)`, `$filter`, `$single`, `$each`, `$sift` with such a `$f` | each item (each value of an object, for `$each`/`$sift`) as the built-in takes it | as the built-in |
 //! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | `D2015` |
-//! | `a = b`, `a != b` (neither side a literal, arithmetic, a comparison or `&`) | the part of the two values the comparison walks (down to their first difference), counted as JSON text | `D1013` |
+//! | `a = b`, `a != b` (neither side a literal, arithmetic, a comparison or `&`, nor the caller's JSON: a variable the expression never binds, or a path of field names from one, a tree whose comparison costs no more than its size) | the part of the two values the comparison walks (down to their first difference), counted as JSON text | `D1013` |
 //! | `**` | the number of values it collects from its context, counted before collecting | `D2015` |
 //! | `x ~> \| location \| update \|` | the value copied (`x`), before the location is evaluated: its JSON's length and nesting, and its number of values; then values × targets (the location's values, each compared with every value copied) | `D1013`; `D2015`; `U1001` |
 //! | `$distinct(a)` | items × the values of all the items (each item is compared with the distinct ones before it) | `U1001` |
 //! | `[[a], b]` (a constructor inside a constructor), `x.[a]` (a constructor as a later path step), `$map`, `$zip`, `$each`, `$partition` (by name, as a function value called or chained into, or as `$reduce`'s callback) | each array put into the new array: how deep arrays nest directly in arrays there, and how many values flattening it visits (see `nesting`) | `D1013`; `D2015` |
 //! | `$join(?, s)`, `$string(?)`, `$pad(s, ?)`, ... (a partial application of any built-in above) | made a lambda that calls the built-in, as jsonata-js makes it (`($b := s; function($p){ $join($p, $b) })`: the arguments given are evaluated once, when it is made), so the call inside is guarded as any other | as the built-in |
+//! | `/re/(x)`, `$r(x)`, `x ~> $r` where `$r` may hold a regex | non-finite numbers in `x` are given as JavaScript's `String()` writes them (jsonata-core asserted they were finite: a panic in a debug build) | — |
 //! | the result | the length and nesting of its JSON ([`crate::convert::json_excess`]) | `D1013` |
 //!
 //! Lengths are bounded by [`MAX_STRING`], nesting by
@@ -73,8 +74,10 @@
 //! - A function value called with no argument (`$f()`, which takes the
 //!   context) or two (`$g := $join; $g(xs, s)`), or reached through
 //!   anything but a variable (`$fs[0](x)`, `$obj.f(x)`), or a higher-order
-//!   built-in not listed above (`$reduce(xs, $join)`); and `$distinct` as a
-//!   function value.
+//!   built-in not listed above (`$reduce(xs, $join)`); `$distinct` as a
+//!   function value; and a regex as the callback of a higher-order
+//!   built-in (`$map([1/0], /I/)` still reaches jsonata-core's assertion,
+//!   caught as `U1000` in a debug build).
 //! - Replacement functions of `$replace` (and matcher functions of
 //!   `$split`): jsonata-core calls the function for each match and joins
 //!   what it returns into one string that no host function sees; each call
@@ -178,6 +181,11 @@ const URL: &str = "stepwell url";
 const URL_COMPONENT: &str = "stepwell url component";
 /// `x`: checks an argument of `$fromMillis` as a picture.
 const PICTURE: &str = "stepwell picture";
+/// `(x, f)`: the first argument of a call of the function value `f`; when
+/// `f` is a regex, the non-finite numbers in `x` are given as the text
+/// JavaScript's `String()` writes for them, which jsonata-core cannot
+/// write (it asserts the number is finite, a panic in a debug build).
+const SUBJECT: &str = "stepwell subject";
 /// `x`: checks a `$formatNumber` picture.
 const NUMBER_PICTURE: &str = "stepwell number picture";
 /// `x`: checks the string `$uppercase` maps.
@@ -256,7 +264,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 27] = [
+const HOSTS: [&str; 28] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -284,6 +292,7 @@ const HOSTS: [&str; 27] = [
     NESTED,
     NESTED_VIA,
     NUMBER_PICTURE,
+    SUBJECT,
 ];
 
 /// The host functions a rewritten expression calls.

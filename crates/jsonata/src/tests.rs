@@ -605,6 +605,10 @@ fn shared_structure_walks_are_bounded() {
         (format!("($d := {d}; $e := {e}; $d = $e)"), Fails(compared)),
         (format!("($d := {d}; $d != $d)"), Fails(compared)),
         (format!("($d := {d}; [$d] = [$d])"), Fails(compared)),
+        // Field names are data only after a variable the expression never
+        // binds.
+        (format!("($d := {d}; $d.(l = r))"), Fails(compared)),
+        (format!("($d := {d}; $count($d.l.**))"), Fails(TOO_LONG)),
         (
             format!("($d := {d}; $d = {{'l': 1, 'r': 2}})"),
             Is(json!(false)),
@@ -832,6 +836,23 @@ fn partial_applications_are_guarded() {
     ];
     let cases: Vec<(&str, Want)> = cases.iter().map(|(e, w)| (e.as_str(), w.clone())).collect();
     check(&cases);
+}
+
+/// A regex called with a non-finite number matched the text jsonata-core
+/// wrote for it, and asserted that it was finite first (a panic in a debug
+/// build, found by the fuzz target): the number is now the text
+/// JavaScript's `String()` writes.
+#[test]
+fn regex_subjects_are_finite() {
+    let found = json!({"match": "I", "start": 0, "end": 1, "groups": []});
+    check(&[
+        ("/I/(1/0)", Is(found.clone())),
+        ("($r := /I/; $r(1/0))", Is(found.clone())),
+        ("($r := /I/; (1/0) ~> $r)", Is(found.clone())),
+        ("/I/([1/0, 2])", Is(found)),
+        ("/N/(-(1/0))", Undefined),
+        ("/a/('xa').start", Is(json!(1))),
+    ]);
 }
 
 #[test]

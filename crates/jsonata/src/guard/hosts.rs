@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use jsonata_core::evaluator::{Evaluator, EvaluatorError};
-use jsonata_core::value::JValue;
+use jsonata_core::value::{with_stack, JValue};
 
 use super::*;
 use crate::error::to_evaluator;
@@ -103,24 +103,21 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, Host); 27] = [
-        (
-            SIZE,
+    let hosts: [(&str, &dyn Fn() -> Host); 28] = [
+        (SIZE, &|| {
             one(|value, _| match value {
                 JValue::String(s) if utf16_len(s) > MAX_STRING => Err(too_large()),
                 _ => Ok(()),
-            }),
-        ),
-        (
-            WIDTH,
+            })
+        }),
+        (WIDTH, &|| {
             one(|value, _| match value {
                 JValue::Number(n) if n.abs() > MAX_STRING as f64 => Err(too_large()),
                 _ => Ok(()),
-            }),
-        ),
-        (TEXT, one(|value, b| check_container(value, false, b))),
-        (
-            CONTEXT_OF,
+            })
+        }),
+        (TEXT, &|| one(|value, b| check_container(value, false, b))),
+        (CONTEXT_OF, &|| {
             Box::new(move |args: &[JValue]| {
                 let checked = match args {
                     [value, JValue::String(name)] => match &**name {
@@ -135,10 +132,9 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                 };
                 checked.map_err(to_evaluator)?;
                 Ok(JValue::Bool(true))
-            }),
-        ),
-        (
-            ARG,
+            })
+        }),
+        (ARG, &|| {
             Box::new({
                 let pending = Rc::clone(&pending);
                 move |args: &[JValue]| {
@@ -150,113 +146,110 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                     }
                     Ok(value)
                 }
-            }),
-        ),
-        (JOIN, close(|values, _, _| check_join(values))),
-        (
-            STRING,
+            })
+        }),
+        (JOIN, &|| close(|values, _, _| check_join(values))),
+        (STRING, &|| {
             close(|values, _, b| match values {
                 [x] | [x, JValue::Undefined] => check_container(x, false, b),
                 [x, JValue::Bool(pretty)] => check_container(x, *pretty, b),
                 // jsonata-core rejects anything else (`T0410`).
                 _ => Ok(()),
-            }),
-        ),
-        (
-            REPLACE,
-            close(|values, context, _| replace::check(values, context)),
-        ),
-        (
-            SPLIT,
-            close(|values, context, b| calls::split(values, context, b.max_sequence)),
-        ),
-        (
-            ROMAN,
-            close(|values, context, b| calls::roman(values, context, b.work)),
-        ),
-        (URL, one(|value, _| calls::url(value, false))),
-        (URL_COMPONENT, one(|value, _| calls::url(value, true))),
-        (PICTURE, one(|value, b| calls::picture(value, b.work))),
-        (
-            NUMBER_PICTURE,
-            one(|value, b| calls::number_picture(value, b.work)),
-        ),
-        (UPPERCASE, one(|value, _| calls::case(value, true))),
-        (
-            VIA,
+            })
+        }),
+        (REPLACE, &|| {
+            close(|values, context, _| replace::check(values, context))
+        }),
+        (SPLIT, &|| {
+            close(|values, context, b| calls::split(values, context, b.max_sequence))
+        }),
+        (ROMAN, &|| {
+            close(|values, context, b| calls::roman(values, context, b.work))
+        }),
+        (URL, &|| one(|value, _| calls::url(value, false))),
+        (URL_COMPONENT, &|| one(|value, _| calls::url(value, true))),
+        (PICTURE, &|| one(|value, b| calls::picture(value, b.work))),
+        (NUMBER_PICTURE, &|| {
+            one(|value, b| calls::number_picture(value, b.work))
+        }),
+        (UPPERCASE, &|| one(|value, _| calls::case(value, true))),
+        (VIA, &|| {
             Box::new(move |args: &[JValue]| {
                 let value = args.first().cloned().unwrap_or(JValue::Undefined);
                 if let Some(JValue::Builtin { name }) = args.get(1) {
                     check_as(name, &value, true, bounds).map_err(to_evaluator)?;
                 }
                 Ok(value)
-            }),
-        ),
-        (
-            EQUAL,
+            })
+        }),
+        (EQUAL, &|| {
             close(|values, _, _| match values {
                 [a, b] => shared::equal(a, b),
                 _ => Ok(()),
-            }),
-        ),
-        (
-            DESCENDANTS,
+            })
+        }),
+        (DESCENDANTS, &|| {
             Box::new(move |args: &[JValue]| {
                 let value = args.first().unwrap_or(&JValue::Undefined);
                 shared::descendants(value, bounds.max_sequence).map_err(to_evaluator)?;
                 Ok(JValue::Bool(true))
-            }),
-        ),
-        (
-            COPIED,
+            })
+        }),
+        (COPIED, &|| {
             Box::new(move |args: &[JValue]| {
                 let value = args.first().unwrap_or(&JValue::Undefined);
                 shared::copied(value, bounds).map_err(to_evaluator)?;
                 Ok(JValue::Bool(true))
-            }),
-        ),
-        (
-            TRANSFORM,
+            })
+        }),
+        (TRANSFORM, &|| {
             Box::new(move |args: &[JValue]| {
                 let targets = args.first().cloned().unwrap_or(JValue::Undefined);
                 if let Some(input) = args.get(1) {
                     shared::transform(input, &targets, bounds).map_err(to_evaluator)?;
                 }
                 Ok(targets)
-            }),
-        ),
-        (DISTINCT, one(shared::distinct)),
-        (
-            NESTED,
+            })
+        }),
+        (DISTINCT, &|| one(shared::distinct)),
+        (NESTED, &|| {
             Box::new(move |args: &[JValue]| {
                 nesting::check(args, bounds).map_err(to_evaluator)?;
                 Ok(args.first().cloned().unwrap_or(JValue::Undefined))
-            }),
-        ),
-        (
-            NESTED_VIA,
+            })
+        }),
+        (NESTED_VIA, &|| {
             Box::new(move |args: &[JValue]| {
                 nesting::check_via(args, bounds).map_err(to_evaluator)?;
                 Ok(args.first().cloned().unwrap_or(JValue::Undefined))
-            }),
-        ),
-        (EACH, each(false)),
-        (EACH_VALUE, each(true)),
-        (LOWERCASE, one(|value, _| calls::case(value, false))),
-        (
-            ARRAY,
+            })
+        }),
+        (SUBJECT, &|| {
+            Box::new(|args: &[JValue]| {
+                let value = args.first().cloned().unwrap_or(JValue::Undefined);
+                Ok(match args.get(1) {
+                    Some(JValue::Regex { .. }) => finite_subject(value),
+                    _ => value,
+                })
+            })
+        }),
+        (EACH, &|| each(false)),
+        (EACH_VALUE, &|| each(true)),
+        (LOWERCASE, &|| one(|value, _| calls::case(value, false))),
+        (ARRAY, &|| {
             Box::new({
                 let pending = Rc::clone(&pending);
                 move |args: &[JValue]| {
                     check_array(&pending, args, bounds).map_err(to_evaluator)?;
                     Ok(args.first().cloned().unwrap_or(JValue::Undefined))
                 }
-            }),
-        ),
+            })
+        }),
     ];
-    for (name, f) in hosts {
+    // Only the host functions the expression calls are made.
+    for (name, make) in hosts {
         if needs.has(name) {
-            let registered = ev.register_fn(name, f);
+            let registered = ev.register_fn(name, make());
             debug_assert!(registered.is_ok(), "registering {name}");
         }
     }
@@ -347,4 +340,33 @@ fn utf16_len(s: &str) -> usize {
         return s.len();
     }
     s.encode_utf16().count()
+}
+
+/// `value` with each non-finite number (also in arrays, which a regex
+/// matches as their items joined by commas) given as JavaScript's
+/// `String()` writes it.
+fn finite_subject(value: JValue) -> JValue {
+    match value {
+        JValue::Number(n) if !n.is_finite() => JValue::string(if n.is_nan() {
+            "NaN"
+        } else if n > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }),
+        JValue::Array(items) if items.iter().any(has_non_finite) => {
+            let fixed = items.iter().cloned().map(finite_subject).collect();
+            JValue::Array(items.with_items(fixed))
+        }
+        other => other,
+    }
+}
+
+/// Whether `value` is, or is an array holding, a non-finite number.
+fn has_non_finite(value: &JValue) -> bool {
+    match value {
+        JValue::Number(n) => !n.is_finite(),
+        JValue::Array(items) => with_stack(|| items.iter().any(has_non_finite)),
+        _ => false,
+    }
 }

@@ -21,8 +21,8 @@ use std::collections::{BTreeSet, HashMap};
 use jsonata_core::ast::{AstNode, BinaryOp, Stage};
 use jsonata_core::value::{with_stack, JValue};
 
-use super::rewrite::{children_mut, host, is_array_constructor, is_scalar, number};
-use super::{too_deep, too_long, Bounds, Needs, MAX_NESTING, NESTED, NESTED_VIA};
+use super::rewrite::{children_mut, data_prefix, host, is_array_constructor, is_scalar, number};
+use super::{too_deep, too_long, Bounds, Needs, MAX_NESTING, NESTED, NESTED_VIA, PREFIX};
 use crate::error::JsonataError;
 
 /// The built-ins that return a new array holding values they are given or
@@ -46,13 +46,24 @@ enum Role {
 /// Insert the nesting guards into `node`, adding what they call to
 /// `needs`; `holders` are the variables that may hold a built-in (see
 /// [`crate::analysis::function_holders`]).
-pub(super) fn rewrite(node: &mut AstNode, holders: &BTreeSet<String>, needs: &mut Needs) {
-    let mut pass = Pass { holders, needs };
+pub(super) fn rewrite(
+    node: &mut AstNode,
+    holders: &BTreeSet<String>,
+    bound: &BTreeSet<String>,
+    needs: &mut Needs,
+) {
+    let mut pass = Pass {
+        holders,
+        bound,
+        needs,
+    };
     pass.node(node, Role::Other);
 }
 
 struct Pass<'a> {
     holders: &'a BTreeSet<String>,
+    /// The variables the expression binds (see [`data_prefix`]).
+    bound: &'a BTreeSet<String>,
     needs: &'a mut Needs,
 }
 
@@ -70,9 +81,13 @@ impl Pass<'_> {
                 items.iter_mut().for_each(|i| self.node(i, Role::Member));
             }
             AstNode::Path { steps } => {
+                let data = data_prefix(steps, self.bound);
                 for (i, step) in steps.iter_mut().enumerate() {
                     let step_role = if i == 0 && role == Role::Chained {
                         Role::Chained
+                    } else if i > 0 && i <= data && item_relative(&step.node) {
+                        // Each item is a tree, and so is what is taken from it.
+                        Role::Other
                     } else {
                         Role::Step(i)
                     };
@@ -195,6 +210,33 @@ impl Pass<'_> {
             },
             _ => None,
         }
+    }
+}
+
+/// Whether `node`, a constructor as a path step, only takes parts of the
+/// item it is evaluated on: its members are field names, paths of them,
+/// `$`, or scalars.
+fn item_relative(node: &AstNode) -> bool {
+    fn part(m: &AstNode) -> bool {
+        match m {
+            // Another guard around a member passes it on as it is.
+            AstNode::Function { name, args, .. } if name.starts_with(PREFIX) => {
+                args.first().is_some_and(part)
+            }
+            AstNode::Name(_) => true,
+            AstNode::Variable(name) => name.is_empty(),
+            AstNode::Path { steps } => steps.iter().all(|s| {
+                s.focus.is_none()
+                    && s.index_var.is_none()
+                    && s.stages.is_empty()
+                    && matches!(&s.node, AstNode::Name(_))
+            }),
+            other => is_scalar(other) && !matches!(other, AstNode::Object(_)),
+        }
+    }
+    match node {
+        AstNode::Array(items) | AstNode::ArrayGroup(items) => items.iter().all(part),
+        _ => false,
     }
 }
 

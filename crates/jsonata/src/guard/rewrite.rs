@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use jsonata_core::ast::{AstNode, BinaryOp, Stage};
+use jsonata_core::ast::{AstNode, BinaryOp, PathStep, Stage};
 use jsonata_core::value::{with_stack, JValue};
 
 use super::*;
@@ -13,10 +13,16 @@ use super::*;
 pub(crate) fn rewrite(node: &mut AstNode) -> Needs {
     let mut rewriter = Rewriter {
         holders: crate::analysis::function_holders(node),
+        bound: bound_names(node),
         ..Rewriter::default()
     };
     rewriter.visit(node);
-    super::nesting::rewrite(node, &rewriter.holders, &mut rewriter.needs);
+    super::nesting::rewrite(
+        node,
+        &rewriter.holders,
+        &rewriter.bound,
+        &mut rewriter.needs,
+    );
     rewriter.needs
 }
 
@@ -28,6 +34,9 @@ struct Rewriter {
     /// Variables that may hold a built-in as a function value (see
     /// [`crate::analysis::function_holders`]).
     holders: BTreeSet<String>,
+    /// Variables the expression binds anywhere (`:=`, parameters, `@`,
+    /// `#`): the others hold the caller's JSON, a tree.
+    bound: BTreeSet<String>,
 }
 
 impl Rewriter {
@@ -132,6 +141,11 @@ impl Rewriter {
                     let f = AstNode::Variable(f.clone());
                     self.wrap(lhs, VIA, vec![f]);
                 }
+                if self.holders.contains(f) {
+                    // A regex, perhaps.
+                    let f = AstNode::Variable(f.clone());
+                    self.wrap(lhs, SUBJECT, vec![f]);
+                }
             }
             return;
         }
@@ -215,13 +229,41 @@ impl Rewriter {
                 self.call(name, args.iter_mut().collect());
             }
             AstNode::Array(items) | AstNode::ArrayGroup(items) => self.array(items),
+            // A call of a value that may be a regex: `/a/(x)`, `$r(x)`.
+            AstNode::Call { procedure, args } => {
+                if let (Some(first), AstNode::Regex { .. } | AstNode::Variable(_)) =
+                    (args.first_mut(), &**procedure)
+                {
+                    let callee = (**procedure).clone();
+                    self.wrap(first, SUBJECT, vec![callee]);
+                }
+            }
             // Deep equality, unless one side cannot be an array or object.
             AstNode::Binary {
                 op: BinaryOp::Equal | BinaryOp::NotEqual,
                 lhs,
                 rhs,
-            } if !is_text(lhs) && !is_text(rhs) => {
+            } if !is_text(lhs) && !is_text(rhs) && !self.is_data(lhs) && !self.is_data(rhs) => {
                 self.sequence(vec![&mut **lhs, &mut **rhs], EQUAL, false, false);
+            }
+            // `**` right after steps that read the caller's JSON walks a
+            // tree: the guard put on it below (children come first) is
+            // taken off again.
+            AstNode::Path { steps } => {
+                let data = data_prefix(steps, &self.bound);
+                for step in steps.iter_mut().take(data + 1).skip(1) {
+                    if let AstNode::Conditional {
+                        condition,
+                        then_branch,
+                        else_branch: None,
+                    } = &step.node
+                    {
+                        let ours = matches!(&**condition, AstNode::Function { name, .. } if name == DESCENDANTS);
+                        if ours && matches!(**then_branch, AstNode::Descendant) {
+                            step.node = AstNode::Descendant;
+                        }
+                    }
+                }
             }
             // `**` reads the context: check it first, as for `$string()`.
             AstNode::Descendant => {
@@ -252,6 +294,14 @@ impl Rewriter {
     /// `~>` first).
     fn call(&mut self, name: &str, mut slots: Vec<&mut AstNode>) {
         let n = slots.len();
+        // A variable that may hold a regex, whose subject is its first
+        // argument.
+        if let Some(first) = slots.first_mut() {
+            if self.holders.contains(name) && !matches!(first, AstNode::Placeholder) {
+                let f = AstNode::Variable(name.to_string());
+                self.wrap(first, SUBJECT, vec![f]);
+            }
+        }
         match name {
             "pad" => {
                 if let Some(width) = slots.get_mut(1) {
@@ -358,8 +408,11 @@ impl Rewriter {
             // The picture: second, or first when the number is the context
             // (a number there is passed over).
             "formatNumber" => {
-                for slot in slots.into_iter().take(2) {
-                    if !is_literal(slot) && !matches!(slot, AstNode::Placeholder) {
+                // With a literal picture second, the first is the number.
+                let number_first = matches!(slots.get(1), Some(AstNode::String(_)));
+                for (i, slot) in slots.into_iter().take(2).enumerate() {
+                    let number = i == 0 && (number_first || is_number(slot));
+                    if !number && !is_literal(slot) && !matches!(slot, AstNode::Placeholder) {
                         self.wrap(slot, NUMBER_PICTURE, Vec::new());
                     }
                 }
@@ -458,6 +511,20 @@ impl Rewriter {
     /// hold one.
     fn may_be_guarded(&self, name: &str) -> bool {
         VALUE_CHECKED.contains(&name) || self.holders.contains(name)
+    }
+
+    /// Whether `node` reads the caller's JSON, a tree, whose comparison
+    /// costs no more than its size: a variable the expression never binds,
+    /// or a path of field names (and filters) from one
+    /// (`$states.input.items[0].id`). `=` with such a side is not guarded.
+    fn is_data(&self, node: &AstNode) -> bool {
+        match node {
+            AstNode::Path { steps } => {
+                !steps.is_empty() && data_prefix(steps, &self.bound) == steps.len()
+            }
+            AstNode::Variable(name) => !name.is_empty() && !self.bound.contains(name),
+            _ => false,
+        }
     }
 
     /// A new site number, naming one guarded call.
@@ -620,6 +687,62 @@ pub(super) fn is_scalar(node: &AstNode) -> bool {
 /// object, so `&` has nothing to write out as JSON.
 fn is_text(node: &AstNode) -> bool {
     !matches!(node, AstNode::Object(_)) && is_scalar(node)
+}
+
+/// How many leading steps of a path read the caller's JSON: a variable the
+/// expression never binds (`bound` holds those it binds), then field names
+/// (with filters): their values are trees, nested at most as deep as the
+/// data is. 0 when the path starts anywhere else.
+pub(super) fn data_prefix(steps: &[PathStep], bound: &BTreeSet<String>) -> usize {
+    let plain = |s: &PathStep| {
+        s.focus.is_none()
+            && s.index_var.is_none()
+            && s.stages
+                .iter()
+                .all(|t| matches!(t, Stage::Filter(_) | Stage::KeepArray))
+    };
+    match steps.first() {
+        Some(first)
+            if plain(first)
+                && matches!(&first.node, AstNode::Variable(n) if !n.is_empty() && !bound.contains(n)) =>
+        {
+            1 + steps[1..]
+                .iter()
+                .take_while(|s| plain(s) && matches!(s.node, AstNode::Name(_)))
+                .count()
+        }
+        _ => 0,
+    }
+}
+
+/// The names of every variable `node` binds: by `:=`, as a parameter, or
+/// by `@`/`#` in a path.
+fn bound_names(node: &AstNode) -> BTreeSet<String> {
+    fn walk(node: &AstNode, out: &mut BTreeSet<String>) {
+        match node {
+            AstNode::Binary {
+                op: BinaryOp::ColonEqual,
+                lhs,
+                ..
+            } => {
+                if let AstNode::Variable(name) = &**lhs {
+                    out.insert(name.clone());
+                }
+            }
+            AstNode::Lambda { params, .. } => out.extend(params.iter().cloned()),
+            AstNode::Path { steps } => {
+                for step in steps {
+                    out.extend(step.focus.iter().cloned());
+                    out.extend(step.index_var.iter().cloned());
+                }
+            }
+            _ => {}
+        }
+        with_stack(|| crate::analysis::each_child!(node, &mut |c: &AstNode| walk(c, out), iter));
+    }
+    let mut out = BTreeSet::new();
+    walk(node, &mut out);
+    out
 }
 
 /// Call `f` on each direct child of `node`, mutably.
