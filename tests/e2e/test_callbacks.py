@@ -102,11 +102,12 @@ def test_heartbeat_timeout(sfn, machine, unique):
 
 
 def test_heartbeats_keep_the_task_alive(sfn, cli, machine, unique):
-    # HeartbeatSeconds 20 is 2 s: heartbeats every 0.25 s for 5 s keep it going
-    sm = machine(callback_machine(heartbeat=20))
+    # HeartbeatSeconds 40 is 4 s: heartbeats every 0.25 s for 6 s keep it
+    # going (the window leaves the AWS CLI time to start on a busy machine)
+    sm = machine(callback_machine(heartbeat=40))
     ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"order": 6}')["executionArn"]
     token, _ = token_of(sfn, ex)
-    end = time.time() + 5
+    end = time.time() + 6
     while time.time() < end:
         sfn.send_task_heartbeat(taskToken=token)
         time.sleep(0.25)
