@@ -81,6 +81,13 @@ fuzz_target!(|data: &[u8]| {
                     let input = Input::ItemsRead { read: req.read, result };
                     feed(&mut exec, input, now, &mut history, &mut queue);
                 }
+                Command::WriteResults(req) => {
+                    // Every third write fails.
+                    calls += 1;
+                    let result = if calls % 3 == 0 { Err("mocked".to_string()) } else { Ok(()) };
+                    let input = Input::ResultsWritten { write: req.write, result };
+                    feed(&mut exec, input, now, &mut history, &mut queue);
+                }
                 Command::StartTimer { timer, fire_at } => {
                     timers.insert((fire_at, timer));
                 }

@@ -82,7 +82,7 @@ impl Bytes<'_> {
 fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
     let seq = if b.byte() < 240 { seq } else { u64::from(b.byte()) };
     let frame = u32::from(b.below(8));
-    let kind = match b.below(35) {
+    let kind = match b.below(37) {
         0 => EventKind::ExecutionStarted {
             input: b.value(),
             role_arn: String::new(),
@@ -229,6 +229,14 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
                 },
             }
         }
+        34 => EventKind::ResultsWriteRequested {
+            bucket: b.text(),
+            prefix: b.text(),
+            failure: b.bool().then(|| (b.text(), b.text())),
+        },
+        35 => EventKind::ResultsWritten {
+            error: b.bool().then(|| b.text()),
+        },
         _ => EventKind::TaskHeartbeat { task: b.recent(seq) },
     };
     let id = if kind.is_visible() {

@@ -342,7 +342,9 @@ pub struct Map {
     pub item_reader: Option<ItemReader>,
     /// `ItemBatcher` (Distributed Maps only).
     pub item_batcher: Option<ItemBatcher>,
-    pub result_writer: Option<Value>,
+    /// `ResultWriter` (Distributed Maps only): where and how the child
+    /// executions' results are written.
+    pub result_writer: Option<ResultWriter>,
     pub label: Option<String>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
@@ -385,6 +387,46 @@ pub struct ItemReader {
     pub config: ReaderConfig,
     /// `ReaderConfig.MaxItems`, `MaxItemsPath` (JSONPath) or an expression.
     pub max_items: Option<Dynamic<u64>>,
+}
+
+/// A Distributed Map's `ResultWriter` (AWS "ResultWriter (Map)"): with
+/// `Resource` (`arn:aws:states:::s3:putObject`) and `Parameters` /
+/// `Arguments` (`Bucket`, `Prefix`) the results are exported and the Map's
+/// result becomes where they went; with only `WriterConfig` they are
+/// formatted and stay the Map's result.
+#[derive(Debug, Clone)]
+pub struct ResultWriter {
+    /// Whether the results are exported (`Resource` given).
+    pub export: bool,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata).
+    pub parameters: Option<ReaderParameters>,
+    pub transformation: WriterTransformation,
+    pub output_type: WriterOutputType,
+}
+
+/// The ARN of the only `ResultWriter` resource.
+pub const RESULT_WRITER_RESOURCE: &str = "arn:aws:states:::s3:putObject";
+
+/// `WriterConfig.Transformation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriterTransformation {
+    /// Each child execution's output with its metadata (ARN, input,
+    /// status, dates); the default when exporting.
+    None,
+    /// The outputs only; the default without `ResultWriter`.
+    Compact,
+    /// The outputs, arrays flattened one level.
+    Flatten,
+}
+
+/// `WriterConfig.OutputType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriterOutputType {
+    /// A JSON array (the default).
+    #[default]
+    Json,
+    /// JSON Lines.
+    Jsonl,
 }
 
 /// The S3 API an `ItemReader` calls.

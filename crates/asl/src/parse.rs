@@ -1377,7 +1377,9 @@ impl Parser {
             item_batcher: obj
                 .get("ItemBatcher")
                 .and_then(|v| self.item_batcher(v, loc, ql, distributed)),
-            result_writer: obj.get("ResultWriter").cloned(),
+            result_writer: obj
+                .get("ResultWriter")
+                .and_then(|v| self.result_writer(v, loc, ql, distributed)),
             label: obj.get("Label").and_then(Value::as_str).map(str::to_owned),
             retry: self.retriers(obj, loc),
             catch: self.catchers(obj, loc, names, ql),
@@ -1386,6 +1388,155 @@ impl Parser {
 }
 
 impl Parser {
+    /// A Map's `ResultWriter` (at `loc`, the Map state's location).
+    ///
+    /// AWS ("ResultWriter (Map)"): `Resource` is
+    /// `arn:aws:states:::s3:putObject`, `Parameters` (JSONPath) or
+    /// `Arguments` (JSONata) give `Bucket` and `Prefix`; `WriterConfig`
+    /// holds `Transformation` (NONE, COMPACT, FLATTEN) and `OutputType`
+    /// (JSON, JSONL). The field cannot be empty: `WriterConfig`, or
+    /// `Resource` with `Parameters`, or all three. AWS documents it for the
+    /// Distributed Map only; an inline Map naming it is refused.
+    fn result_writer(
+        &mut self,
+        v: &Value,
+        loc: &str,
+        ql: QueryLanguage,
+        distributed: bool,
+    ) -> Option<ResultWriter> {
+        let wloc = format!("{loc}/ResultWriter");
+        if !distributed {
+            self.schema(
+                &wloc,
+                "The field 'ResultWriter' is only supported for a Map state whose ProcessorConfig Mode is DISTRIBUTED".into(),
+            );
+            return None;
+        }
+        let Some(obj) = v.as_object() else {
+            self.schema(&wloc, "The field 'ResultWriter' must be an object".into());
+            return None;
+        };
+        let params_field = match ql {
+            QueryLanguage::JsonPath => "Parameters",
+            QueryLanguage::Jsonata => "Arguments",
+        };
+        for key in obj.keys() {
+            match (key.as_str(), ql) {
+                ("Resource" | "WriterConfig", _)
+                | ("Parameters", QueryLanguage::JsonPath)
+                | ("Arguments", QueryLanguage::Jsonata) => {}
+                ("Parameters", QueryLanguage::Jsonata) | ("Arguments", QueryLanguage::JsonPath) => {
+                    let lang = match ql {
+                        QueryLanguage::Jsonata => "JSONata",
+                        QueryLanguage::JsonPath => "JSONPath",
+                    };
+                    self.schema(
+                        &wloc,
+                        format!("The field '{key}' is not supported for the {lang} query language"),
+                    );
+                }
+                _ => self.schema(&wloc, format!("Field '{key}' is not supported")),
+            }
+        }
+        let export = obj.contains_key("Resource");
+        match obj.get("Resource") {
+            None => {}
+            Some(Value::String(s)) if s == RESULT_WRITER_RESOURCE => {}
+            Some(other) => self.schema(
+                &format!("{wloc}/Resource"),
+                format!(
+                    "The ResultWriter resource {other} is not supported: expected {RESULT_WRITER_RESOURCE}"
+                ),
+            ),
+        }
+        let has_params = obj.contains_key(params_field);
+        if export && !has_params {
+            self.schema(
+                &wloc,
+                format!("These fields are required: [{params_field}] (with the field 'Resource')"),
+            );
+        } else if has_params && !export {
+            self.schema(
+                &wloc,
+                format!("These fields are required: [Resource] (with the field '{params_field}')"),
+            );
+        } else if !export && !obj.contains_key("WriterConfig") {
+            self.schema(
+                &wloc,
+                format!("The field 'ResultWriter' cannot be empty: it needs WriterConfig, or Resource and {params_field}, or all three"),
+            );
+        }
+        let parameters = match ql {
+            QueryLanguage::JsonPath => obj
+                .get("Parameters")
+                .and_then(|p| self.template(p, "Parameters", &wloc))
+                .map(ReaderParameters::JsonPath),
+            QueryLanguage::Jsonata => obj.get("Arguments").map(|a| {
+                ReaderParameters::Jsonata(self.jsonata_template(a, &format!("{wloc}/Arguments")))
+            }),
+        };
+        let cloc = format!("{wloc}/WriterConfig");
+        let mut transformation = if export {
+            WriterTransformation::None
+        } else {
+            WriterTransformation::Compact
+        };
+        let mut output_type = WriterOutputType::Json;
+        match obj.get("WriterConfig") {
+            None => {}
+            Some(Value::Object(c)) => {
+                for key in c.keys() {
+                    if key != "Transformation" && key != "OutputType" {
+                        self.schema(&cloc, format!("Field '{key}' is not supported"));
+                    }
+                }
+                let mut one_of = |field: &str, allowed: &[&str]| -> Option<String> {
+                    let v = c.get(field)?;
+                    match v.as_str() {
+                        Some(s) if allowed.contains(&s) => Some(s.to_owned()),
+                        _ => {
+                            self.schema(
+                                &format!("{cloc}/{field}"),
+                                format!(
+                                    "The value for the field '{field}' must be one of [{}], found {v}",
+                                    allowed.join(", ")
+                                ),
+                            );
+                            None
+                        }
+                    }
+                };
+                if let Some(t) = one_of("Transformation", &["NONE", "COMPACT", "FLATTEN"]) {
+                    transformation = match t.as_str() {
+                        "NONE" => WriterTransformation::None,
+                        "COMPACT" => WriterTransformation::Compact,
+                        _ => WriterTransformation::Flatten,
+                    };
+                }
+                if let Some(t) = one_of("OutputType", &["JSON", "JSONL"]) {
+                    if t == "JSONL" {
+                        output_type = WriterOutputType::Jsonl;
+                    }
+                }
+                // DIFFERENCE: AWS's examples always give both fields
+                // together; a missing one takes its default here.
+            }
+            Some(_) => self.schema(&cloc, "The field 'WriterConfig' must be an object".into()),
+        }
+        if output_type == WriterOutputType::Jsonl && !export {
+            self.schema(
+                &format!("{cloc}/OutputType"),
+                "The OutputType JSONL is only supported when the results are exported (with Resource and Parameters)".into(),
+            );
+        }
+        Some(ResultWriter {
+            export,
+            parameters,
+            transformation,
+            output_type,
+        })
+    }
+
     /// A Map's `ItemBatcher` (at `loc`, the Map state's location).
     ///
     /// AWS ("ItemBatcher (Map)", and the States Language spec): an object

@@ -475,7 +475,9 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
         | EventKind::TaskHeartbeat { .. }
         | EventKind::MapRunUpdated { .. }
         | EventKind::ItemsRequested { .. }
-        | EventKind::ItemsRead { .. } => (String::new(), None),
+        | EventKind::ItemsRead { .. }
+        | EventKind::ResultsWriteRequested { .. }
+        | EventKind::ResultsWritten { .. } => (String::new(), None),
     }
 }
 

@@ -21,6 +21,9 @@ pub type TimerId = u64;
 /// Identifies a Distributed Map's read of its items: the `seq` of its
 /// `ItemsRequested` event.
 pub type ReadId = u64;
+/// Identifies a Distributed Map's write of its results: the `seq` of its
+/// `ResultsWriteRequested` event.
+pub type WriteId = u64;
 
 /// One recorded event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +209,25 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         batch_sizes: Vec<u32>,
     },
+    /// Internal: a Distributed Map with a `ResultWriter` that exports its
+    /// results: the Map Run's children are done (`failure`: the error the
+    /// Map Run then fails with, if it fails), `Parameters`/`Arguments`
+    /// evaluated (`Bucket`, `Prefix`). `apply` works out the files from the
+    /// recorded children and the driver writes them
+    /// (`Command::WriteResults`); the Map Run ends when they are written.
+    ResultsWriteRequested {
+        bucket: String,
+        prefix: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<(String, String)>,
+    },
+    /// Internal: the results were written (`error`: why they could not
+    /// be, the cause of `States.ResultWriterFailed`); recorded so a replay
+    /// never writes again.
+    ResultsWritten {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     MapRunSucceeded,
     MapRunFailed {
         error: String,
@@ -278,6 +300,8 @@ impl EventKind {
                 | EventKind::MapRunUpdated { .. }
                 | EventKind::ItemsRequested { .. }
                 | EventKind::ItemsRead { .. }
+                | EventKind::ResultsWriteRequested { .. }
+                | EventKind::ResultsWritten { .. }
         )
     }
 }

@@ -11,8 +11,8 @@ use serde_json::{Map as JsonMap, Value};
 use stepwell_asl::{MachineId, State, StateId, StateKind, StateMachine};
 
 use crate::errors::StateError;
-use crate::event::{Event, EventKind, FrameId, ReadId, TaskId, TimerId, TimerPurpose};
-use crate::input::{Command, ExecutionInfo, ReadRequest, TaskRequest};
+use crate::event::{Event, EventKind, FrameId, ReadId, TaskId, TimerId, TimerPurpose, WriteId};
+use crate::input::{Command, ExecutionInfo, ReadRequest, TaskRequest, WriteRequest};
 use crate::limits::json_size;
 
 /// Where an execution stands.
@@ -73,6 +73,9 @@ pub struct Execution {
     /// The `ItemReader` reads under way, by the Map frame waiting for each
     /// (its `Fan::read` holds the request).
     pub(crate) reads: BTreeMap<ReadId, FrameId>,
+    /// The `ResultWriter` writes under way, by the Map frame waiting for
+    /// each (its `Fan::write` holds the request).
+    pub(crate) writes: BTreeMap<WriteId, FrameId>,
     pub(crate) timers: BTreeMap<TimerId, Timer>,
     pub(crate) outcome: Option<Outcome>,
     /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
@@ -96,6 +99,7 @@ impl PartialEq for Execution {
             && self.tasks == other.tasks
             && self.submitted == other.submitted
             && self.reads == other.reads
+            && self.writes == other.writes
             && self.timers == other.timers
             && self.outcome == other.outcome
             && self.redrive_count == other.redrive_count
@@ -130,6 +134,8 @@ pub(crate) struct Frame {
     /// When the frame was created, and the input of its first state: for a
     /// Map Run's child execution, its `StartTime` and `Input`.
     pub created_at: i64,
+    /// When a Map iteration ended (its child execution's `StopDate`).
+    pub ended_at: i64,
     pub first_input: Option<Arc<Value>>,
     pub phase: Phase,
     /// Attempts used per retrier of the current state.
@@ -202,6 +208,29 @@ pub(crate) struct Fan {
     pub map_run: Option<String>,
     /// Where an `ItemReader`'s read stands.
     pub read: Read,
+    /// Where a `ResultWriter`'s write stands.
+    pub write: Write,
+}
+
+/// The write of a Distributed Map's results through its `ResultWriter`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Write {
+    /// Not asked for (yet).
+    None,
+    /// Asked for (`ResultsWriteRequested`): the Map Run waits for
+    /// `Input::ResultsWritten`, then ends with `failure` or succeeds with
+    /// `details`.
+    Pending {
+        request: Box<WriteRequest>,
+        failure: Option<StateError>,
+        details: Arc<Value>,
+    },
+    /// Written (`ResultsWritten`): the Map Run fails with `failure`, or
+    /// succeeds with `details` as the Map's result.
+    Done {
+        failure: Option<StateError>,
+        details: Arc<Value>,
+    },
 }
 
 /// The read of a Distributed Map's items through its `ItemReader`.
@@ -249,6 +278,7 @@ impl Execution {
             tasks: BTreeMap::new(),
             submitted: BTreeSet::new(),
             reads: BTreeMap::new(),
+            writes: BTreeMap::new(),
             timers: BTreeMap::new(),
             outcome: None,
             redrive_count: 0,
@@ -307,6 +337,19 @@ impl Execution {
                 .filter_map(|&f| match &self.frame(f).phase {
                     Phase::Fan(fan) => match &fan.read {
                         Read::Pending(r) => Some(Command::ReadItems((**r).clone())),
+                        _ => None,
+                    },
+                    _ => None,
+                }),
+        );
+        out.extend(
+            self.writes
+                .values()
+                .filter_map(|&f| match &self.frame(f).phase {
+                    Phase::Fan(fan) => match &fan.write {
+                        Write::Pending { request, .. } => {
+                            Some(Command::WriteResults((**request).clone()))
+                        }
                         _ => None,
                     },
                     _ => None,
@@ -549,6 +592,7 @@ impl Execution {
                     failure: None,
                     map_run: None,
                     read: Read::None,
+                    write: Write::None,
                 }));
             }
             EventKind::MapStarted {
@@ -588,6 +632,7 @@ impl Execution {
                     failure: None,
                     map_run: None,
                     read: Read::None,
+                    write: Write::None,
                 }));
             }
             EventKind::MapIterationStarted { index } => {
@@ -621,6 +666,7 @@ impl Execution {
                     _ => return Err(self.nondeterminism(e, "a branch ended before its last state")),
                 };
                 self.frames[f as usize].phase = Phase::Succeeded(output.clone());
+                self.frames[f as usize].ended_at = e.timestamp;
                 self.drop_vars(f);
                 let (index, fan) = self.parent_fan(e)?;
                 if let Some(slot) = fan.results.get_mut(index as usize) {
@@ -633,6 +679,7 @@ impl Execution {
             | EventKind::BranchFailed { error, cause } => {
                 let err = StateError::new(error, cause);
                 self.frames[f as usize].phase = Phase::Failed(err.clone());
+                self.frames[f as usize].ended_at = e.timestamp;
                 self.drop_vars(f);
                 let (index, fan) = self.parent_fan(e)?;
                 fan.running = fan.running.saturating_sub(1);
@@ -643,6 +690,7 @@ impl Execution {
             }
             EventKind::MapIterationAborted { .. } => {
                 self.abort_frame(f);
+                self.frames[f as usize].ended_at = e.timestamp;
             }
             EventKind::MapRunStarted { arn } => {
                 let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
@@ -725,21 +773,103 @@ impl Execution {
                 };
                 fan.batch_sizes = batch_sizes.clone();
             }
+            EventKind::ResultsWriteRequested {
+                bucket,
+                prefix,
+                failure,
+            } => {
+                let st = self.state_of(f);
+                let (StateKind::Map(m), name) = (&st.kind, st.name.clone()) else {
+                    return Err(self.nondeterminism(e, "ResultsWriteRequested outside a Map"));
+                };
+                let Some(rw) = m.result_writer.clone().filter(|rw| rw.export) else {
+                    return Err(self.nondeterminism(
+                        e,
+                        "ResultsWriteRequested for a Map without a ResultWriter",
+                    ));
+                };
+                let (objects, details) = match &self.frames[f as usize].phase {
+                    Phase::Fan(fan) if fan.map_run.is_some() && fan.write == Write::None => {
+                        crate::result_writer::render(self, fan, &rw, bucket, prefix)
+                    }
+                    _ => {
+                        return Err(
+                            self.nondeterminism(e, "ResultsWriteRequested outside a Map Run")
+                        )
+                    }
+                };
+                if let Phase::Fan(fan) = &mut self.frames[f as usize].phase {
+                    fan.write = Write::Pending {
+                        request: Box::new(WriteRequest {
+                            write: e.seq,
+                            state_name: name,
+                            bucket: bucket.clone(),
+                            objects,
+                        }),
+                        failure: failure.as_ref().map(|(e, c)| StateError::new(e, c)),
+                        details: Arc::new(details),
+                    };
+                    self.writes.insert(e.seq, f);
+                }
+            }
+            EventKind::ResultsWritten { error } => {
+                let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "ResultsWritten outside a Map"));
+                };
+                let Write::Pending {
+                    request,
+                    failure,
+                    details,
+                } = std::mem::replace(&mut fan.write, Write::None)
+                else {
+                    return Err(self.nondeterminism(e, "ResultsWritten without a write pending"));
+                };
+                self.writes.remove(&request.write);
+                // DIFFERENCE: a Map Run that was failing anyway keeps its
+                // own error when its results cannot be written either.
+                let failure = failure.or_else(|| {
+                    error.as_ref().map(|cause| {
+                        StateError::new(crate::errors::names::RESULT_WRITER_FAILED, cause)
+                    })
+                });
+                fan.write = Write::Done { failure, details };
+            }
             EventKind::MapRunSucceeded | EventKind::MapRunFailed { .. } => {}
             EventKind::ParallelSucceeded | EventKind::MapSucceeded => {
+                let writer = match &self.state_of(f).kind {
+                    StateKind::Map(m) => m.result_writer.clone(),
+                    _ => None,
+                };
+                let Phase::Fan(fan) = &self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "fan ended before it started"));
+                };
+                let result = match (&fan.write, &writer) {
+                    (Write::Done { details, .. }, _) => Some(details.clone()),
+                    (_, Some(rw)) if fan.map_run.is_some() && !rw.export => {
+                        Some(Arc::new(crate::result_writer::formatted(self, fan, rw)))
+                    }
+                    _ => None,
+                };
                 let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
                     return Err(self.nondeterminism(e, "fan ended before it started"));
                 };
-                let results: Vec<Value> = std::mem::take(&mut fan.results)
-                    .into_iter()
-                    .map(|r| r.map(unshare).unwrap_or(Value::Null))
-                    .collect();
-                self.frames[f as usize].phase = Phase::Result(Arc::new(Value::Array(results)));
+                let result = match result {
+                    Some(r) => r,
+                    None => {
+                        let results: Vec<Value> = std::mem::take(&mut fan.results)
+                            .into_iter()
+                            .map(|r| r.map(unshare).unwrap_or(Value::Null))
+                            .collect();
+                        Arc::new(Value::Array(results))
+                    }
+                };
+                self.frames[f as usize].phase = Phase::Result(result);
             }
             EventKind::ParallelFailed { error, cause, .. }
             | EventKind::MapFailed { error, cause, .. } => {
                 self.abort_children(f);
                 self.reads.retain(|_, &mut r| r != f);
+                self.writes.retain(|_, &mut r| r != f);
                 self.frames[f as usize].phase = Phase::Error(StateError::new(error, cause));
             }
             EventKind::StateAborted { .. } => {
@@ -831,6 +961,7 @@ impl Execution {
         }
         self.timers.retain(|_, t| t.frame != f);
         self.reads.retain(|_, &mut r| r != f);
+        self.writes.retain(|_, &mut r| r != f);
         self.frames[f as usize].phase = Phase::Aborted;
         self.drop_vars(f);
     }
@@ -869,6 +1000,7 @@ impl Execution {
         self.submitted.clear();
         self.timers.clear();
         self.reads.clear();
+        self.writes.clear();
     }
 
     /// Every frame below `f` (inclusive) that still has work outstanding.
@@ -904,6 +1036,7 @@ impl Frame {
             last_id: 0,
             scope: 0,
             created_at: 0,
+            ended_at: 0,
             first_input: None,
             phase: Phase::Idle,
             attempts: Vec::new(),

@@ -8,7 +8,7 @@ use serde_json::Value;
 use stepwell_asl::{ReaderConfig, ReaderResource};
 
 use crate::errors::names;
-use crate::event::{ReadId, TaskFlavor, TaskId, TimerId};
+use crate::event::{ReadId, TaskFlavor, TaskId, TimerId, WriteId};
 
 /// Facts about an execution known when it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +80,13 @@ pub enum Input {
         read: ReadId,
         result: Result<Vec<Value>, String>,
     },
+    /// The driver wrote a Distributed Map's results
+    /// (`Command::WriteResults`), or could not (`Err`: the cause of the
+    /// Map Run's `States.ResultWriterFailed`).
+    ResultsWritten {
+        write: WriteId,
+        result: Result<(), String>,
+    },
     /// UpdateMapRun: new settings for the running Map Run `arn` (a field
     /// left out keeps its value).
     UpdateMapRun {
@@ -121,6 +128,9 @@ pub enum Command {
     /// Read a Distributed Map's items (its `ItemReader`); the answer comes
     /// back as `Input::ItemsRead`.
     ReadItems(ReadRequest),
+    /// Write a Distributed Map's results (its `ResultWriter`); the answer
+    /// comes back as `Input::ResultsWritten`.
+    WriteResults(WriteRequest),
     /// The execution ended; the status and result are in the last event.
     Finished,
 }
@@ -137,6 +147,18 @@ pub struct ReadRequest {
     pub config: ReaderConfig,
     /// `MaxItems` evaluated: read no more than this many items.
     pub max_items: Option<u64>,
+}
+
+/// Everything a writer needs to write one Map Run's results: the objects,
+/// already rendered, in the order to write them (the manifest last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteRequest {
+    pub write: WriteId,
+    /// The Map state's name.
+    pub state_name: String,
+    pub bucket: String,
+    /// `(key, content)` of each object.
+    pub objects: Vec<(String, Arc<String>)>,
 }
 
 /// Everything a task runner needs to run one task.

@@ -27,14 +27,17 @@ mod input;
 mod jsonata_eval;
 mod limits;
 pub mod map_run;
+mod result_writer;
 mod retry;
 
 pub use aws::{render_child_history, render_history, render_history_from};
 pub use context::iso8601;
 pub use decide::{uuid, Decision, Entropy};
 pub use errors::{error_matches, names, StateError};
-pub use event::{Event, EventKind, FrameId, ReadId, TaskFlavor, TaskId, TimerId, TimerPurpose};
+pub use event::{
+    Event, EventKind, FrameId, ReadId, TaskFlavor, TaskId, TimerId, TimerPurpose, WriteId,
+};
 pub use execution::{Execution, Outcome, ReplayError, Status};
-pub use input::{Command, ExecutionInfo, Input, ReadRequest, TaskRequest};
+pub use input::{Command, ExecutionInfo, Input, ReadRequest, TaskRequest, WriteRequest};
 pub use limits::{from_slice_unbounded, json_size, parse_json, MAX_NESTING, MAX_PAYLOAD_BYTES};
 pub use retry::delay_ms;

@@ -195,6 +195,14 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
                     };
                     feed(exec, input, &mut queue, &mut history, entropy);
                 }
+                Command::WriteResults(req) => {
+                    let result = s3::write_results(s3, &req);
+                    let input = Input::ResultsWritten {
+                        write: req.write,
+                        result,
+                    };
+                    feed(exec, input, &mut queue, &mut history, entropy);
+                }
                 Command::StartTimer { timer, fire_at } => {
                     timers.insert((fire_at, timer));
                 }

@@ -36,13 +36,20 @@
 //!
 //! Every failure is the cause of the Map Run's `States.ItemReaderFailed`,
 //! naming the object and S3's error code (`NoSuchBucket`, `NoSuchKey`).
+//!
+//! A `ResultWriter`'s results (`Command::WriteResults`, rendered by the
+//! core) are written with [`write_results`]: each object to
+//! `<dir>/<bucket>/<key>` (the bucket directory must exist, as an S3 bucket
+//! must; the key's folders are made), through a temporary file renamed into
+//! place, the manifest last. A failure is the cause of the Map Run's
+//! `States.ResultWriterFailed`.
 
 use std::path::{Component, Path, PathBuf};
 
 use md5::{Digest, Md5};
 use serde_json::{json, Map as JsonMap, Value};
 use stepwell_asl::{CsvHeaderLocation, InputType, ReaderConfig, ReaderResource};
-use stepwell_core::ReadRequest;
+use stepwell_core::{ReadRequest, WriteRequest};
 
 /// A directory standing for S3: `<root>/<bucket>/<key>`.
 #[derive(Debug, Clone)]
@@ -62,7 +69,48 @@ pub fn read_items(s3: Option<&LocalS3>, req: &ReadRequest) -> Result<Vec<Value>,
     }
 }
 
+/// Write `req`'s objects to `s3`, or explain that there is no local S3.
+pub fn write_results(s3: Option<&LocalS3>, req: &WriteRequest) -> Result<(), String> {
+    match s3 {
+        Some(s3) => {
+            for (key, content) in &req.objects {
+                s3.put_object(&req.bucket, key, content.as_bytes())?;
+            }
+            Ok(())
+        }
+        None => Err(format!(
+            "The Map state '{}' writes its results to S3 (arn:aws:states:::s3:putObject), but no local S3 directory is configured: pass --s3-dir DIR (or set STEPWELL_S3_DIR); DIR/<bucket>/<key> is an object.",
+            req.state_name,
+        )),
+    }
+}
+
 impl LocalS3 {
+    /// Store `content` as `s3://bucket/key`.
+    pub fn put_object(&self, bucket: &str, key: &str, content: &[u8]) -> Result<(), String> {
+        let dir = self.bucket_dir(bucket)?;
+        let safe = !key.is_empty()
+            && !key.ends_with('/')
+            && Path::new(key)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)));
+        if !safe {
+            return Err(format!(
+                "The key '{key}' cannot be written (Service: S3, Status Code: 400, Error Code: InvalidArgument; bucket '{bucket}', local S3 directory {})",
+                self.root.display()
+            ));
+        }
+        let path = dir.join(key);
+        let fail = |e: std::io::Error| format!("Cannot write s3://{bucket}/{key}: {e}");
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".stepwell-tmp");
+        std::fs::write(&tmp, content).map_err(fail)?;
+        std::fs::rename(&tmp, &path).map_err(fail)
+    }
+
     pub fn new(root: impl Into<PathBuf>) -> Self {
         LocalS3 { root: root.into() }
     }

@@ -138,6 +138,7 @@ pub(crate) fn carry_out(
             }
             Command::StartTimer { timer, fire_at } => rt.timers.add(due(rt, fire_at), arn, timer),
             Command::ReadItems(req) => read_items(rt, arn, req),
+            Command::WriteResults(req) => write_results(rt, arn, req),
             // A cancelled timer that fires is ignored by the interpreter.
             Command::CancelTimer { .. } | Command::Finished => {}
         }
@@ -159,6 +160,25 @@ fn read_items(rt: &Arc<Runtime>, arn: &str, req: stepwell_core::ReadRequest) {
         .unwrap_or_else(|e| Err(format!("The read of the items stopped: {e}")));
         if let Err(e) = rt.feed(&arn, Input::ItemsRead { read, result }).await {
             tracing::warn!(execution = %arn, error = %e.message, "items input failed");
+        }
+    });
+}
+
+/// Write a Distributed Map's results to the local S3, off the async
+/// runtime (file IO blocks), then tell the execution.
+fn write_results(rt: &Arc<Runtime>, arn: &str, req: stepwell_core::WriteRequest) {
+    let rt = rt.clone();
+    let arn = arn.to_string();
+    tokio::spawn(async move {
+        let s3 = rt.cfg.s3.clone();
+        let write = req.write;
+        let result = tokio::task::spawn_blocking(move || {
+            stepwell_engine::s3::write_results(s3.as_deref(), &req)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("The write of the results stopped: {e}")));
+        if let Err(e) = rt.feed(&arn, Input::ResultsWritten { write, result }).await {
+            tracing::warn!(execution = %arn, error = %e.message, "results input failed");
         }
     });
 }

@@ -257,11 +257,22 @@ impl Decider<'_> {
         let Phase::Fan(fan) = &self.exec.frame(f).phase else {
             return Fanned::Blocked;
         };
-        if matches!(fan.read, Read::Pending(_)) {
+        if matches!(fan.read, Read::Pending(_)) || matches!(fan.write, Write::Pending { .. }) {
             return Fanned::Blocked;
         }
         let is_map = fan.is_map;
         let map_run = fan.map_run.is_some();
+        // The results were written: the Map Run ends as it was going to.
+        if let Write::Done { failure, .. } = &fan.write {
+            match failure.clone() {
+                Some(err) => self.end_failed_fan(f, true, err),
+                None => {
+                    self.emit(f, EventKind::MapRunSucceeded);
+                    self.emit(f, EventKind::MapSucceeded);
+                }
+            }
+            return Fanned::Progress;
+        }
         if fan.failed > 0 && !tolerated(fan) {
             let failure = fan
                 .failure
@@ -281,6 +292,10 @@ impl Decider<'_> {
             return Fanned::Progress;
         }
         if fan.finished == fan.total {
+            if map_run && self.exports_results(f) {
+                self.request_write(f, None);
+                return Fanned::Progress;
+            }
             let kind = if is_map {
                 if map_run {
                     self.emit(f, EventKind::MapRunSucceeded);
@@ -358,7 +373,6 @@ impl Decider<'_> {
         for &c in &children {
             self.cancel_below(c);
         }
-        let retried = self.will_retry(f, &err);
         if is_map {
             for c in children {
                 if !self.exec.frame(c).phase.is_final() {
@@ -366,6 +380,25 @@ impl Decider<'_> {
                     self.emit(c, EventKind::MapIterationAborted { index });
                 }
             }
+        }
+        // A failing Map Run writes its results too (not when its items
+        // could not be read: it ran nothing).
+        let read_failed = matches!(
+            &self.exec.frame(f).phase,
+            Phase::Fan(fan) if matches!(fan.read, Read::Pending(_))
+        );
+        if is_map && map_run && !read_failed && self.exports_results(f) {
+            self.request_write(f, Some(err));
+            return;
+        }
+        self.end_failed_fan(f, is_map, err);
+    }
+
+    /// Record the end of a failed Parallel or Map (its Map Run's, then its own).
+    pub(super) fn end_failed_fan(&mut self, f: FrameId, is_map: bool, err: StateError) {
+        let map_run = matches!(&self.exec.frame(f).phase, Phase::Fan(fan) if fan.map_run.is_some());
+        let retried = self.will_retry(f, &err);
+        if is_map {
             if map_run {
                 self.emit(
                     f,

@@ -21,7 +21,7 @@ use crate::context::{context_object, ContextExtra, Scope};
 use crate::dataflow::{self, At, Output};
 use crate::errors::{error_matches, names, StateError};
 use crate::event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerPurpose};
-use crate::execution::{EventScope, Execution, Fan, Phase, Read, Status};
+use crate::execution::{EventScope, Execution, Fan, Phase, Read, Status, Write};
 use crate::input::{Command, Input};
 use crate::jsonata_eval::{self, States};
 use crate::limits::{self, Exceeded, MAX_NESTING, MAX_PAYLOAD_BYTES};
@@ -34,6 +34,7 @@ mod fan;
 mod reader;
 mod recover;
 mod states;
+mod writer;
 
 /// Randomness, supplied by the caller and recorded through the events it
 /// influences (task tokens, jitter, `States.UUID`, `$random()`).
@@ -277,6 +278,7 @@ impl Decider<'_> {
             }
             Input::Redrive => self.redrive(),
             Input::ItemsRead { read, result } => self.items_read(read, result),
+            Input::ResultsWritten { write, result } => self.results_written(write, result),
             Input::UpdateMapRun {
                 arn,
                 max_concurrency,

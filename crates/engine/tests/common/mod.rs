@@ -259,7 +259,10 @@ pub fn run_with(definition: &str, input: Value, answer: &mut Answer<'_>) -> Run 
                     timers.retain(|&(_, t)| t != timer);
                     continue;
                 }
-                Command::CancelTask { .. } | Command::Finished | Command::ReadItems(_) => continue,
+                Command::CancelTask { .. }
+                | Command::Finished
+                | Command::ReadItems(_)
+                | Command::WriteResults(_) => continue,
             };
             let d = exec.decide(input, now, &mut entropy);
             history.extend(d.events);
