@@ -63,6 +63,11 @@ def test_results_are_written_to_the_local_s3(sfn, machine, s3_dir, unique):
         "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
     assert events[3]["mapRunStartedEventDetails"]["mapRunArn"] == map_run
 
+    mr = sfn.describe_map_run(mapRunArn=map_run)
+    assert mr["status"] == "SUCCEEDED"
+    assert mr["executionCounts"]["resultsWritten"] == 3
+    assert mr["itemCounts"]["resultsWritten"] == 3
+
     manifest = json.loads(read(s3_dir, bucket, f"jobs/{run_id}/manifest.json"))
     assert manifest["DestinationBucket"] == bucket
     assert manifest["MapRunArn"] == map_run

@@ -385,6 +385,14 @@ impl Execution {
         }
     }
 
+    /// Whether Map frame `f`'s state has a `ResultWriter` that exports.
+    pub(crate) fn exports_results(&self, f: FrameId) -> bool {
+        match &self.state_of(f).kind {
+            StateKind::Map(m) => m.result_writer.as_ref().is_some_and(|rw| rw.export),
+            _ => false,
+        }
+    }
+
     /// The child execution frame `f` runs in, if it runs in one: the
     /// iteration frame that starts it and its Map Run's ARN.
     pub(crate) fn child_execution(&self, f: FrameId) -> Option<(FrameId, &str)> {

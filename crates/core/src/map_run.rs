@@ -134,6 +134,9 @@ pub struct MapRun {
     pub total_items: u64,
     /// The iterations started so far, by index.
     pub children: Vec<Child>,
+    /// Whether a `ResultWriter` wrote the children's results (`None`: the
+    /// Map has no `ResultWriter` that exports).
+    pub results_written: Option<bool>,
 }
 
 /// One child execution of a Map Run.
@@ -162,6 +165,10 @@ pub struct Counts {
     pub failed: u64,
     pub aborted: u64,
     pub total: u64,
+    /// DescribeMapRun's `resultsWritten`: with a `ResultWriter` that
+    /// exports, every child (or item) once written, 0 before; without one
+    /// (`None`), the caller's choice.
+    pub results_written: Option<u64>,
 }
 
 impl MapRun {
@@ -202,6 +209,9 @@ impl MapRun {
             }
         }
         c.pending = total.saturating_sub(started);
+        c.results_written = self
+            .results_written
+            .map(|done| if done { started } else { 0 });
         c
     }
 }
@@ -295,6 +305,7 @@ pub fn map_runs(
                         total: u64::from(fan.total),
                         total_items: fan.total_items,
                         children: Vec::new(),
+                        results_written: exec.exports_results(e.frame).then_some(false),
                     });
                 }
             }
@@ -364,6 +375,11 @@ pub fn map_runs(
                         }
                         _ => child.status = "SUCCEEDED",
                     }
+                }
+            }
+            EventKind::ResultsWritten { error: None } => {
+                if let Some(run) = run_of_frame[f].and_then(|r| runs.get_mut(r)) {
+                    run.results_written = Some(true);
                 }
             }
             EventKind::MapRunSucceeded | EventKind::MapRunFailed { .. } => {

@@ -178,6 +178,11 @@ fn results_are_exported_and_the_map_returns_where_they_went() {
             assert!(stepwell_asl::parse_rfc3339(d).is_some(), "{date}: {e}");
         }
     }
+    // DescribeMapRun's resultsWritten counts what was written.
+    let runs = stepwell_core::map_run::map_runs(r.plan.clone(), &r.info, &r.history)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(runs[0].counts().results_written, Some(3));
+    assert_eq!(runs[0].item_counts().results_written, Some(3));
     // No ResultWriter: the results themselves, as before.
     let r = run(&writer_map(json!({})), json!({"items": [1, 2]}), Some(&s3));
     assert_eq!(r.output(), Some(json!([{"v": 1}, {"v": 2}])));

@@ -27,10 +27,7 @@ use crate::event::WriteId;
 impl Decider<'_> {
     /// Whether Map frame `f` exports its results (`ResultWriter` with `Resource`).
     pub(super) fn exports_results(&self, f: FrameId) -> bool {
-        match &self.exec.state_of(f).kind {
-            StateKind::Map(m) => m.result_writer.as_ref().is_some_and(|rw| rw.export),
-            _ => false,
-        }
+        self.exec.exports_results(f)
     }
 
     /// Evaluate where the results go, record the request and ask the

@@ -111,7 +111,9 @@ fn counts_json(c: Counts) -> Value {
         "timedOut": 0,
         "aborted": c.aborted,
         "total": c.total,
-        "resultsWritten": c.succeeded,
+        // With a ResultWriter that exports: what it wrote; without one,
+        // the children's results that succeeded.
+        "resultsWritten": c.results_written.unwrap_or(c.succeeded),
         "failuresNotRedrivable": 0,
         "pendingRedrive": 0,
     })
