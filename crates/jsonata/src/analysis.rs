@@ -80,6 +80,16 @@ const BUILTINS: &[&str] = &[
 /// Functions Step Functions adds.
 const AWS_FUNCTIONS: &[&str] = &["hash", "parse", "partition", "random", "range", "uuid"];
 
+/// Built-ins replaced by ours: AWS removes `eval`; jsonata-core's URL
+/// functions differ from jsonata-js's (see `url`).
+const OVERRIDDEN: [&str; 5] = [
+    "eval",
+    "encodeUrl",
+    "encodeUrlComponent",
+    "decodeUrl",
+    "decodeUrlComponent",
+];
+
 /// What a compiled expression needs from its environment.
 #[derive(Debug, Default)]
 pub(crate) struct Analysis {
@@ -89,7 +99,7 @@ pub(crate) struct Analysis {
     /// Every name referenced as `$name` or called as `$name(...)`, to bind
     /// from the caller's bindings (a binding shadows a built-in, as in jsonata-js).
     pub referenced: Vec<String>,
-    /// AWS functions (and `eval`) the expression mentions.
+    /// AWS functions and overridden built-ins the expression mentions.
     pub aws: Vec<&'static str>,
     /// Facts for error messages.
     pub hints: Hints,
@@ -159,7 +169,7 @@ pub(crate) fn analyse(node: &AstNode) -> Analysis {
     refs(node, &mut scopes, &mut free, &mut referenced);
     let aws = AWS_FUNCTIONS
         .iter()
-        .chain(&["eval"])
+        .chain(&OVERRIDDEN)
         .copied()
         .filter(|f| referenced.contains(*f))
         .collect();

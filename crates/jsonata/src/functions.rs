@@ -198,6 +198,23 @@ fn parse(args: &[JValue]) -> Result<JValue, JsonataError> {
     }
 }
 
+/// `$encodeUrl(s)` and its three siblings (signature `<s-:s>`).
+/// Direct calls have one argument (see `url::prepare`); a higher-order
+/// built-in calling back may pass more, of which the first is the value.
+fn url_function(name: &str, args: &[JValue]) -> Result<JValue, JsonataError> {
+    if !check(name, args.get(..1).unwrap_or(args), &[Param::String], 0)? {
+        return Ok(JValue::Undefined);
+    }
+    let s = args[0].as_str().unwrap_or_default();
+    let out = match name {
+        "encodeUrl" => crate::url::encode(s, crate::url::uri_keeps),
+        "encodeUrlComponent" => crate::url::encode(s, crate::url::component_keeps),
+        "decodeUrl" => crate::url::decode(s, true, name)?,
+        _ => crate::url::decode(s, false, name)?,
+    };
+    Ok(JValue::string(out))
+}
+
 /// A number in `[0, 1)` from 53 random bits.
 fn unit(bits: u64) -> f64 {
     (bits >> 11) as f64 / (1u64 << 53) as f64
@@ -255,6 +272,10 @@ pub(crate) fn register(ev: &mut Evaluator, names: &[&'static str], seed: u64) {
             "random" => {
                 let rng = Rc::clone(&rng);
                 ev.register_fn_override(name, host(move |a| random(a, &rng)))
+            }
+            // jsonata-js's URL functions, in place of jsonata-core's (see `url`).
+            "encodeUrl" | "encodeUrlComponent" | "decodeUrl" | "decodeUrlComponent" => {
+                ev.register_fn_override(name, host(move |a| url_function(name, a)))
             }
             // AWS removes `$eval`: calling it is calling an unbound variable.
             "eval" => ev.register_fn_override(name, |_: &[JValue]| -> HostResult {

@@ -133,7 +133,7 @@ use crate::convert::{json_excess, Excess, JsonBounds};
 use crate::error::JsonataError;
 
 pub(crate) use hosts::register;
-pub(crate) use rewrite::rewrite;
+pub(crate) use rewrite::{children_mut, rewrite};
 
 /// Longest string (and largest JSON text of a result) an evaluation may build.
 pub(crate) const MAX_STRING: usize = (1 << 29) - 24;

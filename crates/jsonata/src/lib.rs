@@ -63,6 +63,7 @@ mod error;
 mod fast;
 mod functions;
 mod guard;
+mod url;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -251,7 +252,9 @@ impl Expression {
         let mut ast =
             guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
-        let analysis = analysis::analyse(&ast);
+        let keep_builtin = url::prepare(&mut ast);
+        let mut analysis = analysis::analyse(&ast);
+        analysis.aws.retain(|f| !keep_builtin.contains(f));
         let fast = fast::compile(&ast).map(Arc::new);
         let guards = guard(|| guard::rewrite(&mut ast))?;
         Ok(Expression {

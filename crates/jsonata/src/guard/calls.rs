@@ -72,8 +72,8 @@ pub(super) fn split(
 }
 
 /// `$encodeUrl(value)` (`component`: `$encodeUrlComponent`): fail when the
-/// encoded string would pass [`MAX_STRING`]. jsonata-core writes each byte
-/// it encodes as `%XX` and every other byte as it is, all in ASCII.
+/// encoded string would pass [`MAX_STRING`]. Each byte encoded becomes
+/// `%XX`, every other byte stays as it is, all in ASCII.
 pub(super) fn url(value: &JValue, component: bool) -> Result<(), JsonataError> {
     let JValue::String(s) = value else {
         return Ok(());
@@ -81,13 +81,13 @@ pub(super) fn url(value: &JValue, component: bool) -> Result<(), JsonataError> {
     if s.len().saturating_mul(3) <= MAX_STRING {
         return Ok(());
     }
-    // The sets jsonata-core encodes with: `NON_ALPHANUMERIC` and `CONTROLS`
-    // (the bytes of non-ASCII characters are always encoded).
+    // The sets `crate::url` keeps (the bytes of non-ASCII characters are
+    // always encoded).
     let kept = |b: &u8| {
         if component {
-            b.is_ascii_alphanumeric()
+            crate::url::component_keeps(*b)
         } else {
-            b.is_ascii() && !b.is_ascii_control()
+            crate::url::uri_keeps(*b)
         }
     };
     let encoded = s.bytes().filter(|b| !kept(b)).count();

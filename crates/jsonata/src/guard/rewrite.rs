@@ -746,6 +746,6 @@ fn bound_names(node: &AstNode) -> BTreeSet<String> {
 }
 
 /// Call `f` on each direct child of `node`, mutably.
-pub(super) fn children_mut(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
+pub(crate) fn children_mut(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
     crate::analysis::each_child!(node, f, iter_mut, mut)
 }
