@@ -1053,16 +1053,28 @@ fn fast_form_agrees_with_the_full_evaluator() {
 #[test]
 fn url_functions_match_jsonata_js() {
     check(&[
-        ("$encodeUrl('a b?q=1&r=é#f')", Is(json!("a%20b?q=1&r=%C3%A9#f"))),
+        (
+            "$encodeUrl('a b?q=1&r=é#f')",
+            Is(json!("a%20b?q=1&r=%C3%A9#f")),
+        ),
         ("$encodeUrl('%\"<>[]')", Is(json!("%25%22%3C%3E%5B%5D"))),
-        ("$encodeUrlComponent(\"a-_.!~*'()b c/\")", Is(json!("a-_.!~*'()b%20c%2F"))),
+        (
+            "$encodeUrlComponent(\"a-_.!~*'()b c/\")",
+            Is(json!("a-_.!~*'()b%20c%2F")),
+        ),
         ("$decodeUrl('%3B%2F%41%20')", Is(json!("%3B%2FA "))),
         ("$decodeUrlComponent('%3B%2F%41%20')", Is(json!(";/A "))),
-        ("$decodeUrlComponent('%E0%A4%A')", Fails("D3140: Malformed URL passed to $decodeUrlComponent(): \"%E0%A4%A\"")),
+        (
+            "$decodeUrlComponent('%E0%A4%A')",
+            Fails("D3140: Malformed URL passed to $decodeUrlComponent(): \"%E0%A4%A\""),
+        ),
         ("$map(['a b', 'c'], $encodeUrl)", Is(json!(["a%20b", "c"]))),
         ("($f := $encodeUrlComponent; $f('x y'))", Is(json!("x%20y"))),
         ("['a b'].$encodeUrlComponent()", Is(json!("a%20b"))),
         ("$encodeUrl($nothing)", Undefined),
-        ("$encodeUrl(1)", Fails("T0410: Argument 1 of function \"encodeUrl\" does not match function signature")),
+        (
+            "$encodeUrl(1)",
+            Fails("T0410: Argument 1 of function \"encodeUrl\" does not match function signature"),
+        ),
     ]);
 }
