@@ -1388,6 +1388,31 @@ impl Parser {
 }
 
 impl Parser {
+    /// The object of `field`, a field only a Distributed Map has, and its
+    /// location; `None` (with the diagnostic) when the Map is inline or the
+    /// field is no object.
+    fn distributed_field<'v>(
+        &mut self,
+        v: &'v Value,
+        loc: &str,
+        field: &str,
+        distributed: bool,
+    ) -> Option<(&'v JsonMap<String, Value>, String)> {
+        let floc = format!("{loc}/{field}");
+        if !distributed {
+            self.schema(
+                &floc,
+                format!("The field '{field}' is only supported for a Map state whose ProcessorConfig Mode is DISTRIBUTED"),
+            );
+            return None;
+        }
+        let Some(obj) = v.as_object() else {
+            self.schema(&floc, format!("The field '{field}' must be an object"));
+            return None;
+        };
+        Some((obj, floc))
+    }
+
     /// A Map's `ResultWriter` (at `loc`, the Map state's location).
     ///
     /// AWS ("ResultWriter (Map)"): `Resource` is
@@ -1404,18 +1429,7 @@ impl Parser {
         ql: QueryLanguage,
         distributed: bool,
     ) -> Option<ResultWriter> {
-        let wloc = format!("{loc}/ResultWriter");
-        if !distributed {
-            self.schema(
-                &wloc,
-                "The field 'ResultWriter' is only supported for a Map state whose ProcessorConfig Mode is DISTRIBUTED".into(),
-            );
-            return None;
-        }
-        let Some(obj) = v.as_object() else {
-            self.schema(&wloc, "The field 'ResultWriter' must be an object".into());
-            return None;
-        };
+        let (obj, wloc) = self.distributed_field(v, loc, "ResultWriter", distributed)?;
         let params_field = match ql {
             QueryLanguage::JsonPath => "Parameters",
             QueryLanguage::Jsonata => "Arguments",
@@ -1556,18 +1570,7 @@ impl Parser {
         ql: QueryLanguage,
         distributed: bool,
     ) -> Option<ItemBatcher> {
-        let bloc = format!("{loc}/ItemBatcher");
-        if !distributed {
-            self.schema(
-                &bloc,
-                "The field 'ItemBatcher' is only supported for a Map state whose ProcessorConfig Mode is DISTRIBUTED".into(),
-            );
-            return None;
-        }
-        let Some(obj) = v.as_object() else {
-            self.schema(&bloc, "The field 'ItemBatcher' must be an object".into());
-            return None;
-        };
+        let (obj, bloc) = self.distributed_field(v, loc, "ItemBatcher", distributed)?;
         const LIMITS: [&str; 4] = [
             "MaxItemsPerBatch",
             "MaxItemsPerBatchPath",
@@ -1643,18 +1646,7 @@ impl Parser {
         ql: QueryLanguage,
         distributed: bool,
     ) -> Option<ItemReader> {
-        let rloc = format!("{loc}/ItemReader");
-        if !distributed {
-            self.schema(
-                &rloc,
-                "The field 'ItemReader' is only supported for a Map state whose ProcessorConfig Mode is DISTRIBUTED".into(),
-            );
-            return None;
-        }
-        let Some(obj) = v.as_object() else {
-            self.schema(&rloc, "The field 'ItemReader' must be an object".into());
-            return None;
-        };
+        let (obj, rloc) = self.distributed_field(v, loc, "ItemReader", distributed)?;
         for key in obj.keys() {
             match (key.as_str(), ql) {
                 ("Resource" | "ReaderConfig", _)
