@@ -18,38 +18,25 @@ use stepwell_core::{render_child_history, render_history};
 /// input, so the Map's output is the list of batches. `extra` adds fields to
 /// the Map state.
 fn echo_map(extra: Value) -> String {
-    let mut map = json!({
-        "Type": "Map",
-        "ItemsPath": "$.items",
-        "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "Echo",
-            "States": {"Echo": {"Type": "Pass", "End": true}}
-        },
-        "End": true
-    });
-    if let (Some(m), Some(x)) = (map.as_object_mut(), extra.as_object()) {
-        m.extend(x.clone());
-    }
-    json!({"StartAt": "Fan", "States": {"Fan": map}}).to_string()
+    common::distributed_map(
+        common::echo(),
+        with(json!({"ItemsPath": "$.items"}), extra),
+        false,
+    )
 }
 
 /// The JSONata twin of [`echo_map`]: items from `$states.input.items`.
 fn echo_map_jsonata(extra: Value) -> String {
-    let mut map = json!({
-        "Type": "Map",
-        "Items": "{% $states.input.items %}",
-        "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "Echo",
-            "States": {"Echo": {"Type": "Pass", "End": true}}
-        },
-        "End": true
-    });
-    if let (Some(m), Some(x)) = (map.as_object_mut(), extra.as_object()) {
-        m.extend(x.clone());
+    let items = json!({"Items": "{% $states.input.items %}"});
+    common::distributed_map(common::echo(), with(items, extra), true)
+}
+
+/// `base` with the fields of `extra` added.
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Some(x)) = (base.as_object_mut(), extra.as_object()) {
+        b.extend(x.clone());
     }
-    json!({"QueryLanguage": "JSONata", "StartAt": "Fan", "States": {"Fan": map}}).to_string()
+    base
 }
 
 fn batches(items: &[Value]) -> Value {
@@ -64,12 +51,7 @@ fn only_run(runs: &[MapRun]) -> &MapRun {
     &runs[0]
 }
 
-fn types(history: &[Value]) -> Vec<&str> {
-    history
-        .iter()
-        .map(|e| e["type"].as_str().unwrap_or_default())
-        .collect()
-}
+use common::types;
 
 #[test]
 fn items_are_batched_by_count_by_size_or_both() {

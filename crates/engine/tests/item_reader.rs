@@ -13,48 +13,25 @@ mod common;
 
 use serde_json::{json, Value};
 use stepwell_core::map_run;
-use stepwell_core::{render_history, Command, Execution, Input, Status};
+use stepwell_core::{Command, Execution, Input, Status};
 use stepwell_engine::{LocalS3, SplitMix};
 
 use common::{check_replay, info, parse, run_plan_s3, Run, T0};
 
 /// A local S3 with one bucket, `data`, holding `files` (key, content).
 fn s3_with(files: &[(&str, &str)]) -> (tempfile::TempDir, LocalS3) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    std::fs::create_dir_all(dir.path().join("data")).unwrap_or_else(|e| panic!("{e}"));
-    for (key, content) in files {
-        let path = dir.path().join("data").join(key);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-        }
-        std::fs::write(&path, content).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let s3 = LocalS3::new(dir.path());
-    (dir, s3)
+    common::local_s3(&["data"], files)
 }
 
 /// A Distributed Map reading with `reader`, whose child executions return
 /// their input (so the Map's output is the items); `extra` adds fields to
 /// the Map state, `jsonata` makes it a JSONata state.
 fn reader_map(reader: Value, extra: Value, jsonata: bool) -> String {
-    let mut map = json!({
-        "Type": "Map",
-        "ItemReader": reader,
-        "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "Echo",
-            "States": {"Echo": {"Type": "Pass", "End": true}}
-        },
-        "End": true
-    });
-    if let (Some(m), Some(x)) = (map.as_object_mut(), extra.as_object()) {
-        m.extend(x.clone());
+    let mut fields = json!({"ItemReader": reader});
+    if let (Some(f), Some(x)) = (fields.as_object_mut(), extra.as_object()) {
+        f.extend(x.clone());
     }
-    let mut def = json!({"StartAt": "Fan", "States": {"Fan": map}});
-    if jsonata {
-        def["QueryLanguage"] = json!("JSONata");
-    }
-    def.to_string()
+    common::distributed_map(common::echo(), fields, jsonata)
 }
 
 fn get_object(key: &str, config: Value) -> Value {
@@ -70,12 +47,7 @@ fn run(definition: &str, input: Value, s3: &LocalS3) -> Run {
 }
 
 fn types(run: &Run) -> Vec<String> {
-    let events = render_history(run.plan.clone(), &run.info, &run.history)
-        .unwrap_or_else(|e| panic!("render: {e}"));
-    events
-        .iter()
-        .map(|e| e["type"].as_str().unwrap_or_default().to_string())
-        .collect()
+    common::run_types(run)
 }
 
 const CSV: &str = "id,name,score\n1,ana,3.5\n2,\"bo, jr\",4\n3,cy,\n";

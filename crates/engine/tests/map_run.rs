@@ -9,29 +9,17 @@ use stepwell_core::map_run::{self, MapRun};
 use stepwell_core::{render_child_history, render_history, Command, Input, Status};
 use stepwell_engine::SplitMix;
 
+/// A Distributed Map over `$.items` running `processor_states` from `Work`.
 fn distributed(processor_states: Value, extra: Value) -> String {
-    let mut map = json!({
-        "Type": "Map",
-        "ItemsPath": "$.items",
-        "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "Work",
-            "States": processor_states
-        },
-        "End": true
-    });
-    if let (Some(m), Some(x)) = (map.as_object_mut(), extra.as_object()) {
-        m.extend(x.clone());
+    let mut fields = json!({"ItemsPath": "$.items"});
+    if let (Some(f), Some(x)) = (fields.as_object_mut(), extra.as_object()) {
+        f.extend(x.clone());
     }
-    json!({"StartAt": "Fan", "States": {"Fan": map}}).to_string()
+    let processor = json!({"StartAt": "Work", "States": processor_states});
+    common::distributed_map(processor, fields, false)
 }
 
-fn types(history: &[Value]) -> Vec<&str> {
-    history
-        .iter()
-        .map(|e| e["type"].as_str().unwrap_or_default())
-        .collect()
-}
+use common::types;
 
 /// Ids run 1, 2, 3... and every event follows an earlier one.
 fn check_ids(history: &[Value]) {

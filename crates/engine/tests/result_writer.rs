@@ -12,49 +12,35 @@
 mod common;
 
 use serde_json::{json, Value};
-use stepwell_core::{render_history, Command, Execution, Input, Status};
+use stepwell_core::{Command, Execution, Input, Status};
 use stepwell_engine::{LocalS3, SplitMix};
 
 use common::{check_replay, info, parse, run_plan_s3, Run, T0};
 
 /// A local S3 with the buckets `data` (holding `files`) and `out`.
 fn s3_with(files: &[(&str, &str)]) -> (tempfile::TempDir, LocalS3) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    for bucket in ["data", "out"] {
-        std::fs::create_dir_all(dir.path().join(bucket)).unwrap_or_else(|e| panic!("{e}"));
-    }
-    for (key, content) in files {
-        std::fs::write(dir.path().join("data").join(key), content)
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let s3 = LocalS3::new(dir.path());
-    (dir, s3)
+    common::local_s3(&["data", "out"], files)
 }
 
 /// A Distributed Map over `$.items` whose children fail on an item equal
 /// to `"bad"` and otherwise return `{"v": item}`; `extra` adds fields to
 /// the Map state.
 fn writer_map(extra: Value) -> String {
-    let mut map = json!({
-        "Type": "Map",
-        "ItemsPath": "$.items",
-        "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "Check",
-            "States": {
-                "Check": {"Type": "Choice", "Choices": [
-                    {"Variable": "$", "StringEquals": "bad", "Next": "Boom"}
-                ], "Default": "Wrap"},
-                "Boom": {"Type": "Fail", "Error": "Item.Bad", "Cause": "a bad item"},
-                "Wrap": {"Type": "Pass", "Parameters": {"v.$": "$"}, "End": true}
-            }
-        },
-        "End": true
+    let processor = json!({
+        "StartAt": "Check",
+        "States": {
+            "Check": {"Type": "Choice", "Choices": [
+                {"Variable": "$", "StringEquals": "bad", "Next": "Boom"}
+            ], "Default": "Wrap"},
+            "Boom": {"Type": "Fail", "Error": "Item.Bad", "Cause": "a bad item"},
+            "Wrap": {"Type": "Pass", "Parameters": {"v.$": "$"}, "End": true}
+        }
     });
-    if let (Some(m), Some(x)) = (map.as_object_mut(), extra.as_object()) {
-        m.extend(x.clone());
+    let mut fields = json!({"ItemsPath": "$.items"});
+    if let (Some(f), Some(x)) = (fields.as_object_mut(), extra.as_object()) {
+        f.extend(x.clone());
     }
-    json!({"StartAt": "Fan", "States": {"Fan": map}}).to_string()
+    common::distributed_map(processor, fields, false)
 }
 
 /// `definition` with the Map going on to a `Caught` Pass state.
@@ -80,12 +66,7 @@ fn run(definition: &str, input: Value, s3: Option<&LocalS3>) -> Run {
 }
 
 fn types(run: &Run) -> Vec<String> {
-    let events = render_history(run.plan.clone(), &run.info, &run.history)
-        .unwrap_or_else(|e| panic!("render: {e}"));
-    events
-        .iter()
-        .map(|e| e["type"].as_str().unwrap_or_default().to_string())
-        .collect()
+    common::run_types(run)
 }
 
 fn read(s3: &LocalS3, bucket: &str, key: &str) -> String {

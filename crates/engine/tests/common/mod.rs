@@ -331,3 +331,70 @@ pub fn check_replay(run: &Run) {
         panic!("render_history failed: {e}");
     }
 }
+
+// ----- Distributed Maps -----------------------------------------------------
+
+/// A machine whose one state, `Fan`, is a Distributed Map running
+/// `processor` (`StartAt` + `States`), with `fields` added to the Map state
+/// (`ItemsPath`, `ItemReader`, `Label`...); `jsonata` makes it a JSONata
+/// machine.
+pub fn distributed_map(processor: Value, fields: Value, jsonata: bool) -> String {
+    let mut item_processor = json!({
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    });
+    if let (Some(p), Some(x)) = (item_processor.as_object_mut(), processor.as_object()) {
+        p.extend(x.clone());
+    }
+    let mut map = json!({"Type": "Map", "ItemProcessor": item_processor, "End": true});
+    if let (Some(m), Some(x)) = (map.as_object_mut(), fields.as_object()) {
+        m.extend(x.clone());
+    }
+    let mut def = json!({"StartAt": "Fan", "States": {"Fan": map}});
+    if jsonata {
+        def["QueryLanguage"] = json!("JSONata");
+    }
+    def.to_string()
+}
+
+/// A processor whose one state passes its input on: a Map over it returns
+/// what its child executions were given.
+pub fn echo() -> Value {
+    json!({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}})
+}
+
+/// The event types of a history rendered in AWS's shape.
+pub fn types(history: &[Value]) -> Vec<&str> {
+    history
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or_default())
+        .collect()
+}
+
+/// The event types of `run`'s history as AWS shows it.
+pub fn run_types(run: &Run) -> Vec<String> {
+    let events = stepwell_core::render_history(run.plan.clone(), &run.info, &run.history)
+        .unwrap_or_else(|e| panic!("render: {e}"));
+    types(&events).into_iter().map(str::to_string).collect()
+}
+
+/// A local S3 in a temporary directory with `buckets`, the first holding
+/// `files` (key, content).
+pub fn local_s3(
+    buckets: &[&str],
+    files: &[(&str, &str)],
+) -> (tempfile::TempDir, stepwell_engine::LocalS3) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    for bucket in buckets {
+        std::fs::create_dir_all(dir.path().join(bucket)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let first = buckets.first().copied().unwrap_or("data");
+    for (key, content) in files {
+        let path = dir.path().join(first).join(key);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(&path, content).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let s3 = stepwell_engine::LocalS3::new(dir.path());
+    (dir, s3)
+}
