@@ -133,6 +133,13 @@ fn child_boundary(exec: &Execution, e: &Event, role_arn: &str) -> Option<Describ
             Some(("executionFailedEventDetails", error_cause(error, cause))),
         ),
         EventKind::MapIterationAborted { .. } => ("ExecutionAborted".into(), None),
+        EventKind::MapIterationRedriven { .. } => (
+            "ExecutionRedriven".into(),
+            Some((
+                "executionRedrivenEventDetails",
+                json!({ "redriveCount": exec.frame(e.frame).redrives }),
+            )),
+        ),
         _ => return None,
     })
 }
@@ -445,6 +452,28 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             Some((
                 "mapIterationFailedEventDetails",
                 json!({ "name": map_name(true), "index": index }),
+            )),
+        ),
+        // An inline Map's iteration that a redrive reruns starts again.
+        EventKind::MapIterationRedriven { index } => (
+            "MapIterationStarted".into(),
+            Some((
+                "mapIterationStartedEventDetails",
+                json!({ "name": map_name(true), "index": index }),
+            )),
+        ),
+        EventKind::FanRedriven => match &exec.phase_fan_total(e.frame) {
+            Some(length) => (
+                "MapStateStarted".into(),
+                Some(("mapStateStartedEventDetails", json!({ "length": length }))),
+            ),
+            None => ("ParallelStateStarted".into(), None),
+        },
+        EventKind::MapRunRedriven { arn, redrive_count } => (
+            "MapRunRedriven".into(),
+            Some((
+                "mapRunRedrivenEventDetails",
+                json!({ "mapRunArn": arn, "redriveCount": redrive_count }),
             )),
         ),
         EventKind::MapIterationAborted { index } => (

@@ -77,7 +77,7 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
             "Name": name,
             "RoleArn": info.role_arn,
             "StartTime": iso8601(c.created_at),
-            "RedriveCount": 0,
+            "RedriveCount": c.redrives,
         });
         let machine_name = machine.split(":stateMachine:").nth(1).unwrap_or_default();
         ctx["StateMachine"] = json!({ "Id": machine, "Name": machine_name });

@@ -186,6 +186,14 @@ pub enum EventKind {
     MapIterationAborted {
         index: u32,
     },
+    /// A redrive reruns Map iteration `index`, which failed or was aborted
+    /// (the event is the iteration's own): it continues from the state it
+    /// stopped in. An inline Map's iteration shows as `MapIterationStarted`
+    /// again; a Map Run's child execution records `ExecutionRedriven` (its
+    /// `RedriveCount` goes up by one).
+    MapIterationRedriven {
+        index: u32,
+    },
     /// `MapRunStarted`: a Distributed Map's iterations run as the child
     /// executions of this Map Run, each with a history of its own (see
     /// [`crate::map_run`]); the parent's history shows none of their events.
@@ -229,6 +237,13 @@ pub enum EventKind {
         error: Option<String>,
     },
     MapRunSucceeded,
+    /// `MapRunRedriven`: a redrive reruns the Map Run's unsuccessful child
+    /// executions (after the Map's [`EventKind::FanRedriven`]);
+    /// `redrive_count` counts this one.
+    MapRunRedriven {
+        arn: String,
+        redrive_count: u32,
+    },
     MapRunFailed {
         error: String,
         cause: String,
@@ -258,6 +273,12 @@ pub enum EventKind {
         error: String,
         cause: String,
     },
+    /// A redrive continues a Parallel or Map that failed or was stopped
+    /// (recorded right after its `<Type>StateEntered`): the branches or
+    /// iterations that succeeded keep their results, the others run again
+    /// (Map iterations each with [`EventKind::MapIterationRedriven`]). Shown
+    /// as `ParallelStateStarted` / `MapStateStarted`.
+    FanRedriven,
     /// `<Type>StateAborted`: the frame holding the state was cancelled.
     StateAborted {
         state: StateId,

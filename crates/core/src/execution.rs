@@ -4,7 +4,7 @@
 //! Live runs and replays both go through `apply`, so they cannot diverge:
 //! `decide` works out the next event, applies it, and looks again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Map as JsonMap, Value};
@@ -146,6 +146,21 @@ pub(crate) struct Frame {
     pub vars: JsonMap<String, Value>,
     /// The size of `vars` (sum of the values' compact JSON sizes).
     pub vars_bytes: usize,
+    /// The children of the Parallel or Map the frame's current state ran,
+    /// kept when that state failed or was stopped, so a redrive can rerun
+    /// only the children that did not succeed (see [`crate::redrive`]).
+    pub kept: Option<Box<Kept>>,
+    /// How many times a redrive reran this frame (a Map Run's child
+    /// execution: its `RedriveCount`).
+    pub redrives: u32,
+}
+
+/// A failed or stopped Parallel's or Map's children, kept for a redrive.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Kept {
+    pub fan: Box<Fan>,
+    /// The error the state failed with (`None`: it was stopped).
+    pub error: Option<StateError>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +190,9 @@ pub(crate) enum Phase {
     Succeeded(Arc<Value>),
     Failed(StateError),
     Aborted,
+    /// A redrive will run the frame again (a branch or iteration that
+    /// failed, with its error, or was stopped), from the state it stopped in.
+    Redrive(Option<StateError>),
 }
 
 /// The children of a running Parallel or Map state.
@@ -210,6 +228,11 @@ pub(crate) struct Fan {
     pub read: Read,
     /// Where a `ResultWriter`'s write stands.
     pub write: Write,
+    /// How many times a redrive reran the Map Run (`MapRunRedriven`).
+    pub redrive_count: u32,
+    /// The Map iterations a redrive reruns that have not restarted yet, in
+    /// index order (each restarts with `MapIterationRedriven`).
+    pub to_redrive: VecDeque<FrameId>,
 }
 
 /// The write of a Distributed Map's results through its `ResultWriter`.
@@ -418,7 +441,7 @@ impl Execution {
         }
     }
 
-    fn nondeterminism(&self, e: &Event, message: impl Into<String>) -> ReplayError {
+    pub(crate) fn nondeterminism(&self, e: &Event, message: impl Into<String>) -> ReplayError {
         ReplayError::Nondeterminism {
             seq: e.seq,
             message: message.into(),
@@ -488,6 +511,12 @@ impl Execution {
                 };
                 let retriers = st.retriers().len();
                 let fr = &mut self.frames[f as usize];
+                // A redrive enters again the state of a Parallel or Map that
+                // was running when the execution stopped: its children are
+                // kept for `FanRedriven`.
+                if let Phase::Fan(fan) = std::mem::replace(&mut fr.phase, Phase::Entered) {
+                    fr.kept = Some(Box::new(Kept { fan, error: None }));
+                }
                 fr.state = *state;
                 fr.input = input.clone();
                 fr.first_input.get_or_insert_with(|| input.clone());
@@ -504,6 +533,7 @@ impl Execution {
                 ..
             } => {
                 let fr = &mut self.frames[f as usize];
+                fr.kept = None;
                 for (k, v) in assigned {
                     let size = json_size(v);
                     if let Some(old) = fr.vars.insert(k.clone(), v.clone()) {
@@ -601,7 +631,10 @@ impl Execution {
                     map_run: None,
                     read: Read::None,
                     write: Write::None,
+                    redrive_count: 0,
+                    to_redrive: VecDeque::new(),
                 }));
+                self.frames[f as usize].kept = None;
             }
             EventKind::MapStarted {
                 input,
@@ -641,7 +674,10 @@ impl Execution {
                     map_run: None,
                     read: Read::None,
                     write: Write::None,
+                    redrive_count: 0,
+                    to_redrive: VecDeque::new(),
                 }));
+                self.frames[f as usize].kept = None;
             }
             EventKind::MapIterationStarted { index } => {
                 let StateKind::Map(m) = &self.state_of(f).kind else {
@@ -878,8 +914,27 @@ impl Execution {
                 self.abort_children(f);
                 self.reads.retain(|_, &mut r| r != f);
                 self.writes.retain(|_, &mut r| r != f);
-                self.frames[f as usize].phase = Phase::Error(StateError::new(error, cause));
+                let err = StateError::new(error, cause);
+                let fr = &mut self.frames[f as usize];
+                if let Phase::Fan(fan) = std::mem::replace(&mut fr.phase, Phase::Error(err.clone()))
+                {
+                    fr.kept = Some(Box::new(Kept {
+                        fan,
+                        error: Some(err),
+                    }));
+                }
             }
+            EventKind::FanRedriven => self.fan_redriven(e)?,
+            EventKind::MapRunRedriven { arn, redrive_count } => {
+                let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {
+                    return Err(self.nondeterminism(e, "MapRunRedriven outside a Map"));
+                };
+                if fan.map_run.as_deref() != Some(arn.as_str()) {
+                    return Err(self.nondeterminism(e, "MapRunRedriven for another Map Run"));
+                }
+                fan.redrive_count = *redrive_count;
+            }
+            EventKind::MapIterationRedriven { .. } => self.iteration_redriven(e)?,
             EventKind::StateAborted { .. } => {
                 self.abort_frame(f);
             }
@@ -896,6 +951,8 @@ impl Execution {
                 match purpose {
                     TimerPurpose::Wait => fr.phase = Phase::Timer(e.seq),
                     TimerPurpose::Retry(r) => {
+                        // The state runs afresh: nothing is left to redrive.
+                        fr.kept = None;
                         fr.phase = Phase::Timer(e.seq);
                         fr.retry_count += 1;
                         if let Some(a) = fr.attempts.get_mut(*r as usize) {
@@ -970,7 +1027,10 @@ impl Execution {
         self.timers.retain(|_, t| t.frame != f);
         self.reads.retain(|_, &mut r| r != f);
         self.writes.retain(|_, &mut r| r != f);
-        self.frames[f as usize].phase = Phase::Aborted;
+        let fr = &mut self.frames[f as usize];
+        if let Phase::Fan(fan) = std::mem::replace(&mut fr.phase, Phase::Aborted) {
+            fr.kept = Some(Box::new(Kept { fan, error: None }));
+        }
         self.drop_vars(f);
     }
 
@@ -979,14 +1039,18 @@ impl Execution {
     /// variables will go out of scope and stop being accessible") and stop
     /// counting towards the execution's total.
     /// The top level's variables stay: a redriven execution still sees them.
-    fn drop_vars(&mut self, f: FrameId) {
+    /// So do a branch's or iteration's that did not succeed, though they no
+    /// longer count: a redrive continues it where it stopped, with them.
+    pub(crate) fn drop_vars(&mut self, f: FrameId) {
         let fr = &mut self.frames[f as usize];
         if fr.parent.is_none() {
             return;
         }
         self.vars_bytes = self.vars_bytes.saturating_sub(fr.vars_bytes);
-        fr.vars_bytes = 0;
-        fr.vars.clear();
+        if matches!(fr.phase, Phase::Succeeded(_)) {
+            fr.vars_bytes = 0;
+            fr.vars.clear();
+        }
     }
 
     fn abort_children(&mut self, f: FrameId) {
@@ -995,8 +1059,17 @@ impl Execution {
             _ => return,
         };
         for c in children {
-            if !self.frames[c as usize].phase.is_final() {
-                self.abort_frame(c);
+            match &self.frames[c as usize].phase {
+                // Waiting for a redrive that never came: it ended as it had.
+                Phase::Redrive(before) => {
+                    self.frames[c as usize].phase = match before.clone() {
+                        Some(err) => Phase::Failed(err),
+                        None => Phase::Aborted,
+                    };
+                    self.drop_vars(c);
+                }
+                phase if !phase.is_final() => self.abort_frame(c),
+                _ => {}
             }
         }
     }
@@ -1051,6 +1124,8 @@ impl Frame {
             retry_count: 0,
             vars: JsonMap::new(),
             vars_bytes: 0,
+            kept: None,
+            redrives: 0,
         }
     }
 }

@@ -27,6 +27,7 @@ mod input;
 mod jsonata_eval;
 mod limits;
 pub mod map_run;
+mod redrive;
 mod result_writer;
 mod retry;
 

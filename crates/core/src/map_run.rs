@@ -137,6 +137,10 @@ pub struct MapRun {
     /// Whether a `ResultWriter` wrote the children's results (`None`: the
     /// Map has no `ResultWriter` that exports).
     pub results_written: Option<bool>,
+    /// How many times a redrive of the parent reran it (`MapRunRedriven`),
+    /// and when it last did.
+    pub redrive_count: u32,
+    pub redrive_date: Option<i64>,
 }
 
 /// One child execution of a Map Run.
@@ -147,8 +151,15 @@ pub struct Child {
     pub items: u64,
     pub start: i64,
     pub stop: Option<i64>,
-    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `ABORTED`, or `PENDING_REDRIVE`
+    /// while a redriven Map Run has yet to rerun it.
     pub status: &'static str,
+    /// While `PENDING_REDRIVE`: the status it goes back to if the Map Run
+    /// ends before it runs again.
+    pub before_redrive: Option<&'static str>,
+    /// How many times the Map Run's redrives reran it, and when it last did.
+    pub redrive_count: u32,
+    pub redrive_date: Option<i64>,
     /// The input of its first state (`None` until it entered one).
     pub input: Option<Arc<Value>>,
     pub output: Option<Arc<Value>>,
@@ -164,6 +175,10 @@ pub struct Counts {
     pub succeeded: u64,
     pub failed: u64,
     pub aborted: u64,
+    /// Unsuccessful ones a redriven Map Run has yet to rerun (AWS:
+    /// "currently waiting to be redriven"; they no longer count as failed
+    /// or aborted).
+    pub pending_redrive: u64,
     pub total: u64,
     /// DescribeMapRun's `resultsWritten`: with a `ResultWriter` that
     /// exports, every child (or item) once written, 0 before; without one
@@ -192,6 +207,16 @@ impl MapRun {
         self.tally(self.total_items, |c| c.items)
     }
 
+    /// The Map Run ended: children still waiting for a redrive stay as they
+    /// ended before (AWS: the pending-redrive count "is reset to 0").
+    fn end_pending_redrives(&mut self) {
+        for child in &mut self.children {
+            if let Some(before) = child.before_redrive.take() {
+                child.status = before;
+            }
+        }
+    }
+
     fn tally(&self, total: u64, weight: impl Fn(&Child) -> u64) -> Counts {
         let mut c = Counts {
             total,
@@ -205,6 +230,7 @@ impl MapRun {
                 "SUCCEEDED" => c.succeeded += n,
                 "FAILED" => c.failed += n,
                 "ABORTED" => c.aborted += n,
+                "PENDING_REDRIVE" => c.pending_redrive += n,
                 _ => c.running += n,
             }
         }
@@ -306,6 +332,8 @@ pub fn map_runs(
                         total_items: fan.total_items,
                         children: Vec::new(),
                         results_written: exec.exports_results(e.frame).then_some(false),
+                        redrive_count: 0,
+                        redrive_date: None,
                     });
                 }
             }
@@ -345,6 +373,9 @@ pub fn map_runs(
                         start: e.timestamp,
                         stop: None,
                         status: "RUNNING",
+                        before_redrive: None,
+                        redrive_count: 0,
+                        redrive_date: None,
                         input: None,
                         output: None,
                         error: None,
@@ -377,6 +408,34 @@ pub fn map_runs(
                     }
                 }
             }
+            // The parent's redrive reruns the Map Run's unsuccessful children.
+            EventKind::MapRunRedriven { redrive_count, .. } => {
+                if let Some(run) = run_of_frame[f].and_then(|r| runs.get_mut(r)) {
+                    run.status = "RUNNING";
+                    run.stop = None;
+                    run.redrive_count = *redrive_count;
+                    run.redrive_date = Some(e.timestamp);
+                    if run.results_written.is_some() {
+                        run.results_written = Some(false);
+                    }
+                    for child in run.children.iter_mut().filter(|c| c.status != "SUCCEEDED") {
+                        child.before_redrive = Some(child.status);
+                        child.status = "PENDING_REDRIVE";
+                    }
+                }
+            }
+            EventKind::MapIterationRedriven { .. } => {
+                if let Some((r, c)) = child_of_frame[f] {
+                    let child = &mut runs[r].children[c];
+                    child.status = "RUNNING";
+                    child.before_redrive = None;
+                    child.stop = None;
+                    child.output = None;
+                    child.error = None;
+                    child.redrive_count = exec.frame(e.frame).redrives;
+                    child.redrive_date = Some(e.timestamp);
+                }
+            }
             EventKind::ResultsWritten { error: None } => {
                 if let Some(run) = run_of_frame[f].and_then(|r| runs.get_mut(r)) {
                     run.results_written = Some(true);
@@ -390,6 +449,7 @@ pub fn map_runs(
                     } else {
                         "FAILED"
                     };
+                    run.end_pending_redrives();
                 }
             }
             EventKind::ExecutionSucceeded { .. }
@@ -401,6 +461,7 @@ pub fn map_runs(
                 for run in runs.iter_mut().filter(|r| r.stop.is_none()) {
                     run.stop = Some(e.timestamp);
                     run.status = "ABORTED";
+                    run.end_pending_redrives();
                     for child in run.children.iter_mut().filter(|c| c.stop.is_none()) {
                         child.stop = Some(e.timestamp);
                         child.status = "ABORTED";

@@ -65,7 +65,7 @@ pub(crate) fn render(
         let entry = entry(exec, &run, c);
         let (group, value) = match &exec.frame(c).phase {
             Phase::Succeeded(out) => (2, transformed(rw.transformation, out, entry)),
-            Phase::Failed(_) => (0, vec![entry]),
+            Phase::Failed(_) | Phase::Redrive(Some(_)) => (0, vec![entry]),
             _ => (1, vec![entry]),
         };
         groups[group].1.extend(value);
@@ -156,15 +156,17 @@ fn entry(exec: &Execution, run: &str, c: crate::event::FrameId) -> Value {
             o.insert("OutputDetails".into(), json!({"Included": true}));
             "SUCCEEDED"
         }
-        Phase::Failed(err) => {
+        // A child still waiting for a redrive when the Map Run ends stays
+        // as it ended before.
+        Phase::Failed(err) | Phase::Redrive(Some(err)) => {
             o.insert("Error".into(), json!(err.error));
             o.insert("Cause".into(), json!(err.cause));
             "FAILED"
         }
-        Phase::Aborted => "ABORTED",
+        Phase::Aborted | Phase::Redrive(None) => "ABORTED",
         _ => "RUNNING",
     };
-    o.insert("RedriveCount".into(), json!(0));
+    o.insert("RedriveCount".into(), json!(fr.redrives));
     o.insert("RedriveStatus".into(), json!("NOT_REDRIVABLE"));
     let reason = if status == "SUCCEEDED" {
         "Execution is SUCCEEDED and cannot be redriven".to_string()

@@ -312,22 +312,73 @@ impl Decider<'_> {
                 .children
                 .iter()
                 .copied()
-                .find(|&c| matches!(self.exec.frame(c).phase, Phase::Idle));
+                .find(|&c| matches!(self.exec.frame(c).phase, Phase::Idle | Phase::Redrive(_)));
             let input = fan.input.clone();
             return match idle {
-                Some(child) => {
+                Some(child) if matches!(self.exec.frame(child).phase, Phase::Idle) => {
                     self.start_child(f, child, input, false);
+                    Fanned::Yield
+                }
+                Some(child) => {
+                    self.redrive_child(f, child);
                     Fanned::Yield
                 }
                 None => Fanned::Blocked,
             };
         }
-        let next = fan.children.len() as u32;
-        if next >= fan.total
-            || (fan.max_concurrency > 0 && u64::from(fan.running) >= fan.max_concurrency)
-        {
+        if fan.max_concurrency > 0 && u64::from(fan.running) >= fan.max_concurrency {
             return Fanned::Blocked;
         }
+        // A redrive reruns the iterations that did not succeed first.
+        if let Some(&child) = fan.to_redrive.front() {
+            let index = self.exec.frame(child).index;
+            self.emit(child, EventKind::MapIterationRedriven { index });
+            if self.exec.frame(child).first_input.is_some() {
+                self.redrive_child(f, child);
+                return Fanned::Yield;
+            }
+            // It never entered a state: it starts at its start state.
+            return match self.iteration_start(f, index) {
+                Ok((input, within_limit)) => {
+                    self.start_child(f, child, input, within_limit);
+                    Fanned::Yield
+                }
+                Err(e) => {
+                    self.fail_fan(f, true, e);
+                    Fanned::Progress
+                }
+            };
+        }
+        let next = fan.children.len() as u32;
+        if next >= fan.total {
+            return Fanned::Blocked;
+        }
+        match self.iteration_start(f, next) {
+            Ok((input, within_limit)) => {
+                self.emit(f, EventKind::MapIterationStarted { index: next });
+                let child = (self.exec.frames.len() - 1) as FrameId;
+                self.start_child(f, child, input, within_limit);
+                Fanned::Yield
+            }
+            Err(e) => {
+                self.fail_fan(f, true, e);
+                Fanned::Progress
+            }
+        }
+    }
+
+    /// The input Map iteration `index` starts with (its item through
+    /// ItemSelector, or its batch), and whether it is known to be within
+    /// the payload limit.
+    fn iteration_start(
+        &mut self,
+        f: FrameId,
+        index: u32,
+    ) -> Result<(Arc<Value>, bool), StateError> {
+        let Phase::Fan(fan) = &self.exec.frame(f).phase else {
+            return Ok((Arc::new(Value::Null), false));
+        };
+        let next = index;
         let (items, input) = (fan.items.clone(), fan.input.clone());
         // A batched Map's items are its batches, ItemSelector applied.
         let batched = !fan.batch_sizes.is_empty();
@@ -340,28 +391,17 @@ impl Decider<'_> {
         } else {
             self.iteration_input(f, &items, &input, next)
         };
-        match input {
-            Ok(input) => {
-                // A JSONPath item passed on as it is lies inside the Map's
-                // input, which was checked on entry; JSONata `Items` may have
-                // computed new values, and batches are new, so those are
-                // checked.
-                let within_limit = !batched
-                    && !read
-                    && self.exec.state_of(f).query_language == QueryLanguage::JsonPath
-                    && items
-                        .get(next as usize)
-                        .is_some_and(|i| Arc::ptr_eq(i, &input));
-                self.emit(f, EventKind::MapIterationStarted { index: next });
-                let child = (self.exec.frames.len() - 1) as FrameId;
-                self.start_child(f, child, input, within_limit);
-                Fanned::Yield
-            }
-            Err(e) => {
-                self.fail_fan(f, true, e);
-                Fanned::Progress
-            }
-        }
+        let input = input?;
+        // A JSONPath item passed on as it is lies inside the Map's input,
+        // which was checked on entry; JSONata `Items` may have computed new
+        // values, and batches are new, so those are checked.
+        let within_limit = !batched
+            && !read
+            && self.exec.state_of(f).query_language == QueryLanguage::JsonPath
+            && items
+                .get(next as usize)
+                .is_some_and(|i| Arc::ptr_eq(i, &input));
+        Ok((input, within_limit))
     }
 
     /// End a Parallel or Map with `err`, cancelling what still runs below it.
@@ -375,7 +415,9 @@ impl Decider<'_> {
         }
         if is_map {
             for c in children {
-                if !self.exec.frame(c).phase.is_final() {
+                // One waiting for a redrive never ran again: it stays as it ended.
+                let phase = &self.exec.frame(c).phase;
+                if !phase.is_final() && !matches!(phase, Phase::Redrive(_)) {
                     let index = self.exec.frame(c).index;
                     self.emit(c, EventKind::MapIterationAborted { index });
                 }

@@ -33,6 +33,7 @@ mod expr;
 mod fan;
 mod reader;
 mod recover;
+mod redrive;
 mod states;
 mod writer;
 
@@ -325,24 +326,6 @@ impl Decider<'_> {
         self.work.push(0);
     }
 
-    fn redrive(&mut self) {
-        if !matches!(
-            self.exec.status,
-            Status::Failed | Status::TimedOut | Status::Aborted
-        ) {
-            return;
-        }
-        let redrive_count = self.exec.redrive_count + 1;
-        self.emit(0, EventKind::ExecutionRedriven { redrive_count });
-        if let Some(t) = self.exec.plan.timeout_seconds {
-            self.start_timer(0, TimerPurpose::Execution, self.now + t as i64 * 1000);
-        }
-        let top = self.exec.frame(0);
-        let (state, input) = (top.state, top.input.clone());
-        self.enter(0, state, input);
-        self.work.push(0);
-    }
-
     fn timer_fired(&mut self, timer: u64) {
         let Some(t) = self.exec.timers.get(&timer).cloned() else {
             return;
@@ -447,6 +430,7 @@ impl Decider<'_> {
             let before = self.exec.seq;
             match &self.exec.frame(f).phase {
                 Phase::Idle
+                | Phase::Redrive(_)
                 | Phase::Task { .. }
                 | Phase::Timer(_)
                 | Phase::Succeeded(_)
