@@ -30,6 +30,11 @@
 //! [`EventKind::MapIterationRedriven`] (an inline Map's
 //! `MapIterationStarted`; a child execution's `ExecutionRedriven`).
 //! AWS does not show these histories; this is our reading of them.
+//!
+//! DIFFERENCE: AWS starts a Map Run's EXPRESS child executions again from
+//! their first state ("started using the StartExecution API action"); here
+//! every child continues from its failed state like a STANDARD one (the
+//! definition model keeps no `ExecutionType`).
 
 use stepwell_asl::StateKind;
 
@@ -75,12 +80,18 @@ impl Execution {
                 // the Map Run"; "uses the input in the Amazon S3 bucket").
                 // DIFFERENCE: a read that failed starts a new Map Run; AWS
                 // does not say whether it redrives the old one.
-                Some(arn)
-                    if !failed_with(names::RUNTIME) && !matches!(fan.read, Read::Pending(_)) =>
-                {
-                    Plan::MapRun {
-                        arn: arn.clone(),
-                        count: fan.redrive_count,
+                // AWS starts a new Map Run when the Map Run failed with
+                // `States.Runtime` ("the JSON data interpolation error"):
+                // the Map's own, not a child's that it passed on.
+                Some(arn) => {
+                    let own_runtime = failed_with(names::RUNTIME) && fan.failed == 0;
+                    if own_runtime || matches!(fan.read, Read::Pending(_)) {
+                        Plan::Afresh
+                    } else {
+                        Plan::MapRun {
+                            arn: arn.clone(),
+                            count: fan.redrive_count,
+                        }
                     }
                 }
                 _ => Plan::Afresh,
@@ -163,6 +174,8 @@ impl Execution {
         }
         fan.finished = finished;
         fan.running = 0;
+        // The tolerated failure thresholds count this run's failures (AWS
+        // does not say; the children rerun start with a clean slate).
         fan.failed = 0;
         fan.failed_items = 0;
         fan.failure = None;

@@ -905,3 +905,28 @@ fn every_unsuccessful_conformance_case_redrives_and_replays() {
     eprintln!("redrive: {redriven} redrives of conformance cases; {into_fans} cases reran part of a Parallel or Map");
     assert!(redriven > 0 && into_fans > 0);
 }
+
+#[test]
+fn a_child_failing_with_states_runtime_is_redriven_in_the_same_map_run() {
+    // The child's Parameters fail (States.Runtime) until it is redriven; the
+    // Map Run passes that error on, yet it is the child's, so the Map Run
+    // is redriven rather than replaced.
+    let processor = branch(
+        json!({"Risky": {"Type": "Pass", "End": true, "Parameters": {
+            "p.$": "States.StringToJson(States.ArrayGetItem(States.Array('oops', '{}'), $$.Execution.RedriveCount))"
+        }}}),
+        "Risky",
+    );
+    let def = common::distributed_map(processor, json!({"ItemsPath": "$.items"}), false);
+    let mut d = Drive::new(&def, json!({"items": [1]}));
+    let mut none = |_: &TaskRequest| None;
+    d.feed(Input::Start);
+    d.pump(&mut none);
+    assert_eq!(d.exec.status(), Status::Failed);
+    d.feed(Input::Redrive);
+    d.pump(&mut none);
+    let mr = only_run(&d);
+    assert_eq!((mr.status, mr.redrive_count), ("SUCCEEDED", 1));
+    let run = d.run();
+    assert_eq!(run.output(), Some(json!([{"p": {}}])));
+}

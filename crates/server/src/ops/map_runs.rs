@@ -114,8 +114,13 @@ fn counts_json(c: Counts) -> Value {
         // With a ResultWriter that exports: what it wrote; without one,
         // the children's results that succeeded.
         "resultsWritten": c.results_written.unwrap_or(c.succeeded),
+        // Every unsuccessful child can be redriven with its parent.
+        // DIFFERENCE: AWS counts those past their 25,000-event quota or
+        // 14-day redrive period; a child here never is (a child at its
+        // quota ends the whole execution).
         "failuresNotRedrivable": 0,
-        "pendingRedrive": 0,
+        // A redriven Map Run's unsuccessful children not rerun yet.
+        "pendingRedrive": c.pending_redrive,
     })
 }
 
@@ -140,7 +145,10 @@ pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     o.insert("toleratedFailureCount".into(), json!(run.tolerated_count));
     o.insert("itemCounts".into(), items);
     o.insert("executionCounts".into(), executions);
-    o.insert("redriveCount".into(), json!(0));
+    o.insert("redriveCount".into(), json!(run.redrive_count));
+    if let Some(date) = run.redrive_date {
+        o.insert("redriveDate".into(), timestamp(date));
+    }
     Ok(Value::Object(o))
 }
 
@@ -263,7 +271,7 @@ pub async fn describe_child(
     stem: &str,
     index: u32,
 ) -> Result<Value, ApiError> {
-    let (_, run, child) = child(rt, arn, stem, index).await?;
+    let (parent, run, child) = child(rt, arn, stem, index).await?;
     let (name, _) = map_run::child_arn(&run.arn, index);
     let mut o = Map::new();
     o.insert("executionArn".into(), json!(arn));
@@ -289,13 +297,37 @@ pub async fn describe_child(
         o.insert("cause".into(), json!(cause));
     }
     o.insert("mapRunArn".into(), json!(run.arn));
-    o.insert("redriveCount".into(), json!(0));
-    o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
-    o.insert(
-        "redriveStatusReason".into(),
-        json!("Execution is a child execution of a Map Run and cannot be redriven on its own."),
-    );
+    o.insert("redriveCount".into(), json!(child.redrive_count));
+    if let Some(date) = child.redrive_date {
+        o.insert("redriveDate".into(), timestamp(date));
+    }
+    // AWS: for a Map Run's child, whether the Map Run can redrive it, which
+    // it does when its parent is redriven.
+    match child_redrive_refusal(&parent.status, child.status) {
+        None => {
+            o.insert("redriveStatus".into(), json!("REDRIVABLE"));
+        }
+        Some(reason) => {
+            o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+            o.insert("redriveStatusReason".into(), json!(reason));
+        }
+    }
     Ok(Value::Object(o))
+}
+
+/// Why a Map Run cannot redrive a child execution in status `child` now,
+/// its parent being in status `parent`; `None` when it can.
+fn child_redrive_refusal(parent: &str, child: &str) -> Option<String> {
+    match child {
+        "SUCCEEDED" | "RUNNING" => Some(format!("Execution is {child} and cannot be redriven.")),
+        // Already waiting for the Map Run's redrive.
+        "PENDING_REDRIVE" => Some("Execution is RUNNING and cannot be redriven.".into()),
+        _ if matches!(parent, "FAILED" | "TIMED_OUT" | "ABORTED") => None,
+        // DIFFERENCE: AWS does not say what it answers while the parent
+        // still runs (a failure it tolerates); the parent cannot be
+        // redriven then, so neither can the child.
+        _ => Some("Execution is a child execution of a Map Run whose parent execution is RUNNING and cannot be redriven.".into()),
+    }
 }
 
 /// The AWS-shaped history of a child execution.
@@ -323,6 +355,18 @@ pub async fn child_history(
 /// newest first.
 pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Value, ApiError> {
     let status = req.opt_str("statusFilter")?;
+    let redriven = match req.opt_str("redriveFilter")? {
+        None => None,
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        Some(other) => {
+            return Err(ApiError::constraint(
+                "redriveFilter",
+                other,
+                "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]",
+            ))
+        }
+    };
     let (_, run) = find(rt, arn).await?;
     let machine = map_run::machine_arn(&run.arn);
     let items: Vec<Value> = run
@@ -330,6 +374,7 @@ pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Va
         .iter()
         .rev()
         .filter(|c| status.is_none_or(|s| s == c.status))
+        .filter(|c| redriven.is_none_or(|r| r == (c.redrive_count > 0)))
         .map(|c| {
             let (name, child_arn) = map_run::child_arn(&run.arn, c.index);
             let mut o = Map::new();
@@ -343,7 +388,10 @@ pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Va
             }
             o.insert("mapRunArn".into(), json!(run.arn));
             o.insert("itemCount".into(), json!(c.items));
-            o.insert("redriveCount".into(), json!(0));
+            o.insert("redriveCount".into(), json!(c.redrive_count));
+            if let Some(date) = c.redrive_date {
+                o.insert("redriveDate".into(), timestamp(date));
+            }
             Value::Object(o)
         })
         .collect();
