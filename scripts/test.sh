@@ -42,9 +42,11 @@ gates=$((gates + 1))
 STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh
 gates=$((gates + 1))
 if [ "$pg" = 1 ]; then
-  # The same end-to-end suite on the PostgreSQL store, and the crash test
-  # killing a server whose store is PostgreSQL.
+  # The same end-to-end suite on the PostgreSQL store (the multi-node tests
+  # with a database of their own), and the crash test killing a server
+  # whose store is PostgreSQL.
   STEPWELL_E2E_DB="$(./scripts/postgres.sh newdb "$pg_dir" e2e)" \
+    STEPWELL_E2E_CLUSTER_DB="$(./scripts/postgres.sh newdb "$pg_dir" cluster)" \
     STEPWELL_BIN="$PWD/$bin" ./scripts/server-e2e.sh
   gates=$((gates + 1))
   STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh \

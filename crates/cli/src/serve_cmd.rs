@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use stepwell_server::auth::{self, Verifier};
+use stepwell_server::cluster::NodeConfig;
 use stepwell_server::{LambdaOptions, ServeOptions};
 use stepwell_store::Durability;
 
@@ -64,6 +65,32 @@ pub(crate) struct ServeArgs {
         hide_env_values = true
     )]
     access_keys: Vec<String>,
+    /// This server's name among several sharing one database (default:
+    /// the host name). A server restarted with the same name takes its
+    /// executions back at once; another name's are taken over when its
+    /// lease runs out.
+    #[arg(long, value_name = "NAME", env = "STEPWELL_NODE_ID")]
+    node_id: Option<String>,
+    /// The URL the other servers reach this one's API at (default: the
+    /// address it listens on).
+    #[arg(long, value_name = "URL", env = "STEPWELL_ADVERTISE_URL")]
+    advertise_url: Option<String>,
+    /// Seconds a server's lease lasts without renewal (renewed every
+    /// quarter of it): how long its executions wait before another server
+    /// takes them over after it dies.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    node_lease: f64,
+}
+
+/// The host name (the default node id), or "stepwell".
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "stepwell".into())
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy)]
@@ -119,6 +146,10 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             args.bind
         );
     }
+    if !(args.node_lease >= 0.2 && args.node_lease <= 3600.0) {
+        eprintln!("error: --node-lease must be between 0.2 and 3600 seconds");
+        return ExitCode::from(2);
+    }
     if let Some(dir) = args.s3_dir.as_ref().filter(|d| !d.is_dir()) {
         eprintln!("error: --s3-dir {}: not a directory", dir.display());
         return ExitCode::from(2);
@@ -141,6 +172,11 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             endpoint: lambda_endpoint,
         },
         s3_dir: args.s3_dir,
+        node: NodeConfig {
+            id: args.node_id.unwrap_or_else(host_name),
+            url: args.advertise_url.unwrap_or_default(),
+            lease_ms: (args.node_lease * 1000.0) as i64,
+        },
     };
     // Interpreting data recurses once per level of nesting (bounded by
     // `stepwell_core::MAX_NESTING`); 8 MiB per thread, not tokio's 2 MiB,

@@ -24,14 +24,14 @@ fn client() -> &'static HttpClient {
     })
 }
 
-pub(crate) struct HttpResponse {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
+pub struct HttpResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
 /// Why a request got no response.
-pub(crate) enum SendError {
+pub enum SendError {
     /// No connection, a reset, a refused TLS URL, …
     Connect(String),
     TimedOut,
@@ -50,7 +50,7 @@ impl std::fmt::Display for SendError {
 
 /// Sends a request and reads the whole response body (at most `max_body`
 /// bytes), all within `timeout`.
-pub(crate) async fn send(
+pub async fn send(
     request: Request<Full<Bytes>>,
     timeout: Duration,
     max_body: usize,

@@ -32,6 +32,12 @@
 
 mod client;
 mod forward;
+
+/// The plain-HTTP client the Lambda forwarding and the HTTP Task use (the
+/// server forwards requests between nodes with it too).
+pub mod http {
+    pub use crate::client::{send, HttpResponse, SendError};
+}
 mod http_task;
 mod invoke;
 mod pool;

@@ -194,9 +194,14 @@ pub(crate) fn resource_pattern(resource: &str) -> &str {
     }
 }
 
+/// Whether a task waits for its token to come back (SendTask*).
+pub(crate) fn is_callback(req: &TaskRequest) -> bool {
+    req.flavor == TaskFlavor::Activity || req.resource.ends_with(".waitForTaskToken")
+}
+
 fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, started: &HashSet<TaskId>) {
     let resource = req.resource.clone();
-    let callback = req.flavor == TaskFlavor::Activity || resource.ends_with(".waitForTaskToken");
+    let callback = is_callback(&req);
     if callback {
         if let Some(token) = &req.token {
             lock(&rt.tokens).insert(token.clone(), (arn.to_string(), req.task));

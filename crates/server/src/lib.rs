@@ -15,6 +15,7 @@
 
 mod arn;
 pub mod auth;
+pub mod cluster;
 mod dispatch;
 pub mod lambda_backend;
 mod nested;
@@ -61,6 +62,9 @@ pub struct ServeOptions {
     pub lambda: LambdaOptions,
     /// `--s3-dir`: the directory standing for S3 (`<dir>/<bucket>/<key>`).
     pub s3_dir: Option<std::path::PathBuf>,
+    /// `--node-id`, `--advertise-url`, `--node-lease`: this node among
+    /// several sharing the database (an empty URL: this server's own).
+    pub node: cluster::NodeConfig,
 }
 
 /// Requests larger than this are refused before parsing (a definition may
@@ -83,7 +87,23 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    match ops::call(&rt, op, req).await {
+    if !headers.contains_key(cluster::FORWARDED) {
+        // An input for an execution another node drives goes there.
+        match cluster::route(&rt, op, &req).await {
+            Ok(Some(url)) => return cluster::forward(&rt, &url, &headers, body).await,
+            Ok(None) => {}
+            Err(e) => return e.into_response(),
+        }
+    }
+    let answer = match op {
+        // Another node asks for a task waiting here now.
+        "GetActivityTask" if headers.contains_key(cluster::POLL_ONCE) => {
+            ops::activities::take_now(&rt, &req).await
+        }
+        "GetActivityTask" => ops::activities::get_task(&rt, req, Some((&headers, &body))).await,
+        _ => ops::call(&rt, op, req).await,
+    };
+    match answer {
         Ok(v) => protocol::ok(v),
         Err(e) => {
             if e.status.is_server_error() {
@@ -97,8 +117,11 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
 }
 
 async fn health(State(rt): State<Arc<Runtime>>) -> Response {
+    let peers: Vec<String> = rt.cluster.peers().into_iter().map(|p| p.node).collect();
     axum::Json(json!({
-        "status": "ok",
+        "status": if rt.cluster.is_fenced() { "stopping" } else { "ok" },
+        "node": rt.cluster.node(),
+        "peers": peers,
         "liveExecutions": rt.live_count(),
         "timers": rt.timers.len(),
     }))
@@ -133,7 +156,9 @@ fn redacted(db: &str) -> String {
     }
 }
 
-/// Open the store, recover running executions and start the timer service.
+/// Open the store, join the nodes sharing it, recover running executions
+/// (this node's, and those no live node drives) and start the timer
+/// service and the lease renewal.
 pub async fn start_runtime(
     opts: &ServeOptions,
     lambda: Option<Arc<dyn TaskBackend>>,
@@ -152,19 +177,24 @@ pub async fn start_runtime(
             .s3_dir
             .as_ref()
             .map(|d| Arc::new(stepwell_engine::LocalS3::new(d))),
+        node: opts.node.clone(),
     };
     if let Some(v) = &cfg.sigv4 {
         tracing::info!(region = v.region(), access_keys = ?v.key_ids(), "SigV4 verification is on (POST / and /console/stream)");
     }
     let mut rt = Runtime::new(cfg, store).map_err(|e| e.to_string())?;
     rt.lambda = lambda;
+    let generation = rt.store.generation().map_err(|e| e.to_string())?;
     rt.load_registry().map_err(|e| e.message)?;
+    rt.cluster.loaded_generation(generation);
     let rt = Arc::new(rt);
     tokio::spawn(timers::run(rt.clone()));
     let n = rt.recover().map_err(|e| e.message)?;
-    if n > 0 {
-        tracing::info!(executions = n, "recovered running executions");
+    let taken = cluster::take_over(&rt).await.map_err(|e| e.message)?;
+    if n + taken > 0 {
+        tracing::info!(executions = n + taken, "recovered running executions");
     }
+    tokio::spawn(cluster::run(rt.clone()));
     Ok(rt)
 }
 
@@ -181,6 +211,10 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
         ip => ip,
     };
     let url = format!("http://{}", SocketAddr::new(host, own.port()));
+    let mut opts = opts;
+    if opts.node.url.is_empty() {
+        opts.node.url = url.clone();
+    }
     let handler_key = opts.sigv4.as_ref().and_then(auth::Verifier::handler_key);
     let lambda =
         lambda_backend::start(&opts.lambda, &opts.region, &opts.account, &url, handler_key).await?;
@@ -197,11 +231,16 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
     if let Some(extra) = extra {
         app = app.merge(extra);
     }
-    tracing::info!(addr = %own, db = %redacted(&opts.db), "stepwell is serving the Step Functions API");
+    tracing::info!(addr = %own, db = %redacted(&opts.db), node = %opts.node.id, "stepwell is serving the Step Functions API");
     let stopping = lambda.clone();
+    let rt_end = rt_stopping.clone();
+    let mut fenced = rt_stopping.cluster.fenced.subscribe();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                _ = fenced.wait_for(|f| *f) => {}
+            }
             // Waiting GetActivityTask polls answer now, not in 60 s.
             rt_stopping.shutdown();
             // Runtime processes first: their invocations end at once.
@@ -210,6 +249,19 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
         .await
         .map_err(|e| e.to_string())?;
     lambda.shutdown().await;
+    if rt_end.cluster.is_fenced() {
+        return Err(format!(
+            "node '{}' lost its lease: another node runs its executions now",
+            rt_end.cluster.node()
+        ));
+    }
+    // A clean stop hands this node's executions to the others at once.
+    let (store, lease) = (rt_end.store.clone(), rt_end.cluster.lease.clone());
+    match tokio::task::spawn_blocking(move || store.leave(&lease)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not give up the node's lease"),
+        Err(e) => tracing::warn!(error = %e, "could not give up the node's lease"),
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -12,6 +12,16 @@ pub mod kind {
     pub const ALIAS: &str = "alias";
     pub const ACTIVITY: &str = "activity";
     pub const TAGS: &str = "tags";
+    /// Index: a callback task's token -> its execution's ARN.
+    pub const TASK_TOKEN: &str = "taskToken";
+    /// Index: a Map Run id's stem -> its parent execution (`ops::map_runs`).
+    pub const MAP_RUN: &str = "mapRun";
+
+    /// Whether a kind is one of the named resources every node caches
+    /// (not an index that is read from the store each time).
+    pub fn is_cached(kind: &str) -> bool {
+        ![TASK_TOKEN, MAP_RUN].contains(&kind)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

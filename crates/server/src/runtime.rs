@@ -17,7 +17,7 @@ use stepwell_core::{
     Command, Entropy, EventKind, Execution, ExecutionInfo, Input, Outcome, Status, TaskId,
 };
 use stepwell_engine::{MockCase, MockResponse, SplitMix};
-use stepwell_store::{ExecutionRow, GroupCommitter, Store, Write};
+use stepwell_store::{ExecutionRow, GroupCommitter, Store, StoreError, Write};
 use tokio::sync::watch;
 
 use crate::arn::Arns;
@@ -47,6 +47,8 @@ pub struct Config {
     pub sigv4: Option<crate::auth::Verifier>,
     /// The local S3 Distributed Maps' `ItemReader`s read (`--s3-dir`).
     pub s3: Option<Arc<stepwell_engine::LocalS3>>,
+    /// This node among those sharing the store.
+    pub node: crate::cluster::NodeConfig,
 }
 
 /// Named resources, kept in memory (they are few) and written through.
@@ -109,6 +111,8 @@ pub struct Runtime {
     pub lambda: Option<Arc<dyn crate::dispatch::TaskBackend>>,
     /// Set when the server shuts down: long polls answer at once.
     pub(crate) stopping: watch::Sender<bool>,
+    /// This node's lease and peers.
+    pub cluster: crate::cluster::Cluster,
 }
 
 /// Poisoned locks only follow a panic elsewhere; carry on with the data.
@@ -125,8 +129,15 @@ impl Entropy for SharedEntropy<'_> {
 }
 
 impl Runtime {
+    /// A runtime over `store`, which this node joins (fencing an earlier
+    /// incarnation of the same node id).
     pub fn new(cfg: Config, store: Arc<dyn Store>) -> std::io::Result<Runtime> {
-        let group = GroupCommitter::start(store.clone())?;
+        let mut entropy = SplitMix::from_time();
+        let cluster = crate::cluster::Cluster::new(&cfg.node, stepwell_core::uuid(&mut entropy));
+        store
+            .join(&cluster.lease, &cluster.url, now_ms() + cluster.lease_ms)
+            .map_err(std::io::Error::other)?;
+        let group = GroupCommitter::start_fenced(store.clone(), Some(cluster.lease.clone()))?;
         Ok(Runtime {
             cfg,
             store,
@@ -138,10 +149,44 @@ impl Runtime {
             tokens: Mutex::new(HashMap::new()),
             timers: Timers::default(),
             activities: Default::default(),
-            entropy: Mutex::new(SplitMix::from_time()),
+            entropy: Mutex::new(entropy),
             lambda: None,
             stopping: watch::Sender::new(false),
+            cluster,
         })
+    }
+
+    /// Another node took this node's executions (its lease ran out, or a
+    /// newer process with the same node id started): drop everything live
+    /// and stop; nothing more may be committed or carried out here.
+    pub fn lost_lease(&self) {
+        if self.cluster.fenced.send_replace(true) {
+            return;
+        }
+        tracing::error!(
+            node = self.cluster.node(),
+            "this node lost its lease to another node; stopping"
+        );
+        lock(&self.live).clear();
+        lock(&self.tokens).clear();
+        self.shutdown();
+    }
+
+    /// Whether a callback token belongs to a task running on this node.
+    pub fn knows_token(&self, token: &str) -> bool {
+        lock(&self.tokens).contains_key(token)
+    }
+
+    /// The store's row for an execution record, driven by this node.
+    pub fn row(&self, r: &ExecutionRecord) -> ExecutionRow {
+        ExecutionRow {
+            arn: r.arn.clone(),
+            state_machine: r.machine_arn.clone(),
+            status: r.status.clone(),
+            start_ms: r.start_ms,
+            body: serde_json::to_string(r).unwrap_or_default(),
+            node: self.cluster.node().to_string(),
+        }
     }
 
     /// The server is shutting down: GetActivityTask polls that are
@@ -165,8 +210,35 @@ impl Runtime {
     }
 
     /// Commit writes (group commit); resolves once they are durable.
-    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), ApiError> {
-        Ok(self.group.commit(writes).await?)
+    /// A change to named resources bumps the store's generation, so the
+    /// other nodes reload theirs.
+    pub async fn commit(&self, mut writes: Vec<Write>) -> Result<(), ApiError> {
+        use crate::records::kind;
+        let shared = writes.iter().any(|w| match w {
+            Write::PutResource { kind, .. } | Write::DeleteResource { kind, .. } => {
+                kind::is_cached(kind)
+            }
+            _ => false,
+        });
+        if shared {
+            writes.push(Write::BumpGeneration);
+        }
+        match self.group.commit(writes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Fenced(node)) => {
+                self.lost_lease();
+                Err(ApiError {
+                    kind: "ServiceUnavailable",
+                    message: format!("node '{node}' no longer runs executions; retry"),
+                    status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                })
+            }
+            Err(StoreError::Conflict(arn)) => Err(ApiError::new(
+                "ExecutionAlreadyExists",
+                format!("Execution Already Exists: '{arn}'"),
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The compiled plan of a revision (cached).
@@ -204,7 +276,8 @@ impl Runtime {
                 .collect()
         }
         let store = &*self.store;
-        let mut reg = self.write_registry();
+        let mut fresh = Registry::default();
+        let reg = &mut fresh;
         for m in all::<StateMachineRecord>(store, kind::STATE_MACHINE)? {
             reg.machines.insert(m.arn.clone(), m);
         }
@@ -225,6 +298,10 @@ impl Runtime {
                 reg.tags.insert(key, t);
             }
         }
+        // Compiled plans belong to immutable revisions: keep them.
+        let mut reg = self.write_registry();
+        fresh.plans = std::mem::take(&mut reg.plans);
+        *reg = fresh;
         Ok(())
     }
 
@@ -379,7 +456,10 @@ impl Runtime {
         let plan = self.plan(&record.revision_id, record.express)?;
         let mocks = self.mocks_for(&record)?;
         if !record.express {
-            self.commit(vec![Write::PutExecution(row(&record))]).await?;
+            // Insert, not replace: another node may have started the same
+            // name meanwhile.
+            self.commit(vec![Write::InsertExecution(self.row(&record))])
+                .await?;
         }
         let exec = Execution::new(plan, self.info(&record, Arc::new(input)));
         let arn = record.arn.clone();
@@ -445,16 +525,22 @@ impl Runtime {
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];
             writes.extend(crate::ops::map_runs::index_writes(arn, &decision.events));
+            writes.extend(token_writes(arn, &decision.commands));
             if finished || redrive {
-                writes.push(Write::PutExecution(row(&live.record)));
+                writes.push(Write::PutExecution(self.row(&live.record)));
             }
             if let Err(e) = self.commit(writes).await {
                 // The live state is ahead of the store: drop it and reload
-                // from what is durable.
+                // from what is durable, if this node still drives it.
                 drop(live);
                 lock(&self.live).remove(arn);
                 if let Ok(Some(r)) = self.store.execution(arn) {
-                    let _ = self.load(r);
+                    if r.status == "RUNNING"
+                        && r.node == self.cluster.node()
+                        && !self.cluster.is_fenced()
+                    {
+                        let _ = self.load(r);
+                    }
                 }
                 return Err(e);
             }
@@ -563,9 +649,10 @@ impl Runtime {
         Ok(())
     }
 
-    /// After a restart: load every running execution.
+    /// After a restart: load every running execution this node drove
+    /// (`cluster::take_over` then takes those no live node drives).
     pub fn recover(self: &Arc<Self>) -> Result<usize, ApiError> {
-        let rows = self.store.running()?;
+        let rows = self.store.running(self.cluster.node())?;
         let n = rows.len();
         for row in rows {
             let arn = row.arn.clone();
@@ -602,15 +689,21 @@ fn reopen_record(r: &mut ExecutionRecord, redrive_count: u32, now: i64) {
     r.redrive_ms = Some(now);
 }
 
-/// The store's row for an execution record.
-pub fn row(r: &ExecutionRecord) -> ExecutionRow {
-    ExecutionRow {
-        arn: r.arn.clone(),
-        state_machine: r.machine_arn.clone(),
-        status: r.status.clone(),
-        start_ms: r.start_ms,
-        body: serde_json::to_string(r).unwrap_or_default(),
-    }
+/// Index entries for the callback tokens `commands` hand out, so any node
+/// finds the execution a SendTask* request is for.
+fn token_writes(arn: &str, commands: &[Command]) -> Vec<Write> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::RunTask(req) if crate::dispatch::is_callback(req) => req.token.as_ref(),
+            _ => None,
+        })
+        .map(|token| Write::PutResource {
+            kind: crate::records::kind::TASK_TOKEN,
+            key: token.clone(),
+            body: arn.to_string(),
+        })
+        .collect()
 }
 
 /// Make commands carried out by `dispatch` name their inputs.

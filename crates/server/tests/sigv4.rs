@@ -107,6 +107,7 @@ async fn start(sigv4: Option<Verifier>) -> (String, tempdir::Dir) {
         mock_config: None,
         sigv4,
         s3: None,
+        node: Default::default(),
     };
     let rt = Arc::new(Runtime::new(cfg, Arc::new(store)).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use crate::{Result, Store, StoreError, Write};
+use crate::{Lease, Result, Store, StoreError, Write};
 
 type Request = (Vec<Write>, oneshot::Sender<Result<()>>);
 
@@ -22,10 +22,20 @@ const MAX_BATCH: usize = 4096;
 impl GroupCommitter {
     /// Start the commit thread over `store`.
     pub fn start(store: Arc<dyn Store>) -> std::io::Result<GroupCommitter> {
+        Self::start_fenced(store, None)
+    }
+
+    /// Start the commit thread over `store`; with a lease, every
+    /// transaction is fenced by it ([`Write::Fence`]).
+    pub fn start_fenced(
+        store: Arc<dyn Store>,
+        lease: Option<Lease>,
+    ) -> std::io::Result<GroupCommitter> {
         let (tx, rx) = mpsc::channel::<Request>();
+        let fence = lease.map(Write::Fence);
         std::thread::Builder::new()
             .name("stepwell-commit".into())
-            .spawn(move || commit_loop(&*store, &rx))?;
+            .spawn(move || commit_loop(&*store, &rx, fence))?;
         Ok(GroupCommitter { tx })
     }
 
@@ -39,7 +49,7 @@ impl GroupCommitter {
     }
 }
 
-fn commit_loop(store: &dyn Store, rx: &mpsc::Receiver<Request>) {
+fn commit_loop(store: &dyn Store, rx: &mpsc::Receiver<Request>, fence: Option<Write>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         let mut size = batch[0].0.len();
@@ -53,19 +63,29 @@ fn commit_loop(store: &dyn Store, rx: &mpsc::Receiver<Request>) {
             }
         }
         let lens: Vec<usize> = batch.iter().map(|(w, _)| w.len()).collect();
-        let mut writes: Vec<Write> = batch.iter_mut().flat_map(|(w, _)| w.drain(..)).collect();
+        // The fence (if any) goes first, once per transaction.
+        let mut writes: Vec<Write> = fence
+            .iter()
+            .cloned()
+            .chain(batch.iter_mut().flat_map(|(w, _)| w.drain(..)))
+            .collect();
         match store.commit(&writes) {
             Ok(()) => {
                 for (_, done) in batch {
                     let _ = done.send(Ok(()));
                 }
             }
-            Err(e) if batch.len() > 1 => {
+            Err(e) if batch.len() > 1 && !matches!(e, StoreError::Fenced(_)) => {
                 // One caller's bad write must not fail the others: commit
                 // each request on its own.
                 tracing::warn!(error = %e, "group commit failed; committing one by one");
+                let first = usize::from(fence.is_some());
                 for ((_, done), len) in batch.into_iter().zip(lens) {
-                    let mine: Vec<Write> = writes.drain(..len).collect();
+                    let mine: Vec<Write> = fence
+                        .iter()
+                        .cloned()
+                        .chain(writes.drain(first..first + len))
+                        .collect();
                     let _ = done.send(store.commit(&mine));
                 }
             }

@@ -9,6 +9,12 @@
 //! The store knows nothing about the API's record shapes: resources and
 //! execution records are opaque JSON text owned by the server; histories are
 //! lists of core [`Event`]s.
+//!
+//! Several servers (*nodes*) may share one store. Each holds a [`Lease`]
+//! it renews; every execution row names the node that drives it. A commit
+//! that carries [`Write::Fence`] succeeds only while its node's lease is
+//! current, and [`Store::take_over`] gives the running executions of nodes
+//! whose lease ran out to a live node, after their commits under way.
 
 #![forbid(unsafe_code)]
 
@@ -31,6 +37,13 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store: the writer has stopped")]
     Closed,
+    /// [`Write::InsertExecution`] of an execution that exists.
+    #[error("store: {0} exists already")]
+    Conflict(String),
+    /// [`Write::Fence`] of a lease that is no longer current: another node
+    /// took this node's executions, or a newer incarnation of it started.
+    #[error("store: node '{0}' no longer holds its lease")]
+    Fenced(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -44,6 +57,28 @@ pub struct ExecutionRow {
     pub status: String,
     pub start_ms: i64,
     pub body: String,
+    /// The node that drives the execution (`""` in stores written before
+    /// nodes were recorded: any node takes those over).
+    pub node: String,
+}
+
+/// A node's claim to drive its executions. `incarnation` is new each time
+/// a node starts, so a restarted node fences its own earlier process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub node: String,
+    pub incarnation: String,
+}
+
+/// One node as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRow {
+    pub node: String,
+    pub incarnation: String,
+    /// Where the other nodes reach its API (forwarded requests).
+    pub url: String,
+    /// The lease is current until then (ms since the epoch).
+    pub expires_ms: i64,
 }
 
 /// Which executions to list: newest first, after an optional cursor.
@@ -73,6 +108,16 @@ pub enum Write {
     },
     /// Insert or replace an execution record.
     PutExecution(ExecutionRow),
+    /// Insert a new execution record; the commit fails with
+    /// [`StoreError::Conflict`] if one with that ARN exists.
+    InsertExecution(ExecutionRow),
+    /// Fail the commit with [`StoreError::Fenced`] unless the lease is
+    /// current. Checked before the other writes, and held until the commit
+    /// ends, so [`Store::take_over`] waits for it.
+    Fence(Lease),
+    /// Count a change every node must see (named resources):
+    /// [`Store::generation`] grows.
+    BumpGeneration,
     /// Append events to an execution's history (build it with
     /// [`Write::append`]); appending the same chunk twice is an error.
     AppendEvents {
@@ -115,10 +160,27 @@ pub trait Store: Send + Sync + 'static {
     fn resource(&self, kind: &str, key: &str) -> Result<Option<String>>;
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>>;
     fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>>;
-    /// Every execution whose status is `RUNNING` (recovery after a restart).
-    fn running(&self) -> Result<Vec<ExecutionRow>>;
+    /// The `RUNNING` executions `node` drives (recovery after a restart).
+    fn running(&self, node: &str) -> Result<Vec<ExecutionRow>>;
     /// The full history of an execution, in order.
     fn events(&self, arn: &str) -> Result<Vec<Event>>;
+
+    /// Join the nodes, or rejoin with a new incarnation (which fences the
+    /// earlier one: its commits fail from now on).
+    fn join(&self, lease: &Lease, url: &str, expires_ms: i64) -> Result<()>;
+    /// Extend a lease; `false` if it is no longer current.
+    fn renew(&self, lease: &Lease, expires_ms: i64) -> Result<bool>;
+    /// Give the lease up (a clean shutdown): the others take over at once.
+    fn leave(&self, lease: &Lease) -> Result<()>;
+    /// Every node that holds a lease, current or run out.
+    fn nodes(&self) -> Result<Vec<NodeRow>>;
+    /// Drop the other nodes' leases that ran out before `now_ms` (after
+    /// the commits their nodes have under way), then make `lease`'s node drive every
+    /// running execution whose node holds no lease; returns those
+    /// executions. [`StoreError::Fenced`] if `lease` itself is not current.
+    fn take_over(&self, lease: &Lease, now_ms: i64) -> Result<Vec<ExecutionRow>>;
+    /// How many [`Write::BumpGeneration`]s were committed.
+    fn generation(&self) -> Result<i64>;
 }
 
 /// Open the store at `location`: a PostgreSQL server for a

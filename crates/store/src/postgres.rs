@@ -15,7 +15,9 @@ use std::sync::Mutex;
 use postgres::{Client, NoTls, Row};
 use stepwell_core::Event;
 
-use crate::{decode_chunks, ExecutionQuery, ExecutionRow, Result, Store, StoreError, Write};
+use crate::{
+    decode_chunks, ExecutionQuery, ExecutionRow, Lease, NodeRow, Result, Store, StoreError, Write,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS resources(
@@ -41,9 +43,24 @@ CREATE TABLE IF NOT EXISTS events(
     data BYTEA NOT NULL,
     PRIMARY KEY(execution, first_seq)
 );
+ALTER TABLE executions ADD COLUMN IF NOT EXISTS node TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS nodes(
+    node TEXT PRIMARY KEY,
+    incarnation TEXT NOT NULL,
+    url TEXT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS generation(
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    value BIGINT NOT NULL
+);
+INSERT INTO generation(id, value) VALUES (0, 0) ON CONFLICT DO NOTHING;
 ";
 
-const EXECUTION_COLUMNS: &str = "arn, state_machine, status, start_ms, body";
+const EXECUTION_COLUMNS: &str = "arn, state_machine, status, start_ms, body, node";
+
+/// Executions whose node holds no lease.
+const ORPHANS: &str = "status = 'RUNNING' AND node NOT IN (SELECT node FROM nodes)";
 
 /// Read connections kept for reuse.
 const POOL: usize = 4;
@@ -79,7 +96,20 @@ fn row_to_execution(r: &Row) -> Result<ExecutionRow> {
         status: r.try_get(2).map_err(backend)?,
         start_ms: r.try_get(3).map_err(backend)?,
         body: r.try_get(4).map_err(backend)?,
+        node: r.try_get(5).map_err(backend)?,
     })
+}
+
+/// Whether `lease` is current; its row stays share-locked until the
+/// transaction ends, so a take-over (which deletes it) waits.
+fn holds(tx: &mut postgres::Transaction<'_>, lease: &Lease) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM nodes WHERE node = $1 AND incarnation = $2 FOR SHARE",
+            &[&lease.node, &lease.incarnation],
+        )
+        .map_err(backend)?
+        .is_some())
 }
 
 impl PostgresStore {
@@ -113,8 +143,31 @@ impl PostgresStore {
         })
     }
 
+    /// Run `f` on the writer connection.
+    fn write<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        blocking(|| {
+            let mut writer = self.writer.lock().map_err(poisoned)?;
+            // A connection the server closed (restarted, timed out) is
+            // replaced; the commit it failed was never acknowledged.
+            if writer.as_ref().is_none_or(Client::is_closed) {
+                *writer = Some(Client::connect(&self.url, NoTls).map_err(backend)?);
+            }
+            let client = writer
+                .as_mut()
+                .ok_or_else(|| StoreError::Backend("no writer connection".into()))?;
+            f(client)
+        })
+    }
+
     fn commit_on(client: &mut Client, writes: &[Write]) -> Result<()> {
         let mut tx = client.transaction().map_err(backend)?;
+        for w in writes {
+            if let Write::Fence(lease) = w {
+                if !holds(&mut tx, lease)? {
+                    return Err(StoreError::Fenced(lease.node.clone()));
+                }
+            }
+        }
         for w in writes {
             match w {
                 Write::PutResource { kind, key, body } => {
@@ -132,15 +185,39 @@ impl PostgresStore {
                     )
                     .map_err(backend)?;
                 }
-                Write::PutExecution(row) => {
-                    tx.execute(
-                        "INSERT INTO executions(arn, state_machine, status, start_ms, body)
-                         VALUES ($1, $2, $3, $4, $5)
-                         ON CONFLICT (arn) DO UPDATE SET state_machine = EXCLUDED.state_machine,
-                             status = EXCLUDED.status, start_ms = EXCLUDED.start_ms, body = EXCLUDED.body",
-                        &[&row.arn, &row.state_machine, &row.status, &row.start_ms, &row.body],
-                    )
-                    .map_err(backend)?;
+                Write::PutExecution(row) | Write::InsertExecution(row) => {
+                    let on_conflict = match w {
+                        Write::PutExecution(_) => {
+                            "DO UPDATE SET state_machine = EXCLUDED.state_machine,
+                             status = EXCLUDED.status, start_ms = EXCLUDED.start_ms,
+                             body = EXCLUDED.body, node = EXCLUDED.node"
+                        }
+                        _ => "DO NOTHING",
+                    };
+                    let changed = tx
+                        .execute(
+                            &format!(
+                                "INSERT INTO executions({EXECUTION_COLUMNS})
+                                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) {on_conflict}"
+                            ),
+                            &[
+                                &row.arn,
+                                &row.state_machine,
+                                &row.status,
+                                &row.start_ms,
+                                &row.body,
+                                &row.node,
+                            ],
+                        )
+                        .map_err(backend)?;
+                    if changed == 0 {
+                        return Err(StoreError::Conflict(row.arn.clone()));
+                    }
+                }
+                Write::Fence(_) => {}
+                Write::BumpGeneration => {
+                    tx.execute("UPDATE generation SET value = value + 1 WHERE id = 0", &[])
+                        .map_err(backend)?;
                 }
                 Write::AppendEvents {
                     execution,
@@ -164,18 +241,7 @@ impl PostgresStore {
 
 impl Store for PostgresStore {
     fn commit(&self, writes: &[Write]) -> Result<()> {
-        blocking(|| {
-            let mut writer = self.writer.lock().map_err(poisoned)?;
-            // A connection the server closed (restarted, timed out) is
-            // replaced; the commit it failed was never acknowledged.
-            if writer.as_ref().is_none_or(Client::is_closed) {
-                *writer = Some(Client::connect(&self.url, NoTls).map_err(backend)?);
-            }
-            let client = writer
-                .as_mut()
-                .ok_or_else(|| StoreError::Backend("no writer connection".into()))?;
-            Self::commit_on(client, writes)
-        })
+        self.write(|client| Self::commit_on(client, writes))
     }
 
     fn resources(&self, kind: &str) -> Result<Vec<(String, String)>> {
@@ -256,13 +322,13 @@ impl Store for PostgresStore {
         })
     }
 
-    fn running(&self) -> Result<Vec<ExecutionRow>> {
+    fn running(&self, node: &str) -> Result<Vec<ExecutionRow>> {
         self.read(|c| {
             c.query(
                 &format!(
-                    "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, arn"
+                    "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' AND node = $1 ORDER BY start_ms, arn"
                 ),
-                &[],
+                &[&node],
             )
             .map_err(backend)?
             .iter()
@@ -283,5 +349,99 @@ impl Store for PostgresStore {
             .collect()
         })?;
         decode_chunks(arn, chunks)
+    }
+
+    fn join(&self, lease: &Lease, url: &str, expires_ms: i64) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO nodes(node, incarnation, url, expires_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (node) DO UPDATE SET incarnation = EXCLUDED.incarnation,
+                     url = EXCLUDED.url, expires_ms = EXCLUDED.expires_ms",
+                &[&lease.node, &lease.incarnation, &url, &expires_ms],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn renew(&self, lease: &Lease, expires_ms: i64) -> Result<bool> {
+        self.write(|c| {
+            let n = c
+                .execute(
+                    "UPDATE nodes SET expires_ms = $3 WHERE node = $1 AND incarnation = $2",
+                    &[&lease.node, &lease.incarnation, &expires_ms],
+                )
+                .map_err(backend)?;
+            Ok(n > 0)
+        })
+    }
+
+    fn leave(&self, lease: &Lease) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "DELETE FROM nodes WHERE node = $1 AND incarnation = $2",
+                &[&lease.node, &lease.incarnation],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn nodes(&self) -> Result<Vec<NodeRow>> {
+        self.read(|c| {
+            c.query(
+                "SELECT node, incarnation, url, expires_ms FROM nodes ORDER BY node",
+                &[],
+            )
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                Ok(NodeRow {
+                    node: r.try_get(0).map_err(backend)?,
+                    incarnation: r.try_get(1).map_err(backend)?,
+                    url: r.try_get(2).map_err(backend)?,
+                    expires_ms: r.try_get(3).map_err(backend)?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn take_over(&self, lease: &Lease, now_ms: i64) -> Result<Vec<ExecutionRow>> {
+        self.write(|c| {
+            let mut tx = c.transaction().map_err(backend)?;
+            if !holds(&mut tx, lease)? {
+                return Err(StoreError::Fenced(lease.node.clone()));
+            }
+            // Waits for the share locks of commits under way (Fence); a
+            // lease renewed meanwhile is seen again and kept.
+            tx.execute(
+                "DELETE FROM nodes WHERE expires_ms < $1 AND node <> $2",
+                &[&now_ms, &lease.node],
+            )
+                .map_err(backend)?;
+            let rows = tx
+                .query(
+                    &format!(
+                        "UPDATE executions SET node = $1 WHERE {ORPHANS} RETURNING {EXECUTION_COLUMNS}"
+                    ),
+                    &[&lease.node],
+                )
+                .map_err(backend)?
+                .iter()
+                .map(row_to_execution)
+                .collect::<Result<Vec<_>>>()?;
+            tx.commit().map_err(backend)?;
+            Ok(rows)
+        })
+    }
+
+    fn generation(&self) -> Result<i64> {
+        self.read(|c| {
+            c.query_one("SELECT value FROM generation WHERE id = 0", &[])
+                .map_err(backend)?
+                .try_get(0)
+                .map_err(backend)
+        })
     }
 }

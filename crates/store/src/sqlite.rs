@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 use stepwell_core::Event;
 
-use crate::{decode_chunks, ExecutionQuery, ExecutionRow, Result, Store, StoreError, Write};
+use crate::{
+    decode_chunks, ExecutionQuery, ExecutionRow, Lease, NodeRow, Result, Store, StoreError, Write,
+};
 
 /// How hard a commit pushes data to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,7 +50,31 @@ CREATE TABLE IF NOT EXISTS events(
     data BLOB NOT NULL,
     PRIMARY KEY(execution, first_seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes(
+    node TEXT PRIMARY KEY,
+    incarnation TEXT NOT NULL,
+    url TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS generation(
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO generation(id, value) VALUES (0, 0);
 ";
+
+/// Stores created before nodes were recorded lack `executions.node`.
+fn add_node_column(conn: &Connection) -> rusqlite::Result<()> {
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('executions') WHERE name = 'node'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        conn.execute_batch("ALTER TABLE executions ADD COLUMN node TEXT NOT NULL DEFAULT ''")?;
+    }
+    Ok(())
+}
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -71,6 +97,7 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let writer = Self::connect(&path, durability)?;
         writer.execute_batch(SCHEMA).map_err(backend)?;
+        add_node_column(&writer).map_err(backend)?;
         Ok(SqliteStore {
             path,
             durability,
@@ -115,15 +142,42 @@ fn row_to_execution(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRow> {
         status: r.get(2)?,
         start_ms: r.get(3)?,
         body: r.get(4)?,
+        node: r.get(5)?,
     })
 }
 
-const EXECUTION_COLUMNS: &str = "arn, state_machine, status, start_ms, body";
+const EXECUTION_COLUMNS: &str = "arn, state_machine, status, start_ms, body, node";
+
+/// Whether `lease` is current (inside a write transaction).
+fn holds(tx: &rusqlite::Transaction<'_>, lease: &Lease) -> rusqlite::Result<bool> {
+    tx.prepare_cached("SELECT count(*) > 0 FROM nodes WHERE node = ?1 AND incarnation = ?2")?
+        .query_row(params![lease.node, lease.incarnation], |r| r.get(0))
+}
+
+impl SqliteStore {
+    /// Run `f` in an immediate write transaction (several processes may
+    /// share the file: the write lock is taken up front).
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().map_err(poisoned)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(backend)?;
+        Ok(out)
+    }
+}
 
 impl Store for SqliteStore {
     fn commit(&self, writes: &[Write]) -> Result<()> {
-        let mut conn = self.writer.lock().map_err(poisoned)?;
-        let tx = conn.transaction().map_err(backend)?;
+        self.write(|tx| {
+        for w in writes {
+            if let Write::Fence(lease) = w {
+                if !holds(tx, lease).map_err(backend)? {
+                    return Err(StoreError::Fenced(lease.node.clone()));
+                }
+            }
+        }
         for w in writes {
             match w {
                 Write::PutResource { kind, key, body } => {
@@ -138,21 +192,35 @@ impl Store for SqliteStore {
                         .and_then(|mut s| s.execute(params![kind, key]))
                         .map_err(backend)?;
                 }
-                Write::PutExecution(row) => {
-                    tx.prepare_cached(
-                        "INSERT OR REPLACE INTO executions(arn, state_machine, status, start_ms, body)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            row.arn,
-                            row.state_machine,
-                            row.status,
-                            row.start_ms,
-                            row.body
-                        ])
-                    })
-                    .map_err(backend)?;
+                Write::PutExecution(row) | Write::InsertExecution(row) => {
+                    let verb = match w {
+                        Write::PutExecution(_) => "INSERT OR REPLACE",
+                        _ => "INSERT OR IGNORE",
+                    };
+                    let changed = tx
+                        .prepare_cached(&format!(
+                            "{verb} INTO executions({EXECUTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                        ))
+                        .and_then(|mut s| {
+                            s.execute(params![
+                                row.arn,
+                                row.state_machine,
+                                row.status,
+                                row.start_ms,
+                                row.body,
+                                row.node
+                            ])
+                        })
+                        .map_err(backend)?;
+                    if changed == 0 {
+                        return Err(StoreError::Conflict(row.arn.clone()));
+                    }
+                }
+                Write::Fence(_) => {}
+                Write::BumpGeneration => {
+                    tx.prepare_cached("UPDATE generation SET value = value + 1 WHERE id = 0")
+                        .and_then(|mut s| s.execute([]))
+                        .map_err(backend)?;
                 }
                 Write::AppendEvents {
                     execution,
@@ -167,7 +235,8 @@ impl Store for SqliteStore {
                 }
             }
         }
-        tx.commit().map_err(backend)
+        Ok(())
+        })
     }
 
     fn resources(&self, kind: &str) -> Result<Vec<(String, String)>> {
@@ -229,12 +298,12 @@ impl Store for SqliteStore {
         })
     }
 
-    fn running(&self) -> Result<Vec<ExecutionRow>> {
+    fn running(&self, node: &str) -> Result<Vec<ExecutionRow>> {
         self.read(|c| {
             let mut s = c.prepare_cached(&format!(
-                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, arn"
+                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' AND node = ?1 ORDER BY start_ms, arn"
             ))?;
-            let rows = s.query_map([], row_to_execution)?;
+            let rows = s.query_map(params![node], row_to_execution)?;
             rows.collect()
         })
     }
@@ -248,5 +317,92 @@ impl Store for SqliteStore {
             rows.collect()
         })?;
         decode_chunks(arn, chunks)
+    }
+
+    fn join(&self, lease: &Lease, url: &str, expires_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO nodes(node, incarnation, url, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![lease.node, lease.incarnation, url, expires_ms]))
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn renew(&self, lease: &Lease, expires_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE nodes SET expires_ms = ?3 WHERE node = ?1 AND incarnation = ?2",
+                )
+                .and_then(|mut s| s.execute(params![lease.node, lease.incarnation, expires_ms]))
+                .map_err(backend)?;
+            Ok(n > 0)
+        })
+    }
+
+    fn leave(&self, lease: &Lease) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("DELETE FROM nodes WHERE node = ?1 AND incarnation = ?2")
+                .and_then(|mut s| s.execute(params![lease.node, lease.incarnation]))
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn nodes(&self) -> Result<Vec<NodeRow>> {
+        self.read(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT node, incarnation, url, expires_ms FROM nodes ORDER BY node",
+            )?;
+            let rows = s.query_map([], |r| {
+                Ok(NodeRow {
+                    node: r.get(0)?,
+                    incarnation: r.get(1)?,
+                    url: r.get(2)?,
+                    expires_ms: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn take_over(&self, lease: &Lease, now_ms: i64) -> Result<Vec<ExecutionRow>> {
+        self.write(|tx| {
+            if !holds(tx, lease).map_err(backend)? {
+                return Err(StoreError::Fenced(lease.node.clone()));
+            }
+            tx.prepare_cached("DELETE FROM nodes WHERE expires_ms < ?1 AND node <> ?2")
+                .and_then(|mut s| s.execute(params![now_ms, lease.node]))
+                .map_err(backend)?;
+            const ORPHANS: &str =
+                "status = 'RUNNING' AND node NOT IN (SELECT node FROM nodes)";
+            let rows: Vec<ExecutionRow> = tx
+                .prepare_cached(&format!(
+                    "SELECT {EXECUTION_COLUMNS} FROM executions WHERE {ORPHANS} ORDER BY start_ms, arn"
+                ))
+                .and_then(|mut s| s.query_map([], row_to_execution)?.collect())
+                .map_err(backend)?;
+            tx.prepare_cached(&format!(
+                "UPDATE executions SET node = ?1 WHERE {ORPHANS}"
+            ))
+            .and_then(|mut s| s.execute(params![lease.node]))
+            .map_err(backend)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| ExecutionRow {
+                    node: lease.node.clone(),
+                    ..r
+                })
+                .collect())
+        })
+    }
+
+    fn generation(&self) -> Result<i64> {
+        self.read(|c| {
+            c.prepare_cached("SELECT value FROM generation WHERE id = 0")?
+                .query_row([], |r| r.get(0))
+        })
     }
 }

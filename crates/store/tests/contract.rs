@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use stepwell_core::{Event, EventKind};
 use stepwell_store::{
-    Durability, ExecutionQuery, ExecutionRow, GroupCommitter, PostgresStore, SqliteStore, Store,
-    Write,
+    Durability, ExecutionQuery, ExecutionRow, GroupCommitter, Lease, PostgresStore, SqliteStore,
+    Store, StoreError, Write,
 };
 
 fn row(arn: &str, sm: &str, status: &str, start: i64) -> ExecutionRow {
@@ -18,6 +18,7 @@ fn row(arn: &str, sm: &str, status: &str, start: i64) -> ExecutionRow {
         status: status.into(),
         start_ms: start,
         body: format!("{{\"arn\":\"{arn}\"}}"),
+        node: String::new(),
     }
 }
 
@@ -82,7 +83,7 @@ fn what_is_committed_reads_back_after_reopening(open: &dyn Fn() -> Arc<dyn Store
     assert_eq!(store.resource("stateMachine", "b").unwrap(), None);
     assert_eq!(store.resource("activity", "a").unwrap(), None);
     let running: Vec<String> = store
-        .running()
+        .running("")
         .unwrap()
         .into_iter()
         .map(|r| r.arn)
@@ -141,6 +142,82 @@ fn a_duplicate_chunk_fails_only_its_own_request(store: Arc<dyn Store>) {
     assert_eq!(store.events("e").unwrap(), vec![event(1), event(2)]);
 }
 
+fn lease(node: &str, incarnation: &str) -> Lease {
+    Lease {
+        node: node.into(),
+        incarnation: incarnation.into(),
+    }
+}
+
+fn arns(rows: Vec<ExecutionRow>) -> Vec<String> {
+    rows.into_iter().map(|r| r.arn).collect()
+}
+
+/// Leases, fencing and take-over, as nodes sharing the store see them.
+fn nodes_share_the_executions(store: Arc<dyn Store>) {
+    let (a, b) = (lease("a", "1"), lease("b", "1"));
+    store.join(&a, "http://a", 1_000).unwrap();
+    store.join(&b, "http://b", 1_000).unwrap();
+    let e1 = ExecutionRow {
+        node: "a".into(),
+        ..row("e1", "sm", "RUNNING", 1)
+    };
+    store
+        .commit(&[Write::Fence(a.clone()), Write::InsertExecution(e1.clone())])
+        .unwrap();
+    let again = store.commit(&[Write::InsertExecution(e1)]);
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    // A row from before nodes were recorded belongs to no node.
+    store
+        .commit(&[Write::PutExecution(row("e2", "sm", "RUNNING", 2))])
+        .unwrap();
+    let taken = store.take_over(&b, 500).unwrap();
+    assert!(taken.iter().all(|r| r.node == "b"));
+    assert_eq!(arns(taken), vec!["e2"]);
+    assert_eq!(arns(store.running("a").unwrap()), vec!["e1"]);
+    assert_eq!(arns(store.running("b").unwrap()), vec!["e2"]);
+
+    // A renewed lease is kept; one that ran out is taken over, and its
+    // node's commits fail from then on.
+    assert!(store.renew(&a, 2_000).unwrap());
+    assert!(store.take_over(&b, 1_500).unwrap().is_empty());
+    assert!(store.renew(&b, 10_000).unwrap());
+    assert_eq!(arns(store.take_over(&b, 2_500).unwrap()), vec!["e1"]);
+    assert!(!store.renew(&a, 3_000).unwrap());
+    let late = store.commit(&[
+        Write::Fence(a.clone()),
+        Write::append("e1", &[event(1)]).unwrap(),
+    ]);
+    assert!(matches!(late, Err(StoreError::Fenced(_))), "{late:?}");
+    assert!(store.events("e1").unwrap().is_empty());
+    let fenced_take = store.take_over(&a, 3_000);
+    assert!(matches!(fenced_take, Err(StoreError::Fenced(_))));
+
+    // A restarted node fences its earlier incarnation and keeps its executions.
+    let b2 = lease("b", "2");
+    store.join(&b2, "http://b:2", 20_000).unwrap();
+    let stale = store.commit(&[Write::Fence(b.clone()), Write::BumpGeneration]);
+    assert!(matches!(stale, Err(StoreError::Fenced(_))));
+    let generation = store.generation().unwrap();
+    store
+        .commit(&[Write::Fence(b2.clone()), Write::BumpGeneration])
+        .unwrap();
+    assert_eq!(store.generation().unwrap(), generation + 1);
+    let nodes = store.nodes().unwrap();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(
+        (nodes[0].url.as_str(), nodes[0].expires_ms),
+        ("http://b:2", 20_000)
+    );
+    assert_eq!(arns(store.running("b").unwrap()), vec!["e1", "e2"]);
+
+    // A node that leaves hands its executions over at once.
+    let a2 = lease("a", "2");
+    store.join(&a2, "http://a", 30_000).unwrap();
+    store.leave(&b2).unwrap();
+    assert_eq!(arns(store.take_over(&a2, 3_000).unwrap()), vec!["e1", "e2"]);
+}
+
 #[test]
 fn the_contract_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -160,6 +237,9 @@ fn the_contract_on_sqlite() {
     a_duplicate_chunk_fails_only_its_own_request(Arc::new(
         SqliteStore::open(other.path().join("db"), Durability::Normal).unwrap(),
     ));
+    nodes_share_the_executions(Arc::new(
+        SqliteStore::open(other.path().join("nodes"), Durability::Normal).unwrap(),
+    ));
 }
 
 /// One test, so that its steps share the database one after the other.
@@ -173,7 +253,7 @@ fn the_contract_on_postgresql() {
     };
     let reset = || {
         let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        c.batch_execute("DROP TABLE IF EXISTS resources, executions, events")
+        c.batch_execute("DROP TABLE IF EXISTS resources, executions, events, nodes, generation")
             .unwrap();
     };
     let open = || -> Arc<dyn Store> { Arc::new(PostgresStore::open(&url).unwrap()) };
@@ -181,5 +261,7 @@ fn the_contract_on_postgresql() {
     what_is_committed_reads_back_after_reopening(&open);
     reset();
     a_duplicate_chunk_fails_only_its_own_request(open());
+    reset();
+    nodes_share_the_executions(open());
     reset();
 }

@@ -2,6 +2,9 @@
 //! ListActivities and GetActivityTask (long polling).
 
 use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -99,53 +102,111 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 
 /// Hand the next waiting task to a worker: `ActivityStarted` is committed
 /// before the worker sees the task, so after a restart it is not handed out
-/// twice. With nothing waiting, hold the request up to 60 seconds and
-/// answer with no token.
-pub async fn get_task(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+/// twice. With nothing waiting here, ask the other nodes (once a second);
+/// hold the request up to 60 seconds and answer with no token.
+///
+/// `asked` is the request as it came (headers and body): the other nodes
+/// are asked with it, so its signature holds for them too.
+pub async fn get_task(
+    rt: &Arc<Runtime>,
+    req: Req,
+    asked: Option<(&HeaderMap, &Bytes)>,
+) -> Result<Value, ApiError> {
+    let arn = check_get(rt, &req)?;
+    let worker = req.opt_str("workerName")?.map(str::to_string);
+    let deadline = tokio::time::Instant::now() + POLL;
+    let mut stopping = rt.stopping.subscribe();
+    let mut next_peer_poll = tokio::time::Instant::now();
+    loop {
+        let arrived = rt.activities.arrived.notified();
+        tokio::pin!(arrived);
+        arrived.as_mut().enable();
+        if let Some(task) = take_local(rt, arn, &worker).await? {
+            return Ok(task);
+        }
+        let now = tokio::time::Instant::now();
+        if now >= next_peer_poll {
+            if let Some((headers, body)) = asked {
+                if let Some(task) = take_from_peers(rt, headers, body).await {
+                    return Ok(task);
+                }
+            }
+            next_peer_poll = now + PEER_POLL;
+        }
+        let wake = deadline.min(next_peer_poll);
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake) => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Ok(json!({}));
+                }
+            }
+            _ = &mut arrived => {}
+            // The server is shutting down: no task for this worker.
+            _ = stopping.wait_for(|s| *s) => return Ok(json!({})),
+        }
+    }
+}
+
+/// GetActivityTask as another node asks it: a task waiting here now, or none.
+pub async fn take_now(rt: &Arc<Runtime>, req: &Req) -> Result<Value, ApiError> {
+    let arn = check_get(rt, req)?;
+    let worker = req.opt_str("workerName")?.map(str::to_string);
+    Ok(take_local(rt, arn, &worker)
+        .await?
+        .unwrap_or_else(|| json!({})))
+}
+
+/// How often a waiting GetActivityTask asks the other nodes.
+const PEER_POLL: Duration = Duration::from_secs(1);
+
+fn check_get<'r>(rt: &Runtime, req: &'r Req) -> Result<&'r str, ApiError> {
     let arn = req.str("activityArn")?;
     rt.cfg.arns.parse_activity(arn)?;
     req.check_len("workerName", 80)?;
     if !rt.read_registry().activities.contains_key(arn) {
         return Err(does_not_exist(arn));
     }
-    let worker = req.opt_str("workerName")?.map(str::to_string);
-    let deadline = tokio::time::Instant::now() + POLL;
-    let mut stopping = rt.stopping.subscribe();
-    loop {
-        let arrived = rt.activities.arrived.notified();
-        tokio::pin!(arrived);
-        arrived.as_mut().enable();
-        while let Some(item) = rt.activities.pop(arn) {
-            // Skip tasks that ended meanwhile (timed out, execution stopped).
-            let Some(slot) = rt.slot(&item.execution) else {
-                continue;
-            };
-            let pending = {
-                let live = slot.live.lock().await;
-                let found = live.exec.pending_tasks().any(|t| t.task == item.task);
-                found
-            };
-            if !pending {
-                continue;
-            }
-            rt.feed(
-                &item.execution,
-                Input::TaskStarted {
-                    task: item.task,
-                    worker: worker.clone(),
-                },
-            )
-            .await?;
-            return Ok(json!({"taskToken": item.token, "input": item.input}));
+    Ok(arn)
+}
+
+/// The next task of this activity queued on this node, started for `worker`.
+async fn take_local(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    worker: &Option<String>,
+) -> Result<Option<Value>, ApiError> {
+    while let Some(item) = rt.activities.pop(arn) {
+        // Skip tasks that ended meanwhile (timed out, execution stopped).
+        let Some(slot) = rt.slot(&item.execution) else {
+            continue;
+        };
+        let pending = {
+            let live = slot.live.lock().await;
+            let found = live.exec.pending_tasks().any(|t| t.task == item.task);
+            found
+        };
+        if !pending {
+            continue;
         }
-        tokio::select! {
-            waited = tokio::time::timeout_at(deadline, arrived) => {
-                if waited.is_err() {
-                    return Ok(json!({}));
-                }
-            }
-            // The server is shutting down: no task for this worker.
-            _ = stopping.wait_for(|s| *s) => return Ok(json!({})),
+        rt.feed(
+            &item.execution,
+            Input::TaskStarted {
+                task: item.task,
+                worker: worker.clone(),
+            },
+        )
+        .await?;
+        return Ok(Some(json!({"taskToken": item.token, "input": item.input})));
+    }
+    Ok(None)
+}
+
+/// A task one of the other nodes has waiting now, if any.
+async fn take_from_peers(rt: &Arc<Runtime>, headers: &HeaderMap, body: &Bytes) -> Option<Value> {
+    for peer in rt.cluster.peers() {
+        if let Some(task) = crate::cluster::poll_peer(rt, &peer.url, headers, body).await {
+            return Some(task);
         }
     }
+    None
 }

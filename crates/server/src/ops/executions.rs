@@ -185,7 +185,19 @@ pub async fn start(
         redrive_count: 0,
         redrive_ms: None,
     };
-    let watch = rt.begin(record.clone()).await?;
+    let watch = match rt.begin(record.clone()).await {
+        // Another node started an execution of this name first: AWS's
+        // idempotency rule decides, as if this node had seen it.
+        Err(e) if e.kind == "ExecutionAlreadyExists" && !express => {
+            let existing = rt.reserve(&record.arn, &record.input);
+            rt.unreserve(&record.arn);
+            return match existing? {
+                Some(existing) => Ok((existing, None)),
+                None => Err(e),
+            };
+        }
+        r => r?,
+    };
     Ok((record, Some(watch)))
 }
 

@@ -17,6 +17,8 @@ pub mod test_state;
 pub mod versions;
 
 pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiError> {
+    // Named resources another node changed are seen at once.
+    crate::cluster::sync_registry(rt, false).await?;
     match op {
         "CreateStateMachine" => state_machines::create(rt, req).await,
         "DescribeStateMachine" => state_machines::describe(rt, req),
@@ -50,7 +52,7 @@ pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiErr
         "DescribeActivity" => activities::describe(rt, req),
         "DeleteActivity" => activities::delete(rt, req).await,
         "ListActivities" => activities::list(rt, req),
-        "GetActivityTask" => activities::get_task(rt, req).await,
+        "GetActivityTask" => activities::get_task(rt, req, None).await,
         "TestState" => test_state::test_state(rt, req).await,
         "TagResource" => tags::tag(rt, req).await,
         "UntagResource" => tags::untag(rt, req).await,

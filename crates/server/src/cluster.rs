@@ -1,0 +1,348 @@
+//! Several servers (nodes) sharing one store.
+//!
+//! Each node holds a lease in the store ([`stepwell_store::Lease`]) and
+//! renews it every quarter of its length; every execution row names the
+//! node that drives it, and every commit a node makes is fenced by its
+//! lease. A node whose lease runs out (it died, or lost the database) is
+//! taken over by the first live node that notices: in one transaction the
+//! store drops the lease, after the commits the node had under way, and
+//! hands its running executions to the taker, which replays them exactly as
+//! after a restart. The node that lost its lease finds out at its next
+//! renewal or commit, drops everything live and stops.
+//!
+//! Any node answers any request. Reads come from the store. An input for a
+//! running execution (StopExecution, SendTask*, UpdateMapRun) goes to the
+//! node that drives it: the request is forwarded unchanged (its signature
+//! still holds, the `Host` header included). GetActivityTask takes a task
+//! from this node's queue or, every second while it waits, from the others'.
+//! Named resources are cached in each node and reloaded when the store's
+//! generation counter shows another node changed them; a node with peers
+//! checks it before every request, so a state machine created on one node
+//! can be started on another at once.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use stepwell_store::{Lease, NodeRow, Store, StoreError};
+
+use crate::protocol::{ApiError, Req};
+use crate::runtime::{now_ms, Runtime};
+
+/// Marks a request one node forwarded to another (it is not forwarded again).
+pub const FORWARDED: &str = "x-stepwell-forwarded";
+/// Asks a peer for an activity task it has now, without waiting.
+pub const POLL_ONCE: &str = "x-stepwell-poll-once";
+
+/// Who this node is (`stepwell serve --node-id`, `--advertise-url`,
+/// `--node-lease`).
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub id: String,
+    /// Where the other nodes reach this one's API.
+    pub url: String,
+    /// How long a lease lasts without renewal (ms).
+    pub lease_ms: i64,
+}
+
+impl Default for NodeConfig {
+    fn default() -> NodeConfig {
+        NodeConfig {
+            id: "stepwell".into(),
+            url: String::new(),
+            lease_ms: 10_000,
+        }
+    }
+}
+
+/// This node's membership.
+pub struct Cluster {
+    pub lease: Lease,
+    pub url: String,
+    pub lease_ms: i64,
+    /// The other nodes whose lease was current at the last renewal.
+    peers: RwLock<Vec<NodeRow>>,
+    /// The store's generation the registry was last loaded at.
+    generation: AtomicI64,
+    /// Set once this node lost its lease: it must stop.
+    pub(crate) fenced: tokio::sync::watch::Sender<bool>,
+}
+
+impl Cluster {
+    pub fn new(cfg: &NodeConfig, incarnation: String) -> Cluster {
+        Cluster {
+            lease: Lease {
+                node: cfg.id.clone(),
+                incarnation,
+            },
+            url: cfg.url.clone(),
+            lease_ms: cfg.lease_ms.max(1),
+            peers: RwLock::new(Vec::new()),
+            generation: AtomicI64::new(i64::MIN),
+            fenced: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    pub fn node(&self) -> &str {
+        &self.lease.node
+    }
+
+    pub fn peers(&self) -> Vec<NodeRow> {
+        self.peers.read().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    fn has_peers(&self) -> bool {
+        self.peers.read().map(|p| !p.is_empty()).unwrap_or(false)
+    }
+
+    fn peer(&self, node: &str) -> Option<NodeRow> {
+        self.peers().into_iter().find(|p| p.node == node)
+    }
+
+    pub fn is_fenced(&self) -> bool {
+        *self.fenced.borrow()
+    }
+
+    pub(crate) fn loaded_generation(&self, generation: i64) {
+        self.generation.store(generation, Ordering::SeqCst);
+    }
+}
+
+/// Run a store call off the async workers.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<dyn Store>,
+    f: impl FnOnce(&dyn Store) -> stepwell_store::Result<T> + Send + 'static,
+) -> stepwell_store::Result<T> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&*store))
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+}
+
+/// Renew the lease, learn the peers, take over nodes whose lease ran out
+/// and reload the registry when another node changed it; every quarter of
+/// the lease, until the node stops or loses its lease.
+pub async fn run(rt: Arc<Runtime>) {
+    let beat = Duration::from_millis((rt.cluster.lease_ms / 4).max(50) as u64);
+    let mut stopping = rt.stopping.subscribe();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(beat) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = beat_once(&rt).await {
+            tracing::warn!(error = %e.message, "node lease renewal failed");
+        }
+        if rt.cluster.is_fenced() {
+            return;
+        }
+    }
+}
+
+async fn beat_once(rt: &Arc<Runtime>) -> Result<(), ApiError> {
+    let lease = rt.cluster.lease.clone();
+    let expires = now_ms() + rt.cluster.lease_ms;
+    let renewed = blocking(&rt.store, move |s| s.renew(&lease, expires)).await?;
+    if !renewed {
+        rt.lost_lease();
+        return Ok(());
+    }
+    let nodes = blocking(&rt.store, |s| s.nodes()).await?;
+    let now = now_ms();
+    let me = rt.cluster.node().to_string();
+    let peers: Vec<NodeRow> = nodes
+        .into_iter()
+        .filter(|n| n.node != me && n.expires_ms >= now)
+        .collect();
+    if let Ok(mut p) = rt.cluster.peers.write() {
+        *p = peers;
+    }
+    take_over(rt).await?;
+    sync_registry(rt, true).await
+}
+
+/// Take over the running executions of nodes whose lease ran out (and of
+/// none at all), and make them live here.
+pub async fn take_over(rt: &Arc<Runtime>) -> Result<usize, ApiError> {
+    let lease = rt.cluster.lease.clone();
+    let now = now_ms();
+    let rows = match blocking(&rt.store, move |s| s.take_over(&lease, now)).await {
+        Err(StoreError::Fenced(_)) => {
+            rt.lost_lease();
+            return Ok(0);
+        }
+        r => r?,
+    };
+    let n = rows.len();
+    for row in rows {
+        let arn = row.arn.clone();
+        if rt.slot(&arn).is_some() {
+            continue;
+        }
+        tracing::info!(execution = %arn, "took over an execution whose node stopped");
+        if let Err(e) = rt.load(row) {
+            tracing::error!(execution = %arn, error = %e.message, "could not take over execution");
+        }
+    }
+    Ok(n)
+}
+
+/// Reload the named resources if another node changed them. Cheap when
+/// this node has no peers and `always` is false (nothing to check).
+pub async fn sync_registry(rt: &Arc<Runtime>, always: bool) -> Result<(), ApiError> {
+    if !always && !rt.cluster.has_peers() {
+        return Ok(());
+    }
+    let generation = blocking(&rt.store, |s| s.generation()).await?;
+    if generation == rt.cluster.generation.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    let _admin = rt.admin.lock().await;
+    rt.cluster.loaded_generation(generation);
+    let rt2 = rt.clone();
+    tokio::task::spawn_blocking(move || rt2.load_registry())
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+}
+
+/// The execution an operation's input goes to, if it is one that changes
+/// a running execution.
+async fn target(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<String>, ApiError> {
+    let arn = match op {
+        "StopExecution" => req.opt_str("executionArn")?.map(str::to_string),
+        "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
+            let Some(token) = req.opt_str("taskToken")?.map(str::to_string) else {
+                return Ok(None);
+            };
+            if rt.knows_token(&token) {
+                return Ok(None);
+            }
+            blocking(&rt.store, move |s| {
+                s.resource(crate::records::kind::TASK_TOKEN, &token)
+            })
+            .await?
+        }
+        "UpdateMapRun" => {
+            let Some(stem) = req
+                .opt_str("mapRunArn")?
+                .and_then(stepwell_core::map_run::stem_of_map_run)
+                .map(str::to_string)
+            else {
+                return Ok(None);
+            };
+            let rt2 = rt.clone();
+            tokio::task::spawn_blocking(move || crate::ops::map_runs::parent_arn_of(&rt2, &stem))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?
+        }
+        _ => None,
+    };
+    Ok(arn.filter(|a| rt.slot(a).is_none()))
+}
+
+fn unavailable(message: String) -> ApiError {
+    ApiError {
+        kind: "ServiceUnavailable",
+        message,
+        status: StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// Where to send a request for a running execution another node drives:
+/// `None` to handle it here (not running, driven here, or just taken over).
+pub async fn route(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<String>, ApiError> {
+    let Some(arn) = target(rt, op, req).await? else {
+        return Ok(None);
+    };
+    for _ in 0..2 {
+        let key = arn.clone();
+        let Some(row) = blocking(&rt.store, move |s| s.execution(&key)).await? else {
+            return Ok(None);
+        };
+        if row.status != "RUNNING" || row.node == rt.cluster.node() {
+            return Ok(None);
+        }
+        if let Some(peer) = rt.cluster.peer(&row.node) {
+            if peer.expires_ms >= now_ms() {
+                return Ok(Some(peer.url));
+            }
+        }
+        // Its node is gone: take its executions over, then look again.
+        take_over(rt).await?;
+    }
+    Err(unavailable(format!(
+        "the node that runs {arn} is not reachable; retry"
+    )))
+}
+
+/// Headers a forwarded request keeps (the SigV4 signature covers some).
+const KEPT: &[&str] = &[
+    "content-type",
+    "x-amz-target",
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+    "host",
+];
+
+/// Send a request on to the node at `url` and relay its answer.
+pub async fn forward(rt: &Runtime, url: &str, headers: &HeaderMap, body: Bytes) -> Response {
+    match send(rt, url, headers, body, false).await {
+        Ok(answer) => {
+            let mut response = (answer.status, answer.body).into_response();
+            for (name, value) in &answer.headers {
+                if name == "content-type" || name.as_str().starts_with("x-amzn") {
+                    response.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            response
+        }
+        Err(message) => unavailable(message).into_response(),
+    }
+}
+
+/// Ask the node at `url` for an activity task it has waiting now
+/// (GetActivityTask as the worker sent it to this node).
+pub async fn poll_peer(
+    rt: &Runtime,
+    url: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Option<serde_json::Value> {
+    let answer = send(rt, url, headers, body.clone(), true).await.ok()?;
+    if !answer.status.is_success() {
+        return None;
+    }
+    let task: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
+    task.get("taskToken").is_some().then_some(task)
+}
+
+async fn send(
+    rt: &Runtime,
+    url: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+    poll_once: bool,
+) -> Result<stepwell_lambda::http::HttpResponse, String> {
+    let mut request = axum::http::Request::post(format!("{}/", url.trim_end_matches('/')));
+    for name in KEPT {
+        if let Some(v) = headers.get(*name) {
+            request = request.header(*name, v);
+        }
+    }
+    request = request.header(FORWARDED, rt.cluster.node());
+    if poll_once {
+        request = request.header(POLL_ONCE, "1");
+    }
+    let request = request
+        .body(http_body_util::Full::new(body))
+        .map_err(|e| e.to_string())?;
+    // Forwarded operations answer at once (none of them long-polls).
+    stepwell_lambda::http::send(request, Duration::from_secs(30), 8 << 20)
+        .await
+        .map_err(|e| format!("forwarding to {url} failed: {e}"))
+}
