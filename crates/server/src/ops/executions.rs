@@ -342,9 +342,9 @@ fn not_redrivable(r: &ExecutionRecord) -> Option<String> {
 }
 
 /// RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again
-/// from the top-level state it stopped in, with the same ARN and input.
-/// DIFFERENCE: a Parallel or Map state runs again whole; AWS reruns only
-/// its unsuccessful branches and iterations.
+/// from the top-level state it stopped in, with the same ARN and input; in
+/// a Parallel or Map, only the branches, iterations and Map Run child
+/// executions that did not succeed run again (the core's redrive).
 pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
     let r = record(rt, arn).await?;
