@@ -41,6 +41,9 @@ STEPWELL_BIN="$PWD/$bin" ./scripts/server-e2e.sh
 gates=$((gates + 1))
 STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh
 gates=$((gates + 1))
+# Two servers sharing the database; each crash kills one, the other takes over.
+STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh --nodes 2
+gates=$((gates + 1))
 if [ "$pg" = 1 ]; then
   # The same end-to-end suite on the PostgreSQL store (the multi-node tests
   # with a database of their own), and the crash test killing a server
@@ -51,6 +54,9 @@ if [ "$pg" = 1 ]; then
   gates=$((gates + 1))
   STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh \
     --crash-db "$(./scripts/postgres.sh newdb "$pg_dir" crash)"
+  gates=$((gates + 1))
+  STEPWELL_BIN="$PWD/$bin" ./scripts/crash-test.sh --nodes 2 \
+    --crash-db "$(./scripts/postgres.sh newdb "$pg_dir" crash_nodes)"
   gates=$((gates + 1))
 fi
 

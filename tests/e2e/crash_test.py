@@ -10,16 +10,22 @@ Runs one set of executions twice, each on a fresh server and database:
   finishes the work (callbacks with tokens obtained before the crash, activity
   workers, timers firing).
 
+With --nodes 2, the crash run has two servers sharing one database; starts,
+callbacks and stops go to either node, and each crash kills one node with
+SIGKILL, waits until the other has taken its executions over (its lease ran
+out), then starts it again.
+
 Every execution's history must equal the reference's, after normalising what
 legitimately differs (timestamps, task tokens, dates inside nested results):
 the same events in the same order with the same details, ids 1..n, each
 previousEventId pointing at an earlier event. Prints the counts.
 
-Usage: crash_test.py [--executions N] [--wait-scale F] [--keep]
+Usage: crash_test.py [--executions N] [--wait-scale F] [--nodes 2] [--keep]
 """
 
 import argparse
 import concurrent.futures as cf
+import itertools
 import json
 import os
 import sys
@@ -34,6 +40,60 @@ ACTIVITY = "crash-work"
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/crash"
 WORKER = "crash-worker"
 STOPPED = 5  # CrashWait executions stopped by StopExecution
+LEASE = 1.0  # --node-lease of the nodes in a --nodes run
+
+
+class Spread:
+    """A boto3 client that sends each call to the next node in turn."""
+
+    def __init__(self, clients):
+        self.clients = clients
+        self.turn = itertools.count()
+
+    def __getattr__(self, name):
+        return getattr(self.clients[next(self.turn) % len(self.clients)], name)
+
+
+class Nodes:
+    """Servers sharing one database, used like one Server by the driver."""
+
+    def __init__(self, servers):
+        self.servers = servers
+        self.kills = 0
+
+    def client(self, **kw):
+        return Spread([s.client(**kw) for s in self.servers])
+
+    def call(self, op, **body):
+        return self.servers[0].call(op, **body)
+
+    def health(self):
+        hs = [s.health() for s in self.servers]
+        return {"liveExecutions": sum(h["liveExecutions"] for h in hs), "timers": sum(h["timers"] for h in hs)}
+
+    def alive(self):
+        return all(s.alive() for s in self.servers)
+
+    def crash(self):
+        """kill -9 one node; the other takes its executions over; start it again."""
+        victim = self.servers[self.kills % len(self.servers)]
+        self.kills += 1
+        victim.kill9()
+        down = time.time()
+        others = [s for s in self.servers if s is not victim]
+        deadline = time.time() + 10 * LEASE
+        while time.time() < deadline and any(victim.name in s.health()["peers"] for s in others):
+            time.sleep(0.05)
+        time.sleep(LEASE / 2)  # a beat after the lease ran out: taken over
+        victim.start()
+        return time.time() - down
+
+    def stop(self):
+        for s in self.servers:
+            s.stop()
+
+    def log_tail(self):
+        return "\n".join(f"[{s.name}]\n{s.log_tail()}" for s in self.servers)
 
 MOCK_CONFIG = {
     "StateMachines": {"CrashRetry": {"TestCases": {"Flaky": {"Charge": "Flaky"}}}},
@@ -163,10 +223,13 @@ class Driver:
         if not self.crash:
             return
         h = self.server.health()
-        self.server.kill9()
-        down = time.time()
-        self.server.start()
-        up = time.time() - down
+        if isinstance(self.server, Nodes):
+            up = self.server.crash()
+        else:
+            self.server.kill9()
+            down = time.time()
+            self.server.start()
+            up = time.time() - down
         h2 = self.server.health()
         self.crashes.append(dict(live_before=h["liveExecutions"], timers_before=h["timers"],
                                  live_after=h2["liveExecutions"], timers_after=h2["timers"], downtime=up))
@@ -428,6 +491,8 @@ def main():
     ap.add_argument("--extra-kills", type=int, default=3,
                     help="kills after the two scripted ones, 0.3 s apart, while timers fire")
     ap.add_argument("--keep", action="store_true", help="keep the databases and logs")
+    ap.add_argument("--nodes", type=int, default=1,
+                    help="servers sharing the crash run's database (each crash kills one)")
     ap.add_argument("--crash-db", help="the store of the run that is killed (e.g. a postgres:// URL; "
                                         "default: an SQLite file, like the reference run's)")
     args = ap.parse_args()
@@ -437,10 +502,21 @@ def main():
     servers = []
     try:
         for crash in (False, True):
-            server = Server(wait_scale=args.wait_scale, mock_config=MOCK_CONFIG,
-                            db=args.crash_db if crash else None)
-            servers.append(server)
-            server.start()
+            if crash and args.nodes > 1:
+                first = Server(wait_scale=args.wait_scale, mock_config=MOCK_CONFIG, db=args.crash_db)
+                group = [first] + [Server(wait_scale=args.wait_scale, mock_config=MOCK_CONFIG, db=first.db)
+                                   for _ in range(args.nodes - 1)]
+                for i, s in enumerate(group):
+                    s.name = f"crash-node-{i}"
+                    s.extra_args += ["--node-id", s.name, "--node-lease", str(LEASE)]
+                    servers.append(s)
+                    s.start()
+                server = Nodes(group)
+            else:
+                server = Server(wait_scale=args.wait_scale, mock_config=MOCK_CONFIG,
+                                db=args.crash_db if crash else None)
+                servers.append(server)
+                server.start()
             runs[crash] = Driver(server, crash, args.executions, log, args.extra_kills).run()
             if not server.alive():
                 raise AssertionError(f"the server died:\n{server.log_tail()}")
@@ -457,6 +533,8 @@ def main():
     statuses = {}
     for r in crashed.values():
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    if args.nodes > 1:
+        print(f"crash test: the crash run had {args.nodes} nodes sharing one database")
     print(f"crash test: {len(crashed)} executions ({len(reference)} in the reference run), "
           f"{events} events compared, statuses {statuses}")
     for i, c in enumerate(info, 1):

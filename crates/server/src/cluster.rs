@@ -150,6 +150,13 @@ async fn beat_once(rt: &Arc<Runtime>) -> Result<(), ApiError> {
         rt.lost_lease();
         return Ok(());
     }
+    refresh_peers(rt).await?;
+    take_over(rt).await?;
+    sync_registry(rt, true).await
+}
+
+/// Learn the other nodes whose lease is current from the store.
+pub async fn refresh_peers(rt: &Arc<Runtime>) -> Result<(), ApiError> {
     let nodes = blocking(&rt.store, |s| s.nodes()).await?;
     let now = now_ms();
     let me = rt.cluster.node().to_string();
@@ -160,8 +167,7 @@ async fn beat_once(rt: &Arc<Runtime>) -> Result<(), ApiError> {
     if let Ok(mut p) = rt.cluster.peers.write() {
         *p = peers;
     }
-    take_over(rt).await?;
-    sync_registry(rt, true).await
+    Ok(())
 }
 
 /// Take over the running executions of nodes whose lease ran out (and of
@@ -257,7 +263,7 @@ pub async fn route(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<Stri
     let Some(arn) = target(rt, op, req).await? else {
         return Ok(None);
     };
-    for _ in 0..2 {
+    for _ in 0..3 {
         let key = arn.clone();
         let Some(row) = blocking(&rt.store, move |s| s.execution(&key)).await? else {
             return Ok(None);
@@ -265,10 +271,17 @@ pub async fn route(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<Stri
         if row.status != "RUNNING" || row.node == rt.cluster.node() {
             return Ok(None);
         }
-        if let Some(peer) = rt.cluster.peer(&row.node) {
-            if peer.expires_ms >= now_ms() {
-                return Ok(Some(peer.url));
-            }
+        let current = |rt: &Runtime| {
+            rt.cluster
+                .peer(&row.node)
+                .filter(|p| p.expires_ms >= now_ms())
+        };
+        if current(rt).is_none() {
+            // A node that joined (or renewed) since this one last looked.
+            refresh_peers(rt).await?;
+        }
+        if let Some(peer) = current(rt) {
+            return Ok(Some(peer.url));
         }
         // Its node is gone: take its executions over, then look again.
         take_over(rt).await?;

@@ -190,6 +190,7 @@ pub async fn start_runtime(
     let rt = Arc::new(rt);
     tokio::spawn(timers::run(rt.clone()));
     let n = rt.recover().map_err(|e| e.message)?;
+    cluster::refresh_peers(&rt).await.map_err(|e| e.message)?;
     let taken = cluster::take_over(&rt).await.map_err(|e| e.message)?;
     if n + taken > 0 {
         tracing::info!(executions = n + taken, "recovered running executions");
