@@ -326,6 +326,10 @@ pub struct Parallel {
 pub struct Map {
     pub processor: MachineId,
     pub distributed: bool,
+    /// `ItemProcessor.ProcessorConfig.ExecutionType` of a Distributed Map:
+    /// the kind of child execution each iteration is (STANDARD when absent,
+    /// and for an inline Map, whose iterations are no executions).
+    pub execution_type: ExecutionType,
     /// JSONPath `ItemsPath` (default `$`).
     pub items_path: OptPath,
     /// JSONata `Items`.
@@ -348,6 +352,19 @@ pub struct Map {
     pub label: Option<String>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
+}
+
+/// The kind of a Distributed Map's child executions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecutionType {
+    /// Each child has a history of its own (GetExecutionHistory), a
+    /// 25,000-event quota, and a redrive continues it from the state it
+    /// failed in.
+    #[default]
+    Standard,
+    /// Each child keeps no history AWS serves, has no event quota, and a
+    /// redrive starts it again from its first state.
+    Express,
 }
 
 /// The most `MaxInputBytesPerBatch` may be, and the batch size when only

@@ -1325,6 +1325,18 @@ impl Parser {
             .pointer("/ProcessorConfig/Mode")
             .and_then(Value::as_str)
             == Some("DISTRIBUTED");
+        let execution_type = match proc_value.pointer("/ProcessorConfig/ExecutionType") {
+            None => ExecutionType::Standard,
+            Some(Value::String(t)) if t == "STANDARD" => ExecutionType::Standard,
+            Some(Value::String(t)) if t == "EXPRESS" => ExecutionType::Express,
+            Some(other) => {
+                self.schema(
+                    &format!("{proc_loc}/ProcessorConfig/ExecutionType"),
+                    format!("expected STANDARD or EXPRESS, found {other}"),
+                );
+                ExecutionType::Standard
+            }
+        };
         let processor = self.sub_machine(proc_value, &proc_loc, me, ql)?;
         let (item_selector, item_selector_jsonata) = match ql {
             QueryLanguage::JsonPath => {
@@ -1359,6 +1371,7 @@ impl Parser {
         Some(Map {
             processor,
             distributed,
+            execution_type,
             items_path,
             items,
             item_selector,

@@ -69,7 +69,8 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
     if let Some((child, map_run)) = exec.child_execution(f) {
         // A Map Run's child is an execution of its own.
         let c = exec.frame(child);
-        let (name, arn) = crate::map_run::child_arn(map_run, c.index);
+        let express = exec.is_express_child(child);
+        let (name, arn) = crate::map_run::child_arn_of(map_run, c.index, express);
         let machine = crate::map_run::machine_arn(map_run);
         ctx["Execution"] = json!({
             "Id": arn,
@@ -82,7 +83,12 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
         let machine_name = machine.split(":stateMachine:").nth(1).unwrap_or_default();
         ctx["StateMachine"] = json!({ "Id": machine, "Name": machine_name });
     }
-    if info.express {
+    let express_child = exec
+        .child_execution(f)
+        .is_some_and(|(c, _)| exec.is_express_child(c));
+    // An EXPRESS execution is never redriven (a Map Run's EXPRESS child is
+    // started again instead), so it has no redrive count.
+    if info.express || express_child {
         if let Some(Value::Object(e)) = ctx.get_mut("Execution") {
             e.remove("RedriveCount");
         }

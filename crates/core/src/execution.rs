@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Map as JsonMap, Value};
-use stepwell_asl::{MachineId, State, StateId, StateKind, StateMachine};
+use stepwell_asl::{ExecutionType, MachineId, State, StateId, StateKind, StateMachine};
 
 use crate::errors::StateError;
 use crate::event::{Event, EventKind, FrameId, ReadId, TaskId, TimerId, TimerPurpose, WriteId};
@@ -433,6 +433,41 @@ impl Execution {
         }
     }
 
+    /// Whether Map frame `p` runs its iterations as EXPRESS child
+    /// executions (a Distributed Map whose `ProcessorConfig` says so).
+    pub(crate) fn runs_express_children(&self, p: FrameId) -> bool {
+        matches!(
+            self.frames.get(p as usize).map(|fr| self.plan.machine(fr.machine).state(fr.state)),
+            Some(State { kind: StateKind::Map(m), .. })
+                if m.distributed && m.execution_type == ExecutionType::Express
+        )
+    }
+
+    /// Whether iteration frame `c`, a Map Run's child execution, is an
+    /// EXPRESS one.
+    pub(crate) fn is_express_child(&self, c: FrameId) -> bool {
+        self.frames
+            .get(c as usize)
+            .and_then(|fr| fr.parent)
+            .is_some_and(|p| self.runs_express_children(p))
+    }
+
+    /// Whether iteration frame `c`, a Map Run's STANDARD child execution,
+    /// can no longer be redriven: its history reached its 25,000-event
+    /// quota (AWS, "Redriving Map Runs": such children "are counted towards
+    /// the tolerated failure threshold and considered as failed", and "If
+    /// an execution isn't redrivable, it won't be attempted again. The last
+    /// error or output of the execution is permanent").
+    pub(crate) fn child_at_history_quota(&self, c: FrameId) -> bool {
+        let Some(fr) = self.frames.get(c as usize) else {
+            return false;
+        };
+        fr.scope != 0
+            && !self.is_express_child(c)
+            && self.scope_ids.get(fr.scope as usize).copied().unwrap_or(0)
+                >= crate::limits::MAX_HISTORY_EVENTS
+    }
+
     /// The AWS id of the last visible event of `scope` (0 for a new one).
     pub(crate) fn last_id_in(&self, scope: EventScope) -> u64 {
         match scope {
@@ -721,6 +756,9 @@ impl Execution {
             }
             EventKind::MapIterationFailed { error, cause, .. }
             | EventKind::BranchFailed { error, cause } => {
+                // A Map Run's child execution can fail with work still under
+                // way (its history quota): that work ends with it.
+                self.stop_outstanding(f);
                 let err = StateError::new(error, cause);
                 self.frames[f as usize].phase = Phase::Failed(err.clone());
                 self.frames[f as usize].ended_at = e.timestamp;
@@ -1017,8 +1055,9 @@ impl Execution {
         });
     }
 
-    /// Mark a frame and everything below it aborted, dropping their tasks and timers.
-    fn abort_frame(&mut self, f: FrameId) {
+    /// Abort everything below frame `f` and drop its own task, timers,
+    /// reads and writes.
+    fn stop_outstanding(&mut self, f: FrameId) {
         self.abort_children(f);
         let fr = &mut self.frames[f as usize];
         if let Phase::Task { task, .. } = fr.phase {
@@ -1027,6 +1066,11 @@ impl Execution {
         self.timers.retain(|_, t| t.frame != f);
         self.reads.retain(|_, &mut r| r != f);
         self.writes.retain(|_, &mut r| r != f);
+    }
+
+    /// Mark a frame and everything below it aborted, dropping their tasks and timers.
+    fn abort_frame(&mut self, f: FrameId) {
+        self.stop_outstanding(f);
         let fr = &mut self.frames[f as usize];
         if let Phase::Fan(fan) = std::mem::replace(&mut fr.phase, Phase::Aborted) {
             fr.kept = Some(Box::new(Kept { fan, error: None }));

@@ -36,6 +36,19 @@ pub const MAX_TOTAL_VARIABLE_BYTES: usize = 10 * 1024 * 1024;
 /// nested 100,000 levels deep (256 KiB of `[`) would overflow the stack.
 pub const MAX_NESTING: usize = 1000;
 
+/// The most events a STANDARD execution's history may hold (AWS's hard
+/// quota, "Maximum execution history size": "If the execution history
+/// reaches this quota, the execution will fail"). A Map Run's STANDARD
+/// child execution has a quota of its own.
+pub const MAX_HISTORY_EVENTS: u64 = 25_000;
+
+/// The most events an EXPRESS execution (or a Map Run's EXPRESS child
+/// execution) may record before it is timed out: AWS sets them no history
+/// quota but stops them after 5 minutes, and `decide` has no clock; far
+/// more than any execution finishing within 5 minutes would need here, few
+/// enough that a loop that never waits ends in seconds.
+pub const EXPRESS_MAX_EVENTS: u64 = 10_000_000;
+
 /// How a value is over a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exceeded {

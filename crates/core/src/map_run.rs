@@ -23,7 +23,18 @@
 //! CHILD is UUID-shaped too: the first 23 characters of ID (its *stem*),
 //! then the iteration's index in 12 hex digits. So a child's ARN says which
 //! Map Run it belongs to and which item it ran, and a server only needs to
-//! find a Map Run by its stem.
+//! find a Map Run by its stem. An EXPRESS child (`ProcessorConfig`
+//! `ExecutionType: EXPRESS`) has an EXPRESS execution's ARN,
+//! `arn:aws:states:REGION:ACCOUNT:express:MACHINE/LABEL:CHILD:ID`.
+//! DIFFERENCE: AWS's ID there is a UUID of its own; here it is the Map
+//! Run's id.
+//!
+//! Quotas. Each STANDARD child has its own 25,000-event history quota; one
+//! that reaches it fails alone (`States.Runtime`), counts against its Map
+//! Run's tolerated failures, and can never be redriven
+//! ([`Child::not_redrivable`], DescribeMapRun's `failuresNotRedrivable`).
+//! EXPRESS children have no history quota (see `limits::EXPRESS_MAX_EVENTS`)
+//! and restart from their first state when redriven.
 
 use std::sync::Arc;
 
@@ -76,10 +87,21 @@ pub fn stem_of_map_run(map_run_arn: &str) -> Option<&str> {
     id.get(..STEM).filter(|_| id.len() == 36)
 }
 
-/// `(stem, index)` of a child execution's ARN, if it is one.
+/// `(stem, index)` of a child execution's ARN (STANDARD or EXPRESS), if
+/// it is one.
 pub fn parse_child_arn(execution_arn: &str) -> Option<(&str, u32)> {
-    let (_, rest) = execution_arn.split_once(":execution:")?;
-    let (machine, name) = rest.rsplit_once(':')?;
+    let (machine, name) = match execution_arn.split_once(":execution:") {
+        Some((_, rest)) => rest.rsplit_once(':')?,
+        None => {
+            let (_, rest) = execution_arn.split_once(":express:")?;
+            let (rest, id) = rest.rsplit_once(':')?;
+            let (machine, name) = rest.rsplit_once(':')?;
+            if id.get(..STEM) != name.get(..STEM) {
+                return None;
+            }
+            (machine, name)
+        }
+    };
     if !machine.contains('/') || name.len() != 36 || name.as_bytes().get(STEM) != Some(&b'-') {
         return None;
     }
@@ -101,14 +123,71 @@ pub fn label(map_run_arn: &str) -> &str {
     parts(map_run_arn).map(|p| p.2).unwrap_or_default()
 }
 
-/// The name and ARN of child `index` of a Map Run.
+/// The name and ARN of child `index` of a Map Run (a STANDARD one).
 pub fn child_arn(map_run_arn: &str, index: u32) -> (String, String) {
+    child_arn_of(map_run_arn, index, false)
+}
+
+/// The name and ARN of child `index` of a Map Run whose children are
+/// EXPRESS executions when `express`.
+pub fn child_arn_of(map_run_arn: &str, index: u32, express: bool) -> (String, String) {
     let Some((prefix, machine, label, id)) = parts(map_run_arn) else {
         return (String::new(), String::new());
     };
     let name = format!("{}-{index:012x}", id.get(..STEM).unwrap_or(id));
-    let arn = format!("{prefix}:execution:{machine}/{label}:{name}");
+    let arn = if express {
+        format!("{prefix}:express:{machine}/{label}:{name}:{id}")
+    } else {
+        format!("{prefix}:execution:{machine}/{label}:{name}")
+    };
     (name, arn)
+}
+
+/// The definition of the state machine a Map Run's children run: the
+/// `ItemProcessor` (or `Iterator`) of the Map state whose processor is
+/// machine `processor` in `plan`, found in `definition`, the parent's
+/// definition that `plan` was compiled from. It keeps its own
+/// `ProcessorConfig`, `StartAt`, `States` and `Comment`; the parent's
+/// top-level `QueryLanguage` is added when the processor names none, since
+/// its states use it.
+pub fn child_definition(
+    definition: &Value,
+    plan: &StateMachine,
+    processor: stepwell_asl::MachineId,
+) -> Option<Value> {
+    // The steps from the top level down to the processor.
+    let mut steps = Vec::new();
+    let mut m = processor;
+    while let Some((pm, ps)) = plan.machines.get(m as usize)?.parent {
+        let owner = plan.machines.get(pm as usize)?.states.get(ps as usize)?;
+        let field = match &owner.kind {
+            stepwell_asl::StateKind::Parallel(p) => {
+                let i = p.branches.iter().position(|&b| b == m)?;
+                Err(i)
+            }
+            stepwell_asl::StateKind::Map(_) => Ok(()),
+            _ => return None,
+        };
+        steps.push((owner.name.as_str(), field));
+        m = pm;
+    }
+    let mut at = definition;
+    for (name, field) in steps.iter().rev() {
+        let state = at.get("States")?.get(*name)?;
+        at = match field {
+            Err(i) => state.get("Branches")?.get(*i)?,
+            Ok(()) => state
+                .get("ItemProcessor")
+                .or_else(|| state.get("Iterator"))?,
+        };
+    }
+    let mut out = at.clone();
+    if let (Value::Object(o), Some(ql)) = (&mut out, definition.get("QueryLanguage")) {
+        if !o.contains_key("QueryLanguage") {
+            o.insert("QueryLanguage".into(), ql.clone());
+        }
+    }
+    Some(out)
 }
 
 /// One Map Run of an execution, as DescribeMapRun and ListMapRuns show it.
@@ -119,6 +198,13 @@ pub struct MapRun {
     /// index), when a Distributed Map runs inside another one's child; `None`
     /// when the execution itself started it.
     pub started_by: Option<(String, u32)>,
+    /// The ARN of the child execution that started it (see `started_by`).
+    pub started_by_arn: Option<String>,
+    /// Whether its children are EXPRESS executions.
+    pub express: bool,
+    /// The machine (in the parent's compiled definition) its children run:
+    /// the Map state's `ItemProcessor`.
+    pub processor: stepwell_asl::MachineId,
     /// Milliseconds since the epoch.
     pub start: i64,
     pub stop: Option<i64>,
@@ -157,9 +243,13 @@ pub struct Child {
     /// While `PENDING_REDRIVE`: the status it goes back to if the Map Run
     /// ends before it runs again.
     pub before_redrive: Option<&'static str>,
-    /// How many times the Map Run's redrives reran it, and when it last did.
+    /// How many times the Map Run's redrives reran it, and when it last did
+    /// (an EXPRESS child's reruns are new runs, not redrives: 0).
     pub redrive_count: u32,
     pub redrive_date: Option<i64>,
+    /// A STANDARD child whose history reached its quota: it failed for
+    /// good, and its Map Run's redrives leave it as it is.
+    pub not_redrivable: bool,
     /// The input of its first state (`None` until it entered one).
     pub input: Option<Arc<Value>>,
     pub output: Option<Arc<Value>>,
@@ -179,6 +269,10 @@ pub struct Counts {
     /// "currently waiting to be redriven"; they no longer count as failed
     /// or aborted).
     pub pending_redrive: u64,
+    /// Unsuccessful ones that can never be redriven (AWS: "FAILED, ABORTED,
+    /// or TIMED_OUT child workflow executions that cannot be redriven"):
+    /// STANDARD children whose history reached its quota.
+    pub failures_not_redrivable: u64,
     pub total: u64,
     /// DescribeMapRun's `resultsWritten`: with a `ResultWriter` that
     /// exports, every child (or item) once written, 0 before; without one
@@ -190,10 +284,15 @@ impl MapRun {
     /// The ARN of the execution that started it: `execution_arn` itself, or
     /// the child execution of another Map Run it ran in.
     pub fn execution_arn(&self, execution_arn: &str) -> String {
-        match &self.started_by {
-            Some((run, index)) => child_arn(run, *index).1,
+        match &self.started_by_arn {
+            Some(arn) => arn.clone(),
             None => execution_arn.to_string(),
         }
+    }
+
+    /// The name and ARN of its child `index`.
+    pub fn child_arn(&self, index: u32) -> (String, String) {
+        child_arn_of(&self.arn, index, self.express)
     }
 
     /// Child executions by status (DescribeMapRun's `executionCounts`).
@@ -232,6 +331,9 @@ impl MapRun {
                 "ABORTED" => c.aborted += n,
                 "PENDING_REDRIVE" => c.pending_redrive += n,
                 _ => c.running += n,
+            }
+            if child.not_redrivable {
+                c.failures_not_redrivable += n;
             }
         }
         c.pending = total.saturating_sub(started);
@@ -319,9 +421,19 @@ pub fn map_runs(
                     let started_by = exec
                         .child_execution(e.frame)
                         .map(|(c, run)| (run.to_string(), exec.frame(c).index));
+                    let started_by_arn = exec.child_execution(e.frame).map(|(c, run)| {
+                        child_arn_of(run, exec.frame(c).index, exec.is_express_child(c)).1
+                    });
+                    let processor = match &exec.state_of(e.frame).kind {
+                        stepwell_asl::StateKind::Map(m) => m.processor,
+                        _ => 0,
+                    };
                     runs.push(MapRun {
                         arn: arn.clone(),
                         started_by,
+                        started_by_arn,
+                        express: exec.runs_express_children(e.frame),
+                        processor,
                         start: e.timestamp,
                         stop: None,
                         status: "RUNNING",
@@ -376,6 +488,7 @@ pub fn map_runs(
                         before_redrive: None,
                         redrive_count: 0,
                         redrive_date: None,
+                        not_redrivable: false,
                         input: None,
                         output: None,
                         error: None,
@@ -398,6 +511,7 @@ pub fn map_runs(
                         (EventKind::MapIterationFailed { error, cause, .. }, _) => {
                             child.status = "FAILED";
                             child.error = Some((error.clone(), cause.clone()));
+                            child.not_redrivable = exec.child_at_history_quota(e.frame);
                         }
                         (EventKind::MapIterationAborted { .. }, _) => child.status = "ABORTED",
                         (_, Phase::Succeeded(output)) => {
@@ -418,7 +532,11 @@ pub fn map_runs(
                     if run.results_written.is_some() {
                         run.results_written = Some(false);
                     }
-                    for child in run.children.iter_mut().filter(|c| c.status != "SUCCEEDED") {
+                    for child in run
+                        .children
+                        .iter_mut()
+                        .filter(|c| c.status != "SUCCEEDED" && !c.not_redrivable)
+                    {
                         child.before_redrive = Some(child.status);
                         child.status = "PENDING_REDRIVE";
                     }
@@ -426,14 +544,21 @@ pub fn map_runs(
             }
             EventKind::MapIterationRedriven { .. } => {
                 if let Some((r, c)) = child_of_frame[f] {
+                    let express = runs[r].express;
                     let child = &mut runs[r].children[c];
                     child.status = "RUNNING";
                     child.before_redrive = None;
                     child.stop = None;
                     child.output = None;
                     child.error = None;
-                    child.redrive_count = exec.frame(e.frame).redrives;
-                    child.redrive_date = Some(e.timestamp);
+                    if express {
+                        // Started again (StartExecution), not redriven.
+                        child.start = e.timestamp;
+                        child.input = None;
+                    } else {
+                        child.redrive_count = exec.frame(e.frame).redrives;
+                        child.redrive_date = Some(e.timestamp);
+                    }
                 }
             }
             EventKind::ResultsWritten { error: None } => {

@@ -31,10 +31,16 @@
 //! `MapIterationStarted`; a child execution's `ExecutionRedriven`).
 //! AWS does not show these histories; this is our reading of them.
 //!
-//! DIFFERENCE: AWS starts a Map Run's EXPRESS child executions again from
-//! their first state ("started using the StartExecution API action"); here
-//! every child continues from its failed state like a STANDARD one (the
-//! definition model keeps no `ExecutionType`).
+//! A Map Run's EXPRESS child executions are not continued: "All child
+//! workflow executions that failed or timed out in the original execution
+//! attempt are started using the StartExecution API action. The first state
+//! in ItemProcessor is run first", with the same ARN, and "Unsuccessful
+//! executions can always be redriven". A STANDARD child whose history
+//! reached its 25,000-event quota is not redriven at all: "If an execution
+//! isn't redrivable, it won't be attempted again. The last error or output
+//! of the execution is permanent", and it still counts against the tolerated
+//! failure threshold (both from "Child workflow execution redrive behavior"
+//! and "Redrive eligibility for child workflows in a Map Run", same page).
 
 use stepwell_asl::StateKind;
 
@@ -130,8 +136,11 @@ impl Execution {
             return Err(self.nondeterminism(e, "a redrive of another kind of state"));
         }
         let mut finished = 0;
+        // Children that cannot be redriven stay failed, and count as such.
+        let (mut failed, mut failed_items, mut failure) = (0, 0, None);
         fan.to_redrive.clear();
         for &c in &fan.children {
+            let permanent = fan.map_run.is_some() && self.child_at_history_quota(c);
             let Some(child) = self.frames.get_mut(c as usize) else {
                 return Err(ReplayError::Nondeterminism {
                     seq: e.seq,
@@ -141,6 +150,13 @@ impl Execution {
             let before = match &child.phase {
                 Phase::Succeeded(_) => {
                     finished += 1;
+                    continue;
+                }
+                Phase::Failed(err) if permanent => {
+                    finished += 1;
+                    failed += 1;
+                    failed_items += fan.items_of(child.index);
+                    failure.get_or_insert_with(|| err.clone());
                     continue;
                 }
                 Phase::Idle if !is_map => continue,
@@ -176,9 +192,9 @@ impl Execution {
         fan.running = 0;
         // The tolerated failure thresholds count this run's failures (AWS
         // does not say; the children rerun start with a clean slate).
-        fan.failed = 0;
-        fan.failed_items = 0;
-        fan.failure = None;
+        fan.failed = failed;
+        fan.failed_items = failed_items;
+        fan.failure = failure;
         // The results are written again once the children are done.
         fan.write = Write::None;
         self.frames[f].phase = Phase::Fan(fan);
@@ -213,10 +229,21 @@ impl Execution {
         }
         fan.to_redrive.pop_front();
         fan.running += 1;
+        let express = self.runs_express_children(p);
         let fr = &mut self.frames[c as usize];
         fr.redrives += 1;
         fr.ended_at = 0;
         fr.phase = Phase::Idle;
+        if express {
+            // A new run of the child from its first state: it starts now,
+            // with no variables and nothing kept from the failed run.
+            fr.created_at = e.timestamp;
+            fr.first_input = None;
+            fr.kept = None;
+            fr.vars.clear();
+            let bytes = std::mem::take(&mut fr.vars_bytes);
+            self.vars_bytes = self.vars_bytes.saturating_sub(bytes);
+        }
         Ok(())
     }
 }

@@ -139,7 +139,7 @@ fn transformed(t: WriterTransformation, output: &Arc<Value>, entry: Value) -> Ve
 /// Child frame `c`'s entry (Transformation `NONE`).
 fn entry(exec: &Execution, run: &str, c: crate::event::FrameId) -> Value {
     let fr = exec.frame(c);
-    let (name, arn) = map_run::child_arn(run, fr.index);
+    let (name, arn) = map_run::child_arn_of(run, fr.index, exec.is_express_child(c));
     let input = fr
         .first_input
         .as_ref()

@@ -104,3 +104,104 @@ fn express_executions_have_no_history_quota() {
         40_006
     );
 }
+
+/// What a child execution that reaches its own 25,000-event quota does to
+/// its Map Run: it fails alone, as its event 25,000, and counts as one
+/// failed child that can never be redriven (AWS, "Redriving Map Runs":
+/// such children "are counted towards the tolerated failure threshold and
+/// considered as failed").
+#[test]
+fn a_map_run_child_at_its_history_quota_fails_alone() {
+    // Loop bodies: the quota falls in the middle of whatever they record
+    // (a Wait's timer, a Parallel's branches).
+    let bodies = [
+        ("pass", json!({"Type": "Pass", "Next": "B"})),
+        ("wait", json!({"Type": "Wait", "Seconds": 1, "Next": "B"})),
+        (
+            "parallel",
+            json!({"Type": "Parallel", "Next": "B", "ResultPath": null, "Branches": [
+                {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}},
+                {"StartAt": "Y", "States": {"Y": {"Type": "Wait", "Seconds": 1, "End": true}}}
+            ]}),
+        ),
+    ];
+    // (ToleratedFailureCount, the parent's status)
+    let tolerances = [(None, "FAILED"), (Some(1), "SUCCEEDED")];
+    for (body_name, body) in &bodies {
+        for (tolerance, parent_status) in tolerances {
+            let name = format!("{body_name}, tolerating {tolerance:?}");
+            let processor = json!({"StartAt": "B", "States": {
+                "A": body,
+                "B": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "E"}], "Default": "A"},
+                "E": {"Type": "Succeed"}
+            }});
+            let mut fields = json!({"Label": "Fan"});
+            if let Some(n) = tolerance {
+                fields["ToleratedFailureCount"] = json!(n);
+            }
+            let def = common::distributed_map(processor, fields, false);
+            let items = json!([{"stop": 0}, {}, {"stop": 2}]);
+            let run = common::run(&def, items, json!({}), 1);
+            assert_eq!(run.status(), parent_status, "{name}: {:?}", run.error());
+            if tolerance.is_some() {
+                assert_eq!(
+                    run.output(),
+                    Some(json!([{"stop": 0}, null, {"stop": 2}])),
+                    "{name}"
+                );
+            }
+            // The parent's own history stays short.
+            let parent = stepwell_core::render_history(run.plan.clone(), &run.info, &run.history)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(parent.len() < 20, "{name}: {} parent events", parent.len());
+
+            let runs = stepwell_core::map_run::map_runs(run.plan.clone(), &run.info, &run.history)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let mr = &runs[0];
+            let spun = mr
+                .children
+                .iter()
+                .find(|c| c.index == 1)
+                .unwrap_or_else(|| panic!("{name}: no child 1"));
+            assert_eq!(spun.status, "FAILED", "{name}");
+            assert!(spun.not_redrivable, "{name}: {:?}", spun.error);
+            assert_eq!(
+                spun.error,
+                Some((
+                    "States.Runtime".into(),
+                    "The execution reached the maximum number of history events (25000).".into()
+                )),
+                "{name}"
+            );
+            for c in mr.children.iter().filter(|c| c.index != 1) {
+                assert_eq!((c.status, c.not_redrivable), ("SUCCEEDED", false), "{name}");
+            }
+            let counts = mr.counts();
+            assert_eq!(
+                (counts.failed, counts.failures_not_redrivable),
+                (1, 1),
+                "{name}"
+            );
+
+            // The child's own history: 25,000 events, the last its failure.
+            let stem = stepwell_core::map_run::stem_of_map_run(&mr.arn).unwrap_or_default();
+            let child = stepwell_core::render_child_history(
+                run.plan.clone(),
+                &run.info,
+                &run.history,
+                stem,
+                1,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(child.len(), 25_000, "{name}");
+            for (i, e) in child.iter().enumerate() {
+                assert_eq!(e["id"], json!(i + 1), "{name}: ids run on");
+            }
+            assert_eq!(child[24_999]["type"], "ExecutionFailed", "{name}");
+            assert_eq!(
+                child[24_999]["executionFailedEventDetails"]["error"], "States.Runtime",
+                "{name}"
+            );
+        }
+    }
+}

@@ -333,6 +333,8 @@ impl Decider<'_> {
         if let Some(&child) = fan.to_redrive.front() {
             let index = self.exec.frame(child).index;
             self.emit(child, EventKind::MapIterationRedriven { index });
+            // An EXPRESS child starts again from its first state (its
+            // `first_input` was dropped when it was redriven).
             if self.exec.frame(child).first_input.is_some() {
                 self.redrive_child(f, child);
                 return Fanned::Yield;

@@ -24,7 +24,9 @@ use crate::event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerPurpose};
 use crate::execution::{EventScope, Execution, Fan, Phase, Read, Status, Write};
 use crate::input::{Command, Input};
 use crate::jsonata_eval::{self, States};
-use crate::limits::{self, Exceeded, MAX_NESTING, MAX_PAYLOAD_BYTES};
+use crate::limits::{
+    self, Exceeded, EXPRESS_MAX_EVENTS, MAX_HISTORY_EVENTS, MAX_NESTING, MAX_PAYLOAD_BYTES,
+};
 use crate::map_run;
 use crate::retry;
 
@@ -106,48 +108,67 @@ impl Decider<'_> {
     // ----- recording -------------------------------------------------------
 
     fn emit(&mut self, frame: FrameId, kind: EventKind) -> u64 {
-        // AWS's hard quota: event 25,000 must end the execution, and a
-        // machine that loops without waiting (Pass -> Choice -> Pass ...)
-        // ends there instead of never returning from `decide`.
-        //
-        // EXPRESS executions keep no history and have no such quota (the
-        // benchmark workloads run 40,000-event executions); AWS stops them at
-        // their 5-minute limit instead.
-        // DIFFERENCE: `decide` has no clock to run out, so an EXPRESS
-        // execution times out after EXPRESS_MAX_EVENTS events instead.
-        let cap = if self.exec.info.express {
-            EXPRESS_MAX_EVENTS
-        } else {
-            MAX_HISTORY_EVENTS
-        };
-        // Each history has its own quota: a Distributed Map's iterations are
-        // child executions, and their events do not count against the parent's.
-        // DIFFERENCE: a child that reaches it ends the whole execution; AWS
-        // fails only that child.
         let scope = self.exec.event_scope(frame, &kind);
         let last_id = self.exec.last_id_in(scope);
-        if last_id + 1 >= cap && !ends_execution(&kind) {
-            if self.exec.status == Status::Running {
-                let end = if self.exec.info.express {
-                    EventKind::ExecutionTimedOut {
-                        error: names::TIMEOUT.into(),
-                        cause: format!(
-                            "The execution reached the maximum number of events ({cap}) stepwell allows an EXPRESS execution."
-                        ),
-                    }
-                } else {
-                    EventKind::ExecutionFailed {
-                        // DIFFERENCE: AWS documents the failure and its cause
-                        // text, not the error name; States.Runtime is our guess.
-                        error: names::RUNTIME.into(),
-                        cause:
-                            "The execution reached the maximum number of history events (25000)."
-                                .into(),
-                    }
-                };
-                self.end_execution(end);
+        // Each history has its own quota: a Distributed Map's iterations are
+        // child executions, and their events do not count against the parent's.
+        let child = match scope {
+            EventScope::Existing(s) if s > 0 => self.exec.child_execution(frame).map(|(c, _)| c),
+            _ => None,
+        };
+        if let Some(c) = child {
+            // A child execution that ended (at its quota) records nothing
+            // more: what its frames were doing when it ended is dropped.
+            if self.exec.frame(c).phase.is_final() {
+                return self.exec.seq;
             }
-            return self.exec.seq;
+            let express = self.exec.is_express_child(c);
+            let cap = if express {
+                EXPRESS_MAX_EVENTS
+            } else {
+                MAX_HISTORY_EVENTS
+            };
+            if last_id + 1 >= cap && !ends_child(c, frame, &kind) {
+                self.child_at_quota(c, express);
+                return self.exec.seq;
+            }
+        } else {
+            // AWS's hard quota: event 25,000 must end the execution, and a
+            // machine that loops without waiting (Pass -> Choice -> Pass ...)
+            // ends there instead of never returning from `decide`.
+            //
+            // EXPRESS executions keep no history and have no such quota (the
+            // benchmark workloads run 40,000-event executions); AWS stops them at
+            // their 5-minute limit instead.
+            // DIFFERENCE: `decide` has no clock to run out, so an EXPRESS
+            // execution times out after EXPRESS_MAX_EVENTS events instead.
+            let cap = if self.exec.info.express {
+                EXPRESS_MAX_EVENTS
+            } else {
+                MAX_HISTORY_EVENTS
+            };
+            if last_id + 1 >= cap && !ends_execution(&kind) {
+                if self.exec.status == Status::Running {
+                    let end = if self.exec.info.express {
+                        EventKind::ExecutionTimedOut {
+                            error: names::TIMEOUT.into(),
+                            cause: format!(
+                                "The execution reached the maximum number of events ({cap}) stepwell allows an EXPRESS execution."
+                            ),
+                        }
+                    } else {
+                        EventKind::ExecutionFailed {
+                            // DIFFERENCE: AWS documents the failure, not its
+                            // error and cause; these are what AWS executions
+                            // are reported to end with.
+                            error: names::RUNTIME.into(),
+                            cause: HISTORY_QUOTA_CAUSE.into(),
+                        }
+                    };
+                    self.end_execution(end);
+                }
+                return self.exec.seq;
+            }
         }
         let visible = kind.is_visible();
         let event = Event {
@@ -171,9 +192,41 @@ impl Decider<'_> {
         seq
     }
 
+    /// Child execution `c` of a Map Run reached its event quota: it fails
+    /// alone (AWS, "Redriving Map Runs": such children "are counted towards
+    /// the tolerated failure threshold and considered as failed"), as its
+    /// event 25,000, and its Map Run goes on.
+    fn child_at_quota(&mut self, c: FrameId, express: bool) {
+        self.cancel_below(c);
+        let (error, cause) = if express {
+            // DIFFERENCE: AWS times an EXPRESS child out after 5 minutes
+            // (`States.Timeout`); it is recorded as failed with that error.
+            (
+                names::TIMEOUT,
+                format!("The execution reached the maximum number of events ({EXPRESS_MAX_EVENTS}) stepwell allows an EXPRESS execution."),
+            )
+        } else {
+            (names::RUNTIME, HISTORY_QUOTA_CAUSE.to_string())
+        };
+        let index = self.exec.frame(c).index;
+        self.emit(
+            c,
+            EventKind::MapIterationFailed {
+                index,
+                error: error.into(),
+                cause,
+            },
+        );
+        if let Some(p) = self.exec.frame(c).parent {
+            self.work.push(p);
+        }
+    }
+
     fn start_timer(&mut self, frame: FrameId, purpose: TimerPurpose, fire_at: i64) -> u64 {
         let timer = self.emit(frame, EventKind::TimerStarted { purpose, fire_at });
-        if self.exec.status == Status::Running {
+        // None when the event was not recorded (the execution, or the child
+        // execution it belongs to, ended at its quota).
+        if self.exec.timers.contains_key(&timer) {
             self.commands.push(Command::StartTimer { timer, fire_at });
         }
         timer
@@ -718,13 +771,21 @@ fn task_display_name(resource: &str) -> &str {
     }
 }
 
-/// The most events an execution's history may hold (AWS's hard quota).
-const MAX_HISTORY_EVENTS: u64 = 25_000;
+/// How AWS's executions that reach the 25,000-event quota end.
+const HISTORY_QUOTA_CAUSE: &str =
+    "The execution reached the maximum number of history events (25000).";
 
-/// The most events an EXPRESS execution may record before it is timed out:
-/// far more than any execution finishing within AWS's 5 minutes would need
-/// here, few enough that a loop that never waits ends in seconds.
-const EXPRESS_MAX_EVENTS: u64 = 10_000_000;
+/// Whether `kind`, in frame `frame`, ends child execution `c` (whose
+/// iteration frame it is).
+fn ends_child(c: FrameId, frame: FrameId, kind: &EventKind) -> bool {
+    frame == c
+        && matches!(
+            kind,
+            EventKind::MapIterationSucceeded { .. }
+                | EventKind::MapIterationFailed { .. }
+                | EventKind::MapIterationAborted { .. }
+        )
+}
 
 /// Whether `kind` is an execution's last event.
 fn ends_execution(kind: &EventKind) -> bool {
