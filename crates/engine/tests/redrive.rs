@@ -930,3 +930,159 @@ fn a_child_failing_with_states_runtime_is_redriven_in_the_same_map_run() {
     let run = d.run();
     assert_eq!(run.output(), Some(json!([{"p": {}}])));
 }
+
+/// A processor that spins until its history quota for an item with `spin`,
+/// and runs the Lambda task `W` (no redrive count in its payload) otherwise.
+fn spin_or_work() -> Value {
+    let mut w = task(None);
+    w["Parameters"] = json!({"v.$": "$"});
+    json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.spin", "IsPresent": true, "Next": "A"}], "Default": "W"},
+        "A": {"Type": "Pass", "Next": "C"},
+        "W": w
+    }})
+}
+
+#[test]
+fn a_child_at_its_history_quota_is_never_redriven_but_still_counts() {
+    // (ToleratedFailureCount, the parent's status after one redrive, the
+    // tasks the redrive reran)
+    let cases = [
+        // The quota child is the one tolerated failure: "b" reruns and the
+        // Map Run succeeds.
+        (1, "SUCCEEDED", vec![r#"W:{"n":"b"}"#]),
+        // The quota child alone is over the threshold: the redriven Map Run
+        // fails at once, rerunning nothing.
+        (0, "FAILED", vec![]),
+    ];
+    for (tolerance, status, reran) in cases {
+        let name = format!("tolerating {tolerance}");
+        let def = common::distributed_map(
+            spin_or_work(),
+            json!({"Label": "Fan", "MaxConcurrency": 1, "ToleratedFailureCount": tolerance}),
+            false,
+        );
+        let acts = [("W", json!({"n": "b"}), Act::Fail(1))];
+        let mut log = Vec::new();
+        let mut d = Drive::new(&def, json!([{"n": "a"}, {"spin": true}, {"n": "b"}]));
+        let first;
+        {
+            let mut answer = answerer(&acts, &mut log);
+            d.feed(Input::Start);
+            d.pump(&mut answer);
+            assert_eq!(d.exec.status(), Status::Failed, "{name}");
+            first = only_run(&d);
+            let ran = d.history.len();
+            d.feed(Input::Redrive);
+            d.pump(&mut answer);
+            assert!(
+                d.history.len() > ran,
+                "{name}: the redrive recorded nothing"
+            );
+        }
+        let calls_before = if tolerance == 1 { 2 } else { 1 };
+        let reran_now: Vec<&str> = log[calls_before..]
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect();
+        assert_eq!(reran_now, reran, "{name}: {log:?}");
+        let mr = only_run(&d);
+        let run = d.run();
+        assert_eq!(run.status(), status, "{name}: {:?}", run.error());
+        assert!(first.children[1].not_redrivable, "{name}");
+        assert_eq!(mr.redrive_count, 1, "{name}");
+        let spun = &mr.children[1];
+        assert_eq!(
+            (spun.status, spun.not_redrivable, spun.redrive_count),
+            ("FAILED", true, 0),
+            "{name}"
+        );
+        let c = mr.counts();
+        assert_eq!(
+            (c.failed, c.failures_not_redrivable, c.pending_redrive),
+            (1, 1, 0),
+            "{name}"
+        );
+        // Its history is as it ended: no ExecutionRedriven.
+        let stem = map_run::stem_of_map_run(&mr.arn).unwrap_or_default();
+        let child =
+            render_child_history(run.plan.clone(), &run.info, &run.history, stem, 1).unwrap();
+        assert_eq!(child.len(), 25_000, "{name}");
+        assert!(
+            !common::types(&child).contains(&"ExecutionRedriven"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn express_children_start_again_from_their_first_state_when_redriven() {
+    // (ExecutionType, times child 1 entered its first state, its redrive
+    // count, its ARN's resource type)
+    let cases = [
+        ("STANDARD", 1, 1, ":execution:"),
+        ("EXPRESS", 2, 0, ":express:"),
+    ];
+    for (execution_type, entered_first, redrive_count, arn_kind) in cases {
+        let mut w = task(None);
+        w["Parameters"] = json!({"v.$": "$"});
+        let processor = json!({
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "Next": "W"}, "W": w}
+        });
+        let def = common::distributed_map(processor, json!({"Label": "Fan"}), false);
+        let acts = [("W", json!("b"), Act::Fail(1))];
+        let mut log = Vec::new();
+        let mut d = Drive::new(&def, json!(["a", "b"]));
+        {
+            let mut answer = answerer(&acts, &mut log);
+            d.feed(Input::Start);
+            d.pump(&mut answer);
+            assert_eq!(d.exec.status(), Status::Failed, "{execution_type}");
+            d.feed(Input::Redrive);
+            d.pump(&mut answer);
+        }
+        let redriven_at = d
+            .history
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::MapIterationRedriven { .. }))
+            .map(|e| e.timestamp);
+        let mr = only_run(&d);
+        let run = d.run();
+        assert_eq!(
+            run.status(),
+            "SUCCEEDED",
+            "{execution_type}: {:?}",
+            run.error()
+        );
+        assert_eq!(run.output(), Some(json!(["W:\"a\"", "W:\"b\""])));
+        assert_eq!(mr.express, execution_type == "EXPRESS");
+
+        // How often the children entered P (their state 0; frame 0 is the
+        // parent's, whose state 0 is the Map): child 0 once, child 1
+        // `entered_first` times.
+        let p_entered = run
+            .history
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::StateEntered { state: 0, .. }) && e.frame != 0)
+            .count();
+        assert_eq!(p_entered, 1 + entered_first, "{execution_type}");
+
+        let child = &mr.children[1];
+        assert_eq!(child.redrive_count, redrive_count, "{execution_type}");
+        assert_eq!(child.status, "SUCCEEDED");
+        if execution_type == "EXPRESS" {
+            assert_eq!(Some(child.start), redriven_at, "a new run starts then");
+            assert_eq!(child.redrive_date, None);
+        }
+        let (_, arn) = mr.child_arn(1);
+        assert!(arn.contains(arn_kind), "{arn}");
+        let stem = map_run::stem_of_map_run(&mr.arn);
+        assert_eq!(
+            map_run::parse_child_arn(&arn),
+            stem.map(|s| (s, 1)),
+            "{arn}"
+        );
+    }
+}
