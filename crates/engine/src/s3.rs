@@ -11,8 +11,9 @@
 //!   value a string; headers from the first row (`FIRST_ROW`) or the
 //!   definition (`GIVEN` with `CSVHeaders`); `CSVDelimiter` COMMA (default),
 //!   PIPE, SEMICOLON, SPACE or TAB;
-//! * `MANIFEST`: an S3 Inventory `manifest.json`, whose CSV data files hold
-//!   one item per object, keyed by the manifest's `fileSchema`.
+//! * `MANIFEST`: an S3 Inventory `manifest.json`, whose CSV data files
+//!   (gzip-compressed, `.csv.gz`, as S3 Inventory writes them; or plain)
+//!   hold one item per object, keyed by the manifest's `fileSchema`.
 //!
 //! With `s3:listObjectsV2` the items are the objects under `Prefix`, each
 //! `{"Etag", "Key", "LastModified", "Size", "StorageClass"}` as in AWS's
@@ -28,9 +29,10 @@
 //!   skipped; duplicate headers fail the read ("CSV headers cannot contain
 //!   duplicates.").
 //! * `VersionId` is ignored (a directory keeps one version of each file).
-//! * DIFFERENCE: `PARQUET`, Athena manifests (`ManifestType: ATHENA_DATA`)
-//!   and compressed (`.gz`) inventory files cannot be read; the Map Run
-//!   fails with `States.ItemReaderFailed` saying so.
+//! * DIFFERENCE: `PARQUET` and Athena manifests (`ManifestType:
+//!   ATHENA_DATA`) cannot be read; the Map Run fails with
+//!   `States.ItemReaderFailed` saying so. An inventory data file is
+//!   decompressed to at most [`MAX_INFLATED`] bytes.
 //! * Keys may not climb out of the bucket (`..` segments) and bucket names
 //!   may not contain `/`: such a request fails like a missing object.
 //!
@@ -55,6 +57,19 @@ use stepwell_core::{ReadRequest, WriteRequest};
 #[derive(Debug, Clone)]
 pub struct LocalS3 {
     root: PathBuf,
+}
+
+/// The most bytes a compressed inventory file may decompress to.
+pub const MAX_INFLATED: u64 = 1 << 30;
+
+/// An object's bytes as text, without a byte-order mark.
+fn utf8_text(bytes: Vec<u8>, bucket: &str, key: &str) -> Result<String, String> {
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("The object s3://{bucket}/{key} is not UTF-8 text"))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// Read `req` from `s3`, or explain that there is no local S3 to read from.
@@ -276,12 +291,7 @@ impl LocalS3 {
             let Some(file_key) = file["key"].as_str() else {
                 return Err(format!("The manifest {at} lists a file without a key"));
             };
-            if file_key.ends_with(".gz") {
-                return Err(format!(
-                    "Stepwell cannot read compressed inventory files (s3://{data_bucket}/{file_key}): store them uncompressed"
-                ));
-            }
-            let text = self.get_text(&data_bucket, file_key)?;
+            let text = self.get_inventory_file(&data_bucket, file_key)?;
             let left = max_items.map(|m| m.saturating_sub(items.len() as u64));
             items.extend(csv_items(&text, &csv, left).map_err(|e| {
                 format!("The inventory file s3://{data_bucket}/{file_key} cannot be read: {e}")
@@ -322,12 +332,32 @@ impl LocalS3 {
         let path = self.object_path(bucket, key)?;
         let bytes =
             std::fs::read(&path).map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| format!("The object s3://{bucket}/{key} is not UTF-8 text"))?;
-        Ok(match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        })
+        utf8_text(bytes, bucket, key)
+    }
+
+    /// An S3 Inventory data file: gzip-compressed CSV (what S3 Inventory
+    /// writes, whatever the key's ending), or plain text.
+    fn get_inventory_file(&self, bucket: &str, key: &str) -> Result<String, String> {
+        let path = self.object_path(bucket, key)?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))?;
+        if !bytes.starts_with(&[0x1f, 0x8b]) {
+            return utf8_text(bytes, bucket, key);
+        }
+        use std::io::Read;
+        let mut inflated = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .take(MAX_INFLATED + 1)
+            .read_to_end(&mut inflated)
+            .map_err(|e| {
+                format!("The inventory file s3://{bucket}/{key} is not valid gzip: {e}")
+            })?;
+        if inflated.len() as u64 > MAX_INFLATED {
+            return Err(format!(
+                "The inventory file s3://{bucket}/{key} holds more than {MAX_INFLATED} bytes once decompressed"
+            ));
+        }
+        utf8_text(inflated, bucket, key)
     }
 
     /// The objects of `bucket` whose keys start with `prefix`, in key order.

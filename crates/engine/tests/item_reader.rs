@@ -326,31 +326,55 @@ fn list_objects_v2_lists_the_objects_under_the_prefix_in_key_order() {
     assert_eq!(r.output(), Some(json!([1, 2, 3])), "{:?}", r.error());
 }
 
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap_or_default();
+    gz.finish().unwrap_or_default()
+}
+
 #[test]
 fn manifest_reads_the_inventory_files_it_lists() {
+    // S3 Inventory writes its data files as gzip-compressed CSV; a plain
+    // one is read too.
     let manifest = json!({
         "sourceBucket": "src",
         "destinationBucket": "arn:aws:s3:::data",
         "fileFormat": "CSV",
         "fileSchema": "Bucket, Key, Size",
-        "files": [{"key": "inv/data/1.csv", "size": 10}, {"key": "inv/data/2.csv", "size": 10}]
+        "files": [{"key": "inv/data/1.csv.gz", "size": 10}, {"key": "inv/data/2.csv", "size": 10}]
     });
     let (_dir, s3) = s3_with(&[
         ("inv/manifest.json", &manifest.to_string()),
-        ("inv/data/1.csv", "\"src\",\"a.txt\",\"3\"\n"),
         ("inv/data/2.csv", "\"src\",\"b.txt\",\"4\"\n"),
     ]);
+    let compressed = gzip("\"src\",\"a.txt\",\"3\"\n\"src\",\"a2.txt\",\"5\"\n");
+    assert!(s3
+        .put_object("data", "inv/data/1.csv.gz", &compressed)
+        .is_ok());
     let reader = get_object("inv/manifest.json", json!({"InputType": "MANIFEST"}));
     let r = run(&reader_map(reader, json!({}), false), json!({}), &s3);
     assert_eq!(
         r.output(),
         Some(json!([
             {"Bucket": "src", "Key": "a.txt", "Size": "3"},
+            {"Bucket": "src", "Key": "a2.txt", "Size": "5"},
             {"Bucket": "src", "Key": "b.txt", "Size": "4"}
         ])),
         "{:?}",
         r.error()
     );
+
+    // A data file that starts like gzip but is not: the Map Run fails.
+    let mut broken = compressed.clone();
+    broken.truncate(12);
+    assert!(s3.put_object("data", "inv/data/1.csv.gz", &broken).is_ok());
+    let reader = get_object("inv/manifest.json", json!({"InputType": "MANIFEST"}));
+    let r = run(&reader_map(reader, json!({}), false), json!({}), &s3);
+    assert_eq!(r.status(), "FAILED");
+    let (error, cause) = r.error().unwrap_or_default();
+    assert_eq!(error, "States.ItemReaderFailed");
+    assert!(cause.contains("is not valid gzip"), "{cause}");
 }
 
 #[test]
