@@ -145,14 +145,15 @@ def test_an_activity_task_reaches_a_worker_polling_another_node(nodes, unique):
         "StartAt": "Work",
         "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}},
     })
-    arn = sb.start_execution(stateMachineArn=machine, input=json.dumps({"job": 7}))["executionArn"]
-    task = sa.get_activity_task(activityArn=activity, workerName="worker-on-a")
+    # The activity and the execution are A's; the worker asks B at once.
+    arn = sa.start_execution(stateMachineArn=machine, input=json.dumps({"job": 7}))["executionArn"]
+    task = sb.get_activity_task(activityArn=activity, workerName="worker-on-b")
     assert json.loads(task["input"]) == {"job": 7}
-    sa.send_task_success(taskToken=task["taskToken"], output=json.dumps({"done": 7}))
+    sb.send_task_success(taskToken=task["taskToken"], output=json.dumps({"done": 7}))
     wait_for("SUCCEEDED", lambda: status(sa, arn) == "SUCCEEDED")
     started = [e for e in sa.get_execution_history(executionArn=arn)["events"]
                if e["type"] == "ActivityStarted"]
-    assert [e["activityStartedEventDetails"]["workerName"] for e in started] == ["worker-on-a"]
+    assert [e["activityStartedEventDetails"]["workerName"] for e in started] == ["worker-on-b"]
 
 
 def test_the_same_name_started_on_two_nodes_at_once_is_one_execution(nodes, unique):

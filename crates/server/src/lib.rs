@@ -95,6 +95,10 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
             Err(e) => return e.into_response(),
         }
     }
+    // Named resources another node changed are seen at once.
+    if let Err(e) = cluster::sync_registry(&rt, false).await {
+        return e.into_response();
+    }
     let answer = match op {
         // Another node asks for a task waiting here now.
         "GetActivityTask" if headers.contains_key(cluster::POLL_ONCE) => {

@@ -17,8 +17,6 @@ pub mod test_state;
 pub mod versions;
 
 pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiError> {
-    // Named resources another node changed are seen at once.
-    crate::cluster::sync_registry(rt, false).await?;
     match op {
         "CreateStateMachine" => state_machines::create(rt, req).await,
         "DescribeStateMachine" => state_machines::describe(rt, req),
