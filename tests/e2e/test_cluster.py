@@ -183,12 +183,18 @@ def test_the_same_name_started_on_two_nodes_at_once_is_one_execution(nodes, uniq
         clients[1].start_execution(stateMachineArn=machine, name=name, input='{"same": false}')
 
 
+def waiting_on(b, sa, name, seconds):
+    """An execution node B drives, in a Wait of `seconds`; its ARN."""
+    machine = make_machine(sa, name, wait_seconds(seconds))
+    arn = b.client().start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    wait_for("the wait to start", lambda: "WaitStateEntered" in event_types(sa, arn))
+    return arn
+
+
 def test_a_killed_node_is_taken_over_and_its_execution_ends_once(nodes, unique):
     a, b, _ = nodes
-    sa, sb = a.client(), b.client()
-    machine = make_machine(sa, unique("cluster-failover-"), wait_seconds(3))
-    arn = sb.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-    wait_for("the wait to start", lambda: "WaitStateEntered" in event_types(sa, arn))
+    sa = a.client()
+    arn = waiting_on(b, sa, unique("cluster-failover-"), 3)
     b.kill9()
     wait_for("SUCCEEDED on A", lambda: status(sa, arn) == "SUCCEEDED", timeout=20)
     assert event_types(sa, arn) == [
@@ -200,10 +206,8 @@ def test_a_killed_node_is_taken_over_and_its_execution_ends_once(nodes, unique):
 
 def test_a_paused_node_loses_its_lease_and_stops_without_committing(nodes, unique):
     a, b, start = nodes
-    sa, sb = a.client(), b.client()
-    machine = make_machine(sa, unique("cluster-fenced-"), wait_seconds(2))
-    arn = sb.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-    wait_for("the wait to start", lambda: "WaitStateEntered" in event_types(sa, arn))
+    sa = a.client()
+    arn = waiting_on(b, sa, unique("cluster-fenced-"), 2)
     # B stops answering (a long pause, a partition): A takes over.
     b.proc.send_signal(signal.SIGSTOP)
     wait_for("SUCCEEDED on A", lambda: status(sa, arn) == "SUCCEEDED", timeout=20)
