@@ -110,13 +110,23 @@ def status(sfn, arn):
     return sfn.describe_execution(executionArn=arn)["status"]
 
 
-def test_any_node_answers_and_inputs_reach_the_driving_node(nodes, unique):
+def token_index(database):
+    """How many callback tokens the shared store indexes (SQLite runs only)."""
+    if "://" in database:
+        return None
+    import sqlite3
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT count(*) FROM resources WHERE kind = 'taskToken'").fetchone()[0]
+
+
+def test_any_node_answers_and_inputs_reach_the_driving_node(nodes, unique, database):
     a, b, _ = nodes
     sa, sb = a.client(), b.client()
     # Created on A, started on B at once (B reloads what A changed).
     machine = make_machine(sa, unique("cluster-callback-"), CALLBACK)
     arn = sb.start_execution(stateMachineArn=machine, name=unique("cb-"), input="{}")["executionArn"]
     token = token_of(sa, arn)
+    assert token_index(database) in (1, None)
     # The token reaches B's execution through A.
     sa.send_task_heartbeat(taskToken=token)
     sa.send_task_success(taskToken=token, output=json.dumps({"answered": "via A"}))
@@ -131,6 +141,8 @@ def test_any_node_answers_and_inputs_reach_the_driving_node(nodes, unique):
     sa.stop_execution(executionArn=arn2, error="Halt", cause="stopped through node A")
     d = sb.describe_execution(executionArn=arn2)
     assert (d["status"], d["error"], d["cause"]) == ("ABORTED", "Halt", "stopped through node A")
+    # Ended executions leave no token behind in the store's index.
+    assert token_index(database) in (0, None)
 
     # An update on B is what A describes next.
     sb.update_state_machine(stateMachineArn=machine, definition=json.dumps(wait_seconds(0)))

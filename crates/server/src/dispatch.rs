@@ -195,7 +195,7 @@ pub(crate) fn resource_pattern(resource: &str) -> &str {
 }
 
 /// Whether a task waits for its token to come back (SendTask*).
-pub(crate) fn is_callback(req: &TaskRequest) -> bool {
+fn is_callback(req: &TaskRequest) -> bool {
     req.flavor == TaskFlavor::Activity || req.resource.ends_with(".waitForTaskToken")
 }
 

@@ -77,6 +77,9 @@ pub(crate) struct Live {
     pub exec: Execution,
     pub record: ExecutionRecord,
     pub mocks: Option<MockCase>,
+    /// The callback tokens it handed out: indexed in the store (any node
+    /// finds their execution) until it ends.
+    pub tokens: Vec<String>,
 }
 
 pub struct Slot {
@@ -463,7 +466,10 @@ impl Runtime {
         }
         let exec = Execution::new(plan, self.info(&record, Arc::new(input)));
         let arn = record.arn.clone();
-        let watch = self.insert_slot(exec, record, mocks).progress.subscribe();
+        let watch = self
+            .insert_slot(exec, record, mocks, Vec::new())
+            .progress
+            .subscribe();
         let rt = self.clone();
         tokio::spawn(async move {
             if let Err(e) = rt.feed(&arn, Input::Start).await {
@@ -478,6 +484,7 @@ impl Runtime {
         exec: Execution,
         record: ExecutionRecord,
         mocks: Option<MockCase>,
+        tokens: Vec<String>,
     ) -> Arc<Slot> {
         let progress = Progress {
             seq: 0,
@@ -490,6 +497,7 @@ impl Runtime {
                 exec,
                 record,
                 mocks,
+                tokens,
             }),
             progress: watch::Sender::new(progress),
         });
@@ -525,7 +533,22 @@ impl Runtime {
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];
             writes.extend(crate::ops::map_runs::index_writes(arn, &decision.events));
-            writes.extend(token_writes(arn, &decision.commands));
+            live.tokens.extend(scheduled_tokens(&decision.events));
+            if finished {
+                // Its tokens answer TaskTimedOut on every node from now on.
+                writes.extend(live.tokens.drain(..).map(|key| Write::DeleteResource {
+                    kind: crate::records::kind::TASK_TOKEN,
+                    key,
+                }));
+            } else {
+                writes.extend(
+                    scheduled_tokens(&decision.events).map(|key| Write::PutResource {
+                        kind: crate::records::kind::TASK_TOKEN,
+                        key,
+                        body: arn.to_string(),
+                    }),
+                );
+            }
             if finished || redrive {
                 writes.push(Write::PutExecution(self.row(&live.record)));
             }
@@ -578,14 +601,16 @@ impl Runtime {
         let mut scheduled: Vec<(TaskId, String)> = Vec::new();
         let mut started: HashSet<TaskId> = HashSet::new();
         let mut timer_starts: HashMap<u64, i64> = HashMap::new();
+        let mut tokens = Vec::new();
         for e in &events {
             exec.apply(e)
                 .map_err(|err| ApiError::internal(format!("{}: {err}", record.arn)))?;
             match &e.kind {
-                EventKind::TaskScheduled { .. } => {
+                EventKind::TaskScheduled { token, .. } => {
                     if let Some(req) = exec.pending_tasks().find(|r| r.task == e.seq) {
                         scheduled.push((e.seq, req.state_name.clone()));
                     }
+                    tokens.extend(token.iter().cloned());
                 }
                 EventKind::TaskStarted { task, .. } => {
                     started.insert(*task);
@@ -609,7 +634,7 @@ impl Runtime {
         let arn = record.arn.clone();
         let fresh = events.is_empty();
         let seq = events.last().map(|e| e.seq).unwrap_or(0);
-        self.insert_slot(exec, record, mocks);
+        self.insert_slot(exec, record, mocks, tokens);
         if let Some(slot) = self.slot(&arn) {
             slot.progress.send_modify(|p| p.seq = seq);
         }
@@ -689,21 +714,13 @@ fn reopen_record(r: &mut ExecutionRecord, redrive_count: u32, now: i64) {
     r.redrive_ms = Some(now);
 }
 
-/// Index entries for the callback tokens `commands` hand out, so any node
-/// finds the execution a SendTask* request is for.
-fn token_writes(arn: &str, commands: &[Command]) -> Vec<Write> {
-    commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::RunTask(req) if crate::dispatch::is_callback(req) => req.token.as_ref(),
-            _ => None,
-        })
-        .map(|token| Write::PutResource {
-            kind: crate::records::kind::TASK_TOKEN,
-            key: token.clone(),
-            body: arn.to_string(),
-        })
-        .collect()
+/// The callback tokens `events` hand out (indexed in the store, so any
+/// node finds the execution a SendTask* request is for).
+fn scheduled_tokens(events: &[stepwell_core::Event]) -> impl Iterator<Item = String> + '_ {
+    events.iter().filter_map(|e| match &e.kind {
+        EventKind::TaskScheduled { token, .. } => token.clone(),
+        _ => None,
+    })
 }
 
 /// Make commands carried out by `dispatch` name their inputs.
