@@ -207,11 +207,12 @@ pub async fn sync_registry(rt: &Arc<Runtime>, always: bool) -> Result<(), ApiErr
         return Ok(());
     }
     let _admin = rt.admin.lock().await;
-    rt.cluster.loaded_generation(generation);
     let rt2 = rt.clone();
     tokio::task::spawn_blocking(move || rt2.load_registry())
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    rt.cluster.loaded_generation(generation);
+    Ok(())
 }
 
 /// The execution an operation's input goes to, if it is one that changes
