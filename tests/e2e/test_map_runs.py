@@ -80,7 +80,91 @@ def test_a_distributed_map_is_a_map_run_with_child_executions(sfn, machine):
         sm_for = sfn.describe_state_machine_for_execution(executionArn=c["executionArn"])
         assert sm_for["mapRunArn"] == map_run and sm_for["label"] == "Doubler"
         assert sm_for["stateMachineArn"] == f"{sm}/Doubler"
+        # The child's own state machine: the Map's ItemProcessor.
+        assert sm_for["name"] == f"{name}/Doubler"
+        assert json.loads(sm_for["definition"]) == DOUBLER["States"]["Fan"]["ItemProcessor"]
+        parent_sm = sfn.describe_state_machine_for_execution(executionArn=arn)
+        assert sm_for["roleArn"] == parent_sm["roleArn"]
+        assert sm_for["revisionId"] == parent_sm["revisionId"]
     assert sorted(o["twice"] for o in outputs) == [2, 4, 6]
+
+
+def test_a_child_in_a_nested_jsonata_map_describes_its_own_item_processor(sfn, machine):
+    # The processor sits in a Parallel branch; the top-level QueryLanguage,
+    # which its states use, comes with it.
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Work",
+        "States": {"Work": {"Type": "Pass", "End": True}},
+    }
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Both",
+        "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Idle", "States": {"Idle": {"Type": "Pass", "End": True}}},
+            {"StartAt": "Fan", "States": {"Fan": {
+                "Type": "Map", "Label": "Inner", "Items": "{% [1, 2] %}",
+                "ItemProcessor": processor, "End": True}}},
+        ]}},
+    }
+    sm = machine(definition)
+    arn = sfn.start_execution(stateMachineArn=sm, input="{}")["executionArn"]
+    assert wait_done(sfn, arn)["status"] == "SUCCEEDED"
+    [run] = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    children = sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"]
+    assert len(children) == 2
+    sm_for = sfn.describe_state_machine_for_execution(executionArn=children[0]["executionArn"])
+    assert json.loads(sm_for["definition"]) == dict(processor, QueryLanguage="JSONata")
+    assert (sm_for["label"], sm_for["mapRunArn"]) == ("Inner", run["mapRunArn"])
+    assert sm_for["stateMachineArn"] == f"{sm}/Inner"
+
+
+def test_a_child_at_its_history_quota_fails_alone(sfn, machine):
+    # Item {} spins (Choice <-> Pass) until its own history holds 25,000
+    # events; its Map Run tolerates that one failure.
+    sm = machine(distributed({
+        "Work": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": True, "Next": "Done"}],
+                 "Default": "Spin"},
+        "Spin": {"Type": "Pass", "Next": "Work"},
+        "Done": {"Type": "Succeed"},
+    }, Label="Spinner", ToleratedFailureCount=1))
+    arn = sfn.start_execution(stateMachineArn=sm,
+                              input=json.dumps({"items": [{"stop": 1}, {}]}))["executionArn"]
+    d = wait_done(sfn, arn, timeout=120)
+    assert d["status"] == "SUCCEEDED", d
+    assert json.loads(d["output"]) == [{"stop": 1}, None]
+    map_run = sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
+    c = sfn.describe_map_run(mapRunArn=map_run)["executionCounts"]
+    assert (c["succeeded"], c["failed"], c["failuresNotRedrivable"]) == (1, 1, 1), c
+    [spun] = sfn.list_executions(mapRunArn=map_run, statusFilter="FAILED")["executions"]
+    child = sfn.describe_execution(executionArn=spun["executionArn"])
+    assert (child["error"], child["cause"]) == (
+        "States.Runtime", "The execution reached the maximum number of history events (25000).")
+    assert child["redriveStatus"] == "NOT_REDRIVABLE"
+    assert child["redriveStatusReason"] == "Execution history event limit exceeded."
+    events = sfn.get_execution_history(executionArn=spun["executionArn"], reverseOrder=True,
+                                       maxResults=1)["events"]
+    assert (events[0]["id"], events[0]["type"]) == (25000, "ExecutionFailed")
+
+
+def test_express_children_have_express_arns_and_no_history(sfn, machine):
+    definition = distributed({"Work": {"Type": "Pass", "End": True}}, Label="Quick")
+    definition["States"]["Fan"]["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+    sm = machine(definition)
+    name = sm.rsplit(":", 1)[1]
+    arn = sfn.start_execution(stateMachineArn=sm, input=json.dumps({"items": [1, 2]}))["executionArn"]
+    assert wait_done(sfn, arn)["status"] == "SUCCEEDED"
+    map_run = sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
+    children = sfn.list_executions(mapRunArn=map_run)["executions"]
+    assert len(children) == 2
+    for c in children:
+        assert c["executionArn"].startswith(f"arn:aws:states:us-east-1:123456789012:express:{name}/Quick:")
+        d = sfn.describe_execution(executionArn=c["executionArn"])
+        assert d["status"] == "SUCCEEDED" and d["mapRunArn"] == map_run
+        assert d["redriveStatus"] == "NOT_REDRIVABLE", d
+        expect_error("InvalidArn", sfn.get_execution_history, executionArn=c["executionArn"])
+        expect_error("InvalidArn", sfn.describe_state_machine_for_execution,
+                     executionArn=c["executionArn"])
 
 
 def test_update_map_run_lets_a_running_map_run_go_faster(sfn, machine):

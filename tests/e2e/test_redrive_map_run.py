@@ -97,3 +97,34 @@ def test_redriving_the_parent_redrives_only_the_failed_children_of_the_map_run(s
     assert redriven[0]["redriveCount"] == 1
     not_redriven = sfn.list_executions(mapRunArn=map_run, redriveFilter="NOT_REDRIVEN")["executions"]
     assert len(not_redriven) == 2
+
+
+def test_an_express_child_starts_again_from_its_first_state(sfn, machine):
+    # Item 2's EXPRESS child fails every time: a redrive of the parent runs
+    # it again from its first state, as a new run under the same ARN.
+    definition = json.loads(json.dumps(FLAKY))
+    fan = definition["States"]["Fan"]
+    fan["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+    fan["ItemProcessor"]["States"]["Risky"] = {"Type": "Fail", "Error": "Bad", "Cause": "always"}
+    sm = machine(definition)
+    arn = sfn.start_execution(stateMachineArn=sm,
+                              input=json.dumps({"items": [{"n": 1}, {"n": 2}]}))["executionArn"]
+    assert wait_done(sfn, arn)["status"] == "FAILED"
+    map_run = sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
+    [failed] = sfn.list_executions(mapRunArn=map_run, statusFilter="FAILED")["executions"]
+    assert ":express:" in failed["executionArn"]
+    before = sfn.describe_execution(executionArn=failed["executionArn"])
+    assert before["redriveStatus"] == "REDRIVABLE", before
+
+    sfn.redrive_execution(executionArn=arn)
+    assert wait_done(sfn, arn)["status"] == "FAILED"
+    mr = sfn.describe_map_run(mapRunArn=map_run)
+    assert mr["redriveCount"] == 1
+    c = mr["executionCounts"]
+    assert (c["succeeded"], c["failed"], c["failuresNotRedrivable"]) == (1, 1, 0), c
+    after = sfn.describe_execution(executionArn=failed["executionArn"])
+    # A new run: it started again, and is no redrive of the old one.
+    assert after["startDate"] > before["startDate"], (before, after)
+    assert after["redriveCount"] == 0 and "redriveDate" not in after, after
+    assert (after["error"], after["cause"]) == ("Bad", "always")
+    assert sfn.list_executions(mapRunArn=map_run, redriveFilter="REDRIVEN")["executions"] == []

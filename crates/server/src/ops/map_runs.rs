@@ -114,11 +114,11 @@ fn counts_json(c: Counts) -> Value {
         // With a ResultWriter that exports: what it wrote; without one,
         // the children's results that succeeded.
         "resultsWritten": c.results_written.unwrap_or(c.succeeded),
-        // Every unsuccessful child can be redriven with its parent.
-        // DIFFERENCE: AWS counts those past their 25,000-event quota or
-        // 14-day redrive period; a child here never is (a child at its
-        // quota ends the whole execution).
-        "failuresNotRedrivable": 0,
+        // STANDARD children whose history reached its 25,000-event quota
+        // (AWS: "Execution history event limit exceeded").
+        // DIFFERENCE: AWS also counts those past their 14-day redrive
+        // period; executions here keep theirs.
+        "failuresNotRedrivable": c.failures_not_redrivable,
         // A redriven Map Run's unsuccessful children not rerun yet.
         "pendingRedrive": c.pending_redrive,
     })
@@ -272,7 +272,7 @@ pub async fn describe_child(
     index: u32,
 ) -> Result<Value, ApiError> {
     let (parent, run, child) = child(rt, arn, stem, index).await?;
-    let (name, _) = map_run::child_arn(&run.arn, index);
+    let (name, _) = run.child_arn(index);
     let mut o = Map::new();
     o.insert("executionArn".into(), json!(arn));
     o.insert(
@@ -303,7 +303,14 @@ pub async fn describe_child(
     }
     // AWS: for a Map Run's child, whether the Map Run can redrive it, which
     // it does when its parent is redriven.
-    match child_redrive_refusal(&parent.status, child.status) {
+    let refusal = if run.express {
+        express_child_redrive_refusal(child.status)
+    } else if child.not_redrivable {
+        Some("Execution history event limit exceeded.".into())
+    } else {
+        child_redrive_refusal(&parent.status, child.status)
+    };
+    match refusal {
         None => {
             o.insert("redriveStatus".into(), json!("REDRIVABLE"));
         }
@@ -330,6 +337,36 @@ fn child_redrive_refusal(parent: &str, child: &str) -> Option<String> {
     }
 }
 
+/// Why a Map Run cannot rerun an EXPRESS child execution in status
+/// `child`; `None` when it can. AWS: "Unsuccessful executions can always be
+/// redriven" ("Redriving Map Runs"); the reason "is only returned if the
+/// child workflows are not redrivable. This happens when the child workflow
+/// executions have completed successfully" (DescribeExecution).
+fn express_child_redrive_refusal(child: &str) -> Option<String> {
+    match child {
+        "SUCCEEDED" => Some("Execution is SUCCEEDED and cannot be redriven.".into()),
+        // DIFFERENCE: AWS names only the successful ones; a child still
+        // running (or waiting to run again) cannot be started again either.
+        "RUNNING" | "PENDING_REDRIVE" => {
+            Some("Execution is RUNNING and cannot be redriven.".into())
+        }
+        _ => None,
+    }
+}
+
+/// An EXPRESS child execution's ARN where AWS does not take one
+/// (GetExecutionHistory, DescribeStateMachineForExecution: "not supported
+/// by EXPRESS state machines"): the error an EXPRESS execution's ARN gets.
+pub fn express_not_supported(arn: &str) -> Option<ApiError> {
+    let (_, rest) = arn.split_once(":express:")?;
+    rest.contains('/').then(|| {
+        ApiError::new(
+            "InvalidArn",
+            "Invalid Arn: 'Resource type not valid in this context: express'",
+        )
+    })
+}
+
 /// The AWS-shaped history of a child execution.
 pub async fn child_history(
     rt: &Arc<Runtime>,
@@ -337,6 +374,10 @@ pub async fn child_history(
     stem: &str,
     index: u32,
 ) -> Result<Vec<Value>, ApiError> {
+    // EXPRESS children keep no history AWS serves.
+    if let Some(e) = express_not_supported(arn) {
+        return Err(e);
+    }
     let (parent, _) = parent_of(rt, stem)
         .await?
         .ok_or_else(|| execution_does_not_exist(arn))?;
@@ -376,7 +417,7 @@ pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Va
         .filter(|c| status.is_none_or(|s| s == c.status))
         .filter(|c| redriven.is_none_or(|r| r == (c.redrive_count > 0)))
         .map(|c| {
-            let (name, child_arn) = map_run::child_arn(&run.arn, c.index);
+            let (name, child_arn) = run.child_arn(c.index);
             let mut o = Map::new();
             o.insert("executionArn".into(), json!(child_arn));
             o.insert("stateMachineArn".into(), json!(machine));
@@ -403,14 +444,17 @@ pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Va
     Ok(out)
 }
 
-/// DescribeStateMachineForExecution's Map Run fields for a child
-/// execution: `(parent record, map run ARN, label)`.
+/// DescribeStateMachineForExecution of a child execution: its parent's
+/// record and its Map Run.
 pub async fn machine_of_child(
     rt: &Arc<Runtime>,
     arn: &str,
     stem: &str,
     index: u32,
-) -> Result<(ExecutionRecord, String), ApiError> {
+) -> Result<(ExecutionRecord, MapRun), ApiError> {
+    if let Some(e) = express_not_supported(arn) {
+        return Err(e);
+    }
     let (parent, run, _) = child(rt, arn, stem, index).await?;
-    Ok((parent, run.arn))
+    Ok((parent, run))
 }

@@ -460,10 +460,15 @@ pub async fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiErro
     rt.cfg.arns.check_execution(arn)?;
     let (r, map_run) = match stepwell_core::map_run::parse_child_arn(arn) {
         Some((stem, index)) => {
-            let (r, map_run) = crate::ops::map_runs::machine_of_child(rt, arn, stem, index).await?;
-            (r, Some(map_run))
+            let (r, run) = crate::ops::map_runs::machine_of_child(rt, arn, stem, index).await?;
+            (r, Some(run))
         }
         None => (crate::ops::executions::record(rt, arn).await?, None),
+    };
+    // Compiled before the registry is read: compiling may write to it.
+    let plan = match &map_run {
+        Some(_) => Some(rt.plan(&r.revision_id, r.express)?),
+        None => None,
     };
     let reg = rt.read_registry();
     let rev = reg
@@ -483,13 +488,32 @@ pub async fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiErro
         .map(|m| m.updated_ms.unwrap_or(m.created_ms))
         .unwrap_or(r.start_ms);
     o.insert("updateDate".into(), timestamp(updated));
-    if let Some(m) = map_run {
+    if let (Some(run), Some(plan)) = (map_run, plan) {
+        // AWS: "the state machine returned will be the state machine
+        // associated with the Map Run": the Map's ItemProcessor, whose ARN
+        // is the parent's with the Map Run's label
+        // (`...:stateMachine:PARENT/LABEL`, "Viewing Map Runs").
+        // DIFFERENCE: AWS does not show the rest; its name is the ARN's
+        // last part (`PARENT/LABEL`), and its role, revision, logging,
+        // tracing and update date are the parent's, whose revision the
+        // children run.
+        let machine = stepwell_core::map_run::machine_arn(&run.arn);
+        let name = machine.split_once(":stateMachine:").map(|(_, n)| n);
+        o.insert("name".into(), json!(name.unwrap_or_default()));
+        o.insert("stateMachineArn".into(), json!(machine));
+        let parent_definition: Value = serde_json::from_str(&rev.definition)
+            .map_err(|e| ApiError::internal(format!("{}: unreadable definition: {e}", r.arn)))?;
+        let definition =
+            stepwell_core::map_run::child_definition(&parent_definition, &plan, run.processor)
+                .ok_or_else(|| {
+                    ApiError::internal(format!("{}: no ItemProcessor for {}", r.arn, run.arn))
+                })?;
+        o.insert("definition".into(), json!(definition.to_string()));
         o.insert(
-            "stateMachineArn".into(),
-            json!(stepwell_core::map_run::machine_arn(&m)),
+            "label".into(),
+            json!(stepwell_core::map_run::label(&run.arn)),
         );
-        o.insert("label".into(), json!(stepwell_core::map_run::label(&m)));
-        o.insert("mapRunArn".into(), json!(m));
+        o.insert("mapRunArn".into(), json!(run.arn));
     }
     Ok(Value::Object(o))
 }
