@@ -36,14 +36,17 @@ def test_two_workers_share_the_tasks(server, sfn, machine, unique):
     act = sfn.create_activity(name=unique("act-"))["activityArn"]
     sm = machine(activity_machine(act))
     n = 10
-    executions = [sfn.start_execution(stateMachineArn=sm, name=unique("job-"),
-                                      input=json.dumps({"n": i}))["executionArn"] for i in range(n)]
     done = {"w1": [], "w2": []}
     errors = []
     stop = threading.Event()
+    # Both workers poll before the first task exists (a worker whose client
+    # is still being made on a busy machine would see none of them).
+    clients = {name: server.client(read_timeout=70) for name in done}
+    ready = threading.Barrier(len(done) + 1)
 
     def worker(name):
-        client = server.client(read_timeout=70)
+        client = clients[name]
+        ready.wait(30)
         try:
             while not stop.is_set():
                 t = client.get_activity_task(activityArn=act, workerName=name)
@@ -61,6 +64,10 @@ def test_two_workers_share_the_tasks(server, sfn, machine, unique):
     threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in done]
     for t in threads:
         t.start()
+    ready.wait(30)
+    time.sleep(0.2)  # both long polls are open
+    executions = [sfn.start_execution(stateMachineArn=sm, name=unique("job-"),
+                                      input=json.dumps({"n": i}))["executionArn"] for i in range(n)]
     try:
         results = [wait_done(sfn, ex, timeout=30) for ex in executions]
     finally:
