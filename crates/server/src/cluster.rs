@@ -292,6 +292,23 @@ pub async fn route(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<Stri
     )))
 }
 
+/// A forwarded request for a running execution that is not live here
+/// (another node took it over since the sender looked): the sender's
+/// client retries, and the sender routes it afresh.
+pub async fn moved(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<(), ApiError> {
+    let Some(arn) = target(rt, op, req).await? else {
+        return Ok(());
+    };
+    let key = arn.clone();
+    match blocking(&rt.store, move |s| s.execution(&key)).await? {
+        Some(row) if row.status == "RUNNING" => Err(unavailable(format!(
+            "{arn} is no longer run by node '{}'; retry",
+            rt.cluster.node()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Headers a forwarded request keeps (the SigV4 signature covers some).
 const KEPT: &[&str] = &[
     "content-type",

@@ -94,6 +94,8 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
             Ok(None) => {}
             Err(e) => return e.into_response(),
         }
+    } else if let Err(e) = cluster::moved(&rt, op, &req).await {
+        return e.into_response();
     }
     // Named resources another node changed are seen at once.
     if let Err(e) = cluster::sync_registry(&rt, false).await {
