@@ -105,7 +105,7 @@ impl MockCase {
         let list = self.states.get(state)?;
         let n = self.calls.entry(state.to_owned()).or_insert(0);
         let call = *n;
-        *n += 1;
+        *n = n.saturating_add(1);
         list.iter()
             .find(|(lo, hi, _)| (*lo..=*hi).contains(&call))
             .map(|(_, _, r)| r.clone())
@@ -165,5 +165,17 @@ mod tests {
         assert_eq!(c.next("S"), None);
         assert_eq!(c.next("Other"), None);
         assert!(MockCase::from_config(&cfg, "M", "Nope").is_err());
+    }
+
+    #[test]
+    fn the_last_invocation_number_does_not_overflow() {
+        let cfg = json!({
+            "StateMachines": {"M": {"TestCases": {"T": {"S": "R"}}}},
+            "MockedResponses": {"R": {"4294967295": {"Return": 1}}}
+        });
+        let mut c = MockCase::from_config(&cfg, "M", "T").unwrap();
+        c.calls.insert("S".into(), u32::MAX);
+        assert_eq!(c.next("S"), Some(MockResponse::Return(json!(1))));
+        assert_eq!(c.next("S"), Some(MockResponse::Return(json!(1))));
     }
 }

@@ -33,6 +33,10 @@
 //!   ATHENA_DATA`) cannot be read; the Map Run fails with
 //!   `States.ItemReaderFailed` saying so. An inventory data file is
 //!   decompressed to at most [`MAX_INFLATED`] bytes.
+//! * The items one read builds from CSV rows (CSV objects and inventory
+//!   files) take at most [`MAX_CSV_ITEMS_BYTES`] as JSON: a row short of
+//!   values still gets every column, so 10 KiB of headers over a file of
+//!   short rows would otherwise take thousands of times the file's size.
 //! * Keys may not climb out of the bucket (`..` segments) and bucket names
 //!   may not contain `/`: such a request fails like a missing object.
 //!
@@ -57,10 +61,22 @@ use stepwell_core::{ReadRequest, WriteRequest};
 #[derive(Debug, Clone)]
 pub struct LocalS3 {
     root: PathBuf,
+    /// The most bytes one compressed inventory file may decompress to.
+    max_inflated: u64,
+    /// The most bytes (as JSON) the items built from CSV rows in one read
+    /// may take.
+    max_csv_items_bytes: u64,
 }
 
 /// The most bytes a compressed inventory file may decompress to.
 pub const MAX_INFLATED: u64 = 1 << 30;
+
+/// The most bytes (as JSON text) the items one read builds from CSV rows
+/// (CSV objects and inventory files) may take. Every item has every
+/// column, so a file of short rows under 10 KiB of headers would
+/// otherwise make thousands of times its own size in memory; an
+/// `ItemsRead` event that large could not be stored anyway.
+pub const MAX_CSV_ITEMS_BYTES: u64 = 1 << 30;
 
 /// An object's bytes as text, without a byte-order mark.
 fn utf8_text(bytes: Vec<u8>, bucket: &str, key: &str) -> Result<String, String> {
@@ -127,7 +143,25 @@ impl LocalS3 {
     }
 
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalS3 { root: root.into() }
+        LocalS3 {
+            root: root.into(),
+            max_inflated: MAX_INFLATED,
+            max_csv_items_bytes: MAX_CSV_ITEMS_BYTES,
+        }
+    }
+
+    /// The same directory with another cap on decompressed inventory files
+    /// than [`MAX_INFLATED`] (tests and the fuzz target keep memory low).
+    pub fn with_max_inflated(mut self, bytes: u64) -> Self {
+        self.max_inflated = bytes;
+        self
+    }
+
+    /// The same directory with another cap on the items built from CSV in
+    /// one read than [`MAX_CSV_ITEMS_BYTES`].
+    pub fn with_max_csv_items_bytes(mut self, bytes: u64) -> Self {
+        self.max_csv_items_bytes = bytes;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -139,10 +173,14 @@ impl LocalS3 {
     pub fn read_items(&self, req: &ReadRequest) -> Result<Vec<Value>, String> {
         let params = &req.parameters;
         let bucket = string_param(params, "Bucket", true)?.unwrap_or_default();
+        let mut budget = Budget {
+            cap: self.max_csv_items_bytes,
+            left: self.max_csv_items_bytes,
+        };
         let mut items = match req.resource {
             ReaderResource::GetObject => {
                 let key = string_param(params, "Key", true)?.unwrap_or_default();
-                self.read_object(&bucket, &key, &req.config, req.max_items)?
+                self.read_object(&bucket, &key, &req.config, req.max_items, &mut budget)?
             }
             ReaderResource::ListObjectsV2 => {
                 let prefix = string_param(params, "Prefix", false)?.unwrap_or_default();
@@ -155,7 +193,13 @@ impl LocalS3 {
                         }
                         let key = object["Key"].as_str().unwrap_or_default().to_string();
                         let left = req.max_items.map(|m| m.saturating_sub(items.len() as u64));
-                        items.extend(self.read_object(&bucket, &key, &req.config, left)?);
+                        items.extend(self.read_object(
+                            &bucket,
+                            &key,
+                            &req.config,
+                            left,
+                            &mut budget,
+                        )?);
                     }
                     items
                 } else {
@@ -169,13 +213,15 @@ impl LocalS3 {
         Ok(items)
     }
 
-    /// One object's items, parsed by `InputType`.
+    /// One object's items, parsed by `InputType`; items built from CSV take
+    /// from `budget` (bytes).
     fn read_object(
         &self,
         bucket: &str,
         key: &str,
         config: &ReaderConfig,
         max_items: Option<u64>,
+        budget: &mut Budget,
     ) -> Result<Vec<Value>, String> {
         let text = self.get_text(bucket, key)?;
         let at = || format!("s3://{bucket}/{key}");
@@ -226,9 +272,11 @@ impl LocalS3 {
                 }
                 Ok(items)
             }
-            Some(InputType::Csv) => csv_items(&text, config, max_items)
+            Some(InputType::Csv) => csv_items(&text, config, max_items, budget)
                 .map_err(|e| format!("The CSV object {} cannot be read: {e}", at())),
-            Some(InputType::Manifest) => self.manifest_items(bucket, key, &text, config, max_items),
+            Some(InputType::Manifest) => {
+                self.manifest_items(bucket, key, &text, config, max_items, budget)
+            }
             Some(InputType::Parquet) => Err(format!(
                 "Stepwell cannot read Parquet objects ({}): use CSV, JSON or JSONL",
                 at()
@@ -249,6 +297,7 @@ impl LocalS3 {
         text: &str,
         config: &ReaderConfig,
         max_items: Option<u64>,
+        budget: &mut Budget,
     ) -> Result<Vec<Value>, String> {
         let at = format!("s3://{bucket}/{key}");
         if config.manifest_type.as_deref() == Some("ATHENA_DATA") {
@@ -293,7 +342,7 @@ impl LocalS3 {
             };
             let text = self.get_inventory_file(&data_bucket, file_key)?;
             let left = max_items.map(|m| m.saturating_sub(items.len() as u64));
-            items.extend(csv_items(&text, &csv, left).map_err(|e| {
+            items.extend(csv_items(&text, &csv, left, budget).map_err(|e| {
                 format!("The inventory file s3://{data_bucket}/{file_key} cannot be read: {e}")
             })?);
         }
@@ -345,16 +394,17 @@ impl LocalS3 {
             return utf8_text(bytes, bucket, key);
         }
         use std::io::Read;
+        let cap = self.max_inflated;
         let mut inflated = Vec::new();
         flate2::read::MultiGzDecoder::new(bytes.as_slice())
-            .take(MAX_INFLATED + 1)
+            .take(cap.saturating_add(1))
             .read_to_end(&mut inflated)
             .map_err(|e| {
                 format!("The inventory file s3://{bucket}/{key} is not valid gzip: {e}")
             })?;
-        if inflated.len() as u64 > MAX_INFLATED {
+        if inflated.len() as u64 > cap {
             return Err(format!(
-                "The inventory file s3://{bucket}/{key} holds more than {MAX_INFLATED} bytes once decompressed"
+                "The inventory file s3://{bucket}/{key} holds more than {cap} bytes once decompressed"
             ));
         }
         utf8_text(inflated, bucket, key)
@@ -431,11 +481,19 @@ fn string_param(params: &Value, field: &str, required: bool) -> Result<Option<St
 /// The most bytes a CSV header row may take (AWS: "up to 10 KiB").
 const MAX_CSV_HEADER_BYTES: usize = 10 * 1024;
 
-/// The items of a CSV text: one object per row, from header to value.
+/// What is left of the bytes one read may build from CSV rows.
+struct Budget {
+    cap: u64,
+    left: u64,
+}
+
+/// The items of a CSV text: one object per row, from header to value,
+/// each taking its size as JSON from `budget`.
 fn csv_items(
     text: &str,
     config: &ReaderConfig,
     max_items: Option<u64>,
+    budget: &mut Budget,
 ) -> Result<Vec<Value>, String> {
     let mut rows = parse_csv(text, config.csv_delimiter.byte())?.into_iter();
     let headers = match config.csv_header_location {
@@ -456,11 +514,27 @@ fn csv_items(
     if !headers.iter().all(|h| seen.insert(h.as_str())) {
         return Err("CSV headers cannot contain duplicates.".into());
     }
+    // `{}`, and `"header":"",` for each column.
+    let empty_row = headers
+        .iter()
+        .fold(2u64, |n, h| n.saturating_add(h.len() as u64 + 6));
     let mut items = Vec::new();
     for row in rows {
         if reached(&items, max_items) {
             break;
         }
+        let values = row
+            .iter()
+            .take(headers.len())
+            .fold(0u64, |n, v| n.saturating_add(v.len() as u64));
+        let size = empty_row.saturating_add(values);
+        if size > budget.left {
+            return Err(format!(
+                "its rows make items of more than {} bytes (as JSON), the most Stepwell builds from CSV in one read",
+                budget.cap
+            ));
+        }
+        budget.left -= size;
         let mut o = JsonMap::with_capacity(headers.len());
         for (i, h) in headers.iter().enumerate() {
             let v = row.get(i).cloned().unwrap_or_default();
@@ -563,11 +637,84 @@ mod tests {
         );
         assert!(parse_csv("\"open", b',').is_err());
         let wide = format!("{}\n1\n", "h".repeat(MAX_CSV_HEADER_BYTES + 1));
-        let err = csv_items(&wide, &ReaderConfig::default(), None);
+        let mut budget = Budget {
+            cap: MAX_CSV_ITEMS_BYTES,
+            left: MAX_CSV_ITEMS_BYTES,
+        };
+        let err = csv_items(&wide, &ReaderConfig::default(), None, &mut budget);
         assert!(err.is_err_and(|e| e.contains("10 KiB")));
         assert_eq!(
             parse_csv("a\"b", b',').unwrap_or_default(),
             vec![vec!["a\"b".to_string()]]
+        );
+    }
+
+    fn reader(input_type: InputType, key: &str, max_items: Option<u64>) -> ReadRequest {
+        ReadRequest {
+            read: 1,
+            state_name: "Map".into(),
+            resource: ReaderResource::GetObject,
+            parameters: std::sync::Arc::new(json!({"Bucket": "b", "Key": key})),
+            config: ReaderConfig {
+                input_type: Some(input_type),
+                ..ReaderConfig::default()
+            },
+            max_items,
+        }
+    }
+
+    #[test]
+    fn csv_items_built_in_one_read_are_bounded() {
+        // Each row of "x" becomes an object with every one of the 500
+        // columns: the items would take about 2,000 times the file's size.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let s3 = LocalS3::new(dir.path()).with_max_csv_items_bytes(1 << 20);
+        assert!(std::fs::create_dir(dir.path().join("b")).is_ok());
+        let headers: Vec<String> = (0..500).map(|i| format!("c{i}")).collect();
+        let text = format!("{}\n{}", headers.join(","), "x\n".repeat(2_000));
+        assert!(s3.put_object("b", "wide.csv", text.as_bytes()).is_ok());
+        let err = s3.read_items(&reader(InputType::Csv, "wide.csv", None));
+        assert_eq!(
+            err,
+            Err("The CSV object s3://b/wide.csv cannot be read: its rows make items of more than 1048576 bytes (as JSON), the most Stepwell builds from CSV in one read".into())
+        );
+        // Within the bound (MaxItems stops first), the same file reads.
+        let some = s3.read_items(&reader(InputType::Csv, "wide.csv", Some(100)));
+        assert_eq!(some.map(|items| items.len()), Ok(100));
+        // The budget is for the whole read: a manifest's files share it.
+        let manifest = json!({
+            "fileFormat": "CSV",
+            "fileSchema": headers.join(","),
+            "files": [{"key": "wide.csv"}, {"key": "wide.csv"}]
+        });
+        assert!(s3
+            .put_object("b", "manifest.json", manifest.to_string().as_bytes())
+            .is_ok());
+        let s3 = s3.with_max_csv_items_bytes(3 << 20);
+        let err = s3
+            .read_items(&reader(InputType::Manifest, "manifest.json", None))
+            .unwrap_err();
+        assert!(err.contains("more than 3145728 bytes"), "{err}");
+    }
+
+    #[test]
+    fn inventory_files_inflate_to_at_most_the_cap() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let s3 = LocalS3::new(dir.path()).with_max_inflated(1024);
+        assert!(std::fs::create_dir(dir.path().join("b")).is_ok());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        assert!(gz.write_all(&[b'\n'; 1 << 20]).is_ok());
+        let bomb = gz.finish().unwrap_or_default();
+        assert!(bomb.len() < 4096);
+        assert!(s3.put_object("b", "data.csv.gz", &bomb).is_ok());
+        let manifest = json!({"fileSchema": "Bucket, Key", "files": [{"key": "data.csv.gz"}]});
+        assert!(s3
+            .put_object("b", "manifest.json", manifest.to_string().as_bytes())
+            .is_ok());
+        assert_eq!(
+            s3.read_items(&reader(InputType::Manifest, "manifest.json", None)),
+            Err("The inventory file s3://b/data.csv.gz holds more than 1024 bytes once decompressed".into())
         );
     }
 }
