@@ -19,6 +19,7 @@
 //! | `$join(a)`, `$join(a, sep)` | the sum of the strings' lengths and the separators | `D1013` |
 //! | `$string(x)`, `$string(x, true)`, `$string()` | the length (indentation included) and nesting of `x`'s JSON | `D1013` |
 //! | `$replace(s, p, r, limit?)` with a string replacement | the output's length: a cheap bound first, then by counting the matches (with jsonata-core's own regex matching) when the bound is too loose | `D1013` |
+//! | `$replace(s, p, f, limit?)` with a replacement function `f` (a lambda, a built-in, a partial application; written in place or any expression's value) | each string `f` returns, as it is returned: the call's running total (with a regex, the string less the matches replaced so far plus what replaced them; with a matcher function, what replaced them) | `D1013` |
 //! | `$split(s, sep, limit?)` with a string or regex separator | the number of pieces, counted (a cheap bound first) without the limit, since jsonata-core splits the whole string before applying it | `D2015` |
 //! | `$encodeUrl(s)`, `$encodeUrlComponent(s)` | the encoded length: 3 characters per byte encoded, 1 per byte kept | `D1013` |
 //! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | `D1013` |
@@ -78,14 +79,23 @@
 //!   function value; and a regex as the callback of a higher-order
 //!   built-in (`$map([1/0], /I/)` still reaches jsonata-core's assertion,
 //!   caught as `U1000` in a debug build).
-//! - Replacement functions of `$replace` (and matcher functions of
-//!   `$split`): jsonata-core calls the function for each match and joins
-//!   what it returns into one string that no host function sees; each call
-//!   is a checkpoint, so the timeout bounds the time, but not the memory
-//!   (a function returning 10^6 characters for each of 10^4 matches builds
-//!   10^10). Guarding it needs a length counted across the calls of one
-//!   `$replace`, which the guards' stack could carry, but no more than
-//!   that was done yet.
+//! - The text a matcher function makes `$replace` copy: jsonata-core
+//!   copies the string between one match's `start` and the next, which a
+//!   matcher can make any part of the string (its `start` can go back), so
+//!   each match may copy the whole string again (with a replacement
+//!   string too). Only what replacement functions return is counted
+//!   there; each match is a call of the matcher's `next` (a checkpoint),
+//!   so the timeout bounds it, as it bounds `$match` with a matcher
+//!   function, whose result grows by one small object per match.
+//!   (`$split` and `$contains` never call a function: jsonata-core fails
+//!   with `T1010` and `D1000` on one.)
+//! - A replacement function given to `$replace(p, f, n)` where the string
+//!   is the context and the limit `n` is not a number literal: the
+//!   rewrite takes the third argument for the replacement, so `f` is not
+//!   wrapped. With a regex, a total that passes the bound and then comes
+//!   back under it (matches replaced by less than they replace, in a
+//!   string of more than 2^28 characters) fails, where jsonata-js, which
+//!   only fails on the string it builds, would not.
 //! - Arrays nested in arrays made by other means than those the nesting
 //!   guard knows (a function value reached through anything but a
 //!   variable, or passed to a higher-order built-in other than `$reduce`),
@@ -168,6 +178,21 @@ const STRING: &str = "stepwell string";
 /// `(x, site, mask, $?, literals...)`: the last evaluated argument of
 /// `$replace`, with the context when the call may leave the string to it.
 const REPLACE: &str = "stepwell replace";
+/// `(r, site)`: an argument of `$replace` that may be a replacement
+/// function: pushes `r` for [`TAKE`] and gives whether it is a function (a
+/// lambda or a built-in), which the call is then given wrapped (see
+/// `Rewriter::replacer` in `rewrite`).
+const REPLACER: &str = "stepwell replacer";
+/// `site`: the value [`REPLACER`] pushed for call `site`.
+const TAKE: &str = "stepwell take";
+/// `(x, m)`: what a wrapped replacement function returned for the match
+/// `m`, counted into the output of the `$replace` call applying it.
+const REPLACED: &str = "stepwell replaced";
+/// The parameter of the wrapper a replacement function is given in (which
+/// tells the wrapper apart: the name holds a space).
+const WRAPPED_MATCH: &str = "stepwell match";
+/// The variable holding the function a wrapper applies.
+const WRAPPED_FUNCTION: &str = "stepwell replacement";
 /// `(x, site, mask, $?, literals...)`: the last evaluated argument of
 /// `$split`, with the context when the call may leave the string to it.
 const SPLIT: &str = "stepwell split";
@@ -264,7 +289,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 28] = [
+const HOSTS: [&str; 31] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -293,6 +318,9 @@ const HOSTS: [&str; 28] = [
     NESTED_VIA,
     NUMBER_PICTURE,
     SUBJECT,
+    REPLACER,
+    TAKE,
+    REPLACED,
 ];
 
 /// The host functions a rewritten expression calls.

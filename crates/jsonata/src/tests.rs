@@ -364,6 +364,129 @@ fn amplifying_expressions_fail_before_building() {
     ]);
 }
 
+/// A replacement function's output is counted as it is returned, per
+/// `$replace` call (nested calls each count their own), in every form the
+/// function can be given; within the bound nothing changes.
+#[test]
+fn replacement_functions_are_counted() {
+    let limits = Limits {
+        timeout: Some(std::time::Duration::from_secs(60)),
+        ..Limits::default()
+    };
+    check_with(None, &limits, &[
+        // 10^5 matches, each replaced by 10^4 characters (10^9 in all):
+        // fails once 5.4 * 10^8 are built (the repro, with the
+        // padding made once: 10^5 `$pad` calls take seconds by themselves).
+        (
+            "($b := $pad('', 10000, 'b'); $replace($pad('', 100000, 'a'), /a/, function($m){ $b }) ~> $length())",
+            Fails(TOO_LARGE),
+        ),
+        // Three matches, 2 * 10^8 characters each.
+        (
+            "($b := $pad('', 200000000, 'b'); $length($replace('aaa', /a/, function($m){ $b })))",
+            Fails(TOO_LARGE),
+        ),
+        // Each inner call builds 2 * 10^8, the outer one four of those.
+        (
+            "($b := $pad('', 100000000, 'c'); $length($replace('aaaa', /a/, function($m){ $replace('bb', /b/, function($n){ $b }) })))",
+            Fails(TOO_LARGE),
+        ),
+        // The same call nested in itself: 1.4, 2.8, then 5.6 * 10^8.
+        (
+            "($b := $pad('', 70000000, 'c'); $r := function($d){ $d = 0 ? $b : $replace('aa', /a/, function($m){ $r($d - 1) }) }; $length($r(3)))",
+            Fails(TOO_LARGE),
+        ),
+        // A function value, a partial application, a partial application
+        // of `$replace`, the string chained into it, a limit, a matcher
+        // function.
+        (
+            "($b := $pad('', 200000000, 'b'); $f := function($m){ $b }; $length($replace('aaa', /a/, $f)))",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($b := $pad('', 200000000, 'b'); $f := function($x, $m){ $x }; $length($replace('aaa', /a/, $f($b, ?))))",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($b := $pad('', 200000000, 'b'); $map(['aaa'], $replace(?, /a/, function($m){ $b })) ~> $length())",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($b := $pad('', 200000000, 'b'); 'aaa' ~> $replace(/a/, function($m){ $b }) ~> $length())",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($b := $pad('', 200000000, 'b'); $length($replace('aaaa', /a/, function($m){ $b }, 3)))",
+            Fails(TOO_LARGE),
+        ),
+        (
+            "($b := $pad('', 200000000, 'b'); $m := function($s){ {'match': 'a', 'start': 0, 'groups': [], 'next': function(){ {'match': 'b', 'start': 1, 'groups': [], 'next': function(){ {'match': 'c', 'start': 2, 'groups': []} }} }} }; $length($replace('abc', $m, function($x){ $b })))",
+            Fails(TOO_LARGE),
+        ),
+        // Within the bound: a limit that stops short of it.
+        (
+            "($b := $pad('', 200000000, 'b'); $length($replace('aaaa', /a/, function($m){ $b }, 2)))",
+            Is(json!(400000002)),
+        ),
+        // A non-string result is jsonata-core's error, even a long one.
+        (
+            "($b := [$pad('', 200000000, 'b')]; $replace('aaa', /a/, function($m){ $b }))",
+            Fails("D3012: Attempted to replace a matched string with a non-string value"),
+        ),
+    ]);
+    // Small replacements give what they gave before the guard (the
+    // expected values are the unguarded evaluator's).
+    let doc = json!({"q": "q1", "s": "abcb"});
+    check_with(
+        Some(&doc),
+        &Limits::default(),
+        &[
+            ("$replace('abcb', /b/, function($m){ $uppercase($m.match) })", Is(json!("aBcB"))),
+            ("$replace('a1b22', /(\\d+)/, function($m){ '[' & $m.groups[0] & '@' & $m.index & ']' })", Is(json!("a[1@]b[22@]"))),
+            ("$replace('aaaa', /a/, function($m){ 'x' }, 2)", Is(json!("xxaa"))),
+            ("$replace('aaaa', /a/, function($m){ 'x' }, 0)", Is(json!("aaaa"))),
+            ("'abcb'.$replace(/b/, function($m){ 'X' })", Undefined),
+            ("'abcb'.$replace(/b/, function($m){ 'X' }, 1)", Undefined),
+            ("'abcb' ~> $replace(/b/, function($m){ 'X' })", Is(json!("aXcX"))),
+            ("($f := function($m){ $m.match & $m.match }; $replace('abc', /b/, $f))", Is(json!("abbc"))),
+            ("$replace('abc', /b/, $string)", Is(json!("a{\"match\":\"b\",\"start\":1,\"end\":2,\"groups\":[]}c"))),
+            ("$replace('abc', /b/, $uppercase)", Fails("T0410: Argument 1 of function \"replace\" does not match function signature")),
+            ("$replace('abc', /b/, $keys)", Fails("D3012: Attempted to replace a matched string with a non-string value")),
+            ("($f := function($a, $m){ $a & $m.match }; $replace('abc', /b/, $f('<', ?)))", Is(json!("a<bc"))),
+            ("$map(['abc', 'bcd'], $replace(?, /b/, function($m){ 'X' }))", Is(json!(["aXc", "Xcd"]))),
+            ("$replace('abc', /b/, function($m){ $string() })", Is(json!("anullc"))),
+            ("($g := function($s){ $replace($s, /b/, function($m){ $uppercase($m.match) }) }; $g('abcb'))", Is(json!("aBcB"))),
+            ("($g := function($s){ $replace($s, /b/, function($m){ $string() }) }; $g('abc'))", Is(json!("anullc"))),
+            ("($g := function($s){ $replace(/b/, function($m){ $string() }) }; $g('abc'))", Fails("T0411: Context value is not a compatible type with argument 1 of function \"string\"")),
+            ("$replace('abc', /b/, function($m){ $replace('xyz', /y/, function($n){ '-' & $m.match }) })", Is(json!("ax-bzc"))),
+            ("($r := function($s, $d){ $d = 0 ? $s : $replace($s, /a/, function($m){ $r('ab', $d - 1) }) }; $r('aXa', 3))", Is(json!("abbbXabbb"))),
+            ("$replace('abc', function($s){ {'match': 'b', 'start': 1, 'end': 2, 'groups': []} }, function($m){ 'X' })", Is(json!("aXc"))),
+            ("$replace('abcabc', function($s){ {'match': 'b', 'start': 1, 'groups': [], 'next': function(){ {'match': 'c', 'start': 5, 'groups': []} }} }, function($m){ $uppercase($m.match) })", Is(json!("aBcabC"))),
+            ("$replace('abc', /b/, function($m){ 1 })", Fails("D3012: Attempted to replace a matched string with a non-string value")),
+            ("$replace('abc', /b/, function($m){ [$m.match] })", Fails("D3012: Attempted to replace a matched string with a non-string value")),
+            ("$replace('abc', /b/, function($m){ $m.match })", Is(json!("abc"))),
+            ("$replace('abc', /b/, function($m){ $m.nothing })", Fails("D3012: Attempted to replace a matched string with a non-string value")),
+            ("$replace('abc', 'b', function($m){ 'X' })", Fails("D1000: replace() pattern must be a regex or a function when the replacement is a function")),
+            ("$replace('abc', /b/, /c/)", Fails("D3012: Attempted to replace a matched string with a non-string value")),
+            ("$replace(null, /b/, function($m){ 'X' })", Fails("T0410: Argument 1 of function \"replace\" does not match function signature")),
+            ("$replace($nothing, /b/, function($m){ 'X' })", Undefined),
+            ("($x := $replace('abc', /b/, $f := function($m){ 'X' }); $x & $f(1))", Is(json!("aXcX"))),
+            ("$replace('abc', /x*/, function($m){ '-' })", Fails("D1004: Regular expression matches zero length string")),
+            ("$replace('héllo wörld', /[éö]/, function($m){ $m.match & $m.index })", Is(json!("héllo wörld"))),
+            ("($f := $replace; $f('abc', /b/, function($m){ 'X' }))", Is(json!("aXc"))),
+            ("$replace('abc', /b/, function($m, $i){ $type($i) })", Fails("D3012: Attempted to replace a matched string with a non-string value")),
+            ("$replace('abc', /(b)/, function($m){ $join($m.groups, '+') })", Is(json!("abc"))),
+            ("[1, 2].$replace('a' & $string($), /a/, function($m){ $string($) })", Is(json!(["11", "22"]))),
+            ("$replace(q, /1/, function($m){ $string(q) })", Is(json!("qq1"))),
+            ("$replace(s, /b/, function($m){ s })", Is(json!("aabcbcabcb"))),
+            ("$replace(s, /b/, function($m){ $$.s })", Is(json!("aabcbcabcb"))),
+            ("$replace('abcb', /b/, function($m){ $m.match }, 1.5)", Is(json!("abcb"))),
+            ("$replace('abc', /b/, function($m){ 'X' }, -1)", Fails("D3011: Fourth argument of replace function must evaluate to a positive number")),
+            ("$replace('abc', /b/, function($m){ $ })", Fails("D3012: Attempted to replace a matched string with a non-string value")),
+        ],
+    );
+}
+
 /// The guarded operations give what they gave before the guards, errors
 /// included, in every form a call can take.
 #[test]

@@ -64,6 +64,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
     type Host = Box<dyn Fn(&[JValue]) -> Result<JValue, EvaluatorError>>;
     type Check = fn(&[JValue], Option<&JValue>, Bounds) -> Result<(), JsonataError>;
     let pending: Pending = Rc::default();
+    let running: Rc<replace::Running> = Rc::default();
     // A guard of one value, passed on once `check` accepts it.
     let one = |check: fn(&JValue, Bounds) -> Result<(), JsonataError>| -> Host {
         Box::new(move |args: &[JValue]| {
@@ -103,7 +104,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, &dyn Fn() -> Host); 28] = [
+    let hosts: [(&str, &dyn Fn() -> Host); 31] = [
         (SIZE, &|| {
             one(|value, _| match value {
                 JValue::String(s) if utf16_len(s) > MAX_STRING => Err(too_large()),
@@ -158,7 +159,58 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             })
         }),
         (REPLACE, &|| {
-            close(|values, context, _| replace::check(values, context))
+            let pending = Rc::clone(&pending);
+            let running = Rc::clone(&running);
+            Box::new(move |args: &[JValue]| {
+                if let Some((values, context)) = gather(&pending, args) {
+                    replace::check(&values, context.as_ref()).map_err(to_evaluator)?;
+                    running.enter(&values, context.as_ref());
+                }
+                Ok(args.first().cloned().unwrap_or(JValue::Undefined))
+            })
+        }),
+        (REPLACER, &|| {
+            Box::new({
+                let pending = Rc::clone(&pending);
+                move |args: &[JValue]| {
+                    let value = args.first().cloned().unwrap_or(JValue::Undefined);
+                    let function = matches!(value, JValue::Lambda(_) | JValue::Builtin { .. });
+                    if let (Some(JValue::Number(site)), Ok(mut stack)) =
+                        (args.get(1), pending.try_borrow_mut())
+                    {
+                        stack.push((*site, value));
+                    }
+                    Ok(JValue::Bool(function))
+                }
+            })
+        }),
+        (TAKE, &|| {
+            Box::new({
+                let pending = Rc::clone(&pending);
+                move |args: &[JValue]| {
+                    let taken = match args.first() {
+                        Some(JValue::Number(site)) => pop(&pending, *site, 1),
+                        _ => None,
+                    };
+                    Ok(taken
+                        .and_then(|v| v.into_iter().next())
+                        .unwrap_or(JValue::Undefined))
+                }
+            })
+        }),
+        (REPLACED, &|| {
+            Box::new({
+                let running = Rc::clone(&running);
+                move |args: &[JValue]| {
+                    let value = args.first().cloned().unwrap_or(JValue::Undefined);
+                    let found = args.get(1).unwrap_or(&JValue::Undefined);
+                    let function = args.get(2).unwrap_or(&JValue::Undefined);
+                    running
+                        .count(&value, found, function)
+                        .map_err(to_evaluator)?;
+                    Ok(value)
+                }
+            })
         }),
         (SPLIT, &|| {
             close(|values, context, b| calls::split(values, context, b.max_sequence))

@@ -8,29 +8,48 @@
 //! are the matches counted, with jsonata-core's own regex matching and its
 //! reading of `$n`, so that a replacement fails only when its real output
 //! would pass [`MAX_STRING`].
+//!
+//! A replacement function's output cannot be known in advance, so it is
+//! counted as it is returned: the function is given to jsonata-core
+//! wrapped (see `Rewriter::replacer` in `rewrite`), so that each string it
+//! returns passes through [`REPLACED`](super::REPLACED), which adds it to
+//! the running total of the `$replace` call applying it ([`Running`]).
 
+use std::cell::RefCell;
 use std::convert::Infallible;
+use std::rc::{Rc, Weak};
 
+use jsonata_core::evaluator::StoredLambda;
 use jsonata_core::functions::string::{
     build_regex, substitute_capture_groups, RegexMatch, RegexMatches,
 };
 use jsonata_core::value::JValue;
 
-use super::{too_large, MAX_STRING};
+use super::{too_large, MAX_STRING, WRAPPED_FUNCTION, WRAPPED_MATCH};
 use crate::error::JsonataError;
+
+/// Which argument of `$replace` is which, as the signature
+/// `<s-(sf)(sf)n?:s>` takes them: the string, the pattern, the
+/// replacement and the limit.
+type Roles<'a> = (&'a JValue, &'a JValue, &'a JValue, Option<&'a JValue>);
+
+fn roles<'a>(values: &'a [JValue], context: Option<&'a JValue>) -> Option<Roles<'a>> {
+    Some(match (values, context) {
+        ([s, p, r, l], _) => (s, p, r, Some(l)),
+        ([p, r, l @ JValue::Number(_)], Some(s)) => (s, p, r, Some(l)),
+        ([s, p, r], _) => (s, p, r, None),
+        ([p, r], Some(s)) => (s, p, r, None),
+        _ => return None,
+    })
+}
 
 /// Check `$replace` called with `values` (and `context`, the string when the
 /// call leaves it out): fail when the output would be longer than
 /// [`MAX_STRING`]. Arguments jsonata-core rejects, and replacement
 /// functions, are left to it.
 pub(super) fn check(values: &[JValue], context: Option<&JValue>) -> Result<(), JsonataError> {
-    // Which argument is which, as the signature `<s-(sf)(sf)n?:s>` takes them.
-    let (s, pattern, replacement, limit) = match (values, context) {
-        ([s, p, r, l], _) => (s, p, r, Some(l)),
-        ([p, r, l @ JValue::Number(_)], Some(s)) => (s, p, r, Some(l)),
-        ([s, p, r], _) => (s, p, r, None),
-        ([p, r], Some(s)) => (s, p, r, None),
-        _ => return Ok(()),
+    let Some((s, pattern, replacement, limit)) = roles(values, context) else {
+        return Ok(());
     };
     let (JValue::String(s), JValue::String(replacement)) = (s, replacement) else {
         return Ok(());
@@ -50,6 +69,132 @@ pub(super) fn check(values: &[JValue], context: Option<&JValue>) -> Result<(), J
         Some(len) if len > MAX_STRING => Err(too_large()),
         _ => Ok(()),
     }
+}
+
+/// The `$replace` calls applying a wrapped replacement function, innermost
+/// last: each call's running total of its output's length.
+///
+/// A call is entered by its closing guard ([`Running::enter`]), once its
+/// arguments are evaluated and before jsonata-core applies the function;
+/// it has ended when the wrapper it was given is dropped (jsonata-core
+/// holds its arguments until it returns, and nothing else holds the
+/// wrapper). Calls nest, so when a wrapper returns a string the innermost
+/// call still running is the one applying it.
+#[derive(Default)]
+pub(super) struct Running(RefCell<Vec<Call>>);
+
+struct Call {
+    /// The wrapper the call was given, alive while the call runs.
+    wrapper: Weak<StoredLambda>,
+    /// The function the wrapper applies, which the string counted must
+    /// come from.
+    function: JValue,
+    /// Whether the pattern is a regex, whose matches are cut out of the
+    /// string in order and without overlapping (otherwise it is a matcher
+    /// function, whose matches can be anywhere).
+    regex: bool,
+    /// With a regex, the string's length less the matches replaced so far
+    /// plus what replaced them: the output's length if nothing more were
+    /// replaced, and no less than what jsonata-core has built so far. With
+    /// a matcher function, the length of what replaced the matches.
+    total: usize,
+}
+
+impl Running {
+    /// The closing guard of `$replace` called with `values` (and `context`):
+    /// when its replacement is a wrapped function, start counting.
+    pub(super) fn enter(&self, values: &[JValue], context: Option<&JValue>) {
+        let Some((JValue::String(s), pattern, JValue::Lambda(wrapper), _)) = roles(values, context)
+        else {
+            return;
+        };
+        if wrapper.params.first().map(String::as_str) != Some(WRAPPED_MATCH) {
+            return;
+        }
+        let Some(function) = wrapper.captured_env.get(WRAPPED_FUNCTION) else {
+            return;
+        };
+        let (regex, total) = match pattern {
+            JValue::Regex { .. } => (true, utf16_len(s)),
+            JValue::Lambda(_) | JValue::Builtin { .. } => (false, 0),
+            // jsonata-core rejects a substring pattern with a function.
+            _ => return,
+        };
+        let Ok(mut calls) = self.0.try_borrow_mut() else {
+            return;
+        };
+        ended(&mut calls);
+        calls.push(Call {
+            wrapper: Rc::downgrade(wrapper),
+            function: function.clone(),
+            regex,
+            total,
+        });
+    }
+
+    /// `replaced`, what the wrapped replacement `function` returned for
+    /// `found` (its match object): fail when it takes the output of the
+    /// call applying it past [`MAX_STRING`]. Anything but a string is left
+    /// to jsonata-core (`D3012`).
+    pub(super) fn count(
+        &self,
+        replaced: &JValue,
+        found: &JValue,
+        function: &JValue,
+    ) -> Result<(), JsonataError> {
+        let JValue::String(replaced) = replaced else {
+            return Ok(());
+        };
+        let Ok(mut calls) = self.0.try_borrow_mut() else {
+            return Ok(());
+        };
+        ended(&mut calls);
+        // The innermost call still running applies `function` (a wrapper
+        // whose call was never entered is not counted).
+        let Some(call) = calls.last_mut().filter(|c| same(&c.function, function)) else {
+            return Ok(());
+        };
+        if call.regex {
+            let matched = match found {
+                JValue::Object(found) => match found.get("match") {
+                    Some(JValue::String(m)) => utf16_len(m),
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            // The match is part of the text not replaced yet.
+            call.total = call.total.saturating_sub(matched);
+        }
+        call.total = call.total.saturating_add(utf16_len(replaced));
+        if call.total > MAX_STRING {
+            return Err(too_large());
+        }
+        Ok(())
+    }
+}
+
+/// Whether `a` and `b` are the same function value.
+fn same(a: &JValue, b: &JValue) -> bool {
+    match (a, b) {
+        (JValue::Lambda(a), JValue::Lambda(b)) => Rc::ptr_eq(a, b),
+        (JValue::Builtin { name: a }, JValue::Builtin { name: b }) => a == b,
+        _ => false,
+    }
+}
+
+/// Drop the calls that have returned (or failed) from the top of `calls`.
+fn ended(calls: &mut Vec<Call>) {
+    while calls.last().is_some_and(|c| c.wrapper.strong_count() == 0) {
+        calls.pop();
+    }
+}
+
+/// Length in UTF-16 code units, as JavaScript counts it.
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
+    s.chars().map(char::len_utf16).sum()
 }
 
 /// The output's length (or a bound within [`MAX_STRING`]) for a substring

@@ -417,17 +417,21 @@ impl Rewriter {
                     }
                 }
             }
-            // A replacement (or matcher) written as a function is left alone:
-            // jsonata-core calls it for each match, with no output to bound,
-            // and treats a lambda argument specially.
-            "replace"
-                if (2..=4).contains(&n)
-                    && !slots.iter().any(|s| matches!(s, AstNode::Lambda { .. }))
-                    && !shrinks(&slots) =>
-            {
+            "replace" if (2..=4).contains(&n) && !shrinks(&slots) => {
                 // With two arguments, or three of which the last may be a
                 // limit, the string may be the context.
                 let context = n == 2 || (n == 3 && !matches!(slots[2], AstNode::String(_)));
+                // The replacement: third, or second when the string is the
+                // context (two arguments, or three ending in a number).
+                let at = if n == 2 || (n == 3 && matches!(slots[2], AstNode::Number(_))) {
+                    1
+                } else {
+                    2
+                };
+                let partial = slots.iter().any(|s| matches!(s, AstNode::Placeholder));
+                if !partial && !is_literal(slots[at]) {
+                    self.replacer(slots[at]);
+                }
                 self.sequence(slots, REPLACE, context, false)
             }
             _ => {}
@@ -475,6 +479,44 @@ impl Rewriter {
             self.wrap(slots[i], ARG, vec![site.clone()]);
         }
         self.wrap(slots[last], closer, args);
+    }
+
+    /// The replacement `r` of a `$replace` call, which may be a function:
+    /// made `replacer(r) ? ($f := take(); function($m){ replaced($m ~> $f,
+    /// $m, $f) }) : take()` (with [`REPLACER`], [`TAKE`], [`REPLACED`]), so
+    /// that a function is given wrapped, and each string it returns is
+    /// counted (see [`super::replace::Running`]). `r` is evaluated once, in
+    /// the caller's scope; `$m ~> $f` applies `$f` as jsonata-core applies
+    /// a replacement function (as a callback, with a null input).
+    fn replacer(&mut self, slot: &mut AstNode) {
+        let site = self.site();
+        let r = std::mem::replace(slot, AstNode::Null);
+        let f = || AstNode::Variable(WRAPPED_FUNCTION.to_string());
+        let m = || AstNode::Variable(WRAPPED_MATCH.to_string());
+        let applied = AstNode::Binary {
+            op: BinaryOp::ChainPipe,
+            lhs: Box::new(m()),
+            rhs: Box::new(f()),
+        };
+        let wrapper = AstNode::Lambda {
+            params: vec![WRAPPED_MATCH.to_string()],
+            body: Box::new(host(REPLACED, vec![applied, m(), f()])),
+            signature: None,
+            thunk: false,
+        };
+        let bind = AstNode::Binary {
+            op: BinaryOp::ColonEqual,
+            lhs: Box::new(f()),
+            rhs: Box::new(host(TAKE, vec![site.clone()])),
+        };
+        *slot = AstNode::Conditional {
+            condition: Box::new(host(REPLACER, vec![r, site.clone()])),
+            then_branch: Box::new(AstNode::Block(vec![bind, wrapper])),
+            else_branch: Some(Box::new(host(TAKE, vec![site]))),
+        };
+        for name in [REPLACER, TAKE, REPLACED] {
+            self.needs.add(name);
+        }
     }
 
     /// An array constructor: members that evaluate to an array are spliced
