@@ -537,9 +537,10 @@ def main():
         print(f"crash test: the crash run had {args.nodes} nodes sharing one database")
     print(f"crash test: {len(crashed)} executions ({len(reference)} in the reference run), "
           f"{events} events compared, statuses {statuses}")
+    after = "live on the nodes after the take-over" if args.nodes > 1 else "executions recovered"
     for i, c in enumerate(info, 1):
         print(f"crash test: kill -9 #{i} with {c['live_before']} live executions and {c['timers_before']} timers "
-              f"pending; {c['live_after']} executions recovered")
+              f"pending; {c['live_after']} {after}")
     print(f"crash test: {time.time() - t0:.1f}s in all")
     if not args.keep:
         import shutil
