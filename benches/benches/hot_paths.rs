@@ -96,7 +96,10 @@ fn jsonata_replace(c: &mut Criterion) {
     let vars = serde_json::Map::new();
     let mut g = c.benchmark_group("jsonata_replace");
     for (name, text) in [
-        ("function", "$replace(s, /o/, function($m){ $uppercase($m.match) })"),
+        (
+            "function",
+            "$replace(s, /o/, function($m){ $uppercase($m.match) })",
+        ),
         ("string", "$replace(s, /o/, 'O')"),
     ] {
         let e = Expression::compile(text).expect("compiles");
