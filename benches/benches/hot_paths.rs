@@ -102,7 +102,7 @@ fn jsonata_replace(c: &mut Criterion) {
         ),
         ("string", "$replace(s, /o/, 'O')"),
     ] {
-        let e = Expression::compile(text).expect("compiles");
+        let e = Expression::compile(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
         g.bench_function(name, |b| {
             b.iter(|| {
                 e.evaluate_full(
