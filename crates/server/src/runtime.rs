@@ -533,6 +533,7 @@ impl Runtime {
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];
             writes.extend(crate::ops::map_runs::index_writes(arn, &decision.events));
+            let known = live.tokens.len();
             live.tokens.extend(scheduled_tokens(&decision.events));
             if finished {
                 // Its tokens answer TaskTimedOut on every node from now on.
@@ -541,13 +542,11 @@ impl Runtime {
                     key,
                 }));
             } else {
-                writes.extend(
-                    scheduled_tokens(&decision.events).map(|key| Write::PutResource {
-                        kind: crate::records::kind::TASK_TOKEN,
-                        key,
-                        body: arn.to_string(),
-                    }),
-                );
+                writes.extend(live.tokens[known..].iter().map(|key| Write::PutResource {
+                    kind: crate::records::kind::TASK_TOKEN,
+                    key: key.clone(),
+                    body: arn.to_string(),
+                }));
             }
             if finished || redrive {
                 writes.push(Write::PutExecution(self.row(&live.record)));
