@@ -138,6 +138,36 @@ impl Parser {
         Some((obj, floc))
     }
 
+    /// The keys an `ItemReader` or `ResultWriter` (at `loc`) may have:
+    /// `Resource`, its own configuration field (`config`), and `Parameters`
+    /// (JSONPath) or `Arguments` (JSONata).
+    fn s3_field_keys(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        loc: &str,
+        config: &str,
+        ql: QueryLanguage,
+    ) {
+        for key in obj.keys() {
+            match (key.as_str(), ql) {
+                ("Parameters", QueryLanguage::JsonPath) | ("Arguments", QueryLanguage::Jsonata) => {
+                }
+                ("Parameters", QueryLanguage::Jsonata) | ("Arguments", QueryLanguage::JsonPath) => {
+                    let lang = match ql {
+                        QueryLanguage::Jsonata => "JSONata",
+                        QueryLanguage::JsonPath => "JSONPath",
+                    };
+                    self.schema(
+                        loc,
+                        format!("The field '{key}' is not supported for the {lang} query language"),
+                    );
+                }
+                (k, _) if k == "Resource" || k == config => {}
+                _ => self.schema(loc, format!("Field '{key}' is not supported")),
+            }
+        }
+    }
+
     /// A Map's `ResultWriter` (at `loc`, the Map state's location).
     ///
     /// AWS ("ResultWriter (Map)"): `Resource` is
@@ -159,24 +189,7 @@ impl Parser {
             QueryLanguage::JsonPath => "Parameters",
             QueryLanguage::Jsonata => "Arguments",
         };
-        for key in obj.keys() {
-            match (key.as_str(), ql) {
-                ("Resource" | "WriterConfig", _)
-                | ("Parameters", QueryLanguage::JsonPath)
-                | ("Arguments", QueryLanguage::Jsonata) => {}
-                ("Parameters", QueryLanguage::Jsonata) | ("Arguments", QueryLanguage::JsonPath) => {
-                    let lang = match ql {
-                        QueryLanguage::Jsonata => "JSONata",
-                        QueryLanguage::JsonPath => "JSONPath",
-                    };
-                    self.schema(
-                        &wloc,
-                        format!("The field '{key}' is not supported for the {lang} query language"),
-                    );
-                }
-                _ => self.schema(&wloc, format!("Field '{key}' is not supported")),
-            }
-        }
+        self.s3_field_keys(obj, &wloc, "WriterConfig", ql);
         let export = obj.contains_key("Resource");
         match obj.get("Resource") {
             None => {}
@@ -370,24 +383,7 @@ impl Parser {
         distributed: bool,
     ) -> Option<ItemReader> {
         let (obj, rloc) = self.distributed_field(v, loc, "ItemReader", distributed)?;
-        for key in obj.keys() {
-            match (key.as_str(), ql) {
-                ("Resource" | "ReaderConfig", _)
-                | ("Parameters", QueryLanguage::JsonPath)
-                | ("Arguments", QueryLanguage::Jsonata) => {}
-                ("Parameters", QueryLanguage::Jsonata) | ("Arguments", QueryLanguage::JsonPath) => {
-                    let lang = match ql {
-                        QueryLanguage::Jsonata => "JSONata",
-                        QueryLanguage::JsonPath => "JSONPath",
-                    };
-                    self.schema(
-                        &rloc,
-                        format!("The field '{key}' is not supported for the {lang} query language"),
-                    );
-                }
-                _ => self.schema(&rloc, format!("Field '{key}' is not supported")),
-            }
-        }
+        self.s3_field_keys(obj, &rloc, "ReaderConfig", ql);
         let resource = match obj.get("Resource") {
             None => {
                 self.schema(&rloc, "These fields are required: [Resource]".into());
