@@ -117,7 +117,28 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
             );
         }
     }
+    if let Some(over) = &exec.context_override {
+        lay_over(&mut ctx, over);
+    }
     ctx
+}
+
+/// Lay `over`'s fields over `base`, objects field by field (TestState's
+/// `context`: the fields it gives replace the ones the execution has).
+fn lay_over(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(slot) => lay_over(slot, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v.clone(),
+    }
 }
 
 /// The variables visible from a frame: its own, then those of the scopes

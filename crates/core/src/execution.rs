@@ -84,6 +84,9 @@ pub struct Execution {
     /// variables of every frame that has not ended (AWS: "The total size of
     /// all stored variables cannot exceed 10MiB per execution").
     pub(crate) vars_bytes: usize,
+    /// TestState's `context`: fields laid over the context object the
+    /// execution would build (never set for an execution).
+    pub(crate) context_override: Option<Arc<Value>>,
 }
 
 /// Two executions are equal when they are in the same state; the plan (shared,
@@ -306,6 +309,7 @@ impl Execution {
             outcome: None,
             redrive_count: 0,
             vars_bytes: 0,
+            context_override: None,
         }
     }
 

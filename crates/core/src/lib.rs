@@ -30,6 +30,7 @@ pub mod map_run;
 mod redrive;
 mod result_writer;
 mod retry;
+pub mod test_state;
 
 pub use aws::{render_child_history, render_history, render_history_from};
 pub use context::iso8601;

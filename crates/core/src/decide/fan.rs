@@ -30,10 +30,22 @@ impl Decider<'_> {
                 None => Ok((*raw).clone()),
             };
         }
-        self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+        let traced = self.traced();
+        let mut seen = Vec::new();
+        let done = self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
             let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
-            Ok(dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned())
-        })
+            if traced {
+                seen.push(("afterInputPath", eff.as_ref().clone()));
+            }
+            let eff =
+                dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned();
+            if traced {
+                seen.push(("afterParameters", eff.clone()));
+            }
+            Ok(eff)
+        });
+        self.note(seen);
+        done
     }
 
     pub(super) fn run_map(
@@ -121,9 +133,14 @@ impl Decider<'_> {
                 _ => None,
             };
         } else {
-            (input, items, max_concurrency, tolerated, plan, reader) =
+            let traced = self.traced();
+            let mut seen = Vec::new();
+            let done =
                 self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
                     let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                    if traced {
+                        seen.push(("afterInputPath", eff.as_ref().clone()));
+                    }
                     let eff_roots = dataflow::reroot(roots, &eff);
                 let reader = match &m.item_reader {
                     Some(r) => Some(reader::request_jsonpath(r, &eff_roots, rng, at)?),
@@ -138,6 +155,9 @@ impl Decider<'_> {
                     (OptPath::Path(p), None) => p.select(&eff_roots).map_err(|e| at.err(e))?,
                     _ => Cow::Borrowed(eff_roots.input),
                 };
+                if traced && reader.is_none() {
+                    seen.push(("afterItemsPath", list.as_ref().clone()));
+                }
                 let items = match list.into_owned() {
                     Value::Array(a) => a,
                     other => {
@@ -207,7 +227,9 @@ impl Decider<'_> {
                         _ => None,
                     };
                     Ok((eff.into_owned(), items, max_concurrency, tolerated, plan, reader))
-                })?;
+                });
+            self.note(seen);
+            (input, items, max_concurrency, tolerated, plan, reader) = done?;
         }
         let (tolerated_count, tolerated_percentage) = match &tolerated {
             Ok(t) => *t,
@@ -250,6 +272,56 @@ impl Decider<'_> {
             }
         }
         started
+    }
+
+    /// TestState with a mocked Map or Parallel: the children never run.
+    /// Once a Map's items are known (an `ItemReader`'s read answered), note
+    /// what its iterations would start with and hand the frame back to
+    /// [`crate::test_state`], which sets the mocked result or error.
+    pub(super) fn fan_mocked(&mut self, f: FrameId) {
+        let Phase::Fan(fan) = &self.exec.frame(f).phase else {
+            return;
+        };
+        if matches!(fan.read, Read::Pending(_)) {
+            return;
+        }
+        let (is_map, batched, items, input) = (
+            fan.is_map,
+            !fan.batch_sizes.is_empty(),
+            fan.items.clone(),
+            fan.input.clone(),
+        );
+        let mut steps = Vec::new();
+        let selects = match &self.exec.state_of(f).kind {
+            StateKind::Map(m) => m.item_selector.is_some() || m.item_selector_jsonata.is_some(),
+            _ => false,
+        };
+        if is_map && batched {
+            let batches = items.iter().map(|b| (**b).clone()).collect();
+            steps.push(("afterItemBatcher", Value::Array(batches)));
+        } else if is_map && selects {
+            let mut selected = Vec::with_capacity(items.len());
+            for index in 0..items.len() {
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                match self.iteration_input(f, &items, &input, index) {
+                    Ok(v) => selected.push((*v).clone()),
+                    Err(e) => {
+                        // As an execution would: the Map fails before
+                        // its iteration starts.
+                        self.note(steps);
+                        if let Some(t) = self.trace.as_deref_mut() {
+                            t.fan_error = Some(e);
+                        }
+                        return;
+                    }
+                }
+            }
+            steps.push(("afterItemSelector", Value::Array(selected)));
+        }
+        self.note(steps);
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.fan_ready = true;
+        }
     }
 
     /// Drive a running Parallel or Map.

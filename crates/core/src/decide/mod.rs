@@ -29,6 +29,7 @@ use crate::limits::{
 };
 use crate::map_run;
 use crate::retry;
+use crate::test_state::Trace;
 
 mod batch;
 mod expr;
@@ -55,6 +56,18 @@ pub struct Decision {
 impl Execution {
     /// Handle one input at time `now` (milliseconds since the epoch).
     pub fn decide(&mut self, input: Input, now: i64, entropy: &mut dyn Entropy) -> Decision {
+        self.decide_traced(input, now, entropy, None)
+    }
+
+    /// [`Self::decide`], recording for TestState what the state computed
+    /// on the way (see [`crate::test_state`]).
+    pub(crate) fn decide_traced(
+        &mut self,
+        input: Input,
+        now: i64,
+        entropy: &mut dyn Entropy,
+        trace: Option<&mut Trace>,
+    ) -> Decision {
         let mut d = Decider {
             exec: self,
             now,
@@ -62,8 +75,34 @@ impl Execution {
             events: Vec::new(),
             commands: Vec::new(),
             work: Vec::new(),
+            trace,
         };
         d.handle(input);
+        d.run();
+        Decision {
+            events: d.events,
+            commands: d.commands,
+        }
+    }
+
+    /// Go on running frame `f` (TestState: a mocked Map or Parallel whose
+    /// phase was set to its mocked result or error).
+    pub(crate) fn resume_traced(
+        &mut self,
+        f: FrameId,
+        now: i64,
+        entropy: &mut dyn Entropy,
+        trace: &mut Trace,
+    ) -> Decision {
+        let mut d = Decider {
+            exec: self,
+            now,
+            entropy,
+            events: Vec::new(),
+            commands: Vec::new(),
+            work: vec![f],
+            trace: Some(trace),
+        };
         d.run();
         Decision {
             events: d.events,
@@ -79,6 +118,8 @@ struct Decider<'a> {
     events: Vec<Event>,
     commands: Vec<Command>,
     work: Vec<FrameId>,
+    /// TestState's record of the data flow; `None` in executions.
+    trace: Option<&'a mut Trace>,
 }
 
 /// Adapts our entropy to the expression crates' traits.
@@ -232,6 +273,18 @@ impl Decider<'_> {
         timer
     }
 
+    /// Whether TestState records the data flow.
+    fn traced(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    /// Record TestState inspection values (see [`Trace::steps`]).
+    fn note(&mut self, steps: Vec<(&'static str, Value)>) {
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.steps.extend(steps);
+        }
+    }
+
     fn finished(&self) -> bool {
         !matches!(self.exec.status, Status::Running)
     }
@@ -376,6 +429,12 @@ impl Decider<'_> {
         }
         let start = self.exec.plan.top().start_at;
         self.enter(0, start, input);
+        // TestState's `retrierRetryCount`: the retries already made.
+        if let Some(n) = self.trace.as_ref().and_then(|t| t.retrier_retry_count) {
+            let fr = &mut self.exec.frames[0];
+            fr.attempts.iter_mut().for_each(|a| *a = n);
+            fr.retry_count = n;
+        }
         self.work.push(0);
     }
 
@@ -517,6 +576,10 @@ impl Decider<'_> {
                             return;
                         }
                     }
+                }
+                Phase::Fan(_) if self.trace.as_ref().is_some_and(|t| t.mock_fans) => {
+                    self.fan_mocked(f);
+                    return;
                 }
                 Phase::Fan(_) => match self.advance_fan(f) {
                     Fanned::Blocked => return,

@@ -7,9 +7,14 @@ impl Decider<'_> {
 
     /// Task/Parallel/Map result -> ResultSelector -> ResultPath -> OutputPath.
     pub(super) fn finish_result(&mut self, f: FrameId, result: Arc<Value>) {
+        if self.traced() {
+            self.note(vec![("result", (*result).clone())]);
+        }
         let plan = self.plan();
         let fr = self.exec.frame(f);
         let st = plan.machine(fr.machine).state(fr.state);
+        let traced = self.traced();
+        let mut seen = Vec::new();
         let res = if st.query_language == QueryLanguage::Jsonata {
             let raw = fr.input.clone();
             let states = self.states_var(f, st, ContextExtra::default(), Some(&result), None);
@@ -27,20 +32,30 @@ impl Decider<'_> {
                     rng,
                     at,
                 )?;
+                if traced {
+                    seen.push(("afterResultSelector", selected.as_ref().clone()));
+                }
                 let assigned = assign_jsonpath(st.assign.as_ref(), &selected, roots, rng, at)?;
                 let passes_through = st.io.result_selector.is_none()
                     && matches!(st.io.result_path, OptPath::Default)
                     && matches!(st.io.output_path, OptPath::Default);
                 if passes_through {
+                    if traced {
+                        seen.push(("afterResultPath", (*result).clone()));
+                    }
                     // The output is the result itself (a Map's may be large): share it.
                     return Ok((result.clone(), assigned));
                 }
                 let out = dataflow::result_path(&st.io.result_path, roots.input, selected, at)?;
+                if traced {
+                    seen.push(("afterResultPath", out.as_ref().clone()));
+                }
                 let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
                 Ok((Arc::new(out.into_owned()), assigned))
             })
         };
         drop(result);
+        self.note(seen);
         let res = res.and_then(|(out, assigned)| {
             self.check_assigned(f, &assigned, "Assign")?;
             Ok((out, assigned))
@@ -74,15 +89,32 @@ impl Decider<'_> {
         let plan = self.plan();
         let fr = self.exec.frame(f);
         let st = plan.machine(fr.machine).state(fr.state);
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.error = Some(err.clone());
+        }
         if err.is_recoverable() {
             for (i, r) in st.retriers().iter().enumerate() {
                 if !error_matches(&r.error_equals, &err.error) {
                     continue;
                 }
                 let attempts = fr.attempts.get(i).copied().unwrap_or(0);
+                if let Some(t) = self.trace.as_deref_mut() {
+                    t.retry_index = Some(i);
+                }
                 if u64::from(attempts) < r.max_attempts {
-                    let random = retry::unit(self.entropy.next_u64());
-                    let delay = retry::delay_ms(r, attempts, random);
+                    let delay = match self.trace.as_deref_mut() {
+                        // TestState reports the back-off without jitter
+                        // (see `crate::test_state`).
+                        Some(t) => {
+                            let delay = retry::delay_ms(r, attempts, 1.0);
+                            t.retry_delay_ms = Some(delay);
+                            delay
+                        }
+                        None => {
+                            let random = retry::unit(self.entropy.next_u64());
+                            retry::delay_ms(r, attempts, random)
+                        }
+                    };
                     self.start_timer(f, TimerPurpose::Retry(i as u32), self.now + delay);
                     return;
                 }
@@ -91,6 +123,9 @@ impl Decider<'_> {
             for (i, c) in st.catchers().iter().enumerate() {
                 if !error_matches(&c.error_equals, &err.error) {
                     continue;
+                }
+                if let Some(t) = self.trace.as_deref_mut() {
+                    t.catch_index = Some(i);
                 }
                 match self.catch_output(f, st, (i, c), &err) {
                     Ok((out, assigned)) => self.exit(f, out, Some(c.next), assigned),

@@ -19,18 +19,43 @@ impl Decider<'_> {
             let assigned = self.assign(f, st, st.assign.as_ref(), &raw, &states)?;
             (out, assigned)
         } else {
-            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+            let traced = self.traced();
+            let mut seen = Vec::new();
+            let done = self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
                 let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                // TestState shows a Pass with `Result` from its result on
+                // (AWS leaves out afterInputPath and afterParameters then).
+                if traced && result.is_none() {
+                    seen.push(("afterInputPath", eff.as_ref().clone()));
+                }
                 let eff = dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?;
                 let result: Cow<'_, Value> = match result {
-                    Some(r) => Cow::Borrowed(r),
-                    None => eff,
+                    Some(r) => {
+                        if traced {
+                            seen.push(("result", r.clone()));
+                        }
+                        Cow::Borrowed(r)
+                    }
+                    None => {
+                        if traced {
+                            seen.push(("afterParameters", eff.as_ref().clone()));
+                        }
+                        eff
+                    }
                 };
+                if traced {
+                    seen.push(("afterResultSelector", result.as_ref().clone()));
+                }
                 let assigned = assign_jsonpath(st.assign.as_ref(), &result, roots, rng, at)?;
                 let out = dataflow::result_path(&st.io.result_path, roots.input, result, at)?;
+                if traced {
+                    seen.push(("afterResultPath", out.as_ref().clone()));
+                }
                 let out = dataflow::output_path(&st.io.output_path, out, roots, at)?;
                 Ok::<_, StateError>((Output::of(out, roots.input), assigned))
-            })?
+            });
+            self.note(seen);
+            done?
         };
         self.check_assigned(f, &assigned, "Assign")?;
         self.exit_output(f, output, Self::next_of(st), assigned);
@@ -55,11 +80,18 @@ impl Decider<'_> {
                 None => Ok(Output::Input),
             };
         }
-        self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
+        let traced = self.traced();
+        let mut seen = Vec::new();
+        let done = self.with_jsonpath(f, st, ContextExtra::default(), |roots, _, at| {
             let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+            if traced {
+                seen.push(("afterInputPath", eff.as_ref().clone()));
+            }
             let out = dataflow::output_path(&st.io.output_path, eff, roots, at)?;
             Ok(Output::of(out, roots.input))
-        })
+        });
+        self.note(seen);
+        done
     }
 
     pub(super) fn run_task(
@@ -107,12 +139,23 @@ impl Decider<'_> {
                 "HeartbeatSeconds",
                 INTEGER,
             )?;
+            if self.traced() {
+                self.note(vec![("afterArguments", payload.clone())]);
+            }
             (payload, timeout, heartbeat)
         } else {
-            self.with_jsonpath(f, st, extra, |roots, rng, at| {
+            let traced = self.traced();
+            let mut seen = Vec::new();
+            let done = self.with_jsonpath(f, st, extra, |roots, rng, at| {
                 let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                if traced {
+                    seen.push(("afterInputPath", eff.as_ref().clone()));
+                }
                 let payload =
                     dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned();
+                if traced {
+                    seen.push(("afterParameters", payload.clone()));
+                }
                 let timeout = dynamic_seconds_path(
                     task.timeout_seconds.as_ref(),
                     roots,
@@ -126,7 +169,9 @@ impl Decider<'_> {
                     "HeartbeatSecondsPath",
                 )?;
                 Ok::<_, StateError>((payload, timeout, heartbeat))
-            })?
+            });
+            self.note(seen);
+            done?
         };
         let task_id = self.emit(
             f,
@@ -219,29 +264,35 @@ impl Decider<'_> {
             self.exit_output(f, output, Some(default), assigned);
             return Ok(());
         }
-        let (out, next, assigned, field) =
-            self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
-                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
-                let eff_roots = dataflow::reroot(roots, &eff);
-                let mut chosen = None;
-                for (i, b) in c.choices.iter().enumerate() {
-                    if choice::evaluate(&b.rule, &eff_roots, at)? {
-                        let (assign, field) = choice_assign(st, b, i);
-                        chosen = Some((b.next, assign, field));
-                        break;
-                    }
+        let traced = self.traced();
+        let mut seen = Vec::new();
+        let done = self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+            let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+            if traced {
+                seen.push(("afterInputPath", eff.as_ref().clone()));
+            }
+            let eff_roots = dataflow::reroot(roots, &eff);
+            let mut chosen = None;
+            for (i, b) in c.choices.iter().enumerate() {
+                if choice::evaluate(&b.rule, &eff_roots, at)? {
+                    let (assign, field) = choice_assign(st, b, i);
+                    chosen = Some((b.next, assign, field));
+                    break;
                 }
-                let (next, assign, field) = match chosen {
-                    Some(x) => x,
-                    None => match c.default {
-                        Some(d) => (d, st.assign.as_ref(), Cow::Borrowed("Assign")),
-                        None => return Err(no_choice(at)),
-                    },
-                };
-                let assigned = assign_jsonpath(assign, &eff, &eff_roots, rng, at)?;
-                let out = dataflow::output_path(&st.io.output_path, eff, roots, at)?;
-                Ok((Output::of(out, roots.input), next, assigned, field))
-            })?;
+            }
+            let (next, assign, field) = match chosen {
+                Some(x) => x,
+                None => match c.default {
+                    Some(d) => (d, st.assign.as_ref(), Cow::Borrowed("Assign")),
+                    None => return Err(no_choice(at)),
+                },
+            };
+            let assigned = assign_jsonpath(assign, &eff, &eff_roots, rng, at)?;
+            let out = dataflow::output_path(&st.io.output_path, eff, roots, at)?;
+            Ok((Output::of(out, roots.input), next, assigned, field))
+        });
+        self.note(seen);
+        let (out, next, assigned, field) = done?;
         self.check_assigned(f, &assigned, &field)?;
         self.exit_output(f, out, Some(next), assigned);
         Ok(())

@@ -1,0 +1,184 @@
+//! `mock.fieldValidationMode`: a mocked Task result checked against the
+//! response shape of the API its integration calls.
+//!
+//! AWS validates a mock against the service's API model, with the members
+//! named as Step Functions writes them (first letter upper case): `STRICT`
+//! wants every required member present and every present member of the
+//! right type, `PRESENT` only the latter, `NONE` nothing. Members the model
+//! does not know are accepted. The wording of the errors is AWS's (as
+//! recorded): `Mock result schema validation error: ...`.
+//!
+//! The shapes here are those of the integrations Stepwell runs itself:
+//! `lambda:invoke` (Lambda's `Invoke` response), `states:startExecution`
+//! (`StartExecution`) and its `.sync` / `.sync:2` forms (`DescribeExecution`),
+//! and `http:invoke`.
+//! DIFFERENCE: any other integration's mock is accepted unvalidated (AWS
+//! validates every AWS SDK integration against its service's model, which
+//! Stepwell does not carry). A Lambda function ARN, an activity and a
+//! `.waitForTaskToken` task return what their worker sends: no shape.
+//! DIFFERENCE: `http:invoke` has no API model; its shape is the one AWS
+//! documents for the HTTP Task's result (`StatusCode`, `StatusText`,
+//! `Headers`, `ResponseBody`), none of them required.
+//! DIFFERENCE: a timestamp may be a number (epoch milliseconds, as Stepwell
+//! writes `StartDate`) or a string.
+
+use serde_json::Value;
+
+use super::FieldValidation;
+
+/// A response shape.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Shape {
+    /// Any JSON value (a document, or a payload Step Functions parses).
+    Any,
+    String,
+    Enum(&'static [&'static str]),
+    Integer,
+    Timestamp,
+    Object,
+    /// Members: name, shape, required.
+    Struct(&'static [(&'static str, Shape, bool)]),
+}
+
+const LAMBDA_INVOKE: Shape = Shape::Struct(&[
+    ("StatusCode", Shape::Integer, false),
+    ("FunctionError", Shape::String, false),
+    ("LogResult", Shape::String, false),
+    ("Payload", Shape::Any, false),
+    ("ExecutedVersion", Shape::String, false),
+]);
+
+const START_EXECUTION: Shape = Shape::Struct(&[
+    ("ExecutionArn", Shape::String, true),
+    ("StartDate", Shape::Timestamp, true),
+]);
+
+const EXECUTION_STATUS: &[&str] = &[
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "ABORTED",
+    "PENDING_REDRIVE",
+];
+
+const REDRIVE_STATUS: &[&str] = &["REDRIVABLE", "NOT_REDRIVABLE", "REDRIVABLE_BY_MAP_RUN"];
+
+/// `DescribeExecution`; `Input` and `Output` are JSON with `.sync:2`,
+/// strings with `.sync`, so either is accepted.
+const DESCRIBE_EXECUTION: Shape = Shape::Struct(&[
+    ("ExecutionArn", Shape::String, true),
+    ("StateMachineArn", Shape::String, true),
+    ("Name", Shape::String, false),
+    ("Status", Shape::Enum(EXECUTION_STATUS), true),
+    ("StartDate", Shape::Timestamp, true),
+    ("StopDate", Shape::Timestamp, false),
+    ("Input", Shape::Any, false),
+    ("InputDetails", Shape::Object, false),
+    ("Output", Shape::Any, false),
+    ("OutputDetails", Shape::Object, false),
+    ("TraceHeader", Shape::String, false),
+    ("MapRunArn", Shape::String, false),
+    ("Error", Shape::String, false),
+    ("Cause", Shape::String, false),
+    ("StateMachineVersionArn", Shape::String, false),
+    ("StateMachineAliasArn", Shape::String, false),
+    ("RedriveCount", Shape::Integer, false),
+    ("RedriveDate", Shape::Timestamp, false),
+    ("RedriveStatus", Shape::Enum(REDRIVE_STATUS), false),
+    ("RedriveStatusReason", Shape::String, false),
+]);
+
+const HTTP_INVOKE: Shape = Shape::Struct(&[
+    ("StatusCode", Shape::Integer, false),
+    ("StatusText", Shape::String, false),
+    ("Headers", Shape::Object, false),
+    ("ResponseBody", Shape::Any, false),
+]);
+
+/// The response shape of a Task's resource, when Stepwell knows it.
+pub(crate) fn shape_of(resource: &str) -> Option<Shape> {
+    let service = resource.strip_prefix("arn:aws:states:::")?;
+    match service {
+        "lambda:invoke" => Some(LAMBDA_INVOKE),
+        "states:startExecution" => Some(START_EXECUTION),
+        "states:startExecution.sync" | "states:startExecution.sync:2" => Some(DESCRIBE_EXECUTION),
+        "http:invoke" => Some(HTTP_INVOKE),
+        _ => None,
+    }
+}
+
+/// Check a mocked result of a Task with `resource`.
+pub fn validate(resource: &str, result: &Value, mode: FieldValidation) -> Result<(), String> {
+    if mode == FieldValidation::None {
+        return Ok(());
+    }
+    match shape_of(resource) {
+        Some(shape) => check(shape, result, None, mode),
+        None => Ok(()),
+    }
+}
+
+fn check(
+    shape: Shape,
+    v: &Value,
+    field: Option<&str>,
+    mode: FieldValidation,
+) -> Result<(), String> {
+    let field = field.unwrap_or_default();
+    let wrong = |expected: &str| {
+        Err(format!(
+            "Mock result schema validation error: Field '{field}' must be {expected}"
+        ))
+    };
+    match shape {
+        Shape::Any => Ok(()),
+        Shape::String => match v {
+            Value::String(_) => Ok(()),
+            _ => wrong("a string"),
+        },
+        Shape::Enum(values) => match v {
+            Value::String(s) if values.contains(&s.as_str()) => Ok(()),
+            Value::String(_) => Err(format!(
+                "Mock result schema validation error: Field '{field}' is not an expected value"
+            )),
+            _ => wrong("a string"),
+        },
+        Shape::Integer => match v {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(()),
+            _ => wrong("a number"),
+        },
+        Shape::Timestamp => match v {
+            Value::String(_) | Value::Number(_) => Ok(()),
+            _ => wrong("a string"),
+        },
+        Shape::Object => match v {
+            Value::Object(_) => Ok(()),
+            _ => wrong("an object"),
+        },
+        Shape::Struct(members) => {
+            let Value::Object(o) = v else {
+                return Err(
+                    "Mock result schema validation error: the mocked result must be a JSON object"
+                        .into(),
+                );
+            };
+            if mode == FieldValidation::Strict {
+                if let Some((name, _, _)) = members
+                    .iter()
+                    .find(|(name, _, required)| *required && !o.contains_key(*name))
+                {
+                    return Err(format!(
+                        "Mock result schema validation error: Required field '{name}' is missing"
+                    ));
+                }
+            }
+            for (name, value) in o {
+                if let Some((_, shape, _)) = members.iter().find(|(n, _, _)| n == name) {
+                    check(*shape, value, Some(name), mode)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
