@@ -2,7 +2,7 @@
 //! version and alias ARNs, execution ARNs (standard and express) and
 //! activity ARNs must parse or be refused with `InvalidArn`, never panic.
 //! An accepted ARN names something non-empty and parses again the same
-//! when rebuilt.
+//! when rebuilt; its unqualified form names the same state machine.
 //!
 //! Linking `stepwell-server` brings SQLite in, whose globals AddressSanitizer
 //! reports as an ODR violation at start-up: run with
@@ -22,6 +22,12 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(m) = arns.parse_machine(arn) {
         assert!(!m.name().is_empty());
+        let base = Arns::unqualified(arn);
+        assert!(arn.starts_with(base));
+        assert_eq!(
+            arns.parse_machine(base).ok(),
+            Some(stepwell_server::MachineRef::Machine(m.name().to_string()))
+        );
         assert_eq!(
             arns.parse_machine(&arns.state_machine(m.name()))
                 .ok()

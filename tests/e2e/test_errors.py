@@ -68,6 +68,18 @@ def test_missing_resources(sfn):
                  executionArn=arn("execution", "ghost", "run"))
 
 
+def test_another_regions_arn_names_nothing_here(sfn, machine):
+    """The server is one region of one account: a state machine ARN of
+    another region or account does not exist here, even with a local name."""
+    local = machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    assert sfn.describe_state_machine(stateMachineArn=local)["stateMachineArn"] == local
+    for foreign in (local.replace(":us-east-1:", ":eu-west-1:"),
+                    local.replace(":123456789012:", ":210987654321:")):
+        assert foreign != local
+        expect_error("StateMachineDoesNotExist", sfn.describe_state_machine, stateMachineArn=foreign)
+        expect_error("StateMachineDoesNotExist", sfn.start_execution, stateMachineArn=foreign)
+
+
 def test_invalid_definition(server, sfn, cli, unique):
     bad = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}})
     msg = expect_error("InvalidDefinition", sfn.create_state_machine, name=unique(), definition=bad, roleArn=ROLE)

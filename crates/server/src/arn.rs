@@ -98,6 +98,17 @@ impl Arns {
         })
     }
 
+    /// The state machine a (checked) state machine, version or alias ARN
+    /// belongs to: the ARN without its qualifier. Its region and account
+    /// are the ARN's own, so an ARN of another region or account names no
+    /// state machine here (`StateMachineDoesNotExist`, as the lookup finds).
+    pub fn unqualified(arn: &str) -> &str {
+        match arn.match_indices(':').nth(6) {
+            Some((i, _)) => &arn[..i],
+            None => arn,
+        }
+    }
+
     /// Check an execution ARN (standard or express) and return it.
     pub fn check_execution<'a>(&self, arn: &'a str) -> Result<&'a str, ApiError> {
         match self.rest(arn, "execution") {
@@ -173,6 +184,26 @@ mod tests {
         ];
         for (arn, want) in cases {
             assert_eq!(a.parse_machine(arn).ok(), want, "{arn}");
+        }
+    }
+
+    #[test]
+    fn unqualified_keeps_the_arns_own_region_and_account() {
+        for (arn, want) in [
+            (
+                "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+                "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+            ),
+            (
+                "arn:aws:states:us-east-1:123456789012:stateMachine:M:3",
+                "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+            ),
+            (
+                "arn:aws:states:eu-west-1:123456789012:stateMachine:M:PROD",
+                "arn:aws:states:eu-west-1:123456789012:stateMachine:M",
+            ),
+        ] {
+            assert_eq!(Arns::unqualified(arn), want, "{arn}");
         }
     }
 

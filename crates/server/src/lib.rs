@@ -38,7 +38,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use stepwell_store::Durability;
 
-pub use arn::Arns;
+pub use arn::{Arns, MachineRef};
 pub use dispatch::{TaskBackend, TaskResult};
 pub use lambda_backend::LambdaOptions;
 pub use protocol::ApiError;

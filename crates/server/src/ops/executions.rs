@@ -9,7 +9,7 @@ use stepwell_core::{Input, MAX_PAYLOAD_BYTES};
 use stepwell_store::ExecutionQuery;
 use tokio::sync::watch;
 
-use crate::arn::{check_name, MachineRef};
+use crate::arn::{check_name, Arns, MachineRef};
 use crate::protocol::{timestamp, token, ApiError, Req};
 use crate::records::{ExecutionRecord, ParentLink};
 use crate::runtime::{now_ms, Progress, Runtime};
@@ -43,7 +43,7 @@ pub(crate) struct Resolved {
 pub(crate) fn resolve(rt: &Runtime, arn: &str) -> Result<Resolved, ApiError> {
     let reference = rt.cfg.arns.parse_machine(arn)?;
     let reg = rt.read_registry();
-    let machine_arn = rt.cfg.arns.state_machine(reference.name());
+    let machine_arn = Arns::unqualified(arn).to_string();
     let machine = reg
         .machines
         .get(&machine_arn)

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use stepwell_asl::{Diagnostic, Options};
 use stepwell_store::Write;
 
-use crate::arn::{check_name, MachineRef};
+use crate::arn::{check_name, Arns, MachineRef};
 use crate::ops::executions::machine_does_not_exist;
 use crate::protocol::{timestamp, ApiError, Req};
 use crate::records::{kind, Revision, StateMachineRecord, Tags};
@@ -238,7 +238,7 @@ pub fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineArn")?;
     let reference = rt.cfg.arns.parse_machine(arn)?;
     let reg = rt.read_registry();
-    let machine_arn = rt.cfg.arns.state_machine(reference.name());
+    let machine_arn = Arns::unqualified(arn).to_string();
     let m = reg
         .machines
         .get(&machine_arn)
