@@ -439,7 +439,7 @@ fn a_failed_read_fails_the_map_run_with_item_reader_failed() {
         (
             "list.parquet",
             json!({"InputType": "PARQUET"}),
-            "cannot read Parquet",
+            "is not a Parquet file",
         ),
     ];
     for (key, config, expected) in cases {

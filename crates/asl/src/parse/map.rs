@@ -371,7 +371,9 @@ impl Parser {
     /// key or prefix; `ReaderConfig` holds `InputType` (CSV, JSON, JSONL,
     /// PARQUET, MANIFEST), the CSV options (`CSVHeaderLocation` FIRST_ROW or
     /// GIVEN with `CSVHeaders`, `CSVDelimiter`), `ItemsPointer`,
-    /// `Transformation`, `ManifestType` and `MaxItems` / `MaxItemsPath`
+    /// `Transformation`, `ManifestType` (`S3_INVENTORY` with MANIFEST;
+    /// `ATHENA_DATA` with MANIFEST or the data files' format, CSV, JSONL or
+    /// PARQUET) and `MaxItems` / `MaxItemsPath`
     /// (at most 100,000,000). AWS documents `ItemReader` for the Distributed
     /// Map only: an inline Map naming it is refused, as with `ItemBatcher`,
     /// rather than silently iterating over its input.
@@ -589,10 +591,27 @@ impl Parser {
             }
         }
         config.manifest_type = one_of(self, "ManifestType", &["S3_INVENTORY", "ATHENA_DATA"]);
-        if config.manifest_type.is_some() && config.input_type != Some(InputType::Manifest) {
+        // An Athena data manifest lists data files; InputType may name
+        // their format (CSV, JSONL, PARQUET) or be MANIFEST.
+        let allowed: &[InputType] = match config.manifest_type.as_deref() {
+            Some("ATHENA_DATA") => &[
+                InputType::Manifest,
+                InputType::Csv,
+                InputType::Jsonl,
+                InputType::Parquet,
+            ],
+            _ => &[InputType::Manifest],
+        };
+        if config.manifest_type.is_some()
+            && !config.input_type.is_some_and(|t| allowed.contains(&t))
+        {
             self.schema(
                 &format!("{cloc}/ManifestType"),
-                "The field 'ManifestType' is only supported with the InputType MANIFEST".into(),
+                if allowed.len() > 1 {
+                    "The ManifestType ATHENA_DATA is only supported with the InputType MANIFEST, CSV, JSONL or PARQUET".into()
+                } else {
+                    "The field 'ManifestType' is only supported with the InputType MANIFEST".into()
+                },
             );
         }
         if resource == Some(ReaderResource::ListObjectsV2)

@@ -11,9 +11,22 @@
 //!   value a string; headers from the first row (`FIRST_ROW`) or the
 //!   definition (`GIVEN` with `CSVHeaders`); `CSVDelimiter` COMMA (default),
 //!   PIPE, SEMICOLON, SPACE or TAB;
+//! * `PARQUET`: one item per row, an object from column name to value
+//!   ([`parquet`] says how each column type becomes JSON, and what AWS
+//!   limits: 256 MB row groups, a 5 MB footer; GZIP, SNAPPY, ZSTD pages);
 //! * `MANIFEST`: an S3 Inventory `manifest.json`, whose CSV data files
 //!   (gzip-compressed, `.csv.gz`, as S3 Inventory writes them; or plain)
 //!   hold one item per object, keyed by the manifest's `fileSchema`.
+//!
+//! With `ManifestType: ATHENA_DATA` the object is the data manifest an
+//! Athena `UNLOAD` query writes (`<QueryId>-manifest.csv`: a text file
+//! listing the S3 URIs of the data files it wrote, one a line), and
+//! `InputType` is `MANIFEST` or the format of those data files, `CSV`,
+//! `JSONL` or `PARQUET` (the `UNLOAD` formats TEXTFILE, JSON and PARQUET);
+//! the items are the rows of every listed file in the manifest's order.
+//! With `MANIFEST`, each file's format is told from its bytes. Athena
+//! compresses text data files with gzip by default: a data file that
+//! starts like gzip is decompressed (to at most [`MAX_INFLATED`] bytes).
 //!
 //! With `s3:listObjectsV2` the items are the objects under `Prefix`, each
 //! `{"Etag", "Key", "LastModified", "Size", "StorageClass"}` as in AWS's
@@ -29,14 +42,19 @@
 //!   skipped; duplicate headers fail the read ("CSV headers cannot contain
 //!   duplicates.").
 //! * `VersionId` is ignored (a directory keeps one version of each file).
-//! * DIFFERENCE: `PARQUET` and Athena manifests (`ManifestType:
-//!   ATHENA_DATA`) cannot be read; the Map Run fails with
-//!   `States.ItemReaderFailed` saying so. An inventory data file is
-//!   decompressed to at most [`MAX_INFLATED`] bytes.
-//! * The items one read builds from CSV rows (CSV objects and inventory
-//!   files) take at most [`MAX_CSV_ITEMS_BYTES`] as JSON: a row short of
-//!   values still gets every column, so 10 KiB of headers over a file of
-//!   short rows would otherwise take thousands of times the file's size.
+//! * An inventory or Athena data file is decompressed to at most
+//!   [`MAX_INFLATED`] bytes, and so are the pages of one Parquet file.
+//! * The items one read builds from CSV and Parquet rows (CSV objects,
+//!   inventory and Athena data files, Parquet objects) take at most
+//!   [`MAX_CSV_ITEMS_BYTES`] as JSON: a row short of values still gets
+//!   every column, so 10 KiB of headers over a file of short rows would
+//!   otherwise take thousands of times the file's size, and Parquet's
+//!   encodings let a small file hold many large rows.
+//! * AWS is silent: an Athena manifest's CSV data files are read with the
+//!   definition's CSV options, each file on its own (with `FIRST_ROW`,
+//!   each file's first row is its header; Athena's TEXTFILE output has
+//!   none, so give `CSVHeaders`); a line of the manifest that is not an
+//!   `s3://bucket/key` URI fails the read.
 //! * Keys may not climb out of the bucket (`..` segments) and bucket names
 //!   may not contain `/`: such a request fails like a missing object.
 //!
@@ -53,26 +71,35 @@
 use std::path::{Component, Path, PathBuf};
 
 use md5::{Digest, Md5};
-use serde_json::{json, Map as JsonMap, Value};
+use serde_json::{json, Value};
 use stepwell_asl::{CsvHeaderLocation, InputType, ReaderConfig, ReaderResource};
 use stepwell_core::{ReadRequest, WriteRequest};
+
+mod csv;
+pub mod parquet;
+mod thrift;
+
+use csv::csv_items;
 
 /// A directory standing for S3: `<root>/<bucket>/<key>`.
 #[derive(Debug, Clone)]
 pub struct LocalS3 {
     root: PathBuf,
-    /// The most bytes one compressed inventory file may decompress to.
+    /// The most bytes one compressed data file (or the pages of one
+    /// Parquet file) may decompress to.
     max_inflated: u64,
-    /// The most bytes (as JSON) the items built from CSV rows in one read
-    /// may take.
+    /// The most bytes (as JSON) the items built from CSV and Parquet rows
+    /// in one read may take.
     max_csv_items_bytes: u64,
 }
 
-/// The most bytes a compressed inventory file may decompress to.
+/// The most bytes a compressed inventory or Athena data file, or the
+/// pages of one Parquet file, may decompress to.
 pub const MAX_INFLATED: u64 = 1 << 30;
 
-/// The most bytes (as JSON text) the items one read builds from CSV rows
-/// (CSV objects and inventory files) may take. Every item has every
+/// The most bytes (as JSON text) the items one read builds from CSV and
+/// Parquet rows (CSV objects, inventory and Athena data files, Parquet
+/// objects) may take. Every item has every
 /// column, so a file of short rows under 10 KiB of headers would
 /// otherwise make thousands of times its own size in memory; an
 /// `ItemsRead` event that large could not be stored anyway.
@@ -150,15 +177,16 @@ impl LocalS3 {
         }
     }
 
-    /// The same directory with another cap on decompressed inventory files
-    /// than [`MAX_INFLATED`] (tests and the fuzz target keep memory low).
+    /// The same directory with another cap on decompressed data files and
+    /// Parquet pages than [`MAX_INFLATED`] (tests and the fuzz target keep
+    /// memory low).
     pub fn with_max_inflated(mut self, bytes: u64) -> Self {
         self.max_inflated = bytes;
         self
     }
 
-    /// The same directory with another cap on the items built from CSV in
-    /// one read than [`MAX_CSV_ITEMS_BYTES`].
+    /// The same directory with another cap on the items built from CSV and
+    /// Parquet rows in one read than [`MAX_CSV_ITEMS_BYTES`].
     pub fn with_max_csv_items_bytes(mut self, bytes: u64) -> Self {
         self.max_csv_items_bytes = bytes;
         self
@@ -173,10 +201,7 @@ impl LocalS3 {
     pub fn read_items(&self, req: &ReadRequest) -> Result<Vec<Value>, String> {
         let params = &req.parameters;
         let bucket = string_param(params, "Bucket", true)?.unwrap_or_default();
-        let mut budget = Budget {
-            cap: self.max_csv_items_bytes,
-            left: self.max_csv_items_bytes,
-        };
+        let mut budget = Budget::new(self.max_csv_items_bytes);
         let mut items = match req.resource {
             ReaderResource::GetObject => {
                 let key = string_param(params, "Key", true)?.unwrap_or_default();
@@ -213,8 +238,10 @@ impl LocalS3 {
         Ok(items)
     }
 
-    /// One object's items, parsed by `InputType`; items built from CSV take
-    /// from `budget` (bytes).
+    /// One object's items, parsed by `InputType` (or, with `ManifestType:
+    /// ATHENA_DATA`, the items of the data files the Athena manifest
+    /// lists); items built from CSV and Parquet rows take from `budget`
+    /// (bytes).
     fn read_object(
         &self,
         bucket: &str,
@@ -223,11 +250,14 @@ impl LocalS3 {
         max_items: Option<u64>,
         budget: &mut Budget,
     ) -> Result<Vec<Value>, String> {
-        let text = self.get_text(bucket, key)?;
+        if config.manifest_type.as_deref() == Some("ATHENA_DATA") {
+            let text = self.get_text(bucket, key)?;
+            return self.athena_items(bucket, key, &text, config, max_items, budget);
+        }
         let at = || format!("s3://{bucket}/{key}");
         match config.input_type {
             Some(InputType::Json) => {
-                let doc = stepwell_core::parse_json(&text)
+                let doc = stepwell_core::parse_json(&self.get_text(bucket, key)?)
                     .map_err(|e| format!("The object {} is not valid JSON: {e}", at()))?;
                 let found = match &config.items_pointer {
                     Some(p) => doc.pointer(p).ok_or_else(|| {
@@ -252,35 +282,23 @@ impl LocalS3 {
                     }),
                 }
             }
-            Some(InputType::Jsonl) => {
-                let mut items = Vec::new();
-                for (i, line) in text.lines().enumerate() {
-                    if reached(&items, max_items) {
-                        break;
-                    }
-                    let line = line.trim();
-                    if line.is_empty() {
-                        continue;
-                    }
-                    items.push(stepwell_core::parse_json(line).map_err(|e| {
-                        format!(
-                            "Line {} of the object {} is not valid JSON: {e}",
-                            i + 1,
-                            at()
-                        )
-                    })?);
-                }
-                Ok(items)
+            Some(InputType::Jsonl) => jsonl_items(&self.get_text(bucket, key)?, max_items)
+                .map_err(|e| format!("The JSONL object {} cannot be read: {e}", at())),
+            Some(InputType::Csv) => {
+                csv_items(&self.get_text(bucket, key)?, config, max_items, budget)
+                    .map_err(|e| format!("The CSV object {} cannot be read: {e}", at()))
             }
-            Some(InputType::Csv) => csv_items(&text, config, max_items, budget)
-                .map_err(|e| format!("The CSV object {} cannot be read: {e}", at())),
+            Some(InputType::Parquet) => parquet::items(
+                self.get_bytes(bucket, key)?,
+                max_items,
+                budget,
+                self.max_inflated,
+            )
+            .map_err(|e| format!("The Parquet object {} cannot be read: {e}", at())),
             Some(InputType::Manifest) => {
-                self.manifest_items(bucket, key, &text, config, max_items, budget)
+                let text = self.get_text(bucket, key)?;
+                self.manifest_items(bucket, key, &text, max_items, budget)
             }
-            Some(InputType::Parquet) => Err(format!(
-                "Stepwell cannot read Parquet objects ({}): use CSV, JSON or JSONL",
-                at()
-            )),
             None => Err(format!(
                 "No ReaderConfig InputType to read the object {}",
                 at()
@@ -288,9 +306,11 @@ impl LocalS3 {
         }
     }
 
-    /// An S3 Inventory manifest: the rows of its (uncompressed CSV) data
-    /// files, each an object keyed by the manifest's `fileSchema`.
-    fn manifest_items(
+    /// An Athena data manifest (`ManifestType: ATHENA_DATA`): the S3 URIs
+    /// of the data files an `UNLOAD` query wrote, one a line; their rows,
+    /// read by `InputType` (CSV, JSONL or PARQUET), in the manifest's
+    /// order.
+    fn athena_items(
         &self,
         bucket: &str,
         key: &str,
@@ -300,11 +320,64 @@ impl LocalS3 {
         budget: &mut Budget,
     ) -> Result<Vec<Value>, String> {
         let at = format!("s3://{bucket}/{key}");
-        if config.manifest_type.as_deref() == Some("ATHENA_DATA") {
-            return Err(format!(
-                "Stepwell cannot read Athena data manifests ({at}): use an S3 Inventory manifest, CSV, JSON or JSONL"
-            ));
+        let kind = match config.input_type {
+            Some(t @ (InputType::Csv | InputType::Jsonl | InputType::Parquet)) => Some(t),
+            // Each file's format is told from its bytes (see `data_format`).
+            Some(InputType::Manifest) => None,
+            other => {
+                return Err(format!(
+                    "The Athena data manifest {at} is read with the InputType MANIFEST or the format of its data files (CSV, JSONL or PARQUET), found {}",
+                    other.map_or("none", input_type_name)
+                ))
+            }
+        };
+        let mut items = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if reached(&items, max_items) {
+                break;
+            }
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (data_bucket, data_key) = line
+                .strip_prefix("s3://")
+                .and_then(|rest| rest.split_once('/'))
+                .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "Line {} of the Athena data manifest {at} is not an S3 URI (s3://bucket/key): '{line}'",
+                        i + 1
+                    )
+                })?;
+            let file = format!("s3://{data_bucket}/{data_key}");
+            let bytes = self.get_data_file(data_bucket, data_key, "Athena data file")?;
+            let left = max_items.map(|m| m.saturating_sub(items.len() as u64));
+            let read = match kind.unwrap_or_else(|| data_format(&bytes)) {
+                InputType::Parquet => parquet::items(bytes, left, budget, self.max_inflated),
+                InputType::Jsonl => utf8_text(bytes, data_bucket, data_key)
+                    .and_then(|text| jsonl_items(&text, left)),
+                _ => utf8_text(bytes, data_bucket, data_key)
+                    .and_then(|text| csv_items(&text, config, left, budget)),
+            };
+            items.extend(read.map_err(|e| {
+                format!("The Athena data file {file} (listed in {at}) cannot be read: {e}")
+            })?);
         }
+        Ok(items)
+    }
+
+    /// An S3 Inventory manifest: the rows of its (CSV) data files, each an
+    /// object keyed by the manifest's `fileSchema`.
+    fn manifest_items(
+        &self,
+        bucket: &str,
+        key: &str,
+        text: &str,
+        max_items: Option<u64>,
+        budget: &mut Budget,
+    ) -> Result<Vec<Value>, String> {
+        let at = format!("s3://{bucket}/{key}");
         let manifest = stepwell_core::parse_json(text)
             .map_err(|e| format!("The manifest {at} is not valid JSON: {e}"))?;
         let format = manifest["fileFormat"].as_str().unwrap_or("CSV");
@@ -340,7 +413,8 @@ impl LocalS3 {
             let Some(file_key) = file["key"].as_str() else {
                 return Err(format!("The manifest {at} lists a file without a key"));
             };
-            let text = self.get_inventory_file(&data_bucket, file_key)?;
+            let bytes = self.get_data_file(&data_bucket, file_key, "inventory file")?;
+            let text = utf8_text(bytes, &data_bucket, file_key)?;
             let left = max_items.map(|m| m.saturating_sub(items.len() as u64));
             items.extend(csv_items(&text, &csv, left, budget).map_err(|e| {
                 format!("The inventory file s3://{data_bucket}/{file_key} cannot be read: {e}")
@@ -377,21 +451,23 @@ impl LocalS3 {
         Ok(path)
     }
 
-    fn get_text(&self, bucket: &str, key: &str) -> Result<String, String> {
+    fn get_bytes(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
         let path = self.object_path(bucket, key)?;
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))?;
-        utf8_text(bytes, bucket, key)
+        std::fs::read(&path).map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))
     }
 
-    /// An S3 Inventory data file: gzip-compressed CSV (what S3 Inventory
-    /// writes, whatever the key's ending), or plain text.
-    fn get_inventory_file(&self, bucket: &str, key: &str) -> Result<String, String> {
-        let path = self.object_path(bucket, key)?;
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("Cannot read s3://{bucket}/{key}: {e}"))?;
+    fn get_text(&self, bucket: &str, key: &str) -> Result<String, String> {
+        utf8_text(self.get_bytes(bucket, key)?, bucket, key)
+    }
+
+    /// A data file a manifest lists (`what` names it in errors: "inventory
+    /// file", "Athena data file"): gzip-compressed (what S3 Inventory
+    /// writes, and Athena by default for text formats, whatever the key's
+    /// ending), decompressed to at most `max_inflated` bytes; or as it is.
+    fn get_data_file(&self, bucket: &str, key: &str, what: &str) -> Result<Vec<u8>, String> {
+        let bytes = self.get_bytes(bucket, key)?;
         if !bytes.starts_with(&[0x1f, 0x8b]) {
-            return utf8_text(bytes, bucket, key);
+            return Ok(bytes);
         }
         use std::io::Read;
         let cap = self.max_inflated;
@@ -399,15 +475,13 @@ impl LocalS3 {
         flate2::read::MultiGzDecoder::new(bytes.as_slice())
             .take(cap.saturating_add(1))
             .read_to_end(&mut inflated)
-            .map_err(|e| {
-                format!("The inventory file s3://{bucket}/{key} is not valid gzip: {e}")
-            })?;
+            .map_err(|e| format!("The {what} s3://{bucket}/{key} is not valid gzip: {e}"))?;
         if inflated.len() as u64 > cap {
             return Err(format!(
-                "The inventory file s3://{bucket}/{key} holds more than {cap} bytes once decompressed"
+                "The {what} s3://{bucket}/{key} holds more than {cap} bytes once decompressed"
             ));
         }
-        utf8_text(inflated, bucket, key)
+        Ok(inflated)
     }
 
     /// The objects of `bucket` whose keys start with `prefix`, in key order.
@@ -441,6 +515,53 @@ impl LocalS3 {
             }));
         }
         Ok(items)
+    }
+}
+
+/// The items of a JSON Lines text: one JSON value a line, blank lines
+/// skipped.
+fn jsonl_items(text: &str, max_items: Option<u64>) -> Result<Vec<Value>, String> {
+    let mut items = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if reached(&items, max_items) {
+            break;
+        }
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        items.push(
+            stepwell_core::parse_json(line)
+                .map_err(|e| format!("line {} is not valid JSON: {e}", i + 1))?,
+        );
+    }
+    Ok(items)
+}
+
+/// The format of an Athena data file read with `InputType: MANIFEST`:
+/// Parquet if it starts with `PAR1`, JSON Lines if its first character
+/// (past white space and a byte-order mark) is `{` (Athena's JSON output
+/// is one object a line), else CSV. AWS is silent on how it tells them
+/// apart; with the format as the InputType nothing is guessed.
+fn data_format(bytes: &[u8]) -> InputType {
+    if bytes.starts_with(b"PAR1") {
+        return InputType::Parquet;
+    }
+    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => InputType::Jsonl,
+        _ => InputType::Csv,
+    }
+}
+
+/// The ASL spelling of an `InputType`.
+fn input_type_name(t: InputType) -> &'static str {
+    match t {
+        InputType::Csv => "CSV",
+        InputType::Json => "JSON",
+        InputType::Jsonl => "JSONL",
+        InputType::Parquet => "PARQUET",
+        InputType::Manifest => "MANIFEST",
     }
 }
 
@@ -478,176 +599,34 @@ fn string_param(params: &Value, field: &str, required: bool) -> Result<Option<St
     }
 }
 
-/// The most bytes a CSV header row may take (AWS: "up to 10 KiB").
-const MAX_CSV_HEADER_BYTES: usize = 10 * 1024;
-
-/// What is left of the bytes one read may build from CSV rows.
-struct Budget {
+/// What is left of the bytes (as JSON) one read may build from CSV and
+/// Parquet rows.
+pub(super) struct Budget {
     cap: u64,
     left: u64,
 }
 
-/// The items of a CSV text: one object per row, from header to value,
-/// each taking its size as JSON from `budget`.
-fn csv_items(
-    text: &str,
-    config: &ReaderConfig,
-    max_items: Option<u64>,
-    budget: &mut Budget,
-) -> Result<Vec<Value>, String> {
-    let mut rows = parse_csv(text, config.csv_delimiter.byte())?.into_iter();
-    let headers = match config.csv_header_location {
-        CsvHeaderLocation::FirstRow => rows
-            .next()
-            .ok_or_else(|| "it is empty: the first row must hold the column headers".to_string())?,
-        CsvHeaderLocation::Given => config.csv_headers.clone(),
-    };
-    // AWS: "Currently, Step Functions supports CSV headers of up to 10 KiB."
-    let header_bytes: usize = headers.iter().map(|h| h.len() + 1).sum();
-    if header_bytes.saturating_sub(1) > MAX_CSV_HEADER_BYTES {
-        return Err(format!(
-            "its column headers take {} bytes, more than the {MAX_CSV_HEADER_BYTES} bytes (10 KiB) Step Functions supports",
-            header_bytes.saturating_sub(1)
-        ));
+impl Budget {
+    pub(super) fn new(cap: u64) -> Self {
+        Budget { cap, left: cap }
     }
-    let mut seen = std::collections::HashSet::new();
-    if !headers.iter().all(|h| seen.insert(h.as_str())) {
-        return Err("CSV headers cannot contain duplicates.".into());
-    }
-    // `{}`, and `"header":"",` for each column.
-    let empty_row = headers
-        .iter()
-        .fold(2u64, |n, h| n.saturating_add(h.len() as u64 + 6));
-    let mut items = Vec::new();
-    for row in rows {
-        if reached(&items, max_items) {
-            break;
-        }
-        let values = row
-            .iter()
-            .take(headers.len())
-            .fold(0u64, |n, v| n.saturating_add(v.len() as u64));
-        let size = empty_row.saturating_add(values);
-        if size > budget.left {
+
+    /// Take `size` bytes, or explain that the read would build too much.
+    pub(super) fn take(&mut self, size: u64) -> Result<(), String> {
+        if size > self.left {
             return Err(format!(
-                "its rows make items of more than {} bytes (as JSON), the most Stepwell builds from CSV in one read",
-                budget.cap
+                "its rows make items of more than {} bytes (as JSON), the most Stepwell builds from CSV and Parquet rows in one read",
+                self.cap
             ));
         }
-        budget.left -= size;
-        let mut o = JsonMap::with_capacity(headers.len());
-        for (i, h) in headers.iter().enumerate() {
-            let v = row.get(i).cloned().unwrap_or_default();
-            o.insert(h.clone(), Value::String(v));
-        }
-        items.push(Value::Object(o));
+        self.left -= size;
+        Ok(())
     }
-    Ok(items)
-}
-
-/// RFC 4180 records: fields split by `delim`, `"` quoting (with `""` for a
-/// quote, delimiters and line breaks allowed inside), rows ended by LF or
-/// CRLF. Blank lines are skipped; a stray quote is kept as text.
-fn parse_csv(text: &str, delim: u8) -> Result<Vec<Vec<String>>, String> {
-    let delim = char::from(delim);
-    let mut rows = Vec::new();
-    let mut row: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    // Whether the current field began with a quote (and so was quoted).
-    let mut was_quoted = false;
-    let mut line = 1usize;
-    let mut chars = text.chars().peekable();
-    let end_row = |row: &mut Vec<String>, field: &mut String, rows: &mut Vec<Vec<String>>| {
-        row.push(std::mem::take(field));
-        let blank = row.len() == 1 && row[0].is_empty();
-        let done = std::mem::take(row);
-        if !blank {
-            rows.push(done);
-        }
-    };
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() && !was_quoted => {
-                quoted = true;
-                was_quoted = true;
-            }
-            // A quote inside an unquoted field is kept, as Python's csv
-            // module (and most readers) keep it.
-            '"' => field.push(c),
-            c if c == delim => {
-                row.push(std::mem::take(&mut field));
-                was_quoted = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                end_row(&mut row, &mut field, &mut rows);
-                was_quoted = false;
-                line += 1;
-            }
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(format!("line {line}: a quoted field is not closed"));
-    }
-    if !field.is_empty() || !row.is_empty() || was_quoted {
-        end_row(&mut row, &mut field, &mut rows);
-    }
-    Ok(rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_records() {
-        let rows = parse_csv(
-            "a,b\r\n\"x,1\",\"say \"\"hi\"\"\"\n\n3,\"multi\nline\"\n",
-            b',',
-        )
-        .unwrap_or_default();
-        assert_eq!(
-            rows,
-            vec![
-                vec!["a".to_string(), "b".into()],
-                vec!["x,1".into(), "say \"hi\"".into()],
-                vec!["3".into(), "multi\nline".into()],
-            ]
-        );
-        assert_eq!(
-            parse_csv("a\tb", b'\t').unwrap_or_default(),
-            vec![vec!["a".to_string(), "b".into()]]
-        );
-        assert!(parse_csv("\"open", b',').is_err());
-        let wide = format!("{}\n1\n", "h".repeat(MAX_CSV_HEADER_BYTES + 1));
-        let mut budget = Budget {
-            cap: MAX_CSV_ITEMS_BYTES,
-            left: MAX_CSV_ITEMS_BYTES,
-        };
-        let err = csv_items(&wide, &ReaderConfig::default(), None, &mut budget);
-        assert!(err.is_err_and(|e| e.contains("10 KiB")));
-        assert_eq!(
-            parse_csv("a\"b", b',').unwrap_or_default(),
-            vec![vec!["a\"b".to_string()]]
-        );
-    }
 
     fn reader(input_type: InputType, key: &str, max_items: Option<u64>) -> ReadRequest {
         ReadRequest {
@@ -676,7 +655,7 @@ mod tests {
         let err = s3.read_items(&reader(InputType::Csv, "wide.csv", None));
         assert_eq!(
             err,
-            Err("The CSV object s3://b/wide.csv cannot be read: its rows make items of more than 1048576 bytes (as JSON), the most Stepwell builds from CSV in one read".into())
+            Err("The CSV object s3://b/wide.csv cannot be read: its rows make items of more than 1048576 bytes (as JSON), the most Stepwell builds from CSV and Parquet rows in one read".into())
         );
         // Within the bound (MaxItems stops first), the same file reads.
         let some = s3.read_items(&reader(InputType::Csv, "wide.csv", Some(100)));
