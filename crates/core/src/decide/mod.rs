@@ -558,6 +558,9 @@ impl Decider<'_> {
                     let e = e.clone();
                     self.recover(f, e);
                 }
+                // TestState runs the tested state only: it stops once the
+                // state is left (so a state that goes to itself ends too).
+                Phase::Exited { .. } if self.traced() => return,
                 Phase::Exited { output, next } => {
                     let (output, next) = (output.clone(), *next);
                     match next {

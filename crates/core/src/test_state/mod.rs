@@ -42,7 +42,7 @@ use crate::decide::Entropy;
 use crate::errors::{names, StateError};
 use crate::event::{EventKind, TimerPurpose};
 use crate::execution::{Execution, Phase};
-use crate::input::{Command, ExecutionInfo, Input, TaskRequest};
+use crate::input::{Command, ExecutionInfo, Input, ReadRequest, TaskRequest};
 use crate::limits;
 
 pub mod shapes;
@@ -189,6 +189,8 @@ pub struct Prepared {
     configuration: Configuration,
     initial_vars: JsonMap<String, Value>,
     input: Arc<Value>,
+    /// The ItemReader read the Map waits for.
+    read: Option<ReadRequest>,
 }
 
 impl Prepared {
@@ -282,6 +284,7 @@ pub fn prepare(
         configuration: req.configuration.clone(),
         initial_vars: variables,
         input,
+        read: None,
     };
     prepared.absorb(decision.commands, now, entropy)?;
     Ok(prepared)
@@ -312,13 +315,9 @@ impl Prepared {
                             next = Some(Input::TimerFired { timer });
                         }
                     }
-                    Command::ReadItems(r) => {
-                        let items = self.reader_items()?;
-                        next = Some(Input::ItemsRead {
-                            read: r.read,
-                            result: Ok(items),
-                        });
-                    }
+                    // The caller reads `mapItemReaderData` as the reader
+                    // would read the object ([`Self::items_read`]).
+                    Command::ReadItems(r) => self.read = Some(r),
                     _ => {}
                 }
             }
@@ -333,9 +332,38 @@ impl Prepared {
         }
     }
 
-    /// `mapItemReaderData` as the items read.
-    /// DIFFERENCE: only a JSON array (the JSON reader's content) is read
-    /// here; CSV, JSONL and manifest data are refused.
+    /// The ItemReader read the Map waits for: the caller reads
+    /// `stateConfiguration.mapItemReaderData` as the object it reads (with
+    /// the reader's `ReaderConfig`) and answers [`Self::items_read`].
+    pub fn read_request(&self) -> Option<&ReadRequest> {
+        self.read.as_ref()
+    }
+
+    /// `mapItemReaderData` as the caller read it: the items, or why they
+    /// could not be read (the Map's `States.ItemReaderFailed`).
+    pub fn items_read(
+        &mut self,
+        result: Result<Vec<Value>, String>,
+        now: i64,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(), Refusal> {
+        let Some(r) = self.read.take() else {
+            return Ok(());
+        };
+        let d = self.exec.decide_traced(
+            Input::ItemsRead {
+                read: r.read,
+                result,
+            },
+            now,
+            entropy,
+            Some(&mut self.trace),
+        );
+        self.events.extend(d.events);
+        self.absorb(d.commands, now, entropy)
+    }
+
+    /// `mapItemReaderData` read here when the caller did not: a JSON array.
     fn reader_items(&self) -> Result<Vec<Value>, Refusal> {
         let Some(text) = &self.configuration.map_item_reader_data else {
             return Err(Refusal::Validation(
@@ -347,7 +375,7 @@ impl Prepared {
         {
             Value::Array(items) => Ok(items),
             _ => Err(Refusal::Validation(
-                "stateConfiguration.mapItemReaderData must be a JSON array of items: Stepwell reads only JSON item data in TestState.".into(),
+                "stateConfiguration.mapItemReaderData must be a JSON array of items.".into(),
             )),
         }
     }
@@ -360,6 +388,10 @@ pub fn finish(
     now: i64,
     entropy: &mut dyn Entropy,
 ) -> Result<TestResult, Refusal> {
+    if p.read.is_some() {
+        let items = p.reader_items()?;
+        p.items_read(Ok(items), now, entropy)?;
+    }
     let mocked = p.mock.as_ref().map(mock_outcome).transpose()?;
     if let Some(task) = p.task.clone() {
         let outcome = mocked.or(outcome).unwrap_or_else(|| TaskOutcome::Failed {
@@ -464,7 +496,11 @@ impl Prepared {
             for (k, v) in assigned {
                 variables.insert(k.clone(), v.clone());
             }
-            let next = next.map(|n| plan.top().state(n).name.clone());
+            let own = &plan.top().state(tested).name;
+            let next = next.map(|n| match &plan.top().state(n).name {
+                stub if *stub == self_alias(own) => own.clone(),
+                stub => stub.clone(),
+            });
             match self.trace.catch_index {
                 Some(_) => (
                     TestStatus::CaughtError,
@@ -598,31 +634,40 @@ fn pick_state(req: &Request) -> Result<(String, Value, Option<Value>), Refusal> 
     }
 }
 
+/// The name a transition of the tested state to itself goes to in the test
+/// machine (a `Succeed` stub; reported as the state's own name).
+fn self_alias(name: &str) -> String {
+    format!("{name} (again)")
+}
+
 /// The test machine: the state, and a `Succeed` stub for every state it
-/// may go to.
+/// may go to. A transition to the state itself goes to a stub too (the
+/// machine needs an end), named by [`self_alias`].
 fn wrap(name: &str, state: &Value, query_language: Option<&Value>) -> Value {
+    let mut state = state.clone();
+    let alias = self_alias(name);
     let mut targets: Vec<String> = Vec::new();
-    let mut add = |v: Option<&Value>| {
+    let mut add = |v: Option<&mut Value>| {
         if let Some(Value::String(s)) = v {
-            if s != name && !targets.contains(s) {
+            if s == name {
+                *s = alias.clone();
+            }
+            if !targets.contains(s) {
                 targets.push(s.clone());
             }
         }
     };
-    add(state.get("Next"));
-    add(state.get("Default"));
+    add(state.get_mut("Next"));
+    add(state.get_mut("Default"));
     for key in ["Choices", "Catch"] {
-        for item in state
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            add(item.get("Next"));
+        if let Some(items) = state.get_mut(key).and_then(Value::as_array_mut) {
+            for item in items {
+                add(item.get_mut("Next"));
+            }
         }
     }
     let mut states = JsonMap::new();
-    states.insert(name.to_string(), state.clone());
+    states.insert(name.to_string(), state);
     for t in targets {
         states.insert(t, json!({"Type": "Succeed"}));
     }

@@ -613,3 +613,66 @@ fn state_name_and_context() {
         Some(&json!({"FunctionName": "f", "who": "given", "state": "B"}))
     );
 }
+
+#[test]
+fn only_the_tested_state_runs() {
+    // A state that goes to itself is left once; its target's stub does
+    // not overwrite what the state computed.
+    let r = run(
+        &req(
+            json!({"Type": "Pass", "InputPath": "$.a", "Next": "StateName"}),
+            json!({"a": {"b": 1}}),
+        ),
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.next_state.as_deref(), Some("StateName"));
+    assert_eq!(value(&r, "afterInputPath"), Some(&json!({"b": 1})));
+    let r = run(
+        &Request {
+            mock: mock_result(json!({"Payload": 1})),
+            ..req(json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"}, "Next": "After"}), json!({"in": 0}))
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(value(&r, "afterInputPath"), Some(&json!({"in": 0})));
+}
+
+#[test]
+fn patterns_that_need_a_mock() {
+    for resource in [
+        "arn:aws:states:us-east-1:123456789012:activity:work",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "arn:aws:states:::states:startExecution.sync:2",
+    ] {
+        let def = json!({"Type": "Task", "Resource": resource, "Parameters": {"FunctionName": "f", "StateMachineArn": "a", "Payload": {"t.$": "$$.Task.Token"}}, "End": true});
+        // Without a mock: refused.
+        assert!(
+            matches!(
+                run(&req(def.clone(), json!({})), None),
+                Err(Refusal::Validation(_))
+            ),
+            "{resource}"
+        );
+        // With one: the mock is the result.
+        let mock = if resource.ends_with(".sync:2") {
+            json!({"ExecutionArn": "e", "StateMachineArn": "a", "Status": "SUCCEEDED", "StartDate": 1})
+        } else {
+            json!({"done": true})
+        };
+        let r = run(
+            &Request {
+                mock: mock_result(mock.clone()),
+                ..req(def, json!({}))
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.status, r.output),
+            (TestStatus::Succeeded, Some(mock)),
+            "{resource}"
+        );
+    }
+}

@@ -13,7 +13,8 @@ use serde_json::{json, Map, Value};
 use stepwell_core::test_state::{
     self, Configuration, FieldValidation, Inspection, Mock, Refusal, TaskOutcome, TestResult,
 };
-use stepwell_core::{ExecutionInfo, TaskRequest};
+use stepwell_core::{ExecutionInfo, ReadRequest, TaskRequest};
+use stepwell_engine::s3::LocalS3;
 use stepwell_engine::SplitMix;
 
 use crate::protocol::{ApiError, Req};
@@ -196,7 +197,19 @@ pub async fn test_state(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> 
         input: Arc::new(Value::Null),
         express: true,
     };
-    let prepared = test_state::prepare(&request, info, now_ms(), &mut entropy).map_err(refusal)?;
+    let mut prepared =
+        test_state::prepare(&request, info, now_ms(), &mut entropy).map_err(refusal)?;
+    if let (Some(read), Some(data)) = (
+        prepared.read_request().cloned(),
+        request.configuration.map_item_reader_data.clone(),
+    ) {
+        let items = tokio::task::spawn_blocking(move || read_reader_data(&read, &data))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        prepared
+            .items_read(items, now_ms(), &mut entropy)
+            .map_err(refusal)?;
+    }
     let call = match prepared.backend_task() {
         Some(task) => Some(run_task(rt, task.clone()).await),
         None => None,
@@ -207,6 +220,37 @@ pub async fn test_state(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> 
     };
     let result = test_state::finish(prepared, outcome, now_ms(), &mut entropy).map_err(refusal)?;
     Ok(render(&result, &level, http))
+}
+
+/// `mapItemReaderData` read as the Map's ItemReader reads its object (with
+/// its `ReaderConfig`: JSON, JSONL, CSV, manifests...): put where the read
+/// looks (its `Bucket` and `Key`, or `Prefix`) in a scratch local S3, then
+/// read by the same code as an execution's reads.
+fn read_reader_data(read: &ReadRequest, data: &str) -> Result<Vec<Value>, String> {
+    let field = |k: &str| read.parameters.get(k).and_then(Value::as_str);
+    let bucket = field("Bucket").unwrap_or("test-state");
+    let key = match (field("Key"), field("Prefix")) {
+        (Some(k), _) => k.to_string(),
+        (None, Some(p)) => format!("{p}items"),
+        (None, None) => "items".to_string(),
+    };
+    let mut bits = SplitMix::from_time();
+    let dir = std::env::temp_dir().join(format!(
+        "stepwell-test-state-{}",
+        stepwell_core::uuid(&mut bits)
+    ));
+    // A bucket name LocalS3 refuses is left to its read to report.
+    if !bucket.is_empty() && !bucket.contains(['/', '\\']) && !bucket.starts_with('.') {
+        std::fs::create_dir_all(dir.join(bucket))
+            .map_err(|e| format!("Cannot make a scratch local S3 for TestState: {e}"))?;
+    }
+    let s3 = LocalS3::new(&dir);
+    let items = s3
+        .put_object(bucket, &key, data.as_bytes())
+        .and_then(|()| stepwell_engine::s3::read_items(Some(&s3), read));
+    // A scratch directory left behind is harmless; nothing to report.
+    let _ = std::fs::remove_dir_all(&dir);
+    items
 }
 
 /// Run the tested Task on the local backend, once, within the limit.
@@ -226,9 +270,17 @@ async fn run_task(rt: &Arc<Runtime>, task: TaskRequest) -> TaskCall {
     // TODO(http-trace): when the Lambda crate reports the HTTP Task's
     // request and response, return them here as `http` (shown at TRACE).
     let run = backend.run(task.resource.clone(), task.payload.clone());
-    let outcome = match tokio::time::timeout(TEST_STATE_LIMIT, run).await {
+    // The Task's own TimeoutSeconds times it out as in an execution (no
+    // cause); AWS's limit on the whole test comes first when shorter.
+    let own = task.timeout_seconds.map(Duration::from_secs);
+    let limit = own.map_or(TEST_STATE_LIMIT, |t| t.min(TEST_STATE_LIMIT));
+    let outcome = match tokio::time::timeout(limit, run).await {
         Ok(Ok(v)) => TaskOutcome::Succeeded(v),
         Ok(Err((error, cause))) => TaskOutcome::Failed { error, cause },
+        Err(_) if own.is_some_and(|t| t <= TEST_STATE_LIMIT) => TaskOutcome::Failed {
+            error: "States.Timeout".into(),
+            cause: String::new(),
+        },
         // DIFFERENCE: AWS documents the error, not its cause; ours says why.
         Err(_) => TaskOutcome::Failed {
             error: "States.Timeout".into(),

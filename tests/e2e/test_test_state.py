@@ -1,0 +1,155 @@
+"""TestState against the real server: boto3 and the AWS CLI, each state
+type, inspection data, mocks, retry/catch details and AWS's refusals."""
+
+import json
+
+import pytest
+
+from stepwell_harness import ROLE, expect_error, run_cli
+
+TASK = {
+    "Type": "Task",
+    "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+    "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 5}],
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "Handler"}],
+    "Next": "After",
+}
+
+
+@pytest.fixture(scope="module")
+def sfn(server):
+    # AWS serves TestState on the `sync-` host, like StartSyncExecution;
+    # the test server is 127.0.0.1, so the prefix is not injected.
+    return server.client(inject_host_prefix=False)
+
+
+def ts(sfn, definition, **kw):
+    return sfn.test_state(definition=json.dumps(definition), roleArn=ROLE, **kw)
+
+
+@pytest.mark.parametrize(
+    "definition, inp, status, output, next_state",
+    [
+        ({"Type": "Pass", "Parameters": {"b.$": "$.a"}, "Next": "N"}, {"a": 1}, "SUCCEEDED", {"b": 1}, "N"),
+        ({"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericGreaterThan": 10, "Next": "Big"}],
+          "Default": "Small"}, {"v": 22}, "SUCCEEDED", {"v": 22}, "Big"),
+        ({"Type": "Wait", "Seconds": 3600, "Next": "N"}, {"w": 1}, "SUCCEEDED", {"w": 1}, "N"),
+        ({"Type": "Succeed"}, {"s": 1}, "SUCCEEDED", {"s": 1}, None),
+        ({"Type": "Fail", "Error": "E", "Cause": "C"}, {}, "FAILED", None, None),
+    ],
+)
+def test_state_types(sfn, definition, inp, status, output, next_state):
+    r = ts(sfn, definition, input=json.dumps(inp))
+    assert r["status"] == status
+    assert (json.loads(r["output"]) if "output" in r else None) == output
+    assert r.get("nextState") == next_state
+    assert "inspectionData" not in r
+
+
+def test_debug_inspection_of_a_mocked_task(sfn):
+    r = ts(sfn, TASK, input=json.dumps({"a": 1}), inspectionLevel="DEBUG",
+           mock={"result": json.dumps({"StatusCode": 200, "Payload": {"ok": True}})},
+           variables=json.dumps({"v": "{% not evaluated %}"}))
+    assert r["status"] == "SUCCEEDED" and r["nextState"] == "After"
+    data = {k: json.loads(v) if isinstance(v, str) else v for k, v in r["inspectionData"].items()}
+    assert data["input"] == {"a": 1}
+    assert data["afterInputPath"] == {"a": 1}
+    assert data["afterParameters"] == {"FunctionName": "f", "Payload": {"a": 1}}
+    assert data["result"] == {"StatusCode": 200, "Payload": {"ok": True}}
+    assert data["afterResultPath"] == data["result"]
+    assert data["variables"] == {"v": "{% not evaluated %}"}
+
+
+def test_retry_then_catch(sfn):
+    boom = {"errorOutput": {"error": "Boom", "cause": "it broke"}}
+    r = ts(sfn, TASK, inspectionLevel="DEBUG", mock=boom, stateConfiguration={"retrierRetryCount": 3})
+    assert r["status"] == "RETRIABLE" and r["error"] == "Boom"
+    assert r["inspectionData"]["errorDetails"] == {"retryIndex": 0, "retryBackoffIntervalSeconds": 8}
+    r = ts(sfn, TASK, input="{}", inspectionLevel="DEBUG", mock=boom,
+           stateConfiguration={"retrierRetryCount": 5})
+    assert r["status"] == "CAUGHT_ERROR" and r["nextState"] == "Handler"
+    assert json.loads(r["output"]) == {"err": {"Error": "Boom", "Cause": "it broke"}}
+    assert r["inspectionData"]["errorDetails"] == {"retryIndex": 0, "catchIndex": 0}
+
+
+def test_map_and_parallel_mocks(sfn):
+    m = {"Type": "Map", "ItemsPath": "$.items", "ToleratedFailureCount": 0,
+         "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
+    r = ts(sfn, m, input=json.dumps({"items": [1, 2]}), inspectionLevel="DEBUG",
+           mock={"result": "[10, 20]"})
+    assert r["status"] == "SUCCEEDED" and json.loads(r["output"]) == [10, 20]
+    assert r["inspectionData"]["maxConcurrency"] == 0
+    assert r["inspectionData"]["toleratedFailureCount"] == 0
+    r = ts(sfn, m, input=json.dumps({"items": [1, 2]}), mock={"result": "[10, 20]"},
+           stateConfiguration={"mapIterationFailureCount": 1})
+    assert r["status"] == "FAILED" and r["error"] == "States.ExceedToleratedFailureThreshold"
+    p = {"Type": "Parallel", "End": True,
+         "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}]}
+    assert ts(sfn, p, mock={"result": "[1]"})["status"] == "SUCCEEDED"
+
+
+def test_state_name_of_a_whole_machine(sfn):
+    machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "Next": "B"},
+                                          "B": {"Type": "Succeed"}}}
+    r = ts(sfn, machine, stateName="A")
+    assert r["status"] == "SUCCEEDED" and r["nextState"] == "B" and r["output"] == "1"
+
+
+@pytest.mark.parametrize(
+    "definition, kw, kind, message",
+    [
+        ({"Type": "Pass", "End": True}, {"mock": {"result": "{}"}}, "ValidationException",
+         "State type 'Pass' is not supported when a mock is specified"),
+        ({"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}},
+         {}, "InvalidDefinition", "TestState API does not support Map or Parallel states"),
+        (TASK, {"mock": {"result": "{}", "errorOutput": {"error": "E", "cause": "C"}}}, "ValidationException",
+         "A test mock should have only one of the following fields: [result, errorOutput]."),
+        (TASK, {"mock": {"result": json.dumps({"StatusCode": "200"})}}, "ValidationException",
+         "Mock result schema validation error: Field 'StatusCode' must be a number"),
+        ({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "End": True,
+          "Parameters": {"StateMachineArn": "x"}}, {"mock": {"result": "{}"}}, "ValidationException",
+         "Mock result schema validation error: Required field 'ExecutionArn' is missing"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}, {"stateName": "Nope"},
+         "ValidationException", "State 'Nope' is not in the definition"),
+    ],
+)
+def test_refusals(sfn, definition, kw, kind, message):
+    got = expect_error(kind, ts, sfn, definition, **kw)
+    assert message in got, got
+
+
+def test_field_validation_none_accepts_anything(sfn):
+    r = ts(sfn, TASK, mock={"result": json.dumps({"StatusCode": "x"}), "fieldValidationMode": "NONE"})
+    assert r["status"] == "SUCCEEDED"
+
+
+def test_cli_with_mock_and_state_configuration(server):
+    # botocore's documented switch: no `sync-` host prefix (see test_express).
+    r = run_cli(server.endpoint, "test-state", "--definition", json.dumps(TASK), "--role-arn", ROLE,
+            "--inspection-level", "DEBUG",
+            "--mock", json.dumps({"errorOutput": {"error": "Boom", "cause": "c"}}),
+            "--state-configuration", json.dumps({"retrierRetryCount": 0}),
+            env_extra={"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"})
+    assert r["status"] == "RETRIABLE"
+    assert r["inspectionData"]["errorDetails"]["retryBackoffIntervalSeconds"] == 1
+
+
+def test_map_item_reader_reads_the_given_data_as_its_object(sfn):
+    # The CSV in mapItemReaderData is read as the reader reads an S3 object.
+    m = {"Type": "Map", "End": True,
+         "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                        "Parameters": {"Bucket": "b", "Key": "data.csv"}},
+         "ItemSelector": {"who.$": "$$.Map.Item.Value.name"},
+         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                           "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}
+    r = ts(sfn, m, inspectionLevel="DEBUG", mock={"result": "[1, 2]"},
+           stateConfiguration={"mapItemReaderData": "name,n\nann,1\nbob,2\n"})
+    assert r["status"] == "SUCCEEDED", r
+    assert json.loads(r["inspectionData"]["afterItemSelector"]) == [{"who": "ann"}, {"who": "bob"}]
+
+
+def test_a_state_going_to_itself_runs_once(sfn):
+    r = ts(sfn, {"Type": "Pass", "Result": 1, "Next": "StateName"})
+    assert r["status"] == "SUCCEEDED" and r["nextState"] == "StateName"
