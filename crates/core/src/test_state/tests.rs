@@ -676,3 +676,146 @@ fn patterns_that_need_a_mock() {
         );
     }
 }
+
+#[test]
+fn more_state_rows() {
+    // (what, request, status, output, error, nextState)
+    type Row = (
+        &'static str,
+        Request,
+        TestStatus,
+        Option<Value>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "JSONata Choice: Condition and the rule's Output",
+            req(
+                json!({"Type": "Choice", "QueryLanguage": "JSONata", "Choices": [{"Condition": "{% $states.input.n > 1 %}", "Output": {"big": true}, "Next": "Big"}], "Default": "Small"}),
+                json!({"n": 5}),
+            ),
+            TestStatus::Succeeded,
+            Some(json!({"big": true})),
+            None,
+            Some("Big"),
+        ),
+        (
+            "JSONata Wait: Seconds from the input, not waited for",
+            req(
+                json!({"Type": "Wait", "QueryLanguage": "JSONata", "Seconds": "{% $states.input.s %}", "Next": "N"}),
+                json!({"s": 100000}),
+            ),
+            TestStatus::Succeeded,
+            Some(json!({"s": 100000})),
+            None,
+            Some("N"),
+        ),
+        (
+            "Wait: a bad SecondsPath fails as in an execution",
+            req(
+                json!({"Type": "Wait", "SecondsPath": "$.s", "Next": "N"}),
+                json!({"s": "soon"}),
+            ),
+            TestStatus::Failed,
+            None,
+            Some("States.Runtime"),
+            None,
+        ),
+        (
+            "Pass: a ResultPath that cannot be applied",
+            req(
+                json!({"Type": "Pass", "Result": 1, "ResultPath": "$.a.b", "End": true}),
+                json!({"a": 3}),
+            ),
+            TestStatus::Failed,
+            None,
+            Some("States.ResultPathMatchFailure"),
+            None,
+        ),
+        (
+            "Task: JSONata Catch with Output and Assign",
+            Request {
+                mock: mock_error("E", "C"),
+                ..req(
+                    json!({"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": {"FunctionName": "f"},
+                    "Catch": [{"ErrorEquals": ["E"], "Output": "{% $states.errorOutput.Cause %}", "Assign": {"why": "{% $states.errorOutput.Error %}"}, "Next": "H"}], "End": true}),
+                    json!({}),
+                )
+            },
+            TestStatus::CaughtError,
+            Some(json!("C")),
+            Some("E"),
+            Some("H"),
+        ),
+        (
+            "Map with a ResultWriter: the mock is its object",
+            Request {
+                mock: mock_result(
+                    json!({"MapRunArn": "m", "ResultWriterDetails": {"Bucket": "b", "Key": "k"}}),
+                ),
+                ..req(
+                    json!({"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+                    "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}}, "End": true}),
+                    json!([1]),
+                )
+            },
+            TestStatus::Succeeded,
+            Some(json!({"MapRunArn": "m", "ResultWriterDetails": {"Bucket": "b", "Key": "k"}})),
+            None,
+            None,
+        ),
+        (
+            "Parallel: errorCausedByState names a branch's state",
+            Request {
+                mock: mock_error("E", "C"),
+                configuration: Configuration {
+                    error_caused_by_state: Some("B".into()),
+                    ..Configuration::default()
+                },
+                ..req(
+                    json!({"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}], "End": true}),
+                    json!({}),
+                )
+            },
+            TestStatus::Failed,
+            None,
+            Some("E"),
+            None,
+        ),
+    ];
+    for (what, r, status, output, error, next) in rows {
+        let got = match run(&r, None) {
+            Ok(g) => g,
+            Err(e) => panic!("{what}: refused: {e:?}"),
+        };
+        assert_eq!(got.status, status, "{what}: {got:?}");
+        assert_eq!(got.output, output, "{what}");
+        assert_eq!(
+            got.error.as_ref().map(|e| e.error.as_str()),
+            error,
+            "{what}"
+        );
+        assert_eq!(got.next_state.as_deref(), next, "{what}");
+    }
+}
+
+#[test]
+fn the_default_context_object() {
+    // Without `context`: an EXPRESS-like execution (no RedriveCount), the
+    // state's name and retry count.
+    let r = run(
+        &Request {
+            mock: mock_result(json!({})),
+            ..req(json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f", "ctx.$": "$$"}, "End": true}), json!({"i": 1}))
+        },
+        None,
+    )
+    .unwrap();
+    let ctx = &value(&r, "afterParameters").unwrap()["ctx"];
+    assert_eq!(ctx["Execution"]["Input"], json!({"i": 1}));
+    assert_eq!(ctx["Execution"].get("RedriveCount"), None);
+    assert_eq!(ctx["State"]["Name"], json!("StateName"));
+    assert_eq!(ctx["State"]["RetryCount"], json!(0));
+    assert_eq!(ctx["StateMachine"]["Name"], json!("TestStateMachine"));
+}
