@@ -76,6 +76,7 @@ async fn start_child_result(
             input,
             trace_header: None,
             parent: Some(link.clone()),
+            sync: false,
         },
     )
     .await;

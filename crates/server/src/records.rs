@@ -115,6 +115,14 @@ pub struct ExecutionRecord {
     pub test_case: Option<String>,
     pub parent: Option<ParentLink>,
     pub trace_header: Option<String>,
+    /// An EXPRESS execution a client started with StartExecution: its
+    /// record stays in the store while it runs, so that after a crash (or
+    /// on the node that takes over) it runs again from its start, AWS's
+    /// at-least-once model for Express workflows; deleted when it ends.
+    /// StartSyncExecution's caller sees the failure and retries itself, and
+    /// a nested EXPRESS child is started again by its parent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_least_once: bool,
     /// RedriveExecution: how often, and when last.
     #[serde(default)]
     pub redrive_count: u32,

@@ -458,7 +458,7 @@ impl Runtime {
         })?;
         let plan = self.plan(&record.revision_id, record.express)?;
         let mocks = self.mocks_for(&record)?;
-        if !record.express {
+        if !record.express || record.at_least_once {
             // Insert, not replace: another node may have started the same
             // name meanwhile.
             self.commit(vec![Write::InsertExecution(self.row(&record))])
@@ -565,6 +565,15 @@ impl Runtime {
                     }
                 }
                 return Err(e);
+            }
+        }
+        if finished && live.record.at_least_once {
+            // Ended: nothing to run again after a crash.
+            if let Err(e) = self
+                .commit(vec![Write::DeleteExecution(arn.to_string())])
+                .await
+            {
+                tracing::warn!(execution = %arn, error = %e.message, "could not forget an ended express execution");
             }
         }
         let seq = decision

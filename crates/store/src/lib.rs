@@ -111,6 +111,10 @@ pub enum Write {
     /// Insert a new execution record; the commit fails with
     /// [`StoreError::Conflict`] if one with that ARN exists.
     InsertExecution(ExecutionRow),
+    /// Delete an execution record and its history, if there are any (an
+    /// EXPRESS execution's record once it ended: it was kept only so that
+    /// a crash could not lose it).
+    DeleteExecution(String),
     /// Fail the commit with [`StoreError::Fenced`] unless the lease is
     /// current. Checked before the other writes, and held until the commit
     /// ends, so [`Store::take_over`] waits for it.

@@ -214,6 +214,14 @@ impl PostgresStore {
                         return Err(StoreError::Conflict(row.arn.clone()));
                     }
                 }
+                Write::DeleteExecution(arn) => {
+                    for sql in [
+                        "DELETE FROM executions WHERE arn = $1",
+                        "DELETE FROM events WHERE execution = $1",
+                    ] {
+                        tx.execute(sql, &[arn]).map_err(backend)?;
+                    }
+                }
                 Write::Fence(_) => {}
                 Write::BumpGeneration => {
                     tx.execute("UPDATE generation SET value = value + 1 WHERE id = 0", &[])

@@ -216,6 +216,16 @@ impl Store for SqliteStore {
                         return Err(StoreError::Conflict(row.arn.clone()));
                     }
                 }
+                Write::DeleteExecution(arn) => {
+                    for sql in [
+                        "DELETE FROM executions WHERE arn = ?1",
+                        "DELETE FROM events WHERE execution = ?1",
+                    ] {
+                        tx.prepare_cached(sql)
+                            .and_then(|mut s| s.execute(params![arn]))
+                            .map_err(backend)?;
+                    }
+                }
                 Write::Fence(_) => {}
                 Write::BumpGeneration => {
                     tx.prepare_cached("UPDATE generation SET value = value + 1 WHERE id = 0")

@@ -94,6 +94,24 @@ fn what_is_committed_reads_back_after_reopening(open: &dyn Fn() -> Arc<dyn Store
         vec![event(1), event(2), event(3)]
     );
 
+    // A deleted execution is gone with its history; deleting one that
+    // does not exist is no error.
+    store
+        .commit(&[
+            Write::DeleteExecution("e1".into()),
+            Write::DeleteExecution("nope".into()),
+        ])
+        .unwrap();
+    assert_eq!(store.execution("e1").unwrap(), None);
+    assert_eq!(store.events("e1").unwrap(), vec![]);
+    assert_eq!(arns(store.running("").unwrap()), vec!["e3"]);
+    store
+        .commit(&[
+            Write::PutExecution(row("e1", "sm", "RUNNING", 10)),
+            Write::append("e1", &[event(1), event(2), event(3)]).unwrap(),
+        ])
+        .unwrap();
+
     // Newest first, paged with a cursor, filtered.
     let page = |q: ExecutionQuery| -> Vec<String> {
         store

@@ -21,6 +21,8 @@ pub struct StartParams {
     pub input: String,
     pub trace_header: Option<String>,
     pub parent: Option<ParentLink>,
+    /// StartSyncExecution: the caller waits for the result.
+    pub sync: bool,
 }
 
 pub fn machine_does_not_exist(arn: &str) -> ApiError {
@@ -164,6 +166,7 @@ pub async fn start(
             return Ok((existing, None));
         }
     }
+    let at_least_once = express && !p.sync && p.parent.is_none();
     let record = ExecutionRecord {
         arn,
         name,
@@ -182,6 +185,7 @@ pub async fn start(
         test_case,
         parent: p.parent,
         trace_header: p.trace_header,
+        at_least_once,
         redrive_count: 0,
         redrive_ms: None,
     };
@@ -209,6 +213,7 @@ fn start_params(req: &Req) -> Result<StartParams, ApiError> {
         input: req.opt_str("input")?.unwrap_or("{}").to_string(),
         trace_header: req.opt_str("traceHeader")?.map(str::to_string),
         parent: None,
+        sync: false,
     })
 }
 
@@ -218,7 +223,10 @@ pub async fn start_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiEr
 }
 
 pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    let p = start_params(&req)?;
+    let p = StartParams {
+        sync: true,
+        ..start_params(&req)?
+    };
     let machine = p
         .machine_arn
         .split('#')
