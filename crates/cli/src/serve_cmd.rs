@@ -49,6 +49,13 @@ pub(crate) struct ServeArgs {
     /// Functions Local's LAMBDA_ENDPOINT.
     #[arg(long, value_name = "URL", env = "LAMBDA_ENDPOINT")]
     lambda_endpoint: Option<String>,
+    /// Run Task states with AWS service integrations (dynamodb:*,
+    /// sqs:sendMessage, sns:publish, events:putEvents, aws-sdk:*) against
+    /// the endpoints the AWS SDKs' variables name (AWS_ENDPOINT_URL_<SERVICE>,
+    /// AWS_ENDPOINT_URL; else AWS itself), signed with the environment's
+    /// AWS credentials. Off by default: nothing calls AWS by surprise.
+    #[arg(long, env = "STEPWELL_AWS_INTEGRATIONS")]
+    aws_integrations: bool,
     /// Verify AWS Signature Version 4 on the API and the console's stream,
     /// accepting the keys of this AWS shared credentials file (every
     /// [profile] with aws_access_key_id and aws_secret_access_key).
@@ -172,6 +179,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             endpoint: lambda_endpoint,
         },
         s3_dir: args.s3_dir,
+        aws_integrations: args.aws_integrations,
         node: NodeConfig {
             id: args.node_id.unwrap_or_else(host_name),
             url: args.advertise_url.unwrap_or_default(),

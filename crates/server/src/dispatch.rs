@@ -318,3 +318,29 @@ pub(crate) fn on_finished(rt: &Arc<Runtime>, record: &ExecutionRecord) {
         vec![submitted, task_input(*task, result)],
     );
 }
+
+/// Several backends in the one slot: a task goes to the first that
+/// handles its resource (mocks still come before any of them).
+pub struct Backends(pub Vec<Arc<dyn TaskBackend>>);
+
+impl TaskBackend for Backends {
+    fn handles(&self, resource: &str) -> bool {
+        self.0.iter().any(|b| b.handles(resource))
+    }
+
+    fn run(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+    ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
+        match self.0.iter().find(|b| b.handles(&resource)) {
+            Some(backend) => backend.run(resource, parameters),
+            None => Box::pin(async move {
+                Err((
+                    "States.Runtime".to_string(),
+                    format!("no backend runs resource {resource}"),
+                ))
+            }),
+        }
+    }
+}

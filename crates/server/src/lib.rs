@@ -15,6 +15,7 @@
 
 mod arn;
 pub mod auth;
+pub mod aws_backend;
 pub mod cluster;
 mod dispatch;
 pub mod lambda_backend;
@@ -39,7 +40,7 @@ use serde_json::{json, Value};
 use stepwell_store::Durability;
 
 pub use arn::{Arns, MachineRef};
-pub use dispatch::{TaskBackend, TaskResult};
+pub use dispatch::{Backends, TaskBackend, TaskResult};
 pub use lambda_backend::LambdaOptions;
 pub use protocol::ApiError;
 pub use runtime::{Config, Runtime};
@@ -62,6 +63,9 @@ pub struct ServeOptions {
     pub lambda: LambdaOptions,
     /// `--s3-dir`: the directory standing for S3 (`<dir>/<bucket>/<key>`).
     pub s3_dir: Option<std::path::PathBuf>,
+    /// `--aws-integrations`: Tasks with AWS service integrations call
+    /// the endpoints the AWS SDKs' variables name (`aws_backend`).
+    pub aws_integrations: bool,
     /// `--node-id`, `--advertise-url`, `--node-lease`: this node among
     /// several sharing the database (an empty URL: this server's own).
     pub node: cluster::NodeConfig,
@@ -226,7 +230,12 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
     let lambda =
         lambda_backend::start(&opts.lambda, &opts.region, &opts.account, &url, handler_key).await?;
     let backend = lambda_backend::LambdaBackend::new(lambda.clone(), opts.lambda.enabled());
-    let rt = start_runtime(&opts, Some(Arc::new(backend))).await?;
+    // Lambda functions and the HTTP Task first, then AWS integrations.
+    let mut backends: Vec<Arc<dyn TaskBackend>> = vec![Arc::new(backend)];
+    if opts.aws_integrations {
+        backends.push(Arc::new(aws_backend::AwsBackend::from_env(&opts.region)));
+    }
+    let rt = start_runtime(&opts, Some(Arc::new(Backends(backends)))).await?;
     let mut app = router(rt.clone());
     let rt_stopping = rt.clone();
     if opts.lambda.enabled() {

@@ -1,0 +1,397 @@
+//! The services Task states can call here: how each is named, signed,
+//! reached and spoken to.
+
+/// How a service's API is spoken on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// awsJson1_0 / awsJson1_1: `POST /`, `X-Amz-Target: <prefix>.<Action>`,
+    /// a JSON body both ways.
+    Json {
+        version: &'static str,
+        target_prefix: &'static str,
+    },
+    /// The query protocol: a form-encoded `Action=...&Version=...` body,
+    /// an XML response.
+    Query { version: &'static str },
+}
+
+/// One AWS service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Service {
+    /// The name in `arn:aws:states:::aws-sdk:<name>:<action>`.
+    pub sdk_resource: &'static str,
+    /// The name in an optimized integration's resource
+    /// (`arn:aws:states:::<name>:<action>`), when there is one here.
+    pub optimized_resource: Option<&'static str>,
+    /// SigV4's service name (the credential scope).
+    pub signing_name: &'static str,
+    /// `https://<endpoint_prefix>.<region>.amazonaws.com`.
+    pub endpoint_prefix: &'static str,
+    /// `AWS_ENDPOINT_URL_<env_suffix>` (the SDKs' service id, upper case,
+    /// spaces as underscores).
+    pub env_suffix: &'static str,
+    pub protocol: Protocol,
+    /// The service's name in aws-sdk error names and causes (the AWS SDK
+    /// for Java 2.x client's name: `DynamoDb`, `Sfn`, …).
+    pub sdk_name: &'static str,
+    /// Optimized integrations: the error name prefix (`DynamoDB`) and the
+    /// service's name in causes (`AmazonDynamoDBv2`; AWS SDK for Java 1.x).
+    pub optimized_names: Option<(&'static str, &'static str)>,
+    /// The wire's member names are camelCase (the state machine writes
+    /// them, and gets them back, in PascalCase).
+    pub camel_case: bool,
+}
+
+const fn json(version: &'static str, target_prefix: &'static str) -> Protocol {
+    Protocol::Json {
+        version,
+        target_prefix,
+    }
+}
+
+/// Every service Stepwell can call.
+pub const SERVICES: &[Service] = &[
+    Service {
+        sdk_resource: "dynamodb",
+        optimized_resource: Some("dynamodb"),
+        signing_name: "dynamodb",
+        endpoint_prefix: "dynamodb",
+        env_suffix: "DYNAMODB",
+        protocol: json("1.0", "DynamoDB_20120810"),
+        sdk_name: "DynamoDb",
+        optimized_names: Some(("DynamoDB", "AmazonDynamoDBv2")),
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "sqs",
+        optimized_resource: Some("sqs"),
+        signing_name: "sqs",
+        endpoint_prefix: "sqs",
+        env_suffix: "SQS",
+        // SQS's JSON protocol (the query protocol's successor).
+        protocol: json("1.0", "AmazonSQS"),
+        sdk_name: "Sqs",
+        optimized_names: Some(("SQS", "AmazonSQS")),
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "sns",
+        optimized_resource: Some("sns"),
+        signing_name: "sns",
+        endpoint_prefix: "sns",
+        env_suffix: "SNS",
+        protocol: Protocol::Query {
+            version: "2010-03-31",
+        },
+        sdk_name: "Sns",
+        optimized_names: Some(("SNS", "AmazonSNS")),
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "eventbridge",
+        optimized_resource: Some("events"),
+        signing_name: "events",
+        endpoint_prefix: "events",
+        env_suffix: "EVENTBRIDGE",
+        protocol: json("1.1", "AWSEvents"),
+        sdk_name: "EventBridge",
+        optimized_names: Some(("EventBridge", "AmazonEventBridge")),
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "sfn",
+        optimized_resource: None,
+        signing_name: "states",
+        endpoint_prefix: "states",
+        env_suffix: "SFN",
+        protocol: json("1.0", "AWSStepFunctions"),
+        sdk_name: "Sfn",
+        optimized_names: None,
+        camel_case: true,
+    },
+    Service {
+        sdk_resource: "secretsmanager",
+        optimized_resource: None,
+        signing_name: "secretsmanager",
+        endpoint_prefix: "secretsmanager",
+        env_suffix: "SECRETS_MANAGER",
+        protocol: json("1.1", "secretsmanager"),
+        sdk_name: "SecretsManager",
+        optimized_names: None,
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "ssm",
+        optimized_resource: None,
+        signing_name: "ssm",
+        endpoint_prefix: "ssm",
+        env_suffix: "SSM",
+        protocol: json("1.1", "AmazonSSM"),
+        sdk_name: "Ssm",
+        optimized_names: None,
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "kinesis",
+        optimized_resource: None,
+        signing_name: "kinesis",
+        endpoint_prefix: "kinesis",
+        env_suffix: "KINESIS",
+        protocol: json("1.1", "Kinesis_20131202"),
+        sdk_name: "Kinesis",
+        optimized_names: None,
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "kms",
+        optimized_resource: None,
+        signing_name: "kms",
+        endpoint_prefix: "kms",
+        env_suffix: "KMS",
+        protocol: json("1.1", "TrentService"),
+        sdk_name: "Kms",
+        optimized_names: None,
+        camel_case: false,
+    },
+    Service {
+        sdk_resource: "cloudwatchlogs",
+        optimized_resource: None,
+        signing_name: "logs",
+        endpoint_prefix: "logs",
+        env_suffix: "CLOUDWATCH_LOGS",
+        protocol: json("1.1", "Logs_20140328"),
+        sdk_name: "CloudWatchLogs",
+        optimized_names: None,
+        camel_case: true,
+    },
+];
+
+/// The optimized integrations run here (request/response, and
+/// `.waitForTaskToken` where AWS offers it).
+pub const OPTIMIZED: &[(&str, &str)] = &[
+    ("dynamodb", "getItem"),
+    ("dynamodb", "putItem"),
+    ("dynamodb", "deleteItem"),
+    ("dynamodb", "updateItem"),
+    ("sqs", "sendMessage"),
+    ("sns", "publish"),
+    ("events", "putEvents"),
+];
+
+/// Which kind of integration a resource names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `arn:aws:states:::dynamodb:putItem`
+    Optimized,
+    /// `arn:aws:states:::aws-sdk:dynamodb:putItem`
+    Sdk,
+}
+
+/// A Task resource this crate runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: Kind,
+    pub service: &'static Service,
+    /// The API action as the wire names it (`PutItem`).
+    pub action: String,
+    /// `.waitForTaskToken`: the request is sent, the task's result comes
+    /// later with SendTaskSuccess/SendTaskFailure.
+    pub wait_for_token: bool,
+}
+
+/// The integration a Task resource names, when it is one of ours; `.sync`
+/// patterns and unknown services or actions are not.
+pub fn parse_resource(resource: &str) -> Option<Target> {
+    let rest = resource.strip_prefix("arn:aws:states:::")?;
+    let (rest, wait_for_token) = match rest.split_once('.') {
+        None => (rest, false),
+        Some((r, "waitForTaskToken")) => (r, true),
+        Some(_) => return None,
+    };
+    let (kind, service, action) = match rest.strip_prefix("aws-sdk:") {
+        Some(sdk) => {
+            let (name, action) = sdk.split_once(':')?;
+            let service = SERVICES.iter().find(|s| s.sdk_resource == name)?;
+            (Kind::Sdk, service, action)
+        }
+        None => {
+            let (name, action) = rest.split_once(':')?;
+            if !OPTIMIZED.contains(&(name, action)) {
+                return None;
+            }
+            let service = SERVICES
+                .iter()
+                .find(|s| s.optimized_resource == Some(name))?;
+            (Kind::Optimized, service, action)
+        }
+    };
+    if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    // Optimized callbacks: AWS offers .waitForTaskToken for SQS, SNS and
+    // EventBridge, not for DynamoDB.
+    if wait_for_token && kind == Kind::Optimized && service.sdk_resource == "dynamodb" {
+        return None;
+    }
+    Some(Target {
+        kind,
+        service,
+        action: pascal(action),
+        wait_for_token,
+    })
+}
+
+/// `putItem` -> `PutItem`.
+pub fn pascal(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// `StateMachineArn` -> `stateMachineArn`.
+pub fn camel(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Where `service` is reached: `AWS_ENDPOINT_URL_<SERVICE>`, then
+/// `AWS_ENDPOINT_URL`, then AWS itself in `region` (`env` reads a variable).
+pub fn endpoint(service: &Service, region: &str, env: impl Fn(&str) -> Option<String>) -> String {
+    let set = |name: &str| {
+        env(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(url) = set(&format!("AWS_ENDPOINT_URL_{}", service.env_suffix)) {
+        return url;
+    }
+    if let Some(url) = set("AWS_ENDPOINT_URL") {
+        return url;
+    }
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://{}.{region}.{suffix}", service.endpoint_prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources() {
+        // (resource, Some((kind, service, action, wait)) or None)
+        type Want<'a> = Option<(Kind, &'a str, &'a str, bool)>;
+        let rows: &[(&str, Want<'_>)] = &[
+            (
+                "arn:aws:states:::dynamodb:putItem",
+                Some((Kind::Optimized, "dynamodb", "PutItem", false)),
+            ),
+            (
+                "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                Some((Kind::Optimized, "sqs", "SendMessage", true)),
+            ),
+            (
+                "arn:aws:states:::events:putEvents",
+                Some((Kind::Optimized, "eventbridge", "PutEvents", false)),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:sfn:listStateMachines",
+                Some((Kind::Sdk, "sfn", "ListStateMachines", false)),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:eventbridge:putEvents",
+                Some((Kind::Sdk, "eventbridge", "PutEvents", false)),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:sns:publish.waitForTaskToken",
+                Some((Kind::Sdk, "sns", "Publish", true)),
+            ),
+            ("arn:aws:states:::dynamodb:putItem.waitForTaskToken", None),
+            ("arn:aws:states:::dynamodb:scan", None),
+            ("arn:aws:states:::aws-sdk:ec2:describeInstances", None),
+            ("arn:aws:states:::aws-sdk:sfn:startExecution.sync", None),
+            ("arn:aws:states:::aws-sdk:sfn:", None),
+            ("arn:aws:states:::aws-sdk:sfn:list/x", None),
+            ("arn:aws:states:::lambda:invoke", None),
+            ("arn:aws:states:::http:invoke", None),
+            ("arn:aws:lambda:us-east-1:123456789012:function:f", None),
+        ];
+        for (resource, want) in rows {
+            let got = parse_resource(resource)
+                .map(|t| (t.kind, t.service.sdk_resource, t.action, t.wait_for_token));
+            let want = want.map(|(k, s, a, w)| (k, s, a.to_string(), w));
+            assert_eq!(got, want, "{resource}");
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        let dynamodb = &SERVICES[0];
+        let sfn = SERVICES.iter().find(|s| s.sdk_resource == "sfn");
+        let Some(sfn) = sfn else {
+            panic!("no sfn");
+        };
+        // (service, region, variables, endpoint)
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let rows: &[(&Service, &str, Vars<'_>, &str)] = &[
+            (
+                dynamodb,
+                "eu-west-1",
+                &[],
+                "https://dynamodb.eu-west-1.amazonaws.com",
+            ),
+            (
+                sfn,
+                "us-east-2",
+                &[],
+                "https://states.us-east-2.amazonaws.com",
+            ),
+            (
+                sfn,
+                "cn-north-1",
+                &[],
+                "https://states.cn-north-1.amazonaws.com.cn",
+            ),
+            (
+                dynamodb,
+                "us-east-1",
+                &[("AWS_ENDPOINT_URL", "http://localhost:4566")],
+                "http://localhost:4566",
+            ),
+            (
+                dynamodb,
+                "us-east-1",
+                &[
+                    ("AWS_ENDPOINT_URL", "http://localhost:4566"),
+                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:8000"),
+                ],
+                "http://localhost:8000",
+            ),
+            (
+                sfn,
+                "us-east-1",
+                &[
+                    ("AWS_ENDPOINT_URL", " "),
+                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:8000"),
+                ],
+                "https://states.us-east-1.amazonaws.com",
+            ),
+        ];
+        for (service, region, vars, want) in rows {
+            let got = endpoint(service, region, |name| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            });
+            assert_eq!(&got, want, "{} {vars:?}", service.sdk_resource);
+        }
+    }
+}
