@@ -54,7 +54,12 @@ pub(crate) struct ServeArgs {
     /// the endpoints the AWS SDKs' variables name (AWS_ENDPOINT_URL_<SERVICE>,
     /// AWS_ENDPOINT_URL; else AWS itself), signed with the environment's
     /// AWS credentials. Off by default: nothing calls AWS by surprise.
-    #[arg(long, env = "STEPWELL_AWS_INTEGRATIONS")]
+    #[arg(
+        long,
+        env = "STEPWELL_AWS_INTEGRATIONS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     aws_integrations: bool,
     /// Verify AWS Signature Version 4 on the API and the console's stream,
     /// accepting the keys of this AWS shared credentials file (every
