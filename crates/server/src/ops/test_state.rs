@@ -211,7 +211,7 @@ pub async fn test_state(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> 
             .map_err(refusal)?;
     }
     let call = match prepared.backend_task() {
-        Some(task) => Some(run_task(rt, task.clone()).await),
+        Some(task) => Some(run_task(rt, task.clone(), request.reveal_secrets).await),
         None => None,
     };
     let (outcome, http) = match call {
@@ -254,7 +254,10 @@ fn read_reader_data(read: &ReadRequest, data: &str) -> Result<Vec<Value>, String
 }
 
 /// Run the tested Task on the local backend, once, within the limit.
-async fn run_task(rt: &Arc<Runtime>, task: TaskRequest) -> TaskCall {
+/// `reveal_secrets`: whether the HTTP exchange shown at TRACE may keep what
+/// an EventBridge connection added (AWS's `revealSecrets`); used once the
+/// exchange is reported (see [`TaskCall::http`]).
+async fn run_task(rt: &Arc<Runtime>, task: TaskRequest, reveal_secrets: bool) -> TaskCall {
     let Some(backend) = rt.lambda.clone().filter(|b| b.handles(&task.resource)) else {
         return TaskCall {
             outcome: TaskOutcome::Failed {
@@ -268,7 +271,9 @@ async fn run_task(rt: &Arc<Runtime>, task: TaskRequest) -> TaskCall {
         };
     };
     // TODO(http-trace): when the Lambda crate reports the HTTP Task's
-    // request and response, return them here as `http` (shown at TRACE).
+    // request and response, return them here as `http` (shown at TRACE),
+    // the connection's secrets redacted unless `reveal_secrets`.
+    let _ = reveal_secrets;
     let run = backend.run(task.resource.clone(), task.payload.clone());
     // The Task's own TimeoutSeconds times it out as in an execution (no
     // cause); AWS's limit on the whole test comes first when shorter.
