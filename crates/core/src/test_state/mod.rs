@@ -350,6 +350,12 @@ impl Prepared {
         let Some(r) = self.read.take() else {
             return Ok(());
         };
+        // With `ItemsPointer` the reader picked the array out of the object.
+        if let (Some(_), Ok(items)) = (&r.config.items_pointer, &result) {
+            self.trace
+                .steps
+                .push(("afterItemsPointer", Value::Array(items.clone())));
+        }
         let d = self.exec.decide_traced(
             Input::ItemsRead {
                 read: r.read,
@@ -370,9 +376,17 @@ impl Prepared {
                 "TestState needs stateConfiguration.mapItemReaderData to test a Map state with an ItemReader.".into(),
             ));
         };
-        match parse_field(text, "stateConfiguration.mapItemReaderData")
-            .map_err(Refusal::Validation)?
-        {
+        let data = parse_field(text, "stateConfiguration.mapItemReaderData")
+            .map_err(Refusal::Validation)?;
+        let pointer = self
+            .read
+            .as_ref()
+            .and_then(|r| r.config.items_pointer.as_deref());
+        let found = match pointer {
+            Some(p) => data.pointer(p).cloned().unwrap_or(Value::Null),
+            None => data,
+        };
+        match found {
             Value::Array(items) => Ok(items),
             _ => Err(Refusal::Validation(
                 "stateConfiguration.mapItemReaderData must be a JSON array of items.".into(),

@@ -819,3 +819,24 @@ fn the_default_context_object() {
     assert_eq!(ctx["State"]["RetryCount"], json!(0));
     assert_eq!(ctx["StateMachine"]["Name"], json!("TestStateMachine"));
 }
+
+#[test]
+fn items_pointer() {
+    let map = json!({"Type": "Map", "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "ItemsPointer": "/data/rows"}, "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}});
+    let r = run(
+        &Request {
+            mock: mock_result(json!([])),
+            configuration: Configuration {
+                map_item_reader_data: Some(json!({"data": {"rows": [1, 2]}}).to_string()),
+                ..Configuration::default()
+            },
+            ..req(map, json!({}))
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.status, TestStatus::Succeeded, "{r:?}");
+    assert_eq!(value(&r, "afterItemsPointer"), Some(&json!([1, 2])));
+}
