@@ -56,7 +56,9 @@ def aws_server(moto, tmp_path_factory):
     s = Server(wait_scale=0.1, workdir=str(tmp_path_factory.mktemp("aws-server")),
                extra_args=["--aws-integrations"])
     env = aws_env()
-    env.update(AWS_ENDPOINT_URL=moto, AWS_ENDPOINT_URL_SFN=s.endpoint, STEPWELL_LOG="info")
+    # KMS at a port nothing listens on: a call that gets no answer.
+    env.update(AWS_ENDPOINT_URL=moto, AWS_ENDPOINT_URL_SFN=s.endpoint,
+               AWS_ENDPOINT_URL_KMS=f"http://127.0.0.1:{free_port()}", STEPWELL_LOG="info")
     with pytest.MonkeyPatch.context() as mp:
         for k in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
             mp.delenv(k)
@@ -252,19 +254,37 @@ def test_sns_publish_reaches_a_subscribed_queue(sfn, boto):
     assert sorted(bodies) == sorted([json.dumps({"hello": "world & more"}, separators=(",", ":")), "plain"]), bodies
 
 
-def test_events_put_events(sfn):
+def test_events_put_events_and_a_failed_entry(sfn):
     definition = {
         "StartAt": "Put",
         "States": {
             "Put": task("events:putEvents", {"Entries": [
                 {"Source": "stepwell.e2e", "DetailType": "order", "Detail": {"id.$": "$.id"}},
-            ]}, End=True),
+            ]}, ResultPath="$.put", Next="NoSource"),
+            "NoSource": task("events:putEvents", {"Entries": [{"DetailType": "order", "Detail": "{}"}]},
+                             Catch=[{"ErrorEquals": ["EventBridge.FailedEntry"], "ResultPath": "$.failed",
+                                     "Next": "Done"}],
+                             End=True),
+            "Done": {"Type": "Pass", "End": True},
         },
     }
     _, _, d = run(sfn, definition, {"id": 3})
     assert d["status"] == "SUCCEEDED", d
     out = json.loads(d["output"])
-    assert out["FailedEntryCount"] == 0 and out["Entries"][0]["EventId"], out
+    # Entries and FailedEntryCount only (no SdkHttpMetadata for EventBridge).
+    assert set(out["put"]) == {"Entries", "FailedEntryCount"}, out["put"]
+    assert out["put"]["FailedEntryCount"] == 0 and out["put"]["Entries"][0]["EventId"], out
+    # A failed entry fails the task; the cause is the response.
+    cause = json.loads(out["failed"]["Cause"])
+    assert cause["FailedEntryCount"] == 1 and cause["Entries"][0]["ErrorCode"], cause
+
+
+def test_an_endpoint_that_does_not_answer(sfn):
+    definition = {"StartAt": "Keys", "States": {"Keys": task("aws-sdk:kms:listKeys", {}, End=True)}}
+    _, _, d = run(sfn, definition)
+    assert d["status"] == "FAILED", d
+    assert d["error"] == "Kms.SdkClientException", d
+    assert d["cause"].startswith("Unable to execute HTTP request: "), d
 
 
 def test_without_the_flag_nothing_is_called(sfn, tmp_path):

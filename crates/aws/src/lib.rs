@@ -37,7 +37,7 @@ use http_body_util::Full;
 use serde_json::Value;
 
 pub use request::{prepare, sign_request, Prepared};
-pub use response::{task_result, Answer};
+pub use response::{client_error, task_result, Answer};
 pub use services::{endpoint, parse_resource, Kind, Protocol, Service, Target, SERVICES};
 
 /// `(error, cause)` as AWS names them.
@@ -223,18 +223,7 @@ impl Client {
             })?;
         let response = stepwell_lambda::http::send(request, CALL_TIMEOUT, MAX_RESPONSE)
             .await
-            .map_err(|e| {
-                // DIFFERENCE: AWS's Java SDK would fail with an
-                // SdkClientException; which error the state machine sees
-                // for it is not documented, so the generic task failure.
-                (
-                    "States.TaskFailed".to_string(),
-                    format!(
-                        "Unable to execute HTTP request to {} ({} {}): {e}",
-                        prepared.url, target.service.sdk_name, target.action
-                    ),
-                )
-            })?;
+            .map_err(|e| client_error(&target, &format!("{} ({e})", prepared.url)))?;
         let answer = Answer {
             status: response.status.as_u16(),
             headers: response

@@ -141,6 +141,9 @@ fn optimized_request(target: &Target, mut params: Map<String, Value>) -> Map<Str
                 stringify(v);
             }
         }
+        // DIFFERENCE: AWS also adds the state machine's and the
+        // execution's ARNs to each entry's Resources; a backend is not told
+        // which execution calls it.
         ("eventbridge", "PutEvents") => {
             if let Some(Value::Array(entries)) = params.get_mut("Entries") {
                 for entry in entries.iter_mut() {

@@ -55,15 +55,22 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
         }
         Protocol::Query { .. } => query_result(target, answer)?,
     };
+    if target.kind == Kind::Optimized && target.action == "PutEvents" {
+        // events:putEvents fails when any entry failed: the error
+        // EventBridge.FailedEntry, the whole response as the cause.
+        let failed = value.get("FailedEntryCount").and_then(Value::as_u64);
+        if failed.is_some_and(|n| n > 0) {
+            return Err(("EventBridge.FailedEntry".into(), value.to_string()));
+        }
+    }
     if target.service.camel_case {
         value = rename_keys(value, &pascal);
         value = sdk_dates(value);
     }
     if target.kind == Kind::Optimized && target.service.sdk_resource != "eventbridge" {
         // The optimized integrations answer with the AWS SDK for Java 1.x
-        // result object, which carries the HTTP metadata.
-        // DIFFERENCE: events:putEvents is left without it (AWS's documented
-        // examples show only Entries and FailedEntryCount).
+        // result object, which carries the HTTP metadata (events:putEvents
+        // answers with Entries and FailedEntryCount only).
         if let Value::Object(map) = &mut value {
             let request_id = xml_request_id
                 .or_else(|| answer.request_id().map(str::to_string))
@@ -77,11 +84,12 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
 /// `SdkHttpMetadata` and `SdkResponseMetadata`, as the optimized
 /// integrations add them.
 fn add_metadata(map: &mut Map<String, Value>, answer: &Answer, request_id: &str) {
-    // DIFFERENCE: header names keep the case they arrived in (HTTP/1
-    // clients here see them lower-cased; AWS shows e.g. `Content-Type`).
+    // DIFFERENCE: headers other than the usual ones keep the (lower) case
+    // they arrived in.
     let mut all = Map::new();
     let mut single = Map::new();
     for (k, v) in &answer.headers {
+        let k = &header_name(k);
         match all.get_mut(k) {
             Some(Value::Array(values)) => values.push(Value::String(v.clone())),
             _ => {
@@ -98,6 +106,24 @@ fn add_metadata(map: &mut Map<String, Value>, answer: &Answer, request_id: &str)
     let mut response = Map::new();
     response.insert("RequestId".into(), Value::String(request_id.to_string()));
     map.insert("SdkResponseMetadata".into(), Value::Object(response));
+}
+
+/// The spelling AWS's metadata shows for the usual response headers
+/// (HTTP/1 clients here see names lower-cased).
+fn header_name(name: &str) -> String {
+    const KNOWN: &[&str] = &[
+        "Content-Length",
+        "Content-Type",
+        "Date",
+        "x-amzn-RequestId",
+        "x-amz-crc32",
+        "x-amz-request-id",
+        "x-amz-id-2",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_string(), |k| k.to_string())
 }
 
 /// The AWS SDK for Java 2.x (behind aws-sdk integrations) reads a
@@ -294,17 +320,64 @@ fn error_info(target: &Target, answer: &Answer) -> ErrorInfo {
     }
 }
 
-/// `ConditionalCheckFailedException` stays; `QueueDoesNotExist`,
-/// `NotFound` get the suffix (AWS: "include the Exception suffix, even if
-/// it is not part of the error name the service provides").
-fn exception_name(code: &str) -> String {
+/// AWS's common errors, which no service's API model lists: the SDKs
+/// raise them as the service's base exception (`DynamoDb.DynamoDbException`,
+/// `SQS.AmazonSQSException`: AWS records e.g. a missing parameter so).
+const COMMON_ERRORS: &[&str] = &[
+    "AccessDeniedException",
+    "IncompleteSignature",
+    "InternalFailure",
+    "InvalidAction",
+    "InvalidClientTokenId",
+    "InvalidParameterCombination",
+    "InvalidParameterValue",
+    "InvalidQueryParameter",
+    "InvalidSignatureException",
+    "MalformedQueryString",
+    "MissingAction",
+    "MissingAuthenticationToken",
+    "MissingParameter",
+    "NotAuthorized",
+    "OptInRequired",
+    "RequestExpired",
+    "SerializationException",
+    "ServiceUnavailable",
+    "ThrottlingException",
+    "UnknownOperationException",
+    "UnrecognizedClientException",
+    "ValidationError",
+    "ValidationException",
+];
+
+/// The exception a service's error code is raised as: `None` for a common
+/// error the service does not model (its base exception then);
+/// `ConditionalCheckFailedException` stays, `QueueDoesNotExist` and
+/// `NotFound` get the suffix (AWS: include the Exception suffix even where
+/// the service's own error name has none).
+fn exception_name(code: &str, service: &crate::Service) -> Option<String> {
     let last = code.rsplit('.').next().unwrap_or(code);
+    if COMMON_ERRORS.contains(&last) && !service.modeled_common.contains(&last) {
+        return None;
+    }
     let name = pascal(last);
-    if name.ends_with("Exception") {
+    Some(if name.ends_with("Exception") {
         name
     } else {
         format!("{name}Exception")
-    }
+    })
+}
+
+/// The error of a call that got no answer (no connection, a timeout):
+/// AWS records the Java SDK's `SdkClientException`.
+pub fn client_error(target: &Target, message: &str) -> TaskError {
+    let prefix = match (target.kind, target.service.optimized_names) {
+        (Kind::Optimized, Some((prefix, _))) => prefix,
+        _ => target.service.sdk_name,
+    };
+    (
+        format!("{prefix}.SdkClientException"),
+        format!("Unable to execute HTTP request: {message}"),
+    )
 }
 
 fn service_error(target: &Target, answer: &Answer) -> TaskError {
@@ -315,7 +388,11 @@ fn service_error(target: &Target, answer: &Answer) -> TaskError {
         (Kind::Optimized, Some((prefix, v1_name))) => {
             // The AWS SDK for Java 1.x's names and cause.
             let fallback = format!("{}Exception", v1_name.trim_end_matches("v2"));
-            let name = info.code.as_deref().map_or(fallback, exception_name);
+            let name = info
+                .code
+                .as_deref()
+                .and_then(|c| exception_name(c, service))
+                .unwrap_or(fallback);
             let code = info
                 .legacy_code
                 .or(info.code)
@@ -332,7 +409,11 @@ fn service_error(target: &Target, answer: &Answer) -> TaskError {
             // The AWS SDK for Java 2.x's client name and cause.
             let sdk = service.sdk_name;
             let fallback = format!("{sdk}Exception");
-            let name = info.code.as_deref().map_or(fallback, exception_name);
+            let name = info
+                .code
+                .as_deref()
+                .and_then(|c| exception_name(c, service))
+                .unwrap_or(fallback);
             (
                 format!("{sdk}.{name}"),
                 format!(
@@ -435,12 +516,54 @@ mod tests {
                 "Invalid parameter: TopicArn (Service: Sns, Status Code: 400, Request ID: R5)",
             ),
             (
+                // Common errors no API model lists: the base exception.
+                "arn:aws:states:::sqs:sendMessage",
+                400,
+                &[("x-amzn-query-error", "MissingParameter;Sender")],
+                r#"{"__type":"com.amazonaws.sqs#MissingParameter","message":"The request must contain the parameter MessageBody."}"#,
+                "SQS.AmazonSQSException",
+                "The request must contain the parameter MessageBody. (Service: AmazonSQS; Status Code: 400; Error Code: MissingParameter; Request ID: ; Proxy: null)",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                400,
+                &[("x-amzn-requestid", "R6")],
+                r#"{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected"}"#,
+                "DynamoDb.DynamoDbException",
+                "1 validation error detected (Service: DynamoDb, Status Code: 400, Request ID: R6)",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:secretsmanager:createSecret",
+                400,
+                &[],
+                r#"{"__type":"ValidationException","Message":"Invalid name."}"#,
+                "SecretsManager.SecretsManagerException",
+                "Invalid name. (Service: SecretsManager, Status Code: 400, Request ID: )",
+            ),
+            (
+                // Step Functions models ValidationException.
+                "arn:aws:states:::aws-sdk:sfn:startExecution",
+                400,
+                &[],
+                r#"{"__type":"ValidationException","message":"bad"}"#,
+                "Sfn.ValidationException",
+                "bad (Service: Sfn, Status Code: 400, Request ID: )",
+            ),
+            (
                 "arn:aws:states:::dynamodb:getItem",
                 500,
                 &[],
                 "<html>Internal Server Error</html>",
                 "DynamoDB.AmazonDynamoDBException",
                 "<html>Internal Server Error</html> (Service: AmazonDynamoDBv2; Status Code: 500; Error Code: null; Request ID: ; Proxy: null)",
+            ),
+            (
+                "arn:aws:states:::events:putEvents",
+                200,
+                &[],
+                r#"{"FailedEntryCount":1,"Entries":[{"EventId":"e-1"},{"ErrorCode":"InvalidArgument","ErrorMessage":"Source is a required argument."}]}"#,
+                "EventBridge.FailedEntry",
+                r#"{"FailedEntryCount":1,"Entries":[{"EventId":"e-1"},{"ErrorCode":"InvalidArgument","ErrorMessage":"Source is a required argument."}]}"#,
             ),
             (
                 "arn:aws:states:::aws-sdk:eventbridge:putEvents",
@@ -466,8 +589,8 @@ mod tests {
         let meta = |rid: &str| {
             json!({
                 "SdkHttpMetadata": {
-                    "AllHttpHeaders": {"x-amzn-requestid": [rid]},
-                    "HttpHeaders": {"x-amzn-requestid": rid},
+                    "AllHttpHeaders": {"x-amzn-RequestId": [rid]},
+                    "HttpHeaders": {"x-amzn-RequestId": rid},
                     "HttpStatusCode": 200
                 },
                 "SdkResponseMetadata": {"RequestId": rid}
@@ -558,6 +681,26 @@ mod tests {
                 Ok(v) => assert_eq!(v, want, "{resource}"),
                 Err(e) => panic!("{resource}: {e:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn client_errors() {
+        let rows = [
+            ("arn:aws:states:::sqs:sendMessage", "SQS.SdkClientException"),
+            (
+                "arn:aws:states:::aws-sdk:sqs:sendMessage",
+                "Sqs.SdkClientException",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:sfn:listStateMachines",
+                "Sfn.SdkClientException",
+            ),
+        ];
+        for (resource, error) in rows {
+            let (e, c) = client_error(&target(resource), "connection refused");
+            assert_eq!(e, error);
+            assert_eq!(c, "Unable to execute HTTP request: connection refused");
         }
     }
 

@@ -40,6 +40,9 @@ pub struct Service {
     /// The wire's member names are camelCase (the state machine writes
     /// them, and gets them back, in PascalCase).
     pub camel_case: bool,
+    /// AWS's common errors this service's API model lists as its own
+    /// exceptions (the others are raised as its base exception).
+    pub modeled_common: &'static [&'static str],
 }
 
 const fn json(version: &'static str, target_prefix: &'static str) -> Protocol {
@@ -61,6 +64,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "DynamoDb",
         optimized_names: Some(("DynamoDB", "AmazonDynamoDBv2")),
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "sqs",
@@ -73,6 +77,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Sqs",
         optimized_names: Some(("SQS", "AmazonSQS")),
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "sns",
@@ -86,6 +91,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Sns",
         optimized_names: Some(("SNS", "AmazonSNS")),
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "eventbridge",
@@ -97,6 +103,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "EventBridge",
         optimized_names: Some(("EventBridge", "AmazonEventBridge")),
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "sfn",
@@ -108,6 +115,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Sfn",
         optimized_names: None,
         camel_case: true,
+        modeled_common: &["ValidationException"],
     },
     Service {
         sdk_resource: "secretsmanager",
@@ -119,6 +127,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "SecretsManager",
         optimized_names: None,
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "ssm",
@@ -130,6 +139,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Ssm",
         optimized_names: None,
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "kinesis",
@@ -141,6 +151,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Kinesis",
         optimized_names: None,
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "kms",
@@ -152,6 +163,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Kms",
         optimized_names: None,
         camel_case: false,
+        modeled_common: &[],
     },
     Service {
         sdk_resource: "cloudwatchlogs",
@@ -163,6 +175,7 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "CloudWatchLogs",
         optimized_names: None,
         camel_case: true,
+        modeled_common: &[],
     },
 ];
 
