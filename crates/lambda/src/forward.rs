@@ -17,7 +17,7 @@ const INVOKE_TIMEOUT: Duration = Duration::from_secs(15 * 60 + 30);
 const MAX_PAYLOAD: usize = 6 * 1024 * 1024 + 1024;
 
 pub(crate) struct Forwarder {
-    /// `http://host:port` plus any path prefix, without a trailing slash.
+    /// `http(s)://host:port` plus any path prefix, without a trailing slash.
     base: String,
     region: String,
 }
@@ -29,13 +29,12 @@ impl Forwarder {
             .parse()
             .map_err(|e| format!("the Lambda endpoint `{endpoint}` is not a URL: {e}"))?;
         match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
+            Some("http" | "https") => {}
+            _ => {
                 return Err(format!(
-                    "the Lambda endpoint `{endpoint}` uses https, which this build does not support (no TLS); use http"
+                    "the Lambda endpoint `{endpoint}` must start with http:// or https://"
                 ))
             }
-            _ => return Err(format!("the Lambda endpoint `{endpoint}` must start with http://")),
         }
         if uri.host().is_none() {
             return Err(format!("the Lambda endpoint `{endpoint}` has no host"));
@@ -183,9 +182,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_must_be_plain_http() {
+    fn endpoints_must_be_http_or_https() {
         assert!(Forwarder::new("http://127.0.0.1:3001", "us-east-1").is_ok());
-        assert!(Forwarder::new("https://example.com", "us-east-1").is_err());
+        assert!(Forwarder::new("https://example.com", "us-east-1").is_ok());
+        assert!(Forwarder::new("ftp://example.com", "us-east-1").is_err());
         assert!(Forwarder::new("localhost:3001", "us-east-1").is_err());
     }
 

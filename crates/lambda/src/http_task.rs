@@ -1,28 +1,48 @@
 //! The HTTP Task, `arn:aws:states:::http:invoke`.
 //!
-//! Parameters: `ApiEndpoint`, `Method`, `Headers`, `QueryParameters`,
-//! `RequestBody`, `Transform` (`RequestBodyEncoding` `NONE` | `URL_ENCODED`,
-//! `RequestEncodingOptions.ArrayFormat` `BRACKETS` | `COMMAS` | `INDICES` |
-//! `REPEAT`). The result is `{Headers, ResponseBody, StatusCode, StatusText}`;
-//! a status outside 2xx fails the task with `States.Http.StatusCode.<code>`,
-//! no response at all with `States.Http.Socket`, and a header Step Functions
-//! refuses with `States.Runtime`.
+//! Parameters: `ApiEndpoint` (`http://` or `https://`), `Method`, `Headers`,
+//! `QueryParameters`, `RequestBody`, `Transform` (`RequestBodyEncoding`
+//! `NONE` | `URL_ENCODED`, `RequestEncodingOptions.ArrayFormat` `BRACKETS` |
+//! `COMMAS` | `INDICES` | `REPEAT`), and the EventBridge connection in
+//! `InvocationConfig.ConnectionArn` or `Authentication.ConnectionArn`. The
+//! result is `{Headers, ResponseBody, StatusCode, StatusText}`; a status
+//! outside 2xx fails the task with `States.Http.StatusCode.<code>`, no
+//! response at all (a refused connection, a TLS handshake that fails, a
+//! timeout) with `States.Http.Socket`, and a header Step Functions refuses or
+//! a binary response with `States.Runtime`.
 //!
-//! DIFFERENCE: `Authentication`/`InvocationConfig` (an EventBridge
-//! connection) is accepted and ignored: local services need no credentials
-//! from AWS. Only `http://` endpoints can be reached (this build has no TLS).
+//! The connection (declared in the project file, see [`crate::connection`])
+//! is merged in as AWS documents it: its header and query-string parameters
+//! are added to the task's and win on a clash (header names compared without
+//! case); its body parameters are added to a JSON-object `RequestBody` (or
+//! make one when there is none) and win on a clash, before the body is
+//! serialised (as JSON, or form-encoded with `URL_ENCODED`, whose
+//! content type follows); a string (or any non-object) `RequestBody` with
+//! connection body parameters fails the task with `States.Runtime`. Its
+//! authorization header comes last. An unknown connection fails the task with
+//! `Events.ConnectionResource.ResourceNotFound`.
+//!
+//! DIFFERENCE: with no connection declared in the project at all, the
+//! connection a task names is not looked up and the request goes out without
+//! one (so definitions that name real AWS connections still run against local
+//! services without credentials). AWS's validation requires
+//! `Authentication` or `InvocationConfig`; stepwell-asl does not check HTTP
+//! Task parameters, so a task without either runs without a connection.
+//! DIFFERENCE: the cause of `ResourceNotFound` is ours (AWS's is not
+//! documented). AWS also sends `Range: bytes=0-262144`; we do not.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::client::{send, SendError};
+use crate::connection::{ConnectionAuth, Connections, Entry};
 
 /// Step Functions gives an HTTP Task's request 60 seconds.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// Responses past this size cannot be a state's result anyway.
 const MAX_RESPONSE: usize = 10 * 1024 * 1024;
 
@@ -32,6 +52,7 @@ const FORBIDDEN_HEADERS: &[&str] = &[
     "accept-charset",
     "accept-datetime",
     "accept-encoding",
+    "authorization",
     "cache-control",
     "connection",
     "content-encoding",
@@ -74,17 +95,284 @@ enum ArrayFormat {
     Repeat,
 }
 
-/// Runs an HTTP Task with its (already evaluated) parameters. The request's
-/// `User-Agent` names region `us-east-1`; [`crate::Lambda::run_task`] uses
-/// the configured region.
-pub async fn http_invoke(parameters: &Value) -> Result<Value, (String, String)> {
-    http_invoke_in(parameters, "us-east-1").await
+/// What an HTTP Task did, for TestState's `inspectionLevel: TRACE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpTaskTrace {
+    /// The task's result, or its failure `(error, cause)`, as
+    /// [`crate::Lambda::run_task`] gives them.
+    pub result: Result<Value, (String, String)>,
+    /// `inspectionData.request` (`InspectionDataRequest`): an object of
+    /// strings `{protocol, method, url, headers, body}`; `None` when the task
+    /// failed before a request was made (a refused header, an unknown
+    /// connection, …).
+    pub request: Option<Value>,
+    /// `inspectionData.response` (`InspectionDataResponse`): an object of
+    /// strings `{protocol, statusCode, statusMessage, headers, body}`; `None`
+    /// when no response arrived.
+    pub response: Option<Value>,
 }
 
-pub(crate) async fn http_invoke_in(
+/// Runs an HTTP Task with its (already evaluated) parameters, without any
+/// declared connection (the task's `Authentication` is not resolved). The
+/// request's `User-Agent` names region `us-east-1`; [`crate::Lambda::run_task`]
+/// uses the configured region and the project's connections.
+pub async fn http_invoke(parameters: &Value) -> Result<Value, (String, String)> {
+    static NONE: std::sync::OnceLock<Connections> = std::sync::OnceLock::new();
+    let connections = NONE.get_or_init(Connections::default);
+    run(parameters, connections, "us-east-1", None).await.result
+}
+
+/// Runs an HTTP Task and also reports the request it sent and the response
+/// it got, in the shapes of TestState's `inspectionData.request` and
+/// `inspectionData.response`. What the connection added (its auth header,
+/// its header, query-string and body parameters) shows as `<redacted>`
+/// unless `reveal_secrets` (TestState's `revealSecrets`) is true.
+///
+/// TestState with `inspectionLevel: TRACE` on an `arn:aws:states:::http:invoke`
+/// state calls this (or [`crate::Lambda::run_http_task_traced`], which passes
+/// the server's connections and region) with the state's effective
+/// parameters, then puts `result` where the state's result goes and
+/// `request`/`response` under `inspectionData`.
+pub async fn http_invoke_traced(
     parameters: &Value,
+    connections: &Connections,
     region: &str,
-) -> Result<Value, (String, String)> {
+    reveal_secrets: bool,
+) -> HttpTaskTrace {
+    let outcome = run(parameters, connections, region, Some(reveal_secrets)).await;
+    HttpTaskTrace {
+        result: outcome.result,
+        request: outcome.request,
+        response: outcome.response,
+    }
+}
+
+pub(crate) struct Outcome {
+    pub(crate) result: Result<Value, Failure>,
+    pub(crate) request: Option<Value>,
+    pub(crate) response: Option<Value>,
+}
+
+type Failure = (String, String);
+
+/// What a connection's values show as in a trace without `revealSecrets`.
+const REDACTED: &str = "<redacted>";
+
+/// One request header; `connection` when the connection put it there.
+struct Header {
+    name: String,
+    value: String,
+    connection: bool,
+}
+
+/// Sets a header, replacing any of the same name (any case).
+fn set_header(headers: &mut Vec<Header>, name: &str, value: String, connection: bool) {
+    headers.retain(|h| !h.name.eq_ignore_ascii_case(name));
+    headers.push(Header {
+        name: name.to_string(),
+        value,
+        connection,
+    });
+}
+
+/// The `ConnectionArn` of `InvocationConfig` or `Authentication`.
+fn connection_arn(params: &Map<String, Value>) -> Result<Option<&str>, Failure> {
+    for field in ["InvocationConfig", "Authentication"] {
+        match params.get(field) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(config)) => match config.get("ConnectionArn") {
+                Some(Value::String(arn)) => return Ok(Some(arn)),
+                _ => {
+                    return Err(runtime_error(format!(
+                        "The field '{field}.ConnectionArn' must be a string"
+                    )))
+                }
+            },
+            Some(_) => {
+                return Err(runtime_error(format!(
+                    "The field '{field}' must be an object with a ConnectionArn"
+                )))
+            }
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) async fn run(
+    parameters: &Value,
+    connections: &Connections,
+    region: &str,
+    trace: Option<bool>,
+) -> Outcome {
+    let failed = |failure: Failure| Outcome {
+        result: Err(failure),
+        request: None,
+        response: None,
+    };
+    let built = match build(parameters, connections, region).await {
+        Ok(built) => built,
+        Err(failure) => return failed(failure),
+    };
+    let reveal = trace.unwrap_or(true);
+    let request_trace = trace.map(|_| built.inspection(reveal));
+    let Built {
+        endpoint,
+        connection,
+        authorization,
+        request,
+        ..
+    } = built;
+    let with_request = |failure: Failure| Outcome {
+        result: Err(failure),
+        request: request_trace.clone(),
+        response: None,
+    };
+    let response = match send(request, HTTP_TIMEOUT, MAX_RESPONSE).await {
+        Ok(response) => response,
+        Err(SendError::TimedOut) => {
+            return with_request((
+                "States.Http.Socket".to_string(),
+                format!("The HTTP request to '{endpoint}' timed out after 60 seconds"),
+            ))
+        }
+        Err(other) => {
+            return with_request((
+                "States.Http.Socket".to_string(),
+                format!("The HTTP request to '{endpoint}' failed: {other}"),
+            ))
+        }
+    };
+    let status = response.status;
+    if matches!(status.as_u16(), 401 | 407) {
+        if let (Some(entry), Some(authorization)) = (&connection, &authorization) {
+            entry.rejected(authorization).await;
+        }
+    }
+
+    let mut headers = Map::new();
+    for name in response.headers.keys() {
+        let values: Vec<Value> = response
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        headers.insert(name.as_str().to_string(), Value::Array(values));
+    }
+    let content_type = response
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let text = String::from_utf8_lossy(&response.body).into_owned();
+    let response_trace = trace.map(|_| {
+        let protocol = if endpoint.starts_with("https:") { "https" } else { "http" };
+        json!({
+            "protocol": protocol,
+            "statusCode": status.as_u16().to_string(),
+            "statusMessage": status.canonical_reason().unwrap_or_default(),
+            "headers": header_text(response.headers.iter().map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))),
+            "body": text,
+        })
+    });
+    let done = |result| Outcome {
+        result,
+        request: request_trace.clone(),
+        response: response_trace.clone(),
+    };
+    // Step Functions reads the response as text and refuses binary media.
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if media == "application/octet-stream"
+        || ["image/", "video/", "audio/"]
+            .iter()
+            .any(|p| media.starts_with(p))
+        || std::str::from_utf8(&response.body).is_err()
+    {
+        return done(Err(runtime_error(format!(
+            "The HTTP response from '{endpoint}' is not text (content-type '{content_type}'); an HTTP Task cannot return binary data"
+        ))));
+    }
+    let body = if content_type.contains("json") {
+        stepwell_core::parse_json(&text).unwrap_or(Value::String(text))
+    } else {
+        Value::String(text)
+    };
+    let mut result = Map::new();
+    result.insert("Headers".into(), Value::Object(headers));
+    result.insert("ResponseBody".into(), body);
+    result.insert("StatusCode".into(), status.as_u16().into());
+    result.insert(
+        "StatusText".into(),
+        status.canonical_reason().unwrap_or_default().into(),
+    );
+    let result = Value::Object(result);
+    if !status.is_success() {
+        // The cause carries the whole response so a Catch can inspect it.
+        return done(Err((
+            format!("States.Http.StatusCode.{}", status.as_u16()),
+            result.to_string(),
+        )));
+    }
+    done(Ok(result))
+}
+
+/// `[Name: value, Name: value]`, as TestState shows headers.
+fn header_text(headers: impl Iterator<Item = (String, String)>) -> String {
+    let parts: Vec<String> = headers.map(|(n, v)| format!("{n}: {v}")).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// A request ready to send, and what a trace shows of it.
+struct Built {
+    endpoint: String,
+    connection: Option<Arc<Entry>>,
+    /// The `Authorization` an OAuth connection added (to drop it on a 401).
+    authorization: Option<String>,
+    request: Request<Full<Bytes>>,
+    method: Method,
+    url: String,
+    shown_url: String,
+    headers: Vec<Header>,
+    body_text: String,
+    shown_body: String,
+}
+
+impl Built {
+    fn inspection(&self, reveal: bool) -> Value {
+        let protocol = if self.url.starts_with("https:") {
+            "https"
+        } else {
+            "http"
+        };
+        let mut headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|h| {
+                let value = if h.connection && !reveal {
+                    REDACTED.to_string()
+                } else {
+                    h.value.clone()
+                };
+                (h.name.clone(), value)
+            })
+            .collect();
+        headers.push(("Content-Length".into(), self.body_text.len().to_string()));
+        json!({
+            "protocol": protocol,
+            "method": self.method.as_str(),
+            "url": if reveal { &self.url } else { &self.shown_url },
+            "headers": header_text(headers.into_iter()),
+            "body": if reveal { &self.body_text } else { &self.shown_body },
+        })
+    }
+}
+
+async fn build(
+    parameters: &Value,
+    connections: &Connections,
+    region: &str,
+) -> Result<Built, Failure> {
     let Value::Object(params) = parameters else {
         return Err(runtime_error(
             "The parameters of an http:invoke task must be an object".into(),
@@ -141,35 +429,19 @@ pub(crate) async fn http_invoke_in(
         }
     };
 
-    let mut url = endpoint.clone();
-    if let Some(query) = params.get("QueryParameters") {
-        let Value::Object(query) = query else {
-            return Err(runtime_error(
-                "The field 'QueryParameters' must be an object".into(),
-            ));
-        };
-        let mut pairs = Vec::new();
-        for (key, value) in query {
-            flatten(key, value, ArrayFormat::Repeat, &mut pairs);
-        }
-        if !pairs.is_empty() {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&encode_pairs(&pairs));
-        }
-    }
-
-    let mut builder = Request::builder().method(method).uri(&url).header(
-        "user-agent",
-        format!("Amazon|StepFunctions|HttpInvoke|{region}"),
-    );
-    let mut content_type_set = false;
-    if let Some(headers) = params.get("Headers") {
-        let Value::Object(headers) = headers else {
+    // The task's own headers, checked against the ones AWS refuses.
+    let mut headers = vec![Header {
+        name: "User-Agent".into(),
+        value: format!("Amazon|StepFunctions|HttpInvoke|{region}"),
+        connection: false,
+    }];
+    if let Some(task_headers) = params.get("Headers") {
+        let Value::Object(task_headers) = task_headers else {
             return Err(runtime_error(
                 "The field 'Headers' must be an object".into(),
             ));
         };
-        for (name, value) in headers {
+        for (name, value) in task_headers {
             let lower = name.to_ascii_lowercase();
             if FORBIDDEN_HEADERS.contains(&lower.as_str())
                 || FORBIDDEN_PREFIXES.iter().any(|p| lower.starts_with(p))
@@ -183,105 +455,168 @@ pub(crate) async fn http_invoke_in(
                 Value::Null => continue,
                 other => other.to_string(),
             };
-            content_type_set |= lower == "content-type";
-            builder = builder.header(name.as_str(), value);
+            headers.push(Header {
+                name: name.clone(),
+                value,
+                connection: false,
+            });
         }
     }
 
-    let body = match params.get("RequestBody") {
-        None | Some(Value::Null) => Bytes::new(),
-        Some(body) if url_encoded => {
-            let Value::Object(fields) = body else {
-                return Err(runtime_error(
-                    "A URL_ENCODED RequestBody must be a JSON object".into(),
-                ));
+    // The task's query parameters: (key, value, from the connection).
+    let mut query: Vec<(String, String, bool)> = Vec::new();
+    if let Some(task_query) = params.get("QueryParameters") {
+        let Value::Object(task_query) = task_query else {
+            return Err(runtime_error(
+                "The field 'QueryParameters' must be an object".into(),
+            ));
+        };
+        let mut pairs = Vec::new();
+        for (key, value) in task_query {
+            flatten(key, value, ArrayFormat::Repeat, &mut pairs);
+        }
+        query.extend(pairs.into_iter().map(|(k, v)| (k, v, false)));
+    }
+
+    // The body before merging.
+    let mut body = match params.get("RequestBody") {
+        None | Some(Value::Null) => None,
+        Some(other) => Some(other.clone()),
+    };
+    // Keys of the body that the connection set.
+    let mut connection_keys: Vec<String> = Vec::new();
+
+    // The connection: its parameters win over the task's on a clash.
+    let connection = match connection_arn(params)? {
+        Some(arn) => connections.resolve(arn)?,
+        None => None,
+    };
+    let mut authorization = None;
+    if let Some(entry) = &connection {
+        let config = &entry.config;
+        for p in &config.invocation.headers {
+            set_header(&mut headers, &p.key, p.value.clone(), true);
+        }
+        for p in &config.invocation.query {
+            query.retain(|(k, _, from_connection)| *from_connection || *k != p.key);
+            query.push((p.key.clone(), p.value.clone(), true));
+        }
+        if !config.invocation.body.is_empty() {
+            let mut merged = match body.take() {
+                None => Map::new(),
+                Some(Value::Object(map)) => map,
+                Some(_) => {
+                    return Err(runtime_error(format!(
+                        "The RequestBody cannot be merged with the body parameters of the connection '{}': only a JSON object can be",
+                        config.name
+                    )))
+                }
             };
-            if !content_type_set {
-                builder = builder.header("content-type", "application/x-www-form-urlencoded");
+            for p in &config.invocation.body {
+                merged.insert(p.key.clone(), Value::String(p.value.clone()));
+                connection_keys.push(p.key.clone());
             }
-            let mut pairs = Vec::new();
-            for (key, value) in fields {
-                flatten(key, value, array_format, &mut pairs);
-            }
-            Bytes::from(encode_pairs(&pairs))
+            body = Some(Value::Object(merged));
         }
-        Some(Value::String(text)) => {
-            if !content_type_set {
-                builder = builder.header("content-type", "text/plain; charset=utf-8");
-            }
-            Bytes::from(text.clone())
+        let (name, value) = entry.auth_header().await?;
+        if matches!(config.auth, ConnectionAuth::OAuth(_)) {
+            authorization = Some(value.clone());
         }
-        Some(other) => {
-            if !content_type_set {
-                builder = builder.header("content-type", "application/json");
-            }
-            Bytes::from(other.to_string())
-        }
-    };
-
-    let request = builder.body(Full::new(body)).map_err(|e| {
-        runtime_error(format!(
-            "The HTTP request to '{endpoint}' is not valid: {e}"
-        ))
-    })?;
-    if url.starts_with("https://") {
-        return Err((
-            "States.Http.Socket".into(),
-            format!("Cannot connect to '{endpoint}': this build of Stepwell has no TLS and reaches http:// endpoints only"),
-        ));
+        set_header(&mut headers, &name, value, true);
     }
-    let response = send(request, HTTP_TIMEOUT, MAX_RESPONSE)
-        .await
-        .map_err(|e| match e {
-            SendError::TimedOut => (
-                "States.Http.Socket".to_string(),
-                format!("The HTTP request to '{endpoint}' timed out after 60 seconds"),
-            ),
-            other => (
-                "States.Http.Socket".to_string(),
-                format!("The HTTP request to '{endpoint}' failed: {other}"),
-            ),
-        })?;
 
-    let mut headers = Map::new();
-    for name in response.headers.keys() {
-        let values: Vec<Value> = response
-            .headers
-            .get_all(name)
+    let mut url = endpoint.clone();
+    let mut shown_url = endpoint.clone();
+    if !query.is_empty() {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let pairs: Vec<(String, String)> = query
             .iter()
-            .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v, _)| (k.clone(), v.clone()))
             .collect();
-        headers.insert(name.as_str().to_string(), Value::Array(values));
+        url.push(separator);
+        url.push_str(&encode_pairs(&pairs));
+        let shown: Vec<String> = query
+            .iter()
+            .map(|(k, v, from_connection)| {
+                let value = if *from_connection {
+                    REDACTED.to_string()
+                } else {
+                    crate::util::percent_encode(v)
+                };
+                format!("{}={value}", crate::util::percent_encode(k))
+            })
+            .collect();
+        shown_url.push(separator);
+        shown_url.push_str(&shown.join("&"));
     }
-    let is_json = response
-        .headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
-    let text = String::from_utf8_lossy(&response.body).into_owned();
-    let body = if is_json {
-        stepwell_core::parse_json(&text).unwrap_or(Value::String(text))
-    } else {
-        Value::String(text)
+
+    let content_type_set = headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("content-type"));
+    let shown_value = body.as_ref().map(|b| match b {
+        Value::Object(map) if !connection_keys.is_empty() => {
+            let mut map = map.clone();
+            for key in &connection_keys {
+                map.insert(key.clone(), Value::String(REDACTED.into()));
+            }
+            Value::Object(map)
+        }
+        other => other.clone(),
+    });
+    let serialize = |value: &Value| -> Result<(String, &'static str), Failure> {
+        match value {
+            Value::Object(fields) if url_encoded => {
+                let mut pairs = Vec::new();
+                for (key, value) in fields {
+                    flatten(key, value, array_format, &mut pairs);
+                }
+                Ok((encode_pairs(&pairs), "application/x-www-form-urlencoded"))
+            }
+            _ if url_encoded => Err(runtime_error(
+                "A URL_ENCODED RequestBody must be a JSON object".into(),
+            )),
+            Value::String(text) => Ok((text.clone(), "text/plain; charset=utf-8")),
+            other => Ok((other.to_string(), "application/json")),
+        }
     };
-    let status = response.status;
-    let mut result = Map::new();
-    result.insert("Headers".into(), Value::Object(headers));
-    result.insert("ResponseBody".into(), body);
-    result.insert("StatusCode".into(), status.as_u16().into());
-    result.insert(
-        "StatusText".into(),
-        status.canonical_reason().unwrap_or_default().into(),
-    );
-    let result = Value::Object(result);
-    if !status.is_success() {
-        // The cause carries the whole response so a Catch can inspect it.
-        return Err((
-            format!("States.Http.StatusCode.{}", status.as_u16()),
-            result.to_string(),
-        ));
+    let (body_text, shown_body) = match (&body, &shown_value) {
+        (Some(value), Some(shown)) => {
+            let (text, content_type) = serialize(value)?;
+            if !content_type_set {
+                headers.push(Header {
+                    name: "Content-Type".into(),
+                    value: content_type.into(),
+                    connection: false,
+                });
+            }
+            (text, serialize(shown)?.0)
+        }
+        _ => (String::new(), String::new()),
+    };
+
+    let mut builder = Request::builder().method(method.clone()).uri(&url);
+    for h in &headers {
+        builder = builder.header(h.name.as_str(), h.value.as_str());
     }
-    Ok(result)
+    let request = builder
+        .body(Full::new(Bytes::from(body_text.clone())))
+        .map_err(|e| {
+            runtime_error(format!(
+                "The HTTP request to '{endpoint}' is not valid: {e}"
+            ))
+        })?;
+    Ok(Built {
+        endpoint,
+        connection,
+        authorization,
+        request,
+        method,
+        url,
+        shown_url,
+        headers,
+        body_text,
+        shown_body,
+    })
 }
 
 /// Flattens a value into form pairs the way `qs` does: objects as
@@ -389,8 +724,12 @@ mod tests {
                 "States.Runtime",
             ),
             (
-                serde_json::json!({"ApiEndpoint": "https://example.com", "Method": "GET"}),
-                "States.Http.Socket",
+                serde_json::json!({"ApiEndpoint": "http://x", "Method": "GET", "Headers": {"authorization": "Bearer t"}}),
+                "States.Runtime",
+            ),
+            (
+                serde_json::json!({"ApiEndpoint": "http://x", "Method": "GET", "Authentication": "c"}),
+                "States.Runtime",
             ),
         ];
         for (params, want) in cases {

@@ -13,7 +13,8 @@
 //! [`Lambda::run_task`] is what the server calls for a Task whose resource is
 //! a Lambda function (a function ARN, a bare declared name,
 //! `arn:aws:states:::lambda:invoke[.waitForTaskToken]`) or an HTTP Task
-//! (`arn:aws:states:::http:invoke`, see [`http_invoke`]). Results and errors
+//! (`arn:aws:states:::http:invoke`, see [`http_invoke`], with the project's
+//! EventBridge [`connection`]s). Results and errors
 //! have the shapes and names AWS gives them. With
 //! [`LambdaConfig::lambda_endpoint`] set, invocations are forwarded to a
 //! Lambda Invoke API instead.
@@ -31,10 +32,11 @@
 //! ```
 
 mod client;
+pub mod connection;
 mod forward;
 
-/// The plain-HTTP client the Lambda forwarding and the HTTP Task use (the
-/// server forwards requests between nodes with it too).
+/// The HTTP client (`http://` and `https://`) the Lambda forwarding and the
+/// HTTP Task use (the server forwards requests between nodes with it too).
 pub mod http {
     pub use crate::client::{send, HttpResponse, SendError};
 }
@@ -53,7 +55,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 
-pub use http_task::http_invoke;
+pub use connection::{Connection, Connections};
+pub use http_task::{http_invoke, http_invoke_traced, HttpTaskTrace};
 pub use project::{FunctionConfig, Project, ProjectError, Runtime, Trigger};
 
 use invoke::Resource;
@@ -205,6 +208,8 @@ struct Inner {
     pools: HashMap<String, Arc<FunctionPool>>,
     forward: Option<forward::Forwarder>,
     bootstrap_dir: PathBuf,
+    /// The project's connections, with their OAuth tokens.
+    connections: Connections,
 }
 
 impl Drop for Inner {
@@ -265,6 +270,8 @@ impl Lambda {
                 )
             })
             .collect();
+        let connections =
+            Connections::new(project.iter().flat_map(|p| p.connections.values().cloned()));
         Ok(Lambda {
             inner: Arc::new(Inner {
                 config,
@@ -272,6 +279,7 @@ impl Lambda {
                 pools,
                 forward,
                 bootstrap_dir,
+                connections,
             }),
         })
     }
@@ -293,6 +301,31 @@ impl Lambda {
             .as_ref()
             .map(|p| p.triggers.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// The project's EventBridge connections (for HTTP Tasks).
+    pub fn connections(&self) -> &Connections {
+        &self.inner.connections
+    }
+
+    /// Runs an HTTP Task (`arn:aws:states:::http:invoke`) with its effective
+    /// parameters, the project's connections and the configured region, and
+    /// reports the request and response for TestState's
+    /// `inspectionLevel: TRACE` (see [`http_invoke_traced`]): TestState calls
+    /// `lambda.run_http_task_traced(&parameters, reveal_secrets).await` and
+    /// puts `trace.request`/`trace.response` in `inspectionData`.
+    pub async fn run_http_task_traced(
+        &self,
+        parameters: &Value,
+        reveal_secrets: bool,
+    ) -> HttpTaskTrace {
+        http_invoke_traced(
+            parameters,
+            &self.inner.connections,
+            &self.inner.config.region,
+            reveal_secrets,
+        )
+        .await
     }
 
     /// Whether [`Lambda::run_task`] runs this Task resource: any Lambda
@@ -318,7 +351,14 @@ impl Lambda {
         let parsed = invoke::parse_resource(resource, |name| self.inner.pools.contains_key(name));
         match parsed {
             Some(Resource::Http) => {
-                http_task::http_invoke_in(parameters, &self.inner.config.region).await
+                http_task::run(
+                    parameters,
+                    &self.inner.connections,
+                    &self.inner.config.region,
+                    None,
+                )
+                .await
+                .result
             }
             Some(Resource::Invoke { .. }) => {
                 let call = invoke::invoke_parameters(parameters)?;
@@ -515,6 +555,8 @@ mod tests {
             });
         }
         send(http_invoke(&Value::Null));
+        let none = Connections::default();
+        send(http_invoke_traced(&Value::Null, &none, "us-east-1", false));
     }
 
     #[test]

@@ -16,13 +16,22 @@
 //! path = "/orders"
 //! method = "POST"
 //! state_machine = "OrderFlow" # name or ARN
+//!
+//! [connections.Stripe]        # an EventBridge connection for HTTP Tasks
+//! AuthorizationType = "API_KEY"
+//! AuthParameters = { ApiKeyAuthParameters = { ApiKeyName = "Authorization", ApiKeyValue = { env = "STRIPE_KEY" } } }
 //! ```
+//!
+//! `[connections.NAME]` mirrors EventBridge's CreateConnection; see
+//! [`crate::connection`].
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::connection::{self, Connection};
 
 /// Lambda's default function timeout.
 pub const DEFAULT_TIMEOUT_SECONDS: u32 = 3;
@@ -40,6 +49,8 @@ pub struct Project {
     pub functions: BTreeMap<String, FunctionConfig>,
     /// HTTP triggers, in file order.
     pub triggers: Vec<Trigger>,
+    /// EventBridge connections for HTTP Tasks, by name.
+    pub connections: BTreeMap<String, Connection>,
 }
 
 /// One function of the project.
@@ -324,10 +335,24 @@ impl Project {
             });
         }
 
+        let mut connections = BTreeMap::new();
+        for (name, raw) in raw.connections {
+            let c = connection::parse(&name, raw).map_err(|(field, message)| {
+                let field = if field.is_empty() {
+                    format!("connections.{name}")
+                } else {
+                    format!("connections.{name}.{field}")
+                };
+                invalid(field, message)
+            })?;
+            connections.insert(name, c);
+        }
+
         Ok(Project {
             path: PathBuf::from(shown),
             functions,
             triggers,
+            connections,
         })
     }
 }
@@ -348,6 +373,8 @@ struct RawProject {
     functions: BTreeMap<String, RawFunction>,
     #[serde(default)]
     triggers: Vec<RawTrigger>,
+    #[serde(default)]
+    connections: BTreeMap<String, connection::RawConnection>,
 }
 
 #[derive(Deserialize)]
@@ -374,7 +401,7 @@ struct RawTrigger {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     fn parse(text: &str) -> Result<Project, ProjectError> {
@@ -453,6 +480,89 @@ mod tests {
             ),
             ("[functions.a]\nruntime = \"provided\"\ncolour = 1", "unknown field `colour`"),
             ("[functions.a", "stepwell.toml: "),
+        ];
+        for (text, want) in cases {
+            let got = parse(text).unwrap_err().to_string();
+            assert!(got.contains(want), "{text:?}\n got: {got}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn connections_parse_like_create_connection() {
+        std::env::set_var("STEPWELL_PROJECT_TEST_SECRET", "from-env");
+        let p = parse(
+            r#"
+            [connections.Stripe]
+            AuthorizationType = "API_KEY"
+            Description = "as given to aws events create-connection"
+            [connections.Stripe.AuthParameters.ApiKeyAuthParameters]
+            ApiKeyName = "Authorization"
+            ApiKeyValue = { env = "STEPWELL_PROJECT_TEST_SECRET" }
+            [[connections.Stripe.AuthParameters.InvocationHttpParameters.QueryStringParameters]]
+            Key = "limit"
+            Value = "10"
+
+            [connections.idp]
+            AuthorizationType = "OAUTH_CLIENT_CREDENTIALS"
+            [connections.idp.AuthParameters.OAuthParameters]
+            AuthorizationEndpoint = "https://idp.example.com/oauth2/token"
+            HttpMethod = "post"
+            ClientParameters = { ClientID = "app", ClientSecret = "s" }
+            OAuthHttpParameters = { BodyParameters = [{ Key = "scope", Value = "orders", IsValueSecret = false }] }
+            "#,
+        )
+        .unwrap();
+        let stripe = &p.connections["Stripe"];
+        assert_eq!(
+            stripe.auth,
+            connection::ConnectionAuth::ApiKey {
+                name: "Authorization".into(),
+                value: "from-env".into()
+            }
+        );
+        assert_eq!(stripe.invocation.query[0].key, "limit");
+        let connection::ConnectionAuth::OAuth(oauth) = &p.connections["idp"].auth else {
+            panic!("not OAuth");
+        };
+        assert_eq!(oauth.method, "POST");
+        assert_eq!(oauth.http.body[0].value, "orders");
+    }
+
+    #[test]
+    fn connection_errors_name_the_field() {
+        let cases = [
+            (
+                "[connections.a]\nAuthorizationType = \"DIGEST\"\nAuthParameters = {}",
+                "stepwell.toml: connections.a.AuthorizationType: `DIGEST` is not API_KEY, BASIC or OAUTH_CLIENT_CREDENTIALS",
+            ),
+            (
+                "[connections.a]\nAuthorizationType = \"BASIC\"\nAuthParameters = {}",
+                "stepwell.toml: connections.a.AuthParameters.BasicAuthParameters: required with AuthorizationType BASIC",
+            ),
+            (
+                "[connections.a]\nAuthorizationType = \"BASIC\"\nAuthParameters = { BasicAuthParameters = { Username = \"u\", Password = { env = \"STEPWELL_NO_SUCH_VARIABLE\" } } }",
+                "stepwell.toml: connections.a.AuthParameters.BasicAuthParameters.Password: the environment variable `STEPWELL_NO_SUCH_VARIABLE` is not set",
+            ),
+            (
+                "[connections.a]\nAuthorizationType = \"API_KEY\"\nAuthParameters = { ApiKeyAuthParameters = { ApiKeyName = \"bad name\", ApiKeyValue = \"v\" } }",
+                "stepwell.toml: connections.a.AuthParameters.ApiKeyAuthParameters.ApiKeyName: `bad name` is not a valid header name",
+            ),
+            (
+                "[connections.a]\nAuthorizationType = \"OAUTH_CLIENT_CREDENTIALS\"\nAuthParameters = { OAuthParameters = { AuthorizationEndpoint = \"https://x/t\", HttpMethod = \"DELETE\", ClientParameters = { ClientID = \"c\", ClientSecret = \"s\" } } }",
+                "stepwell.toml: connections.a.AuthParameters.OAuthParameters.HttpMethod: `DELETE` is not GET, POST or PUT",
+            ),
+            (
+                "[connections.a]\nAuthorizationType = \"API_KEY\"\nAuthParameters = { ApiKeyAuthParameters = { ApiKeyName = \"k\", ApiKeyValue = \"v\" }, InvocationHttpParameters = { HeaderParameters = [{ Key = \"h\", Value = 3 }] } }",
+                "stepwell.toml: connections.a.AuthParameters.InvocationHttpParameters.HeaderParameters[0].Value: expected a string or { env = \"NAME\" }, found integer",
+            ),
+            (
+                "[connections.\"a b\"]\nAuthorizationType = \"API_KEY\"\nAuthParameters = { ApiKeyAuthParameters = { ApiKeyName = \"k\", ApiKeyValue = \"v\" } }",
+                "stepwell.toml: connections.a b: a connection name has 1 to 64",
+            ),
+            (
+                "[connections.a]\nAuthorizationType = \"API_KEY\"\nAuthParameters = { ApiKeyAuthParameters = { ApiKeyName = \"k\", ApiKeyValue = \"v\", Extra = 1 } }",
+                "unknown field `Extra`",
+            ),
         ];
         for (text, want) in cases {
             let got = parse(text).unwrap_err().to_string();
