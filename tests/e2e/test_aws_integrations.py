@@ -300,3 +300,17 @@ def test_without_the_flag_nothing_is_called(sfn, tmp_path):
         assert "no backend runs it" in d["cause"]
     finally:
         s.stop()
+
+
+def test_test_state_runs_the_integration_too(aws_server, boto):
+    """TestState shares the server's backends: the call is really made."""
+    # TestState's endpoint has a `sync-` host prefix that 127.0.0.1 lacks.
+    sfn = aws_server.client(inject_host_prefix=False)
+    sqs = boto("sqs")
+    queue = sqs.create_queue(QueueName=f"ts-{int(time.time() * 1000)}")["QueueUrl"]
+    state = task("sqs:sendMessage", {"QueueUrl": queue, "MessageBody.$": "$.text"}, End=True)
+    r = sfn.test_state(definition=json.dumps(state), roleArn=ROLE, input=json.dumps({"text": "hi"}))
+    assert r["status"] == "SUCCEEDED", r
+    assert json.loads(r["output"])["MessageId"]
+    got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in got] == ["hi"]
