@@ -1,9 +1,10 @@
 //! Helpers shared by subcommands.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use stepwell_asl::{Diagnostic, StateMachine};
+use stepwell_server::LambdaOptions;
 
 pub(crate) enum Loaded {
     Ok(StateMachine),
@@ -44,4 +45,51 @@ pub(crate) fn read_input(arg: &str) -> Result<Value, String> {
         None => arg.to_owned(),
     };
     serde_json::from_str(&text).map_err(|e| format!("the input is not valid JSON: {e}"))
+}
+
+/// What runs Task states besides mocks: the user's Lambda functions (and
+/// the HTTP Task), and AWS service integrations. `serve` and `run` share it.
+#[derive(clap::Args, Debug)]
+pub(crate) struct TaskArgs {
+    /// The project file declaring the Lambda functions Task states run and
+    /// the HTTP triggers (default: ./stepwell.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) functions: Option<PathBuf>,
+    /// Forward Lambda invocations to this Lambda Invoke API (SAM CLI's
+    /// `start-lambda`, LocalStack) instead of running them here, like Step
+    /// Functions Local's LAMBDA_ENDPOINT.
+    #[arg(long, value_name = "URL", env = "LAMBDA_ENDPOINT")]
+    pub(crate) lambda_endpoint: Option<String>,
+    /// Run Task states with AWS service integrations (dynamodb:*,
+    /// sqs:sendMessage, sns:publish, events:putEvents, aws-sdk:*) against
+    /// the endpoints the AWS SDKs' variables name (AWS_ENDPOINT_URL_<SERVICE>,
+    /// AWS_ENDPOINT_URL; else AWS itself), signed with the environment's
+    /// AWS credentials. Off by default: nothing calls AWS by surprise.
+    #[arg(
+        long,
+        env = "STEPWELL_AWS_INTEGRATIONS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub(crate) aws_integrations: bool,
+}
+
+impl TaskArgs {
+    /// The project file (checked to exist) and the Lambda endpoint.
+    pub(crate) fn lambda_options(&self) -> Result<LambdaOptions, String> {
+        let functions = match &self.functions {
+            Some(path) if !path.is_file() => {
+                return Err(format!("--functions {}: no such file", path.display()))
+            }
+            Some(path) => Some(path.clone()),
+            None => Some(PathBuf::from("stepwell.toml")).filter(|p| p.is_file()),
+        };
+        Ok(LambdaOptions {
+            functions,
+            endpoint: self
+                .lambda_endpoint
+                .clone()
+                .filter(|e| !e.trim().is_empty()),
+        })
+    }
 }

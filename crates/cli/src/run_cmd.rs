@@ -6,12 +6,17 @@ use std::sync::Arc;
 
 use serde_json::json;
 use stepwell_asl::invalid_definition_message;
-use stepwell_core::{render_history, Execution, ExecutionInfo, Outcome, Status};
+use stepwell_core::{render_history, Execution, ExecutionInfo, Outcome, Status, TaskRequest};
 use stepwell_engine::{
     run_to_completion, LocalOptions, LocalS3, MockCase, MockRunner, SplitMix, SystemClock,
+    TaskOutcome, TaskRunner,
 };
+use stepwell_lambda::Lambda;
+use stepwell_server::aws_backend::AwsBackend;
+use stepwell_server::lambda_backend::{self, LambdaBackend};
+use stepwell_server::{LambdaOptions, TaskBackend};
 
-use crate::common::{load_definition, read_input, Loaded, MachineType};
+use crate::common::{load_definition, read_input, Loaded, MachineType, TaskArgs};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct RunArgs {
@@ -45,6 +50,8 @@ pub(crate) struct RunArgs {
     /// Print the execution's event history as AWS records it.
     #[arg(long)]
     history: bool,
+    #[command(flatten)]
+    tasks: TaskArgs,
 }
 
 const REGION: &str = "us-east-1";
@@ -121,8 +128,24 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepwell-local"),
         input: Arc::new(input),
     };
+    let lambda = match args.tasks.lambda_options() {
+        Ok(l) => l,
+        Err(msg) => return usage_error(&args, &msg),
+    };
+    let mut runner = LocalRunner {
+        mocks: MockRunner::new(mocks),
+        lambda,
+        aws: args.tasks.aws_integrations,
+        backends: None,
+    };
+    if runner.lambda.enabled() || runner.aws {
+        // Start now, so a bad project file is a usage error.
+        match Backends::start(&runner.lambda, runner.aws) {
+            Ok(b) => runner.backends = Some(b),
+            Err(msg) => return usage_error(&args, &msg),
+        }
+    }
     let mut exec = Execution::new(plan.clone(), info.clone());
-    let mut runner = MockRunner::new(mocks);
     let history = run_to_completion(
         &mut exec,
         LocalOptions {
@@ -171,6 +194,111 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Answers the Task states of `stepwell run`: the mock test case for the
+/// states it covers, else the first backend that runs the resource (the
+/// user's Lambda functions and the HTTP Task, then AWS service
+/// integrations), else the mock runner's "no mocked response" failure.
+struct LocalRunner {
+    mocks: MockRunner,
+    lambda: LambdaOptions,
+    aws: bool,
+    /// Started up front when functions or integrations are asked for;
+    /// otherwise at the first HTTP Task.
+    backends: Option<Backends>,
+}
+
+impl TaskRunner for LocalRunner {
+    fn run(&mut self, req: &TaskRequest) -> TaskOutcome {
+        if self.mocks.covers(&req.state_name) {
+            return self.mocks.run(req);
+        }
+        if self.backends.is_none() && req.resource == HTTP_TASK {
+            match Backends::start(&self.lambda, self.aws) {
+                Ok(b) => self.backends = Some(b),
+                Err(cause) => {
+                    return TaskOutcome::Failed {
+                        error: "States.Runtime".into(),
+                        cause,
+                    }
+                }
+            }
+        }
+        match self.backends.as_ref().and_then(|b| b.run(req)) {
+            Some(outcome) => outcome,
+            None => self.mocks.run(req),
+        }
+    }
+}
+
+const HTTP_TASK: &str = "arn:aws:states:::http:invoke";
+
+/// The server's task backends, driven from this synchronous command on a
+/// runtime of their own.
+struct Backends {
+    runtime: tokio::runtime::Runtime,
+    lambda: Lambda,
+    list: Vec<Arc<dyn TaskBackend>>,
+}
+
+impl Backends {
+    fn start(options: &LambdaOptions, aws: bool) -> Result<Backends, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_stack_size(8 << 20)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        // No server runs: a handler's AWS SDK calls to Step Functions fail.
+        let lambda = runtime.block_on(lambda_backend::start(
+            options,
+            REGION,
+            ACCOUNT,
+            "http://127.0.0.1:8083",
+            None,
+        ))?;
+        let mut list: Vec<Arc<dyn TaskBackend>> = vec![Arc::new(LambdaBackend::new(
+            lambda.clone(),
+            options.enabled(),
+        ))];
+        if aws {
+            list.push(Arc::new(AwsBackend::from_env(REGION)));
+        }
+        Ok(Backends {
+            runtime,
+            lambda,
+            list,
+        })
+    }
+
+    /// Runs the task, or `None` when no backend takes its resource.
+    fn run(&self, req: &TaskRequest) -> Option<TaskOutcome> {
+        let backend = self.list.iter().find(|b| b.handles(&req.resource))?;
+        if req.is_submitted_first() {
+            return Some(TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: format!(
+                    "state '{}': `stepwell run` cannot wait for the callback or job of {}; run the state machine under `stepwell serve`, or mock the state",
+                    req.state_name, req.resource
+                ),
+            });
+        }
+        let result = self
+            .runtime
+            .block_on(backend.run(req.resource.clone(), req.payload.clone()));
+        Some(match result {
+            Ok(output) => TaskOutcome::Succeeded(output),
+            Err((error, cause)) => TaskOutcome::Failed { error, cause },
+        })
+    }
+}
+
+impl Drop for Backends {
+    fn drop(&mut self) {
+        // Stop the functions' runtime processes.
+        self.runtime.block_on(self.lambda.shutdown());
     }
 }
 

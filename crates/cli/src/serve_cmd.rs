@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use stepwell_server::auth::{self, Verifier};
 use stepwell_server::cluster::NodeConfig;
-use stepwell_server::{LambdaOptions, ServeOptions};
+use stepwell_server::ServeOptions;
+
+use crate::common::TaskArgs;
 use stepwell_store::Durability;
 
 #[derive(clap::Args, Debug)]
@@ -40,27 +42,8 @@ pub(crate) struct ServeArgs {
     /// ItemReader: DIR/<bucket>/<key> is an object.
     #[arg(long, env = "STEPWELL_S3_DIR", value_name = "DIR")]
     s3_dir: Option<PathBuf>,
-    /// The project file declaring the Lambda functions Task states run and
-    /// the HTTP triggers (default: ./stepwell.toml when it exists).
-    #[arg(long, value_name = "FILE")]
-    functions: Option<PathBuf>,
-    /// Forward Lambda invocations to this Lambda Invoke API (SAM CLI's
-    /// `start-lambda`, LocalStack) instead of running them here, like Step
-    /// Functions Local's LAMBDA_ENDPOINT.
-    #[arg(long, value_name = "URL", env = "LAMBDA_ENDPOINT")]
-    lambda_endpoint: Option<String>,
-    /// Run Task states with AWS service integrations (dynamodb:*,
-    /// sqs:sendMessage, sns:publish, events:putEvents, aws-sdk:*) against
-    /// the endpoints the AWS SDKs' variables name (AWS_ENDPOINT_URL_<SERVICE>,
-    /// AWS_ENDPOINT_URL; else AWS itself), signed with the environment's
-    /// AWS credentials. Off by default: nothing calls AWS by surprise.
-    #[arg(
-        long,
-        env = "STEPWELL_AWS_INTEGRATIONS",
-        action = clap::ArgAction::SetTrue,
-        value_parser = clap::builder::BoolishValueParser::new()
-    )]
-    aws_integrations: bool,
+    #[command(flatten)]
+    tasks: TaskArgs,
     /// Verify AWS Signature Version 4 on the API and the console's stream,
     /// accepting the keys of this AWS shared credentials file (every
     /// [profile] with aws_access_key_id and aws_secret_access_key).
@@ -136,15 +119,13 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             }
         },
     };
-    let functions = match args.functions {
-        Some(path) if !path.is_file() => {
-            eprintln!("error: --functions {}: no such file", path.display());
+    let lambda = match args.tasks.lambda_options() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        Some(path) => Some(path),
-        None => Some(PathBuf::from("stepwell.toml")).filter(|p| p.is_file()),
     };
-    let lambda_endpoint = args.lambda_endpoint.filter(|e| !e.trim().is_empty());
     let sigv4 = match sigv4_verifier(&args.sigv4_credentials, &args.access_keys, &args.region) {
         Ok(v) => v,
         Err(e) => {
@@ -179,12 +160,9 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         wait_scale: args.wait_scale,
         mock_config,
         sigv4,
-        lambda: LambdaOptions {
-            functions,
-            endpoint: lambda_endpoint,
-        },
+        lambda,
         s3_dir: args.s3_dir,
-        aws_integrations: args.aws_integrations,
+        aws_integrations: args.tasks.aws_integrations,
         node: NodeConfig {
             id: args.node_id.unwrap_or_else(host_name),
             url: args.advertise_url.unwrap_or_default(),

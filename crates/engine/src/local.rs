@@ -55,6 +55,11 @@ impl MockRunner {
     pub fn new(case: Option<MockCase>) -> Self {
         MockRunner { case }
     }
+
+    /// Whether the test case answers this Task state.
+    pub fn covers(&self, state: &str) -> bool {
+        self.case.as_ref().is_some_and(|c| c.covers(state))
+    }
 }
 
 impl TaskRunner for MockRunner {
