@@ -589,7 +589,9 @@ async fn build(
                     connection: false,
                 });
             }
-            (text, serialize(shown)?.0)
+            // Form encoding escaped the marker; a reader wants it plain.
+            let shown = serialize(shown)?.0.replace("%3Credacted%3E", REDACTED);
+            (text, shown)
         }
         _ => (String::new(), String::new()),
     };

@@ -410,6 +410,15 @@ async fn traces_redact_what_the_connection_adds() {
         r#"{"Job":"x","BodyParam":"connection_body_param"}"#
     );
 
+    // Form-encoded, the marker stays readable.
+    let mut form = params.clone();
+    form["Transform"] = json!({"RequestBodyEncoding": "URL_ENCODED"});
+    let traced = lambda.run_http_task_traced(&form, false).await;
+    assert_eq!(
+        traced.request.unwrap()["body"],
+        "Job=x&BodyParam=<redacted>"
+    );
+
     // A failure before any request: no inspection data.
     let bad = lambda
         .run_http_task_traced(&json!({"ApiEndpoint": "http://x", "Method": "BREW"}), false)
