@@ -1,5 +1,5 @@
 """AWS service integrations (`stepwell serve --aws-integrations`): Task
-states whose dynamodb/sqs/sns/events and aws-sdk calls really run, against
+states whose dynamodb/sqs/sns/events, aws-sdk and S3 calls really run, against
 moto in server mode (from PyPI, pinned in scripts/e2e-venv.sh) and against
 this Stepwell server itself (`aws-sdk:sfn:*`, AWS_ENDPOINT_URL_SFN)."""
 
@@ -17,7 +17,7 @@ from stepwell_harness import REGION, ROLE, Server, aws_env, free_port, history, 
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory):
-    """moto's server on a free loopback port: DynamoDB, SQS, SNS, EventBridge."""
+    """moto's server on a free loopback port: DynamoDB, SQS, SNS, EventBridge, S3."""
     exe = shutil.which("moto_server")
     if exe is None:
         pytest.skip("moto_server is not installed (scripts/e2e-venv.sh installs it)")
@@ -314,3 +314,38 @@ def test_test_state_runs_the_integration_too(aws_server, boto):
     assert json.loads(r["output"])["MessageId"]
     got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
     assert [m["Body"] for m in got] == ["hi"]
+
+
+def test_s3_put_get_delete_object(sfn, boto):
+    s3 = boto("s3")
+    bucket = f"bucket-{int(time.time() * 1000)}"
+    s3.create_bucket(Bucket=bucket)
+    definition = {
+        "StartAt": "Put",
+        "States": {
+            "Put": task("aws-sdk:s3:putObject", {"Bucket": bucket, "Key": "orders/o 1.json",
+                                                 "Body": {"id.$": "$.id"}, "ContentType": "application/json",
+                                                 "Metadata": {"Owner": "ana"}},
+                        ResultPath="$.put", Next="Get"),
+            "Get": task("aws-sdk:s3:getObject", {"Bucket": bucket, "Key": "orders/o 1.json"},
+                        ResultPath="$.got", Next="Delete"),
+            "Delete": task("aws-sdk:s3:deleteObject", {"Bucket": bucket, "Key": "orders/o 1.json"},
+                           ResultPath="$.deleted", Next="Missing"),
+            "Missing": task("aws-sdk:s3:getObject", {"Bucket": bucket, "Key": "orders/o 1.json"},
+                            Catch=[{"ErrorEquals": ["S3.NoSuchKeyException"], "ResultPath": "$.missing",
+                                    "Next": "Done"}],
+                            End=True),
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+    _, _, d = run(sfn, definition, {"id": 9})
+    assert d["status"] == "SUCCEEDED", d
+    out = json.loads(d["output"])
+    assert out["put"]["ETag"], out["put"]
+    got = out["got"]
+    assert json.loads(got["Body"]) == {"id": 9}, got
+    assert got["ContentType"] == "application/json" and got["ContentLength"] == len(got["Body"])
+    assert got["Metadata"] == {"owner": "ana"} and got["LastModified"].endswith("Z"), got
+    assert out["missing"]["Error"] == "S3.NoSuchKeyException", out["missing"]
+    assert "(Service: S3, Status Code: 404, Request ID: " in out["missing"]["Cause"], out["missing"]
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0

@@ -208,7 +208,7 @@ impl Client {
         )
         .map_err(|e| ("States.Runtime".to_string(), e))?;
         let mut builder = hyper::Request::builder()
-            .method(hyper::Method::POST)
+            .method(prepared.method)
             .uri(&prepared.url);
         for (k, v) in &prepared.headers {
             builder = builder.header(k, v);

@@ -54,6 +54,7 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
             (value, None)
         }
         Protocol::Query { .. } => query_result(target, answer)?,
+        Protocol::S3 => (s3_result(target, answer), None),
     };
     if target.kind == Kind::Optimized && target.action == "PutEvents" {
         // events:putEvents fails when any entry failed: the error
@@ -178,6 +179,64 @@ fn iso_instant(seconds: f64) -> Option<String> {
     })
 }
 
+/// An S3 object action's answer: the members S3 sends as headers, and
+/// GetObject's Body as text.
+/// DIFFERENCE: a Body that is not UTF-8 is read lossily.
+fn s3_result(target: &Target, answer: &Answer) -> Value {
+    let mut map = Map::new();
+    let members: &[(&str, &str)] = &[
+        ("accept-ranges", "AcceptRanges"),
+        ("cache-control", "CacheControl"),
+        ("content-disposition", "ContentDisposition"),
+        ("content-encoding", "ContentEncoding"),
+        ("content-type", "ContentType"),
+        ("etag", "ETag"),
+        ("x-amz-version-id", "VersionId"),
+        ("x-amz-delete-marker", "DeleteMarker"),
+        ("x-amz-server-side-encryption", "ServerSideEncryption"),
+    ];
+    let get = target.action == "GetObject";
+    for (header, member) in members {
+        if let Some(v) = answer.header(header) {
+            if !get && matches!(*header, "content-type" | "accept-ranges") {
+                continue;
+            }
+            let value = if *member == "DeleteMarker" {
+                Value::Bool(v == "true")
+            } else {
+                Value::String(v.to_string())
+            };
+            map.insert(member.to_string(), value);
+        }
+    }
+    if get {
+        map.insert(
+            "Body".into(),
+            Value::String(String::from_utf8_lossy(&answer.body).into_owned()),
+        );
+        map.insert("ContentLength".into(), Value::from(answer.body.len()));
+        if let Some(v) = answer.header("last-modified") {
+            let iso =
+                time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822)
+                    .ok()
+                    .and_then(|t| iso_instant(t.unix_timestamp() as f64));
+            map.insert(
+                "LastModified".into(),
+                Value::String(iso.unwrap_or_else(|| v.to_string())),
+            );
+        }
+        let mut metadata = Map::new();
+        for (k, v) in &answer.headers {
+            let lower = k.to_ascii_lowercase();
+            if let Some(name) = lower.strip_prefix("x-amz-meta-") {
+                metadata.insert(name.to_string(), Value::String(v.clone()));
+            }
+        }
+        map.insert("Metadata".into(), Value::Object(metadata));
+    }
+    Value::Object(map)
+}
+
 /// A query-protocol answer: `<ActionResponse><ActionResult>…` as JSON,
 /// and the request id from `<ResponseMetadata>`.
 fn query_result(target: &Target, answer: &Answer) -> Result<(Value, Option<String>), TaskError> {
@@ -294,7 +353,7 @@ fn error_info(target: &Target, answer: &Answer) -> ErrorInfo {
                 request_id: answer.request_id().map(str::to_string),
             }
         }
-        Protocol::Query { .. } => {
+        Protocol::Query { .. } | Protocol::S3 => {
             let mut info = ErrorInfo {
                 code: None,
                 legacy_code: None,
@@ -402,6 +461,28 @@ fn service_error(target: &Target, answer: &Answer) -> TaskError {
                 format!(
                     "{} (Service: {v1_name}; Status Code: {}; Error Code: {code}; Request ID: {request_id}; Proxy: null)",
                     info.message, answer.status
+                ),
+            )
+        }
+        _ if service.protocol == Protocol::S3 => {
+            let sdk = service.sdk_name;
+            let name = info
+                .code
+                .as_deref()
+                .and_then(|c| exception_name(c, service))
+                .unwrap_or_else(|| format!("{sdk}Exception"));
+            let extended = answer.header("x-amz-id-2").unwrap_or_default();
+            // A HEAD-like answer has no body: the SDK shows a null message.
+            let message = if info.message.is_empty() {
+                "null".to_string()
+            } else {
+                info.message
+            };
+            (
+                format!("{sdk}.{name}"),
+                format!(
+                    "{message} (Service: {sdk}, Status Code: {}, Request ID: {request_id}, Extended Request ID: {extended})",
+                    answer.status
                 ),
             )
         }
@@ -682,6 +763,50 @@ mod tests {
                 Err(e) => panic!("{resource}: {e:?}"),
             }
         }
+    }
+
+    #[test]
+    fn s3() {
+        let get = answer(
+            200,
+            &[
+                ("content-type", "text/plain"),
+                ("etag", "\"abc\""),
+                ("last-modified", "Wed, 01 May 2024 12:00:00 GMT"),
+                ("x-amz-meta-owner", "ana"),
+                ("accept-ranges", "bytes"),
+            ],
+            "hello",
+        );
+        let got = task_result(&target("arn:aws:states:::aws-sdk:s3:getObject"), &get);
+        assert_eq!(
+            got,
+            Ok(json!({
+                "AcceptRanges": "bytes",
+                "ContentType": "text/plain",
+                "ETag": "\"abc\"",
+                "Body": "hello",
+                "ContentLength": 5,
+                "LastModified": "2024-05-01T12:00:00Z",
+                "Metadata": {"owner": "ana"}
+            }))
+        );
+        let put = answer(200, &[("etag", "\"abc\""), ("content-length", "0")], "");
+        let got = task_result(&target("arn:aws:states:::aws-sdk:s3:putObject"), &put);
+        assert_eq!(got, Ok(json!({"ETag": "\"abc\""})));
+        let missing = answer(
+            404,
+            &[("x-amz-request-id", "R7"), ("x-amz-id-2", "X7")],
+            "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>k</Key></Error>",
+        );
+        let got = task_result(&target("arn:aws:states:::aws-sdk:s3:getObject"), &missing);
+        assert_eq!(
+            got,
+            Err((
+                "S3.NoSuchKeyException".to_string(),
+                "The specified key does not exist. (Service: S3, Status Code: 404, Request ID: R7, Extended Request ID: X7)".to_string()
+            ))
+        );
     }
 
     #[test]

@@ -13,7 +13,13 @@ pub enum Protocol {
     /// The query protocol: a form-encoded `Action=...&Version=...` body,
     /// an XML response.
     Query { version: &'static str },
+    /// Amazon S3's REST protocol: the object's path, headers, a raw body
+    /// (only the object actions in [`S3_ACTIONS`]).
+    S3,
 }
+
+/// The S3 actions run here (`aws-sdk:s3:getObject` …).
+pub const S3_ACTIONS: &[&str] = &["getObject", "putObject", "deleteObject"];
 
 /// One AWS service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +108,18 @@ pub const SERVICES: &[Service] = &[
         protocol: json("1.1", "AWSEvents"),
         sdk_name: "EventBridge",
         optimized_names: Some(("EventBridge", "AmazonEventBridge")),
+        camel_case: false,
+        modeled_common: &[],
+    },
+    Service {
+        sdk_resource: "s3",
+        optimized_resource: None,
+        signing_name: "s3",
+        endpoint_prefix: "s3",
+        env_suffix: "S3",
+        protocol: Protocol::S3,
+        sdk_name: "S3",
+        optimized_names: None,
         camel_case: false,
         modeled_common: &[],
     },
@@ -225,6 +243,9 @@ pub fn parse_resource(resource: &str) -> Option<Target> {
         Some(sdk) => {
             let (name, action) = sdk.split_once(':')?;
             let service = SERVICES.iter().find(|s| s.sdk_resource == name)?;
+            if service.protocol == Protocol::S3 && !S3_ACTIONS.contains(&action) {
+                return None;
+            }
             (Kind::Sdk, service, action)
         }
         None => {
@@ -327,6 +348,11 @@ mod tests {
                 "arn:aws:states:::aws-sdk:sns:publish.waitForTaskToken",
                 Some((Kind::Sdk, "sns", "Publish", true)),
             ),
+            (
+                "arn:aws:states:::aws-sdk:s3:getObject",
+                Some((Kind::Sdk, "s3", "GetObject", false)),
+            ),
+            ("arn:aws:states:::aws-sdk:s3:listBuckets", None),
             ("arn:aws:states:::dynamodb:putItem.waitForTaskToken", None),
             ("arn:aws:states:::dynamodb:scan", None),
             ("arn:aws:states:::aws-sdk:ec2:describeInstances", None),
