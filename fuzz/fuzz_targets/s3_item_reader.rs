@@ -8,7 +8,17 @@
 //! files are gzip-compressed); the rest, split at `0xFE`, is the contents
 //! of `in/0` .. `in/3` in bucket `b`, then the `CSVHeaders` of `GIVEN`
 //! (comma-separated). With a built manifest, `in/0`'s bytes are the
-//! `fileSchema` and `in/1` .. `in/3` are its data files.
+//! `fileSchema` and `in/1` .. `in/3` are its data files; with a built
+//! Athena manifest (`ATHENA_DATA`), `in/0` lists `in/1` .. `in/3` as S3
+//! URIs. A single Parquet object (`PARQUET` with `s3:getObject`, no
+//! Athena manifest) is the whole rest, not split (a Parquet file holds
+//! 0xFE bytes); seeds hold real Parquet files.
+//!
+//! The `parquet` crate may panic on malformed input; `s3::parquet` calls
+//! it under `catch_unwind` and fails the read. libFuzzer's panic hook
+//! would abort on such a caught panic, so the hook here lets panics
+//! raised in the `parquet` crate's own source unwind to that guard
+//! (printing each place once); any other panic still aborts.
 //!
 //! One temporary directory serves every run; files are overwritten or
 //! removed each time.
@@ -41,6 +51,33 @@ fn bucket_dir() -> &'static Path {
     })
 }
 
+/// Panics in the `parquet` crate unwind to `s3::parquet`'s guard; the
+/// rest abort, as libFuzzer expects.
+fn install_panic_hook() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+        std::panic::set_hook(Box::new(move |info| {
+            let place = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            if place.contains("/parquet-") {
+                if seen
+                    .lock()
+                    .map(|mut s| s.insert(place.clone()))
+                    .unwrap_or(false)
+                {
+                    eprintln!("parquet crate panicked (caught by the reader) at {place}: {info}");
+                }
+                return;
+            }
+            eprintln!("{info}");
+            std::process::abort();
+        }));
+    });
+}
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let _ = e.write_all(data);
@@ -48,6 +85,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    install_panic_hook();
     let (head, rest) = data.split_at(data.len().min(4));
     let h = |i: usize| head.get(i).copied().unwrap_or(0);
     let (h0, h1, h2, h3) = (h(0), h(1), h(2), h(3));
@@ -83,17 +121,24 @@ fuzz_target!(|data: &[u8]| {
         .map(|p| p.to_string());
     let prefix = ["", "in/", "in/1", "zz", "i"][usize::from((h3 >> 3) % 5)];
 
+    let single_parquet = input_type == Some(InputType::Parquet) && !list && !athena;
     let mut chunks = rest.split(|b| *b == 0xFE);
     let dir = bucket_dir();
-    let contents: Vec<Option<&[u8]>> = KEYS.iter().map(|_| chunks.next()).collect();
-    let headers = chunks.next();
+    let (contents, headers): (Vec<Option<&[u8]>>, _) = if single_parquet {
+        (vec![Some(rest), None, None, None], None)
+    } else {
+        let contents = KEYS.iter().map(|_| chunks.next()).collect();
+        (contents, chunks.next())
+    };
     for (i, (key, content)) in KEYS.iter().zip(&contents).enumerate() {
         let path = dir.join(key);
         let Some(content) = content else {
             let _ = std::fs::remove_file(&path);
             continue;
         };
-        let bytes = if i == 0 && built_manifest {
+        let bytes = if i == 0 && built_manifest && athena {
+            b"s3://b/in/1\ns3://b/in/2\n\ns3://b/in/3\n".to_vec()
+        } else if i == 0 && built_manifest {
             serde_json::to_vec(&json!({
                 "sourceBucket": "b",
                 "destinationBucket": "arn:aws:s3:::b",

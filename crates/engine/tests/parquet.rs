@@ -761,6 +761,25 @@ fn athena_data_manifests_read_the_files_they_list() {
         assert_eq!(error, "States.ItemReaderFailed", "{case}");
         assert!(cause.starts_with(expected), "{case}: {cause}");
     }
+    // The lines of (gzip-compressed) JSONL data files take from the read's
+    // budget, as CSV and Parquet rows do: 3 lines of about 22 bytes.
+    let config = ReaderConfig {
+        input_type: Some(InputType::Jsonl),
+        manifest_type: Some("ATHENA_DATA".into()),
+        ..ReaderConfig::default()
+    };
+    let small = s3.clone().with_max_csv_items_bytes(50);
+    let got = small.read_items(&get("q/json-manifest.csv", config.clone(), None));
+    assert_eq!(
+        got,
+        Err("The Athena data file s3://data/q/json/2 (listed in s3://data/q/json-manifest.csv) cannot be read: its rows make items of more than 50 bytes (as JSON), the most Stepwell builds from CSV and Parquet rows in one read".into())
+    );
+    assert_eq!(
+        small
+            .read_items(&get("q/json-manifest.csv", config, Some(2)))
+            .map(|items| items.len()),
+        Ok(2)
+    );
 }
 
 #[test]
@@ -867,4 +886,104 @@ fn e2e_fixtures() {
             json!({"id": 8, "city": "Oslo"}),
         ])
     );
+}
+
+/// Parquet seeds of the `s3_item_reader` fuzz target
+/// (fuzz/seeds/s3_item_reader/parquet_*: the four header bytes of a single
+/// Parquet object read with `s3:getObject`, then the file): this test
+/// checks that each reads, and with `STEPWELL_WRITE_FUZZ_SEEDS=1` writes
+/// them again.
+#[test]
+fn fuzz_seeds() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/s3_item_reader");
+    let types = parquet_file(
+        "message m {
+           optional boolean b; optional int32 i (INTEGER(16,true)); optional int64 u (INTEGER(64,false));
+           optional float f; optional double d; optional binary s (STRING); optional binary raw;
+           optional fixed_len_byte_array(16) dec (DECIMAL(38,4)); optional fixed_len_byte_array(16) id (UUID);
+           optional int32 day (DATE); optional int64 ns (TIMESTAMP(NANOS,true)); optional int32 t (TIME(MILLIS,true));
+         }",
+        props(Compression::SNAPPY),
+        &[vec![
+            opt(Col::Bool(vec![true]), &[1, 0]),
+            opt(Col::I32(vec![-3]), &[1, 0]),
+            opt(Col::I64(vec![-1]), &[0, 1]),
+            opt(Col::F32(vec![f32::NAN]), &[1, 0]),
+            opt(Col::F64(vec![1e300]), &[0, 1]),
+            opt(Col::Bytes(vec![b"x"]), &[1, 0]),
+            opt(Col::Bytes(vec![b"\xff"]), &[0, 1]),
+            opt(Col::Fixed(vec![vec![0xfe; 16]]), &[1, 0]),
+            opt(Col::Fixed(vec![vec![7; 16]]), &[0, 1]),
+            opt(Col::I32(vec![-719_468]), &[1, 0]),
+            opt(Col::I64(vec![i64::MIN]), &[0, 1]),
+            opt(Col::I32(vec![86_399_999]), &[1, 0]),
+        ]],
+    );
+    let nested_file = parquet_file(
+        "message m {
+           optional group point { required double x; required double y; }
+           optional group tags (LIST) { repeated group list { optional binary element (STRING); } }
+           optional group attrs (MAP) { repeated group key_value { required binary key (STRING); optional int32 value; } }
+         }",
+        props(Compression::GZIP(GzipLevel::default())),
+        &[vec![
+            opt(Col::F64(vec![1.0, 3.0]), &[1, 0, 1]),
+            opt(Col::F64(vec![2.0, 4.0]), &[1, 0, 1]),
+            nested(Col::Bytes(vec![b"a"]), &[3, 2, 1, 0], &[0, 1, 0, 0]),
+            nested(Col::Bytes(vec![b"k", b"k", b"z"]), &[2, 0, 2, 2], &[0, 0, 0, 1]),
+            nested(Col::I32(vec![1, 2]), &[3, 0, 2, 3], &[0, 0, 0, 1]),
+        ]],
+    );
+    let small = |codec: Compression| {
+        let props = WriterProperties::builder()
+            .set_compression(codec)
+            .set_data_page_row_count_limit(4)
+            .set_write_batch_size(4)
+            .build();
+        parquet_file(
+            "message m { required int64 n; optional binary s (STRING); }",
+            props,
+            &[
+                vec![
+                    req(Col::I64((0..10).collect())),
+                    opt(
+                        Col::Bytes(vec![b"a", b"b", b"a"]),
+                        &[1, 0, 1, 0, 0, 1, 0, 0, 0, 0],
+                    ),
+                ],
+                vec![req(Col::I64(vec![10])), opt(Col::Bytes(vec![]), &[0])],
+            ],
+        )
+    };
+    // Parquet, s3:getObject, no MaxItems (0x80), then the file.
+    let seed = |file: Vec<u8>| [vec![0x06, 0x00, 0x80, 0x00], file].concat();
+    let seeds = [
+        ("parquet_types_snappy", seed(types)),
+        ("parquet_nested_gzip", seed(nested_file)),
+        (
+            "parquet_pages_zstd",
+            seed(small(Compression::ZSTD(ZstdLevel::default()))),
+        ),
+        ("parquet_pages_lz4_raw", seed(small(Compression::LZ4_RAW))),
+        ("parquet_pages_lz4", seed(small(Compression::LZ4))),
+        (
+            "parquet_pages_plain",
+            seed(small(Compression::UNCOMPRESSED)),
+        ),
+    ];
+    if std::env::var_os("STEPWELL_WRITE_FUZZ_SEEDS").is_some() {
+        for (name, bytes) in &seeds {
+            std::fs::write(dir.join(name), bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    for (name, _) in &seeds {
+        let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (_dir, s3) = s3_with(&[("in/0", &bytes[4..])]);
+        let got = s3.read_items(&get("in/0", parquet_config(), None));
+        assert!(
+            got.as_ref().is_ok_and(|items| !items.is_empty()),
+            "{name}: {got:?}"
+        );
+    }
 }

@@ -45,7 +45,8 @@
 //! * An inventory or Athena data file is decompressed to at most
 //!   [`MAX_INFLATED`] bytes, and so are the pages of one Parquet file.
 //! * The items one read builds from CSV and Parquet rows (CSV objects,
-//!   inventory and Athena data files, Parquet objects) take at most
+//!   inventory and Athena data files, Parquet objects) and from the JSON
+//!   Lines of Athena data files take at most
 //!   [`MAX_CSV_ITEMS_BYTES`] as JSON: a row short of values still gets
 //!   every column, so 10 KiB of headers over a file of short rows would
 //!   otherwise take thousands of times the file's size, and Parquet's
@@ -282,7 +283,7 @@ impl LocalS3 {
                     }),
                 }
             }
-            Some(InputType::Jsonl) => jsonl_items(&self.get_text(bucket, key)?, max_items)
+            Some(InputType::Jsonl) => jsonl_items(&self.get_text(bucket, key)?, max_items, None)
                 .map_err(|e| format!("The JSONL object {} cannot be read: {e}", at())),
             Some(InputType::Csv) => {
                 csv_items(&self.get_text(bucket, key)?, config, max_items, budget)
@@ -356,7 +357,7 @@ impl LocalS3 {
             let read = match kind.unwrap_or_else(|| data_format(&bytes)) {
                 InputType::Parquet => parquet::items(bytes, left, budget, self.max_inflated),
                 InputType::Jsonl => utf8_text(bytes, data_bucket, data_key)
-                    .and_then(|text| jsonl_items(&text, left)),
+                    .and_then(|text| jsonl_items(&text, left, Some(budget))),
                 _ => utf8_text(bytes, data_bucket, data_key)
                     .and_then(|text| csv_items(&text, config, left, budget)),
             };
@@ -519,8 +520,13 @@ impl LocalS3 {
 }
 
 /// The items of a JSON Lines text: one JSON value a line, blank lines
-/// skipped.
-fn jsonl_items(text: &str, max_items: Option<u64>) -> Result<Vec<Value>, String> {
+/// skipped; with a `budget` (Athena data files, which may be
+/// gzip-compressed), each line takes its length from it.
+fn jsonl_items(
+    text: &str,
+    max_items: Option<u64>,
+    mut budget: Option<&mut Budget>,
+) -> Result<Vec<Value>, String> {
     let mut items = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if reached(&items, max_items) {
@@ -529,6 +535,9 @@ fn jsonl_items(text: &str, max_items: Option<u64>) -> Result<Vec<Value>, String>
         let line = line.trim();
         if line.is_empty() {
             continue;
+        }
+        if let Some(budget) = budget.as_deref_mut() {
+            budget.take(line.len() as u64)?;
         }
         items.push(
             stepwell_core::parse_json(line)
