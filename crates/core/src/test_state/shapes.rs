@@ -11,7 +11,8 @@
 //! The shapes here are those of the integrations Stepwell runs itself:
 //! `lambda:invoke` (Lambda's `Invoke` response), `states:startExecution`
 //! (`StartExecution`) and its `.sync` / `.sync:2` forms (`DescribeExecution`),
-//! and `http:invoke`.
+//! `http:invoke`, and the optimized DynamoDB item, SQS `sendMessage`, SNS
+//! `publish` and EventBridge `putEvents` integrations.
 //! DIFFERENCE: any other integration's mock is accepted unvalidated (AWS
 //! validates every AWS SDK integration against its service's model, which
 //! Stepwell does not carry). A Lambda function ARN, an activity and a
@@ -38,6 +39,7 @@ pub(crate) enum Shape {
     Object,
     /// Members: name, shape, required.
     Struct(&'static [(&'static str, Shape, bool)]),
+    List(&'static Shape),
 }
 
 const LAMBDA_INVOKE: Shape = Shape::Struct(&[
@@ -89,6 +91,44 @@ const DESCRIBE_EXECUTION: Shape = Shape::Struct(&[
     ("RedriveStatusReason", Shape::String, false),
 ]);
 
+/// DynamoDB's `GetItem`, `PutItem`, `DeleteItem` and `UpdateItem` outputs
+/// (none requires a member); attribute maps and capacity are objects.
+const DYNAMODB_ITEM: Shape = Shape::Struct(&[
+    ("Item", Shape::Object, false),
+    ("Attributes", Shape::Object, false),
+    ("ConsumedCapacity", Shape::Object, false),
+    ("ItemCollectionMetrics", Shape::Object, false),
+]);
+
+/// SQS `SendMessage`.
+const SQS_SEND_MESSAGE: Shape = Shape::Struct(&[
+    ("MD5OfMessageBody", Shape::String, false),
+    ("MD5OfMessageAttributes", Shape::String, false),
+    ("MD5OfMessageSystemAttributes", Shape::String, false),
+    ("MessageId", Shape::String, false),
+    ("SequenceNumber", Shape::String, false),
+]);
+
+/// SNS `Publish`.
+const SNS_PUBLISH: Shape = Shape::Struct(&[
+    ("MessageId", Shape::String, false),
+    ("SequenceNumber", Shape::String, false),
+]);
+
+/// EventBridge `PutEvents`.
+const EVENTS_PUT_EVENTS: Shape = Shape::Struct(&[
+    ("FailedEntryCount", Shape::Integer, false),
+    (
+        "Entries",
+        Shape::List(&Shape::Struct(&[
+            ("EventId", Shape::String, false),
+            ("ErrorCode", Shape::String, false),
+            ("ErrorMessage", Shape::String, false),
+        ])),
+        false,
+    ),
+]);
+
 const HTTP_INVOKE: Shape = Shape::Struct(&[
     ("StatusCode", Shape::Integer, false),
     ("StatusText", Shape::String, false),
@@ -104,6 +144,12 @@ pub(crate) fn shape_of(resource: &str) -> Option<Shape> {
         "states:startExecution" => Some(START_EXECUTION),
         "states:startExecution.sync" | "states:startExecution.sync:2" => Some(DESCRIBE_EXECUTION),
         "http:invoke" => Some(HTTP_INVOKE),
+        "dynamodb:getItem" | "dynamodb:putItem" | "dynamodb:deleteItem" | "dynamodb:updateItem" => {
+            Some(DYNAMODB_ITEM)
+        }
+        "sqs:sendMessage" => Some(SQS_SEND_MESSAGE),
+        "sns:publish" => Some(SNS_PUBLISH),
+        "events:putEvents" => Some(EVENTS_PUT_EVENTS),
         _ => None,
     }
 }
@@ -155,6 +201,12 @@ fn check(
         Shape::Object => match v {
             Value::Object(_) => Ok(()),
             _ => wrong("an object"),
+        },
+        Shape::List(item) => match v {
+            Value::Array(items) => items
+                .iter()
+                .try_for_each(|i| check(*item, i, Some(field), mode)),
+            _ => wrong("an array"),
         },
         Shape::Struct(members) => {
             let Value::Object(o) = v else {

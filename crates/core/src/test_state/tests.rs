@@ -840,3 +840,91 @@ fn items_pointer() {
     assert_eq!(r.status, TestStatus::Succeeded, "{r:?}");
     assert_eq!(value(&r, "afterItemsPointer"), Some(&json!([1, 2])));
 }
+
+#[test]
+fn field_validation_rows() {
+    use super::shapes::validate;
+    use FieldValidation::{None as Off, Present, Strict};
+    // (resource, result, mode, error)
+    let rows: &[(&str, Value, FieldValidation, Option<&str>)] = &[
+        (
+            "arn:aws:states:::events:putEvents",
+            json!({"Entries": {}}),
+            Present,
+            Some("Mock result schema validation error: Field 'Entries' must be an array"),
+        ),
+        (
+            "arn:aws:states:::events:putEvents",
+            json!({"Entries": [{"EventId": 1}]}),
+            Present,
+            Some("Mock result schema validation error: Field 'EventId' must be a string"),
+        ),
+        (
+            "arn:aws:states:::events:putEvents",
+            json!({"Entries": [{"EventId": "e"}], "FailedEntryCount": 0}),
+            Strict,
+            None,
+        ),
+        (
+            "arn:aws:states:::sqs:sendMessage",
+            json!({"MessageId": "m", "Extra": 1}),
+            Strict,
+            None,
+        ),
+        (
+            "arn:aws:states:::sns:publish",
+            json!({"MessageId": 5}),
+            Present,
+            Some("Mock result schema validation error: Field 'MessageId' must be a string"),
+        ),
+        (
+            "arn:aws:states:::dynamodb:getItem",
+            json!({"Item": []}),
+            Present,
+            Some("Mock result schema validation error: Field 'Item' must be an object"),
+        ),
+        (
+            "arn:aws:states:::states:startExecution",
+            json!({"StartDate": 1}),
+            Present,
+            None,
+        ),
+        (
+            "arn:aws:states:::states:startExecution",
+            json!({"StartDate": 1}),
+            Strict,
+            Some("Mock result schema validation error: Required field 'ExecutionArn' is missing"),
+        ),
+        (
+            "arn:aws:states:::states:startExecution",
+            json!({}),
+            Off,
+            None,
+        ),
+        (
+            "arn:aws:states:::http:invoke",
+            json!({"StatusCode": 200, "ResponseBody": {"a": 1}}),
+            Strict,
+            None,
+        ),
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:f",
+            json!("anything"),
+            Strict,
+            None,
+        ),
+        (
+            "arn:aws:states:::aws-sdk:s3:getObject",
+            json!({"Body": 1}),
+            Strict,
+            None,
+        ),
+    ];
+    for (resource, result, mode, want) in rows {
+        assert_eq!(
+            validate(resource, result, *mode).err().as_deref(),
+            *want,
+            "{resource} {result}"
+        );
+    }
+}
