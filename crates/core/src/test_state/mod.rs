@@ -238,10 +238,18 @@ pub fn prepare(
             }
         },
     };
-    for name in variables.keys() {
+    for (name, value) in &variables {
         if let Err(e) = stepwell_asl::check_variable_name(name) {
             return Err(Refusal::Validation(format!(
                 "Invalid variable name '{name}': {e}"
+            )));
+        }
+        // The limit an Assign meets in an execution (AWS: 256 KiB a variable).
+        let size = limits::measure(value).unwrap_or(usize::MAX);
+        if size > limits::MAX_VARIABLE_BYTES {
+            return Err(Refusal::Validation(format!(
+                "The variable '{name}' is {size} bytes, more than the {} bytes a variable may hold.",
+                limits::MAX_VARIABLE_BYTES
             )));
         }
     }

@@ -928,3 +928,26 @@ fn field_validation_rows() {
         );
     }
 }
+
+#[test]
+fn variables_are_checked() {
+    let pass = json!({"Type": "Pass", "End": true});
+    let with = |vars: Value| Request {
+        variables: Some(vars.to_string()),
+        ..req(pass.clone(), json!({}))
+    };
+    assert!(matches!(
+        run(&with(json!([1])), None),
+        Err(Refusal::Validation(_))
+    ));
+    assert!(matches!(
+        run(&with(json!({"states": 1})), None),
+        Err(Refusal::Validation(_))
+    ));
+    let big = "x".repeat(limits::MAX_VARIABLE_BYTES);
+    assert!(matches!(
+        run(&with(json!({ "v": big })), None),
+        Err(Refusal::Validation(_))
+    ));
+    assert!(run(&with(json!({"ok": [1, 2]})), None).is_ok());
+}
