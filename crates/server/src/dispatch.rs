@@ -344,3 +344,53 @@ impl TaskBackend for Backends {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Takes resources starting with `prefix`; answers its own name.
+    struct Named(&'static str, &'static str);
+
+    impl TaskBackend for Named {
+        fn handles(&self, resource: &str) -> bool {
+            resource.starts_with(self.1)
+        }
+
+        fn run(
+            &self,
+            _resource: String,
+            _parameters: Arc<Value>,
+        ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
+            let name = self.0;
+            Box::pin(async move { Ok(Value::String(name.into())) })
+        }
+    }
+
+    #[tokio::test]
+    async fn backends_ask_in_order() {
+        let backends = Backends(vec![
+            Arc::new(Named("lambda", "arn:aws:states:::lambda:")),
+            Arc::new(Named("aws", "arn:aws:states:::")),
+        ]);
+        // (resource, the backend that runs it, or None)
+        let rows = [
+            ("arn:aws:states:::lambda:invoke", Some("lambda")),
+            ("arn:aws:states:::dynamodb:putItem", Some("aws")),
+            ("arn:aws:lambda:us-east-1:123456789012:function:f", None),
+        ];
+        for (resource, want) in rows {
+            assert_eq!(backends.handles(resource), want.is_some(), "{resource}");
+            let got = backends
+                .run(resource.to_string(), Arc::new(Value::Null))
+                .await;
+            match want {
+                Some(name) => assert_eq!(got, Ok(Value::String(name.into())), "{resource}"),
+                None => assert!(
+                    matches!(&got, Err((e, c)) if e == "States.Runtime" && c.contains(resource)),
+                    "{resource}: {got:?}"
+                ),
+            }
+        }
+    }
+}
