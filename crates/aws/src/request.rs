@@ -242,12 +242,31 @@ fn optimized_request(target: &Target, mut params: Map<String, Value>) -> Map<Str
     params
 }
 
-/// Every object key renamed by `f`, at every depth.
+/// Members whose value is the user's own document (an execution's input,
+/// a definition): its keys are data, never renamed.
+const DOCUMENT_MEMBERS: &[&str] = &[
+    "Input",
+    "Output",
+    "Definition",
+    "input",
+    "output",
+    "definition",
+];
+
+/// Every object key renamed by `f`, at every depth (not inside the user's
+/// documents).
 pub(crate) fn rename_keys(value: Value, f: &dyn Fn(&str) -> String) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .map(|(k, v)| (f(&k), rename_keys(v, f)))
+                .map(|(k, v)| {
+                    let v = if DOCUMENT_MEMBERS.contains(&k.as_str()) {
+                        v
+                    } else {
+                        rename_keys(v, f)
+                    };
+                    (f(&k), v)
+                })
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(|v| rename_keys(v, f)).collect()),
@@ -457,6 +476,16 @@ mod tests {
                 Some("AWSStepFunctions.DescribeExecution"),
                 "application/x-amz-json-1.0",
                 r#"{"executionArn":"arn:x"}"#,
+            ),
+            (
+                // An execution's input is the user's: its keys stay.
+                "arn:aws:states:::aws-sdk:sfn:startExecution",
+                json!({"StateMachineArn": "arn:m", "Input": {"OrderId": 1}, "Tags": [{"Key": "k"}]}),
+                "http://h",
+                "http://h/",
+                Some("AWSStepFunctions.StartExecution"),
+                "application/x-amz-json-1.0",
+                r#"{"stateMachineArn":"arn:m","input":{"OrderId":1},"tags":[{"key":"k"}]}"#,
             ),
             (
                 "arn:aws:states:::aws-sdk:sfn:listStateMachines",
