@@ -810,6 +810,50 @@ mod tests {
     }
 
     #[test]
+    fn hostile_answers_give_a_result_or_an_error() {
+        let deep_json = "[".repeat(100_000);
+        let deep_xml = "<a>".repeat(100_000);
+        let laughs = concat!(
+            "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">",
+            "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">",
+            "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">",
+            "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">]>",
+            "<PublishResponse><PublishResult><MessageId>&d;&d;&d;</MessageId></PublishResult></PublishResponse>"
+        );
+        let bodies: Vec<Vec<u8>> = vec![
+            vec![0xff, 0xfe, b'{', 0x80],
+            deep_json.into_bytes(),
+            deep_xml.into_bytes(),
+            laughs.as_bytes().to_vec(),
+            br#"{"startDate":1e308,"stopDate":-1e308,"creationDate":"x"}"#.to_vec(),
+            br##"{"__type":"#","message":7}"##.to_vec(),
+            br#"{"FailedEntryCount":-1}"#.to_vec(),
+            b"<ErrorResponse><Error><Code></Code></Error></ErrorResponse>".to_vec(),
+            Vec::new(),
+        ];
+        let resources = [
+            "arn:aws:states:::aws-sdk:sfn:describeExecution",
+            "arn:aws:states:::events:putEvents",
+            "arn:aws:states:::sns:publish",
+            "arn:aws:states:::dynamodb:getItem",
+            "arn:aws:states:::aws-sdk:s3:getObject",
+        ];
+        for resource in resources {
+            for status in [200, 400, 503] {
+                for body in &bodies {
+                    let a = Answer {
+                        status,
+                        headers: vec![("x-amzn-ErrorType".into(), ":::".into())],
+                        body: body.clone(),
+                    };
+                    // Only that it answers; what it answers is checked above.
+                    let _ = task_result(&target(resource), &a);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn client_errors() {
         let rows = [
             ("arn:aws:states:::sqs:sendMessage", "SQS.SdkClientException"),
