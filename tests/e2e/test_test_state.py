@@ -153,3 +153,47 @@ def test_map_item_reader_reads_the_given_data_as_its_object(sfn):
 def test_a_state_going_to_itself_runs_once(sfn):
     r = ts(sfn, {"Type": "Pass", "Result": 1, "Next": "StateName"})
     assert r["status"] == "SUCCEEDED" and r["nextState"] == "StateName"
+
+
+HANDLER = """
+import os
+
+def handler(event, context):
+    with open(os.environ["CALLS"], "a") as f:
+        f.write("call\\n")
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"got": event}
+"""
+
+
+@pytest.fixture(scope="module")
+def lambda_server(tmp_path_factory):
+    from stepwell_harness import Server
+    work = tmp_path_factory.mktemp("test-state-lambda")
+    (work / "fn").mkdir()
+    (work / "fn" / "app.py").write_text(HANDLER)
+    calls = work / "calls.txt"
+    (work / "stepwell.toml").write_text(
+        '[functions.counted]\nruntime = "python3"\nhandler = "app.handler"\ncode = "fn"\n'
+        f'environment = {{ CALLS = "{calls}" }}\n')
+    s = Server(workdir=str(work), extra_args=["--functions", str(work / "stepwell.toml")])
+    s.start()
+    s.calls = calls
+    yield s
+    s.stop()
+
+
+def test_a_task_without_a_mock_runs_its_function_once(lambda_server):
+    sfn = lambda_server.client(inject_host_prefix=False)
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "counted", "Payload.$": "$"},
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "Handler"}],
+            "Next": "After"}
+    r = ts(sfn, task, input=json.dumps({"n": 1}), inspectionLevel="DEBUG")
+    assert r["status"] == "SUCCEEDED" and r["nextState"] == "After", r
+    assert json.loads(r["output"])["Payload"] == {"got": {"n": 1}}
+    # A failure the Catch takes: the function still ran once, not twice.
+    r = ts(sfn, task, input=json.dumps({"fail": True}))
+    assert r["status"] == "CAUGHT_ERROR" and r["nextState"] == "Handler", r
+    assert lambda_server.calls.read_text().count("call") == 2
