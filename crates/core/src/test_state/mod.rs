@@ -36,7 +36,7 @@
 use std::sync::Arc;
 
 use serde_json::{json, Map as JsonMap, Value};
-use stepwell_asl::{QueryLanguage, StateKind, StateMachine};
+use stepwell_asl::{QueryLanguage, StateKind};
 
 use crate::decide::Entropy;
 use crate::errors::{names, StateError};
@@ -46,6 +46,9 @@ use crate::input::{Command, ExecutionInfo, Input, ReadRequest, TaskRequest};
 use crate::limits;
 
 pub mod shapes;
+mod validate;
+
+use validate::check;
 
 /// What the interpreter records for TestState while it runs the state.
 #[derive(Debug, Default, Clone)]
@@ -698,146 +701,6 @@ fn wrap(name: &str, state: &Value, query_language: Option<&Value>) -> Value {
         m["QueryLanguage"] = q.clone();
     }
     m
-}
-
-/// AWS's checks of a request against the state it tests.
-fn check(req: &Request, plan: &StateMachine, st: &stepwell_asl::State) -> Result<(), Refusal> {
-    let v = |m: &str| Err(Refusal::Validation(m.to_string()));
-    let type_name = match &st.kind {
-        StateKind::Pass(_) => "Pass",
-        StateKind::Task(_) => "Task",
-        StateKind::Choice(_) => "Choice",
-        StateKind::Wait(_) => "Wait",
-        StateKind::Succeed => "Succeed",
-        StateKind::Fail(_) => "Fail",
-        StateKind::Parallel(_) => "Parallel",
-        StateKind::Map(_) => "Map",
-    };
-    let fan = matches!(st.kind, StateKind::Map(_) | StateKind::Parallel(_));
-    let Some(mock) = &req.mock else {
-        if fan {
-            return Err(Refusal::Definition(
-                "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]".into(),
-            ));
-        }
-        if req.context.is_some() {
-            // DIFFERENCE: our wording (AWS: "This field may only be
-            // specified if a mock is specified in the same request").
-            return v("The context may only be specified when a mock is specified.");
-        }
-        if let StateKind::Task(t) = &st.kind {
-            let r = t.resource.as_str();
-            if r.contains(":activity:")
-                || r.ends_with(".sync")
-                || r.contains(".sync:")
-                || r.ends_with(".waitForTaskToken")
-            {
-                // DIFFERENCE: our wording; AWS supports these only mocked.
-                return v("TestState supports Activity tasks and the .sync and .waitForTaskToken service integration patterns only when a mock is specified.");
-            }
-            if req.role_arn.as_deref().is_none_or(str::is_empty) {
-                return v("RoleArn must be specified when testing a Task state");
-            }
-        }
-        return check_configuration(req, plan, st);
-    };
-    if !matches!(st.kind, StateKind::Task(_)) && !fan {
-        return Err(Refusal::Validation(format!(
-            "State type '{type_name}' is not supported when a mock is specified"
-        )));
-    }
-    if req.reveal_secrets {
-        return v("TestState does not support RevealSecrets when a mock is specified.");
-    }
-    if mock.result.is_some() && mock.error_output.is_some() {
-        return v(
-            "A test mock should have only one of the following fields: [result, errorOutput].",
-        );
-    }
-    if let Some(text) = &mock.result {
-        let result = parse_field(text, "mock result")
-            .map_err(|_| Refusal::Validation("Mocked result must be valid JSON".into()))?;
-        match &st.kind {
-            StateKind::Map(m) => {
-                if m.result_writer.is_some() && !result.is_object() {
-                    return v("Mocked result must be a JSON object.");
-                }
-                if m.result_writer.is_none() && !result.is_array() {
-                    return v("Mocked result must be an array.");
-                }
-            }
-            StateKind::Parallel(p) => match &result {
-                Value::Array(a) if a.len() == p.branches.len() => {}
-                Value::Array(_) => {
-                    return v("Mocked result must contain the same number of items as number of Parallel branches.")
-                }
-                _ => return v("Mocked result must be an array."),
-            },
-            StateKind::Task(t) => {
-                shapes::validate(&t.resource, &result, mock.field_validation)
-                    .map_err(Refusal::Validation)?;
-            }
-            _ => {}
-        }
-    }
-    check_configuration(req, plan, st)
-}
-
-/// `stateConfiguration` fields that do not apply to the tested state.
-/// DIFFERENCE: AWS's wording for these is not documented; ours names the
-/// field and what it needs.
-fn check_configuration(
-    req: &Request,
-    plan: &StateMachine,
-    st: &stepwell_asl::State,
-) -> Result<(), Refusal> {
-    let c = &req.configuration;
-    let v = |m: String| Err(Refusal::Validation(m));
-    let is_map = matches!(st.kind, StateKind::Map(_));
-    let fan = is_map || matches!(st.kind, StateKind::Parallel(_));
-    if c.retrier_retry_count.is_some() && st.retriers().is_empty() {
-        return v(format!(
-            "stateConfiguration.retrierRetryCount applies only to a state with a Retry field; state '{}' has none.",
-            st.name
-        ));
-    }
-    if let Some(inner) = &c.error_caused_by_state {
-        let errored = req.mock.as_ref().is_some_and(|m| m.error_output.is_some());
-        if !fan || !errored {
-            return v("stateConfiguration.errorCausedByState applies only to a Map or Parallel state with a mocked errorOutput.".into());
-        }
-        if !contains_state(plan, inner) {
-            return v(format!(
-                "stateConfiguration.errorCausedByState names '{inner}', which is not a state inside the Map or Parallel state '{}'.",
-                st.name
-            ));
-        }
-    }
-    if c.map_iteration_failure_count.is_some() && !is_map {
-        return v(
-            "stateConfiguration.mapIterationFailureCount applies only to a Map state.".into(),
-        );
-    }
-    if c.map_item_reader_data.is_some() {
-        let reads = matches!(&st.kind, StateKind::Map(m) if m.item_reader.is_some());
-        if !reads {
-            return v("stateConfiguration.mapItemReaderData applies only to a Map state with an ItemReader.".into());
-        }
-    }
-    if let StateKind::Map(m) = &st.kind {
-        if m.item_reader.is_some() && c.map_item_reader_data.is_none() {
-            return v("TestState needs stateConfiguration.mapItemReaderData to test a Map state with an ItemReader.".into());
-        }
-    }
-    Ok(())
-}
-
-/// Whether a state named `name` is nested in the machine (below the top).
-fn contains_state(plan: &StateMachine, name: &str) -> bool {
-    plan.machines
-        .iter()
-        .skip(1)
-        .any(|m| m.states.iter().any(|s| s.name == name))
 }
 
 #[cfg(test)]
