@@ -197,3 +197,39 @@ def test_a_task_without_a_mock_runs_its_function_once(lambda_server):
     r = ts(sfn, task, input=json.dumps({"fail": True}))
     assert r["status"] == "CAUGHT_ERROR" and r["nextState"] == "Handler", r
     assert lambda_server.calls.read_text().count("call") == 2
+
+
+@pytest.fixture(scope="module")
+def http_endpoint():
+    import http.server
+    import threading
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_trace_shows_the_http_tasks_request_and_response(sfn, http_endpoint):
+    task = {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
+            "Parameters": {"ApiEndpoint": f"{http_endpoint}/hello", "Method": "GET"}}
+    r = ts(sfn, task, inspectionLevel="TRACE")
+    assert r["status"] == "SUCCEEDED", r
+    data = r["inspectionData"]
+    assert data["request"]["method"] == "GET" and data["request"]["url"].endswith("/hello"), data
+    assert data["response"]["statusCode"] == "200", data
+    assert json.loads(data["response"]["body"]) == {"path": "/hello"}
+    # DEBUG leaves them out.
+    assert "request" not in ts(sfn, task, inspectionLevel="DEBUG")["inspectionData"]

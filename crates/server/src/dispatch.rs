@@ -26,6 +26,39 @@ pub trait TaskBackend: Send + Sync {
         resource: String,
         parameters: Arc<Value>,
     ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>>;
+
+    /// [`Self::run`], also reporting an HTTP Task's request and response
+    /// (TestState at `inspectionLevel` TRACE; what an EventBridge connection
+    /// added is redacted unless `reveal_secrets`). By default a backend
+    /// reports none.
+    fn run_traced(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+        reveal_secrets: bool,
+    ) -> Pin<Box<dyn Future<Output = TracedResult> + Send>> {
+        let _ = reveal_secrets;
+        let run = self.run(resource, parameters);
+        Box::pin(async move { TracedResult::untraced(run.await) })
+    }
+}
+
+/// A task's result with the HTTP exchange behind it, when there was one:
+/// `request` and `response` as TestState's `inspectionData` shows them.
+pub struct TracedResult {
+    pub result: TaskResult,
+    pub request: Option<Value>,
+    pub response: Option<Value>,
+}
+
+impl TracedResult {
+    pub fn untraced(result: TaskResult) -> TracedResult {
+        TracedResult {
+            result,
+            request: None,
+            response: None,
+        }
+    }
 }
 
 /// Tasks waiting for activity workers, per activity ARN.
@@ -341,6 +374,21 @@ impl TaskBackend for Backends {
                     format!("no backend runs resource {resource}"),
                 ))
             }),
+        }
+    }
+
+    fn run_traced(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+        reveal_secrets: bool,
+    ) -> Pin<Box<dyn Future<Output = TracedResult> + Send>> {
+        match self.0.iter().find(|b| b.handles(&resource)) {
+            Some(backend) => backend.run_traced(resource, parameters, reveal_secrets),
+            None => {
+                let run = self.run(resource, parameters);
+                Box::pin(async move { TracedResult::untraced(run.await) })
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ use stepwell_lambda::{
     Trigger,
 };
 
-use crate::dispatch::{TaskBackend, TaskResult};
+use crate::dispatch::{TaskBackend, TaskResult, TracedResult};
 use crate::protocol::{ApiError, Req};
 use crate::runtime::Runtime;
 
@@ -81,6 +81,30 @@ impl TaskBackend for LambdaBackend {
     ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
         let lambda = self.lambda.clone();
         Box::pin(async move { lambda.run_task(&resource, &parameters).await })
+    }
+
+    /// The HTTP Task reports its request and response (TestState's TRACE).
+    fn run_traced(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+        reveal_secrets: bool,
+    ) -> Pin<Box<dyn Future<Output = TracedResult> + Send>> {
+        if resource != HTTP_TASK {
+            let run = self.run(resource, parameters);
+            return Box::pin(async move { TracedResult::untraced(run.await) });
+        }
+        let lambda = self.lambda.clone();
+        Box::pin(async move {
+            let t = lambda
+                .run_http_task_traced(&parameters, reveal_secrets)
+                .await;
+            TracedResult {
+                result: t.result,
+                request: t.request,
+                response: t.response,
+            }
+        })
     }
 }
 

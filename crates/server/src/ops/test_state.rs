@@ -26,18 +26,17 @@ const TEST_STATE_LIMIT: Duration = Duration::from_secs(300);
 
 /// The HTTP request and response of an HTTP Task, for `inspectionLevel`
 /// TRACE (`inspectionData.request` / `.response`, AWS's
-/// `InspectionDataRequest` / `InspectionDataResponse` members).
+/// `InspectionDataRequest` / `InspectionDataResponse`: objects of strings).
 #[derive(Debug, Clone, Default)]
 pub struct HttpExchange {
-    pub request: Value,
-    pub response: Value,
+    pub request: Option<Value>,
+    pub response: Option<Value>,
 }
 
 /// What running the tested Task on the backend gave.
 struct TaskCall {
     outcome: TaskOutcome,
-    /// Seam: the HTTP Task's exchange, shown at TRACE. The Lambda crate
-    /// does not report it yet, so it is always `None` for now.
+    /// The HTTP Task's exchange (the Lambda crate's `run_http_task_traced`).
     http: Option<HttpExchange>,
 }
 
@@ -255,8 +254,7 @@ fn read_reader_data(read: &ReadRequest, data: &str) -> Result<Vec<Value>, String
 
 /// Run the tested Task on the local backend, once, within the limit.
 /// `reveal_secrets`: whether the HTTP exchange shown at TRACE may keep what
-/// an EventBridge connection added (AWS's `revealSecrets`); used once the
-/// exchange is reported (see [`TaskCall::http`]).
+/// an EventBridge connection added (AWS's `revealSecrets`).
 async fn run_task(rt: &Arc<Runtime>, task: TaskRequest, reveal_secrets: bool) -> TaskCall {
     let Some(backend) = rt.lambda.clone().filter(|b| b.handles(&task.resource)) else {
         return TaskCall {
@@ -270,18 +268,25 @@ async fn run_task(rt: &Arc<Runtime>, task: TaskRequest, reveal_secrets: bool) ->
             http: None,
         };
     };
-    // TODO(http-trace): when the Lambda crate reports the HTTP Task's
-    // request and response, return them here as `http` (shown at TRACE),
-    // the connection's secrets redacted unless `reveal_secrets`.
-    let _ = reveal_secrets;
-    let run = backend.run(task.resource.clone(), task.payload.clone());
+    let run = backend.run_traced(task.resource.clone(), task.payload.clone(), reveal_secrets);
     // The Task's own TimeoutSeconds times it out as in an execution (no
     // cause); AWS's limit on the whole test comes first when shorter.
     let own = task.timeout_seconds.map(Duration::from_secs);
     let limit = own.map_or(TEST_STATE_LIMIT, |t| t.min(TEST_STATE_LIMIT));
+    let mut http = None;
     let outcome = match tokio::time::timeout(limit, run).await {
-        Ok(Ok(v)) => TaskOutcome::Succeeded(v),
-        Ok(Err((error, cause))) => TaskOutcome::Failed { error, cause },
+        Ok(traced) => {
+            if traced.request.is_some() || traced.response.is_some() {
+                http = Some(HttpExchange {
+                    request: traced.request,
+                    response: traced.response,
+                });
+            }
+            match traced.result {
+                Ok(v) => TaskOutcome::Succeeded(v),
+                Err((error, cause)) => TaskOutcome::Failed { error, cause },
+            }
+        }
         Err(_) if own.is_some_and(|t| t <= TEST_STATE_LIMIT) => TaskOutcome::Failed {
             error: "States.Timeout".into(),
             cause: String::new(),
@@ -292,10 +297,7 @@ async fn run_task(rt: &Arc<Runtime>, task: TaskRequest, reveal_secrets: bool) ->
             cause: "The TestState run exceeded the maximum duration of 5 minutes.".into(),
         },
     };
-    TaskCall {
-        outcome,
-        http: None,
-    }
+    TaskCall { outcome, http }
 }
 
 /// AWS's TestStateOutput.
@@ -316,8 +318,12 @@ fn render(r: &TestResult, level: &str, http: Option<HttpExchange>) -> Value {
         let mut data = inspection(&r.inspection);
         if level == "TRACE" {
             if let Some(h) = http {
-                data.insert("request".into(), h.request);
-                data.insert("response".into(), h.response);
+                if let Some(request) = h.request {
+                    data.insert("request".into(), request);
+                }
+                if let Some(response) = h.response {
+                    data.insert("response".into(), response);
+                }
             }
         }
         out.insert("inspectionData".into(), Value::Object(data));
