@@ -320,19 +320,44 @@ const KEPT: &[&str] = &[
     "host",
 ];
 
-/// Send a request on to the node at `url` and relay its answer.
-pub async fn forward(rt: &Runtime, url: &str, headers: &HeaderMap, body: Bytes) -> Response {
-    match send(rt, url, headers, body, false).await {
-        Ok(answer) => {
-            let mut response = (answer.status, answer.body).into_response();
-            for (name, value) in &answer.headers {
-                if name == "content-type" || name.as_str().starts_with("x-amzn") {
-                    response.headers_mut().insert(name.clone(), value.clone());
+/// An input for an execution another node drives: send the request on
+/// to that node and relay its answer, or `None` to handle it here. A node
+/// that cannot be reached may have just left (SIGTERM gives its lease up):
+/// then the nodes are looked up again and the request routed once more, so
+/// this node takes the execution over (or finds its new node) instead of
+/// answering `ServiceUnavailable` until its next beat.
+pub async fn forward(
+    rt: &Arc<Runtime>,
+    op: &str,
+    req: &Req,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Option<Response>, ApiError> {
+    let mut tried = None;
+    loop {
+        let Some(url) = route(rt, op, req).await? else {
+            return Ok(None);
+        };
+        match send(rt, &url, headers, body.clone(), false).await {
+            Ok(answer) => {
+                let mut response = (answer.status, answer.body).into_response();
+                for (name, value) in &answer.headers {
+                    if name == "content-type" || name.as_str().starts_with("x-amzn") {
+                        response.headers_mut().insert(name.clone(), value.clone());
+                    }
                 }
+                return Ok(Some(response));
             }
-            response
+            Err(message) if tried.as_deref() != Some(url.as_str()) => {
+                refresh_peers(rt).await?;
+                if rt.cluster.peers().iter().any(|p| p.url == url) {
+                    // It is still there: the client retries.
+                    return Err(unavailable(message));
+                }
+                tried = Some(url);
+            }
+            Err(message) => return Err(unavailable(message)),
         }
-        Err(message) => unavailable(message).into_response(),
     }
 }
 

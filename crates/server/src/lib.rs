@@ -93,8 +93,8 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
     };
     if !headers.contains_key(cluster::FORWARDED) {
         // An input for an execution another node drives goes there.
-        match cluster::route(&rt, op, &req).await {
-            Ok(Some(url)) => return cluster::forward(&rt, &url, &headers, body).await,
+        match cluster::forward(&rt, op, &req, &headers, &body).await {
+            Ok(Some(answer)) => return answer,
             Ok(None) => {}
             Err(e) => return e.into_response(),
         }
