@@ -590,19 +590,6 @@ impl Entry {
                 format!("The connection '{name}' could not be authorized: {why}"),
             )
         };
-        let encode = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{}={}",
-                        crate::util::percent_encode(k),
-                        crate::util::percent_encode(v)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("&")
-        };
         let http = &oauth.http;
         let mut form: Vec<(&str, &str)> = http
             .body
@@ -625,7 +612,7 @@ impl Entry {
         let mut url = oauth.endpoint.clone();
         if !query.is_empty() {
             url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&encode(&query));
+            url.push_str(&crate::http_task::encode_pairs(&query));
         }
         let method = Method::from_bytes(oauth.method.as_bytes()).unwrap_or(Method::POST);
         let mut builder = Request::builder()
@@ -640,7 +627,7 @@ impl Entry {
             Bytes::new()
         } else {
             builder = builder.header("content-type", "application/x-www-form-urlencoded");
-            Bytes::from(encode(&form))
+            Bytes::from(crate::http_task::encode_pairs(&form))
         };
         for p in &http.headers {
             builder = builder.header(p.key.as_str(), p.value.as_str());

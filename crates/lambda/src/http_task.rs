@@ -664,14 +664,15 @@ fn flatten(key: &str, value: &Value, format: ArrayFormat, out: &mut Vec<(String,
     }
 }
 
-fn encode_pairs(pairs: &[(String, String)]) -> String {
+/// `k=v&k=v`, each percent-encoded (a query string or a form body).
+pub(crate) fn encode_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                crate::util::percent_encode(k),
-                crate::util::percent_encode(v)
+                crate::util::percent_encode(k.as_ref()),
+                crate::util::percent_encode(v.as_ref())
             )
         })
         .collect::<Vec<_>>()

@@ -14,16 +14,7 @@ pub(super) fn check(
     st: &stepwell_asl::State,
 ) -> Result<(), Refusal> {
     let v = |m: &str| Err(Refusal::Validation(m.to_string()));
-    let type_name = match &st.kind {
-        StateKind::Pass(_) => "Pass",
-        StateKind::Task(_) => "Task",
-        StateKind::Choice(_) => "Choice",
-        StateKind::Wait(_) => "Wait",
-        StateKind::Succeed => "Succeed",
-        StateKind::Fail(_) => "Fail",
-        StateKind::Parallel(_) => "Parallel",
-        StateKind::Map(_) => "Map",
-    };
+    let type_name = st.kind.type_name();
     let fan = matches!(st.kind, StateKind::Map(_) | StateKind::Parallel(_));
     let Some(mock) = &req.mock else {
         if fan {
