@@ -486,7 +486,9 @@ pub struct ReaderConfig {
     /// `Transformation: LOAD_AND_FLATTEN` (with `s3:listObjectsV2`): read
     /// every listed object by `InputType` and iterate over their items.
     pub load_and_flatten: bool,
-    /// `ManifestType` (with `MANIFEST`): `S3_INVENTORY` or `ATHENA_DATA`.
+    /// `ManifestType`: `S3_INVENTORY` (with `InputType` `MANIFEST`) or
+    /// `ATHENA_DATA` (with `MANIFEST`, `CSV`, `JSONL` or `PARQUET`: the format
+    /// of the data files the manifest lists).
     pub manifest_type: Option<String>,
 }
 
