@@ -55,3 +55,21 @@ def test_run_refuses_a_missing_project_file(tmp_path):
                "--functions", str(tmp_path / "nope.toml"))
     assert p.returncode == 2
     assert "nope.toml: no such file" in p.stderr, p.stderr
+
+
+def test_run_times_a_task_out_at_its_timeout_seconds(tmp_path):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("import time\n\ndef slow(event, context):\n    time.sleep(30)\n")
+    (tmp_path / "stepwell.toml").write_text(
+        '[functions.slow]\nruntime = "python3.12"\nhandler = "app.slow"\ncode = "code"\ntimeout = 60\n')
+    machine = {"StartAt": "Slow", "States": {"Slow": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:slow",
+        "TimeoutSeconds": 1, "End": True}}}
+    (tmp_path / "slow.asl.json").write_text(json.dumps(machine))
+    p, lines = run(tmp_path, str(tmp_path / "slow.asl.json"), "--history", "--json")
+    assert p.returncode == 1, p.stderr[-2000:]
+    result = json.loads(lines[-1])
+    assert result["status"] == "FAILED" and result["error"] == "States.Timeout", result
+    types = [e["type"] for e in json.loads("\n".join(lines[:-1]))["events"]]
+    assert types[-2:] == ["LambdaFunctionTimedOut", "ExecutionFailed"], types

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use stepwell_asl::invalid_definition_message;
@@ -285,9 +286,16 @@ impl Backends {
                 ),
             });
         }
-        let result = self
-            .runtime
-            .block_on(backend.run(req.resource.clone(), req.payload.clone()));
+        let call = backend.run(req.resource.clone(), req.payload.clone());
+        // The Task's TimeoutSeconds, as the server's timer would enforce it.
+        let result = self.runtime.block_on(async {
+            match req.timeout_seconds {
+                Some(s) => tokio::time::timeout(Duration::from_secs(s), call)
+                    .await
+                    .unwrap_or_else(|_| Err(("States.Timeout".to_string(), String::new()))),
+                None => call.await,
+            }
+        });
         Some(match result {
             Ok(output) => TaskOutcome::Succeeded(output),
             Err((error, cause)) => TaskOutcome::Failed { error, cause },
