@@ -84,7 +84,7 @@ impl TaskRunner for MockRunner {
             None => TaskOutcome::Failed {
                 error: "States.Runtime".into(),
                 cause: format!(
-                    "no task runner for state '{}': resource {} has no mocked response (use --mock-config and --test-case)",
+                    "no task runner for state '{}': resource {} has no mocked response (use --mock-config and --test-case, or --functions / --aws-integrations for a backend that runs it)",
                     req.state_name, req.resource
                 ),
             },
