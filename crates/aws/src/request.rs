@@ -401,14 +401,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::services::parse_resource;
-
-    fn target(resource: &str) -> Target {
-        match parse_resource(resource) {
-            Some(t) => t,
-            None => panic!("not a resource of ours: {resource}"),
-        }
-    }
+    use crate::services::test_target as target;
 
     fn header<'a>(p: &'a Prepared, name: &str) -> Option<&'a str> {
         p.headers

@@ -511,14 +511,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::services::parse_resource;
-
-    fn target(resource: &str) -> Target {
-        match parse_resource(resource) {
-            Some(t) => t,
-            None => panic!("not a resource of ours: {resource}"),
-        }
-    }
+    use crate::services::test_target as target;
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
         Answer {

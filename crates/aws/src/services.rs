@@ -315,6 +315,15 @@ pub fn endpoint(service: &Service, region: &str, env: impl Fn(&str) -> Option<St
     format!("https://{}.{region}.{suffix}", service.endpoint_prefix)
 }
 
+/// Tests: the target of a resource that must be one of ours.
+#[cfg(test)]
+pub(crate) fn test_target(resource: &str) -> Target {
+    match parse_resource(resource) {
+        Some(t) => t,
+        None => panic!("not a resource of ours: {resource}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
