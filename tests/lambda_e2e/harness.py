@@ -67,8 +67,10 @@ def python_shims(directory):
 class Server:
     """One `stepwell serve` with a project file."""
 
-    def __init__(self, functions=None, wait_scale=1.0, extra_args=(), env=None, cwd=None):
+    def __init__(self, functions=None, wait_scale=1.0, extra_args=(), env=None, cwd=None, db=None):
         self.workdir = tempfile.mkdtemp(prefix="stepwell-lambda-e2e-")
+        # Several nodes share one database when given the same `db`.
+        self.db = db or os.path.join(self.workdir, "stepwell.db")
         self.functions = functions
         self.wait_scale = wait_scale
         self.extra_args = list(extra_args)
@@ -84,7 +86,7 @@ class Server:
 
     def start(self, timeout=20):
         args = [BIN, "serve", "--port", str(self.port),
-                "--db", os.path.join(self.workdir, "stepwell.db"),
+                "--db", self.db,
                 "--wait-scale", str(self.wait_scale)]
         if self.functions:
             args += ["--functions", self.functions]

@@ -103,8 +103,12 @@ pub struct HttpResponse {
 
 /// Why a request got no response.
 pub enum SendError {
-    /// No connection, a reset, a TLS handshake that failed (an untrusted
-    /// certificate, a wrong host name), …
+    /// No connection could be made (refused, no route, a TLS handshake that
+    /// failed: an untrusted certificate, a wrong host name): nothing of the
+    /// request was sent.
+    Unreachable(String),
+    /// The connection broke after the request may have been sent (a reset,
+    /// a closed connection), …
     Connect(String),
     TimedOut,
     BodyTooLarge,
@@ -113,7 +117,7 @@ pub enum SendError {
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SendError::Connect(message) => f.write_str(message),
+            SendError::Unreachable(message) | SendError::Connect(message) => f.write_str(message),
             SendError::TimedOut => f.write_str("the request timed out"),
             SendError::BodyTooLarge => f.write_str("the response body is too large"),
         }
@@ -139,7 +143,11 @@ pub async fn send(
                 }
                 source = inner.source();
             }
-            SendError::Connect(message)
+            if e.is_connect() {
+                SendError::Unreachable(message)
+            } else {
+                SendError::Connect(message)
+            }
         })?;
         let (parts, body) = response.into_parts();
         let body = Limited::new(body, max_body)

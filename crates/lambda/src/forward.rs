@@ -16,10 +16,23 @@ use crate::{InvocationType, InvokeError, InvokeRequest, InvokeResponse};
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(15 * 60 + 30);
 const MAX_PAYLOAD: usize = 6 * 1024 * 1024 + 1024;
 
+#[derive(Debug)]
 pub(crate) struct Forwarder {
     /// `http(s)://host:port` plus any path prefix, without a trailing slash.
     base: String,
     region: String,
+    /// Another node of this cluster: its invocations are marked
+    /// [`crate::SPILLED_HEADER`], so that node runs them itself.
+    peer: bool,
+}
+
+/// What came of a forwarded invocation.
+pub(crate) enum Forwarded {
+    /// The endpoint answered (an error too is an answer), or the exchange
+    /// broke after the request may have reached it.
+    Answered(Result<InvokeResponse, InvokeError>),
+    /// No connection could be made: the function did not run there.
+    Unreachable(InvokeError),
 }
 
 impl Forwarder {
@@ -42,7 +55,19 @@ impl Forwarder {
         Ok(Forwarder {
             base,
             region: region.to_string(),
+            peer: false,
         })
+    }
+
+    /// The Invoke API of another node sharing this node's store.
+    pub(crate) fn peer(url: &str, region: &str) -> Result<Forwarder, String> {
+        let mut forwarder = Forwarder::new(url, region)?;
+        forwarder.peer = true;
+        Ok(forwarder)
+    }
+
+    pub(crate) fn base(&self) -> &str {
+        &self.base
     }
 
     pub(crate) async fn invoke(
@@ -50,6 +75,13 @@ impl Forwarder {
         name: &str,
         request: &InvokeRequest,
     ) -> Result<InvokeResponse, InvokeError> {
+        match self.try_invoke(name, request).await {
+            Forwarded::Answered(answer) => answer,
+            Forwarded::Unreachable(e) => Err(e),
+        }
+    }
+
+    pub(crate) async fn try_invoke(&self, name: &str, request: &InvokeRequest) -> Forwarded {
         let mut url = format!(
             "{}/2015-03-31/functions/{}/invocations",
             self.base,
@@ -86,55 +118,73 @@ impl Forwarder {
                     self.region
                 ),
             );
+        if self.peer {
+            builder = builder.header(crate::SPILLED_HEADER, "1");
+        }
         if let Some(context) = &request.client_context {
             builder = builder.header("x-amz-client-context", context);
         }
-        let http_request = builder
-            .body(Full::new(request.payload.clone()))
-            .map_err(|e| client_error(&format!("Unable to build the request to {url}: {e}")))?;
+        let http_request = match builder.body(Full::new(request.payload.clone())) {
+            Ok(r) => r,
+            Err(e) => {
+                return Forwarded::Unreachable(client_error(&format!(
+                    "Unable to build the request to {url}: {e}"
+                )))
+            }
+        };
         let response = match send(http_request, INVOKE_TIMEOUT, MAX_PAYLOAD).await {
             Ok(response) => response,
             Err(SendError::TimedOut) => {
-                return Err(client_error(&format!(
+                return Forwarded::Answered(Err(client_error(&format!(
                     "Unable to execute HTTP request: Read timed out ({url})"
-                )))
+                ))))
             }
-            Err(e) => {
-                return Err(client_error(&format!(
+            Err(SendError::Unreachable(e)) => {
+                return Forwarded::Unreachable(client_error(&format!(
                     "Unable to execute HTTP request: {e} ({url})"
                 )))
             }
+            Err(e) => {
+                return Forwarded::Answered(Err(client_error(&format!(
+                    "Unable to execute HTTP request: {e} ({url})"
+                ))))
+            }
         };
-        let header = |name: &str| {
-            response
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let request_id = header("x-amzn-requestid").unwrap_or_else(crate::util::uuid_v4);
-        let status = response.status.as_u16();
-        if response.status.is_success() {
-            return Ok(InvokeResponse {
-                status_code: status,
-                payload: response.body,
-                function_error: header("x-amz-function-error"),
-                executed_version: header("x-amz-executed-version")
-                    .unwrap_or_else(|| "$LATEST".to_string()),
-                request_id,
-                log_result: header("x-amz-log-result"),
-                duration: None,
-                pid: None,
-            });
-        }
-        let (code, message) = service_error(header("x-amzn-errortype"), &response.body, status);
-        Err(InvokeError {
-            code,
-            message,
-            status,
-            request_id,
-        })
+        Forwarded::Answered(answer(&response))
     }
+}
+
+/// An Invoke API answer as the response or the service error it is.
+fn answer(response: &crate::client::HttpResponse) -> Result<InvokeResponse, InvokeError> {
+    let header = |name: &str| {
+        response
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let request_id = header("x-amzn-requestid").unwrap_or_else(crate::util::uuid_v4);
+    let status = response.status.as_u16();
+    if response.status.is_success() {
+        return Ok(InvokeResponse {
+            status_code: status,
+            payload: response.body.clone(),
+            function_error: header("x-amz-function-error"),
+            executed_version: header("x-amz-executed-version")
+                .unwrap_or_else(|| "$LATEST".to_string()),
+            request_id,
+            log_result: header("x-amz-log-result"),
+            duration: None,
+            pid: None,
+        });
+    }
+    let (code, message) = service_error(header("x-amzn-errortype"), &response.body, status);
+    Err(InvokeError {
+        code,
+        message,
+        status,
+        request_id,
+    })
 }
 
 fn client_error(message: &str) -> InvokeError {

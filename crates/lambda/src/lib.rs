@@ -17,7 +17,8 @@
 //! EventBridge [`connection`]s). Results and errors
 //! have the shapes and names AWS gives them. With
 //! [`LambdaConfig::lambda_endpoint`] set, invocations are forwarded to a
-//! Lambda Invoke API instead.
+//! Lambda Invoke API instead. In a cluster, [`Lambda::set_peers`] names the
+//! other nodes, which take invocations no process here is free for.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -45,6 +46,7 @@ mod invoke;
 mod pool;
 pub mod project;
 mod runtime_api;
+mod spill;
 mod util;
 
 use std::collections::HashMap;
@@ -61,6 +63,11 @@ pub use project::{FunctionConfig, Project, ProjectError, Runtime, Trigger};
 
 use invoke::Resource;
 use pool::{FunctionPool, Launcher, LocalInvoke, OutcomeKind};
+
+/// Marks an invocation another node of the cluster passed on because it
+/// had no free process for the function: the receiving node runs it itself
+/// (see [`Lambda::invoke_here`]).
+pub const SPILLED_HEADER: &str = "x-stepwell-spilled";
 
 const PYTHON_BOOTSTRAP: &str = include_str!("../bootstrap/python_bootstrap.py");
 const NODE_BOOTSTRAP: &str = include_str!("../bootstrap/node_bootstrap.js");
@@ -210,6 +217,8 @@ struct Inner {
     bootstrap_dir: PathBuf,
     /// The project's connections, with their OAuth tokens.
     connections: Connections,
+    /// The other nodes, which take invocations this node has no process for.
+    peers: spill::Peers,
 }
 
 impl Drop for Inner {
@@ -280,6 +289,7 @@ impl Lambda {
                 forward,
                 bootstrap_dir,
                 connections,
+                peers: spill::Peers::default(),
             }),
         })
     }
@@ -363,7 +373,7 @@ impl Lambda {
             Some(Resource::Invoke { .. }) => {
                 let call = invoke::invoke_parameters(parameters)?;
                 let response = self
-                    .invoke_ref(&call.function, call.request)
+                    .invoke_ref(&call.function, call.request, Caller::Local)
                     .await
                     .map_err(|e| e.to_task_error())?;
                 if response.function_error.is_some() {
@@ -377,7 +387,7 @@ impl Lambda {
                     ..InvokeRequest::default()
                 };
                 let response = self
-                    .invoke_ref(&function, request)
+                    .invoke_ref(&function, request, Caller::Local)
                     .await
                     .map_err(|e| e.to_task_error())?;
                 if response.function_error.is_some() {
@@ -400,8 +410,37 @@ impl Lambda {
         function: &str,
         request: InvokeRequest,
     ) -> Result<InvokeResponse, InvokeError> {
+        self.invoke_named(function, request, Caller::Local).await
+    }
+
+    /// [`Lambda::invoke`] on this node's processes only: for an invocation
+    /// another node passed on ([`SPILLED_HEADER`]).
+    pub async fn invoke_here(
+        &self,
+        function: &str,
+        request: InvokeRequest,
+    ) -> Result<InvokeResponse, InvokeError> {
+        self.invoke_named(function, request, Caller::Peer).await
+    }
+
+    /// The other nodes sharing this node's store (their API URLs): an
+    /// invocation that finds every process of its function busy here may
+    /// run there (see the `spill` module). The server calls this whenever
+    /// it learns the nodes.
+    pub fn set_peers(&self, urls: &[String]) {
+        if self.inner.forward.is_none() {
+            self.inner.peers.set(urls, &self.inner.config.region);
+        }
+    }
+
+    async fn invoke_named(
+        &self,
+        function: &str,
+        request: InvokeRequest,
+        caller: Caller,
+    ) -> Result<InvokeResponse, InvokeError> {
         match invoke::parse_function_ref(function) {
-            Some(function) => self.invoke_ref(&function, request).await,
+            Some(function) => self.invoke_ref(&function, request, caller).await,
             None => Err(InvokeError {
                 code: "InvalidParameterValueException".into(),
                 message: format!(
@@ -413,10 +452,13 @@ impl Lambda {
         }
     }
 
+    /// Runs `function` here or, for a [`Caller::Local`] invocation that
+    /// finds none of its processes here free, perhaps on another node.
     async fn invoke_ref(
         &self,
         function: &invoke::FunctionRef,
         mut request: InvokeRequest,
+        caller: Caller,
     ) -> Result<InvokeResponse, InvokeError> {
         if request.qualifier.is_none() {
             request.qualifier = function.qualifier.clone();
@@ -443,6 +485,19 @@ impl Lambda {
                 request_id,
             });
         };
+        // No free process here: perhaps another node has one.
+        let sync = request.invocation_type == InvocationType::RequestResponse;
+        let permit = if caller == Caller::Local && sync {
+            let permit = pool.try_permit();
+            if permit.is_none() {
+                if let Some(answer) = self.inner.peers.run(&function.name, &request).await {
+                    return answer;
+                }
+            }
+            permit
+        } else {
+            None
+        };
         let invoked_arn = match &request.qualifier {
             Some(q) => format!("{arn}:{q}"),
             None => arn,
@@ -468,20 +523,26 @@ impl Lambda {
             InvocationType::Event => {
                 let pool = Arc::clone(pool);
                 tokio::spawn(async move {
-                    let _ = pool.invoke(local).await;
+                    let _ = pool.invoke(local, None).await;
                 });
                 Ok(empty(202))
             }
             InvocationType::RequestResponse => {
+                let throttled = || InvokeError {
+                    code: "TooManyRequestsException".into(),
+                    message: "Rate Exceeded.".into(),
+                    status: 429,
+                    request_id: request_id.clone(),
+                };
                 let done = pool
-                    .invoke(local)
+                    .invoke(local, permit)
                     .await
-                    .map_err(|pool::Throttled| InvokeError {
-                        code: "TooManyRequestsException".into(),
-                        message: "Rate Exceeded.".into(),
-                        status: 429,
-                        request_id: request_id.clone(),
-                    })?;
+                    .map_err(|pool::Throttled| throttled())?;
+                if caller == Caller::Peer && pool.is_stopping() {
+                    // This node is stopping and killed the process: the
+                    // node that passed the invocation on runs it again.
+                    return Err(throttled());
+                }
                 let outcome = done.outcome;
                 let log_result = request.log_tail.then(|| {
                     use base64::Engine;
@@ -525,6 +586,15 @@ impl Lambda {
         }
         let _ = std::fs::remove_dir_all(&self.inner.bootstrap_dir);
     }
+}
+
+/// Who asked for an invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// A Task or a client of this node: it may run on another node.
+    Local,
+    /// Another node passed it on ([`SPILLED_HEADER`]): it runs here.
+    Peer,
 }
 
 /// The START/END/REPORT lines Lambda logs around an invocation.

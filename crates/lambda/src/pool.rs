@@ -196,12 +196,18 @@ impl FunctionPool {
         }
     }
 
-    /// Runs one invocation on a warm process, or on a new one.
+    /// Runs one invocation on a warm process, or on a new one: with the
+    /// concurrency `permit` the caller holds ([`Self::try_permit`]), else
+    /// once one is free.
     pub(crate) async fn invoke(
         self: &Arc<Self>,
         request: LocalInvoke,
+        permit: Option<OwnedSemaphorePermit>,
     ) -> Result<LocalOutcome, Throttled> {
-        let permit = self.permit().await?;
+        let permit = match permit {
+            Some(permit) => permit,
+            None => self.permit().await?,
+        };
         let timeout = Duration::from_secs(u64::from(self.config.timeout_seconds));
         let request_id = request.request_id.clone();
 
@@ -298,6 +304,12 @@ impl FunctionPool {
             }
         };
         Ok(self.finish(Some(&slot), permit, outcome))
+    }
+
+    /// A free place among the processes this function may run, if there
+    /// is one now.
+    pub(crate) fn try_permit(&self) -> Option<OwnedSemaphorePermit> {
+        self.permits.clone().try_acquire_owned().ok()
     }
 
     async fn permit(&self) -> Result<OwnedSemaphorePermit, Throttled> {
@@ -538,6 +550,11 @@ impl FunctionPool {
         {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Whether [`Self::shutdown`] began.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.permits.is_closed()
     }
 
     /// Processes currently running (busy or idle).

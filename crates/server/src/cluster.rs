@@ -164,6 +164,10 @@ pub async fn refresh_peers(rt: &Arc<Runtime>) -> Result<(), ApiError> {
         .into_iter()
         .filter(|n| n.node != me && n.expires_ms >= now)
         .collect();
+    if let Some(backend) = &rt.lambda {
+        let urls: Vec<String> = peers.iter().map(|p| p.url.clone()).collect();
+        backend.set_peers(&urls);
+    }
     if let Ok(mut p) = rt.cluster.peers.write() {
         *p = peers;
     }

@@ -41,6 +41,13 @@ pub trait TaskBackend: Send + Sync {
         let run = self.run(resource, parameters);
         Box::pin(async move { TracedResult::untraced(run.await) })
     }
+
+    /// The other nodes' API URLs, whenever this node learns them (a
+    /// backend may pass work it has no room for to them). By default
+    /// ignored.
+    fn set_peers(&self, urls: &[String]) {
+        let _ = urls;
+    }
 }
 
 /// A task's result with the HTTP exchange behind it, when there was one:
@@ -389,6 +396,12 @@ impl TaskBackend for Backends {
                 let run = self.run(resource, parameters);
                 Box::pin(async move { TracedResult::untraced(run.await) })
             }
+        }
+    }
+
+    fn set_peers(&self, urls: &[String]) {
+        for backend in &self.0 {
+            backend.set_peers(urls);
         }
     }
 }

@@ -22,7 +22,7 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use stepwell_lambda::{
     InvocationType, InvokeError, InvokeRequest, Lambda, LambdaConfig, Project, RuntimeClient,
-    Trigger,
+    Trigger, SPILLED_HEADER,
 };
 
 use crate::dispatch::{TaskBackend, TaskResult, TracedResult};
@@ -105,6 +105,13 @@ impl TaskBackend for LambdaBackend {
                 response: t.response,
             }
         })
+    }
+
+    /// A function with no free process here may run on another node.
+    fn set_peers(&self, urls: &[String]) {
+        if self.functions {
+            self.lambda.set_peers(urls);
+        }
     }
 }
 
@@ -299,7 +306,25 @@ async fn invoke(
         log_tail: header("x-amz-log-type") == Some("Tail"),
         client_context: header("x-amz-client-context").map(str::to_string),
     };
-    match lambda.invoke(&name, request).await {
+    let spilled = headers.contains_key(SPILLED_HEADER);
+    // On a task of its own: a caller that hangs up does not cut the
+    // invocation short (its process finishes it and is reused).
+    let run = tokio::spawn(async move {
+        if spilled {
+            lambda.invoke_here(&name, request).await
+        } else {
+            lambda.invoke(&name, request).await
+        }
+    });
+    let answer = run.await.unwrap_or_else(|e| {
+        Err(InvokeError {
+            code: "ServiceException".into(),
+            message: format!("The invocation stopped: {e}"),
+            status: 500,
+            request_id: String::new(),
+        })
+    });
+    match answer {
         Ok(r) => {
             let status = StatusCode::from_u16(r.status_code).unwrap_or(StatusCode::OK);
             let mut response = (status, Body::from(r.payload)).into_response();
