@@ -24,6 +24,8 @@ const ALLOWED_DEPS: &[&str] = &[
     "jsonata-core",
     "indexmap",
     "unicode-ident",
+    // Without features: only the text form; the bits come from the caller.
+    "uuid",
     "stepwell-jsonpath",
     "stepwell-jsonata",
     "stepwell-asl",
@@ -40,6 +42,8 @@ const FORBIDDEN: &[&str] = &[
     "tokio",
     "thread_rng",
     "rand::random",
+    "new_v4",
+    "now_v7",
     "async fn",
     "std::env",
 ];

@@ -239,20 +239,9 @@ fn random(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataE
 fn uuid(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataError> {
     check("uuid", args, &[], 0)?;
     let mut rng = rng.borrow_mut();
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
-    bytes[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
-    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(JValue::string(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )))
+    let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    let id = uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid();
+    Ok(JValue::string(id.to_string()))
 }
 
 /// Install the AWS functions `names` (as found by analysis) in `ev`.

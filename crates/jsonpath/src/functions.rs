@@ -363,20 +363,10 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn uuid_v4(hi: u64, lo: u64) -> String {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&hi.to_be_bytes());
-    b[8..].copy_from_slice(&lo.to_be_bytes());
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let bits = (u128::from(hi) << 64) | u128::from(lo);
+    uuid::Builder::from_random_bytes(bits.to_be_bytes())
+        .into_uuid()
+        .to_string()
 }
 
 /// `States.Format`: `{}` placeholders filled in order; escaped braces are literal.

@@ -37,25 +37,10 @@ pub(crate) fn now_millis() -> u64 {
 
 /// A version-4 UUID in its usual text form, as Lambda uses for request ids.
 pub(crate) fn uuid_v4() -> String {
-    let high = random_u64();
-    let low = random_u64();
-    let bytes: [u8; 16] = {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&high.to_be_bytes());
-        b[8..].copy_from_slice(&low.to_be_bytes());
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        b
-    };
-    let hex = hex_string(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let bits = (u128::from(random_u64()) << 64) | u128::from(random_u64());
+    uuid::Builder::from_random_bytes(bits.to_be_bytes())
+        .into_uuid()
+        .to_string()
 }
 
 /// An X-Ray style trace header value: `Root=1-<epoch hex>-<96 bits>;Parent=<64 bits>;Sampled=0`.
@@ -66,14 +51,6 @@ pub(crate) fn trace_id() -> String {
         "Root=1-{seconds:08x}-{root};Parent={:016x};Sampled=0",
         random_u64()
     )
-}
-
-pub(crate) fn hex_string(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }
 
 /// The current time as an HTTP date (`Tue, 23 Jan 2024 10:00:00 GMT`).

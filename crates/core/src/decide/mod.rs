@@ -980,18 +980,10 @@ fn no_choice(at: At<'_>) -> StateError {
 
 /// A version 4 UUID from the caller's entropy.
 pub fn uuid(entropy: &mut dyn Entropy) -> String {
-    let a = entropy.next_u64();
-    let b = entropy.next_u64();
-    let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
-    let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xffff,
-        b >> 48,
-        b & 0xffff_ffff_ffff
-    )
+    let bits = (u128::from(entropy.next_u64()) << 64) | u128::from(entropy.next_u64());
+    uuid::Builder::from_random_bytes(bits.to_be_bytes())
+        .into_uuid()
+        .to_string()
 }
 
 impl At<'_> {

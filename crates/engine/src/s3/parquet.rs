@@ -584,15 +584,10 @@ fn base64(data: &[u8]) -> String {
 }
 
 fn uuid(b: &[u8]) -> String {
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    match uuid::Uuid::from_slice(b) {
+        Ok(id) => id.to_string(),
+        Err(_) => b.iter().map(|x| format!("{x:02x}")).collect(),
+    }
 }
 
 /// The civil date of a day count from 1970-01-01 (proleptic Gregorian).
