@@ -7,9 +7,11 @@
 //!
 //! Endpoints and credentials follow the AWS SDKs' standard configuration:
 //! `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`, then
-//! `https://<prefix>.<region>.amazonaws.com`; `AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, or the shared credentials
-//! file's profile (`AWS_PROFILE`, `AWS_SHARED_CREDENTIALS_FILE`).
+//! `https://<prefix>.<region>.amazonaws.com`; credentials from the SDKs'
+//! default provider chain (environment keys, the shared files' profile
+//! with `credential_process`, SSO, assumed roles and web identity, the
+//! ECS/EKS container endpoint, EC2's IMDSv2), temporary ones cached and
+//! refreshed before they expire: see [`credentials`].
 //!
 //! The pure parts ([`parse_resource`], [`prepare`], [`sign_request`],
 //! [`task_result`]) take everything as arguments; [`Client`] reads the
@@ -25,17 +27,19 @@
 //! # }
 //! ```
 
+pub mod credentials;
 mod request;
 mod response;
 mod services;
 
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::Full;
 use serde_json::Value;
 
+pub use credentials::{Credentials, CredentialsCache};
 pub use request::{prepare, sign_request, Prepared};
 pub use response::{client_error, task_result, Answer};
 pub use services::{endpoint, parse_resource, Kind, Protocol, Service, Target, SERVICES};
@@ -52,119 +56,45 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// interpreter's payload limit).
 const MAX_RESPONSE: usize = 16 << 20;
 
-/// AWS credentials.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Where credentials come from: the environment's keys, else the shared
-/// credentials file's profile. `env` reads a variable, `read` a file.
-pub fn find_credentials(
-    env: impl Fn(&str) -> Option<String>,
-    read: impl Fn(&PathBuf) -> Option<String>,
-) -> Option<(Credentials, String)> {
-    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-        let credentials = Credentials {
-            access_key_id: id,
-            secret_access_key: secret,
-            session_token: var("AWS_SESSION_TOKEN"),
-        };
-        return Some((credentials, "the environment".into()));
-    }
-    let path = match var("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(var("HOME")?).join(".aws").join("credentials"),
-    };
-    let profile = var("AWS_PROFILE").unwrap_or_else(|| "default".into());
-    let text = read(&path)?;
-    let credentials = profile_credentials(&text, &profile)?;
-    Some((
-        credentials,
-        format!("profile [{profile}] of {}", path.display()),
-    ))
-}
-
-/// The keys of `[profile]` in a shared credentials file.
-fn profile_credentials(text: &str, profile: &str) -> Option<Credentials> {
-    let mut current = String::new();
-    let (mut id, mut secret, mut token) = (None, None, None);
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            current = name.trim().to_string();
-            continue;
-        }
-        if current != profile {
-            continue;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            let v = v.trim().to_string();
-            match k.trim().to_ascii_lowercase().as_str() {
-                "aws_access_key_id" => id = Some(v),
-                "aws_secret_access_key" => secret = Some(v),
-                "aws_session_token" => token = Some(v).filter(|t| !t.is_empty()),
-                _ => {}
-            }
-        }
-    }
-    Some(Credentials {
-        access_key_id: id?,
-        secret_access_key: secret?,
-        session_token: token,
-    })
-}
-
 /// Runs service-integration Tasks: reads the endpoint variables at each
-/// call, the credentials once.
+/// call; the credential chain once, its credentials when they are needed
+/// (shared by every call, see [`credentials`]).
 #[derive(Debug, Clone)]
 pub struct Client {
     region: String,
-    credentials: Option<Credentials>,
-    /// Where the credentials came from (for the log).
-    pub credentials_source: Option<String>,
+    credentials: Arc<CredentialsCache>,
 }
 
 impl Client {
-    /// Credentials from the process's environment (or shared file), calls
-    /// to `region`.
+    /// Credentials from the AWS SDKs' default chain for the process's
+    /// environment (see [`credentials`]), calls to `region`.
     pub fn from_env(region: &str) -> Client {
-        let found = find_credentials(
-            |n| std::env::var(n).ok(),
-            |p| std::fs::read_to_string(p).ok(),
-        );
-        let (credentials, credentials_source) = match found {
-            Some((c, source)) => (Some(c), Some(source)),
-            None => (None, None),
-        };
+        let env = |n: &str| std::env::var(n).ok();
+        let resolved = credentials::resolve(&env, &|p| std::fs::read_to_string(p).ok());
+        let sts = endpoint(&credentials::STS, region, env);
         Client {
             region: region.to_string(),
-            credentials,
-            credentials_source,
+            credentials: Arc::new(CredentialsCache::new(resolved, region, &sts)),
         }
     }
 
     /// A client with these credentials (tests, embedding).
     pub fn new(region: &str, credentials: Option<Credentials>) -> Client {
+        Client::with_cache(region, CredentialsCache::fixed(credentials))
+    }
+
+    /// A client whose credentials come from `cache`.
+    pub fn with_cache(region: &str, cache: CredentialsCache) -> Client {
         Client {
             region: region.to_string(),
-            credentials,
-            credentials_source: None,
+            credentials: Arc::new(cache),
         }
+    }
+
+    /// Where the credentials come from (for the log), or why there are
+    /// none.
+    pub fn credentials_source(&self) -> Result<String, String> {
+        self.credentials.describe()
     }
 
     /// Whether `resource` is an integration this crate runs.
@@ -188,20 +118,23 @@ impl Client {
         };
         let url = self.endpoint_of(target.service);
         let mut prepared = prepare(&target, parameters, &url)?;
-        let Some(credentials) = &self.credentials else {
+        let credentials = match self.credentials.get(SystemTime::now()).await {
+            Ok(c) => c,
             // DIFFERENCE: AWS calls with the state machine's role; with
             // no credentials here the call is not made.
-            return Err((
-                "States.TaskFailed".into(),
-                format!(
-                    "Unable to load AWS credentials for the {} {} call: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE and ~/.aws/credentials) before starting stepwell serve",
-                    target.service.sdk_name, target.action
-                ),
-            ));
+            Err(e) => {
+                return Err((
+                    "States.TaskFailed".into(),
+                    format!(
+                        "Unable to load AWS credentials for the {} {} call: {e}",
+                        target.service.sdk_name, target.action
+                    ),
+                ))
+            }
         };
         sign_request(
             &mut prepared,
-            credentials,
+            &credentials,
             &self.region,
             target.service.signing_name,
             SystemTime::now(),
@@ -239,74 +172,5 @@ impl Client {
             body: response.body.to_vec(),
         };
         task_result(&target, &answer)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials() {
-        let file = "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n\n# comment\n[dev]\naws_access_key_id=AKIDDEV\naws_secret_access_key=s2\naws_session_token=t2\n[broken]\naws_access_key_id=X\n";
-        // (variables, id, token, source contains) or no credentials
-        type Vars<'a> = &'a [(&'a str, &'a str)];
-        type Want<'a> = Option<(&'a str, Option<&'a str>, &'a str)>;
-        let rows: &[(Vars<'_>, Want<'_>)] = &[
-            (
-                &[
-                    ("AWS_ACCESS_KEY_ID", "AKIDENV"),
-                    ("AWS_SECRET_ACCESS_KEY", "s"),
-                    ("HOME", "/h"),
-                ],
-                Some(("AKIDENV", None, "environment")),
-            ),
-            (
-                &[
-                    ("AWS_ACCESS_KEY_ID", "AKIDENV"),
-                    ("AWS_SECRET_ACCESS_KEY", "s"),
-                    ("AWS_SESSION_TOKEN", "tok"),
-                ],
-                Some(("AKIDENV", Some("tok"), "environment")),
-            ),
-            (
-                &[("HOME", "/h")],
-                Some(("AKIDDEFAULT", None, "/h/.aws/credentials")),
-            ),
-            (
-                &[("HOME", "/h"), ("AWS_PROFILE", "dev")],
-                Some(("AKIDDEV", Some("t2"), "profile [dev]")),
-            ),
-            (
-                &[
-                    ("AWS_SHARED_CREDENTIALS_FILE", "/h/.aws/credentials"),
-                    ("AWS_PROFILE", "dev"),
-                ],
-                Some(("AKIDDEV", Some("t2"), "profile [dev]")),
-            ),
-            (&[("HOME", "/h"), ("AWS_PROFILE", "broken")], None),
-            (&[("HOME", "/h"), ("AWS_PROFILE", "missing")], None),
-            (&[("HOME", "/elsewhere")], None),
-            (&[("AWS_ACCESS_KEY_ID", "AKIDENV")], None),
-        ];
-        for (vars, want) in rows {
-            let got = find_credentials(
-                |n| {
-                    vars.iter()
-                        .find(|(k, _)| *k == n)
-                        .map(|(_, v)| v.to_string())
-                },
-                |p| (p == &PathBuf::from("/h/.aws/credentials")).then(|| file.to_string()),
-            );
-            match (got, want) {
-                (None, None) => {}
-                (Some((c, source)), Some((id, token, src))) => {
-                    assert_eq!(c.access_key_id, *id, "{vars:?}");
-                    assert_eq!(c.session_token.as_deref(), *token, "{vars:?}");
-                    assert!(source.contains(src), "{vars:?}: {source}");
-                }
-                (got, want) => panic!("{vars:?}: got {got:?}, want {want:?}"),
-            }
-        }
     }
 }

@@ -315,7 +315,7 @@ fn flatten_query(name: &str, prefix: &str, value: &Value, out: &mut Vec<(String,
 
 /// `application/x-www-form-urlencoded` with RFC 3986 escaping (what SigV4
 /// and AWS's query services expect).
-fn form_encode(pairs: &[(String, String)]) -> String {
+pub(crate) fn form_encode(pairs: &[(String, String)]) -> String {
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -328,7 +328,7 @@ fn form_encode(pairs: &[(String, String)]) -> String {
     out
 }
 
-fn escape(s: &str, out: &mut String) {
+pub(crate) fn escape(s: &str, out: &mut String) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(b as char);

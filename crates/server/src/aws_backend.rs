@@ -18,16 +18,16 @@ pub struct AwsBackend {
 }
 
 impl AwsBackend {
-    /// Credentials from the environment (or the shared credentials file),
-    /// calls in `region`.
+    /// Credentials from the AWS SDKs' default chain (environment, shared
+    /// files, container endpoint, IMDS), calls in `region`.
     pub fn from_env(region: &str) -> AwsBackend {
         let client = stepwell_aws::Client::from_env(region);
-        match &client.credentials_source {
-            Some(source) => {
+        match client.credentials_source() {
+            Ok(source) => {
                 tracing::info!(credentials = %source, "AWS service integrations are on")
             }
-            None => tracing::warn!(
-                "AWS service integrations are on, but no AWS credentials were found (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE): their Tasks will fail"
+            Err(why) => tracing::warn!(
+                "AWS service integrations are on, but they have no credentials ({why}): their Tasks will fail"
             ),
         }
         for service in stepwell_aws::SERVICES {
