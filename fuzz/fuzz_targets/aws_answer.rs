@@ -21,6 +21,10 @@ const RESOURCES: &[&str] = &[
     "arn:aws:states:::aws-sdk:sfn:startExecution",
     "arn:aws:states:::aws-sdk:s3:getObject",
     "arn:aws:states:::aws-sdk:s3:putObject",
+    "arn:aws:states:::aws-sdk:s3:headObject",
+    "arn:aws:states:::aws-sdk:s3:copyObject",
+    "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+    "arn:aws:states:::aws-sdk:s3:listBuckets",
     "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue",
     "arn:aws:states:::aws-sdk:cloudwatchlogs:putLogEvents",
 ];

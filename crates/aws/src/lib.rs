@@ -30,6 +30,7 @@
 pub mod credentials;
 mod request;
 mod response;
+mod s3;
 mod services;
 
 use std::sync::Arc;

@@ -24,7 +24,7 @@ pub struct Prepared {
     pub body: Vec<u8>,
 }
 
-fn invalid(target: &Target, message: String) -> TaskError {
+pub(crate) fn invalid(target: &Target, message: String) -> TaskError {
     // DIFFERENCE: AWS checks Parameters against the API's model when the
     // state machine is created; here the service itself answers a bad
     // request, except for a Parameters value that is not an object.
@@ -80,7 +80,7 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
     let mut headers = vec![("host".to_string(), host)];
     let body = match target.service.protocol {
         Protocol::S3 => {
-            let (m, object_path, extra, body) = s3_request(target, &params)?;
+            let (m, object_path, extra, body) = crate::s3::request(target, &params)?;
             method = m;
             url.push_str(&object_path);
             headers.extend(extra);
@@ -128,74 +128,7 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
     })
 }
 
-type S3Request = (&'static str, String, Vec<(String, String)>, Vec<u8>);
-
-/// An S3 object action: method, `bucket/key` (path-style; the key's
-/// characters escaped, its slashes kept), headers and body.
-/// DIFFERENCE: the SDK behind AWS addresses buckets virtual-hosted
-/// (`bucket.s3.region.amazonaws.com`); path-style works on AWS and on
-/// every emulator.
-fn s3_request(target: &Target, params: &Map<String, Value>) -> Result<S3Request, TaskError> {
-    let text = |name: &str| match params.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(other) if !other.is_null() => Err(invalid(
-            target,
-            format!("{name} must be a string, got {}", type_name(other)),
-        )),
-        _ => Err(invalid(target, format!("{name} is required"))),
-    };
-    let bucket = text("Bucket")?;
-    let key = text("Key")?;
-    let mut path = String::new();
-    escape(&bucket, &mut path);
-    for segment in key.split('/') {
-        path.push('/');
-        escape(segment, &mut path);
-    }
-    let mut headers = Vec::new();
-    let header_params: &[(&str, &str)] = &[
-        ("ContentType", "content-type"),
-        ("CacheControl", "cache-control"),
-        ("ContentDisposition", "content-disposition"),
-        ("ContentEncoding", "content-encoding"),
-        ("Range", "range"),
-        ("IfMatch", "if-match"),
-        ("IfNoneMatch", "if-none-match"),
-    ];
-    for (param, header) in header_params {
-        if let Some(Value::String(v)) = params.get(*param) {
-            headers.push((header.to_string(), v.clone()));
-        }
-    }
-    if let Some(Value::Object(meta)) = params.get("Metadata") {
-        for (k, v) in meta {
-            let v = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            headers.push((format!("x-amz-meta-{}", k.to_ascii_lowercase()), v));
-        }
-    }
-    if let Some(Value::String(v)) = params.get("VersionId") {
-        path.push_str("?versionId=");
-        escape(v, &mut path);
-    }
-    Ok(match target.action.as_str() {
-        "PutObject" => {
-            // A JSON Body is stored as its text.
-            let body = match params.get("Body") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::String(s)) => s.clone().into_bytes(),
-                Some(other) => other.to_string().into_bytes(),
-            };
-            ("PUT", path, headers, body)
-        }
-        "DeleteObject" => ("DELETE", path, headers, Vec::new()),
-        _ => ("GET", path, headers, Vec::new()),
-    })
-}
-
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

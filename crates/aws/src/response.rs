@@ -17,7 +17,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -54,7 +54,12 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
             (value, None)
         }
         Protocol::Query { .. } => query_result(target, answer)?,
-        Protocol::S3 => (s3_result(target, answer), None),
+        Protocol::S3 => match crate::s3::result(target, answer) {
+            Ok(v) => (v, None),
+            Err(Some(e)) => return Err(e),
+            // An error in a 200 answer.
+            Err(None) => return Err(service_error(target, answer)),
+        },
     };
     if target.kind == Kind::Optimized && target.action == "PutEvents" {
         // events:putEvents fails when any entry failed: the error
@@ -156,7 +161,7 @@ fn sdk_dates(value: Value) -> Value {
 
 /// Epoch seconds -> `2024-05-01T12:00:00.123Z` (as Java's `Instant`
 /// prints it: no fraction when it is zero).
-fn iso_instant(seconds: f64) -> Option<String> {
+pub(crate) fn iso_instant(seconds: f64) -> Option<String> {
     if !seconds.is_finite() {
         return None;
     }
@@ -177,64 +182,6 @@ fn iso_instant(seconds: f64) -> Option<String> {
     } else {
         format!("{base}.{ms:03}Z")
     })
-}
-
-/// An S3 object action's answer: the members S3 sends as headers, and
-/// GetObject's Body as text.
-/// DIFFERENCE: a Body that is not UTF-8 is read lossily.
-fn s3_result(target: &Target, answer: &Answer) -> Value {
-    let mut map = Map::new();
-    let members: &[(&str, &str)] = &[
-        ("accept-ranges", "AcceptRanges"),
-        ("cache-control", "CacheControl"),
-        ("content-disposition", "ContentDisposition"),
-        ("content-encoding", "ContentEncoding"),
-        ("content-type", "ContentType"),
-        ("etag", "ETag"),
-        ("x-amz-version-id", "VersionId"),
-        ("x-amz-delete-marker", "DeleteMarker"),
-        ("x-amz-server-side-encryption", "ServerSideEncryption"),
-    ];
-    let get = target.action == "GetObject";
-    for (header, member) in members {
-        if let Some(v) = answer.header(header) {
-            if !get && matches!(*header, "content-type" | "accept-ranges") {
-                continue;
-            }
-            let value = if *member == "DeleteMarker" {
-                Value::Bool(v == "true")
-            } else {
-                Value::String(v.to_string())
-            };
-            map.insert(member.to_string(), value);
-        }
-    }
-    if get {
-        map.insert(
-            "Body".into(),
-            Value::String(String::from_utf8_lossy(&answer.body).into_owned()),
-        );
-        map.insert("ContentLength".into(), Value::from(answer.body.len()));
-        if let Some(v) = answer.header("last-modified") {
-            let iso =
-                time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822)
-                    .ok()
-                    .and_then(|t| iso_instant(t.unix_timestamp() as f64));
-            map.insert(
-                "LastModified".into(),
-                Value::String(iso.unwrap_or_else(|| v.to_string())),
-            );
-        }
-        let mut metadata = Map::new();
-        for (k, v) in &answer.headers {
-            let lower = k.to_ascii_lowercase();
-            if let Some(name) = lower.strip_prefix("x-amz-meta-") {
-                metadata.insert(name.to_string(), Value::String(v.clone()));
-            }
-        }
-        map.insert("Metadata".into(), Value::Object(metadata));
-    }
-    Value::Object(map)
 }
 
 /// A query-protocol answer: `<ActionResponse><ActionResult>…` as JSON,
@@ -466,8 +413,13 @@ fn service_error(target: &Target, answer: &Answer) -> TaskError {
         }
         _ if service.protocol == Protocol::S3 => {
             let sdk = service.sdk_name;
-            let name = info
-                .code
+            // A HEAD answer has no body to name the error: the SDK raises
+            // HeadObject's 404 as NoSuchKey.
+            let code = info.code.clone().or_else(|| {
+                (target.action == "HeadObject" && answer.status == 404)
+                    .then(|| "NoSuchKey".to_string())
+            });
+            let name = code
                 .as_deref()
                 .and_then(|c| exception_name(c, service))
                 .unwrap_or_else(|| format!("{sdk}Exception"));
@@ -830,6 +782,8 @@ mod tests {
             "arn:aws:states:::sns:publish",
             "arn:aws:states:::dynamodb:getItem",
             "arn:aws:states:::aws-sdk:s3:getObject",
+            "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+            "arn:aws:states:::aws-sdk:s3:headObject",
         ];
         for resource in resources {
             for status in [200, 400, 503] {

@@ -14,12 +14,20 @@ pub enum Protocol {
     /// an XML response.
     Query { version: &'static str },
     /// Amazon S3's REST protocol: the object's path, headers, a raw body
-    /// (only the object actions in [`S3_ACTIONS`]).
+    /// (only the actions in [`S3_ACTIONS`]).
     S3,
 }
 
 /// The S3 actions run here (`aws-sdk:s3:getObject` …).
-pub const S3_ACTIONS: &[&str] = &["getObject", "putObject", "deleteObject"];
+pub const S3_ACTIONS: &[&str] = &[
+    "getObject",
+    "putObject",
+    "deleteObject",
+    "headObject",
+    "copyObject",
+    "listObjectsV2",
+    "listBuckets",
+];
 
 /// One AWS service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,7 +369,11 @@ mod tests {
                 "arn:aws:states:::aws-sdk:s3:getObject",
                 Some((Kind::Sdk, "s3", "GetObject", false)),
             ),
-            ("arn:aws:states:::aws-sdk:s3:listBuckets", None),
+            (
+                "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+                Some((Kind::Sdk, "s3", "ListObjectsV2", false)),
+            ),
+            ("arn:aws:states:::aws-sdk:s3:createBucket", None),
             ("arn:aws:states:::dynamodb:putItem.waitForTaskToken", None),
             ("arn:aws:states:::dynamodb:scan", None),
             ("arn:aws:states:::aws-sdk:ec2:describeInstances", None),
