@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -349,3 +350,182 @@ def test_s3_put_get_delete_object(sfn, boto):
     assert out["missing"]["Error"] == "S3.NoSuchKeyException", out["missing"]
     assert "(Service: S3, Status Code: 404, Request ID: " in out["missing"]["Cause"], out["missing"]
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_s3_list_head_copy_and_list_buckets(sfn, boto):
+    s3 = boto("s3")
+    bucket = f"listing-{int(time.time() * 1000)}"
+    s3.create_bucket(Bucket=bucket)
+    for key in ["logs/2024/a.txt", "logs/2024/b.txt", "logs/2025/c.txt", "logs/top.txt", "other/x.txt"]:
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    definition = {
+        "StartAt": "Folders",
+        "States": {
+            "Folders": task("aws-sdk:s3:listObjectsV2", {"Bucket": bucket, "Prefix": "logs/", "Delimiter": "/"},
+                            ResultPath="$.folders", Next="Page1"),
+            "Page1": task("aws-sdk:s3:listObjectsV2", {"Bucket": bucket, "Prefix": "logs/", "MaxKeys": 2},
+                          ResultPath="$.page1", Next="Page2"),
+            "Page2": task("aws-sdk:s3:listObjectsV2", {"Bucket": bucket, "Prefix": "logs/", "MaxKeys": 2,
+                                                       "ContinuationToken.$": "$.page1.NextContinuationToken"},
+                          ResultPath="$.page2", Next="After"),
+            "After": task("aws-sdk:s3:listObjectsV2", {"Bucket": bucket, "StartAfter": "logs/top.txt"},
+                          ResultPath="$.after", Next="Head"),
+            "Head": task("aws-sdk:s3:headObject", {"Bucket": bucket, "Key": "logs/top.txt"},
+                         ResultPath="$.head", Next="Copy"),
+            "Copy": task("aws-sdk:s3:copyObject", {"Bucket": bucket, "Key": "copies/top copy.txt",
+                                                   "CopySource": f"{bucket}/logs/top.txt"},
+                         ResultPath="$.copy", Next="Buckets"),
+            "Buckets": task("aws-sdk:s3:listBuckets", {}, ResultPath="$.buckets", Next="HeadMissing"),
+            "HeadMissing": task("aws-sdk:s3:headObject", {"Bucket": bucket, "Key": "nothing/here"},
+                                Catch=[{"ErrorEquals": ["S3.NoSuchKeyException"], "ResultPath": "$.missing",
+                                        "Next": "NoBucket"}],
+                                End=True),
+            "NoBucket": task("aws-sdk:s3:listObjectsV2", {"Bucket": bucket + "-gone"},
+                             Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.noBucket", "Next": "Done"}],
+                             End=True),
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+    _, ex, d = run(sfn, definition, {})
+    assert d["status"] == "SUCCEEDED", (d, history(sfn, ex)[-4:])
+    out = json.loads(d["output"])
+    folders = out["folders"]
+    # PascalCase members, numbers as numbers, booleans as booleans.
+    assert folders["Name"] == bucket and folders["Prefix"] == "logs/" and folders["Delimiter"] == "/", folders
+    assert folders["KeyCount"] == 3 and folders["IsTruncated"] is False and folders["MaxKeys"] == 1000, folders
+    assert [c["Key"] for c in folders["Contents"]] == ["logs/top.txt"], folders
+    top = folders["Contents"][0]
+    assert top["Size"] == len("logs/top.txt") and top["ETag"].startswith('"'), top
+    assert top["LastModified"].endswith("Z") and top["StorageClass"] == "STANDARD", top
+    assert folders["CommonPrefixes"] == [{"Prefix": "logs/2024/"}, {"Prefix": "logs/2025/"}], folders
+    # The same listing boto3 gets.
+    theirs = s3.list_objects_v2(Bucket=bucket, Prefix="logs/", Delimiter="/")
+    assert [c["Key"] for c in theirs["Contents"]] == [c["Key"] for c in folders["Contents"]]
+    assert theirs["KeyCount"] == folders["KeyCount"]
+    page1, page2 = out["page1"], out["page2"]
+    assert page1["IsTruncated"] is True and page1["KeyCount"] == 2 and page1["NextContinuationToken"], page1
+    assert page2["IsTruncated"] is False and page2["KeyCount"] == 2, page2
+    assert "NextContinuationToken" not in page2, page2
+    keys = [c["Key"] for c in page1["Contents"] + page2["Contents"]]
+    assert keys == ["logs/2024/a.txt", "logs/2024/b.txt", "logs/2025/c.txt", "logs/top.txt"], keys
+    assert [c["Key"] for c in out["after"]["Contents"]] == ["other/x.txt"], out["after"]
+    head = out["head"]
+    assert head["ContentLength"] == len("logs/top.txt") and head["ETag"] == top["ETag"], head
+    assert head["LastModified"].endswith("Z") and "Body" not in head, head
+    assert out["copy"]["CopyObjectResult"]["ETag"] == top["ETag"], out["copy"]
+    assert s3.get_object(Bucket=bucket, Key="copies/top copy.txt")["Body"].read() == b"logs/top.txt"
+    names = [b["Name"] for b in out["buckets"]["Buckets"]]
+    assert bucket in names and all(b["CreationDate"].endswith("Z") for b in out["buckets"]["Buckets"]), out["buckets"]
+    assert out["missing"]["Error"] == "S3.NoSuchKeyException", out["missing"]
+    assert "(Service: S3, Status Code: 404, Request ID: " in out["missing"]["Cause"], out["missing"]
+    assert out["noBucket"]["Error"] == "S3.NoSuchBucketException", out["noBucket"]
+
+
+class _Recorder:
+    """A local HTTP endpoint that stands in for a service (records each
+    request's headers, answers SQS's JSON) and for the container
+    credentials endpoint (GET /creds)."""
+
+    def __init__(self, creds):
+        import http.server
+        import threading
+
+        recorder = self
+        self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/x-amz-json-1.0")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                recorder.requests.append(("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
+                self._answer(200, creds)
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length") or 0)
+                self.rfile.read(length)
+                recorder.requests.append(("POST", self.path, {k.lower(): v for k, v in self.headers.items()}))
+                self._answer(200, {"MessageId": "m-recorded", "MD5OfMessageBody": "x"})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("source", ["credential_process", "container"])
+def test_tasks_sign_with_credentials_from_the_chain(moto, source, tmp_path):
+    """No keys in the environment: the server's Tasks sign with what a
+    credential_process script (or the container endpoint) gives."""
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    key_id = "AKIDFROMPROCESS" if source == "credential_process" else "ASIAFROMCONTAINER"
+    recorder = _Recorder({"AccessKeyId": key_id, "SecretAccessKey": "s", "Token": "container-token",
+                          "Expiration": expires})
+    env = aws_env()
+    for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] + [k for k in env if k.startswith("AWS_ENDPOINT_URL")]:
+        env.pop(k, None)
+    env.update(AWS_ENDPOINT_URL=moto, AWS_ENDPOINT_URL_SQS=recorder.url, AWS_EC2_METADATA_DISABLED="true",
+               STEPWELL_LOG="info")
+    if source == "credential_process":
+        script = tmp_path / "creds.py"
+        script.write_text("import json\nprint(json.dumps({'Version': 1, 'AccessKeyId': 'AKIDFROMPROCESS', "
+                          "'SecretAccessKey': 'process-secret', 'SessionToken': 'process-token', "
+                          f"'Expiration': '{expires}'}}))\n")
+        config = tmp_path / "config"
+        config.write_text(f"[profile tasks]\ncredential_process = {sys.executable} {script}\n")
+        env.update(AWS_CONFIG_FILE=str(config), AWS_PROFILE="tasks")
+        token = "process-token"
+    else:
+        env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{recorder.url}/creds",
+                   AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer e2e")
+        token = "container-token"
+    (tmp_path / "server").mkdir()
+    s = Server(wait_scale=0.1, workdir=str(tmp_path / "server"), extra_args=["--aws-integrations"])
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            for k in [k for k in os.environ if k.startswith("AWS_")]:
+                mp.delenv(k)
+            for k, v in env.items():
+                mp.setenv(k, v)
+            s.start()
+        sfn = s.client()
+        definition = {
+            "StartAt": "Send",
+            "States": {
+                "Send": task("aws-sdk:sqs:sendMessage", {"QueueUrl": "q", "MessageBody": "hi"},
+                             ResultPath="$.sent", Next="Buckets"),
+                "Buckets": task("aws-sdk:s3:listBuckets", {}, ResultPath="$.buckets", End=True),
+            },
+        }
+        _, ex, d = run(sfn, definition, {})
+        assert d["status"] == "SUCCEEDED", (d, history(sfn, ex)[-3:], s.log_tail())
+        out = json.loads(d["output"])
+        assert out["sent"]["MessageId"] == "m-recorded", out
+        assert isinstance(out["buckets"]["Buckets"], list), out
+        sent = [r for r in recorder.requests if r[0] == "POST"]
+        assert len(sent) == 1, recorder.requests
+        auth = sent[0][2]["authorization"]
+        assert auth.startswith(f"AWS4-HMAC-SHA256 Credential={key_id}/"), auth
+        assert sent[0][2]["x-amz-security-token"] == token
+        if source == "container":
+            fetched = [r for r in recorder.requests if r[0] == "GET"]
+            # Two Tasks, one fetch.
+            assert len(fetched) == 1 and fetched[0][1] == "/creds", recorder.requests
+            assert fetched[0][2].get("authorization") == "Bearer e2e", fetched
+        log = open(s.log_path, errors="replace").read()
+        assert ("credential_process of profile [tasks]" if source == "credential_process"
+                else "the container credentials endpoint") in log, log[-2000:]
+    finally:
+        s.stop()
+        recorder.close()
