@@ -661,3 +661,51 @@ async fn a_task_signs_with_the_session_token() {
     assert!(auth.contains("Credential=ASIATASK/"), "{auth}");
     assert!(auth.contains("x-amz-security-token"), "{auth}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refresh_keeps_the_valid_credentials() {
+    // The first answer is good for an hour; every later one fails.
+    let fake = Fake::start(|_, n| {
+        if n == 0 {
+            (200, container_json("ASIAFIRST", 3600))
+        } else {
+            (500, "down".into())
+        }
+    })
+    .await;
+    let c = cache(
+        &[(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            &format!("{}/c", fake.url),
+        )],
+        "",
+    );
+    assert_eq!(get(&c, at(0)).await.access_key_id, "ASIAFIRST");
+    // Refresh time: the background fetch fails, the old keys still sign.
+    assert_eq!(get(&c, at(56 * 60)).await.access_key_id, "ASIAFIRST");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while fake.requests().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background refresh"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Right after the failure: no new attempt.
+    assert_eq!(get(&c, at(56 * 60 + 2)).await.access_key_id, "ASIAFIRST");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(fake.requests().len(), 2);
+    // A little later: another try, the old keys still.
+    assert_eq!(get(&c, at(56 * 60 + 10)).await.access_key_id, "ASIAFIRST");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while fake.requests().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "no second refresh");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Expired: the Task fails with the endpoint's error.
+    match c.get(at(2 * 3600)).await {
+        Err(e) => assert!(e.contains("HTTP 500: down"), "{e}"),
+        Ok(k) => panic!("{k:?}"),
+    }
+}

@@ -429,7 +429,6 @@ struct State {
 
 /// The chain's credentials for every Task of a client: fetched when first
 /// needed, refreshed before they expire, at most one fetch at a time.
-#[derive(Debug)]
 pub struct CredentialsCache {
     resolved: Result<Resolved, String>,
     region: String,
@@ -437,6 +436,15 @@ pub struct CredentialsCache {
     state: Mutex<State>,
     /// Held by the one fetch under way.
     fetching: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Only where the credentials come from: never a key or a token.
+impl std::fmt::Debug for CredentialsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsCache")
+            .field("source", &self.describe())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CredentialsCache {
@@ -525,8 +533,14 @@ impl CredentialsCache {
                 Freshness::Fresh => return Some(Ok(credentials.clone())),
                 Freshness::Refresh => {
                     let credentials = credentials.clone();
+                    // After a failed refresh, the next try waits a little.
+                    let failed_lately = state.error.as_ref().is_some_and(|(_, at)| {
+                        now.duration_since(*at).is_ok_and(|d| d < ERROR_MEMORY)
+                    });
                     drop(state);
-                    self.refresh_in_background(now);
+                    if !failed_lately {
+                        self.refresh_in_background(now);
+                    }
                     return Some(Ok(credentials));
                 }
                 Freshness::Expired => {}
@@ -573,6 +587,8 @@ impl CredentialsCache {
                 Ok(fetched.credentials)
             }
             Err(e) => {
+                // Only the failure is remembered: credentials still valid
+                // (a background refresh that failed) keep signing.
                 let message = match &self.resolved {
                     Ok(r) if !r.tried.is_empty() => format!(
                         "{e} (the credential chain tried {} first)",
