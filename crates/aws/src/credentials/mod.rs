@@ -483,8 +483,17 @@ impl CredentialsCache {
     pub fn describe(&self) -> Result<String, String> {
         match &self.resolved {
             Ok(Resolved {
-                provider: Some(p), ..
-            }) => Ok(p.describe()),
+                provider: Some(p),
+                tried,
+            }) => Ok(match (&p.base, p.roles.is_empty()) {
+                // The last resort: say that nothing else was found.
+                (Base::Imds { .. }, true) if !tried.is_empty() => format!(
+                    "{} (nothing else is configured: not {})",
+                    p.describe(),
+                    tried.join("; not ")
+                ),
+                _ => p.describe(),
+            }),
             Ok(Resolved {
                 provider: None,
                 tried,
