@@ -710,3 +710,41 @@ async fn a_failed_refresh_keeps_the_valid_credentials() {
         Ok(k) => panic!("{k:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_role_assumed_with_credential_process_keys() {
+    let sts = Fake::start(|_, _| (200, sts_xml("AssumeRole", "ASIACHAINED", 3600))).await;
+    let dir = scratch("process-role");
+    let script = dir.join("creds.sh");
+    write(
+        &script,
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDSOURCE\", \"SecretAccessKey\": \"s\"}'\n",
+    );
+    let config = dir.join("config");
+    write(
+        &config,
+        &format!(
+            "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = helper\nrole_session_name = app-session\n[profile helper]\ncredential_process = sh {}\n",
+            script.display()
+        ),
+    );
+    let c = cache(
+        &[
+            ("AWS_CONFIG_FILE", config.to_str().unwrap_or("")),
+            ("AWS_PROFILE", "app"),
+        ],
+        &sts.url,
+    );
+    assert_eq!(get(&c, at(0)).await.access_key_id, "ASIACHAINED");
+    let r = &sts.requests()[0];
+    let auth = r.headers.get("authorization").cloned().unwrap_or_default();
+    assert!(auth.contains("Credential=AKIDSOURCE/"), "{auth}");
+    assert!(r.body.contains("RoleSessionName=app-session"), "{}", r.body);
+    assert_eq!(
+        c.describe(),
+        Ok(format!(
+            "credential_process of profile [helper] (sh {}), then STS AssumeRole of arn:aws:iam::123456789012:role/app (profile [app])",
+            script.display()
+        ))
+    );
+}
