@@ -18,5 +18,8 @@ if [ ! -x "$E2E_VENV/bin/python" ] || [ "$(cat "$E2E_VENV/.pins" 2>/dev/null)" !
 fi
 E2E_PY="$E2E_VENV/bin/python"
 export PYTHONDONTWRITEBYTECODE=1
-PATH="$PWD/$E2E_VENV/bin:$PATH"
+case "$E2E_VENV" in
+  /*) PATH="$E2E_VENV/bin:$PATH" ;;
+  *) PATH="$PWD/$E2E_VENV/bin:$PATH" ;;
+esac
 export PATH
