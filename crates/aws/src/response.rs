@@ -463,18 +463,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::services::test_target as target;
-
-    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
-        Answer {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use crate::services::{test_answer as answer, test_target as target};
 
     #[test]
     fn errors() {

@@ -410,19 +410,8 @@ mod tests {
     use serde_json::json;
 
     use crate::request::prepare;
-    use crate::response::{task_result, Answer};
-    use crate::services::test_target as target;
-
-    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
-        Answer {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use crate::response::task_result;
+    use crate::services::{test_answer as answer, test_target as target};
 
     #[test]
     fn requests() {

@@ -332,6 +332,19 @@ pub(crate) fn test_target(resource: &str) -> Target {
     }
 }
 
+/// Tests: a service's answer.
+#[cfg(test)]
+pub(crate) fn test_answer(status: u16, headers: &[(&str, &str)], body: &str) -> crate::Answer {
+    crate::Answer {
+        status,
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
