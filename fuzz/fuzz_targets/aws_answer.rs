@@ -2,11 +2,15 @@
 //! request built from a Task's parameters (`stepwell_aws::prepare`): any
 //! body, status and resource gives a result or an AWS-named error, never a
 //! panic. The first byte picks the resource, the second the status; the
-//! rest is the answer's body (and, when it is JSON, the Task's parameters).
+//! rest is the answer's body (and, when it is JSON, the Task's parameters,
+//! and what a `.sync` job's submission or description answered).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stepwell_aws::{parse_resource, prepare, task_result, Answer};
+use stepwell_aws::{
+    describe_call, parse_job, parse_resource, poll_result, prepare, stop_call, submit_parameters,
+    submitted_output, task_result, Answer,
+};
 
 const RESOURCES: &[&str] = &[
     "arn:aws:states:::dynamodb:getItem",
@@ -27,6 +31,18 @@ const RESOURCES: &[&str] = &[
     "arn:aws:states:::aws-sdk:s3:listBuckets",
     "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue",
     "arn:aws:states:::aws-sdk:cloudwatchlogs:putLogEvents",
+    "arn:aws:states:::glue:startJobRun",
+    "arn:aws:states:::ecs:runTask",
+    "arn:aws:states:::batch:submitJob",
+    "arn:aws:states:::aws-sdk:codebuild:batchGetBuilds",
+];
+
+const JOBS: &[&str] = &[
+    "arn:aws:states:::glue:startJobRun.sync",
+    "arn:aws:states:::athena:startQueryExecution.sync",
+    "arn:aws:states:::ecs:runTask.sync",
+    "arn:aws:states:::batch:submitJob.sync",
+    "arn:aws:states:::codebuild:startBuild.sync",
 ];
 
 const STATUSES: &[u16] = &[200, 204, 400, 403, 404, 409, 500, 503];
@@ -50,5 +66,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = task_result(&target, &answer);
     if let Ok(parameters) = serde_json::from_slice::<serde_json::Value>(body) {
         let _ = prepare(&target, &parameters, "http://127.0.0.1:4566");
+        let Some(job) = parse_job(JOBS[*pick as usize % JOBS.len()]) else {
+            panic!("every .sync resource here is one of stepwell-aws's jobs");
+        };
+        let _ = submit_parameters(job.job, &parameters, "key");
+        let _ = submitted_output(job.job, &parameters, parameters.clone());
+        let _ = describe_call(job.job, &parameters);
+        let _ = stop_call(job.job, &parameters);
+        let _ = poll_result(job.job, parameters);
     }
 });

@@ -3,7 +3,10 @@
 //! `events:putEvents` or `aws-sdk:SERVICE:ACTION` makes, signed with SigV4,
 //! sent to real AWS or to an emulator (LocalStack, DynamoDB Local, moto,
 //! Stepwell itself), and its answer as AWS gives it to the state machine:
-//! the result's shape, or the error's name and cause.
+//! the result's shape, or the error's name and cause. The Run a Job
+//! (`.sync`) integrations of Glue, Athena, ECS, Batch and CodeBuild are
+//! [`parse_job`]'s: their submit, describe and stop calls, and what a
+//! description means ([`poll_result`]); the caller polls.
 //!
 //! Endpoints and credentials follow the AWS SDKs' standard configuration:
 //! `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`, then
@@ -28,6 +31,7 @@
 //! ```
 
 pub mod credentials;
+mod jobs;
 mod request;
 mod response;
 mod s3;
@@ -41,6 +45,10 @@ use http_body_util::Full;
 use serde_json::Value;
 
 pub use credentials::{Credentials, CredentialsCache};
+pub use jobs::{
+    describe_call, is_transient, parse_job, poll_result, stop_call, submit_parameters,
+    submitted_output, Job, JobTarget, Poll,
+};
 pub use request::{prepare, sign_request, Prepared};
 pub use response::{client_error, task_result, Answer};
 pub use services::{endpoint, parse_resource, Kind, Protocol, Service, Target, SERVICES};
@@ -117,8 +125,70 @@ impl Client {
                 format!("{resource} is not a service integration Stepwell runs"),
             ));
         };
+        self.call(&target, parameters).await
+    }
+
+    /// Whether `resource` is a Run a Job (`.sync`) integration this crate
+    /// runs ([`Self::submit_job`], [`Self::poll_job`], [`Self::stop_job`]).
+    pub fn handles_job(resource: &str) -> bool {
+        parse_job(resource).is_some()
+    }
+
+    /// Submits the job of the `.sync` Task `resource`: what `TaskSubmitted`
+    /// records, or the Task's error. `key` is unique to the Task's attempt
+    /// (and the same after a restart).
+    pub async fn submit_job(
+        &self,
+        resource: &str,
+        parameters: &Value,
+        key: &str,
+    ) -> Result<Value, TaskError> {
+        let Some(job) = parse_job(resource) else {
+            return Err((
+                "States.Runtime".into(),
+                format!("{resource} is not a .sync integration Stepwell runs"),
+            ));
+        };
+        let params = submit_parameters(job.job, parameters, key);
+        let result = self.call(&job.submit, &params).await?;
+        submitted_output(job.job, &params, result)
+    }
+
+    /// Describes the job that `submitted` (the recorded submission) names.
+    pub async fn poll_job(&self, resource: &str, submitted: &Value) -> Poll {
+        let Some(job) = parse_job(resource) else {
+            return Poll::Done(Err((
+                "States.Runtime".into(),
+                format!("{resource} is not a .sync integration Stepwell runs"),
+            )));
+        };
+        let (target, params) = match describe_call(job.job, submitted) {
+            Ok(call) => call,
+            Err(e) => return Poll::Done(Err(e)),
+        };
+        match self.call(&target, &params).await {
+            Ok(described) => poll_result(job.job, described),
+            Err(e) if is_transient(&e) => Poll::Again(e),
+            Err(e) => Poll::Done(Err(e)),
+        }
+    }
+
+    /// Stops the job that `submitted` names (the Task was stopped or timed
+    /// out). `Ok(false)`: there is nothing to name the job by.
+    pub async fn stop_job(&self, resource: &str, submitted: &Value) -> Result<bool, TaskError> {
+        let Some(job) = parse_job(resource) else {
+            return Ok(false);
+        };
+        let Some((target, params)) = stop_call(job.job, submitted) else {
+            return Ok(false);
+        };
+        self.call(&target, &params).await.map(|_| true)
+    }
+
+    /// Makes one call: the answer as the Task gets it, or `(error, cause)`.
+    pub async fn call(&self, target: &Target, parameters: &Value) -> Result<Value, TaskError> {
         let url = self.endpoint_of(target.service);
-        let mut prepared = prepare(&target, parameters, &url)?;
+        let mut prepared = prepare(target, parameters, &url)?;
         let credentials = match self.credentials.get(SystemTime::now()).await {
             Ok(c) => c,
             // DIFFERENCE: AWS calls with the state machine's role; with
@@ -157,7 +227,7 @@ impl Client {
             })?;
         let response = stepwell_lambda::http::send(request, CALL_TIMEOUT, MAX_RESPONSE)
             .await
-            .map_err(|e| client_error(&target, &format!("{} ({e})", prepared.url)))?;
+            .map_err(|e| client_error(target, &format!("{} ({e})", prepared.url)))?;
         let answer = Answer {
             status: response.status.as_u16(),
             headers: response
@@ -172,6 +242,6 @@ impl Client {
                 .collect(),
             body: response.body.to_vec(),
         };
-        task_result(&target, &answer)
+        task_result(target, &answer)
     }
 }

@@ -105,6 +105,17 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
             ));
             params.to_string().into_bytes()
         }
+        Protocol::RestJson => {
+            let params = if target.service.camel_case {
+                rename_keys(Value::Object(params), &camel)
+            } else {
+                Value::Object(params)
+            };
+            url.push_str("v1/");
+            url.push_str(&target.action.to_ascii_lowercase());
+            headers.push(("content-type".into(), "application/json".into()));
+            params.to_string().into_bytes()
+        }
         Protocol::Query { version } => {
             headers.push((
                 "content-type".into(),
@@ -392,6 +403,45 @@ mod tests {
                 Some("AWSEvents.PutEvents"),
                 "application/x-amz-json-1.1",
                 r#"{"Entries":[{"Detail":"{\"k\":\"v\"}","DetailType":"t","Source":"s"}]}"#,
+            ),
+            (
+                // Glue: awsJson1_1, PascalCase on the wire.
+                "arn:aws:states:::glue:startJobRun",
+                json!({"JobName": "etl", "Arguments": {"--day": "1"}}),
+                "http://h",
+                "http://h/",
+                Some("AWSGlue.StartJobRun"),
+                "application/x-amz-json-1.1",
+                r#"{"JobName":"etl","Arguments":{"--day":"1"}}"#,
+            ),
+            (
+                // ECS: camelCase on the wire.
+                "arn:aws:states:::ecs:runTask",
+                json!({"Cluster": "c", "Overrides": {"ContainerOverrides": [{"Name": "app"}]}}),
+                "http://h",
+                "http://h/",
+                Some("AmazonEC2ContainerServiceV20141113.RunTask"),
+                "application/x-amz-json-1.1",
+                r#"{"cluster":"c","overrides":{"containerOverrides":[{"name":"app"}]}}"#,
+            ),
+            (
+                // Batch: restJson1, POST /v1/<action>.
+                "arn:aws:states:::batch:submitJob",
+                json!({"JobName": "j", "JobQueue": "q", "JobDefinition": "d"}),
+                "http://h:9/",
+                "http://h:9/v1/submitjob",
+                None,
+                "application/json",
+                r#"{"jobName":"j","jobQueue":"q","jobDefinition":"d"}"#,
+            ),
+            (
+                "arn:aws:states:::codebuild:startBuild",
+                json!({"ProjectName": "p"}),
+                "http://h",
+                "http://h/",
+                Some("CodeBuild_20161006.StartBuild"),
+                "application/x-amz-json-1.1",
+                r#"{"projectName":"p"}"#,
             ),
             (
                 // Step Functions' wire names are camelCase.

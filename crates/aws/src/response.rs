@@ -36,7 +36,7 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
         return Err(service_error(target, answer));
     }
     let (mut value, xml_request_id) = match target.service.protocol {
-        Protocol::Json { .. } => {
+        Protocol::Json { .. } | Protocol::RestJson => {
             let text = String::from_utf8_lossy(&answer.body);
             let value = if text.trim().is_empty() {
                 Value::Object(Map::new())
@@ -71,7 +71,9 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
     }
     if target.service.camel_case {
         value = rename_keys(value, &pascal);
-        value = sdk_dates(value);
+        if target.kind == Kind::Sdk {
+            value = sdk_dates(value);
+        }
     }
     if target.kind == Kind::Optimized && target.service.sdk_resource != "eventbridge" {
         // The optimized integrations answer with the AWS SDK for Java 1.x
@@ -267,7 +269,7 @@ struct ErrorInfo {
 fn error_info(target: &Target, answer: &Answer) -> ErrorInfo {
     let text = String::from_utf8_lossy(&answer.body);
     match target.service.protocol {
-        Protocol::Json { .. } => {
+        Protocol::Json { .. } | Protocol::RestJson => {
             let body = stepwell_core::parse_json(&text).unwrap_or(Value::Null);
             let field = |names: &[&str]| {
                 names
@@ -472,6 +474,23 @@ mod tests {
         type Row<'a> = (&'a str, u16, Headers<'a>, &'a str, &'a str, &'a str);
         let rows: &[Row<'_>] = &[
             (
+                "arn:aws:states:::glue:startJobRun",
+                400,
+                &[("x-amzn-requestid", "G1")],
+                r#"{"__type":"EntityNotFoundException","Message":"Job nope not found"}"#,
+                "Glue.EntityNotFoundException",
+                "Job nope not found (Service: AWSGlue; Status Code: 400; Error Code: EntityNotFoundException; Request ID: G1; Proxy: null)",
+            ),
+            (
+                // restJson1's x-amzn-ErrorType header.
+                "arn:aws:states:::batch:submitJob",
+                400,
+                &[("x-amzn-requestid", "B1"), ("x-amzn-ErrorType", "ClientException")],
+                r#"{"message":"Job queue q does not exist"}"#,
+                "Batch.ClientException",
+                "Job queue q does not exist (Service: AWSBatch; Status Code: 400; Error Code: ClientException; Request ID: B1; Proxy: null)",
+            ),
+            (
                 "arn:aws:states:::dynamodb:putItem",
                 400,
                 &[("x-amzn-requestid", "R1")],
@@ -620,6 +639,24 @@ mod tests {
         // (resource, headers, body, result)
         type Row<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, Value);
         let rows: Vec<Row<'_>> = vec![
+            (
+                // The optimized ECS integration: PascalCase, the HTTP
+                // metadata, dates as the wire sends them (no ISO 8601).
+                "arn:aws:states:::ecs:runTask",
+                vec![("x-amzn-requestid", "R2")],
+                r#"{"tasks":[{"taskArn":"t","createdAt":1700000000.5}],"failures":[]}"#,
+                with_meta(
+                    json!({"Tasks": [{"TaskArn": "t", "CreatedAt": 1700000000.5}], "Failures": []}),
+                    "R2",
+                ),
+            ),
+            (
+                // Batch (restJson1).
+                "arn:aws:states:::batch:submitJob",
+                vec![("x-amzn-requestid", "R3")],
+                r#"{"jobArn":"a","jobId":"j","jobName":"n"}"#,
+                with_meta(json!({"JobArn": "a", "JobId": "j", "JobName": "n"}), "R3"),
+            ),
             (
                 "arn:aws:states:::dynamodb:getItem",
                 vec![("x-amzn-requestid", "R1")],

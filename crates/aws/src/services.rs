@@ -16,6 +16,9 @@ pub enum Protocol {
     /// Amazon S3's REST protocol: the object's path, headers, a raw body
     /// (only the actions in [`S3_ACTIONS`]).
     S3,
+    /// restJson1 as AWS Batch speaks it: `POST /v1/<action in lower case>`,
+    /// a JSON body both ways.
+    RestJson,
 }
 
 /// The S3 actions run here (`aws-sdk:s3:getObject` …).
@@ -203,6 +206,66 @@ pub const SERVICES: &[Service] = &[
         camel_case: true,
         modeled_common: &[],
     },
+    Service {
+        sdk_resource: "glue",
+        optimized_resource: Some("glue"),
+        signing_name: "glue",
+        endpoint_prefix: "glue",
+        env_suffix: "GLUE",
+        protocol: json("1.1", "AWSGlue"),
+        sdk_name: "Glue",
+        optimized_names: Some(("Glue", "AWSGlue")),
+        camel_case: false,
+        modeled_common: &[],
+    },
+    Service {
+        sdk_resource: "athena",
+        optimized_resource: Some("athena"),
+        signing_name: "athena",
+        endpoint_prefix: "athena",
+        env_suffix: "ATHENA",
+        protocol: json("1.1", "AmazonAthena"),
+        sdk_name: "Athena",
+        optimized_names: Some(("Athena", "AmazonAthena")),
+        camel_case: false,
+        modeled_common: &[],
+    },
+    Service {
+        sdk_resource: "ecs",
+        optimized_resource: Some("ecs"),
+        signing_name: "ecs",
+        endpoint_prefix: "ecs",
+        env_suffix: "ECS",
+        protocol: json("1.1", "AmazonEC2ContainerServiceV20141113"),
+        sdk_name: "Ecs",
+        optimized_names: Some(("ECS", "AmazonECS")),
+        camel_case: true,
+        modeled_common: &[],
+    },
+    Service {
+        sdk_resource: "batch",
+        optimized_resource: Some("batch"),
+        signing_name: "batch",
+        endpoint_prefix: "batch",
+        env_suffix: "BATCH",
+        protocol: Protocol::RestJson,
+        sdk_name: "Batch",
+        optimized_names: Some(("Batch", "AWSBatch")),
+        camel_case: true,
+        modeled_common: &[],
+    },
+    Service {
+        sdk_resource: "codebuild",
+        optimized_resource: Some("codebuild"),
+        signing_name: "codebuild",
+        endpoint_prefix: "codebuild",
+        env_suffix: "CODEBUILD",
+        protocol: json("1.1", "CodeBuild_20161006"),
+        sdk_name: "CodeBuild",
+        optimized_names: Some(("CodeBuild", "AWSCodeBuild")),
+        camel_case: true,
+        modeled_common: &[],
+    },
 ];
 
 /// The optimized integrations run here (request/response, and
@@ -215,6 +278,19 @@ pub const OPTIMIZED: &[(&str, &str)] = &[
     ("sqs", "sendMessage"),
     ("sns", "publish"),
     ("events", "putEvents"),
+    // The Run a Job (.sync) integrations' submit calls (see `jobs`), which
+    // also run request/response.
+    ("glue", "startJobRun"),
+    ("athena", "startQueryExecution"),
+    ("athena", "stopQueryExecution"),
+    ("athena", "getQueryExecution"),
+    ("athena", "getQueryResults"),
+    ("ecs", "runTask"),
+    ("batch", "submitJob"),
+    ("codebuild", "startBuild"),
+    ("codebuild", "stopBuild"),
+    ("codebuild", "batchDeleteBuilds"),
+    ("codebuild", "batchGetReports"),
 ];
 
 /// Which kind of integration a resource names.
@@ -270,9 +346,10 @@ pub fn parse_resource(resource: &str) -> Option<Target> {
     if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
-    // Optimized callbacks: AWS offers .waitForTaskToken for SQS, SNS and
-    // EventBridge, not for DynamoDB.
-    if wait_for_token && kind == Kind::Optimized && service.sdk_resource == "dynamodb" {
+    // Optimized callbacks: AWS offers .waitForTaskToken for SQS, SNS,
+    // EventBridge, ECS and Batch, not for DynamoDB, Glue, Athena or CodeBuild.
+    const CALLBACKS: &[&str] = &["sqs", "sns", "eventbridge", "ecs", "batch"];
+    if wait_for_token && kind == Kind::Optimized && !CALLBACKS.contains(&service.sdk_resource) {
         return None;
     }
     Some(Target {
@@ -387,6 +464,33 @@ mod tests {
                 Some((Kind::Sdk, "s3", "ListObjectsV2", false)),
             ),
             ("arn:aws:states:::aws-sdk:s3:createBucket", None),
+            (
+                "arn:aws:states:::glue:startJobRun",
+                Some((Kind::Optimized, "glue", "StartJobRun", false)),
+            ),
+            (
+                "arn:aws:states:::athena:getQueryResults",
+                Some((Kind::Optimized, "athena", "GetQueryResults", false)),
+            ),
+            (
+                "arn:aws:states:::ecs:runTask.waitForTaskToken",
+                Some((Kind::Optimized, "ecs", "RunTask", true)),
+            ),
+            (
+                "arn:aws:states:::batch:submitJob.waitForTaskToken",
+                Some((Kind::Optimized, "batch", "SubmitJob", true)),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:codebuild:listProjects",
+                Some((Kind::Sdk, "codebuild", "ListProjects", false)),
+            ),
+            ("arn:aws:states:::glue:startJobRun.waitForTaskToken", None),
+            (
+                "arn:aws:states:::athena:startQueryExecution.waitForTaskToken",
+                None,
+            ),
+            ("arn:aws:states:::glue:startJobRun.sync", None),
+            ("arn:aws:states:::ecs:describeTasks", None),
             ("arn:aws:states:::dynamodb:putItem.waitForTaskToken", None),
             ("arn:aws:states:::dynamodb:scan", None),
             ("arn:aws:states:::aws-sdk:ec2:describeInstances", None),

@@ -1,13 +1,16 @@
 //! `stepwell run`: run one execution locally and print its result.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use stepwell_asl::invalid_definition_message;
-use stepwell_core::{render_history, Execution, ExecutionInfo, Outcome, Status, TaskRequest};
+use stepwell_core::{
+    render_history, Execution, ExecutionInfo, Outcome, Status, TaskId, TaskRequest,
+};
 use stepwell_engine::{
     run_to_completion, LocalOptions, LocalS3, MockCase, MockRunner, SplitMix, SystemClock,
     TaskOutcome, TaskRunner,
@@ -15,7 +18,7 @@ use stepwell_engine::{
 use stepwell_lambda::Lambda;
 use stepwell_server::aws_backend::AwsBackend;
 use stepwell_server::lambda_backend::{self, LambdaBackend};
-use stepwell_server::{LambdaOptions, TaskBackend};
+use stepwell_server::{JobPoll, LambdaOptions, TaskBackend};
 
 use crate::common::{load_definition, read_input, Loaded, MachineType, TaskArgs};
 
@@ -138,6 +141,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         lambda,
         aws: args.tasks.aws_integrations,
         backends: None,
+        jobs: HashMap::new(),
     };
     if runner.lambda.enabled() || runner.aws {
         // Start now, so a bad project file is a usage error.
@@ -209,6 +213,9 @@ struct LocalRunner {
     /// Started up front when functions or integrations are asked for;
     /// otherwise at the first HTTP Task.
     backends: Option<Backends>,
+    /// The `.sync` jobs submitted and not yet waited for: what their
+    /// submission answered, by task.
+    jobs: HashMap<TaskId, Arc<Value>>,
 }
 
 impl TaskRunner for LocalRunner {
@@ -227,9 +234,30 @@ impl TaskRunner for LocalRunner {
                 }
             }
         }
-        match self.backends.as_ref().and_then(|b| b.run(req)) {
+        let submitted = self.jobs.remove(&req.task);
+        match self.backends.as_ref().and_then(|b| b.run(req, submitted)) {
             Some(outcome) => outcome,
             None => self.mocks.run(req),
+        }
+    }
+
+    /// A `.sync` job of an AWS service (with `--aws-integrations`) is
+    /// submitted here; [`Self::run`] then waits for it to end.
+    fn submit(&mut self, req: &TaskRequest) -> Result<Value, TaskOutcome> {
+        let empty = Ok(Value::Object(Default::default()));
+        if self.mocks.covers(&req.state_name) {
+            return empty; // a mock stands for the whole job
+        }
+        let Some(backends) = self.backends.as_ref() else {
+            return empty;
+        };
+        match backends.submit(req) {
+            Some(Ok(output)) => {
+                self.jobs.insert(req.task, Arc::new(output.clone()));
+                Ok(output)
+            }
+            Some(Err(outcome)) => Err(outcome),
+            None => empty,
         }
     }
 }
@@ -274,14 +302,38 @@ impl Backends {
         })
     }
 
-    /// Runs the task, or `None` when no backend takes its resource.
-    fn run(&self, req: &TaskRequest) -> Option<TaskOutcome> {
+    /// Submits the job of a `.sync` Task, or `None` when no backend runs
+    /// its resource as a job.
+    fn submit(&self, req: &TaskRequest) -> Option<Result<Value, TaskOutcome>> {
+        let backend = self.list.iter().find(|b| b.handles_job(&req.resource))?;
+        // Unique to this attempt (Athena's idempotency token).
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let key = format!("stepwell-run-{nanos:032x}-{:08x}", req.task);
+        let call = backend.submit_job(req.resource.clone(), req.payload.clone(), key);
+        Some(
+            self.runtime
+                .block_on(call)
+                .map_err(|(error, cause)| TaskOutcome::Failed { error, cause }),
+        )
+    }
+
+    /// Runs the task (or waits for the job `submitted` names), or `None`
+    /// when no backend takes its resource.
+    fn run(&self, req: &TaskRequest, submitted: Option<Arc<Value>>) -> Option<TaskOutcome> {
+        if let Some(submitted) = submitted {
+            if let Some(backend) = self.list.iter().find(|b| b.handles_job(&req.resource)) {
+                return Some(self.wait_for_job(backend, req, submitted));
+            }
+        }
         let backend = self.list.iter().find(|b| b.handles(&req.resource))?;
         if req.is_submitted_first() {
             return Some(TaskOutcome::Failed {
                 error: "States.Runtime".into(),
                 cause: format!(
-                    "state '{}': `stepwell run` cannot wait for the callback or job of {}; run the state machine under `stepwell serve`, or mock the state",
+                    "state '{}': `stepwell run` cannot wait for the callback of {}; run the state machine under `stepwell serve`, or mock the state",
                     req.state_name, req.resource
                 ),
             });
@@ -300,6 +352,49 @@ impl Backends {
             Ok(output) => TaskOutcome::Succeeded(output),
             Err((error, cause)) => TaskOutcome::Failed { error, cause },
         })
+    }
+}
+
+impl Backends {
+    /// Describes the job now and then until it ends, within the Task's
+    /// TimeoutSeconds (then the job is stopped, best effort, and the Task
+    /// times out), as the server does.
+    fn wait_for_job(
+        &self,
+        backend: &Arc<dyn TaskBackend>,
+        req: &TaskRequest,
+        submitted: Arc<Value>,
+    ) -> TaskOutcome {
+        let resource = req.resource.clone();
+        let poll = async {
+            // AWS is silent: how often Step Functions looks at a job (as
+            // the server: from 1 s, half as long again each time, to 20 s).
+            let mut wait = Duration::from_secs(1);
+            loop {
+                tokio::time::sleep(wait).await;
+                match backend.poll_job(resource.clone(), submitted.clone()).await {
+                    JobPoll::Running | JobPoll::Again(_) => {}
+                    JobPoll::Done(result) => return result,
+                }
+                wait = wait.mul_f64(1.5).min(Duration::from_secs(20));
+            }
+        };
+        let result = self.runtime.block_on(async {
+            match req.timeout_seconds {
+                Some(s) => match tokio::time::timeout(Duration::from_secs(s), poll).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        let _ = backend.stop_job(resource.clone(), submitted.clone()).await;
+                        Err(("States.Timeout".to_string(), String::new()))
+                    }
+                },
+                None => poll.await,
+            }
+        });
+        match result {
+            Ok(output) => TaskOutcome::Succeeded(output),
+            Err((error, cause)) => TaskOutcome::Failed { error, cause },
+        }
     }
 }
 

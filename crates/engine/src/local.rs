@@ -42,6 +42,17 @@ pub enum TaskOutcome {
 /// Something that can carry out a task.
 pub trait TaskRunner {
     fn run(&mut self, req: &TaskRequest) -> TaskOutcome;
+
+    /// A task that is submitted first (`.sync`, `.waitForTaskToken`):
+    /// hand it over before [`Self::run`] waits for its end. `Ok` is what
+    /// `TaskSubmitted` records; `Err` ends the task there (the submission
+    /// failed). By default nothing is submitted and `TaskSubmitted`
+    /// records `{}`: a mock stands for the whole job, and what submitting
+    /// it answered is not mocked.
+    fn submit(&mut self, req: &TaskRequest) -> Result<Value, TaskOutcome> {
+        let _ = req;
+        Ok(Value::Object(Default::default()))
+    }
 }
 
 /// Answers tasks from a MockConfigFile test case. A task with no mock
@@ -172,16 +183,22 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
                         };
                         feed(exec, started, &mut queue, &mut history, entropy);
                     }
-                    if req.is_submitted_first() {
-                        // A mock stands for the whole job; what submitting it
-                        // answered is not mocked.
-                        let submitted = Input::TaskSubmitted {
-                            task: req.task,
-                            output: Value::Object(Default::default()),
-                        };
-                        feed(exec, submitted, &mut queue, &mut history, entropy);
-                    }
-                    let input = match runner.run(&req) {
+                    let outcome = if req.is_submitted_first() {
+                        match runner.submit(&req) {
+                            Ok(output) => {
+                                let submitted = Input::TaskSubmitted {
+                                    task: req.task,
+                                    output,
+                                };
+                                feed(exec, submitted, &mut queue, &mut history, entropy);
+                                runner.run(&req)
+                            }
+                            Err(outcome) => outcome,
+                        }
+                    } else {
+                        runner.run(&req)
+                    };
+                    let input = match outcome {
                         TaskOutcome::Succeeded(output) => Input::TaskSucceeded {
                             task: req.task,
                             output,

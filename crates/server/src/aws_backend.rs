@@ -2,7 +2,9 @@
 //! [`TaskBackend`] that sends a Task's `dynamodb:*`, `sqs:sendMessage`,
 //! `sns:publish`, `events:putEvents` or `aws-sdk:SERVICE:ACTION` call to
 //! the endpoint the AWS SDKs' standard variables name (an emulator, this
-//! server itself, or AWS). On only with `--aws-integrations`.
+//! server itself, or AWS), and runs the jobs of `.sync` Tasks (Glue,
+//! Athena, ECS, Batch, CodeBuild; see `jobs`). On only with
+//! `--aws-integrations`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +12,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::dispatch::{TaskBackend, TaskResult};
+use crate::dispatch::{JobPoll, TaskBackend, TaskResult};
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Runs service-integration Tasks with [`stepwell_aws::Client`].
 pub struct AwsBackend {
@@ -51,5 +55,33 @@ impl TaskBackend for AwsBackend {
     ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
         let client = self.client.clone();
         Box::pin(async move { client.run(&resource, &parameters).await })
+    }
+
+    fn handles_job(&self, resource: &str) -> bool {
+        stepwell_aws::Client::handles_job(resource)
+    }
+
+    fn submit_job(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+        key: String,
+    ) -> Boxed<TaskResult> {
+        let client = self.client.clone();
+        Box::pin(async move { client.submit_job(&resource, &parameters, &key).await })
+    }
+
+    fn poll_job(&self, resource: String, submitted: Arc<Value>) -> Boxed<JobPoll> {
+        let client = self.client.clone();
+        Box::pin(async move { client.poll_job(&resource, &submitted).await })
+    }
+
+    fn stop_job(
+        &self,
+        resource: String,
+        submitted: Arc<Value>,
+    ) -> Boxed<Result<bool, (String, String)>> {
+        let client = self.client.clone();
+        Box::pin(async move { client.stop_job(&resource, &submitted).await })
     }
 }

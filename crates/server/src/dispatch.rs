@@ -17,6 +17,21 @@ use crate::runtime::{lock, mock_input, now_ms, task_input, Live, QueuedActivity,
 /// A task's result: the output, or `(error, cause)` as AWS names them.
 pub type TaskResult = Result<Value, (String, String)>;
 
+/// What describing a Run a Job (`.sync`) Task's job found.
+pub use stepwell_aws::Poll as JobPoll;
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What a restart found in the history of an execution it loads again.
+#[derive(Default)]
+pub(crate) struct Recovered {
+    /// Activity tasks a worker already holds (not queued again).
+    pub started: HashSet<TaskId>,
+    /// What `TaskSubmitted` recorded, by task: a `.sync` job polls the job
+    /// it names rather than submitting another.
+    pub submitted: HashMap<TaskId, Arc<Value>>,
+}
+
 /// Something that runs tasks outside the server (Lambda functions, HTTP).
 pub trait TaskBackend: Send + Sync {
     /// Whether this backend runs tasks with this resource.
@@ -48,6 +63,51 @@ pub trait TaskBackend: Send + Sync {
     fn set_peers(&self, urls: &[String]) {
         let _ = urls;
     }
+
+    /// Whether this backend runs `resource` as a job (the Run a Job
+    /// pattern, `.sync`): [`Self::submit_job`], then [`Self::poll_job`]
+    /// until it ends, [`Self::stop_job`] when the Task is cancelled. By
+    /// default a backend runs none.
+    fn handles_job(&self, resource: &str) -> bool {
+        let _ = resource;
+        false
+    }
+
+    /// Submit the job: what `TaskSubmitted` records, or the Task's error.
+    /// `key` is unique to the Task's attempt and the same after a restart.
+    fn submit_job(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+        key: String,
+    ) -> Boxed<TaskResult> {
+        let _ = (parameters, key);
+        Box::pin(async move { Err(no_job_runner(&resource)) })
+    }
+
+    /// Describe the job `submitted` (the recorded submission) names.
+    fn poll_job(&self, resource: String, submitted: Arc<Value>) -> Boxed<JobPoll> {
+        let _ = submitted;
+        Box::pin(async move { JobPoll::Done(Err(no_job_runner(&resource))) })
+    }
+
+    /// Stop that job (best effort): `Ok(false)` when there was nothing to
+    /// stop it by.
+    fn stop_job(
+        &self,
+        resource: String,
+        submitted: Arc<Value>,
+    ) -> Boxed<Result<bool, (String, String)>> {
+        let _ = (resource, submitted);
+        Box::pin(async move { Ok(false) })
+    }
+}
+
+fn no_job_runner(resource: &str) -> (String, String) {
+    (
+        "States.Runtime".to_string(),
+        format!("no backend runs the job of resource {resource}"),
+    )
 }
 
 /// A task's result with the HTTP exchange behind it, when there was one:
@@ -151,7 +211,7 @@ pub(crate) fn carry_out(
     arn: &str,
     commands: Vec<Command>,
     answers: Vec<(TaskId, MockResponse)>,
-    started: &HashSet<TaskId>,
+    recovered: &Recovered,
 ) {
     let mut answers: HashMap<TaskId, MockResponse> = answers.into_iter().collect();
     for c in commands {
@@ -170,11 +230,12 @@ pub(crate) fn carry_out(
                     inputs.push(mock_input(req.task, answer));
                     spawn_inputs(rt, arn, inputs);
                 } else {
-                    run_task(rt, arn, req, started);
+                    run_task(rt, arn, req, recovered);
                 }
             }
             Command::CancelTask { task } => {
                 lock(&rt.tokens).retain(|_, (a, t)| !(a == arn && *t == task));
+                rt.jobs.cancel(arn, task);
             }
             Command::StartTimer { timer, fire_at } => rt.timers.add(due(rt, fire_at), arn, timer),
             Command::ReadItems(req) => read_items(rt, arn, req),
@@ -239,7 +300,7 @@ fn is_callback(req: &TaskRequest) -> bool {
     req.flavor == TaskFlavor::Activity || req.resource.ends_with(".waitForTaskToken")
 }
 
-fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, started: &HashSet<TaskId>) {
+fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovered) {
     let resource = req.resource.clone();
     let callback = is_callback(&req);
     if callback {
@@ -248,7 +309,7 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, started: &HashSet<Ta
         }
     }
     if req.flavor == TaskFlavor::Activity {
-        if started.contains(&req.task) {
+        if recovered.started.contains(&req.task) {
             return; // a worker holds it; its answer comes with the token
         }
         let Some(token) = req.token.clone() else {
@@ -272,6 +333,11 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, started: &HashSet<Ta
         let rt = rt.clone();
         let arn = arn.to_string();
         tokio::spawn(async move { crate::nested::start_child(&rt, &arn, &req).await });
+        return;
+    }
+    if let Some(backend) = rt.lambda.clone().filter(|b| b.handles_job(&resource)) {
+        let submitted = recovered.submitted.get(&req.task).cloned();
+        crate::jobs::start(rt, arn, req, backend, submitted);
         return;
     }
     if let Some(backend) = rt.lambda.clone().filter(|b| b.handles(&resource)) {
@@ -402,6 +468,40 @@ impl TaskBackend for Backends {
     fn set_peers(&self, urls: &[String]) {
         for backend in &self.0 {
             backend.set_peers(urls);
+        }
+    }
+
+    fn handles_job(&self, resource: &str) -> bool {
+        self.0.iter().any(|b| b.handles_job(resource))
+    }
+
+    fn submit_job(
+        &self,
+        resource: String,
+        parameters: Arc<Value>,
+        key: String,
+    ) -> Boxed<TaskResult> {
+        match self.0.iter().find(|b| b.handles_job(&resource)) {
+            Some(backend) => backend.submit_job(resource, parameters, key),
+            None => Box::pin(async move { Err(no_job_runner(&resource)) }),
+        }
+    }
+
+    fn poll_job(&self, resource: String, submitted: Arc<Value>) -> Boxed<JobPoll> {
+        match self.0.iter().find(|b| b.handles_job(&resource)) {
+            Some(backend) => backend.poll_job(resource, submitted),
+            None => Box::pin(async move { JobPoll::Done(Err(no_job_runner(&resource))) }),
+        }
+    }
+
+    fn stop_job(
+        &self,
+        resource: String,
+        submitted: Arc<Value>,
+    ) -> Boxed<Result<bool, (String, String)>> {
+        match self.0.iter().find(|b| b.handles_job(&resource)) {
+            Some(backend) => backend.stop_job(resource, submitted),
+            None => Box::pin(async move { Ok(false) }),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod aws_backend;
 pub mod cluster;
 mod dispatch;
+mod jobs;
 pub mod lambda_backend;
 mod nested;
 pub mod ops;
@@ -40,7 +41,7 @@ use serde_json::{json, Value};
 use stepwell_store::Durability;
 
 pub use arn::{Arns, MachineRef};
-pub use dispatch::{Backends, TaskBackend, TaskResult};
+pub use dispatch::{Backends, JobPoll, TaskBackend, TaskResult};
 pub use lambda_backend::LambdaOptions;
 pub use protocol::ApiError;
 pub use runtime::{Config, Runtime};

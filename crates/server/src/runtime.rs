@@ -110,6 +110,8 @@ pub struct Runtime {
     pub(crate) tokens: Mutex<HashMap<String, (String, TaskId)>>,
     pub timers: Timers,
     pub(crate) activities: crate::dispatch::ActivityQueues,
+    /// Run a Job (`.sync`) Tasks whose jobs this node polls.
+    pub(crate) jobs: crate::jobs::Jobs,
     entropy: Mutex<SplitMix>,
     pub lambda: Option<Arc<dyn crate::dispatch::TaskBackend>>,
     /// Set when the server shuts down: long polls answer at once.
@@ -152,6 +154,7 @@ impl Runtime {
             tokens: Mutex::new(HashMap::new()),
             timers: Timers::default(),
             activities: Default::default(),
+            jobs: Default::default(),
             entropy: Mutex::new(entropy),
             lambda: None,
             stopping: watch::Sender::new(false),
@@ -592,7 +595,8 @@ impl Runtime {
             lock(&self.live).remove(arn);
             crate::dispatch::on_finished(self, &record);
         }
-        crate::dispatch::carry_out(self, arn, decision.commands, answers, &HashSet::new());
+        let fresh = crate::dispatch::Recovered::default();
+        crate::dispatch::carry_out(self, arn, decision.commands, answers, &fresh);
         Ok(())
     }
 
@@ -607,7 +611,7 @@ impl Runtime {
         let mut exec = Execution::new(plan, info);
         let mut mocks = self.mocks_for(&record)?;
         let mut scheduled: Vec<(TaskId, String)> = Vec::new();
-        let mut started: HashSet<TaskId> = HashSet::new();
+        let mut recovered = crate::dispatch::Recovered::default();
         let mut timer_starts: HashMap<u64, i64> = HashMap::new();
         let mut tokens = Vec::new();
         for e in &events {
@@ -621,7 +625,10 @@ impl Runtime {
                     tokens.extend(token.iter().cloned());
                 }
                 EventKind::TaskStarted { task, .. } => {
-                    started.insert(*task);
+                    recovered.started.insert(*task);
+                }
+                EventKind::TaskSubmitted { task, output } => {
+                    recovered.submitted.insert(*task, output.clone());
                 }
                 EventKind::TimerStarted { .. } => {
                     timer_starts.insert(e.seq, e.timestamp);
@@ -678,7 +685,7 @@ impl Runtime {
             },
             None => Vec::new(),
         };
-        crate::dispatch::carry_out(self, &arn, pending, answers, &started);
+        crate::dispatch::carry_out(self, &arn, pending, answers, &recovered);
         Ok(())
     }
 
