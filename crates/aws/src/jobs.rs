@@ -47,7 +47,7 @@ pub enum Poll {
     /// The job ended: the Task's result, or its error.
     Done(Result<Value, TaskError>),
     /// The describe call failed in a way worth trying again (no answer,
-    /// throttling, a service error): poll again later.
+    /// throttling, a fault on the service's side): poll again later.
     Again(TaskError),
 }
 
@@ -298,7 +298,7 @@ pub fn poll_result(job: Job, described: Value) -> Poll {
     match job {
         Job::Glue => {
             let Some(run) = described.get("JobRun").filter(|r| r.is_object()).cloned() else {
-                return Poll::Again(unexpected(job, &described));
+                return Poll::Done(Err(unexpected(job, &described)));
             };
             let state = run.get("JobRunState").and_then(Value::as_str).unwrap_or("");
             match state.to_string().as_str() {
@@ -315,7 +315,7 @@ pub fn poll_result(job: Job, described: Value) -> Poll {
             match state {
                 "SUCCEEDED" => Poll::Done(Ok(described)),
                 "FAILED" | "CANCELLED" => failed(described),
-                "" => Poll::Again(unexpected(job, &described)),
+                "" => Poll::Done(Err(unexpected(job, &described))),
                 _ => Poll::Running,
             }
         }
@@ -390,9 +390,11 @@ fn ecs_task_succeeded(task: &Value) -> bool {
         && exits.iter().all(|e| matches!(e, None | Some(0)))
 }
 
+/// AWS is silent: a description without the job's state fails the Task
+/// (as an answer that is not JSON does), rather than polling forever.
 fn unexpected(job: Job, described: &Value) -> TaskError {
     (
-        "States.Runtime".into(),
+        "States.TaskFailed".into(),
         format!(
             "the {} job's description has an unexpected shape: {described}",
             job.service_name()
@@ -637,7 +639,8 @@ mod tests {
         Running,
         Ok(Value),
         Failed,
-        Again,
+        /// States.TaskFailed, the cause naming the unexpected shape.
+        Unexpected,
     }
 
     #[test]
@@ -690,7 +693,9 @@ mod tests {
                 json!({"JobRun": {"JobRunState": "STOPPING"}}),
                 Want::Running,
             ),
-            (Job::Glue, json!({"nothing": 1}), Want::Again),
+            (Job::Glue, json!({"nothing": 1}), Want::Unexpected),
+            (Job::Glue, json!({"JobRun": "SUCCEEDED"}), Want::Unexpected),
+            (Job::Athena, json!({"QueryExecution": {}}), Want::Unexpected),
             (
                 Job::Athena,
                 json!({"QueryExecution": {"Status": {"State": "QUEUED"}}}),
@@ -793,6 +798,10 @@ mod tests {
             let got = match poll_result(job, described.clone()) {
                 Poll::Running => Want::Running,
                 Poll::Done(Ok(v)) => Want::Ok(v),
+                Poll::Done(Err((name, cause))) if cause.contains("unexpected shape") => {
+                    assert_eq!(name, "States.TaskFailed", "{job:?} {described}");
+                    Want::Unexpected
+                }
                 Poll::Done(Err((name, cause))) => {
                     assert_eq!(name, "States.TaskFailed", "{job:?} {described}");
                     // The cause is the description, as JSON.
@@ -802,7 +811,7 @@ mod tests {
                     );
                     Want::Failed
                 }
-                Poll::Again(_) => Want::Again,
+                Poll::Again(e) => panic!("{job:?} {described}: again {e:?}"),
             };
             assert_eq!(got, want, "{job:?} {described}");
         }
