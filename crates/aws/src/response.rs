@@ -69,6 +69,17 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
             return Err(("EventBridge.FailedEntry".into(), value.to_string()));
         }
     }
+    if target.kind == Kind::Optimized && target.action == "RunTask" && target.wait_for_token {
+        // ecs:runTask.waitForTaskToken fails on a 200 with Failures, with
+        // AmazonECS.Unknown (request/response returns them).
+        // AWS is silent: the cause; here the failures, as JSON.
+        if let Some(Value::Array(f)) = value.get("failures") {
+            if !f.is_empty() {
+                let failures = rename_keys(Value::Array(f.clone()), &pascal);
+                return Err(("AmazonECS.Unknown".into(), failures.to_string()));
+            }
+        }
+    }
     if target.service.camel_case {
         value = rename_keys(value, &pascal);
         if target.kind == Kind::Sdk {
@@ -614,6 +625,38 @@ mod tests {
                 Err((e, c)) => {
                     assert_eq!((e.as_str(), c.as_str()), (*error, *cause), "{resource}")
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn ecs_failures_fail_a_callback_but_not_a_request() {
+        let answer = Answer {
+            status: 200,
+            headers: vec![],
+            body: br#"{"tasks":[],"failures":[{"arn":"a","reason":"RESOURCE:MEMORY"}]}"#.to_vec(),
+        };
+        // (resource, error name, or None for a result)
+        let rows = [
+            ("arn:aws:states:::ecs:runTask", None),
+            (
+                "arn:aws:states:::ecs:runTask.waitForTaskToken",
+                Some("AmazonECS.Unknown"),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:ecs:runTask.waitForTaskToken",
+                None,
+            ),
+        ];
+        for (resource, want) in rows {
+            let got = task_result(&target(resource), &answer);
+            match (got, want) {
+                (Ok(v), None) => assert_eq!(v["Failures"][0]["Reason"], "RESOURCE:MEMORY"),
+                (Err((name, cause)), Some(w)) => {
+                    assert_eq!(name, w, "{resource}");
+                    assert!(cause.contains("\"Reason\":\"RESOURCE:MEMORY\""), "{cause}");
+                }
+                (got, want) => panic!("{resource}: got {got:?}, want {want:?}"),
             }
         }
     }
