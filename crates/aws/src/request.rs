@@ -91,7 +91,7 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
             target_prefix,
         } => {
             let params = if target.service.camel_case {
-                rename_keys(Value::Object(params), &camel)
+                rename_keys(Value::Object(params), &camel, target.service.string_maps)
             } else {
                 Value::Object(params)
             };
@@ -107,7 +107,7 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
         }
         Protocol::RestJson => {
             let params = if target.service.camel_case {
-                rename_keys(Value::Object(params), &camel)
+                rename_keys(Value::Object(params), &camel, target.service.string_maps)
             } else {
                 Value::Object(params)
             };
@@ -198,22 +198,28 @@ const DOCUMENT_MEMBERS: &[&str] = &[
 ];
 
 /// Every object key renamed by `f`, at every depth (not inside the user's
-/// documents).
-pub(crate) fn rename_keys(value: Value, f: &dyn Fn(&str) -> String) -> Value {
+/// documents, nor in the keys of `maps`: members that are string maps,
+/// whose keys are the user's, named on the wire).
+pub(crate) fn rename_keys(value: Value, f: &dyn Fn(&str) -> String, maps: &[&str]) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
-                    let v = if DOCUMENT_MEMBERS.contains(&k.as_str()) {
+                    let wire = camel(&k);
+                    let v = if DOCUMENT_MEMBERS.contains(&k.as_str())
+                        || (v.is_object() && maps.contains(&wire.as_str()))
+                    {
                         v
                     } else {
-                        rename_keys(v, f)
+                        rename_keys(v, f, maps)
                     };
                     (f(&k), v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| rename_keys(v, f)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| rename_keys(v, f, maps)).collect())
+        }
         other => other,
     }
 }
@@ -427,12 +433,13 @@ mod tests {
             (
                 // Batch: restJson1, POST /v1/<action>.
                 "arn:aws:states:::batch:submitJob",
-                json!({"JobName": "j", "JobQueue": "q", "JobDefinition": "d"}),
+                json!({"JobName": "j", "JobQueue": "q", "JobDefinition": "d",
+                       "Parameters": {"InputFile": "s3://b/k"}, "Tags": {"Team": "Data"}}),
                 "http://h:9/",
                 "http://h:9/v1/submitjob",
                 None,
                 "application/json",
-                r#"{"jobName":"j","jobQueue":"q","jobDefinition":"d"}"#,
+                r#"{"jobName":"j","jobQueue":"q","jobDefinition":"d","parameters":{"InputFile":"s3://b/k"},"tags":{"Team":"Data"}}"#,
             ),
             (
                 "arn:aws:states:::codebuild:startBuild",

@@ -75,13 +75,13 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
         // AWS is silent: the cause; here the failures, as JSON.
         if let Some(Value::Array(f)) = value.get("failures") {
             if !f.is_empty() {
-                let failures = rename_keys(Value::Array(f.clone()), &pascal);
+                let failures = rename_keys(Value::Array(f.clone()), &pascal, &[]);
                 return Err(("AmazonECS.Unknown".into(), failures.to_string()));
             }
         }
     }
     if target.service.camel_case {
-        value = rename_keys(value, &pascal);
+        value = rename_keys(value, &pascal, target.service.string_maps);
         if target.kind == Kind::Sdk {
             value = sdk_dates(value);
         }
@@ -697,8 +697,11 @@ mod tests {
                 // Batch (restJson1).
                 "arn:aws:states:::batch:submitJob",
                 vec![("x-amzn-requestid", "R3")],
-                r#"{"jobArn":"a","jobId":"j","jobName":"n"}"#,
-                with_meta(json!({"JobArn": "a", "JobId": "j", "JobName": "n"}), "R3"),
+                r#"{"jobArn":"a","jobId":"j","jobName":"n","tags":{"team":"data"}}"#,
+                with_meta(
+                    json!({"JobArn": "a", "JobId": "j", "JobName": "n", "Tags": {"team": "data"}}),
+                    "R3",
+                ),
             ),
             (
                 "arn:aws:states:::dynamodb:getItem",

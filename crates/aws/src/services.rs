@@ -60,6 +60,11 @@ pub struct Service {
     /// AWS's common errors this service's API model lists as its own
     /// exceptions (the others are raised as its base exception).
     pub modeled_common: &'static [&'static str],
+    /// Of a camelCase service: the members (wire names) that are maps of
+    /// the user's keys, which keep their case both ways (Batch's
+    /// `parameters` and `tags`).
+    /// DIFFERENCE: known by name, not from the API's model.
+    pub string_maps: &'static [&'static str],
 }
 
 const fn json(version: &'static str, target_prefix: &'static str) -> Protocol {
@@ -82,6 +87,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("DynamoDB", "AmazonDynamoDBv2")),
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "sqs",
@@ -95,6 +101,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("SQS", "AmazonSQS")),
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "sns",
@@ -109,6 +116,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("SNS", "AmazonSNS")),
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "eventbridge",
@@ -121,6 +129,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("EventBridge", "AmazonEventBridge")),
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "s3",
@@ -133,6 +142,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: None,
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "sfn",
@@ -145,6 +155,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: None,
         camel_case: true,
         modeled_common: &["ValidationException"],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "secretsmanager",
@@ -157,6 +168,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: None,
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "ssm",
@@ -169,6 +181,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: None,
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "kinesis",
@@ -181,6 +194,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: None,
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "kms",
@@ -193,6 +207,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: None,
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "cloudwatchlogs",
@@ -205,6 +220,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: None,
         camel_case: true,
         modeled_common: &[],
+        string_maps: &["tags"],
     },
     Service {
         sdk_resource: "glue",
@@ -217,6 +233,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("Glue", "AWSGlue")),
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "athena",
@@ -229,6 +246,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("Athena", "AmazonAthena")),
         camel_case: false,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "ecs",
@@ -241,6 +259,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("ECS", "AmazonECS")),
         camel_case: true,
         modeled_common: &[],
+        string_maps: &[],
     },
     Service {
         sdk_resource: "batch",
@@ -253,6 +272,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("Batch", "AWSBatch")),
         camel_case: true,
         modeled_common: &[],
+        string_maps: &["parameters", "tags", "labels", "annotations"],
     },
     Service {
         sdk_resource: "codebuild",
@@ -265,6 +285,7 @@ pub const SERVICES: &[Service] = &[
         optimized_names: Some(("CodeBuild", "AWSCodeBuild")),
         camel_case: true,
         modeled_common: &[],
+        string_maps: &[],
     },
 ];
 

@@ -213,6 +213,7 @@ pub const STS: crate::Service = crate::Service {
     optimized_names: None,
     camel_case: false,
     modeled_common: &[],
+    string_maps: &[],
 };
 
 const IMDS_DEFAULT: &str = "http://169.254.169.254";
