@@ -255,13 +255,23 @@ def test_sns_publish_reaches_a_subscribed_queue(sfn, boto):
     assert sorted(bodies) == sorted([json.dumps({"hello": "world & more"}, separators=(",", ":")), "plain"]), bodies
 
 
-def test_events_put_events_and_a_failed_entry(sfn):
+def test_events_put_events_and_a_failed_entry(sfn, boto):
+    events, sqs = boto("events"), boto("sqs")
+    stamp = int(time.time() * 1000)
+    queue = sqs.create_queue(QueueName=f"events-{stamp}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    source = f"stepwell.e2e.{stamp}"
+    events.put_rule(Name=f"r-{stamp}", EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=f"r-{stamp}", Targets=[{"Id": "q", "Arn": queue_arn}])
     definition = {
         "StartAt": "Put",
         "States": {
             "Put": task("events:putEvents", {"Entries": [
-                {"Source": "stepwell.e2e", "DetailType": "order", "Detail": {"id.$": "$.id"}},
-            ]}, ResultPath="$.put", Next="NoSource"),
+                {"Source": source, "DetailType": "order", "Detail": {"id.$": "$.id"}},
+            ]}, ResultPath="$.put", Next="SdkPut"),
+            "SdkPut": task("aws-sdk:eventbridge:putEvents", {"Entries": [
+                {"Source": source, "DetailType": "sdk", "Detail": "{}"},
+            ]}, ResultPath="$.sdk", Next="NoSource"),
             "NoSource": task("events:putEvents", {"Entries": [{"DetailType": "order", "Detail": "{}"}]},
                              Catch=[{"ErrorEquals": ["EventBridge.FailedEntry"], "ResultPath": "$.failed",
                                      "Next": "Done"}],
@@ -269,8 +279,20 @@ def test_events_put_events_and_a_failed_entry(sfn):
             "Done": {"Type": "Pass", "End": True},
         },
     }
-    _, _, d = run(sfn, definition, {"id": 3})
+    sm, ex, d = run(sfn, definition, {"id": 3})
     assert d["status"] == "SUCCEEDED", d
+    # What the rule delivered: the optimized integration names the
+    # execution and its state machine in Resources, the AWS SDK one does not.
+    delivered = {}
+    deadline = time.time() + 10
+    while len(delivered) < 2 and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                     WaitTimeSeconds=1).get("Messages", []):
+            event = json.loads(m["Body"])
+            delivered[event["detail-type"]] = event
+    assert delivered["order"]["detail"] == {"id": 3}, delivered
+    assert delivered["order"]["resources"] == [ex, sm], delivered["order"]
+    assert delivered["sdk"]["resources"] == [], delivered["sdk"]
     out = json.loads(d["output"])
     # Entries and FailedEntryCount only (no SdkHttpMetadata for EventBridge).
     assert set(out["put"]) == {"Entries", "FailedEntryCount"}, out["put"]

@@ -16,8 +16,8 @@
 //! ECS/EKS container endpoint, EC2's IMDSv2), temporary ones cached and
 //! refreshed before they expire: see [`credentials`].
 //!
-//! The pure parts ([`parse_resource`], [`prepare`], [`sign_request`],
-//! [`task_result`]) take everything as arguments; [`Client`] reads the
+//! The pure parts ([`parse_resource`], [`prepare`], [`with_caller`],
+//! [`sign_request`], [`task_result`]) take everything as arguments; [`Client`] reads the
 //! environment and sends with `stepwell_lambda::http` (the crate knows
 //! nothing of the server).
 //!
@@ -26,7 +26,13 @@
 //! let client = stepwell_aws::Client::from_env("us-east-1");
 //! let resource = "arn:aws:states:::aws-sdk:sfn:listStateMachines";
 //! assert!(stepwell_aws::Client::handles(resource));
-//! let result = client.run(resource, &serde_json::json!({})).await;
+//! // The execution the Task runs in (the optimized EventBridge
+//! // integration names it in each entry's Resources).
+//! let caller = stepwell_aws::Caller {
+//!     execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e",
+//!     state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+//! };
+//! let result = client.run(resource, &serde_json::json!({}), caller).await;
 //! # }
 //! ```
 
@@ -49,7 +55,7 @@ pub use jobs::{
     describe_call, is_transient, parse_job, poll_result, stop_call, submit_parameters,
     submitted_output, Job, JobTarget, Poll,
 };
-pub use request::{prepare, sign_request, Prepared};
+pub use request::{prepare, sign_request, with_caller, Caller, Prepared};
 pub use response::{client_error, task_result, Answer};
 pub use services::{endpoint, parse_resource, Kind, Protocol, Service, Target, SERVICES};
 
@@ -116,16 +122,22 @@ impl Client {
         endpoint(service, &self.region, |n| std::env::var(n).ok())
     }
 
-    /// Makes the call `resource` names with `parameters`: the Task's
-    /// result, or `(error, cause)`.
-    pub async fn run(&self, resource: &str, parameters: &Value) -> Result<Value, TaskError> {
+    /// Makes the call `resource` names with `parameters` for a Task of the
+    /// `caller` execution: the Task's result, or `(error, cause)`.
+    pub async fn run(
+        &self,
+        resource: &str,
+        parameters: &Value,
+        caller: Caller<'_>,
+    ) -> Result<Value, TaskError> {
         let Some(target) = parse_resource(resource) else {
             return Err((
                 "States.Runtime".into(),
                 format!("{resource} is not a service integration Stepwell runs"),
             ));
         };
-        self.call(&target, parameters).await
+        let parameters = with_caller(&target, parameters, caller);
+        self.call(&target, &parameters).await
     }
 
     /// Whether `resource` is a Run a Job (`.sync`) integration this crate

@@ -1,6 +1,7 @@
 //! The HTTP request a service-integration Task makes, and its SigV4
 //! signature.
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials as SdkCredentials;
@@ -169,9 +170,7 @@ fn optimized_request(target: &Target, mut params: Map<String, Value>) -> Map<Str
                 stringify(v);
             }
         }
-        // DIFFERENCE: AWS also adds the state machine's and the
-        // execution's ARNs to each entry's Resources; a backend is not told
-        // which execution calls it.
+        // The execution's ARNs in Resources: `with_caller`.
         ("eventbridge", "PutEvents") => {
             if let Some(Value::Array(entries)) = params.get_mut("Entries") {
                 for entry in entries.iter_mut() {
@@ -184,6 +183,44 @@ fn optimized_request(target: &Target, mut params: Map<String, Value>) -> Map<Str
         _ => {}
     }
     params
+}
+
+/// The execution a Task runs in and its state machine, by their ARNs.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub execution_arn: &'a str,
+    pub state_machine_arn: &'a str,
+}
+
+/// What AWS adds to a Task's parameters for the execution that calls: the
+/// optimized EventBridge integration appends the execution's ARN and the
+/// state machine's to each entry's `Resources` (the AWS SDK integration
+/// adds nothing). An entry whose `Resources` is not a list is left for
+/// EventBridge to refuse.
+pub fn with_caller<'p>(
+    target: &Target,
+    parameters: &'p Value,
+    caller: Caller<'_>,
+) -> Cow<'p, Value> {
+    let optimized_events = target.kind == Kind::Optimized
+        && target.service.sdk_resource == "eventbridge"
+        && target.action == "PutEvents";
+    if !optimized_events {
+        return Cow::Borrowed(parameters);
+    }
+    let mut parameters = parameters.clone();
+    if let Some(Value::Array(entries)) = parameters.get_mut("Entries") {
+        for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+            let resources = entry
+                .entry("Resources")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = resources {
+                list.push(Value::String(caller.execution_arn.to_string()));
+                list.push(Value::String(caller.state_machine_arn.to_string()));
+            }
+        }
+    }
+    Cow::Owned(parameters)
 }
 
 /// Members whose value is the user's own document (an execution's input,
@@ -358,6 +395,52 @@ mod tests {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn eventbridge_entries_name_the_calling_execution() {
+        let caller = Caller {
+            execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e",
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+        };
+        let params = json!({"Entries": [
+            {"Source": "s", "Detail": {"a": 1}},
+            {"Source": "s", "Resources": ["arn:aws:s3:::b"]},
+            {"Source": "s", "Resources": "not a list"},
+        ]});
+        let with = with_caller(
+            &target("arn:aws:states:::events:putEvents"),
+            &params,
+            caller,
+        );
+        assert_eq!(
+            with["Entries"][0]["Resources"],
+            json!([caller.execution_arn, caller.state_machine_arn])
+        );
+        assert_eq!(
+            with["Entries"][1]["Resources"],
+            json!([
+                "arn:aws:s3:::b",
+                caller.execution_arn,
+                caller.state_machine_arn
+            ])
+        );
+        assert_eq!(with["Entries"][2]["Resources"], json!("not a list"));
+        assert_eq!(with["Entries"][0]["Detail"], json!({"a": 1}));
+        // The AWS SDK integration and the others send what the Task gave.
+        for resource in [
+            "arn:aws:states:::aws-sdk:eventbridge:putEvents",
+            "arn:aws:states:::events:putEvents.waitForTaskToken",
+            "arn:aws:states:::sqs:sendMessage",
+        ] {
+            let with = with_caller(&target(resource), &params, caller);
+            let sent_as_given = matches!(with, Cow::Borrowed(_));
+            assert_eq!(
+                sent_as_given,
+                !resource.contains("events:putEvents"),
+                "{resource}"
+            );
+        }
     }
 
     #[test]

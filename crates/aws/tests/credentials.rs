@@ -647,6 +647,10 @@ async fn a_task_signs_with_the_session_token() {
         .run(
             "arn:aws:states:::aws-sdk:sqs:sendMessage",
             &serde_json::json!({"QueueUrl": "q", "MessageBody": "hi"}),
+            stepwell_aws::Caller {
+                execution_arn: "arn:aws:states:eu-west-1:123456789012:execution:M:e",
+                state_machine_arn: "arn:aws:states:eu-west-1:123456789012:stateMachine:M",
+            },
         )
         .await;
     assert_eq!(

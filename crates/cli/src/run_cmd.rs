@@ -312,7 +312,7 @@ impl Backends {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         let key = format!("stepwell-run-{nanos:032x}-{:08x}", req.task);
-        let call = backend.submit_job(req.resource.clone(), req.payload.clone(), key);
+        let call = backend.submit_job(req, key);
         Some(
             self.runtime
                 .block_on(call)
@@ -338,7 +338,7 @@ impl Backends {
                 ),
             });
         }
-        let call = backend.run(req.resource.clone(), req.payload.clone());
+        let call = backend.run(req);
         // The Task's TimeoutSeconds, as the server's timer would enforce it.
         let result = self.runtime.block_on(async {
             match req.timeout_seconds {

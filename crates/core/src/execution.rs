@@ -422,6 +422,20 @@ impl Execution {
 
     /// The child execution frame `f` runs in, if it runs in one: the
     /// iteration frame that starts it and its Map Run's ARN.
+    /// The ARNs of the execution frame `f` runs in and of its state
+    /// machine, as its context object names them.
+    fn owner_arns(&self, f: FrameId) -> (String, String) {
+        match self.child_execution(f) {
+            Some((child, map_run)) => {
+                let express = self.is_express_child(child);
+                let index = self.frame(child).index;
+                let (_, arn) = crate::map_run::child_arn_of(map_run, index, express);
+                (arn, crate::map_run::machine_arn(map_run))
+            }
+            None => (self.info.id.clone(), self.info.state_machine_id.clone()),
+        }
+    }
+
     pub(crate) fn child_execution(&self, f: FrameId) -> Option<(FrameId, &str)> {
         let mut c = f;
         loop {
@@ -597,6 +611,7 @@ impl Execution {
                 token,
             } => {
                 let state_name = self.state_of(f).name.clone();
+                let (execution_arn, state_machine_arn) = self.owner_arns(f);
                 self.tasks.insert(
                     e.seq,
                     (
@@ -610,6 +625,8 @@ impl Execution {
                             token: token.clone(),
                             timeout_seconds: *timeout,
                             heartbeat_seconds: *heartbeat,
+                            execution_arn,
+                            state_machine_arn,
                         },
                     ),
                 );

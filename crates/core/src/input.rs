@@ -173,6 +173,12 @@ pub struct TaskRequest {
     pub token: Option<String>,
     pub timeout_seconds: Option<u64>,
     pub heartbeat_seconds: Option<u64>,
+    /// The execution the task runs in, as `$$.Execution.Id` names it (in a
+    /// Distributed Map, the Map Run's child execution), and its state
+    /// machine (`$$.StateMachine.Id`). AWS names them in some calls: an
+    /// EventBridge entry's `Resources`.
+    pub execution_arn: String,
+    pub state_machine_arn: String,
 }
 
 impl TaskRequest {

@@ -12,6 +12,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use stepwell_aws::Caller;
+use stepwell_core::TaskRequest;
+
 use crate::dispatch::{JobPoll, TaskBackend, TaskResult};
 
 type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -48,26 +51,25 @@ impl TaskBackend for AwsBackend {
         stepwell_aws::Client::handles(resource)
     }
 
-    fn run(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-    ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
+    fn run(&self, task: &TaskRequest) -> Boxed<TaskResult> {
         let client = self.client.clone();
-        Box::pin(async move { client.run(&resource, &parameters).await })
+        let task = task.clone();
+        Box::pin(async move {
+            let caller = Caller {
+                execution_arn: &task.execution_arn,
+                state_machine_arn: &task.state_machine_arn,
+            };
+            client.run(&task.resource, &task.payload, caller).await
+        })
     }
 
     fn handles_job(&self, resource: &str) -> bool {
         stepwell_aws::Client::handles_job(resource)
     }
 
-    fn submit_job(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-        key: String,
-    ) -> Boxed<TaskResult> {
+    fn submit_job(&self, task: &TaskRequest, key: String) -> Boxed<TaskResult> {
         let client = self.client.clone();
+        let (resource, parameters) = (task.resource.clone(), task.payload.clone());
         Box::pin(async move { client.submit_job(&resource, &parameters, &key).await })
     }
 

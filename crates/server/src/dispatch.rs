@@ -36,24 +36,16 @@ pub(crate) struct Recovered {
 pub trait TaskBackend: Send + Sync {
     /// Whether this backend runs tasks with this resource.
     fn handles(&self, resource: &str) -> bool;
-    fn run(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-    ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>>;
+    /// Run `task` (its resource, with its effective parameters).
+    fn run(&self, task: &TaskRequest) -> Boxed<TaskResult>;
 
     /// [`Self::run`], also reporting an HTTP Task's request and response
     /// (TestState at `inspectionLevel` TRACE; what an EventBridge connection
     /// added is redacted unless `reveal_secrets`). By default a backend
     /// reports none.
-    fn run_traced(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-        reveal_secrets: bool,
-    ) -> Pin<Box<dyn Future<Output = TracedResult> + Send>> {
+    fn run_traced(&self, task: &TaskRequest, reveal_secrets: bool) -> Boxed<TracedResult> {
         let _ = reveal_secrets;
-        let run = self.run(resource, parameters);
+        let run = self.run(task);
         Box::pin(async move { TracedResult::untraced(run.await) })
     }
 
@@ -75,13 +67,9 @@ pub trait TaskBackend: Send + Sync {
 
     /// Submit the job: what `TaskSubmitted` records, or the Task's error.
     /// `key` is unique to the Task's attempt and the same after a restart.
-    fn submit_job(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-        key: String,
-    ) -> Boxed<TaskResult> {
-        let _ = (parameters, key);
+    fn submit_job(&self, task: &TaskRequest, key: String) -> Boxed<TaskResult> {
+        let _ = key;
+        let resource = task.resource.clone();
         Box::pin(async move { Err(no_job_runner(&resource)) })
     }
 
@@ -344,7 +332,7 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovere
         let rt = rt.clone();
         let arn = arn.to_string();
         tokio::spawn(async move {
-            let result = backend.run(resource, req.payload.clone()).await;
+            let result = backend.run(&req).await;
             // A callback task waits for its token; only a failure to hand
             // it over ends it here.
             if callback {
@@ -434,32 +422,26 @@ impl TaskBackend for Backends {
         self.0.iter().any(|b| b.handles(resource))
     }
 
-    fn run(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-    ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
-        match self.0.iter().find(|b| b.handles(&resource)) {
-            Some(backend) => backend.run(resource, parameters),
-            None => Box::pin(async move {
-                Err((
-                    "States.Runtime".to_string(),
-                    format!("no backend runs resource {resource}"),
-                ))
-            }),
+    fn run(&self, task: &TaskRequest) -> Boxed<TaskResult> {
+        match self.0.iter().find(|b| b.handles(&task.resource)) {
+            Some(backend) => backend.run(task),
+            None => {
+                let resource = task.resource.clone();
+                Box::pin(async move {
+                    Err((
+                        "States.Runtime".to_string(),
+                        format!("no backend runs resource {resource}"),
+                    ))
+                })
+            }
         }
     }
 
-    fn run_traced(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-        reveal_secrets: bool,
-    ) -> Pin<Box<dyn Future<Output = TracedResult> + Send>> {
-        match self.0.iter().find(|b| b.handles(&resource)) {
-            Some(backend) => backend.run_traced(resource, parameters, reveal_secrets),
+    fn run_traced(&self, task: &TaskRequest, reveal_secrets: bool) -> Boxed<TracedResult> {
+        match self.0.iter().find(|b| b.handles(&task.resource)) {
+            Some(backend) => backend.run_traced(task, reveal_secrets),
             None => {
-                let run = self.run(resource, parameters);
+                let run = self.run(task);
                 Box::pin(async move { TracedResult::untraced(run.await) })
             }
         }
@@ -475,15 +457,13 @@ impl TaskBackend for Backends {
         self.0.iter().any(|b| b.handles_job(resource))
     }
 
-    fn submit_job(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-        key: String,
-    ) -> Boxed<TaskResult> {
-        match self.0.iter().find(|b| b.handles_job(&resource)) {
-            Some(backend) => backend.submit_job(resource, parameters, key),
-            None => Box::pin(async move { Err(no_job_runner(&resource)) }),
+    fn submit_job(&self, task: &TaskRequest, key: String) -> Boxed<TaskResult> {
+        match self.0.iter().find(|b| b.handles_job(&task.resource)) {
+            Some(backend) => backend.submit_job(task, key),
+            None => {
+                let resource = task.resource.clone();
+                Box::pin(async move { Err(no_job_runner(&resource)) })
+            }
         }
     }
 
@@ -506,6 +486,23 @@ impl TaskBackend for Backends {
     }
 }
 
+/// Tests: a task of `resource` with no parameters.
+#[cfg(test)]
+pub(crate) fn test_task(resource: &str) -> TaskRequest {
+    TaskRequest {
+        task: 1,
+        flavor: stepwell_core::TaskFlavor::Service,
+        state_name: "Task".into(),
+        resource: resource.into(),
+        payload: Arc::new(Value::Null),
+        token: None,
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e".into(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:M".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,11 +515,7 @@ mod tests {
             resource.starts_with(self.1)
         }
 
-        fn run(
-            &self,
-            _resource: String,
-            _parameters: Arc<Value>,
-        ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
+        fn run(&self, _task: &TaskRequest) -> Boxed<TaskResult> {
             let name = self.0;
             Box::pin(async move { Ok(Value::String(name.into())) })
         }
@@ -542,9 +535,7 @@ mod tests {
         ];
         for (resource, want) in rows {
             assert_eq!(backends.handles(resource), want.is_some(), "{resource}");
-            let got = backends
-                .run(resource.to_string(), Arc::new(Value::Null))
-                .await;
+            let got = backends.run(&test_task(resource)).await;
             match want {
                 Some(name) => assert_eq!(got, Ok(Value::String(name.into())), "{resource}"),
                 None => assert!(

@@ -108,10 +108,7 @@ async fn run(
         Some(s) => s,
         None => {
             let key = job_key(arn, req.task);
-            match backend
-                .submit_job(resource.clone(), req.payload.clone(), key)
-                .await
-            {
+            match backend.submit_job(&req, key).await {
                 Ok(output) => {
                     let output = Arc::new(output);
                     let input = Input::TaskSubmitted {
@@ -216,7 +213,7 @@ mod tests {
             false
         }
 
-        fn run(&self, _resource: String, _parameters: Arc<Value>) -> Boxed<TaskResult> {
+        fn run(&self, _task: &TaskRequest) -> Boxed<TaskResult> {
             Box::pin(async { Err(("States.Runtime".into(), "not a job".into())) })
         }
 
@@ -224,8 +221,9 @@ mod tests {
             resource.ends_with(".sync") && !resource.contains("states:startExecution")
         }
 
-        fn submit_job(&self, _r: String, parameters: Arc<Value>, key: String) -> Boxed<TaskResult> {
+        fn submit_job(&self, task: &TaskRequest, key: String) -> Boxed<TaskResult> {
             let n = self.0.submits.fetch_add(1, Ordering::SeqCst) + 1;
+            let parameters = task.payload.clone();
             Box::pin(async move { Ok(json!({"JobId": n, "Key": key, "Asked": *parameters})) })
         }
 

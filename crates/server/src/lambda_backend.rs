@@ -28,6 +28,7 @@ use stepwell_lambda::{
 use crate::dispatch::{TaskBackend, TaskResult, TracedResult};
 use crate::protocol::{ApiError, Req};
 use crate::runtime::Runtime;
+use stepwell_core::TaskRequest;
 
 /// The HTTP Task's resource: run even without a project file.
 const HTTP_TASK: &str = "arn:aws:states:::http:invoke";
@@ -74,27 +75,24 @@ impl TaskBackend for LambdaBackend {
         }
     }
 
-    fn run(
-        &self,
-        resource: String,
-        parameters: Arc<Value>,
-    ) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
+    fn run(&self, task: &TaskRequest) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
         let lambda = self.lambda.clone();
+        let (resource, parameters) = (task.resource.clone(), task.payload.clone());
         Box::pin(async move { lambda.run_task(&resource, &parameters).await })
     }
 
     /// The HTTP Task reports its request and response (TestState's TRACE).
     fn run_traced(
         &self,
-        resource: String,
-        parameters: Arc<Value>,
+        task: &TaskRequest,
         reveal_secrets: bool,
     ) -> Pin<Box<dyn Future<Output = TracedResult> + Send>> {
-        if resource != HTTP_TASK {
-            let run = self.run(resource, parameters);
+        if task.resource != HTTP_TASK {
+            let run = self.run(task);
             return Box::pin(async move { TracedResult::untraced(run.await) });
         }
         let lambda = self.lambda.clone();
+        let parameters = task.payload.clone();
         Box::pin(async move {
             let t = lambda
                 .run_http_task_traced(&parameters, reveal_secrets)

@@ -268,7 +268,7 @@ async fn run_task(rt: &Arc<Runtime>, task: TaskRequest, reveal_secrets: bool) ->
             http: None,
         };
     };
-    let run = backend.run_traced(task.resource.clone(), task.payload.clone(), reveal_secrets);
+    let run = backend.run_traced(&task, reveal_secrets);
     // The Task's own TimeoutSeconds times it out as in an execution (no
     // cause); AWS's limit on the whole test comes first when shorter.
     let own = task.timeout_seconds.map(Duration::from_secs);
