@@ -136,6 +136,7 @@ pub fn submit_parameters(job: Job, parameters: &Value, key: &str) -> Value {
         // variable below).
         Job::Ecs => {
             params.insert("StartedBy".into(), json!("AWS Step Functions"));
+            idempotent(&mut params, "ClientToken", key);
         }
         // Batch jobs a .sync Task submits carry MANAGED_BY_AWS.
         Job::Batch => {
@@ -153,14 +154,22 @@ pub fn submit_parameters(job: Job, parameters: &Value, key: &str) -> Value {
         }
         // The AWS SDKs fill ClientRequestToken in when it is missing;
         // StartQueryExecution without one fails.
-        Job::Athena => {
-            if !params.contains_key("ClientRequestToken") {
-                params.insert("ClientRequestToken".into(), json!(key));
-            }
-        }
-        Job::Glue | Job::CodeBuild => {}
+        Job::Athena => idempotent(&mut params, "ClientRequestToken", key),
+        Job::CodeBuild => idempotent(&mut params, "IdempotencyToken", key),
+        Job::Glue => {}
     }
     Value::Object(params)
+}
+
+/// The Task attempt's `key` as the submit call's idempotency token, unless
+/// the Task gives its own: a submission sent again after a crash (before
+/// `TaskSubmitted` was committed) then starts no second job.
+/// AWS is silent: whether Step Functions sends one (ECS's ClientToken,
+/// CodeBuild's IdempotencyToken).
+fn idempotent(params: &mut Map<String, Value>, member: &str, key: &str) {
+    if !params.contains_key(member) {
+        params.insert(member.into(), json!(key));
+    }
 }
 
 /// What `TaskSubmitted` records from the submit call's result, or the
@@ -496,7 +505,18 @@ mod tests {
             (
                 Job::Ecs,
                 json!({"Cluster": "c", "TaskDefinition": "td"}),
-                json!({"Cluster": "c", "TaskDefinition": "td", "StartedBy": "AWS Step Functions"}),
+                json!({"Cluster": "c", "TaskDefinition": "td", "StartedBy": "AWS Step Functions",
+                       "ClientToken": "key-0123456789abcdef0123456789abcdef"}),
+            ),
+            (
+                Job::CodeBuild,
+                json!({"ProjectName": "p", "IdempotencyToken": "mine"}),
+                json!({"ProjectName": "p", "IdempotencyToken": "mine"}),
+            ),
+            (
+                Job::CodeBuild,
+                json!({"ProjectName": "p"}),
+                json!({"ProjectName": "p", "IdempotencyToken": "key-0123456789abcdef0123456789abcdef"}),
             ),
             (
                 Job::Batch,

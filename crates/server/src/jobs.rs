@@ -59,7 +59,8 @@ impl Jobs {
 
 /// A key unique to one Task attempt of one execution, the same after a
 /// restart: the submit call's idempotency token where the service takes
-/// one (Athena's ClientRequestToken).
+/// one (Athena's ClientRequestToken, ECS's ClientToken, CodeBuild's
+/// IdempotencyToken).
 pub(crate) fn job_key(execution: &str, task: TaskId) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in execution.bytes() {
@@ -413,7 +414,8 @@ mod tests {
         assert_eq!(job_key(a, 7), job_key(a, 7));
         assert_ne!(job_key(a, 7), job_key(a, 8));
         assert_ne!(job_key(a, 7), job_key(b, 7));
-        // Athena's ClientRequestToken: 32 to 128 characters.
-        assert!((32..=128).contains(&job_key(a, u64::MAX).len()));
+        // Athena's ClientRequestToken: 32 to 128 characters; ECS's
+        // ClientToken: at most 64.
+        assert!((32..=64).contains(&job_key(a, u64::MAX).len()));
     }
 }
