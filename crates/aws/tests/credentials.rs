@@ -189,6 +189,30 @@ async fn get(cache: &Arc<CredentialsCache>, now: SystemTime) -> Credentials {
     }
 }
 
+/// A cache whose only source is the container endpoint `fake` stands for.
+fn container_cache(fake: &Fake) -> Arc<CredentialsCache> {
+    let url = format!("{}/c", fake.url);
+    cache(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)], "")
+}
+
+/// What `n` Tasks asking `c` at the same time (at T0) get.
+async fn at_once(c: &Arc<CredentialsCache>, n: usize) -> Vec<Result<Credentials, String>> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.get(at(0)).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        match t.await {
+            Ok(answer) => answers.push(answer),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    answers
+}
+
 #[tokio::test]
 async fn the_container_endpoint_with_a_token_file() {
     let fake = Fake::start(|_, _| (200, container_json("ASIACONTAINER", 3600))).await;
@@ -548,23 +572,12 @@ async fn one_fetch_for_many_tasks_and_a_refresh_before_expiry() {
         )
     })
     .await;
-    let c = cache(
-        &[(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            &format!("{}/c", fake.url),
-        )],
-        "",
-    );
+    let c = container_cache(&fake);
     // 20 Tasks at once with nothing cached: one request.
-    let mut tasks = Vec::new();
-    for _ in 0..20 {
-        let c = c.clone();
-        tasks.push(tokio::spawn(async move { c.get(at(0)).await }));
-    }
-    for t in tasks {
-        match t.await {
-            Ok(Ok(creds)) => assert_eq!(creds.access_key_id, "ASIA0"),
-            other => panic!("{other:?}"),
+    for answer in at_once(&c, 20).await {
+        match answer {
+            Ok(creds) => assert_eq!(creds.access_key_id, "ASIA0"),
+            Err(e) => panic!("{e}"),
         }
     }
     assert_eq!(fake.requests().len(), 1);
@@ -600,22 +613,11 @@ async fn a_failed_fetch_answers_for_a_few_seconds() {
         (503, "down".into())
     })
     .await;
-    let c = cache(
-        &[(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            &format!("{}/c", fake.url),
-        )],
-        "",
-    );
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let c = c.clone();
-        tasks.push(tokio::spawn(async move { c.get(at(0)).await }));
-    }
-    for t in tasks {
-        match t.await {
-            Ok(Err(e)) => assert!(e.contains("HTTP 503: down"), "{e}"),
-            other => panic!("{other:?}"),
+    let c = container_cache(&fake);
+    for answer in at_once(&c, 10).await {
+        match answer {
+            Err(e) => assert!(e.contains("HTTP 503: down"), "{e}"),
+            Ok(creds) => panic!("{creds:?}"),
         }
     }
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -678,13 +680,7 @@ async fn a_failed_refresh_keeps_the_valid_credentials() {
         }
     })
     .await;
-    let c = cache(
-        &[(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            &format!("{}/c", fake.url),
-        )],
-        "",
-    );
+    let c = container_cache(&fake);
     assert_eq!(get(&c, at(0)).await.access_key_id, "ASIAFIRST");
     // Refresh time: the background fetch fails, the old keys still sign.
     assert_eq!(get(&c, at(56 * 60)).await.access_key_id, "ASIAFIRST");
