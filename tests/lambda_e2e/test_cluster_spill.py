@@ -4,6 +4,7 @@ execution, invocations go in turn to the other node's Invoke API (marked so
 that node runs them itself), and a peer that is gone leaves them here."""
 
 import json
+import os
 import time
 
 import pytest
@@ -57,8 +58,7 @@ def wait_for(what, check, timeout=20):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def two_nodes(tmp_path):
+def start_two_nodes(tmp_path, extra_args=()):
     code = tmp_path / "project"
     code.mkdir()
     (code / "stepwell.toml").write_text(PROJECT)
@@ -67,20 +67,41 @@ def two_nodes(tmp_path):
     started = []
     for name in ("node-a", "node-b"):
         s = Server(functions=str(code / "stepwell.toml"), db=db,
-                   extra_args=["--node-id", name, "--node-lease", "5"])
+                   extra_args=["--node-id", name, "--node-lease", "5", *extra_args])
         started.append(s.start())
-    a, b = started
     for s in started:
         wait_for("the nodes to see each other",
                  lambda s=s: s.http("GET", "/health")[2].get("peers"))
-    yield a, b
+    return started
+
+
+@pytest.fixture
+def two_nodes(tmp_path):
+    started = start_two_nodes(tmp_path)
+    yield started
     for s in started:
         s.stop()
         s.cleanup()
 
 
 def test_a_busy_node_passes_invocations_to_its_peer(two_nodes, unique):
-    a, b = two_nodes
+    fan_out_over_both(*two_nodes, unique)
+
+
+def test_with_sigv4_on_the_nodes_sign_what_they_pass_on(tmp_path, unique):
+    """Each node's Invoke API verifies signatures: what one node passes on
+    is signed with a key the other accepts."""
+    key = os.environ["AWS_ACCESS_KEY_ID"] + ":" + os.environ["AWS_SECRET_ACCESS_KEY"]
+    started = start_two_nodes(tmp_path, ["--access-key", key])
+    try:
+        fan_out_over_both(*started, unique)
+    finally:
+        for s in started:
+            s.stop()
+            s.cleanup()
+
+
+def fan_out_over_both(a, b, unique):
     sfn = a.client()
     sm = create_machine(sfn, unique("Spill-"), json.dumps(FAN_OUT))
     items = list(range(8))

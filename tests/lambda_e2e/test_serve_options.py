@@ -99,6 +99,23 @@ def test_with_sigv4_on_the_handlers_sign_with_an_accepted_key(unique):
             raise AssertionError("an unknown key was accepted")
         except stranger.exceptions.ClientError as e:
             assert e.response["Error"]["Code"] == "UnrecognizedClientException", e.response
+        # The Lambda Invoke API is guarded too (service `lambda`, refused
+        # as Lambda does): the accepted key invokes, others are refused.
+        lam = s.client("lambda")
+        answer = lam.invoke(FunctionName="process-order", Payload=b"{}")
+        assert answer["StatusCode"] == 200, answer
+        status, headers, body = s.http("POST", "/2015-03-31/functions/process-order/invocations", b"{}")
+        assert status == 403, (status, body)
+        error_type = {k.lower(): v for k, v in headers.items()}.get("x-amzn-errortype", "")
+        assert error_type.startswith("MissingAuthenticationTokenException"), headers
+        stranger = boto3.client("lambda", endpoint_url=s.endpoint, region_name="us-east-1",
+                                aws_access_key_id="AKIDSTRANGER", aws_secret_access_key="x")
+        try:
+            stranger.invoke(FunctionName="process-order", Payload=b"{}")
+            raise AssertionError("an unknown key was accepted by the Invoke API")
+        except stranger.exceptions.ClientError as e:
+            assert e.response["Error"]["Code"] == "UnrecognizedClientException", e.response
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 403, e.response
     finally:
         s.stop()
         s.cleanup()

@@ -24,6 +24,16 @@ pub(crate) struct Forwarder {
     /// Another node of this cluster: its invocations are marked
     /// [`crate::SPILLED_HEADER`], so that node runs them itself.
     peer: bool,
+    /// Signs the invocations (SigV4, service `lambda`) with this key.
+    key: Option<InvokeKey>,
+}
+
+/// An access key the receiving API accepts: id, secret, session token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeKey {
+    pub id: String,
+    pub secret: String,
+    pub session_token: Option<String>,
 }
 
 /// What came of a forwarded invocation.
@@ -56,13 +66,20 @@ impl Forwarder {
             base,
             region: region.to_string(),
             peer: false,
+            key: None,
         })
     }
 
-    /// The Invoke API of another node sharing this node's store.
-    pub(crate) fn peer(url: &str, region: &str) -> Result<Forwarder, String> {
+    /// The Invoke API of another node sharing this node's store, which
+    /// verifies signatures when `key` is given.
+    pub(crate) fn peer(
+        url: &str,
+        region: &str,
+        key: Option<InvokeKey>,
+    ) -> Result<Forwarder, String> {
         let mut forwarder = Forwarder::new(url, region)?;
         forwarder.peer = true;
+        forwarder.key = key;
         Ok(forwarder)
     }
 
@@ -103,26 +120,36 @@ impl Forwarder {
             u8::from(date.month()),
             date.day()
         );
-        let mut builder = Request::builder()
-            .method(Method::POST)
-            .uri(&url)
-            .header("content-type", "application/json")
-            .header("x-amz-invocation-type", invocation_type)
-            .header("x-amz-log-type", if request.log_tail { "Tail" } else { "None" })
+        let log_type = if request.log_tail { "Tail" } else { "None" };
+        let mut headers: Vec<(String, String)> = vec![
+            ("content-type".into(), "application/json".into()),
+            ("x-amz-invocation-type".into(), invocation_type.into()),
+            ("x-amz-log-type".into(), log_type.into()),
+        ];
+        if self.peer {
+            headers.push((crate::SPILLED_HEADER.into(), "1".into()));
+        }
+        if let Some(context) = &request.client_context {
+            headers.push(("x-amz-client-context".into(), context.clone()));
+        }
+        match &self.key {
+            Some(key) => match sign(key, &self.region, &url, &headers, &request.payload) {
+                Ok(signed) => headers.extend(signed),
+                Err(e) => return Forwarded::Unreachable(client_error(&e)),
+            },
             // Unsigned, but shaped like SigV4 so emulators that read the
             // region and access key from it (LocalStack) can.
-            .header(
-                "authorization",
+            None => headers.push((
+                "authorization".into(),
                 format!(
                     "AWS4-HMAC-SHA256 Credential=stepwell/{day}/{}/lambda/aws4_request, SignedHeaders=host, Signature=0",
                     self.region
                 ),
-            );
-        if self.peer {
-            builder = builder.header(crate::SPILLED_HEADER, "1");
+            )),
         }
-        if let Some(context) = &request.client_context {
-            builder = builder.header("x-amz-client-context", context);
+        let mut builder = Request::builder().method(Method::POST).uri(&url);
+        for (name, value) in &headers {
+            builder = builder.header(name, value);
         }
         let http_request = match builder.body(Full::new(request.payload.clone())) {
             Ok(r) => r,
@@ -152,6 +179,49 @@ impl Forwarder {
         };
         Forwarded::Answered(answer(&response))
     }
+}
+
+/// The SigV4 headers (service `lambda`) of a POST of `body` to `url` with
+/// `headers`.
+fn sign(
+    key: &InvokeKey,
+    region: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<Vec<(String, String)>, String> {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    let identity = aws_credential_types::Credentials::new(
+        &key.id,
+        &key.secret,
+        key.session_token.clone(),
+        None,
+        "stepwell",
+    )
+    .into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name("lambda")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| format!("Unable to sign the request to {url}: {e}"))?
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        url,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| format!("Unable to sign the request to {url}: {e}"))?;
+    let (instructions, _) = sign(signable, &params)
+        .map_err(|e| format!("Unable to sign the request to {url}: {e}"))?
+        .into_parts();
+    Ok(instructions
+        .headers()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_string()))
+        .collect())
 }
 
 /// An Invoke API answer as the response or the service error it is.

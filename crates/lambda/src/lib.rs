@@ -35,6 +35,7 @@
 mod client;
 pub mod connection;
 mod forward;
+pub use forward::InvokeKey;
 
 /// The HTTP client (`http://` and `https://`) the Lambda forwarding and the
 /// HTTP Task use (the server forwards requests between nodes with it too).
@@ -116,6 +117,9 @@ pub struct LambdaConfig {
     /// API instead of running local processes.
     pub lambda_endpoint: Option<String>,
     pub runtime_client: RuntimeClient,
+    /// The key invocations passed to other nodes are signed with, when the
+    /// nodes verify SigV4.
+    pub peer_key: Option<InvokeKey>,
 }
 
 impl Default for LambdaConfig {
@@ -126,6 +130,7 @@ impl Default for LambdaConfig {
             sfn_endpoint: "http://127.0.0.1:8083".into(),
             lambda_endpoint: None,
             runtime_client: RuntimeClient::from_env(),
+            peer_key: None,
         }
     }
 }
@@ -429,7 +434,10 @@ impl Lambda {
     /// it learns the nodes.
     pub fn set_peers(&self, urls: &[String]) {
         if self.inner.forward.is_none() {
-            self.inner.peers.set(urls, &self.inner.config.region);
+            let config = &self.inner.config;
+            self.inner
+                .peers
+                .set(urls, &config.region, config.peer_key.as_ref());
         }
     }
 

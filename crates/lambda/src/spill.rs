@@ -20,7 +20,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::forward::{Forwarded, Forwarder};
+use crate::forward::{Forwarded, Forwarder, InvokeKey};
 use crate::{InvokeError, InvokeRequest, InvokeResponse};
 
 /// The other nodes' Invoke APIs, as the cluster last reported them.
@@ -32,7 +32,7 @@ pub(crate) struct Peers {
 
 impl Peers {
     /// Replaces the peers with the nodes at `urls` (unchanged ones are kept).
-    pub(crate) fn set(&self, urls: &[String], region: &str) {
+    pub(crate) fn set(&self, urls: &[String], region: &str, key: Option<&InvokeKey>) {
         let current = self.current();
         let same = current.len() == urls.len()
             && current
@@ -44,7 +44,7 @@ impl Peers {
         }
         let peers: Vec<Arc<Forwarder>> = urls
             .iter()
-            .filter_map(|url| match Forwarder::peer(url, region) {
+            .filter_map(|url| match Forwarder::peer(url, region, key.cloned()) {
                 Ok(f) => Some(Arc::new(f)),
                 Err(e) => {
                     tracing::warn!(peer = %url, error = %e, "a peer's URL cannot take invocations");
@@ -115,13 +115,13 @@ mod tests {
         let peers = Peers::default();
         assert!(peers.next().is_none(), "no peers: always here");
         let urls = vec!["http://127.0.0.1:1/".to_string(), "not a url".to_string()];
-        peers.set(&urls, "us-east-1");
+        peers.set(&urls, "us-east-1", None);
         let first = peers.current();
         assert_eq!(first.len(), 1, "the bad URL is left out");
         assert_eq!(first[0].base(), "http://127.0.0.1:1");
-        peers.set(&["http://127.0.0.1:1".to_string()], "us-east-1");
+        peers.set(&["http://127.0.0.1:1".to_string()], "us-east-1", None);
         assert!(Arc::ptr_eq(&first[0], &peers.current()[0]));
-        peers.set(&[], "us-east-1");
+        peers.set(&[], "us-east-1", None);
         assert!(peers.current().is_empty());
     }
 }

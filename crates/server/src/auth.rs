@@ -1,8 +1,10 @@
 //! Optional AWS Signature Version 4 verification (`stepwell serve
 //! --sigv4-credentials FILE` or `--access-key ID:SECRET`; off by default).
 //!
-//! When access keys are configured, every request to the API (`POST /`) and
-//! to the console's stream (`POST /console/stream`) must carry a valid
+//! When access keys are configured, every request to the API (`POST /`), to
+//! the console's stream (`POST /console/stream`) and to the Lambda Invoke
+//! API (signed for service `lambda` instead, and refused as Lambda does:
+//! HTTP 403, the name in `x-amzn-ErrorType`) must carry a valid
 //! `Authorization: AWS4-HMAC-SHA256 ...` header for service `states`, signed
 //! for the server's region (`--region`) by one of those keys, dated (with
 //! `X-Amz-Date`) within 5 minutes of the server's clock. Refusals are HTTP 400
@@ -344,10 +346,23 @@ impl Verifier {
         Some((&key.id, &key.secret, key.session_token.as_deref()))
     }
 
-    /// Check one request as received (`uri`: its path and query). Returns
-    /// the access key ID that signed it.
+    /// Check one request to the Step Functions API as received (`uri`:
+    /// its path and query). Returns the access key ID that signed it.
     pub fn verify(
         &self,
+        method: &str,
+        uri: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<&str, ApiError> {
+        self.verify_for(SERVICE, method, uri, headers, body, now)
+    }
+
+    /// [`Self::verify`] for a request signed for `service`.
+    pub fn verify_for(
+        &self,
+        service: &str,
         method: &str,
         uri: &str,
         headers: &HeaderMap,
@@ -398,9 +413,9 @@ impl Verifier {
                 auth.terminator
             )));
         }
-        if auth.service != SERVICE {
+        if auth.service != service {
             return Err(invalid(format!(
-                "Credential should be scoped to correct service: '{SERVICE}'. "
+                "Credential should be scoped to correct service: '{service}'. "
             )));
         }
         if auth.region != self.region {
@@ -489,7 +504,7 @@ impl Verifier {
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(auth.region)
-            .name(SERVICE)
+            .name(auth.service)
             .time(signed_at)
             .settings(settings)
             .build()
@@ -519,19 +534,54 @@ pub(crate) async fn require_signature(
     req: Request,
     next: Next,
 ) -> Response {
+    match checked(&rt, req, SERVICE, crate::MAX_BODY).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// [`require_signature`] for the Lambda Invoke API (service `lambda`),
+/// refusing as Lambda does (`x-amzn-ErrorType`).
+pub(crate) async fn require_lambda_signature(
+    State(rt): State<Arc<Runtime>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match checked(&rt, req, "lambda", crate::lambda_backend::MAX_INVOKE_BODY).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => crate::lambda_backend::invoke_error(stepwell_lambda::InvokeError {
+            code: e.kind.to_string(),
+            message: e.message,
+            // Lambda refuses a request it cannot authenticate with 403.
+            status: match e.status {
+                StatusCode::PAYLOAD_TOO_LARGE => 413,
+                _ => 403,
+            },
+            request_id: String::new(),
+        }),
+    }
+}
+
+/// The request again when verification is off or its signature (for
+/// `service`; a body of at most `limit` bytes) is good.
+async fn checked(
+    rt: &Runtime,
+    req: Request,
+    service: &str,
+    limit: usize,
+) -> Result<Request, ApiError> {
     let Some(verifier) = rt.cfg.sigv4.as_ref() else {
-        return next.run(req).await;
+        return Ok(req);
     };
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::MAX_BODY).await {
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
-            return ApiError {
+            return Err(ApiError {
                 kind: "ValidationException",
-                message: format!("The request body is larger than {} bytes.", crate::MAX_BODY),
+                message: format!("The request body is larger than {limit} bytes."),
                 status: StatusCode::PAYLOAD_TOO_LARGE,
-            }
-            .into_response()
+            })
         }
     };
     let uri = parts
@@ -539,7 +589,8 @@ pub(crate) async fn require_signature(
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    let checked = verifier.verify(
+    let checked = verifier.verify_for(
+        service,
         parts.method.as_str(),
         uri,
         &parts.headers,
@@ -549,12 +600,11 @@ pub(crate) async fn require_signature(
     match checked {
         Ok(key) => {
             tracing::trace!(access_key = key, "SigV4 signature verified");
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         Err(e) => {
             tracing::info!(kind = e.kind, error = %e.message, path = parts.uri.path(), "request refused (SigV4)");
-            e.into_response()
+            Err(e)
         }
     }
 }

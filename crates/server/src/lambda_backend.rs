@@ -21,8 +21,8 @@ use axum::routing::{any, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 use stepwell_lambda::{
-    InvocationType, InvokeError, InvokeRequest, Lambda, LambdaConfig, Project, RuntimeClient,
-    Trigger, SPILLED_HEADER,
+    InvocationType, InvokeError, InvokeKey, InvokeRequest, Lambda, LambdaConfig, Project,
+    RuntimeClient, Trigger, SPILLED_HEADER,
 };
 
 use crate::dispatch::{TaskBackend, TaskResult, TracedResult};
@@ -34,7 +34,7 @@ use stepwell_core::TaskRequest;
 const HTTP_TASK: &str = "arn:aws:states:::http:invoke";
 
 /// The Lambda Invoke API accepts 6 MB payloads (plus JSON slack).
-const MAX_INVOKE_BODY: usize = 6 * 1024 * 1024 + 1024;
+pub(crate) const MAX_INVOKE_BODY: usize = 6 * 1024 * 1024 + 1024;
 
 /// Where functions come from: `--functions FILE` and `--lambda-endpoint URL`.
 #[derive(Debug, Clone, Default)]
@@ -150,6 +150,11 @@ pub async fn start(
         sfn_endpoint: server_url.to_string(),
         lambda_endpoint: options.endpoint.clone(),
         runtime_client: RuntimeClient::from_env(),
+        peer_key: credentials.map(|(id, secret, token)| InvokeKey {
+            id: id.into(),
+            secret: secret.into(),
+            session_token: token.map(str::to_string),
+        }),
     };
     Lambda::start(project, config)
         .await
@@ -205,10 +210,15 @@ pub fn routes(lambda: Lambda, rt: Arc<Runtime>) -> Router {
             .or_default()
             .push(t.clone());
     }
+    // With SigV4 verification on, Invoke calls are signed too (service
+    // `lambda`): the handlers' SDKs and the other nodes sign with a key
+    // the server accepts.
+    let signed =
+        axum::middleware::from_fn_with_state(rt.clone(), crate::auth::require_lambda_signature);
     let mut router = Router::new()
         .route(
             "/2015-03-31/functions/{name}/invocations",
-            post(invoke).with_state(lambda),
+            post(invoke).with_state(lambda).route_layer(signed),
         )
         .layer(axum::extract::DefaultBodyLimit::max(MAX_INVOKE_BODY));
     for (path, triggers) in by_path {
@@ -349,7 +359,7 @@ async fn invoke(
 
 /// An Invoke API error as Lambda sends it: the code in `x-amzn-ErrorType`,
 /// `{"Type": "User"|"Service", "message": ...}` in the body.
-fn invoke_error(e: InvokeError) -> Response {
+pub(crate) fn invoke_error(e: InvokeError) -> Response {
     // 0: a client-side failure while forwarding (`--lambda-endpoint`).
     let status = match e.status {
         0 => StatusCode::BAD_GATEWAY,
