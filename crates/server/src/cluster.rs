@@ -94,6 +94,12 @@ impl Cluster {
         self.peers.read().map(|p| p.clone()).unwrap_or_default()
     }
 
+    /// How often the lease is renewed (and the peers looked up): a
+    /// quarter of the lease.
+    fn beat(&self) -> Duration {
+        Duration::from_millis((self.lease_ms / 4).max(50) as u64)
+    }
+
     fn has_peers(&self) -> bool {
         self.peers.read().map(|p| !p.is_empty()).unwrap_or(false)
     }
@@ -126,7 +132,7 @@ async fn blocking<T: Send + 'static>(
 /// and reload the registry when another node changed it; every quarter of
 /// the lease, until the node stops or loses its lease.
 pub async fn run(rt: Arc<Runtime>) {
-    let beat = Duration::from_millis((rt.cluster.lease_ms / 4).max(50) as u64);
+    let beat = rt.cluster.beat();
     let mut stopping = rt.stopping.subscribe();
     loop {
         tokio::select! {
@@ -153,6 +159,18 @@ async fn beat_once(rt: &Arc<Runtime>) -> Result<(), ApiError> {
     refresh_peers(rt).await?;
     take_over(rt).await?;
     sync_registry(rt, true).await
+}
+
+/// A node that joins others waits a beat and a half before it serves: by
+/// then each of them has renewed its lease and seen this node among its
+/// peers, so it checks the registry's generation before every request and
+/// sees at once what this node creates or changes. (A node that knows no
+/// peers skips that check; without the wait, a state machine created here
+/// could be unknown there until its next beat.)
+pub async fn announce(rt: &Arc<Runtime>) {
+    if rt.cluster.has_peers() {
+        tokio::time::sleep(rt.cluster.beat() * 3 / 2).await;
+    }
 }
 
 /// Learn the other nodes whose lease is current from the store.

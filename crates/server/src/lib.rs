@@ -207,6 +207,7 @@ pub async fn start_runtime(
         tracing::info!(executions = n + taken, "recovered running executions");
     }
     tokio::spawn(cluster::run(rt.clone()));
+    cluster::announce(&rt).await;
     Ok(rt)
 }
 
