@@ -50,6 +50,17 @@ def moto(tmp_path_factory):
         proc.wait()
 
 
+def start_with(server, env, drop):
+    """Start `server` with `env` and none of this process's variables
+    whose names start with `drop`."""
+    with pytest.MonkeyPatch.context() as mp:
+        for k in [k for k in os.environ if k.startswith(drop)]:
+            mp.delenv(k)
+        for k, v in env.items():
+            mp.setenv(k, v)
+        server.start()
+
+
 @pytest.fixture(scope="module")
 def aws_server(moto, tmp_path_factory):
     """A Stepwell server with --aws-integrations: every service at moto,
@@ -60,12 +71,7 @@ def aws_server(moto, tmp_path_factory):
     # KMS at a port nothing listens on: a call that gets no answer.
     env.update(AWS_ENDPOINT_URL=moto, AWS_ENDPOINT_URL_SFN=s.endpoint,
                AWS_ENDPOINT_URL_KMS=f"http://127.0.0.1:{free_port()}", STEPWELL_LOG="info")
-    with pytest.MonkeyPatch.context() as mp:
-        for k in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
-            mp.delenv(k)
-        for k, v in env.items():
-            mp.setenv(k, v)
-        s.start()
+    start_with(s, env, drop="AWS_ENDPOINT_URL")
     yield s
     alive = s.alive()
     s.stop()
@@ -515,12 +521,7 @@ def test_tasks_sign_with_credentials_from_the_chain(moto, source, tmp_path):
     (tmp_path / "server").mkdir()
     s = Server(wait_scale=0.1, workdir=str(tmp_path / "server"), extra_args=["--aws-integrations"])
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            for k in [k for k in os.environ if k.startswith("AWS_")]:
-                mp.delenv(k)
-            for k, v in env.items():
-                mp.setenv(k, v)
-            s.start()
+        start_with(s, env, drop="AWS_")
         sfn = s.client()
         definition = {
             "StartAt": "Send",
