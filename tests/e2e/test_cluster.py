@@ -249,3 +249,36 @@ def test_a_node_that_stops_cleanly_hands_its_executions_over_at_once(nodes, uniq
     sa.send_task_success(taskToken=token, output='{"after": "handover"}')
     wait_for("SUCCEEDED", lambda: status(sa, arn) == "SUCCEEDED")
     assert json.loads(sa.describe_execution(executionArn=arn)["output"]) == {"after": "handover"}
+
+
+def test_what_a_node_creates_before_the_others_know_it_is_found_on_them(database, tmp_path, unique):
+    # A beats every 15 s (a quarter of its 60 s lease), so for the whole test
+    # it does not know B has joined and skips the registry check before each
+    # request. B's own beat is short: it serves after 0.375 s.
+    started = []
+    try:
+        for name, lease in (("node-old", 60), ("node-new", 1)):
+            workdir = tmp_path / name
+            workdir.mkdir()
+            s = Server(db=database, workdir=str(workdir),
+                       extra_args=["--node-id", name, "--node-lease", str(lease)])
+            s.start()
+            started.append(s)
+        a, b = started
+        assert a.health()["peers"] == []
+        sa, sb = a.client(), b.client()
+        machine = sb.create_state_machine(name=unique("joined-"), definition=json.dumps(wait_seconds(0)),
+                                          roleArn=ROLE, tags=[{"key": "made-on", "value": "node-new"}])
+        arn = sa.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+        wait_for("SUCCEEDED", lambda: status(sa, arn) == "SUCCEEDED")
+        activity = sb.create_activity(name=unique("joined-work-"))["activityArn"]
+        assert sa.describe_activity(activityArn=activity)["activityArn"] == activity
+        assert sa.list_tags_for_resource(resourceArn=machine["stateMachineArn"])["tags"] == [
+            {"key": "made-on", "value": "node-new"}]
+        # Still inside A's first beat: A found them without learning of B.
+        assert a.health()["peers"] == []
+        with pytest.raises(sa.exceptions.StateMachineDoesNotExist):
+            sa.describe_state_machine(stateMachineArn=machine["stateMachineArn"] + "-never-made")
+    finally:
+        for s in started:
+            s.stop()

@@ -158,15 +158,16 @@ async fn beat_once(rt: &Arc<Runtime>) -> Result<(), ApiError> {
     }
     refresh_peers(rt).await?;
     take_over(rt).await?;
-    sync_registry(rt, true).await
+    sync_registry(rt, true).await.map(|_| ())
 }
 
 /// A node that joins others waits a beat and a half before it serves: by
 /// then each of them has renewed its lease and seen this node among its
 /// peers, so it checks the registry's generation before every request and
 /// sees at once what this node creates or changes. (A node that knows no
-/// peers skips that check; without the wait, a state machine created here
-/// could be unknown there until its next beat.)
+/// peers skips that check; without the wait, a state machine changed or
+/// deleted here could look unchanged there until its next beat. One
+/// created here is found anyway: [`missed_new_resource`].)
 pub async fn announce(rt: &Arc<Runtime>) {
     if rt.cluster.has_peers() {
         tokio::time::sleep(rt.cluster.beat() * 3 / 2).await;
@@ -218,15 +219,16 @@ pub async fn take_over(rt: &Arc<Runtime>) -> Result<usize, ApiError> {
     Ok(n)
 }
 
-/// Reload the named resources if another node changed them. Cheap when
-/// this node has no peers and `always` is false (nothing to check).
-pub async fn sync_registry(rt: &Arc<Runtime>, always: bool) -> Result<(), ApiError> {
+/// Reload the named resources if another node changed them; true if it
+/// did. Cheap when this node has no peers and `always` is false (nothing
+/// to check).
+pub async fn sync_registry(rt: &Arc<Runtime>, always: bool) -> Result<bool, ApiError> {
     if !always && !rt.cluster.has_peers() {
-        return Ok(());
+        return Ok(false);
     }
     let generation = blocking(&rt.store, |s| s.generation()).await?;
     if generation == rt.cluster.generation.load(Ordering::SeqCst) {
-        return Ok(());
+        return Ok(false);
     }
     let _admin = rt.admin.lock().await;
     let rt2 = rt.clone();
@@ -234,7 +236,24 @@ pub async fn sync_registry(rt: &Arc<Runtime>, always: bool) -> Result<(), ApiErr
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
     rt.cluster.loaded_generation(generation);
-    Ok(())
+    Ok(true)
+}
+
+/// Whether an answer that a named resource does not exist came from a
+/// stale registry: a node that knows no peers skips the generation check
+/// before each request, so a node that joined since its last beat may
+/// have created the resource. Then the registry is reloaded (true: ask
+/// again). This makes "created on one node, used on another" hold without
+/// timing; [`announce`] bounds the rest (changes and deletions).
+pub async fn missed_new_resource(rt: &Arc<Runtime>, answer: &ApiError) -> Result<bool, ApiError> {
+    let missing = matches!(
+        answer.kind,
+        "StateMachineDoesNotExist" | "ActivityDoesNotExist" | "ResourceNotFound"
+    );
+    if !missing || rt.cluster.has_peers() {
+        return Ok(false);
+    }
+    sync_registry(rt, true).await
 }
 
 /// The execution an operation's input goes to, if it is one that changes

@@ -106,14 +106,20 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
     if let Err(e) = cluster::sync_registry(&rt, false).await {
         return e.into_response();
     }
-    let answer = match op {
-        // Another node asks for a task waiting here now.
-        "GetActivityTask" if headers.contains_key(cluster::POLL_ONCE) => {
-            ops::activities::take_now(&rt, &req).await
+    let mut answer = respond(&rt, op, req, &headers, &body).await;
+    if let Err(e) = &answer {
+        match cluster::missed_new_resource(&rt, e).await {
+            // Asked again, on the registry as it is now.
+            Ok(true) => {
+                answer = match protocol::Req::parse(&body) {
+                    Ok(req) => respond(&rt, op, req, &headers, &body).await,
+                    Err(e) => Err(e),
+                }
+            }
+            Ok(false) => {}
+            Err(e) => answer = Err(e),
         }
-        "GetActivityTask" => ops::activities::get_task(&rt, req, Some((&headers, &body))).await,
-        _ => ops::call(&rt, op, req).await,
-    };
+    }
     match answer {
         Ok(v) => protocol::ok(v),
         Err(e) => {
@@ -124,6 +130,23 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
             }
             e.into_response()
         }
+    }
+}
+
+async fn respond(
+    rt: &Arc<Runtime>,
+    op: &str,
+    req: protocol::Req,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Value, ApiError> {
+    match op {
+        // Another node asks for a task waiting here now.
+        "GetActivityTask" if headers.contains_key(cluster::POLL_ONCE) => {
+            ops::activities::take_now(rt, &req).await
+        }
+        "GetActivityTask" => ops::activities::get_task(rt, req, Some((headers, body))).await,
+        _ => ops::call(rt, op, req).await,
     }
 }
 
