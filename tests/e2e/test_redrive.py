@@ -51,3 +51,20 @@ def test_a_failed_execution_is_redriven_from_the_failed_state(sfn, machine):
     with pytest.raises(ClientError) as err:
         sfn.redrive_execution(executionArn=arn)
     assert err.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+
+
+def test_a_redrive_sent_again_with_its_client_token_gets_the_same_answer(sfn, machine):
+    sm = machine(FLOW, name="Redriven")
+    arn = sfn.start_execution(stateMachineArn=sm + "#FailOnce", input="{}")["executionArn"]
+    assert wait_done(sfn, arn)["status"] == "FAILED"
+    first = sfn.redrive_execution(executionArn=arn, clientToken="retry-me")
+    # An SDK retry of the same request (the execution may be running or done).
+    again = sfn.redrive_execution(executionArn=arn, clientToken="retry-me")
+    assert again["redriveDate"] == first["redriveDate"]
+    d = wait_done(sfn, arn)
+    assert d["status"] == "SUCCEEDED" and d["redriveCount"] == 1
+    assert sfn.redrive_execution(executionArn=arn, clientToken="retry-me")["redriveDate"] == first["redriveDate"]
+    # Another token is another request.
+    with pytest.raises(ClientError) as err:
+        sfn.redrive_execution(executionArn=arn, clientToken="a-new-one")
+    assert err.value.response["Error"]["Code"] == "ExecutionNotRedrivable"

@@ -105,3 +105,65 @@ def test_tags(sfn, cli, machine, unique):
     act = sfn.create_activity(name=unique("act-"), tags=[{"key": "k", "value": "v"}])["activityArn"]
     assert sfn.list_tags_for_resource(resourceArn=act)["tags"] == [{"key": "k", "value": "v"}]
     sfn.delete_activity(activityArn=act)
+
+
+def test_encryption_configuration_is_kept_and_described(sfn, unique):
+    name = unique("enc-")
+    sm = sfn.create_state_machine(name=name, definition=json.dumps(PASS), roleArn=ROLE)["stateMachineArn"]
+    assert sfn.describe_state_machine(stateMachineArn=sm)["encryptionConfiguration"] == {"type": "AWS_OWNED_KEY"}
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    sfn.update_state_machine(stateMachineArn=sm, encryptionConfiguration={
+        "type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key})
+    assert sfn.describe_state_machine(stateMachineArn=sm)["encryptionConfiguration"] == {
+        "type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key, "kmsDataKeyReusePeriodSeconds": 300}
+    expect_error("InvalidEncryptionConfiguration", sfn.create_state_machine, name=unique("enc-"),
+                 definition=json.dumps(PASS), roleArn=ROLE,
+                 encryptionConfiguration={"type": "CUSTOMER_MANAGED_KMS_KEY"})
+
+    activity = sfn.create_activity(name=unique("enc-act-"), encryptionConfiguration={
+        "type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key, "kmsDataKeyReusePeriodSeconds": 60})
+    assert sfn.describe_activity(activityArn=activity["activityArn"])["encryptionConfiguration"] == {
+        "type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key, "kmsDataKeyReusePeriodSeconds": 60}
+
+
+def test_create_idempotency_ignores_role_and_tags_but_not_configuration(sfn, unique):
+    name = unique("idem-")
+    first = sfn.create_state_machine(name=name, definition=json.dumps(PASS), roleArn=ROLE,
+                                     publish=True, versionDescription="v1")
+    other_role = ROLE.replace("role/", "role/other-")
+    again = sfn.create_state_machine(name=name, definition=json.dumps(PASS), roleArn=other_role,
+                                     tags=[{"key": "ignored", "value": "yes"}],
+                                     publish=True, versionDescription="v1")
+    assert again["stateMachineArn"] == first["stateMachineArn"]
+    assert again["stateMachineVersionArn"] == first["stateMachineVersionArn"]
+    assert sfn.describe_state_machine(stateMachineArn=first["stateMachineArn"])["roleArn"] == ROLE
+    assert sfn.list_tags_for_resource(resourceArn=first["stateMachineArn"])["tags"] == []
+    for different in ({"tracingConfiguration": {"enabled": True}},
+                      {"publish": False},
+                      {"versionDescription": "v2", "publish": True}):
+        expect_error("StateMachineAlreadyExists", sfn.create_state_machine, name=name,
+                     definition=json.dumps(PASS), roleArn=ROLE, **{"publish": True, **different})
+
+
+def test_metadata_only_and_variable_references(sfn, unique):
+    definition = {
+        "StartAt": "Keep",
+        "States": {
+            "Keep": {"Type": "Pass", "Assign": {"limit": 3}, "Next": "Use"},
+            "Use": {"Type": "Pass", "QueryLanguage": "JSONata",
+                    "Output": "{% $limit * $states.input.n %}", "Next": "Check"},
+            "Check": {"Type": "Choice", "Choices": [
+                {"Variable": "$limit", "NumericGreaterThanPath": "$floor", "Next": "Done"}],
+                "Default": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    sm = sfn.create_state_machine(name=unique("vars-"), definition=json.dumps(definition),
+                                  roleArn=ROLE)["stateMachineArn"]
+    d = sfn.describe_state_machine(stateMachineArn=sm)
+    assert d["variableReferences"] == {"Use": ["limit"], "Check": ["floor", "limit"]}
+    d = sfn.describe_state_machine(stateMachineArn=sm, includedData="METADATA_ONLY")
+    assert d["definition"] == "{}" and "variableReferences" not in d
+    arn = sfn.start_execution(stateMachineArn=sm, input='{"n": 2}')["executionArn"]
+    d = sfn.describe_state_machine_for_execution(executionArn=arn, includedData="METADATA_ONLY")
+    assert d["definition"] == "{}" and d["encryptionConfiguration"] == {"type": "AWS_OWNED_KEY"}

@@ -25,7 +25,9 @@ pub use diag::{invalid_definition_message, Code, Diagnostic};
 pub use model::*;
 pub use parse::{from_value, from_value_with, jsonata_expression, Options};
 pub use timestamp::{is_rfc3339, parse_rfc3339};
-pub use variables::{check_variable_name, MAX_VARIABLE_NAME_CHARS, RESERVED_VARIABLE};
+pub use variables::{
+    check_variable_name, variable_references, MAX_VARIABLE_NAME_CHARS, RESERVED_VARIABLE,
+};
 
 use serde_json::Value;
 

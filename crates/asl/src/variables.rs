@@ -17,6 +17,10 @@
 //! AWS does not document the wording of these validation errors; the
 //! messages below are ours, in the style of its other schema messages.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
 /// The longest variable name, in characters.
 pub const MAX_VARIABLE_NAME_CHARS: usize = 80;
 
@@ -44,6 +48,106 @@ pub fn check_variable_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The workflow variables each state reads, by state name (every state of
+/// the machine, those of Parallel branches and Map processors included;
+/// states that read none are left out): DescribeStateMachine's
+/// `variableReferences`.
+///
+/// A state reads a variable through a `{% %}` expression (its free
+/// variables but `$states`), a JSONPath value (a `.$` key, a `...Path`
+/// field or a Choice rule's `Variable`) that starts with `$name`, or an
+/// intrinsic function argument `$name`. A nested machine's fields belong
+/// to its own states. AWS is silent on the order of the names; they are
+/// sorted here.
+pub fn variable_references(document: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    machine_references(document, &mut out);
+    out
+}
+
+fn machine_references(machine: &Value, out: &mut BTreeMap<String, Vec<String>>) {
+    let Some(states) = machine.get("States").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, state) in states {
+        let mut names = BTreeSet::new();
+        if let Some(fields) = state.as_object() {
+            for (key, value) in fields {
+                match key.as_str() {
+                    "Branches" => {
+                        for branch in value.as_array().into_iter().flatten() {
+                            machine_references(branch, out);
+                        }
+                    }
+                    "ItemProcessor" | "Iterator" => machine_references(value, out),
+                    _ => value_references(key, value, &mut names),
+                }
+            }
+        }
+        if !names.is_empty() {
+            out.entry(name.clone()).or_default().extend(names);
+        }
+    }
+}
+
+/// The variables `value` (under `key`) reads, anywhere inside it.
+fn value_references(key: &str, value: &Value, names: &mut BTreeSet<String>) {
+    match value {
+        Value::String(s) => {
+            if let Some(expression) = crate::jsonata_expression(s) {
+                if let Ok(e) = stepwell_jsonata::Expression::compile(expression.trim()) {
+                    names.extend(
+                        e.free_variables()
+                            .into_iter()
+                            .filter(|n| n != RESERVED_VARIABLE),
+                    );
+                }
+            } else if key.ends_with(".$") || key.ends_with("Path") || key == "Variable" {
+                path_references(s, names);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                value_references(key, item, names);
+            }
+        }
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                value_references(k, v, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `$name...` as a whole path, or every `$name` argument of an intrinsic
+/// function (outside its quoted strings).
+fn path_references(text: &str, names: &mut BTreeSet<String>) {
+    let mut chars = text.char_indices().peekable();
+    let mut quoted = false;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quoted => {
+                chars.next();
+            }
+            '\'' => quoted = !quoted,
+            '$' if !quoted => {
+                let rest = &text[i + 1..];
+                let mut ident = rest.chars();
+                if ident.next().is_some_and(is_id_start) {
+                    let end = rest
+                        .char_indices()
+                        .skip(1)
+                        .find(|&(_, c)| !is_id_continue(c))
+                        .map_or(rest.len(), |(j, _)| j);
+                    names.insert(rest[..end].to_string());
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Unicode `ID_Start`. `unicode-ident` has `XID_Start` (ID_Start closed
@@ -128,5 +232,57 @@ mod tests {
             let c = char::from_u32(cp).unwrap();
             assert!(!unicode_ident::is_xid_continue(c), "{cp:04X}");
         }
+    }
+
+    #[test]
+    fn variable_references_by_state() {
+        let doc = serde_json::json!({
+            "StartAt": "Plain",
+            "States": {
+                "Plain": {"Type": "Pass", "Result": {"x.$": "$.a"}, "Next": "Path"},
+                "Path": {
+                    "Type": "Pass",
+                    "Parameters": {
+                        "total.$": "$price.net",
+                        "text.$": "States.Format('{} $notme {}', $first, $$.Execution.Id, $second)",
+                        "deep": {"list": [{"v.$": "$inList"}]}
+                    },
+                    "Assign": {"copy.$": "$orig"},
+                    "Next": "Pick"
+                },
+                "Pick": {
+                    "Type": "Choice",
+                    "Choices": [
+                        {"And": [{"Variable": "$flag", "BooleanEquals": true},
+                                 {"Variable": "$.n", "NumericGreaterThanPath": "$limit"}],
+                         "Next": "Fan"}
+                    ],
+                    "Default": "Fan"
+                },
+                "Fan": {
+                    "Type": "Map",
+                    "QueryLanguage": "JSONata",
+                    "Items": "{% $states.input.items %}",
+                    "ItemProcessor": {
+                        "StartAt": "Inner",
+                        "States": {"Inner": {"Type": "Pass", "QueryLanguage": "JSONata",
+                                             "Output": "{% $rate * $sum($states.input) %}", "End": true}}
+                    },
+                    "Assign": {"seen": "{% ($n := 1; $n + $total) %}"},
+                    "End": true
+                }
+            }
+        });
+        let refs = variable_references(&doc);
+        let want: BTreeMap<String, Vec<String>> = [
+            ("Path", vec!["first", "inList", "orig", "price", "second"]),
+            ("Pick", vec!["flag", "limit"]),
+            ("Fan", vec!["total"]),
+            ("Inner", vec!["rate"]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+        .collect();
+        assert_eq!(refs, want);
     }
 }

@@ -46,6 +46,15 @@ pub struct Revision {
     pub role_arn: String,
     pub logging: serde_json::Value,
     pub tracing: serde_json::Value,
+    /// `encryptionConfiguration` (revisions stored before it was kept have
+    /// AWS's default, an AWS owned key).
+    #[serde(default = "aws_owned_key")]
+    pub encryption: serde_json::Value,
+}
+
+/// The encryption every resource has unless told otherwise.
+pub fn aws_owned_key() -> serde_json::Value {
+    serde_json::json!({"type": "AWS_OWNED_KEY"})
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -80,6 +89,8 @@ pub struct ActivityRecord {
     pub arn: String,
     pub name: String,
     pub created_ms: i64,
+    #[serde(default = "aws_owned_key")]
+    pub encryption: serde_json::Value,
 }
 
 pub type Tags = BTreeMap<String, String>;
@@ -128,4 +139,21 @@ pub struct ExecutionRecord {
     pub redrive_count: u32,
     #[serde(default)]
     pub redrive_ms: Option<i64>,
+    /// RedriveExecution's client tokens of the last redrives (at most
+    /// [`REDRIVE_TOKENS_KEPT`]), with the redrive date each answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redrive_tokens: Vec<RedriveToken>,
+}
+
+/// AWS: "The API will return idempotent responses for the last 10 client
+/// tokens used to successfully redrive the execution. These client tokens
+/// are valid for up to 15 minutes after they are first used."
+pub const REDRIVE_TOKENS_KEPT: usize = 10;
+pub const REDRIVE_TOKEN_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RedriveToken {
+    pub token: String,
+    /// The redrive's date (ms), when the token was first used.
+    pub ms: i64,
 }

@@ -23,7 +23,8 @@ use tokio::sync::watch;
 use crate::arn::Arns;
 use crate::protocol::ApiError;
 use crate::records::{
-    ActivityRecord, AliasRecord, ExecutionRecord, Revision, StateMachineRecord, Tags, VersionRecord,
+    ActivityRecord, AliasRecord, ExecutionRecord, RedriveToken, Revision, StateMachineRecord, Tags,
+    VersionRecord, REDRIVE_TOKENS_KEPT,
 };
 use crate::timers::Timers;
 
@@ -80,6 +81,9 @@ pub(crate) struct Live {
     /// The callback tokens it handed out: indexed in the store (any node
     /// finds their execution) until it ends.
     pub tokens: Vec<String>,
+    /// RedriveExecution's client token for the redrive being fed, kept
+    /// with it in the record.
+    pub redrive_token: Option<String>,
 }
 
 pub struct Slot {
@@ -501,6 +505,7 @@ impl Runtime {
                 record,
                 mocks,
                 tokens,
+                redrive_token: None,
             }),
             progress: watch::Sender::new(progress),
         });
@@ -530,8 +535,13 @@ impl Runtime {
             let Live { exec, record, .. } = &mut *live;
             close_record(record, exec.outcome(), status, now_ms());
         } else if redrive {
-            let Live { exec, record, .. } = &mut *live;
-            reopen_record(record, exec.redrive_count(), now_ms());
+            let Live {
+                exec,
+                record,
+                redrive_token,
+                ..
+            } = &mut *live;
+            reopen_record(record, exec.redrive_count(), redrive_token.take(), now_ms());
         }
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];
@@ -719,7 +729,7 @@ fn close_record(r: &mut ExecutionRecord, outcome: Option<&Outcome>, status: Stat
 }
 
 /// A redriven execution runs again.
-fn reopen_record(r: &mut ExecutionRecord, redrive_count: u32, now: i64) {
+fn reopen_record(r: &mut ExecutionRecord, redrive_count: u32, token: Option<String>, now: i64) {
     r.status = Status::Running.as_str().to_string();
     r.stop_ms = None;
     r.output = None;
@@ -727,6 +737,11 @@ fn reopen_record(r: &mut ExecutionRecord, redrive_count: u32, now: i64) {
     r.cause = None;
     r.redrive_count = redrive_count;
     r.redrive_ms = Some(now);
+    if let Some(token) = token {
+        r.redrive_tokens.push(RedriveToken { token, ms: now });
+        let extra = r.redrive_tokens.len().saturating_sub(REDRIVE_TOKENS_KEPT);
+        r.redrive_tokens.drain(..extra);
+    }
 }
 
 /// The callback tokens `events` hand out (indexed in the store, so any

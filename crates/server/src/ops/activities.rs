@@ -12,9 +12,9 @@ use stepwell_core::Input;
 use stepwell_store::Write;
 
 use crate::arn::check_name;
-use crate::ops::state_machines::{parse_tags, put};
+use crate::ops::state_machines::{encryption, parse_tags, put};
 use crate::protocol::{timestamp, ApiError, Req};
-use crate::records::{kind, ActivityRecord};
+use crate::records::{aws_owned_key, kind, ActivityRecord};
 use crate::runtime::{now_ms, Runtime};
 
 /// How long GetActivityTask holds a request open when no task is waiting.
@@ -31,6 +31,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let name = req.str("name")?;
     check_name(name, 80)?;
     let tags = parse_tags(req.get("tags"))?;
+    let encryption = encryption(&req)?.unwrap_or_else(aws_owned_key);
     let arn = rt.cfg.arns.activity(name);
     let _admin = rt.admin.lock().await;
     if let Some(a) = rt.read_registry().activities.get(&arn) {
@@ -41,6 +42,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         arn: arn.clone(),
         name: name.to_string(),
         created_ms: now,
+        encryption,
     };
     let mut writes = vec![put(kind::ACTIVITY, &arn, &a)];
     if !tags.is_empty() {
@@ -60,7 +62,12 @@ pub fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     rt.cfg.arns.parse_activity(arn)?;
     let reg = rt.read_registry();
     let a = reg.activities.get(arn).ok_or_else(|| does_not_exist(arn))?;
-    Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
+    Ok(json!({
+        "activityArn": a.arn,
+        "name": a.name,
+        "creationDate": timestamp(a.created_ms),
+        "encryptionConfiguration": a.encryption,
+    }))
 }
 
 pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {

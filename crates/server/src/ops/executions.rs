@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::arn::{check_name, Arns, MachineRef};
 use crate::protocol::{timestamp, token, ApiError, Req};
-use crate::records::{ExecutionRecord, ParentLink};
+use crate::records::{ExecutionRecord, ParentLink, REDRIVE_TOKEN_MS};
 use crate::runtime::{now_ms, Progress, Runtime};
 
 pub struct StartParams {
@@ -188,6 +188,7 @@ pub async fn start(
         at_least_once,
         redrive_count: 0,
         redrive_ms: None,
+        redrive_tokens: Vec::new(),
     };
     let watch = match rt.begin(record.clone()).await {
         // Another node started an execution of this name first: AWS's
@@ -355,7 +356,11 @@ fn not_redrivable(r: &ExecutionRecord) -> Option<String> {
 /// executions that did not succeed run again (the core's redrive).
 pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
+    let token = req.opt_str("clientToken")?;
     let r = record(rt, arn).await?;
+    if let Some(date) = token.and_then(|t| redriven_with(&r, t, now_ms())) {
+        return Ok(json!({"redriveDate": timestamp(date)}));
+    }
     if let Some(reason) = not_redrivable(&r) {
         return Err(ApiError::new("ExecutionNotRedrivable", reason));
     }
@@ -371,9 +376,22 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .execution(arn)?
         .ok_or_else(|| execution_does_not_exist(arn))?;
     rt.load(row)?;
+    if let Some(slot) = rt.slot(arn) {
+        slot.live.lock().await.redrive_token = token.map(str::to_string);
+    }
     rt.feed(arn, Input::Redrive).await?;
     let r = record(rt, arn).await?;
     Ok(json!({"redriveDate": timestamp(r.redrive_ms.unwrap_or_else(now_ms))}))
+}
+
+/// The date of the redrive a client token already asked for, if it is one
+/// of the last ones and not 15 minutes old: the same request again (an SDK
+/// retry) gets the same answer instead of `ExecutionNotRedrivable`.
+fn redriven_with(r: &ExecutionRecord, token: &str, now: i64) -> Option<i64> {
+    r.redrive_tokens
+        .iter()
+        .find(|t| t.token == token && now - t.ms <= REDRIVE_TOKEN_MS)
+        .map(|t| t.ms)
 }
 
 pub fn execution_does_not_exist(arn: &str) -> ApiError {
