@@ -14,7 +14,7 @@ pub enum Protocol {
     /// an XML response.
     Query { version: &'static str },
     /// Amazon S3's REST protocol: the object's path, headers, a raw body
-    /// (only the actions in [`S3_ACTIONS`]).
+    /// (only the actions in `S3_ACTIONS`).
     S3,
     /// restJson1 as AWS Batch speaks it: `POST /v1/<action in lower case>`,
     /// a JSON body both ways.

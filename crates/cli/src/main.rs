@@ -3,6 +3,10 @@
 //! Each subcommand lives in its own module; this file only parses the command
 //! line and dispatches.
 
+// The doc comments on the command-line options are clap's `--help` text,
+// written for a terminal (`DIR/<bucket>/<key>`, `[profile]`), not rustdoc.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

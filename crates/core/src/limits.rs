@@ -63,7 +63,7 @@ const TOO_DEEP: usize = usize::MAX;
 
 /// The size of `v` as compact JSON (`serde_json::to_string(v).len()`),
 /// counted without building the string. `usize::MAX` for a value nested
-/// deeper than [`MAX_NESTING`] (see [`measure`]).
+/// deeper than [`MAX_NESTING`] (see `measure`).
 pub fn json_size(v: &Value) -> usize {
     size_upto(v, usize::MAX - 1, 0)
 }

@@ -3,7 +3,7 @@
 //! The state is wrapped into a small machine (the state, then a `Succeed`
 //! stub for every state it may go to) and run by the interpreter itself, so
 //! the data flow, Choice rules, Retry back-off and Catch are exactly what an
-//! execution computes; a [`Trace`] records on the way what AWS shows in
+//! execution computes; a `Trace` records on the way what AWS shows in
 //! `inspectionData`. The work is split so the caller does the only IO:
 //!
 //! 1. [`prepare`] checks the request (AWS's `ValidationException` and

@@ -50,7 +50,7 @@
 //!   1 GiB as CSV rows);
 //! * the `parquet` crate still asserts things about well-formed input in
 //!   places these checks do not reach: each call into it runs under
-//!   `catch_unwind` ([`guarded`]), and a panic there fails the read like
+//!   `catch_unwind` (`guarded`), and a panic there fails the read like
 //!   any malformed file (the last resort, not the first; the panic hook
 //!   still prints its message to stderr).
 //!
