@@ -573,9 +573,8 @@ pub fn validate(req: Req) -> Result<Value, ApiError> {
 }
 
 /// DescribeStateMachineForExecution. For a Map Run's child execution, the
-/// parent's state machine with the Map Run's ARN and label.
-/// DIFFERENCE: AWS gives the child's own state machine (the Map's
-/// processor) as its definition.
+/// Map's `ItemProcessor` as a state machine of its own, with the Map Run's
+/// ARN and label.
 pub async fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
     rt.cfg.arns.check_execution(arn)?;
