@@ -143,7 +143,9 @@ class Server:
 
     # --- clients -----------------------------------------------------------
 
-    def client(self, read_timeout=70, inject_host_prefix=True, max_pool=10):
+    def client(self, read_timeout=70, inject_host_prefix=True, max_pool=10, parameter_validation=True):
+        """A boto3 client; `parameter_validation=False` sends what boto3
+        would refuse itself (a value under a minimum), so the server answers."""
         import boto3
         from botocore.config import Config
 
@@ -154,6 +156,7 @@ class Server:
             connect_timeout=5,
             inject_host_prefix=inject_host_prefix,
             max_pool_connections=max_pool,
+            parameter_validation=parameter_validation,
         )
         return boto3.session.Session(
             aws_access_key_id="AKIDSTEPWELLE2E",

@@ -130,4 +130,7 @@ def test_task_timeout(sfn, machine, unique):
 def test_unknown_tokens_are_refused(sfn):
     expect_error("TaskTimedOut", sfn.send_task_success, taskToken="no-such-token", output="{}")
     expect_error("TaskTimedOut", sfn.send_task_heartbeat, taskToken="no-such-token")
-    expect_error("InvalidToken", sfn.send_task_failure, taskToken="x" * 2049)
+    # The model's length limit is checked before the token is looked up.
+    msg = expect_error("ValidationException", sfn.send_task_failure, taskToken="x" * 2049)
+    assert msg == ("1 validation error detected: Value at 'taskToken' failed to satisfy constraint: "
+                   "Member must have length less than or equal to 2048")

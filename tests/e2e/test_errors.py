@@ -126,7 +126,8 @@ def test_invalid_input_json(sfn, machine):
 def test_invalid_execution_name(server, machine, name):
     sm = machine(PASS)
     status, out = server.raw("AWSStepFunctions.StartExecution", {"stateMachineArn": sm, "name": name})
-    kind = "ValidationException" if len(name) > 80 else "InvalidName"
+    # A length outside 1..80 is the model's constraint, checked first.
+    kind = "ValidationException" if not 1 <= len(name) <= 80 else "InvalidName"
     assert_aws_error(server, status, out, kind)
 
 

@@ -92,6 +92,11 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
+    // AWS checks the model's constraints before anything else.
+    if let Err(e) = ops::validate::check(op, &req) {
+        tracing::debug!(op, kind = e.kind, error = %e.message, "request refused");
+        return e.into_response();
+    }
     if !headers.contains_key(cluster::FORWARDED) {
         // An input for an execution another node drives goes there.
         match cluster::forward(&rt, op, &req, &headers, &body).await {

@@ -25,16 +25,6 @@ impl ApiError {
         }
     }
 
-    /// `ValidationException` in AWS's "1 validation error detected" wording.
-    pub fn constraint(field: &str, value: &str, constraint: &str) -> ApiError {
-        ApiError::new(
-            "ValidationException",
-            format!(
-                "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
-            ),
-        )
-    }
-
     pub fn invalid_arn(arn: &str) -> ApiError {
         ApiError::new("InvalidArn", format!("Invalid Arn: '{arn}'"))
     }
@@ -98,7 +88,7 @@ impl Req {
         }
     }
 
-    fn wrong_type(field: &str, what: &str) -> ApiError {
+    pub(crate) fn wrong_type(field: &str, what: &str) -> ApiError {
         ApiError::new(
             "SerializationException",
             format!("Expected {what} for field '{field}'"),
@@ -154,30 +144,13 @@ impl Req {
         self.0.get(field).filter(|v| !v.is_null())
     }
 
-    /// `maxResults`: 0 or absent means the default (100); at most 1000.
+    /// `maxResults`: 0 or absent means the default (100); its range
+    /// (0 to 1000) is the model's, checked by `ops::validate`.
     pub fn max_results(&self) -> Result<usize, ApiError> {
-        match self.opt_i64("maxResults")? {
-            None | Some(0) => Ok(100),
-            Some(n) if (1..=1000).contains(&n) => Ok(n as usize),
-            Some(n) => Err(ApiError::constraint(
-                "maxResults",
-                &n.to_string(),
-                "Member must have value less than or equal to 1000",
-            )),
-        }
-    }
-
-    /// A string field's length limit, checked as AWS does.
-    pub fn check_len(&self, field: &str, max: usize) -> Result<(), ApiError> {
-        if let Some(s) = self.opt_str(field)? {
-            if s.chars().count() > max {
-                return Err(ApiError::new(
-                    "ValidationException",
-                    format!("1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"),
-                ));
-            }
-        }
-        Ok(())
+        Ok(match self.opt_i64("maxResults")? {
+            Some(n) if n > 0 => usize::try_from(n).unwrap_or(100),
+            _ => 100,
+        })
     }
 }
 

@@ -169,7 +169,6 @@ const PEER_POLL: Duration = Duration::from_secs(1);
 fn check_get<'r>(rt: &Runtime, req: &'r Req) -> Result<&'r str, ApiError> {
     let arn = req.str("activityArn")?;
     rt.cfg.arns.parse_activity(arn)?;
-    req.check_len("workerName", 80)?;
     if !rt.read_registry().activities.contains_key(arn) {
         return Err(does_not_exist(arn));
     }

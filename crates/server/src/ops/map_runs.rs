@@ -204,29 +204,10 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             "at least one of the parameters maxConcurrency, toleratedFailurePercentage or toleratedFailureCount must be provided",
         ));
     }
-    let non_negative = |field: &str, v: Option<i64>| -> Result<Option<u64>, ApiError> {
-        match v {
-            None => Ok(None),
-            Some(n) => u64::try_from(n).map(Some).map_err(|_| {
-                ApiError::constraint(
-                    field,
-                    &n.to_string(),
-                    "Member must have value greater than or equal to 0",
-                )
-            }),
-        }
-    };
-    let max_concurrency = non_negative("maxConcurrency", max_concurrency)?;
-    let tolerated_count = non_negative("toleratedFailureCount", tolerated_count)?;
-    if let Some(p) = tolerated_percentage {
-        if !(0.0..=100.0).contains(&p) {
-            return Err(ApiError::constraint(
-                "toleratedFailurePercentage",
-                &p.to_string(),
-                "Member must have value less than or equal to 100 and greater than or equal to 0",
-            ));
-        }
-    }
+    // The ranges are the model's (`ops::validate`): counts are never
+    // negative here.
+    let max_concurrency = max_concurrency.and_then(|n| u64::try_from(n).ok());
+    let tolerated_count = tolerated_count.and_then(|n| u64::try_from(n).ok());
     let (parent, run) = find(rt, arn).await?;
     if run.status == "RUNNING" {
         let input = Input::UpdateMapRun {
@@ -396,18 +377,8 @@ pub async fn child_history(
 /// newest first.
 pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Value, ApiError> {
     let status = req.opt_str("statusFilter")?;
-    let redriven = match req.opt_str("redriveFilter")? {
-        None => None,
-        Some("REDRIVEN") => Some(true),
-        Some("NOT_REDRIVEN") => Some(false),
-        Some(other) => {
-            return Err(ApiError::constraint(
-                "redriveFilter",
-                other,
-                "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]",
-            ))
-        }
-    };
+    // REDRIVEN or NOT_REDRIVEN (the model's enum, `ops::validate`).
+    let redriven = req.opt_str("redriveFilter")?.map(|f| f == "REDRIVEN");
     let (_, run) = find(rt, arn).await?;
     let machine = map_run::machine_arn(&run.arn);
     let items: Vec<Value> = run

@@ -14,6 +14,7 @@ pub mod state_machines;
 pub mod tags;
 pub mod tasks;
 pub mod test_state;
+pub mod validate;
 pub mod versions;
 
 pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiError> {

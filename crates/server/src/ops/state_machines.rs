@@ -34,12 +34,6 @@ pub fn diagnostics(definition: &str, express: bool) -> Vec<Diagnostic> {
 }
 
 fn check_definition(definition: &str, express: bool) -> Result<(), ApiError> {
-    if definition.len() > 1_048_576 {
-        return Err(ApiError::new(
-            "ValidationException",
-            "1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576",
-        ));
-    }
     let d = diagnostics(definition, express);
     if d.is_empty() {
         Ok(())
@@ -63,15 +57,11 @@ fn check_role(role: &str) -> Result<(), ApiError> {
     }
 }
 
+/// STANDARD (the default) or EXPRESS (the model's enum, `ops::validate`).
 fn machine_type(req: &Req) -> Result<&'static str, ApiError> {
     match req.opt_str("type")? {
-        None | Some("STANDARD") => Ok("STANDARD"),
         Some("EXPRESS") => Ok("EXPRESS"),
-        Some(t) => Err(ApiError::constraint(
-            "type",
-            t,
-            "Member must satisfy enum value set: [STANDARD, EXPRESS]",
-        )),
+        _ => Ok("STANDARD"),
     }
 }
 
@@ -97,46 +87,26 @@ pub fn encryption(req: &Req) -> Result<Option<Value>, ApiError> {
     let Some(config) = req.get("encryptionConfiguration") else {
         return Ok(None);
     };
-    let Some(fields) = config.as_object() else {
-        return Err(ApiError::new(
-            "SerializationException",
-            "Expected a structure for field 'encryptionConfiguration'",
-        ));
-    };
-    let mut config = fields.clone();
-    match config.get("type").and_then(Value::as_str) {
-        Some("AWS_OWNED_KEY") => {}
-        Some("CUSTOMER_MANAGED_KMS_KEY") => {
-            let key = config.get("kmsKeyId").and_then(Value::as_str);
-            if key.is_none_or(str::is_empty) {
-                // AWS is silent on the message.
-                return Err(ApiError::new(
-                    "InvalidEncryptionConfiguration",
-                    "Invalid Encryption Configuration: 'kmsKeyId' is required when 'type' is CUSTOMER_MANAGED_KMS_KEY",
-                ));
-            }
-            config
-                .entry("kmsDataKeyReusePeriodSeconds")
-                .or_insert(json!(300));
-        }
-        Some(other) => {
-            return Err(ApiError::constraint(
-                "encryptionConfiguration.type",
-                other,
-                "Member must satisfy enum value set: [AWS_OWNED_KEY, CUSTOMER_MANAGED_KMS_KEY]",
-            ))
-        }
-        None => {
+    // A structure whose `type` is one of the model's (`ops::validate`).
+    let mut config = config.as_object().cloned().unwrap_or_default();
+    if config.get("type").and_then(Value::as_str) == Some("CUSTOMER_MANAGED_KMS_KEY") {
+        // (An empty `kmsKeyId` is the model's length constraint.)
+        if config.get("kmsKeyId").is_none_or(Value::is_null) {
+            // AWS is silent on the message.
             return Err(ApiError::new(
-                "ValidationException",
-                "1 validation error detected: Value null at 'encryptionConfiguration.type' failed to satisfy constraint: Member must not be null",
-            ))
+                "InvalidEncryptionConfiguration",
+                "Invalid Encryption Configuration: 'kmsKeyId' is required when 'type' is CUSTOMER_MANAGED_KMS_KEY",
+            ));
         }
+        config
+            .entry("kmsDataKeyReusePeriodSeconds")
+            .or_insert(json!(300));
     }
     Ok(Some(Value::Object(config)))
 }
 
-/// `tags: [{key, value}]` as a map.
+/// `tags: [{key, value}]` as a map (their lengths are the model's,
+/// checked by `ops::validate`).
 pub fn parse_tags(v: Option<&Value>) -> Result<Tags, ApiError> {
     let mut tags = Tags::new();
     let Some(list) = v else {
@@ -149,13 +119,15 @@ pub fn parse_tags(v: Option<&Value>) -> Result<Tags, ApiError> {
         let key = t.get("key").and_then(Value::as_str);
         let value = t.get("value").and_then(Value::as_str).unwrap_or_default();
         match key {
-            Some(k) if !k.is_empty() && k.len() <= 128 && value.len() <= 256 => {
+            Some(k) => {
                 tags.insert(k.to_string(), value.to_string());
             }
-            _ => {
+            // AWS is silent on a tag without a key (the model does not
+            // require one).
+            None => {
                 return Err(ApiError::new(
-                    "InvalidArn",
-                    "Invalid tag: keys are 1 to 128 characters, values at most 256",
+                    "ValidationException",
+                    "Invalid tag: a tag needs a key",
                 ))
             }
         }
@@ -338,17 +310,10 @@ fn insert_references(o: &mut Map<String, Value>, definition: &Value) {
     }
 }
 
-/// `includedData`: `ALL_DATA` (the default) or `METADATA_ONLY`.
+/// `includedData`: `ALL_DATA` (the default) or `METADATA_ONLY` (the
+/// model's enum, `ops::validate`).
 pub fn metadata_only(req: &Req) -> Result<bool, ApiError> {
-    match req.opt_str("includedData")? {
-        None | Some("ALL_DATA") => Ok(false),
-        Some("METADATA_ONLY") => Ok(true),
-        Some(other) => Err(ApiError::constraint(
-            "includedData",
-            other,
-            "Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]",
-        )),
-    }
+    Ok(req.opt_str("includedData")? == Some("METADATA_ONLY"))
 }
 
 pub fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {

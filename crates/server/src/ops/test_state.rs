@@ -51,108 +51,44 @@ fn refusal(r: Refusal) -> ApiError {
     }
 }
 
-/// The request's `mock`.
-fn mock_of(req: &Req) -> Result<Option<Mock>, ApiError> {
-    let Some(m) = req.get("mock") else {
-        return Ok(None);
+/// The request's `mock`; its members' types, lengths and
+/// `fieldValidationMode` are the model's (`ops::validate`).
+fn mock_of(req: &Req) -> Option<Mock> {
+    let m = req.get("mock")?;
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let error_output = m.get("errorOutput").filter(|e| e.is_object()).map(|e| {
+        (
+            text(e.get("error")).unwrap_or_default(),
+            text(e.get("cause")).unwrap_or_default(),
+        )
+    });
+    let field_validation = match m.get("fieldValidationMode").and_then(Value::as_str) {
+        Some("PRESENT") => FieldValidation::Present,
+        Some("NONE") => FieldValidation::None,
+        _ => FieldValidation::Strict,
     };
-    let Some(m) = m.as_object() else {
-        return Err(ApiError::new(
-            "ValidationException",
-            "mock must be an object with result or errorOutput",
-        ));
-    };
-    let text = |v: Option<&Value>, field: &str| -> Result<Option<String>, ApiError> {
-        match v {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ApiError::new(
-                "ValidationException",
-                format!("{field} must be a string"),
-            )),
-        }
-    };
-    let result = text(m.get("result"), "mock.result")?;
-    let error_output = match m.get("errorOutput") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(e)) => Some((
-            text(e.get("error"), "mock.errorOutput.error")?.unwrap_or_default(),
-            text(e.get("cause"), "mock.errorOutput.cause")?.unwrap_or_default(),
-        )),
-        Some(_) => {
-            return Err(ApiError::new(
-                "ValidationException",
-                "mock.errorOutput must be an object with error and cause",
-            ))
-        }
-    };
-    let field_validation =
-        match text(m.get("fieldValidationMode"), "mock.fieldValidationMode")?.as_deref() {
-            None | Some("STRICT") => FieldValidation::Strict,
-            Some("PRESENT") => FieldValidation::Present,
-            Some("NONE") => FieldValidation::None,
-            Some(other) => {
-                return Err(ApiError::constraint(
-                    "mock.fieldValidationMode",
-                    other,
-                    "Member must satisfy enum value set: [STRICT, PRESENT, NONE]",
-                ))
-            }
-        };
-    Ok(Some(Mock {
-        result,
+    Some(Mock {
+        result: text(m.get("result")),
         error_output,
         field_validation,
-    }))
+    })
 }
 
-/// The request's `stateConfiguration`.
-fn configuration_of(req: &Req) -> Result<Configuration, ApiError> {
+/// The request's `stateConfiguration`; its members' types and ranges are
+/// the model's (`ops::validate`).
+fn configuration_of(req: &Req) -> Configuration {
     let Some(c) = req.get("stateConfiguration") else {
-        return Ok(Configuration::default());
+        return Configuration::default();
     };
-    let Some(c) = c.as_object() else {
-        return Err(ApiError::new(
-            "ValidationException",
-            "stateConfiguration must be an object",
-        ));
-    };
-    let count = |field: &str| -> Result<Option<u64>, ApiError> {
-        match c.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
-                ApiError::constraint(
-                    &format!("stateConfiguration.{field}"),
-                    &v.to_string(),
-                    "Member must have value greater than or equal to 0",
-                )
-            }),
-        }
-    };
+    let count = |field: &str| c.get(field).and_then(Value::as_u64);
     let text = |field: &str| c.get(field).and_then(Value::as_str).map(str::to_string);
-    let retrier_retry_count =
-        count("retrierRetryCount")?.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-    if let Some(s) = text("errorCausedByState") {
-        if s.is_empty() || s.chars().count() > 80 {
-            return Err(ApiError::constraint(
-                "stateConfiguration.errorCausedByState",
-                &s,
-                "Member must have length between 1 and 80",
-            ));
-        }
-    }
-    if text("mapItemReaderData").is_some_and(|d| d.len() > 262_144) {
-        return Err(ApiError::new(
-            "ValidationException",
-            "1 validation error detected: Value at 'stateConfiguration.mapItemReaderData' failed to satisfy constraint: Member must have length less than or equal to 262144",
-        ));
-    }
-    Ok(Configuration {
-        retrier_retry_count,
+    Configuration {
+        retrier_retry_count: count("retrierRetryCount")
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         error_caused_by_state: text("errorCausedByState"),
-        map_iteration_failure_count: count("mapIterationFailureCount")?,
+        map_iteration_failure_count: count("mapIterationFailureCount"),
         map_item_reader_data: text("mapItemReaderData"),
-    })
+    }
 }
 
 pub async fn test_state(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
@@ -162,25 +98,19 @@ pub async fn test_state(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> 
             format!("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: {e}'"),
         )
     })?;
+    // INFO, DEBUG or TRACE (the model's enum, `ops::validate`).
     let level = req
         .opt_str("inspectionLevel")?
         .unwrap_or("INFO")
         .to_string();
-    if !matches!(level.as_str(), "INFO" | "DEBUG" | "TRACE") {
-        return Err(ApiError::constraint(
-            "inspectionLevel",
-            &level,
-            "Member must satisfy enum value set: [INFO, DEBUG, TRACE]",
-        ));
-    }
     let request = test_state::Request {
         definition,
         state_name: req.opt_str("stateName")?.map(str::to_string),
         input: req.opt_str("input")?.map(str::to_string),
         variables: req.opt_str("variables")?.map(str::to_string),
         context: req.opt_str("context")?.map(str::to_string),
-        mock: mock_of(&req)?,
-        configuration: configuration_of(&req)?,
+        mock: mock_of(&req),
+        configuration: configuration_of(&req),
         role_arn: req.opt_str("roleArn")?.map(str::to_string),
         reveal_secrets: req.opt_bool("revealSecrets")?.unwrap_or(false),
     };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use stepwell_store::Write;
 
-use crate::arn::{check_name, MachineRef};
+use crate::arn::MachineRef;
 use crate::ops::executions::machine_does_not_exist;
 use crate::ops::state_machines::put;
 use crate::protocol::{timestamp, ApiError, Req};
@@ -39,7 +39,6 @@ pub async fn publish(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if !matches!(rt.cfg.arns.parse_machine(arn)?, MachineRef::Machine(_)) {
         return Err(ApiError::invalid_arn(arn));
     }
-    req.check_len("description", 256)?;
     let _admin = rt.admin.lock().await;
     let mut m = rt
         .read_registry()
@@ -113,11 +112,7 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 }
 
 pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    let arn = req
-        .opt_str("stateMachineVersionArn")?
-        .or(req.opt_str("stateMachineArn")?)
-        .ok_or_else(|| ApiError::new("ValidationException", "1 validation error detected: Value null at 'stateMachineVersionArn' failed to satisfy constraint: Member must not be null"))?
-        .to_string();
+    let arn = req.str("stateMachineVersionArn")?.to_string();
     if !matches!(rt.cfg.arns.parse_machine(&arn)?, MachineRef::Version(..)) {
         return Err(ApiError::invalid_arn(&arn));
     }
@@ -150,12 +145,11 @@ fn routing(
     machine: Option<&str>,
     v: Option<&Value>,
 ) -> Result<Vec<RoutingEntry>, ApiError> {
+    // One or two items, each with a version ARN and a weight of 0 to 100:
+    // the model's constraints (`ops::validate`).
     let list = v.and_then(Value::as_array).ok_or_else(|| {
         ApiError::new("ValidationException", "1 validation error detected: Value null at 'routingConfiguration' failed to satisfy constraint: Member must not be null")
     })?;
-    if list.is_empty() || list.len() > 2 {
-        return Err(ApiError::new("ValidationException", "1 validation error detected: Value at 'routingConfiguration' failed to satisfy constraint: Member must have length between 1 and 2"));
-    }
     let reg = rt.read_registry();
     let mut out = Vec::new();
     for r in list {
@@ -163,7 +157,11 @@ fn routing(
             .get("stateMachineVersionArn")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let weight = r.get("weight").and_then(Value::as_u64).unwrap_or(0);
+        let weight = r
+            .get("weight")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            .min(100) as u32;
         let v = reg.versions.get(version_arn).ok_or_else(|| {
             ApiError::new(
                 "ResourceNotFound",
@@ -180,15 +178,9 @@ fn routing(
                 "Routing configuration versions must belong to the same state machine",
             ));
         }
-        if weight > 100 {
-            return Err(ApiError::new(
-                "ValidationException",
-                "Weights must be between 0 and 100",
-            ));
-        }
         out.push(RoutingEntry {
             version_arn: version_arn.to_string(),
-            weight: weight as u32,
+            weight,
         });
     }
     if out.iter().map(|r| r.weight).sum::<u32>() != 100 {
@@ -208,15 +200,8 @@ fn routing_json(r: &[RoutingEntry]) -> Value {
 }
 
 pub async fn create_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
+    // The name's characters are the model's pattern (`ops::validate`).
     let name = req.str("name")?;
-    check_name(name, 80)?;
-    if name.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::new(
-            "InvalidName",
-            format!("Invalid Name: '{name}'"),
-        ));
-    }
-    req.check_len("description", 256)?;
     let routes = routing(rt, None, req.get("routingConfiguration"))?;
     let machine_arn = rt
         .read_registry()
