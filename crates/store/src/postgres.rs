@@ -1,19 +1,23 @@
 //! [`Store`] on a PostgreSQL server (`postgres://user@host/db`).
 //!
 //! The same four tables as [`crate::SqliteStore`], committed the same way:
-//! one transaction per [`Store::commit`], one writer connection (the
-//! [`crate::GroupCommitter`] thread is normally its only user) and a small
-//! pool of read connections. A commit is durable once PostgreSQL
-//! acknowledges it (`synchronous_commit` as the server sets it).
+//! one transaction per [`Store::commit`] on one connection (the
+//! [`crate::GroupCommitter`] thread is normally its only user), its
+//! statements prepared once and pipelined; another connection for the node
+//! leases, and a small pool of read connections. A commit is durable once
+//! PostgreSQL acknowledges it (`synchronous_commit` as the server sets it).
 //!
-//! The `postgres` client drives its connection on a runtime of its own, which
-//! may not be started from inside another runtime's worker: calls made on a
+//! The clients drive their connections on runtimes of their own, which may
+//! not be started from inside another runtime's worker: calls made on a
 //! tokio worker thread leave it with `block_in_place` first.
 
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
+use futures_util::future::try_join_all;
+use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row};
 use stepwell_core::Event;
+use tokio_postgres::Statement;
 
 use crate::{
     decode_chunks, ExecutionQuery, ExecutionRow, Lease, NodeRow, Result, Store, StoreError, Write,
@@ -62,13 +66,183 @@ const EXECUTION_COLUMNS: &str = "arn, state_machine, status, start_ms, body, nod
 /// Executions whose node holds no lease.
 const ORPHANS: &str = "status = 'RUNNING' AND node NOT IN (SELECT node FROM nodes)";
 
-/// Read connections kept for reuse.
-const POOL: usize = 4;
+/// Read connections open at most: a read waits for one to be free rather
+/// than connecting anew (a connection costs the server a process; opening
+/// one per read ran StartExecution at a 25th of SQLite's rate).
+const POOL: usize = 8;
 
 pub struct PostgresStore {
     url: String,
+    /// Commits, pipelined on a connection of their own.
+    committer: Mutex<Option<Committer>>,
+    /// Drives the committer's connection while a commit waits for it.
+    runtime: tokio::runtime::Runtime,
+    /// The node leases and take-overs.
     writer: Mutex<Option<Client>>,
-    readers: Mutex<Vec<Client>>,
+    readers: Mutex<Readers>,
+    /// Signalled when a read connection is given back.
+    returned: Condvar,
+}
+
+/// The connection commits go through, and the statements a commit runs,
+/// prepared on it once. A commit sends all its statements before it reads
+/// an answer (tokio-postgres pipelines requests polled together), so a
+/// group commit of many executions' writes costs a few round trips, not
+/// one or two per write: the writer's round trips bound the commit rate.
+struct Committer {
+    client: tokio_postgres::Client,
+    sql: Prepared,
+}
+
+struct Prepared {
+    put_resource: Statement,
+    delete_resource: Statement,
+    insert_execution: Statement,
+    put_execution: Statement,
+    delete_execution: Statement,
+    delete_events: Statement,
+    bump_generation: Statement,
+    append_events: Statement,
+    holds: Statement,
+}
+
+impl Committer {
+    async fn connect(url: &str) -> Result<Committer> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(backend)?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %e, "the PostgreSQL commit connection ended");
+            }
+        });
+        let prepare = |sql: String| {
+            let client = &client;
+            async move { client.prepare(&sql).await.map_err(backend) }
+        };
+        let sql = Prepared {
+            put_resource: prepare(
+                "INSERT INTO resources(kind, key, body) VALUES ($1, $2, $3)
+                 ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body"
+                    .into(),
+            )
+            .await?,
+            delete_resource: prepare("DELETE FROM resources WHERE kind = $1 AND key = $2".into())
+                .await?,
+            insert_execution: prepare(format!(
+                "INSERT INTO executions({EXECUTION_COLUMNS})
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) DO NOTHING"
+            ))
+            .await?,
+            put_execution: prepare(format!(
+                "INSERT INTO executions({EXECUTION_COLUMNS})
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn)
+                 DO UPDATE SET state_machine = EXCLUDED.state_machine,
+                     status = EXCLUDED.status, start_ms = EXCLUDED.start_ms,
+                     body = EXCLUDED.body, node = EXCLUDED.node"
+            ))
+            .await?,
+            delete_execution: prepare("DELETE FROM executions WHERE arn = $1".into()).await?,
+            delete_events: prepare("DELETE FROM events WHERE execution = $1".into()).await?,
+            bump_generation: prepare("UPDATE generation SET value = value + 1 WHERE id = 0".into())
+                .await?,
+            append_events: prepare(
+                "INSERT INTO events(execution, first_seq, data) VALUES ($1, $2, $3)".into(),
+            )
+            .await?,
+            holds: prepare(HOLDS.into()).await?,
+        };
+        Ok(Committer { client, sql })
+    }
+
+    /// Apply `writes` in one transaction, in order.
+    async fn commit(&mut self, writes: &[Write]) -> Result<()> {
+        let sql = &self.sql;
+        let tx = self.client.transaction().await.map_err(backend)?;
+        for w in writes {
+            if let Write::Fence(lease) = w {
+                let held = tx
+                    .query_opt(&sql.holds, &[&lease.node, &lease.incarnation])
+                    .await
+                    .map_err(backend)?;
+                if held.is_none() {
+                    return Err(StoreError::Fenced(lease.node.clone()));
+                }
+            }
+        }
+        let mut seqs = Vec::new();
+        for w in writes {
+            if let Write::AppendEvents { first_seq, .. } = w {
+                seqs.push(i64::try_from(*first_seq).map_err(|_| {
+                    StoreError::Backend(format!("event {first_seq} is out of range"))
+                })?);
+            }
+        }
+        let mut seqs = seqs.iter();
+        // (statement, parameters, the execution a row must be written for)
+        type Call<'a> = (
+            &'a Statement,
+            Vec<&'a (dyn ToSql + Sync)>,
+            Option<&'a String>,
+        );
+        let mut calls: Vec<Call<'_>> = Vec::with_capacity(writes.len());
+        for w in writes {
+            match w {
+                Write::Fence(_) => {}
+                Write::PutResource { kind, key, body } => {
+                    calls.push((&sql.put_resource, vec![kind, key, body], None));
+                }
+                Write::DeleteResource { kind, key } => {
+                    calls.push((&sql.delete_resource, vec![kind, key], None));
+                }
+                Write::PutExecution(row) | Write::InsertExecution(row) => {
+                    let statement = match w {
+                        Write::PutExecution(_) => &sql.put_execution,
+                        _ => &sql.insert_execution,
+                    };
+                    let params: Vec<&(dyn ToSql + Sync)> = vec![
+                        &row.arn,
+                        &row.state_machine,
+                        &row.status,
+                        &row.start_ms,
+                        &row.body,
+                        &row.node,
+                    ];
+                    calls.push((statement, params, Some(&row.arn)));
+                }
+                Write::DeleteExecution(arn) => {
+                    calls.push((&sql.delete_execution, vec![arn], None));
+                    calls.push((&sql.delete_events, vec![arn], None));
+                }
+                Write::BumpGeneration => calls.push((&sql.bump_generation, Vec::new(), None)),
+                Write::AppendEvents {
+                    execution, data, ..
+                } => {
+                    let seq = seqs
+                        .next()
+                        .ok_or_else(|| StoreError::Backend("event numbering".into()))?;
+                    calls.push((&sql.append_events, vec![execution, seq, data], None));
+                }
+            }
+        }
+        let pipelined = &tx;
+        let answers = try_join_all(calls.iter().map(|(statement, params, _)| async move {
+            pipelined.execute(*statement, params).await
+        }))
+        .await
+        .map_err(backend)?;
+        for ((_, _, must_write), changed) in calls.iter().zip(answers) {
+            if let (Some(arn), 0) = (must_write, changed) {
+                return Err(StoreError::Conflict((*arn).clone()));
+            }
+        }
+        tx.commit().await.map_err(backend)
+    }
+}
+
+/// The read connections: those free, and how many exist.
+#[derive(Default)]
+struct Readers {
+    free: Vec<Client>,
+    open: usize,
 }
 
 fn backend(e: postgres::Error) -> StoreError {
@@ -100,14 +274,13 @@ fn row_to_execution(r: &Row) -> Result<ExecutionRow> {
     })
 }
 
-/// Whether `lease` is current; its row stays share-locked until the
+/// Whether a lease is current; its row stays share-locked until the
 /// transaction ends, so a take-over (which deletes it) waits.
+const HOLDS: &str = "SELECT 1 FROM nodes WHERE node = $1 AND incarnation = $2 FOR SHARE";
+
 fn holds(tx: &mut postgres::Transaction<'_>, lease: &Lease) -> Result<bool> {
     Ok(tx
-        .query_opt(
-            "SELECT 1 FROM nodes WHERE node = $1 AND incarnation = $2 FOR SHARE",
-            &[&lease.node, &lease.incarnation],
-        )
+        .query_opt(HOLDS, &[&lease.node, &lease.incarnation])
         .map_err(backend)?
         .is_some())
 }
@@ -118,27 +291,57 @@ impl PostgresStore {
         blocking(|| {
             let mut writer = Client::connect(url, NoTls).map_err(backend)?;
             writer.batch_execute(SCHEMA).map_err(backend)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            let committer = runtime.block_on(Committer::connect(url))?;
             Ok(PostgresStore {
                 url: url.to_string(),
+                committer: Mutex::new(Some(committer)),
+                runtime,
                 writer: Mutex::new(Some(writer)),
-                readers: Mutex::new(Vec::new()),
+                readers: Mutex::new(Readers::default()),
+                returned: Condvar::new(),
             })
         })
     }
 
-    /// Run `f` on a pooled read connection (a new one when none is free).
+    /// Run `f` on a pooled read connection: a free one, a new one while
+    /// fewer than [`POOL`] are open, else the next one given back.
     fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
         blocking(|| {
-            let pooled = self.readers.lock().map_err(poisoned)?.pop();
-            let mut client = match pooled {
-                Some(c) if !c.is_closed() => c,
-                _ => Client::connect(&self.url, NoTls).map_err(backend)?,
+            let pooled = {
+                let mut readers = self.readers.lock().map_err(poisoned)?;
+                loop {
+                    if let Some(c) = readers.free.pop() {
+                        break Some(c);
+                    }
+                    if readers.open < POOL {
+                        readers.open += 1;
+                        break None;
+                    }
+                    readers = self.returned.wait(readers).map_err(poisoned)?;
+                }
             };
-            let out = f(&mut client);
-            let mut pool = self.readers.lock().map_err(poisoned)?;
-            if pool.len() < POOL && !client.is_closed() {
-                pool.push(client);
+            let client = match pooled {
+                Some(c) if !c.is_closed() => Ok(c),
+                _ => Client::connect(&self.url, NoTls).map_err(backend),
+            };
+            let (out, kept) = match client {
+                Ok(mut c) => {
+                    let out = f(&mut c);
+                    (out, Some(c).filter(|c| !c.is_closed()))
+                }
+                Err(e) => (Err(e), None),
+            };
+            let mut readers = self.readers.lock().map_err(poisoned)?;
+            match kept {
+                Some(c) => readers.free.push(c),
+                // Its place is free for a new connection.
+                None => readers.open -= 1,
             }
+            self.returned.notify_one();
             out
         })
     }
@@ -148,7 +351,7 @@ impl PostgresStore {
         blocking(|| {
             let mut writer = self.writer.lock().map_err(poisoned)?;
             // A connection the server closed (restarted, timed out) is
-            // replaced; the commit it failed was never acknowledged.
+            // replaced.
             if writer.as_ref().is_none_or(Client::is_closed) {
                 *writer = Some(Client::connect(&self.url, NoTls).map_err(backend)?);
             }
@@ -159,97 +362,28 @@ impl PostgresStore {
         })
     }
 
-    fn commit_on(client: &mut Client, writes: &[Write]) -> Result<()> {
-        let mut tx = client.transaction().map_err(backend)?;
-        for w in writes {
-            if let Write::Fence(lease) = w {
-                if !holds(&mut tx, lease)? {
-                    return Err(StoreError::Fenced(lease.node.clone()));
+    /// Commit `writes` on the committer connection.
+    fn commit_pipelined(&self, writes: &[Write]) -> Result<()> {
+        blocking(|| {
+            let mut committer = self.committer.lock().map_err(poisoned)?;
+            self.runtime.block_on(async {
+                // A connection the server closed (restarted, timed out) is
+                // replaced; the commit it failed was never acknowledged.
+                if committer.as_ref().is_none_or(|c| c.client.is_closed()) {
+                    *committer = Some(Committer::connect(&self.url).await?);
                 }
-            }
-        }
-        for w in writes {
-            match w {
-                Write::PutResource { kind, key, body } => {
-                    tx.execute(
-                        "INSERT INTO resources(kind, key, body) VALUES ($1, $2, $3)
-                         ON CONFLICT (kind, key) DO UPDATE SET body = EXCLUDED.body",
-                        &[kind, key, body],
-                    )
-                    .map_err(backend)?;
-                }
-                Write::DeleteResource { kind, key } => {
-                    tx.execute(
-                        "DELETE FROM resources WHERE kind = $1 AND key = $2",
-                        &[kind, key],
-                    )
-                    .map_err(backend)?;
-                }
-                Write::PutExecution(row) | Write::InsertExecution(row) => {
-                    let on_conflict = match w {
-                        Write::PutExecution(_) => {
-                            "DO UPDATE SET state_machine = EXCLUDED.state_machine,
-                             status = EXCLUDED.status, start_ms = EXCLUDED.start_ms,
-                             body = EXCLUDED.body, node = EXCLUDED.node"
-                        }
-                        _ => "DO NOTHING",
-                    };
-                    let changed = tx
-                        .execute(
-                            &format!(
-                                "INSERT INTO executions({EXECUTION_COLUMNS})
-                                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) {on_conflict}"
-                            ),
-                            &[
-                                &row.arn,
-                                &row.state_machine,
-                                &row.status,
-                                &row.start_ms,
-                                &row.body,
-                                &row.node,
-                            ],
-                        )
-                        .map_err(backend)?;
-                    if changed == 0 {
-                        return Err(StoreError::Conflict(row.arn.clone()));
-                    }
-                }
-                Write::DeleteExecution(arn) => {
-                    for sql in [
-                        "DELETE FROM executions WHERE arn = $1",
-                        "DELETE FROM events WHERE execution = $1",
-                    ] {
-                        tx.execute(sql, &[arn]).map_err(backend)?;
-                    }
-                }
-                Write::Fence(_) => {}
-                Write::BumpGeneration => {
-                    tx.execute("UPDATE generation SET value = value + 1 WHERE id = 0", &[])
-                        .map_err(backend)?;
-                }
-                Write::AppendEvents {
-                    execution,
-                    first_seq,
-                    data,
-                } => {
-                    let seq = i64::try_from(*first_seq).map_err(|_| {
-                        StoreError::Backend(format!("event {first_seq} is out of range"))
-                    })?;
-                    tx.execute(
-                        "INSERT INTO events(execution, first_seq, data) VALUES ($1, $2, $3)",
-                        &[execution, &seq, data],
-                    )
-                    .map_err(backend)?;
-                }
-            }
-        }
-        tx.commit().map_err(backend)
+                let c = committer
+                    .as_mut()
+                    .ok_or_else(|| StoreError::Backend("no commit connection".into()))?;
+                c.commit(writes).await
+            })
+        })
     }
 }
 
 impl Store for PostgresStore {
     fn commit(&self, writes: &[Write]) -> Result<()> {
-        self.write(|client| Self::commit_on(client, writes))
+        self.commit_pipelined(writes)
     }
 
     fn resources(&self, kind: &str) -> Result<Vec<(String, String)>> {
