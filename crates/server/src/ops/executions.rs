@@ -143,6 +143,10 @@ pub async fn start(
         version_arn,
         alias_arn,
     } = resolve(rt, &machine_ref)?;
+    // A name the caller did not give is a fresh UUID: no execution can
+    // have it, so no store read looks for one (the insert still refuses a
+    // duplicate).
+    let named = p.name.is_some();
     let name = match p.name {
         Some(n) => {
             check_name(&n, 80)?;
@@ -163,7 +167,7 @@ pub async fn start(
     } else {
         rt.cfg.arns.execution(&machine_name, &name)
     };
-    if !express {
+    if !express && named {
         if let Some(existing) = rt.reserve_or_wait(&arn, &p.input).await? {
             return Ok((existing, None));
         }
