@@ -364,8 +364,16 @@ impl Runtime {
 
     /// Reserve an execution ARN for a new execution. `Ok(Some(record))`:
     /// an identical running execution already exists (AWS's idempotency
-    /// rule for STANDARD executions).
-    pub fn reserve(&self, arn: &str, input: &str) -> Result<Option<ExecutionRecord>, ApiError> {
+    /// rule for STANDARD executions). Only a live execution of this node
+    /// is looked for unless `in_store`: one in the store makes the insert
+    /// of the new one fail, and the caller then asks again `in_store`
+    /// (a read per start saved on the common path).
+    pub fn reserve(
+        &self,
+        arn: &str,
+        input: &str,
+        in_store: bool,
+    ) -> Result<Option<ExecutionRecord>, ApiError> {
         let exists = || {
             ApiError::new(
                 "ExecutionAlreadyExists",
@@ -392,6 +400,9 @@ impl Runtime {
         }
         if !lock(&self.starting).insert(arn.to_string()) {
             return Err(exists());
+        }
+        if !in_store {
+            return Ok(None);
         }
         match self.store.execution(arn) {
             Ok(None) => Ok(None),
@@ -420,7 +431,7 @@ impl Runtime {
     ) -> Result<Option<ExecutionRecord>, ApiError> {
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
-            match self.reserve(arn, input) {
+            match self.reserve(arn, input, false) {
                 Err(e)
                     if e.kind == "ExecutionAlreadyExists"
                         && tokio::time::Instant::now() < deadline =>
@@ -428,7 +439,7 @@ impl Runtime {
                     if !lock(&self.starting).contains(arn) {
                         // The start under way may have ended between the two
                         // looks (it is live now): one more look decides.
-                        return self.reserve(arn, input);
+                        return self.reserve(arn, input, false);
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 }

@@ -62,38 +62,69 @@ fn commit_loop(store: &dyn Store, rx: &mpsc::Receiver<Request>, fence: Option<Wr
                 Err(_) => break,
             }
         }
-        let lens: Vec<usize> = batch.iter().map(|(w, _)| w.len()).collect();
-        // The fence (if any) goes first, once per transaction.
-        let mut writes: Vec<Write> = fence
-            .iter()
-            .cloned()
-            .chain(batch.iter_mut().flat_map(|(w, _)| w.drain(..)))
-            .collect();
-        match store.commit(&writes) {
+        commit_batch(store, batch, fence.as_ref());
+    }
+}
+
+/// Commit the requests of `batch` in one transaction and answer each. A
+/// request whose new execution exists already (`Conflict`: a start of a
+/// name taken, which callers expect now and then) is answered alone and the
+/// others committed again together; any other failure of a group is
+/// retried request by request, so one caller's bad write fails no other.
+fn commit_batch(store: &dyn Store, batch: Vec<Request>, fence: Option<&Write>) {
+    // All the writes in one list (the fence, if any, first, once per
+    // transaction), moved, not copied; request i's are `writes[ranges[i]]`.
+    let first = usize::from(fence.is_some());
+    let mut writes: Vec<Write> = fence.into_iter().cloned().collect();
+    let mut ranges = Vec::with_capacity(batch.len());
+    let mut answers = Vec::with_capacity(batch.len());
+    for (mine, done) in batch {
+        ranges.push(writes.len()..writes.len() + mine.len());
+        writes.extend(mine);
+        answers.push(done);
+    }
+    loop {
+        let err = match store.commit(&writes) {
             Ok(()) => {
-                for (_, done) in batch {
+                for done in answers {
                     let _ = done.send(Ok(()));
                 }
+                return;
             }
-            Err(e) if batch.len() > 1 && !matches!(e, StoreError::Fenced(_)) => {
-                // One caller's bad write must not fail the others: commit
-                // each request on its own.
-                tracing::warn!(error = %e, "group commit failed; committing one by one");
-                let first = usize::from(fence.is_some());
-                for ((_, done), len) in batch.into_iter().zip(lens) {
-                    let mine: Vec<Write> = fence
-                        .iter()
-                        .cloned()
-                        .chain(writes.drain(first..first + len))
-                        .collect();
-                    let _ = done.send(store.commit(&mine));
-                }
+            Err(e) => e,
+        };
+        if answers.len() == 1 || matches!(err, StoreError::Fenced(_)) {
+            for done in answers {
+                let _ = done.send(Err(err.clone()));
             }
-            Err(e) => {
-                for (_, done) in batch {
-                    let _ = done.send(Err(e.clone()));
+            return;
+        }
+        if let StoreError::Conflict(arn) = &err {
+            let inserts = |w: &Write| matches!(w, Write::InsertExecution(row) if &row.arn == arn);
+            if let Some(i) = ranges
+                .iter()
+                .position(|r| writes[r.clone()].iter().any(inserts))
+            {
+                let taken = ranges.remove(i);
+                let n = taken.len();
+                writes.drain(taken);
+                for r in &mut ranges[i..] {
+                    *r = r.start - n..r.end - n;
                 }
+                let _ = answers.remove(i).send(Err(err));
+                continue;
             }
         }
+        tracing::warn!(error = %err, "group commit failed; committing one by one");
+        let mut rest = writes.split_off(first).into_iter();
+        for (range, done) in ranges.into_iter().zip(answers) {
+            let one: Vec<Write> = writes
+                .iter()
+                .cloned()
+                .chain(rest.by_ref().take(range.len()))
+                .collect();
+            let _ = done.send(store.commit(&one));
+        }
+        return;
     }
 }

@@ -160,6 +160,32 @@ fn a_duplicate_chunk_fails_only_its_own_request(store: Arc<dyn Store>) {
     assert_eq!(store.events("e").unwrap(), vec![event(1), event(2)]);
 }
 
+/// In a group commit, a start of a name taken fails its own request only;
+/// the others are committed.
+fn a_taken_name_fails_only_its_own_start(store: Arc<dyn Store>) {
+    let group = GroupCommitter::start(store.clone()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let start = |arn: &str| vec![Write::InsertExecution(row(arn, "sm", "RUNNING", 1))];
+        group.commit(start("taken")).await.unwrap();
+        let (a, dup, b) = tokio::join!(
+            group.commit(start("fresh-a")),
+            group.commit(start("taken")),
+            group.commit(start("fresh-b"))
+        );
+        assert!(
+            matches!(dup, Err(StoreError::Conflict(ref arn)) if arn == "taken"),
+            "{dup:?}"
+        );
+        a.unwrap();
+        b.unwrap();
+    });
+    assert!(store.execution("fresh-a").unwrap().is_some());
+    assert!(store.execution("fresh-b").unwrap().is_some());
+}
+
 fn lease(node: &str, incarnation: &str) -> Lease {
     Lease {
         node: node.into(),
@@ -255,6 +281,9 @@ fn the_contract_on_sqlite() {
     a_duplicate_chunk_fails_only_its_own_request(Arc::new(
         SqliteStore::open(other.path().join("db"), Durability::Normal).unwrap(),
     ));
+    a_taken_name_fails_only_its_own_start(Arc::new(
+        SqliteStore::open(other.path().join("names"), Durability::Normal).unwrap(),
+    ));
     nodes_share_the_executions(Arc::new(
         SqliteStore::open(other.path().join("nodes"), Durability::Normal).unwrap(),
     ));
@@ -279,6 +308,8 @@ fn the_contract_on_postgresql() {
     what_is_committed_reads_back_after_reopening(&open);
     reset();
     a_duplicate_chunk_fails_only_its_own_request(open());
+    reset();
+    a_taken_name_fails_only_its_own_start(open());
     reset();
     nodes_share_the_executions(open());
     reset();

@@ -197,10 +197,10 @@ pub async fn start(
         redrive_tokens: Vec::new(),
     };
     let watch = match rt.begin(record.clone()).await {
-        // Another node started an execution of this name first: AWS's
-        // idempotency rule decides, as if this node had seen it.
+        // An execution of this name is in the store (another node's, or
+        // one that ended): AWS's idempotency rule decides.
         Err(e) if e.kind == "ExecutionAlreadyExists" && !express => {
-            let existing = rt.reserve(&record.arn, &record.input);
+            let existing = rt.reserve(&record.arn, &record.input, true);
             rt.unreserve(&record.arn);
             return match existing? {
                 Some(existing) => Ok((existing, None)),
