@@ -167,3 +167,32 @@ def test_metadata_only_and_variable_references(sfn, unique):
     arn = sfn.start_execution(stateMachineArn=sm, input='{"n": 2}')["executionArn"]
     d = sfn.describe_state_machine_for_execution(executionArn=arn, includedData="METADATA_ONLY")
     assert d["definition"] == "{}" and d["encryptionConfiguration"] == {"type": "AWS_OWNED_KEY"}
+
+
+def test_logging_configuration_is_checked_as_aws_does(sfn, unique):
+    group = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/x"
+    dest = lambda arn: {"cloudWatchLogsLogGroup": {"logGroupArn": arn}}  # noqa: E731
+    for config, why in (
+        ({"level": "ALL"}, "Must specify exactly one Log Destination."),
+        ({"level": "OFF", "destinations": [dest(group + ":*"), dest(group + "2:*")]},
+         "Must specify exactly one Log Destination."),
+        ({"level": "ERROR", "destinations": [dest(group)]},
+         "Log Group ARN must be provided with '*' qualifier."),
+    ):
+        msg = expect_error("InvalidLoggingConfiguration", sfn.create_state_machine, name=unique("log-"),
+                           definition=json.dumps(PASS), roleArn=ROLE, loggingConfiguration=config)
+        assert msg == "Invalid Logging Configuration: " + why
+    good = {"level": "ALL", "includeExecutionData": True, "destinations": [dest(group + ":*")]}
+    sm = sfn.create_state_machine(name=unique("log-"), definition=json.dumps(PASS), roleArn=ROLE,
+                                  loggingConfiguration=good)["stateMachineArn"]
+    assert sfn.describe_state_machine(stateMachineArn=sm)["loggingConfiguration"] == good
+    expect_error("InvalidLoggingConfiguration", sfn.update_state_machine, stateMachineArn=sm,
+                 loggingConfiguration={"level": "FATAL"})
+
+
+def test_an_activity_keeps_its_encryption(sfn, unique):
+    name = unique("act-enc-")
+    first = sfn.create_activity(name=name)
+    assert sfn.create_activity(name=name)["activityArn"] == first["activityArn"]
+    expect_error("ActivityAlreadyExists", sfn.create_activity, name=name, encryptionConfiguration={
+        "type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/mine"})

@@ -35,6 +35,15 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = rt.cfg.arns.activity(name);
     let _admin = rt.admin.lock().await;
     if let Some(a) = rt.read_registry().activities.get(&arn) {
+        // AWS's model: "Activity already exists. EncryptionConfiguration
+        // may not be updated." (the message is that sentence; AWS is silent
+        // on its exact text).
+        if a.encryption != encryption {
+            return Err(ApiError::new(
+                "ActivityAlreadyExists",
+                "Activity already exists. EncryptionConfiguration may not be updated.",
+            ));
+        }
         return Ok(json!({"activityArn": arn, "creationDate": timestamp(a.created_ms)}));
     }
     let now = now_ms();

@@ -65,10 +65,39 @@ fn machine_type(req: &Req) -> Result<&'static str, ApiError> {
     }
 }
 
-fn logging(req: &Req) -> Value {
-    req.get("loggingConfiguration")
-        .cloned()
-        .unwrap_or_else(|| json!({"level": "OFF", "includeExecutionData": false}))
+/// `loggingConfiguration` as given, checked as AWS does (the API model:
+/// `destinations` is "limited to size 1" and "required, if your log level
+/// is not set to OFF"; a log group ARN "must end with `:*`"). Nothing is
+/// logged here.
+fn logging(req: &Req) -> Result<Option<Value>, ApiError> {
+    let Some(config) = req.get("loggingConfiguration") else {
+        return Ok(None);
+    };
+    let invalid = |why: &str| {
+        ApiError::new(
+            "InvalidLoggingConfiguration",
+            format!("Invalid Logging Configuration: {why}"),
+        )
+    };
+    let destinations = config
+        .get("destinations")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let level = config.get("level").and_then(Value::as_str).unwrap_or("OFF");
+    if destinations.len() > 1 || (level != "OFF" && destinations.is_empty()) {
+        return Err(invalid("Must specify exactly one Log Destination."));
+    }
+    for d in destinations {
+        let arn = d
+            .pointer("/cloudWatchLogsLogGroup/logGroupArn")
+            .and_then(Value::as_str);
+        if arn.is_some_and(|a| !a.ends_with(":*")) {
+            return Err(invalid(
+                "Log Group ARN must be provided with '*' qualifier.",
+            ));
+        }
+    }
+    Ok(Some(config.clone()))
 }
 
 fn tracing_config(req: &Req) -> Value {
@@ -157,7 +186,8 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         id: rt.uuid(),
         definition: definition.to_string(),
         role_arn: role.to_string(),
-        logging: logging(&req),
+        logging: logging(&req)?
+            .unwrap_or_else(|| json!({"level": "OFF", "includeExecutionData": false})),
         tracing: tracing_config(&req),
         encryption: encryption(&req)?.unwrap_or_else(aws_owned_key),
     };
@@ -370,9 +400,10 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let definition = req.opt_str("definition")?;
     let role = req.opt_str("roleArn")?;
     let encryption = encryption(&req)?;
+    let logging = logging(&req)?;
     if definition.is_none()
         && role.is_none()
-        && req.get("loggingConfiguration").is_none()
+        && logging.is_none()
         && req.get("tracingConfiguration").is_none()
         && encryption.is_none()
     {
@@ -406,10 +437,7 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         id: rt.uuid(),
         definition: definition.map(str::to_string).unwrap_or(old.definition),
         role_arn: role.map(str::to_string).unwrap_or(old.role_arn),
-        logging: req
-            .get("loggingConfiguration")
-            .cloned()
-            .unwrap_or(old.logging),
+        logging: logging.unwrap_or(old.logging),
         tracing: req
             .get("tracingConfiguration")
             .cloned()
