@@ -50,6 +50,13 @@ def test_versions_and_aliases(sfn, cli, unique):
                                    routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}])
     assert output_of(sfn, sfn.start_execution(stateMachineArn=alias)["executionArn"]) == 2
 
+    # weights that do not add up to 100, in AWS's recorded words (before the
+    # versions are looked up: the second ARN names no version)
+    msg = expect_error("ValidationException", sfn.update_state_machine_alias, stateMachineAliasArn=alias,
+                       routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 70},
+                                             {"stateMachineVersionArn": v2 + "0", "weight": 29}])
+    assert msg == "Sum of routing configuration weights must equal 100. Received: [70, 29]"
+
     # weighted routing: both versions get some of 40 starts
     sfn.update_state_machine_alias(stateMachineAliasArn=alias, routingConfiguration=[
         {"stateMachineVersionArn": v1, "weight": 50}, {"stateMachineVersionArn": v2, "weight": 50}])

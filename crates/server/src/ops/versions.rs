@@ -150,6 +150,23 @@ fn routing(
     let list = v.and_then(Value::as_array).ok_or_else(|| {
         ApiError::new("ValidationException", "1 validation error detected: Value null at 'routingConfiguration' failed to satisfy constraint: Member must not be null")
     })?;
+    // AWS checks the sum before it looks the versions up; its message lists
+    // the weights as given (recorded against AWS: "Sum of routing
+    // configuration weights must equal 100. Received: [70, 29]").
+    let weights: Vec<u64> = list
+        .iter()
+        .map(|r| r.get("weight").and_then(Value::as_u64).unwrap_or(0))
+        .collect();
+    if weights.iter().sum::<u64>() != 100 {
+        let shown: Vec<String> = weights.iter().map(u64::to_string).collect();
+        return Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "Sum of routing configuration weights must equal 100. Received: [{}]",
+                shown.join(", ")
+            ),
+        ));
+    }
     let reg = rt.read_registry();
     let mut out = Vec::new();
     for r in list {
@@ -182,12 +199,6 @@ fn routing(
             version_arn: version_arn.to_string(),
             weight,
         });
-    }
-    if out.iter().map(|r| r.weight).sum::<u32>() != 100 {
-        return Err(ApiError::new(
-            "ValidationException",
-            "Sum of routing configuration weights must be equal to 100",
-        ));
     }
     Ok(out)
 }
