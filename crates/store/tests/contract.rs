@@ -143,13 +143,21 @@ fn what_is_committed_reads_back_after_reopening(open: &dyn Fn() -> Arc<dyn Store
     );
 }
 
+/// Run `steps` with a group committer over `store`, to the end.
+fn with_group<F: std::future::Future<Output = ()>>(
+    store: &Arc<dyn Store>,
+    steps: impl FnOnce(GroupCommitter) -> F,
+) {
+    let group = GroupCommitter::start(store.clone()).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(steps(group));
+}
+
 /// In a group commit, a duplicate chunk fails its own request only.
 fn a_duplicate_chunk_fails_only_its_own_request(store: Arc<dyn Store>) {
-    let group = GroupCommitter::start(store.clone()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    with_group(&store, |group| async move {
         let append = |seq: u64| Write::append("e", &[event(seq)]).unwrap();
         group.commit(vec![append(1)]).await.unwrap();
         let (dup, fresh) =
@@ -163,11 +171,7 @@ fn a_duplicate_chunk_fails_only_its_own_request(store: Arc<dyn Store>) {
 /// In a group commit, a start of a name taken fails its own request only;
 /// the others are committed.
 fn a_taken_name_fails_only_its_own_start(store: Arc<dyn Store>) {
-    let group = GroupCommitter::start(store.clone()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    with_group(&store, |group| async move {
         let start = |arn: &str| vec![Write::InsertExecution(row(arn, "sm", "RUNNING", 1))];
         group.commit(start("taken")).await.unwrap();
         let (a, dup, b) = tokio::join!(
