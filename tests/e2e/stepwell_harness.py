@@ -275,15 +275,16 @@ def wait_event(sfn, execution_arn, event_type, timeout=20):
         time.sleep(0.05)
 
 
-def expect_error(kind, fn, *args, **kw):
-    """Call a boto3 method expecting an AWS error of this kind; returns its message."""
+def expect_error(kind, fn, *args, status=400, **kw):
+    """Call a boto3 method expecting an AWS error of this kind (and HTTP
+    status); returns its message."""
     from botocore.exceptions import ClientError
     try:
         fn(*args, **kw)
     except ClientError as e:
         err = e.response["Error"]
         assert err["Code"] == kind, f"expected {kind}, got {err}"
-        assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert e.response["ResponseMetadata"]["HTTPStatusCode"] == status
         assert err.get("Message"), "the error has no message"
         return err["Message"]
     raise AssertionError(f"expected {kind}, the call succeeded")

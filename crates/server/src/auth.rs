@@ -578,9 +578,11 @@ async fn checked(
         Ok(b) => b,
         Err(_) => {
             return Err(ApiError {
-                kind: "ValidationException",
-                message: format!("The request body is larger than {limit} bytes."),
                 status: StatusCode::PAYLOAD_TOO_LARGE,
+                ..ApiError::new(
+                    "ValidationException",
+                    format!("The request body is larger than {limit} bytes."),
+                )
             })
         }
     };

@@ -296,6 +296,7 @@ fn unavailable(message: String) -> ApiError {
         kind: "ServiceUnavailable",
         message,
         status: StatusCode::SERVICE_UNAVAILABLE,
+        resource_name: None,
     }
 }
 

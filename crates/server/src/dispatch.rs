@@ -121,6 +121,27 @@ impl TracedResult {
 pub struct ActivityQueues {
     queues: Mutex<HashMap<String, VecDeque<QueuedActivity>>>,
     pub(crate) arrived: Notify,
+    /// GetActivityTask requests waiting here, per activity.
+    pollers: Mutex<HashMap<String, usize>>,
+}
+
+/// One GetActivityTask request counted as waiting on its activity, until
+/// it is dropped.
+pub struct Polling<'a> {
+    queues: &'a ActivityQueues,
+    activity: String,
+}
+
+impl Drop for Polling<'_> {
+    fn drop(&mut self) {
+        let mut pollers = lock(&self.queues.pollers);
+        if let Some(n) = pollers.get_mut(&self.activity) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                pollers.remove(&self.activity);
+            }
+        }
+    }
 }
 
 impl ActivityQueues {
@@ -140,6 +161,21 @@ impl ActivityQueues {
 
     pub fn remove_activity(&self, activity: &str) {
         lock(&self.queues).remove(activity);
+    }
+
+    /// Count one more request waiting on `activity`, unless `limit` are
+    /// waiting already (then None).
+    pub fn poll(&self, activity: &str, limit: usize) -> Option<Polling<'_>> {
+        let mut pollers = lock(&self.pollers);
+        let n = pollers.entry(activity.to_string()).or_default();
+        if *n >= limit {
+            return None;
+        }
+        *n += 1;
+        Some(Polling {
+            queues: self,
+            activity: activity.to_string(),
+        })
     }
 }
 
@@ -506,6 +542,26 @@ pub(crate) fn test_task(resource: &str) -> TaskRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_polls_are_counted_per_activity_until_dropped() {
+        let queues = ActivityQueues::default();
+        let first = queues.poll("a", 2);
+        let second = queues.poll("a", 2);
+        assert!(first.is_some() && second.is_some());
+        assert!(queues.poll("a", 2).is_none(), "a third poll is refused");
+        assert!(
+            queues.poll("b", 2).is_some(),
+            "another activity has its own"
+        );
+        drop(first);
+        let third = queues.poll("a", 2);
+        assert!(third.is_some(), "an answered poll frees its place");
+        // Deleting the activity meanwhile does not upset the count.
+        queues.remove_activity("a");
+        drop((second, third));
+        assert!(lock(&queues.pollers).is_empty());
+    }
 
     /// Takes resources starting with `prefix`; answers its own name.
     struct Named(&'static str, &'static str);

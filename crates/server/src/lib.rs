@@ -23,6 +23,7 @@ pub mod lambda_backend;
 mod nested;
 pub mod ops;
 mod protocol;
+mod quotas;
 mod records;
 mod runtime;
 mod stream;

@@ -14,6 +14,8 @@ pub struct ApiError {
     pub kind: &'static str,
     pub message: String,
     pub status: StatusCode,
+    /// `resourceName`, which the model gives `TooManyTags`.
+    pub resource_name: Option<String>,
 }
 
 impl ApiError {
@@ -22,6 +24,7 @@ impl ApiError {
             kind,
             message: message.into(),
             status: StatusCode::BAD_REQUEST,
+            resource_name: None,
         }
     }
 
@@ -34,7 +37,17 @@ impl ApiError {
             kind: "InternalServerError",
             message: message.into(),
             status: StatusCode::INTERNAL_SERVER_ERROR,
+            resource_name: None,
         }
+    }
+
+    /// The error's JSON body.
+    pub fn body(&self) -> Value {
+        let mut body = serde_json::json!({"__type": self.kind, "message": self.message});
+        if let Some(name) = &self.resource_name {
+            body["resourceName"] = Value::String(name.clone());
+        }
+        body
     }
 }
 
@@ -47,8 +60,7 @@ impl From<stepwell_store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"__type": self.kind, "message": self.message});
-        let mut r = (self.status, body.to_string()).into_response();
+        let mut r = (self.status, self.body().to_string()).into_response();
         r.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         r.headers_mut().insert(

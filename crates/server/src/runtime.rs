@@ -64,6 +64,29 @@ pub struct Registry {
     plans: HashMap<(String, bool), Arc<StateMachine>>,
 }
 
+impl Registry {
+    /// A state machine's versions: their ARNs are its own, `:` and a
+    /// number, so they are one range of the map (names have no `:`).
+    pub fn versions_of<'a>(&'a self, machine: &str) -> impl Iterator<Item = &'a VersionRecord> {
+        let (prefix, machine) = (format!("{machine}:"), machine.to_string());
+        self.versions
+            .range(prefix.clone()..)
+            .take_while(move |(arn, _)| arn.starts_with(&prefix))
+            .map(|(_, v)| v)
+            .filter(move |v| v.machine_arn == machine)
+    }
+
+    /// A state machine's aliases (their ARNs too are its own, `:` and a name).
+    pub fn aliases_of<'a>(&'a self, machine: &str) -> impl Iterator<Item = &'a AliasRecord> {
+        let (prefix, machine) = (format!("{machine}:"), machine.to_string());
+        self.aliases
+            .range(prefix.clone()..)
+            .take_while(move |(arn, _)| arn.starts_with(&prefix))
+            .map(|(_, a)| a)
+            .filter(move |a| a.machine_arn == machine)
+    }
+}
+
 /// What watchers (StartSyncExecution, `.sync` parents, the console) see.
 #[derive(Debug, Clone)]
 pub struct Progress {
@@ -241,6 +264,7 @@ impl Runtime {
                     kind: "ServiceUnavailable",
                     message: format!("node '{node}' no longer runs executions; retry"),
                     status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    resource_name: None,
                 })
             }
             Err(StoreError::Conflict(arn)) => Err(ApiError::new(
@@ -776,5 +800,56 @@ pub(crate) fn mock_input(task: TaskId, m: MockResponse) -> Input {
     match m {
         MockResponse::Return(output) => Input::TaskSucceeded { task, output },
         MockResponse::Throw { error, cause } => Input::mocked_failure(task, error, cause),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(machine: &str, n: u32) -> VersionRecord {
+        VersionRecord {
+            arn: format!("{machine}:{n}"),
+            machine_arn: machine.to_string(),
+            version: n,
+            revision_id: String::new(),
+            description: String::new(),
+            created_ms: 0,
+        }
+    }
+
+    fn alias(machine: &str, name: &str) -> AliasRecord {
+        AliasRecord {
+            arn: format!("{machine}:{name}"),
+            machine_arn: machine.to_string(),
+            name: name.to_string(),
+            description: String::new(),
+            routing: Vec::new(),
+            created_ms: 0,
+            updated_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_machines_versions_and_aliases_are_its_range_only() {
+        let prefix = "arn:aws:states:us-east-1:123456789012:stateMachine:";
+        let [m, longer, before] = ["m", "m2", "l"].map(|n| format!("{prefix}{n}"));
+        let mut reg = Registry::default();
+        for (machine, n) in [(&m, 1), (&m, 2), (&m, 10), (&longer, 1), (&before, 3)] {
+            let v = version(machine, n);
+            reg.versions.insert(v.arn.clone(), v);
+        }
+        for (machine, name) in [(&m, "live"), (&m, "beta"), (&longer, "live")] {
+            let a = alias(machine, name);
+            reg.aliases.insert(a.arn.clone(), a);
+        }
+        let mut numbers: Vec<u32> = reg.versions_of(&m).map(|v| v.version).collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, [1, 2, 10]);
+        assert_eq!(reg.versions_of(&longer).count(), 1);
+        assert_eq!(reg.versions_of(&format!("{prefix}none")).count(), 0);
+        let names: Vec<&str> = reg.aliases_of(&m).map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["beta", "live"]);
+        assert_eq!(reg.aliases_of(&before).count(), 0);
     }
 }

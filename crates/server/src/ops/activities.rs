@@ -14,6 +14,7 @@ use stepwell_store::Write;
 use crate::arn::check_name;
 use crate::ops::state_machines::{encryption, parse_tags, put};
 use crate::protocol::{timestamp, ApiError, Req};
+use crate::quotas;
 use crate::records::{aws_owned_key, kind, ActivityRecord};
 use crate::runtime::{now_ms, Runtime};
 
@@ -33,6 +34,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let tags = parse_tags(req.get("tags"))?;
     let encryption = encryption(&req)?.unwrap_or_else(aws_owned_key);
     let arn = rt.cfg.arns.activity(name);
+    quotas::tags(&arn, tags.len(), quotas::TAGS_PER_RESOURCE)?;
     let _admin = rt.admin.lock().await;
     if let Some(a) = rt.read_registry().activities.get(&arn) {
         // AWS's model: "Activity already exists. EncryptionConfiguration
@@ -46,6 +48,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }
         return Ok(json!({"activityArn": arn, "creationDate": timestamp(a.created_ms)}));
     }
+    quotas::activities(rt.read_registry().activities.len(), quotas::ACTIVITIES)?;
     let now = now_ms();
     let a = ActivityRecord {
         arn: arn.clone(),
@@ -119,7 +122,9 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 /// Hand the next waiting task to a worker: `ActivityStarted` is committed
 /// before the worker sees the task, so after a restart it is not handed out
 /// twice. With nothing waiting here, ask the other nodes (once a second);
-/// hold the request up to 60 seconds and answer with no token.
+/// hold the request up to 60 seconds and answer with no token. At most
+/// `quotas::POLLERS_PER_ACTIVITY` requests wait on one activity here; one
+/// more is refused.
 ///
 /// `asked` is the request as it came (headers and body): the other nodes
 /// are asked with it, so its signature holds for them too.
@@ -130,6 +135,11 @@ pub async fn get_task(
 ) -> Result<Value, ApiError> {
     let arn = check_get(rt, &req)?;
     let worker = req.opt_str("workerName")?.map(str::to_string);
+    // Counted until this request is answered or dropped (the client left).
+    let _polling = rt
+        .activities
+        .poll(arn, quotas::POLLERS_PER_ACTIVITY)
+        .ok_or_else(quotas::pollers)?;
     let deadline = tokio::time::Instant::now() + POLL;
     let mut stopping = rt.stopping.subscribe();
     let mut next_peer_poll = tokio::time::Instant::now();

@@ -11,6 +11,7 @@ use stepwell_store::Write;
 use crate::arn::{check_name, Arns, MachineRef};
 use crate::ops::executions::machine_does_not_exist;
 use crate::protocol::{timestamp, ApiError, Req};
+use crate::quotas;
 use crate::records::{aws_owned_key, kind, Revision, StateMachineRecord, Tags};
 use crate::runtime::{now_ms, Runtime};
 
@@ -135,7 +136,8 @@ pub fn encryption(req: &Req) -> Result<Option<Value>, ApiError> {
 }
 
 /// `tags: [{key, value}]` as a map (their lengths are the model's,
-/// checked by `ops::validate`).
+/// checked by `ops::validate`; how many a resource may have is
+/// `quotas::tags`, which names the resource).
 pub fn parse_tags(v: Option<&Value>) -> Result<Tags, ApiError> {
     let mut tags = Tags::new();
     let Some(list) = v else {
@@ -161,12 +163,6 @@ pub fn parse_tags(v: Option<&Value>) -> Result<Tags, ApiError> {
             }
         }
     }
-    if tags.len() > 50 {
-        return Err(ApiError::new(
-            "TooManyTags",
-            "Too many tags: at most 50 per resource",
-        ));
-    }
     Ok(tags)
 }
 
@@ -181,6 +177,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let tags = parse_tags(req.get("tags"))?;
     let publish = req.opt_bool("publish")?.unwrap_or(false);
     let arn = rt.cfg.arns.state_machine(name);
+    quotas::tags(&arn, tags.len(), quotas::TAGS_PER_RESOURCE)?;
     let now = now_ms();
     let revision = Revision {
         id: rt.uuid(),
@@ -195,6 +192,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if let Some(answer) = created_before(rt, &req, &arn, kind_, &revision, publish)? {
         return Ok(answer);
     }
+    quotas::state_machines(rt.read_registry().machines.len(), quotas::STATE_MACHINES)?;
     let mut record = StateMachineRecord {
         arn: arn.clone(),
         name: name.to_string(),
@@ -284,6 +282,8 @@ fn save_revision(
 ) -> Result<(Vec<Write>, Option<crate::records::VersionRecord>), ApiError> {
     let mut writes = vec![put(kind::REVISION, &revision.id, revision)];
     let version = if publish {
+        let held = rt.read_registry().versions_of(&record.arn).count();
+        quotas::versions(&record.arn, held, quotas::VERSIONS_PER_MACHINE)?;
         let description = req.opt_str("versionDescription")?.unwrap_or_default();
         Some(crate::ops::versions::new_version(
             rt,

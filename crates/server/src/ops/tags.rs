@@ -8,6 +8,7 @@ use stepwell_store::Write;
 
 use crate::ops::state_machines::{parse_tags, put};
 use crate::protocol::{ApiError, Req};
+use crate::quotas;
 use crate::records::{kind, Tags};
 use crate::runtime::Runtime;
 
@@ -41,12 +42,7 @@ pub async fn tag(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let _admin = rt.admin.lock().await;
     let mut tags = existing(rt, arn)?;
     tags.extend(parse_tags(req.get("tags"))?);
-    if tags.len() > 50 {
-        return Err(ApiError::new(
-            "TooManyTags",
-            format!("Too many tags: '{arn}' may have at most 50"),
-        ));
-    }
+    quotas::tags(arn, tags.len(), quotas::TAGS_PER_RESOURCE)?;
     save(rt, arn, tags).await?;
     Ok(json!({}))
 }

@@ -9,6 +9,7 @@ use crate::arn::MachineRef;
 use crate::ops::executions::machine_does_not_exist;
 use crate::ops::state_machines::put;
 use crate::protocol::{timestamp, ApiError, Req};
+use crate::quotas;
 use crate::records::{kind, AliasRecord, RoutingEntry, StateMachineRecord, VersionRecord};
 use crate::runtime::{now_ms, Runtime};
 
@@ -55,19 +56,18 @@ pub async fn publish(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }
     }
     // Publishing an unchanged revision again returns the latest version.
-    if let Some(latest) = rt
-        .read_registry()
-        .versions
-        .values()
-        .filter(|v| v.machine_arn == arn)
-        .max_by_key(|v| v.version)
-    {
-        if latest.revision_id == m.revision_id {
-            return Ok(
-                json!({"stateMachineVersionArn": latest.arn, "creationDate": timestamp(latest.created_ms)}),
-            );
+    let held = {
+        let reg = rt.read_registry();
+        if let Some(latest) = reg.versions_of(arn).max_by_key(|v| v.version) {
+            if latest.revision_id == m.revision_id {
+                return Ok(
+                    json!({"stateMachineVersionArn": latest.arn, "creationDate": timestamp(latest.created_ms)}),
+                );
+            }
         }
-    }
+        reg.versions_of(arn).count()
+    };
+    quotas::versions(arn, held, quotas::VERSIONS_PER_MACHINE)?;
     let now = now_ms();
     let v = new_version(
         rt,
@@ -235,6 +235,8 @@ pub async fn create_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
         }
         return Err(conflict(format!("Alias already exists: '{arn}'")));
     }
+    let held = rt.read_registry().aliases_of(&machine_arn).count();
+    quotas::aliases(&machine_arn, held, quotas::ALIASES_PER_MACHINE)?;
     let now = now_ms();
     let a = AliasRecord {
         arn: arn.clone(),
