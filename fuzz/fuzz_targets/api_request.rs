@@ -91,6 +91,7 @@ fn server() -> &'static Server {
             s3_dir: Some(dir.join("s3")),
             aws_integrations: false,
             node: Default::default(),
+            park_after_ms: 60_000,
         };
         let rt = tokio
             .block_on(stepwell_server::start_runtime(&opts, None))

@@ -69,7 +69,8 @@ class Nodes:
 
     def health(self):
         hs = [s.health() for s in self.servers]
-        return {"liveExecutions": sum(h["liveExecutions"] for h in hs), "timers": sum(h["timers"] for h in hs)}
+        return {"liveExecutions": sum(h["liveExecutions"] for h in hs),
+                "parkedExecutions": sum(h["parkedExecutions"] for h in hs), "timers": sum(h["timers"] for h in hs)}
 
     def alive(self):
         return all(s.alive() for s in self.servers)
@@ -231,11 +232,15 @@ class Driver:
             self.server.start()
             up = time.time() - down
         h2 = self.server.health()
-        self.crashes.append(dict(live_before=h["liveExecutions"], timers_before=h["timers"],
-                                 live_after=h2["liveExecutions"], timers_after=h2["timers"], downtime=up))
-        self.say(f"kill -9 #{len(self.crashes)} with {h['liveExecutions']} live executions, {h['timers']} "
-                 f"timers pending, {outstanding}; back in {up:.2f}s with {h2['liveExecutions']} live "
-                 f"executions and {h2['timers']} timers")
+        # Running here: in memory, or parked (only in the store until their next input).
+        def running(h):
+            return h["liveExecutions"] + h["parkedExecutions"]
+        self.crashes.append(dict(live_before=running(h), timers_before=h["timers"],
+                                 live_after=running(h2), timers_after=h2["timers"], downtime=up))
+        self.say(f"kill -9 #{len(self.crashes)} with {running(h)} running executions "
+                 f"({h['parkedExecutions']} parked), {h['timers']} timers pending, {outstanding}; back in "
+                 f"{up:.2f}s with {running(h2)} running executions ({h2['parkedExecutions']} parked) and "
+                 f"{h2['timers']} timers")
 
     def say(self, msg):
         self.log(f"[{'crash' if self.crash else 'reference'}] {msg}")
@@ -537,9 +542,9 @@ def main():
         print(f"crash test: the crash run had {args.nodes} nodes sharing one database")
     print(f"crash test: {len(crashed)} executions ({len(reference)} in the reference run), "
           f"{events} events compared, statuses {statuses}")
-    after = "live on the nodes after the take-over" if args.nodes > 1 else "executions recovered"
+    after = "running on the nodes after the take-over" if args.nodes > 1 else "executions recovered"
     for i, c in enumerate(info, 1):
-        print(f"crash test: kill -9 #{i} with {c['live_before']} live executions and {c['timers_before']} timers "
+        print(f"crash test: kill -9 #{i} with {c['live_before']} running executions and {c['timers_before']} timers "
               f"pending; {c['live_after']} {after}")
     print(f"crash test: {time.time() - t0:.1f}s in all")
     if not args.keep:

@@ -57,6 +57,12 @@ class Server:
         self.workdir = workdir or tempfile.mkdtemp(prefix="stepwell-e2e-")
         # More `stepwell serve` options (e.g. ["--s3-dir", DIR]).
         self.extra_args = list(extra_args)
+        # STEPWELL_E2E_PARK_AFTER: park quiet executions this soon (seconds;
+        # scripts/test.sh runs the suite once with 0, so every input of the
+        # tests may find its execution parked).
+        park = os.environ.get("STEPWELL_E2E_PARK_AFTER")
+        if park is not None and "--park-after" not in self.extra_args:
+            self.extra_args += ["--park-after", park]
         self.db = db or os.path.join(self.workdir, "stepwell.db")
         self.wait_scale = wait_scale
         self.mock_path = None

@@ -75,6 +75,12 @@ pub(crate) struct ServeArgs {
     /// takes them over after it dies.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     node_lease: f64,
+    /// Seconds a running execution has nothing to do (a long Wait, a
+    /// callback not yet answered) before it leaves memory; its next input
+    /// reads it back from the database. Memory then grows with the busy
+    /// executions, not with every waiting one.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    park_after: f64,
 }
 
 /// The host name (the default node id), or "stepwell".
@@ -143,6 +149,10 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         eprintln!("error: --node-lease must be between 0.2 and 3600 seconds");
         return ExitCode::from(2);
     }
+    if !(args.park_after >= 0.0 && args.park_after.is_finite()) {
+        eprintln!("error: --park-after must be a number of seconds >= 0");
+        return ExitCode::from(2);
+    }
     if let Some(dir) = args.s3_dir.as_ref().filter(|d| !d.is_dir()) {
         eprintln!("error: --s3-dir {}: not a directory", dir.display());
         return ExitCode::from(2);
@@ -168,6 +178,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             url: args.advertise_url.unwrap_or_default(),
             lease_ms: (args.node_lease * 1000.0) as i64,
         },
+        park_after_ms: (args.park_after * 1000.0) as i64,
     };
     // Interpreting data recurses once per level of nesting (bounded by
     // `stepwell_core::MAX_NESTING`); 8 MiB per thread, not tokio's 2 MiB,

@@ -208,7 +208,7 @@ pub async fn take_over(rt: &Arc<Runtime>) -> Result<usize, ApiError> {
     let n = rows.len();
     for row in rows {
         let arn = row.arn.clone();
-        if rt.slot(&arn).is_some() {
+        if rt.runs_here(&arn) {
             continue;
         }
         tracing::info!(execution = %arn, "took over an execution whose node stopped");
@@ -288,7 +288,7 @@ async fn target(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<String>
         }
         _ => None,
     };
-    Ok(arn.filter(|a| rt.slot(a).is_none()))
+    Ok(arn.filter(|a| !rt.runs_here(a)))
 }
 
 fn unavailable(message: String) -> ApiError {

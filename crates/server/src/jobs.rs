@@ -138,7 +138,7 @@ async fn run(
                 _ = handle.wake.notified() => {}
             }
         }
-        if rt.slot(arn).is_none() {
+        if !rt.runs_here(arn) {
             // The execution ended (its Task's cancellation follows at
             // once) or another node drives it now.
             tokio::time::sleep(MIN_POLL).await;
@@ -261,6 +261,7 @@ mod tests {
             s3_dir: None,
             aws_integrations: false,
             node: Default::default(),
+            park_after_ms: 60_000,
         };
         let backend: Arc<dyn TaskBackend> = Arc::new(Backend(jobs.clone()));
         match crate::start_runtime(&opts, Some(backend)).await {

@@ -6,6 +6,7 @@
 //! * `runtime`: live executions driven by the pure interpreter; every event
 //!   is committed before its effects are carried out or shown.
 //! * `dispatch`, `nested`, `timers`: carrying out the interpreter's commands.
+//! * `park`: quiet executions leave memory until their next input.
 //! * `stream`: the console's live history stream.
 //! * `auth`: optional SigV4 verification of the API and the stream.
 //! * `lambda_backend`: the user's Lambda functions (`stepwell-lambda`) as a
@@ -22,6 +23,7 @@ mod jobs;
 pub mod lambda_backend;
 mod nested;
 pub mod ops;
+mod park;
 mod protocol;
 mod quotas;
 mod records;
@@ -71,6 +73,9 @@ pub struct ServeOptions {
     /// `--node-id`, `--advertise-url`, `--node-lease`: this node among
     /// several sharing the database (an empty URL: this server's own).
     pub node: cluster::NodeConfig,
+    /// `--park-after`: how long (ms) a running execution has nothing to
+    /// do before it leaves memory until its next input (`park`).
+    pub park_after_ms: i64,
 }
 
 /// Requests larger than this are refused before parsing (a definition may
@@ -163,6 +168,7 @@ async fn health(State(rt): State<Arc<Runtime>>) -> Response {
         "node": rt.cluster.node(),
         "peers": peers,
         "liveExecutions": rt.live_count(),
+        "parkedExecutions": rt.parked_count(),
         "timers": rt.timers.len(),
     }))
     .into_response()
@@ -218,6 +224,7 @@ pub async fn start_runtime(
             .as_ref()
             .map(|d| Arc::new(stepwell_engine::LocalS3::new(d))),
         node: opts.node.clone(),
+        park_after_ms: opts.park_after_ms,
     };
     if let Some(v) = &cfg.sigv4 {
         tracing::info!(region = v.region(), access_keys = ?v.key_ids(), "SigV4 verification is on (POST / and /console/stream)");
@@ -229,6 +236,7 @@ pub async fn start_runtime(
     rt.cluster.loaded_generation(generation);
     let rt = Arc::new(rt);
     tokio::spawn(timers::run(rt.clone()));
+    tokio::spawn(park::run(rt.clone()));
     let n = rt.recover().map_err(|e| e.message)?;
     cluster::refresh_peers(&rt).await.map_err(|e| e.message)?;
     let taken = cluster::take_over(&rt).await.map_err(|e| e.message)?;

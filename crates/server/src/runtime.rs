@@ -6,9 +6,12 @@
 //! next events and commands, the events are committed (group commit), the
 //! watchers are told, and only then are the commands carried out
 //! (`dispatch.rs`). After a crash, [`Runtime::recover`] replays every running
-//! execution from its stored history and re-arms what was pending.
+//! execution from its stored history and re-arms what was pending. An
+//! execution that has had nothing to do for a while is parked: only the
+//! store keeps it until its next input replays it (`park.rs`).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
@@ -50,6 +53,9 @@ pub struct Config {
     pub s3: Option<Arc<stepwell_engine::LocalS3>>,
     /// This node among those sharing the store.
     pub node: crate::cluster::NodeConfig,
+    /// How long a running execution waits with nothing to do before it
+    /// is parked (`park.rs`), in milliseconds.
+    pub park_after_ms: i64,
 }
 
 /// Named resources, kept in memory (they are few) and written through.
@@ -109,9 +115,32 @@ pub(crate) struct Live {
     pub redrive_token: Option<String>,
 }
 
+impl Live {
+    pub(crate) fn new(exec: Execution, record: ExecutionRecord, mocks: Option<MockCase>) -> Live {
+        Live {
+            exec,
+            record,
+            mocks,
+            tokens: Vec::new(),
+            redrive_token: None,
+        }
+    }
+}
+
 pub struct Slot {
     pub(crate) live: tokio::sync::Mutex<Live>,
     pub progress: watch::Sender<Progress>,
+    /// When its last input came (ms): parking waits for quiet ones.
+    pub(crate) fed_ms: AtomicI64,
+}
+
+/// This node's running executions: live ones in memory, and parked ones
+/// that only the store keeps until their next input (`park.rs`). One
+/// lock for both, so an execution moves between them at once.
+#[derive(Default)]
+pub(crate) struct Executions {
+    pub live: HashMap<String, Arc<Slot>>,
+    pub parked: HashSet<String>,
 }
 
 /// A task waiting for a worker (GetActivityTask).
@@ -130,7 +159,10 @@ pub struct Runtime {
     pub registry: RwLock<Registry>,
     /// Serialises changes to named resources (create, update, delete).
     pub admin: tokio::sync::Mutex<()>,
-    live: Mutex<HashMap<String, Arc<Slot>>>,
+    pub(crate) execs: Mutex<Executions>,
+    /// Held while a parked execution is replayed (by a hash of its ARN),
+    /// so it is replayed once however many inputs arrive for it.
+    pub(crate) unparking: crate::park::Shards,
     /// Executions being started (between the name check and the insert).
     starting: Mutex<HashSet<String>>,
     /// Callback tokens -> (execution ARN, task).
@@ -176,7 +208,8 @@ impl Runtime {
             group,
             registry: RwLock::new(Registry::default()),
             admin: tokio::sync::Mutex::new(()),
-            live: Mutex::new(HashMap::new()),
+            execs: Mutex::new(Executions::default()),
+            unparking: Default::default(),
             starting: Mutex::new(HashSet::new()),
             tokens: Mutex::new(HashMap::new()),
             timers: Timers::default(),
@@ -200,7 +233,7 @@ impl Runtime {
             node = self.cluster.node(),
             "this node lost its lease to another node; stopping"
         );
-        lock(&self.live).clear();
+        *lock(&self.execs) = Executions::default();
         lock(&self.tokens).clear();
         self.shutdown();
     }
@@ -339,12 +372,34 @@ impl Runtime {
         Ok(())
     }
 
-    pub fn slot(&self, arn: &str) -> Option<Arc<Slot>> {
-        lock(&self.live).get(arn).cloned()
+    /// A running execution of this node, live (replayed first if it was
+    /// parked). `None`: it is not running here (it ended, or another node
+    /// drives it).
+    pub fn slot(&self, arn: &str) -> Result<Option<Arc<Slot>>, ApiError> {
+        {
+            let execs = lock(&self.execs);
+            if let Some(slot) = execs.live.get(arn) {
+                return Ok(Some(slot.clone()));
+            }
+            if !execs.parked.contains(arn) {
+                return Ok(None);
+            }
+        }
+        self.unpark(arn)
+    }
+
+    /// Whether this node runs `arn` (live or parked), without replaying it.
+    pub fn runs_here(&self, arn: &str) -> bool {
+        let execs = lock(&self.execs);
+        execs.live.contains_key(arn) || execs.parked.contains(arn)
     }
 
     pub fn live_count(&self) -> usize {
-        lock(&self.live).len()
+        lock(&self.execs).live.len()
+    }
+
+    pub fn parked_count(&self) -> usize {
+        lock(&self.execs).parked.len()
     }
 
     fn info(&self, record: &ExecutionRecord, input: Arc<Value>) -> ExecutionInfo {
@@ -404,7 +459,7 @@ impl Runtime {
                 format!("Execution Already Exists: '{arn}'"),
             )
         };
-        if let Some(slot) = self.slot(arn) {
+        if let Some(slot) = self.slot(arn)? {
             let current = slot.progress.borrow().clone();
             if current.finished.is_none() {
                 // A busy execution holds its lock across a commit; its
@@ -509,7 +564,7 @@ impl Runtime {
         let exec = Execution::new(plan, self.info(&record, Arc::new(input)));
         let arn = record.arn.clone();
         let watch = self
-            .insert_slot(exec, record, mocks, Vec::new())
+            .insert_slot(Live::new(exec, record, mocks), 0)
             .progress
             .subscribe();
         let rt = self.clone();
@@ -521,39 +576,33 @@ impl Runtime {
         Ok(watch)
     }
 
-    fn insert_slot(
-        &self,
-        exec: Execution,
-        record: ExecutionRecord,
-        mocks: Option<MockCase>,
-        tokens: Vec<String>,
-    ) -> Arc<Slot> {
+    /// Make `live` (whose last event is `seq`) a live execution of this
+    /// node (no longer parked, if it was).
+    pub(crate) fn insert_slot(&self, live: Live, seq: u64) -> Arc<Slot> {
         let progress = Progress {
-            seq: 0,
+            seq,
             status: "RUNNING",
             finished: None,
         };
-        let arn = record.arn.clone();
+        let arn = live.record.arn.clone();
         let slot = Arc::new(Slot {
-            live: tokio::sync::Mutex::new(Live {
-                exec,
-                record,
-                mocks,
-                tokens,
-                redrive_token: None,
-            }),
+            live: tokio::sync::Mutex::new(live),
             progress: watch::Sender::new(progress),
+            fed_ms: AtomicI64::new(now_ms()),
         });
-        lock(&self.live).insert(arn, slot.clone());
+        let mut execs = lock(&self.execs);
+        execs.parked.remove(&arn);
+        execs.live.insert(arn, slot.clone());
         slot
     }
 
     /// Handle one input for a live execution: decide, commit, publish, act.
     pub async fn feed(self: &Arc<Self>, arn: &str, input: Input) -> Result<(), ApiError> {
-        let Some(slot) = self.slot(arn) else {
+        let Some(slot) = self.slot(arn)? else {
             return Ok(()); // ended meanwhile: the interpreter would ignore it too
         };
         let mut live = slot.live.lock().await;
+        slot.fed_ms.store(now_ms(), Ordering::Relaxed);
         let redrive = input == Input::Redrive;
         if !redrive && !matches!(live.exec.status(), Status::Running | Status::NotStarted) {
             return Ok(());
@@ -603,7 +652,7 @@ impl Runtime {
                 // The live state is ahead of the store: drop it and reload
                 // from what is durable, if this node still drives it.
                 drop(live);
-                lock(&self.live).remove(arn);
+                lock(&self.execs).live.remove(arn);
                 if let Ok(Some(r)) = self.store.execution(arn) {
                     if r.status == "RUNNING"
                         && r.node == self.cluster.node()
@@ -637,7 +686,7 @@ impl Runtime {
         });
         drop(live);
         if let Some(record) = finished_record {
-            lock(&self.live).remove(arn);
+            lock(&self.execs).live.remove(arn);
             crate::dispatch::on_finished(self, &record);
         }
         let fresh = crate::dispatch::Recovered::default();
@@ -645,9 +694,10 @@ impl Runtime {
         Ok(())
     }
 
-    /// Make a stored running execution live again: replay its history and
-    /// re-arm its timers, tasks and tokens.
-    pub fn load(self: &Arc<Self>, row: ExecutionRow) -> Result<(), ApiError> {
+    /// Rebuild a stored execution from its history: the interpreter's
+    /// state, its record, its mocks' place and its tokens, and what the
+    /// history says was under way.
+    pub(crate) fn replay(&self, row: &ExecutionRow) -> Result<Replayed, ApiError> {
         let record: ExecutionRecord = serde_json::from_str(&row.body)
             .map_err(|e| ApiError::internal(format!("{}: unreadable record: {e}", row.arn)))?;
         let plan = self.plan(&record.revision_id, record.express)?;
@@ -681,7 +731,6 @@ impl Runtime {
                 _ => {}
             }
         }
-        let pending = exec.pending();
         let still: HashSet<TaskId> = exec.pending_tasks().map(|r| r.task).collect();
         if let Some(m) = mocks.as_mut() {
             // Mocked answers already used by finished tasks are spent.
@@ -691,14 +740,28 @@ impl Runtime {
                 }
             }
         }
-        let arn = record.arn.clone();
-        let fresh = events.is_empty();
-        let seq = events.last().map(|e| e.seq).unwrap_or(0);
-        self.insert_slot(exec, record, mocks, tokens);
-        if let Some(slot) = self.slot(&arn) {
-            slot.progress.send_modify(|p| p.seq = seq);
-        }
-        if fresh {
+        let mut live = Live::new(exec, record, mocks);
+        live.tokens = tokens;
+        Ok(Replayed {
+            live,
+            seq: events.last().map(|e| e.seq).unwrap_or(0),
+            recovered,
+            timer_starts,
+        })
+    }
+
+    /// Make a stored running execution live again: replay its history and
+    /// re-arm its timers, tasks and tokens.
+    pub fn load(self: &Arc<Self>, row: ExecutionRow) -> Result<(), ApiError> {
+        let Replayed {
+            live,
+            seq,
+            recovered,
+            timer_starts,
+        } = self.replay(&row)?;
+        let arn = live.record.arn.clone();
+        if seq == 0 {
+            self.insert_slot(live, seq);
             let rt = self.clone();
             tokio::spawn(async move {
                 if let Err(e) = rt.feed(&arn, Input::Start).await {
@@ -709,28 +772,45 @@ impl Runtime {
         }
         // A timer keeps its due time across a restart: with --wait-scale it
         // is scaled from when it started, not again from now.
-        let mut rest = Vec::with_capacity(pending.len());
-        for c in pending {
+        let mut timers = Vec::new();
+        let mut rest = Vec::new();
+        for c in live.exec.pending() {
             match c {
                 Command::StartTimer { timer, fire_at } => {
                     let start = timer_starts
                         .get(&timer)
                         .map_or(fire_at, |&s| s.min(fire_at));
                     let scaled = ((fire_at - start) as f64 * self.cfg.wait_scale) as i64;
-                    self.timers.add(start + scaled, &arn, timer);
+                    timers.push((start + scaled, timer));
                 }
                 c => rest.push(c),
             }
         }
-        let pending = rest;
-        let answers = match self.slot(&arn) {
-            Some(slot) => match slot.live.try_lock() {
-                Ok(mut live) => crate::dispatch::mock_answers(&mut live, &pending),
-                Err(_) => Vec::new(),
-            },
-            None => Vec::new(),
+        // Only timers to wait for, none due before parking would park it:
+        // parked at once, so a restart among many waiting executions does
+        // not hold them all in memory. (Timers are armed once it is
+        // parked or live, so one that fires at once finds it.)
+        let first_due = timers.iter().map(|t| t.0).min().unwrap_or(i64::MAX);
+        let slot = if rest.is_empty()
+            && first_due > now_ms() + self.cfg.park_after_ms
+            && crate::park::may_park(&live)
+        {
+            lock(&self.execs).parked.insert(arn.clone());
+            None
+        } else {
+            Some(self.insert_slot(live, seq))
         };
-        crate::dispatch::carry_out(self, &arn, pending, answers, &recovered);
+        for (due, timer) in timers {
+            self.timers.add(due, &arn, timer);
+        }
+        let Some(slot) = slot else {
+            return Ok(());
+        };
+        let answers = match slot.live.try_lock() {
+            Ok(mut live) => crate::dispatch::mock_answers(&mut live, &rest),
+            Err(_) => Vec::new(),
+        };
+        crate::dispatch::carry_out(self, &arn, rest, answers, &recovered);
         Ok(())
     }
 
@@ -747,6 +827,17 @@ impl Runtime {
         }
         Ok(n)
     }
+}
+
+/// An execution rebuilt from its stored history ([`Runtime::replay`]).
+pub(crate) struct Replayed {
+    pub live: Live,
+    /// `seq` of its last event (0: it has none yet).
+    pub seq: u64,
+    /// What was under way: activity tasks a worker holds, submitted jobs.
+    pub recovered: crate::dispatch::Recovered,
+    /// When each timer started (ms), by its `TimerStarted` event.
+    pub timer_starts: HashMap<u64, i64>,
 }
 
 /// Fill in how an execution ended.

@@ -55,9 +55,12 @@ async fn pump(
     arn: &str,
     tx: &mpsc::Sender<Result<Bytes, std::convert::Infallible>>,
 ) -> Result<(), ApiError> {
-    // A Map Run's child execution changes when its parent does.
+    // A Map Run's child execution changes when its parent does. (One
+    // the store cannot replay is read from the store, as an ended one.)
     let live = |rt: &Runtime| {
         rt.slot(&parent_arn(rt, arn)?)
+            .ok()
+            .flatten()
             .map(|s| s.progress.subscribe())
     };
     let mut watch = live(rt);

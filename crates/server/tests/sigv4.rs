@@ -108,6 +108,7 @@ async fn start(sigv4: Option<Verifier>) -> (String, tempdir::Dir) {
         sigv4,
         s3: None,
         node: Default::default(),
+        park_after_ms: 60_000,
     };
     let rt = Arc::new(Runtime::new(cfg, Arc::new(store)).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

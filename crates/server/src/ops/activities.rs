@@ -202,7 +202,7 @@ async fn take_local(
 ) -> Result<Option<Value>, ApiError> {
     while let Some(item) = rt.activities.pop(arn) {
         // Skip tasks that ended meanwhile (timed out, execution stopped).
-        let Some(slot) = rt.slot(&item.execution) else {
+        let Some(slot) = rt.slot(&item.execution)? else {
             continue;
         };
         let pending = {

@@ -370,7 +370,7 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         return Err(ApiError::new("ExecutionNotRedrivable", reason));
     }
     let _admin = rt.admin.lock().await;
-    if rt.slot(arn).is_some() {
+    if rt.runs_here(arn) {
         return Err(ApiError::new(
             "ExecutionNotRedrivable",
             "Execution is RUNNING and cannot be redriven.",
@@ -381,7 +381,7 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .execution(arn)?
         .ok_or_else(|| execution_does_not_exist(arn))?;
     rt.load(row)?;
-    if let Some(slot) = rt.slot(arn) {
+    if let Some(slot) = rt.slot(arn)? {
         slot.live.lock().await.redrive_token = token.map(str::to_string);
     }
     rt.feed(arn, Input::Redrive).await?;

@@ -37,7 +37,9 @@ async fn finish(rt: &Arc<Runtime>, token: &str, input: Input) -> Result<Value, A
 /// Whether `task` of the live execution `arn` records `TaskSubmitted`
 /// before its result.
 async fn submitted_first(rt: &Arc<Runtime>, arn: &str, task: TaskId) -> bool {
-    let Some(slot) = rt.slot(arn) else {
+    // An error here (a parked execution the store cannot replay) comes
+    // back from the feed that follows.
+    let Ok(Some(slot)) = rt.slot(arn) else {
         return false;
     };
     let live = slot.live.lock().await;
