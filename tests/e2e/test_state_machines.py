@@ -1,8 +1,11 @@
 """State machines: create, describe, update, list, delete, validate, tags."""
 
 import json
+import time
 
-from stepwell_harness import ROLE, arn, expect_error
+from botocore.exceptions import ClientError
+
+from stepwell_harness import ROLE, arn, expect_error, history, wait_done, wait_event
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": 1}, "End": True}}}
 PASS2 = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": 2}, "End": True}}}
@@ -196,3 +199,64 @@ def test_an_activity_keeps_its_encryption(sfn, unique):
     assert sfn.create_activity(name=name)["activityArn"] == first["activityArn"]
     expect_error("ActivityAlreadyExists", sfn.create_activity, name=name, encryptionConfiguration={
         "type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/mine"})
+
+
+def test_a_state_machine_with_running_executions_is_deleting_until_they_end(sfn, unique):
+    # AWS: DeleteStateMachine sets DELETING; each running execution fails at
+    # its next state transition ("State machine NAME has been deleted.",
+    # AWS's knowledge center); the state machine goes with the last one.
+    name = unique("del-")
+    ask = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+           "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+                          "MessageBody": {"token.$": "$$.Task.Token"}},
+           "HeartbeatSeconds": 600, "Next": "After"}
+    definition = json.dumps({"StartAt": "Ask", "States": {"Ask": ask, "After": {"Type": "Pass", "End": True}}})
+    created = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE, publish=True)
+    sm, v1 = created["stateMachineArn"], created["stateMachineVersionArn"]
+    sfn.create_state_machine_alias(name="live", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}])
+    answered = sfn.start_execution(stateMachineArn=sm, name="answered")["executionArn"]
+    stopped = sfn.start_execution(stateMachineArn=v1, name="stopped")["executionArn"]
+    scheduled = wait_event(sfn, answered, "TaskScheduled")["taskScheduledEventDetails"]
+    token = json.loads(scheduled["parameters"])["MessageBody"]["token"]
+    wait_event(sfn, stopped, "TaskScheduled")
+
+    sfn.delete_state_machine(stateMachineArn=sm)
+    assert sfn.describe_state_machine(stateMachineArn=sm)["status"] == "DELETING"
+    sfn.delete_state_machine(stateMachineArn=sm)  # again: still fine
+    # Its versions and aliases are gone at once.
+    expect_error("StateMachineDoesNotExist", sfn.describe_state_machine, stateMachineArn=v1)
+    expect_error("ResourceNotFound", sfn.describe_state_machine_alias, stateMachineAliasArn=f"{sm}:live")
+    for call, kw in [
+        (sfn.start_execution, {"stateMachineArn": sm}),
+        (sfn.create_state_machine, {"name": name, "definition": definition, "roleArn": ROLE}),
+        (sfn.update_state_machine, {"stateMachineArn": sm, "definition": definition}),
+        (sfn.publish_state_machine_version, {"stateMachineArn": sm}),
+        (sfn.list_state_machine_aliases, {"stateMachineArn": sm}),
+    ]:
+        assert sm in expect_error("StateMachineDeleting", call, **kw)
+
+    # A heartbeat is no transition; the answer is: the execution fails.
+    sfn.send_task_heartbeat(taskToken=token)
+    assert sfn.describe_execution(executionArn=answered)["status"] == "RUNNING"
+    sfn.send_task_success(taskToken=token, output="{}")
+    d = wait_done(sfn, answered)
+    assert (d["status"], d["error"], d["cause"]) == (
+        "FAILED", "States.Runtime", f"State machine {name} has been deleted.")
+    events = history(sfn, answered)
+    assert [e["type"] for e in events][-1] == "ExecutionFailed"
+    assert "TaskSucceeded" not in [e["type"] for e in events]
+    assert sfn.describe_state_machine(stateMachineArn=sm)["status"] == "DELETING"
+
+    # The last one ends: the state machine is gone.
+    sfn.stop_execution(executionArn=stopped)
+    assert wait_done(sfn, stopped)["status"] == "ABORTED"
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            sfn.describe_state_machine(stateMachineArn=sm)
+        except ClientError:
+            break
+        time.sleep(0.05)
+    expect_error("StateMachineDoesNotExist", sfn.describe_state_machine, stateMachineArn=sm)
+    # Its executions are still described.
+    assert sfn.describe_execution(executionArn=stopped)["status"] == "ABORTED"

@@ -12,7 +12,7 @@ use stepwell_asl::{ExecutionType, MachineId, State, StateId, StateKind, StateMac
 
 use crate::errors::StateError;
 use crate::event::{Event, EventKind, FrameId, ReadId, TaskId, TimerId, TimerPurpose, WriteId};
-use crate::input::{Command, ExecutionInfo, ReadRequest, TaskRequest, WriteRequest};
+use crate::input::{Command, ExecutionInfo, Input, ReadRequest, TaskRequest, WriteRequest};
 use crate::limits::json_size;
 
 /// Where an execution stands.
@@ -383,6 +383,21 @@ impl Execution {
                 }),
         );
         out
+    }
+
+    /// Whether `input` moves the execution on: the result of a running task,
+    /// a timer that was not cancelled, a read or write under way. (A
+    /// heartbeat, a submission, a stop or a start does not.)
+    pub fn awaits(&self, input: &Input) -> bool {
+        match input {
+            Input::TaskSucceeded { task, .. }
+            | Input::TaskFailed { task, .. }
+            | Input::TaskTimedOut { task, .. } => self.tasks.contains_key(task),
+            Input::TimerFired { timer } => self.timers.contains_key(timer),
+            Input::ItemsRead { read, .. } => self.reads.contains_key(read),
+            Input::ResultsWritten { write, .. } => self.writes.contains_key(write),
+            _ => false,
+        }
     }
 
     /// The tasks currently waiting for a result, with their requests.

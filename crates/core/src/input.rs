@@ -69,6 +69,13 @@ pub enum Input {
         error: String,
         cause: String,
     },
+    /// The driver fails the execution (`ExecutionFailed`): AWS does so to
+    /// a running execution whose state machine was deleted, at its next
+    /// state transition (an input it [`awaits`](crate::Execution::awaits)).
+    Fail {
+        error: String,
+        cause: String,
+    },
     /// RedriveExecution: run a FAILED, TIMED_OUT or ABORTED execution again
     /// from the top-level state it stopped in (a Parallel or Map state runs
     /// again whole).

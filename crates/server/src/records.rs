@@ -36,6 +36,10 @@ pub struct StateMachineRecord {
     /// The last published version number (0: none yet).
     pub last_version: u32,
     pub description: String,
+    /// DeleteStateMachine was called while executions of it ran: AWS's
+    /// status `DELETING` until the last of them ends, and then it is gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleting: bool,
 }
 
 /// One definition as it was at some time; executions and versions point at it.

@@ -603,6 +603,20 @@ impl Runtime {
         };
         let mut live = slot.live.lock().await;
         slot.fed_ms.store(now_ms(), Ordering::Relaxed);
+        // AWS fails an execution whose state machine is being deleted at
+        // its next state transition.
+        let deleted = live
+            .exec
+            .awaits(&input)
+            .then(|| self.deleting(&live.record.machine_arn))
+            .flatten();
+        let input = match deleted {
+            Some(name) => Input::Fail {
+                error: "States.Runtime".into(),
+                cause: format!("State machine {name} has been deleted."),
+            },
+            None => input,
+        };
         let redrive = input == Input::Redrive;
         if !redrive && !matches!(live.exec.status(), Status::Running | Status::NotStarted) {
             return Ok(());
@@ -688,6 +702,16 @@ impl Runtime {
         if let Some(record) = finished_record {
             lock(&self.execs).live.remove(arn);
             crate::dispatch::on_finished(self, &record);
+            if self.deleting(&record.machine_arn).is_some() {
+                let (rt, machine) = (self.clone(), record.machine_arn.clone());
+                tokio::spawn(async move {
+                    if let Err(e) =
+                        crate::ops::state_machines::deleted_after_last(&rt, &machine).await
+                    {
+                        tracing::warn!(state_machine = %machine, error = %e.message, "could not finish deleting");
+                    }
+                });
+            }
         }
         let fresh = crate::dispatch::Recovered::default();
         crate::dispatch::carry_out(self, arn, decision.commands, answers, &fresh);
@@ -748,6 +772,15 @@ impl Runtime {
             recovered,
             timer_starts,
         })
+    }
+
+    /// The name of the state machine `arn` if it is being deleted.
+    fn deleting(&self, arn: &str) -> Option<String> {
+        let reg = self.read_registry();
+        reg.machines
+            .get(arn)
+            .filter(|m| m.deleting)
+            .map(|m| m.name.clone())
     }
 
     /// Make a stored running execution live again: replay its history and

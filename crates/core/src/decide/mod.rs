@@ -383,6 +383,11 @@ impl Decider<'_> {
                     self.end_execution(EventKind::ExecutionAborted { error, cause });
                 }
             }
+            Input::Fail { error, cause } => {
+                if !self.finished() {
+                    self.end_execution(EventKind::ExecutionFailed { error, cause });
+                }
+            }
             Input::Redrive => self.redrive(),
             Input::ItemsRead { read, result } => self.items_read(read, result),
             Input::ResultsWritten { write, result } => self.results_written(write, result),

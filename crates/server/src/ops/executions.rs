@@ -32,6 +32,17 @@ pub fn machine_does_not_exist(arn: &str) -> ApiError {
     )
 }
 
+/// A start of, or change to, a state machine whose deletion waits for its
+/// executions (`StateMachineRecord::deleting`).
+pub fn machine_deleting(arn: &str) -> ApiError {
+    // AWS is silent on the message; the model documents the error as "The
+    // specified state machine is being deleted."
+    ApiError::new(
+        "StateMachineDeleting",
+        format!("State Machine Is Being Deleted: '{arn}'"),
+    )
+}
+
 /// What a state machine, version or alias ARN runs.
 pub(crate) struct Resolved {
     /// The unqualified state machine ARN.
@@ -50,6 +61,9 @@ pub(crate) fn resolve(rt: &Runtime, arn: &str) -> Result<Resolved, ApiError> {
         .machines
         .get(&machine_arn)
         .ok_or_else(|| machine_does_not_exist(arn))?;
+    if machine.deleting {
+        return Err(machine_deleting(arn));
+    }
     let express = machine.kind == "EXPRESS";
     match reference {
         MachineRef::Machine(_) => Ok(Resolved {

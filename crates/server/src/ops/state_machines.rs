@@ -9,7 +9,7 @@ use stepwell_asl::{Diagnostic, Options};
 use stepwell_store::Write;
 
 use crate::arn::{check_name, Arns, MachineRef};
-use crate::ops::executions::machine_does_not_exist;
+use crate::ops::executions::{machine_deleting, machine_does_not_exist};
 use crate::protocol::{timestamp, ApiError, Req};
 use crate::quotas;
 use crate::records::{aws_owned_key, kind, Revision, StateMachineRecord, Tags};
@@ -202,6 +202,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         updated_ms: None,
         last_version: 0,
         description: String::new(),
+        deleting: false,
     };
     let (mut writes, version) = save_revision(rt, &req, &mut record, &revision, publish, now)?;
     if !tags.is_empty() {
@@ -239,6 +240,9 @@ fn created_before(
     let Some(existing) = reg.machines.get(arn) else {
         return Ok(None);
     };
+    if existing.deleting {
+        return Err(machine_deleting(arn));
+    }
     // The version the creation published, if it did: version 1 of the
     // revision it made, still current.
     let first = reg
@@ -359,7 +363,8 @@ pub fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let mut o = Map::new();
     o.insert("stateMachineArn".into(), json!(arn));
     o.insert("name".into(), json!(m.name));
-    o.insert("status".into(), json!("ACTIVE"));
+    let status = if m.deleting { "DELETING" } else { "ACTIVE" };
+    o.insert("status".into(), json!(status));
     o.insert("type".into(), json!(m.kind));
     let (revision_id, created, description) = match &reference {
         MachineRef::Machine(_) => (m.revision_id.clone(), m.created_ms, m.description.clone()),
@@ -422,6 +427,9 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             .machines
             .get(arn)
             .ok_or_else(|| machine_does_not_exist(arn))?;
+        if m.deleting {
+            return Err(machine_deleting(arn));
+        }
         let old = reg
             .revisions
             .get(&m.revision_id)
@@ -460,6 +468,12 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     Ok(out)
 }
 
+/// DeleteStateMachine. As AWS: its versions and aliases go at once; a
+/// STANDARD state machine with running executions is `DELETING` until the
+/// last of them ends (each fails at its next state transition, the
+/// runtime's `feed`), then it goes too ([`deleted_after_last`]). An
+/// EXPRESS one goes at once ("the deletion happens eventually"); its
+/// executions run on.
 pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineArn")?;
     let reference = rt.cfg.arns.parse_machine(arn)?;
@@ -467,27 +481,68 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         return crate::ops::versions::delete(rt, req).await;
     }
     let _admin = rt.admin.lock().await;
-    let (versions, aliases) = {
+    let (record, versions, aliases) = {
         let reg = rt.read_registry();
-        if !reg.machines.contains_key(arn) {
+        let Some(record) = reg.machines.get(arn) else {
             // AWS answers a delete of a missing state machine with success.
             return Ok(json!({}));
-        }
-        let versions: Vec<String> = reg
-            .versions
-            .values()
-            .filter(|v| v.machine_arn == arn)
-            .map(|v| v.arn.clone())
-            .collect();
-        let aliases: Vec<String> = reg
-            .aliases
-            .values()
-            .filter(|a| a.machine_arn == arn)
-            .map(|a| a.arn.clone())
-            .collect();
-        (versions, aliases)
+        };
+        let versions: Vec<String> = reg.versions_of(arn).map(|v| v.arn.clone()).collect();
+        let aliases: Vec<String> = reg.aliases_of(arn).map(|a| a.arn.clone()).collect();
+        (record.clone(), versions, aliases)
     };
-    let mut writes = vec![
+    let mut writes: Vec<Write> = versions
+        .iter()
+        .map(|v| Write::DeleteResource {
+            kind: kind::VERSION,
+            key: v.clone(),
+        })
+        .chain(aliases.iter().map(|a| Write::DeleteResource {
+            kind: kind::ALIAS,
+            key: a.clone(),
+        }))
+        .collect();
+    let waits = record.kind == "STANDARD" && runs_executions(rt, arn).await?;
+    if waits {
+        let record = StateMachineRecord {
+            deleting: true,
+            ..record
+        };
+        writes.push(put(kind::STATE_MACHINE, arn, &record));
+        rt.commit(writes).await?;
+        let mut reg = rt.write_registry();
+        reg.machines.insert(arn.to_string(), record);
+        forget(&mut reg, &versions, &aliases);
+    } else {
+        writes.extend(gone(arn));
+        rt.commit(writes).await?;
+        let mut reg = rt.write_registry();
+        reg.machines.remove(arn);
+        reg.tags.remove(arn);
+        forget(&mut reg, &versions, &aliases);
+    }
+    Ok(json!({}))
+}
+
+/// Whether any execution of the state machine `arn` is running (on any
+/// node: the store's rows).
+async fn runs_executions(rt: &Arc<Runtime>, arn: &str) -> Result<bool, ApiError> {
+    let store = rt.store.clone();
+    let query = stepwell_store::ExecutionQuery {
+        state_machine: Some(arn.to_string()),
+        status: Some("RUNNING".into()),
+        after: None,
+        limit: 1,
+    };
+    let rows = tokio::task::spawn_blocking(move || store.executions(&query))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok(!rows.is_empty())
+}
+
+/// The writes that remove a state machine (and its tags).
+fn gone(arn: &str) -> [Write; 2] {
+    [
         Write::DeleteResource {
             kind: kind::STATE_MACHINE,
             key: arn.to_string(),
@@ -496,30 +551,35 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             kind: kind::TAGS,
             key: arn.to_string(),
         },
-    ];
-    for v in &versions {
-        writes.push(Write::DeleteResource {
-            kind: kind::VERSION,
-            key: v.clone(),
-        });
+    ]
+}
+
+fn forget(reg: &mut crate::runtime::Registry, versions: &[String], aliases: &[String]) {
+    for v in versions {
+        reg.versions.remove(v);
     }
-    for a in &aliases {
-        writes.push(Write::DeleteResource {
-            kind: kind::ALIAS,
-            key: a.clone(),
-        });
+    for a in aliases {
+        reg.aliases.remove(a);
     }
-    rt.commit(writes).await?;
+}
+
+/// An execution of a `DELETING` state machine ended: if it was the last
+/// one running, the state machine goes.
+pub(crate) async fn deleted_after_last(rt: &Arc<Runtime>, arn: &str) -> Result<(), ApiError> {
+    let _admin = rt.admin.lock().await;
+    let deleting = rt
+        .read_registry()
+        .machines
+        .get(arn)
+        .is_some_and(|m| m.deleting);
+    if !deleting || runs_executions(rt, arn).await? {
+        return Ok(());
+    }
+    rt.commit(gone(arn).into()).await?;
     let mut reg = rt.write_registry();
     reg.machines.remove(arn);
     reg.tags.remove(arn);
-    for v in versions {
-        reg.versions.remove(&v);
-    }
-    for a in aliases {
-        reg.aliases.remove(&a);
-    }
-    Ok(json!({}))
+    Ok(())
 }
 
 pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use stepwell_store::Write;
 
 use crate::arn::MachineRef;
-use crate::ops::executions::machine_does_not_exist;
+use crate::ops::executions::{machine_deleting, machine_does_not_exist};
 use crate::ops::state_machines::put;
 use crate::protocol::{timestamp, ApiError, Req};
 use crate::quotas;
@@ -47,6 +47,9 @@ pub async fn publish(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         .get(arn)
         .cloned()
         .ok_or_else(|| machine_does_not_exist(arn))?;
+    if m.deleting {
+        return Err(machine_deleting(arn));
+    }
     if let Some(rev) = req.opt_str("revisionId")? {
         if rev != m.revision_id {
             return Err(conflict(format!(
@@ -318,8 +321,10 @@ pub async fn delete_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
 pub fn list_aliases(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineArn")?;
     let reg = rt.read_registry();
-    if !reg.machines.contains_key(arn) {
-        return Err(machine_does_not_exist(arn));
+    match reg.machines.get(arn) {
+        None => return Err(machine_does_not_exist(arn)),
+        Some(m) if m.deleting => return Err(machine_deleting(arn)),
+        Some(_) => {}
     }
     let items: Vec<Value> = reg
         .aliases
