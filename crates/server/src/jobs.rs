@@ -193,7 +193,7 @@ mod tests {
     use stepwell_core::EventKind;
 
     use crate::dispatch::TaskResult;
-    use crate::protocol::Req;
+    use crate::testing::call;
 
     type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -247,36 +247,11 @@ mod tests {
     }
 
     async fn server(db: &str, jobs: &Arc<FakeJobs>) -> Arc<Runtime> {
-        let opts = crate::ServeOptions {
-            bind: std::net::IpAddr::from([127, 0, 0, 1]),
-            port: 0,
-            db: db.to_string(),
-            durability: Default::default(),
-            region: "us-east-1".into(),
-            account: "123456789012".into(),
-            wait_scale: 0.05,
-            mock_config: None,
-            sigv4: None,
-            lambda: Default::default(),
-            s3_dir: None,
-            aws_integrations: false,
-            node: Default::default(),
-            park_after_ms: 60_000,
-        };
+        let opts = crate::testing::options(db, 0.05);
         let backend: Arc<dyn TaskBackend> = Arc::new(Backend(jobs.clone()));
         match crate::start_runtime(&opts, Some(backend)).await {
             Ok(rt) => rt,
             Err(e) => panic!("{e}"),
-        }
-    }
-
-    async fn call(rt: &Arc<Runtime>, op: &str, body: Value) -> Value {
-        let Value::Object(m) = body else {
-            panic!("not an object");
-        };
-        match crate::ops::call(rt, op, Req(m)).await {
-            Ok(v) => v,
-            Err(e) => panic!("{op}: {}", e.message),
         }
     }
 

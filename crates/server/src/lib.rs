@@ -29,6 +29,8 @@ mod quotas;
 mod records;
 mod runtime;
 mod stream;
+#[cfg(test)]
+mod testing;
 mod timers;
 
 use std::net::SocketAddr;

@@ -138,42 +138,17 @@ pub async fn run(rt: Arc<Runtime>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Value};
+    use serde_json::json;
     use stepwell_core::EventKind;
 
-    use crate::protocol::Req;
-
-    async fn call(rt: &Arc<Runtime>, op: &str, body: Value) -> Value {
-        let Value::Object(m) = body else {
-            panic!("not an object");
-        };
-        match crate::ops::call(rt, op, Req(m)).await {
-            Ok(v) => v,
-            Err(e) => panic!("{op}: {}", e.message),
-        }
-    }
+    use crate::testing::{call, options};
 
     /// A runtime on a fresh SQLite file, and that file's directory.
     async fn runtime(name: &str) -> (Arc<Runtime>, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("stepwell-park-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::create_dir_all(&dir);
-        let opts = crate::ServeOptions {
-            bind: std::net::IpAddr::from([127, 0, 0, 1]),
-            port: 0,
-            db: dir.join("db.sqlite").to_string_lossy().into_owned(),
-            durability: Default::default(),
-            region: "us-east-1".into(),
-            account: "123456789012".into(),
-            wait_scale: 1.0,
-            mock_config: None,
-            sigv4: None,
-            lambda: Default::default(),
-            s3_dir: None,
-            aws_integrations: false,
-            node: Default::default(),
-            park_after_ms: 60_000,
-        };
+        let opts = options(&dir.join("db.sqlite").to_string_lossy(), 1.0);
         match crate::start_runtime(&opts, None).await {
             Ok(rt) => (rt, dir),
             Err(e) => panic!("{e}"),
