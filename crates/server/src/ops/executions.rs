@@ -291,7 +291,7 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
             r
         }
     };
-    let mut out = describe_json(&done);
+    let mut out = describe_json(rt, &done);
     if let Some(o) = out.as_object_mut() {
         for k in [
             "redriveCount",
@@ -311,7 +311,7 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
 }
 
 /// DescribeExecution's shape for a record.
-pub fn describe_json(r: &ExecutionRecord) -> Value {
+pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
     let mut o = Map::new();
     o.insert("executionArn".into(), json!(r.arn));
     o.insert(
@@ -349,7 +349,7 @@ pub fn describe_json(r: &ExecutionRecord) -> Value {
     if let Some(ms) = r.redrive_ms {
         o.insert("redriveDate".into(), timestamp(ms));
     }
-    match not_redrivable(r) {
+    match not_redrivable(rt, r, now_ms()) {
         Some(reason) => {
             o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
             o.insert("redriveStatusReason".into(), json!(reason));
@@ -362,11 +362,32 @@ pub fn describe_json(r: &ExecutionRecord) -> Value {
 }
 
 /// Why RedriveExecution would refuse this execution (AWS's reasons).
-fn not_redrivable(r: &ExecutionRecord) -> Option<String> {
-    match r.status.as_str() {
-        "FAILED" | "TIMED_OUT" | "ABORTED" => None,
-        status => Some(format!("Execution is {status} and cannot be redriven.")),
+/// (`redriveStatusReason`'s documented texts, checked in the order the
+/// API reference lists them.)
+fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String> {
+    /// A STANDARD execution lasts at most a year.
+    const MAX_EXECUTION_MS: i64 = 365 * 24 * 3600 * 1000;
+    /// It may be redriven for 14 days after it ended.
+    const REDRIVABLE_MS: i64 = 14 * 24 * 3600 * 1000;
+    let deleting = rt
+        .read_registry()
+        .machines
+        .get(&r.machine_arn)
+        .is_some_and(|m| m.deleting);
+    if deleting {
+        return Some("State machine is in DELETING status.".into());
     }
+    match r.status.as_str() {
+        "FAILED" | "TIMED_OUT" | "ABORTED" => {}
+        status => return Some(format!("Execution is {status} and cannot be redriven.")),
+    }
+    if now - r.start_ms > MAX_EXECUTION_MS {
+        return Some("Execution has exceeded the max execution time.".into());
+    }
+    if r.stop_ms.is_some_and(|stop| now - stop > REDRIVABLE_MS) {
+        return Some("Execution redrivable period exceeded.".into());
+    }
+    None
 }
 
 /// RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again
@@ -380,7 +401,7 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if let Some(date) = token.and_then(|t| redriven_with(&r, t, now_ms())) {
         return Ok(json!({"redriveDate": timestamp(date)}));
     }
-    if let Some(reason) = not_redrivable(&r) {
+    if let Some(reason) = not_redrivable(rt, &r, now_ms()) {
         return Err(ApiError::new("ExecutionNotRedrivable", reason));
     }
     let _admin = rt.admin.lock().await;
@@ -445,7 +466,7 @@ pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         return super::map_runs::describe_child(rt, arn, stem, index).await;
     }
     let r = record(rt, arn).await?;
-    Ok(describe_json(&r))
+    Ok(describe_json(rt, &r))
 }
 
 pub async fn stop(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
@@ -606,5 +627,104 @@ fn strip_data(event: &mut Value) {
                 d.remove(field);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: &str, start_ms: i64, stop_ms: Option<i64>) -> ExecutionRecord {
+        let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:M";
+        ExecutionRecord {
+            arn: format!("{machine}:e").replace("stateMachine", "execution"),
+            name: "e".into(),
+            machine_arn: machine.into(),
+            version_arn: None,
+            alias_arn: None,
+            revision_id: "r".into(),
+            express: false,
+            input: "{}".into(),
+            start_ms,
+            status: status.into(),
+            stop_ms,
+            output: None,
+            error: None,
+            cause: None,
+            test_case: None,
+            parent: None,
+            trace_header: None,
+            at_least_once: false,
+            redrive_count: 0,
+            redrive_ms: None,
+            redrive_tokens: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn redrive_is_refused_for_aws_documented_reasons() {
+        let dir = std::env::temp_dir().join(format!("stepwell-redrivable-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let opts = crate::testing::options(&dir.join("db.sqlite").to_string_lossy(), 1.0);
+        let rt = match crate::start_runtime(&opts, None).await {
+            Ok(rt) => rt,
+            Err(e) => panic!("{e}"),
+        };
+        const DAY: i64 = 24 * 3600 * 1000;
+        let now = 1_000 * DAY;
+        // (status, started, ended) -> reason
+        let rows: [(&str, i64, Option<i64>, Option<&str>); 6] = [
+            ("FAILED", now - DAY, Some(now - DAY / 2), None),
+            (
+                "RUNNING",
+                now - DAY,
+                None,
+                Some("Execution is RUNNING and cannot be redriven."),
+            ),
+            (
+                "SUCCEEDED",
+                now - DAY,
+                Some(now),
+                Some("Execution is SUCCEEDED and cannot be redriven."),
+            ),
+            ("ABORTED", now - 14 * DAY, Some(now - 14 * DAY + 1), None),
+            (
+                "TIMED_OUT",
+                now - 20 * DAY,
+                Some(now - 15 * DAY),
+                Some("Execution redrivable period exceeded."),
+            ),
+            (
+                "FAILED",
+                now - 366 * DAY,
+                Some(now - DAY),
+                Some("Execution has exceeded the max execution time."),
+            ),
+        ];
+        for (status, start, stop, want) in rows {
+            let got = not_redrivable(&rt, &record(status, start, stop), now);
+            assert_eq!(got.as_deref(), want, "{status} {start} {stop:?}");
+        }
+        // The state machine being deleted comes first.
+        let r = record("FAILED", now - DAY, Some(now));
+        rt.write_registry().machines.insert(
+            r.machine_arn.clone(),
+            crate::records::StateMachineRecord {
+                arn: r.machine_arn.clone(),
+                name: "M".into(),
+                kind: "STANDARD".into(),
+                revision_id: "r".into(),
+                created_ms: 0,
+                updated_ms: None,
+                last_version: 0,
+                description: String::new(),
+                deleting: true,
+            },
+        );
+        assert_eq!(
+            not_redrivable(&rt, &r, now).as_deref(),
+            Some("State machine is in DELETING status.")
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
