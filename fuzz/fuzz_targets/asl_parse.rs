@@ -102,16 +102,15 @@ fuzz_target!(|data: &[u8]| {
         feed(&mut exec, Input::TimerFired { timer }, now, &mut history, &mut queue);
     }
     if exec.status() == Status::Running {
-        feed(
-            &mut exec,
-            Input::Stop {
-                error: "Fuzz.Stop".into(),
-                cause: "step budget spent".into(),
-            },
-            now,
-            &mut history,
-            &mut queue,
-        );
+        // Stopped, or (an odd length) failed as when its state machine is
+        // deleted.
+        let (error, cause) = ("Fuzz.Stop".to_string(), "step budget spent".to_string());
+        let end = if data.len() % 2 == 0 {
+            Input::Stop { error, cause }
+        } else {
+            Input::Fail { error, cause }
+        };
+        feed(&mut exec, end, now, &mut history, &mut queue);
     }
     let replayed = Execution::replay(plan.clone(), info.clone(), &history);
     assert!(matches!(&replayed, Ok(r) if *r == exec), "replay diverged: {replayed:?}");
