@@ -128,9 +128,10 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Backend(e.to_string()))?
 }
 
-/// Renew the lease, learn the peers, take over nodes whose lease ran out
-/// and reload the registry when another node changed it; every quarter of
-/// the lease, until the node stops or loses its lease.
+/// Renew the lease, learn the peers, take over nodes whose lease ran out,
+/// reload the registry when another node changed it and finish deleting
+/// state machines whose executions have ended; every quarter of the
+/// lease, until the node stops or loses its lease.
 pub async fn run(rt: Arc<Runtime>) {
     let beat = rt.cluster.beat();
     let mut stopping = rt.stopping.subscribe();
@@ -158,7 +159,8 @@ async fn beat_once(rt: &Arc<Runtime>) -> Result<(), ApiError> {
     }
     refresh_peers(rt).await?;
     take_over(rt).await?;
-    sync_registry(rt, true).await.map(|_| ())
+    sync_registry(rt, true).await?;
+    crate::ops::state_machines::finish_deletions(rt).await
 }
 
 /// A node that joins others waits a beat and a half before it serves: by

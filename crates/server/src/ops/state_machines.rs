@@ -563,6 +563,23 @@ fn forget(reg: &mut crate::runtime::Registry, versions: &[String], aliases: &[St
     }
 }
 
+/// Every `DELETING` state machine whose executions have all ended goes
+/// (each node's beat: the last execution may have ended on a node that
+/// had not yet seen the deletion, or before a crash).
+pub(crate) async fn finish_deletions(rt: &Arc<Runtime>) -> Result<(), ApiError> {
+    let deleting: Vec<String> = rt
+        .read_registry()
+        .machines
+        .values()
+        .filter(|m| m.deleting)
+        .map(|m| m.arn.clone())
+        .collect();
+    for arn in deleting {
+        deleted_after_last(rt, &arn).await?;
+    }
+    Ok(())
+}
+
 /// An execution of a `DELETING` state machine ended: if it was the last
 /// one running, the state machine goes.
 pub(crate) async fn deleted_after_last(rt: &Arc<Runtime>, arn: &str) -> Result<(), ApiError> {
@@ -694,4 +711,52 @@ pub async fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiErro
         o.insert("mapRunArn".into(), json!(run.arn));
     }
     Ok(Value::Object(o))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::testing::{call, options};
+
+    #[tokio::test]
+    async fn a_deleting_state_machine_left_without_executions_goes_at_the_next_beat() {
+        let dir = std::env::temp_dir().join(format!("stepwell-deleting-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let opts = options(&dir.join("db.sqlite").to_string_lossy(), 1.0);
+        let rt = match crate::start_runtime(&opts, None).await {
+            Ok(rt) => rt,
+            Err(e) => panic!("{e}"),
+        };
+        let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+        let sm = call(
+            &rt,
+            "CreateStateMachine",
+            json!({"name": "left", "definition": definition.to_string(),
+                   "roleArn": "arn:aws:iam::123456789012:role/r"}),
+        )
+        .await;
+        let arn = sm["stateMachineArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        // As if its last execution ended on a node that had not seen the
+        // deletion yet (or before a crash): DELETING, nothing running.
+        let mut record = rt.read_registry().machines[&arn].clone();
+        record.deleting = true;
+        rt.commit(vec![super::put(super::kind::STATE_MACHINE, &arn, &record)])
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        rt.write_registry().machines.insert(arn.clone(), record);
+        let d = call(&rt, "DescribeStateMachine", json!({"stateMachineArn": arn})).await;
+        assert_eq!(d["status"], "DELETING");
+
+        super::finish_deletions(&rt)
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert!(!rt.read_registry().machines.contains_key(&arn));
+        let stored = rt.store.resource(super::kind::STATE_MACHINE, &arn);
+        assert!(matches!(stored, Ok(None)), "{stored:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
