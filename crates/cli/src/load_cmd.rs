@@ -235,7 +235,11 @@ async fn run_workload(args: &LoadArgs, w: &Workload) -> Result<(), String> {
             .and_then(|s| serde_json::from_str(s).ok());
         if d["status"] != "SUCCEEDED" || (w.expected.is_some() && output != w.expected) {
             failures += 1;
-            eprintln!("  {arn}: {} {}", d["status"], d["output"]);
+            match d["status"].as_str() {
+                Some("SUCCEEDED") => eprintln!("  {arn}: output {}", d["output"]),
+                // e.g. a STANDARD execution past AWS's 25,000-event quota
+                _ => eprintln!("  {arn}: {} {}: {}", d["status"], d["error"], d["cause"]),
+            }
         }
         if k == 0 {
             let mut token: Option<Value> = None;
