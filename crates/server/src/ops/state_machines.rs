@@ -247,8 +247,8 @@ fn created_before(
     // revision it made, still current.
     let first = reg
         .versions
-        .values()
-        .find(|v| v.machine_arn == arn && v.version == 1);
+        .get(&format!("{arn}:1"))
+        .filter(|v| v.machine_arn == arn);
     let published =
         first.filter(|v| existing.updated_ms.is_none() && v.revision_id == existing.revision_id);
     let description = req.opt_str("versionDescription")?.unwrap_or_default();

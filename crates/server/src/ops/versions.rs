@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use stepwell_store::Write;
 
-use crate::arn::MachineRef;
+use crate::arn::{Arns, MachineRef};
 use crate::ops::executions::{machine_deleting, machine_does_not_exist};
 use crate::ops::state_machines::put;
 use crate::protocol::{timestamp, ApiError, Req};
@@ -96,11 +96,7 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if !reg.machines.contains_key(arn) {
         return Err(machine_does_not_exist(arn));
     }
-    let mut versions: Vec<&VersionRecord> = reg
-        .versions
-        .values()
-        .filter(|v| v.machine_arn == arn)
-        .collect();
+    let mut versions: Vec<&VersionRecord> = reg.versions_of(arn).collect();
     versions.sort_by_key(|v| std::cmp::Reverse(v.version));
     let items: Vec<Value> = versions
         .iter()
@@ -122,8 +118,7 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let _admin = rt.admin.lock().await;
     if let Some(a) = rt
         .read_registry()
-        .aliases
-        .values()
+        .aliases_of(Arns::unqualified(&arn))
         .find(|a| a.routing.iter().any(|r| r.version_arn == arn))
     {
         return Err(conflict(format!(
@@ -327,9 +322,7 @@ pub fn list_aliases(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         Some(_) => {}
     }
     let items: Vec<Value> = reg
-        .aliases
-        .values()
-        .filter(|a| a.machine_arn == arn)
+        .aliases_of(arn)
         .map(|a| json!({"stateMachineAliasArn": a.arn, "creationDate": timestamp(a.created_ms)}))
         .collect();
     let (page, next) = super::page(&items, &req)?;
