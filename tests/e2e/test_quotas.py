@@ -1,7 +1,7 @@
 """AWS's quotas on what a state machine and a resource hold, through boto3:
 100 aliases and 1,000 versions per state machine (ServiceQuotaExceededException,
 HTTP 402), 50 tags per resource (TooManyTags, naming the resource). The
-account-wide ones (10,000 state machines, 10,000 activities) and the 1,000
+account-wide ones (100,000 state machines, 100,000 activities) and the 1,000
 GetActivityTask polls waiting per activity are unit-tested on small limits
 (crates/server/src/quotas.rs, dispatch.rs): reaching them here would take
 too long."""

@@ -23,14 +23,16 @@ use axum::http::StatusCode;
 
 use crate::protocol::ApiError;
 
-/// "Maximum number of registered state machines": 10,000 per account and
-/// Region (CreateStateMachine answers `StateMachineLimitExceeded`). (The
-/// English page says 10,000; its Korean translation now reads 100,000.)
-pub const STATE_MACHINES: usize = 10_000;
+/// "Maximum number of registered state machines": 100,000 per account and
+/// Region, raisable to 150,000 (CreateStateMachine answers
+/// `StateMachineLimitExceeded`), as the page's current translations on
+/// docs.aws.amazon.com show it; an older English copy said 10,000.
+pub const STATE_MACHINES: usize = 100_000;
 
-/// "Maximum number of registered activities": 10,000 per account and Region
-/// (CreateActivity answers `ActivityLimitExceeded`).
-pub const ACTIVITIES: usize = 10_000;
+/// "Maximum number of registered activities": 100,000 per account and
+/// Region, as for state machines (CreateActivity answers
+/// `ActivityLimitExceeded`).
+pub const ACTIVITIES: usize = 100_000;
 
 /// "You can publish up to 1000 versions for each state machine"
 /// (PublishStateMachineVersion's API reference; UpdateStateMachine and
