@@ -213,8 +213,7 @@ fn spawn_inputs(rt: &Arc<Runtime>, arn: &str, inputs: Vec<Input>) {
     let arn = arn.to_string();
     tokio::spawn(async move {
         for input in inputs {
-            if let Err(e) = rt.feed(&arn, input).await {
-                tracing::warn!(execution = %arn, error = %e.message, "task input failed");
+            if !rt.deliver(&arn, input, "task input").await {
                 return;
             }
         }
@@ -283,9 +282,8 @@ fn read_items(rt: &Arc<Runtime>, arn: &str, req: stepwell_core::ReadRequest) {
         })
         .await
         .unwrap_or_else(|e| Err(format!("The read of the items stopped: {e}")));
-        if let Err(e) = rt.feed(&arn, Input::ItemsRead { read, result }).await {
-            tracing::warn!(execution = %arn, error = %e.message, "items input failed");
-        }
+        rt.deliver(&arn, Input::ItemsRead { read, result }, "items input")
+            .await;
     });
 }
 
@@ -302,9 +300,8 @@ fn write_results(rt: &Arc<Runtime>, arn: &str, req: stepwell_core::WriteRequest)
         })
         .await
         .unwrap_or_else(|e| Err(format!("The write of the results stopped: {e}")));
-        if let Err(e) = rt.feed(&arn, Input::ResultsWritten { write, result }).await {
-            tracing::warn!(execution = %arn, error = %e.message, "results input failed");
-        }
+        let input = Input::ResultsWritten { write, result };
+        rt.deliver(&arn, input, "results input").await;
     });
 }
 
@@ -377,15 +374,12 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovere
                         task: req.task,
                         output,
                     };
-                    if let Err(e) = rt.feed(&arn, input).await {
-                        tracing::warn!(execution = %arn, error = %e.message, "task submission failed");
-                    }
+                    rt.deliver(&arn, input, "task submission").await;
                     return;
                 }
             }
-            if let Err(e) = rt.feed(&arn, task_input(req.task, result)).await {
-                tracing::warn!(execution = %arn, error = %e.message, "task input failed");
-            }
+            rt.deliver(&arn, task_input(req.task, result), "task input")
+                .await;
         });
         return;
     }

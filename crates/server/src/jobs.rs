@@ -116,9 +116,7 @@ async fn run(
                         task: req.task,
                         output: (*output).clone(),
                     };
-                    if let Err(e) = rt.feed(arn, input).await {
-                        tracing::warn!(execution = %arn, error = %e.message, "job submission failed");
-                    }
+                    rt.deliver(arn, input, "job submission").await;
                     output
                 }
                 Err(e) => {
@@ -177,9 +175,8 @@ async fn run(
 }
 
 async fn feed(rt: &Arc<Runtime>, arn: &str, task: TaskId, result: Result<Value, (String, String)>) {
-    if let Err(e) = rt.feed(arn, task_input(task, result)).await {
-        tracing::warn!(execution = %arn, error = %e.message, "job result failed");
-    }
+    rt.deliver(arn, task_input(task, result), "job result")
+        .await;
 }
 
 #[cfg(test)]

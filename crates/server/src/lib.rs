@@ -213,6 +213,15 @@ pub async fn start_runtime(
 ) -> Result<Arc<Runtime>, String> {
     let store = stepwell_store::open(&opts.db, opts.durability)
         .map_err(|e| format!("cannot open the database {}: {e}", redacted(&opts.db)))?;
+    start_runtime_on(opts, store, lambda).await
+}
+
+/// [`start_runtime`] on a store already open.
+pub(crate) async fn start_runtime_on(
+    opts: &ServeOptions,
+    store: Arc<dyn stepwell_store::Store>,
+    lambda: Option<Arc<dyn TaskBackend>>,
+) -> Result<Arc<Runtime>, String> {
     let cfg = Config {
         arns: Arns {
             region: opts.region.clone(),

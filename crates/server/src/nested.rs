@@ -34,9 +34,8 @@ fn integration_error(kind: &str) -> String {
 pub(crate) async fn start_child(rt: &Arc<Runtime>, parent: &str, req: &TaskRequest) {
     let result = start_child_result(rt, parent, req).await;
     if let Some(result) = result {
-        if let Err(e) = rt.feed(parent, task_input(req.task, result)).await {
-            tracing::warn!(execution = %parent, error = %e.message, "nested start result failed");
-        }
+        rt.deliver(parent, task_input(req.task, result), "nested start result")
+            .await;
     }
 }
 
@@ -108,9 +107,7 @@ async fn start_child_result(
             task: req.task,
             output: start_output(&record),
         };
-        if let Err(e) = rt.feed(parent, submitted).await {
-            tracing::warn!(execution = %parent, error = %e.message, "nested submission failed");
-        }
+        rt.deliver(parent, submitted, "nested submission").await;
     }
     match pattern.as_str() {
         "" => Some(Ok(start_output(&record))),

@@ -8,7 +8,9 @@
 //! its timers, the callback tokens it handed out, its queued activity
 //! tasks, the Lambda invocations and jobs under way. Each ends in
 //! [`Runtime::feed`], whose [`Runtime::slot`] replays a parked execution
-//! first (once, under [`Shards`]). Parking changes nothing a client sees;
+//! first (once, under [`Shards`]); an input no client waits for (a timer,
+//! a task's result) waits while the store cannot replay it
+//! ([`Runtime::deliver`]). Parking changes nothing a client sees;
 //! it bounds the memory of executions that wait for hours or days (a Wait
 //! state, a human approval) to their ARN.
 //!

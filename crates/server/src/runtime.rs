@@ -601,6 +601,45 @@ impl Runtime {
         let Some(slot) = self.slot(arn)? else {
             return Ok(()); // ended meanwhile: the interpreter would ignore it too
         };
+        self.feed_slot(arn, slot, input).await
+    }
+
+    /// [`Runtime::feed`] for an input no client waits for (a timer, a
+    /// task's result): while its execution is parked and the store cannot
+    /// replay it, the input waits, tried again less and less often, for as
+    /// long as the execution runs here. (A failed commit needs no such
+    /// care: `feed` reloads the execution, which re-arms what it waits
+    /// for.) Whether the input was taken; `what` names it in the log.
+    pub async fn deliver(self: &Arc<Self>, arn: &str, input: Input, what: &str) -> bool {
+        const FIRST: std::time::Duration = std::time::Duration::from_secs(1);
+        const MOST: std::time::Duration = std::time::Duration::from_secs(60);
+        let mut wait = FIRST;
+        let slot = loop {
+            match self.slot(arn) {
+                Ok(Some(slot)) => break slot,
+                Ok(None) => return false,
+                Err(e) => {
+                    tracing::warn!(execution = %arn, error = %e.message, "{what}: the execution could not be read; trying again in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MOST);
+                }
+            }
+        };
+        match self.feed_slot(arn, slot, input).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(execution = %arn, error = %e.message, "{what} failed");
+                false
+            }
+        }
+    }
+
+    async fn feed_slot(
+        self: &Arc<Self>,
+        arn: &str,
+        slot: Arc<Slot>,
+        input: Input,
+    ) -> Result<(), ApiError> {
         let mut live = slot.live.lock().await;
         slot.fed_ms.store(now_ms(), Ordering::Relaxed);
         // AWS fails an execution whose state machine is being deleted at

@@ -54,9 +54,8 @@ pub async fn run(rt: Arc<Runtime>) {
         for (arn, timer) in fired {
             let rt = rt.clone();
             tokio::spawn(async move {
-                if let Err(e) = rt.feed(&arn, Input::TimerFired { timer }).await {
-                    tracing::warn!(execution = %arn, error = %e.message, "timer input failed");
-                }
+                rt.deliver(&arn, Input::TimerFired { timer }, "timer input")
+                    .await;
             });
         }
         match next {
@@ -69,5 +68,128 @@ pub async fn run(rt: Arc<Runtime>) {
             }
             None => rt.timers.changed.notified().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use serde_json::json;
+    use stepwell_core::{Event, EventKind};
+    use stepwell_store::{
+        ExecutionQuery, ExecutionRow, Lease, NodeRow, Result, Store, StoreError, Write,
+    };
+
+    use super::*;
+    use crate::testing::{call, options};
+
+    /// A store whose histories cannot be read while `down` is set.
+    struct Flaky {
+        inner: Arc<dyn Store>,
+        down: AtomicBool,
+    }
+
+    impl Store for Flaky {
+        fn commit(&self, writes: &[Write]) -> Result<()> {
+            self.inner.commit(writes)
+        }
+        fn resources(&self, kind: &str) -> Result<Vec<(String, String)>> {
+            self.inner.resources(kind)
+        }
+        fn resource(&self, kind: &str, key: &str) -> Result<Option<String>> {
+            self.inner.resource(kind, key)
+        }
+        fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>> {
+            self.inner.execution(arn)
+        }
+        fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>> {
+            self.inner.executions(query)
+        }
+        fn running(&self, node: &str) -> Result<Vec<ExecutionRow>> {
+            self.inner.running(node)
+        }
+        fn events(&self, arn: &str) -> Result<Vec<Event>> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(StoreError::Backend("the database is down".into()));
+            }
+            self.inner.events(arn)
+        }
+        fn join(&self, lease: &Lease, url: &str, expires_ms: i64) -> Result<()> {
+            self.inner.join(lease, url, expires_ms)
+        }
+        fn renew(&self, lease: &Lease, expires_ms: i64) -> Result<bool> {
+            self.inner.renew(lease, expires_ms)
+        }
+        fn leave(&self, lease: &Lease) -> Result<()> {
+            self.inner.leave(lease)
+        }
+        fn nodes(&self) -> Result<Vec<NodeRow>> {
+            self.inner.nodes()
+        }
+        fn take_over(&self, lease: &Lease, now_ms: i64) -> Result<Vec<ExecutionRow>> {
+            self.inner.take_over(lease, now_ms)
+        }
+        fn generation(&self) -> Result<i64> {
+            self.inner.generation()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_timer_whose_parked_execution_cannot_be_read_fires_again() {
+        let dir = std::env::temp_dir().join(format!("stepwell-timers-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let db = dir.join("db.sqlite").to_string_lossy().into_owned();
+        let inner = stepwell_store::open(&db, Default::default()).unwrap_or_else(|e| panic!("{e}"));
+        let store = Arc::new(Flaky {
+            inner,
+            down: AtomicBool::new(false),
+        });
+        let rt = crate::start_runtime_on(&options(&db, 1.0), store.clone(), None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let definition = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 1, "Next": "P"},
+            "P": {"Type": "Pass", "End": true}}});
+        let sm = call(
+            &rt,
+            "CreateStateMachine",
+            json!({"name": "flaky", "definition": definition.to_string(),
+                   "roleArn": "arn:aws:iam::123456789012:role/r"}),
+        )
+        .await;
+        let ex = call(
+            &rt,
+            "StartExecution",
+            json!({"stateMachineArn": sm["stateMachineArn"]}),
+        )
+        .await;
+        let arn = ex["executionArn"].as_str().unwrap_or_default().to_string();
+        let waiting = |events: &[Event]| {
+            events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::TimerStarted { .. }))
+        };
+        while !waiting(&store.inner.events(&arn).unwrap_or_default()) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        while rt.park_quiet(now_ms() + 1) == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // The timer fires while the history cannot be read.
+        store.down.store(true, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+        assert_eq!(d["status"], "RUNNING");
+        store.down.store(false, Ordering::SeqCst);
+        for _ in 0..400 {
+            let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+            if d["status"] == "SUCCEEDED" {
+                let _ = std::fs::remove_dir_all(dir);
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{arn} did not succeed once its history could be read again");
     }
 }

@@ -471,7 +471,7 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 /// DeleteStateMachine. As AWS: its versions and aliases go at once; a
 /// STANDARD state machine with running executions is `DELETING` until the
 /// last of them ends (each fails at its next state transition, the
-/// runtime's `feed`), then it goes too ([`deleted_after_last`]). An
+/// runtime's `feed`), then it goes too (`deleted_after_last`). An
 /// EXPRESS one goes at once ("the deletion happens eventually"); its
 /// executions run on.
 pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
