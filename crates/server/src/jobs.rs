@@ -190,7 +190,7 @@ mod tests {
     use stepwell_core::EventKind;
 
     use crate::dispatch::TaskResult;
-    use crate::testing::call;
+    use crate::testing::{create_machine, remove_db, temp_db};
 
     type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -254,23 +254,8 @@ mod tests {
 
     async fn start(rt: &Arc<Runtime>, task: Value) -> String {
         let definition = json!({"StartAt": "Job", "States": {"Job": task}});
-        let sm = call(
-            rt,
-            "CreateStateMachine",
-            json!({
-                "name": format!("jobs-{}", rt.uuid()),
-                "definition": definition.to_string(),
-                "roleArn": "arn:aws:iam::123456789012:role/r",
-            }),
-        )
-        .await;
-        let ex = call(
-            rt,
-            "StartExecution",
-            json!({"stateMachineArn": sm["stateMachineArn"]}),
-        )
-        .await;
-        ex["executionArn"].as_str().unwrap_or_default().to_string()
+        let sm = create_machine(rt, &format!("jobs-{}", rt.uuid()), &definition).await;
+        crate::testing::start(rt, &sm, "{}").await
     }
 
     /// Waits until `check` holds for the execution's history.
@@ -289,22 +274,9 @@ mod tests {
         events.iter().filter(|e| f(&e.kind)).count()
     }
 
-    fn temp_db(name: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("stepwell-jobs-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::create_dir_all(&dir);
-        dir.join("db.sqlite").to_string_lossy().into_owned()
-    }
-
-    fn remove_db(db: &str) {
-        if let Some(dir) = std::path::Path::new(db).parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_restart_polls_the_recorded_job_and_never_submits_again() {
-        let db = temp_db("restart");
+        let db = temp_db("jobs-restart");
         let jobs = Arc::new(FakeJobs::default());
         let rt = server(&db, &jobs).await;
         let task = json!({"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
@@ -357,7 +329,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_task_that_times_out_stops_its_job() {
-        let db = temp_db("timeout");
+        let db = temp_db("jobs-timeout");
         let jobs = Arc::new(FakeJobs::default());
         let rt = server(&db, &jobs).await;
         // TimeoutSeconds 2, scaled by 0.05: 100 ms.

@@ -143,19 +143,7 @@ mod tests {
     use serde_json::json;
     use stepwell_core::EventKind;
 
-    use crate::testing::{call, options};
-
-    /// A runtime on a fresh SQLite file, and that file's directory.
-    async fn runtime(name: &str) -> (Arc<Runtime>, std::path::PathBuf) {
-        let dir = std::env::temp_dir().join(format!("stepwell-park-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::create_dir_all(&dir);
-        let opts = options(&dir.join("db.sqlite").to_string_lossy(), 1.0);
-        match crate::start_runtime(&opts, None).await {
-            Ok(rt) => (rt, dir),
-            Err(e) => panic!("{e}"),
-        }
-    }
+    use crate::testing::{call, create_machine, remove_db, runtime, start};
 
     /// A snapshot of what a live execution holds.
     async fn state(rt: &Runtime, arn: &str) -> (stepwell_core::Execution, String, Vec<String>) {
@@ -169,7 +157,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_parked_execution_comes_back_exactly_as_it_was() {
-        let (rt, dir) = runtime("exact").await;
+        let (rt, db) = runtime("park-exact", 1.0).await;
         // Variables, a Parallel waiting on a timer in one branch and a
         // callback token in the other.
         let definition = json!({
@@ -186,20 +174,8 @@ mod tests {
                 ]}
             }
         });
-        let sm = call(
-            &rt,
-            "CreateStateMachine",
-            json!({"name": "park", "definition": definition.to_string(),
-                   "roleArn": "arn:aws:iam::123456789012:role/r"}),
-        )
-        .await;
-        let ex = call(
-            &rt,
-            "StartExecution",
-            json!({"stateMachineArn": sm["stateMachineArn"], "input": "{\"n\": 1}"}),
-        )
-        .await;
-        let arn = ex["executionArn"].as_str().unwrap_or_default().to_string();
+        let sm = create_machine(&rt, "park", &definition).await;
+        let arn = start(&rt, &sm, "{\"n\": 1}").await;
         for _ in 0..500 {
             let events = rt.store.events(&arn).unwrap_or_default();
             let waiting = |f: fn(&EventKind) -> bool| events.iter().any(|e| f(&e.kind));
@@ -244,6 +220,6 @@ mod tests {
         assert_eq!(d["status"], "ABORTED");
         assert!(!rt.runs_here(&arn));
         assert_eq!((rt.live_count(), rt.parked_count()), (0, 0));
-        let _ = std::fs::remove_dir_all(dir);
+        remove_db(&db);
     }
 }

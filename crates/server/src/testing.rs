@@ -38,3 +38,49 @@ pub(crate) async fn call(rt: &Arc<Runtime>, op: &str, body: Value) -> Value {
         Err(e) => panic!("{op}: {}", e.message),
     }
 }
+
+/// A fresh SQLite file for one test's store, in a directory of its own
+/// (`stepwell-<name>-<pid>` under the system's temporary directory).
+pub(crate) fn temp_db(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("stepwell-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::create_dir_all(&dir);
+    dir.join("db.sqlite").to_string_lossy().into_owned()
+}
+
+/// Remove what [`temp_db`] made.
+pub(crate) fn remove_db(db: &str) {
+    if let Some(dir) = std::path::Path::new(db).parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// A runtime (no backends) on a fresh SQLite file: it and the file.
+pub(crate) async fn runtime(name: &str, wait_scale: f64) -> (Arc<Runtime>, String) {
+    let db = temp_db(name);
+    match crate::start_runtime(&options(&db, wait_scale), None).await {
+        Ok(rt) => (rt, db),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Create the state machine `name` of `definition`; its ARN.
+pub(crate) async fn create_machine(rt: &Arc<Runtime>, name: &str, definition: &Value) -> String {
+    let body = serde_json::json!({
+        "name": name,
+        "definition": definition.to_string(),
+        "roleArn": "arn:aws:iam::123456789012:role/r",
+    });
+    let sm = call(rt, "CreateStateMachine", body).await;
+    sm["stateMachineArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Start an execution of `machine` with `input` (JSON text); its ARN.
+pub(crate) async fn start(rt: &Arc<Runtime>, machine: &str, input: &str) -> String {
+    let body = serde_json::json!({"stateMachineArn": machine, "input": input});
+    let ex = call(rt, "StartExecution", body).await;
+    ex["executionArn"].as_str().unwrap_or_default().to_string()
+}

@@ -82,7 +82,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::testing::{call, options};
+    use crate::testing::{call, create_machine, options, remove_db, start, temp_db};
 
     /// A store whose histories cannot be read while `down` is set.
     struct Flaky {
@@ -137,9 +137,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_timer_whose_parked_execution_cannot_be_read_fires_again() {
-        let dir = std::env::temp_dir().join(format!("stepwell-timers-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let db = dir.join("db.sqlite").to_string_lossy().into_owned();
+        let db = temp_db("timers");
         let inner = stepwell_store::open(&db, Default::default()).unwrap_or_else(|e| panic!("{e}"));
         let store = Arc::new(Flaky {
             inner,
@@ -151,20 +149,8 @@ mod tests {
         let definition = json!({"StartAt": "W", "States": {
             "W": {"Type": "Wait", "Seconds": 1, "Next": "P"},
             "P": {"Type": "Pass", "End": true}}});
-        let sm = call(
-            &rt,
-            "CreateStateMachine",
-            json!({"name": "flaky", "definition": definition.to_string(),
-                   "roleArn": "arn:aws:iam::123456789012:role/r"}),
-        )
-        .await;
-        let ex = call(
-            &rt,
-            "StartExecution",
-            json!({"stateMachineArn": sm["stateMachineArn"]}),
-        )
-        .await;
-        let arn = ex["executionArn"].as_str().unwrap_or_default().to_string();
+        let sm = create_machine(&rt, "flaky", &definition).await;
+        let arn = start(&rt, &sm, "{}").await;
         let waiting = |events: &[Event]| {
             events
                 .iter()
@@ -185,7 +171,7 @@ mod tests {
         for _ in 0..400 {
             let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
             if d["status"] == "SUCCEEDED" {
-                let _ = std::fs::remove_dir_all(dir);
+                remove_db(&db);
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;

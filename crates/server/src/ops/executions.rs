@@ -663,13 +663,7 @@ mod tests {
 
     #[tokio::test]
     async fn redrive_is_refused_for_aws_documented_reasons() {
-        let dir = std::env::temp_dir().join(format!("stepwell-redrivable-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let opts = crate::testing::options(&dir.join("db.sqlite").to_string_lossy(), 1.0);
-        let rt = match crate::start_runtime(&opts, None).await {
-            Ok(rt) => rt,
-            Err(e) => panic!("{e}"),
-        };
+        let (rt, db) = crate::testing::runtime("redrivable", 1.0).await;
         const DAY: i64 = 24 * 3600 * 1000;
         let now = 1_000 * DAY;
         // (status, started, ended) -> reason
@@ -725,6 +719,6 @@ mod tests {
             not_redrivable(&rt, &r, now).as_deref(),
             Some("State machine is in DELETING status.")
         );
-        let _ = std::fs::remove_dir_all(dir);
+        crate::testing::remove_db(&db);
     }
 }

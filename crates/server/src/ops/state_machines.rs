@@ -717,29 +717,13 @@ pub async fn for_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiErro
 mod tests {
     use serde_json::json;
 
-    use crate::testing::{call, options};
+    use crate::testing::{call, create_machine, remove_db, runtime};
 
     #[tokio::test]
     async fn a_deleting_state_machine_left_without_executions_goes_at_the_next_beat() {
-        let dir = std::env::temp_dir().join(format!("stepwell-deleting-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let opts = options(&dir.join("db.sqlite").to_string_lossy(), 1.0);
-        let rt = match crate::start_runtime(&opts, None).await {
-            Ok(rt) => rt,
-            Err(e) => panic!("{e}"),
-        };
+        let (rt, db) = runtime("deleting", 1.0).await;
         let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-        let sm = call(
-            &rt,
-            "CreateStateMachine",
-            json!({"name": "left", "definition": definition.to_string(),
-                   "roleArn": "arn:aws:iam::123456789012:role/r"}),
-        )
-        .await;
-        let arn = sm["stateMachineArn"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let arn = create_machine(&rt, "left", &definition).await;
         // As if its last execution ended on a node that had not seen the
         // deletion yet (or before a crash): DELETING, nothing running.
         let mut record = rt.read_registry().machines[&arn].clone();
@@ -757,6 +741,6 @@ mod tests {
         assert!(!rt.read_registry().machines.contains_key(&arn));
         let stored = rt.store.resource(super::kind::STATE_MACHINE, &arn);
         assert!(matches!(stored, Ok(None)), "{stored:?}");
-        let _ = std::fs::remove_dir_all(dir);
+        remove_db(&db);
     }
 }
