@@ -388,6 +388,19 @@ impl Runtime {
         self.unpark(arn)
     }
 
+    /// Where `arn` is on this node, without replaying it.
+    pub(crate) fn here(&self, arn: &str) -> Here {
+        let execs = lock(&self.execs);
+        if execs.parked.contains(arn) {
+            return Here::Running;
+        }
+        match execs.live.get(arn) {
+            Some(slot) if slot.progress.borrow().finished.is_some() => Here::Ending,
+            Some(_) => Here::Running,
+            None => Here::Absent,
+        }
+    }
+
     /// Whether this node runs `arn` (live or parked), without replaying it.
     pub fn runs_here(&self, arn: &str) -> bool {
         let execs = lock(&self.execs);
@@ -899,6 +912,17 @@ impl Runtime {
         }
         Ok(n)
     }
+}
+
+/// Where an execution is on this node ([`Runtime::here`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Here {
+    /// Live or parked.
+    Running,
+    /// Live, but its end is committed: it leaves in a moment.
+    Ending,
+    /// Not here.
+    Absent,
 }
 
 /// An execution rebuilt from its stored history ([`Runtime::replay`]).

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::arn::{check_name, Arns, MachineRef};
 use crate::protocol::{timestamp, token, ApiError, Req};
 use crate::records::{ExecutionRecord, ParentLink, REDRIVE_TOKEN_MS};
-use crate::runtime::{now_ms, Progress, Runtime};
+use crate::runtime::{now_ms, Here, Progress, Runtime};
 
 pub struct StartParams {
     /// A state machine, version or alias ARN, optionally `#TestCase`.
@@ -405,11 +405,22 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         return Err(ApiError::new("ExecutionNotRedrivable", reason));
     }
     let _admin = rt.admin.lock().await;
-    if rt.runs_here(arn) {
-        return Err(ApiError::new(
-            "ExecutionNotRedrivable",
-            "Execution is RUNNING and cannot be redriven.",
-        ));
+    // An execution that just ended stays live here a moment after its end
+    // is durable (and described): wait for it to leave (a few ms at most).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match rt.here(arn) {
+            Here::Absent => break,
+            Here::Ending if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            _ => {
+                return Err(ApiError::new(
+                    "ExecutionNotRedrivable",
+                    "Execution is RUNNING and cannot be redriven.",
+                ))
+            }
+        }
     }
     let row = rt
         .store
