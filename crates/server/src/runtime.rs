@@ -403,8 +403,7 @@ impl Runtime {
 
     /// Whether this node runs `arn` (live or parked), without replaying it.
     pub fn runs_here(&self, arn: &str) -> bool {
-        let execs = lock(&self.execs);
-        execs.live.contains_key(arn) || execs.parked.contains(arn)
+        self.here(arn) != Here::Absent
     }
 
     pub fn live_count(&self) -> usize {

@@ -503,23 +503,27 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }))
         .collect();
     let waits = record.kind == "STANDARD" && runs_executions(rt, arn).await?;
+    let record = StateMachineRecord {
+        deleting: true,
+        ..record
+    };
     if waits {
-        let record = StateMachineRecord {
-            deleting: true,
-            ..record
-        };
         writes.push(put(kind::STATE_MACHINE, arn, &record));
-        rt.commit(writes).await?;
-        let mut reg = rt.write_registry();
-        reg.machines.insert(arn.to_string(), record);
-        forget(&mut reg, &versions, &aliases);
     } else {
         writes.extend(gone(arn));
-        rt.commit(writes).await?;
-        let mut reg = rt.write_registry();
-        reg.machines.remove(arn);
-        reg.tags.remove(arn);
-        forget(&mut reg, &versions, &aliases);
+    }
+    rt.commit(writes).await?;
+    let mut reg = rt.write_registry();
+    for v in &versions {
+        reg.versions.remove(v);
+    }
+    for a in &aliases {
+        reg.aliases.remove(a);
+    }
+    if waits {
+        reg.machines.insert(arn.to_string(), record);
+    } else {
+        forget(&mut reg, arn);
     }
     Ok(json!({}))
 }
@@ -554,13 +558,10 @@ fn gone(arn: &str) -> [Write; 2] {
     ]
 }
 
-fn forget(reg: &mut crate::runtime::Registry, versions: &[String], aliases: &[String]) {
-    for v in versions {
-        reg.versions.remove(v);
-    }
-    for a in aliases {
-        reg.aliases.remove(a);
-    }
+/// The registry's side of [`gone`].
+fn forget(reg: &mut crate::runtime::Registry, arn: &str) {
+    reg.machines.remove(arn);
+    reg.tags.remove(arn);
 }
 
 /// Every `DELETING` state machine whose executions have all ended goes
@@ -593,9 +594,7 @@ pub(crate) async fn deleted_after_last(rt: &Arc<Runtime>, arn: &str) -> Result<(
         return Ok(());
     }
     rt.commit(gone(arn).into()).await?;
-    let mut reg = rt.write_registry();
-    reg.machines.remove(arn);
-    reg.tags.remove(arn);
+    forget(&mut rt.write_registry(), arn);
     Ok(())
 }
 
