@@ -92,6 +92,8 @@ fn server() -> &'static Server {
             aws_integrations: false,
             node: Default::default(),
             park_after_ms: 60_000,
+            // Requests may ask for execution logs: they are written too.
+            logs_dir: Some(dir.join("logs")),
         };
         let rt = tokio
             .block_on(stepwell_server::start_runtime(&opts, None))

@@ -88,7 +88,7 @@ fuzz_target!(|data: &[u8]| {
                     let input = Input::ResultsWritten { write: req.write, result };
                     feed(&mut exec, input, now, &mut history, &mut queue);
                 }
-                Command::StartTimer { timer, fire_at } => {
+                Command::StartTimer { timer, fire_at, .. } => {
                     timers.insert((fire_at, timer));
                 }
                 Command::CancelTimer { timer } => timers.retain(|&(_, t)| t != timer),

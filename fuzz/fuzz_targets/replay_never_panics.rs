@@ -139,6 +139,7 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
             task: b.recent(seq),
             error: b.text(),
             cause: b.text(),
+            heartbeat: b.bool(),
         },
         15 => EventKind::ParallelStarted { input: b.value() },
         16 => EventKind::ParallelSucceeded,
@@ -194,11 +195,12 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
             cause: b.text(),
         },
         28 | 29 => {
-            let purpose = match b.below(6) {
+            let purpose = match b.below(7) {
                 0 => TimerPurpose::Wait,
                 1 => TimerPurpose::Retry(u32::from(b.below(4))),
                 2 => TimerPurpose::TaskTimeout(b.recent(seq)),
                 3 => TimerPurpose::Heartbeat(b.recent(seq)),
+                4 => TimerPurpose::ExpressLimit,
                 _ => TimerPurpose::Execution,
             };
             EventKind::TimerStarted {

@@ -50,9 +50,13 @@ def server(tmp_path_factory):
     # The local S3 Distributed Maps' ItemReaders read (<dir>/<bucket>/<key>).
     s3_dir = workdir / "s3"
     s3_dir.mkdir()
+    # The local CloudWatch Logs executions log to (<dir>/<log group>/...).
+    logs_dir = workdir / "logs"
     s = Server(wait_scale=WAIT_SCALE, mock_config=MOCK_CONFIG, db=os.environ.get("STEPWELL_E2E_DB"),
-               workdir=str(workdir), extra_args=["--s3-dir", str(s3_dir)])
+               workdir=str(workdir),
+               extra_args=["--s3-dir", str(s3_dir), "--logs-dir", str(logs_dir)])
     s.s3_dir = str(s3_dir)
+    s.logs_dir = str(logs_dir)
     s.start()
     yield s
     alive = s.alive()
@@ -73,6 +77,12 @@ def server_survives(request):
 def s3_dir(server):
     """The shared server's local S3 directory: write <dir>/<bucket>/<key>."""
     return server.s3_dir
+
+
+@pytest.fixture(scope="session")
+def logs_dir(server):
+    """The shared server's local CloudWatch Logs directory."""
+    return server.logs_dir
 
 
 @pytest.fixture(scope="session")

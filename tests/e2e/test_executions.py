@@ -112,6 +112,25 @@ def test_history_order_pages_and_data(sfn, cli, machine, unique):
     expect_error("InvalidToken", sfn.get_execution_history, executionArn=ex, nextToken="!!not-a-token!!")
 
 
+def test_newest_first_pages_of_a_running_execution_neither_repeat_nor_skip(sfn, machine, unique):
+    # Wait 3 s is 0.3 s at --wait-scale 0.1: events arrive between the pages.
+    sm = machine({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "W"},
+        "W": {"Type": "Wait", "Seconds": 3, "Next": "B"},
+        "B": {"Type": "Pass", "End": True}}})
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique())["executionArn"]
+    first = sfn.get_execution_history(executionArn=ex, reverseOrder=True, maxResults=2)
+    assert "nextToken" in first, first
+    wait_done(sfn, ex)
+    ids, token = [e["id"] for e in first["events"]], first["nextToken"]
+    while token:
+        r = sfn.get_execution_history(executionArn=ex, reverseOrder=True, maxResults=2, nextToken=token)
+        ids += [e["id"] for e in r["events"]]
+        token = r.get("nextToken")
+    # From the newest event of the first page down to the first event.
+    assert ids == list(range(ids[0], 0, -1)), ids
+
+
 def test_list_executions_with_status_filter_and_paging(sfn, cli, machine, unique):
     sm = machine(SLEEPER)
     quick = [sfn.start_execution(stateMachineArn=sm, name=unique("q-"), input='{"seconds": 0}')["executionArn"]

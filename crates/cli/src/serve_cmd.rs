@@ -42,6 +42,12 @@ pub(crate) struct ServeArgs {
     /// ItemReader: DIR/<bucket>/<key> is an object.
     #[arg(long, env = "STEPWELL_S3_DIR", value_name = "DIR")]
     s3_dir: Option<PathBuf>,
+    /// A directory standing for CloudWatch Logs: executions of a state
+    /// machine whose loggingConfiguration logs write their history events
+    /// to DIR/<log group name>/<state machine name>.log, one JSON record a
+    /// line.
+    #[arg(long, env = "STEPWELL_LOGS_DIR", value_name = "DIR")]
+    logs_dir: Option<PathBuf>,
     #[command(flatten)]
     tasks: TaskArgs,
     /// Verify AWS Signature Version 4 on the API and the console's stream,
@@ -179,6 +185,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
             lease_ms: (args.node_lease * 1000.0) as i64,
         },
         park_after_ms: (args.park_after * 1000.0) as i64,
+        logs_dir: args.logs_dir,
     };
     // Interpreting data recurses once per level of nesting (bounded by
     // `stepwell_core::MAX_NESTING`); 8 MiB per thread, not tokio's 2 MiB,

@@ -11,7 +11,7 @@ use stepwell_asl::StateMachine;
 use crate::event::{Event, EventKind, TaskFlavor};
 use crate::execution::{Execution, Phase, ReplayError};
 use crate::input::ExecutionInfo;
-use crate::map_run::{walk, Target};
+use crate::map_run::{Target, Walker};
 
 /// Render a history in AWS's shape, one JSON object per visible event.
 /// A Distributed Map's iterations are left out: they are the Map Run's
@@ -71,23 +71,63 @@ fn render(
     events: &[Event],
     target: Target<'_>,
 ) -> Result<Vec<(Value, usize)>, ReplayError> {
-    let child = matches!(target, Target::Child { .. });
-    let mut tasks: HashMap<u64, (TaskFlavor, String)> = HashMap::new();
+    let mut renderer = HistoryRenderer::of(plan, info, target);
     let mut out = Vec::with_capacity(events.len());
-    walk(plan, info, events, target, |exec, i, e| {
+    for (i, e) in events.iter().enumerate() {
+        if let Some(v) = renderer.push(e)? {
+            out.push((v, i));
+        }
+    }
+    Ok(out)
+}
+
+/// Renders a history in AWS's shape one event at a time, as it is
+/// recorded: what [`render_history`] gives for the whole history, event
+/// by event (Stepwell's CloudWatch-style execution logs). It keeps its own
+/// replay of the execution, since an event is described by the state the
+/// execution was in just after it.
+#[derive(Debug)]
+pub struct HistoryRenderer<'a> {
+    walker: Walker<'a>,
+    /// Each Task's flavour and resource, by its `TaskScheduled`.
+    tasks: HashMap<u64, (TaskFlavor, String)>,
+}
+
+impl HistoryRenderer<'static> {
+    /// A renderer of the execution's own history (as [`render_history`]).
+    pub fn new(plan: Arc<StateMachine>, info: &ExecutionInfo) -> Self {
+        HistoryRenderer::of(plan, info, Target::Execution)
+    }
+}
+
+impl<'a> HistoryRenderer<'a> {
+    fn of(plan: Arc<StateMachine>, info: &ExecutionInfo, target: Target<'a>) -> Self {
+        HistoryRenderer {
+            walker: Walker::new(plan, info, target),
+            tasks: HashMap::new(),
+        }
+    }
+
+    /// Take the history's next event; the `HistoryEvent` it is, if it is
+    /// one the history shows.
+    pub fn push(&mut self, e: &Event) -> Result<Option<Value>, ReplayError> {
+        if !self.walker.step(e)? {
+            return Ok(None);
+        }
         if let EventKind::TaskScheduled {
             flavor, resource, ..
         } = &e.kind
         {
-            tasks.insert(e.seq, (*flavor, resource.clone()));
+            self.tasks.insert(e.seq, (*flavor, resource.clone()));
         }
         if !e.kind.is_visible() {
-            return;
+            return Ok(None);
         }
-        let (ty, details) = if child {
-            child_boundary(exec, e, &info.role_arn).unwrap_or_else(|| describe(exec, e, &tasks))
-        } else {
-            describe(exec, e, &tasks)
+        let exec = self.walker.exec();
+        let (ty, details) = match self.walker.target() {
+            Target::Child { .. } => child_boundary(exec, e, &exec.info.role_arn)
+                .unwrap_or_else(|| describe(exec, e, &self.tasks)),
+            Target::Execution => describe(exec, e, &self.tasks),
         };
         let mut obj = JsonMap::new();
         obj.insert("timestamp".into(), json!(e.timestamp as f64 / 1000.0));
@@ -97,9 +137,8 @@ fn render(
         if let Some((key, d)) = details {
             obj.insert(key.into(), d);
         }
-        out.push((Value::Object(obj), i));
-    })?;
-    Ok(out)
+        Ok(Some(Value::Object(obj)))
+    }
 }
 
 type Described = (String, Option<(&'static str, Value)>);
@@ -372,6 +411,7 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             task: id,
             error,
             cause,
+            ..
         } => {
             let timed_out = matches!(e.kind, EventKind::TaskTimedOut { .. });
             let suffix = if timed_out { "TimedOut" } else { "Failed" };

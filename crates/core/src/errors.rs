@@ -24,6 +24,9 @@ pub mod names {
 pub struct StateError {
     pub error: String,
     pub cause: String,
+    /// A task's missed heartbeat: its error is `States.Timeout`, and
+    /// `States.HeartbeatTimeout` matches it too.
+    pub heartbeat: bool,
 }
 
 impl StateError {
@@ -31,7 +34,14 @@ impl StateError {
         StateError {
             error: error.into(),
             cause: cause.into(),
+            heartbeat: false,
         }
+    }
+
+    /// Whether a retrier's or catcher's `ErrorEquals` matches it.
+    pub fn matched_by(&self, error_equals: &[String]) -> bool {
+        error_matches(error_equals, &self.error)
+            || (self.heartbeat && error_equals.iter().any(|e| e == names::HEARTBEAT_TIMEOUT))
     }
 
     /// Whether Retry and Catch may handle it at all: a `States.Runtime`

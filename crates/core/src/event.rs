@@ -66,6 +66,10 @@ pub enum TimerPurpose {
     Heartbeat(TaskId),
     /// The execution's `TimeoutSeconds`.
     Execution,
+    /// AWS's five-minute limit of an EXPRESS execution: wall-clock time,
+    /// which a driver's time scale does not shorten
+    /// (`Command::StartTimer::scaled`).
+    ExpressLimit,
 }
 
 /// Serialized (for stores) as `{"t": "<Kind>", ...fields}`.
@@ -140,6 +144,10 @@ pub enum EventKind {
         task: TaskId,
         error: String,
         cause: String,
+        /// Internal: its heartbeat timed out (its error is AWS's
+        /// `States.Timeout`, which `States.HeartbeatTimeout` also matches).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        heartbeat: bool,
     },
     /// `ParallelStateStarted`; `input` (internal) is what every branch starts with.
     ParallelStarted {

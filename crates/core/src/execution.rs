@@ -357,6 +357,7 @@ impl Execution {
         out.extend(self.timers.iter().map(|(&timer, t)| Command::StartTimer {
             timer,
             fire_at: t.fire_at,
+            scaled: t.purpose != TimerPurpose::ExpressLimit,
         }));
         out.extend(
             self.reads
@@ -661,10 +662,20 @@ impl Execution {
                 self.end_task(*task);
                 self.frames[f as usize].phase = Phase::Result(output.clone());
             }
-            EventKind::TaskFailed { task, error, cause }
-            | EventKind::TaskTimedOut { task, error, cause } => {
+            EventKind::TaskFailed { task, error, cause } => {
                 self.end_task(*task);
                 self.frames[f as usize].phase = Phase::Error(StateError::new(error, cause));
+            }
+            EventKind::TaskTimedOut {
+                task,
+                error,
+                cause,
+                heartbeat,
+            } => {
+                self.end_task(*task);
+                let mut err = StateError::new(error, cause);
+                err.heartbeat = *heartbeat;
+                self.frames[f as usize].phase = Phase::Error(err);
             }
             EventKind::ParallelStarted { input } => {
                 let st = self.state_of(f);
@@ -1050,7 +1061,7 @@ impl Execution {
                             self.timers.remove(&old);
                         }
                     }
-                    TimerPurpose::Execution => {}
+                    TimerPurpose::Execution | TimerPurpose::ExpressLimit => {}
                 }
             }
             EventKind::TimerFired { timer } => {

@@ -128,6 +128,9 @@ pub enum Command {
     StartTimer {
         timer: TimerId,
         fire_at: i64,
+        /// Whether a driver's time scale (`--wait-scale`) applies to it:
+        /// to every timer but an EXPRESS execution's five-minute limit.
+        scaled: bool,
     },
     CancelTimer {
         timer: TimerId,

@@ -32,7 +32,7 @@ mod result_writer;
 mod retry;
 pub mod test_state;
 
-pub use aws::{render_child_history, render_history, render_history_from};
+pub use aws::{render_child_history, render_history, render_history_from, HistoryRenderer};
 pub use context::iso8601;
 pub use decide::{uuid, Decision, Entropy};
 pub use errors::{error_matches, names, StateError};

@@ -44,10 +44,15 @@ pub const MAX_HISTORY_EVENTS: u64 = 25_000;
 
 /// The most events an EXPRESS execution (or a Map Run's EXPRESS child
 /// execution) may record before it is timed out: AWS sets them no history
-/// quota but stops them after 5 minutes, and `decide` has no clock; far
-/// more than any execution finishing within 5 minutes would need here, few
-/// enough that a loop that never waits ends in seconds.
+/// quota but stops them after 5 minutes ([`EXPRESS_MAX_SECONDS`], a timer
+/// that fires only between decisions); far more than any execution
+/// finishing within 5 minutes would need here, few enough that a loop that
+/// never waits ends in seconds.
 pub const EXPRESS_MAX_EVENTS: u64 = 10_000_000;
+
+/// AWS's maximum duration of an EXPRESS execution: five minutes (its
+/// execution timer, whatever the definition's `TimeoutSeconds`).
+pub const EXPRESS_MAX_SECONDS: u64 = 300;
 
 /// How a value is over a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -353,48 +353,63 @@ pub(crate) enum Target<'a> {
     Child { stem: &'a str, index: u32 },
 }
 
-/// Replay `events`, calling `visit` with the execution, the event's index
-/// and the event after each one applied that belongs to `target`'s history.
-pub(crate) fn walk(
-    plan: Arc<StateMachine>,
-    info: &ExecutionInfo,
-    events: &[Event],
-    target: Target<'_>,
-    mut visit: impl FnMut(&Execution, usize, &Event),
-) -> Result<(), ReplayError> {
-    let mut exec = Execution::new(plan, info.clone());
-    let mut wanted = match target {
-        Target::Execution => Some(0),
-        Target::Child { .. } => None,
-    };
-    for (i, e) in events.iter().enumerate() {
-        let scope = exec.event_scope(e.frame, &e.kind);
-        exec.apply(e)?;
+/// Replays a history one event at a time, saying of each whether it
+/// belongs to `target`'s history.
+#[derive(Debug)]
+pub(crate) struct Walker<'a> {
+    exec: Execution,
+    target: Target<'a>,
+    /// The event scope of `target`'s history, once known.
+    wanted: Option<u32>,
+}
+
+impl<'a> Walker<'a> {
+    pub(crate) fn new(plan: Arc<StateMachine>, info: &ExecutionInfo, target: Target<'a>) -> Self {
+        Walker {
+            exec: Execution::new(plan, info.clone()),
+            target,
+            wanted: match target {
+                Target::Execution => Some(0),
+                Target::Child { .. } => None,
+            },
+        }
+    }
+
+    /// The execution, with every event so far applied.
+    pub(crate) fn exec(&self) -> &Execution {
+        &self.exec
+    }
+
+    pub(crate) fn target(&self) -> Target<'a> {
+        self.target
+    }
+
+    /// Apply `e`; whether it belongs to the target's history.
+    pub(crate) fn step(&mut self, e: &Event) -> Result<bool, ReplayError> {
+        let scope = self.exec.event_scope(e.frame, &e.kind);
+        self.exec.apply(e)?;
         let scope = match scope {
             EventScope::Existing(s) => s,
             EventScope::New => {
-                let s = (exec.scope_ids.len() - 1) as u32;
+                let s = (self.exec.scope_ids.len() - 1) as u32;
                 if let (
                     Target::Child { stem, index },
                     EventKind::MapIterationStarted { index: i },
-                ) = (target, &e.kind)
+                ) = (self.target, &e.kind)
                 {
-                    let run = match &exec.frame(e.frame).phase {
+                    let run = match &self.exec.frame(e.frame).phase {
                         Phase::Fan(fan) => fan.map_run.as_deref(),
                         _ => None,
                     };
                     if *i == index && run.and_then(stem_of_map_run) == Some(stem) {
-                        wanted = Some(s);
+                        self.wanted = Some(s);
                     }
                 }
                 s
             }
         };
-        if Some(scope) == wanted {
-            visit(&exec, i, e);
-        }
+        Ok(Some(scope) == self.wanted)
     }
-    Ok(())
 }
 
 /// Every Map Run of an execution, in the order they started.

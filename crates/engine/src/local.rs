@@ -225,8 +225,16 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
                     };
                     feed(exec, input, &mut queue, &mut history, entropy);
                 }
-                Command::StartTimer { timer, fire_at } => {
-                    timers.insert((fire_at, timer));
+                Command::StartTimer {
+                    timer,
+                    fire_at,
+                    scaled,
+                } => {
+                    // Kept by when it is due on the clock: scaled from now.
+                    let now = clock.now_ms();
+                    let scale = if scaled { wait_scale } else { 1.0 };
+                    let due = now + ((fire_at - now).max(0) as f64 * scale) as i64;
+                    timers.insert((due, timer));
                 }
                 Command::CancelTimer { timer } => timers.retain(|&(_, t)| t != timer),
                 Command::CancelTask { .. } | Command::Finished => {}
@@ -236,7 +244,7 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
         if exec.status() != Status::Running {
             break;
         }
-        let Some((fire_at, timer)) = timers.pop_first() else {
+        let Some((due, timer)) = timers.pop_first() else {
             // Nothing can move the execution any more.
             feed(
                 exec,
@@ -250,8 +258,8 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
             );
             continue;
         };
-        let wait = (fire_at - clock.now_ms()).max(0) as f64 * wait_scale;
-        if wait >= 1.0 {
+        let wait = due - clock.now_ms();
+        if wait >= 1 {
             clock.sleep_ms(wait as u64);
         }
         feed(

@@ -61,3 +61,31 @@ fn a_waiting_execution_fails_at_the_input_that_would_move_it() {
     }
     assert!(replayed == exec);
 }
+
+#[test]
+fn a_stop_that_comes_before_the_start_starts_the_execution_first() {
+    let plan = common::parse(
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}}"#,
+    );
+    let info = common::info("M", json!({}));
+    let mut exec = Execution::new(plan, info);
+    let mut entropy = SplitMix::new(1);
+    let stop = Input::Stop {
+        error: "Early".into(),
+        cause: "before the start".into(),
+    };
+    let d = exec.decide(stop, 0, &mut entropy);
+    assert_eq!(exec.status(), Status::Aborted);
+    let kinds: Vec<&EventKind> = d.events.iter().map(|e| &e.kind).collect();
+    assert!(
+        matches!(kinds.first(), Some(EventKind::ExecutionStarted { .. })),
+        "{kinds:?}"
+    );
+    assert!(
+        matches!(kinds.last(), Some(EventKind::ExecutionAborted { .. })),
+        "{kinds:?}"
+    );
+    // The start that follows changes nothing.
+    let late = exec.decide(Input::Start, 1, &mut entropy);
+    assert!(late.events.is_empty());
+}

@@ -159,7 +159,7 @@ impl Drive {
                         }
                         None => {}
                     },
-                    Command::StartTimer { timer, fire_at } => {
+                    Command::StartTimer { timer, fire_at, .. } => {
                         self.timers.insert((fire_at, timer));
                     }
                     Command::CancelTimer { timer } => self.timers.retain(|&(_, t)| t != timer),

@@ -94,9 +94,10 @@ fn task_and_execution_timeouts() {
             input: json!({}),
             answers: vec![],
             status: "FAILED",
-            error: Some("States.HeartbeatTimeout"),
+            // AWS records a missed heartbeat as States.Timeout.
+            error: Some("States.Timeout"),
             ended_at: 3_000,
-            timed_out: &[(3_000, "States.HeartbeatTimeout")],
+            timed_out: &[(3_000, "States.Timeout")],
         },
         Case {
             name: "TimeoutSecondsPath and HeartbeatSecondsPath",
@@ -144,10 +145,27 @@ fn task_and_execution_timeouts() {
             status: "SUCCEEDED",
             error: None,
             ended_at: 2_000,
-            timed_out: &[(2_000, "States.HeartbeatTimeout")],
+            timed_out: &[(2_000, "States.Timeout")],
         },
         Case {
-            name: "States.TaskFailed catches a heartbeat timeout but not a timeout",
+            name: "States.Timeout catches a heartbeat timeout, States.TaskFailed does not",
+            definition: json!({"StartAt": "T", "States": {
+                "T": task(json!({"HeartbeatSeconds": 2, "Catch": [
+                    {"ErrorEquals": ["States.TaskFailed"], "Next": "Failed"},
+                    {"ErrorEquals": ["States.Timeout"], "Next": "H"}
+                ]})),
+                "Failed": {"Type": "Fail", "Error": "Wrong"},
+                "H": {"Type": "Pass", "End": true}
+            }}),
+            input: json!({}),
+            answers: vec![],
+            status: "SUCCEEDED",
+            error: None,
+            ended_at: 2_000,
+            timed_out: &[(2_000, "States.Timeout")],
+        },
+        Case {
+            name: "States.TaskFailed catches neither a timeout nor a missed heartbeat",
             definition: json!({"StartAt": "T", "States": {
                 "T": task(json!({
                     "TimeoutSeconds": 5,
@@ -329,4 +347,78 @@ fn a_stale_timer_or_answer_is_ignored() {
         assert!(d.events.is_empty(), "{:?}", d.events);
     }
     assert!(exec == before);
+}
+
+#[test]
+fn an_express_execution_times_out_after_five_minutes() {
+    let mut info = common::info("Machine", json!({}));
+    info.express = true;
+    for (definition, ended_at) in [
+        (
+            json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}}),
+            300_000,
+        ),
+        (
+            json!({"TimeoutSeconds": 900, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}}),
+            300_000,
+        ),
+        (
+            json!({"TimeoutSeconds": 60, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}}),
+            60_000,
+        ),
+    ] {
+        let run = common::run_info_with(&definition.to_string(), info.clone(), &mut |_| None);
+        assert_eq!(run.status(), "TIMED_OUT", "{definition}");
+        assert_eq!(run.error().map(|e| e.0), Some("States.Timeout".to_string()));
+        let end = run.history.last().map(|e| e.timestamp - common::T0);
+        assert_eq!(end, Some(ended_at), "{definition}");
+    }
+    // A STANDARD execution waits as long as it is told.
+    let wait =
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}});
+    let run = common::run_with(&wait.to_string(), json!({}), &mut |_| None);
+    assert_eq!(run.status(), "SUCCEEDED");
+}
+
+#[test]
+fn a_wait_until_a_timestamp_ignores_its_milliseconds() {
+    // T0 is a whole second; AWS truncates the timestamp's milliseconds.
+    let until = stepwell_core::iso8601(common::T0 + 2_950);
+    let wait = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "TimestampPath": "$.until", "End": true}}});
+    let run = common::run_with(&wait.to_string(), json!({"until": until}), &mut |_| None);
+    assert_eq!(run.status(), "SUCCEEDED");
+    let end = run.history.last().map(|e| e.timestamp - common::T0);
+    assert_eq!(end, Some(2_000), "{until}");
+}
+
+#[test]
+fn the_express_limit_is_wall_clock_time_that_wait_scale_does_not_shorten() {
+    use stepwell_engine::{run_to_completion, LocalOptions, MockRunner};
+    let wait = |s: u64| json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": s, "End": true}}});
+    let mut info = common::info("Machine", json!({}));
+    info.express = true;
+    // (wait, scale): status, and when it ended on the clock.
+    for (seconds, scale, status, ended_at) in [
+        (600, 1.0, Status::TimedOut, 300_000),
+        (600, 0.01, Status::Succeeded, 6_000),
+        (100, 0.0, Status::Succeeded, 0),
+    ] {
+        let plan = common::parse(&wait(seconds).to_string());
+        let mut exec = Execution::new(plan, info.clone());
+        let clock = common::ManualClock::new(common::T0);
+        let mut runner = MockRunner::new(None);
+        let history = run_to_completion(
+            &mut exec,
+            LocalOptions {
+                runner: &mut runner,
+                clock: &clock,
+                entropy: &mut SplitMix::new(3),
+                wait_scale: scale,
+                s3: None,
+            },
+        );
+        assert_eq!(exec.status(), status, "Wait {seconds} s at scale {scale}");
+        let end = history.last().map(|e| e.timestamp - common::T0);
+        assert_eq!(end, Some(ended_at), "Wait {seconds} s at scale {scale}");
+    }
 }

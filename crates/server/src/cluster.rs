@@ -25,7 +25,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use stepwell_store::{Lease, NodeRow, Store, StoreError};
 
@@ -115,7 +115,17 @@ impl Cluster {
     pub(crate) fn loaded_generation(&self, generation: i64) {
         self.generation.store(generation, Ordering::SeqCst);
     }
+
+    /// The store generation this node's registry is at.
+    pub(crate) fn generation(&self) -> i64 {
+        self.generation.load(Ordering::SeqCst)
+    }
 }
+
+/// The answer to a change of named resources that another node changed
+/// first ([`Runtime::commit`]): `api` reloads the registry and answers the
+/// request again; a client that still gets it sees `ServiceUnavailable`.
+pub(crate) const STALE: &str = "ServiceUnavailable.RegistryChanged";
 
 /// Run a store call off the async workers.
 async fn blocking<T: Send + 'static>(
@@ -128,38 +138,53 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Backend(e.to_string()))?
 }
 
-/// Renew the lease, learn the peers, take over nodes whose lease ran out,
-/// reload the registry when another node changed it and finish deleting
-/// state machines whose executions have ended; every quarter of the
-/// lease, until the node stops or loses its lease.
-pub async fn run(rt: Arc<Runtime>) {
-    let beat = rt.cluster.beat();
+/// Renew the lease every quarter of it, until the node stops or loses it.
+/// A task of its own: nothing else a node does (loading a dead node's
+/// executions, reloading the registry) may delay it past the lease.
+pub async fn renew(rt: Arc<Runtime>) {
     let mut stopping = rt.stopping.subscribe();
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(beat) => {}
-            _ = stopping.wait_for(|s| *s) => return,
+    while next_beat(&rt, &mut stopping).await {
+        let lease = rt.cluster.lease.clone();
+        let expires = now_ms() + rt.cluster.lease_ms;
+        match blocking(&rt.store, move |s| s.renew(&lease, expires)).await {
+            Ok(true) => {}
+            Ok(false) => rt.lost_lease(),
+            Err(e) => tracing::warn!(error = %e, "node lease renewal failed"),
         }
+    }
+}
+
+/// Wait for the next beat (a quarter of the lease); false once the node
+/// stops or has lost its lease.
+async fn next_beat(rt: &Runtime, stopping: &mut tokio::sync::watch::Receiver<bool>) -> bool {
+    if rt.cluster.is_fenced() {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(rt.cluster.beat()) => !rt.cluster.is_fenced(),
+        _ = stopping.wait_for(|s| *s) => false,
+    }
+}
+
+/// Learn the peers, take over nodes whose lease ran out, reload the
+/// registry when another node changed it and finish deleting state
+/// machines whose executions have ended; every quarter of the lease,
+/// until the node stops or loses its lease.
+pub async fn run(rt: Arc<Runtime>) {
+    let mut stopping = rt.stopping.subscribe();
+    while next_beat(&rt, &mut stopping).await {
         if let Err(e) = beat_once(&rt).await {
-            tracing::warn!(error = %e.message, "node lease renewal failed");
-        }
-        if rt.cluster.is_fenced() {
-            return;
+            tracing::warn!(error = %e.message, "node beat failed");
         }
     }
 }
 
 async fn beat_once(rt: &Arc<Runtime>) -> Result<(), ApiError> {
-    let lease = rt.cluster.lease.clone();
-    let expires = now_ms() + rt.cluster.lease_ms;
-    let renewed = blocking(&rt.store, move |s| s.renew(&lease, expires)).await?;
-    if !renewed {
-        rt.lost_lease();
-        return Ok(());
-    }
     refresh_peers(rt).await?;
-    take_over(rt).await?;
+    // The registry first: a taken-over execution may be of a state
+    // machine its node created just before it stopped.
     sync_registry(rt, true).await?;
+    take_over(rt).await?;
     crate::ops::state_machines::finish_deletions(rt).await
 }
 
@@ -208,16 +233,16 @@ pub async fn take_over(rt: &Arc<Runtime>) -> Result<usize, ApiError> {
         r => r?,
     };
     let n = rows.len();
-    for row in rows {
-        let arn = row.arn.clone();
-        if rt.runs_here(&arn) {
-            continue;
-        }
-        tracing::info!(execution = %arn, "took over an execution whose node stopped");
-        if let Err(e) = rt.load(row) {
-            tracing::error!(execution = %arn, error = %e.message, "could not take over execution");
-        }
+    if n > 0 {
+        tracing::info!(
+            executions = n,
+            "took over the executions of nodes that stopped"
+        );
     }
+    let rt = rt.clone();
+    tokio::task::spawn_blocking(move || rt.adopt(rows))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(n)
 }
 
@@ -293,15 +318,6 @@ async fn target(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<String>
     Ok(arn.filter(|a| !rt.runs_here(a)))
 }
 
-fn unavailable(message: String) -> ApiError {
-    ApiError {
-        kind: "ServiceUnavailable",
-        message,
-        status: StatusCode::SERVICE_UNAVAILABLE,
-        resource_name: None,
-    }
-}
-
 /// Where to send a request for a running execution another node drives:
 /// `None` to handle it here (not running, driven here, or just taken over).
 pub async fn route(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<String>, ApiError> {
@@ -313,8 +329,15 @@ pub async fn route(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<Stri
         let Some(row) = blocking(&rt.store, move |s| s.execution(&key)).await? else {
             return Ok(None);
         };
-        if row.status != "RUNNING" || row.node == rt.cluster.node() {
+        if row.status != "RUNNING" {
             return Ok(None);
+        }
+        if row.node == rt.cluster.node() {
+            // Taken over (or started) here but not loaded yet: the client
+            // retries ([`Runtime::adopt`]).
+            return Err(ApiError::unavailable(format!(
+                "{arn} is being loaded; retry"
+            )));
         }
         let current = |rt: &Runtime| {
             rt.cluster
@@ -331,7 +354,7 @@ pub async fn route(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<Stri
         // Its node is gone: take its executions over, then look again.
         take_over(rt).await?;
     }
-    Err(unavailable(format!(
+    Err(ApiError::unavailable(format!(
         "the node that runs {arn} is not reachable; retry"
     )))
 }
@@ -345,7 +368,7 @@ pub async fn moved(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<(), ApiErro
     };
     let key = arn.clone();
     match blocking(&rt.store, move |s| s.execution(&key)).await? {
-        Some(row) if row.status == "RUNNING" => Err(unavailable(format!(
+        Some(row) if row.status == "RUNNING" => Err(ApiError::unavailable(format!(
             "{arn} is no longer run by node '{}'; retry",
             rt.cluster.node()
         ))),
@@ -396,11 +419,11 @@ pub async fn forward(
                 refresh_peers(rt).await?;
                 if rt.cluster.peers().iter().any(|p| p.url == url) {
                     // It is still there: the client retries.
-                    return Err(unavailable(message));
+                    return Err(ApiError::unavailable(message));
                 }
                 tried = Some(url);
             }
-            Err(message) => return Err(unavailable(message)),
+            Err(message) => return Err(ApiError::unavailable(message)),
         }
     }
 }

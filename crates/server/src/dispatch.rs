@@ -119,7 +119,7 @@ impl TracedResult {
 /// Tasks waiting for activity workers, per activity ARN.
 #[derive(Default)]
 pub struct ActivityQueues {
-    queues: Mutex<HashMap<String, VecDeque<QueuedActivity>>>,
+    queues: Mutex<Queues>,
     pub(crate) arrived: Notify,
     /// GetActivityTask requests waiting here, per activity.
     pollers: Mutex<HashMap<String, usize>>,
@@ -144,23 +144,55 @@ impl Drop for Polling<'_> {
     }
 }
 
+/// The tasks waiting for a worker, per activity, each once.
+#[derive(Default)]
+struct Queues {
+    by_activity: HashMap<String, VecDeque<QueuedActivity>>,
+    /// (execution, task) of every queued task: an execution loaded again
+    /// re-arms its tasks, and one already queued is not queued twice.
+    queued: HashSet<(String, TaskId)>,
+}
+
 impl ActivityQueues {
     fn push(&self, activity: &str, item: QueuedActivity) {
-        lock(&self.queues)
-            .entry(activity.to_string())
-            .or_default()
-            .push_back(item);
+        self.enqueue(activity, item, false);
+    }
+
+    /// Put a task taken with [`ActivityQueues::pop`] back at the front.
+    pub fn push_front(&self, activity: &str, item: QueuedActivity) {
+        self.enqueue(activity, item, true);
+    }
+
+    fn enqueue(&self, activity: &str, item: QueuedActivity, front: bool) {
+        {
+            let mut q = lock(&self.queues);
+            if !q.queued.insert((item.execution.clone(), item.task)) {
+                return;
+            }
+            let queue = q.by_activity.entry(activity.to_string()).or_default();
+            if front {
+                queue.push_front(item);
+            } else {
+                queue.push_back(item);
+            }
+        }
         self.arrived.notify_waiters();
     }
 
     pub fn pop(&self, activity: &str) -> Option<QueuedActivity> {
-        lock(&self.queues)
-            .get_mut(activity)
-            .and_then(VecDeque::pop_front)
+        let mut q = lock(&self.queues);
+        let item = q.by_activity.get_mut(activity)?.pop_front()?;
+        q.queued.remove(&(item.execution.clone(), item.task));
+        Some(item)
     }
 
     pub fn remove_activity(&self, activity: &str) {
-        lock(&self.queues).remove(activity);
+        let mut q = lock(&self.queues);
+        if let Some(items) = q.by_activity.remove(activity) {
+            for item in items {
+                q.queued.remove(&(item.execution, item.task));
+            }
+        }
     }
 
     /// Count one more request waiting on `activity`, unless `limit` are
@@ -260,7 +292,14 @@ pub(crate) fn carry_out(
                 lock(&rt.tokens).retain(|_, (a, t)| !(a == arn && *t == task));
                 rt.jobs.cancel(arn, task);
             }
-            Command::StartTimer { timer, fire_at } => rt.timers.add(due(rt, fire_at), arn, timer),
+            Command::StartTimer {
+                timer,
+                fire_at,
+                scaled,
+            } => {
+                let due = if scaled { due(rt, fire_at) } else { fire_at };
+                rt.timers.add(due, arn, timer)
+            }
             Command::ReadItems(req) => read_items(rt, arn, req),
             Command::WriteResults(req) => write_results(rt, arn, req),
             // A cancelled timer that fires is ignored by the interpreter.
@@ -555,6 +594,33 @@ mod tests {
         queues.remove_activity("a");
         drop((second, third));
         assert!(lock(&queues.pollers).is_empty());
+    }
+
+    #[test]
+    fn a_task_is_queued_once_and_can_be_put_back_first() {
+        let queues = ActivityQueues::default();
+        let item = |execution: &str, task: u64| QueuedActivity {
+            execution: execution.into(),
+            task,
+            token: format!("{execution}/{task}"),
+            input: "{}".into(),
+        };
+        queues.push("a", item("x", 1));
+        queues.push("a", item("x", 2));
+        // An execution loaded again re-arms a task still queued.
+        queues.push("a", item("x", 1));
+        let first = queues.pop("a").expect("queued");
+        assert_eq!(first.task, 1);
+        queues.push_front("a", first);
+        let order: Vec<u64> = std::iter::from_fn(|| queues.pop("a"))
+            .map(|i| i.task)
+            .collect();
+        assert_eq!(order, [1, 2]);
+        // Taken, it may be queued again (its execution was loaded again).
+        queues.push("a", item("x", 1));
+        queues.remove_activity("a");
+        queues.push("a", item("x", 1));
+        assert_eq!(queues.pop("a").map(|i| i.task), Some(1));
     }
 
     /// Takes resources starting with `prefix`; answers its own name.

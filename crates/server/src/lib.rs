@@ -21,12 +21,14 @@ pub mod cluster;
 mod dispatch;
 mod jobs;
 pub mod lambda_backend;
+mod logs;
 mod nested;
 pub mod ops;
 mod park;
 mod protocol;
 mod quotas;
 mod records;
+mod reload;
 mod runtime;
 mod stream;
 #[cfg(test)]
@@ -78,6 +80,9 @@ pub struct ServeOptions {
     /// `--park-after`: how long (ms) a running execution has nothing to
     /// do before it leaves memory until its next input (`park`).
     pub park_after_ms: i64,
+    /// `--logs-dir`: the directory standing for CloudWatch Logs, where
+    /// executions log as their `loggingConfiguration` says (`logs`).
+    pub logs_dir: Option<std::path::PathBuf>,
 }
 
 /// Requests larger than this are refused before parsing (a definition may
@@ -120,6 +125,25 @@ async fn api(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: Bytes) ->
         return e.into_response();
     }
     let mut answer = respond(&rt, op, req, &headers, &body).await;
+    // Another node changed a named resource first: answered again on the
+    // registry as it is now (a few times at most).
+    for _ in 0..3 {
+        if !matches!(&answer, Err(e) if e.kind == cluster::STALE) {
+            break;
+        }
+        answer = match cluster::sync_registry(&rt, true).await {
+            Ok(_) => match protocol::Req::parse(&body) {
+                Ok(req) => respond(&rt, op, req, &headers, &body).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+    }
+    if let Err(e) = &mut answer {
+        if e.kind == cluster::STALE {
+            e.kind = "ServiceUnavailable";
+        }
+    }
     if let Err(e) = &answer {
         match cluster::missed_new_resource(&rt, e).await {
             // Asked again, on the registry as it is now.
@@ -159,7 +183,17 @@ async fn respond(
             ops::activities::take_now(rt, &req).await
         }
         "GetActivityTask" => ops::activities::get_task(rt, req, Some((headers, body))).await,
-        _ => ops::call(rt, op, req).await,
+        // Run to its end even if the client leaves: hyper drops a request's
+        // future when its connection closes, and one dropped half-way could
+        // have committed events whose effects it never carried out.
+        // (GetActivityTask's long poll may be dropped: it hands a task out
+        // in a task of its own.)
+        _ => {
+            let (rt, task_op) = (rt.clone(), op.to_string());
+            tokio::spawn(async move { ops::call(&rt, &task_op, req).await })
+                .await
+                .unwrap_or_else(|e| Err(ApiError::internal(format!("{op}: {e}"))))
+        }
     }
 }
 
@@ -242,10 +276,18 @@ pub(crate) async fn start_runtime_on(
     }
     let mut rt = Runtime::new(cfg, store).map_err(|e| e.to_string())?;
     rt.lambda = lambda;
+    if let Some(dir) = &opts.logs_dir {
+        rt.logs = Some(
+            logs::Logs::start(dir.clone(), rt.store.clone())
+                .map_err(|e| format!("cannot start the log writer: {e}"))?,
+        );
+    }
     let generation = rt.store.generation().map_err(|e| e.to_string())?;
     rt.load_registry().map_err(|e| e.message)?;
     rt.cluster.loaded_generation(generation);
     let rt = Arc::new(rt);
+    // Renewed from now on: recovering many executions takes a while.
+    tokio::spawn(cluster::renew(rt.clone()));
     tokio::spawn(timers::run(rt.clone()));
     tokio::spawn(park::run(rt.clone()));
     let n = rt.recover().map_err(|e| e.message)?;
@@ -355,7 +397,89 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::redacted;
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_whose_client_left_still_runs_to_its_end() {
+        let (rt, db) = testing::runtime("client-left", 0.0).await;
+        let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+        let sm = testing::create_machine(&rt, "m", &pass).await;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-amz-target",
+            axum::http::HeaderValue::from_static("AWSStepFunctions.StartExecution"),
+        );
+        let body = json!({"stateMachineArn": sm, "name": "left"}).to_string();
+        // Polled until its execution is committed, then dropped, as hyper
+        // drops it when the connection closes.
+        let arn = format!("{}:left", sm.replace(":stateMachine:", ":execution:"));
+        let mut request = Box::pin(api(State(rt.clone()), headers, Bytes::from(body)));
+        while rt.store.execution(&arn).ok().flatten().is_none() {
+            let polled = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(std::future::Future::poll(request.as_mut(), cx).is_ready())
+            })
+            .await;
+            assert!(!polled, "the request ended before it could be dropped");
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        drop(request);
+        let mut status = String::new();
+        for _ in 0..500 {
+            let r = testing::call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+            status = r["status"].as_str().unwrap_or_default().to_string();
+            if status == "SUCCEEDED" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(status, "SUCCEEDED");
+        rt.shutdown();
+        testing::remove_db(&db);
+    }
+
+    /// Two nodes on one store: a change of named resources committed by a
+    /// node whose registry has not seen another node's change fails
+    /// (`cluster::STALE`, which `api` answers again on the registry
+    /// reloaded) instead of overwriting it unseen.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_another_node_made_first_is_seen_not_overwritten() {
+        let db = testing::temp_db("two-nodes");
+        let node = |id: &str| {
+            let mut o = testing::options(&db, 1.0);
+            o.node.id = id.into();
+            o
+        };
+        let a = start_runtime(&node("a"), None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = start_runtime(&node("b"), None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+        let sm = testing::create_machine(&a, "m", &pass).await;
+        let put = |body: &str| {
+            vec![stepwell_store::Write::PutResource {
+                kind: records::kind::STATE_MACHINE,
+                key: sm.clone(),
+                body: body.into(),
+            }]
+        };
+        // B's registry is from before A's change.
+        let behind = b.commit(put("{}")).await;
+        assert_eq!(behind.map_err(|e| e.kind), Err(cluster::STALE));
+        let kept = a.store.resource(records::kind::STATE_MACHINE, &sm);
+        assert!(matches!(&kept, Ok(Some(body)) if body != "{}"), "{kept:?}");
+        // Reloaded, it may change it; and its own change keeps it current.
+        cluster::sync_registry(&b, true)
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        let current = b.commit(put("{}")).await;
+        assert!(current.is_ok(), "{:?}", current.map_err(|e| e.message));
+        assert!(b.commit(put("{}")).await.is_ok());
+        a.shutdown();
+        b.shutdown();
+        testing::remove_db(&db);
+    }
 
     #[test]
     fn database_passwords_stay_out_of_logs() {

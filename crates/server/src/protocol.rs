@@ -32,6 +32,16 @@ impl ApiError {
         ApiError::new("InvalidArn", format!("Invalid Arn: '{arn}'"))
     }
 
+    /// `ServiceUnavailable` (HTTP 503): the client retries (SDKs do).
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError {
+            kind: "ServiceUnavailable",
+            message: message.into(),
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            resource_name: None,
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError {
             kind: "InternalServerError",

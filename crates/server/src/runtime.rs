@@ -11,7 +11,7 @@
 //! store keeps it until its next input replays it (`park.rs`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
@@ -113,6 +113,8 @@ pub(crate) struct Live {
     /// RedriveExecution's client token for the redrive being fed, kept
     /// with it in the record.
     pub redrive_token: Option<String>,
+    /// Where its history events are logged (`logs`), if they are.
+    pub log: Option<Arc<crate::logs::Target>>,
 }
 
 impl Live {
@@ -123,6 +125,7 @@ impl Live {
             mocks,
             tokens: Vec::new(),
             redrive_token: None,
+            log: None,
         }
     }
 }
@@ -132,6 +135,11 @@ pub struct Slot {
     pub progress: watch::Sender<Progress>,
     /// When its last input came (ms): parking waits for quiet ones.
     pub(crate) fed_ms: AtomicI64,
+    /// Set, under its lock, when a commit of its events failed: its state
+    /// is ahead of the store, and the execution is loaded again
+    /// ([`Runtime::reload`]). Inputs that were waiting for the lock go to
+    /// the new slot.
+    pub(crate) stale: AtomicBool,
 }
 
 /// This node's running executions: live ones in memory, and parked ones
@@ -141,6 +149,9 @@ pub struct Slot {
 pub(crate) struct Executions {
     pub live: HashMap<String, Arc<Slot>>,
     pub parked: HashSet<String>,
+    /// Running executions being loaded again after a failed commit, while
+    /// the store cannot give them ([`Runtime::reload`]).
+    pub reloading: HashSet<String>,
 }
 
 /// A task waiting for a worker (GetActivityTask).
@@ -177,6 +188,8 @@ pub struct Runtime {
     pub(crate) stopping: watch::Sender<bool>,
     /// This node's lease and peers.
     pub cluster: crate::cluster::Cluster,
+    /// The execution logs' writer (`--logs-dir`).
+    pub logs: Option<crate::logs::Logs>,
 }
 
 /// Poisoned locks only follow a panic elsewhere; carry on with the data.
@@ -219,6 +232,7 @@ impl Runtime {
             lambda: None,
             stopping: watch::Sender::new(false),
             cluster,
+            logs: None,
         })
     }
 
@@ -277,7 +291,11 @@ impl Runtime {
 
     /// Commit writes (group commit); resolves once they are durable.
     /// A change to named resources bumps the store's generation, so the
-    /// other nodes reload theirs.
+    /// other nodes reload theirs, and only if it is the generation this
+    /// node's registry was read at: a change another node made meanwhile
+    /// fails it (`cluster::STALE`: the request is answered again
+    /// on the registry reloaded, so two nodes never overwrite each other's
+    /// change unseen).
     pub async fn commit(&self, mut writes: Vec<Write>) -> Result<(), ApiError> {
         use crate::records::kind;
         let shared = writes.iter().any(|w| match w {
@@ -286,19 +304,29 @@ impl Runtime {
             }
             _ => false,
         });
+        let expect = shared.then(|| self.cluster.generation());
         if shared {
-            writes.push(Write::BumpGeneration);
+            writes.push(Write::BumpGeneration { expect });
         }
         match self.group.commit(writes).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                if let Some(g) = expect {
+                    // This node's registry, with this change, is the next.
+                    self.cluster.loaded_generation(g + 1);
+                }
+                Ok(())
+            }
+            Err(StoreError::Stale) => Err(ApiError {
+                kind: crate::cluster::STALE,
+                message: "the named resources changed on another node meanwhile; retry".into(),
+                status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                resource_name: None,
+            }),
             Err(StoreError::Fenced(node)) => {
                 self.lost_lease();
-                Err(ApiError {
-                    kind: "ServiceUnavailable",
-                    message: format!("node '{node}' no longer runs executions; retry"),
-                    status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    resource_name: None,
-                })
+                Err(ApiError::unavailable(format!(
+                    "node '{node}' no longer runs executions; retry"
+                )))
             }
             Err(StoreError::Conflict(arn)) => Err(ApiError::new(
                 "ExecutionAlreadyExists",
@@ -381,6 +409,11 @@ impl Runtime {
             if let Some(slot) = execs.live.get(arn) {
                 return Ok(Some(slot.clone()));
             }
+            if execs.reloading.contains(arn) {
+                return Err(ApiError::unavailable(format!(
+                    "the execution {arn} is being loaded again; retry"
+                )));
+            }
             if !execs.parked.contains(arn) {
                 return Ok(None);
             }
@@ -391,7 +424,7 @@ impl Runtime {
     /// Where `arn` is on this node, without replaying it.
     pub(crate) fn here(&self, arn: &str) -> Here {
         let execs = lock(&self.execs);
-        if execs.parked.contains(arn) {
+        if execs.parked.contains(arn) || execs.reloading.contains(arn) {
             return Here::Running;
         }
         match execs.live.get(arn) {
@@ -399,6 +432,12 @@ impl Runtime {
             Some(_) => Here::Running,
             None => Here::Absent,
         }
+    }
+
+    /// Whether `arn` runs here but is being loaded ([`Runtime::adopt`],
+    /// [`Runtime::reload`]).
+    pub(crate) fn is_reloading(&self, arn: &str) -> bool {
+        lock(&self.execs).reloading.contains(arn)
     }
 
     /// Whether this node runs `arn` (live or parked), without replaying it.
@@ -471,7 +510,12 @@ impl Runtime {
                 format!("Execution Already Exists: '{arn}'"),
             )
         };
-        if let Some(slot) = self.slot(arn)? {
+        // One being loaded is in the store (below).
+        let slot = match self.is_reloading(arn) {
+            true => None,
+            false => self.slot(arn)?,
+        };
+        if let Some(slot) = slot {
             let current = slot.progress.borrow().clone();
             if current.finished.is_none() {
                 // A busy execution holds its lock across a commit; its
@@ -573,12 +617,13 @@ impl Runtime {
             self.commit(vec![Write::InsertExecution(self.row(&record))])
                 .await?;
         }
-        let exec = Execution::new(plan, self.info(&record, Arc::new(input)));
+        let info = self.info(&record, Arc::new(input));
+        let log = self.log_target(&record, &plan, &info);
+        let exec = Execution::new(plan, info);
         let arn = record.arn.clone();
-        let watch = self
-            .insert_slot(Live::new(exec, record, mocks), 0)
-            .progress
-            .subscribe();
+        let mut live = Live::new(exec, record, mocks);
+        live.log = log;
+        let watch = self.insert_slot(live, 0).progress.subscribe();
         let rt = self.clone();
         tokio::spawn(async move {
             if let Err(e) = rt.feed(&arn, Input::Start).await {
@@ -601,9 +646,11 @@ impl Runtime {
             live: tokio::sync::Mutex::new(live),
             progress: watch::Sender::new(progress),
             fed_ms: AtomicI64::new(now_ms()),
+            stale: AtomicBool::new(false),
         });
         let mut execs = lock(&self.execs);
         execs.parked.remove(&arn);
+        execs.reloading.remove(&arn);
         execs.live.insert(arn, slot.clone());
         slot
     }
@@ -649,10 +696,33 @@ impl Runtime {
     async fn feed_slot(
         self: &Arc<Self>,
         arn: &str,
-        slot: Arc<Slot>,
+        mut slot: Arc<Slot>,
         input: Input,
     ) -> Result<(), ApiError> {
-        let mut live = slot.live.lock().await;
+        loop {
+            {
+                let live = slot.live.lock().await;
+                if !slot.stale.load(Ordering::Acquire) {
+                    return self.feed_locked(arn, &slot, live, input).await;
+                }
+            }
+            // A commit failed while this input waited: the execution is
+            // being loaded again.
+            match self.slot(arn)? {
+                Some(s) => slot = s,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// [`Runtime::feed_slot`] once its lock is held.
+    async fn feed_locked(
+        self: &Arc<Self>,
+        arn: &str,
+        slot: &Arc<Slot>,
+        mut live: tokio::sync::MutexGuard<'_, Live>,
+        input: Input,
+    ) -> Result<(), ApiError> {
         slot.fed_ms.store(now_ms(), Ordering::Relaxed);
         // AWS fails an execution whose state machine is being deleted at
         // its next state transition.
@@ -714,20 +784,17 @@ impl Runtime {
                 writes.push(Write::PutExecution(self.row(&live.record)));
             }
             if let Err(e) = self.commit(writes).await {
-                // The live state is ahead of the store: drop it and reload
-                // from what is durable, if this node still drives it.
+                // The live state is ahead of the store: load it again from
+                // what is durable (before the lock is let go, so inputs
+                // waiting for it find the execution loaded again).
+                slot.stale.store(true, Ordering::Release);
+                self.reload(arn, slot);
                 drop(live);
-                lock(&self.execs).live.remove(arn);
-                if let Ok(Some(r)) = self.store.execution(arn) {
-                    if r.status == "RUNNING"
-                        && r.node == self.cluster.node()
-                        && !self.cluster.is_fenced()
-                    {
-                        let _ = self.load(r);
-                    }
-                }
                 return Err(e);
             }
+        }
+        if let (Some(logs), Some(target)) = (&self.logs, &live.log) {
+            logs.send(target, &decision.events, live.exec.redrive_count());
         }
         if finished && live.record.at_least_once {
             // Ended: nothing to run again after a crash.
@@ -751,7 +818,7 @@ impl Runtime {
         });
         drop(live);
         if let Some(record) = finished_record {
-            lock(&self.execs).live.remove(arn);
+            self.remove_live(arn, slot);
             crate::dispatch::on_finished(self, &record);
             if self.deleting(&record.machine_arn).is_some() {
                 let (rt, machine) = (self.clone(), record.machine_arn.clone());
@@ -769,6 +836,16 @@ impl Runtime {
         Ok(())
     }
 
+    /// Take `slot` out of the live executions, if it is still `arn`'s.
+    pub(crate) fn remove_live(&self, arn: &str, slot: &Arc<Slot>) -> bool {
+        let mut execs = lock(&self.execs);
+        let current = execs.live.get(arn).is_some_and(|s| Arc::ptr_eq(s, slot));
+        if current {
+            execs.live.remove(arn);
+        }
+        current
+    }
+
     /// Rebuild a stored execution from its history: the interpreter's
     /// state, its record, its mocks' place and its tokens, and what the
     /// history says was under way.
@@ -777,6 +854,7 @@ impl Runtime {
             .map_err(|e| ApiError::internal(format!("{}: unreadable record: {e}", row.arn)))?;
         let plan = self.plan(&record.revision_id, record.express)?;
         let info = self.execution_info(&record);
+        let log = self.log_target(&record, &plan, &info);
         let events = self.store.events(&record.arn)?;
         let mut exec = Execution::new(plan, info);
         let mut mocks = self.mocks_for(&record)?;
@@ -817,12 +895,36 @@ impl Runtime {
         }
         let mut live = Live::new(exec, record, mocks);
         live.tokens = tokens;
+        live.log = log;
         Ok(Replayed {
             live,
             seq: events.last().map(|e| e.seq).unwrap_or(0),
             recovered,
             timer_starts,
         })
+    }
+
+    /// Where an execution logs its history events, if it does: with
+    /// `--logs-dir`, as its revision's `loggingConfiguration` says.
+    fn log_target(
+        &self,
+        record: &ExecutionRecord,
+        plan: &Arc<StateMachine>,
+        info: &ExecutionInfo,
+    ) -> Option<Arc<crate::logs::Target>> {
+        let logs = self.logs.as_ref()?;
+        let dest = {
+            let reg = self.read_registry();
+            let rev = reg.revisions.get(&record.revision_id)?;
+            let machine = record.machine_arn.rsplit(':').next()?;
+            crate::logs::Destination::of(logs.dir(), &rev.logging, machine)?
+        };
+        Some(Arc::new(crate::logs::Target {
+            dest,
+            plan: plan.clone(),
+            info: info.clone(),
+            stored: !record.express,
+        }))
     }
 
     /// The name of the state machine `arn` if it is being deleted.
@@ -838,7 +940,7 @@ impl Runtime {
     /// re-arm its timers, tasks and tokens.
     pub fn load(self: &Arc<Self>, row: ExecutionRow) -> Result<(), ApiError> {
         let Replayed {
-            live,
+            mut live,
             seq,
             recovered,
             timer_starts,
@@ -860,12 +962,17 @@ impl Runtime {
         let mut rest = Vec::new();
         for c in live.exec.pending() {
             match c {
-                Command::StartTimer { timer, fire_at } => {
+                Command::StartTimer {
+                    timer,
+                    fire_at,
+                    scaled,
+                } => {
                     let start = timer_starts
                         .get(&timer)
                         .map_or(fire_at, |&s| s.min(fire_at));
-                    let scaled = ((fire_at - start) as f64 * self.cfg.wait_scale) as i64;
-                    timers.push((start + scaled, timer));
+                    let scale = if scaled { self.cfg.wait_scale } else { 1.0 };
+                    let after = ((fire_at - start) as f64 * scale) as i64;
+                    timers.push((start + after, timer));
                 }
                 c => rest.push(c),
             }
@@ -875,11 +982,15 @@ impl Runtime {
         // not hold them all in memory. (Timers are armed once it is
         // parked or live, so one that fires at once finds it.)
         let first_due = timers.iter().map(|t| t.0).min().unwrap_or(i64::MAX);
+        // Mocked answers are taken before anything else can feed it.
+        let answers = crate::dispatch::mock_answers(&mut live, &rest);
         let slot = if rest.is_empty()
             && first_due > now_ms() + self.cfg.park_after_ms
             && crate::park::may_park(&live)
         {
-            lock(&self.execs).parked.insert(arn.clone());
+            let mut execs = lock(&self.execs);
+            execs.reloading.remove(&arn);
+            execs.parked.insert(arn.clone());
             None
         } else {
             Some(self.insert_slot(live, seq))
@@ -887,14 +998,9 @@ impl Runtime {
         for (due, timer) in timers {
             self.timers.add(due, &arn, timer);
         }
-        let Some(slot) = slot else {
-            return Ok(());
-        };
-        let answers = match slot.live.try_lock() {
-            Ok(mut live) => crate::dispatch::mock_answers(&mut live, &rest),
-            Err(_) => Vec::new(),
-        };
-        crate::dispatch::carry_out(self, &arn, rest, answers, &recovered);
+        if slot.is_some() {
+            crate::dispatch::carry_out(self, &arn, rest, answers, &recovered);
+        }
         Ok(())
     }
 
@@ -903,12 +1009,7 @@ impl Runtime {
     pub fn recover(self: &Arc<Self>) -> Result<usize, ApiError> {
         let rows = self.store.running(self.cluster.node())?;
         let n = rows.len();
-        for row in rows {
-            let arn = row.arn.clone();
-            if let Err(e) = self.load(row) {
-                tracing::error!(execution = %arn, error = %e.message, "could not recover execution");
-            }
-        }
+        self.adopt(rows);
         Ok(n)
     }
 }

@@ -1,8 +1,13 @@
 //! What the unit tests that run a whole runtime share.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
+use stepwell_core::Event;
+use stepwell_store::{
+    ExecutionQuery, ExecutionRow, Lease, NodeRow, Result, Store, StoreError, Write,
+};
 
 use crate::protocol::Req;
 use crate::runtime::Runtime;
@@ -25,6 +30,7 @@ pub(crate) fn options(db: &str, wait_scale: f64) -> crate::ServeOptions {
         aws_integrations: false,
         node: Default::default(),
         park_after_ms: 60_000,
+        logs_dir: None,
     }
 }
 
@@ -83,4 +89,96 @@ pub(crate) async fn start(rt: &Arc<Runtime>, machine: &str, input: &str) -> Stri
     let body = serde_json::json!({"stateMachineArn": machine, "input": input});
     let ex = call(rt, "StartExecution", body).await;
     ex["executionArn"].as_str().unwrap_or_default().to_string()
+}
+
+/// A store that fails on demand: histories cannot be read while
+/// `events_down`, execution records while `records_down`, and the next
+/// `failing_appends` commits that append events fail (after `slow_ms`,
+/// while `failing_now`).
+pub(crate) struct Flaky {
+    pub inner: Arc<dyn Store>,
+    pub events_down: AtomicBool,
+    pub records_down: AtomicBool,
+    pub failing_appends: AtomicUsize,
+    pub slow_ms: u64,
+    pub failing_now: AtomicBool,
+}
+
+impl Flaky {
+    pub(crate) fn new(inner: Arc<dyn Store>) -> Flaky {
+        Flaky {
+            inner,
+            events_down: AtomicBool::new(false),
+            records_down: AtomicBool::new(false),
+            failing_appends: AtomicUsize::new(0),
+            slow_ms: 0,
+            failing_now: AtomicBool::new(false),
+        }
+    }
+}
+
+fn down() -> StoreError {
+    StoreError::Backend("the database is down".into())
+}
+
+impl Store for Flaky {
+    fn commit(&self, writes: &[Write]) -> Result<()> {
+        let appends = writes
+            .iter()
+            .any(|w| matches!(w, Write::AppendEvents { .. }));
+        if appends
+            && self
+                .failing_appends
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            self.failing_now.store(true, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(self.slow_ms));
+            self.failing_now.store(false, Ordering::SeqCst);
+            return Err(down());
+        }
+        self.inner.commit(writes)
+    }
+    fn resources(&self, kind: &str) -> Result<Vec<(String, String)>> {
+        self.inner.resources(kind)
+    }
+    fn resource(&self, kind: &str, key: &str) -> Result<Option<String>> {
+        self.inner.resource(kind, key)
+    }
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>> {
+        if self.records_down.load(Ordering::SeqCst) {
+            return Err(down());
+        }
+        self.inner.execution(arn)
+    }
+    fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>> {
+        self.inner.executions(query)
+    }
+    fn running(&self, node: &str) -> Result<Vec<ExecutionRow>> {
+        self.inner.running(node)
+    }
+    fn events(&self, arn: &str) -> Result<Vec<Event>> {
+        if self.events_down.load(Ordering::SeqCst) {
+            return Err(down());
+        }
+        self.inner.events(arn)
+    }
+    fn join(&self, lease: &Lease, url: &str, expires_ms: i64) -> Result<()> {
+        self.inner.join(lease, url, expires_ms)
+    }
+    fn renew(&self, lease: &Lease, expires_ms: i64) -> Result<bool> {
+        self.inner.renew(lease, expires_ms)
+    }
+    fn leave(&self, lease: &Lease) -> Result<()> {
+        self.inner.leave(lease)
+    }
+    fn nodes(&self) -> Result<Vec<NodeRow>> {
+        self.inner.nodes()
+    }
+    fn take_over(&self, lease: &Lease, now_ms: i64) -> Result<Vec<ExecutionRow>> {
+        self.inner.take_over(lease, now_ms)
+    }
+    fn generation(&self) -> Result<i64> {
+        self.inner.generation()
+    }
 }

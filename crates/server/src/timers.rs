@@ -73,76 +73,19 @@ pub async fn run(rt: Arc<Runtime>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::Ordering;
 
     use serde_json::json;
     use stepwell_core::{Event, EventKind};
-    use stepwell_store::{
-        ExecutionQuery, ExecutionRow, Lease, NodeRow, Result, Store, StoreError, Write,
-    };
 
     use super::*;
-    use crate::testing::{call, create_machine, options, remove_db, start, temp_db};
-
-    /// A store whose histories cannot be read while `down` is set.
-    struct Flaky {
-        inner: Arc<dyn Store>,
-        down: AtomicBool,
-    }
-
-    impl Store for Flaky {
-        fn commit(&self, writes: &[Write]) -> Result<()> {
-            self.inner.commit(writes)
-        }
-        fn resources(&self, kind: &str) -> Result<Vec<(String, String)>> {
-            self.inner.resources(kind)
-        }
-        fn resource(&self, kind: &str, key: &str) -> Result<Option<String>> {
-            self.inner.resource(kind, key)
-        }
-        fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>> {
-            self.inner.execution(arn)
-        }
-        fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>> {
-            self.inner.executions(query)
-        }
-        fn running(&self, node: &str) -> Result<Vec<ExecutionRow>> {
-            self.inner.running(node)
-        }
-        fn events(&self, arn: &str) -> Result<Vec<Event>> {
-            if self.down.load(Ordering::SeqCst) {
-                return Err(StoreError::Backend("the database is down".into()));
-            }
-            self.inner.events(arn)
-        }
-        fn join(&self, lease: &Lease, url: &str, expires_ms: i64) -> Result<()> {
-            self.inner.join(lease, url, expires_ms)
-        }
-        fn renew(&self, lease: &Lease, expires_ms: i64) -> Result<bool> {
-            self.inner.renew(lease, expires_ms)
-        }
-        fn leave(&self, lease: &Lease) -> Result<()> {
-            self.inner.leave(lease)
-        }
-        fn nodes(&self) -> Result<Vec<NodeRow>> {
-            self.inner.nodes()
-        }
-        fn take_over(&self, lease: &Lease, now_ms: i64) -> Result<Vec<ExecutionRow>> {
-            self.inner.take_over(lease, now_ms)
-        }
-        fn generation(&self) -> Result<i64> {
-            self.inner.generation()
-        }
-    }
+    use crate::testing::{call, create_machine, options, remove_db, start, temp_db, Flaky};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_timer_whose_parked_execution_cannot_be_read_fires_again() {
         let db = temp_db("timers");
         let inner = stepwell_store::open(&db, Default::default()).unwrap_or_else(|e| panic!("{e}"));
-        let store = Arc::new(Flaky {
-            inner,
-            down: AtomicBool::new(false),
-        });
+        let store = Arc::new(Flaky::new(inner));
         let rt = crate::start_runtime_on(&options(&db, 1.0), store.clone(), None)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -163,11 +106,11 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         // The timer fires while the history cannot be read.
-        store.down.store(true, Ordering::SeqCst);
+        store.events_down.store(true, Ordering::SeqCst);
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
         assert_eq!(d["status"], "RUNNING");
-        store.down.store(false, Ordering::SeqCst);
+        store.events_down.store(false, Ordering::SeqCst);
         for _ in 0..400 {
             let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
             if d["status"] == "SUCCEEDED" {

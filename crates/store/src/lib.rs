@@ -44,6 +44,9 @@ pub enum StoreError {
     /// took this node's executions, or a newer incarnation of it started.
     #[error("store: node '{0}' no longer holds its lease")]
     Fenced(String),
+    /// [`Write::BumpGeneration`] expected a generation that has moved on.
+    #[error("store: the named resources changed meanwhile")]
+    Stale,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -120,8 +123,12 @@ pub enum Write {
     /// ends, so [`Store::take_over`] waits for it.
     Fence(Lease),
     /// Count a change every node must see (named resources):
-    /// [`Store::generation`] grows.
-    BumpGeneration,
+    /// [`Store::generation`] grows. With `expect`, the commit fails with
+    /// [`StoreError::Stale`] unless the generation is that (another node
+    /// changed a named resource since this one read them).
+    BumpGeneration {
+        expect: Option<i64>,
+    },
     /// Append events to an execution's history (build it with
     /// [`Write::append`]); appending the same chunk twice is an error.
     AppendEvents {

@@ -142,8 +142,12 @@ impl Committer {
             .await?,
             delete_execution: prepare("DELETE FROM executions WHERE arn = $1".into()).await?,
             delete_events: prepare("DELETE FROM events WHERE execution = $1".into()).await?,
-            bump_generation: prepare("UPDATE generation SET value = value + 1 WHERE id = 0".into())
-                .await?,
+            bump_generation: prepare(
+                "UPDATE generation SET value = value + 1
+                 WHERE id = 0 AND ($1::BIGINT IS NULL OR value = $1)"
+                    .into(),
+            )
+            .await?,
             append_events: prepare(
                 "INSERT INTO events(execution, first_seq, data) VALUES ($1, $2, $3)".into(),
             )
@@ -177,21 +181,17 @@ impl Committer {
             }
         }
         let mut seqs = seqs.iter();
-        // (statement, parameters, the execution a row must be written for)
-        type Call<'a> = (
-            &'a Statement,
-            Vec<&'a (dyn ToSql + Sync)>,
-            Option<&'a String>,
-        );
+        // (statement, parameters, what it means when no row changed)
+        type Call<'a> = (&'a Statement, Vec<&'a (dyn ToSql + Sync)>, Unchanged<'a>);
         let mut calls: Vec<Call<'_>> = Vec::with_capacity(writes.len());
         for w in writes {
             match w {
                 Write::Fence(_) => {}
                 Write::PutResource { kind, key, body } => {
-                    calls.push((&sql.put_resource, vec![kind, key, body], None));
+                    calls.push((&sql.put_resource, vec![kind, key, body], Unchanged::Fine));
                 }
                 Write::DeleteResource { kind, key } => {
-                    calls.push((&sql.delete_resource, vec![kind, key], None));
+                    calls.push((&sql.delete_resource, vec![kind, key], Unchanged::Fine));
                 }
                 Write::PutExecution(row) | Write::InsertExecution(row) => {
                     let statement = match w {
@@ -206,20 +206,26 @@ impl Committer {
                         &row.body,
                         &row.node,
                     ];
-                    calls.push((statement, params, Some(&row.arn)));
+                    calls.push((statement, params, Unchanged::Exists(&row.arn)));
                 }
                 Write::DeleteExecution(arn) => {
-                    calls.push((&sql.delete_execution, vec![arn], None));
-                    calls.push((&sql.delete_events, vec![arn], None));
+                    calls.push((&sql.delete_execution, vec![arn], Unchanged::Fine));
+                    calls.push((&sql.delete_events, vec![arn], Unchanged::Fine));
                 }
-                Write::BumpGeneration => calls.push((&sql.bump_generation, Vec::new(), None)),
+                Write::BumpGeneration { expect } => {
+                    calls.push((&sql.bump_generation, vec![expect], Unchanged::Stale));
+                }
                 Write::AppendEvents {
                     execution, data, ..
                 } => {
                     let seq = seqs
                         .next()
                         .ok_or_else(|| StoreError::Backend("event numbering".into()))?;
-                    calls.push((&sql.append_events, vec![execution, seq, data], None));
+                    calls.push((
+                        &sql.append_events,
+                        vec![execution, seq, data],
+                        Unchanged::Fine,
+                    ));
                 }
             }
         }
@@ -229,13 +235,24 @@ impl Committer {
         }))
         .await
         .map_err(backend)?;
-        for ((_, _, must_write), changed) in calls.iter().zip(answers) {
-            if let (Some(arn), 0) = (must_write, changed) {
-                return Err(StoreError::Conflict((*arn).clone()));
+        for ((_, _, unchanged), changed) in calls.iter().zip(answers) {
+            match (unchanged, changed) {
+                (Unchanged::Exists(arn), 0) => return Err(StoreError::Conflict((*arn).clone())),
+                (Unchanged::Stale, 0) => return Err(StoreError::Stale),
+                _ => {}
             }
         }
         tx.commit().await.map_err(backend)
     }
+}
+
+/// What a write that changed no row means.
+enum Unchanged<'a> {
+    Fine,
+    /// The new execution exists already.
+    Exists(&'a String),
+    /// The generation moved on.
+    Stale,
 }
 
 /// The read connections: those free, and how many exist.

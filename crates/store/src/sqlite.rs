@@ -227,10 +227,17 @@ impl Store for SqliteStore {
                     }
                 }
                 Write::Fence(_) => {}
-                Write::BumpGeneration => {
-                    tx.prepare_cached("UPDATE generation SET value = value + 1 WHERE id = 0")
-                        .and_then(|mut s| s.execute([]))
+                Write::BumpGeneration { expect } => {
+                    let changed = tx
+                        .prepare_cached(
+                            "UPDATE generation SET value = value + 1
+                             WHERE id = 0 AND (?1 IS NULL OR value = ?1)",
+                        )
+                        .and_then(|mut s| s.execute(params![expect]))
                         .map_err(backend)?;
+                    if changed == 0 {
+                        return Err(StoreError::Stale);
+                    }
                 }
                 Write::AppendEvents {
                     execution,

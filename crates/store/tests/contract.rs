@@ -244,13 +244,43 @@ fn nodes_share_the_executions(store: Arc<dyn Store>) {
     // A restarted node fences its earlier incarnation and keeps its executions.
     let b2 = lease("b", "2");
     store.join(&b2, "http://b:2", 20_000).unwrap();
-    let stale = store.commit(&[Write::Fence(b.clone()), Write::BumpGeneration]);
+    let stale = store.commit(&[
+        Write::Fence(b.clone()),
+        Write::BumpGeneration { expect: None },
+    ]);
     assert!(matches!(stale, Err(StoreError::Fenced(_))));
     let generation = store.generation().unwrap();
     store
-        .commit(&[Write::Fence(b2.clone()), Write::BumpGeneration])
+        .commit(&[
+            Write::Fence(b2.clone()),
+            Write::BumpGeneration { expect: None },
+        ])
         .unwrap();
     assert_eq!(store.generation().unwrap(), generation + 1);
+    // A change expecting a generation that moved on fails whole.
+    let put = |key: &str| Write::PutResource {
+        kind: "stateMachine",
+        key: key.into(),
+        body: "{}".into(),
+    };
+    let behind = store.commit(&[
+        put("late"),
+        Write::BumpGeneration {
+            expect: Some(generation),
+        },
+    ]);
+    assert!(matches!(behind, Err(StoreError::Stale)), "{behind:?}");
+    assert_eq!(store.resource("stateMachine", "late").unwrap(), None);
+    store
+        .commit(&[
+            put("current"),
+            Write::BumpGeneration {
+                expect: Some(generation + 1),
+            },
+        ])
+        .unwrap();
+    assert_eq!(store.generation().unwrap(), generation + 2);
+    assert!(store.resource("stateMachine", "current").unwrap().is_some());
     let nodes = store.nodes().unwrap();
     assert_eq!(nodes.len(), 1);
     assert_eq!(

@@ -19,13 +19,14 @@ use stepwell_jsonpath::Roots;
 use crate::choice;
 use crate::context::{context_object, ContextExtra, Scope};
 use crate::dataflow::{self, At, Output};
-use crate::errors::{error_matches, names, StateError};
+use crate::errors::{names, StateError};
 use crate::event::{Event, EventKind, FrameId, TaskFlavor, TaskId, TimerPurpose};
 use crate::execution::{EventScope, Execution, Fan, Phase, Read, Status, Write};
 use crate::input::{Command, Input};
 use crate::jsonata_eval::{self, States};
 use crate::limits::{
-    self, Exceeded, EXPRESS_MAX_EVENTS, MAX_HISTORY_EVENTS, MAX_NESTING, MAX_PAYLOAD_BYTES,
+    self, Exceeded, EXPRESS_MAX_EVENTS, EXPRESS_MAX_SECONDS, MAX_HISTORY_EVENTS, MAX_NESTING,
+    MAX_PAYLOAD_BYTES,
 };
 use crate::map_run;
 use crate::retry;
@@ -77,6 +78,12 @@ impl Execution {
             work: Vec::new(),
             trace,
         };
+        // An input can reach an execution before its start (a driver starts
+        // it asynchronously; StopExecution may come first): it starts first,
+        // so every history begins with `ExecutionStarted`.
+        if d.exec.status == Status::NotStarted && input != Input::Start {
+            d.start();
+        }
         d.handle(input);
         d.run();
         Decision {
@@ -180,9 +187,10 @@ impl Decider<'_> {
             //
             // EXPRESS executions keep no history and have no such quota (the
             // benchmark workloads run 40,000-event executions); AWS stops them at
-            // their 5-minute limit instead.
-            // DIFFERENCE: `decide` has no clock to run out, so an EXPRESS
-            // execution times out after EXPRESS_MAX_EVENTS events instead.
+            // their 5-minute limit instead (the execution timer).
+            // DIFFERENCE: that timer fires between decisions, so one that
+            // never waits (a loop of Pass and Choice) times out after
+            // EXPRESS_MAX_EVENTS events instead.
             let cap = if self.exec.info.express {
                 EXPRESS_MAX_EVENTS
             } else {
@@ -268,7 +276,12 @@ impl Decider<'_> {
         // None when the event was not recorded (the execution, or the child
         // execution it belongs to, ended at its quota).
         if self.exec.timers.contains_key(&timer) {
-            self.commands.push(Command::StartTimer { timer, fire_at });
+            let scaled = purpose != TimerPurpose::ExpressLimit;
+            self.commands.push(Command::StartTimer {
+                timer,
+                fire_at,
+                scaled,
+            });
         }
         timer
     }
@@ -354,7 +367,14 @@ impl Decider<'_> {
                 }
             }
             Input::TaskTimedOut { task, error, cause } => {
-                self.task_ended(task, EventKind::TaskTimedOut { task, error, cause });
+                let heartbeat = error == names::HEARTBEAT_TIMEOUT;
+                let kind = EventKind::TaskTimedOut {
+                    task,
+                    error,
+                    cause,
+                    heartbeat,
+                };
+                self.task_ended(task, kind);
             }
             Input::TaskHeartbeat { task } => {
                 let Some((f, req)) = self.exec.tasks.get(&task).cloned() else {
@@ -429,8 +449,14 @@ impl Decider<'_> {
                 role_arn,
             },
         );
-        if let Some(t) = self.exec.plan.timeout_seconds {
+        let timeout = self.exec.plan.timeout_seconds;
+        if let Some(t) = timeout {
             self.start_timer(0, TimerPurpose::Execution, self.now + t as i64 * 1000);
+        }
+        // AWS ends an EXPRESS execution after five minutes at the most.
+        if self.exec.info.express && timeout.is_none_or(|t| t > EXPRESS_MAX_SECONDS) {
+            let at = self.now + EXPRESS_MAX_SECONDS as i64 * 1000;
+            self.start_timer(0, TimerPurpose::ExpressLimit, at);
         }
         let start = self.exec.plan.top().start_at;
         self.enter(0, start, input);
@@ -454,26 +480,29 @@ impl Decider<'_> {
                 if !self.exec.tasks.contains_key(&task) {
                     return;
                 }
-                let error = match t.purpose {
-                    TimerPurpose::Heartbeat(_) => names::HEARTBEAT_TIMEOUT,
-                    _ => names::TIMEOUT,
-                };
+                // A missed heartbeat is a `States.Timeout` too (AWS's
+                // recorded histories), which `States.HeartbeatTimeout` also
+                // matches in Retry and Catch.
+                let heartbeat = matches!(t.purpose, TimerPurpose::Heartbeat(_));
                 self.cancel_task_timers(t.frame);
                 self.commands.push(Command::CancelTask { task });
                 self.emit(
                     t.frame,
                     EventKind::TaskTimedOut {
                         task,
-                        error: error.into(),
+                        error: names::TIMEOUT.into(),
                         cause: String::new(),
+                        heartbeat,
                     },
                 );
                 self.work.push(t.frame);
             }
-            TimerPurpose::Execution => self.end_execution(EventKind::ExecutionTimedOut {
-                error: names::TIMEOUT.into(),
-                cause: String::new(),
-            }),
+            TimerPurpose::Execution | TimerPurpose::ExpressLimit => {
+                self.end_execution(EventKind::ExecutionTimedOut {
+                    error: names::TIMEOUT.into(),
+                    cause: String::new(),
+                })
+            }
         }
     }
 
@@ -510,7 +539,11 @@ impl Decider<'_> {
             }
         }
         for (&timer, t) in &self.exec.timers {
-            if frames.contains(&t.frame) && t.purpose != TimerPurpose::Execution {
+            let execution = matches!(
+                t.purpose,
+                TimerPurpose::Execution | TimerPurpose::ExpressLimit
+            );
+            if frames.contains(&t.frame) && !execution {
                 self.commands.push(Command::CancelTimer { timer });
             }
         }
@@ -973,9 +1006,11 @@ fn plain(v: &Value) -> String {
     }
 }
 
+/// A Wait's `Timestamp` in ms, to the second: AWS "considers the time
+/// value up to seconds and truncates milliseconds".
 fn timestamp_ms(s: &str) -> Option<i64> {
     let t = stepwell_asl::parse_rfc3339(s)?;
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+    Some(t.unix_timestamp() * 1000)
 }
 
 fn no_choice(at: At<'_>) -> StateError {

@@ -79,7 +79,7 @@ impl Decider<'_> {
                 .retriers()
                 .iter()
                 .enumerate()
-                .find(|(_, r)| error_matches(&r.error_equals, &err.error))
+                .find(|(_, r)| err.matched_by(&r.error_equals))
                 .is_some_and(|(i, r)| {
                     u64::from(fr.attempts.get(i).copied().unwrap_or(0)) < r.max_attempts
                 })
@@ -94,7 +94,7 @@ impl Decider<'_> {
         }
         if err.is_recoverable() {
             for (i, r) in st.retriers().iter().enumerate() {
-                if !error_matches(&r.error_equals, &err.error) {
+                if !err.matched_by(&r.error_equals) {
                     continue;
                 }
                 let attempts = fr.attempts.get(i).copied().unwrap_or(0);
@@ -121,7 +121,7 @@ impl Decider<'_> {
                 break;
             }
             for (i, c) in st.catchers().iter().enumerate() {
-                if !error_matches(&c.error_equals, &err.error) {
+                if !err.matched_by(&c.error_equals) {
                     continue;
                 }
                 if let Some(t) = self.trace.as_deref_mut() {

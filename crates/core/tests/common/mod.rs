@@ -96,7 +96,7 @@ pub fn run(definition: &str, input: Value, tasks: &Value) -> (End, Vec<Event>) {
                         },
                     });
                 }
-                Command::StartTimer { timer, fire_at } => {
+                Command::StartTimer { timer, fire_at, .. } => {
                     timers.insert((fire_at, timer), ());
                 }
                 Command::CancelTimer { timer } => timers.retain(|(_, t), ()| *t != timer),

@@ -222,8 +222,12 @@ pub type Answer<'a> = dyn FnMut(&TaskRequest) -> Option<TaskOutcome> + 'a;
 /// whenever nothing else can happen. Stops when the execution ends or when
 /// nothing at all can move it.
 pub fn run_with(definition: &str, input: Value, answer: &mut Answer<'_>) -> Run {
+    run_info_with(definition, info("Machine", input), answer)
+}
+
+/// [`run_with`] of an execution described by `info` (an EXPRESS one, say).
+pub fn run_info_with(definition: &str, info: ExecutionInfo, answer: &mut Answer<'_>) -> Run {
     let plan = parse(definition);
-    let info = info("Machine", input);
     let mut exec = Execution::new(plan.clone(), info.clone());
     let mut entropy = SplitMix::new(7);
     let mut now = T0;
@@ -251,7 +255,7 @@ pub fn run_with(definition: &str, input: Value, answer: &mut Answer<'_>) -> Run 
                     },
                     None => continue,
                 },
-                Command::StartTimer { timer, fire_at } => {
+                Command::StartTimer { timer, fire_at, .. } => {
                     timers.insert((fire_at, timer));
                     continue;
                 }

@@ -194,16 +194,37 @@ fn check_get<'r>(rt: &Runtime, req: &'r Req) -> Result<&'r str, ApiError> {
     Ok(arn)
 }
 
-/// The next task of this activity queued on this node, started for `worker`.
+/// The next task of this activity queued on this node, started for
+/// `worker`. In a task of its own: a long poll dropped because its client
+/// left must not lose the task it took, nor stop half-way through
+/// recording that it started.
 async fn take_local(
     rt: &Arc<Runtime>,
     arn: &str,
     worker: &Option<String>,
 ) -> Result<Option<Value>, ApiError> {
+    let (rt, arn, worker) = (rt.clone(), arn.to_string(), worker.clone());
+    tokio::spawn(async move { take(&rt, &arn, worker).await })
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal(format!("GetActivityTask: {e}"))))
+}
+
+async fn take(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    worker: Option<String>,
+) -> Result<Option<Value>, ApiError> {
     while let Some(item) = rt.activities.pop(arn) {
         // Skip tasks that ended meanwhile (timed out, execution stopped).
-        let Some(slot) = rt.slot(&item.execution)? else {
-            continue;
+        let slot = match rt.slot(&item.execution) {
+            Ok(Some(slot)) => slot,
+            Ok(None) => continue,
+            Err(e) => {
+                // It cannot be read now (parked, and the store fails):
+                // the task waits for the next worker.
+                rt.activities.push_front(arn, item);
+                return Err(e);
+            }
         };
         let pending = {
             let live = slot.live.lock().await;
@@ -217,7 +238,7 @@ async fn take_local(
             &item.execution,
             Input::TaskStarted {
                 task: item.task,
-                worker: worker.clone(),
+                worker,
             },
         )
         .await?;

@@ -616,12 +616,41 @@ pub async fn history(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             strip_data(e);
         }
     }
-    let (page, next) = super::page(&events, &req)?;
+    let (page, next) = page_by_id(&events, &req)?;
     let mut out = json!({ "events": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);
     }
     Ok(out)
+}
+
+/// A page of `events` (in the order asked for); the token names the last
+/// event given, not its place, so events recorded between two pages (a
+/// running execution, newest first) neither repeat nor go missing.
+fn page_by_id(events: &[Value], req: &Req) -> Result<(Vec<Value>, Option<String>), ApiError> {
+    let max = req.max_results()?;
+    let id = |e: &Value| e.get("id").and_then(Value::as_u64).unwrap_or(0);
+    let start = match req.opt_str("nextToken")? {
+        Some(t) => {
+            let last = crate::protocol::token::decode(t)?
+                .parse::<u64>()
+                .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
+            events
+                .iter()
+                .position(|e| id(e) == last)
+                .map_or(events.len(), |i| i + 1)
+        }
+        None => 0,
+    };
+    let end = (start + max).min(events.len());
+    let page = events.get(start..end).unwrap_or_default().to_vec();
+    let next = (end < events.len())
+        .then(|| {
+            page.last()
+                .map(|e| crate::protocol::token::encode(&id(e).to_string()))
+        })
+        .flatten();
+    Ok((page, next))
 }
 
 /// `includeExecutionData: false`: no inputs, outputs or parameters.

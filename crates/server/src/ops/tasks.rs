@@ -12,12 +12,27 @@ use crate::runtime::{lock, Runtime};
 /// (or no longer) waiting (its length, 1 to 2048, is the model's:
 /// `ops::validate`).
 fn task_of(rt: &Runtime, token: &str) -> Result<(String, TaskId), ApiError> {
-    lock(&rt.tokens).get(token).cloned().ok_or_else(|| {
-        ApiError::new(
-            "TaskTimedOut",
-            "Task Timed Out: 'Provided task does not exist anymore'",
-        )
-    })
+    if let Some(task) = lock(&rt.tokens).get(token).cloned() {
+        return Ok(task);
+    }
+    // Its execution may be one this node has not loaded yet (after a
+    // restart or a take-over): the client retries.
+    let kind = crate::records::kind::TASK_TOKEN;
+    if let Ok(Some(arn)) = rt.store.resource(kind, token) {
+        if rt.is_reloading(&arn) {
+            return Err(ApiError::unavailable(format!(
+                "the execution {arn} is being loaded; retry"
+            )));
+        }
+    }
+    Err(timed_out())
+}
+
+fn timed_out() -> ApiError {
+    ApiError::new(
+        "TaskTimedOut",
+        "Task Timed Out: 'Provided task does not exist anymore'",
+    )
 }
 
 async fn finish(rt: &Arc<Runtime>, token: &str, input: Input) -> Result<Value, ApiError> {
@@ -25,7 +40,7 @@ async fn finish(rt: &Arc<Runtime>, token: &str, input: Input) -> Result<Value, A
     // A `.waitForTaskToken` task answered before its hand-over was reported
     // (a Lambda function that calls back before it returns): the submission
     // goes first. The core records it once, so a later report changes nothing.
-    if submitted_first(rt, &arn, task).await {
+    if pending(rt, token, &arn, task).await? {
         let output = Value::Object(Default::default());
         rt.feed(&arn, Input::TaskSubmitted { task, output }).await?;
     }
@@ -34,20 +49,28 @@ async fn finish(rt: &Arc<Runtime>, token: &str, input: Input) -> Result<Value, A
     Ok(json!({}))
 }
 
-/// Whether `task` of the live execution `arn` records `TaskSubmitted`
-/// before its result.
-async fn submitted_first(rt: &Arc<Runtime>, arn: &str, task: TaskId) -> bool {
-    // An error here (a parked execution the store cannot replay) comes
-    // back from the feed that follows.
-    let Ok(Some(slot)) = rt.slot(arn) else {
-        return false;
+/// Whether `task` of the execution `arn` (the task `token` stands for)
+/// records `TaskSubmitted` before its result. A task that ended (its
+/// hand-over failed, its execution ended) answers `TaskTimedOut`, as AWS
+/// answers for a task that no longer exists, and its token is forgotten.
+async fn pending(
+    rt: &Arc<Runtime>,
+    token: &str,
+    arn: &str,
+    task: TaskId,
+) -> Result<bool, ApiError> {
+    let first = match rt.slot(arn)? {
+        Some(slot) => {
+            let live = slot.live.lock().await;
+            let found = live.exec.pending_tasks().find(|r| r.task == task);
+            found.map(|r| r.is_submitted_first())
+        }
+        None => None,
     };
-    let live = slot.live.lock().await;
-    let first = live
-        .exec
-        .pending_tasks()
-        .any(|r| r.task == task && r.is_submitted_first());
-    first
+    first.ok_or_else(|| {
+        lock(&rt.tokens).remove(token);
+        timed_out()
+    })
 }
 
 pub async fn success(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
@@ -80,6 +103,73 @@ pub async fn failure(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 pub async fn heartbeat(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let token = req.str("taskToken")?;
     let (arn, task) = task_of(rt, token)?;
+    pending(rt, token, &arn, task).await?;
     rt.feed(&arn, Input::TaskHeartbeat { task }).await?;
     Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use stepwell_core::EventKind;
+
+    use super::*;
+    use crate::testing::{call, create_machine, remove_db, runtime, start};
+
+    /// An answer for a callback task that already ended (its hand-over
+    /// failed, and with it the execution) is refused as AWS refuses it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_token_of_a_task_that_ended_is_timed_out() {
+        let (rt, db) = runtime("tasks-ended", 1.0).await;
+        let definition = json!({"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "End": true,
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "absent", "Payload": {"token.$": "$$.Task.Token"}}}}});
+        let sm = create_machine(&rt, "ask", &definition).await;
+        let arn = start(&rt, &sm, "{}").await;
+        let mut scheduled = None;
+        for _ in 0..500 {
+            scheduled = rt
+                .store
+                .events(&arn)
+                .unwrap_or_default()
+                .into_iter()
+                .find_map(|e| match e.kind {
+                    EventKind::TaskScheduled { token, .. } => token.map(|t| (e.seq, t)),
+                    _ => None,
+                });
+            if scheduled.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let (task, token) = scheduled.expect("a callback task");
+        // Its hand-over fails (as a Lambda function that does not exist).
+        let failed = Input::TaskFailed {
+            task,
+            error: "Lambda.ResourceNotFoundException".into(),
+            cause: "no such function".into(),
+        };
+        rt.feed(&arn, failed)
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+        assert_eq!(d["status"], "FAILED");
+        for (op, body) in [
+            (
+                "SendTaskSuccess",
+                json!({"taskToken": token, "output": "{}"}),
+            ),
+            ("SendTaskFailure", json!({"taskToken": token})),
+            ("SendTaskHeartbeat", json!({"taskToken": token})),
+        ] {
+            let Value::Object(m) = body else {
+                unreachable!()
+            };
+            let answer = crate::ops::call(&rt, op, Req(m)).await;
+            assert_eq!(answer.map_err(|e| e.kind), Err("TaskTimedOut"), "{op}");
+        }
+        rt.shutdown();
+        remove_db(&db);
+    }
 }
