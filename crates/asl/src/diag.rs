@@ -11,6 +11,7 @@ pub enum Code {
     MissingEndState,
     InvalidJsonDescription,
     DuplicateStateName,
+    InvalidJsonataExpression,
 }
 
 impl Code {
@@ -21,6 +22,7 @@ impl Code {
             Code::MissingEndState => "MISSING_END_STATE",
             Code::InvalidJsonDescription => "INVALID_JSON_DESCRIPTION",
             Code::DuplicateStateName => "DUPLICATE_STATE_NAME",
+            Code::InvalidJsonataExpression => "INVALID_JSONATA_EXPRESSION",
         }
     }
 }
@@ -47,7 +49,14 @@ impl fmt::Display for Diagnostic {
 
 /// All diagnostics of a definition rendered as AWS's `InvalidDefinition`
 /// message: `Invalid State Machine Definition: 'D1, D2'`.
+/// A diagnostic without a location ends `at null` there, as on AWS.
 pub fn invalid_definition_message(diags: &[Diagnostic]) -> String {
-    let parts: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    let parts: Vec<String> = diags
+        .iter()
+        .map(|d| match &d.location {
+            Some(_) => d.to_string(),
+            None => format!("{d} at null"),
+        })
+        .collect();
     format!("Invalid State Machine Definition: '{}'", parts.join(", "))
 }

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod diag;
+mod duplicates;
 mod model;
 mod parse;
 mod resources;
@@ -34,7 +35,7 @@ use serde_json::Value;
 /// Parse definition text (JSON, or YAML when the text is not JSON) for a
 /// STANDARD state machine.
 pub fn parse_definition(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
-    from_value(&read_document(text)?)
+    parse_definition_with(text, Options::default())
 }
 
 /// Parse definition text with explicit [`Options`].
@@ -42,7 +43,45 @@ pub fn parse_definition_with(
     text: &str,
     options: Options,
 ) -> Result<StateMachine, Vec<Diagnostic>> {
-    from_value_with(&read_document(text)?, options)
+    with_repeated_names(text, from_value_with(&read_document(text)?, options))
+}
+
+/// Parse definition text that must be JSON (the API takes no YAML), for a
+/// state machine of the kind [`Options`] says.
+pub fn parse_json_definition(
+    text: &str,
+    options: Options,
+) -> Result<StateMachine, Vec<Diagnostic>> {
+    let doc = serde_json::from_str::<Value>(text).map_err(|e| {
+        vec![Diagnostic {
+            code: Code::InvalidJsonDescription,
+            message: e.to_string(),
+            location: None,
+        }]
+    })?;
+    with_repeated_names(text, from_value_with(&doc, options))
+}
+
+/// `parsed`, unless a `States` object of `text` names a state twice,
+/// which reading it as a value forgets ([`duplicates`]): then only that is
+/// said, as the rest was found in a definition without the first of them.
+fn with_repeated_names(
+    text: &str,
+    parsed: Result<StateMachine, Vec<Diagnostic>>,
+) -> Result<StateMachine, Vec<Diagnostic>> {
+    let repeated: Vec<Diagnostic> = duplicates::repeated_state_names(text)
+        .into_iter()
+        .map(|(name, states)| Diagnostic {
+            code: Code::DuplicateStateName,
+            message: format!("Duplicate State name: {name}"),
+            location: Some(format!("{states}/{name}")),
+        })
+        .collect();
+    if repeated.is_empty() {
+        parsed
+    } else {
+        Err(repeated)
+    }
 }
 
 /// Read definition text into a JSON value (JSON first, then YAML).

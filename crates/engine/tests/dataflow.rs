@@ -238,10 +238,12 @@ fn map_item_index_and_value() {
 #[test]
 fn parallel_results_follow_branch_order() {
     // Branch 0 waits, branch 1 does not: results still come in branch order.
+    // State names are unique in the whole state machine.
     let branch = |wait: u64, tag: &str| {
-        json!({"StartAt": "W", "States": {
-            "W": {"Type": "Wait", "Seconds": wait, "Next": "P"},
-            "P": {"Type": "Pass", "Result": tag, "End": true}
+        let (w, p) = (format!("W{tag}"), format!("P{tag}"));
+        json!({"StartAt": w, "States": {
+            w: {"Type": "Wait", "Seconds": wait, "Next": p},
+            p: {"Type": "Pass", "Result": tag, "End": true}
         }})
     };
     let def = json!({"StartAt": "Par", "States": {"Par": {

@@ -651,12 +651,12 @@ fn item_reader_fields_are_validated() {
         (
             "MaxItems over AWS's limit",
             reader_map(csv(json!({"InputType": "JSON", "MaxItems": 100_000_001})), json!({}), false),
-            (format!("{AT}/ReaderConfig/MaxItems"), "The field 'MaxItems' must be at most 100000000"),
+            (format!("{AT}/ReaderConfig/MaxItems"), "Maximum value is 100000000"),
         ),
         (
             "Parameters in a JSONata state",
             reader_map(csv(json!({"InputType": "JSON"})), json!({}), true),
-            (AT.into(), "The field 'Parameters' is not supported for the JSONata query language"),
+            (AT.into(), "The QueryLanguage is set to 'JSONata', but field 'Parameters' is only supported for the 'JSONPath' QueryLanguage"),
         ),
         (
             "an unknown field",

@@ -504,7 +504,7 @@ fn result_writer_fields_are_validated() {
         ("JSONL not exported", rw(json!({"WriterConfig": {"OutputType": "JSONL"}})), (format!("{AT}/WriterConfig/OutputType"), "The OutputType JSONL is only supported when the results are exported")),
         ("an unknown field", rw(json!({"WriterConfig": {}, "Bucket": "b"})), (AT.into(), "Field 'Bucket' is not supported")),
         ("the reader's config field", rw(json!({"WriterConfig": {}, "ReaderConfig": {}})), (AT.into(), "Field 'ReaderConfig' is not supported")),
-        ("Arguments in a JSONPath state", rw(json!({"WriterConfig": {}, "Arguments": {"Bucket": "b"}})), (AT.into(), "The field 'Arguments' is not supported for the JSONPath query language")),
+        ("Arguments in a JSONPath state", rw(json!({"WriterConfig": {}, "Arguments": {"Bucket": "b"}})), (AT.into(), "The QueryLanguage is set to 'JSONPath', but field 'Arguments' is only supported for the 'JSONata' QueryLanguage")),
     ];
     for (case, text, (loc, message)) in cases {
         let diags = match stepwell_asl::parse_definition(&text) {

@@ -69,12 +69,17 @@ impl Parser {
         ql: QueryLanguage,
         top: bool,
     ) -> Option<Rule> {
-        let extra: &[&str] = if top {
-            &["Next", "Comment", "Assign", "Output"]
-        } else {
-            &["Comment"]
+        // What a rule may hold besides its condition (JSONata has no
+        // nested rules; a JSONPath rule has no `Output`).
+        let extra: &[&str] = match (ql, top) {
+            (QueryLanguage::Jsonata, _) => &["Next", "Comment", "Assign", "Output", "Condition"],
+            (QueryLanguage::JsonPath, true) => &["Next", "Comment", "Assign"],
+            (QueryLanguage::JsonPath, false) => &["Comment"],
         };
         if ql == QueryLanguage::Jsonata {
+            if !self.fields_allowed(c, extra, loc) {
+                return None;
+            }
             let Some(cond) = c.get("Condition") else {
                 self.schema(loc, "These fields are required: [Condition]".into());
                 return None;
@@ -110,6 +115,16 @@ impl Parser {
                 }
             }
         };
+        // A rule is one of `Not`, `And`, `Or` or a comparison, alone.
+        if let Some(key) = ["Not", "And", "Or"]
+            .into_iter()
+            .find(|k| c.contains_key(*k))
+        {
+            let allowed: Vec<&str> = std::iter::once(key).chain(extra.iter().copied()).collect();
+            if !self.fields_allowed(c, &allowed, loc) {
+                return None;
+            }
+        }
         if let Some(v) = c.get("Not") {
             return Some(Rule::Not(Box::new(nested(self, v, format!("{loc}/Not"))?)));
         }
@@ -194,6 +209,16 @@ fn comparison(key: &str, v: &Value) -> Result<Option<Comparison>, String> {
             .map(Operand::Value)
             .ok_or_else(|| format!("The field '{key}' must be a number"))
     };
+    // As a Wait's `Timestamp`: a value that is no RFC 3339 timestamp could
+    // never match.
+    let timestamp = |v: &Value| -> Result<Operand<String>, String> {
+        match string(v)? {
+            Operand::Value(s) if !crate::is_rfc3339(&s) => {
+                Err("String does not match RFC3339 timestamp".to_string())
+            }
+            operand => Ok(operand),
+        }
+    };
     let flag = |v: &Value| -> Result<bool, String> {
         v.as_bool()
             .ok_or_else(|| format!("The field '{key}' must be a boolean"))
@@ -219,11 +244,11 @@ fn comparison(key: &str, v: &Value) -> Result<Option<Comparison>, String> {
         } else {
             Operand::Value(flag(v)?)
         }),
-        "TimestampEquals" => C::TimestampEquals(string(v)?),
-        "TimestampLessThan" => C::TimestampLessThan(string(v)?),
-        "TimestampGreaterThan" => C::TimestampGreaterThan(string(v)?),
-        "TimestampLessThanEquals" => C::TimestampLessThanEquals(string(v)?),
-        "TimestampGreaterThanEquals" => C::TimestampGreaterThanEquals(string(v)?),
+        "TimestampEquals" => C::TimestampEquals(timestamp(v)?),
+        "TimestampLessThan" => C::TimestampLessThan(timestamp(v)?),
+        "TimestampGreaterThan" => C::TimestampGreaterThan(timestamp(v)?),
+        "TimestampLessThanEquals" => C::TimestampLessThanEquals(timestamp(v)?),
+        "TimestampGreaterThanEquals" => C::TimestampGreaterThanEquals(timestamp(v)?),
         "IsNull" if !is_path => C::IsNull(flag(v)?),
         "IsPresent" if !is_path => C::IsPresent(flag(v)?),
         "IsNumeric" if !is_path => C::IsNumeric(flag(v)?),

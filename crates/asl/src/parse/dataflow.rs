@@ -4,9 +4,10 @@
 
 use serde_json::{Map as JsonMap, Value};
 use stepwell_jsonata::Expression;
-use stepwell_jsonpath::{Path, Template};
+use stepwell_jsonpath::{Path, Root, Template};
 
 use super::Parser;
+use crate::diag::Code;
 use crate::model::{Assign, Dynamic, Expr, Io, JsonataTemplate, OptPath, QueryLanguage};
 use crate::variables::check_variable_name;
 
@@ -48,10 +49,10 @@ impl Parser {
             None => OptPath::Default,
             Some(Value::Null) => OptPath::Null,
             Some(v) => match self.path(v, field, loc) {
-                Some(p) if reference && !p.is_reference() => {
+                Some(p) if reference && (!p.is_reference() || *p.root() == Root::Context) => {
                     self.schema(
-                        loc,
-                        format!("The value for the field '{field}' must be a valid Reference Path"),
+                        &format!("{loc}/{field}"),
+                        "Value is not a Reference Path".into(),
                     );
                     OptPath::Default
                 }
@@ -172,27 +173,35 @@ impl Parser {
                 source: src.trim().to_owned(),
                 expression,
             }),
+            // AWS gives the parser's message, without its code.
             Err(e) => {
-                self.schema(
-                    loc,
-                    format!("The JSONata expression '{src}' is not valid: {e}"),
+                self.push(
+                    Code::InvalidJsonataExpression,
+                    e.message,
+                    Some(loc.to_owned()),
                 );
                 None
             }
         }
     }
 
-    pub(super) fn positive_int(&mut self, v: &Value, field: &str, loc: &str) -> Option<u64> {
-        match v.as_u64() {
-            Some(n) if n > 0 => Some(n),
-            _ => {
-                self.schema(
-                    loc,
-                    format!("The field '{field}' must be a positive integer"),
-                );
+    /// A number field's literal value, within the bounds AWS's schema
+    /// gives it (its messages: "Minimum value is 0", "Expected value of
+    /// type Integer"), reported at `floc`, the field's location.
+    pub(super) fn number(&mut self, v: &Value, bounds: Bounds, floc: &str) -> Option<f64> {
+        match bounds.check(v) {
+            Ok(n) => Some(n),
+            Err(message) => {
+                self.schema(floc, message);
                 None
             }
         }
+    }
+
+    /// [`Self::number`] for an integer field.
+    pub(super) fn integer(&mut self, v: &Value, bounds: Bounds, floc: &str) -> Option<u64> {
+        // The bounds keep it a non-negative integer below 2^53.
+        self.number(v, bounds, floc).map(|n| n as u64)
     }
 
     /// A field that takes an integer, its `...Path` twin, or (JSONata) an expression.
@@ -202,15 +211,31 @@ impl Parser {
         field: &str,
         loc: &str,
         ql: QueryLanguage,
-        allow_zero: bool,
+        bounds: Bounds,
     ) -> Option<Dynamic<u64>> {
+        self.dynamic_f64(obj, field, loc, ql, bounds)
+            .map(|d| match d {
+                Dynamic::Value(n) => Dynamic::Value(n as u64),
+                Dynamic::Path(p) => Dynamic::Path(p),
+                Dynamic::Expr(e) => Dynamic::Expr(e),
+            })
+    }
+
+    /// A field that takes a number, its `...Path` twin (a Reference Path),
+    /// or (JSONata) an expression.
+    pub(super) fn dynamic_f64(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        field: &str,
+        loc: &str,
+        ql: QueryLanguage,
+        bounds: Bounds,
+    ) -> Option<Dynamic<f64>> {
         let path_field = format!("{field}Path");
+        let floc = format!("{loc}/{field}");
         match (obj.get(field), obj.get(&path_field)) {
             (Some(_), Some(_)) => {
-                self.schema(
-                    loc,
-                    format!("Only one of the fields '{field}' and '{path_field}' may be present"),
-                );
+                self.only_one(&floc, &[field, &path_field]);
                 None
             }
             // A string that is not `{% ... %}` falls through to the type error.
@@ -218,57 +243,100 @@ impl Parser {
                 if ql == QueryLanguage::Jsonata && jsonata_expression(s).is_some() =>
             {
                 let src = jsonata_expression(s)?;
-                self.expr(src, &format!("{loc}/{field}")).map(Dynamic::Expr)
+                self.expr(src, &floc).map(Dynamic::Expr)
             }
-            (Some(v), None) => match v.as_u64() {
-                Some(n) if n > 0 || allow_zero => Some(Dynamic::Value(n)),
-                _ => {
-                    self.schema(
-                        &format!("{loc}/{field}"),
-                        format!("The field '{field}' must be a positive integer"),
-                    );
-                    None
-                }
-            },
-            (None, Some(v)) => self.path(v, &path_field, loc).map(Dynamic::Path),
+            (Some(v), None) => self.number(v, bounds, &floc).map(Dynamic::Value),
+            (None, Some(v)) => self
+                .reference_path(v, &format!("{loc}/{path_field}"))
+                .map(Dynamic::Path),
             (None, None) => None,
         }
     }
 
-    pub(super) fn dynamic_f64(
-        &mut self,
-        obj: &JsonMap<String, Value>,
-        field: &str,
-        loc: &str,
-        ql: QueryLanguage,
-    ) -> Option<Dynamic<f64>> {
-        let path_field = format!("{field}Path");
-        match (obj.get(field), obj.get(&path_field)) {
-            (Some(Value::String(s)), None)
-                if ql == QueryLanguage::Jsonata && jsonata_expression(s).is_some() =>
-            {
-                let src = jsonata_expression(s)?;
-                self.expr(src, &format!("{loc}/{field}")).map(Dynamic::Expr)
-            }
-            (Some(v), None) => match v.as_f64() {
-                Some(n) if n >= 0.0 => Some(Dynamic::Value(n)),
-                _ => {
-                    self.schema(
-                        &format!("{loc}/{field}"),
-                        format!("The field '{field}' must be a non-negative number"),
-                    );
-                    None
-                }
-            },
-            (None, Some(v)) => self.path(v, &path_field, loc).map(Dynamic::Path),
-            (Some(_), Some(_)) => {
-                self.schema(
-                    loc,
-                    format!("Only one of the fields '{field}' and '{path_field}' may be present"),
-                );
+    /// A `...Path` field that must be a Reference Path (a single node of
+    /// the input or of a variable).
+    pub(super) fn reference_path(&mut self, v: &Value, floc: &str) -> Option<Path> {
+        match v.as_str().map(Path::parse) {
+            Some(Ok(p)) if p.is_reference() && *p.root() != Root::Context => Some(p),
+            _ => {
+                self.schema(floc, "Value is not a Reference Path".into());
                 None
             }
-            (None, None) => None,
+        }
+    }
+
+    /// AWS's diagnostic for fields of which at most one may be given, at the
+    /// first one's location.
+    pub(super) fn only_one(&mut self, floc: &str, fields: &[&str]) {
+        self.schema(
+            floc,
+            format!(
+                "There should only be one of the following fields: [{}]",
+                fields.join(", ")
+            ),
+        );
+    }
+}
+
+/// The values a number field takes, as AWS's schema bounds them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Bounds {
+    pub min: f64,
+    pub max: Option<f64>,
+    pub integer: bool,
+}
+
+/// AWS's largest value for most second and count fields.
+pub(super) const MAX_SECONDS: f64 = 99_999_999.0;
+
+impl Bounds {
+    /// An integer from `min` to `max`.
+    pub const fn int(min: u64, max: Option<u64>) -> Bounds {
+        Bounds {
+            min: min as f64,
+            max: match max {
+                Some(m) => Some(m as f64),
+                None => None,
+            },
+            integer: true,
+        }
+    }
+
+    /// Any number from `min` to `max`.
+    pub const fn float(min: f64, max: Option<f64>) -> Bounds {
+        Bounds {
+            min,
+            max,
+            integer: false,
+        }
+    }
+
+    fn check(&self, v: &Value) -> Result<f64, String> {
+        // An integer field takes 10, not 10.0 nor "10".
+        let n = match (self.integer, v) {
+            (true, Value::Number(n)) if n.is_u64() || n.is_i64() => n.as_f64(),
+            (false, Value::Number(n)) => n.as_f64(),
+            _ => None,
+        };
+        let Some(n) = n else {
+            let ty = if self.integer { "Integer" } else { "Number" };
+            return Err(format!("Expected value of type {ty}"));
+        };
+        if n < self.min {
+            return Err(format!("Minimum value is {}", self.show(self.min)));
+        }
+        match self.max {
+            Some(max) if n > max => Err(format!("Maximum value is {}", self.show(max))),
+            _ => Ok(n),
+        }
+    }
+
+    /// A bound as AWS writes it: `0` for an integer field, `0.0` otherwise.
+    fn show(&self, n: f64) -> String {
+        if self.integer {
+            format!("{n:.0}")
+        } else {
+            format!("{n:?}")
         }
     }
 }

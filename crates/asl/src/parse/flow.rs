@@ -4,6 +4,7 @@
 use serde_json::{Map as JsonMap, Value};
 use stepwell_jsonpath::PathOrIntrinsic;
 
+use super::dataflow::{Bounds, MAX_SECONDS};
 use super::{jsonata_expression, Names, Parser};
 use crate::model::{Dynamic, Fail, FailField, MachineId, Parallel, QueryLanguage, StateId, Wait};
 use crate::timestamp::is_rfc3339;
@@ -19,16 +20,32 @@ impl Parser {
             .into_iter()
             .filter(|k| obj.contains_key(*k))
             .collect();
-        if present.len() != 1 {
-            self.schema(
-                loc,
-                "Exactly one of the fields 'Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath' must be present".into(),
-            );
-            return None;
+        match present.as_slice() {
+            [_] => {}
+            [] => {
+                self.schema(
+                    loc,
+                    "This object should have only one of the following fields: [SecondsPath, Seconds, TimestampPath, Timestamp]".into(),
+                );
+                return None;
+            }
+            [first, ..] => {
+                self.only_one(
+                    &format!("{loc}/{first}"),
+                    &["SecondsPath", "Seconds", "TimestampPath", "Timestamp"],
+                );
+                return None;
+            }
         }
         if obj.contains_key("Seconds") || obj.contains_key("SecondsPath") {
             return self
-                .dynamic_u64(obj, "Seconds", loc, ql, true)
+                .dynamic_u64(
+                    obj,
+                    "Seconds",
+                    loc,
+                    ql,
+                    Bounds::int(0, Some(MAX_SECONDS as u64)),
+                )
                 .map(Wait::Seconds);
         }
         let tloc = format!("{loc}/Timestamp");
@@ -53,7 +70,7 @@ impl Parser {
                 None
             }
             (None, Some(v)) => self
-                .path(v, "TimestampPath", loc)
+                .reference_path(v, &format!("{loc}/TimestampPath"))
                 .map(|p| Wait::Timestamp(Dynamic::Path(p))),
             (None, None) => None,
         }
@@ -69,10 +86,7 @@ impl Parser {
             let path_name = format!("{name}Path");
             match (obj.get(name), obj.get(&path_name)) {
                 (Some(_), Some(_)) => {
-                    p.schema(
-                        loc,
-                        format!("Only one of the fields '{name}' and '{path_name}' may be present"),
-                    );
+                    p.only_one(&format!("{loc}/{name}"), &[name, &path_name]);
                     None
                 }
                 (Some(Value::String(s)), None) => {
@@ -114,15 +128,20 @@ impl Parser {
         v: &Value,
         loc: &str,
         me: (MachineId, StateId),
-        ql: QueryLanguage,
     ) -> Option<MachineId> {
         match v.as_object() {
             Some(o) => {
-                let ql = match o.get("QueryLanguage") {
-                    Some(q) => self.query_language(q, &format!("{loc}/QueryLanguage")),
-                    None => ql,
-                };
-                Some(self.machine(o, loc, Some(me), ql))
+                // A Map's processor also says how it runs. A branch or a
+                // processor has no language of its own: its states have
+                // the state machine's (not the Parallel's or Map's).
+                let fields: &[&str] =
+                    if loc.ends_with("/ItemProcessor") || loc.ends_with("/Iterator") {
+                        &["StartAt", "States", "Comment", "ProcessorConfig"]
+                    } else {
+                        &["StartAt", "States", "Comment"]
+                    };
+                self.check_fields(o, fields, loc);
+                Some(self.machine(o, loc, Some(me), self.query_language))
             }
             None => {
                 self.schema(loc, "The field must be a JSON object".into());
@@ -139,13 +158,23 @@ impl Parser {
         me: (MachineId, StateId),
         ql: QueryLanguage,
     ) -> Option<Parallel> {
-        let Some(list) = obj.get("Branches").and_then(Value::as_array) else {
-            self.schema(loc, "These fields are required: [Branches]".into());
-            return None;
+        let list = match obj.get("Branches") {
+            Some(Value::Array(list)) => list,
+            Some(_) => {
+                self.schema(
+                    &format!("{loc}/Branches"),
+                    "The field 'Branches' must be an array".into(),
+                );
+                return None;
+            }
+            None => {
+                self.schema(loc, "These fields are required: [Branches]".into());
+                return None;
+            }
         };
         let mut branches = Vec::new();
         for (i, b) in list.iter().enumerate() {
-            branches.push(self.sub_machine(b, &format!("{loc}/Branches[{i}]"), me, ql)?);
+            branches.push(self.sub_machine(b, &format!("{loc}/Branches[{i}]"), me)?);
         }
         Some(Parallel {
             branches,

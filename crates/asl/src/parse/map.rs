@@ -3,6 +3,7 @@
 
 use serde_json::{Map as JsonMap, Value};
 
+use super::dataflow::Bounds;
 use super::{Names, Parser};
 use crate::model::{
     BatchInput, CsvDelimiter, CsvHeaderLocation, Dynamic, ExecutionType, InputType, ItemBatcher,
@@ -24,9 +25,9 @@ impl Parser {
             (Some(p), None) => (p, format!("{loc}/ItemProcessor")),
             (None, Some(p)) => (p, format!("{loc}/Iterator")),
             (Some(_), Some(_)) => {
-                self.schema(
-                    loc,
-                    "Only one of the fields 'ItemProcessor' and 'Iterator' may be present".into(),
+                self.only_one(
+                    &format!("{loc}/ItemProcessor"),
+                    &["ItemProcessor", "Iterator"],
                 );
                 return None;
             }
@@ -35,10 +36,7 @@ impl Parser {
                 return None;
             }
         };
-        let distributed = proc_value
-            .pointer("/ProcessorConfig/Mode")
-            .and_then(Value::as_str)
-            == Some("DISTRIBUTED");
+        let distributed = self.processor_mode(proc_value, &proc_loc);
         let execution_type = match proc_value.pointer("/ProcessorConfig/ExecutionType") {
             None => ExecutionType::Standard,
             Some(Value::String(t)) if t == "STANDARD" => ExecutionType::Standard,
@@ -51,17 +49,16 @@ impl Parser {
                 ExecutionType::Standard
             }
         };
-        let processor = self.sub_machine(proc_value, &proc_loc, me, ql)?;
+        let processor = self.sub_machine(proc_value, &proc_loc, me)?;
         let (item_selector, item_selector_jsonata) = match ql {
             QueryLanguage::JsonPath => {
                 let sel = match (obj.get("ItemSelector"), obj.get("Parameters")) {
                     (Some(v), None) => self.template(v, "ItemSelector", loc),
                     (None, Some(v)) => self.template(v, "Parameters", loc),
                     (Some(_), Some(_)) => {
-                        self.schema(
-                            loc,
-                            "Only one of the fields 'ItemSelector' and 'Parameters' may be present"
-                                .into(),
+                        self.only_one(
+                            &format!("{loc}/ItemSelector"),
+                            &["ItemSelector", "Parameters"],
                         );
                         None
                     }
@@ -90,13 +87,20 @@ impl Parser {
             items,
             item_selector,
             item_selector_jsonata,
-            max_concurrency: self.dynamic_u64(obj, "MaxConcurrency", loc, ql, true),
-            tolerated_failure_count: self.dynamic_f64(obj, "ToleratedFailureCount", loc, ql),
+            max_concurrency: self.dynamic_u64(obj, "MaxConcurrency", loc, ql, Bounds::int(0, None)),
+            tolerated_failure_count: self.dynamic_f64(
+                obj,
+                "ToleratedFailureCount",
+                loc,
+                ql,
+                Bounds::int(0, None),
+            ),
             tolerated_failure_percentage: self.dynamic_f64(
                 obj,
                 "ToleratedFailurePercentage",
                 loc,
                 ql,
+                Bounds::float(0.0, Some(100.0)),
             ),
             item_reader: obj
                 .get("ItemReader")
@@ -111,6 +115,32 @@ impl Parser {
             retry: self.retriers(obj, loc),
             catch: self.catchers(obj, loc, names, ql),
         })
+    }
+
+    /// Whether the processor's `ProcessorConfig` says `DISTRIBUTED` (else
+    /// the Map is inline), checking its fields.
+    fn processor_mode(&mut self, processor: &Value, proc_loc: &str) -> bool {
+        let Some(config) = processor.get("ProcessorConfig") else {
+            return false;
+        };
+        let loc = format!("{proc_loc}/ProcessorConfig");
+        let Some(config) = config.as_object() else {
+            self.schema(&loc, "The field 'ProcessorConfig' must be an object".into());
+            return false;
+        };
+        self.check_fields(config, &["Mode", "ExecutionType"], &loc);
+        match config.get("Mode") {
+            None => false,
+            Some(Value::String(m)) if m == "INLINE" => false,
+            Some(Value::String(m)) if m == "DISTRIBUTED" => true,
+            Some(_) => {
+                self.schema(
+                    &format!("{loc}/Mode"),
+                    "Value should be one of the following: [INLINE, DISTRIBUTED]".into(),
+                );
+                false
+            }
+        }
     }
 
     /// The object of `field`, a field only a Distributed Map has, and its
@@ -153,14 +183,7 @@ impl Parser {
                 ("Parameters", QueryLanguage::JsonPath) | ("Arguments", QueryLanguage::Jsonata) => {
                 }
                 ("Parameters", QueryLanguage::Jsonata) | ("Arguments", QueryLanguage::JsonPath) => {
-                    let lang = match ql {
-                        QueryLanguage::Jsonata => "JSONata",
-                        QueryLanguage::JsonPath => "JSONPath",
-                    };
-                    self.schema(
-                        loc,
-                        format!("The field '{key}' is not supported for the {lang} query language"),
-                    );
+                    self.other_language_field(loc, key, ql);
                 }
                 (k, _) if k == "Resource" || k == config => {}
                 _ => self.schema(loc, format!("Field '{key}' is not supported")),
@@ -320,10 +343,7 @@ impl Parser {
             if k != "BatchInput" && !LIMITS.contains(&k) {
                 self.schema(&bloc, format!("Field '{k}' is not supported"));
             } else if ql == QueryLanguage::Jsonata && k.ends_with("Path") {
-                self.schema(
-                    &bloc,
-                    format!("The field '{k}' is not supported for the JSONata query language"),
-                );
+                self.other_language_field(&bloc, k, ql);
             }
         }
         if !LIMITS.iter().any(|k| obj.contains_key(*k)) {
@@ -336,18 +356,14 @@ impl Parser {
                 format!("At least one of these fields is required: [{names}]"),
             );
         }
-        let max_items = self.dynamic_u64(obj, "MaxItemsPerBatch", &bloc, ql, false);
-        let max_bytes = self.dynamic_u64(obj, "MaxInputBytesPerBatch", &bloc, ql, false);
-        if let Some(Dynamic::Value(n)) = max_bytes {
-            if n > MAX_INPUT_BYTES_PER_BATCH {
-                self.schema(
-                    &format!("{bloc}/MaxInputBytesPerBatch"),
-                    format!(
-                        "The field 'MaxInputBytesPerBatch' must be at most {MAX_INPUT_BYTES_PER_BATCH} (256 KiB)"
-                    ),
-                );
-            }
-        }
+        let max_items = self.dynamic_u64(obj, "MaxItemsPerBatch", &bloc, ql, Bounds::int(1, None));
+        let max_bytes = self.dynamic_u64(
+            obj,
+            "MaxInputBytesPerBatch",
+            &bloc,
+            ql,
+            Bounds::int(1, Some(MAX_INPUT_BYTES_PER_BATCH)),
+        );
         let batch_input = obj.get("BatchInput").and_then(|b| match ql {
             QueryLanguage::JsonPath => self
                 .template(b, "BatchInput", &bloc)
@@ -470,10 +486,7 @@ impl Parser {
             if !FIELDS.contains(&k) {
                 self.schema(cloc, format!("Field '{k}' is not supported"));
             } else if k == "MaxItemsPath" && ql == QueryLanguage::Jsonata {
-                self.schema(
-                    cloc,
-                    format!("The field '{k}' is not supported for the JSONata query language"),
-                );
+                self.other_language_field(cloc, k, ql);
             }
         }
         let mut config = ReaderConfig::default();
@@ -623,15 +636,13 @@ impl Parser {
                 "The field 'InputType' is only supported with the resource arn:aws:states:::s3:listObjectsV2 when the Transformation is LOAD_AND_FLATTEN".into(),
             );
         }
-        let max_items = self.dynamic_u64(obj, "MaxItems", cloc, ql, false);
-        if let Some(Dynamic::Value(n)) = max_items {
-            if n > MAX_READER_ITEMS {
-                self.schema(
-                    &format!("{cloc}/MaxItems"),
-                    format!("The field 'MaxItems' must be at most {MAX_READER_ITEMS}"),
-                );
-            }
-        }
+        let max_items = self.dynamic_u64(
+            obj,
+            "MaxItems",
+            cloc,
+            ql,
+            Bounds::int(1, Some(MAX_READER_ITEMS)),
+        );
         (config, max_items)
     }
 }

@@ -10,7 +10,7 @@ mod flow;
 mod map;
 mod task;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map as JsonMap, Value};
 
@@ -45,6 +45,7 @@ pub fn from_value_with(doc: &Value, options: Options) -> Result<StateMachine, Ve
         None => QueryLanguage::JsonPath,
         Some(v) => p.query_language(v, "/QueryLanguage"),
     };
+    p.query_language = query_language;
     p.check_fields(
         obj,
         &[
@@ -57,9 +58,13 @@ pub fn from_value_with(doc: &Value, options: Options) -> Result<StateMachine, Ve
         ],
         "/",
     );
-    let timeout_seconds = obj
-        .get("TimeoutSeconds")
-        .and_then(|v| p.positive_int(v, "TimeoutSeconds", "/"));
+    let timeout_seconds = obj.get("TimeoutSeconds").and_then(|v| {
+        p.integer(
+            v,
+            dataflow::Bounds::int(1, Some(dataflow::MAX_SECONDS as u64)),
+            "/TimeoutSeconds",
+        )
+    });
     let comment = obj
         .get("Comment")
         .and_then(Value::as_str)
@@ -82,6 +87,12 @@ struct Parser {
     machines: Vec<Machine>,
     diags: Vec<Diagnostic>,
     options: Options,
+    /// Every state name so far, in any branch or iteration: names are
+    /// unique in the whole state machine.
+    state_names: HashSet<String>,
+    /// The state machine's language, which its branches and iterations
+    /// have too.
+    query_language: QueryLanguage,
 }
 
 /// Fields every state type accepts.
@@ -236,19 +247,48 @@ impl Parser {
         }
     }
 
+    /// [`Self::check_fields`]; whether every field was allowed.
+    fn fields_allowed(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        allowed: &[&str],
+        loc: &str,
+    ) -> bool {
+        let before = self.diags.len();
+        self.check_fields(obj, allowed, loc);
+        self.diags.len() == before
+    }
+
+    /// A `QueryLanguage` field. As on AWS, only `JSONPath` exactly is
+    /// JSONPath: any other value is reported and taken for JSONata.
     fn query_language(&mut self, v: &Value, loc: &str) -> QueryLanguage {
-        match v.as_str() {
-            Some("JSONPath") => QueryLanguage::JsonPath,
-            Some("JSONata") => QueryLanguage::Jsonata,
-            _ => {
+        match v {
+            Value::String(s) if s == "JSONPath" => QueryLanguage::JsonPath,
+            Value::String(s) if s == "JSONata" => QueryLanguage::Jsonata,
+            Value::String(_) => {
                 self.schema(
                     loc,
-                    "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]"
-                        .into(),
+                    "Value should be one of the following: [JSONPath, JSONata]".into(),
                 );
-                QueryLanguage::JsonPath
+                QueryLanguage::Jsonata
+            }
+            _ => {
+                self.schema(loc, "Expected value of type [STRING]".into());
+                QueryLanguage::Jsonata
             }
         }
+    }
+
+    /// A field of the other query language than the state's, at the state.
+    fn other_language_field(&mut self, loc: &str, field: &str, ql: QueryLanguage) {
+        let (is, other) = match ql {
+            QueryLanguage::JsonPath => ("JSONPath", "JSONata"),
+            QueryLanguage::Jsonata => ("JSONata", "JSONPath"),
+        };
+        self.schema(
+            loc,
+            format!("The QueryLanguage is set to '{is}', but field '{field}' is only supported for the '{other}' QueryLanguage"),
+        );
     }
 
     /// Parse one `StartAt` + `States` block at `loc` (the location of the
@@ -267,9 +307,6 @@ impl Parser {
             parent,
         });
         let mut missing = Vec::new();
-        if !obj.contains_key("StartAt") {
-            missing.push("StartAt");
-        }
         let states_obj = match obj.get("States") {
             Some(Value::Object(m)) => Some(m),
             Some(_) => {
@@ -284,6 +321,9 @@ impl Parser {
                 None
             }
         };
+        if !obj.contains_key("StartAt") {
+            missing.push("StartAt");
+        }
         if !missing.is_empty() {
             self.schema(
                 loc,
@@ -304,22 +344,17 @@ impl Parser {
             .enumerate()
             .map(|(i, k)| (k.clone(), i as StateId))
             .collect();
-        let mut states = Vec::with_capacity(states_obj.len());
-        for (name, value) in states_obj {
-            let sloc = format!("{loc}/States/{name}");
-            let sid = states.len() as StateId;
-            states.push(self.state(name, value, &sloc, &names, (id, sid), ql));
-        }
+        // Before the states' own diagnostics, as AWS orders them.
         let start_at = match obj.get("StartAt") {
             Some(Value::String(s)) => match names.get(s) {
-                Some(&sid) => sid,
+                Some(&sid) => Some(sid),
                 None => {
                     self.push(
                         Code::MissingTransitionTarget,
                         format!("Missing 'Next' target: {s}"),
                         Some(format!("{loc}/StartAt")),
                     );
-                    0
+                    None
                 }
             },
             Some(_) => {
@@ -327,14 +362,46 @@ impl Parser {
                     &format!("{loc}/StartAt"),
                     "The field 'StartAt' must be a string".into(),
                 );
-                0
+                None
             }
-            None => 0,
+            None => None,
         };
+        // What the definition says ends it: a transition to no state does
+        // not (AWS reports both the target and the missing end).
+        let has_terminal = states_obj.values().any(|v| {
+            matches!(
+                v.get("Type").and_then(Value::as_str),
+                Some("Succeed" | "Fail")
+            ) || v.get("End") == Some(&Value::Bool(true))
+        });
+        let mut states = Vec::with_capacity(states_obj.len());
+        for (name, value) in states_obj {
+            let sloc = format!("{loc}/States/{name}");
+            if !self.state_names.insert(name.clone()) {
+                self.push(
+                    Code::DuplicateStateName,
+                    format!("Duplicate State name: {name}"),
+                    Some(sloc.clone()),
+                );
+            }
+            let sid = states.len() as StateId;
+            states.push(self.state(name, value, &sloc, &names, (id, sid), ql));
+        }
         match states.into_iter().collect::<Option<Vec<State>>>() {
             Some(states) => {
                 if !states.is_empty() {
-                    self.check_graph(&states, start_at, loc);
+                    // AWS asks only the whole workflow for an end: an
+                    // iteration or branch that never ends runs until the
+                    // execution times out.
+                    if parent.is_none() && !has_terminal {
+                        self.push(
+                            Code::MissingEndState,
+                            "Workflow has no terminal state".into(),
+                            None,
+                        );
+                    } else {
+                        self.check_reachable(&states, start_at, loc);
+                    }
                 }
                 self.machines[id as usize].states = states;
             }
@@ -349,26 +416,14 @@ impl Parser {
             }
             None => {}
         }
-        self.machines[id as usize].start_at = start_at;
+        self.machines[id as usize].start_at = start_at.unwrap_or(0);
         id
     }
 
-    /// Terminal-state and reachability checks, as AWS orders them.
-    fn check_graph(&mut self, states: &[State], start: StateId, loc: &str) {
-        let has_terminal = states.iter().any(|s| {
-            matches!(s.kind, StateKind::Succeed | StateKind::Fail(_))
-                || s.transition == Transition::End
-        });
-        if !has_terminal {
-            self.push(
-                Code::MissingEndState,
-                "Workflow has no terminal state".into(),
-                None,
-            );
-            return;
-        }
+    /// Every state must be reachable from `start` (none is, without one).
+    fn check_reachable(&mut self, states: &[State], start: Option<StateId>, loc: &str) {
         let mut seen = vec![false; states.len()];
-        let mut stack = vec![start];
+        let mut stack: Vec<StateId> = start.into_iter().collect();
         while let Some(s) = stack.pop() {
             let Some(flag) = seen.get_mut(s as usize) else {
                 continue;
@@ -440,16 +495,25 @@ impl Parser {
             );
             return None;
         }
-        let ql = match obj.get("QueryLanguage") {
-            Some(v) => self.query_language(v, &format!("{loc}/QueryLanguage")),
-            None => inherited,
+        // The state's language: its own, else its machine's. A JSONata
+        // machine's states are all JSONata; one that says JSONPath is
+        // refused, and only that is said about it (AWS).
+        let declared = obj.get("QueryLanguage");
+        let ql = match declared {
+            Some(Value::String(s)) if s == "JSONPath" && inherited == QueryLanguage::Jsonata => {
+                self.schema(
+                    loc,
+                    "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine".into(),
+                );
+                None
+            }
+            // Reported below, after the fields.
+            Some(v) => Some(match v.as_str() {
+                Some("JSONPath") => QueryLanguage::JsonPath,
+                _ => QueryLanguage::Jsonata,
+            }),
+            None => Some(inherited),
         };
-        if inherited == QueryLanguage::Jsonata && ql == QueryLanguage::JsonPath {
-            self.schema(
-                &format!("{loc}/QueryLanguage"),
-                "A JSONPath state cannot be used inside a JSONata state machine".into(),
-            );
-        }
         for key in obj.keys() {
             let k = key.as_str();
             if COMMON.contains(&k) {
@@ -457,18 +521,16 @@ impl Parser {
             }
             if !allowed.contains(&k) {
                 self.schema(loc, format!("Field '{k}' is not supported"));
-            } else if ql == QueryLanguage::Jsonata && JSONPATH_ONLY.contains(&k) {
-                self.schema(
-                    loc,
-                    format!("The field '{k}' is not supported for the JSONata query language"),
-                );
-            } else if ql == QueryLanguage::JsonPath && JSONATA_ONLY.contains(&k) {
-                self.schema(
-                    loc,
-                    format!("The field '{k}' is not supported for the JSONPath query language"),
-                );
+            } else if ql == Some(QueryLanguage::Jsonata) && JSONPATH_ONLY.contains(&k) {
+                self.other_language_field(loc, k, QueryLanguage::Jsonata);
+            } else if ql == Some(QueryLanguage::JsonPath) && JSONATA_ONLY.contains(&k) {
+                self.other_language_field(loc, k, QueryLanguage::JsonPath);
             }
         }
+        let ql = match (declared, ql) {
+            (Some(v), Some(_)) => self.query_language(v, &format!("{loc}/QueryLanguage")),
+            (_, ql) => ql.unwrap_or(QueryLanguage::Jsonata),
+        };
 
         let terminal = matches!(ty, "Choice" | "Succeed" | "Fail");
         let transition = if terminal {
@@ -482,12 +544,16 @@ impl Parser {
                 (Some(_), Some(_)) => {
                     self.schema(
                         loc,
-                        "Only one of the fields 'Next' and 'End' may be present".into(),
+                        "There should only be one of the following fields: [Next, End]".into(),
                     );
                     Transition::End
                 }
                 _ => {
-                    self.schema(loc, "These fields are required: [Next or End]".into());
+                    self.schema(
+                        loc,
+                        "This object should have only one of the following fields: [Next, End]"
+                            .into(),
+                    );
                     Transition::End
                 }
             }

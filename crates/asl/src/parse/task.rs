@@ -3,7 +3,13 @@
 
 use serde_json::{Map as JsonMap, Value};
 
+use super::dataflow::{Bounds, MAX_SECONDS};
 use super::{Names, Parser};
+
+/// A Task's `TimeoutSeconds` and `HeartbeatSeconds`.
+const SECONDS: Bounds = Bounds::int(1, Some(MAX_SECONDS as u64));
+/// A retrier's `MaxDelaySeconds`: less than a year and a day.
+const MAX_DELAY_SECONDS: u64 = 31_622_400;
 use crate::model::{Catcher, Jitter, OptPath, QueryLanguage, Retrier, Task};
 use crate::resources::check_resource;
 
@@ -47,8 +53,8 @@ impl Parser {
         }
         Some(Task {
             resource,
-            timeout_seconds: self.dynamic_u64(obj, "TimeoutSeconds", loc, ql, false),
-            heartbeat_seconds: self.dynamic_u64(obj, "HeartbeatSeconds", loc, ql, false),
+            timeout_seconds: self.dynamic_u64(obj, "TimeoutSeconds", loc, ql, SECONDS),
+            heartbeat_seconds: self.dynamic_u64(obj, "HeartbeatSeconds", loc, ql, SECONDS),
             credentials: obj.get("Credentials").cloned(),
             retry: self.retriers(obj, loc),
             catch: self.catchers(obj, loc, names, ql),
@@ -87,7 +93,9 @@ impl Parser {
 
     pub(super) fn retriers(&mut self, obj: &JsonMap<String, Value>, loc: &str) -> Vec<Retrier> {
         let mut out = Vec::new();
-        for (rloc, r) in self.object_list(obj, "Retry", "retrier", loc) {
+        let list = self.object_list(obj, "Retry", "retrier", loc);
+        let count = list.len();
+        for (i, (rloc, r)) in list.into_iter().enumerate() {
             self.check_fields(
                 r,
                 &[
@@ -102,49 +110,53 @@ impl Parser {
                 &rloc,
             );
             let error_equals = self.error_equals(r, &rloc);
+            let field = |name: &str| format!("{rloc}/{name}");
             let interval_seconds = match r.get("IntervalSeconds") {
                 None => 1,
-                Some(v) => self.positive_int(v, "IntervalSeconds", &rloc).unwrap_or(1),
+                Some(v) => self
+                    .integer(
+                        v,
+                        Bounds::int(1, Some(MAX_SECONDS as u64)),
+                        &field("IntervalSeconds"),
+                    )
+                    .unwrap_or(1),
             };
             let max_attempts = match r.get("MaxAttempts") {
                 None => 3,
-                Some(v) => v.as_u64().unwrap_or_else(|| {
-                    self.schema(
-                        &rloc,
-                        "The field 'MaxAttempts' must be a non-negative integer".into(),
-                    );
-                    3
-                }),
+                Some(v) => self
+                    .integer(
+                        v,
+                        Bounds::int(0, Some(MAX_SECONDS as u64)),
+                        &field("MaxAttempts"),
+                    )
+                    .unwrap_or(3),
             };
             let backoff_rate = match r.get("BackoffRate") {
                 None => 2.0,
-                Some(v) => match v.as_f64() {
-                    Some(b) if b >= 1.0 => b,
-                    _ => {
-                        self.schema(
-                            &rloc,
-                            "The field 'BackoffRate' must be a number greater than or equal to 1.0"
-                                .into(),
-                        );
-                        2.0
-                    }
-                },
+                Some(v) => self
+                    .number(v, Bounds::float(1.0, None), &field("BackoffRate"))
+                    .unwrap_or(2.0),
             };
-            let max_delay_seconds = r
-                .get("MaxDelaySeconds")
-                .and_then(|v| self.positive_int(v, "MaxDelaySeconds", &rloc));
-            let jitter = match r.get("JitterStrategy").and_then(Value::as_str) {
-                None | Some("NONE") => Jitter::None,
-                Some("FULL") => Jitter::Full,
+            let max_delay_seconds = r.get("MaxDelaySeconds").and_then(|v| {
+                self.integer(
+                    v,
+                    Bounds::int(1, Some(MAX_DELAY_SECONDS)),
+                    &field("MaxDelaySeconds"),
+                )
+            });
+            let jitter = match r.get("JitterStrategy") {
+                None => Jitter::None,
+                Some(Value::String(j)) if j == "NONE" => Jitter::None,
+                Some(Value::String(j)) if j == "FULL" => Jitter::Full,
                 Some(_) => {
                     self.schema(
-                        &rloc,
-                        "The field 'JitterStrategy' should have one of these values: [FULL, NONE]"
-                            .into(),
+                        &field("JitterStrategy"),
+                        "Value should be one of the following: [FULL, NONE]".into(),
                     );
                     Jitter::None
                 }
             };
+            self.states_all_last(&error_equals, &rloc, i + 1 == count);
             out.push(Retrier {
                 error_equals,
                 interval_seconds,
@@ -157,6 +169,19 @@ impl Parser {
         out
     }
 
+    /// `States.ALL` matches every error, so the ASL has it alone in the
+    /// last retrier or catcher (one after it could never match).
+    fn states_all_last(&mut self, error_equals: &[String], loc: &str, last: bool) {
+        if let Some(i) = error_equals.iter().position(|e| e == "States.ALL") {
+            if error_equals.len() > 1 || !last {
+                self.schema(
+                    &format!("{loc}/ErrorEquals[{i}]"),
+                    "States.ALL must appear alone and at end of list".into(),
+                );
+            }
+        }
+    }
+
     fn error_equals(&mut self, r: &JsonMap<String, Value>, loc: &str) -> Vec<String> {
         match r.get("ErrorEquals").and_then(Value::as_array) {
             Some(list) if !list.is_empty() => {
@@ -167,12 +192,6 @@ impl Parser {
                     .collect();
                 if names.len() != list.len() {
                     self.schema(loc, "The field 'ErrorEquals' must contain strings".into());
-                }
-                if names.iter().any(|n| n == "States.ALL") && names.len() > 1 {
-                    self.schema(
-                        loc,
-                        "'States.ALL' must appear alone in 'ErrorEquals'".into(),
-                    );
                 }
                 names
             }
@@ -191,7 +210,9 @@ impl Parser {
         ql: QueryLanguage,
     ) -> Vec<Catcher> {
         let mut out = Vec::new();
-        for (cloc, c) in self.object_list(obj, "Catch", "catcher", loc) {
+        let list = self.object_list(obj, "Catch", "catcher", loc);
+        let count = list.len();
+        for (i, (cloc, c)) in list.into_iter().enumerate() {
             self.check_fields(
                 c,
                 &[
@@ -205,6 +226,7 @@ impl Parser {
                 &cloc,
             );
             let error_equals = self.error_equals(c, &cloc);
+            self.states_all_last(&error_equals, &cloc, i + 1 == count);
             let next = match c.get("Next") {
                 Some(n) => self.target(n, names, &format!("{cloc}/Next")),
                 None => {
@@ -212,6 +234,15 @@ impl Parser {
                     None
                 }
             };
+            // A catcher's fields of the other language are refused, as a
+            // state's are (ignored, they would change its output).
+            let other = match ql {
+                QueryLanguage::Jsonata => "ResultPath",
+                QueryLanguage::JsonPath => "Output",
+            };
+            if c.contains_key(other) {
+                self.other_language_field(&cloc, other, ql);
+            }
             let (result_path, output) = if ql == QueryLanguage::Jsonata {
                 (
                     OptPath::Default,

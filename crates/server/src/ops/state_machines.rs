@@ -18,17 +18,7 @@ use crate::runtime::{now_ms, Runtime};
 /// Parse a definition for a state machine type; AWS's diagnostics if invalid.
 /// The API takes JSON only (YAML is a client-side convenience, as on AWS).
 pub fn diagnostics(definition: &str, express: bool) -> Vec<Diagnostic> {
-    let document = match serde_json::from_str::<Value>(definition) {
-        Ok(v) => v,
-        Err(e) => {
-            return vec![Diagnostic {
-                code: stepwell_asl::Code::InvalidJsonDescription,
-                message: e.to_string(),
-                location: None,
-            }]
-        }
-    };
-    match stepwell_asl::from_value_with(&document, Options { express }) {
+    match stepwell_asl::parse_json_definition(definition, Options { express }) {
         Ok(_) => Vec::new(),
         Err(d) => d,
     }

@@ -1,0 +1,266 @@
+//! Definitions AWS refuses, with the diagnostics it gives (code, message,
+//! location). Where a source measured AWS's answer, the row says so; the
+//! rest follow the same wording.
+//!
+//! Sources: floci-io/floci issues 2735, 2968 and 3733 (measured with
+//! `aws stepfunctions validate-state-machine-definition`); cfn-lint issues
+//! 3616 and 4075 (CloudFormation deploy errors); aws-cdk issue 10530.
+
+use stepwell_asl::{invalid_definition_message, parse_definition, Diagnostic};
+
+/// Each diagnostic as `CODE: message at location` (no location: `at null`,
+/// as AWS's InvalidDefinition message writes it).
+fn diagnostics(text: &str) -> Vec<String> {
+    match parse_definition(text) {
+        Ok(_) => Vec::new(),
+        Err(diags) => diags.iter().map(render).collect(),
+    }
+}
+
+fn render(d: &Diagnostic) -> String {
+    let message = invalid_definition_message(std::slice::from_ref(d));
+    message
+        .trim_start_matches("Invalid State Machine Definition: '")
+        .trim_end_matches('\'')
+        .to_string()
+}
+
+/// A one-state machine around `state` (named S), in `ql`.
+fn one(state: &str) -> String {
+    format!(r#"{{"StartAt":"S","States":{{"S":{state}}}}}"#)
+}
+
+fn one_jsonata(state: &str) -> String {
+    format!(r#"{{"QueryLanguage":"JSONata","StartAt":"S","States":{{"S":{state}}}}}"#)
+}
+
+/// A Map (named M) with `fields` and an inline processor of one Pass.
+fn map(fields: &str) -> String {
+    one(&format!(
+        r#"{{"Type":"Map",{fields}"ItemProcessor":{{"StartAt":"P","States":{{"P":{{"Type":"Pass","End":true}}}}}},"End":true}}"#
+    ))
+    .replace("\"S\"", "\"M\"")
+}
+
+const SV: &str = "SCHEMA_VALIDATION_FAILED";
+
+#[test]
+fn refused_as_aws_refuses_them() {
+    let cases: Vec<(&str, String, Vec<String>)> = vec![
+        // Structure and transitions.
+        (
+            "no fields (measured)",
+            "{}".into(),
+            vec![format!("{SV}: These fields are required: [States, StartAt] at /")],
+        ),
+        (
+            "a loop with no end (measured: no reachability walk, `at null`)",
+            r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}"#.into(),
+            vec!["MISSING_END_STATE: Workflow has no terminal state at null".into()],
+        ),
+        (
+            "a transition to no state is no end (measured)",
+            r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"NOPE"}}}"#.into(),
+            vec![
+                "MISSING_TRANSITION_TARGET: Missing 'Next' target: NOPE at /States/A/Next".into(),
+                "MISSING_END_STATE: Workflow has no terminal state at null".into(),
+            ],
+        ),
+        (
+            "StartAt names no state: every state is unreachable (measured)",
+            r#"{"StartAt":"Nope","States":{"A":{"Type":"Pass","End":true}}}"#.into(),
+            vec![
+                "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at /StartAt".into(),
+                "MISSING_TRANSITION_TARGET: State \"A\" is not reachable. at /States/A".into(),
+            ],
+        ),
+        (
+            "Next and End",
+            one(r#"{"Type":"Pass","Next":"S","End":true}"#),
+            vec![format!("{SV}: There should only be one of the following fields: [Next, End] at /States/S")],
+        ),
+        (
+            "a state name given twice in one States object",
+            r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"},"A":{"Type":"Pass","End":true}}}"#.into(),
+            vec!["DUPLICATE_STATE_NAME: Duplicate State name: A at /States/A".into()],
+        ),
+        (
+            "a state name in two branches",
+            one(r#"{"Type":"Parallel","End":true,"Branches":[
+                {"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},
+                {"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}}]}"#),
+            vec!["DUPLICATE_STATE_NAME: Duplicate State name: X at /States/S/Branches[1]/States/X".into()],
+        ),
+        // Numbers.
+        (
+            "Seconds above AWS's maximum (cfn-lint 4075)",
+            one(r#"{"Type":"Wait","Seconds":10000000000000000,"End":true}"#),
+            vec![format!("{SV}: Maximum value is 99999999 at /States/S/Seconds")],
+        ),
+        (
+            "Seconds as a string",
+            one(r#"{"Type":"Wait","Seconds":"10","End":true}"#),
+            vec![format!("{SV}: Expected value of type Integer at /States/S/Seconds")],
+        ),
+        (
+            "two of Wait's fields",
+            one(r#"{"Type":"Wait","Seconds":1,"Timestamp":"2016-03-14T01:59:00Z","End":true}"#),
+            vec![format!("{SV}: There should only be one of the following fields: [SecondsPath, Seconds, TimestampPath, Timestamp] at /States/S/Seconds")],
+        ),
+        (
+            "MaxConcurrency below 0 (measured)",
+            map(r#""MaxConcurrency":-1,"#),
+            vec![format!("{SV}: Minimum value is 0 at /States/M/MaxConcurrency")],
+        ),
+        (
+            "ToleratedFailurePercentage above 100 (measured)",
+            map(r#""ToleratedFailurePercentage":150,"#),
+            vec![format!("{SV}: Maximum value is 100.0 at /States/M/ToleratedFailurePercentage")],
+        ),
+        (
+            "ToleratedFailureCount not an integer",
+            map(r#""ToleratedFailureCount":1.5,"#),
+            vec![format!("{SV}: Expected value of type Integer at /States/M/ToleratedFailureCount")],
+        ),
+        (
+            "a literal and its ...Path (measured)",
+            map(r#""MaxConcurrency":1,"MaxConcurrencyPath":"$.n","#),
+            vec![format!("{SV}: There should only be one of the following fields: [MaxConcurrency, MaxConcurrencyPath] at /States/M/MaxConcurrency")],
+        ),
+        (
+            "a ...Path into the context object (measured)",
+            map(r#""MaxConcurrencyPath":"$$.Execution.Input.n","#),
+            vec![format!("{SV}: Value is not a Reference Path at /States/M/MaxConcurrencyPath")],
+        ),
+        (
+            "retrier numbers",
+            one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Retry":[{"ErrorEquals":["X"],"MaxAttempts":100000000,"BackoffRate":0.5,"MaxDelaySeconds":31622401,"JitterStrategy":5}]}"#),
+            vec![
+                format!("{SV}: Maximum value is 99999999 at /States/S/Retry[0]/MaxAttempts"),
+                format!("{SV}: Minimum value is 1.0 at /States/S/Retry[0]/BackoffRate"),
+                format!("{SV}: Maximum value is 31622400 at /States/S/Retry[0]/MaxDelaySeconds"),
+                format!("{SV}: Value should be one of the following: [FULL, NONE] at /States/S/Retry[0]/JitterStrategy"),
+            ],
+        ),
+        (
+            "States.ALL before another retrier (aws-cdk 10530)",
+            one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Retry":[{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["X"]}]}"#),
+            vec![format!("{SV}: States.ALL must appear alone and at end of list at /States/S/Retry[0]/ErrorEquals[0]")],
+        ),
+        (
+            "States.ALL with another error",
+            one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Catch":[{"ErrorEquals":["X","States.ALL"],"Next":"S"}]}"#),
+            vec![format!("{SV}: States.ALL must appear alone and at end of list at /States/S/Catch[0]/ErrorEquals[1]")],
+        ),
+        // Query languages.
+        (
+            "a JSONata field in a JSONPath state (measured)",
+            one(r#"{"Type":"Pass","Output":{},"End":true}"#),
+            vec![format!("{SV}: The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage at /States/S")],
+        ),
+        (
+            "a JSONPath field in a JSONata state (measured)",
+            one_jsonata(r#"{"Type":"Pass","InputPath":"$","End":true}"#),
+            vec![format!("{SV}: The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage at /States/S")],
+        ),
+        (
+            "a JSONPath state in a JSONata machine: said once (measured)",
+            one_jsonata(r#"{"Type":"Pass","QueryLanguage":"JSONPath","InputPath":"$","End":true}"#),
+            vec![format!("{SV}: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine at /States/S")],
+        ),
+        (
+            "a QueryLanguage of neither name is JSONata (measured)",
+            r#"{"QueryLanguage":"jsonata","StartAt":"S","States":{"S":{"Type":"Pass","InputPath":"$","End":true}}}"#.into(),
+            vec![
+                format!("{SV}: Value should be one of the following: [JSONPath, JSONata] at /QueryLanguage"),
+                format!("{SV}: The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage at /States/S"),
+            ],
+        ),
+        (
+            "a processor has no language (measured)",
+            one(r#"{"Type":"Map","End":true,"ItemProcessor":{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}"#),
+            vec![format!("{SV}: Field 'QueryLanguage' is not supported at /States/S/ItemProcessor")],
+        ),
+        (
+            "a Map's language is not its iterations' (measured)",
+            one(r#"{"Type":"Map","QueryLanguage":"JSONata","End":true,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Output":{},"End":true}}}}"#),
+            vec![format!("{SV}: The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage at /States/S/ItemProcessor/States/P")],
+        ),
+        (
+            "a catcher's field of the other language",
+            one_jsonata(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"S"}]}"#),
+            vec![format!("{SV}: The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage at /States/S/Catch[0]")],
+        ),
+        (
+            "a JSONata expression that does not parse (measured)",
+            one_jsonata(r#"{"Type":"Pass","Output":"{% a[1,2) %}","End":true}"#),
+            vec![r#"INVALID_JSONATA_EXPRESSION: Expected "]", got "," at /States/S/Output"#.into()],
+        ),
+        // Choice rules and Map configuration.
+        (
+            "And and Or in one rule",
+            r#"{"StartAt":"S","States":{"E":{"Type":"Succeed"},"S":{"Type":"Choice","Default":"E","Choices":[
+                {"And":[{"Variable":"$.a","IsNull":true}],"Or":[{"Variable":"$.a","IsNull":true}],"Next":"E"}]}}}"#.into(),
+            vec![format!("{SV}: Field 'Or' is not supported at /States/S/Choices[0]")],
+        ),
+        (
+            "a Choice timestamp that is none",
+            r#"{"StartAt":"S","States":{"E":{"Type":"Succeed"},"S":{"Type":"Choice","Default":"E","Choices":[
+                {"Variable":"$.t","TimestampEquals":"2016-13-01","Next":"E"}]}}}"#.into(),
+            vec![format!("{SV}: String does not match RFC3339 timestamp at /States/S/Choices[0]/TimestampEquals")],
+        ),
+        (
+            "a ProcessorConfig Mode in the wrong case",
+            one(r#"{"Type":"Map","End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"Distributed"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}"#),
+            vec![format!("{SV}: Value should be one of the following: [INLINE, DISTRIBUTED] at /States/S/ItemProcessor/ProcessorConfig/Mode")],
+        ),
+        (
+            "a branch with a field no branch has",
+            one(r#"{"Type":"Parallel","End":true,"Branches":[{"StartAt":"X","TimeoutSeconds":5,"States":{"X":{"Type":"Pass","End":true}}}]}"#),
+            vec![format!("{SV}: Field 'TimeoutSeconds' is not supported at /States/S/Branches[0]")],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, text, want) in &cases {
+        let got = diagnostics(text);
+        if &got != want {
+            wrong.push(format!("{name}:\n  want {want:#?}\n  got  {got:#?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn accepted_as_aws_accepts_them() {
+    for (name, text) in [
+        (
+            // Measured: only the whole workflow must be able to end.
+            "an iteration that never ends",
+            one(r#"{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}}"#),
+        ),
+        (
+            "a name given twice in a Parameters object",
+            one(r#"{"Type":"Pass","Parameters":{"k":1,"k":2},"End":true}"#),
+        ),
+        (
+            "States.ALL alone in the last catcher",
+            one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Retry":[{"ErrorEquals":["X"]},{"ErrorEquals":["States.ALL"],"MaxAttempts":0}],
+                "Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}]}"#),
+        ),
+        (
+            "a Wait of 0 seconds and the largest",
+            r#"{"StartAt":"A","States":{"A":{"Type":"Wait","Seconds":0,"Next":"B"},"B":{"Type":"Wait","Seconds":99999999,"End":true}}}"#.into(),
+        ),
+        (
+            "a ...Path into a variable",
+            map(r#""MaxConcurrencyPath":"$limit","#),
+        ),
+    ] {
+        assert_eq!(diagnostics(&text), Vec::<String>::new(), "{name}");
+    }
+}
