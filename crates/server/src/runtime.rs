@@ -434,6 +434,17 @@ impl Runtime {
         }
     }
 
+    /// Wait out a decision `arn` is in the middle of (it holds the live
+    /// lock from deciding until its outcome is published), so that
+    /// [`Runtime::here`] then tells an execution whose end is committed
+    /// from one that runs on.
+    pub(crate) async fn settled(&self, arn: &str) {
+        let slot = lock(&self.execs).live.get(arn).cloned();
+        if let Some(slot) = slot {
+            drop(slot.live.lock().await);
+        }
+    }
+
     /// Whether `arn` runs here but is being loaded ([`Runtime::adopt`],
     /// [`Runtime::reload`]).
     pub(crate) fn is_reloading(&self, arn: &str) -> bool {

@@ -406,7 +406,9 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     }
     let _admin = rt.admin.lock().await;
     // An execution that just ended stays live here a moment after its end
-    // is durable (and described): wait for it to leave (a few ms at most).
+    // is durable (and described): its decision publishes the end, then it
+    // leaves (a few ms at most). Wait for both.
+    rt.settled(arn).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         match rt.here(arn) {
