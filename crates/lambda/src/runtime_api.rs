@@ -76,12 +76,14 @@ async fn next(State(slot): State<Arc<Slot>>) -> Response {
             match state.pending.take() {
                 Some(mut invocation) => {
                     let now = Instant::now();
+                    // A retried init counts within the timeout.
+                    let from = invocation.counted_from.unwrap_or(now);
                     if let Some(picked) = invocation.picked.take() {
-                        let _ = picked.send(now);
+                        let _ = picked.send(from);
                     }
-                    let deadline_ms = crate::util::now_millis().saturating_add(
-                        u64::try_from(invocation.timeout.as_millis()).unwrap_or(u64::MAX),
-                    );
+                    let left = (from + invocation.timeout).saturating_duration_since(now);
+                    let deadline_ms = crate::util::now_millis()
+                        .saturating_add(u64::try_from(left.as_millis()).unwrap_or(u64::MAX));
                     let request_id = invocation.request_id.clone();
                     let head = NextHead {
                         request_id: request_id.clone(),
@@ -94,7 +96,7 @@ async fn next(State(slot): State<Arc<Slot>>) -> Response {
                     state.current = Some(Current {
                         request_id,
                         reply: invocation.reply,
-                        picked_at: now,
+                        picked_at: from,
                     });
                     Some((head, payload))
                 }

@@ -446,3 +446,124 @@ async fn dropping_the_last_handle_stops_the_processes() {
     }
     assert!(!proc_dir.exists(), "process {pid} still runs");
 }
+
+#[tokio::test]
+async fn an_abandoned_invocation_still_times_out_and_frees_its_process() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    // The caller stops waiting (a TestState client hanging up): the
+    // invocation still ends at the function's 1-second timeout.
+    let hang = call(&lambda, "hang", json!({"hang": true}));
+    let _ = tokio::time::timeout(Duration::from_millis(300), hang).await;
+    let deadline = Instant::now() + Duration::from_secs(6);
+    while lambda.process_count("hang") > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        lambda.process_count("hang"),
+        0,
+        "the hung process was killed"
+    );
+    // One that ends after its caller left goes back to the idle list.
+    let nap = call(&lambda, "nap", json!({"ms": 400}));
+    let _ = tokio::time::timeout(Duration::from_millis(100), nap).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    call(&lambda, "nap", json!({"ms": 0})).await.unwrap();
+    assert_eq!(
+        lambda.process_count("nap"),
+        1,
+        "the warm process was reused"
+    );
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_invocation_cut_short_by_the_shutdown_has_no_answer() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let running = {
+        let lambda = lambda.clone();
+        tokio::spawn(async move {
+            lambda
+                .try_run_task(&format!("{ARN}hang"), &json!({"hang": true}))
+                .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while lambda.process_count("hang") == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lambda.shutdown().await;
+    assert_eq!(running.await.unwrap(), Err(stepwell_lambda::Stopped));
+    // And one asked for afterwards.
+    let late = lambda.try_run_task(&format!("{ARN}pid"), &json!({})).await;
+    assert_eq!(late, Err(stepwell_lambda::Stopped));
+    let (error, _) = call(&lambda, "pid", json!({})).await.unwrap_err();
+    assert_eq!(error, "Lambda.TooManyRequestsException");
+}
+
+/// Lambda's Init phase has 10 s; past them it is retried at the invocation
+/// within the function's timeout, which counts the init.
+#[tokio::test]
+async fn a_cold_start_over_ten_seconds_is_retried_within_the_timeout() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(
+        r#"
+[functions.slow]
+runtime = "python3"
+handler = "app.handler"
+code = "python_slow_init"
+timeout = 30
+environment = { INIT_SECONDS = "12" }
+
+[functions.too-slow]
+runtime = "python3"
+handler = "app.handler"
+code = "python_slow_init"
+timeout = 5
+environment = { INIT_SECONDS = "12" }
+"#,
+    )
+    .await;
+    let started = Instant::now();
+    let slow = {
+        let lambda = lambda.clone();
+        tokio::spawn(async move { call(&lambda, "slow", json!({})).await })
+    };
+    let too_slow = call(&lambda, "too-slow", json!({})).await;
+    let too_slow_took = started.elapsed();
+    let slow = slow.await.unwrap().unwrap();
+    let slow_took = started.elapsed();
+    // 10 s, then the init again (12 s) and the handler.
+    assert!(
+        slow_took >= Duration::from_secs(21) && slow_took < Duration::from_secs(29),
+        "{slow_took:?}"
+    );
+    let remaining = slow["remaining_ms"].as_i64().unwrap();
+    assert!(
+        (10_000..=18_500).contains(&remaining),
+        "the init counts within the 30 s: {remaining} ms left"
+    );
+    let (error, cause) = too_slow.unwrap_err();
+    assert_eq!(error, "Sandbox.Timedout");
+    let message = cause_json(&cause)["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.ends_with("Task timed out after 5.00 seconds"),
+        "{message}"
+    );
+    assert!(
+        too_slow_took >= Duration::from_secs(15) && too_slow_took < Duration::from_secs(19),
+        "{too_slow_took:?}"
+    );
+    lambda.shutdown().await;
+}
