@@ -57,6 +57,11 @@ runtime = "python3"
 handler = "nomodule.handler"
 code = "python"
 
+[functions.decimals]
+runtime = "python3.12"
+handler = "app.decimals"
+code = "python"
+
 [functions.pid]
 runtime = "python3"
 handler = "app.pid"
@@ -565,5 +570,29 @@ environment = { INIT_SECONDS = "12" }
         too_slow_took >= Duration::from_secs(15) && too_slow_took < Duration::from_secs(19),
         "{too_slow_took:?}"
     );
+    lambda.shutdown().await;
+}
+
+/// AWS's marshaller writes a Decimal (boto3's DynamoDB numbers) as a number
+/// with its digits, and from python3.12 on leaves non-ASCII text unescaped.
+#[tokio::test]
+async fn decimals_are_numbers_as_awss_marshaller_writes_them() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let response = lambda
+        .invoke("decimals", stepwell_lambda::InvokeRequest::default())
+        .await
+        .unwrap();
+    let text = String::from_utf8(response.payload.to_vec()).unwrap();
+    assert_eq!(response.function_error, None, "{text}");
+    assert_eq!(
+        text,
+        r#"{"price": 19.99, "count": 3, "big": 1E+2, "exact": 0.1000000000000000055511151231257827, "name": "£1"}"#
+    );
+    let value = call(&lambda, "decimals", json!({})).await.unwrap();
+    assert_eq!(value["count"], json!(3));
+    assert_eq!(value["price"], json!(19.99));
     lambda.shutdown().await;
 }
