@@ -62,6 +62,12 @@ runtime = "python3.12"
 handler = "app.decimals"
 code = "python"
 
+[functions.huge]
+runtime = "python3"
+handler = "app.huge"
+code = "python"
+timeout = 30
+
 [functions.pid]
 runtime = "python3"
 handler = "app.pid"
@@ -594,5 +600,25 @@ async fn decimals_are_numbers_as_awss_marshaller_writes_them() {
     let value = call(&lambda, "decimals", json!({})).await.unwrap();
     assert_eq!(value["count"], json!(3));
     assert_eq!(value["price"], json!(19.99));
+    lambda.shutdown().await;
+}
+
+/// A response past Lambda's 6 MB fails at once, however large it is.
+#[tokio::test]
+async fn an_oversized_response_fails_at_once() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    for bytes in [7 << 20, 40 << 20] {
+        let started = Instant::now();
+        let (error, cause) = call(&lambda, "huge", json!({ "bytes": bytes }))
+            .await
+            .unwrap_err();
+        assert_eq!(error, "Function.ResponseSizeTooLarge", "{bytes}: {cause}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{bytes}");
+    }
+    let ok = call(&lambda, "huge", json!({ "bytes": 5 })).await.unwrap();
+    assert_eq!(ok, json!("xxxxx"));
     lambda.shutdown().await;
 }
