@@ -696,10 +696,22 @@ fn describe_exit(status: std::io::Result<ExitStatus>) -> String {
     "exit status unknown".to_string()
 }
 
+/// Logs a runtime's output line by line until it closes; bytes that are
+/// not UTF-8 are replaced (U+FFFD), never a reason to stop reading, which
+/// would leave the handler's next writes failing (EPIPE).
 async fn forward_output(stream: impl AsyncRead + Unpin, function: String) {
-    let mut lines = BufReader::new(stream).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        tracing::info!(target: "stepwell_lambda::logs", function = %function, "{line}");
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end_matches(['\n', '\r']);
+                tracing::info!(target: "stepwell_lambda::logs", function = %function, "{text}");
+            }
+        }
     }
 }
 

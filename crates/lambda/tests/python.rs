@@ -68,6 +68,11 @@ handler = "app.huge"
 code = "python"
 timeout = 30
 
+[functions.bad_bytes]
+runtime = "python3"
+handler = "app.bad_bytes"
+code = "python"
+
 [functions.pid]
 runtime = "python3"
 handler = "app.pid"
@@ -620,5 +625,22 @@ async fn an_oversized_response_fails_at_once() {
     }
     let ok = call(&lambda, "huge", json!({ "bytes": 5 })).await.unwrap();
     assert_eq!(ok, json!("xxxxx"));
+    lambda.shutdown().await;
+}
+
+/// Output that is not UTF-8 is still read: the handler's later writes do
+/// not fail (they did with EPIPE once the pipe was no longer read).
+#[tokio::test]
+async fn output_that_is_not_utf8_does_not_stop_the_reading() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    call(&lambda, "bad_bytes", json!({"times": 1}))
+        .await
+        .unwrap();
+    // Far more than a pipe's buffer (64 KiB) after the bad line.
+    let out = call(&lambda, "bad_bytes", json!({"times": 400})).await;
+    assert_eq!(out, Ok(json!("done")));
     lambda.shutdown().await;
 }
