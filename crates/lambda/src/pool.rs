@@ -492,6 +492,10 @@ impl FunctionPool {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        // A group of its own, so that a kill reaches what the handler
+        // started too (as Lambda ends the whole environment).
+        #[cfg(unix)]
+        command.process_group(0);
         for (key, _) in std::env::vars_os() {
             let inherited_aws = key.to_str().is_some_and(|k| {
                 k.starts_with("AWS_")
@@ -658,14 +662,38 @@ impl Drop for FunctionPool {
     }
 }
 
+/// Waits for the process to end, killing it when the slot asks; either
+/// way what is left of its process group (the handler's children) is
+/// killed after it.
 async fn watch(child: &mut Child, slot: &Slot) -> std::io::Result<ExitStatus> {
-    tokio::select! {
+    let pid = child.id();
+    let status = tokio::select! {
         status = child.wait() => status,
         () = slot.kill.notified() => {
+            if let Some(pid) = pid {
+                kill_group(pid);
+            }
             let _ = child.start_kill();
             child.wait().await
         }
+    };
+    if let Some(pid) = pid {
+        kill_group(pid);
     }
+    status
+}
+
+/// SIGKILL to the process group `pid` leads (best effort).
+fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    if let Some(group) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Words as Lambda reports them (Go's `ProcessState` text).

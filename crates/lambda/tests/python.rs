@@ -73,6 +73,12 @@ runtime = "python3"
 handler = "app.bad_bytes"
 code = "python"
 
+[functions.spawn_and_hang]
+runtime = "python3"
+handler = "app.spawn_and_hang"
+code = "python"
+timeout = 1
+
 [functions.pid]
 runtime = "python3"
 handler = "app.pid"
@@ -642,5 +648,45 @@ async fn output_that_is_not_utf8_does_not_stop_the_reading() {
     // Far more than a pipe's buffer (64 KiB) after the bad line.
     let out = call(&lambda, "bad_bytes", json!({"times": 400})).await;
     assert_eq!(out, Ok(json!("done")));
+    lambda.shutdown().await;
+}
+
+/// A timeout kills the handler's children too (the process group).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_timeout_kills_what_the_handler_started() {
+    if !have("python3") || !have("sleep") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let dir = std::env::temp_dir().join(format!("stepwell-group-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pidfile = dir.join("child.pid");
+    let (error, _) = call(&lambda, "spawn_and_hang", json!({ "pidfile": pidfile }))
+        .await
+        .unwrap_err();
+    assert_eq!(error, "Sandbox.Timedout");
+    let child = std::fs::read_to_string(&pidfile).unwrap();
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{}", child.trim()));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let alive = |p: &std::path::Path| {
+        std::fs::read_to_string(p.join("stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
+    while alive(&proc_dir) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !alive(&proc_dir),
+        "the handler's child {} still runs",
+        child.trim()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     lambda.shutdown().await;
 }
