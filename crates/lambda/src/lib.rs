@@ -497,8 +497,17 @@ impl Lambda {
         mut request: InvokeRequest,
         caller: Caller,
     ) -> Result<Result<InvokeResponse, InvokeError>, Stopped> {
-        if request.qualifier.is_none() {
-            request.qualifier = function.qualifier.clone();
+        match (&request.qualifier, &function.qualifier) {
+            (None, _) => request.qualifier = function.qualifier.clone(),
+            (Some(asked), Some(named)) if asked != named => {
+                return Ok(Err(InvokeError {
+                    code: "InvalidParameterValueException".into(),
+                    message: "The derived qualifier from the function name does not match the specified qualifier.".into(),
+                    status: 400,
+                    request_id: util::uuid_v4(),
+                }))
+            }
+            _ => {}
         }
         if let Some(forward) = &self.inner.forward {
             return Ok(forward.invoke(&function.name, &request).await);
@@ -672,6 +681,38 @@ mod tests {
         send(http_invoke(&Value::Null));
         let none = Connections::default();
         send(http_invoke_traced(&Value::Null, &none, "us-east-1", false));
+    }
+
+    #[test]
+    fn a_qualifier_contradicting_the_names_is_refused() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let lambda = rt
+            .block_on(Lambda::start(None, LambdaConfig::default()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let request = |q: &str| InvokeRequest {
+            qualifier: Some(q.into()),
+            ..InvokeRequest::default()
+        };
+        let Err(e) = rt.block_on(lambda.invoke("greet:live", request("prod"))) else {
+            panic!("accepted");
+        };
+        assert_eq!(
+            (e.code.as_str(), e.status, e.message.as_str()),
+            (
+                "InvalidParameterValueException",
+                400,
+                "The derived qualifier from the function name does not match the specified qualifier."
+            )
+        );
+        // The same one twice is fine (then the function is not found here).
+        let Err(e) = rt.block_on(lambda.invoke("function:greet:live", request("live"))) else {
+            panic!("found");
+        };
+        assert_eq!(e.code, "ResourceNotFoundException");
+        assert!(e.message.ends_with(":function:greet:live"), "{}", e.message);
     }
 
     #[test]
