@@ -119,3 +119,67 @@ def test_with_sigv4_on_the_handlers_sign_with_an_accepted_key(unique):
     finally:
         s.stop()
         s.cleanup()
+
+
+SLOW_ONCE = '''
+import os
+import time
+
+
+def handler(event, context):
+    marker = event["marker"]
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        time.sleep(30)
+        return {"first": True}
+    return {"again": True}
+'''
+
+CAUGHT = {
+    "StartAt": "Call",
+    "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Parameters": {"FunctionName": "slow-once", "Payload.$": "$"},
+                 "OutputPath": "$.Payload",
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": True},
+        "Caught": {"Type": "Fail", "Error": "Caught"},
+    },
+}
+
+
+def test_a_stop_mid_invocation_leaves_the_task_to_run_again_after_a_restart(tmp_path, unique):
+    # The runtime process killed by the stop is not the function failing:
+    # the Task stays pending and runs again when the server is back.
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(SLOW_ONCE)
+    project = tmp_path / "stepwell.toml"
+    project.write_text('[functions.slow-once]\nruntime = "python3.12"\n'
+                       'handler = "app.handler"\ncode = "code"\ntimeout = 60\n')
+    db = str(tmp_path / "stepwell.db")
+    marker = tmp_path / "ran"
+    first = Server(functions=str(project), db=db).start()
+    try:
+        sfn = first.client()
+        sm = create_machine(sfn, unique("Restart-"), json.dumps(CAUGHT))
+        arn = sfn.start_execution(stateMachineArn=sm,
+                                  input=json.dumps({"marker": str(marker)}))["executionArn"]
+        deadline = time.time() + 20
+        while not marker.exists():
+            assert time.time() < deadline, first.log_tail()
+            time.sleep(0.05)
+        assert first.stop() == 0, first.log_tail()
+    finally:
+        first.stop()
+    second = Server(functions=str(project), db=db).start()
+    try:
+        sfn = second.client()
+        d = wait_done(sfn, arn, timeout=30)
+        assert d["status"] == "SUCCEEDED", (d, second.log_tail())
+        assert json.loads(d["output"]) == {"again": True}
+        types = [e["type"] for e in sfn.get_execution_history(executionArn=arn)["events"]]
+        assert "TaskFailed" not in types, types
+    finally:
+        second.stop()
+        first.cleanup()
+        second.cleanup()

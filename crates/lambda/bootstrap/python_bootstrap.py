@@ -9,6 +9,7 @@ names for code that cannot be loaded. Used when AWS's awslambdaric is not
 installed.
 """
 
+import decimal
 import http.client
 import importlib
 import json
@@ -124,6 +125,41 @@ def error_body(message, error_type, request_id, trace):
     )
 
 
+# AWS's runtime marshals a result as JSON that allows NaN and Infinity,
+# writes a Decimal (what boto3's DynamoDB gives for numbers) as a number
+# (a NaN one as NaN), leaves non-ASCII characters unescaped from python3.12
+# on, and sends bytes as they are. json has no hook for writing raw number
+# text, so a Decimal is first written as a marked string, then swapped.
+MARK = "\x00stepwell-decimal-%x-" % os.getpid()
+ENV = os.environ.get("AWS_EXECUTION_ENV", "")
+try:
+    ASCII = tuple(int(p) for p in ENV.rpartition("python")[2].split(".")) < (3, 12)
+except ValueError:
+    ASCII = True
+
+
+class Marshal(json.JSONEncoder):
+    def __init__(self):
+        super().__init__(ensure_ascii=ASCII, allow_nan=True)
+        self.numbers = []
+
+    def default(self, o):
+        if isinstance(o, decimal.Decimal):
+            self.numbers.append("NaN" if o.is_nan() else str(o))
+            return "%s%d" % (MARK, len(self.numbers) - 1)
+        return super().default(o)
+
+
+def marshal(result):
+    if isinstance(result, bytes):
+        return result
+    encoder = Marshal()
+    text = encoder.encode(result)
+    for i, number in enumerate(encoder.numbers):
+        text = text.replace(json.dumps("%s%d" % (MARK, i)), number, 1)
+    return text.encode("utf-8")
+
+
 def user_frames(tb):
     """The traceback from the first frame outside this file."""
     frames = traceback.extract_tb(tb)
@@ -230,13 +266,13 @@ def main():
             api.error(request_id, name, error_body(str(e), name, request_id, trace))
             continue
         try:
-            payload = json.dumps(result)
+            payload = marshal(result)
         except Exception as e:
             message = "Unable to marshal response: %s" % e
             log_error("Runtime.MarshalError", message, [])
             api.error(request_id, "Runtime.MarshalError", error_body(message, "Runtime.MarshalError", request_id, []))
             continue
-        api.respond(request_id, payload.encode("utf-8"))
+        api.respond(request_id, payload)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,8 @@ pub(crate) fn parse_resource(resource: &str, known: impl Fn(&str) -> bool) -> Op
 }
 
 /// Parses Lambda's `FunctionName` forms: `NAME`, `NAME:QUALIFIER`,
-/// `ACCOUNT:function:NAME[:QUALIFIER]` and the full ARN.
+/// `function:NAME[:QUALIFIER]`, `ACCOUNT:function:NAME[:QUALIFIER]` and the
+/// full ARN.
 pub(crate) fn parse_function_ref(text: &str) -> Option<FunctionRef> {
     let parts: Vec<&str> = text.split(':').collect();
     let (name, qualifier, region, account) = match parts.as_slice() {
@@ -110,6 +111,9 @@ pub(crate) fn parse_function_ref(text: &str) -> Option<FunctionRef> {
         }
         [account, "function", name] => (*name, None, None, Some(*account)),
         [account, "function", name, qualifier] => (*name, Some(*qualifier), None, Some(*account)),
+        // AWS's pattern takes an optional `function:` before the name.
+        ["function", name] => (*name, None, None, None),
+        ["function", name, qualifier] => (*name, Some(*qualifier), None, None),
         [name] => (*name, None, None, None),
         [name, qualifier] => (*name, Some(*qualifier), None, None),
         _ => return None,
@@ -477,6 +481,14 @@ mod tests {
         );
         assert!(parse_function_ref("bad name").is_none());
         assert!(parse_function_ref("a:b:c:d:e").is_none());
+        // AWS's optional `function:` prefix.
+        let r = parse_function_ref("function:greet").unwrap();
+        assert_eq!((r.name.as_str(), r.qualifier.as_deref()), ("greet", None));
+        let r = parse_function_ref("function:greet:live").unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.qualifier.as_deref()),
+            ("greet", Some("live"))
+        );
     }
 
     #[test]

@@ -358,13 +358,34 @@ impl Lambda {
     /// For `lambda:invoke.waitForTaskToken` the function is invoked as for
     /// `lambda:invoke`; the caller ignores an `Ok` result and waits for the
     /// callback, and fails the task on `Err`.
+    ///
+    /// An invocation that [`Lambda::shutdown`] refused or cut short fails
+    /// with `Lambda.TooManyRequestsException`, as the Invoke API answers
+    /// then; a caller that must not take that for the function's answer
+    /// (an execution's Task, re-run after a restart) uses
+    /// [`Lambda::try_run_task`].
     pub async fn run_task(
         &self,
         resource: &str,
         parameters: &Value,
     ) -> Result<Value, (String, String)> {
+        self.try_run_task(resource, parameters)
+            .await
+            .unwrap_or_else(|Stopped| Err(throttled(util::uuid_v4()).to_task_error()))
+    }
+
+    /// [`Lambda::run_task`], but an invocation that [`Lambda::shutdown`]
+    /// refused or cut short (its process killed under it) is
+    /// `Err(Stopped)`: there is no answer of the function's, and the Task
+    /// is to run again once the server is back (at least once, as after a
+    /// crash).
+    pub async fn try_run_task(
+        &self,
+        resource: &str,
+        parameters: &Value,
+    ) -> Result<Result<Value, (String, String)>, Stopped> {
         let parsed = invoke::parse_resource(resource, |name| self.inner.pools.contains_key(name));
-        match parsed {
+        Ok(match parsed {
             Some(Resource::Http) => {
                 http_task::run(
                     parameters,
@@ -375,36 +396,37 @@ impl Lambda {
                 .await
                 .result
             }
-            Some(Resource::Invoke { .. }) => {
-                let call = invoke::invoke_parameters(parameters)?;
-                let response = self
+            Some(Resource::Invoke { .. }) => match invoke::invoke_parameters(parameters) {
+                Err(e) => Err(e),
+                Ok(call) => match self
                     .invoke_ref(&call.function, call.request, Caller::Local)
-                    .await
-                    .map_err(|e| e.to_task_error())?;
-                if response.function_error.is_some() {
-                    return Err(invoke::function_failure(&response.payload, true));
-                }
-                Ok(invoke::integration_result(&response))
-            }
+                    .await?
+                {
+                    Err(e) => Err(e.to_task_error()),
+                    Ok(response) if response.function_error.is_some() => {
+                        Err(invoke::function_failure(&response.payload, true))
+                    }
+                    Ok(response) => Ok(invoke::integration_result(&response)),
+                },
+            },
             Some(Resource::Function(function)) => {
                 let request = InvokeRequest {
                     payload: Bytes::from(parameters.to_string()),
                     ..InvokeRequest::default()
                 };
-                let response = self
-                    .invoke_ref(&function, request, Caller::Local)
-                    .await
-                    .map_err(|e| e.to_task_error())?;
-                if response.function_error.is_some() {
-                    return Err(invoke::function_failure(&response.payload, false));
+                match self.invoke_ref(&function, request, Caller::Local).await? {
+                    Err(e) => Err(e.to_task_error()),
+                    Ok(response) if response.function_error.is_some() => {
+                        Err(invoke::function_failure(&response.payload, false))
+                    }
+                    Ok(response) => Ok(invoke::payload_value(&response.payload)),
                 }
-                Ok(invoke::payload_value(&response.payload))
             }
             None => Err((
                 "States.Runtime".into(),
                 format!("The resource '{resource}' is not a Lambda function or an HTTP Task"),
             )),
-        }
+        })
     }
 
     /// The Lambda Invoke API: runs `function` (a name, partial ARN or ARN,
@@ -448,7 +470,13 @@ impl Lambda {
         caller: Caller,
     ) -> Result<InvokeResponse, InvokeError> {
         match invoke::parse_function_ref(function) {
-            Some(function) => self.invoke_ref(&function, request, caller).await,
+            Some(function) => {
+                // Stopping: the process was killed or never started; a node
+                // that passed the invocation on runs it again.
+                self.invoke_ref(&function, request, caller)
+                    .await
+                    .unwrap_or_else(|Stopped| Err(throttled(util::uuid_v4())))
+            }
             None => Err(InvokeError {
                 code: "InvalidParameterValueException".into(),
                 message: format!(
@@ -462,17 +490,27 @@ impl Lambda {
 
     /// Runs `function` here or, for a [`Caller::Local`] invocation that
     /// finds none of its processes here free, perhaps on another node.
+    /// `Err(Stopped)`: refused or cut short by [`Lambda::shutdown`].
     async fn invoke_ref(
         &self,
         function: &invoke::FunctionRef,
         mut request: InvokeRequest,
         caller: Caller,
-    ) -> Result<InvokeResponse, InvokeError> {
-        if request.qualifier.is_none() {
-            request.qualifier = function.qualifier.clone();
+    ) -> Result<Result<InvokeResponse, InvokeError>, Stopped> {
+        match (&request.qualifier, &function.qualifier) {
+            (None, _) => request.qualifier = function.qualifier.clone(),
+            (Some(asked), Some(named)) if asked != named => {
+                return Ok(Err(InvokeError {
+                    code: "InvalidParameterValueException".into(),
+                    message: "The derived qualifier from the function name does not match the specified qualifier.".into(),
+                    status: 400,
+                    request_id: util::uuid_v4(),
+                }))
+            }
+            _ => {}
         }
         if let Some(forward) = &self.inner.forward {
-            return forward.invoke(&function.name, &request).await;
+            return Ok(forward.invoke(&function.name, &request).await);
         }
         let config = &self.inner.config;
         let region = function.region.as_deref().unwrap_or(&config.region);
@@ -483,7 +521,7 @@ impl Lambda {
         );
         let request_id = util::uuid_v4();
         let Some(pool) = self.inner.pools.get(&function.name) else {
-            return Err(InvokeError {
+            return Ok(Err(InvokeError {
                 code: "ResourceNotFoundException".into(),
                 message: format!(
                     "Function not found: {arn}:{}",
@@ -491,7 +529,7 @@ impl Lambda {
                 ),
                 status: 404,
                 request_id,
-            });
+            }));
         };
         // No free process here: perhaps another node has one.
         let sync = request.invocation_type == InvocationType::RequestResponse;
@@ -499,7 +537,7 @@ impl Lambda {
             let permit = pool.try_permit();
             if permit.is_none() {
                 if let Some(answer) = self.inner.peers.run(&function.name, &request).await {
-                    return answer;
+                    return Ok(answer);
                 }
             }
             permit
@@ -527,30 +565,20 @@ impl Lambda {
             client_context: request.client_context,
         };
         match request.invocation_type {
-            InvocationType::DryRun => Ok(empty(204)),
+            InvocationType::DryRun => Ok(Ok(empty(204))),
             InvocationType::Event => {
                 let pool = Arc::clone(pool);
                 tokio::spawn(async move {
                     let _ = pool.invoke(local, None).await;
                 });
-                Ok(empty(202))
+                Ok(Ok(empty(202)))
             }
             InvocationType::RequestResponse => {
-                let throttled = || InvokeError {
-                    code: "TooManyRequestsException".into(),
-                    message: "Rate Exceeded.".into(),
-                    status: 429,
-                    request_id: request_id.clone(),
+                let done = match pool.invoke(local, permit).await {
+                    Ok(done) => done,
+                    Err(pool::Refused::Stopping) => return Err(Stopped),
+                    Err(pool::Refused::Throttled) => return Ok(Err(throttled(request_id))),
                 };
-                let done = pool
-                    .invoke(local, permit)
-                    .await
-                    .map_err(|pool::Throttled| throttled())?;
-                if caller == Caller::Peer && pool.is_stopping() {
-                    // This node is stopping and killed the process: the
-                    // node that passed the invocation on runs it again.
-                    return Err(throttled());
-                }
                 let outcome = done.outcome;
                 let log_result = request.log_tail.then(|| {
                     use base64::Engine;
@@ -563,7 +591,7 @@ impl Lambda {
                     function = %pool.config.name,
                     "END RequestId: {request_id}"
                 );
-                Ok(InvokeResponse {
+                Ok(Ok(InvokeResponse {
                     status_code: 200,
                     function_error: (outcome.kind == OutcomeKind::Error)
                         .then(|| "Unhandled".to_string()),
@@ -573,7 +601,7 @@ impl Lambda {
                     log_result,
                     duration: outcome.runtime_time,
                     pid: done.pid,
-                })
+                }))
             }
         }
     }
@@ -586,8 +614,10 @@ impl Lambda {
             .map_or(0, |pool| pool.process_count())
     }
 
-    /// Stops every runtime process (new invocations are refused with
-    /// `Lambda.TooManyRequestsException`) and removes the bootstraps.
+    /// Stops every runtime process and removes the bootstraps. Invocations
+    /// under way or asked for from now on have no answer
+    /// ([`Lambda::try_run_task`]'s `Stopped`; the Invoke API and
+    /// [`Lambda::run_task`] say `TooManyRequestsException`).
     pub async fn shutdown(&self) {
         for pool in self.inner.pools.values() {
             pool.shutdown().await;
@@ -595,6 +625,22 @@ impl Lambda {
         let _ = std::fs::remove_dir_all(&self.inner.bootstrap_dir);
     }
 }
+
+/// Lambda's answer when a function is at its concurrency and throttles (and
+/// ours while stopping).
+fn throttled(request_id: String) -> InvokeError {
+    InvokeError {
+        code: "TooManyRequestsException".into(),
+        message: "Rate Exceeded.".into(),
+        status: 429,
+        request_id,
+    }
+}
+
+/// An invocation [`Lambda::shutdown`] refused or cut short: the function's
+/// answer is unknown (see [`Lambda::try_run_task`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
 
 /// Who asked for an invocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -635,6 +681,38 @@ mod tests {
         send(http_invoke(&Value::Null));
         let none = Connections::default();
         send(http_invoke_traced(&Value::Null, &none, "us-east-1", false));
+    }
+
+    #[test]
+    fn a_qualifier_contradicting_the_names_is_refused() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let lambda = rt
+            .block_on(Lambda::start(None, LambdaConfig::default()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let request = |q: &str| InvokeRequest {
+            qualifier: Some(q.into()),
+            ..InvokeRequest::default()
+        };
+        let Err(e) = rt.block_on(lambda.invoke("greet:live", request("prod"))) else {
+            panic!("accepted");
+        };
+        assert_eq!(
+            (e.code.as_str(), e.status, e.message.as_str()),
+            (
+                "InvalidParameterValueException",
+                400,
+                "The derived qualifier from the function name does not match the specified qualifier."
+            )
+        );
+        // The same one twice is fine (then the function is not found here).
+        let Err(e) = rt.block_on(lambda.invoke("function:greet:live", request("live"))) else {
+            panic!("found");
+        };
+        assert_eq!(e.code, "ResourceNotFoundException");
+        assert!(e.message.ends_with(":function:greet:live"), "{}", e.message);
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! phases: until the runtime takes it with `/next` (bounded by Lambda's
 //! 10-second init limit, which covers a cold start), then for the response
 //! (bounded by the function's timeout, counted from the take as Lambda does).
+//! An init that overruns its 10 seconds is retried as Lambda does: on a new
+//! process, within the function's timeout, which then counts from the
+//! retry's start and covers the init and the handler.
 //! A slot that timed out, exited or failed to initialise is killed and never
 //! reused; the next invocation starts a fresh process.
 
@@ -50,6 +53,10 @@ pub(crate) struct Invocation {
     pub(crate) trace_id: String,
     pub(crate) client_context: Option<String>,
     pub(crate) timeout: Duration,
+    /// Set when the init is retried within the invocation: its timeout
+    /// runs from this instant (the retry's start), not from the take.
+    pub(crate) counted_from: Option<Instant>,
+    /// Told when the timeout starts to run (the take, or `counted_from`).
     pub(crate) picked: Option<oneshot::Sender<Instant>>,
     pub(crate) reply: oneshot::Sender<Outcome>,
 }
@@ -154,8 +161,16 @@ pub(crate) struct LocalInvoke {
     pub(crate) client_context: Option<String>,
 }
 
-/// Every process is busy and the function throttles instead of waiting.
-pub(crate) struct Throttled;
+/// Why an invocation has no outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Every process is busy and the function throttles instead of waiting.
+    Throttled,
+    /// [`FunctionPool::shutdown`] began: the invocation was refused, or cut
+    /// short when its process was killed. Nothing the function did is
+    /// known, so nobody may take this for its answer.
+    Stopping,
+}
 
 /// How a function's processes are started.
 #[derive(Debug, Clone)]
@@ -199,64 +214,62 @@ impl FunctionPool {
     /// Runs one invocation on a warm process, or on a new one: with the
     /// concurrency `permit` the caller holds ([`Self::try_permit`]), else
     /// once one is free.
+    ///
+    /// Once it has its permit the invocation runs on a task of its own, so
+    /// a caller that stops waiting (a TestState client that hangs up, a
+    /// Task timed out by `stepwell run`) cannot leave its process busy: the
+    /// function's timeout still kills it, or it goes back to the idle list.
     pub(crate) async fn invoke(
         self: &Arc<Self>,
         request: LocalInvoke,
         permit: Option<OwnedSemaphorePermit>,
-    ) -> Result<LocalOutcome, Throttled> {
+    ) -> Result<LocalOutcome, Refused> {
         let permit = match permit {
             Some(permit) => permit,
             None => self.permit().await?,
         };
+        let pool = Arc::clone(self);
+        let request_id = request.request_id.clone();
+        match tokio::spawn(pool.run(request, permit)).await {
+            Ok(done) => done,
+            Err(_) if self.is_stopping() => Err(Refused::Stopping),
+            // Only a bug of ours can get here (the task panicked).
+            Err(e) => Ok(LocalOutcome {
+                outcome: Outcome {
+                    kind: OutcomeKind::Error,
+                    body: error_payload(
+                        "Runtime.ExitError",
+                        &format!("RequestId: {request_id} Error: the invocation stopped: {e}"),
+                    ),
+                    runtime_time: None,
+                },
+                pid: None,
+            }),
+        }
+    }
+
+    /// The body of [`Self::invoke`], holding the permit.
+    async fn run(
+        self: Arc<Self>,
+        request: LocalInvoke,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<LocalOutcome, Refused> {
         let timeout = Duration::from_secs(u64::from(self.config.timeout_seconds));
         let request_id = request.request_id.clone();
 
         let (reply_tx, reply_rx) = oneshot::channel();
-        let (picked_tx, picked_rx) = oneshot::channel();
-        let invocation = Invocation {
+        let (picked_tx, mut picked_rx) = oneshot::channel();
+        let mut invocation = Invocation {
             request_id: request.request_id,
             payload: request.payload,
             invoked_arn: request.invoked_arn,
             trace_id: crate::util::trace_id(),
             client_context: request.client_context,
             timeout,
+            counted_from: None,
             picked: Some(picked_tx),
             reply: reply_tx,
         };
-
-        // Hand the invocation to a live slot. A slot can die between leaving
-        // the idle list and being assigned; then try the next one.
-        let slot = loop {
-            let slot = match self.take_idle() {
-                Some(slot) => slot,
-                None => match self.spawn().await {
-                    Ok(slot) => slot,
-                    Err(message) => {
-                        let message = format!("RequestId: {request_id} Error: {message}");
-                        return Ok(self.finish(
-                            None,
-                            permit,
-                            Outcome {
-                                kind: OutcomeKind::Error,
-                                body: error_payload("Runtime.InvalidEntrypoint", &message),
-                                runtime_time: None,
-                            },
-                        ));
-                    }
-                },
-            };
-            {
-                let mut state = slot.lock();
-                if state.dead {
-                    continue;
-                }
-                state.pending = Some(invocation);
-            }
-            slot.work.notify_one();
-            break slot;
-        };
-        invocation_started(&self.config.name, &request_id);
-
         let timed_out = || Outcome {
             kind: OutcomeKind::Error,
             body: error_payload(
@@ -268,13 +281,58 @@ impl FunctionPool {
             ),
             runtime_time: Some(timeout),
         };
-        let picked_at = match tokio::time::timeout(INIT_LIMIT, picked_rx).await {
-            Ok(Ok(at)) => Some(at),
-            // Answered without being taken: an init error or an exit.
-            Ok(Err(_)) => None,
-            Err(_) => {
-                slot.kill();
-                return Ok(self.finish(Some(&slot), permit, timed_out()));
+
+        // Lambda's Init phase has 10 seconds. One that overruns them is
+        // retried at the invocation (on a fresh process, the code loaded
+        // again) within the function's timeout, which then counts the
+        // init too.
+        let mut retry_started: Option<Instant> = None;
+        let (slot, picked_at) = loop {
+            let slot = match self.place(invocation).await {
+                Ok(slot) => slot,
+                Err(message) => {
+                    let message = format!("RequestId: {request_id} Error: {message}");
+                    return self.finish(
+                        None,
+                        permit,
+                        Outcome {
+                            kind: OutcomeKind::Error,
+                            body: error_payload("Runtime.InvalidEntrypoint", &message),
+                            runtime_time: None,
+                        },
+                    );
+                }
+            };
+            if retry_started.is_none() {
+                invocation_started(&self.config.name, &request_id);
+            }
+            let taken = match retry_started {
+                None => tokio::time::timeout(INIT_LIMIT, &mut picked_rx).await,
+                Some(from) => {
+                    let deadline = tokio::time::Instant::from_std(from + timeout);
+                    tokio::time::timeout_at(deadline, &mut picked_rx).await
+                }
+            };
+            match taken {
+                Ok(Ok(at)) => break (slot, Some(at)),
+                // Answered without being taken: an init error or an exit.
+                Ok(Err(_)) => break (slot, None),
+                Err(_) => {
+                    let back = slot.lock().pending.take();
+                    slot.kill();
+                    match back {
+                        Some(mut again) if retry_started.is_none() => {
+                            tracing::debug!(target: "stepwell_lambda", function = %self.config.name, "the init took over 10 s: retried within the invocation");
+                            let now = Instant::now();
+                            again.counted_from = Some(now);
+                            retry_started = Some(now);
+                            invocation = again;
+                        }
+                        Some(_) => return self.finish(Some(&slot), permit, timed_out()),
+                        // Taken (or answered) just now: as if in time.
+                        None => break (slot, (&mut picked_rx).await.ok()),
+                    }
+                }
             }
         };
         let reply = match picked_at {
@@ -303,7 +361,28 @@ impl FunctionPool {
                 timed_out()
             }
         };
-        Ok(self.finish(Some(&slot), permit, outcome))
+        self.finish(Some(&slot), permit, outcome)
+    }
+
+    /// Hands the invocation to a live process: a warm one, else a new one.
+    /// A slot can die between leaving the idle list and being assigned;
+    /// then the next one is tried.
+    async fn place(self: &Arc<Self>, invocation: Invocation) -> Result<Arc<Slot>, String> {
+        loop {
+            let slot = match self.take_idle() {
+                Some(slot) => slot,
+                None => self.spawn().await?,
+            };
+            {
+                let mut state = slot.lock();
+                if state.dead {
+                    continue;
+                }
+                state.pending = Some(invocation);
+            }
+            slot.work.notify_one();
+            return Ok(slot);
+        }
     }
 
     /// A free place among the processes this function may run, if there
@@ -312,18 +391,16 @@ impl FunctionPool {
         self.permits.clone().try_acquire_owned().ok()
     }
 
-    async fn permit(&self) -> Result<OwnedSemaphorePermit, Throttled> {
-        if self.config.throttle {
-            self.permits
-                .clone()
-                .try_acquire_owned()
-                .map_err(|_| Throttled)
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, Refused> {
+        let permit = if self.config.throttle {
+            self.permits.clone().try_acquire_owned().ok()
         } else {
-            self.permits
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| Throttled)
+            self.permits.clone().acquire_owned().await.ok()
+        };
+        match permit {
+            Some(permit) => Ok(permit),
+            None if self.is_stopping() => Err(Refused::Stopping),
+            None => Err(Refused::Throttled),
         }
     }
 
@@ -339,12 +416,14 @@ impl FunctionPool {
 
     /// Returns the slot to the idle list (or kills it), then frees the
     /// concurrency permit, in that order so a waiter finds the warm slot.
+    /// Once [`Self::shutdown`] began, the outcome is not the function's
+    /// (its process was killed, or may be any moment): there is none.
     fn finish(
         &self,
         slot: Option<&Arc<Slot>>,
         permit: OwnedSemaphorePermit,
         outcome: Outcome,
-    ) -> LocalOutcome {
+    ) -> Result<LocalOutcome, Refused> {
         let pid = slot
             .map(|s| s.pid.load(Ordering::Relaxed))
             .filter(|p| *p != 0);
@@ -358,7 +437,7 @@ impl FunctionPool {
                             RETIRING_ERRORS.contains(&t.as_str()) || t == "Sandbox.Timedout"
                         }))
             };
-            if retire {
+            if retire || self.is_stopping() {
                 slot.kill();
             } else {
                 self.idle
@@ -368,7 +447,10 @@ impl FunctionPool {
             }
         }
         drop(permit);
-        LocalOutcome { outcome, pid }
+        if self.is_stopping() {
+            return Err(Refused::Stopping);
+        }
+        Ok(LocalOutcome { outcome, pid })
     }
 
     async fn launch(&self) -> Result<Launch, String> {
@@ -410,6 +492,10 @@ impl FunctionPool {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        // A group of its own, so that a kill reaches what the handler
+        // started too (as Lambda ends the whole environment).
+        #[cfg(unix)]
+        command.process_group(0);
         for (key, _) in std::env::vars_os() {
             let inherited_aws = key.to_str().is_some_and(|k| {
                 k.starts_with("AWS_")
@@ -448,6 +534,10 @@ impl FunctionPool {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id, Arc::clone(&slot));
+        if self.is_stopping() {
+            // Started as the shutdown collected the processes to kill.
+            slot.kill();
+        }
         tracing::debug!(target: "stepwell_lambda", function = %name, pid, port, client = launch.client, "runtime process started");
         let pool = Arc::downgrade(self);
         let watched = Arc::clone(&slot);
@@ -572,14 +662,38 @@ impl Drop for FunctionPool {
     }
 }
 
+/// Waits for the process to end, killing it when the slot asks; either
+/// way what is left of its process group (the handler's children) is
+/// killed after it.
 async fn watch(child: &mut Child, slot: &Slot) -> std::io::Result<ExitStatus> {
-    tokio::select! {
+    let pid = child.id();
+    let status = tokio::select! {
         status = child.wait() => status,
         () = slot.kill.notified() => {
+            if let Some(pid) = pid {
+                kill_group(pid);
+            }
             let _ = child.start_kill();
             child.wait().await
         }
+    };
+    if let Some(pid) = pid {
+        kill_group(pid);
     }
+    status
+}
+
+/// SIGKILL to the process group `pid` leads (best effort).
+fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    if let Some(group) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Words as Lambda reports them (Go's `ProcessState` text).
@@ -610,10 +724,22 @@ fn describe_exit(status: std::io::Result<ExitStatus>) -> String {
     "exit status unknown".to_string()
 }
 
+/// Logs a runtime's output line by line until it closes; bytes that are
+/// not UTF-8 are replaced (U+FFFD), never a reason to stop reading, which
+/// would leave the handler's next writes failing (EPIPE).
 async fn forward_output(stream: impl AsyncRead + Unpin, function: String) {
-    let mut lines = BufReader::new(stream).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        tracing::info!(target: "stepwell_lambda::logs", function = %function, "{line}");
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end_matches(['\n', '\r']);
+                tracing::info!(target: "stepwell_lambda::logs", function = %function, "{text}");
+            }
+        }
     }
 }
 

@@ -35,9 +35,9 @@ pub(crate) fn router(slot: Arc<Slot>) -> Router {
         )
         .route("/2018-06-01/runtime/init/error", post(init_error))
         .fallback(not_found)
-        // Oversized responses are refused with Lambda's error below rather
-        // than by the extractor, so the limit here only bounds memory.
-        .layer(DefaultBodyLimit::max(4 * MAX_RESPONSE_BYTES))
+        // The answers read their bodies themselves (`read_answer`): one
+        // past Lambda's limit fails its invocation at once.
+        .layer(DefaultBodyLimit::disable())
         .with_state(slot)
 }
 
@@ -76,12 +76,14 @@ async fn next(State(slot): State<Arc<Slot>>) -> Response {
             match state.pending.take() {
                 Some(mut invocation) => {
                     let now = Instant::now();
+                    // A retried init counts within the timeout.
+                    let from = invocation.counted_from.unwrap_or(now);
                     if let Some(picked) = invocation.picked.take() {
-                        let _ = picked.send(now);
+                        let _ = picked.send(from);
                     }
-                    let deadline_ms = crate::util::now_millis().saturating_add(
-                        u64::try_from(invocation.timeout.as_millis()).unwrap_or(u64::MAX),
-                    );
+                    let left = (from + invocation.timeout).saturating_duration_since(now);
+                    let deadline_ms = crate::util::now_millis()
+                        .saturating_add(u64::try_from(left.as_millis()).unwrap_or(u64::MAX));
                     let request_id = invocation.request_id.clone();
                     let head = NextHead {
                         request_id: request_id.clone(),
@@ -94,7 +96,7 @@ async fn next(State(slot): State<Arc<Slot>>) -> Response {
                     state.current = Some(Current {
                         request_id,
                         reply: invocation.reply,
-                        picked_at: now,
+                        picked_at: from,
                     });
                     Some((head, payload))
                 }
@@ -138,7 +140,42 @@ fn next_response(head: NextHead, payload: Bytes) -> Response {
     response
 }
 
-fn finish(slot: &Slot, request_id: &str, kind: OutcomeKind, body: Bytes) -> Response {
+/// A runtime's answer, read up to Lambda's limit; `None` past it (only
+/// that much is kept in memory, and `on_oversize` runs as soon as it is
+/// known, before the rest is read and dropped, so the runtime's connection
+/// stays usable).
+async fn read_answer(body: Body, on_oversize: impl FnOnce()) -> Result<Option<Bytes>, Response> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut kept = bytes::BytesMut::new();
+    let mut on_oversize = Some(on_oversize);
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(json(
+                StatusCode::BAD_REQUEST,
+                r#"{"errorMessage":"The request body could not be read","errorType":"InvalidRequestBody"}"#,
+            ));
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if on_oversize.is_some() && kept.len() + data.len() > MAX_RESPONSE_BYTES {
+            kept = bytes::BytesMut::new();
+            if let Some(tell) = on_oversize.take() {
+                tell();
+            }
+        }
+        if on_oversize.is_some() {
+            kept.extend_from_slice(&data);
+        }
+    }
+    Ok(on_oversize.map(|_| kept.freeze()))
+}
+
+/// Answers the invocation `request_id` with `body`, or with Lambda's
+/// `Function.ResponseSizeTooLarge` when the body was past the limit
+/// (`None`).
+fn finish(slot: &Slot, request_id: &str, kind: OutcomeKind, body: Option<Bytes>) -> Response {
     let current = {
         let mut state = slot.lock();
         match &state.current {
@@ -152,16 +189,15 @@ fn finish(slot: &Slot, request_id: &str, kind: OutcomeKind, body: Bytes) -> Resp
             r#"{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}"#,
         );
     };
-    let (kind, body, status) = if body.len() > MAX_RESPONSE_BYTES {
-        (
+    let (kind, body, status) = match body {
+        Some(body) => (kind, body, StatusCode::ACCEPTED),
+        None => (
             OutcomeKind::Error,
             Bytes::from_static(
                 br#"{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}"#,
             ),
             StatusCode::PAYLOAD_TOO_LARGE,
-        )
-    } else {
-        (kind, body, StatusCode::ACCEPTED)
+        ),
     };
     let _ = current.reply.send(Outcome {
         kind,
@@ -181,26 +217,55 @@ fn finish(slot: &Slot, request_id: &str, kind: OutcomeKind, body: Bytes) -> Resp
 async fn response(
     State(slot): State<Arc<Slot>>,
     Path(request_id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    finish(&slot, &request_id, OutcomeKind::Response, body)
+    answer(&slot, &request_id, OutcomeKind::Response, None, body).await
 }
 
 async fn error(
     State(slot): State<Arc<Slot>>,
     Path(request_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let body = error_body(&headers, body);
-    finish(&slot, &request_id, OutcomeKind::Error, body)
+    answer(&slot, &request_id, OutcomeKind::Error, Some(&headers), body).await
+}
+
+/// Reads an answer and finishes the invocation with it; one past the
+/// limit finishes it at once.
+async fn answer(
+    slot: &Slot,
+    request_id: &str,
+    kind: OutcomeKind,
+    error_headers: Option<&HeaderMap>,
+    body: Body,
+) -> Response {
+    let mut refused = None;
+    let read = read_answer(body, || {
+        refused = Some(finish(slot, request_id, kind, None))
+    })
+    .await;
+    match (read, refused) {
+        (Err(unreadable), _) => unreadable,
+        (Ok(_), Some(refused)) => refused,
+        (Ok(body), None) => {
+            let body = body.map(|b| match error_headers {
+                Some(headers) => error_body(headers, b),
+                None => b,
+            });
+            finish(slot, request_id, kind, body)
+        }
+    }
 }
 
 /// The runtime failed before it could take an invocation. The invocation
 /// waiting for this process (there is always one: processes start on demand)
 /// fails with the reported error, and the process is not reused.
-async fn init_error(State(slot): State<Arc<Slot>>, headers: HeaderMap, body: Bytes) -> Response {
-    let body = error_body(&headers, body);
+async fn init_error(State(slot): State<Arc<Slot>>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_answer(body, || {}).await {
+        Ok(body) => error_body(&headers, body.unwrap_or_default()),
+        Err(refused) => return refused,
+    };
     let waiting = {
         let mut state = slot.lock();
         state.retire = true;

@@ -57,6 +57,28 @@ runtime = "python3"
 handler = "nomodule.handler"
 code = "python"
 
+[functions.decimals]
+runtime = "python3.12"
+handler = "app.decimals"
+code = "python"
+
+[functions.huge]
+runtime = "python3"
+handler = "app.huge"
+code = "python"
+timeout = 30
+
+[functions.bad_bytes]
+runtime = "python3"
+handler = "app.bad_bytes"
+code = "python"
+
+[functions.spawn_and_hang]
+runtime = "python3"
+handler = "app.spawn_and_hang"
+code = "python"
+timeout = 1
+
 [functions.pid]
 runtime = "python3"
 handler = "app.pid"
@@ -445,4 +467,226 @@ async fn dropping_the_last_handle_stops_the_processes() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(!proc_dir.exists(), "process {pid} still runs");
+}
+
+#[tokio::test]
+async fn an_abandoned_invocation_still_times_out_and_frees_its_process() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    // The caller stops waiting (a TestState client hanging up): the
+    // invocation still ends at the function's 1-second timeout.
+    let hang = call(&lambda, "hang", json!({"hang": true}));
+    let _ = tokio::time::timeout(Duration::from_millis(300), hang).await;
+    let deadline = Instant::now() + Duration::from_secs(6);
+    while lambda.process_count("hang") > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        lambda.process_count("hang"),
+        0,
+        "the hung process was killed"
+    );
+    // One that ends after its caller left goes back to the idle list.
+    let nap = call(&lambda, "nap", json!({"ms": 400}));
+    let _ = tokio::time::timeout(Duration::from_millis(100), nap).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    call(&lambda, "nap", json!({"ms": 0})).await.unwrap();
+    assert_eq!(
+        lambda.process_count("nap"),
+        1,
+        "the warm process was reused"
+    );
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_invocation_cut_short_by_the_shutdown_has_no_answer() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let running = {
+        let lambda = lambda.clone();
+        tokio::spawn(async move {
+            lambda
+                .try_run_task(&format!("{ARN}hang"), &json!({"hang": true}))
+                .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while lambda.process_count("hang") == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lambda.shutdown().await;
+    assert_eq!(running.await.unwrap(), Err(stepwell_lambda::Stopped));
+    // And one asked for afterwards.
+    let late = lambda.try_run_task(&format!("{ARN}pid"), &json!({})).await;
+    assert_eq!(late, Err(stepwell_lambda::Stopped));
+    let (error, _) = call(&lambda, "pid", json!({})).await.unwrap_err();
+    assert_eq!(error, "Lambda.TooManyRequestsException");
+}
+
+/// Lambda's Init phase has 10 s; past them it is retried at the invocation
+/// within the function's timeout, which counts the init.
+#[tokio::test]
+async fn a_cold_start_over_ten_seconds_is_retried_within_the_timeout() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(
+        r#"
+[functions.slow]
+runtime = "python3"
+handler = "app.handler"
+code = "python_slow_init"
+timeout = 30
+environment = { INIT_SECONDS = "12" }
+
+[functions.too-slow]
+runtime = "python3"
+handler = "app.handler"
+code = "python_slow_init"
+timeout = 5
+environment = { INIT_SECONDS = "12" }
+"#,
+    )
+    .await;
+    let started = Instant::now();
+    let slow = {
+        let lambda = lambda.clone();
+        tokio::spawn(async move { call(&lambda, "slow", json!({})).await })
+    };
+    let too_slow = call(&lambda, "too-slow", json!({})).await;
+    let too_slow_took = started.elapsed();
+    let slow = slow.await.unwrap().unwrap();
+    let slow_took = started.elapsed();
+    // 10 s, then the init again (12 s) and the handler.
+    assert!(
+        slow_took >= Duration::from_secs(21) && slow_took < Duration::from_secs(29),
+        "{slow_took:?}"
+    );
+    let remaining = slow["remaining_ms"].as_i64().unwrap();
+    assert!(
+        (10_000..=18_500).contains(&remaining),
+        "the init counts within the 30 s: {remaining} ms left"
+    );
+    let (error, cause) = too_slow.unwrap_err();
+    assert_eq!(error, "Sandbox.Timedout");
+    let message = cause_json(&cause)["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.ends_with("Task timed out after 5.00 seconds"),
+        "{message}"
+    );
+    assert!(
+        too_slow_took >= Duration::from_secs(15) && too_slow_took < Duration::from_secs(19),
+        "{too_slow_took:?}"
+    );
+    lambda.shutdown().await;
+}
+
+/// AWS's marshaller writes a Decimal (boto3's DynamoDB numbers) as a number
+/// with its digits, and from python3.12 on leaves non-ASCII text unescaped.
+#[tokio::test]
+async fn decimals_are_numbers_as_awss_marshaller_writes_them() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let response = lambda
+        .invoke("decimals", stepwell_lambda::InvokeRequest::default())
+        .await
+        .unwrap();
+    let text = String::from_utf8(response.payload.to_vec()).unwrap();
+    assert_eq!(response.function_error, None, "{text}");
+    assert_eq!(
+        text,
+        r#"{"price": 19.99, "count": 3, "big": 1E+2, "exact": 0.1000000000000000055511151231257827, "name": "£1"}"#
+    );
+    let value = call(&lambda, "decimals", json!({})).await.unwrap();
+    assert_eq!(value["count"], json!(3));
+    assert_eq!(value["price"], json!(19.99));
+    lambda.shutdown().await;
+}
+
+/// A response past Lambda's 6 MB fails at once, however large it is.
+#[tokio::test]
+async fn an_oversized_response_fails_at_once() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    for bytes in [7 << 20, 40 << 20] {
+        let started = Instant::now();
+        let (error, cause) = call(&lambda, "huge", json!({ "bytes": bytes }))
+            .await
+            .unwrap_err();
+        assert_eq!(error, "Function.ResponseSizeTooLarge", "{bytes}: {cause}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{bytes}");
+    }
+    let ok = call(&lambda, "huge", json!({ "bytes": 5 })).await.unwrap();
+    assert_eq!(ok, json!("xxxxx"));
+    lambda.shutdown().await;
+}
+
+/// Output that is not UTF-8 is still read: the handler's later writes do
+/// not fail (they did with EPIPE once the pipe was no longer read).
+#[tokio::test]
+async fn output_that_is_not_utf8_does_not_stop_the_reading() {
+    if !have("python3") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    call(&lambda, "bad_bytes", json!({"times": 1}))
+        .await
+        .unwrap();
+    // Far more than a pipe's buffer (64 KiB) after the bad line.
+    let out = call(&lambda, "bad_bytes", json!({"times": 400})).await;
+    assert_eq!(out, Ok(json!("done")));
+    lambda.shutdown().await;
+}
+
+/// A timeout kills the handler's children too (the process group).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_timeout_kills_what_the_handler_started() {
+    if !have("python3") || !have("sleep") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    let dir = std::env::temp_dir().join(format!("stepwell-group-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pidfile = dir.join("child.pid");
+    let (error, _) = call(&lambda, "spawn_and_hang", json!({ "pidfile": pidfile }))
+        .await
+        .unwrap_err();
+    assert_eq!(error, "Sandbox.Timedout");
+    let child = std::fs::read_to_string(&pidfile).unwrap();
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{}", child.trim()));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let alive = |p: &std::path::Path| {
+        std::fs::read_to_string(p.join("stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
+    while alive(&proc_dir) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !alive(&proc_dir),
+        "the handler's child {} still runs",
+        child.trim()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    lambda.shutdown().await;
 }

@@ -75,21 +75,35 @@ impl TaskBackend for LambdaBackend {
         }
     }
 
+    /// An invocation the server's shutdown cut short (its process killed)
+    /// never answers: nothing reaches the execution, which is still waiting
+    /// for the Task when the server is back and runs it again (at least
+    /// once, as after a crash), rather than failing on the kill.
     fn run(&self, task: &TaskRequest) -> Pin<Box<dyn Future<Output = TaskResult> + Send>> {
         let lambda = self.lambda.clone();
         let (resource, parameters) = (task.resource.clone(), task.payload.clone());
-        Box::pin(async move { lambda.run_task(&resource, &parameters).await })
+        Box::pin(async move {
+            match lambda.try_run_task(&resource, &parameters).await {
+                Ok(result) => result,
+                Err(stepwell_lambda::Stopped) => std::future::pending().await,
+            }
+        })
     }
 
     /// The HTTP Task reports its request and response (TestState's TRACE).
+    /// TestState's request is answered even while the server stops (its
+    /// client waits for it, and so does the graceful shutdown).
     fn run_traced(
         &self,
         task: &TaskRequest,
         reveal_secrets: bool,
     ) -> Pin<Box<dyn Future<Output = TracedResult> + Send>> {
         if task.resource != HTTP_TASK {
-            let run = self.run(task);
-            return Box::pin(async move { TracedResult::untraced(run.await) });
+            let lambda = self.lambda.clone();
+            let (resource, parameters) = (task.resource.clone(), task.payload.clone());
+            return Box::pin(async move {
+                TracedResult::untraced(lambda.run_task(&resource, &parameters).await)
+            });
         }
         let lambda = self.lambda.clone();
         let parameters = task.payload.clone();

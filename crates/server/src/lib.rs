@@ -351,7 +351,8 @@ pub async fn serve(opts: ServeOptions, extra: Option<Router>) -> Result<(), Stri
             }
             // Waiting GetActivityTask polls answer now, not in 60 s.
             rt_stopping.shutdown();
-            // Runtime processes first: their invocations end at once.
+            // Runtime processes first; the invocations they cut short have
+            // no answer (the Tasks run again after a restart).
             stopping.shutdown().await;
         })
         .await
