@@ -218,9 +218,10 @@ def test_map_run_errors(sfn, machine):
 
 
 def test_a_map_run_inside_a_child_execution_belongs_to_that_child(sfn, machine):
-    inner = distributed({"Work": {"Type": "Pass", "End": True}}, Label="Inner")["States"]["Fan"]
+    # State names are unique in the whole state machine.
+    inner = distributed({"InnerWork": {"Type": "Pass", "End": True}}, Label="Inner")["States"]["Fan"]
     inner["ItemsPath"] = "$.inner"
-    inner["ItemProcessor"]["StartAt"] = "Work"
+    inner["ItemProcessor"]["StartAt"] = "InnerWork"
     sm = machine(distributed({"Work": inner}, Label="Outer"))
     arn = sfn.start_execution(stateMachineArn=sm,
                               input=json.dumps({"items": [{"inner": [1, 2]}]}))["executionArn"]

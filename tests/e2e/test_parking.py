@@ -172,10 +172,11 @@ def test_a_mocked_retry_keeps_its_place_across_parking(parking, sfn):
 
 
 def test_parallel_and_map_waits_rejoin_after_parking(parking, sfn):
+    # State names are unique in the whole state machine.
     branch = lambda secs, tag: {  # noqa: E731
-        "StartAt": "W", "States": {
-            "W": {"Type": "Wait", "Seconds": secs, "Next": "P"},
-            "P": {"Type": "Pass", "Result": tag, "End": True}}}
+        "StartAt": "W" + tag, "States": {
+            "W" + tag: {"Type": "Wait", "Seconds": secs, "Next": "P" + tag},
+            "P" + tag: {"Type": "Pass", "Result": tag, "End": True}}}
     sm = create(sfn, "park-fan", {
         "StartAt": "Both",
         "States": {
