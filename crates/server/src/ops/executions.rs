@@ -330,10 +330,12 @@ pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
         o.insert("output".into(), json!(out));
         o.insert("outputDetails".into(), json!({"included": true}));
     }
-    if let Some(e) = &r.error {
+    // An empty error or cause is one nobody gave (StopExecution without
+    // them): AWS leaves it out.
+    if let Some(e) = r.error.as_ref().filter(|e| !e.is_empty()) {
         o.insert("error".into(), json!(e));
     }
-    if let Some(c) = &r.cause {
+    if let Some(c) = r.cause.as_ref().filter(|c| !c.is_empty()) {
         o.insert("cause".into(), json!(c));
     }
     if let Some(t) = &r.trace_header {

@@ -1,0 +1,103 @@
+//! Requests whose answers AWS documents (the API model's docs, or answers
+//! recorded against AWS), checked through `ops::call` on a whole runtime.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::runtime::Runtime;
+use crate::testing::{call, create_machine, remove_db, runtime, start};
+
+/// Wait until the execution is no longer RUNNING; DescribeExecution's
+/// answer then.
+async fn ended(rt: &Arc<Runtime>, arn: &str) -> Value {
+    for _ in 0..1000 {
+        let d = call(rt, "DescribeExecution", json!({"executionArn": arn})).await;
+        if d["status"] != "RUNNING" {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{arn} did not end");
+}
+
+/// The last event of the execution's history.
+async fn last_event(rt: &Arc<Runtime>, arn: &str) -> Value {
+    let h = call(
+        rt,
+        "GetExecutionHistory",
+        json!({"executionArn": arn, "reverseOrder": true, "maxResults": 1}),
+    )
+    .await;
+    h["events"][0].clone()
+}
+
+/// A state machine that waits (a day and more).
+fn waits() -> Value {
+    json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000, "End": true}}})
+}
+
+/// StopExecution without `error` or `cause`: AWS shows neither, not `""`
+/// (DescribeExecution has no such keys, `executionAbortedEventDetails` is
+/// `{}`); with them, both are shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_without_error_or_cause_records_neither() {
+    let (rt, db) = runtime("ops-stop-bare", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let bare = start(&rt, &sm, "{}").await;
+    call(&rt, "StopExecution", json!({"executionArn": bare})).await;
+    let d = ended(&rt, &bare).await;
+    assert_eq!(d["status"], "ABORTED");
+    assert!(d.get("error").is_none() && d.get("cause").is_none(), "{d}");
+    let e = last_event(&rt, &bare).await;
+    assert_eq!(e["type"], "ExecutionAborted");
+    assert_eq!(e["executionAbortedEventDetails"], json!({}));
+
+    let given = start(&rt, &sm, "{}").await;
+    let stop = json!({"executionArn": given, "error": "Halt", "cause": "asked to"});
+    call(&rt, "StopExecution", stop).await;
+    let d = ended(&rt, &given).await;
+    assert_eq!(
+        (&d["error"], &d["cause"]),
+        (&json!("Halt"), &json!("asked to"))
+    );
+    let e = last_event(&rt, &given).await;
+    assert_eq!(
+        e["executionAbortedEventDetails"],
+        json!({"error": "Halt", "cause": "asked to"})
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// SendTaskFailure without `error` or `cause`: the task's failure event
+/// shows neither (the error name Catch and Retry see is left as it was).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_failure_without_error_or_cause_records_neither() {
+    let (rt, db) = runtime("ops-task-failure-bare", 1.0).await;
+    let activity = call(&rt, "CreateActivity", json!({"name": "work"})).await;
+    let activity = activity["activityArn"].as_str().unwrap_or_default();
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": activity, "End": true}}});
+    let sm = create_machine(&rt, "works", &definition).await;
+    let arn = start(&rt, &sm, "{}").await;
+    let task = call(&rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    let token = task["taskToken"].as_str().unwrap_or_default();
+    assert!(!token.is_empty(), "no task: {task}");
+    call(&rt, "SendTaskFailure", json!({"taskToken": token})).await;
+    let d = ended(&rt, &arn).await;
+    assert_eq!(d["status"], "FAILED");
+    assert!(d.get("error").is_none() && d.get("cause").is_none(), "{d}");
+    let h = call(&rt, "GetExecutionHistory", json!({"executionArn": arn})).await;
+    let failed = h["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["type"] == "ActivityFailed")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(failed["activityFailedEventDetails"], json!({}), "{h}");
+    rt.shutdown();
+    remove_db(&db);
+}
