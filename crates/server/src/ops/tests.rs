@@ -6,8 +6,20 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::protocol::Req;
 use crate::runtime::Runtime;
 use crate::testing::{call, create_machine, remove_db, runtime, start};
+
+/// Call an operation that must fail: its error's kind and message.
+async fn refused(rt: &Arc<Runtime>, op: &str, body: Value) -> (&'static str, String) {
+    let Value::Object(m) = body else {
+        panic!("{op}: the request is not an object");
+    };
+    match crate::ops::call(rt, op, Req(m)).await {
+        Ok(v) => panic!("{op}: expected an error, got {v}"),
+        Err(e) => (e.kind, e.message),
+    }
+}
 
 /// Wait until the execution is no longer RUNNING; DescribeExecution's
 /// answer then.
@@ -98,6 +110,40 @@ async fn a_task_failure_without_error_or_cause_records_neither() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(failed["activityFailedEventDetails"], json!({}), "{h}");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// A token that cannot be one this server issued is `InvalidToken` with
+/// AWS's message; a well-formed one that names no waiting task stays
+/// `TaskTimedOut` (`a_token_of_a_task_that_ended_is_timed_out`).
+#[tokio::test]
+async fn a_token_that_is_not_a_token_is_invalid() {
+    let (rt, db) = runtime("ops-invalid-token", 1.0).await;
+    for token in [
+        "no-such-token",
+        "0F8E5A4C-3B1D-4C2E-9A7F-6D5E4C3B2A19",
+        "0f8e5a4c3b1d4c2e9a7f6d5e4c3b2a19",
+    ] {
+        for (op, body) in [
+            (
+                "SendTaskSuccess",
+                json!({"taskToken": token, "output": "{}"}),
+            ),
+            ("SendTaskFailure", json!({"taskToken": token})),
+            ("SendTaskHeartbeat", json!({"taskToken": token})),
+        ] {
+            let (kind, message) = refused(&rt, op, body).await;
+            assert_eq!(
+                (kind, message.as_str()),
+                ("InvalidToken", "Invalid Token: 'Invalid token'"),
+                "{op} {token}"
+            );
+        }
+    }
+    let unknown = json!({"taskToken": "0f8e5a4c-3b1d-4c2e-9a7f-6d5e4c3b2a19"});
+    let (kind, _) = refused(&rt, "SendTaskHeartbeat", unknown).await;
+    assert_eq!(kind, "TaskTimedOut");
     rt.shutdown();
     remove_db(&db);
 }
