@@ -506,7 +506,22 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }
         return super::map_runs::list_children(rt, &req, map_run).await;
     }
-    let machine = req.str("stateMachineArn")?;
+    let machine = req.opt_str("stateMachineArn")?.ok_or_else(|| {
+        ApiError::new(
+            "ValidationException",
+            "1 validation error detected: Must provide a StateMachine ARN or MapRun ARN",
+        )
+    })?;
+    let status = req.opt_str("statusFilter")?;
+    if status == Some("PENDING_REDRIVE") {
+        // The model: "If you provide a stateMachineArn and a
+        // PENDING_REDRIVE statusFilter, the API returns a validation
+        // exception" (AWS's wording is not documented).
+        return Err(ApiError::new(
+            "ValidationException",
+            "The PENDING_REDRIVE statusFilter can only be used with a mapRunArn",
+        ));
+    }
     let Resolved {
         machine_arn,
         express,
@@ -520,7 +535,8 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             "This operation is not supported by this type of state machine",
         ));
     }
-    let status = req.opt_str("statusFilter")?;
+    // REDRIVEN or NOT_REDRIVEN (the model's enum, `ops::validate`).
+    let redriven = req.opt_str("redriveFilter")?.map(|f| f == "REDRIVEN");
     let limit = req.max_results()?;
     let after = match req.opt_str("nextToken")? {
         Some(t) => {
@@ -553,9 +569,13 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             continue;
         };
         last = Some(format!("{}|{}", row.start_ms, row.arn));
-        // A version or alias ARN lists only what it started.
+        // A version or alias ARN lists only what it started; the redrive
+        // filter, only what was (or was not) redriven. (A page may so hold
+        // fewer than `maxResults`, which the API allows; the token names
+        // the last row read, so the next page goes on from there.)
         if (version.is_some() && alias.is_none() && r.version_arn != version)
             || (alias.is_some() && r.alias_arn != alias)
+            || redriven.is_some_and(|want| want != (r.redrive_count > 0))
         {
             continue;
         }
@@ -573,6 +593,10 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }
         if let Some(a) = &r.alias_arn {
             o.insert("stateMachineAliasArn".into(), json!(a));
+        }
+        o.insert("redriveCount".into(), json!(r.redrive_count));
+        if let Some(ms) = r.redrive_ms {
+            o.insert("redriveDate".into(), timestamp(ms));
         }
         items.push(Value::Object(o));
     }

@@ -147,3 +147,76 @@ async fn a_token_that_is_not_a_token_is_invalid() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// ListExecutions by state machine: `redriveFilter` selects, and every
+/// item has `redriveCount` (and `redriveDate` once redriven), as the Map
+/// Run listing does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_executions_filters_by_redrive_and_shows_redrive_counts() {
+    let (rt, db) = runtime("ops-list-redriven", 1.0).await;
+    let fails = json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}});
+    let sm = create_machine(&rt, "fails", &fails).await;
+    let once = start(&rt, &sm, "{}").await;
+    ended(&rt, &once).await;
+    let never = start(&rt, &sm, "{}").await;
+    ended(&rt, &never).await;
+    // It fails again at once (its Fail state), in the redrive's own
+    // decision: the redrive is still counted and dated.
+    call(&rt, "RedriveExecution", json!({"executionArn": once})).await;
+    let d = ended(&rt, &once).await;
+    assert_eq!(
+        (&d["status"], &d["redriveCount"]),
+        (&json!("FAILED"), &json!(1)),
+        "{d}"
+    );
+    assert!(d.get("redriveDate").is_some(), "{d}");
+    let list = |filter: Option<&str>| {
+        let mut body = json!({"stateMachineArn": sm});
+        if let Some(f) = filter {
+            body["redriveFilter"] = json!(f);
+        }
+        let rt = rt.clone();
+        async move { call(&rt, "ListExecutions", body).await["executions"].clone() }
+    };
+    let arns = |items: &Value| -> Vec<String> {
+        items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["executionArn"].as_str().map(str::to_string))
+            .collect()
+    };
+    let all = list(None).await;
+    assert_eq!(arns(&all).len(), 2);
+    for item in all.as_array().into_iter().flatten() {
+        let redriven = item["executionArn"] == json!(once);
+        assert_eq!(item["redriveCount"], json!(u32::from(redriven)), "{item}");
+        assert_eq!(item.get("redriveDate").is_some(), redriven, "{item}");
+    }
+    assert_eq!(arns(&list(Some("REDRIVEN")).await), vec![once.clone()]);
+    assert_eq!(arns(&list(Some("NOT_REDRIVEN")).await), vec![never.clone()]);
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// ListExecutions: PENDING_REDRIVE only with a Map Run ("If you provide a
+/// stateMachineArn and a PENDING_REDRIVE statusFilter, the API returns a
+/// validation exception"), and neither ARN is AWS's validation error.
+#[tokio::test]
+async fn list_executions_refuses_what_the_model_refuses() {
+    let (rt, db) = runtime("ops-list-refused", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let pending = json!({"stateMachineArn": sm, "statusFilter": "PENDING_REDRIVE"});
+    let (kind, _) = refused(&rt, "ListExecutions", pending).await;
+    assert_eq!(kind, "ValidationException");
+    let (kind, message) = refused(&rt, "ListExecutions", json!({})).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ValidationException",
+            "1 validation error detected: Must provide a StateMachine ARN or MapRun ARN"
+        )
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
