@@ -220,3 +220,31 @@ async fn list_executions_refuses_what_the_model_refuses() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// `versionDescription` without `publish: true` is refused by
+/// CreateStateMachine and UpdateStateMachine (the model's docs; the message
+/// as recorded against AWS).
+#[tokio::test]
+async fn a_version_description_needs_publish() {
+    let (rt, db) = runtime("ops-version-description", 1.0).await;
+    let definition = waits().to_string();
+    let role = "arn:aws:iam::123456789012:role/r";
+    let create = json!({"name": "m", "definition": definition, "roleArn": role,
+        "versionDescription": "v1"});
+    let want = (
+        "ValidationException",
+        "Version description can only be set when publish is true",
+    );
+    let (kind, message) = refused(&rt, "CreateStateMachine", create.clone()).await;
+    assert_eq!((kind, message.as_str()), want);
+    let mut published = create;
+    published["publish"] = json!(true);
+    let sm = call(&rt, "CreateStateMachine", published).await;
+    let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+    let update = json!({"stateMachineArn": sm, "definition": definition,
+        "versionDescription": "v2", "publish": false});
+    let (kind, message) = refused(&rt, "UpdateStateMachine", update).await;
+    assert_eq!((kind, message.as_str()), want);
+    rt.shutdown();
+    remove_db(&db);
+}
