@@ -248,3 +248,36 @@ async fn a_version_description_needs_publish() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// Tagging operations answer a malformed ARN with `InvalidArn`, a
+/// well-formed one of nothing with `ResourceNotFound`.
+#[tokio::test]
+async fn tags_of_a_malformed_arn_are_invalid_arn() {
+    let (rt, db) = runtime("ops-tags-arn", 1.0).await;
+    let missing = "arn:aws:states:us-east-1:123456789012:stateMachine:nothing";
+    for (arn, want) in [
+        ("not-an-arn", "InvalidArn"),
+        (
+            "arn:aws:states:us-east-1:123456789012:stateMachine:",
+            "InvalidArn",
+        ),
+        (missing, "ResourceNotFound"),
+    ] {
+        for (op, body) in [
+            (
+                "TagResource",
+                json!({"resourceArn": arn, "tags": [{"key": "k", "value": "v"}]}),
+            ),
+            (
+                "UntagResource",
+                json!({"resourceArn": arn, "tagKeys": ["k"]}),
+            ),
+            ("ListTagsForResource", json!({"resourceArn": arn})),
+        ] {
+            let (kind, _) = refused(&rt, op, body).await;
+            assert_eq!(kind, want, "{op} {arn}");
+        }
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
