@@ -281,3 +281,42 @@ async fn tags_of_a_malformed_arn_are_invalid_arn() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// Aliases: UpdateStateMachineAlias needs a description or a routing;
+/// CreateStateMachineAlias is idempotent on the description too (the
+/// API reference; the conflict's message as recorded against AWS).
+#[tokio::test]
+async fn alias_updates_and_idempotency_follow_the_model() {
+    let (rt, db) = runtime("ops-alias", 1.0).await;
+    let definition = waits().to_string();
+    let sm = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "m", "definition": definition, "publish": true,
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let version = sm["stateMachineVersionArn"].as_str().unwrap_or_default();
+    let routing = json!([{"stateMachineVersionArn": version, "weight": 100}]);
+    let create = json!({"name": "live", "routingConfiguration": routing, "description": "a"});
+    let alias = call(&rt, "CreateStateMachineAlias", create.clone()).await;
+    let alias = alias["stateMachineAliasArn"].as_str().unwrap_or_default();
+    call(&rt, "CreateStateMachineAlias", create.clone()).await;
+    let mut other = create;
+    other["description"] = json!("b");
+    let (kind, message) = refused(&rt, "CreateStateMachineAlias", other).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ConflictException",
+            "Failed to create alias because an alias with the same name and a different routing configuration already exists."
+        )
+    );
+    let bare = json!({"stateMachineAliasArn": alias});
+    let (kind, _) = refused(&rt, "UpdateStateMachineAlias", bare).await;
+    assert_eq!(kind, "ValidationException");
+    let described = json!({"stateMachineAliasArn": alias, "description": "c"});
+    call(&rt, "UpdateStateMachineAlias", described).await;
+    rt.shutdown();
+    remove_db(&db);
+}
