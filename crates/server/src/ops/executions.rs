@@ -150,6 +150,7 @@ pub async fn start(
         Some((m, case)) => (m.to_string(), Some(case.to_string())),
         None => (p.machine_arn.clone(), None),
     };
+    crate::arn::not_a_label(&machine_ref)?;
     let Resolved {
         machine_arn,
         revision_id,
@@ -253,6 +254,7 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
         .next()
         .unwrap_or_default()
         .to_string();
+    crate::arn::not_a_label(&machine)?;
     if !resolve(rt, &machine)?.express {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",

@@ -415,6 +415,7 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         MachineRef::Machine(_) => {}
         _ => return Err(ApiError::invalid_arn(arn)),
     }
+    crate::arn::not_a_label(arn)?;
     let definition = req.opt_str("definition")?;
     let role = req.opt_str("roleArn")?;
     let encryption = encryption(&req)?;
@@ -494,6 +495,7 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if !matches!(reference, MachineRef::Machine(_)) {
         return crate::ops::versions::delete(rt, req).await;
     }
+    crate::arn::not_a_label(arn)?;
     let _admin = rt.admin.lock().await;
     let (record, versions, aliases) = {
         let reg = rt.read_registry();

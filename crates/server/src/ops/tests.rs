@@ -320,3 +320,29 @@ async fn alias_updates_and_idempotency_follow_the_model() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// A Distributed Map's label ARN (`stateMachine:M/label`) is refused by
+/// StartExecution, StartSyncExecution, UpdateStateMachine and
+/// DeleteStateMachine with `ValidationException` (their API reference).
+#[tokio::test]
+async fn a_map_label_arn_is_not_a_state_machine() {
+    let (rt, db) = runtime("ops-label-arn", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let label = format!("{sm}/Label");
+    for (op, body) in [
+        ("StartExecution", json!({"stateMachineArn": label})),
+        ("StartSyncExecution", json!({"stateMachineArn": label})),
+        (
+            "UpdateStateMachine",
+            json!({"stateMachineArn": label, "definition": waits().to_string()}),
+        ),
+        ("DeleteStateMachine", json!({"stateMachineArn": label})),
+    ] {
+        let (kind, _) = refused(&rt, op, body).await;
+        assert_eq!(kind, "ValidationException", "{op}");
+    }
+    // The state machine itself is untouched.
+    call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+    rt.shutdown();
+    remove_db(&db);
+}
