@@ -295,9 +295,12 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
     };
     let mut out = describe_json(rt, &done);
     if let Some(o) = out.as_object_mut() {
+        // Only StartSyncExecutionOutput's members.
         for k in [
             "redriveCount",
+            "redriveDate",
             "redriveStatus",
+            "redriveStatusReason",
             "stateMachineVersionArn",
             "stateMachineAliasArn",
         ] {

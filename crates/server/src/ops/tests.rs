@@ -346,3 +346,44 @@ async fn a_map_label_arn_is_not_a_state_machine() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// StartSyncExecution answers only StartSyncExecutionOutput's members
+/// (no redrive fields, which DescribeExecution has).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_sync_execution_answers_only_its_output_members() {
+    let (rt, db) = runtime("ops-sync-members", 1.0).await;
+    let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let sm = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "quick", "definition": definition.to_string(), "type": "EXPRESS",
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+    let out = call(&rt, "StartSyncExecution", json!({"stateMachineArn": sm})).await;
+    assert_eq!(out["status"], "SUCCEEDED");
+    const MEMBERS: [&str; 13] = [
+        "executionArn",
+        "stateMachineArn",
+        "name",
+        "startDate",
+        "stopDate",
+        "status",
+        "error",
+        "cause",
+        "input",
+        "inputDetails",
+        "output",
+        "outputDetails",
+        "traceHeader",
+    ];
+    for key in out.as_object().into_iter().flat_map(|o| o.keys()) {
+        assert!(
+            MEMBERS.contains(&key.as_str()) || key == "billingDetails",
+            "{key} is not a member of StartSyncExecutionOutput"
+        );
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
