@@ -129,8 +129,18 @@ def test_task_timeout(sfn, machine, unique):
 
 
 def test_unknown_tokens_are_refused(sfn):
-    expect_error("TaskTimedOut", sfn.send_task_success, taskToken="no-such-token", output="{}")
-    expect_error("TaskTimedOut", sfn.send_task_heartbeat, taskToken="no-such-token")
+    # A token that is not a task token at all is AWS's InvalidToken.
+    for op, extra in [(sfn.send_task_success, {"output": "{}"}), (sfn.send_task_failure, {}),
+                      (sfn.send_task_heartbeat, {})]:
+        msg = expect_error("InvalidToken", op, taskToken="no-such-token", **extra)
+        assert msg == "Invalid Token: 'Invalid token'"
+    # DIFFERENCE: a well-formed token (ours are UUIDs) that names no waiting
+    # task is taken for one whose task ended: TaskTimedOut, as for a real
+    # token of a closed task (AWS's tokens carry what it needs to tell them
+    # apart; a made-up one there is InvalidToken).
+    well_formed = "0f8e5a4c-3b1d-4c2e-9a7f-6d5e4c3b2a19"
+    expect_error("TaskTimedOut", sfn.send_task_success, taskToken=well_formed, output="{}")
+    expect_error("TaskTimedOut", sfn.send_task_heartbeat, taskToken=well_formed)
     # The model's length limit is checked before the token is looked up.
     msg = expect_error("ValidationException", sfn.send_task_failure, taskToken="x" * 2049)
     assert msg == ("1 validation error detected: Value at 'taskToken' failed to satisfy constraint: "

@@ -189,6 +189,20 @@ def test_stop_execution(sfn, cli, machine, unique):
     assert sfn.describe_execution(executionArn=ex)["status"] == "ABORTED"
 
 
+def test_a_stop_without_error_or_cause_shows_neither(sfn, machine, unique):
+    # AWS leaves out what StopExecution was not given, rather than "".
+    sm = machine(SLEEPER)
+    ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"seconds": 900}')["executionArn"]
+    wait_event(sfn, ex, "WaitStateEntered")
+    sfn.stop_execution(executionArn=ex)
+    d = sfn.describe_execution(executionArn=ex)
+    assert d["status"] == "ABORTED"
+    assert "error" not in d and "cause" not in d, d
+    last = history(sfn, ex)[-1]
+    assert last["type"] == "ExecutionAborted"
+    assert last["executionAbortedEventDetails"] == {}
+
+
 def test_start_is_idempotent_while_the_execution_is_busy(sfn, machine, unique):
     # A 2,000-item Map keeps the new execution busy (its first step runs and
     # commits thousands of events) while the same start arrives again.

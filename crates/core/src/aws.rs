@@ -550,6 +550,16 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
     }
 }
 
+/// An event's `error` and `cause`; an empty one is one nobody gave (a
+/// StopExecution or SendTaskFailure without it, a Fail state without
+/// `Error`), which AWS leaves out rather than showing as `""`.
 fn error_cause(error: &str, cause: &str) -> Value {
-    json!({ "error": error, "cause": cause })
+    let mut d = JsonMap::new();
+    if !error.is_empty() {
+        d.insert("error".into(), json!(error));
+    }
+    if !cause.is_empty() {
+        d.insert("cause".into(), json!(cause));
+    }
+    Value::Object(d)
 }

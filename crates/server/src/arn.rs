@@ -130,6 +130,23 @@ impl Arns {
     }
 }
 
+/// A Distributed Map's label ARN (`stateMachine:NAME/LABEL`) given where
+/// only a state machine, version or alias is meant: AWS answers
+/// StartExecution, UpdateStateMachine and DeleteStateMachine with
+/// `ValidationException` (the API reference of each). A state machine's
+/// own name cannot hold a `/` (`check_name`), so no state machine has it.
+pub fn not_a_label(arn: &str) -> Result<(), ApiError> {
+    let name = arn.splitn(7, ':').nth(6).unwrap_or_default();
+    if name.contains('/') {
+        // AWS's wording is not documented.
+        return Err(ApiError::new(
+            "ValidationException",
+            format!("Invalid Arn: a Distributed Map state's ARN is not valid here: '{arn}'"),
+        ));
+    }
+    Ok(())
+}
+
 /// AWS's rule for state machine, execution, activity and alias names:
 /// 1 to 80 characters, none of whitespace, `< > { } [ ] ? * " # % \ ^ | ~ `
 /// `` ` `` `$ & , ; : /` or control characters.

@@ -761,10 +761,10 @@ impl Runtime {
         let answers = crate::dispatch::mock_answers(&mut live, &decision.commands);
         let status = live.exec.status();
         let finished = !matches!(status, Status::Running | Status::NotStarted);
-        if finished {
-            let Live { exec, record, .. } = &mut *live;
-            close_record(record, exec.outcome(), status, now_ms());
-        } else if redrive {
+        // A redrive that ends the execution again at once (it stopped in a
+        // Fail state) is still a redrive: its count, date and client token
+        // are recorded before its new end.
+        if redrive {
             let Live {
                 exec,
                 record,
@@ -772,6 +772,10 @@ impl Runtime {
                 ..
             } = &mut *live;
             reopen_record(record, exec.redrive_count(), redrive_token.take(), now_ms());
+        }
+        if finished {
+            let Live { exec, record, .. } = &mut *live;
+            close_record(record, exec.outcome(), status, now_ms());
         }
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];

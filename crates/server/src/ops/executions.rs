@@ -150,6 +150,7 @@ pub async fn start(
         Some((m, case)) => (m.to_string(), Some(case.to_string())),
         None => (p.machine_arn.clone(), None),
     };
+    crate::arn::not_a_label(&machine_ref)?;
     let Resolved {
         machine_arn,
         revision_id,
@@ -253,6 +254,7 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
         .next()
         .unwrap_or_default()
         .to_string();
+    crate::arn::not_a_label(&machine)?;
     if !resolve(rt, &machine)?.express {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -293,9 +295,12 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
     };
     let mut out = describe_json(rt, &done);
     if let Some(o) = out.as_object_mut() {
+        // Only StartSyncExecutionOutput's members.
         for k in [
             "redriveCount",
+            "redriveDate",
             "redriveStatus",
+            "redriveStatusReason",
             "stateMachineVersionArn",
             "stateMachineAliasArn",
         ] {
@@ -330,10 +335,12 @@ pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
         o.insert("output".into(), json!(out));
         o.insert("outputDetails".into(), json!({"included": true}));
     }
-    if let Some(e) = &r.error {
+    // An empty error or cause is one nobody gave (StopExecution without
+    // them): AWS leaves it out.
+    if let Some(e) = r.error.as_ref().filter(|e| !e.is_empty()) {
         o.insert("error".into(), json!(e));
     }
-    if let Some(c) = &r.cause {
+    if let Some(c) = r.cause.as_ref().filter(|c| !c.is_empty()) {
         o.insert("cause".into(), json!(c));
     }
     if let Some(t) = &r.trace_header {
@@ -506,7 +513,22 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }
         return super::map_runs::list_children(rt, &req, map_run).await;
     }
-    let machine = req.str("stateMachineArn")?;
+    let machine = req.opt_str("stateMachineArn")?.ok_or_else(|| {
+        ApiError::new(
+            "ValidationException",
+            "1 validation error detected: Must provide a StateMachine ARN or MapRun ARN",
+        )
+    })?;
+    let status = req.opt_str("statusFilter")?;
+    if status == Some("PENDING_REDRIVE") {
+        // The model: "If you provide a stateMachineArn and a
+        // PENDING_REDRIVE statusFilter, the API returns a validation
+        // exception" (AWS's wording is not documented).
+        return Err(ApiError::new(
+            "ValidationException",
+            "The PENDING_REDRIVE statusFilter can only be used with a mapRunArn",
+        ));
+    }
     let Resolved {
         machine_arn,
         express,
@@ -520,7 +542,8 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             "This operation is not supported by this type of state machine",
         ));
     }
-    let status = req.opt_str("statusFilter")?;
+    // REDRIVEN or NOT_REDRIVEN (the model's enum, `ops::validate`).
+    let redriven = req.opt_str("redriveFilter")?.map(|f| f == "REDRIVEN");
     let limit = req.max_results()?;
     let after = match req.opt_str("nextToken")? {
         Some(t) => {
@@ -553,9 +576,13 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             continue;
         };
         last = Some(format!("{}|{}", row.start_ms, row.arn));
-        // A version or alias ARN lists only what it started.
+        // A version or alias ARN lists only what it started; the redrive
+        // filter, only what was (or was not) redriven. (A page may so hold
+        // fewer than `maxResults`, which the API allows; the token names
+        // the last row read, so the next page goes on from there.)
         if (version.is_some() && alias.is_none() && r.version_arn != version)
             || (alias.is_some() && r.alias_arn != alias)
+            || redriven.is_some_and(|want| want != (r.redrive_count > 0))
         {
             continue;
         }
@@ -573,6 +600,10 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }
         if let Some(a) = &r.alias_arn {
             o.insert("stateMachineAliasArn".into(), json!(a));
+        }
+        o.insert("redriveCount".into(), json!(r.redrive_count));
+        if let Some(ms) = r.redrive_ms {
+            o.insert("redriveDate".into(), timestamp(ms));
         }
         items.push(Value::Object(o));
     }

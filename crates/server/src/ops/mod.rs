@@ -14,6 +14,8 @@ pub mod state_machines;
 pub mod tags;
 pub mod tasks;
 pub mod test_state;
+#[cfg(test)]
+mod tests;
 pub mod validate;
 pub mod versions;
 

@@ -166,6 +166,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     check_definition(definition, kind_ == "EXPRESS")?;
     let tags = parse_tags(req.get("tags"))?;
     let publish = req.opt_bool("publish")?.unwrap_or(false);
+    check_version_description(&req, publish)?;
     let arn = rt.cfg.arns.state_machine(name);
     quotas::tags(&arn, tags.len(), quotas::TAGS_PER_RESOURCE)?;
     let now = now_ms();
@@ -262,6 +263,18 @@ fn created_before(
         answer["stateMachineVersionArn"] = json!(v.arn);
     }
     Ok(Some(answer))
+}
+
+/// CreateStateMachine's and UpdateStateMachine's rule: "you can only set
+/// the description if the publish parameter is set to true".
+fn check_version_description(req: &Req, publish: bool) -> Result<(), ApiError> {
+    if !publish && req.opt_str("versionDescription")?.is_some() {
+        return Err(ApiError::new(
+            "ValidationException",
+            "Version description can only be set when publish is true",
+        ));
+    }
+    Ok(())
 }
 
 /// The writes that make `revision` a state machine's current one, and the
@@ -392,6 +405,7 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         MachineRef::Machine(_) => {}
         _ => return Err(ApiError::invalid_arn(arn)),
     }
+    crate::arn::not_a_label(arn)?;
     let definition = req.opt_str("definition")?;
     let role = req.opt_str("roleArn")?;
     let encryption = encryption(&req)?;
@@ -407,6 +421,8 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             "Either the definition, the roleArn, the loggingConfiguration, the tracingConfiguration or the encryptionConfiguration must be specified",
         ));
     }
+    let publish = req.opt_bool("publish")?.unwrap_or(false);
+    check_version_description(&req, publish)?;
     if let Some(r) = role {
         check_role(r)?;
     }
@@ -444,7 +460,6 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     };
     record.revision_id = revision.id.clone();
     record.updated_ms = Some(now);
-    let publish = req.opt_bool("publish")?.unwrap_or(false);
     let (writes, version) = save_revision(rt, &req, &mut record, &revision, publish, now)?;
     rt.commit(writes).await?;
     let mut reg = rt.write_registry();
@@ -470,6 +485,7 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if !matches!(reference, MachineRef::Machine(_)) {
         return crate::ops::versions::delete(rt, req).await;
     }
+    crate::arn::not_a_label(arn)?;
     let _admin = rt.admin.lock().await;
     let (record, versions, aliases) = {
         let reg = rt.read_registry();

@@ -13,6 +13,11 @@ use crate::records::{kind, Tags};
 use crate::runtime::Runtime;
 
 fn existing(rt: &Runtime, arn: &str) -> Result<Tags, ApiError> {
+    // A malformed ARN is `InvalidArn`, as AWS answers; a well-formed one
+    // that names nothing taggable here is `ResourceNotFound`.
+    if let Err(e) = rt.cfg.arns.parse_machine(arn) {
+        rt.cfg.arns.parse_activity(arn).map_err(|_| e)?;
+    }
     let reg = rt.read_registry();
     if !reg.machines.contains_key(arn) && !reg.activities.contains_key(arn) {
         return Err(ApiError::new(

@@ -12,6 +12,9 @@ use crate::runtime::{lock, Runtime};
 /// (or no longer) waiting (its length, 1 to 2048, is the model's:
 /// `ops::validate`).
 fn task_of(rt: &Runtime, token: &str) -> Result<(String, TaskId), ApiError> {
+    if !well_formed(token) {
+        return Err(invalid_token());
+    }
     if let Some(task) = lock(&rt.tokens).get(token).cloned() {
         return Ok(task);
     }
@@ -26,6 +29,25 @@ fn task_of(rt: &Runtime, token: &str) -> Result<(String, TaskId), ApiError> {
         }
     }
     Err(timed_out())
+}
+
+/// Whether `token` could be one this server handed out: every task token
+/// is the core's `uuid` (a version 4 UUID, lowercase, hyphenated). One
+/// that is not cannot name a task that ended, so AWS's answer is
+/// `InvalidToken` rather than `TaskTimedOut`.
+fn well_formed(token: &str) -> bool {
+    let b = token.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            14 => c == b'4',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        })
+}
+
+/// AWS's answer to a token that is not a task token at all.
+fn invalid_token() -> ApiError {
+    ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'")
 }
 
 fn timed_out() -> ApiError {

@@ -225,13 +225,18 @@ pub async fn create_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
         .to_string();
     let arn = rt.cfg.arns.alias(&machine_name, name);
     let _admin = rt.admin.lock().await;
+    let description = req.opt_str("description")?.unwrap_or_default();
+    // Idempotent on the name, routing and description (the API reference);
+    // AWS's message names the routing whichever differs (recorded).
     if let Some(existing) = rt.read_registry().aliases.get(&arn) {
-        if existing.routing == routes {
+        if existing.routing == routes && existing.description == description {
             return Ok(
                 json!({"stateMachineAliasArn": arn, "creationDate": timestamp(existing.created_ms)}),
             );
         }
-        return Err(conflict(format!("Alias already exists: '{arn}'")));
+        return Err(conflict(
+            "Failed to create alias because an alias with the same name and a different routing configuration already exists.",
+        ));
     }
     let held = rt.read_registry().aliases_of(&machine_arn).count();
     quotas::aliases(&machine_arn, held, quotas::ALIASES_PER_MACHINE)?;
@@ -240,7 +245,7 @@ pub async fn create_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
         arn: arn.clone(),
         machine_arn,
         name: name.to_string(),
-        description: req.opt_str("description")?.unwrap_or_default().to_string(),
+        description: description.to_string(),
         routing: routes,
         created_ms: now,
         updated_ms: None,
@@ -277,6 +282,14 @@ pub fn describe_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 pub async fn update_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineAliasArn")?;
     rt.cfg.arns.parse_machine(arn)?;
+    if req.get("description").is_none() && req.get("routingConfiguration").is_none() {
+        // "You must specify at least one of the description or
+        // routingConfiguration parameters" (AWS's wording is not documented).
+        return Err(ApiError::new(
+            "ValidationException",
+            "You must provide at least one of description or routingConfiguration",
+        ));
+    }
     let _admin = rt.admin.lock().await;
     let mut a = rt
         .read_registry()

@@ -1,0 +1,389 @@
+//! Requests whose answers AWS documents (the API model's docs, or answers
+//! recorded against AWS), checked through `ops::call` on a whole runtime.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::protocol::Req;
+use crate::runtime::Runtime;
+use crate::testing::{call, create_machine, remove_db, runtime, start};
+
+/// Call an operation that must fail: its error's kind and message.
+async fn refused(rt: &Arc<Runtime>, op: &str, body: Value) -> (&'static str, String) {
+    let Value::Object(m) = body else {
+        panic!("{op}: the request is not an object");
+    };
+    match crate::ops::call(rt, op, Req(m)).await {
+        Ok(v) => panic!("{op}: expected an error, got {v}"),
+        Err(e) => (e.kind, e.message),
+    }
+}
+
+/// Wait until the execution is no longer RUNNING; DescribeExecution's
+/// answer then.
+async fn ended(rt: &Arc<Runtime>, arn: &str) -> Value {
+    for _ in 0..1000 {
+        let d = call(rt, "DescribeExecution", json!({"executionArn": arn})).await;
+        if d["status"] != "RUNNING" {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{arn} did not end");
+}
+
+/// The last event of the execution's history.
+async fn last_event(rt: &Arc<Runtime>, arn: &str) -> Value {
+    let h = call(
+        rt,
+        "GetExecutionHistory",
+        json!({"executionArn": arn, "reverseOrder": true, "maxResults": 1}),
+    )
+    .await;
+    h["events"][0].clone()
+}
+
+/// A state machine that waits (a day and more).
+fn waits() -> Value {
+    json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000, "End": true}}})
+}
+
+/// StopExecution without `error` or `cause`: AWS shows neither, not `""`
+/// (DescribeExecution has no such keys, `executionAbortedEventDetails` is
+/// `{}`); with them, both are shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_without_error_or_cause_records_neither() {
+    let (rt, db) = runtime("ops-stop-bare", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let bare = start(&rt, &sm, "{}").await;
+    call(&rt, "StopExecution", json!({"executionArn": bare})).await;
+    let d = ended(&rt, &bare).await;
+    assert_eq!(d["status"], "ABORTED");
+    assert!(d.get("error").is_none() && d.get("cause").is_none(), "{d}");
+    let e = last_event(&rt, &bare).await;
+    assert_eq!(e["type"], "ExecutionAborted");
+    assert_eq!(e["executionAbortedEventDetails"], json!({}));
+
+    let given = start(&rt, &sm, "{}").await;
+    let stop = json!({"executionArn": given, "error": "Halt", "cause": "asked to"});
+    call(&rt, "StopExecution", stop).await;
+    let d = ended(&rt, &given).await;
+    assert_eq!(
+        (&d["error"], &d["cause"]),
+        (&json!("Halt"), &json!("asked to"))
+    );
+    let e = last_event(&rt, &given).await;
+    assert_eq!(
+        e["executionAbortedEventDetails"],
+        json!({"error": "Halt", "cause": "asked to"})
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// SendTaskFailure without `error` or `cause`: the task's failure event
+/// shows neither (the error name Catch and Retry see is left as it was).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_failure_without_error_or_cause_records_neither() {
+    let (rt, db) = runtime("ops-task-failure-bare", 1.0).await;
+    let activity = call(&rt, "CreateActivity", json!({"name": "work"})).await;
+    let activity = activity["activityArn"].as_str().unwrap_or_default();
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": activity, "End": true}}});
+    let sm = create_machine(&rt, "works", &definition).await;
+    let arn = start(&rt, &sm, "{}").await;
+    let task = call(&rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    let token = task["taskToken"].as_str().unwrap_or_default();
+    assert!(!token.is_empty(), "no task: {task}");
+    call(&rt, "SendTaskFailure", json!({"taskToken": token})).await;
+    let d = ended(&rt, &arn).await;
+    assert_eq!(d["status"], "FAILED");
+    assert!(d.get("error").is_none() && d.get("cause").is_none(), "{d}");
+    let h = call(&rt, "GetExecutionHistory", json!({"executionArn": arn})).await;
+    let failed = h["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["type"] == "ActivityFailed")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(failed["activityFailedEventDetails"], json!({}), "{h}");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// A token that cannot be one this server issued is `InvalidToken` with
+/// AWS's message; a well-formed one that names no waiting task stays
+/// `TaskTimedOut` (`a_token_of_a_task_that_ended_is_timed_out`).
+#[tokio::test]
+async fn a_token_that_is_not_a_token_is_invalid() {
+    let (rt, db) = runtime("ops-invalid-token", 1.0).await;
+    for token in [
+        "no-such-token",
+        "0F8E5A4C-3B1D-4C2E-9A7F-6D5E4C3B2A19",
+        "0f8e5a4c3b1d4c2e9a7f6d5e4c3b2a19",
+    ] {
+        for (op, body) in [
+            (
+                "SendTaskSuccess",
+                json!({"taskToken": token, "output": "{}"}),
+            ),
+            ("SendTaskFailure", json!({"taskToken": token})),
+            ("SendTaskHeartbeat", json!({"taskToken": token})),
+        ] {
+            let (kind, message) = refused(&rt, op, body).await;
+            assert_eq!(
+                (kind, message.as_str()),
+                ("InvalidToken", "Invalid Token: 'Invalid token'"),
+                "{op} {token}"
+            );
+        }
+    }
+    let unknown = json!({"taskToken": "0f8e5a4c-3b1d-4c2e-9a7f-6d5e4c3b2a19"});
+    let (kind, _) = refused(&rt, "SendTaskHeartbeat", unknown).await;
+    assert_eq!(kind, "TaskTimedOut");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// ListExecutions by state machine: `redriveFilter` selects, and every
+/// item has `redriveCount` (and `redriveDate` once redriven), as the Map
+/// Run listing does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_executions_filters_by_redrive_and_shows_redrive_counts() {
+    let (rt, db) = runtime("ops-list-redriven", 1.0).await;
+    let fails = json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}});
+    let sm = create_machine(&rt, "fails", &fails).await;
+    let once = start(&rt, &sm, "{}").await;
+    ended(&rt, &once).await;
+    let never = start(&rt, &sm, "{}").await;
+    ended(&rt, &never).await;
+    // It fails again at once (its Fail state), in the redrive's own
+    // decision: the redrive is still counted and dated.
+    call(&rt, "RedriveExecution", json!({"executionArn": once})).await;
+    let d = ended(&rt, &once).await;
+    assert_eq!(
+        (&d["status"], &d["redriveCount"]),
+        (&json!("FAILED"), &json!(1)),
+        "{d}"
+    );
+    assert!(d.get("redriveDate").is_some(), "{d}");
+    let list = |filter: Option<&str>| {
+        let mut body = json!({"stateMachineArn": sm});
+        if let Some(f) = filter {
+            body["redriveFilter"] = json!(f);
+        }
+        let rt = rt.clone();
+        async move { call(&rt, "ListExecutions", body).await["executions"].clone() }
+    };
+    let arns = |items: &Value| -> Vec<String> {
+        items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["executionArn"].as_str().map(str::to_string))
+            .collect()
+    };
+    let all = list(None).await;
+    assert_eq!(arns(&all).len(), 2);
+    for item in all.as_array().into_iter().flatten() {
+        let redriven = item["executionArn"] == json!(once);
+        assert_eq!(item["redriveCount"], json!(u32::from(redriven)), "{item}");
+        assert_eq!(item.get("redriveDate").is_some(), redriven, "{item}");
+    }
+    assert_eq!(arns(&list(Some("REDRIVEN")).await), vec![once.clone()]);
+    assert_eq!(arns(&list(Some("NOT_REDRIVEN")).await), vec![never.clone()]);
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// ListExecutions: PENDING_REDRIVE only with a Map Run ("If you provide a
+/// stateMachineArn and a PENDING_REDRIVE statusFilter, the API returns a
+/// validation exception"), and neither ARN is AWS's validation error.
+#[tokio::test]
+async fn list_executions_refuses_what_the_model_refuses() {
+    let (rt, db) = runtime("ops-list-refused", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let pending = json!({"stateMachineArn": sm, "statusFilter": "PENDING_REDRIVE"});
+    let (kind, _) = refused(&rt, "ListExecutions", pending).await;
+    assert_eq!(kind, "ValidationException");
+    let (kind, message) = refused(&rt, "ListExecutions", json!({})).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ValidationException",
+            "1 validation error detected: Must provide a StateMachine ARN or MapRun ARN"
+        )
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// `versionDescription` without `publish: true` is refused by
+/// CreateStateMachine and UpdateStateMachine (the model's docs; the message
+/// as recorded against AWS).
+#[tokio::test]
+async fn a_version_description_needs_publish() {
+    let (rt, db) = runtime("ops-version-description", 1.0).await;
+    let definition = waits().to_string();
+    let role = "arn:aws:iam::123456789012:role/r";
+    let create = json!({"name": "m", "definition": definition, "roleArn": role,
+        "versionDescription": "v1"});
+    let want = (
+        "ValidationException",
+        "Version description can only be set when publish is true",
+    );
+    let (kind, message) = refused(&rt, "CreateStateMachine", create.clone()).await;
+    assert_eq!((kind, message.as_str()), want);
+    let mut published = create;
+    published["publish"] = json!(true);
+    let sm = call(&rt, "CreateStateMachine", published).await;
+    let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+    let update = json!({"stateMachineArn": sm, "definition": definition,
+        "versionDescription": "v2", "publish": false});
+    let (kind, message) = refused(&rt, "UpdateStateMachine", update).await;
+    assert_eq!((kind, message.as_str()), want);
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// Tagging operations answer a malformed ARN with `InvalidArn`, a
+/// well-formed one of nothing with `ResourceNotFound`.
+#[tokio::test]
+async fn tags_of_a_malformed_arn_are_invalid_arn() {
+    let (rt, db) = runtime("ops-tags-arn", 1.0).await;
+    let missing = "arn:aws:states:us-east-1:123456789012:stateMachine:nothing";
+    for (arn, want) in [
+        ("not-an-arn", "InvalidArn"),
+        (
+            "arn:aws:states:us-east-1:123456789012:stateMachine:",
+            "InvalidArn",
+        ),
+        (missing, "ResourceNotFound"),
+    ] {
+        for (op, body) in [
+            (
+                "TagResource",
+                json!({"resourceArn": arn, "tags": [{"key": "k", "value": "v"}]}),
+            ),
+            (
+                "UntagResource",
+                json!({"resourceArn": arn, "tagKeys": ["k"]}),
+            ),
+            ("ListTagsForResource", json!({"resourceArn": arn})),
+        ] {
+            let (kind, _) = refused(&rt, op, body).await;
+            assert_eq!(kind, want, "{op} {arn}");
+        }
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// Aliases: UpdateStateMachineAlias needs a description or a routing;
+/// CreateStateMachineAlias is idempotent on the description too (the
+/// API reference; the conflict's message as recorded against AWS).
+#[tokio::test]
+async fn alias_updates_and_idempotency_follow_the_model() {
+    let (rt, db) = runtime("ops-alias", 1.0).await;
+    let definition = waits().to_string();
+    let sm = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "m", "definition": definition, "publish": true,
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let version = sm["stateMachineVersionArn"].as_str().unwrap_or_default();
+    let routing = json!([{"stateMachineVersionArn": version, "weight": 100}]);
+    let create = json!({"name": "live", "routingConfiguration": routing, "description": "a"});
+    let alias = call(&rt, "CreateStateMachineAlias", create.clone()).await;
+    let alias = alias["stateMachineAliasArn"].as_str().unwrap_or_default();
+    call(&rt, "CreateStateMachineAlias", create.clone()).await;
+    let mut other = create;
+    other["description"] = json!("b");
+    let (kind, message) = refused(&rt, "CreateStateMachineAlias", other).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ConflictException",
+            "Failed to create alias because an alias with the same name and a different routing configuration already exists."
+        )
+    );
+    let bare = json!({"stateMachineAliasArn": alias});
+    let (kind, _) = refused(&rt, "UpdateStateMachineAlias", bare).await;
+    assert_eq!(kind, "ValidationException");
+    let described = json!({"stateMachineAliasArn": alias, "description": "c"});
+    call(&rt, "UpdateStateMachineAlias", described).await;
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// A Distributed Map's label ARN (`stateMachine:M/label`) is refused by
+/// StartExecution, StartSyncExecution, UpdateStateMachine and
+/// DeleteStateMachine with `ValidationException` (their API reference).
+#[tokio::test]
+async fn a_map_label_arn_is_not_a_state_machine() {
+    let (rt, db) = runtime("ops-label-arn", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let label = format!("{sm}/Label");
+    for (op, body) in [
+        ("StartExecution", json!({"stateMachineArn": label})),
+        ("StartSyncExecution", json!({"stateMachineArn": label})),
+        (
+            "UpdateStateMachine",
+            json!({"stateMachineArn": label, "definition": waits().to_string()}),
+        ),
+        ("DeleteStateMachine", json!({"stateMachineArn": label})),
+    ] {
+        let (kind, _) = refused(&rt, op, body).await;
+        assert_eq!(kind, "ValidationException", "{op}");
+    }
+    // The state machine itself is untouched.
+    call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// StartSyncExecution answers only StartSyncExecutionOutput's members
+/// (no redrive fields, which DescribeExecution has).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_sync_execution_answers_only_its_output_members() {
+    let (rt, db) = runtime("ops-sync-members", 1.0).await;
+    let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let sm = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "quick", "definition": definition.to_string(), "type": "EXPRESS",
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+    let out = call(&rt, "StartSyncExecution", json!({"stateMachineArn": sm})).await;
+    assert_eq!(out["status"], "SUCCEEDED");
+    const MEMBERS: [&str; 13] = [
+        "executionArn",
+        "stateMachineArn",
+        "name",
+        "startDate",
+        "stopDate",
+        "status",
+        "error",
+        "cause",
+        "input",
+        "inputDetails",
+        "output",
+        "outputDetails",
+        "traceHeader",
+    ];
+    for key in out.as_object().into_iter().flat_map(|o| o.keys()) {
+        assert!(
+            MEMBERS.contains(&key.as_str()) || key == "billingDetails",
+            "{key} is not a member of StartSyncExecutionOutput"
+        );
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
