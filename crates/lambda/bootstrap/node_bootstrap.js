@@ -100,7 +100,9 @@ async function loadHandler(root, spec) {
       try {
         mod = require(candidates[0]);
       } catch (e) {
-        if (e && e.code === "ERR_REQUIRE_ESM") {
+        // An ES module require() cannot load: older Node refuses them all,
+        // newer Node those with a top-level await. import() loads both.
+        if (e && (e.code === "ERR_REQUIRE_ESM" || e.code === "ERR_REQUIRE_ASYNC_MODULE")) {
           mod = await import(url.pathToFileURL(candidates[0]).href);
         } else {
           throw e;

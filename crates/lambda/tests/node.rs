@@ -24,6 +24,11 @@ runtime = "nodejs22.x"
 handler = "app.handler"
 code = "node_esm"
 
+[functions.esm_await]
+runtime = "nodejs22.x"
+handler = "app.handler"
+code = "node_esm_tla"
+
 [functions.fail]
 runtime = "nodejs20.x"
 handler = "index.fail"
@@ -96,6 +101,11 @@ async fn async_callback_and_esm_handlers() {
 
     let out = call(&lambda, "esm", json!("x")).await.unwrap();
     assert_eq!(out, json!({"esm": true, "event": "x"}));
+
+    // A .js ES module with a top-level await: Node 20.19+ and 22.12+
+    // require() ES modules but refuse one that awaits at the top level.
+    let out = call(&lambda, "esm_await", json!("y")).await.unwrap();
+    assert_eq!(out, json!({"ready": true, "event": "y"}));
     lambda.shutdown().await;
 }
 
