@@ -39,23 +39,29 @@ function call(method, route, body, headers) {
   });
 }
 
+// As AWS's Node runtime reports what a handler threw: an Error (or any
+// object with string name, message and stack) by its name, message and
+// stack; anything else by its type and its toString() (`[object Object]`
+// for a plain object); one whose toString fails as "handled".
 function errorPayload(err) {
-  if (err instanceof Error) {
-    return {
-      errorType: err.name || "Error",
-      errorMessage: err.message,
-      trace: String(err.stack || "").split("\n"),
-    };
-  }
-  const text = typeof err === "string" ? err : safeStringify(err);
-  return { errorType: typeof err, errorMessage: text, trace: [] };
-}
-
-function safeStringify(value) {
   try {
-    return JSON.stringify(value);
+    const errorLike =
+      err instanceof Error ||
+      (err && typeof err.name === "string" && typeof err.message === "string" && typeof err.stack === "string");
+    if (errorLike) {
+      return {
+        errorType: err.name || "Error",
+        errorMessage: err.message,
+        trace: String(err.stack || "").split("\n"),
+      };
+    }
+    return { errorType: typeof err, errorMessage: err.toString(), trace: [] };
   } catch (_) {
-    return String(value);
+    return {
+      errorType: "handled",
+      errorMessage:
+        "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
+    };
   }
 }
 

@@ -34,6 +34,11 @@ runtime = "nodejs20.x"
 handler = "index.fail"
 code = "node"
 
+[functions.throw_value]
+runtime = "nodejs20.x"
+handler = "index.throwValue"
+code = "node"
+
 [functions.leave]
 runtime = "nodejs20.x"
 handler = "index.leave"
@@ -127,6 +132,25 @@ async fn a_thrown_error_names_the_state_error() {
             .starts_with("ValidationError: order has no items"),
         "{cause}"
     );
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_thrown_value_that_is_no_error_is_reported_as_aws_runtime_does() {
+    if !have("node") {
+        return;
+    }
+    let lambda = start(PROJECT).await;
+    for (what, error, message) in [
+        ("object", "object", "[object Object]"),
+        ("string", "string", "boom"),
+    ] {
+        let (got, cause) = call(&lambda, "throw_value", json!({"what": what}))
+            .await
+            .unwrap_err();
+        assert_eq!(got, error, "{what}: {cause}");
+        assert_eq!(cause_json(&cause)["errorMessage"], message, "{what}");
+    }
     lambda.shutdown().await;
 }
 
