@@ -565,7 +565,8 @@ environment = { INIT_SECONDS = "12" }
     let slow_took = started.elapsed();
     // 10 s, then the init again (12 s) and the handler.
     assert!(
-        slow_took >= Duration::from_secs(21) && slow_took < Duration::from_secs(29),
+        // (Upper bounds generous: a busy machine starts processes slowly.)
+        slow_took >= Duration::from_secs(21) && slow_took < Duration::from_secs(40),
         "{slow_took:?}"
     );
     let remaining = slow["remaining_ms"].as_i64().unwrap();
@@ -584,7 +585,7 @@ environment = { INIT_SECONDS = "12" }
         "{message}"
     );
     assert!(
-        too_slow_took >= Duration::from_secs(15) && too_slow_took < Duration::from_secs(19),
+        too_slow_took >= Duration::from_secs(15) && too_slow_took < Duration::from_secs(25),
         "{too_slow_took:?}"
     );
     lambda.shutdown().await;
