@@ -35,7 +35,7 @@ def test_a_failed_execution_is_redriven_from_the_failed_state(sfn, machine):
     assert json.loads(d["output"]) == {"order": 7, "prep": 1, "work": {"done": True}}
     assert d["redriveCount"] == 1 and "redriveDate" in d
     assert d["redriveStatus"] == "NOT_REDRIVABLE"
-    assert d["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven."
+    assert d["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
 
     events = history(sfn, arn)
     types = [e["type"] for e in events]

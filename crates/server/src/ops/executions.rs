@@ -386,7 +386,7 @@ fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String>
     }
     match r.status.as_str() {
         "FAILED" | "TIMED_OUT" | "ABORTED" => {}
-        status => return Some(format!("Execution is {status} and cannot be redriven.")),
+        status => return Some(format!("Execution is {status} and cannot be redriven")),
     }
     if now - r.start_ms > MAX_EXECUTION_MS {
         return Some("Execution has exceeded the max execution time.".into());
@@ -426,7 +426,7 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             _ => {
                 return Err(ApiError::new(
                     "ExecutionNotRedrivable",
-                    "Execution is RUNNING and cannot be redriven.",
+                    "Execution is RUNNING and cannot be redriven",
                 ))
             }
         }
@@ -746,13 +746,13 @@ mod tests {
                 "RUNNING",
                 now - DAY,
                 None,
-                Some("Execution is RUNNING and cannot be redriven."),
+                Some("Execution is RUNNING and cannot be redriven"),
             ),
             (
                 "SUCCEEDED",
                 now - DAY,
                 Some(now),
-                Some("Execution is SUCCEEDED and cannot be redriven."),
+                Some("Execution is SUCCEEDED and cannot be redriven"),
             ),
             ("ABORTED", now - 14 * DAY, Some(now - 14 * DAY + 1), None),
             (

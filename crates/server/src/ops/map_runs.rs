@@ -307,14 +307,14 @@ pub async fn describe_child(
 /// its parent being in status `parent`; `None` when it can.
 fn child_redrive_refusal(parent: &str, child: &str) -> Option<String> {
     match child {
-        "SUCCEEDED" | "RUNNING" => Some(format!("Execution is {child} and cannot be redriven.")),
+        "SUCCEEDED" | "RUNNING" => Some(format!("Execution is {child} and cannot be redriven")),
         // Already waiting for the Map Run's redrive.
-        "PENDING_REDRIVE" => Some("Execution is RUNNING and cannot be redriven.".into()),
+        "PENDING_REDRIVE" => Some("Execution is RUNNING and cannot be redriven".into()),
         _ if matches!(parent, "FAILED" | "TIMED_OUT" | "ABORTED") => None,
         // DIFFERENCE: AWS does not say what it answers while the parent
         // still runs (a failure it tolerates); the parent cannot be
         // redriven then, so neither can the child.
-        _ => Some("Execution is a child execution of a Map Run whose parent execution is RUNNING and cannot be redriven.".into()),
+        _ => Some("Execution is a child execution of a Map Run whose parent execution is RUNNING and cannot be redriven".into()),
     }
 }
 
@@ -325,11 +325,11 @@ fn child_redrive_refusal(parent: &str, child: &str) -> Option<String> {
 /// executions have completed successfully" (DescribeExecution).
 fn express_child_redrive_refusal(child: &str) -> Option<String> {
     match child {
-        "SUCCEEDED" => Some("Execution is SUCCEEDED and cannot be redriven.".into()),
+        "SUCCEEDED" => Some("Execution is SUCCEEDED and cannot be redriven".into()),
         // DIFFERENCE: AWS names only the successful ones; a child still
         // running (or waiting to run again) cannot be started again either.
         "RUNNING" | "PENDING_REDRIVE" => {
-            Some("Execution is RUNNING and cannot be redriven.".into())
+            Some("Execution is RUNNING and cannot be redriven".into())
         }
         _ => None,
     }
