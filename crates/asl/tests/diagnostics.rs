@@ -2,7 +2,9 @@
 //! location). Where a source measured AWS's answer, the row says so; the
 //! rest follow the same wording.
 //!
-//! Sources: floci-io/floci issues 2735, 2968 and 3733 (measured with
+//! Sources: floci-io/floci issues 2735, 2968 and 3733, and its tests
+//! StepFunctionsTopLevelReferenceIntegrationTest and
+//! StepFunctionsValidateStateMachineDefinitionIntegrationTest (measured with
 //! `aws stepfunctions validate-state-machine-definition`); cfn-lint issues
 //! 3616 and 4075 (CloudFormation deploy errors); aws-cdk issue 10530.
 
