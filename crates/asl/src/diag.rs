@@ -12,6 +12,7 @@ pub enum Code {
     InvalidJsonDescription,
     DuplicateStateName,
     InvalidJsonataExpression,
+    UnsupportedJsonataExpression,
 }
 
 impl Code {
@@ -23,6 +24,7 @@ impl Code {
             Code::InvalidJsonDescription => "INVALID_JSON_DESCRIPTION",
             Code::DuplicateStateName => "DUPLICATE_STATE_NAME",
             Code::InvalidJsonataExpression => "INVALID_JSONATA_EXPRESSION",
+            Code::UnsupportedJsonataExpression => "UNSUPPORTED_JSONATA_EXPRESSION",
         }
     }
 }

@@ -2,7 +2,9 @@
 //! location). Where a source measured AWS's answer, the row says so; the
 //! rest follow the same wording.
 //!
-//! Sources: floci-io/floci issues 2735, 2968 and 3733 (measured with
+//! Sources: floci-io/floci issues 2735, 2968 and 3733, and its tests
+//! StepFunctionsTopLevelReferenceIntegrationTest and
+//! StepFunctionsValidateStateMachineDefinitionIntegrationTest (measured with
 //! `aws stepfunctions validate-state-machine-definition`); cfn-lint issues
 //! 3616 and 4075 (CloudFormation deploy errors); aws-cdk issue 10530.
 
@@ -43,6 +45,7 @@ fn map(fields: &str) -> String {
 }
 
 const SV: &str = "SCHEMA_VALIDATION_FAILED";
+const UJ: &str = "UNSUPPORTED_JSONATA_EXPRESSION";
 
 #[test]
 fn refused_as_aws_refuses_them() {
@@ -200,6 +203,91 @@ fn refused_as_aws_refuses_them() {
             one_jsonata(r#"{"Type":"Pass","Output":"{% a[1,2) %}","End":true}"#),
             vec![r#"INVALID_JSONATA_EXPRESSION: Expected "]", got "," at /States/S/Output"#.into()],
         ),
+        // What a Step Functions expression cannot read (floci-io/floci,
+        // StepFunctionsTopLevelReferenceIntegrationTest and
+        // StepFunctionsValidateStateMachineDefinitionIntegrationTest).
+        (
+            "a field read at the top level (measured)",
+            one_jsonata(r#"{"Type":"Pass","Output":{"v":"{% phone[0] %}"},"End":true}"#),
+            vec![format!("{UJ}: Reference to 'phone' at the top level is not supported. at /States/S/Output/v")],
+        ),
+        (
+            "a top-level read deep in Output (measured)",
+            one_jsonata(r#"{"Type":"Pass","Output":{"a":{"b":["{% phone %}"]}},"End":true}"#),
+            vec![format!("{UJ}: Reference to 'phone' at the top level is not supported. at /States/S/Output/a/b[0]")],
+        ),
+        (
+            "each distinct top-level read of a field, in the order written (measured)",
+            one_jsonata(r#"{"Type":"Pass","Output":{"v":"{% aaa + bbb + aaa %}"},"End":true}"#),
+            vec![
+                format!("{UJ}: Reference to 'aaa' at the top level is not supported. at /States/S/Output/v"),
+                format!("{UJ}: Reference to 'bbb' at the top level is not supported. at /States/S/Output/v"),
+            ],
+        ),
+        (
+            "the context item (measured)",
+            one_jsonata(r#"{"Type":"Pass","Output":{"v":"{% $.phone %}"},"End":true}"#),
+            vec![format!("{UJ}: Reference to '$' at the top level is not supported. at /States/S/Output/v")],
+        ),
+        (
+            "$$ (measured)",
+            one_jsonata(r#"{"Type":"Pass","Output":"{% $$ %}","End":true}"#),
+            vec![format!("{UJ}: Reference to '$$' is not supported. at /States/S/Output")],
+        ),
+        (
+            "$states.errorOutput outside a catcher (measured)",
+            one_jsonata(r#"{"Type":"Pass","Output":"{% $states.errorOutput %}","End":true}"#),
+            vec![format!("{UJ}: Field '$states.errorOutput' does not exist. at /States/S/Output")],
+        ),
+        (
+            "$states.errorOutput in a state's own Output and Assign, next to its catcher",
+            one_jsonata(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Output":"{% $states.errorOutput %}","Assign":{"e":"{% $states.errorOutput.Cause %}"},
+                "Catch":[{"ErrorEquals":["States.ALL"],"Output":"{% $states.errorOutput %}","Next":"S"}]}"#),
+            vec![
+                format!("{UJ}: Field '$states.errorOutput' does not exist. at /States/S/Output"),
+                format!("{UJ}: Field '$states.errorOutput' does not exist. at /States/S/Assign/e"),
+            ],
+        ),
+        (
+            "an earlier Assign does not bind the bare name (measured)",
+            r#"{"QueryLanguage":"JSONata","StartAt":"A","States":{
+                "A":{"Type":"Pass","Assign":{"phone":"{% 1 %}"},"Next":"E"},
+                "E":{"Type":"Pass","Output":{"v":"{% phone %}"},"End":true}}}"#.into(),
+            vec![format!("{UJ}: Reference to 'phone' at the top level is not supported. at /States/E/Output/v")],
+        ),
+        (
+            // Measured one field at a time (the order of the diagnostics
+            // is Stepwell's).
+            "top-level reads in every kind of field",
+            r#"{"QueryLanguage":"JSONata","StartAt":"C","States":{
+                "C":{"Type":"Choice","Choices":[{"Condition":"{% phone = 1 %}","Next":"W"}],"Default":"W"},
+                "W":{"Type":"Wait","Seconds":"{% phone %}","Next":"M"},
+                "M":{"Type":"Map","Items":"{% phone %}","ItemSelector":{"Next":"{% phone %}"},
+                     "ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"Comment":"{% phone %}"}},
+                     "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Pass","Output":{"v":"{% phone %}"},"End":true}}},"Next":"P"},
+                "P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Output":{"v":"{% phone %}"},"End":true}}}],"Next":"T"},
+                "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                     "Arguments":{"FunctionName":"f","Payload":{"Comment":"{% phone %}"}},
+                     "Catch":[{"ErrorEquals":["States.ALL"],"Output":{"v":"{% phone %}"},"Assign":{"Retry":"{% phone %}"},"Next":"F"}],"Next":"F"},
+                "F":{"Type":"Fail","Cause":"{% phone %}"}}}"#.into(),
+            [
+                "C/Choices[0]/Condition",
+                "W/Seconds",
+                "M/ItemProcessor/States/I/Output/v",
+                "M/ItemSelector/Next",
+                "M/Items",
+                "M/ItemBatcher/BatchInput/Comment",
+                "P/Branches[0]/States/B/Output/v",
+                "T/Arguments/Payload/Comment",
+                "T/Catch[0]/Output/v",
+                "T/Catch[0]/Assign/Retry",
+                "F/Cause",
+            ]
+            .iter()
+            .map(|l| format!("{UJ}: Reference to 'phone' at the top level is not supported. at /States/{l}"))
+            .collect(),
+        ),
         // Choice rules and Map configuration.
         (
             "And and Or in one rule",
@@ -259,6 +347,32 @@ fn accepted_as_aws_accepts_them() {
         (
             "a ...Path into a variable",
             map(r#""MaxConcurrencyPath":"$limit","#),
+        ),
+        (
+            // Measured: reads through $states, variables, later steps,
+            // predicates and lambda parameters.
+            "JSONata that reads no top-level context",
+            one_jsonata(r#"{"Type":"Pass","Output":{
+                "a":"{% $states.input.phone %}","b":"{% $states.input.items[phone > 3] %}",
+                "c":"{% $map($states.input.a, function($x){ $x.phone }) %}","d":"{% $phone %}",
+                "e":"{% $states.input ~> |phone|{'b': 1}| %}","f":"{% **.phone %}"},"End":true}"#),
+        ),
+        (
+            // Measured.
+            "$states.errorOutput in a catcher's Output and Assign",
+            one_jsonata(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Catch":[{"ErrorEquals":["States.ALL"],"Output":"{% $states.errorOutput %}",
+                          "Assign":{"lastError":"{% $states.errorOutput.Cause %}"},"Next":"S"}]}"#),
+        ),
+        (
+            // Measured: a JSONPath machine's `{% %}` is text.
+            "a JSONPath Parameters value that looks like JSONata",
+            one(r#"{"Type":"Pass","Parameters":{"v":"{% phone %}"},"End":true}"#),
+        ),
+        (
+            // Measured: Comment is text.
+            "a Comment that looks like JSONata",
+            one_jsonata(r#"{"Type":"Pass","Comment":"{% phone %}","End":true}"#),
         ),
     ] {
         assert_eq!(diagnostics(&text), Vec::<String>::new(), "{name}");

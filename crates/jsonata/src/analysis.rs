@@ -103,6 +103,8 @@ pub(crate) struct Analysis {
     pub aws: Vec<&'static str>,
     /// Facts for error messages.
     pub hints: Hints,
+    /// See [`crate::Expression::unsupported_references`].
+    pub unsupported: Vec<crate::UnsupportedReference>,
 }
 
 /// Function calls in evaluation order (arguments before the call) and
@@ -181,6 +183,7 @@ pub(crate) fn analyse(node: &AstNode) -> Analysis {
         referenced: referenced.into_iter().collect(),
         aws,
         hints: hints(node),
+        unsupported: Vec::new(),
     }
 }
 
@@ -404,6 +407,6 @@ macro_rules! each_child {
 pub(crate) use each_child;
 
 /// Call `f` on each direct child of `node`.
-fn children(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
+pub(crate) fn children(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
     each_child!(node, f, iter)
 }

@@ -63,6 +63,7 @@ mod error;
 mod fast;
 mod functions;
 mod guard;
+mod references;
 mod url;
 
 use std::sync::Arc;
@@ -74,6 +75,7 @@ use jsonata_core::value::JValue;
 use serde_json::Value;
 
 pub use error::JsonataError;
+pub use references::UnsupportedReference;
 
 /// Variables visible to an expression: `$states` and workflow variables,
 /// looked up by name without the `$`.
@@ -252,9 +254,11 @@ impl Expression {
         let mut ast =
             guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
+        let unsupported = references::unsupported_references(&ast);
         let keep_builtin = url::prepare(&mut ast);
         let mut analysis = analysis::analyse(&ast);
         analysis.aws.retain(|f| !keep_builtin.contains(f));
+        analysis.unsupported = unsupported;
         let fast = fast::compile(&ast).map(Arc::new);
         let guards = guard(|| guard::rewrite(&mut ast))?;
         Ok(Expression {
@@ -363,6 +367,22 @@ impl Expression {
     /// built-in or AWS functions. `$states` appears as `"states"`.
     pub fn free_variables(&self) -> Vec<String> {
         self.analysis.free.clone()
+    }
+
+    /// What the expression reads that a Step Functions expression has
+    /// nothing for (no context item, no `$$`, `$states.errorOutput` only in
+    /// a catcher), distinct and in the order written. AWS refuses the state
+    /// machine for them; plain JSONata (`stepwell jsonata`) reads them as
+    /// usual, so this is only a report.
+    ///
+    /// ```
+    /// use stepwell_jsonata::{Expression, UnsupportedReference::*};
+    ///
+    /// let e = Expression::compile("phone + $states.input.items[price > 5].n + $$").unwrap();
+    /// assert_eq!(e.unsupported_references(), [TopLevel("phone".into()), Root]);
+    /// ```
+    pub fn unsupported_references(&self) -> &[UnsupportedReference] {
+        &self.analysis.unsupported
     }
 
     /// Whether the expression has a fast form (see the `fast` module): it is

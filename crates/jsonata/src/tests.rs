@@ -1201,3 +1201,129 @@ fn url_functions_match_jsonata_js() {
         ),
     ]);
 }
+
+/// `Expression::unsupported_references`, rendered as AWS names them (`$$`
+/// and `$states.errorOutput` as written). The rows marked (measured) were
+/// run through `aws stepfunctions validate-state-machine-definition` as a
+/// Pass state's Output by the floci project
+/// (floci-io/floci, `JsonataTopLevelReferencesTest`).
+#[test]
+fn unsupported_references_as_aws_names_them() {
+    fn names(expr: &str) -> Vec<String> {
+        let e = Expression::compile(expr).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+        e.unsupported_references()
+            .iter()
+            .map(|r| match r {
+                UnsupportedReference::TopLevel(n) => n.clone(),
+                UnsupportedReference::Root => "$$".into(),
+                UnsupportedReference::StatesErrorOutput => "$states.errorOutput".into(),
+            })
+            .collect()
+    }
+    let phone = [
+        // (measured)
+        "phone",
+        "phone[0].number",
+        "phone.number.street",
+        "-phone",
+        "phone ? 1 : 2",
+        "$states.input.a ? phone : 2",
+        "phone & 'x'",
+        "phone in $states.input.b",
+        "$sum(phone)",
+        "phone(1)",
+        "phone ~> $string()",
+        "[1..phone]",
+        "(phone)",
+        "(phone).other",
+        "[phone].other",
+        "[phone, 1]",
+        "{phone: 1}",
+        "($x := phone; $x)",
+        "$map($states.input.a, function($y){ phone })",
+        "$count(phone[inner])",
+        "phone.**.deeper",
+        // (inferred: the same rules)
+        "phone^(x)",
+        "phone{'k': x}",
+        "$f := function(){ phone }",
+        "$not(phone)",
+        "{'k': phone}",
+        "$states.input.a ? 1 : phone",
+        "phone and true",
+    ];
+    for expr in phone {
+        assert_eq!(names(expr), ["phone"], "{expr}");
+    }
+    let none = [
+        // (measured)
+        "$states.input.phone",
+        "$states.input.a.phone",
+        "$states.input.a[0].phone",
+        "$states.input.a.phone[0]",
+        "$states.input.items[phone > 3]",
+        "$states.input.a^(phone)",
+        "$states.input.a{'k': phone}",
+        "$states.input.a.(phone)",
+        "$states.input.a.$phone",
+        "$phone",
+        "$states.input.a ~> $string()",
+        "$states.input ~> |phone|{'b': 1}|",
+        "**.phone",
+        "{'k': 1}.phone",
+        "$states.input.a[0][phone]",
+        "$states.input.a[$ > 1]",
+        "function($x){ $x.phone }",
+        "$map($states.input.a, function($x){ $x.phone })",
+        "'phone'",
+        "1 + 1",
+        "$now()",
+        "$states.input.errorOutput",
+        "$states.error",
+        "$states",
+        // (inferred)
+        "$match('a', /phone/)",
+        "*",
+        "$states.input.a@$x.phone",
+        "$states.input.a#$i[phone]",
+        "$$a",
+    ];
+    for expr in none {
+        assert_eq!(names(expr), Vec::<String>::new(), "{expr}");
+    }
+    let cases: &[(&str, &[&str])] = &[
+        // (measured)
+        ("$", &["$"]),
+        ("$.phone", &["$"]),
+        ("$[0]", &["$"]),
+        ("$string($)", &["$"]),
+        ("$map($states.input.a, function($x){ $ })", &["$"]),
+        ("$$", &["$$"]),
+        ("$$.phone", &["$$"]),
+        ("aaa + bbb", &["aaa", "bbb"]),
+        ("[bbb, aaa]", &["bbb", "aaa"]),
+        ("aaa + aaa", &["aaa"]),
+        ("(aaa; bbb)", &["aaa", "bbb"]),
+        ("$number(aaa) + $number(bbb)", &["aaa", "bbb"]),
+        ("$states.errorOutput", &["$states.errorOutput"]),
+        ("$states.errorOutput.Cause", &["$states.errorOutput"]),
+        ("$states.errorOutput.Error", &["$states.errorOutput"]),
+        ("[$states.errorOutput]", &["$states.errorOutput"]),
+        ("$states.errorOutput ? 1 : 2", &["$states.errorOutput"]),
+        // (inferred: `$states.errorOutput` is found anywhere; order as written)
+        (
+            "$states.input.a[$states.errorOutput.Error = 'x']",
+            &["$states.errorOutput"],
+        ),
+        (
+            "function($e){ $e.x = $states.errorOutput }",
+            &["$states.errorOutput"],
+        ),
+        ("$ & phone & $$ & $", &["$", "phone", "$$"]),
+        ("`$` & $", &["$"]),
+        ("`first name`", &["first name"]),
+    ];
+    for (expr, want) in cases {
+        assert_eq!(names(expr), *want, "{expr}");
+    }
+}

@@ -3,7 +3,7 @@
 //! expressions, and the integer/number fields that may be given dynamically.
 
 use serde_json::{Map as JsonMap, Value};
-use stepwell_jsonata::Expression;
+use stepwell_jsonata::{Expression, UnsupportedReference};
 use stepwell_jsonpath::{Path, Root, Template};
 
 use super::Parser;
@@ -169,10 +169,13 @@ impl Parser {
 
     pub(super) fn expr(&mut self, src: &str, loc: &str) -> Option<Expr> {
         match Expression::compile(src) {
-            Ok(expression) => Some(Expr {
-                source: src.trim().to_owned(),
-                expression,
-            }),
+            Ok(expression) => {
+                self.unsupported_references(&expression, loc);
+                Some(Expr {
+                    source: src.trim().to_owned(),
+                    expression,
+                })
+            }
             // AWS gives the parser's message, without its code.
             Err(e) => {
                 self.push(
@@ -182,6 +185,30 @@ impl Parser {
                 );
                 None
             }
+        }
+    }
+
+    /// AWS refuses an expression that reads what Step Functions does not
+    /// have (see [`Expression::unsupported_references`]), once for each
+    /// distinct reference, in the order written (measured: `aaa + bbb` gets
+    /// two diagnostics), at the field holding it.
+    fn unsupported_references(&mut self, expression: &Expression, loc: &str) {
+        for r in expression.unsupported_references() {
+            let message = match r {
+                UnsupportedReference::TopLevel(name) => {
+                    format!("Reference to '{name}' at the top level is not supported.")
+                }
+                UnsupportedReference::Root => "Reference to '$$' is not supported.".to_owned(),
+                UnsupportedReference::StatesErrorOutput if self.in_catcher => continue,
+                UnsupportedReference::StatesErrorOutput => {
+                    "Field '$states.errorOutput' does not exist.".to_owned()
+                }
+            };
+            self.push(
+                Code::UnsupportedJsonataExpression,
+                message,
+                Some(loc.to_owned()),
+            );
         }
     }
 

@@ -93,6 +93,9 @@ struct Parser {
     /// The state machine's language, which its branches and iterations
     /// have too.
     query_language: QueryLanguage,
+    /// Parsing a catcher's `Output` or `Assign`, the one place
+    /// `$states.errorOutput` exists.
+    in_catcher: bool,
 }
 
 /// Fields every state type accepts.

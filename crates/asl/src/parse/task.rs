@@ -243,6 +243,8 @@ impl Parser {
             if c.contains_key(other) {
                 self.other_language_field(&cloc, other, ql);
             }
+            // `$states.errorOutput` exists here only.
+            self.in_catcher = true;
             let (result_path, output) = if ql == QueryLanguage::Jsonata {
                 (
                     OptPath::Default,
@@ -256,6 +258,7 @@ impl Parser {
                 )
             };
             let assign = c.get("Assign").and_then(|v| self.assign(v, &cloc, ql));
+            self.in_catcher = false;
             if let Some(next) = next {
                 out.push(Catcher {
                     error_equals,
