@@ -328,9 +328,7 @@ fn express_child_redrive_refusal(child: &str) -> Option<String> {
         "SUCCEEDED" => Some("Execution is SUCCEEDED and cannot be redriven".into()),
         // DIFFERENCE: AWS names only the successful ones; a child still
         // running (or waiting to run again) cannot be started again either.
-        "RUNNING" | "PENDING_REDRIVE" => {
-            Some("Execution is RUNNING and cannot be redriven".into())
-        }
+        "RUNNING" | "PENDING_REDRIVE" => Some("Execution is RUNNING and cannot be redriven".into()),
         _ => None,
     }
 }
