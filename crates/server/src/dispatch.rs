@@ -368,6 +368,11 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovere
             lock(&rt.tokens).insert(token.clone(), (arn.to_string(), req.task));
         }
     }
+    // A callback handed over before a restart (or a reload) waits for its
+    // token's answer: sending the message again would deliver it twice.
+    if callback && recovered.submitted.contains_key(&req.task) {
+        return;
+    }
     if req.flavor == TaskFlavor::Activity {
         if recovered.started.contains(&req.task) {
             return; // a worker holds it; its answer comes with the token
@@ -621,6 +626,99 @@ mod tests {
         queues.remove_activity("a");
         queues.push("a", item("x", 1));
         assert_eq!(queues.pop("a").map(|i| i.task), Some(1));
+    }
+
+    /// Sends "messages" (a callback's hand-over) and counts them.
+    struct Messages(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl TaskBackend for Messages {
+        fn handles(&self, resource: &str) -> bool {
+            resource.ends_with(".waitForTaskToken")
+        }
+
+        fn run(&self, _task: &TaskRequest) -> Boxed<TaskResult> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { Ok(serde_json::json!({"MessageId": "m"})) })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_callback_handed_over_before_a_restart_is_not_sent_again() {
+        use std::sync::atomic::Ordering;
+
+        use stepwell_core::EventKind;
+
+        use crate::testing::{call, create_machine, options, remove_db, start, temp_db};
+
+        let db = temp_db("callback-restart");
+        let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let server = || async {
+            let backend: Arc<dyn TaskBackend> = Arc::new(Messages(sent.clone()));
+            match crate::start_runtime(&options(&db, 1.0), Some(backend)).await {
+                Ok(rt) => rt,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        let submitted = |rt: &Arc<Runtime>, arn: &str| {
+            rt.store
+                .events(arn)
+                .unwrap_or_default()
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::TaskSubmitted { .. }))
+                .count()
+        };
+        let rt = server().await;
+        let definition = serde_json::json!({"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": true}}});
+        let sm = create_machine(&rt, "callback-restart", &definition).await;
+        let arn = start(&rt, &sm, "{}").await;
+        for _ in 0..400 {
+            if submitted(&rt, &arn) == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(submitted(&rt, &arn), 1);
+        // The node goes away and comes back over the same database.
+        rt.lost_lease();
+        let rt = server().await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(sent.load(Ordering::SeqCst), 1, "the message was sent again");
+        // Its token still answers the task.
+        let token = lock(&rt.tokens).keys().next().cloned();
+        let Some(token) = token else {
+            panic!("the token is not armed again");
+        };
+        call(
+            &rt,
+            "SendTaskSuccess",
+            serde_json::json!({"taskToken": token, "output": "{\"ok\": true}"}),
+        )
+        .await;
+        for _ in 0..400 {
+            let d = call(
+                &rt,
+                "DescribeExecution",
+                serde_json::json!({"executionArn": arn}),
+            )
+            .await;
+            if d["status"] == "SUCCEEDED" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let d = call(
+            &rt,
+            "DescribeExecution",
+            serde_json::json!({"executionArn": arn}),
+        )
+        .await;
+        assert_eq!(d["status"], "SUCCEEDED", "{d}");
+        assert_eq!(submitted(&rt, &arn), 1);
+        rt.shutdown();
+        remove_db(&db);
     }
 
     /// Takes resources starting with `prefix`; answers its own name.
