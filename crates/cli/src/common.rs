@@ -93,3 +93,14 @@ impl TaskArgs {
         })
     }
 }
+
+/// The region the AWS SDKs and CLI would use from the environment:
+/// `AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1. It is the region
+/// of the state machines' ARNs and the one their service integrations call.
+pub(crate) fn default_region() -> String {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "us-east-1".into())
+}

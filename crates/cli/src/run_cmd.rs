@@ -54,11 +54,15 @@ pub(crate) struct RunArgs {
     /// Print the execution's event history as AWS records it.
     #[arg(long)]
     history: bool,
+    /// The region of the execution's ARNs, and the one service
+    /// integrations call (default: AWS_REGION, else AWS_DEFAULT_REGION, else
+    /// us-east-1).
+    #[arg(long, default_value_t = crate::common::default_region())]
+    region: String,
     #[command(flatten)]
     tasks: TaskArgs,
 }
 
-const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 
 pub(crate) fn run(args: RunArgs) -> ExitCode {
@@ -124,10 +128,16 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let express = args.machine_type == MachineType::Express;
     let kind = if express { "express" } else { "execution" };
     let info = ExecutionInfo {
-        id: format!("arn:aws:states:{REGION}:{ACCOUNT}:{kind}:{machine_name}:{exec_name}"),
+        id: format!(
+            "arn:aws:states:{}:{ACCOUNT}:{kind}:{machine_name}:{exec_name}",
+            args.region
+        ),
         express,
         name: exec_name,
-        state_machine_id: format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"),
+        state_machine_id: format!(
+            "arn:aws:states:{}:{ACCOUNT}:stateMachine:{machine_name}",
+            args.region
+        ),
         state_machine_name: machine_name,
         role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepwell-local"),
         input: Arc::new(input),
@@ -140,12 +150,13 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         mocks: MockRunner::new(mocks),
         lambda,
         aws: args.tasks.aws_integrations,
+        region: args.region.clone(),
         backends: None,
         jobs: HashMap::new(),
     };
     if runner.lambda.enabled() || runner.aws {
         // Start now, so a bad project file is a usage error.
-        match Backends::start(&runner.lambda, runner.aws) {
+        match Backends::start(&runner.lambda, runner.aws, &runner.region) {
             Ok(b) => runner.backends = Some(b),
             Err(msg) => return usage_error(&args, &msg),
         }
@@ -210,6 +221,7 @@ struct LocalRunner {
     mocks: MockRunner,
     lambda: LambdaOptions,
     aws: bool,
+    region: String,
     /// Started up front when functions or integrations are asked for;
     /// otherwise at the first HTTP Task.
     backends: Option<Backends>,
@@ -224,7 +236,7 @@ impl TaskRunner for LocalRunner {
             return self.mocks.run(req);
         }
         if self.backends.is_none() && req.resource == HTTP_TASK {
-            match Backends::start(&self.lambda, self.aws) {
+            match Backends::start(&self.lambda, self.aws, &self.region) {
                 Ok(b) => self.backends = Some(b),
                 Err(cause) => {
                     return TaskOutcome::Failed {
@@ -273,7 +285,7 @@ struct Backends {
 }
 
 impl Backends {
-    fn start(options: &LambdaOptions, aws: bool) -> Result<Backends, String> {
+    fn start(options: &LambdaOptions, aws: bool, region: &str) -> Result<Backends, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_stack_size(8 << 20)
@@ -283,7 +295,7 @@ impl Backends {
         // No server runs: a handler's AWS SDK calls to Step Functions fail.
         let lambda = runtime.block_on(lambda_backend::start(
             options,
-            REGION,
+            region,
             ACCOUNT,
             "http://127.0.0.1:8083",
             None,
@@ -293,7 +305,7 @@ impl Backends {
             options.enabled(),
         ))];
         if aws {
-            list.push(Arc::new(AwsBackend::from_env(REGION)));
+            list.push(Arc::new(AwsBackend::from_env(region)));
         }
         Ok(Backends {
             runtime,

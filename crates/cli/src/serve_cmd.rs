@@ -27,7 +27,9 @@ pub(crate) struct ServeArgs {
     /// also survives power loss (one fsync per group commit).
     #[arg(long, value_enum, default_value = "normal")]
     durability: DurabilityArg,
-    #[arg(long, default_value = "us-east-1", env = "AWS_DEFAULT_REGION")]
+    /// The region of the ARNs, and the one service integrations call
+    /// (default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1).
+    #[arg(long, default_value_t = crate::common::default_region())]
     region: String,
     #[arg(long, default_value = "123456789012")]
     account: String,
