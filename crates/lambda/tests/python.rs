@@ -254,15 +254,8 @@ async fn a_handler_past_its_timeout_is_killed() {
     let lambda = start(PROJECT).await;
     let first = call(&lambda, "hang", json!({})).await.unwrap();
     let started = Instant::now();
-    let (error, cause) = call(&lambda, "hang", json!({"hang": true}))
-        .await
-        .unwrap_err();
+    let message = timed_out_message(call(&lambda, "hang", json!({"hang": true})).await);
     let took = started.elapsed();
-    assert_eq!(error, "Sandbox.Timedout");
-    let message = cause_json(&cause)["errorMessage"]
-        .as_str()
-        .unwrap()
-        .to_string();
     assert!(
         message.ends_with(" Error: Task timed out after 1.00 seconds"),
         "{message}"
@@ -488,7 +481,10 @@ async fn an_abandoned_invocation_still_times_out_and_frees_its_process() {
         0,
         "the hung process was killed"
     );
-    // One that ends after its caller left goes back to the idle list.
+    // One that ends after its caller left goes back to the idle list. (Its
+    // process is warmed first: a cold start's length on a busy machine is
+    // not what this is about.)
+    call(&lambda, "nap", json!({"ms": 0})).await.unwrap();
     let nap = call(&lambda, "nap", json!({"ms": 400}));
     let _ = tokio::time::timeout(Duration::from_millis(100), nap).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -574,12 +570,7 @@ environment = { INIT_SECONDS = "12" }
         (10_000..=18_500).contains(&remaining),
         "the init counts within the 30 s: {remaining} ms left"
     );
-    let (error, cause) = too_slow.unwrap_err();
-    assert_eq!(error, "Sandbox.Timedout");
-    let message = cause_json(&cause)["errorMessage"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = timed_out_message(too_slow);
     assert!(
         message.ends_with("Task timed out after 5.00 seconds"),
         "{message}"

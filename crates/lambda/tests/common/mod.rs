@@ -54,3 +54,16 @@ pub async fn call(
 pub fn cause_json(cause: &str) -> Value {
     serde_json::from_str(cause).unwrap_or_else(|e| panic!("cause is not JSON ({e}): {cause}"))
 }
+
+/// The message of an invocation that timed out (checked to be one).
+pub fn timed_out_message(result: Result<Value, (String, String)>) -> String {
+    let (error, cause) = match result {
+        Ok(v) => panic!("expected a timeout, got {v}"),
+        Err(e) => e,
+    };
+    assert_eq!(error, "Sandbox.Timedout", "{cause}");
+    cause_json(&cause)["errorMessage"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no errorMessage: {cause}"))
+        .to_string()
+}
