@@ -648,7 +648,9 @@ mod tests {
 
         use stepwell_core::EventKind;
 
-        use crate::testing::{call, create_machine, options, remove_db, start, temp_db};
+        use crate::testing::{
+            call, create_machine, options, remove_db, start, temp_db, until, until_status,
+        };
 
         let db = temp_db("callback-restart");
         let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -674,13 +676,10 @@ mod tests {
             "End": true}}});
         let sm = create_machine(&rt, "callback-restart", &definition).await;
         let arn = start(&rt, &sm, "{}").await;
-        for _ in 0..400 {
-            if submitted(&rt, &arn) == 1 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert_eq!(submitted(&rt, &arn), 1);
+        until("the task to be handed over", async || {
+            submitted(&rt, &arn) == 1
+        })
+        .await;
         // The node goes away and comes back over the same database.
         rt.lost_lease();
         let rt = server().await;
@@ -697,25 +696,7 @@ mod tests {
             serde_json::json!({"taskToken": token, "output": "{\"ok\": true}"}),
         )
         .await;
-        for _ in 0..400 {
-            let d = call(
-                &rt,
-                "DescribeExecution",
-                serde_json::json!({"executionArn": arn}),
-            )
-            .await;
-            if d["status"] == "SUCCEEDED" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        let d = call(
-            &rt,
-            "DescribeExecution",
-            serde_json::json!({"executionArn": arn}),
-        )
-        .await;
-        assert_eq!(d["status"], "SUCCEEDED", "{d}");
+        until_status(&rt, &arn, "SUCCEEDED").await;
         assert_eq!(submitted(&rt, &arn), 1);
         rt.shutdown();
         remove_db(&db);

@@ -190,7 +190,7 @@ mod tests {
     use stepwell_core::EventKind;
 
     use crate::dispatch::TaskResult;
-    use crate::testing::{create_machine, remove_db, temp_db};
+    use crate::testing::{create_machine, remove_db, temp_db, until_events};
 
     type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -258,18 +258,6 @@ mod tests {
         crate::testing::start(rt, &sm, "{}").await
     }
 
-    /// Waits until `check` holds for the execution's history.
-    async fn until(rt: &Arc<Runtime>, arn: &str, check: impl Fn(&[stepwell_core::Event]) -> bool) {
-        for _ in 0..400 {
-            let events = rt.store.events(arn).unwrap_or_default();
-            if check(&events) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("{arn}: timed out");
-    }
-
     fn count(events: &[stepwell_core::Event], f: impl Fn(&EventKind) -> bool) -> usize {
         events.iter().filter(|e| f(&e.kind)).count()
     }
@@ -282,7 +270,7 @@ mod tests {
         let task = json!({"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
                           "Parameters": {"JobName": "etl"}, "End": true});
         let arn = start(&rt, task).await;
-        until(&rt, &arn, |ev| {
+        until_events(&rt, &arn, |ev| {
             count(ev, |k| matches!(k, EventKind::TaskSubmitted { .. })) == 1
         })
         .await;
@@ -297,7 +285,7 @@ mod tests {
             "the job is polled again"
         );
         jobs.done.store(true, Ordering::SeqCst);
-        until(&rt, &arn, |ev| {
+        until_events(&rt, &arn, |ev| {
             count(ev, |k| matches!(k, EventKind::ExecutionSucceeded { .. })) == 1
         })
         .await;
@@ -336,7 +324,7 @@ mod tests {
         let task = json!({"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync",
                           "Parameters": {}, "TimeoutSeconds": 2, "End": true});
         let arn = start(&rt, task).await;
-        until(&rt, &arn, |ev| {
+        until_events(&rt, &arn, |ev| {
             count(ev, |k| matches!(k, EventKind::TaskTimedOut { .. })) == 1
         })
         .await;

@@ -143,7 +143,7 @@ mod tests {
     use serde_json::json;
     use stepwell_core::EventKind;
 
-    use crate::testing::{call, create_machine, remove_db, runtime, start};
+    use crate::testing::{call, create_machine, remove_db, runtime, start, until_events};
 
     /// A snapshot of what a live execution holds.
     async fn state(rt: &Runtime, arn: &str) -> (stepwell_core::Execution, String, Vec<String>) {
@@ -176,16 +176,12 @@ mod tests {
         });
         let sm = create_machine(&rt, "park", &definition).await;
         let arn = start(&rt, &sm, "{\"n\": 1}").await;
-        for _ in 0..500 {
-            let events = rt.store.events(&arn).unwrap_or_default();
+        until_events(&rt, &arn, |events| {
             let waiting = |f: fn(&EventKind) -> bool| events.iter().any(|e| f(&e.kind));
-            if waiting(|k| matches!(k, EventKind::TimerStarted { .. }))
+            waiting(|k| matches!(k, EventKind::TimerStarted { .. }))
                 && waiting(|k| matches!(k, EventKind::TaskSubmitted { .. }))
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        })
+        .await;
         let before = state(&rt, &arn).await;
         assert!(!before.2.is_empty(), "the callback handed out a token");
 

@@ -128,7 +128,9 @@ mod tests {
 
     use super::*;
     use crate::protocol::{ApiError, Req};
-    use crate::testing::{call, create_machine, options, remove_db, start, temp_db, Flaky};
+    use crate::testing::{
+        call, create_machine, options, remove_db, start, temp_db, until_status, Flaky,
+    };
 
     async fn runtime_on(name: &str, slow_ms: u64) -> (Arc<Runtime>, Arc<Flaky>, String) {
         let db = temp_db(name);
@@ -208,17 +210,6 @@ mod tests {
         );
     }
 
-    async fn wait_status(rt: &Arc<Runtime>, arn: &str, status: &str) {
-        for _ in 0..500 {
-            let d = call(rt, "DescribeExecution", json!({"executionArn": arn})).await;
-            if d["status"] == status {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("{arn} is not {status}");
-    }
-
     /// The stored history replays, its `seq`s one after another.
     fn history_is_whole(rt: &Runtime, arn: &str) {
         let events = rt.store.events(arn).unwrap_or_else(|e| panic!("{e}"));
@@ -246,7 +237,7 @@ mod tests {
         // the worker sends again is taken.
         store.records_down.store(false, Ordering::SeqCst);
         succeed_once_loaded(&rt, &token).await;
-        wait_status(&rt, &arn, "SUCCEEDED").await;
+        until_status(&rt, &arn, "SUCCEEDED").await;
         history_is_whole(&rt, &arn);
         rt.shutdown();
         remove_db(&db);
@@ -279,7 +270,7 @@ mod tests {
         // on the discarded state.
         let body = json!({"taskToken": first, "error": "Late", "cause": "second try"});
         assert!(try_call(&rt, "SendTaskFailure", body).await.is_ok());
-        wait_status(&rt, &arn, "FAILED").await;
+        until_status(&rt, &arn, "FAILED").await;
         history_is_whole(&rt, &arn);
         rt.shutdown();
         remove_db(&db);
@@ -307,7 +298,7 @@ mod tests {
         store.events_down.store(false, Ordering::SeqCst);
         let token = take(&rt, &activity).await;
         assert!(succeed(&rt, &token).await.is_ok());
-        wait_status(&rt, &arn, "SUCCEEDED").await;
+        until_status(&rt, &arn, "SUCCEEDED").await;
         rt.shutdown();
         remove_db(&db);
     }
@@ -329,7 +320,7 @@ mod tests {
         assert_eq!(early.map_err(|e| e.kind), Err("ServiceUnavailable"));
         store.events_down.store(false, Ordering::SeqCst);
         succeed_once_loaded(&rt, &token).await;
-        wait_status(&rt, &arn, "SUCCEEDED").await;
+        until_status(&rt, &arn, "SUCCEEDED").await;
         rt.shutdown();
         remove_db(&db);
     }

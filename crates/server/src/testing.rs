@@ -45,6 +45,36 @@ pub(crate) async fn call(rt: &Arc<Runtime>, op: &str, body: Value) -> Value {
     }
 }
 
+/// Polls `check` every 10 ms until it holds; after 5 s the test fails,
+/// naming `what` it waited for.
+pub(crate) async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..500 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Waits until `check` holds for the execution's stored history.
+pub(crate) async fn until_events(rt: &Arc<Runtime>, arn: &str, check: impl Fn(&[Event]) -> bool) {
+    until(arn, async || {
+        check(&rt.store.events(arn).unwrap_or_default())
+    })
+    .await;
+}
+
+/// Waits until DescribeExecution gives the execution `status`.
+pub(crate) async fn until_status(rt: &Arc<Runtime>, arn: &str, status: &str) {
+    let body = serde_json::json!({ "executionArn": arn });
+    let what = format!("{arn} to be {status}");
+    until(&what, async || {
+        call(rt, "DescribeExecution", body.clone()).await["status"] == status
+    })
+    .await;
+}
+
 /// A fresh SQLite file for one test's store, in a directory of its own
 /// (`stepwell-<name>-<pid>` under the system's temporary directory).
 pub(crate) fn temp_db(name: &str) -> String {

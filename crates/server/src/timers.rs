@@ -79,7 +79,9 @@ mod tests {
     use stepwell_core::{Event, EventKind};
 
     use super::*;
-    use crate::testing::{call, create_machine, options, remove_db, start, temp_db, Flaky};
+    use crate::testing::{
+        call, create_machine, options, remove_db, start, temp_db, until_status, Flaky,
+    };
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_timer_whose_parked_execution_cannot_be_read_fires_again() {
@@ -111,14 +113,8 @@ mod tests {
         let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
         assert_eq!(d["status"], "RUNNING");
         store.events_down.store(false, Ordering::SeqCst);
-        for _ in 0..400 {
-            let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
-            if d["status"] == "SUCCEEDED" {
-                remove_db(&db);
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("{arn} did not succeed once its history could be read again");
+        // It succeeds once its history can be read again.
+        until_status(&rt, &arn, "SUCCEEDED").await;
+        remove_db(&db);
     }
 }
