@@ -11,6 +11,7 @@ pub enum Code {
     MissingEndState,
     InvalidJsonDescription,
     DuplicateStateName,
+    InvalidStateName,
     InvalidJsonataExpression,
     UnsupportedJsonataExpression,
 }
@@ -23,6 +24,7 @@ impl Code {
             Code::MissingEndState => "MISSING_END_STATE",
             Code::InvalidJsonDescription => "INVALID_JSON_DESCRIPTION",
             Code::DuplicateStateName => "DUPLICATE_STATE_NAME",
+            Code::InvalidStateName => "INVALID_STATE_NAME",
             Code::InvalidJsonataExpression => "INVALID_JSONATA_EXPRESSION",
             Code::UnsupportedJsonataExpression => "UNSUPPORTED_JSONATA_EXPRESSION",
         }

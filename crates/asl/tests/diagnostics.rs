@@ -94,6 +94,19 @@ fn refused_as_aws_refuses_them() {
                 {"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}}]}"#),
             vec!["DUPLICATE_STATE_NAME: Duplicate State name: X at /States/S/Branches[1]/States/X".into()],
         ),
+        (
+            "a state name of 81 characters (asl-validator issue 69: CreateStateMachine's answer)",
+            format!(r#"{{"StartAt":"{n}","States":{{"{n}":{{"Type":"Pass","End":true}}}}}}"#, n = "N".repeat(81)),
+            vec![format!(
+                "INVALID_STATE_NAME: Invalid State name: State '{n}' exceeds the 80-character limit allowed by the service at /States/{n}",
+                n = "N".repeat(81)
+            )],
+        ),
+        (
+            "a state name of 80 characters, some of them not ASCII",
+            format!(r#"{{"StartAt":"{n}","States":{{"{n}":{{"Type":"Pass","End":true}}}}}}"#, n = "é".repeat(80)),
+            vec![],
+        ),
         // Numbers.
         (
             "Seconds above AWS's maximum (cfn-lint 4075)",

@@ -99,6 +99,9 @@ struct Parser {
 }
 
 /// Fields every state type accepts.
+/// AWS's longest state name, in characters.
+const MAX_STATE_NAME_CHARS: usize = 80;
+
 const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 
 fn allowed_fields(ty: &str) -> &'static [&'static str] {
@@ -384,6 +387,16 @@ impl Parser {
                 self.push(
                     Code::DuplicateStateName,
                     format!("Duplicate State name: {name}"),
+                    Some(sloc.clone()),
+                );
+            }
+            if name.chars().count() > MAX_STATE_NAME_CHARS {
+                self.push(
+                    Code::InvalidStateName,
+                    format!(
+                        "Invalid State name: State '{name}' exceeds the \
+                         {MAX_STATE_NAME_CHARS}-character limit allowed by the service"
+                    ),
                     Some(sloc.clone()),
                 );
             }
