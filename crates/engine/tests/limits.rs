@@ -205,3 +205,31 @@ fn a_map_run_child_at_its_history_quota_fails_alone() {
         }
     }
 }
+
+#[test]
+fn a_task_input_over_the_limit_once_parameters_built_it_fails_before_it_is_scheduled() {
+    // The state's input (150,000 characters) is under 256 KiB; the payload
+    // Parameters make of it (twice that) is not.
+    let big = "x".repeat(150_000);
+    let task = json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f",
+                      "Parameters": {"a.$": "$.big", "b.$": "$.big"}, "End": true});
+    let def = json!({"StartAt": "T", "States": {"T": task}}).to_string();
+    let run = common::run(&def, json!({ "big": big }), json!({}), 1);
+    assert_eq!(
+        run.error(),
+        Some((
+            "States.DataLimitExceeded".into(),
+            "The state/task 'T' has an input with a size exceeding the maximum number of bytes service limit (262144 bytes).".into()
+        ))
+    );
+    let scheduled = |e: &stepwell_core::Event| matches!(e.kind, EventKind::TaskScheduled { .. });
+    assert!(!run.history.iter().any(scheduled));
+    // A catcher takes it.
+    let mut caught = task;
+    caught["Catch"] =
+        json!([{"ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": null, "Next": "C"}]);
+    let def =
+        json!({"StartAt": "T", "States": {"T": caught, "C": {"Type": "Succeed"}}}).to_string();
+    let run = common::run(&def, json!({ "big": "x".repeat(150_000) }), json!({}), 1);
+    assert_eq!(run.status(), "SUCCEEDED");
+}

@@ -173,6 +173,17 @@ impl Decider<'_> {
             self.note(seen);
             done?
         };
+        // AWS measures a Task's input again once Parameters (Arguments)
+        // have built it.
+        if let Err(limits::Exceeded::Size(_)) = limits::check_size(&payload) {
+            return Err(StateError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{}' has an input with a size exceeding the maximum number of bytes service limit ({MAX_PAYLOAD_BYTES} bytes).",
+                    st.name
+                ),
+            ));
+        }
         let task_id = self.emit(
             f,
             EventKind::TaskScheduled {
