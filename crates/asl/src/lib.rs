@@ -43,7 +43,12 @@ pub fn parse_definition_with(
     text: &str,
     options: Options,
 ) -> Result<StateMachine, Vec<Diagnostic>> {
-    with_repeated_names(text, from_value_with(&read_document(text)?, options))
+    let parsed = from_value_with(&read_document(text)?, options);
+    if options.stored {
+        // A name given twice was read as its last state, as before.
+        return parsed;
+    }
+    with_repeated_names(text, parsed)
 }
 
 /// Parse definition text that must be JSON (the API takes no YAML), for a

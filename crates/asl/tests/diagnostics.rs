@@ -391,3 +391,43 @@ fn accepted_as_aws_accepts_them() {
         assert_eq!(diagnostics(&text), Vec::<String>::new(), "{name}");
     }
 }
+
+/// A definition stored by an older Stepwell, which checked fewer rules,
+/// still compiles (its executions run on after an upgrade); one whose
+/// states could not all be compiled still does not.
+#[test]
+fn stored_definitions_compile_despite_rules_added_since() {
+    use stepwell_asl::{parse_definition_with, Options};
+    let stored = Options {
+        stored: true,
+        ..Options::default()
+    };
+    let long = "N".repeat(81);
+    let newer_rules = [
+        // A name given twice: the last one is the state.
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true},"A":{"Type":"Pass","Result":2,"End":true}}}"#.to_string(),
+        format!(r#"{{"StartAt":"{long}","States":{{"{long}":{{"Type":"Pass","End":true}}}}}}"#),
+        one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Retry":[{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["X"]}]}"#),
+    ];
+    for text in &newer_rules {
+        assert!(parse_definition(text).is_err(), "refused when new: {text}");
+        let sm = parse_definition_with(text, stored);
+        assert!(sm.is_ok(), "{text}: {:?}", sm.err());
+    }
+    let sm = parse_definition_with(&newer_rules[0], stored).ok();
+    let result = sm.as_ref().and_then(|sm| match &sm.top().states[0].kind {
+        stepwell_asl::StateKind::Pass(p) => p.result.clone(),
+        _ => None,
+    });
+    assert_eq!(result, Some(serde_json::json!(2)));
+    let incomplete = [
+        r#"{"StartAt":"Nowhere","States":{"A":{"Type":"Pass","End":true}}}"#,
+        r#"{"StartAt":"A","States":{"A":{"Type":"Parallel","End":true}}}"#,
+        r#"{"StartAt":"A","States":{}}"#,
+        r#"{"StartAt":"A"}"#,
+    ];
+    for text in incomplete {
+        assert!(parse_definition_with(text, stored).is_err(), "{text}");
+    }
+}

@@ -26,6 +26,7 @@ pub(crate) enum MachineType {
 pub(crate) fn load_definition(path: &Path, ty: MachineType) -> Loaded {
     let options = stepwell_asl::Options {
         express: ty == MachineType::Express,
+        ..Default::default()
     };
     match std::fs::read_to_string(path) {
         Err(e) => Loaded::Unreadable(format!("cannot read {}: {e}", path.display())),

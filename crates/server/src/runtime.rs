@@ -346,7 +346,12 @@ impl Runtime {
         let rev = reg.revisions.get(revision_id).ok_or_else(|| {
             ApiError::internal(format!("the definition revision {revision_id} is missing"))
         })?;
-        let plan = stepwell_asl::parse_definition_with(&rev.definition, Options { express })
+        // Stored: checked when it was created, perhaps under fewer rules.
+        let options = Options {
+            express,
+            stored: true,
+        };
+        let plan = stepwell_asl::parse_definition_with(&rev.definition, options)
             .map_err(|d| ApiError::internal(stepwell_asl::invalid_definition_message(&d)))?;
         let plan = Arc::new(plan);
         reg.plans.insert(key, plan.clone());

@@ -24,6 +24,11 @@ pub use dataflow::jsonata_expression;
 pub struct Options {
     /// An EXPRESS state machine (no activities, `.sync` or callbacks).
     pub express: bool,
+    /// A definition accepted before, perhaps under fewer rules (stored by
+    /// an older Stepwell): it compiles despite diagnostics, as long as
+    /// every state and every `StartAt` compiled. Rules added since then
+    /// apply to new definitions, not to the executions already running.
+    pub stored: bool,
 }
 
 /// Parse a definition already read as JSON, for a STANDARD state machine.
@@ -70,7 +75,7 @@ pub fn from_value_with(doc: &Value, options: Options) -> Result<StateMachine, Ve
         .and_then(Value::as_str)
         .map(str::to_owned);
     p.machine(obj, "", None, query_language);
-    if p.diags.is_empty() {
+    if p.diags.is_empty() || (options.stored && !p.incomplete) {
         Ok(StateMachine {
             machines: p.machines,
             comment,
@@ -96,6 +101,8 @@ struct Parser {
     /// Parsing a catcher's `Output` or `Assign`, the one place
     /// `$states.errorOutput` exists.
     in_catcher: bool,
+    /// A machine lacks a state or its `StartAt`: no model can be made.
+    incomplete: bool,
 }
 
 /// Fields every state type accepts.
@@ -337,6 +344,7 @@ impl Parser {
             );
         }
         let Some(states_obj) = states_obj else {
+            self.incomplete = true;
             return id;
         };
         if states_obj.is_empty() {
@@ -425,13 +433,15 @@ impl Parser {
             // without states behind an `Ok`: every check that gives up is
             // meant to say why, and this catches one that forgot.
             None if self.diags.is_empty() => {
+                self.incomplete = true;
                 self.schema(
                     &format!("{loc}/States"),
                     "A state could not be compiled".into(),
                 );
             }
-            None => {}
+            None => self.incomplete = true,
         }
+        self.incomplete |= start_at.is_none();
         self.machines[id as usize].start_at = start_at.unwrap_or(0);
         id
     }

@@ -18,7 +18,13 @@ use crate::runtime::{now_ms, Runtime};
 /// Parse a definition for a state machine type; AWS's diagnostics if invalid.
 /// The API takes JSON only (YAML is a client-side convenience, as on AWS).
 pub fn diagnostics(definition: &str, express: bool) -> Vec<Diagnostic> {
-    match stepwell_asl::parse_json_definition(definition, Options { express }) {
+    match stepwell_asl::parse_json_definition(
+        definition,
+        Options {
+            express,
+            ..Options::default()
+        },
+    ) {
         Ok(_) => Vec::new(),
         Err(d) => d,
     }
