@@ -24,7 +24,13 @@ fuzz_target!(|data: &[u8]| {
             ..Default::default()
         },
     );
-    let Ok(plan) = stepwell_asl::parse_definition(text) else { return };
+    // Run what the server would run: a stored definition compiles despite
+    // diagnostics when it is complete, so such models reach `decide` too.
+    let stored = stepwell_asl::Options {
+        stored: true,
+        ..Default::default()
+    };
+    let Ok(plan) = stepwell_asl::parse_definition_with(text, stored) else { return };
     let plan = Arc::new(plan);
     let info = ExecutionInfo {
         id: "arn:aws:states:us-east-1:123456789012:execution:Fuzz:x".into(),

@@ -7,9 +7,13 @@
 // `…StateExited`. A visit's outcome:
 //   succeeded  exited normally (after retries, if any)
 //   caught     exited right after a failure: a Catch took it
-//   failed     never exited and the execution ended, or a Fail state
+//   failed     never exited and the execution ended, or a Fail state; or
+//              its own failure ended its Parallel branch (AWS then records
+//              `…StateAborted` for it)
 //   running    entered, not exited, execution still running
-//   aborted    stopped with the execution, or `…StateAborted`
+//   aborted    stopped with the execution, or `…StateAborted`; or still
+//              open when another state's failure ended the execution (a
+//              Parallel branch beside the one that failed)
 // A state's outcome folds its visits (several for Map iterations and
 // loops): running, then failed, caught, aborted, succeeded.
 
@@ -165,12 +169,17 @@ export function deriveStates(events, status) {
   }
 
   const running = status === 'RUNNING';
+  // Parallel and Map states fail with what failed inside them.
+  const fan = (v) => v.type === 'Parallel' || v.type === 'Map';
+  const failedItself = (v) => !fan(v) && ((v.lastFailed && (v.aborted || !v.closed)) || (v.type === 'Fail' && !v.closed));
+  const someFailedItself = visits.some(failedItself);
   for (const v of visits) {
-    if (v.aborted) v.status = 'aborted';
+    if (v.aborted) v.status = v.lastFailed ? 'failed' : 'aborted';
     else if (v.closed) v.status = v.lastFailed ? 'caught' : 'succeeded';
     else if (v.type === 'Fail') v.status = 'failed';
     else if (running) v.status = 'running';
     else if (status === 'ABORTED') v.status = 'aborted';
+    else if (someFailedItself && !fan(v) && !v.lastFailed) v.status = 'aborted';
     else v.status = 'failed';
     if (!v.closed && !running) v.end = v.end || execution.end;
     // A state that failed without an error of its own (a Fail state, a

@@ -116,3 +116,41 @@ test('a stopped execution aborts what was running; events arrive in any order', 
   assert.equal(d.states.get('Pause').status, 'aborted');
   assert.equal(d.execution.error, 'Stop');
 });
+
+test('a failed Parallel branch: the task that failed is failed, its running sibling aborted', () => {
+  // As `stepwell serve` records it, and AWS: the failing task's state is
+  // aborted after its TaskFailed, the other branch's task just stops.
+  const entered = (id, prev, name) => ev(id, prev, 'TaskStateEntered', ['stateEnteredEventDetails', { name, input: '{}' }]);
+  const failed = ['taskFailedEventDetails', { resourceType: 'dynamodb', resource: 'getItem', error: 'States.Runtime', cause: 'no runner' }];
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    ev(2, 1, 'ParallelStateEntered', ['stateEnteredEventDetails', { name: 'FetchAll', input: '{}' }]),
+    ev(3, 2, 'ParallelStateStarted', null),
+    entered(4, 3, 'GetProfile'),
+    ev(5, 4, 'TaskScheduled', ['taskScheduledEventDetails', { resourceType: 'dynamodb', resource: 'getItem', parameters: '{}' }]),
+    ev(6, 5, 'TaskStarted', ['taskStartedEventDetails', { resourceType: 'dynamodb', resource: 'getItem' }]),
+    entered(7, 3, 'GetOrders'),
+    ev(8, 7, 'TaskScheduled', ['taskScheduledEventDetails', { resourceType: 'lambda', resource: 'invoke', parameters: '{}' }]),
+    ev(9, 8, 'TaskStarted', ['taskStartedEventDetails', { resourceType: 'lambda', resource: 'invoke' }]),
+    ev(10, 6, 'TaskFailed', failed),
+    ev(11, 10, 'TaskStateAborted', null),
+    ev(12, 3, 'ParallelStateFailed', null),
+    ev(13, 12, 'ExecutionFailed', ['executionFailedEventDetails', { error: 'States.Runtime', cause: 'no runner' }]),
+  ];
+  const d = deriveStates(events, 'FAILED');
+  assert.equal(d.states.get('GetProfile').status, 'failed');
+  assert.equal(d.states.get('GetProfile').visits[0].failures[0].error, 'States.Runtime');
+  assert.equal(d.states.get('GetOrders').status, 'aborted');
+  assert.equal(d.states.get('FetchAll').status, 'failed');
+});
+
+test('a state that fails without an error of its own is still the one that failed', () => {
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    ev(2, 1, 'PassStateEntered', ['stateEnteredEventDetails', { name: 'Shape', input: '{}' }]),
+    ev(3, 2, 'ExecutionFailed', ['executionFailedEventDetails', { error: 'States.Runtime', cause: 'bad path' }]),
+  ];
+  const d = deriveStates(events, 'FAILED');
+  assert.equal(d.states.get('Shape').status, 'failed');
+  assert.equal(d.states.get('Shape').visits[0].failures[0].error, 'States.Runtime');
+});
