@@ -114,6 +114,7 @@ pub fn info(input: Value) -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/stepwell-bench".into(),
         input: Arc::new(input),
         express: true,
+        ..Default::default()
     }
 }
 

@@ -40,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         role_arn: "arn:aws:iam::123456789012:role/fuzz".into(),
         input: Arc::new(json!({"a": [1, 2, 3], "s": "x", "n": 2, "o": {"k": null}})),
         express: false,
+        ..Default::default()
     };
     let mut exec = Execution::new(plan.clone(), info.clone());
     let mut entropy = SplitMix::new(data.len() as u64);

@@ -269,6 +269,7 @@ fuzz_target!(|data: &[u8]| {
         role_arn: "arn:aws:iam::1:role/fuzz".into(),
         input: Arc::new(json!({"x": 1})),
         express: b.bool(),
+        ..Default::default()
     };
     // Histories usually start the execution and enter the first state.
     let mut events = Vec::new();

@@ -198,6 +198,7 @@ fn run_once(w: &Workload) -> RunResult {
         // In memory and without a durable history, like an EXPRESS execution;
         // choice-loop and map-10k are over STANDARD's 25,000-event quota.
         express: true,
+        ..Default::default()
     };
     let mut entropy = SplitMix::new(42);
     let mut runner = MockRunner::new(None);

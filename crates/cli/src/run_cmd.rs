@@ -141,6 +141,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         state_machine_name: machine_name,
         role_arn: format!("arn:aws:iam::{ACCOUNT}:role/stepwell-local"),
         input: Arc::new(input),
+        ..Default::default()
     };
     let lambda = match args.tasks.lambda_options() {
         Ok(l) => l,

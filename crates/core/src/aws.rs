@@ -228,13 +228,23 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             .unwrap_or((TaskFlavor::Service, String::new()))
     };
     match &e.kind {
-        EventKind::ExecutionStarted { input, role_arn } => (
-            "ExecutionStarted".into(),
-            Some((
-                "executionStartedEventDetails",
-                json!({ "input": data(input), "inputDetails": truncated(), "roleArn": role_arn }),
-            )),
-        ),
+        EventKind::ExecutionStarted { input, role_arn } => {
+            let mut details =
+                json!({ "input": data(input), "inputDetails": truncated(), "roleArn": role_arn });
+            let info = exec.info();
+            for (key, arn) in [
+                ("stateMachineAliasArn", &info.alias_arn),
+                ("stateMachineVersionArn", &info.version_arn),
+            ] {
+                if let Some(arn) = arn {
+                    details[key] = json!(arn);
+                }
+            }
+            (
+                "ExecutionStarted".into(),
+                Some(("executionStartedEventDetails", details)),
+            )
+        }
         EventKind::ExecutionSucceeded { output } => (
             "ExecutionSucceeded".into(),
             Some((

@@ -11,7 +11,7 @@ use crate::errors::names;
 use crate::event::{ReadId, TaskFlavor, TaskId, TimerId, WriteId};
 
 /// Facts about an execution known when it starts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionInfo {
     /// The execution ARN.
     pub id: String,
@@ -22,6 +22,10 @@ pub struct ExecutionInfo {
     pub input: Arc<Value>,
     /// An EXPRESS execution (its context object has no `RedriveCount`).
     pub express: bool,
+    /// The version it was started through, directly or by an alias.
+    pub version_arn: Option<String>,
+    /// The alias it was started through.
+    pub alias_arn: Option<String>,
 }
 
 /// Something that happened outside the interpreter.

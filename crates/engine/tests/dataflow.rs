@@ -463,3 +463,34 @@ fn aws_types(run: &common::Run) -> Vec<String> {
         .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+#[test]
+fn execution_started_names_the_version_and_alias_it_was_started_through() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}).to_string();
+    let run = common::run(&def, json!({}), json!({}), 1);
+    let started = |info: &stepwell_core::ExecutionInfo| match stepwell_core::render_history(
+        run.plan.clone(),
+        info,
+        &run.history,
+    ) {
+        Ok(events) => events[0]["executionStartedEventDetails"].clone(),
+        Err(e) => panic!("render_history: {e}"),
+    };
+    let direct = started(&run.info);
+    assert!(direct.get("stateMachineVersionArn").is_none(), "{direct}");
+    assert!(direct.get("stateMachineAliasArn").is_none(), "{direct}");
+    let machine = &run.info.state_machine_id;
+    let mut info = run.info.clone();
+    info.version_arn = Some(format!("{machine}:1"));
+    info.alias_arn = Some(format!("{machine}:live"));
+    let through_alias = started(&info);
+    assert_eq!(
+        through_alias["stateMachineVersionArn"],
+        json!(format!("{machine}:1"))
+    );
+    assert_eq!(
+        through_alias["stateMachineAliasArn"],
+        json!(format!("{machine}:live"))
+    );
+    assert_eq!(through_alias["roleArn"], direct["roleArn"]);
+}

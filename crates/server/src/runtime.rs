@@ -489,6 +489,8 @@ impl Runtime {
             role_arn,
             input,
             express: record.express,
+            version_arn: record.version_arn.clone(),
+            alias_arn: record.alias_arn.clone(),
         }
     }
 

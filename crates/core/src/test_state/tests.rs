@@ -22,6 +22,7 @@ fn info() -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/r".into(),
         input: Arc::new(Value::Null),
         express: true,
+        ..Default::default()
     }
 }
 

@@ -34,6 +34,7 @@ pub fn info(input: Value) -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/test".into(),
         input: Arc::new(input),
         express: false,
+        ..Default::default()
     }
 }
 

@@ -77,6 +77,7 @@ pub fn info(machine: &str, input: Value) -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/stepwell-test".into(),
         input: Arc::new(input),
         express: false,
+        ..Default::default()
     }
 }
 

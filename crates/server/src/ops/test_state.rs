@@ -125,6 +125,7 @@ pub async fn test_state(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> 
         role_arn: request.role_arn.clone().unwrap_or_default(),
         input: Arc::new(Value::Null),
         express: true,
+        ..Default::default()
     };
     let mut prepared =
         test_state::prepare(&request, info, now_ms(), &mut entropy).map_err(refusal)?;
