@@ -28,6 +28,7 @@ pub const S3_ACTIONS: &[&str] = &[
     "deleteObject",
     "headObject",
     "copyObject",
+    "listObjects",
     "listObjectsV2",
     "listBuckets",
 ];
