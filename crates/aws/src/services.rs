@@ -69,7 +69,7 @@ pub struct Service {
     /// DIFFERENCE: known by name, not from the API's model.
     pub string_maps: &'static [&'static str],
     /// The members (PascalCase) that are timestamps in the API model's
-    /// outputs, given back as ISO 8601 by aws-sdk Tasks ([`crate::model`]).
+    /// outputs, given back as ISO 8601 by aws-sdk Tasks (the `model` module).
     pub timestamps: &'static [&'static str],
 }
 
