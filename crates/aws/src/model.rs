@@ -269,3 +269,25 @@ pub(crate) fn query_shapes(sdk_resource: &str) -> QueryShapes {
         _ => QueryShapes::default(),
     }
 }
+
+/// The input members SNS names in camelCase, by action (the state machine
+/// writes every member in PascalCase).
+const SNS_CAMEL_INPUTS: &[(&str, &str)] = &[
+    ("CheckIfPhoneNumberIsOptedOut", "phoneNumber"),
+    ("GetSMSAttributes", "attributes"),
+    ("ListPhoneNumbersOptedOut", "nextToken"),
+    ("OptInPhoneNumber", "phoneNumber"),
+    ("SetSMSAttributes", "attributes"),
+];
+
+/// The wire name of a query-protocol action's input member `name`.
+pub(crate) fn query_input_name(target: &crate::Target, name: &str) -> String {
+    let camel = crate::services::camel(name);
+    let listed = target.service.sdk_resource == "sns"
+        && SNS_CAMEL_INPUTS.contains(&(target.action.as_str(), camel.as_str()));
+    if listed {
+        camel
+    } else {
+        name.to_string()
+    }
+}
