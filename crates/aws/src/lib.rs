@@ -38,6 +38,7 @@
 
 pub mod credentials;
 mod jobs;
+mod model;
 mod request;
 mod response;
 mod s3;

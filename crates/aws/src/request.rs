@@ -127,7 +127,8 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
                 ("Version".to_string(), version.to_string()),
             ];
             for (key, value) in &params {
-                flatten_query(key, key, value, &mut pairs);
+                let wire = crate::model::query_input_name(target, key);
+                flatten_query(&wire, &wire, value, &mut pairs);
             }
             form_encode(&pairs).into_bytes()
         }
@@ -279,7 +280,7 @@ fn flatten_query(name: &str, prefix: &str, value: &Value, out: &mut Vec<(String,
             // look alike; the maps SNS's actions take are known by name.
             let map_keys = match name {
                 "MessageAttributes" => Some(("Name", "Value")),
-                "Attributes" => Some(("key", "value")),
+                "Attributes" | "attributes" => Some(("key", "value")),
                 _ => None,
             };
             match map_keys {
@@ -583,6 +584,26 @@ mod tests {
                 None,
                 "application/x-www-form-urlencoded; charset=utf-8",
                 "Action=TagResource&Version=2010-03-31&ResourceArn=r&Tags.member.1.Key=k&Tags.member.1.Value=v",
+            ),
+            (
+                // SNS's few camelCase members, written PascalCase by the
+                // state machine.
+                "arn:aws:states:::aws-sdk:sns:checkIfPhoneNumberIsOptedOut",
+                json!({"PhoneNumber": "+15550100"}),
+                "http://h",
+                "http://h/",
+                None,
+                "application/x-www-form-urlencoded; charset=utf-8",
+                "Action=CheckIfPhoneNumberIsOptedOut&Version=2010-03-31&phoneNumber=%2B15550100",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:sns:setSMSAttributes",
+                json!({"Attributes": {"DefaultSMSType": "Transactional"}}),
+                "http://h",
+                "http://h/",
+                None,
+                "application/x-www-form-urlencoded; charset=utf-8",
+                "Action=SetSMSAttributes&Version=2010-03-31&attributes.entry.1.key=DefaultSMSType&attributes.entry.1.value=Transactional",
             ),
             (
                 "arn:aws:states:::aws-sdk:s3:putObject",

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::QueryShapes;
 use crate::request::rename_keys;
 use crate::services::{pascal, Kind, Protocol, Target};
 use crate::TaskError;
@@ -82,9 +83,14 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
     }
     if target.service.camel_case {
         value = rename_keys(value, &pascal, target.service.string_maps);
-        if target.kind == Kind::Sdk {
-            value = sdk_dates(value);
-        }
+    }
+    if target.kind == Kind::Sdk
+        && matches!(
+            target.service.protocol,
+            Protocol::Json { .. } | Protocol::RestJson
+        )
+    {
+        value = sdk_dates(value, target.service.timestamps);
     }
     if target.kind == Kind::Optimized && target.service.sdk_resource != "eventbridge" {
         // The optimized integrations answer with the AWS SDK for Java 1.x
@@ -146,28 +152,37 @@ fn header_name(name: &str) -> String {
 }
 
 /// The AWS SDK for Java 2.x (behind aws-sdk integrations) reads a
-/// timestamp member as an instant and writes it back as ISO 8601; Step
-/// Functions' own wire sends epoch seconds. Its timestamp members are
-/// `timestamp` and `...Date`.
-/// DIFFERENCE: known by name, not from the API's model.
-fn sdk_dates(value: Value) -> Value {
+/// timestamp member as an instant and Step Functions writes it back as
+/// ISO 8601; the JSON wire sends epoch seconds. `members` are the
+/// service's timestamp members ([`crate::model`]); a number past the year
+/// 9999 is some other member's epoch milliseconds and stays a number.
+fn sdk_dates(value: Value, members: &[&str]) -> Value {
+    /// 9999-12-31T23:59:59Z.
+    const LAST_SECOND: f64 = 253_402_300_799.0;
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
-                    let is_date = k == "Timestamp" || k.ends_with("Date");
                     let v = match v {
-                        Value::Number(n) if is_date => match n.as_f64().and_then(iso_instant) {
-                            Some(s) => Value::String(s),
-                            None => Value::Number(n),
-                        },
-                        other => sdk_dates(other),
+                        Value::Number(n) if members.contains(&k.as_str()) => {
+                            match n
+                                .as_f64()
+                                .filter(|s| s.abs() <= LAST_SECOND)
+                                .and_then(iso_instant)
+                            {
+                                Some(s) => Value::String(s),
+                                None => Value::Number(n),
+                            }
+                        }
+                        other => sdk_dates(other, members),
                     };
                     (k, v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(sdk_dates).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| sdk_dates(v, members)).collect())
+        }
         other => other,
     }
 }
@@ -217,7 +232,8 @@ fn query_result(target: &Target, answer: &Answer) -> Result<(Value, Option<Strin
     for child in root.children().filter(|n| n.is_element()) {
         let name = child.tag_name().name();
         if name == result_name {
-            value = xml_value(child);
+            let shapes = crate::model::query_shapes(target.service.sdk_resource);
+            value = xml_item(child, &shapes);
             if value == Value::String(String::new()) {
                 value = Value::Object(Map::new());
             }
@@ -232,17 +248,19 @@ fn query_result(target: &Target, answer: &Answer) -> Result<(Value, Option<Strin
     Ok((value, request_id))
 }
 
-/// An XML element as JSON: text for a leaf, a list for `member`
-/// children, an object otherwise; `entry` lists of key/value become maps.
-fn xml_value(node: roxmltree::Node<'_, '_>) -> Value {
+/// A query-protocol element as the SDK's object: members in PascalCase
+/// (the Task's result has them so, as in JSON services), lists and maps
+/// as the API model types them (an empty one is `[]` or `{}`, not text),
+/// and booleans and timestamps typed ([`crate::model::QueryShapes`]).
+/// Elements the tables do not name: a list for `member` children, a map
+/// for `entry` children of key/value, text for a leaf.
+fn xml_value(node: roxmltree::Node<'_, '_>, shapes: &QueryShapes) -> Value {
+    let name = pascal(node.tag_name().name());
     let children: Vec<_> = node.children().filter(|n| n.is_element()).collect();
-    if children.is_empty() {
-        return Value::String(node.text().unwrap_or_default().to_string());
-    }
-    if children.iter().all(|c| c.tag_name().name() == "member") {
-        return Value::Array(children.into_iter().map(xml_value).collect());
-    }
-    if children.iter().all(|c| c.tag_name().name() == "entry") {
+    let named = |c: &roxmltree::Node<'_, '_>, n: &str| c.tag_name().name() == n;
+    let is_list = shapes.lists.contains(&name.as_str());
+    let is_map = shapes.maps.contains(&name.as_str());
+    if is_map || (!children.is_empty() && children.iter().all(|c| named(c, "entry"))) {
         let mut map = Map::new();
         for entry in children {
             let mut key = None;
@@ -250,7 +268,9 @@ fn xml_value(node: roxmltree::Node<'_, '_>) -> Value {
             for part in entry.children().filter(|n| n.is_element()) {
                 match part.tag_name().name() {
                     "key" | "Name" => key = part.text().map(str::to_string),
-                    "value" | "Value" => value = Some(xml_value(part)),
+                    "value" | "Value" => {
+                        value = Some(Value::String(part.text().unwrap_or_default().to_string()))
+                    }
                     _ => {}
                 }
             }
@@ -260,9 +280,47 @@ fn xml_value(node: roxmltree::Node<'_, '_>) -> Value {
         }
         return Value::Object(map);
     }
+    if is_list || (!children.is_empty() && children.iter().all(|c| named(c, "member"))) {
+        return Value::Array(children.into_iter().map(|c| xml_item(c, shapes)).collect());
+    }
+    if children.is_empty() {
+        let text = node.text().unwrap_or_default();
+        if shapes.booleans.contains(&name.as_str()) {
+            match text.trim() {
+                "true" => return Value::Bool(true),
+                "false" => return Value::Bool(false),
+                _ => {}
+            }
+        }
+        if shapes.timestamps.contains(&name.as_str()) {
+            if let Some(iso) = time::OffsetDateTime::parse(
+                text.trim(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok()
+            .and_then(|t| iso_instant(t.unix_timestamp_nanos() as f64 / 1e9))
+            {
+                return Value::String(iso);
+            }
+        }
+        return Value::String(text.to_string());
+    }
     let mut map = Map::new();
     for c in children {
-        map.insert(c.tag_name().name().to_string(), xml_value(c));
+        map.insert(pascal(c.tag_name().name()), xml_value(c, shapes));
+    }
+    Value::Object(map)
+}
+
+/// One item of a list: a structure's members, or a leaf's text.
+fn xml_item(node: roxmltree::Node<'_, '_>, shapes: &QueryShapes) -> Value {
+    let children: Vec<_> = node.children().filter(|n| n.is_element()).collect();
+    if children.is_empty() {
+        return Value::String(node.text().unwrap_or_default().to_string());
+    }
+    let mut map = Map::new();
+    for c in children {
+        map.insert(pascal(c.tag_name().name()), xml_value(c, shapes));
     }
     Value::Object(map)
 }
@@ -368,6 +426,14 @@ const COMMON_ERRORS: &[&str] = &[
     "ValidationException",
 ];
 
+/// Error codes whose exception is not named after them (the API model's
+/// `error.code` of the exception's shape): (service, code, exception).
+const RENAMED_ERRORS: &[(&str, &str, &str)] = &[(
+    "sns",
+    "ParameterValueInvalid",
+    "InvalidParameterValueException",
+)];
+
 /// The exception a service's error code is raised as: `None` for a common
 /// error the service does not model (its base exception then);
 /// `ConditionalCheckFailedException` stays, `QueueDoesNotExist` and
@@ -377,6 +443,12 @@ fn exception_name(code: &str, service: &crate::Service) -> Option<String> {
     let last = code.rsplit('.').next().unwrap_or(code);
     if COMMON_ERRORS.contains(&last) && !service.modeled_common.contains(&last) {
         return None;
+    }
+    if let Some((_, _, exception)) = RENAMED_ERRORS
+        .iter()
+        .find(|(s, c, _)| *s == service.sdk_resource && *c == last)
+    {
+        return Some(exception.to_string());
     }
     let name = pascal(last);
     Some(if name.ends_with("Exception") {
@@ -559,6 +631,57 @@ mod tests {
                 "<ErrorResponse><Error><Code>InvalidParameter</Code><Message>Invalid parameter: TopicArn</Message></Error><RequestId>R5</RequestId></ErrorResponse>",
                 "Sns.InvalidParameterException",
                 "Invalid parameter: TopicArn (Service: Sns, Status Code: 400, Request ID: R5)",
+            ),
+            (
+                // ECS's model lists AccessDeniedException: its own name.
+                "arn:aws:states:::aws-sdk:ecs:describeTasks",
+                400,
+                &[("x-amzn-requestid", "E1")],
+                r#"{"__type":"AccessDeniedException","message":"User is not authorized"}"#,
+                "Ecs.AccessDeniedException",
+                "User is not authorized (Service: Ecs, Status Code: 400, Request ID: E1)",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:glue:getJobRun",
+                400,
+                &[],
+                r#"{"__type":"AccessDeniedException","Message":"denied"}"#,
+                "Glue.AccessDeniedException",
+                "denied (Service: Glue, Status Code: 400, Request ID: )",
+            ),
+            (
+                "arn:aws:states:::glue:startJobRun",
+                400,
+                &[],
+                r#"{"__type":"ThrottlingException","Message":"slow down"}"#,
+                "Glue.ThrottlingException",
+                "slow down (Service: AWSGlue; Status Code: 400; Error Code: ThrottlingException; Request ID: ; Proxy: null)",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:dynamodb:query",
+                400,
+                &[],
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Throughput exceeds the current capacity"}"#,
+                "DynamoDb.ThrottlingException",
+                "Throughput exceeds the current capacity (Service: DynamoDb, Status Code: 400, Request ID: )",
+            ),
+            (
+                // Batch's model does not: the base exception.
+                "arn:aws:states:::aws-sdk:batch:describeJobs",
+                403,
+                &[("x-amzn-ErrorType", "AccessDeniedException")],
+                r#"{"message":"denied"}"#,
+                "Batch.BatchException",
+                "denied (Service: Batch, Status Code: 403, Request ID: )",
+            ),
+            (
+                // SNS's code for InvalidParameterValueException.
+                "arn:aws:states:::aws-sdk:sns:publish",
+                400,
+                &[],
+                "<ErrorResponse><Error><Code>ParameterValueInvalid</Code><Message>bad value</Message></Error><RequestId>R8</RequestId></ErrorResponse>",
+                "Sns.InvalidParameterValueException",
+                "bad value (Service: Sns, Status Code: 400, Request ID: R8)",
             ),
             (
                 // Common errors no API model lists: the base exception.
@@ -776,6 +899,145 @@ mod tests {
         ];
         for (resource, headers, body, want) in rows {
             match task_result(&target(resource), &answer(200, &headers, body)) {
+                Ok(v) => assert_eq!(v, want, "{resource}"),
+                Err(e) => panic!("{resource}: {e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn sns_results_are_typed_as_the_model() {
+        let wrap = |action: &str, inner: &str| {
+            format!(
+                "<{action}Response xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><{action}Result>{inner}</{action}Result><ResponseMetadata><RequestId>R</RequestId></ResponseMetadata></{action}Response>"
+            )
+        };
+        // (action, the result's XML, result)
+        let rows = [
+            ("ListTopics", "<Topics/>", json!({"Topics": []})),
+            (
+                "ListTopics",
+                "<Topics><member><TopicArn>t1</TopicArn></member></Topics><NextToken>n</NextToken>",
+                json!({"Topics": [{"TopicArn": "t1"}], "NextToken": "n"}),
+            ),
+            ("GetTopicAttributes", "<Attributes/>", json!({"Attributes": {}})),
+            (
+                "GetTopicAttributes",
+                "<Attributes><entry><key>SubscriptionsConfirmed</key><value>0</value></entry></Attributes>",
+                json!({"Attributes": {"SubscriptionsConfirmed": "0"}}),
+            ),
+            (
+                "ListSubscriptionsByTopic",
+                "<Subscriptions></Subscriptions>",
+                json!({"Subscriptions": []}),
+            ),
+            (
+                "CheckIfPhoneNumberIsOptedOut",
+                "<isOptedOut>false</isOptedOut>",
+                json!({"IsOptedOut": false}),
+            ),
+            (
+                "ListPhoneNumbersOptedOut",
+                "<phoneNumbers><member>+15550100</member></phoneNumbers><nextToken>n</nextToken>",
+                json!({"PhoneNumbers": ["+15550100"], "NextToken": "n"}),
+            ),
+            (
+                "PublishBatch",
+                "<Successful><member><Id>1</Id><MessageId>m</MessageId></member></Successful><Failed><member><Id>2</Id><Code>InvalidParameter</Code><SenderFault>true</SenderFault></member></Failed>",
+                json!({"Successful": [{"Id": "1", "MessageId": "m"}],
+                    "Failed": [{"Id": "2", "Code": "InvalidParameter", "SenderFault": true}]}),
+            ),
+            (
+                "GetSMSSandboxAccountStatus",
+                "<IsInSandbox>true</IsInSandbox>",
+                json!({"IsInSandbox": true}),
+            ),
+            (
+                "ListOriginationNumbers",
+                "<PhoneNumbers><member><PhoneNumber>+1</PhoneNumber><CreatedAt>2024-05-01T12:00:00.000Z</CreatedAt><NumberCapabilities><member>SMS</member></NumberCapabilities></member></PhoneNumbers>",
+                json!({"PhoneNumbers": [{"PhoneNumber": "+1", "CreatedAt": "2024-05-01T12:00:00Z", "NumberCapabilities": ["SMS"]}]}),
+            ),
+            ("ListTagsForResource", "<Tags/>", json!({"Tags": []})),
+        ];
+        for (action, inner, want) in rows {
+            let mut chars = action.chars();
+            let lower = chars
+                .next()
+                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str());
+            let resource = format!("arn:aws:states:::aws-sdk:sns:{}", lower.unwrap_or_default());
+            let body = wrap(action, inner);
+            match task_result(&target(&resource), &answer(200, &[], &body)) {
+                Ok(v) => assert_eq!(v, want, "{action}"),
+                Err(e) => panic!("{action}: {e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn sdk_timestamps_follow_the_model() {
+        // (resource, body, result): the members the API model types as
+        // timestamps are ISO 8601, whatever their name; numbers that are
+        // not stay numbers.
+        let rows = [
+            (
+                "arn:aws:states:::aws-sdk:dynamodb:describeTable",
+                r#"{"Table":{"TableName":"t","CreationDateTime":1714564800.5,"ItemCount":3,"ProvisionedThroughput":{"LastIncreaseDateTime":1714564800,"ReadCapacityUnits":5}}}"#,
+                json!({"Table": {"TableName": "t", "CreationDateTime": "2024-05-01T12:00:00.500Z", "ItemCount": 3,
+                    "ProvisionedThroughput": {"LastIncreaseDateTime": "2024-05-01T12:00:00Z", "ReadCapacityUnits": 5}}}),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:ecs:describeTasks",
+                r#"{"tasks":[{"taskArn":"t","createdAt":1714564800.123,"stoppedAt":1714564801,"containers":[{"exitCode":0}]}],"failures":[]}"#,
+                json!({"Tasks": [{"TaskArn": "t", "CreatedAt": "2024-05-01T12:00:00.123Z", "StoppedAt": "2024-05-01T12:00:01Z",
+                    "Containers": [{"ExitCode": 0}]}], "Failures": []}),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:glue:getJobRun",
+                r#"{"JobRun":{"Id":"jr","StartedOn":1714564800,"ExecutionTime":12,"Attempt":0}}"#,
+                json!({"JobRun": {"Id": "jr", "StartedOn": "2024-05-01T12:00:00Z", "ExecutionTime": 12, "Attempt": 0}}),
+            ),
+            (
+                // Glue's Statement.StartedOn is a long of epoch milliseconds.
+                "arn:aws:states:::aws-sdk:glue:getStatement",
+                r#"{"Statement":{"Id":1,"StartedOn":1714564800000}}"#,
+                json!({"Statement": {"Id": 1, "StartedOn": 1714564800000u64}}),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:codebuild:batchGetBuilds",
+                r#"{"builds":[{"id":"b","startTime":1714564800,"buildNumber":7}]}"#,
+                json!({"Builds": [{"Id": "b", "StartTime": "2024-05-01T12:00:00Z", "BuildNumber": 7}]}),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:eventbridge:describeRule",
+                r#"{"Name":"r","CreatedBy":"1"}"#,
+                json!({"Name": "r", "CreatedBy": "1"}),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:secretsmanager:describeSecret",
+                r#"{"Name":"s","CreatedDate":1714564800,"LastChangedDate":1714564800.25}"#,
+                json!({"Name": "s", "CreatedDate": "2024-05-01T12:00:00Z", "LastChangedDate": "2024-05-01T12:00:00.250Z"}),
+            ),
+            (
+                // CloudWatch Logs' times are longs of epoch milliseconds.
+                "arn:aws:states:::aws-sdk:cloudwatchlogs:describeLogGroups",
+                r#"{"logGroups":[{"logGroupName":"g","creationTime":1714564800000}]}"#,
+                json!({"LogGroups": [{"LogGroupName": "g", "CreationTime": 1714564800000u64}]}),
+            ),
+            (
+                // Batch's too.
+                "arn:aws:states:::aws-sdk:batch:describeJobs",
+                r#"{"jobs":[{"jobId":"j","createdAt":1714564800000}]}"#,
+                json!({"Jobs": [{"JobId": "j", "CreatedAt": 1714564800000u64}]}),
+            ),
+            (
+                // A DynamoDB item's attributes are the user's.
+                "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                r#"{"Item":{"StartTime":{"N":"1714564800"}}}"#,
+                json!({"Item": {"StartTime": {"N": "1714564800"}}}),
+            ),
+        ];
+        for (resource, body, want) in rows {
+            match task_result(&target(resource), &answer(200, &[], body)) {
                 Ok(v) => assert_eq!(v, want, "{resource}"),
                 Err(e) => panic!("{resource}: {e:?}"),
             }

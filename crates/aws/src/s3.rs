@@ -36,9 +36,36 @@ const HEADER_PARAMS: &[(&str, &str)] = &[
     ("TaggingDirective", "x-amz-tagging-directive"),
     ("CopySourceIfMatch", "x-amz-copy-source-if-match"),
     ("CopySourceIfNoneMatch", "x-amz-copy-source-if-none-match"),
+    ("ChecksumMode", "x-amz-checksum-mode"),
+    ("ChecksumCRC32", "x-amz-checksum-crc32"),
+    ("ChecksumCRC32C", "x-amz-checksum-crc32c"),
+    ("ChecksumCRC64NVME", "x-amz-checksum-crc64nvme"),
+    ("ChecksumSHA1", "x-amz-checksum-sha1"),
+    ("ChecksumSHA256", "x-amz-checksum-sha256"),
+];
+
+/// The checksum parameters: with no checksum given (and no
+/// `ChecksumAlgorithm` but CRC32), PutObject sends the body's CRC32, as
+/// the AWS SDK for Java 2.x does by default (since 2.30), and S3 answers
+/// with it (`ChecksumCRC32`, `ChecksumType`). DIFFERENCE: another
+/// `ChecksumAlgorithm` sends no checksum (the SDK would compute it).
+const CHECKSUM_PARAMS: &[&str] = &[
+    "ChecksumAlgorithm",
+    "ChecksumCRC32",
+    "ChecksumCRC32C",
+    "ChecksumCRC64NVME",
+    "ChecksumSHA1",
+    "ChecksumSHA256",
 ];
 
 /// Query parameters of the list actions: (parameter, query name).
+const LIST_OBJECTS_QUERY: &[(&str, &str)] = &[
+    ("Delimiter", "delimiter"),
+    ("EncodingType", "encoding-type"),
+    ("Marker", "marker"),
+    ("MaxKeys", "max-keys"),
+    ("Prefix", "prefix"),
+];
 const LIST_OBJECTS_V2_QUERY: &[(&str, &str)] = &[
     ("ContinuationToken", "continuation-token"),
     ("Delimiter", "delimiter"),
@@ -92,6 +119,10 @@ pub(crate) fn request(
         let path = query(&path, params, LIST_OBJECTS_V2_QUERY, Some("list-type=2"));
         return Ok(("GET", path, headers, Vec::new()));
     }
+    if action == "ListObjects" {
+        let path = query(&path, params, LIST_OBJECTS_QUERY, None);
+        return Ok(("GET", path, headers, Vec::new()));
+    }
     let key = text("Key")?;
     for segment in key.split('/') {
         path.push('/');
@@ -115,6 +146,14 @@ pub(crate) fn request(
                 Some(Value::String(s)) => s.clone().into_bytes(),
                 Some(other) => other.to_string().into_bytes(),
             };
+            let algorithm = params.get("ChecksumAlgorithm").and_then(Value::as_str);
+            let given = CHECKSUM_PARAMS[1..].iter().any(|p| params.contains_key(*p));
+            if !given && algorithm.is_none_or(|a| a.eq_ignore_ascii_case("CRC32")) {
+                headers.push((
+                    "x-amz-checksum-crc32".into(),
+                    base64(&crc32(&body).to_be_bytes()),
+                ));
+            }
             ("PUT", path, headers, body)
         }
         "CopyObject" => {
@@ -138,6 +177,56 @@ pub(crate) fn request(
         "HeadObject" => ("HEAD", path, headers, Vec::new()),
         _ => ("GET", path, headers, Vec::new()),
     })
+}
+
+/// CRC-32 (ISO-HDLC, as zlib computes it).
+fn crc32(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut table = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            table[i] = c;
+            i += 1;
+        }
+        table
+    };
+    let mut crc = !0u32;
+    for &b in data {
+        crc = TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    !crc
+}
+
+/// Standard base64, padded.
+fn base64(data: &[u8]) -> String {
+    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(DIGITS[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// A parameter's value as text (strings, numbers, booleans).
@@ -177,7 +266,7 @@ fn query(
 pub(crate) fn result(target: &Target, answer: &Answer) -> Result<Value, Option<TaskError>> {
     let action = target.action.as_str();
     match action {
-        "ListObjectsV2" | "ListBuckets" | "CopyObject" => {
+        "ListObjects" | "ListObjectsV2" | "ListBuckets" | "CopyObject" => {
             let text = String::from_utf8_lossy(&answer.body);
             let doc = roxmltree::Document::parse(&text).map_err(|e| {
                 Some((
@@ -198,7 +287,7 @@ pub(crate) fn result(target: &Target, answer: &Answer) -> Result<Value, Option<T
                 outer.insert("CopyObjectResult".into(), Value::Object(map));
                 header_members(answer, COPY_HEADERS, &mut outer);
                 map = outer;
-            } else if action == "ListObjectsV2"
+            } else if action.starts_with("ListObjects")
                 && map.get("EncodingType").and_then(Value::as_str) == Some("url")
             {
                 // The SDK decodes what S3 URL-encoded.
@@ -223,6 +312,12 @@ const OBJECT_HEADERS: &[(&str, &str)] = &[
     ("x-amz-delete-marker", "DeleteMarker"),
     ("x-amz-server-side-encryption", "ServerSideEncryption"),
     ("x-amz-storage-class", "StorageClass"),
+    ("x-amz-checksum-crc32", "ChecksumCRC32"),
+    ("x-amz-checksum-crc32c", "ChecksumCRC32C"),
+    ("x-amz-checksum-crc64nvme", "ChecksumCRC64NVME"),
+    ("x-amz-checksum-sha1", "ChecksumSHA1"),
+    ("x-amz-checksum-sha256", "ChecksumSHA256"),
+    ("x-amz-checksum-type", "ChecksumType"),
 ];
 const COPY_HEADERS: &[(&str, &str)] = &[
     ("x-amz-version-id", "VersionId"),
@@ -369,7 +464,7 @@ fn xml_member(node: roxmltree::Node<'_, '_>) -> Value {
 
 /// ListObjectsV2 with `EncodingType: url`: the keys and prefixes decoded.
 fn url_decode_members(map: &mut Map<String, Value>) {
-    for name in ["Delimiter", "Prefix", "StartAfter"] {
+    for name in ["Delimiter", "Marker", "NextMarker", "Prefix", "StartAfter"] {
         if let Some(Value::String(s)) = map.get_mut(name) {
             *s = url_decode(s);
         }
@@ -438,6 +533,13 @@ mod tests {
                 "GET",
                 "http://h:9000/b?list-type=2",
                 &[("x-amz-expected-bucket-owner", "123456789012")],
+            ),
+            (
+                "listObjects",
+                json!({"Bucket": "b", "Prefix": "a/", "Marker": "a/x y", "MaxKeys": 5}),
+                "GET",
+                "http://h:9000/b?marker=a%2Fx%20y&max-keys=5&prefix=a%2F",
+                &[],
             ),
             ("listBuckets", json!({}), "GET", "http://h:9000/", &[]),
             (
@@ -510,6 +612,69 @@ mod tests {
     }
 
     #[test]
+    fn put_object_sends_the_body_crc32_unless_a_checksum_is_given() {
+        // (parameters, the checksum header expected, one not expected)
+        let rows = [
+            (
+                json!({"Bucket": "b", "Key": "k", "Body": "hello"}),
+                Some(("x-amz-checksum-crc32", "NhCmhg==")),
+                None,
+            ),
+            (
+                json!({"Bucket": "b", "Key": "k"}),
+                Some(("x-amz-checksum-crc32", "AAAAAA==")),
+                None,
+            ),
+            (
+                // A JSON body is sent, and summed, as its text.
+                json!({"Bucket": "b", "Key": "k", "Body": {"a": 1}, "ChecksumAlgorithm": "CRC32"}),
+                Some(("x-amz-checksum-crc32", "Vhusrw==")),
+                None,
+            ),
+            (
+                json!({"Bucket": "b", "Key": "k", "Body": "hello", "ChecksumSHA256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="}),
+                Some((
+                    "x-amz-checksum-sha256",
+                    "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+                )),
+                Some("x-amz-checksum-crc32"),
+            ),
+            (
+                json!({"Bucket": "b", "Key": "k", "Body": "hello", "ChecksumAlgorithm": "SHA256"}),
+                None,
+                Some("x-amz-checksum-crc32"),
+            ),
+        ];
+        for (params, want, absent) in rows {
+            let p = match prepare(
+                &target("arn:aws:states:::aws-sdk:s3:putObject"),
+                &params,
+                "http://h",
+            ) {
+                Ok(p) => p,
+                Err(e) => panic!("{params}: {e:?}"),
+            };
+            if let Some((k, v)) = want {
+                assert!(
+                    p.headers.iter().any(|(hk, hv)| hk == k && hv == v),
+                    "{params}: no {k}: {v} in {:?}",
+                    p.headers
+                );
+            }
+            if let Some(k) = absent {
+                assert!(
+                    p.headers.iter().all(|(hk, _)| hk != k),
+                    "{params}: {:?}",
+                    p.headers
+                );
+            }
+        }
+        assert_eq!(super::base64(b"ab"), "YWI=");
+        assert_eq!(super::base64(b"a"), "YQ==");
+        assert_eq!(super::base64(b"abc"), "YWJj");
+    }
+
+    #[test]
     fn results() {
         // (action, headers, body, result)
         type Row<'a> = (
@@ -560,6 +725,21 @@ mod tests {
                 &[],
                 "<ListBucketResult><Name>b</Name><Prefix>a%20b/</Prefix><EncodingType>url</EncodingType><Contents><Key>a%20b/c%2Bd+e.txt</Key><Size>1</Size></Contents><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>",
                 json!({"Name": "b", "Prefix": "a b/", "EncodingType": "url", "Contents": [{"Key": "a b/c+d e.txt", "Size": 1}], "KeyCount": 1, "IsTruncated": false}),
+            ),
+            (
+                // ListObjects (version 1): Marker and NextMarker.
+                "listObjects",
+                &[],
+                "<ListBucketResult><Name>b</Name><Prefix>a%20b/</Prefix><Marker>a%20b/0</Marker><NextMarker>a%20b/c</NextMarker><EncodingType>url</EncodingType><MaxKeys>1</MaxKeys><Contents><Key>a%20b/c</Key><Size>3</Size></Contents><IsTruncated>true</IsTruncated></ListBucketResult>",
+                json!({"Name": "b", "Prefix": "a b/", "Marker": "a b/0", "NextMarker": "a b/c", "EncodingType": "url",
+                       "MaxKeys": 1, "Contents": [{"Key": "a b/c", "Size": 3}], "IsTruncated": true}),
+            ),
+            (
+                // S3 echoes the checksum the request sent.
+                "putObject",
+                &[("etag", "\"e\""), ("x-amz-checksum-crc32", "NhCmhg=="), ("x-amz-checksum-type", "FULL_OBJECT")],
+                "",
+                json!({"ETag": "\"e\"", "ChecksumCRC32": "NhCmhg==", "ChecksumType": "FULL_OBJECT"}),
             ),
             (
                 "listBuckets",

@@ -28,6 +28,7 @@ pub const S3_ACTIONS: &[&str] = &[
     "deleteObject",
     "headObject",
     "copyObject",
+    "listObjects",
     "listObjectsV2",
     "listBuckets",
 ];
@@ -58,13 +59,18 @@ pub struct Service {
     /// them, and gets them back, in PascalCase).
     pub camel_case: bool,
     /// AWS's common errors this service's API model lists as its own
-    /// exceptions (the others are raised as its base exception).
+    /// exceptions (the others are raised as its base exception); from the
+    /// API models (botocore 1.43.11's `service-2.json`, the shapes marked
+    /// `exception`).
     pub modeled_common: &'static [&'static str],
     /// Of a camelCase service: the members (wire names) that are maps of
     /// the user's keys, which keep their case both ways (Batch's
     /// `parameters` and `tags`).
     /// DIFFERENCE: known by name, not from the API's model.
     pub string_maps: &'static [&'static str],
+    /// The members (PascalCase) that are timestamps in the API model's
+    /// outputs, given back as ISO 8601 by aws-sdk Tasks (the `model` module).
+    pub timestamps: &'static [&'static str],
 }
 
 const fn json(version: &'static str, target_prefix: &'static str) -> Protocol {
@@ -86,8 +92,9 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "DynamoDb",
         optimized_names: Some(("DynamoDB", "AmazonDynamoDBv2")),
         camel_case: false,
-        modeled_common: &[],
+        modeled_common: &["ThrottlingException"],
         string_maps: &[],
+        timestamps: crate::model::DYNAMODB,
     },
     Service {
         sdk_resource: "sqs",
@@ -102,6 +109,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: false,
         modeled_common: &[],
         string_maps: &[],
+        timestamps: &[],
     },
     Service {
         sdk_resource: "sns",
@@ -115,8 +123,9 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Sns",
         optimized_names: Some(("SNS", "AmazonSNS")),
         camel_case: false,
-        modeled_common: &[],
+        modeled_common: &["ValidationException"],
         string_maps: &[],
+        timestamps: &[],
     },
     Service {
         sdk_resource: "eventbridge",
@@ -128,8 +137,9 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "EventBridge",
         optimized_names: Some(("EventBridge", "AmazonEventBridge")),
         camel_case: false,
-        modeled_common: &[],
+        modeled_common: &["AccessDeniedException", "ThrottlingException"],
         string_maps: &[],
+        timestamps: crate::model::EVENTBRIDGE,
     },
     Service {
         sdk_resource: "s3",
@@ -143,6 +153,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: false,
         modeled_common: &[],
         string_maps: &[],
+        timestamps: &[],
     },
     Service {
         sdk_resource: "sfn",
@@ -156,6 +167,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: true,
         modeled_common: &["ValidationException"],
         string_maps: &[],
+        timestamps: crate::model::SFN,
     },
     Service {
         sdk_resource: "secretsmanager",
@@ -169,6 +181,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: false,
         modeled_common: &[],
         string_maps: &[],
+        timestamps: crate::model::SECRETSMANAGER,
     },
     Service {
         sdk_resource: "ssm",
@@ -180,8 +193,13 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Ssm",
         optimized_names: None,
         camel_case: false,
-        modeled_common: &[],
+        modeled_common: &[
+            "AccessDeniedException",
+            "ThrottlingException",
+            "ValidationException",
+        ],
         string_maps: &[],
+        timestamps: crate::model::SSM,
     },
     Service {
         sdk_resource: "kinesis",
@@ -193,8 +211,9 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Kinesis",
         optimized_names: None,
         camel_case: false,
-        modeled_common: &[],
+        modeled_common: &["AccessDeniedException", "ValidationException"],
         string_maps: &[],
+        timestamps: crate::model::KINESIS,
     },
     Service {
         sdk_resource: "kms",
@@ -208,6 +227,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: false,
         modeled_common: &[],
         string_maps: &[],
+        timestamps: crate::model::KMS,
     },
     Service {
         sdk_resource: "cloudwatchlogs",
@@ -219,8 +239,14 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "CloudWatchLogs",
         optimized_names: None,
         camel_case: true,
-        modeled_common: &[],
+        modeled_common: &[
+            "AccessDeniedException",
+            "ThrottlingException",
+            "UnrecognizedClientException",
+            "ValidationException",
+        ],
         string_maps: &["tags"],
+        timestamps: &[],
     },
     Service {
         sdk_resource: "glue",
@@ -232,8 +258,13 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Glue",
         optimized_names: Some(("Glue", "AWSGlue")),
         camel_case: false,
-        modeled_common: &[],
+        modeled_common: &[
+            "AccessDeniedException",
+            "ThrottlingException",
+            "ValidationException",
+        ],
         string_maps: &[],
+        timestamps: crate::model::GLUE,
     },
     Service {
         sdk_resource: "athena",
@@ -247,6 +278,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: false,
         modeled_common: &[],
         string_maps: &[],
+        timestamps: crate::model::ATHENA,
     },
     Service {
         sdk_resource: "ecs",
@@ -258,8 +290,9 @@ pub const SERVICES: &[Service] = &[
         sdk_name: "Ecs",
         optimized_names: Some(("ECS", "AmazonECS")),
         camel_case: true,
-        modeled_common: &[],
+        modeled_common: &["AccessDeniedException"],
         string_maps: &[],
+        timestamps: crate::model::ECS,
     },
     Service {
         sdk_resource: "batch",
@@ -273,6 +306,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: true,
         modeled_common: &[],
         string_maps: &["parameters", "tags", "labels", "annotations"],
+        timestamps: &[],
     },
     Service {
         sdk_resource: "codebuild",
@@ -286,6 +320,7 @@ pub const SERVICES: &[Service] = &[
         camel_case: true,
         modeled_common: &[],
         string_maps: &[],
+        timestamps: crate::model::CODEBUILD,
     },
 ];
 

@@ -214,6 +214,7 @@ pub const STS: crate::Service = crate::Service {
     camel_case: false,
     modeled_common: &[],
     string_maps: &[],
+    timestamps: &[],
 };
 
 const IMDS_DEFAULT: &str = "http://169.254.169.254";
