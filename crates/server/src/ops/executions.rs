@@ -319,10 +319,10 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
 pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
     let mut o = Map::new();
     o.insert("executionArn".into(), json!(r.arn));
-    o.insert(
-        "stateMachineArn".into(),
-        json!(r.version_arn.as_ref().unwrap_or(&r.machine_arn)),
-    );
+    // The state machine itself even when a version or an alias started
+    // it: those are `stateMachineVersionArn` and `stateMachineAliasArn`
+    // (recorded against AWS).
+    o.insert("stateMachineArn".into(), json!(r.machine_arn));
     o.insert("name".into(), json!(r.name));
     o.insert("status".into(), json!(r.status));
     o.insert("startDate".into(), timestamp(r.start_ms));

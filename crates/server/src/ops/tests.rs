@@ -387,3 +387,66 @@ async fn start_sync_execution_answers_only_its_output_members() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// Create the state machine `name` (a state machine that waits) with
+/// `publish: true`: its ARN and its version 1's.
+async fn published(rt: &Arc<Runtime>, name: &str) -> (String, String) {
+    let body = json!({"name": name, "definition": waits().to_string(), "publish": true,
+        "roleArn": "arn:aws:iam::123456789012:role/r"});
+    let sm = call(rt, "CreateStateMachine", body).await;
+    let arn = |k: &str| sm[k].as_str().unwrap_or_default().to_string();
+    (arn("stateMachineArn"), arn("stateMachineVersionArn"))
+}
+
+/// Create the alias `name` routing all to `version`; its ARN.
+async fn alias_of(rt: &Arc<Runtime>, name: &str, version: &str) -> String {
+    let routing = json!([{"stateMachineVersionArn": version, "weight": 100}]);
+    let body = json!({"name": name, "routingConfiguration": routing});
+    let a = call(rt, "CreateStateMachineAlias", body).await;
+    a["stateMachineAliasArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An execution started through a version or an alias: DescribeExecution's
+/// `stateMachineArn` is the state machine's own ARN, the version and alias
+/// are `stateMachineVersionArn` and `stateMachineAliasArn` (recorded
+/// against AWS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_through_a_version_or_alias_names_its_state_machine() {
+    let (rt, db) = runtime("ops-describe-through", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let alias = alias_of(&rt, "live", &v1).await;
+    let through_version = start(&rt, &v1, "{}").await;
+    let d = call(
+        &rt,
+        "DescribeExecution",
+        json!({"executionArn": through_version}),
+    )
+    .await;
+    assert_eq!(
+        (&d["stateMachineArn"], &d["stateMachineVersionArn"]),
+        (&json!(sm), &json!(v1)),
+        "{d}"
+    );
+    assert!(d.get("stateMachineAliasArn").is_none(), "{d}");
+    let through_alias = start(&rt, &alias, "{}").await;
+    let d = call(
+        &rt,
+        "DescribeExecution",
+        json!({"executionArn": through_alias}),
+    )
+    .await;
+    assert_eq!(
+        (
+            &d["stateMachineArn"],
+            &d["stateMachineVersionArn"],
+            &d["stateMachineAliasArn"]
+        ),
+        (&json!(sm), &json!(v1), &json!(alias)),
+        "{d}"
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
