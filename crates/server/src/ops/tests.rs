@@ -450,3 +450,108 @@ async fn an_execution_through_a_version_or_alias_names_its_state_machine() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// The versions of a state machine, newest first.
+async fn versions(rt: &Arc<Runtime>, sm: &str) -> Vec<Value> {
+    let l = call(
+        rt,
+        "ListStateMachineVersions",
+        json!({"stateMachineArn": sm}),
+    )
+    .await;
+    l["stateMachineVersions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v["stateMachineVersionArn"].clone())
+        .collect()
+}
+
+/// UpdateStateMachine that changes nothing keeps the revision: with
+/// `publish: true` it answers the version of that revision (publishing
+/// one only if there is none), and no `revisionId` for the first revision
+/// (recorded against AWS, with and without publishing at creation).
+#[tokio::test]
+async fn an_update_that_changes_nothing_keeps_the_revision() {
+    let (rt, db) = runtime("ops-update-unchanged", 1.0).await;
+    let same = waits().to_string();
+    let (sm, v1) = published(&rt, "on-creation").await;
+    let bare = create_machine(&rt, "no-publish", &waits()).await;
+    for machine in [&sm, &bare] {
+        for _ in 0..2 {
+            let body = json!({"stateMachineArn": machine, "definition": same, "publish": true});
+            let u = call(&rt, "UpdateStateMachine", body).await;
+            assert_eq!(u["stateMachineVersionArn"], json!(format!("{machine}:1")));
+            assert!(u.get("updateDate").is_some(), "{u}");
+            assert!(u.get("revisionId").is_none(), "{u}");
+        }
+        assert_eq!(
+            versions(&rt, machine).await,
+            vec![json!(format!("{machine}:1"))]
+        );
+    }
+    // A change is a new revision (and version); the same again is not.
+    let other = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let body = json!({"stateMachineArn": sm, "definition": other.to_string(), "publish": true});
+    let changed = call(&rt, "UpdateStateMachine", body.clone()).await;
+    assert_eq!(changed["stateMachineVersionArn"], json!(format!("{sm}:2")));
+    let again = call(&rt, "UpdateStateMachine", body).await;
+    assert_eq!(again["stateMachineVersionArn"], json!(format!("{sm}:2")));
+    assert_eq!(again["revisionId"], changed["revisionId"]);
+    assert_eq!(
+        versions(&rt, &sm).await,
+        vec![json!(format!("{sm}:2")), json!(v1)]
+    );
+    // Without `publish`, nothing is published.
+    let quiet = json!({"stateMachineArn": sm, "definition": other.to_string()});
+    let u = call(&rt, "UpdateStateMachine", quiet).await;
+    assert!(u.get("stateMachineVersionArn").is_none(), "{u}");
+    assert_eq!(u["revisionId"], changed["revisionId"]);
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// `revisionId` is shown only for revisions updates made: not for a state
+/// machine never updated, nor a version published at its creation, nor
+/// DescribeStateMachineForExecution of an execution of it; a version
+/// published after an update shows its revision (recorded against AWS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_update_makes_a_revision_id() {
+    let (rt, db) = runtime("ops-revision-id", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let describe = |arn: &str| {
+        let rt = rt.clone();
+        let body = json!({"stateMachineArn": arn});
+        async move { call(&rt, "DescribeStateMachine", body).await }
+    };
+    for arn in [&sm, &v1] {
+        let d = describe(arn).await;
+        assert!(d.get("revisionId").is_none(), "{d}");
+    }
+    let ex = start(&rt, &sm, "{}").await;
+    let body = json!({"executionArn": ex});
+    let d = call(&rt, "DescribeStateMachineForExecution", body).await;
+    assert!(d.get("revisionId").is_none(), "{d}");
+
+    let other = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let body = json!({"stateMachineArn": sm, "definition": other.to_string()});
+    let u = call(&rt, "UpdateStateMachine", body).await;
+    let revision = u["revisionId"].clone();
+    assert!(revision.is_string(), "{u}");
+    let p = call(
+        &rt,
+        "PublishStateMachineVersion",
+        json!({"stateMachineArn": sm}),
+    )
+    .await;
+    let v2 = p["stateMachineVersionArn"].as_str().unwrap_or_default();
+    assert_eq!(describe(&sm).await["revisionId"], revision);
+    assert_eq!(describe(v2).await["revisionId"], revision);
+    assert!(describe(&v1).await.get("revisionId").is_none());
+    let ex = start(&rt, &sm, "{}").await;
+    let body = json!({"executionArn": ex});
+    let d = call(&rt, "DescribeStateMachineForExecution", body).await;
+    assert_eq!(d["revisionId"], revision);
+    rt.shutdown();
+    remove_db(&db);
+}
