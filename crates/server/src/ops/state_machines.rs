@@ -545,9 +545,16 @@ async fn unchanged(
 /// executions run on.
 pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineArn")?;
-    let reference = rt.cfg.arns.parse_machine(arn)?;
-    if !matches!(reference, MachineRef::Machine(_)) {
-        return crate::ops::versions::delete(rt, req).await;
+    // "A qualified state machine ARN can either refer to a Distributed Map
+    // state defined within a state machine, a version ARN, or an alias
+    // ARN" (the API reference, which refuses only the first): a version
+    // or an alias ARN deletes that version or alias, as
+    // DeleteStateMachineVersion or DeleteStateMachineAlias would (AWS is
+    // silent on what it does with them).
+    match rt.cfg.arns.parse_machine(arn)? {
+        MachineRef::Machine(_) => {}
+        MachineRef::Version(..) => return crate::ops::versions::delete_version(rt, arn).await,
+        MachineRef::Alias(..) => return crate::ops::versions::remove_alias(rt, arn).await,
     }
     crate::arn::not_a_label(arn)?;
     let _admin = rt.admin.lock().await;

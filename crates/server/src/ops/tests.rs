@@ -555,3 +555,113 @@ async fn only_an_update_makes_a_revision_id() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// An alias routes to distinct versions, by their version ARNs: AWS's
+/// messages list the ARNs as given (recorded against AWS).
+#[tokio::test]
+async fn alias_routing_needs_distinct_version_arns() {
+    let (rt, db) = runtime("ops-alias-routing", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let other = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let body = json!({"stateMachineArn": sm, "definition": other.to_string(), "publish": true});
+    let u = call(&rt, "UpdateStateMachine", body).await;
+    let v2 = u["stateMachineVersionArn"].as_str().unwrap_or_default();
+    let route = |a: &str, w: u32| json!({"stateMachineVersionArn": a, "weight": w});
+    let cases = [
+        (
+            json!([route(&v1, 50), route(&v1, 50)]),
+            format!("Routing configuration must contain distinct state machine version ARNs. Received: [{v1}, {v1}]"),
+        ),
+        (
+            json!([route(&sm, 70), route(v2, 30)]),
+            format!("Routing configuration must contain state machine version ARNs. Received: [{sm}, {v2}]"),
+        ),
+        (
+            json!([route(&sm, 100)]),
+            format!("Routing configuration must contain state machine version ARNs. Received: [{sm}]"),
+        ),
+    ];
+    for (routing, want) in cases {
+        let body = json!({"name": "a", "routingConfiguration": routing});
+        let (kind, message) = refused(&rt, "CreateStateMachineAlias", body).await;
+        assert_eq!(
+            (kind, message.as_str()),
+            ("ValidationException", want.as_str())
+        );
+    }
+    let alias = alias_of(&rt, "a", &v1).await;
+    let body = json!({"stateMachineAliasArn": alias,
+        "routingConfiguration": [route(v2, 50), route(v2, 50)]});
+    let (kind, message) = refused(&rt, "UpdateStateMachineAlias", body).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("distinct"), "{message}");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// A missing alias: deleting it succeeds, updating it is `ResourceNotFound`
+/// with AWS's message; a version aliases route to cannot be deleted, and
+/// the conflict names every such alias (recorded against AWS).
+#[tokio::test]
+async fn missing_aliases_and_referenced_versions_answer_as_aws() {
+    let (rt, db) = runtime("ops-alias-missing", 1.0).await;
+    let (_, v1) = published(&rt, "m").await;
+    let a = alias_of(&rt, "a", &v1).await;
+    alias_of(&rt, "b", &v1).await;
+    let (kind, message) = refused(
+        &rt,
+        "DeleteStateMachineVersion",
+        json!({"stateMachineVersionArn": v1}),
+    )
+    .await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ConflictException",
+            "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [a, b]"
+        )
+    );
+    for _ in 0..2 {
+        let body = json!({"stateMachineAliasArn": a});
+        assert_eq!(call(&rt, "DeleteStateMachineAlias", body).await, json!({}));
+    }
+    let body = json!({"stateMachineAliasArn": a, "description": "d"});
+    let (kind, message) = refused(&rt, "UpdateStateMachineAlias", body).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ResourceNotFound",
+            "Request references a resource that does not exist."
+        )
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// DeleteStateMachine given a version or an alias ARN (the API reference
+/// names both as qualified state machine ARNs) deletes that version or
+/// alias, under DeleteStateMachineVersion's rule; it never answers about a
+/// field the caller did not send.
+#[tokio::test]
+async fn delete_state_machine_of_a_version_or_alias_deletes_it() {
+    let (rt, db) = runtime("ops-delete-qualified", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let alias = alias_of(&rt, "live", &v1).await;
+    let (kind, message) = refused(&rt, "DeleteStateMachine", json!({"stateMachineArn": v1})).await;
+    assert_eq!(kind, "ConflictException", "{message}");
+    let delete = |arn: &str| {
+        let rt = rt.clone();
+        let body = json!({"stateMachineArn": arn});
+        async move { call(&rt, "DeleteStateMachine", body).await }
+    };
+    assert_eq!(delete(&alias).await, json!({}));
+    let body = json!({"stateMachineAliasArn": alias});
+    let (kind, _) = refused(&rt, "DescribeStateMachineAlias", body).await;
+    assert_eq!(kind, "ResourceNotFound");
+    assert_eq!(delete(&v1).await, json!({}));
+    assert!(versions(&rt, &sm).await.is_empty());
+    // The state machine itself is still there.
+    call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+    rt.shutdown();
+    remove_db(&db);
+}
