@@ -141,7 +141,7 @@ def test_a_child_at_its_history_quota_fails_alone(sfn, machine):
     assert (child["error"], child["cause"]) == (
         "States.Runtime", "The execution reached the maximum number of history events (25000).")
     assert child["redriveStatus"] == "NOT_REDRIVABLE"
-    assert child["redriveStatusReason"] == "Execution history event limit exceeded."
+    assert child["redriveStatusReason"] == "Execution history event limit exceeded"
     events = sfn.get_execution_history(executionArn=spun["executionArn"], reverseOrder=True,
                                        maxResults=1)["events"]
     assert (events[0]["id"], events[0]["type"]) == (25000, "ExecutionFailed")

@@ -249,9 +249,9 @@ def test_a_state_machine_with_running_executions_is_deleting_until_they_end(sfn,
     assert sfn.describe_state_machine(stateMachineArn=sm)["status"] == "DELETING"
     # Not redrivable, for AWS's documented reason.
     assert (d["redriveStatus"], d["redriveStatusReason"]) == (
-        "NOT_REDRIVABLE", "State machine is in DELETING status.")
+        "NOT_REDRIVABLE", "State machine is in DELETING status")
     assert expect_error("ExecutionNotRedrivable", sfn.redrive_execution, executionArn=answered) == (
-        "State machine is in DELETING status.")
+        "State machine is in DELETING status")
 
     # The last one ends: the state machine is gone.
     sfn.stop_execution(executionArn=stopped)

@@ -370,7 +370,8 @@ pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
 
 /// Why RedriveExecution would refuse this execution (AWS's reasons).
 /// (`redriveStatusReason`'s documented texts, checked in the order the
-/// API reference lists them.)
+/// API reference lists them; it writes them without a final period, as
+/// AWS's recorded "Execution is SUCCEEDED and cannot be redriven".)
 fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String> {
     /// A STANDARD execution lasts at most a year.
     const MAX_EXECUTION_MS: i64 = 365 * 24 * 3600 * 1000;
@@ -382,17 +383,17 @@ fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String>
         .get(&r.machine_arn)
         .is_some_and(|m| m.deleting);
     if deleting {
-        return Some("State machine is in DELETING status.".into());
+        return Some("State machine is in DELETING status".into());
     }
     match r.status.as_str() {
         "FAILED" | "TIMED_OUT" | "ABORTED" => {}
         status => return Some(format!("Execution is {status} and cannot be redriven")),
     }
     if now - r.start_ms > MAX_EXECUTION_MS {
-        return Some("Execution has exceeded the max execution time.".into());
+        return Some("Execution has exceeded the max execution time".into());
     }
     if r.stop_ms.is_some_and(|stop| now - stop > REDRIVABLE_MS) {
-        return Some("Execution redrivable period exceeded.".into());
+        return Some("Execution redrivable period exceeded".into());
     }
     None
 }
@@ -759,13 +760,13 @@ mod tests {
                 "TIMED_OUT",
                 now - 20 * DAY,
                 Some(now - 15 * DAY),
-                Some("Execution redrivable period exceeded."),
+                Some("Execution redrivable period exceeded"),
             ),
             (
                 "FAILED",
                 now - 366 * DAY,
                 Some(now - DAY),
-                Some("Execution has exceeded the max execution time."),
+                Some("Execution has exceeded the max execution time"),
             ),
         ];
         for (status, start, stop, want) in rows {
@@ -790,7 +791,7 @@ mod tests {
         );
         assert_eq!(
             not_redrivable(&rt, &r, now).as_deref(),
-            Some("State machine is in DELETING status.")
+            Some("State machine is in DELETING status")
         );
         crate::testing::remove_db(&db);
     }

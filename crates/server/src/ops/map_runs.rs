@@ -287,7 +287,7 @@ pub async fn describe_child(
     let refusal = if run.express {
         express_child_redrive_refusal(child.status)
     } else if child.not_redrivable {
-        Some("Execution history event limit exceeded.".into())
+        Some("Execution history event limit exceeded".into())
     } else {
         child_redrive_refusal(&parent.status, child.status)
     };
