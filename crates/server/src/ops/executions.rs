@@ -54,6 +54,13 @@ pub(crate) struct Resolved {
 }
 
 pub(crate) fn resolve(rt: &Runtime, arn: &str) -> Result<Resolved, ApiError> {
+    resolve_machine(rt, arn, false)
+}
+
+/// [`resolve`]; a `DELETING` state machine is refused unless
+/// `deleting_ok` (ListExecutions, whose errors have no
+/// `StateMachineDeleting`, lists its executions).
+fn resolve_machine(rt: &Runtime, arn: &str, deleting_ok: bool) -> Result<Resolved, ApiError> {
     let reference = rt.cfg.arns.parse_machine(arn)?;
     let reg = rt.read_registry();
     let machine_arn = Arns::unqualified(arn).to_string();
@@ -61,7 +68,7 @@ pub(crate) fn resolve(rt: &Runtime, arn: &str) -> Result<Resolved, ApiError> {
         .machines
         .get(&machine_arn)
         .ok_or_else(|| machine_does_not_exist(arn))?;
-    if machine.deleting {
+    if machine.deleting && !deleting_ok {
         return Err(machine_deleting(arn));
     }
     let express = machine.kind == "EXPRESS";
@@ -536,7 +543,7 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         version_arn: version,
         alias_arn: alias,
         ..
-    } = resolve(rt, machine)?;
+    } = resolve_machine(rt, machine, true)?;
     if express {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",

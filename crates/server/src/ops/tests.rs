@@ -665,3 +665,19 @@ async fn delete_state_machine_of_a_version_or_alias_deletes_it() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// ListExecutions of a state machine being deleted lists its executions
+/// (`StateMachineDeleting` is none of ListExecutions' errors).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executions_of_a_deleting_state_machine_are_listed() {
+    let (rt, db) = runtime("ops-list-deleting", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let ex = start(&rt, &sm, "{}").await;
+    call(&rt, "DeleteStateMachine", json!({"stateMachineArn": sm})).await;
+    let d = call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+    assert_eq!(d["status"], "DELETING");
+    let l = call(&rt, "ListExecutions", json!({"stateMachineArn": sm})).await;
+    assert_eq!(l["executions"][0]["executionArn"], json!(ex), "{l}");
+    rt.shutdown();
+    remove_db(&db);
+}
