@@ -676,15 +676,16 @@ pub(crate) async fn deleted_after_last(rt: &Arc<Runtime>, arn: &str) -> Result<(
 }
 
 pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    let items: Vec<Value> = rt
+    let items: Vec<(String, Value)> = rt
         .read_registry()
         .machines
         .values()
         .map(|m| {
-            json!({"stateMachineArn": m.arn, "name": m.name, "type": m.kind, "creationDate": timestamp(m.created_ms)})
+            let item = json!({"stateMachineArn": m.arn, "name": m.name, "type": m.kind, "creationDate": timestamp(m.created_ms)});
+            (m.arn.clone(), item)
         })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "stateMachines": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);

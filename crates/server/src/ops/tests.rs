@@ -681,3 +681,113 @@ async fn executions_of_a_deleting_state_machine_are_listed() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// One page of a listing: its items' `field` and its token.
+async fn one_page(
+    rt: &Arc<Runtime>,
+    op: &str,
+    mut body: Value,
+    token: Option<&Value>,
+    items: &str,
+    field: &str,
+) -> (Vec<Value>, Option<Value>) {
+    body["maxResults"] = json!(1);
+    if let Some(t) = token {
+        body["nextToken"] = t.clone();
+    }
+    let out = call(rt, op, body).await;
+    let got = out[items]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| i[field].clone())
+        .collect();
+    (got, out.get("nextToken").cloned())
+}
+
+/// A listing's next page goes on after the last item the page before
+/// answered, whatever was added or removed meanwhile (with an offset, an
+/// item added before it was answered again, and one removed made the next
+/// one be skipped).
+#[tokio::test]
+async fn pages_go_on_after_the_last_item_answered() {
+    let (rt, db) = runtime("ops-pages", 1.0).await;
+    let arn =
+        |kind: &str, name: &str| format!("arn:aws:states:us-east-1:123456789012:{kind}:{name}");
+    // A state machine added before the page's last one.
+    create_machine(&rt, "b", &waits()).await;
+    create_machine(&rt, "c", &waits()).await;
+    let list = "ListStateMachines";
+    let (first, token) = one_page(
+        &rt,
+        list,
+        json!({}),
+        None,
+        "stateMachines",
+        "stateMachineArn",
+    )
+    .await;
+    assert_eq!(first, vec![json!(arn("stateMachine", "b"))]);
+    create_machine(&rt, "a", &waits()).await;
+    let (second, token) = one_page(
+        &rt,
+        list,
+        json!({}),
+        token.as_ref(),
+        "stateMachines",
+        "stateMachineArn",
+    )
+    .await;
+    assert_eq!(second, vec![json!(arn("stateMachine", "c"))]);
+    assert!(token.is_none());
+
+    // A version published after the first page (versions are newest first).
+    let (sm, v1) = published(&rt, "m").await;
+    let other = |n: u32| {
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": n, "End": true}}})
+            .to_string()
+    };
+    let publish = |n: u32| {
+        let rt = rt.clone();
+        let body = json!({"stateMachineArn": sm, "definition": other(n), "publish": true});
+        async move { call(&rt, "UpdateStateMachine", body).await }
+    };
+    publish(2).await;
+    let list = "ListStateMachineVersions";
+    let body = json!({"stateMachineArn": sm});
+    let field = "stateMachineVersionArn";
+    let (first, token) =
+        one_page(&rt, list, body.clone(), None, "stateMachineVersions", field).await;
+    assert_eq!(first, vec![json!(format!("{sm}:2"))]);
+    publish(3).await;
+    let (second, token) = one_page(
+        &rt,
+        list,
+        body,
+        token.as_ref(),
+        "stateMachineVersions",
+        field,
+    )
+    .await;
+    assert_eq!(second, vec![json!(v1)]);
+    assert!(token.is_none());
+
+    // An activity removed before the next page.
+    for name in ["x", "y"] {
+        call(&rt, "CreateActivity", json!({"name": name})).await;
+    }
+    let list = "ListActivities";
+    let (first, token) = one_page(&rt, list, json!({}), None, "activities", "name").await;
+    assert_eq!(first, vec![json!("x")]);
+    let x = json!({"activityArn": arn("activity", "x")});
+    call(&rt, "DeleteActivity", x).await;
+    let (second, _) = one_page(&rt, list, json!({}), token.as_ref(), "activities", "name").await;
+    assert_eq!(second, vec![json!("y")]);
+
+    // A token that is no cursor of this kind is refused.
+    let old = json!({"maxResults": 1, "nextToken": crate::protocol::token::encode("1")});
+    let (kind, _) = refused(&rt, "ListActivities", old).await;
+    assert_eq!(kind, "InvalidToken");
+    rt.shutdown();
+    remove_db(&db);
+}

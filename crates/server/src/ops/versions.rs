@@ -98,11 +98,15 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     }
     let mut versions: Vec<&VersionRecord> = reg.versions_of(arn).collect();
     versions.sort_by_key(|v| std::cmp::Reverse(v.version));
-    let items: Vec<Value> = versions
+    let items: Vec<(String, Value)> = versions
         .iter()
-        .map(|v| json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(v.created_ms)}))
+        .map(|v| {
+            let item =
+                json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(v.created_ms)});
+            (super::descending_key(v.version), item)
+        })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "stateMachineVersions": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);
@@ -388,11 +392,15 @@ pub fn list_aliases(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         Some(m) if m.deleting => return Err(machine_deleting(arn)),
         Some(_) => {}
     }
-    let items: Vec<Value> = reg
+    let items: Vec<(String, Value)> = reg
         .aliases_of(arn)
-        .map(|a| json!({"stateMachineAliasArn": a.arn, "creationDate": timestamp(a.created_ms)}))
+        .map(|a| {
+            let item =
+                json!({"stateMachineAliasArn": a.arn, "creationDate": timestamp(a.created_ms)});
+            (a.arn.clone(), item)
+        })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "stateMachineAliases": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);
