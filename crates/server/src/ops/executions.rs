@@ -447,9 +447,34 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if let Some(slot) = rt.slot(arn)? {
         slot.live.lock().await.redrive_token = token.map(str::to_string);
     }
-    rt.feed(arn, Input::Redrive).await?;
+    if let Err(e) = rt.feed(arn, Input::Redrive).await {
+        return lost_redrive(rt, &r, token).await.unwrap_or(Err(e));
+    }
     let r = record(rt, arn).await?;
     Ok(json!({"redriveDate": timestamp(r.redrive_ms.unwrap_or_else(now_ms))}))
+}
+
+/// A redrive whose commit failed because another node's redrive of the
+/// same execution was committed first (its events took the same places
+/// in the history): AWS's answers to the request that came second, the
+/// same redrive's date for the same client token, else
+/// `ExecutionNotRedrivable` for the execution as it is now. `None` if
+/// no other redrive was committed (the failure is the store's).
+async fn lost_redrive(
+    rt: &Arc<Runtime>,
+    before: &ExecutionRecord,
+    token: Option<&str>,
+) -> Option<Result<Value, ApiError>> {
+    let now = record(rt, &before.arn).await.ok()?;
+    if now.redrive_count <= before.redrive_count {
+        return None;
+    }
+    if let Some(date) = token.and_then(|t| redriven_with(&now, t, now_ms())) {
+        return Some(Ok(json!({"redriveDate": timestamp(date)})));
+    }
+    let reason = not_redrivable(rt, &now, now_ms())
+        .unwrap_or_else(|| "Execution is RUNNING and cannot be redriven".into());
+    Some(Err(ApiError::new("ExecutionNotRedrivable", reason)))
 }
 
 /// The date of the redrive a client token already asked for, if it is one

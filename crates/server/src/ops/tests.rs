@@ -791,3 +791,64 @@ async fn pages_go_on_after_the_last_item_answered() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// An execution of a state machine of its own (`name`) whose activity
+/// task (of the activity `name`) failed: its ARN, once it is FAILED.
+async fn failed_execution(rt: &Arc<Runtime>, name: &str) -> String {
+    let activity = call(rt, "CreateActivity", json!({"name": name})).await;
+    let activity = activity["activityArn"].as_str().unwrap_or_default();
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": activity, "End": true}}});
+    let sm = create_machine(rt, name, &definition).await;
+    let arn = start(rt, &sm, "{}").await;
+    let task = call(rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    let token = task["taskToken"].as_str().unwrap_or_default();
+    call(rt, "SendTaskFailure", json!({"taskToken": token})).await;
+    assert_eq!(ended(rt, &arn).await["status"], "FAILED");
+    arn
+}
+
+/// Two RedriveExecution calls of one execution at once (on two nodes):
+/// the one whose commit comes second collides with the first's events.
+/// It is answered as AWS answers a redrive of a running execution,
+/// `ExecutionNotRedrivable`, or, with the first one's client token, with
+/// that redrive's date; not `InternalServerError`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redrive_that_loses_to_another_is_not_redrivable() {
+    use std::sync::atomic::Ordering;
+    let db = crate::testing::temp_db("ops-redrive-race");
+    let inner = match stepwell_store::open(&db, Default::default()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let store = Arc::new(crate::testing::Flaky::new(inner));
+    let opts = crate::testing::options(&db, 1.0);
+    let rt = match crate::start_runtime_on(&opts, store.clone(), None).await {
+        Ok(rt) => rt,
+        Err(e) => panic!("{e}"),
+    };
+    let arn = failed_execution(&rt, "one").await;
+    store.append_twice.store(true, Ordering::SeqCst);
+    let (kind, message) = refused(&rt, "RedriveExecution", json!({"executionArn": arn})).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ExecutionNotRedrivable",
+            "Execution is RUNNING and cannot be redriven"
+        )
+    );
+    let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+    assert_eq!(
+        (&d["status"], &d["redriveCount"]),
+        (&json!("RUNNING"), &json!(1))
+    );
+
+    let arn = failed_execution(&rt, "two").await;
+    store.append_twice.store(true, Ordering::SeqCst);
+    let body = json!({"executionArn": arn, "clientToken": "same"});
+    let out = call(&rt, "RedriveExecution", body).await;
+    let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+    assert_eq!(out["redriveDate"], d["redriveDate"], "{out} {d}");
+    rt.shutdown();
+    remove_db(&db);
+}
