@@ -54,6 +54,13 @@ pub struct Revision {
     /// AWS's default, an AWS owned key).
     #[serde(default = "aws_owned_key")]
     pub encryption: serde_json::Value,
+    /// The revision CreateStateMachine made: AWS shows no `revisionId` for
+    /// it (DescribeStateMachine of a state machine never updated, of a
+    /// version published at its creation, DescribeStateMachineForExecution;
+    /// recorded against AWS), only for those updates made. (Revisions
+    /// stored before this was kept show theirs.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initial: bool,
 }
 
 /// The encryption every resource has unless told otherwise.

@@ -124,7 +124,9 @@ pub(crate) async fn start(rt: &Arc<Runtime>, machine: &str, input: &str) -> Stri
 /// A store that fails on demand: histories cannot be read while
 /// `events_down`, execution records while `records_down`, and the next
 /// `failing_appends` commits that append events fail (after `slow_ms`,
-/// while `failing_now`).
+/// while `failing_now`). With `append_twice`, the next commit that
+/// appends events is committed twice, as if another node had committed
+/// the same decision first: the second one collides with it.
 pub(crate) struct Flaky {
     pub inner: Arc<dyn Store>,
     pub events_down: AtomicBool,
@@ -132,6 +134,7 @@ pub(crate) struct Flaky {
     pub failing_appends: AtomicUsize,
     pub slow_ms: u64,
     pub failing_now: AtomicBool,
+    pub append_twice: AtomicBool,
 }
 
 impl Flaky {
@@ -143,6 +146,7 @@ impl Flaky {
             failing_appends: AtomicUsize::new(0),
             slow_ms: 0,
             failing_now: AtomicBool::new(false),
+            append_twice: AtomicBool::new(false),
         }
     }
 }
@@ -166,6 +170,9 @@ impl Store for Flaky {
             std::thread::sleep(std::time::Duration::from_millis(self.slow_ms));
             self.failing_now.store(false, Ordering::SeqCst);
             return Err(down());
+        }
+        if appends && self.append_twice.swap(false, Ordering::SeqCst) {
+            self.inner.commit(writes)?;
         }
         self.inner.commit(writes)
     }

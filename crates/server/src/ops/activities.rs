@@ -105,13 +105,16 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 }
 
 pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    let items: Vec<Value> = rt
+    let items: Vec<(String, Value)> = rt
         .read_registry()
         .activities
         .values()
-        .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
+        .map(|a| {
+            let item = json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)});
+            (a.arn.clone(), item)
+        })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "activities": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);

@@ -54,6 +54,13 @@ pub(crate) struct Resolved {
 }
 
 pub(crate) fn resolve(rt: &Runtime, arn: &str) -> Result<Resolved, ApiError> {
+    resolve_machine(rt, arn, false)
+}
+
+/// [`resolve`]; a `DELETING` state machine is refused unless
+/// `deleting_ok` (ListExecutions, whose errors have no
+/// `StateMachineDeleting`, lists its executions).
+fn resolve_machine(rt: &Runtime, arn: &str, deleting_ok: bool) -> Result<Resolved, ApiError> {
     let reference = rt.cfg.arns.parse_machine(arn)?;
     let reg = rt.read_registry();
     let machine_arn = Arns::unqualified(arn).to_string();
@@ -61,7 +68,7 @@ pub(crate) fn resolve(rt: &Runtime, arn: &str) -> Result<Resolved, ApiError> {
         .machines
         .get(&machine_arn)
         .ok_or_else(|| machine_does_not_exist(arn))?;
-    if machine.deleting {
+    if machine.deleting && !deleting_ok {
         return Err(machine_deleting(arn));
     }
     let express = machine.kind == "EXPRESS";
@@ -319,10 +326,10 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
 pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
     let mut o = Map::new();
     o.insert("executionArn".into(), json!(r.arn));
-    o.insert(
-        "stateMachineArn".into(),
-        json!(r.version_arn.as_ref().unwrap_or(&r.machine_arn)),
-    );
+    // The state machine itself even when a version or an alias started
+    // it: those are `stateMachineVersionArn` and `stateMachineAliasArn`
+    // (recorded against AWS).
+    o.insert("stateMachineArn".into(), json!(r.machine_arn));
     o.insert("name".into(), json!(r.name));
     o.insert("status".into(), json!(r.status));
     o.insert("startDate".into(), timestamp(r.start_ms));
@@ -370,7 +377,8 @@ pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
 
 /// Why RedriveExecution would refuse this execution (AWS's reasons).
 /// (`redriveStatusReason`'s documented texts, checked in the order the
-/// API reference lists them.)
+/// API reference lists them; it writes them without a final period, as
+/// AWS's recorded "Execution is SUCCEEDED and cannot be redriven".)
 fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String> {
     /// A STANDARD execution lasts at most a year.
     const MAX_EXECUTION_MS: i64 = 365 * 24 * 3600 * 1000;
@@ -382,17 +390,17 @@ fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String>
         .get(&r.machine_arn)
         .is_some_and(|m| m.deleting);
     if deleting {
-        return Some("State machine is in DELETING status.".into());
+        return Some("State machine is in DELETING status".into());
     }
     match r.status.as_str() {
         "FAILED" | "TIMED_OUT" | "ABORTED" => {}
         status => return Some(format!("Execution is {status} and cannot be redriven")),
     }
     if now - r.start_ms > MAX_EXECUTION_MS {
-        return Some("Execution has exceeded the max execution time.".into());
+        return Some("Execution has exceeded the max execution time".into());
     }
     if r.stop_ms.is_some_and(|stop| now - stop > REDRIVABLE_MS) {
-        return Some("Execution redrivable period exceeded.".into());
+        return Some("Execution redrivable period exceeded".into());
     }
     None
 }
@@ -439,9 +447,34 @@ pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     if let Some(slot) = rt.slot(arn)? {
         slot.live.lock().await.redrive_token = token.map(str::to_string);
     }
-    rt.feed(arn, Input::Redrive).await?;
+    if let Err(e) = rt.feed(arn, Input::Redrive).await {
+        return lost_redrive(rt, &r, token).await.unwrap_or(Err(e));
+    }
     let r = record(rt, arn).await?;
     Ok(json!({"redriveDate": timestamp(r.redrive_ms.unwrap_or_else(now_ms))}))
+}
+
+/// A redrive whose commit failed because another node's redrive of the
+/// same execution was committed first (its events took the same places
+/// in the history): AWS's answers to the request that came second, the
+/// same redrive's date for the same client token, else
+/// `ExecutionNotRedrivable` for the execution as it is now. `None` if
+/// no other redrive was committed (the failure is the store's).
+async fn lost_redrive(
+    rt: &Arc<Runtime>,
+    before: &ExecutionRecord,
+    token: Option<&str>,
+) -> Option<Result<Value, ApiError>> {
+    let now = record(rt, &before.arn).await.ok()?;
+    if now.redrive_count <= before.redrive_count {
+        return None;
+    }
+    if let Some(date) = token.and_then(|t| redriven_with(&now, t, now_ms())) {
+        return Some(Ok(json!({"redriveDate": timestamp(date)})));
+    }
+    let reason = not_redrivable(rt, &now, now_ms())
+        .unwrap_or_else(|| "Execution is RUNNING and cannot be redriven".into());
+    Some(Err(ApiError::new("ExecutionNotRedrivable", reason)))
 }
 
 /// The date of the redrive a client token already asked for, if it is one
@@ -535,7 +568,7 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         version_arn: version,
         alias_arn: alias,
         ..
-    } = resolve(rt, machine)?;
+    } = resolve_machine(rt, machine, true)?;
     if express {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -759,13 +792,13 @@ mod tests {
                 "TIMED_OUT",
                 now - 20 * DAY,
                 Some(now - 15 * DAY),
-                Some("Execution redrivable period exceeded."),
+                Some("Execution redrivable period exceeded"),
             ),
             (
                 "FAILED",
                 now - 366 * DAY,
                 Some(now - DAY),
-                Some("Execution has exceeded the max execution time."),
+                Some("Execution has exceeded the max execution time"),
             ),
         ];
         for (status, start, stop, want) in rows {
@@ -790,7 +823,7 @@ mod tests {
         );
         assert_eq!(
             not_redrivable(&rt, &r, now).as_deref(),
-            Some("State machine is in DELETING status.")
+            Some("State machine is in DELETING status")
         );
         crate::testing::remove_db(&db);
     }

@@ -163,11 +163,14 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         }
         None => (record(rt, arn).await?, None),
     };
-    let items: Vec<Value> = runs_of(rt, &r)
+    // (Map Runs are only ever added after the others: their places are
+    // their keys.)
+    let items: Vec<(String, Value)> = runs_of(rt, &r)
         .await?
         .iter()
         .filter(|m| m.started_by == started_by)
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let mut o = Map::new();
             o.insert("executionArn".into(), json!(arn));
             o.insert("mapRunArn".into(), json!(m.arn));
@@ -179,10 +182,10 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             if let Some(stop) = m.stop {
                 o.insert("stopDate".into(), timestamp(stop));
             }
-            Value::Object(o)
+            (format!("{i:010}"), Value::Object(o))
         })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "mapRuns": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);
@@ -287,7 +290,7 @@ pub async fn describe_child(
     let refusal = if run.express {
         express_child_redrive_refusal(child.status)
     } else if child.not_redrivable {
-        Some("Execution history event limit exceeded.".into())
+        Some("Execution history event limit exceeded".into())
     } else {
         child_redrive_refusal(&parent.status, child.status)
     };
@@ -379,7 +382,9 @@ pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Va
     let redriven = req.opt_str("redriveFilter")?.map(|f| f == "REDRIVEN");
     let (_, run) = find(rt, arn).await?;
     let machine = map_run::machine_arn(&run.arn);
-    let items: Vec<Value> = run
+    // Newest (highest index) first: a child started between pages comes
+    // before the token's, not into the next page.
+    let items: Vec<(String, Value)> = run
         .children
         .iter()
         .rev()
@@ -402,10 +407,10 @@ pub async fn list_children(rt: &Arc<Runtime>, req: &Req, arn: &str) -> Result<Va
             if let Some(date) = c.redrive_date {
                 o.insert("redriveDate".into(), timestamp(date));
             }
-            Value::Object(o)
+            (super::descending_key(c.index), Value::Object(o))
         })
         .collect();
-    let (page, next) = super::page(&items, req)?;
+    let (page, next) = super::page(items, req)?;
     let mut out = json!({ "executions": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);

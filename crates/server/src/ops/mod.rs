@@ -65,20 +65,42 @@ pub async fn call(rt: &Arc<Runtime>, op: &str, req: Req) -> Result<Value, ApiErr
     }
 }
 
-/// Offset-based paging over an in-memory list.
-pub fn page<T: Clone>(items: &[T], req: &Req) -> Result<(Vec<T>, Option<String>), ApiError> {
+/// Paging over an in-memory list of `(key, item)`, answered in ascending
+/// order of the keys (distinct ones). The token names the last key a page answered and the next
+/// page goes on after it, so items added or removed between pages neither
+/// repeat nor skip others (as they would with an offset).
+pub fn page<T>(
+    mut items: Vec<(String, T)>,
+    req: &Req,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    use crate::protocol::token;
+    /// Marks a token as this kind of cursor (anything else is refused).
+    const AFTER: &str = "after:";
+    items.sort_by(|a, b| a.0.cmp(&b.0));
     let max = req.max_results()?;
     let start = match req.opt_str("nextToken")? {
-        Some(t) => crate::protocol::token::decode(t)?
-            .parse::<usize>()
-            .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?,
+        Some(t) => {
+            let cursor = token::decode(t)?;
+            let last = cursor
+                .strip_prefix(AFTER)
+                .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
+            items.partition_point(|(k, _)| k.as_str() <= last)
+        }
         None => 0,
     };
-    let end = (start + max).min(items.len());
-    let slice = items
-        .get(start.min(items.len())..end)
-        .unwrap_or_default()
-        .to_vec();
-    let next = (end < items.len()).then(|| crate::protocol::token::encode(&end.to_string()));
-    Ok((slice, next))
+    let end = start.saturating_add(max).min(items.len());
+    let more = end < items.len();
+    items.truncate(end);
+    let slice = items.split_off(start.min(end));
+    let next = match slice.last() {
+        Some((last, _)) if more => Some(token::encode(&format!("{AFTER}{last}"))),
+        _ => None,
+    };
+    Ok((slice.into_iter().map(|(_, v)| v).collect(), next))
+}
+
+/// A key for [`page`] that sorts as `n` does in reverse (for lists that
+/// are newest first, numbered oldest first).
+pub fn descending_key(n: u32) -> String {
+    format!("{:010}", u32::MAX - n)
 }

@@ -184,6 +184,7 @@ pub async fn create(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
             .unwrap_or_else(|| json!({"level": "OFF", "includeExecutionData": false})),
         tracing: tracing_config(&req),
         encryption: encryption(&req)?.unwrap_or_else(aws_owned_key),
+        initial: true,
     };
     let _admin = rt.admin.lock().await;
     if let Some(answer) = created_before(rt, &req, &arn, kind_, &revision, publish)? {
@@ -339,7 +340,9 @@ fn describe_revision(o: &mut Map<String, Value>, rev: &Revision, metadata_only: 
     o.insert("loggingConfiguration".into(), rev.logging.clone());
     o.insert("tracingConfiguration".into(), rev.tracing.clone());
     o.insert("encryptionConfiguration".into(), rev.encryption.clone());
-    o.insert("revisionId".into(), json!(rev.id));
+    if !rev.initial {
+        o.insert("revisionId".into(), json!(rev.id));
+    }
 }
 
 /// `variableReferences`: the variables each state of `definition` reads
@@ -455,15 +458,19 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let now = now_ms();
     let revision = Revision {
         id: rt.uuid(),
-        definition: definition.map(str::to_string).unwrap_or(old.definition),
-        role_arn: role.map(str::to_string).unwrap_or(old.role_arn),
-        logging: logging.unwrap_or(old.logging),
+        definition: definition.map_or_else(|| old.definition.clone(), str::to_string),
+        role_arn: role.map_or_else(|| old.role_arn.clone(), str::to_string),
+        logging: logging.unwrap_or_else(|| old.logging.clone()),
         tracing: req
             .get("tracingConfiguration")
             .cloned()
-            .unwrap_or(old.tracing),
-        encryption: encryption.unwrap_or(old.encryption),
+            .unwrap_or_else(|| old.tracing.clone()),
+        encryption: encryption.unwrap_or_else(|| old.encryption.clone()),
+        initial: false,
     };
+    if same_revision(&old, &revision) {
+        return unchanged(rt, &req, record, &old, publish, now).await;
+    }
     record.revision_id = revision.id.clone();
     record.updated_ms = Some(now);
     let (writes, version) = save_revision(rt, &req, &mut record, &revision, publish, now)?;
@@ -479,6 +486,63 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     Ok(out)
 }
 
+/// Whether an update leaves what a revision holds as it was.
+fn same_revision(old: &Revision, new: &Revision) -> bool {
+    old.definition == new.definition
+        && old.role_arn == new.role_arn
+        && old.logging == new.logging
+        && old.tracing == new.tracing
+        && old.encryption == new.encryption
+}
+
+/// UpdateStateMachine that changes nothing: AWS keeps the revision (no new
+/// one, so none to publish). With `publish`, the answer names the latest
+/// version if it is of this revision, else a version of it published now;
+/// `revisionId` is the current one's, which the first revision does not
+/// show (recorded against AWS: an update with the same definition and
+/// `publish: true`, twice, answers version 1 each time and no
+/// `revisionId`). The state machine's update date stays as it was.
+async fn unchanged(
+    rt: &Arc<Runtime>,
+    req: &Req,
+    mut record: StateMachineRecord,
+    current: &Revision,
+    publish: bool,
+    now: i64,
+) -> Result<Value, ApiError> {
+    let mut out = json!({"updateDate": timestamp(now)});
+    if !current.initial {
+        out["revisionId"] = json!(current.id);
+    }
+    if !publish {
+        return Ok(out);
+    }
+    let latest = rt
+        .read_registry()
+        .versions_of(&record.arn)
+        .max_by_key(|v| v.version)
+        .filter(|v| v.revision_id == record.revision_id)
+        .map(|v| v.arn.clone());
+    if let Some(arn) = latest {
+        out["stateMachineVersionArn"] = json!(arn);
+        return Ok(out);
+    }
+    let held = rt.read_registry().versions_of(&record.arn).count();
+    quotas::versions(&record.arn, held, quotas::VERSIONS_PER_MACHINE)?;
+    let description = req.opt_str("versionDescription")?.unwrap_or_default();
+    let v = crate::ops::versions::new_version(rt, &mut record, description, now);
+    rt.commit(vec![
+        put(kind::VERSION, &v.arn, &v),
+        put(kind::STATE_MACHINE, &record.arn, &record),
+    ])
+    .await?;
+    out["stateMachineVersionArn"] = json!(v.arn);
+    let mut reg = rt.write_registry();
+    reg.versions.insert(v.arn.clone(), v);
+    reg.machines.insert(record.arn.clone(), record);
+    Ok(out)
+}
+
 /// DeleteStateMachine. As AWS: its versions and aliases go at once; a
 /// STANDARD state machine with running executions is `DELETING` until the
 /// last of them ends (each fails at its next state transition, the
@@ -487,9 +551,16 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 /// executions run on.
 pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineArn")?;
-    let reference = rt.cfg.arns.parse_machine(arn)?;
-    if !matches!(reference, MachineRef::Machine(_)) {
-        return crate::ops::versions::delete(rt, req).await;
+    // "A qualified state machine ARN can either refer to a Distributed Map
+    // state defined within a state machine, a version ARN, or an alias
+    // ARN" (the API reference, which refuses only the first): a version
+    // or an alias ARN deletes that version or alias, as
+    // DeleteStateMachineVersion or DeleteStateMachineAlias would (AWS is
+    // silent on what it does with them).
+    match rt.cfg.arns.parse_machine(arn)? {
+        MachineRef::Machine(_) => {}
+        MachineRef::Version(..) => return crate::ops::versions::delete_version(rt, arn).await,
+        MachineRef::Alias(..) => return crate::ops::versions::remove_alias(rt, arn).await,
     }
     crate::arn::not_a_label(arn)?;
     let _admin = rt.admin.lock().await;
@@ -611,15 +682,16 @@ pub(crate) async fn deleted_after_last(rt: &Arc<Runtime>, arn: &str) -> Result<(
 }
 
 pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    let items: Vec<Value> = rt
+    let items: Vec<(String, Value)> = rt
         .read_registry()
         .machines
         .values()
         .map(|m| {
-            json!({"stateMachineArn": m.arn, "name": m.name, "type": m.kind, "creationDate": timestamp(m.created_ms)})
+            let item = json!({"stateMachineArn": m.arn, "name": m.name, "type": m.kind, "creationDate": timestamp(m.created_ms)});
+            (m.arn.clone(), item)
         })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "stateMachines": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);

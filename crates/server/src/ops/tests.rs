@@ -387,3 +387,468 @@ async fn start_sync_execution_answers_only_its_output_members() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// Create the state machine `name` (a state machine that waits) with
+/// `publish: true`: its ARN and its version 1's.
+async fn published(rt: &Arc<Runtime>, name: &str) -> (String, String) {
+    let body = json!({"name": name, "definition": waits().to_string(), "publish": true,
+        "roleArn": "arn:aws:iam::123456789012:role/r"});
+    let sm = call(rt, "CreateStateMachine", body).await;
+    let arn = |k: &str| sm[k].as_str().unwrap_or_default().to_string();
+    (arn("stateMachineArn"), arn("stateMachineVersionArn"))
+}
+
+/// Create the alias `name` routing all to `version`; its ARN.
+async fn alias_of(rt: &Arc<Runtime>, name: &str, version: &str) -> String {
+    let routing = json!([{"stateMachineVersionArn": version, "weight": 100}]);
+    let body = json!({"name": name, "routingConfiguration": routing});
+    let a = call(rt, "CreateStateMachineAlias", body).await;
+    a["stateMachineAliasArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An execution started through a version or an alias: DescribeExecution's
+/// `stateMachineArn` is the state machine's own ARN, the version and alias
+/// are `stateMachineVersionArn` and `stateMachineAliasArn` (recorded
+/// against AWS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_through_a_version_or_alias_names_its_state_machine() {
+    let (rt, db) = runtime("ops-describe-through", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let alias = alias_of(&rt, "live", &v1).await;
+    let through_version = start(&rt, &v1, "{}").await;
+    let d = call(
+        &rt,
+        "DescribeExecution",
+        json!({"executionArn": through_version}),
+    )
+    .await;
+    assert_eq!(
+        (&d["stateMachineArn"], &d["stateMachineVersionArn"]),
+        (&json!(sm), &json!(v1)),
+        "{d}"
+    );
+    assert!(d.get("stateMachineAliasArn").is_none(), "{d}");
+    let through_alias = start(&rt, &alias, "{}").await;
+    let d = call(
+        &rt,
+        "DescribeExecution",
+        json!({"executionArn": through_alias}),
+    )
+    .await;
+    assert_eq!(
+        (
+            &d["stateMachineArn"],
+            &d["stateMachineVersionArn"],
+            &d["stateMachineAliasArn"]
+        ),
+        (&json!(sm), &json!(v1), &json!(alias)),
+        "{d}"
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// The versions of a state machine, newest first.
+async fn versions(rt: &Arc<Runtime>, sm: &str) -> Vec<Value> {
+    let l = call(
+        rt,
+        "ListStateMachineVersions",
+        json!({"stateMachineArn": sm}),
+    )
+    .await;
+    l["stateMachineVersions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v["stateMachineVersionArn"].clone())
+        .collect()
+}
+
+/// UpdateStateMachine that changes nothing keeps the revision: with
+/// `publish: true` it answers the version of that revision (publishing
+/// one only if there is none), and no `revisionId` for the first revision
+/// (recorded against AWS, with and without publishing at creation).
+#[tokio::test]
+async fn an_update_that_changes_nothing_keeps_the_revision() {
+    let (rt, db) = runtime("ops-update-unchanged", 1.0).await;
+    let same = waits().to_string();
+    let (sm, v1) = published(&rt, "on-creation").await;
+    let bare = create_machine(&rt, "no-publish", &waits()).await;
+    for machine in [&sm, &bare] {
+        for _ in 0..2 {
+            let body = json!({"stateMachineArn": machine, "definition": same, "publish": true});
+            let u = call(&rt, "UpdateStateMachine", body).await;
+            assert_eq!(u["stateMachineVersionArn"], json!(format!("{machine}:1")));
+            assert!(u.get("updateDate").is_some(), "{u}");
+            assert!(u.get("revisionId").is_none(), "{u}");
+        }
+        assert_eq!(
+            versions(&rt, machine).await,
+            vec![json!(format!("{machine}:1"))]
+        );
+    }
+    // A change is a new revision (and version); the same again is not.
+    let other = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let body = json!({"stateMachineArn": sm, "definition": other.to_string(), "publish": true});
+    let changed = call(&rt, "UpdateStateMachine", body.clone()).await;
+    assert_eq!(changed["stateMachineVersionArn"], json!(format!("{sm}:2")));
+    let again = call(&rt, "UpdateStateMachine", body).await;
+    assert_eq!(again["stateMachineVersionArn"], json!(format!("{sm}:2")));
+    assert_eq!(again["revisionId"], changed["revisionId"]);
+    assert_eq!(
+        versions(&rt, &sm).await,
+        vec![json!(format!("{sm}:2")), json!(v1)]
+    );
+    // Without `publish`, nothing is published.
+    let quiet = json!({"stateMachineArn": sm, "definition": other.to_string()});
+    let u = call(&rt, "UpdateStateMachine", quiet).await;
+    assert!(u.get("stateMachineVersionArn").is_none(), "{u}");
+    assert_eq!(u["revisionId"], changed["revisionId"]);
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// `revisionId` is shown only for revisions updates made: not for a state
+/// machine never updated, nor a version published at its creation, nor
+/// DescribeStateMachineForExecution of an execution of it; a version
+/// published after an update shows its revision (recorded against AWS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_update_makes_a_revision_id() {
+    let (rt, db) = runtime("ops-revision-id", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let describe = |arn: &str| {
+        let rt = rt.clone();
+        let body = json!({"stateMachineArn": arn});
+        async move { call(&rt, "DescribeStateMachine", body).await }
+    };
+    for arn in [&sm, &v1] {
+        let d = describe(arn).await;
+        assert!(d.get("revisionId").is_none(), "{d}");
+    }
+    let ex = start(&rt, &sm, "{}").await;
+    let body = json!({"executionArn": ex});
+    let d = call(&rt, "DescribeStateMachineForExecution", body).await;
+    assert!(d.get("revisionId").is_none(), "{d}");
+
+    let other = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let body = json!({"stateMachineArn": sm, "definition": other.to_string()});
+    let u = call(&rt, "UpdateStateMachine", body).await;
+    let revision = u["revisionId"].clone();
+    assert!(revision.is_string(), "{u}");
+    let p = call(
+        &rt,
+        "PublishStateMachineVersion",
+        json!({"stateMachineArn": sm}),
+    )
+    .await;
+    let v2 = p["stateMachineVersionArn"].as_str().unwrap_or_default();
+    assert_eq!(describe(&sm).await["revisionId"], revision);
+    assert_eq!(describe(v2).await["revisionId"], revision);
+    assert!(describe(&v1).await.get("revisionId").is_none());
+    let ex = start(&rt, &sm, "{}").await;
+    let body = json!({"executionArn": ex});
+    let d = call(&rt, "DescribeStateMachineForExecution", body).await;
+    assert_eq!(d["revisionId"], revision);
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// An alias routes to distinct versions, by their version ARNs: AWS's
+/// messages list the ARNs as given (recorded against AWS).
+#[tokio::test]
+async fn alias_routing_needs_distinct_version_arns() {
+    let (rt, db) = runtime("ops-alias-routing", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let other = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let body = json!({"stateMachineArn": sm, "definition": other.to_string(), "publish": true});
+    let u = call(&rt, "UpdateStateMachine", body).await;
+    let v2 = u["stateMachineVersionArn"].as_str().unwrap_or_default();
+    let route = |a: &str, w: u32| json!({"stateMachineVersionArn": a, "weight": w});
+    let cases = [
+        (
+            json!([route(&v1, 50), route(&v1, 50)]),
+            format!("Routing configuration must contain distinct state machine version ARNs. Received: [{v1}, {v1}]"),
+        ),
+        (
+            json!([route(&sm, 70), route(v2, 30)]),
+            format!("Routing configuration must contain state machine version ARNs. Received: [{sm}, {v2}]"),
+        ),
+        (
+            json!([route(&sm, 100)]),
+            format!("Routing configuration must contain state machine version ARNs. Received: [{sm}]"),
+        ),
+    ];
+    for (routing, want) in cases {
+        let body = json!({"name": "a", "routingConfiguration": routing});
+        let (kind, message) = refused(&rt, "CreateStateMachineAlias", body).await;
+        assert_eq!(
+            (kind, message.as_str()),
+            ("ValidationException", want.as_str())
+        );
+    }
+    let alias = alias_of(&rt, "a", &v1).await;
+    let body = json!({"stateMachineAliasArn": alias,
+        "routingConfiguration": [route(v2, 50), route(v2, 50)]});
+    let (kind, message) = refused(&rt, "UpdateStateMachineAlias", body).await;
+    assert_eq!(kind, "ValidationException");
+    assert!(message.contains("distinct"), "{message}");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// A missing alias: deleting it succeeds, updating it is `ResourceNotFound`
+/// with AWS's message; a version aliases route to cannot be deleted, and
+/// the conflict names every such alias (recorded against AWS).
+#[tokio::test]
+async fn missing_aliases_and_referenced_versions_answer_as_aws() {
+    let (rt, db) = runtime("ops-alias-missing", 1.0).await;
+    let (_, v1) = published(&rt, "m").await;
+    let a = alias_of(&rt, "a", &v1).await;
+    alias_of(&rt, "b", &v1).await;
+    let (kind, message) = refused(
+        &rt,
+        "DeleteStateMachineVersion",
+        json!({"stateMachineVersionArn": v1}),
+    )
+    .await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ConflictException",
+            "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [a, b]"
+        )
+    );
+    for _ in 0..2 {
+        let body = json!({"stateMachineAliasArn": a});
+        assert_eq!(call(&rt, "DeleteStateMachineAlias", body).await, json!({}));
+    }
+    let body = json!({"stateMachineAliasArn": a, "description": "d"});
+    let (kind, message) = refused(&rt, "UpdateStateMachineAlias", body).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ResourceNotFound",
+            "Request references a resource that does not exist."
+        )
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// DeleteStateMachine given a version or an alias ARN (the API reference
+/// names both as qualified state machine ARNs) deletes that version or
+/// alias, under DeleteStateMachineVersion's rule; it never answers about a
+/// field the caller did not send.
+#[tokio::test]
+async fn delete_state_machine_of_a_version_or_alias_deletes_it() {
+    let (rt, db) = runtime("ops-delete-qualified", 1.0).await;
+    let (sm, v1) = published(&rt, "m").await;
+    let alias = alias_of(&rt, "live", &v1).await;
+    let (kind, message) = refused(&rt, "DeleteStateMachine", json!({"stateMachineArn": v1})).await;
+    assert_eq!(kind, "ConflictException", "{message}");
+    let delete = |arn: &str| {
+        let rt = rt.clone();
+        let body = json!({"stateMachineArn": arn});
+        async move { call(&rt, "DeleteStateMachine", body).await }
+    };
+    assert_eq!(delete(&alias).await, json!({}));
+    let body = json!({"stateMachineAliasArn": alias});
+    let (kind, _) = refused(&rt, "DescribeStateMachineAlias", body).await;
+    assert_eq!(kind, "ResourceNotFound");
+    assert_eq!(delete(&v1).await, json!({}));
+    assert!(versions(&rt, &sm).await.is_empty());
+    // The state machine itself is still there.
+    call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// ListExecutions of a state machine being deleted lists its executions
+/// (`StateMachineDeleting` is none of ListExecutions' errors).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executions_of_a_deleting_state_machine_are_listed() {
+    let (rt, db) = runtime("ops-list-deleting", 1.0).await;
+    let sm = create_machine(&rt, "waits", &waits()).await;
+    let ex = start(&rt, &sm, "{}").await;
+    call(&rt, "DeleteStateMachine", json!({"stateMachineArn": sm})).await;
+    let d = call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+    assert_eq!(d["status"], "DELETING");
+    let l = call(&rt, "ListExecutions", json!({"stateMachineArn": sm})).await;
+    assert_eq!(l["executions"][0]["executionArn"], json!(ex), "{l}");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// One page of a listing: its items' `field` and its token.
+async fn one_page(
+    rt: &Arc<Runtime>,
+    op: &str,
+    mut body: Value,
+    token: Option<&Value>,
+    items: &str,
+    field: &str,
+) -> (Vec<Value>, Option<Value>) {
+    body["maxResults"] = json!(1);
+    if let Some(t) = token {
+        body["nextToken"] = t.clone();
+    }
+    let out = call(rt, op, body).await;
+    let got = out[items]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| i[field].clone())
+        .collect();
+    (got, out.get("nextToken").cloned())
+}
+
+/// A listing's next page goes on after the last item the page before
+/// answered, whatever was added or removed meanwhile (with an offset, an
+/// item added before it was answered again, and one removed made the next
+/// one be skipped).
+#[tokio::test]
+async fn pages_go_on_after_the_last_item_answered() {
+    let (rt, db) = runtime("ops-pages", 1.0).await;
+    let arn =
+        |kind: &str, name: &str| format!("arn:aws:states:us-east-1:123456789012:{kind}:{name}");
+    // A state machine added before the page's last one.
+    create_machine(&rt, "b", &waits()).await;
+    create_machine(&rt, "c", &waits()).await;
+    let list = "ListStateMachines";
+    let (first, token) = one_page(
+        &rt,
+        list,
+        json!({}),
+        None,
+        "stateMachines",
+        "stateMachineArn",
+    )
+    .await;
+    assert_eq!(first, vec![json!(arn("stateMachine", "b"))]);
+    create_machine(&rt, "a", &waits()).await;
+    let (second, token) = one_page(
+        &rt,
+        list,
+        json!({}),
+        token.as_ref(),
+        "stateMachines",
+        "stateMachineArn",
+    )
+    .await;
+    assert_eq!(second, vec![json!(arn("stateMachine", "c"))]);
+    assert!(token.is_none());
+
+    // A version published after the first page (versions are newest first).
+    let (sm, v1) = published(&rt, "m").await;
+    let other = |n: u32| {
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": n, "End": true}}})
+            .to_string()
+    };
+    let publish = |n: u32| {
+        let rt = rt.clone();
+        let body = json!({"stateMachineArn": sm, "definition": other(n), "publish": true});
+        async move { call(&rt, "UpdateStateMachine", body).await }
+    };
+    publish(2).await;
+    let list = "ListStateMachineVersions";
+    let body = json!({"stateMachineArn": sm});
+    let field = "stateMachineVersionArn";
+    let (first, token) =
+        one_page(&rt, list, body.clone(), None, "stateMachineVersions", field).await;
+    assert_eq!(first, vec![json!(format!("{sm}:2"))]);
+    publish(3).await;
+    let (second, token) = one_page(
+        &rt,
+        list,
+        body,
+        token.as_ref(),
+        "stateMachineVersions",
+        field,
+    )
+    .await;
+    assert_eq!(second, vec![json!(v1)]);
+    assert!(token.is_none());
+
+    // An activity removed before the next page.
+    for name in ["x", "y"] {
+        call(&rt, "CreateActivity", json!({"name": name})).await;
+    }
+    let list = "ListActivities";
+    let (first, token) = one_page(&rt, list, json!({}), None, "activities", "name").await;
+    assert_eq!(first, vec![json!("x")]);
+    let x = json!({"activityArn": arn("activity", "x")});
+    call(&rt, "DeleteActivity", x).await;
+    let (second, _) = one_page(&rt, list, json!({}), token.as_ref(), "activities", "name").await;
+    assert_eq!(second, vec![json!("y")]);
+
+    // A token that is no cursor of this kind is refused.
+    let old = json!({"maxResults": 1, "nextToken": crate::protocol::token::encode("1")});
+    let (kind, _) = refused(&rt, "ListActivities", old).await;
+    assert_eq!(kind, "InvalidToken");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// An execution of a state machine of its own (`name`) whose activity
+/// task (of the activity `name`) failed: its ARN, once it is FAILED.
+async fn failed_execution(rt: &Arc<Runtime>, name: &str) -> String {
+    let activity = call(rt, "CreateActivity", json!({"name": name})).await;
+    let activity = activity["activityArn"].as_str().unwrap_or_default();
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": activity, "End": true}}});
+    let sm = create_machine(rt, name, &definition).await;
+    let arn = start(rt, &sm, "{}").await;
+    let task = call(rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    let token = task["taskToken"].as_str().unwrap_or_default();
+    call(rt, "SendTaskFailure", json!({"taskToken": token})).await;
+    assert_eq!(ended(rt, &arn).await["status"], "FAILED");
+    arn
+}
+
+/// Two RedriveExecution calls of one execution at once (on two nodes):
+/// the one whose commit comes second collides with the first's events.
+/// It is answered as AWS answers a redrive of a running execution,
+/// `ExecutionNotRedrivable`, or, with the first one's client token, with
+/// that redrive's date; not `InternalServerError`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redrive_that_loses_to_another_is_not_redrivable() {
+    use std::sync::atomic::Ordering;
+    let db = crate::testing::temp_db("ops-redrive-race");
+    let inner = match stepwell_store::open(&db, Default::default()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let store = Arc::new(crate::testing::Flaky::new(inner));
+    let opts = crate::testing::options(&db, 1.0);
+    let rt = match crate::start_runtime_on(&opts, store.clone(), None).await {
+        Ok(rt) => rt,
+        Err(e) => panic!("{e}"),
+    };
+    let arn = failed_execution(&rt, "one").await;
+    store.append_twice.store(true, Ordering::SeqCst);
+    let (kind, message) = refused(&rt, "RedriveExecution", json!({"executionArn": arn})).await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "ExecutionNotRedrivable",
+            "Execution is RUNNING and cannot be redriven"
+        )
+    );
+    let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+    assert_eq!(
+        (&d["status"], &d["redriveCount"]),
+        (&json!("RUNNING"), &json!(1))
+    );
+
+    let arn = failed_execution(&rt, "two").await;
+    store.append_twice.store(true, Ordering::SeqCst);
+    let body = json!({"executionArn": arn, "clientToken": "same"});
+    let out = call(&rt, "RedriveExecution", body).await;
+    let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+    assert_eq!(out["redriveDate"], d["redriveDate"], "{out} {d}");
+    rt.shutdown();
+    remove_db(&db);
+}

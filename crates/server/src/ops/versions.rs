@@ -98,11 +98,15 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     }
     let mut versions: Vec<&VersionRecord> = reg.versions_of(arn).collect();
     versions.sort_by_key(|v| std::cmp::Reverse(v.version));
-    let items: Vec<Value> = versions
+    let items: Vec<(String, Value)> = versions
         .iter()
-        .map(|v| json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(v.created_ms)}))
+        .map(|v| {
+            let item =
+                json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(v.created_ms)});
+            (super::descending_key(v.version), item)
+        })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "stateMachineVersions": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);
@@ -111,30 +115,41 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 }
 
 pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
-    let arn = req.str("stateMachineVersionArn")?.to_string();
-    if !matches!(rt.cfg.arns.parse_machine(&arn)?, MachineRef::Version(..)) {
-        return Err(ApiError::invalid_arn(&arn));
+    let arn = req.str("stateMachineVersionArn")?;
+    delete_version(rt, arn).await
+}
+
+/// DeleteStateMachineVersion of `arn` (also DeleteStateMachine given a
+/// version ARN). A version no alias routes to goes; a missing one is
+/// success (recorded against AWS: a second delete answers 200).
+pub async fn delete_version(rt: &Arc<Runtime>, arn: &str) -> Result<Value, ApiError> {
+    if !matches!(rt.cfg.arns.parse_machine(arn)?, MachineRef::Version(..)) {
+        return Err(ApiError::invalid_arn(arn));
     }
     let _admin = rt.admin.lock().await;
-    if let Some(a) = rt
+    // Every alias that routes to it, by name (recorded against AWS:
+    // "... referencing this version: [NAME]").
+    let referencing: Vec<String> = rt
         .read_registry()
-        .aliases_of(Arns::unqualified(&arn))
-        .find(|a| a.routing.iter().any(|r| r.version_arn == arn))
-    {
+        .aliases_of(Arns::unqualified(arn))
+        .filter(|a| a.routing.iter().any(|r| r.version_arn == arn))
+        .map(|a| a.name.clone())
+        .collect();
+    if !referencing.is_empty() {
         return Err(conflict(format!(
             "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [{}]",
-            a.arn
+            referencing.join(", ")
         )));
     }
-    if !rt.read_registry().versions.contains_key(&arn) {
+    if !rt.read_registry().versions.contains_key(arn) {
         return Ok(json!({}));
     }
     rt.commit(vec![Write::DeleteResource {
         kind: kind::VERSION,
-        key: arn.clone(),
+        key: arn.to_string(),
     }])
     .await?;
-    rt.write_registry().versions.remove(&arn);
+    rt.write_registry().versions.remove(arn);
     Ok(json!({}))
 }
 
@@ -162,6 +177,36 @@ fn routing(
             format!(
                 "Sum of routing configuration weights must equal 100. Received: [{}]",
                 shown.join(", ")
+            ),
+        ));
+    }
+    // Then what the ARNs are, each message listing them as given
+    // (recorded against AWS).
+    let arns: Vec<&str> = list
+        .iter()
+        .map(|r| {
+            r.get("stateMachineVersionArn")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        })
+        .collect();
+    let received = || format!("Received: [{}]", arns.join(", "));
+    let is_version = |a: &str| matches!(rt.cfg.arns.parse_machine(a), Ok(MachineRef::Version(..)));
+    if !arns.iter().all(|a| is_version(a)) {
+        return Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "Routing configuration must contain state machine version ARNs. {}",
+                received()
+            ),
+        ));
+    }
+    if arns.iter().enumerate().any(|(i, a)| arns[..i].contains(a)) {
+        return Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "Routing configuration must contain distinct state machine version ARNs. {}",
+                received()
             ),
         ));
     }
@@ -291,12 +336,18 @@ pub async fn update_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
         ));
     }
     let _admin = rt.admin.lock().await;
+    // (AWS's message, recorded, names no ARN.)
     let mut a = rt
         .read_registry()
         .aliases
         .get(arn)
         .cloned()
-        .ok_or_else(|| alias_not_found(arn))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                "ResourceNotFound",
+                "Request references a resource that does not exist.",
+            )
+        })?;
     if let Some(v) = req.get("routingConfiguration") {
         a.routing = routing(rt, Some(&a.machine_arn), Some(v))?;
     }
@@ -313,9 +364,16 @@ pub async fn update_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError
 pub async fn delete_alias(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineAliasArn")?;
     rt.cfg.arns.parse_machine(arn)?;
+    remove_alias(rt, arn).await
+}
+
+/// DeleteStateMachineAlias of `arn` (also DeleteStateMachine given an
+/// alias ARN); a missing one is success (recorded against AWS: a second
+/// delete answers 200).
+pub async fn remove_alias(rt: &Arc<Runtime>, arn: &str) -> Result<Value, ApiError> {
     let _admin = rt.admin.lock().await;
     if !rt.read_registry().aliases.contains_key(arn) {
-        return Err(alias_not_found(arn));
+        return Ok(json!({}));
     }
     rt.commit(vec![Write::DeleteResource {
         kind: kind::ALIAS,
@@ -334,11 +392,15 @@ pub fn list_aliases(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         Some(m) if m.deleting => return Err(machine_deleting(arn)),
         Some(_) => {}
     }
-    let items: Vec<Value> = reg
+    let items: Vec<(String, Value)> = reg
         .aliases_of(arn)
-        .map(|a| json!({"stateMachineAliasArn": a.arn, "creationDate": timestamp(a.created_ms)}))
+        .map(|a| {
+            let item =
+                json!({"stateMachineAliasArn": a.arn, "creationDate": timestamp(a.created_ms)});
+            (a.arn.clone(), item)
+        })
         .collect();
-    let (page, next) = super::page(&items, &req)?;
+    let (page, next) = super::page(items, &req)?;
     let mut out = json!({ "stateMachineAliases": page });
     if let Some(n) = next {
         out["nextToken"] = json!(n);
