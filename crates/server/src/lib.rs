@@ -410,30 +410,36 @@ mod tests {
             "x-amz-target",
             axum::http::HeaderValue::from_static("AWSStepFunctions.StartExecution"),
         );
-        let body = json!({"stateMachineArn": sm, "name": "left"}).to_string();
         // Polled until its execution is committed, then dropped, as hyper
-        // drops it when the connection closes.
-        let arn = format!("{}:left", sm.replace(":stateMachine:", ":execution:"));
-        let mut request = Box::pin(api(State(rt.clone()), headers, Bytes::from(body)));
-        while rt.store.execution(&arn).ok().flatten().is_none() {
-            let polled = std::future::poll_fn(|cx| {
-                std::task::Poll::Ready(std::future::Future::poll(request.as_mut(), cx).is_ready())
-            })
-            .await;
-            assert!(!polled, "the request ended before it could be dropped");
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        }
-        drop(request);
-        let mut status = String::new();
-        for _ in 0..500 {
-            let r = testing::call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
-            status = r["status"].as_str().unwrap_or_default().to_string();
-            if status == "SUCCEEDED" {
+        // drops it when the connection closes. A request that commits and
+        // answers within one poll cannot be dropped in between: then again,
+        // under another name.
+        let mut dropped = None;
+        for attempt in 0..20 {
+            let name = format!("left-{attempt}");
+            let body = json!({"stateMachineArn": sm, "name": name}).to_string();
+            let arn = format!("{}:{name}", sm.replace(":stateMachine:", ":execution:"));
+            let mut request = Box::pin(api(State(rt.clone()), headers.clone(), Bytes::from(body)));
+            let mut answered = false;
+            while !answered && rt.store.execution(&arn).ok().flatten().is_none() {
+                answered = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(
+                        std::future::Future::poll(request.as_mut(), cx).is_ready(),
+                    )
+                })
+                .await;
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            if !answered {
+                drop(request);
+                dropped = Some(arn);
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        assert_eq!(status, "SUCCEEDED");
+        let Some(arn) = dropped else {
+            panic!("every request answered before it could be dropped");
+        };
+        testing::until_status(&rt, &arn, "SUCCEEDED").await;
         rt.shutdown();
         testing::remove_db(&db);
     }
