@@ -181,21 +181,96 @@ pub fn timestamp(ms: i64) -> Value {
     serde_json::json!(ms as f64 / 1000.0)
 }
 
-/// Pagination tokens: opaque to clients, an offset or a cursor inside.
+/// Pagination tokens: opaque to clients, a cursor inside. As AWS's, a
+/// token expires after 24 hours and serves only the request that got it
+/// (the same operation's other members: a history's token does not page
+/// another execution's); otherwise `InvalidToken`.
 pub mod token {
     use base64::Engine;
+    use sha2::{Digest, Sha256};
 
-    use super::ApiError;
+    use super::{ApiError, Req};
 
-    pub fn encode(cursor: &str) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cursor.as_bytes())
+    /// How long a token serves (the API reference's "expires after 24 hours").
+    pub const LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+
+    /// What a token is bound to: the request's members but the paging ones.
+    fn scope(req: &Req) -> String {
+        let mut members: Vec<(&String, &serde_json::Value)> = req
+            .0
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "nextToken" | "maxResults"))
+            .collect();
+        members.sort_by(|a, b| a.0.cmp(b.0));
+        let text = serde_json::to_string(&members).unwrap_or_default();
+        let digest = Sha256::digest(text.as_bytes());
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
 
-    pub fn decode(token: &str) -> Result<String, ApiError> {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
+    /// A token for the page after `cursor`, issued at `now_ms`.
+    pub fn encode(req: &Req, cursor: &str, now_ms: i64) -> String {
+        let text = format!("{now_ms}.{}.{cursor}", scope(req));
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text.as_bytes())
+    }
+
+    /// The cursor in `token`, if it was issued for this request and has not
+    /// expired at `now_ms`.
+    pub fn decode(req: &Req, token: &str, now_ms: i64) -> Result<String, ApiError> {
+        let invalid = || ApiError::new("InvalidToken", format!("Invalid Token: '{token}'"));
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(token)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))
+            .ok_or_else(invalid)?;
+        let mut parts = text.splitn(3, '.');
+        let (Some(issued), Some(bound), Some(cursor)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid());
+        };
+        let issued: i64 = issued.parse().map_err(|_| invalid())?;
+        if bound != scope(req) || now_ms.saturating_sub(issued) > LIFETIME_MS {
+            return Err(invalid());
+        }
+        Ok(cursor.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(body: Value) -> Req {
+        match body {
+            Value::Object(m) => Req(m),
+            _ => Req(Map::new()),
+        }
+    }
+
+    #[test]
+    fn a_token_serves_only_its_own_request_for_a_day() {
+        let a = req(serde_json::json!({"executionArn": "arn:a", "maxResults": 1}));
+        let now = 1_800_000_000_000;
+        let t = token::encode(&a, "7", now);
+        // The same request, another page size, later that day: served.
+        let again =
+            req(serde_json::json!({"executionArn": "arn:a", "maxResults": 5, "nextToken": t}));
+        assert_eq!(
+            token::decode(&again, &t, now + token::LIFETIME_MS).ok(),
+            Some("7".into())
+        );
+        // Another execution's history, or the order reversed: refused.
+        for other in [
+            serde_json::json!({"executionArn": "arn:b"}),
+            serde_json::json!({"executionArn": "arn:a", "reverseOrder": true}),
+        ] {
+            let refused = token::decode(&req(other), &t, now).err().map(|e| e.kind);
+            assert_eq!(refused.as_deref(), Some("InvalidToken"));
+        }
+        // A day and a second later: expired.
+        let expired = token::decode(&a, &t, now + token::LIFETIME_MS + 1_000).err();
+        assert_eq!(expired.map(|e| e.kind).as_deref(), Some("InvalidToken"));
+        // Not a token at all.
+        assert!(token::decode(&a, "%%%", now).is_err());
+        assert!(token::decode(&a, "MTIz", now).is_err());
     }
 }

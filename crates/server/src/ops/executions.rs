@@ -580,7 +580,7 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let limit = req.max_results()?;
     let after = match req.opt_str("nextToken")? {
         Some(t) => {
-            let cursor = token::decode(t)?;
+            let cursor = token::decode(&req, t, now_ms())?;
             let (ms, arn) = cursor
                 .split_once('|')
                 .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
@@ -642,7 +642,7 @@ pub async fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     }
     let mut out = json!({ "executions": items });
     if let (true, Some(cursor)) = (more, last) {
-        out["nextToken"] = json!(token::encode(&cursor));
+        out["nextToken"] = json!(token::encode(&req, &cursor, now_ms()));
     }
     Ok(out)
 }
@@ -698,7 +698,7 @@ fn page_by_id(events: &[Value], req: &Req) -> Result<(Vec<Value>, Option<String>
     let id = |e: &Value| e.get("id").and_then(Value::as_u64).unwrap_or(0);
     let start = match req.opt_str("nextToken")? {
         Some(t) => {
-            let last = crate::protocol::token::decode(t)?
+            let last = crate::protocol::token::decode(req, t, now_ms())?
                 .parse::<u64>()
                 .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
             events
@@ -713,7 +713,7 @@ fn page_by_id(events: &[Value], req: &Req) -> Result<(Vec<Value>, Option<String>
     let next = (end < events.len())
         .then(|| {
             page.last()
-                .map(|e| crate::protocol::token::encode(&id(e).to_string()))
+                .map(|e| crate::protocol::token::encode(req, &id(e).to_string(), now_ms()))
         })
         .flatten();
     Ok((page, next))

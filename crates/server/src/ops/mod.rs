@@ -80,7 +80,7 @@ pub fn page<T>(
     let max = req.max_results()?;
     let start = match req.opt_str("nextToken")? {
         Some(t) => {
-            let cursor = token::decode(t)?;
+            let cursor = token::decode(req, t, crate::runtime::now_ms())?;
             let last = cursor
                 .strip_prefix(AFTER)
                 .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{t}'")))?;
@@ -93,7 +93,11 @@ pub fn page<T>(
     items.truncate(end);
     let slice = items.split_off(start.min(end));
     let next = match slice.last() {
-        Some((last, _)) if more => Some(token::encode(&format!("{AFTER}{last}"))),
+        Some((last, _)) if more => Some(token::encode(
+            req,
+            &format!("{AFTER}{last}"),
+            crate::runtime::now_ms(),
+        )),
         _ => None,
     };
     Ok((slice.into_iter().map(|(_, v)| v).collect(), next))

@@ -785,9 +785,24 @@ async fn pages_go_on_after_the_last_item_answered() {
     assert_eq!(second, vec![json!("y")]);
 
     // A token that is no cursor of this kind is refused.
-    let old = json!({"maxResults": 1, "nextToken": crate::protocol::token::encode("1")});
-    let (kind, _) = refused(&rt, "ListActivities", old).await;
+    let empty = crate::protocol::Req(serde_json::Map::new());
+    let now = crate::runtime::now_ms();
+    let old = crate::protocol::token::encode(&empty, "1", now);
+    let (kind, _) = refused(&rt, list, json!({"maxResults": 1, "nextToken": old})).await;
     assert_eq!(kind, "InvalidToken");
+    // So is one more than 24 hours old.
+    for _ in 0..2 {
+        call(&rt, "CreateActivity", json!({"name": "z"})).await;
+    }
+    let day = crate::protocol::token::LIFETIME_MS;
+    let after_x = format!("after:{}", arn("activity", "x"));
+    let stale = crate::protocol::token::encode(&empty, &after_x, now - day - 1_000);
+    let (kind, _) = refused(&rt, list, json!({"maxResults": 1, "nextToken": stale})).await;
+    assert_eq!(kind, "InvalidToken");
+    let fresh = crate::protocol::token::encode(&empty, &after_x, now - day + 60_000);
+    let fresh = json!(fresh);
+    let (page, _) = one_page(&rt, list, json!({}), Some(&fresh), "activities", "name").await;
+    assert_eq!(page, vec![json!("y")]);
     rt.shutdown();
     remove_db(&db);
 }
