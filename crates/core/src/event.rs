@@ -314,6 +314,16 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether this event, once recorded, is the `previousEventId` of its
+    /// frame's next event: whether it moves the frame's chain
+    /// ([`crate::execution::Frame::last_id`]). An execution's
+    /// `ExecutionStarted` does not: its first state's `StateEntered` follows
+    /// event 0, as AWS records it (`ExecutionStarted(1←0)`,
+    /// `PassStateEntered(2←0)`).
+    pub fn advances_chain(&self) -> bool {
+        !matches!(self, EventKind::ExecutionStarted { .. })
+    }
+
     /// Whether AWS records this event (and so it gets an AWS id).
     pub fn is_visible(&self) -> bool {
         !matches!(

@@ -130,7 +130,9 @@ pub(crate) struct Frame {
     /// AWS id of the current state's `StateEntered` event.
     pub entered_id: u64,
     pub entered_at: i64,
-    /// AWS id of this frame's last visible event.
+    /// The frame's chain: the AWS id its next visible event follows
+    /// (`previousEventId`), its last event that moves the chain
+    /// ([`EventKind::advances_chain`]).
     pub last_id: u64,
     /// The history (index into `Execution::scope_ids`) the frame's events go to.
     pub scope: u32,
@@ -531,7 +533,9 @@ impl Execution {
             if let Some(last) = self.scope_ids.get_mut(s as usize) {
                 *last = e.id;
             }
-            self.frames[e.frame as usize].last_id = e.id;
+            if e.kind.advances_chain() {
+                self.frames[e.frame as usize].last_id = e.id;
+            }
         }
         let f = e.frame;
         match &e.kind {
@@ -768,7 +772,13 @@ impl Execution {
                 let machine = m.processor;
                 let id = self.frames.len() as FrameId;
                 let mut child = Frame::new(machine, Some(f), *index, Arc::new(Value::Null));
-                child.last_id = e.id;
+                // A Map Run's child execution starts a history of its own,
+                // whose first event (its `ExecutionStarted`) starts no chain,
+                // as an execution's does not.
+                child.last_id = match scope {
+                    EventScope::New => 0,
+                    EventScope::Existing(_) => e.id,
+                };
                 child.created_at = e.timestamp;
                 child.scope = match scope {
                     EventScope::Existing(s) => s,
