@@ -6,9 +6,25 @@ error and cause; each case also holds `history_types`, the `type` of every
 event AWS recorded, which the README calls "a further optional check". This
 script runs every case that has them through `stepwell run --history` (with
 the case's mocks, converted by run.py's own `mock_config`) and reports how
-many histories have exactly AWS's event types in AWS's order. Where the
-recording tool re-sorted the events inside Parallel states
-(`history_parallel_sections_sorted`), the types are compared as a multiset.
+many histories have exactly AWS's event types in AWS's order.
+
+Where the recording tool re-sorted the events inside Parallel states
+(`history_parallel_sections_sorted`), the recorded types are not AWS's
+history but what LocalStack's snapshot transformer
+`SfnNoneRecursiveParallelTransformer` (tests/aws/services/stepfunctions/
+conftest.py) made of it, so the same transformation is applied to
+Stepwell's types first (`parallel_sections_sorted`). It walks the events
+with an index over the list it edits: a `ParallelStateStarted` opens a
+section (its start is the next index), events in a section are collected,
+and any of `ParallelState{Succeeded,Aborted,Exited,Failed}` writes the
+sorted section back over `events[start:i]` and closes it. It never
+forgets the section, so a `ParallelStateExited` right after a
+`ParallelStateSucceeded` (or `ParallelStateFailed`) writes it again over a
+slice one longer, which deletes the Succeeded (Failed) event, and the walk
+then skips the event after the Exited; that is why those recordings show
+no `ParallelStateSucceeded`. The sections are sorted by the events' whole
+JSON, which the types alone do not give: each sorted section is compared
+as a multiset, the rest in order.
 
 With --expect-mismatches FILE (one case name per line, `#` comments), it is
 a gate like run.py's: it fails when a case outside the list differs from AWS
@@ -58,6 +74,42 @@ def history_types(binary, case, mock_config, timeout=60):
         return None
 
 
+PARALLEL_ENDS = {"ParallelStateSucceeded", "ParallelStateAborted", "ParallelStateExited",
+                 "ParallelStateFailed"}
+
+
+def parallel_sections_sorted(types):
+    """`types` as SfnNoneRecursiveParallelTransformer leaves a history's
+    events (quirks included), and the sorted sections as {start: length}."""
+    events = list(types)
+    sections = {}
+    start_idx, sublist, in_sublist = None, [], False
+    for i, t in enumerate(events):  # over the list it edits, as LocalStack does
+        if t in PARALLEL_ENDS:
+            events[start_idx:i] = sorted(sublist)
+            sections[start_idx or 0] = len(sublist)
+            in_sublist = False
+        elif t == "ParallelStateStarted":
+            in_sublist, sublist, start_idx = True, [], i + 1
+        elif in_sublist:
+            sublist.append(t)
+    return events, sections
+
+
+def same_sorted(got, want):
+    """Whether Stepwell's types `got`, transformed as the recording was,
+    match the recorded `want`."""
+    events, sections = parallel_sections_sorted(got)
+    if len(events) != len(want):
+        return False
+    inside = set()
+    for start, n in sections.items():
+        if collections.Counter(events[start:start + n]) != collections.Counter(want[start:start + n]):
+            return False
+        inside.update(range(start, start + n))
+    return all(events[i] == want[i] for i in range(len(events)) if i not in inside)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -88,7 +140,7 @@ def main():
         if got is None:
             return case, False, None
         if case.get("history_parallel_sections_sorted"):
-            return case, collections.Counter(got) == collections.Counter(want), got
+            return case, same_sorted(got, want), got
         return case, got == want, got
 
     with cf.ThreadPoolExecutor(a.jobs) as ex:

@@ -120,7 +120,9 @@ impl<'a> HistoryRenderer<'a> {
         {
             self.tasks.insert(e.seq, (*flavor, resource.clone()));
         }
-        if !e.kind.is_visible() {
+        // An event recorded as internal has no id: older versions recorded
+        // `ParallelStateSucceeded` so, and AWS's history shows none for them.
+        if !e.kind.is_visible() || e.id == 0 {
             return Ok(None);
         }
         let exec = self.walker.exec();
@@ -543,11 +545,9 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             Some(("mapRunFailedEventDetails", error_cause(error, cause))),
         ),
         EventKind::MapSucceeded => ("MapStateSucceeded".into(), None),
+        EventKind::ParallelSucceeded => ("ParallelStateSucceeded".into(), None),
         EventKind::MapFailed { .. } => ("MapStateFailed".into(), None),
-        // AWS records no `ParallelStateSucceeded` (every recorded
-        // successful Parallel goes from its branches to `ParallelStateExited`).
         EventKind::BranchSucceeded
-        | EventKind::ParallelSucceeded
         | EventKind::BranchFailed { .. }
         | EventKind::TimerStarted { .. }
         | EventKind::TimerFired { .. }

@@ -153,9 +153,10 @@ pub enum EventKind {
     ParallelStarted {
         input: Arc<Value>,
     },
-    /// Internal: every branch succeeded. AWS records no
-    /// `ParallelStateSucceeded` (its recorded histories go from the branches
-    /// straight to `ParallelStateExited`).
+    /// `ParallelStateSucceeded`: every branch succeeded. (Older versions
+    /// recorded it as internal, without an id; such events stay hidden.
+    /// Recordings made with LocalStack's snapshot tool lost it: see
+    /// scripts/history-check.py.)
     ParallelSucceeded,
     ParallelFailed {
         error: String,
@@ -314,12 +315,53 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether this event, once recorded, is the `previousEventId` of its
+    /// frame's next event: whether it moves the frame's chain
+    /// ([`crate::execution::Frame::last_id`]).
+    ///
+    /// The rule, read off AWS's recorded histories: an event follows its
+    /// frame's chain and becomes it, except these markers, which follow it
+    /// and leave it where it was: `ExecutionStarted` (the first state
+    /// follows event 0), `MapIterationStarted` (in the Map's frame; the
+    /// iteration's chain starts at it), `<Type>StateAborted`,
+    /// `MapIterationFailed`, `MapIterationAborted`, `MapRunSucceeded` and the
+    /// Parallel's and Map's `<Type>StateSucceeded`. When a branch or
+    /// iteration ends, its parent's chain becomes the child's: a Parallel's
+    /// end follows the last event of the branch that ended it, a Map's its
+    /// last iteration's `MapIterationSucceeded`, or the failing iteration's
+    /// last state event. Which event a marker follows is
+    /// [`crate::execution::Execution::previous_id`]'s.
+    pub fn advances_chain(&self) -> bool {
+        !matches!(
+            self,
+            EventKind::ExecutionStarted { .. }
+                | EventKind::MapIterationStarted { .. }
+                | EventKind::StateAborted { .. }
+                | EventKind::MapIterationFailed { .. }
+                | EventKind::MapIterationAborted { .. }
+                | EventKind::MapRunSucceeded
+                | EventKind::ParallelSucceeded
+                | EventKind::MapSucceeded
+        )
+    }
+
+    /// Whether this event ends the branch or iteration it is recorded in
+    /// (successfully or not).
+    pub(crate) fn ends_child(&self) -> bool {
+        matches!(
+            self,
+            EventKind::BranchSucceeded
+                | EventKind::BranchFailed { .. }
+                | EventKind::MapIterationSucceeded { .. }
+                | EventKind::MapIterationFailed { .. }
+        )
+    }
+
     /// Whether AWS records this event (and so it gets an AWS id).
     pub fn is_visible(&self) -> bool {
         !matches!(
             self,
             EventKind::BranchSucceeded
-                | EventKind::ParallelSucceeded
                 | EventKind::ParallelFailed { retried: true, .. }
                 | EventKind::MapFailed { retried: true, .. }
                 | EventKind::BranchFailed { .. }

@@ -130,7 +130,9 @@ pub(crate) struct Frame {
     /// AWS id of the current state's `StateEntered` event.
     pub entered_id: u64,
     pub entered_at: i64,
-    /// AWS id of this frame's last visible event.
+    /// The frame's chain: the AWS id its next visible event follows
+    /// (`previousEventId`), its last event that moves the chain
+    /// ([`EventKind::advances_chain`]).
     pub last_id: u64,
     /// The history (index into `Execution::scope_ids`) the frame's events go to.
     pub scope: u32,
@@ -236,6 +238,15 @@ pub(crate) struct Fan {
     /// The Map iterations a redrive reruns that have not restarted yet, in
     /// index order (each restarts with `MapIterationRedriven`).
     pub to_redrive: VecDeque<FrameId>,
+    /// The AWS id of the event that started the children
+    /// (`ParallelStateStarted`, `MapStateStarted`, or a redrive's): the
+    /// `previousEventId` of a `MapIterationStarted` that takes no freed slot.
+    pub chain_start: u64,
+    /// With a `MaxConcurrency`, the chains of the iterations that ended
+    /// (before their `MapIteration<Outcome>`), oldest first, not yet taken
+    /// by a new iteration: the next `MapIterationStarted` follows the first
+    /// (AWS: `MapIterationSucceeded(7←6), MapIterationStarted(8←6)`).
+    pub freed: VecDeque<u64>,
 }
 
 /// The write of a Distributed Map's results through its `ResultWriter`.
@@ -502,6 +513,61 @@ impl Execution {
                 >= crate::limits::MAX_HISTORY_EVENTS
     }
 
+    /// The `previousEventId` of a visible event `kind` of frame `frame`
+    /// recorded in `scope`. Most events follow their frame's chain (see
+    /// [`EventKind::advances_chain`] for the rule); a Parallel's or Map's
+    /// success (`<Type>StateSucceeded`, `MapRunSucceeded`) follows the
+    /// history's latest event, which is what completed it (AWS:
+    /// `MapRunSucceeded(5←4), MapStateSucceeded(6←5), MapStateExited(7←4)`);
+    /// a `MapIterationStarted` follows the event that started the Map's
+    /// children, or, in a slot another iteration freed, that iteration's
+    /// chain ([`Fan::freed`]).
+    pub(crate) fn previous_id(&self, frame: FrameId, kind: &EventKind, scope: EventScope) -> u64 {
+        if scope == EventScope::New {
+            return 0;
+        }
+        let Some(fr) = self.frames.get(frame as usize) else {
+            return 0;
+        };
+        match (kind, &fr.phase) {
+            (
+                EventKind::ParallelSucceeded | EventKind::MapSucceeded | EventKind::MapRunSucceeded,
+                _,
+            ) => self.last_id_in(scope),
+            (EventKind::MapIterationStarted { .. }, Phase::Fan(fan)) => {
+                fan.freed.front().copied().unwrap_or(fan.chain_start)
+            }
+            _ => fr.last_id,
+        }
+    }
+
+    /// Child frame `child` ended (its chain was `before` its last event):
+    /// its parent's chain becomes the child's, in the same history (a Map
+    /// Run's child executions have histories of their own), and the slot
+    /// it frees in a Map with a `MaxConcurrency` is noted for the next
+    /// iteration.
+    fn child_chain_ended(&mut self, child: FrameId, before: u64) {
+        let Some(fr) = self.frames.get(child as usize) else {
+            return;
+        };
+        let (chain, scope) = (fr.last_id, fr.scope);
+        let Some(p) = fr.parent else {
+            return;
+        };
+        let Some(parent) = self.frames.get_mut(p as usize) else {
+            return;
+        };
+        if parent.scope != scope {
+            return;
+        }
+        parent.last_id = chain;
+        if let Phase::Fan(fan) = &mut parent.phase {
+            if fan.is_map && fan.max_concurrency > 0 {
+                fan.freed.push_back(before);
+            }
+        }
+    }
+
     /// The AWS id of the last visible event of `scope` (0 for a new one).
     pub(crate) fn last_id_in(&self, scope: EventScope) -> u64 {
         match scope {
@@ -527,11 +593,17 @@ impl Execution {
         }
         self.seq = e.seq;
         let scope = self.event_scope(e.frame, &e.kind);
+        let chain_before = self.frames[e.frame as usize].last_id;
         if let (EventScope::Existing(s), true) = (scope, e.id != 0) {
             if let Some(last) = self.scope_ids.get_mut(s as usize) {
                 *last = e.id;
             }
-            self.frames[e.frame as usize].last_id = e.id;
+            if e.kind.advances_chain() {
+                self.frames[e.frame as usize].last_id = e.id;
+            }
+        }
+        if e.kind.ends_child() {
+            self.child_chain_ended(e.frame, chain_before);
         }
         let f = e.frame;
         match &e.kind {
@@ -715,6 +787,8 @@ impl Execution {
                     write: Write::None,
                     redrive_count: 0,
                     to_redrive: VecDeque::new(),
+                    chain_start: e.id,
+                    freed: VecDeque::new(),
                 }));
                 self.frames[f as usize].kept = None;
             }
@@ -758,6 +832,8 @@ impl Execution {
                     write: Write::None,
                     redrive_count: 0,
                     to_redrive: VecDeque::new(),
+                    chain_start: e.id,
+                    freed: VecDeque::new(),
                 }));
                 self.frames[f as usize].kept = None;
             }
@@ -768,7 +844,13 @@ impl Execution {
                 let machine = m.processor;
                 let id = self.frames.len() as FrameId;
                 let mut child = Frame::new(machine, Some(f), *index, Arc::new(Value::Null));
-                child.last_id = e.id;
+                // A Map Run's child execution starts a history of its own,
+                // whose first event (its `ExecutionStarted`) starts no chain,
+                // as an execution's does not.
+                child.last_id = match scope {
+                    EventScope::New => 0,
+                    EventScope::Existing(_) => e.id,
+                };
                 child.created_at = e.timestamp;
                 child.scope = match scope {
                     EventScope::Existing(s) => s,
@@ -785,6 +867,9 @@ impl Execution {
                 };
                 fan.children.push(id);
                 fan.running += 1;
+                if scope != EventScope::New {
+                    fan.freed.pop_front();
+                }
             }
             EventKind::MapIterationSucceeded { .. } | EventKind::BranchSucceeded => {
                 let output = match &self.frames[f as usize].phase {

@@ -139,6 +139,8 @@ impl Execution {
         // Children that cannot be redriven stay failed, and count as such.
         let (mut failed, mut failed_items, mut failure) = (0, 0, None);
         fan.to_redrive.clear();
+        fan.chain_start = e.id;
+        fan.freed.clear();
         for &c in &fan.children {
             let permanent = fan.map_run.is_some() && self.child_at_history_quota(c);
             let Some(child) = self.frames.get_mut(c as usize) else {

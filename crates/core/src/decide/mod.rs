@@ -223,9 +223,10 @@ impl Decider<'_> {
         let event = Event {
             seq: self.exec.seq + 1,
             id: if visible { last_id + 1 } else { 0 },
-            previous_id: match (visible, scope) {
-                (true, EventScope::Existing(_)) => self.exec.frame(frame).last_id,
-                _ => 0,
+            previous_id: if visible {
+                self.exec.previous_id(frame, &kind, scope)
+            } else {
+                0
             },
             timestamp: self.now,
             frame,
