@@ -309,8 +309,12 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             state,
             error,
             cause,
+            location,
         } => {
             let mut d = error_cause(error, cause);
+            if let Some(location) = location {
+                d["location"] = json!(location);
+            }
             d["state"] = json!(state_type(*state).1);
             (
                 "EvaluationFailed".into(),

@@ -27,6 +27,9 @@ pub struct StateError {
     /// A task's missed heartbeat: its error is `States.Timeout`, and
     /// `States.HeartbeatTimeout` matches it too.
     pub heartbeat: bool,
+    /// The field whose expression failed (`Output/result`), for
+    /// `EvaluationFailed`'s `location`.
+    pub location: Option<String>,
 }
 
 impl StateError {
@@ -35,7 +38,14 @@ impl StateError {
             error: error.into(),
             cause: cause.into(),
             heartbeat: false,
+            location: None,
         }
+    }
+
+    /// The same error, raised by the expression of field `location`.
+    pub fn at_field(mut self, location: impl ToString) -> Self {
+        self.location = Some(location.to_string());
+        self
     }
 
     /// Whether a retrier's or catcher's `ErrorEquals` matches it.

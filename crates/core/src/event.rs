@@ -281,6 +281,9 @@ pub enum EventKind {
         state: StateId,
         error: String,
         cause: String,
+        /// The field whose expression failed, when the error names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
     },
     /// A redrive continues a Parallel or Map that failed or was stopped
     /// (recorded right after its `<Type>StateEntered`): the branches or

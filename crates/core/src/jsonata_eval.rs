@@ -133,6 +133,7 @@ pub(crate) fn eval_expr(
                 ),
             ),
         )
+        .at_field(field)
     };
     match e
         .expression
@@ -183,7 +184,8 @@ fn eval_template_at(
                         field
                     ),
                 ),
-            )),
+            )
+            .at_field(field)),
         },
         JsonataTemplate::Object(fields) => {
             let mut m = JsonMap::with_capacity(fields.len());

@@ -494,3 +494,66 @@ fn execution_started_names_the_version_and_alias_it_was_started_through() {
     );
     assert_eq!(through_alias["roleArn"], direct["roleArn"]);
 }
+
+/// `EvaluationFailed` names the field whose expression failed, as AWS
+/// records it (LocalStack's recordings of `test_undefined_reference`:
+/// `"location": "Output/result"`; of the JSONata Map with `Items` that is
+/// no array: `"location": "Items"`); a Choice rule's condition is named
+/// under its rule (floci-io/floci pull request 2689).
+#[test]
+fn evaluation_failed_names_the_field_that_failed() {
+    let location = |mut state: Value, input: Value| -> (Value, String) {
+        if state["Type"] != "Choice" {
+            state["Next"] = json!("E");
+        }
+        let def = json!({"QueryLanguage": "JSONata", "StartAt": "S",
+                         "States": {"S": state, "E": {"Type": "Succeed"}}})
+        .to_string();
+        let run = common::run(&def, input, json!({}), 1);
+        let events = match stepwell_core::render_history(run.plan.clone(), &run.info, &run.history)
+        {
+            Ok(events) => events,
+            Err(e) => panic!("render_history: {e}"),
+        };
+        let failed = events
+            .iter()
+            .find(|e| e["type"] == "EvaluationFailed")
+            .map(|e| e["evaluationFailedEventDetails"].clone())
+            .unwrap_or(Value::Null);
+        let cause = failed["cause"].as_str().unwrap_or_default().to_string();
+        (failed["location"].clone(), cause)
+    };
+    let (at, _) = location(
+        json!({"Type": "Pass", "Output": {"result": "{% $doesNotExist %}"}}),
+        json!({}),
+    );
+    assert_eq!(at, json!("Output/result"));
+    let (at, _) = location(
+        json!({"Type": "Map", "Items": "{% $states.input.n %}",
+               "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}),
+        json!({"n": 1}),
+    );
+    assert_eq!(at, json!("Items"));
+    let (at, cause) = location(
+        json!({"Type": "Choice", "Choices": [
+            {"Condition": "{% false %}", "Next": "E"},
+            {"Condition": "{% $states.input.a.b() %}", "Next": "E"}]}),
+        json!({"a": {}}),
+    );
+    assert_eq!(at, json!("Choices[1]/Condition"));
+    assert!(
+        cause.contains("for the field 'Choices[1]/Condition'"),
+        "{cause}"
+    );
+    // A Map whose input is no array names no field.
+    let (at, cause) = location(
+        json!({"Type": "Map",
+               "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}),
+        json!({"n": 1}),
+    );
+    assert_eq!(at, Value::Null, "{cause}");
+    assert!(
+        cause.contains("Map state input must be an array"),
+        "{cause}"
+    );
+}

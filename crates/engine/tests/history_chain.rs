@@ -313,3 +313,61 @@ fn a_parallel_that_succeeds_records_parallel_state_succeeded() {
         ]
     );
 }
+
+/// floci-io/floci issue 2868 quotes AWS's history (two branches): a
+/// States.Runtime error in a branch ends the execution at once, after the
+/// failing state's entry; no `ParallelStateFailed`. floci's tests give the
+/// same for a Task in a branch (no `TaskStateAborted`) and for a Map
+/// iteration (no `MapIterationFailed`, no `MapStateFailed`).
+#[test]
+fn a_runtime_error_in_a_branch_or_iteration_ends_the_execution_at_once() {
+    let bad = json!({"Type": "Pass", "Parameters": {"m.$": "$.nope"}, "End": true});
+    let wait = json!({"Type": "Wait", "Seconds": 1, "End": true});
+    let parallel = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "Fast", "States": {"Fast": bad}},
+            {"StartAt": "Slow", "States": {"Slow": wait}}]}}}),
+        json!({"x": "a"}),
+    );
+    assert_eq!(parallel.status(), "FAILED");
+    assert_eq!(
+        chain(&parallel),
+        [
+            "ExecutionStarted(1←0)",
+            "ParallelStateEntered(2←0)",
+            "ParallelStateStarted(3←2)",
+            "PassStateEntered(4←3)",
+            "ExecutionFailed(5←4)"
+        ]
+    );
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                      "Parameters": {"QueueUrl.$": "$.nope", "MessageBody": "m"}, "End": true});
+    let in_branch = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+            "Branches": [{"StartAt": "Send", "States": {"Send": task}}]}}}),
+        json!({}),
+    );
+    assert_eq!(
+        chain(&in_branch)[3..],
+        ["TaskStateEntered(4←3)", "ExecutionFailed(5←4)"]
+    );
+    let map = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "End": true,
+            "ItemProcessor": {"StartAt": "Fast", "States": {"Fast": bad}}}}}),
+        json!([1, 2]),
+    );
+    assert_eq!(
+        chain(&map)[3..],
+        [
+            "MapIterationStarted(4←3)",
+            "PassStateEntered(5←4)",
+            "ExecutionFailed(6←5)"
+        ]
+    );
+    assert!(
+        matches!(map.error(), Some((e, c)) if e == "States.Runtime"
+            && c.starts_with("An error occurred while executing the state 'Fast' (entered at the event id #5).")),
+        "{:?}",
+        map.error()
+    );
+}

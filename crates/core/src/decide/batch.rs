@@ -151,7 +151,7 @@ impl Decider<'_> {
                 "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {shown}",
                 e.source,
                 jsonata_eval::type_name(v.as_ref()),
-            )));
+            )).at_field(field));
         };
         let limit = max.map_or(i128::from(u64::MAX), i128::from);
         if n <= 0 || n > limit {
@@ -162,7 +162,7 @@ impl Decider<'_> {
             return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
                 "The JSONata expression '{}' specified for the field '{field}' returned an invalid value. Expected {expected}, but was: {shown}",
                 e.source,
-            )));
+            )).at_field(field));
         }
         Ok(u64::try_from(n).ok())
     }

@@ -87,10 +87,24 @@ impl Decider<'_> {
         raw: &Value,
         states: &States<'_>,
     ) -> Result<Vec<(String, Value)>, StateError> {
+        self.assign_at(f, st, assign, raw, states, "Assign")
+    }
+
+    /// [`Self::assign`] of the `Assign` at `field` (a Choice rule's own,
+    /// `Choices[0]/Assign`, as AWS names it in messages).
+    pub(super) fn assign_at(
+        &mut self,
+        f: FrameId,
+        st: &State,
+        assign: Option<&Assign>,
+        raw: &Value,
+        states: &States<'_>,
+        field: &str,
+    ) -> Result<Vec<(String, Value)>, StateError> {
         match assign {
             None => Ok(Vec::new()),
             Some(Assign::Jsonata(t)) => {
-                let v = self.eval_jsonata(f, t, states, "Assign")?;
+                let v = self.eval_jsonata(f, t, states, field)?;
                 Ok(match v {
                     Value::Object(m) => m.into_iter().collect(),
                     _ => Vec::new(),
@@ -105,7 +119,7 @@ impl Decider<'_> {
     }
 
     /// Whether frame `f`'s current state may store `assigned`, the values of
-    /// its `Assign` at `field` (`Assign`, `Choices[0].Assign`,
+    /// its `Assign` at `field` (`Assign`, `Choices[0]/Assign`,
     /// `Catch[1].Assign`), before they take effect.
     ///
     /// * Scope. AWS: "To help avoid common errors, a variable assigned in an
@@ -207,7 +221,7 @@ impl Decider<'_> {
                 expected,
                 jsonata_eval::type_name(v.as_ref()),
                 v.map(|v| v.to_string()).unwrap_or_default()
-            ))),
+            )).at_field(field)),
         }
     }
 }

@@ -92,7 +92,7 @@ impl Decider<'_> {
                     };
                     return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
                         "The JSONata expression {expr}specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{kind}' for value: {other}"
-                    )));
+                    )).at_field("Items"));
                 }
             };
             input = (*raw).clone();

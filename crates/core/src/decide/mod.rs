@@ -551,13 +551,18 @@ impl Decider<'_> {
     }
 
     fn end_execution(&mut self, kind: EventKind) {
+        self.end_execution_in(0, kind);
+    }
+
+    /// [`Self::end_execution`], its event following frame `f`'s chain.
+    fn end_execution_in(&mut self, f: FrameId, kind: EventKind) {
         for &task in self.exec.tasks.keys() {
             self.commands.push(Command::CancelTask { task });
         }
         for &timer in self.exec.timers.keys() {
             self.commands.push(Command::CancelTimer { timer });
         }
-        self.emit(0, kind);
+        self.emit(f, kind);
         self.commands.push(Command::Finished);
     }
 
@@ -759,6 +764,23 @@ impl Decider<'_> {
     /// The frame ended with an error nothing in it handled.
     fn fail_frame(&mut self, f: FrameId, err: StateError) {
         let fr = self.exec.frame(f);
+        // A States.Runtime error in a Parallel branch or a Map iteration ends
+        // the execution at once: AWS records no failure of the branch, the
+        // iteration or the state around them (floci-io/floci issue 2868:
+        // `PassStateEntered`, then `ExecutionFailed`). A Map Run's child
+        // execution fails alone, as its own history's end.
+        if fr.parent.is_some()
+            && err.error == names::RUNTIME
+            && self.exec.child_execution(f).is_none()
+        {
+            return self.end_execution_in(
+                f,
+                EventKind::ExecutionFailed {
+                    error: err.error,
+                    cause: err.cause,
+                },
+            );
+        }
         match fr.parent {
             None => self.end_execution(EventKind::ExecutionFailed {
                 error: err.error,
@@ -861,6 +883,7 @@ impl Decider<'_> {
                     state,
                     error: err.error.clone(),
                     cause: err.cause.clone(),
+                    location: err.location.clone(),
                 },
             );
         }

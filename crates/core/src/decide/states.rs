@@ -237,7 +237,7 @@ impl Decider<'_> {
                 let stepwell_asl::Rule::Condition(expr) = &b.rule else {
                     continue;
                 };
-                let v = self.eval_expr(f, expr, &states, format_args!("Choices[{i}].Condition"))?;
+                let v = self.eval_expr(f, expr, &states, format_args!("Choices[{i}]/Condition"))?;
                 let truth = match v {
                     Some(Value::Bool(b)) => b,
                     _ => {
@@ -252,12 +252,18 @@ impl Decider<'_> {
                     }
                 };
                 if truth {
-                    let output = match b.output.as_ref().or(st.io.output.as_ref()) {
-                        Some(t) => Output::New(self.eval_jsonata(f, t, &states, "Output")?),
-                        None => Output::Input,
+                    // A rule's own Output and Assign are named under it
+                    // (floci-io/floci pull request 2689, measured on AWS).
+                    let output = match (&b.output, &st.io.output) {
+                        (Some(t), _) => {
+                            let field = format!("Choices[{i}]/Output");
+                            Output::New(self.eval_jsonata(f, t, &states, &field)?)
+                        }
+                        (None, Some(t)) => Output::New(self.eval_jsonata(f, t, &states, "Output")?),
+                        (None, None) => Output::Input,
                     };
                     let (assign, field) = choice_assign(st, b, i);
-                    let assigned = self.assign(f, st, assign, &raw, &states)?;
+                    let assigned = self.assign_at(f, st, assign, &raw, &states, &field)?;
                     self.check_assigned(f, &assigned, &field)?;
                     self.exit_output(f, output, Some(b.next), assigned);
                     return Ok(());
@@ -325,7 +331,7 @@ impl Decider<'_> {
                                 e.source,
                                 jsonata_eval::type_name(v.as_ref()),
                                 v.map(|v| v.to_string()).unwrap_or_default()
-                            )));
+                            )).at_field("Seconds"));
                         }
                     }
                 }
@@ -338,14 +344,14 @@ impl Decider<'_> {
                             Some(ms) => ms,
                             None => return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
                                 "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {s}"
-                            ))),
+                            )).at_field("Timestamp")),
                         },
                         other => return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
                             "The JSONata expression '{}' specified for the field 'Timestamp' returned an unexpected result type. Expected 'string', but was '{}' for value: {}",
                             e.source,
                             jsonata_eval::type_name(other),
                             other.map(Value::to_string).unwrap_or_default()
-                        ))),
+                        )).at_field("Timestamp")),
                     }
                 }
                 _ => self.now,
@@ -490,7 +496,7 @@ fn choice_assign<'a>(
     i: usize,
 ) -> (Option<&'a Assign>, Cow<'static, str>) {
     match &b.assign {
-        Some(a) => (Some(a), Cow::Owned(format!("Choices[{i}].Assign"))),
+        Some(a) => (Some(a), Cow::Owned(format!("Choices[{i}]/Assign"))),
         None => (st.assign.as_ref(), Cow::Borrowed("Assign")),
     }
 }
