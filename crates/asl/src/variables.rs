@@ -55,34 +55,46 @@ pub fn check_variable_name(name: &str) -> Result<(), String> {
 /// states that read none are left out): DescribeStateMachine's
 /// `variableReferences`.
 ///
-/// A state reads a variable through a `{% %}` expression (its free
-/// variables but `$states`), a JSONPath value (a `.$` key, a `...Path`
-/// field or a Choice rule's `Variable`) that starts with `$name`, or an
-/// intrinsic function argument `$name`. A nested machine's fields belong
-/// to its own states. AWS is silent on the order of the names; they are
-/// sorted here.
+/// A JSONata state reads a variable through a `{% %}` expression (its
+/// free variables but `$states`); a JSONPath state through a JSONPath value
+/// (a `.$` key, a `...Path` field or a Choice rule's `Variable`) that
+/// starts with `$name`, or an intrinsic function argument `$name` (a
+/// `{% %}` string there is plain text, as it runs). A nested machine's
+/// fields belong to its own states, which have the state machine's query
+/// language unless they set their own. AWS is silent on the order of the
+/// names; they are sorted here.
 pub fn variable_references(document: &Value) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
-    machine_references(document, &mut out);
+    let jsonata = is_jsonata(document, false);
+    machine_references(document, jsonata, &mut out);
     out
 }
 
-fn machine_references(machine: &Value, out: &mut BTreeMap<String, Vec<String>>) {
+/// Whether `object`'s `QueryLanguage` says JSONata (`inherited` without one).
+fn is_jsonata(object: &Value, inherited: bool) -> bool {
+    match object.get("QueryLanguage").and_then(Value::as_str) {
+        Some(ql) => ql != "JSONPath",
+        None => inherited,
+    }
+}
+
+fn machine_references(machine: &Value, jsonata: bool, out: &mut BTreeMap<String, Vec<String>>) {
     let Some(states) = machine.get("States").and_then(Value::as_object) else {
         return;
     };
     for (name, state) in states {
         let mut names = BTreeSet::new();
+        let state_jsonata = is_jsonata(state, jsonata);
         if let Some(fields) = state.as_object() {
             for (key, value) in fields {
                 match key.as_str() {
                     "Branches" => {
                         for branch in value.as_array().into_iter().flatten() {
-                            machine_references(branch, out);
+                            machine_references(branch, jsonata, out);
                         }
                     }
-                    "ItemProcessor" | "Iterator" => machine_references(value, out),
-                    _ => value_references(key, value, &mut names),
+                    "ItemProcessor" | "Iterator" => machine_references(value, jsonata, out),
+                    _ => value_references(key, value, state_jsonata, &mut names),
                 }
             }
         }
@@ -92,10 +104,11 @@ fn machine_references(machine: &Value, out: &mut BTreeMap<String, Vec<String>>) 
     }
 }
 
-/// The variables `value` (under `key`) reads, anywhere inside it.
-fn value_references(key: &str, value: &Value, names: &mut BTreeSet<String>) {
+/// The variables `value` (under `key`) of a state in JSONata (or
+/// JSONPath) reads, anywhere inside it.
+fn value_references(key: &str, value: &Value, jsonata: bool, names: &mut BTreeSet<String>) {
     match value {
-        Value::String(s) => {
+        Value::String(s) if jsonata => {
             if let Some(expression) = crate::jsonata_expression(s) {
                 if let Ok(e) = stepwell_jsonata::Expression::compile(expression.trim()) {
                     names.extend(
@@ -104,18 +117,19 @@ fn value_references(key: &str, value: &Value, names: &mut BTreeSet<String>) {
                             .filter(|n| n != RESERVED_VARIABLE),
                     );
                 }
-            } else if key.ends_with(".$") || key.ends_with("Path") || key == "Variable" {
-                path_references(s, names);
             }
+        }
+        Value::String(s) if key.ends_with(".$") || key.ends_with("Path") || key == "Variable" => {
+            path_references(s, names);
         }
         Value::Array(items) => {
             for item in items {
-                value_references(key, item, names);
+                value_references(key, item, jsonata, names);
             }
         }
         Value::Object(fields) => {
             for (k, v) in fields {
-                value_references(k, v, names);
+                value_references(k, v, jsonata, names);
             }
         }
         _ => {}
@@ -247,7 +261,7 @@ mod tests {
                         "text.$": "States.Format('{} $notme {}', $first, $$.Execution.Id, $second)",
                         "deep": {"list": [{"v.$": "$inList"}]}
                     },
-                    "Assign": {"copy.$": "$orig"},
+                    "Assign": {"copy.$": "$orig", "text": "{% $literal %}"},
                     "Next": "Pick"
                 },
                 "Pick": {
