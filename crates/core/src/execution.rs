@@ -534,6 +534,9 @@ impl Execution {
                 EventKind::ParallelSucceeded | EventKind::MapSucceeded | EventKind::MapRunSucceeded,
                 _,
             ) => self.last_id_in(scope),
+            // A stop comes from outside the run (LocalStack's recording of
+            // AWS, `test_stop_execution`: `ExecutionAborted(3←0)`).
+            (EventKind::ExecutionAborted { .. }, _) => 0,
             (EventKind::MapIterationStarted { .. }, Phase::Fan(fan)) => {
                 fan.freed.front().copied().unwrap_or(fan.chain_start)
             }

@@ -557,3 +557,22 @@ fn evaluation_failed_names_the_field_that_failed() {
         "{cause}"
     );
 }
+
+/// `$states` whole holds the context object too (LocalStack's recordings of
+/// AWS's TestState, `test_map_state_failure_count[*-BASE_MAP_STATE]`: an
+/// `Output` of `{% $states %}` gives input, context and result).
+#[test]
+fn states_whole_holds_the_context() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": "{% $states %}", "End": true}}})
+    .to_string();
+    let run = common::run(&def, json!({"a": 1}), json!({}), 1);
+    let out = run.output().unwrap_or(Value::Null);
+    assert_eq!(out["input"], json!({"a": 1}), "{out}");
+    assert_eq!(out["context"]["State"]["Name"], json!("P"), "{out}");
+    assert_eq!(
+        out["context"]["Execution"]["Input"],
+        json!({"a": 1}),
+        "{out}"
+    );
+}

@@ -371,3 +371,34 @@ fn a_runtime_error_in_a_branch_or_iteration_ends_the_execution_at_once() {
         map.error()
     );
 }
+
+/// LocalStack's recording of AWS's `test_stop_execution`: a stop comes
+/// from outside the run, so `ExecutionAborted` follows event 0.
+#[test]
+fn a_stopped_execution_is_aborted_after_event_zero() {
+    use stepwell_core::{Execution, Input};
+    use stepwell_engine::SplitMix;
+    let plan = common::parse(
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}}"#,
+    );
+    let info = common::info("M", json!({}));
+    let mut exec = Execution::new(plan.clone(), info.clone());
+    let mut entropy = SplitMix::new(1);
+    let mut history = exec.decide(Input::Start, 0, &mut entropy).events;
+    let stop = Input::Stop {
+        error: String::new(),
+        cause: String::new(),
+    };
+    history.extend(exec.decide(stop, 1, &mut entropy).events);
+    let events = stepwell_core::render_history(plan, &info, &history)
+        .unwrap_or_else(|e| panic!("render: {e}"));
+    let shown: Vec<String> = events.iter().map(show).collect();
+    assert_eq!(
+        shown,
+        [
+            "ExecutionStarted(1←0)",
+            "WaitStateEntered(2←0)",
+            "ExecutionAborted(3←0)"
+        ]
+    );
+}

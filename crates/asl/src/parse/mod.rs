@@ -616,9 +616,21 @@ impl Parser {
     }
 }
 
+/// Whether `$states` is used other than as `$states.input`, `.result` or
+/// `.errorOutput`: `$states.context`, or `$states` whole (which holds the
+/// context too), or any way this does not know.
+fn states_context(s: &str) -> bool {
+    s.match_indices("$states").any(|(i, m)| {
+        let rest = &s[i + m.len()..];
+        ![".input", ".result", ".errorOutput"]
+            .iter()
+            .any(|field| rest.starts_with(field))
+    })
+}
+
 fn mentions_context(v: &Value) -> bool {
     match v {
-        Value::String(s) => s.contains("$$") || s.contains("$states.context"),
+        Value::String(s) => s.contains("$$") || states_context(s),
         Value::Array(a) => a.iter().any(mentions_context),
         Value::Object(m) => m.values().any(mentions_context),
         _ => false,
