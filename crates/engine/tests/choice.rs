@@ -1,6 +1,6 @@
 //! Choice rules, run through the engine: every comparison operator and its
 //! `...Path` variant, the type tests, StringMatches, And/Or/Not, Default and
-//! States.NoChoiceMatched.
+//! the States.Runtime error of a Choice with no match and no Default.
 
 mod common;
 
@@ -381,7 +381,7 @@ fn default_order_and_no_match() {
     let rows: [(i64, Result<&str, &str>); 3] = [
         (11, Ok("big")),
         (7, Ok("small")),
-        (-1, Err("States.NoChoiceMatched")),
+        (-1, Err("States.Runtime")),
     ];
     for (n, want) in rows {
         let run = common::run(&def, json!({ "n": n }), json!({}), 1);
@@ -393,20 +393,23 @@ fn default_order_and_no_match() {
             }
         }
     }
-    // A NoChoiceMatched error can be caught by an enclosing Parallel.
+    // It is States.Runtime, which no Catch takes, even around a branch.
     let def = json!({"StartAt": "P", "States": {
         "P": {"Type": "Parallel", "Branches": [{"StartAt": "C", "States": {
             "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "IsNull": true, "Next": "X"}]},
             "X": {"Type": "Succeed"}
-        }}], "Catch": [{"ErrorEquals": ["States.NoChoiceMatched"], "Next": "Caught"}], "End": true},
+        }}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
         "Caught": {"Type": "Pass", "End": true}
     }})
     .to_string();
     let run = common::run(&def, json!({"n": 1}), json!({}), 1);
-    assert_eq!(run.status(), "SUCCEEDED");
+    assert_eq!(run.status(), "FAILED");
     assert_eq!(
-        run.output().map(|o| o["Error"].clone()),
-        Some(json!("States.NoChoiceMatched"))
+        run.error(),
+        Some((
+            "States.Runtime".into(),
+            "An error occurred while executing the state 'C' (entered at the event id #4). Failed to transition out of the state. The state does not point to a next state.".into()
+        ))
     );
 }
 

@@ -1037,9 +1037,15 @@ fn timestamp_ms(s: &str) -> Option<i64> {
     Some(t.unix_timestamp() * 1000)
 }
 
+/// A Choice state no rule of which matched, without a `Default`: AWS fails
+/// the execution with `States.Runtime` (measured on AWS by floci-io/floci
+/// and by aws-local-stepfunctions; the ASL specification names
+/// `States.NoChoiceMatched`, which AWS does not raise here).
 fn no_choice(at: At<'_>) -> StateError {
-    let _ = at;
-    StateError::new(names::NO_CHOICE_MATCHED, "No Matches!")
+    at.runtime_named(
+        names::RUNTIME,
+        "Failed to transition out of the state. The state does not point to a next state.",
+    )
 }
 
 /// A version 4 UUID from the caller's entropy.

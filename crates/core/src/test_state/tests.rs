@@ -146,7 +146,7 @@ fn states_run_as_aws_tests_them() {
             None,
             TestStatus::Failed,
             None,
-            Some("States.NoChoiceMatched"),
+            Some("States.Runtime"),
             None,
         ),
         (
