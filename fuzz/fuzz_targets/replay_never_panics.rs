@@ -213,6 +213,7 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
             state: u32::from(b.below(8)),
             error: b.text(),
             cause: b.text(),
+            location: b.bool().then(|| b.text()),
         },
         32 => EventKind::ItemsRequested {
             resource: b.text(),
