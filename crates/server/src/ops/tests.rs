@@ -867,3 +867,46 @@ async fn a_redrive_that_loses_to_another_is_not_redrivable() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// A string that does not start with `arn:` is `InvalidArn` with AWS's
+/// reason (recorded against AWS for these operations); an ARN of the
+/// wrong resource type keeps its own reason.
+#[tokio::test]
+async fn a_string_that_is_no_arn_is_an_invalid_arn_prefix() {
+    let (rt, db) = runtime("ops-arn-prefix", 1.0).await;
+    let bad = "not_a_valid_arn";
+    for (op, body) in [
+        ("DescribeStateMachine", json!({"stateMachineArn": bad})),
+        ("ListExecutions", json!({"stateMachineArn": bad})),
+        ("DescribeExecution", json!({"executionArn": bad})),
+        ("GetExecutionHistory", json!({"executionArn": bad})),
+        ("DescribeActivity", json!({"activityArn": bad})),
+        ("GetActivityTask", json!({"activityArn": bad})),
+    ] {
+        let (kind, message) = refused(&rt, op, body).await;
+        assert_eq!(
+            (kind, message.as_str()),
+            (
+                "InvalidArn",
+                "Invalid Arn: 'Invalid ARN prefix: not_a_valid_arn'"
+            ),
+            "{op}"
+        );
+    }
+    let activity = "arn:aws:states:us-east-1:123456789012:activity:a";
+    let (kind, message) = refused(
+        &rt,
+        "DescribeStateMachine",
+        json!({"stateMachineArn": activity}),
+    )
+    .await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "InvalidArn",
+            "Invalid Arn: 'Resource type not valid in this context: activity'"
+        )
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
