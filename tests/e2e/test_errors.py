@@ -128,6 +128,16 @@ def test_oversize_input(server, sfn, machine):
 def test_invalid_input_json(sfn, machine):
     sm = machine(PASS)
     expect_error("InvalidExecutionInput", sfn.start_execution, stateMachineArn=sm, input="{nope")
+    # AWS's (Jackson's) words, as recorded.
+    for text, why in (
+        ("", "Invalid execution input."),
+        ("not some json", "Unrecognized token 'not': was expecting (JSON String, Number, Array, "
+                          "Object or token 'null', 'true' or 'false')"),
+        ("{'not': 'json'", "Unexpected character (''' (code 39)): was expecting double-quote to "
+                           "start field name"),
+    ):
+        msg = expect_error("InvalidExecutionInput", sfn.start_execution, stateMachineArn=sm, input=text)
+        assert msg == f"Invalid State Machine Execution Input: '{why}'", msg
 
 
 @pytest.mark.parametrize("name", ["has space", "a:b", "slash/ed", "q?", "x" * 81, ""])

@@ -910,3 +910,44 @@ async fn a_string_that_is_no_arn_is_an_invalid_arn_prefix() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// Input that is not JSON is refused in AWS's (Jackson's) words, by
+/// StartExecution and StartSyncExecution alike (recorded against AWS).
+#[tokio::test]
+async fn input_that_is_not_json_is_refused_in_aws_words() {
+    let (rt, db) = runtime("ops-input-words", 1.0).await;
+    let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let sm = create_machine(&rt, "standard", &pass).await;
+    let express = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "express", "definition": pass.to_string(), "type": "EXPRESS",
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let express = express["stateMachineArn"].as_str().unwrap_or_default();
+    for (input, why) in [
+        ("", "Invalid execution input."),
+        (
+            "not some json",
+            "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
+        ),
+        (
+            "{'not': 'json'",
+            "Unexpected character (''' (code 39)): was expecting double-quote to start field name",
+        ),
+    ] {
+        for (op, machine) in [("StartExecution", sm.as_str()), ("StartSyncExecution", express)] {
+            let (kind, message) =
+                refused(&rt, op, json!({"stateMachineArn": machine, "input": input})).await;
+            assert_eq!(kind, "InvalidExecutionInput", "{op} {input:?}");
+            assert_eq!(
+                message,
+                format!("Invalid State Machine Execution Input: '{why}'"),
+                "{op} {input:?}"
+            );
+        }
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
