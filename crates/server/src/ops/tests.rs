@@ -951,3 +951,46 @@ async fn input_that_is_not_json_is_refused_in_aws_words() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// A `loggingConfiguration` without `level` or `includeExecutionData` is
+/// described with AWS's defaults, on creation and on update (recorded
+/// against AWS for creation).
+#[tokio::test]
+async fn logging_configuration_is_described_with_its_defaults() {
+    let (rt, db) = runtime("ops-logging-defaults", 1.0).await;
+    let definition = waits().to_string();
+    let defaults = json!({"includeExecutionData": false, "level": "OFF"});
+    let with_list = json!({"destinations": [], "includeExecutionData": false, "level": "OFF"});
+    for (name, given, want) in [
+        ("empty", json!({}), &defaults),
+        ("list", json!({"destinations": []}), &with_list),
+    ] {
+        let sm = call(
+            &rt,
+            "CreateStateMachine",
+            json!({"name": name, "definition": definition, "loggingConfiguration": given,
+                "roleArn": "arn:aws:iam::123456789012:role/r"}),
+        )
+        .await;
+        let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+        let d = call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+        assert_eq!(&d["loggingConfiguration"], want, "create {name}");
+        call(
+            &rt,
+            "UpdateStateMachine",
+            json!({"stateMachineArn": sm,
+                "loggingConfiguration": {"level": "OFF", "includeExecutionData": true}}),
+        )
+        .await;
+        call(
+            &rt,
+            "UpdateStateMachine",
+            json!({"stateMachineArn": sm, "loggingConfiguration": given}),
+        )
+        .await;
+        let d = call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+        assert_eq!(&d["loggingConfiguration"], want, "update {name}");
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
