@@ -401,13 +401,20 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
         ] {
             o.remove(k);
         }
-        let billed = done.stop_ms.unwrap_or(done.start_ms) - done.start_ms;
+        let ran = done.stop_ms.unwrap_or(done.start_ms) - done.start_ms;
         o.insert(
             "billingDetails".into(),
-            json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed.max(100)}),
+            json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed_ms(ran)}),
         );
     }
     Ok(out)
+}
+
+/// An Express execution's billed duration: what it ran, rounded up to the
+/// next 100 ms, at least 100 ms (AWS's pricing for Express Workflows;
+/// recorded against AWS: 100, 300, 7600).
+fn billed_ms(ran_ms: i64) -> i64 {
+    (ran_ms.max(1) + 99) / 100 * 100
 }
 
 /// DescribeExecution's shape for a record.
@@ -827,6 +834,20 @@ fn strip_data(event: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn billed_duration_is_rounded_up_to_hundreds() {
+        for (ran, billed) in [
+            (0, 100),
+            (1, 100),
+            (100, 100),
+            (101, 200),
+            (1001, 1100),
+            (7512, 7600),
+        ] {
+            assert_eq!(billed_ms(ran), billed, "{ran}");
+        }
+    }
 
     /// The reason `check_input` gives for `input`.
     fn why(input: &str) -> String {
