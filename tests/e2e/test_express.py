@@ -40,6 +40,8 @@ def test_start_sync_execution_returns_the_result(sync_client, machine, unique):
     r = sync_client.start_sync_execution(stateMachineArn=sm, input='{"a": 200, "b": 3}')
     assert r["status"] == "FAILED"
     assert r["error"] == "Sum.TooBig" and r["cause"] == "the sum is over 100"
+    # As recorded against AWS: outputDetails without an output.
+    assert r["outputDetails"] == {"included": True} and "output" not in r, r
 
 
 def test_start_sync_execution_is_for_express_only(sync_client, machine):

@@ -401,6 +401,11 @@ pub async fn start_sync_execution(rt: &Arc<Runtime>, req: Req) -> Result<Value, 
         ] {
             o.remove(k);
         }
+        // `outputDetails` even without an output (recorded against AWS
+        // for a FAILED execution; TIMED_OUT is not recorded and is taken
+        // to be alike).
+        o.entry("outputDetails")
+            .or_insert_with(|| json!({"included": true}));
         let ran = done.stop_ms.unwrap_or(done.start_ms) - done.start_ms;
         o.insert(
             "billingDetails".into(),

@@ -994,3 +994,33 @@ async fn logging_configuration_is_described_with_its_defaults() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// A FAILED StartSyncExecution answer has `outputDetails` but no output,
+/// and its billed duration is a multiple of 100 ms (recorded against
+/// AWS).
+#[tokio::test]
+async fn a_failed_sync_execution_has_output_details_and_billed_hundreds() {
+    let (rt, db) = runtime("ops-sync-failed", 0.13).await;
+    let definition = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 1, "Next": "F"},
+        "F": {"Type": "Fail", "Error": "SomeFailure", "Cause": "it fails"}}});
+    let sm = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "fails", "definition": definition.to_string(), "type": "EXPRESS",
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+    let out = call(&rt, "StartSyncExecution", json!({"stateMachineArn": sm})).await;
+    assert_eq!(out["status"], "FAILED");
+    assert_eq!(out["error"], "SomeFailure");
+    assert_eq!(out["outputDetails"], json!({"included": true}));
+    assert!(out.get("output").is_none(), "{out}");
+    let billed = out["billingDetails"]["billedDurationInMilliseconds"]
+        .as_u64()
+        .unwrap_or_default();
+    assert!(billed >= 200 && billed % 100 == 0, "{billed}");
+    rt.shutdown();
+    remove_db(&db);
+}
