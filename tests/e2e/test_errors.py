@@ -51,6 +51,14 @@ def test_bad_arns(server, sfn):
                 "arn:aws:states:us-east-1:123456789012:execution:"]:
         msg = expect_error("InvalidArn", sfn.describe_execution, executionArn=bad)
         assert "Invalid Arn" in msg
+    # AWS's reason for a string that does not start with `arn:` (recorded).
+    for call, field in ((sfn.describe_state_machine, "stateMachineArn"),
+                        (sfn.list_executions, "stateMachineArn"),
+                        (sfn.describe_execution, "executionArn"),
+                        (sfn.get_execution_history, "executionArn"),
+                        (sfn.describe_activity, "activityArn")):
+        msg = expect_error("InvalidArn", call, **{field: "not_a_valid_arn"})
+        assert msg == "Invalid Arn: 'Invalid ARN prefix: not_a_valid_arn'", msg
     expect_error("InvalidArn", sfn.describe_state_machine, stateMachineArn="arn:aws:lambda:x")
     expect_error("InvalidArn", sfn.start_execution, stateMachineArn="stateMachine:nope")
     status, out = server.raw("AWSStepFunctions.StopExecution", {"executionArn": "bogus"})
@@ -120,6 +128,16 @@ def test_oversize_input(server, sfn, machine):
 def test_invalid_input_json(sfn, machine):
     sm = machine(PASS)
     expect_error("InvalidExecutionInput", sfn.start_execution, stateMachineArn=sm, input="{nope")
+    # AWS's (Jackson's) words, as recorded.
+    for text, why in (
+        ("", "Invalid execution input."),
+        ("not some json", "Unrecognized token 'not': was expecting (JSON String, Number, Array, "
+                          "Object or token 'null', 'true' or 'false')"),
+        ("{'not': 'json'", "Unexpected character (''' (code 39)): was expecting double-quote to "
+                           "start field name"),
+    ):
+        msg = expect_error("InvalidExecutionInput", sfn.start_execution, stateMachineArn=sm, input=text)
+        assert msg == f"Invalid State Machine Execution Input: '{why}'", msg
 
 
 @pytest.mark.parametrize("name", ["has space", "a:b", "slash/ed", "q?", "x" * 81, ""])

@@ -192,6 +192,13 @@ def test_logging_configuration_is_checked_as_aws_does(sfn, unique):
     assert sfn.describe_state_machine(stateMachineArn=sm)["loggingConfiguration"] == good
     expect_error("InvalidLoggingConfiguration", sfn.update_state_machine, stateMachineArn=sm,
                  loggingConfiguration={"level": "FATAL"})
+    # What is left out is described with AWS's defaults (recorded).
+    for config, want in (({}, {"includeExecutionData": False, "level": "OFF"}),
+                         ({"destinations": []},
+                          {"destinations": [], "includeExecutionData": False, "level": "OFF"})):
+        sm = sfn.create_state_machine(name=unique("log-"), definition=json.dumps(PASS), roleArn=ROLE,
+                                      loggingConfiguration=config)["stateMachineArn"]
+        assert sfn.describe_state_machine(stateMachineArn=sm)["loggingConfiguration"] == want
 
 
 def test_an_activity_keeps_its_encryption(sfn, unique):

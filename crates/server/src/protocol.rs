@@ -28,8 +28,17 @@ impl ApiError {
         }
     }
 
+    /// `InvalidArn` for an ARN no operation can use. AWS says why only
+    /// when the string does not start with `arn:` (recorded against AWS
+    /// for DescribeStateMachine, ListExecutions, DescribeExecution,
+    /// GetExecutionHistory, DescribeActivity and GetActivityTask).
     pub fn invalid_arn(arn: &str) -> ApiError {
-        ApiError::new("InvalidArn", format!("Invalid Arn: '{arn}'"))
+        let message = if arn.starts_with("arn:") {
+            format!("Invalid Arn: '{arn}'")
+        } else {
+            format!("Invalid Arn: 'Invalid ARN prefix: {arn}'")
+        };
+        ApiError::new("InvalidArn", message)
     }
 
     /// `ServiceUnavailable` (HTTP 503): the client retries (SDKs do).

@@ -621,12 +621,8 @@ impl Runtime {
         self: &Arc<Self>,
         record: ExecutionRecord,
     ) -> Result<watch::Receiver<Progress>, ApiError> {
-        let input: Value = stepwell_core::parse_json(&record.input).map_err(|e| {
-            ApiError::new(
-                "InvalidExecutionInput",
-                format!("Invalid State Machine Execution Input: '{e}'"),
-            )
-        })?;
+        let input: Value = stepwell_core::parse_json(&record.input)
+            .map_err(|e| crate::ops::executions::invalid_input(&record.input, &e))?;
         let plan = self.plan(&record.revision_id, record.express)?;
         let mocks = self.mocks_for(&record)?;
         if !record.express || record.at_least_once {

@@ -315,9 +315,18 @@ fn child_redrive_refusal(parent: &str, child: &str) -> Option<String> {
         "PENDING_REDRIVE" => Some("Execution is RUNNING and cannot be redriven".into()),
         _ if matches!(parent, "FAILED" | "TIMED_OUT" | "ABORTED") => None,
         // DIFFERENCE: AWS does not say what it answers while the parent
-        // still runs (a failure it tolerates); the parent cannot be
-        // redriven then, so neither can the child.
-        _ => Some("Execution is a child execution of a Map Run whose parent execution is RUNNING and cannot be redriven".into()),
+        // cannot be redriven (it still runs, or it succeeded past a
+        // failure it tolerates); the child cannot be redriven either
+        // ("Redriving Map Runs"), and the reason names the parent's
+        // status (a parent waiting for its redrive is still RUNNING).
+        _ => {
+            let parent = if parent == "PENDING_REDRIVE" {
+                "RUNNING"
+            } else {
+                parent
+            };
+            Some(format!("Execution is a child execution of a Map Run whose parent execution is {parent} and cannot be redriven"))
+        }
     }
 }
 
@@ -431,4 +440,36 @@ pub async fn machine_of_child(
     }
     let (parent, run, _) = child(rt, arn, stem, index).await?;
     Ok((parent, run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failed child of a Map Run is redriven with its parent, so while
+    /// the parent cannot be redriven the reason names the parent's real
+    /// status, not RUNNING once it has ended.
+    #[test]
+    fn a_failed_childs_reason_names_its_parents_status() {
+        let reason = |parent: &str| child_redrive_refusal(parent, "FAILED");
+        for (parent, shown) in [
+            ("RUNNING", "RUNNING"),
+            ("PENDING_REDRIVE", "RUNNING"),
+            ("SUCCEEDED", "SUCCEEDED"),
+        ] {
+            assert_eq!(
+                reason(parent).as_deref(),
+                Some(
+                    format!(
+                        "Execution is a child execution of a Map Run whose parent execution is {shown} and cannot be redriven"
+                    )
+                    .as_str()
+                ),
+                "{parent}"
+            );
+        }
+        for parent in ["FAILED", "TIMED_OUT", "ABORTED"] {
+            assert_eq!(reason(parent), None, "{parent}");
+        }
+    }
 }

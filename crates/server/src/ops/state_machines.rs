@@ -62,7 +62,7 @@ fn machine_type(req: &Req) -> Result<&'static str, ApiError> {
     }
 }
 
-/// `loggingConfiguration` as given, checked as AWS does (the API model:
+/// `loggingConfiguration` as given with AWS's defaults, checked as AWS does (the API model:
 /// `destinations` is "limited to size 1" and "required, if your log level
 /// is not set to OFF"; a log group ARN "must end with `:*`"). Nothing is
 /// logged here.
@@ -94,7 +94,16 @@ fn logging(req: &Req) -> Result<Option<Value>, ApiError> {
             ));
         }
     }
-    Ok(Some(config.clone()))
+    // What the caller left out is AWS's default, and DescribeStateMachine
+    // shows it (recorded against AWS: `{}` is described as level `OFF`
+    // without execution data, `{"destinations": []}` keeps its list).
+    let mut config = config.clone();
+    if let Some(o) = config.as_object_mut() {
+        o.entry("level").or_insert_with(|| json!("OFF"));
+        o.entry("includeExecutionData")
+            .or_insert_with(|| json!(false));
+    }
+    Ok(Some(config))
 }
 
 fn tracing_config(req: &Req) -> Value {

@@ -867,3 +867,160 @@ async fn a_redrive_that_loses_to_another_is_not_redrivable() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// A string that does not start with `arn:` is `InvalidArn` with AWS's
+/// reason (recorded against AWS for these operations); an ARN of the
+/// wrong resource type keeps its own reason.
+#[tokio::test]
+async fn a_string_that_is_no_arn_is_an_invalid_arn_prefix() {
+    let (rt, db) = runtime("ops-arn-prefix", 1.0).await;
+    let bad = "not_a_valid_arn";
+    for (op, body) in [
+        ("DescribeStateMachine", json!({"stateMachineArn": bad})),
+        ("ListExecutions", json!({"stateMachineArn": bad})),
+        ("DescribeExecution", json!({"executionArn": bad})),
+        ("GetExecutionHistory", json!({"executionArn": bad})),
+        ("DescribeActivity", json!({"activityArn": bad})),
+        ("GetActivityTask", json!({"activityArn": bad})),
+    ] {
+        let (kind, message) = refused(&rt, op, body).await;
+        assert_eq!(
+            (kind, message.as_str()),
+            (
+                "InvalidArn",
+                "Invalid Arn: 'Invalid ARN prefix: not_a_valid_arn'"
+            ),
+            "{op}"
+        );
+    }
+    let activity = "arn:aws:states:us-east-1:123456789012:activity:a";
+    let (kind, message) = refused(
+        &rt,
+        "DescribeStateMachine",
+        json!({"stateMachineArn": activity}),
+    )
+    .await;
+    assert_eq!(
+        (kind, message.as_str()),
+        (
+            "InvalidArn",
+            "Invalid Arn: 'Resource type not valid in this context: activity'"
+        )
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// Input that is not JSON is refused in AWS's (Jackson's) words, by
+/// StartExecution and StartSyncExecution alike (recorded against AWS).
+#[tokio::test]
+async fn input_that_is_not_json_is_refused_in_aws_words() {
+    let (rt, db) = runtime("ops-input-words", 1.0).await;
+    let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let sm = create_machine(&rt, "standard", &pass).await;
+    let express = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "express", "definition": pass.to_string(), "type": "EXPRESS",
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let express = express["stateMachineArn"].as_str().unwrap_or_default();
+    for (input, why) in [
+        ("", "Invalid execution input."),
+        (
+            "not some json",
+            "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
+        ),
+        (
+            "{'not': 'json'",
+            "Unexpected character (''' (code 39)): was expecting double-quote to start field name",
+        ),
+    ] {
+        for (op, machine) in [("StartExecution", sm.as_str()), ("StartSyncExecution", express)] {
+            let (kind, message) =
+                refused(&rt, op, json!({"stateMachineArn": machine, "input": input})).await;
+            assert_eq!(kind, "InvalidExecutionInput", "{op} {input:?}");
+            assert_eq!(
+                message,
+                format!("Invalid State Machine Execution Input: '{why}'"),
+                "{op} {input:?}"
+            );
+        }
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// A `loggingConfiguration` without `level` or `includeExecutionData` is
+/// described with AWS's defaults, on creation and on update (recorded
+/// against AWS for creation).
+#[tokio::test]
+async fn logging_configuration_is_described_with_its_defaults() {
+    let (rt, db) = runtime("ops-logging-defaults", 1.0).await;
+    let definition = waits().to_string();
+    let defaults = json!({"includeExecutionData": false, "level": "OFF"});
+    let with_list = json!({"destinations": [], "includeExecutionData": false, "level": "OFF"});
+    for (name, given, want) in [
+        ("empty", json!({}), &defaults),
+        ("list", json!({"destinations": []}), &with_list),
+    ] {
+        let sm = call(
+            &rt,
+            "CreateStateMachine",
+            json!({"name": name, "definition": definition, "loggingConfiguration": given,
+                "roleArn": "arn:aws:iam::123456789012:role/r"}),
+        )
+        .await;
+        let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+        let d = call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+        assert_eq!(&d["loggingConfiguration"], want, "create {name}");
+        call(
+            &rt,
+            "UpdateStateMachine",
+            json!({"stateMachineArn": sm,
+                "loggingConfiguration": {"level": "OFF", "includeExecutionData": true}}),
+        )
+        .await;
+        call(
+            &rt,
+            "UpdateStateMachine",
+            json!({"stateMachineArn": sm, "loggingConfiguration": given}),
+        )
+        .await;
+        let d = call(&rt, "DescribeStateMachine", json!({"stateMachineArn": sm})).await;
+        assert_eq!(&d["loggingConfiguration"], want, "update {name}");
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// A FAILED StartSyncExecution answer has `outputDetails` but no output,
+/// and its billed duration is a multiple of 100 ms (recorded against
+/// AWS).
+#[tokio::test]
+async fn a_failed_sync_execution_has_output_details_and_billed_hundreds() {
+    let (rt, db) = runtime("ops-sync-failed", 0.13).await;
+    let definition = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 1, "Next": "F"},
+        "F": {"Type": "Fail", "Error": "SomeFailure", "Cause": "it fails"}}});
+    let sm = call(
+        &rt,
+        "CreateStateMachine",
+        json!({"name": "fails", "definition": definition.to_string(), "type": "EXPRESS",
+            "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )
+    .await;
+    let sm = sm["stateMachineArn"].as_str().unwrap_or_default();
+    let out = call(&rt, "StartSyncExecution", json!({"stateMachineArn": sm})).await;
+    assert_eq!(out["status"], "FAILED");
+    assert_eq!(out["error"], "SomeFailure");
+    assert_eq!(out["outputDetails"], json!({"included": true}));
+    assert!(out.get("output").is_none(), "{out}");
+    let billed = out["billingDetails"]["billedDurationInMilliseconds"]
+        .as_u64()
+        .unwrap_or_default();
+    assert!(billed >= 200 && billed % 100 == 0, "{billed}");
+    rt.shutdown();
+    remove_db(&db);
+}
