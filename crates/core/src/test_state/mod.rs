@@ -259,7 +259,10 @@ pub fn prepare(
     let context = match req.context.as_deref() {
         None => None,
         Some(text) => match parse_field(text, "context").map_err(Refusal::Validation)? {
-            v @ Value::Object(_) => Some(Arc::new(v)),
+            v @ Value::Object(_) => {
+                validate::check_context(&v, st)?;
+                Some(Arc::new(v))
+            }
             _ => {
                 return Err(Refusal::Validation(
                     "The context must be a JSON object (a context object).".into(),

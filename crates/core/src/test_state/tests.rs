@@ -602,7 +602,9 @@ fn state_name_and_context() {
         &Request {
             state_name: Some("B".into()),
             mock: mock_result(json!({})),
-            context: Some(json!({"Execution": {"Name": "given"}}).to_string()),
+            context: Some(
+                json!({"Execution": {"Name": "given"}, "State": {"Name": "S"}}).to_string(),
+            ),
             ..req(def, json!({}))
         },
         None,
@@ -611,8 +613,116 @@ fn state_name_and_context() {
     assert_eq!(r.next_state.as_deref(), Some("C"));
     assert_eq!(
         value(&r, "afterParameters"),
-        Some(&json!({"FunctionName": "f", "who": "given", "state": "B"}))
+        Some(&json!({"FunctionName": "f", "who": "given", "state": "S"}))
     );
+}
+
+#[test]
+fn the_given_context_replaces_the_context_object() {
+    // AWS (test_state_context_object.snapshot.json, test_state_task_context_object
+    // and test_state_context_object_edge_cases): `$$` is the given object, no
+    // field of the generated one added.
+    let task = |path: &str| {
+        json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f"}, "ResultPath": "$.out",
+            "ResultSelector": {"ctx.$": path}, "End": true})
+    };
+    let full = json!({
+        "Execution": {"Id": "arn:aws:states:::execution:M:e", "Input": {"values": [1, 2]}, "Name": "e",
+            "RoleArn": "arn:aws:iam:::role/R", "StartTime": "2025-01-15T10:30:00.000Z"},
+        "State": {"EnteredTime": "2025-01-15T10:30:01.500Z", "Name": "MyTaskState", "RetryCount": 0},
+        "StateMachine": {"Id": "arn:aws:states:::stateMachine:M", "Name": "M"}});
+    let rows = [
+        ("$$", full.clone(), full.clone()),
+        (
+            "$$.Execution.Input",
+            full.clone(),
+            json!({"values": [1, 2]}),
+        ),
+        (
+            "$$.Execution.Input",
+            json!({"Execution": {"Input": {"a": 1}}}),
+            json!({"a": 1}),
+        ),
+        (
+            "$$",
+            json!({"Execution": {}, "State": {}, "StateMachine": {}}),
+            json!({"Execution": {}, "State": {}, "StateMachine": {}}),
+        ),
+        ("$$", json!({}), json!({})),
+    ];
+    for (path, given, want) in rows {
+        let r = run(
+            &Request {
+                mock: mock_result(json!({"p": 1})),
+                context: Some(given.to_string()),
+                ..req(task(path), json!({"i": 0}))
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.status, TestStatus::Succeeded, "{path} {given}: {r:?}");
+        assert_eq!(
+            r.output,
+            Some(json!({"i": 0, "out": {"ctx": want}})),
+            "{path} {given}"
+        );
+    }
+    // A given Task.Token is the token a .waitForTaskToken Task sends
+    // (test_state_wait_task_context_object).
+    let wait = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"TaskToken.$": "$$.Task.Token"}}, "End": true});
+    let mut with_token = full.clone();
+    with_token["Task"] = json!({"Token": "abcd123"});
+    let r = run(
+        &Request {
+            mock: mock_result(json!({})),
+            context: Some(with_token.to_string()),
+            ..req(wait, json!({}))
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        value(&r, "afterParameters"),
+        Some(&json!({"QueueUrl": "q", "MessageBody": {"TaskToken": "abcd123"}}))
+    );
+}
+
+#[test]
+fn the_given_context_is_checked() {
+    // AWS (test_state_context_object_validation_failures, _invalid_states).
+    let start = json!({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+        "Parameters": {"StateMachineArn": "a"}, "End": true});
+    let lambda = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"}, "End": true});
+    let sync = json!({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": "a"}, "End": true});
+    let v = |m: &str| {
+        Err(Refusal::Validation(format!(
+            "Invalid Context object provided: {m}"
+        )))
+    };
+    let rows: Vec<(Value, Value, Result<TestStatus, Refusal>)> = vec![
+        (start.clone(), json!({"Execution": {"Id": 1}}), v("Execution.Id must be a string")),
+        (start.clone(), json!({"Map": {}}), v("'Map' field is not supported when mocking a Context object")),
+        (start.clone(), json!({"Execution": {"pokemon": "squirtle"}}), v("Field 'pokemon' is not allowed")),
+        (start.clone(), json!({"Pokedex": {}}), v("Field 'Pokedex' is not allowed")),
+        (lambda, json!({"Task": {"Token": "abcd123"}}), v("Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern")),
+        (sync, json!({"Task": {"Token": "abcd123"}}), Ok(TestStatus::Succeeded)),
+    ];
+    for (def, ctx, want) in rows {
+        let r = Request {
+            mock: Some(Mock {
+                result: Some(json!({"ExecutionArn": "e"}).to_string()),
+                field_validation: FieldValidation::None,
+                ..Mock::default()
+            }),
+            context: Some(ctx.to_string()),
+            ..req(def, json!({}))
+        };
+        assert_eq!(run(&r, None).map(|r| r.status), want, "{ctx}");
+    }
 }
 
 #[test]
