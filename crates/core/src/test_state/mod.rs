@@ -545,7 +545,12 @@ impl Prepared {
                     StateError::new(names::RUNTIME, "The state did not finish.")
                 }),
             };
-            (TestStatus::Failed, None, Some(err), None)
+            (
+                TestStatus::Failed,
+                None,
+                Some(self.items_path_error(st, err)),
+                None,
+            )
         };
         if !variables.is_empty() {
             inspection
@@ -564,6 +569,38 @@ impl Prepared {
         }
     }
 
+    /// A Map whose ItemsPath into the context object gives no array: AWS's
+    /// cause names the path relative to the context object (recorded,
+    /// test_state_map_context_object[ALL]/[EXECUTION_INPUT]: `$$` is
+    /// `Reference path "$" must point to array.`).
+    /// DIFFERENCE: for an ItemsPath into the input AWS's TestState wording
+    /// is not recorded; it keeps the executions' wording.
+    fn items_path_error(&self, st: &stepwell_asl::State, err: StateError) -> StateError {
+        let StateKind::Map(m) = &st.kind else {
+            return err;
+        };
+        let stepwell_asl::OptPath::Path(p) = &m.items_path else {
+            return err;
+        };
+        let Some(relative) = p.text().strip_prefix('$').filter(|r| r.starts_with('$')) else {
+            return err;
+        };
+        let not_array = self
+            .trace
+            .steps
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == "afterItemsPath")
+            .is_some_and(|(_, v)| !v.is_array());
+        if err.error != names::RUNTIME || !not_array {
+            return err;
+        }
+        StateError {
+            cause: format!("Reference path \"{relative}\" must point to array."),
+            ..err
+        }
+    }
+
     fn inspection(&self, st: &stepwell_asl::State) -> Inspection {
         const ORDER: [&str; 10] = [
             "afterArguments",
@@ -577,9 +614,19 @@ impl Prepared {
             "afterItemBatcher",
             "afterItemsPointer",
         ];
+        let is_map = matches!(st.kind, StateKind::Map(_));
         let mut values = vec![("input", (*self.input).clone())];
         for key in ORDER {
+            // AWS never shows a Map's `result` (the mock is the result of
+            // the whole state), nor an ItemsPath that gave no array
+            // (test_map_state_failure_count, test_state_map_context_object).
+            if is_map && key == "result" {
+                continue;
+            }
             if let Some((_, v)) = self.trace.steps.iter().rev().find(|(k, _)| *k == key) {
+                if key == "afterItemsPath" && !v.is_array() {
+                    continue;
+                }
                 values.push((key, v.clone()));
             }
         }

@@ -1062,3 +1062,64 @@ fn variables_are_checked() {
     ));
     assert!(run(&with(json!({"ok": [1, 2]})), None).is_ok());
 }
+
+#[test]
+fn map_inspection_has_no_result() {
+    // AWS never shows `result` for a Map (test_map_state_failure_count[DEBUG-*],
+    // test_state_map_context_object[EXECUTION_INPUT_VALUES]).
+    let map = json!({"Type": "Map", "ItemsPath": "$$.Execution.Input.values",
+        "ItemProcessor": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+        "MaxConcurrency": 1, "End": true});
+    let ctx = json!({"Execution": {"Input": {"values": ["a", "b"]}}});
+    let r = run(
+        &Request {
+            mock: mock_result(json!(["A", "B"])),
+            context: Some(ctx.to_string()),
+            ..req(map, json!(["x"]))
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.status, TestStatus::Succeeded, "{r:?}");
+    assert_eq!(
+        keys(&r),
+        vec![
+            "input",
+            "afterInputPath",
+            "afterResultSelector",
+            "afterResultPath",
+            "afterItemsPath"
+        ]
+    );
+    assert_eq!(value(&r, "afterItemsPath"), Some(&json!(["a", "b"])));
+}
+
+#[test]
+fn map_items_path_into_the_context_not_an_array() {
+    // AWS (test_state_map_context_object[ALL], [EXECUTION_INPUT]): the cause
+    // names the path relative to the context object; only input and
+    // afterInputPath are shown.
+    let ctx = json!({"Execution": {"Input": {"values": ["a"]}}, "State": {"Name": "S"}});
+    for (path, shown) in [("$$", "$"), ("$$.Execution.Input", "$.Execution.Input")] {
+        let map = json!({"Type": "Map", "ItemsPath": path,
+            "ItemProcessor": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+            "End": true});
+        let r = run(
+            &Request {
+                mock: mock_result(json!([])),
+                context: Some(ctx.to_string()),
+                ..req(map, json!(["x"]))
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.status, TestStatus::Failed, "{path}");
+        let e = r.error.clone().unwrap();
+        assert_eq!(e.error, "States.Runtime");
+        assert_eq!(
+            e.cause,
+            format!("Reference path \"{shown}\" must point to array.")
+        );
+        assert_eq!(keys(&r), vec!["input", "afterInputPath"], "{path}");
+    }
+}
