@@ -681,17 +681,14 @@ fn pick_state(req: &Request) -> Result<(String, Value, Option<Value>), Refusal> 
             // The whole machine must be valid, as AWS checks it.
             stepwell_asl::from_value(def)
                 .map_err(|d| Refusal::Definition(stepwell_asl::invalid_definition_message(&d)))?;
+            // Any state of the machine, also one inside a Map's
+            // ItemProcessor or a Parallel's branch (AWS, recorded:
+            // test_base_state_name[*-BASE_MAP_STATE_MACHINE]).
             let state = def
                 .get("States")
-                .and_then(|s| s.get(name.as_str()))
+                .and_then(|states| find_state(states, name))
                 .cloned()
-                .ok_or_else(|| {
-                    // DIFFERENCE: AWS's wording for a stateName the
-                    // definition lacks is not documented.
-                    Refusal::Validation(format!(
-                        "State '{name}' is not in the definition: stateName must name a top-level state of the state machine definition."
-                    ))
-                })?;
+                .ok_or_else(|| Refusal::Validation("State not found in definition".into()))?;
             Ok((name.clone(), state, def.get("QueryLanguage").cloned()))
         }
         None => {
@@ -707,6 +704,29 @@ fn pick_state(req: &Request) -> Result<(String, Value, Option<Value>), Refusal> 
             Ok((SINGLE_STATE_NAME.to_string(), def.clone(), None))
         }
     }
+}
+
+/// The state named `name` among `states` or in the machines nested in
+/// them (ItemProcessor, Iterator, Branches). State names are unique in
+/// the whole machine.
+fn find_state<'a>(states: &'a Value, name: &str) -> Option<&'a Value> {
+    let states = states.as_object()?;
+    if let Some(st) = states.get(name) {
+        return Some(st);
+    }
+    states.values().find_map(|st| {
+        let processors = ["ItemProcessor", "Iterator"]
+            .into_iter()
+            .filter_map(|k| st.get(k));
+        let branches = st
+            .get("Branches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        processors
+            .chain(branches)
+            .find_map(|m| m.get("States").and_then(|s| find_state(s, name)))
+    })
 }
 
 /// The name a transition of the tested state to itself goes to in the test

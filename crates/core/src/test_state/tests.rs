@@ -563,7 +563,7 @@ fn refusals() {
         ("mapIterationFailureCount on a Task", Request { mock: mock_result(json!({})), configuration: Configuration { map_iteration_failure_count: Some(1), ..Configuration::default() }, ..req(task.clone(), json!({})) }, v("stateConfiguration.mapIterationFailureCount applies only to a Map state.")),
         ("errorCausedByState not inside", Request { mock: mock_error("E", "C"), configuration: Configuration { error_caused_by_state: Some("Nope".into()), ..Configuration::default() }, ..req(map.clone(), json!([])) }, v("stateConfiguration.errorCausedByState names 'Nope', which is not a state inside the Map or Parallel state 'StateName'.")),
         ("context without a mock", Request { context: Some("{}".into()), ..req(pass.clone(), json!({})) }, v("The context may only be specified when a mock is specified.")),
-        ("stateName not in the definition", Request { state_name: Some("Missing".into()), ..req(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}), json!({})) }, v("State 'Missing' is not in the definition: stateName must name a top-level state of the state machine definition.")),
+        ("stateName not in the definition", Request { state_name: Some("Missing".into()), ..req(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}), json!({})) }, v("State not found in definition")),
     ];
     for (what, r, want) in rows {
         match run(&r, None) {
@@ -1121,5 +1121,65 @@ fn map_items_path_into_the_context_not_an_array() {
             format!("Reference path \"{shown}\" must point to array.")
         );
         assert_eq!(keys(&r), vec!["input", "afterInputPath"], "{path}");
+    }
+}
+
+#[test]
+fn state_name_inside_a_map_or_parallel() {
+    // AWS (test_base_state_name[*-BASE_MAP_STATE_MACHINE]): stateName may
+    // name a state of a Map's ItemProcessor; unknown names are refused
+    // (test_base_state_name_validation_failures[dne], [invalid]).
+    let def = json!({"StartAt": "State0", "States": {
+        "State0": {"Type": "Map", "ItemsPath": "$.Values", "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "HandleItem", "States": {"HandleItem": {"Type": "Pass", "End": true}}},
+            "ToleratedFailureCount": 2, "Next": "P"},
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "B1", "States": {
+            "B1": {"Type": "Pass", "Result": 1, "Next": "B2"},
+            "B2": {"Type": "Succeed"}}}], "End": true}}});
+    let input = json!({"Value": "HelloWorld"});
+    let r = run(
+        &Request {
+            state_name: Some("HandleItem".into()),
+            ..req(def.clone(), input.clone())
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.status, TestStatus::Succeeded);
+    assert_eq!(r.output, Some(input.clone()));
+    assert_eq!(r.next_state, None);
+    assert_eq!(
+        keys(&r),
+        vec![
+            "input",
+            "afterInputPath",
+            "afterParameters",
+            "afterResultSelector",
+            "afterResultPath"
+        ]
+    );
+    let r = run(
+        &Request {
+            state_name: Some("B1".into()),
+            ..req(def.clone(), input.clone())
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (r.status, r.output, r.next_state.as_deref()),
+        (TestStatus::Succeeded, Some(json!(1)), Some("B2"))
+    );
+    for name in ["dne", "\"invalid\""] {
+        let r = Request {
+            state_name: Some(name.into()),
+            ..req(def.clone(), input.clone())
+        };
+        assert_eq!(
+            run(&r, None).map(|r| r.status),
+            Err(Refusal::Validation("State not found in definition".into())),
+            "{name}"
+        );
     }
 }
