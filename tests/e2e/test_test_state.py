@@ -96,6 +96,27 @@ def test_state_name_of_a_whole_machine(sfn):
     assert r["status"] == "SUCCEEDED" and r["nextState"] == "B" and r["output"] == "1"
 
 
+def test_state_name_inside_a_map(sfn):
+    # AWS: stateName may name a state of a Map's ItemProcessor.
+    machine = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.Values", "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "HandleItem",
+                          "States": {"HandleItem": {"Type": "Pass", "End": True}}}}}}
+    r = ts(sfn, machine, stateName="HandleItem", input=json.dumps({"Value": "HelloWorld"}),
+           inspectionLevel="DEBUG")
+    assert r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"Value": "HelloWorld"}
+    assert "nextState" not in r and json.loads(r["inspectionData"]["afterResultPath"]) == {"Value": "HelloWorld"}
+
+
+def test_the_context_replaces_the_context_object(sfn):
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+            "Parameters": {"FunctionName": "f"}, "ResultSelector": {"ctx.$": "$$"}}
+    for given in [{}, {"Execution": {}, "State": {}, "StateMachine": {}}]:
+        r = ts(sfn, task, mock={"result": "{}"}, context=json.dumps(given))
+        assert json.loads(r["output"]) == {"ctx": given}, r
+
+
 @pytest.mark.parametrize(
     "definition, kw, kind, message",
     [
@@ -111,7 +132,11 @@ def test_state_name_of_a_whole_machine(sfn):
           "Parameters": {"StateMachineArn": "x"}}, {"mock": {"result": "{}"}}, "ValidationException",
          "Mock result schema validation error: Required field 'ExecutionArn' is missing"),
         ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}, {"stateName": "Nope"},
-         "ValidationException", "State 'Nope' is not in the definition"),
+         "ValidationException", "State not found in definition"),
+        (TASK, {"mock": {"result": "{}"}, "context": json.dumps({"Execution": {"Id": 1}})},
+         "ValidationException", "Invalid Context object provided: Execution.Id must be a string"),
+        (TASK, {"mock": {"result": "{}"}, "context": json.dumps({"Map": {}})}, "ValidationException",
+         "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"),
     ],
 )
 def test_refusals(sfn, definition, kw, kind, message):

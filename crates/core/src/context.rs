@@ -118,27 +118,34 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
         }
     }
     if let Some(over) = &exec.context_override {
-        lay_over(&mut ctx, over);
+        return given_context(over, extra);
     }
     ctx
 }
 
-/// Lay `over`'s fields over `base`, objects field by field (TestState's
-/// `context`: the fields it gives replace the ones the execution has).
-fn lay_over(base: &mut Value, over: &Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(slot) => lay_over(slot, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
+/// TestState's `context`: it replaces the context object whole, as AWS
+/// answers (recorded: `{}` gives `$$` = `{}`; `{"Execution": {}, "State":
+/// {}, "StateMachine": {}}` comes back as exactly that). The request may
+/// not give `Map`, so a Map's item (for its ItemSelector) is added; a
+/// `.waitForTaskToken` Task keeps the token it generated when the request
+/// gives no `Task`.
+/// DIFFERENCE: AWS's recordings show only a given `Task.Token` used; what
+/// `$$.Task.Token` is without one is not recorded.
+fn given_context(over: &Value, extra: ContextExtra<'_>) -> Value {
+    let mut ctx = over.clone();
+    if let Some(obj) = ctx.as_object_mut() {
+        if let Some(token) = extra.token {
+            obj.entry("Task")
+                .or_insert_with(|| json!({ "Token": token }));
         }
-        (slot, v) => *slot = v.clone(),
+        if let Some((index, value)) = extra.map_item {
+            obj.insert(
+                "Map".into(),
+                json!({ "Item": { "Index": index, "Value": value } }),
+            );
+        }
     }
+    ctx
 }
 
 /// The variables visible from a frame: its own, then those of the scopes

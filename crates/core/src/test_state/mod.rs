@@ -259,7 +259,10 @@ pub fn prepare(
     let context = match req.context.as_deref() {
         None => None,
         Some(text) => match parse_field(text, "context").map_err(Refusal::Validation)? {
-            v @ Value::Object(_) => Some(Arc::new(v)),
+            v @ Value::Object(_) => {
+                validate::check_context(&v, st)?;
+                Some(Arc::new(v))
+            }
             _ => {
                 return Err(Refusal::Validation(
                     "The context must be a JSON object (a context object).".into(),
@@ -542,7 +545,12 @@ impl Prepared {
                     StateError::new(names::RUNTIME, "The state did not finish.")
                 }),
             };
-            (TestStatus::Failed, None, Some(err), None)
+            (
+                TestStatus::Failed,
+                None,
+                Some(self.items_path_error(st, err)),
+                None,
+            )
         };
         if !variables.is_empty() {
             inspection
@@ -561,6 +569,38 @@ impl Prepared {
         }
     }
 
+    /// A Map whose ItemsPath into the context object gives no array: AWS's
+    /// cause names the path relative to the context object (recorded,
+    /// test_state_map_context_object[ALL]/[EXECUTION_INPUT]: `$$` is
+    /// `Reference path "$" must point to array.`).
+    /// DIFFERENCE: for an ItemsPath into the input AWS's TestState wording
+    /// is not recorded; it keeps the executions' wording.
+    fn items_path_error(&self, st: &stepwell_asl::State, err: StateError) -> StateError {
+        let StateKind::Map(m) = &st.kind else {
+            return err;
+        };
+        let stepwell_asl::OptPath::Path(p) = &m.items_path else {
+            return err;
+        };
+        let Some(relative) = p.text().strip_prefix('$').filter(|r| r.starts_with('$')) else {
+            return err;
+        };
+        let not_array = self
+            .trace
+            .steps
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == "afterItemsPath")
+            .is_some_and(|(_, v)| !v.is_array());
+        if err.error != names::RUNTIME || !not_array {
+            return err;
+        }
+        StateError {
+            cause: format!("Reference path \"{relative}\" must point to array."),
+            ..err
+        }
+    }
+
     fn inspection(&self, st: &stepwell_asl::State) -> Inspection {
         const ORDER: [&str; 10] = [
             "afterArguments",
@@ -574,9 +614,19 @@ impl Prepared {
             "afterItemBatcher",
             "afterItemsPointer",
         ];
+        let is_map = matches!(st.kind, StateKind::Map(_));
         let mut values = vec![("input", (*self.input).clone())];
         for key in ORDER {
+            // AWS never shows a Map's `result` (the mock is the result of
+            // the whole state), nor an ItemsPath that gave no array
+            // (test_map_state_failure_count, test_state_map_context_object).
+            if is_map && key == "result" {
+                continue;
+            }
             if let Some((_, v)) = self.trace.steps.iter().rev().find(|(k, _)| *k == key) {
+                if key == "afterItemsPath" && !v.is_array() {
+                    continue;
+                }
                 values.push((key, v.clone()));
             }
         }
@@ -631,17 +681,14 @@ fn pick_state(req: &Request) -> Result<(String, Value, Option<Value>), Refusal> 
             // The whole machine must be valid, as AWS checks it.
             stepwell_asl::from_value(def)
                 .map_err(|d| Refusal::Definition(stepwell_asl::invalid_definition_message(&d)))?;
+            // Any state of the machine, also one inside a Map's
+            // ItemProcessor or a Parallel's branch (AWS, recorded:
+            // test_base_state_name[*-BASE_MAP_STATE_MACHINE]).
             let state = def
                 .get("States")
-                .and_then(|s| s.get(name.as_str()))
+                .and_then(|states| find_state(states, name))
                 .cloned()
-                .ok_or_else(|| {
-                    // DIFFERENCE: AWS's wording for a stateName the
-                    // definition lacks is not documented.
-                    Refusal::Validation(format!(
-                        "State '{name}' is not in the definition: stateName must name a top-level state of the state machine definition."
-                    ))
-                })?;
+                .ok_or_else(|| Refusal::Validation("State not found in definition".into()))?;
             Ok((name.clone(), state, def.get("QueryLanguage").cloned()))
         }
         None => {
@@ -657,6 +704,29 @@ fn pick_state(req: &Request) -> Result<(String, Value, Option<Value>), Refusal> 
             Ok((SINGLE_STATE_NAME.to_string(), def.clone(), None))
         }
     }
+}
+
+/// The state named `name` among `states` or in the machines nested in
+/// them (ItemProcessor, Iterator, Branches). State names are unique in
+/// the whole machine.
+fn find_state<'a>(states: &'a Value, name: &str) -> Option<&'a Value> {
+    let states = states.as_object()?;
+    if let Some(st) = states.get(name) {
+        return Some(st);
+    }
+    states.values().find_map(|st| {
+        let processors = ["ItemProcessor", "Iterator"]
+            .into_iter()
+            .filter_map(|k| st.get(k));
+        let branches = st
+            .get("Branches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        processors
+            .chain(branches)
+            .find_map(|m| m.get("States").and_then(|s| find_state(s, name)))
+    })
 }
 
 /// The name a transition of the tested state to itself goes to in the test

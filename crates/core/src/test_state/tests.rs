@@ -563,7 +563,7 @@ fn refusals() {
         ("mapIterationFailureCount on a Task", Request { mock: mock_result(json!({})), configuration: Configuration { map_iteration_failure_count: Some(1), ..Configuration::default() }, ..req(task.clone(), json!({})) }, v("stateConfiguration.mapIterationFailureCount applies only to a Map state.")),
         ("errorCausedByState not inside", Request { mock: mock_error("E", "C"), configuration: Configuration { error_caused_by_state: Some("Nope".into()), ..Configuration::default() }, ..req(map.clone(), json!([])) }, v("stateConfiguration.errorCausedByState names 'Nope', which is not a state inside the Map or Parallel state 'StateName'.")),
         ("context without a mock", Request { context: Some("{}".into()), ..req(pass.clone(), json!({})) }, v("The context may only be specified when a mock is specified.")),
-        ("stateName not in the definition", Request { state_name: Some("Missing".into()), ..req(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}), json!({})) }, v("State 'Missing' is not in the definition: stateName must name a top-level state of the state machine definition.")),
+        ("stateName not in the definition", Request { state_name: Some("Missing".into()), ..req(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}), json!({})) }, v("State not found in definition")),
     ];
     for (what, r, want) in rows {
         match run(&r, None) {
@@ -602,7 +602,9 @@ fn state_name_and_context() {
         &Request {
             state_name: Some("B".into()),
             mock: mock_result(json!({})),
-            context: Some(json!({"Execution": {"Name": "given"}}).to_string()),
+            context: Some(
+                json!({"Execution": {"Name": "given"}, "State": {"Name": "S"}}).to_string(),
+            ),
             ..req(def, json!({}))
         },
         None,
@@ -611,8 +613,116 @@ fn state_name_and_context() {
     assert_eq!(r.next_state.as_deref(), Some("C"));
     assert_eq!(
         value(&r, "afterParameters"),
-        Some(&json!({"FunctionName": "f", "who": "given", "state": "B"}))
+        Some(&json!({"FunctionName": "f", "who": "given", "state": "S"}))
     );
+}
+
+#[test]
+fn the_given_context_replaces_the_context_object() {
+    // AWS (test_state_context_object.snapshot.json, test_state_task_context_object
+    // and test_state_context_object_edge_cases): `$$` is the given object, no
+    // field of the generated one added.
+    let task = |path: &str| {
+        json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f"}, "ResultPath": "$.out",
+            "ResultSelector": {"ctx.$": path}, "End": true})
+    };
+    let full = json!({
+        "Execution": {"Id": "arn:aws:states:::execution:M:e", "Input": {"values": [1, 2]}, "Name": "e",
+            "RoleArn": "arn:aws:iam:::role/R", "StartTime": "2025-01-15T10:30:00.000Z"},
+        "State": {"EnteredTime": "2025-01-15T10:30:01.500Z", "Name": "MyTaskState", "RetryCount": 0},
+        "StateMachine": {"Id": "arn:aws:states:::stateMachine:M", "Name": "M"}});
+    let rows = [
+        ("$$", full.clone(), full.clone()),
+        (
+            "$$.Execution.Input",
+            full.clone(),
+            json!({"values": [1, 2]}),
+        ),
+        (
+            "$$.Execution.Input",
+            json!({"Execution": {"Input": {"a": 1}}}),
+            json!({"a": 1}),
+        ),
+        (
+            "$$",
+            json!({"Execution": {}, "State": {}, "StateMachine": {}}),
+            json!({"Execution": {}, "State": {}, "StateMachine": {}}),
+        ),
+        ("$$", json!({}), json!({})),
+    ];
+    for (path, given, want) in rows {
+        let r = run(
+            &Request {
+                mock: mock_result(json!({"p": 1})),
+                context: Some(given.to_string()),
+                ..req(task(path), json!({"i": 0}))
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.status, TestStatus::Succeeded, "{path} {given}: {r:?}");
+        assert_eq!(
+            r.output,
+            Some(json!({"i": 0, "out": {"ctx": want}})),
+            "{path} {given}"
+        );
+    }
+    // A given Task.Token is the token a .waitForTaskToken Task sends
+    // (test_state_wait_task_context_object).
+    let wait = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"TaskToken.$": "$$.Task.Token"}}, "End": true});
+    let mut with_token = full.clone();
+    with_token["Task"] = json!({"Token": "abcd123"});
+    let r = run(
+        &Request {
+            mock: mock_result(json!({})),
+            context: Some(with_token.to_string()),
+            ..req(wait, json!({}))
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        value(&r, "afterParameters"),
+        Some(&json!({"QueueUrl": "q", "MessageBody": {"TaskToken": "abcd123"}}))
+    );
+}
+
+#[test]
+fn the_given_context_is_checked() {
+    // AWS (test_state_context_object_validation_failures, _invalid_states).
+    let start = json!({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+        "Parameters": {"StateMachineArn": "a"}, "End": true});
+    let lambda = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"}, "End": true});
+    let sync = json!({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": "a"}, "End": true});
+    let v = |m: &str| {
+        Err(Refusal::Validation(format!(
+            "Invalid Context object provided: {m}"
+        )))
+    };
+    let rows: Vec<(Value, Value, Result<TestStatus, Refusal>)> = vec![
+        (start.clone(), json!({"Execution": {"Id": 1}}), v("Execution.Id must be a string")),
+        (start.clone(), json!({"Map": {}}), v("'Map' field is not supported when mocking a Context object")),
+        (start.clone(), json!({"Execution": {"pokemon": "squirtle"}}), v("Field 'pokemon' is not allowed")),
+        (start.clone(), json!({"Pokedex": {}}), v("Field 'Pokedex' is not allowed")),
+        (lambda, json!({"Task": {"Token": "abcd123"}}), v("Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern")),
+        (sync, json!({"Task": {"Token": "abcd123"}}), Ok(TestStatus::Succeeded)),
+    ];
+    for (def, ctx, want) in rows {
+        let r = Request {
+            mock: Some(Mock {
+                result: Some(json!({"ExecutionArn": "e"}).to_string()),
+                field_validation: FieldValidation::None,
+                ..Mock::default()
+            }),
+            context: Some(ctx.to_string()),
+            ..req(def, json!({}))
+        };
+        assert_eq!(run(&r, None).map(|r| r.status), want, "{ctx}");
+    }
 }
 
 #[test]
@@ -951,4 +1061,125 @@ fn variables_are_checked() {
         Err(Refusal::Validation(_))
     ));
     assert!(run(&with(json!({"ok": [1, 2]})), None).is_ok());
+}
+
+#[test]
+fn map_inspection_has_no_result() {
+    // AWS never shows `result` for a Map (test_map_state_failure_count[DEBUG-*],
+    // test_state_map_context_object[EXECUTION_INPUT_VALUES]).
+    let map = json!({"Type": "Map", "ItemsPath": "$$.Execution.Input.values",
+        "ItemProcessor": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+        "MaxConcurrency": 1, "End": true});
+    let ctx = json!({"Execution": {"Input": {"values": ["a", "b"]}}});
+    let r = run(
+        &Request {
+            mock: mock_result(json!(["A", "B"])),
+            context: Some(ctx.to_string()),
+            ..req(map, json!(["x"]))
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.status, TestStatus::Succeeded, "{r:?}");
+    assert_eq!(
+        keys(&r),
+        vec![
+            "input",
+            "afterInputPath",
+            "afterResultSelector",
+            "afterResultPath",
+            "afterItemsPath"
+        ]
+    );
+    assert_eq!(value(&r, "afterItemsPath"), Some(&json!(["a", "b"])));
+}
+
+#[test]
+fn map_items_path_into_the_context_not_an_array() {
+    // AWS (test_state_map_context_object[ALL], [EXECUTION_INPUT]): the cause
+    // names the path relative to the context object; only input and
+    // afterInputPath are shown.
+    let ctx = json!({"Execution": {"Input": {"values": ["a"]}}, "State": {"Name": "S"}});
+    for (path, shown) in [("$$", "$"), ("$$.Execution.Input", "$.Execution.Input")] {
+        let map = json!({"Type": "Map", "ItemsPath": path,
+            "ItemProcessor": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+            "End": true});
+        let r = run(
+            &Request {
+                mock: mock_result(json!([])),
+                context: Some(ctx.to_string()),
+                ..req(map, json!(["x"]))
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.status, TestStatus::Failed, "{path}");
+        let e = r.error.clone().unwrap();
+        assert_eq!(e.error, "States.Runtime");
+        assert_eq!(
+            e.cause,
+            format!("Reference path \"{shown}\" must point to array.")
+        );
+        assert_eq!(keys(&r), vec!["input", "afterInputPath"], "{path}");
+    }
+}
+
+#[test]
+fn state_name_inside_a_map_or_parallel() {
+    // AWS (test_base_state_name[*-BASE_MAP_STATE_MACHINE]): stateName may
+    // name a state of a Map's ItemProcessor; unknown names are refused
+    // (test_base_state_name_validation_failures[dne], [invalid]).
+    let def = json!({"StartAt": "State0", "States": {
+        "State0": {"Type": "Map", "ItemsPath": "$.Values", "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "HandleItem", "States": {"HandleItem": {"Type": "Pass", "End": true}}},
+            "ToleratedFailureCount": 2, "Next": "P"},
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "B1", "States": {
+            "B1": {"Type": "Pass", "Result": 1, "Next": "B2"},
+            "B2": {"Type": "Succeed"}}}], "End": true}}});
+    let input = json!({"Value": "HelloWorld"});
+    let r = run(
+        &Request {
+            state_name: Some("HandleItem".into()),
+            ..req(def.clone(), input.clone())
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.status, TestStatus::Succeeded);
+    assert_eq!(r.output, Some(input.clone()));
+    assert_eq!(r.next_state, None);
+    assert_eq!(
+        keys(&r),
+        vec![
+            "input",
+            "afterInputPath",
+            "afterParameters",
+            "afterResultSelector",
+            "afterResultPath"
+        ]
+    );
+    let r = run(
+        &Request {
+            state_name: Some("B1".into()),
+            ..req(def.clone(), input.clone())
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (r.status, r.output, r.next_state.as_deref()),
+        (TestStatus::Succeeded, Some(json!(1)), Some("B2"))
+    );
+    for name in ["dne", "\"invalid\""] {
+        let r = Request {
+            state_name: Some(name.into()),
+            ..req(def.clone(), input.clone())
+        };
+        assert_eq!(
+            run(&r, None).map(|r| r.status),
+            Err(Refusal::Validation("State not found in definition".into())),
+            "{name}"
+        );
+    }
 }

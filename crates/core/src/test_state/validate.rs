@@ -141,3 +141,96 @@ fn contains_state(plan: &StateMachine, name: &str) -> bool {
         .skip(1)
         .any(|m| m.states.iter().any(|s| s.name == name))
 }
+
+/// The kind of value a field of a given context object must hold.
+#[derive(Clone, Copy)]
+enum Kind {
+    Any,
+    String,
+    Integer,
+}
+
+/// The fields a given context object may have, by section.
+const CONTEXT_FIELDS: [(&str, &[(&str, Kind)]); 4] = [
+    (
+        "Execution",
+        &[
+            ("Id", Kind::String),
+            ("Input", Kind::Any),
+            ("Name", Kind::String),
+            ("RoleArn", Kind::String),
+            ("StartTime", Kind::String),
+            ("RedriveCount", Kind::Integer),
+        ],
+    ),
+    (
+        "State",
+        &[
+            ("EnteredTime", Kind::String),
+            ("Name", Kind::String),
+            ("RetryCount", Kind::Integer),
+        ],
+    ),
+    (
+        "StateMachine",
+        &[("Id", Kind::String), ("Name", Kind::String)],
+    ),
+    ("Task", &[("Token", Kind::String)]),
+];
+
+/// AWS's checks of the request's `context` (a JSON object) against the
+/// context object's shape and the tested state. Recorded wording: an
+/// unknown field, `Map`, `Execution.Id` not a string, and `Task` for a
+/// state that has no task token or job.
+/// DIFFERENCE: the wording for a section that is not an object and for a
+/// count that is not an integer is ours, made like the recorded ones.
+pub(super) fn check_context(ctx: &Value, st: &stepwell_asl::State) -> Result<(), Refusal> {
+    let refuse = |m: String| {
+        Err(Refusal::Validation(format!(
+            "Invalid Context object provided: {m}"
+        )))
+    };
+    let Value::Object(sections) = ctx else {
+        return refuse("the context object must be a JSON object".into());
+    };
+    for (section, value) in sections {
+        if section == "Map" {
+            return refuse("'Map' field is not supported when mocking a Context object".into());
+        }
+        let Some((_, fields)) = CONTEXT_FIELDS.iter().find(|(s, _)| s == section) else {
+            return refuse(format!("Field '{section}' is not allowed"));
+        };
+        let Value::Object(members) = value else {
+            return refuse(format!("{section} must be an object"));
+        };
+        for (name, v) in members {
+            let Some((_, kind)) = fields.iter().find(|(f, _)| f == name) else {
+                return refuse(format!("Field '{name}' is not allowed"));
+            };
+            match kind {
+                Kind::String if !v.is_string() => {
+                    return refuse(format!("{section}.{name} must be a string"))
+                }
+                Kind::Integer if !(v.is_u64() || v.is_i64()) => {
+                    return refuse(format!("{section}.{name} must be an integer"))
+                }
+                _ => {}
+            }
+        }
+    }
+    if sections.contains_key("Task") && !has_task_token_or_job(st) {
+        return refuse("Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern".into());
+    }
+    Ok(())
+}
+
+/// A Task state with the `.sync` or `.waitForTaskToken` pattern.
+fn has_task_token_or_job(st: &stepwell_asl::State) -> bool {
+    match &st.kind {
+        StateKind::Task(t) => {
+            let r = t.resource.as_str();
+            r.ends_with(".sync") || r.contains(".sync:") || r.ends_with(".waitForTaskToken")
+        }
+        _ => false,
+    }
+}
