@@ -320,7 +320,7 @@ pub enum EventKind {
 impl EventKind {
     /// Whether this event, once recorded, is the `previousEventId` of its
     /// frame's next event: whether it moves the frame's chain
-    /// ([`crate::execution::Frame::last_id`]).
+    /// (the frame's `last_id`).
     ///
     /// The rule, read off AWS's recorded histories: an event follows its
     /// frame's chain and becomes it, except these markers, which follow it
@@ -333,7 +333,7 @@ impl EventKind {
     /// end follows the last event of the branch that ended it, a Map's its
     /// last iteration's `MapIterationSucceeded`, or the failing iteration's
     /// last state event. Which event a marker follows is
-    /// [`crate::execution::Execution::previous_id`]'s.
+    /// `Execution::previous_id`'s.
     pub fn advances_chain(&self) -> bool {
         !matches!(
             self,
