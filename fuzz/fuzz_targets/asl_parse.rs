@@ -1,4 +1,4 @@
-//! Parse arbitrary text as an ASL definition. When it parses, run it with
+//! Parse arbitrary text as an ASL definition (and lint it). When it parses, run it with
 //! every task answered by a mock (no waiting: time jumps to each timer) for a
 //! bounded number of inputs, then replay the history. Nothing may panic, and
 //! the replay must reach the live state.
@@ -17,6 +17,12 @@ const MAX_INPUTS: usize = 300;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    // The API's reader (JSON only, syntax errors in Jackson's words) and
+    // the warnings of ValidateStateMachineDefinition.
+    let _ = stepwell_asl::parse_json_definition(text, Default::default());
+    if let Ok(doc) = stepwell_asl::read_document(text) {
+        let _ = stepwell_asl::warnings(&doc);
+    }
     let _ = stepwell_asl::parse_definition_with(
         text,
         stepwell_asl::Options {

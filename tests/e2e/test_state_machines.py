@@ -87,6 +87,25 @@ def test_validate_state_machine_definition(sfn, cli):
     assert "MISSING_TRANSITION_TARGET" in codes, r
     assert all(d["severity"] == "ERROR" and d["message"] for d in r["diagnostics"])
 
+    # Warnings only when asked for; they do not fail the definition.
+    warned = {"StartAt": "A", "States": {"A": {
+        "Type": "Pass", "Parameters": {"id": "$.id"}, "End": True}}}
+    r = sfn.validate_state_machine_definition(definition=json.dumps(warned))
+    assert r["result"] == "OK" and r["diagnostics"] == [], r
+    r = sfn.validate_state_machine_definition(definition=json.dumps(warned), severity="WARNING")
+    assert r["result"] == "OK", r
+    assert [(d["severity"], d["code"], d["location"]) for d in r["diagnostics"]] == [
+        ("WARNING", "NO_DOLLAR", "/States/A/Parameters/id")], r
+
+    # Recorded against AWS (INVALID_BASE_NO_STARTAT, EMPTY_STRING).
+    r = sfn.validate_state_machine_definition(
+        definition=json.dumps({"States": {"StartState": {"Type": "Pass", "End": True}}}))
+    assert r["diagnostics"] == [{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
+                                 "message": "These fields are required: [StartAt]", "location": "/"}]
+    r = sfn.validate_state_machine_definition(definition=" ")
+    assert r["diagnostics"] == [{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
+                                 "message": "Definition must be a valid JSON object"}]
+
 
 def test_describe_state_machine_for_execution(sfn, machine):
     sm = machine(PASS)

@@ -16,13 +16,17 @@
 
 mod diag;
 mod duplicates;
+mod jackson;
+mod lint;
 mod model;
 mod parse;
 mod resources;
 mod timestamp;
 mod variables;
 
-pub use diag::{invalid_definition_message, Code, Diagnostic};
+pub use diag::{invalid_definition_message, validation_response, Code, Diagnostic, Severity};
+pub use jackson::{jackson_error, JacksonError};
+pub use lint::warnings;
 pub use model::*;
 pub use parse::{from_value, from_value_with, jsonata_expression, Options};
 pub use timestamp::{is_rfc3339, parse_rfc3339};
@@ -57,14 +61,44 @@ pub fn parse_json_definition(
     text: &str,
     options: Options,
 ) -> Result<StateMachine, Vec<Diagnostic>> {
-    let doc = serde_json::from_str::<Value>(text).map_err(|e| {
-        vec![Diagnostic {
+    // Blank text reads as no value at all on AWS (recorded: a definition
+    // of one space).
+    if text.trim().is_empty() {
+        return Err(vec![not_an_object()]);
+    }
+    let doc = serde_json::from_str::<Value>(text).map_err(|e| vec![syntax_error(text, &e)])?;
+    with_repeated_names(text, from_value_with(&doc, options))
+}
+
+/// The diagnostic for definition text that is not JSON: Jackson's words
+/// and location where they are certain (recorded against AWS), else
+/// serde_json's.
+fn syntax_error(text: &str, e: &serde_json::Error) -> Diagnostic {
+    match jackson_error(text, e) {
+        Some(j) => {
+            let location = j.location(text);
+            Diagnostic {
+                code: Code::InvalidJsonDescription,
+                message: format!("{}\n at {location}", j.message),
+                location: Some(location),
+            }
+        }
+        None => Diagnostic {
             code: Code::InvalidJsonDescription,
             message: e.to_string(),
             location: None,
-        }]
-    })?;
-    with_repeated_names(text, from_value_with(&doc, options))
+        },
+    }
+}
+
+/// A definition that is JSON but not an object (AWS's words, recorded for
+/// blank text; it gives no location).
+pub(crate) fn not_an_object() -> Diagnostic {
+    Diagnostic {
+        code: Code::SchemaValidationFailed,
+        message: "Definition must be a valid JSON object".into(),
+        location: None,
+    }
 }
 
 /// `parsed`, unless a `States` object of `text` names a state twice,
@@ -89,22 +123,22 @@ fn with_repeated_names(
     }
 }
 
-/// Read definition text into a JSON value (JSON first, then YAML).
+/// Read definition text into a JSON value (JSON first, then YAML). Text
+/// that is neither JSON nor a YAML mapping gets JSON's syntax error.
 pub fn read_document(text: &str) -> Result<Value, Vec<Diagnostic>> {
+    if text.trim().is_empty() {
+        return Err(vec![not_an_object()]);
+    }
     match serde_json::from_str::<Value>(text) {
         Ok(v) => Ok(v),
         Err(json_err) => {
             let looks_like_json = text.trim_start().starts_with(['{', '[']);
             if !looks_like_json {
-                if let Ok(v) = serde_yaml_ng::from_str::<Value>(text) {
+                if let Ok(v @ Value::Object(_)) = serde_yaml_ng::from_str::<Value>(text) {
                     return Ok(v);
                 }
             }
-            Err(vec![Diagnostic {
-                code: Code::InvalidJsonDescription,
-                message: json_err.to_string(),
-                location: None,
-            }])
+            Err(vec![syntax_error(text, &json_err)])
         }
     }
 }

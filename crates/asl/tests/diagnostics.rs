@@ -78,6 +78,56 @@ fn refused_as_aws_refuses_them() {
             ],
         ),
         (
+            "no StartAt: that alone (recorded: INVALID_BASE_NO_STARTAT)",
+            r#"{"States":{"StartState":{"Type":"Pass","End":true}}}"#.into(),
+            vec![format!("{SV}: These fields are required: [StartAt] at /")],
+        ),
+        (
+            "no StartAt in a branch: that alone",
+            one(r#"{"Type":"Parallel","Branches":[{"States":{"P":{"Type":"Pass","End":true}}}],"End":true}"#),
+            vec![format!("{SV}: These fields are required: [StartAt] at /States/S/Branches[0]")],
+        ),
+        (
+            "a definition that is no object (recorded for blank text)",
+            "[]".into(),
+            vec![format!("{SV}: Definition must be a valid JSON object at null")],
+        ),
+        (
+            "a Label too long",
+            map(&format!(r#""Label":"{}","#, "x".repeat(41))),
+            vec![format!("INVALID_LABEL_NAME: Invalid Label name: Label '{}' exceeds the 40-character limit allowed by the service at /States/M/Label", "x".repeat(41))],
+        ),
+        (
+            "a Label with a character a name must not contain",
+            map(r#""Label":"x:y","#),
+            vec!["INVALID_LABEL_NAME: Invalid Label name: Label 'x:y' contains ':', a character a label must not contain at /States/M/Label".into()],
+        ),
+        (
+            "a Label with white space, and an empty one",
+            r#"{"StartAt":"M","States":{
+                "M":{"Type":"Map","Label":"a b","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"Next":"N"},
+                "N":{"Type":"Map","Label":"","ItemProcessor":{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}},"End":true}}}"#.into(),
+            vec![
+                "INVALID_LABEL_NAME: Invalid Label name: Label 'a b' contains ' ', a character a label must not contain at /States/M/Label".into(),
+                "INVALID_LABEL_NAME: Invalid Label name: Label '' must not be empty at /States/N/Label".into(),
+            ],
+        ),
+        (
+            "a Label twice, the second inside the first Map",
+            one(r#"{"Type":"Map","Label":"L","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Map","Label":"L","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}},"End":true}"#),
+            vec!["DUPLICATE_LABEL_NAME: Duplicate Label name: L at /States/S/ItemProcessor/States/I/Label".into()],
+        ),
+        (
+            "a Label that is no string",
+            map(r#""Label":5,"#),
+            vec![format!("{SV}: Expected value of type [STRING] at /States/M/Label")],
+        ),
+        (
+            "an ExecutionType of neither kind",
+            map("").replace(r#""StartAt":"P","#, r#""ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"FOO"},"StartAt":"P","#),
+            vec![format!("{SV}: Value should be one of the following: [STANDARD, EXPRESS] at /States/M/ItemProcessor/ProcessorConfig/ExecutionType")],
+        ),
+        (
             "Next and End",
             one(r#"{"Type":"Pass","Next":"S","End":true}"#),
             vec![format!("{SV}: There should only be one of the following fields: [Next, End] at /States/S")],
@@ -430,4 +480,37 @@ fn stored_definitions_compile_despite_rules_added_since() {
     for text in incomplete {
         assert!(parse_definition_with(text, stored).is_err(), "{text}");
     }
+}
+
+/// Text that is no JSON object, through the API's reader (JSON only) and
+/// the command line's (JSON or YAML): recorded against AWS
+/// (ValidateStateMachineDefinition of `" "` and `"not a definition"`).
+#[test]
+fn text_that_is_no_definition_is_worded_as_aws_words_it() {
+    let read = |text: &str| {
+        let api = stepwell_asl::parse_json_definition(text, Default::default()).err();
+        let cli = parse_definition(text).err();
+        assert_eq!(api, cli, "{text:?}: the two readers differ");
+        api.unwrap_or_default()
+    };
+    let blank = read(" ");
+    assert_eq!(blank.len(), 1);
+    assert_eq!(blank[0].code.as_str(), "SCHEMA_VALIDATION_FAILED");
+    assert_eq!(blank[0].message, "Definition must be a valid JSON object");
+    assert_eq!(blank[0].location, None);
+
+    let words = read("not a definition");
+    assert_eq!(words.len(), 1);
+    assert_eq!(words[0].code.as_str(), "INVALID_JSON_DESCRIPTION");
+    let at = "[Source: (String)\"not a definition\"; line: 1, column: 4]";
+    assert_eq!(
+        words[0].message,
+        format!("Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at {at}")
+    );
+    assert_eq!(words[0].location.as_deref(), Some(at));
+
+    // Other syntax errors keep serde_json's words, without a location.
+    let other = read("{\"StartAt\": }");
+    assert_eq!(other[0].code.as_str(), "INVALID_JSON_DESCRIPTION");
+    assert_eq!(other[0].location, None);
 }

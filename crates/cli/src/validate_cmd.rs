@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use serde_json::json;
-
 use crate::common::{load_definition, Loaded, MachineType};
 
 #[derive(clap::Args, Debug)]
@@ -14,13 +12,27 @@ pub(crate) struct ValidateArgs {
     /// The state machine type: STANDARD or EXPRESS.
     #[arg(long = "type", value_enum, default_value = "STANDARD")]
     machine_type: MachineType,
-    /// Print the result as ValidateStateMachineDefinition's JSON response.
+    /// Print the result as ValidateStateMachineDefinition's JSON response
+    /// (at most 100 diagnostics, as the API gives).
     #[arg(long)]
     json: bool,
+    /// ERROR: only what makes AWS refuse the definition; WARNING: also
+    /// what is valid but probably a mistake (a path without `.$`, a path
+    /// in a comparison or a Pass state's Result).
+    #[arg(long, value_enum, default_value = "ERROR")]
+    severity: SeverityArg,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SeverityArg {
+    #[value(name = "ERROR")]
+    Error,
+    #[value(name = "WARNING")]
+    Warning,
 }
 
 pub(crate) fn run(args: ValidateArgs) -> ExitCode {
-    let diags = match load_definition(&args.definition, args.machine_type) {
+    let mut diags = match load_definition(&args.definition, args.machine_type) {
         Loaded::Ok(_) => Vec::new(),
         Loaded::Invalid(d) => d,
         Loaded::Unreadable(msg) => {
@@ -28,33 +40,34 @@ pub(crate) fn run(args: ValidateArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.severity == SeverityArg::Warning {
+        // The text was read above; here it only lends its JSON to the
+        // warnings.
+        let doc = std::fs::read_to_string(&args.definition)
+            .ok()
+            .and_then(|text| stepwell_asl::read_document(&text).ok());
+        if let Some(doc) = doc {
+            diags.extend(stepwell_asl::warnings(&doc));
+        }
+    }
+    let failed = diags
+        .iter()
+        .any(|d| d.code.severity() == stepwell_asl::Severity::Error);
     if args.json {
-        let list: Vec<_> = diags
-            .iter()
-            .map(|d| {
-                let mut o =
-                    json!({"severity": "ERROR", "code": d.code.as_str(), "message": d.message});
-                if let Some(l) = &d.location {
-                    o["location"] = json!(l);
-                }
-                o
-            })
-            .collect();
-        let result = if diags.is_empty() { "OK" } else { "FAIL" };
-        println!(
-            "{}",
-            json!({"result": result, "diagnostics": list, "truncated": false})
-        );
+        println!("{}", stepwell_asl::validation_response(&diags, 100));
     } else if diags.is_empty() {
         println!("OK");
     } else {
         for d in &diags {
-            println!("{d}");
+            match d.code.severity() {
+                stepwell_asl::Severity::Error => println!("{d}"),
+                stepwell_asl::Severity::Warning => println!("warning: {d}"),
+            }
         }
     }
-    if diags.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    if failed {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

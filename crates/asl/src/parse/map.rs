@@ -5,12 +5,16 @@ use serde_json::{Map as JsonMap, Value};
 
 use super::dataflow::Bounds;
 use super::{Names, Parser};
+use crate::diag::Code;
 use crate::model::{
     BatchInput, CsvDelimiter, CsvHeaderLocation, Dynamic, ExecutionType, InputType, ItemBatcher,
     ItemReader, MachineId, Map, QueryLanguage, ReaderConfig, ReaderParameters, ReaderResource,
     ResultWriter, StateId, WriterOutputType, WriterTransformation, MAX_INPUT_BYTES_PER_BATCH,
     MAX_READER_ITEMS, RESULT_WRITER_RESOURCE,
 };
+
+/// AWS's longest Map label, in characters.
+const MAX_LABEL_CHARS: usize = 40;
 
 impl Parser {
     pub(super) fn map(
@@ -42,13 +46,19 @@ impl Parser {
             Some(Value::String(t)) if t == "STANDARD" => ExecutionType::Standard,
             Some(Value::String(t)) if t == "EXPRESS" => ExecutionType::Express,
             Some(other) => {
+                let why = match other {
+                    Value::String(_) => "Value should be one of the following: [STANDARD, EXPRESS]",
+                    _ => "Expected value of type [STRING]",
+                };
                 self.schema(
                     &format!("{proc_loc}/ProcessorConfig/ExecutionType"),
-                    format!("expected STANDARD or EXPRESS, found {other}"),
+                    why.into(),
                 );
                 ExecutionType::Standard
             }
         };
+        // Before the processor's: a Label given twice is the inner one.
+        let label = obj.get("Label").and_then(|v| self.label(v, loc));
         let processor = self.sub_machine(proc_value, &proc_loc, me)?;
         let (item_selector, item_selector_jsonata) = match ql {
             QueryLanguage::JsonPath => {
@@ -111,10 +121,51 @@ impl Parser {
             result_writer: obj
                 .get("ResultWriter")
                 .and_then(|v| self.result_writer(v, loc, ql, distributed)),
-            label: obj.get("Label").and_then(Value::as_str).map(str::to_owned),
+            label,
             retry: self.retriers(obj, loc),
             catch: self.catchers(obj, loc, names, ql),
         })
+    }
+
+    /// A Map's `Label` (at the Map state's `loc`), which names its Map
+    /// Runs in their ARNs. AWS: at most 40 characters, unique in the state
+    /// machine, and none of the characters a name must not contain (white
+    /// space, `< > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /` and control
+    /// characters). The codes are AWS's; the wording is ours.
+    fn label(&mut self, v: &Value, loc: &str) -> Option<String> {
+        let lloc = format!("{loc}/Label");
+        let Some(label) = v.as_str() else {
+            self.schema(&lloc, "Expected value of type [STRING]".into());
+            return None;
+        };
+        let refused = label.chars().find(|&c| {
+            c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)
+        });
+        let problem = if label.is_empty() {
+            Some("must not be empty".to_string())
+        } else if label.chars().count() > MAX_LABEL_CHARS {
+            Some(format!(
+                "exceeds the {MAX_LABEL_CHARS}-character limit allowed by the service"
+            ))
+        } else {
+            refused.map(|c| format!("contains {c:?}, a character a label must not contain"))
+        };
+        if let Some(problem) = problem {
+            self.push(
+                Code::InvalidLabelName,
+                format!("Invalid Label name: Label '{label}' {problem}"),
+                Some(lloc),
+            );
+            return None;
+        }
+        if !self.labels.insert(label.to_owned()) {
+            self.push(
+                Code::DuplicateLabelName,
+                format!("Duplicate Label name: {label}"),
+                Some(lloc),
+            );
+        }
+        Some(label.to_owned())
     }
 
     /// Whether the processor's `ProcessorConfig` says `DISTRIBUTED` (else

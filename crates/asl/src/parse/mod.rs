@@ -43,8 +43,7 @@ pub fn from_value_with(doc: &Value, options: Options) -> Result<StateMachine, Ve
         ..Parser::default()
     };
     let Some(obj) = doc.as_object() else {
-        p.schema("/", "The definition must be a JSON object".into());
-        return Err(p.diags);
+        return Err(vec![crate::not_an_object()]);
     };
     let query_language = match obj.get("QueryLanguage") {
         None => QueryLanguage::JsonPath,
@@ -95,6 +94,8 @@ struct Parser {
     /// Every state name so far, in any branch or iteration: names are
     /// unique in the whole state machine.
     state_names: HashSet<String>,
+    /// Every Map `Label` so far: they are unique in the state machine too.
+    labels: HashSet<String>,
     /// The state machine's language, which its branches and iterations
     /// have too.
     query_language: QueryLanguage,
@@ -337,6 +338,9 @@ impl Parser {
         if !obj.contains_key("StartAt") {
             missing.push("StartAt");
         }
+        // Without a `StartAt` naming a state (right or wrong), AWS says
+        // only that: it does not call every state unreachable.
+        let start_named = matches!(obj.get("StartAt"), Some(Value::String(_)));
         if !missing.is_empty() {
             self.schema(
                 loc,
@@ -423,7 +427,7 @@ impl Parser {
                             "Workflow has no terminal state".into(),
                             None,
                         );
-                    } else {
+                    } else if start_named {
                         self.check_reachable(&states, start_at, loc);
                     }
                 }

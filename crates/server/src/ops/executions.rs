@@ -151,88 +151,12 @@ pub fn invalid_input(input: &str, e: &serde_json::Error) -> ApiError {
     let why = if input.is_empty() {
         "Invalid execution input.".to_string()
     } else {
-        jackson_wording(input, e).unwrap_or_else(|| e.to_string())
+        stepwell_asl::jackson_error(input, e).map_or_else(|| e.to_string(), |j| j.message)
     };
     ApiError::new(
         "InvalidExecutionInput",
         format!("Invalid State Machine Execution Input: '{why}'"),
     )
-}
-
-/// Jackson's message for the two serde_json errors whose Jackson
-/// counterpart is certain, or `None`.
-fn jackson_wording(input: &str, e: &serde_json::Error) -> Option<String> {
-    let text = e.to_string();
-    let bytes = input.as_bytes();
-    // serde_json's line and column (in bytes, from 1) point at the byte
-    // it stopped at.
-    let line_start = if e.line() <= 1 {
-        0
-    } else {
-        bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .nth(e.line() - 2)?
-            .0
-            + 1
-    };
-    let at = (line_start + e.column()).checked_sub(1)?;
-    let byte = *bytes.get(at)?;
-    if text.starts_with("key must be a string") {
-        // Jackson names the character it found (printable ASCII only
-        // here: it describes others differently).
-        if !(0x21..0x7f).contains(&byte) {
-            return None;
-        }
-        let c = char::from(byte);
-        return Some(format!(
-            "Unexpected character ('{c}' (code {byte})): was expecting double-quote to start field name"
-        ));
-    }
-    // A word where a value belongs: Jackson quotes the whole run of
-    // identifier characters it starts (`nul` of `null` too). serde_json
-    // stops at the word's first byte ("expected value"), or at the first
-    // byte that does not spell `null`, `true` or `false` ("expected
-    // ident"), which may follow the word.
-    let word_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-    let in_word = word_char(byte);
-    let ident = text.starts_with("expected ident");
-    if !((in_word && text.starts_with("expected value")) || ident) {
-        return None;
-    }
-    let start = bytes[..at]
-        .iter()
-        .rposition(|b| !word_char(*b))
-        .map_or(0, |i| i + 1);
-    let end = bytes[at..]
-        .iter()
-        .position(|b| !word_char(*b))
-        .map_or(bytes.len(), |i| at + i);
-    if start >= end {
-        return None;
-    }
-    // Jackson takes non-ASCII letters and some control characters into
-    // the word, cuts long words, and has its own message for `NaN` and
-    // `Infinity`: those keep serde_json's wording.
-    let next_is_boundary = bytes
-        .get(end)
-        .is_none_or(|b| b.is_ascii() && (*b >= 0x20 || b.is_ascii_whitespace()) && *b != 0x7f);
-    let word = input.get(start..end)?;
-    let starts_like_a_word = bytes
-        .get(start)
-        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'$');
-    if !next_is_boundary
-        || !starts_like_a_word
-        || word.len() >= 256
-        || word == "NaN"
-        || word == "Infinity"
-    {
-        return None;
-    }
-    Some(format!(
-        "Unrecognized token '{word}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-    ))
 }
 
 /// Start an execution (the API's StartExecution and nested executions).
@@ -864,42 +788,19 @@ mod tests {
 
     #[test]
     fn input_errors_take_jacksons_words_where_they_are_certain() {
-        let token = |w: &str| {
-            format!("Invalid State Machine Execution Input: 'Unrecognized token '{w}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')'")
-        };
-        let quote = |c: char, code: u32| {
-            format!("Invalid State Machine Execution Input: 'Unexpected character ('{c}' (code {code})): was expecting double-quote to start field name'")
-        };
-        for (input, want) in [
-            ("not some json", token("not")),
-            ("nul ", token("nul")),
-            ("[nulx, 1]", token("nulx")),
-            ("{\"a\": fals}", token("fals")),
-            ("xyz_1$", token("xyz_1$")),
-            ("[1, tru]", token("tru")),
-            ("{\"a\":\n  [\n  hello ]}", token("hello")),
-            ("{'not': 'json'", quote('\'', 39)),
-            ("{\"a\": 1,\n a: 2}", quote('a', 97)),
-        ] {
-            assert_eq!(why(input), want, "{input:?}");
-        }
-        // Jackson words these otherwise, or serde_json's wording is all
-        // there is: they keep serde_json's.
-        for input in [
-            "NaN",
-            "Infinity",
-            "{\"a\": }",
-            "[1,]",
-            "{\"a\" 1}",
-            "ab\u{e9}",
-        ] {
-            let message = why(input);
-            assert!(
-                !message.contains("Unrecognized token")
-                    && !message.contains("Unexpected character"),
-                "{input:?}: {message}"
-            );
-        }
+        // Which errors Jackson words how: `stepwell_asl::jackson_error`.
+        assert_eq!(
+            why("not some json"),
+            "Invalid State Machine Execution Input: 'Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')'"
+        );
+        assert_eq!(
+            why("{'not': 'json'"),
+            "Invalid State Machine Execution Input: 'Unexpected character (''' (code 39)): was expecting double-quote to start field name'"
+        );
+        assert_eq!(
+            why("[1,]"),
+            "Invalid State Machine Execution Input: 'trailing comma at line 1 column 4'"
+        );
     }
 
     fn record(status: &str, start_ms: i64, stop_ms: Option<i64>) -> ExecutionRecord {

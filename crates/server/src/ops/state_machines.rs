@@ -708,6 +708,8 @@ pub fn list(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     Ok(out)
 }
 
+/// ValidateStateMachineDefinition: the definition's errors, and with
+/// `severity: WARNING` its warnings too (`stepwell_asl::warnings`).
 pub fn validate(req: Req) -> Result<Value, ApiError> {
     let definition = req.str("definition")?;
     let express = machine_type(&req)? == "EXPRESS";
@@ -715,23 +717,13 @@ pub fn validate(req: Req) -> Result<Value, ApiError> {
         None | Some(0) => 100,
         Some(n) => n.clamp(1, 100) as usize,
     };
-    let diags = diagnostics(definition, express);
-    let list: Vec<Value> = diags
-        .iter()
-        .take(max)
-        .map(|d| {
-            let mut o = json!({"severity": "ERROR", "code": d.code.as_str(), "message": d.message});
-            if let Some(l) = &d.location {
-                o["location"] = json!(l);
-            }
-            o
-        })
-        .collect();
-    Ok(json!({
-        "result": if diags.is_empty() { "OK" } else { "FAIL" },
-        "diagnostics": list,
-        "truncated": diags.len() > max,
-    }))
+    let mut diags = diagnostics(definition, express);
+    if req.opt_str("severity")? == Some("WARNING") {
+        if let Ok(doc) = serde_json::from_str::<Value>(definition) {
+            diags.extend(stepwell_asl::warnings(&doc));
+        }
+    }
+    Ok(stepwell_asl::validation_response(&diags, max))
 }
 
 /// DescribeStateMachineForExecution. For a Map Run's child execution, the
