@@ -48,22 +48,24 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
     let info = &exec.info;
     let fr = exec.frame(f);
     let state = exec.state_of(f);
+    // In AWS's order (recorded: `$$` in a Parameters template, whose
+    // text keeps it), which `States.JsonToString($$)` and hashes see.
     let mut ctx = json!({
         "Execution": {
             "Id": info.id,
             "Input": *info.input,
+            "StartTime": iso8601(exec.start_time),
             "Name": info.name,
             "RoleArn": info.role_arn,
-            "StartTime": iso8601(exec.start_time),
             "RedriveCount": exec.redrive_count,
-        },
-        "State": {
-            "EnteredTime": iso8601(fr.entered_at),
-            "Name": state.name,
         },
         "StateMachine": {
             "Id": info.state_machine_id,
             "Name": info.state_machine_name,
+        },
+        "State": {
+            "Name": state.name,
+            "EnteredTime": iso8601(fr.entered_at),
         },
     });
     if let Some((child, map_run)) = exec.child_execution(f) {
@@ -75,9 +77,9 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
         ctx["Execution"] = json!({
             "Id": arn,
             "Input": c.first_input.as_deref().unwrap_or(&Value::Null),
+            "StartTime": iso8601(c.created_at),
             "Name": name,
             "RoleArn": info.role_arn,
-            "StartTime": iso8601(c.created_at),
             "RedriveCount": c.redrives,
         });
         let machine_name = machine.split(":stateMachine:").nth(1).unwrap_or_default();

@@ -210,6 +210,50 @@ fn context_object_fields() {
     );
 }
 
+/// `$$` whole, in the order AWS writes it (recorded:
+/// `test_query_context_object_values`, `…_invoke_with_retry_extended_input`),
+/// with no `Task` in a request-response task (recorded) and one in a `.sync`
+/// task.
+#[test]
+fn the_context_object_whole_is_in_aws_order_with_a_token_only_where_one_is_used() {
+    let keys = |v: &Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+              "Parameters": {"FunctionName": "f", "Payload": {"ctx.$": "$$"}}, "Next": "S"},
+        "S": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+              "Parameters": {"StateMachineArn": "a", "Input": {"ctx.$": "$$"}}, "End": true}
+    }})
+    .to_string();
+    let run = common::run(
+        &def,
+        json!({}),
+        json!({"T": [{"Return": {}}], "S": [{"Return": {}}]}),
+        1,
+    );
+    let payloads = run.task_payloads();
+    let ctx = &payloads[0]["Payload"]["ctx"];
+    assert_eq!(keys(ctx), ["Execution", "StateMachine", "State"]);
+    assert_eq!(
+        keys(&ctx["Execution"]),
+        [
+            "Id",
+            "Input",
+            "StartTime",
+            "Name",
+            "RoleArn",
+            "RedriveCount"
+        ]
+    );
+    assert_eq!(keys(&ctx["State"]), ["Name", "EnteredTime", "RetryCount"]);
+    let sync = &payloads[1]["Input"]["ctx"];
+    assert_eq!(keys(sync), ["Execution", "StateMachine", "State", "Task"]);
+    assert!(sync["Task"]["Token"].is_string());
+}
+
 #[test]
 fn map_item_index_and_value() {
     let def = json!({"StartAt": "M", "States": {"M": {

@@ -757,7 +757,14 @@ impl Runtime {
             return Ok(());
         }
         let mut entropy = SharedEntropy(&self.entropy);
-        let decision = live.exec.decide(input, now_ms(), &mut entropy);
+        // The execution starts when its record says (StartExecution's
+        // `startDate`), which `$$.Execution.StartTime` and the first
+        // events must repeat exactly.
+        let at = match input {
+            Input::Start => live.record.start_ms,
+            _ => now_ms(),
+        };
+        let decision = live.exec.decide(input, at, &mut entropy);
         if decision.events.is_empty() && decision.commands.is_empty() {
             return Ok(());
         }

@@ -108,11 +108,14 @@ impl Decider<'_> {
         } else {
             TaskFlavor::Service
         };
-        // The callback patterns need a token; AWS also offers `$$.Task.Token`
-        // to any Task state that reads it (e.g. `.sync` starts).
+        // A token for the tasks that may be completed with one: callbacks,
+        // activities and `.sync` jobs ("Context object contains 'Task' when
+        // the state is a Task state with a '.sync' or '.waitForTaskToken'
+        // resource"). A request-response task has none (recorded: its `$$`
+        // has no `Task`).
         let token = (resource.ends_with(".waitForTaskToken")
-            || flavor == TaskFlavor::Activity
-            || st.uses_context)
+            || resource.contains(".sync")
+            || flavor == TaskFlavor::Activity)
             .then(|| uuid(&mut *self.entropy));
         let extra = ContextExtra {
             token: token.as_deref(),

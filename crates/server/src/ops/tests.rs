@@ -1024,3 +1024,28 @@ async fn a_failed_sync_execution_has_output_details_and_billed_hundreds() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// `$$.Execution.StartTime` is StartExecution's `startDate` to the
+/// millisecond, as is ExecutionStarted's timestamp (AWS's
+/// `test_execution_dateformat` checks the first against DescribeExecution).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_context_start_time_is_the_start_date() {
+    let (rt, db) = runtime("ops-start-time", 1.0).await;
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass",
+        "Parameters": {"t.$": "$$.Execution.StartTime"}, "End": true}}});
+    let sm = create_machine(&rt, "start-time", &def).await;
+    // The two clock readings this guards against rarely straddle a
+    // millisecond: several executions make a difference likely.
+    for _ in 0..20 {
+        let arn = start(&rt, &sm, "{}").await;
+        let d = ended(&rt, &arn).await;
+        let start_ms = d["startDate"].as_f64().map(|s| (s * 1000.0).round() as i64);
+        let start_ms = start_ms.expect("startDate");
+        let out: Value =
+            serde_json::from_str(d["output"].as_str().unwrap_or("")).unwrap_or_default();
+        assert_eq!(out["t"], json!(stepwell_core::iso8601(start_ms)), "{d}");
+        let h = call(&rt, "GetExecutionHistory", json!({"executionArn": arn})).await;
+        assert_eq!(h["events"][0]["timestamp"], d["startDate"], "{h}");
+    }
+    remove_db(&db);
+}
