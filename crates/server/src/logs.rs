@@ -9,7 +9,8 @@
 //! "execution_arn", "redrive_count"}` (numbers as strings, the timestamp in
 //! milliseconds, `details` the history event's details object). With
 //! `includeExecutionData: false` the details leave out the execution's
-//! data (`input`, `output`, `parameters`, `assignedVariables`). This is how
+//! data (`input`, `output`, `parameters`, `assignedVariables`) and their
+//! `…Details` (recorded against AWS). This is how
 //! AWS keeps an EXPRESS execution's history, which GetExecutionHistory
 //! does not serve.
 //!
@@ -358,7 +359,17 @@ fn record(event: Value, target: &Target, redrive_count: u32) -> Value {
         .unwrap_or_else(|| Value::Object(Map::new()));
     if !target.dest.data {
         if let Value::Object(d) = &mut details {
-            for key in ["input", "output", "parameters", "assignedVariables"] {
+            // The data and what describes it (recorded: `{"name": …}`
+            // only, no `inputDetails`).
+            for key in [
+                "input",
+                "inputDetails",
+                "output",
+                "outputDetails",
+                "parameters",
+                "assignedVariables",
+                "assignedVariablesDetails",
+            ] {
                 d.shift_remove(key);
             }
         }
