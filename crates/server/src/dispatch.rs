@@ -186,15 +186,6 @@ impl ActivityQueues {
         Some(item)
     }
 
-    pub fn remove_activity(&self, activity: &str) {
-        let mut q = lock(&self.queues);
-        if let Some(items) = q.by_activity.remove(activity) {
-            for item in items {
-                q.queued.remove(&(item.execution, item.task));
-            }
-        }
-    }
-
     /// Count one more request waiting on `activity`, unless `limit` are
     /// waiting already (then None).
     pub fn poll(&self, activity: &str, limit: usize) -> Option<Polling<'_>> {
@@ -595,8 +586,6 @@ mod tests {
         drop(first);
         let third = queues.poll("a", 2);
         assert!(third.is_some(), "an answered poll frees its place");
-        // Deleting the activity meanwhile does not upset the count.
-        queues.remove_activity("a");
         drop((second, third));
         assert!(lock(&queues.pollers).is_empty());
     }
@@ -622,8 +611,6 @@ mod tests {
             .collect();
         assert_eq!(order, [1, 2]);
         // Taken, it may be queued again (its execution was loaded again).
-        queues.push("a", item("x", 1));
-        queues.remove_activity("a");
         queues.push("a", item("x", 1));
         assert_eq!(queues.pop("a").map(|i| i.task), Some(1));
     }

@@ -1024,3 +1024,94 @@ async fn a_failed_sync_execution_has_output_details_and_billed_hundreds() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// The events of an execution's history as `Type(id←previousEventId)`.
+async fn chain(rt: &Arc<Runtime>, arn: &str) -> Vec<String> {
+    let h = call(rt, "GetExecutionHistory", json!({"executionArn": arn})).await;
+    h["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}({}←{})",
+                e["type"].as_str().unwrap_or_default(),
+                e["id"],
+                e["previousEventId"]
+            )
+        })
+        .collect()
+}
+
+/// A Task whose activity does not exist, never created or deleted before
+/// the Task runs, fails its execution at once, with nothing scheduled
+/// (localstack/localstack tests/aws/services/stepfunctions/v2/activities,
+/// `test_activity_task_on_deleted`, recorded against AWS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_of_an_activity_that_does_not_exist_fails_its_execution() {
+    let (rt, db) = runtime("ops-activity-missing", 1.0).await;
+    let deleted = call(&rt, "CreateActivity", json!({"name": "gone"})).await;
+    let deleted = deleted["activityArn"].as_str().unwrap_or_default();
+    call(&rt, "DeleteActivity", json!({"activityArn": deleted})).await;
+    let never = rt.cfg.arns.activity("never");
+    for (name, activity) in [("gone", deleted), ("never", never.as_str())] {
+        let definition = json!({"StartAt": "ActivityTask", "States": {"ActivityTask": {
+            "Type": "Task", "Resource": activity, "End": true}}});
+        let sm = create_machine(&rt, name, &definition).await;
+        let arn = start(&rt, &sm, "{}").await;
+        let d = ended(&rt, &arn).await;
+        assert_eq!(d["status"], "FAILED", "{name}");
+        assert_eq!(d["error"], "States.Runtime", "{name}");
+        assert_eq!(
+            d["cause"],
+            format!("An error occurred while executing the state 'ActivityTask' (entered at the event id #2). The activity {activity} does not exist."),
+        );
+        assert_eq!(
+            chain(&rt, &arn).await,
+            [
+                "ExecutionStarted(1←0)",
+                "TaskStateEntered(2←0)",
+                "ExecutionFailed(3←2)"
+            ],
+            "{name}"
+        );
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// Deleting an activity does not lose the tasks scheduled for it: they
+/// wait (for their timeouts, or their execution's end), and a worker of
+/// the activity created again under the same ARN takes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_activity_keeps_its_scheduled_tasks() {
+    let (rt, db) = runtime("ops-activity-deleted", 1.0).await;
+    let activity = call(&rt, "CreateActivity", json!({"name": "work"})).await;
+    let activity = activity["activityArn"].as_str().unwrap_or_default();
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": activity, "End": true}}});
+    let sm = create_machine(&rt, "works", &definition).await;
+    let arn = start(&rt, &sm, "{\"n\": 1}").await;
+    crate::testing::until_events(&rt, &arn, |events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, stepwell_core::EventKind::TaskScheduled { .. }))
+    })
+    .await;
+    call(&rt, "DeleteActivity", json!({"activityArn": activity})).await;
+    let (kind, _) = refused(&rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    assert_eq!(kind, "ActivityDoesNotExist");
+    call(&rt, "CreateActivity", json!({"name": "work"})).await;
+    let task = call(&rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    assert_eq!(task["input"], "{\"n\":1}", "{task}");
+    let token = task["taskToken"].as_str().unwrap_or_default();
+    call(
+        &rt,
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"ok\": true}"}),
+    )
+    .await;
+    assert_eq!(ended(&rt, &arn).await["status"], "SUCCEEDED");
+    rt.shutdown();
+    remove_db(&db);
+}
