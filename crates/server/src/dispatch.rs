@@ -464,12 +464,12 @@ pub(crate) fn on_finished(rt: &Arc<Runtime>, record: &ExecutionRecord) {
         return;
     }
     let v2 = pattern == "sync:2";
-    let result = crate::nested::sync_result(record, v2);
+    let result = crate::nested::sync_result(rt, record, v2);
     // The child may end before its start was reported: the submission goes
     // first (recorded once), so the parent's history always has it.
     let submitted = Input::TaskSubmitted {
         task: *task,
-        output: crate::nested::start_output(record),
+        output: crate::nested::start_output(rt, record),
     };
     spawn_inputs(
         rt,

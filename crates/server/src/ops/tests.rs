@@ -1115,3 +1115,34 @@ async fn a_deleted_activity_keeps_its_scheduled_tasks() {
     rt.shutdown();
     remove_db(&db);
 }
+
+/// DescribeExecution of an execution that reached its `TimeoutSeconds`
+/// shows no error and no cause (localstack/localstack
+/// tests/aws/services/stepfunctions/v2/timeouts, `test_global_timeout`,
+/// recorded against AWS); its history's `ExecutionTimedOut` keeps
+/// `States.Timeout`. An execution stopped with that error still shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_execution_is_described_without_error_or_cause() {
+    let (rt, db) = runtime("ops-timed-out", 0.01).await;
+    let definition = json!({"TimeoutSeconds": 1, "StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 100, "End": true}}});
+    let sm = create_machine(&rt, "times-out", &definition).await;
+    let arn = start(&rt, &sm, "{}").await;
+    let d = ended(&rt, &arn).await;
+    assert_eq!(d["status"], "TIMED_OUT");
+    assert!(d.get("error").is_none() && d.get("cause").is_none(), "{d}");
+    assert_eq!(d["redriveStatus"], "REDRIVABLE");
+    let e = last_event(&rt, &arn).await;
+    assert_eq!(e["type"], "ExecutionTimedOut");
+
+    let stopped = start(&rt, &sm, "{}").await;
+    let stop = json!({"executionArn": stopped, "error": "States.Timeout"});
+    call(&rt, "StopExecution", stop).await;
+    let d = ended(&rt, &stopped).await;
+    assert_eq!(
+        (&d["status"], &d["error"]),
+        (&json!("ABORTED"), &json!("States.Timeout"))
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
