@@ -354,7 +354,11 @@ fn is_callback(req: &TaskRequest) -> bool {
 fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovered) {
     let resource = req.resource.clone();
     let callback = is_callback(&req);
-    if callback {
+    // A `.sync` Task's token answers it too, when the Task hands
+    // `$$.Task.Token` on (AWS's SendTaskSuccess: "used by activities and
+    // optionally Task states using the job run pattern"; localstack
+    // callback test_sync_with_task_token).
+    if callback || req.is_submitted_first() {
         if let Some(token) = &req.token {
             lock(&rt.tokens).insert(token.clone(), (arn.to_string(), req.task));
         }

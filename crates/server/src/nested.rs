@@ -461,4 +461,54 @@ mod tests {
         rt.shutdown();
         remove_db(&db);
     }
+
+    /// The token of a `.sync` Task that hands `$$.Task.Token` on answers
+    /// the Task (SendTaskHeartbeat, SendTaskSuccess), as AWS's
+    /// SendTaskSuccess documents for "Task states using the job run
+    /// pattern" (localstack/localstack callback, `test_sync_with_task_token`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sync_task_s_token_answers_it() {
+        use crate::testing::{call, create_machine, start, until_events, until_status};
+        use stepwell_core::EventKind;
+
+        let (rt, db) = runtime("nested-sync-token", 1.0).await;
+        let waits = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 100000, "End": true}}});
+        let child = create_machine(&rt, "child", &waits).await;
+        let parent = json!({"StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "HeartbeatSeconds": 600,
+            "Parameters": {"StateMachineArn": child, "Input": {"token.$": "$$.Task.Token"}},
+            "End": true}}});
+        let parent = create_machine(&rt, "parent", &parent).await;
+        let arn = start(&rt, &parent, "{}").await;
+        let submitted = |events: &[stepwell_core::Event]| {
+            events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::TaskSubmitted { .. }))
+        };
+        until_events(&rt, &arn, submitted).await;
+        let token = rt
+            .store
+            .events(&arn)
+            .unwrap_or_default()
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::TaskScheduled { token, .. } => token.clone(),
+                _ => None,
+            })
+            .unwrap_or_default();
+        call(&rt, "SendTaskHeartbeat", json!({"taskToken": token})).await;
+        call(
+            &rt,
+            "SendTaskSuccess",
+            json!({"taskToken": token, "output": "{\"early\": true}"}),
+        )
+        .await;
+        until_status(&rt, &arn, "SUCCEEDED").await;
+        let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+        assert_eq!(d["output"], "{\"early\":true}");
+        rt.shutdown();
+        remove_db(&db);
+    }
 }
