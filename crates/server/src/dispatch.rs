@@ -282,6 +282,7 @@ pub(crate) fn carry_out(
             Command::CancelTask { task } => {
                 lock(&rt.tokens).retain(|_, (a, t)| !(a == arn && *t == task));
                 rt.jobs.cancel(arn, task);
+                crate::nested::cancelled(rt, arn, task);
             }
             Command::StartTimer {
                 timer,
@@ -467,6 +468,7 @@ pub(crate) fn on_finished(rt: &Arc<Runtime>, record: &ExecutionRecord) {
     if !pattern.starts_with("sync") {
         return;
     }
+    rt.children.take(execution_arn, *task);
     let v2 = pattern == "sync:2";
     let result = crate::nested::sync_result(rt, record, v2);
     // The child may end before its start was reported: the submission goes

@@ -1,16 +1,17 @@
 //! Nested executions: `arn:aws:states:::states:startExecution` with no
 //! suffix, `.sync`, `.sync:2` and `.waitForTaskToken`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
-use stepwell_core::{Input, TaskRequest};
+use stepwell_core::{Input, TaskId, TaskRequest};
 
 use crate::dispatch::{resource_pattern, TaskResult};
 use crate::ops::executions::{not_redrivable, shown_error, start, StartParams};
 use crate::protocol::{timestamp, ApiError};
 use crate::records::{ExecutionRecord, ParentLink};
-use crate::runtime::{now_ms, task_input, Runtime};
+use crate::runtime::{lock, now_ms, task_input, Runtime};
 
 /// A child's name when the Task gives none: derived from the parent and the
 /// task, so starting it again after a restart finds the same execution.
@@ -110,6 +111,15 @@ async fn start_child_result(
         };
         rt.deliver(parent, submitted, "nested submission").await;
     }
+    if pattern.starts_with("sync") && record.status == "RUNNING" {
+        // Known before the parent's Task may be cancelled, so that its
+        // cancellation stops the child; and one cancelled meanwhile (its
+        // `CancelTask` came before this child was known) stops it now.
+        rt.children.add(parent, req.task, &record.arn);
+        if !awaits(rt, parent, req.task).await {
+            cancelled(rt, parent, req.task);
+        }
+    }
     match pattern.as_str() {
         "" => Some(Ok(start_output(rt, &record))),
         p if p.starts_with("sync") && record.status != "RUNNING" => {
@@ -117,6 +127,63 @@ async fn start_child_result(
         }
         _ => None,
     }
+}
+
+/// The `.sync` children running for their parents' Tasks, by parent
+/// execution and task, so that a Task that ends early (it times out, its
+/// execution ends, a Parallel sibling fails) stops its child, as AWS does
+/// (its `.sync` IAM policy grants `states:StopExecution` for this). In
+/// memory: a restart starts the pending Tasks again, which finds their
+/// children again. DIFFERENCE: a child whose parent's Task was cancelled
+/// just before a crash, and not stopped yet, runs on.
+#[derive(Default)]
+pub(crate) struct Children(Mutex<HashMap<(String, TaskId), String>>);
+
+impl Children {
+    fn add(&self, parent: &str, task: TaskId, child: &str) {
+        lock(&self.0).insert((parent.to_string(), task), child.to_string());
+    }
+
+    /// Forget the child of `parent`'s Task `task` (it ended): its ARN.
+    pub(crate) fn take(&self, parent: &str, task: TaskId) -> Option<String> {
+        lock(&self.0).remove(&(parent.to_string(), task))
+    }
+}
+
+/// Whether `parent` still waits for its Task `task` (so a store that
+/// cannot tell says it does).
+async fn awaits(rt: &Arc<Runtime>, parent: &str, task: TaskId) -> bool {
+    match rt.slot(parent) {
+        Ok(Some(slot)) => {
+            let live = slot.live.lock().await;
+            let pending = live.exec.pending_tasks().any(|t| t.task == task);
+            pending
+        }
+        Ok(None) => false,
+        Err(_) => true,
+    }
+}
+
+/// `parent`'s Task `task` was cancelled: stop its `.sync` child, if it
+/// has one running, as StopExecution would, with no error and the cause
+/// AWS gives (floci-io/floci AslExecutorNestedSyncTimeoutTest, measured on
+/// AWS, for a Task that timed out, the parent's own timeout and a
+/// StopExecution of the parent alike).
+pub(crate) fn cancelled(rt: &Arc<Runtime>, parent: &str, task: TaskId) {
+    let Some(child) = rt.children.take(parent, task) else {
+        return;
+    };
+    let rt = rt.clone();
+    let cause = format!(
+        "The Task state in AWS Step Functions execution [{parent}] which was managing this resource was aborted"
+    );
+    tokio::spawn(async move {
+        let input = Input::Stop {
+            error: String::new(),
+            cause,
+        };
+        rt.deliver(&child, input, "stop of a nested child").await;
+    });
 }
 
 /// The Task's error for StartExecution's refusal `e`: the integration's
@@ -508,6 +575,84 @@ mod tests {
         until_status(&rt, &arn, "SUCCEEDED").await;
         let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
         assert_eq!(d["output"], "{\"early\":true}");
+        rt.shutdown();
+        remove_db(&db);
+    }
+
+    /// A `.sync` Task that ends early stops its child, as StopExecution
+    /// would, with no error and AWS's cause (floci-io/floci
+    /// AslExecutorNestedSyncTimeoutTest, measured on AWS): when the Task
+    /// times out, when its execution is stopped, when a Parallel sibling
+    /// fails.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sync_task_that_ends_early_stops_its_child() {
+        use crate::testing::{call, create_machine, start, until, until_status};
+
+        let (rt, db) = runtime("nested-sync-stop", 0.01).await;
+        let waits = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 100000, "End": true}}});
+        let call_child = |child: &str, timeout: Option<u64>| {
+            let mut task = json!({"Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync",
+                "Parameters": {"StateMachineArn": child}, "End": true});
+            if let Some(t) = timeout {
+                task["TimeoutSeconds"] = json!(t);
+            }
+            task
+        };
+        for case in ["timeout", "stop", "sibling"] {
+            let child = create_machine(&rt, &format!("child-{case}"), &waits).await;
+            let parent = match case {
+                "timeout" => {
+                    json!({"StartAt": "Call", "States": {"Call": call_child(&child, Some(2))}})
+                }
+                "stop" => json!({"StartAt": "Call", "States": {"Call": call_child(&child, None)}}),
+                _ => json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+                    "Branches": [
+                        {"StartAt": "Call", "States": {"Call": call_child(&child, None)}},
+                        {"StartAt": "Nap", "States": {
+                            "Nap": {"Type": "Wait", "Seconds": 100, "Next": "Boom"},
+                            "Boom": {"Type": "Fail", "Error": "Boom"}}}]}}}),
+            };
+            let parent = create_machine(&rt, &format!("parent-{case}"), &parent).await;
+            let arn = start(&rt, &parent, "{}").await;
+            let listed = json!({"stateMachineArn": child});
+            let mut children = Vec::new();
+            until("the child to start", async || {
+                let l = call(&rt, "ListExecutions", listed.clone()).await;
+                children = l["executions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e["executionArn"].as_str().map(str::to_string))
+                    .collect();
+                !children.is_empty()
+            })
+            .await;
+            if case == "stop" {
+                call(&rt, "StopExecution", json!({"executionArn": arn})).await;
+            }
+            let child_ex = &children[0];
+            until_status(&rt, child_ex, "ABORTED").await;
+            let d = call(&rt, "DescribeExecution", json!({"executionArn": child_ex})).await;
+            let cause = format!("The Task state in AWS Step Functions execution [{arn}] which was managing this resource was aborted");
+            assert!(d.get("error").is_none(), "{case}: {d}");
+            assert_eq!(d["cause"], cause, "{case}");
+            let h = call(
+                &rt,
+                "GetExecutionHistory",
+                json!({"executionArn": child_ex, "reverseOrder": true, "maxResults": 1}),
+            )
+            .await;
+            assert_eq!(h["events"][0]["type"], "ExecutionAborted", "{case}");
+            assert_eq!(
+                h["events"][0]["executionAbortedEventDetails"],
+                json!({"cause": cause}),
+                "{case}"
+            );
+            let want = if case == "stop" { "ABORTED" } else { "FAILED" };
+            until_status(&rt, &arn, want).await;
+        }
         rt.shutdown();
         remove_db(&db);
     }

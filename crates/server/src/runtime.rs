@@ -186,6 +186,8 @@ pub struct Runtime {
     pub(crate) activities: crate::dispatch::ActivityQueues,
     /// Run a Job (`.sync`) Tasks whose jobs this node polls.
     pub(crate) jobs: crate::jobs::Jobs,
+    /// The `.sync` children of Tasks under way here.
+    pub(crate) children: crate::nested::Children,
     entropy: Mutex<SplitMix>,
     pub lambda: Option<Arc<dyn crate::dispatch::TaskBackend>>,
     /// Set when the server shuts down: long polls answer at once.
@@ -232,6 +234,7 @@ impl Runtime {
             timers: Timers::default(),
             activities: Default::default(),
             jobs: Default::default(),
+            children: Default::default(),
             entropy: Mutex::new(entropy),
             lambda: None,
             stopping: watch::Sender::new(false),
