@@ -53,6 +53,13 @@ def test_sync2_returns_the_child_output_as_json(sfn, machine, unique):
                      "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"], types
     submitted = json.loads(events[4]["taskSubmittedEventDetails"]["output"])
     assert submitted["ExecutionArn"] == child_ex and "StartDate" in submitted
+    # What StartExecution answered, with the call's HTTP metadata, as AWS records it.
+    assert list(submitted) == ["ExecutionArn", "SdkHttpMetadata", "SdkResponseMetadata", "StartDate"], submitted
+    assert submitted["SdkHttpMetadata"]["HttpStatusCode"] == 200
+    # The child's description: alphabetical, and not redrivable since it succeeded.
+    assert out["RedriveStatus"] == "NOT_REDRIVABLE", out
+    assert out["RedriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
+    assert list(out) == sorted(out), list(out)
 
 
 def test_sync_returns_the_child_output_as_text(sfn, machine, unique):
@@ -75,6 +82,29 @@ def test_a_failing_child_fails_the_task(sfn, machine, unique):
     assert err["Error"] == "States.TaskFailed"
     cause = json.loads(err["Cause"])
     assert cause["Status"] == "FAILED" and cause["Error"] == "Child.Broke"
+    # The child's DescribeExecution as AWS gives it (floci-io/floci,
+    # AslExecutorNestedSyncFailureTest, measured on AWS): alphabetical, Cause
+    # and Error first, the Input as text even under .sync:2, redrivable.
+    assert list(cause)[:3] == ["Cause", "Error", "ExecutionArn"], list(cause)
+    assert list(cause) == sorted(cause), list(cause)
+    assert cause["Cause"] == "bad" and cause["Input"] == '{"x":1}', cause
+    assert cause["RedriveStatus"] == "REDRIVABLE", cause
+    child_ex = cause["ExecutionArn"]
+    assert sfn.describe_execution(executionArn=child_ex)["redriveStatus"] == "REDRIVABLE"
+
+
+def test_a_state_machine_that_does_not_exist_is_the_java_sdk_s_error(sfn, machine, unique):
+    child = machine(CHILD)
+    missing = child + "-nope"
+    p = machine(parent("arn:aws:states:::states:startExecution", missing))
+    ex = sfn.start_execution(stateMachineArn=p, name=unique(), input='{"x": 1}')["executionArn"]
+    d = wait_done(sfn, ex)
+    assert d["status"] == "FAILED", d
+    # As AWS records it (localstack, error_handling test_start_execution_no_such_arn).
+    assert d["error"] == "StepFunctions.StateMachineDoesNotExistException", d
+    prefix = (f"State Machine Does Not Exist: '{missing}' (Service: AWSStepFunctions; Status Code: 400; "
+              "Error Code: StateMachineDoesNotExist; Request ID: ")
+    assert d["cause"].startswith(prefix) and d["cause"].endswith("; Proxy: null)"), d["cause"]
 
 
 def test_fire_and_forget_start(sfn, machine, unique):

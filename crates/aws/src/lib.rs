@@ -57,7 +57,7 @@ pub use jobs::{
     submitted_output, Job, JobTarget, Poll,
 };
 pub use request::{prepare, sign_request, with_caller, Caller, Prepared};
-pub use response::{client_error, task_result, Answer};
+pub use response::{add_sdk_metadata, client_error, java_sdk_cause, task_result, Answer};
 pub use services::{endpoint, parse_resource, Kind, Protocol, Service, Target, SERVICES};
 
 /// `(error, cause)` as AWS names them.

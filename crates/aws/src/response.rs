@@ -106,6 +106,30 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
     Ok(value)
 }
 
+/// Add `SdkHttpMetadata` and `SdkResponseMetadata` for `answer` (its
+/// request id from its `x-amzn-RequestId` header), as the optimized
+/// integrations' results carry them: also those the server answers
+/// itself (the nested `states:startExecution`).
+pub fn add_sdk_metadata(map: &mut Map<String, Value>, answer: &Answer) {
+    let request_id = answer.request_id().unwrap_or_default().to_string();
+    add_metadata(map, answer, &request_id);
+}
+
+/// The AWS SDK for Java 1.x's text for a service's error, which Step
+/// Functions gives as the cause of an optimized integration's error
+/// (`service` is the SDK's name for it, `AWSStepFunctions`).
+pub fn java_sdk_cause(
+    message: &str,
+    service: &str,
+    status: u16,
+    code: &str,
+    request_id: &str,
+) -> String {
+    format!(
+        "{message} (Service: {service}; Status Code: {status}; Error Code: {code}; Request ID: {request_id}; Proxy: null)"
+    )
+}
+
 /// `SdkHttpMetadata` and `SdkResponseMetadata`, as the optimized
 /// integrations add them.
 fn add_metadata(map: &mut Map<String, Value>, answer: &Answer, request_id: &str) {
@@ -490,10 +514,7 @@ fn service_error(target: &Target, answer: &Answer) -> TaskError {
                 .unwrap_or_else(|| "null".into());
             (
                 format!("{prefix}.{name}"),
-                format!(
-                    "{} (Service: {v1_name}; Status Code: {}; Error Code: {code}; Request ID: {request_id}; Proxy: null)",
-                    info.message, answer.status
-                ),
+                java_sdk_cause(&info.message, v1_name, answer.status, &code, &request_id),
             )
         }
         _ if service.protocol == Protocol::S3 => {

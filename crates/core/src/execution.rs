@@ -87,6 +87,11 @@ pub struct Execution {
     /// TestState's `context`: fields laid over the context object the
     /// execution would build (never set for an execution).
     pub(crate) context_override: Option<Arc<Value>>,
+    /// The activities the driver found missing, of those the state
+    /// machine names ([`Execution::set_missing_activities`]): what the
+    /// driver knows of the world, like `now`, read only by `decide`; what
+    /// it decided is recorded in the events, so a replay never reads it.
+    pub(crate) missing_activities: Vec<String>,
 }
 
 /// Two executions are equal when they are in the same state; the plan (shared,
@@ -321,6 +326,7 @@ impl Execution {
             redrive_count: 0,
             vars_bytes: 0,
             context_override: None,
+            missing_activities: Vec::new(),
         }
     }
 
@@ -335,6 +341,30 @@ impl Execution {
             exec.apply(e)?;
         }
         Ok(exec)
+    }
+
+    /// The activity ARNs the state machine's Task states name (each
+    /// once), which a driver checks before [`Execution::decide`].
+    pub fn activity_resources(&self) -> Vec<String> {
+        let mut arns: Vec<String> = Vec::new();
+        let states = self.plan.machines.iter().flat_map(|m| m.states.iter());
+        for st in states {
+            if let StateKind::Task(t) = &st.kind {
+                if t.resource.contains(":activity:") && !arns.contains(&t.resource) {
+                    arns.push(t.resource.clone());
+                }
+            }
+        }
+        arns
+    }
+
+    /// Tell the next decisions which of [`Execution::activity_resources`]
+    /// do not exist (never did, or were deleted). AWS fails an execution
+    /// whose Task would schedule one of them, at once, with
+    /// `States.Runtime` and no `ActivityScheduled`; the driver looks the
+    /// activities up, the core records what follows.
+    pub fn set_missing_activities(&mut self, arns: Vec<String>) {
+        self.missing_activities = arns;
     }
 
     pub fn status(&self) -> Status {

@@ -100,7 +100,7 @@ impl Cluster {
         Duration::from_millis((self.lease_ms / 4).max(50) as u64)
     }
 
-    fn has_peers(&self) -> bool {
+    pub(crate) fn has_peers(&self) -> bool {
         self.peers.read().map(|p| !p.is_empty()).unwrap_or(false)
     }
 

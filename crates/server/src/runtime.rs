@@ -115,11 +115,15 @@ pub(crate) struct Live {
     pub redrive_token: Option<String>,
     /// Where its history events are logged (`logs`), if they are.
     pub log: Option<Arc<crate::logs::Target>>,
+    /// The activities its state machine's Tasks name: looked up before
+    /// each decision ([`Runtime::missing_activities`]).
+    pub activities: Vec<String>,
 }
 
 impl Live {
     pub(crate) fn new(exec: Execution, record: ExecutionRecord, mocks: Option<MockCase>) -> Live {
         Live {
+            activities: exec.activity_resources(),
             exec,
             record,
             mocks,
@@ -182,6 +186,8 @@ pub struct Runtime {
     pub(crate) activities: crate::dispatch::ActivityQueues,
     /// Run a Job (`.sync`) Tasks whose jobs this node polls.
     pub(crate) jobs: crate::jobs::Jobs,
+    /// The `.sync` children of Tasks under way here.
+    pub(crate) children: crate::nested::Children,
     entropy: Mutex<SplitMix>,
     pub lambda: Option<Arc<dyn crate::dispatch::TaskBackend>>,
     /// Set when the server shuts down: long polls answer at once.
@@ -228,6 +234,7 @@ impl Runtime {
             timers: Timers::default(),
             activities: Default::default(),
             jobs: Default::default(),
+            children: Default::default(),
             entropy: Mutex::new(entropy),
             lambda: None,
             stopping: watch::Sender::new(false),
@@ -756,6 +763,10 @@ impl Runtime {
         if !redrive && !matches!(live.exec.status(), Status::Running | Status::NotStarted) {
             return Ok(());
         }
+        if !live.activities.is_empty() {
+            let missing = self.missing_activities(&live.activities);
+            live.exec.set_missing_activities(missing);
+        }
         let mut entropy = SharedEntropy(&self.entropy);
         // The execution starts when its record says (StartExecution's
         // `startDate`), which `$$.Execution.StartTime` and the first
@@ -859,6 +870,32 @@ impl Runtime {
         let fresh = crate::dispatch::Recovered::default();
         crate::dispatch::carry_out(self, arn, decision.commands, answers, &fresh);
         Ok(())
+    }
+
+    /// Which of `activities` do not exist. A Task that would schedule one
+    /// fails its execution (the core's `set_missing_activities`). A node
+    /// with peers may not have loaded an activity another node just
+    /// created: the store has the last word on one its registry lacks (a
+    /// store that cannot answer leaves it existing, so that a passing
+    /// fault fails nothing).
+    fn missing_activities(&self, activities: &[String]) -> Vec<String> {
+        let mut missing: Vec<String> = {
+            let reg = self.read_registry();
+            activities
+                .iter()
+                .filter(|a| !reg.activities.contains_key(*a))
+                .cloned()
+                .collect()
+        };
+        if !missing.is_empty() && self.cluster.has_peers() {
+            missing.retain(|a| {
+                matches!(
+                    self.store.resource(crate::records::kind::ACTIVITY, a),
+                    Ok(None)
+                )
+            });
+        }
+        missing
     }
 
     /// Take `slot` out of the live executions, if it is still `arn`'s.

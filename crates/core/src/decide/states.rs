@@ -187,6 +187,24 @@ impl Decider<'_> {
                 ),
             ));
         }
+        // An activity that does not exist fails the execution before
+        // anything is scheduled (AWS: `TaskStateEntered`, then
+        // `ExecutionFailed`; localstack/localstack
+        // tests/aws/services/stepfunctions/v2/activities,
+        // test_activity_task_on_deleted).
+        if flavor == TaskFlavor::Activity
+            && self.exec.missing_activities.iter().any(|a| a == resource)
+        {
+            let at = at_of(self.exec, f);
+            return Err(StateError::new(
+                names::RUNTIME,
+                dataflow::runtime_cause(
+                    at.state,
+                    at.entered_id,
+                    &format!("The activity {resource} does not exist."),
+                ),
+            ));
+        }
         let task_id = self.emit(
             f,
             EventKind::TaskScheduled {

@@ -97,7 +97,12 @@ pub async fn delete(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
         },
     ])
     .await?;
-    rt.activities.remove_activity(arn);
+    // Its tasks already scheduled stay queued: AWS documents nothing for
+    // them, and a Task ends by its own timeouts (or its execution's),
+    // never silently. Until an activity of the same ARN is created again
+    // no worker can take them (GetActivityTask: `ActivityDoesNotExist`);
+    // then its workers do. A Task that would schedule one from now on
+    // fails its execution (`Runtime::missing_activities`).
     let mut reg = rt.write_registry();
     reg.activities.remove(arn);
     reg.tags.remove(arn);

@@ -366,12 +366,11 @@ pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
         o.insert("output".into(), json!(out));
         o.insert("outputDetails".into(), json!({"included": true}));
     }
-    // An empty error or cause is one nobody gave (StopExecution without
-    // them): AWS leaves it out.
-    if let Some(e) = r.error.as_ref().filter(|e| !e.is_empty()) {
+    let (error, cause) = shown_error(r);
+    if let Some(e) = error {
         o.insert("error".into(), json!(e));
     }
-    if let Some(c) = r.cause.as_ref().filter(|c| !c.is_empty()) {
+    if let Some(c) = cause {
         o.insert("cause".into(), json!(c));
     }
     if let Some(t) = &r.trace_header {
@@ -399,11 +398,27 @@ pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
     Value::Object(o)
 }
 
+/// The error and cause DescribeExecution shows for an execution. An empty
+/// one is one nobody gave (StopExecution without them): AWS leaves it
+/// out. So is the `States.Timeout` of an execution that reached its
+/// `TimeoutSeconds`: AWS's DescribeExecution of a TIMED_OUT execution has
+/// neither (localstack/localstack
+/// tests/aws/services/stepfunctions/v2/timeouts, `test_global_timeout`;
+/// floci-io/floci issue 2733).
+pub(crate) fn shown_error(r: &ExecutionRecord) -> (Option<&str>, Option<&str>) {
+    let error = r.error.as_deref().filter(|e| !e.is_empty());
+    let cause = r.cause.as_deref().filter(|c| !c.is_empty());
+    if r.status == "TIMED_OUT" && error == Some("States.Timeout") && cause.is_none() {
+        return (None, None);
+    }
+    (error, cause)
+}
+
 /// Why RedriveExecution would refuse this execution (AWS's reasons).
 /// (`redriveStatusReason`'s documented texts, checked in the order the
 /// API reference lists them; it writes them without a final period, as
 /// AWS's recorded "Execution is SUCCEEDED and cannot be redriven".)
-fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String> {
+pub(crate) fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Option<String> {
     /// A STANDARD execution lasts at most a year.
     const MAX_EXECUTION_MS: i64 = 365 * 24 * 3600 * 1000;
     /// It may be redriven for 14 days after it ended.

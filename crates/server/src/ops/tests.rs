@@ -1049,3 +1049,125 @@ async fn the_context_start_time_is_the_start_date() {
     }
     remove_db(&db);
 }
+
+/// The events of an execution's history as `Type(id←previousEventId)`.
+async fn chain(rt: &Arc<Runtime>, arn: &str) -> Vec<String> {
+    let h = call(rt, "GetExecutionHistory", json!({"executionArn": arn})).await;
+    h["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}({}←{})",
+                e["type"].as_str().unwrap_or_default(),
+                e["id"],
+                e["previousEventId"]
+            )
+        })
+        .collect()
+}
+
+/// A Task whose activity does not exist, never created or deleted before
+/// the Task runs, fails its execution at once, with nothing scheduled
+/// (localstack/localstack tests/aws/services/stepfunctions/v2/activities,
+/// `test_activity_task_on_deleted`, recorded against AWS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_of_an_activity_that_does_not_exist_fails_its_execution() {
+    let (rt, db) = runtime("ops-activity-missing", 1.0).await;
+    let deleted = call(&rt, "CreateActivity", json!({"name": "gone"})).await;
+    let deleted = deleted["activityArn"].as_str().unwrap_or_default();
+    call(&rt, "DeleteActivity", json!({"activityArn": deleted})).await;
+    let never = rt.cfg.arns.activity("never");
+    for (name, activity) in [("gone", deleted), ("never", never.as_str())] {
+        let definition = json!({"StartAt": "ActivityTask", "States": {"ActivityTask": {
+            "Type": "Task", "Resource": activity, "End": true}}});
+        let sm = create_machine(&rt, name, &definition).await;
+        let arn = start(&rt, &sm, "{}").await;
+        let d = ended(&rt, &arn).await;
+        assert_eq!(d["status"], "FAILED", "{name}");
+        assert_eq!(d["error"], "States.Runtime", "{name}");
+        assert_eq!(
+            d["cause"],
+            format!("An error occurred while executing the state 'ActivityTask' (entered at the event id #2). The activity {activity} does not exist."),
+        );
+        assert_eq!(
+            chain(&rt, &arn).await,
+            [
+                "ExecutionStarted(1←0)",
+                "TaskStateEntered(2←0)",
+                "ExecutionFailed(3←2)"
+            ],
+            "{name}"
+        );
+    }
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// Deleting an activity does not lose the tasks scheduled for it: they
+/// wait (for their timeouts, or their execution's end), and a worker of
+/// the activity created again under the same ARN takes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_activity_keeps_its_scheduled_tasks() {
+    let (rt, db) = runtime("ops-activity-deleted", 1.0).await;
+    let activity = call(&rt, "CreateActivity", json!({"name": "work"})).await;
+    let activity = activity["activityArn"].as_str().unwrap_or_default();
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": activity, "End": true}}});
+    let sm = create_machine(&rt, "works", &definition).await;
+    let arn = start(&rt, &sm, "{\"n\": 1}").await;
+    crate::testing::until_events(&rt, &arn, |events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, stepwell_core::EventKind::TaskScheduled { .. }))
+    })
+    .await;
+    call(&rt, "DeleteActivity", json!({"activityArn": activity})).await;
+    let (kind, _) = refused(&rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    assert_eq!(kind, "ActivityDoesNotExist");
+    call(&rt, "CreateActivity", json!({"name": "work"})).await;
+    let task = call(&rt, "GetActivityTask", json!({"activityArn": activity})).await;
+    assert_eq!(task["input"], "{\"n\":1}", "{task}");
+    let token = task["taskToken"].as_str().unwrap_or_default();
+    call(
+        &rt,
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"ok\": true}"}),
+    )
+    .await;
+    assert_eq!(ended(&rt, &arn).await["status"], "SUCCEEDED");
+    rt.shutdown();
+    remove_db(&db);
+}
+
+/// DescribeExecution of an execution that reached its `TimeoutSeconds`
+/// shows no error and no cause (localstack/localstack
+/// tests/aws/services/stepfunctions/v2/timeouts, `test_global_timeout`,
+/// recorded against AWS); its history's `ExecutionTimedOut` keeps
+/// `States.Timeout`. An execution stopped with that error still shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_execution_is_described_without_error_or_cause() {
+    let (rt, db) = runtime("ops-timed-out", 0.01).await;
+    let definition = json!({"TimeoutSeconds": 1, "StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 100, "End": true}}});
+    let sm = create_machine(&rt, "times-out", &definition).await;
+    let arn = start(&rt, &sm, "{}").await;
+    let d = ended(&rt, &arn).await;
+    assert_eq!(d["status"], "TIMED_OUT");
+    assert!(d.get("error").is_none() && d.get("cause").is_none(), "{d}");
+    assert_eq!(d["redriveStatus"], "REDRIVABLE");
+    let e = last_event(&rt, &arn).await;
+    assert_eq!(e["type"], "ExecutionTimedOut");
+
+    let stopped = start(&rt, &sm, "{}").await;
+    let stop = json!({"executionArn": stopped, "error": "States.Timeout"});
+    call(&rt, "StopExecution", stop).await;
+    let d = ended(&rt, &stopped).await;
+    assert_eq!(
+        (&d["status"], &d["error"]),
+        (&json!("ABORTED"), &json!("States.Timeout"))
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
