@@ -193,14 +193,23 @@ fn truncated() -> Value {
     json!({ "truncated": false })
 }
 
-/// `arn:aws:states:::lambda:invoke.waitForTaskToken` -> ("lambda", "invoke.waitForTaskToken").
+/// An integration's `resourceType` and `resource`, as AWS records them:
+/// the service, then the rest with its version suffix
+/// (`arn:aws:states:::states:startExecution.sync:2` -> ("states",
+/// "startExecution.sync:2"), `lambda:invoke.waitForTaskToken` -> ("lambda",
+/// "invoke.waitForTaskToken")); an AWS SDK integration's service is
+/// `aws-sdk:SERVICE` (`aws-sdk:s3:getObject` -> ("aws-sdk:s3", "getObject")).
 fn resource_parts(resource: &str) -> (String, String) {
     let rest = resource
         .strip_prefix("arn:aws:states:::")
         .or_else(|| resource.splitn(6, ':').nth(5))
         .unwrap_or(resource);
-    match rest.rsplit_once(':') {
-        Some((ty, name)) => (ty.to_owned(), name.to_owned()),
+    let service_end = match rest.strip_prefix("aws-sdk:") {
+        Some(sdk) => sdk.find(':').map(|i| i + "aws-sdk:".len()),
+        None => rest.find(':'),
+    };
+    match service_end {
+        Some(i) => (rest[..i].to_owned(), rest[i + 1..].to_owned()),
         None => (rest.to_owned(), String::new()),
     }
 }
@@ -576,4 +585,58 @@ fn error_cause(error: &str, cause: &str) -> Value {
         d.insert("cause".into(), json!(cause));
     }
     Value::Object(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource_parts;
+
+    /// LocalStack's recordings of AWS: `test_start_execution_sync2`
+    /// (callback), `test_sqs_wait_for_task_token` (callback), and the
+    /// `aws-sdk` integrations (services).
+    #[test]
+    fn an_integration_is_its_service_then_the_rest() {
+        let cases = [
+            (
+                "arn:aws:states:::states:startExecution.sync:2",
+                "states",
+                "startExecution.sync:2",
+            ),
+            (
+                "arn:aws:states:::states:startExecution.sync",
+                "states",
+                "startExecution.sync",
+            ),
+            (
+                "arn:aws:states:::states:startExecution",
+                "states",
+                "startExecution",
+            ),
+            (
+                "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "sqs",
+                "sendMessage.waitForTaskToken",
+            ),
+            ("arn:aws:states:::lambda:invoke", "lambda", "invoke"),
+            (
+                "arn:aws:states:::aws-sdk:s3:getObject",
+                "aws-sdk:s3",
+                "getObject",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken",
+                "aws-sdk:dynamodb",
+                "putItem.waitForTaskToken",
+            ),
+            ("arn:aws:states:::http:invoke", "http", "invoke"),
+            ("arn:aws:states:::nothing", "nothing", ""),
+        ];
+        for (resource, ty, name) in cases {
+            assert_eq!(
+                resource_parts(resource),
+                (ty.to_owned(), name.to_owned()),
+                "{resource}"
+            );
+        }
+    }
 }
