@@ -373,13 +373,17 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
         }
         EventKind::TaskStarted { task: id, worker } => match task(id) {
             (TaskFlavor::Lambda, _) => ("LambdaFunctionStarted".into(), None),
-            (TaskFlavor::Activity, _) => (
-                "ActivityStarted".into(),
-                Some((
-                    "activityStartedEventDetails",
-                    json!({ "workerName": worker.clone().unwrap_or_default() }),
-                )),
-            ),
+            // A worker that gave no name has none in the details: `{}`.
+            (TaskFlavor::Activity, _) => {
+                let mut d = JsonMap::new();
+                if let Some(name) = worker.as_ref().filter(|w| !w.is_empty()) {
+                    d.insert("workerName".into(), json!(name));
+                }
+                (
+                    "ActivityStarted".into(),
+                    Some(("activityStartedEventDetails", Value::Object(d))),
+                )
+            }
             (TaskFlavor::Service, r) => {
                 let (rt, r) = resource_parts(&r);
                 (
