@@ -339,6 +339,7 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             parameters,
             timeout,
             heartbeat,
+            role_arn,
             ..
         } => {
             let mut d = match flavor {
@@ -355,6 +356,12 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             }
             if let (Some(h), TaskFlavor::Activity | TaskFlavor::Service) = (heartbeat, flavor) {
                 d["heartbeatInSeconds"] = json!(h);
+            }
+            // LocalStack's recordings of AWS (credentials,
+            // `test_cross_account_lambda_task`,
+            // `test_cross_account_service_lambda_invoke`); activities have none.
+            if let (Some(role), TaskFlavor::Lambda | TaskFlavor::Service) = (role_arn, flavor) {
+                d["taskCredentials"] = json!({ "roleArn": role });
             }
             match flavor {
                 TaskFlavor::Lambda => (

@@ -717,6 +717,7 @@ impl Execution {
                 timeout,
                 heartbeat,
                 token,
+                ..
             } => {
                 let state_name = self.state_of(f).name.clone();
                 let (execution_arn, state_machine_arn) = self.owner_arns(f);
