@@ -215,7 +215,9 @@ pub(crate) fn invoke_parameters(parameters: &Value) -> Result<InvokeParameters, 
         ))
     })?;
     let payload = match map.get("Payload") {
-        None => bytes::Bytes::from_static(b"{}"),
+        // A null Payload sends none, as an absent one: the function gets
+        // `{}` (LocalStack's recording of AWS, `test_invoke`).
+        None | Some(Value::Null) => bytes::Bytes::from_static(b"{}"),
         // A string is the payload's JSON text, sent as it is.
         Some(Value::String(text)) => {
             if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
@@ -524,6 +526,9 @@ mod tests {
             .unwrap();
         assert_eq!(&p.request.payload[..], b"true");
         let p = invoke_parameters(&serde_json::json!({"FunctionName": "greet"})).unwrap();
+        assert_eq!(&p.request.payload[..], b"{}");
+        let p = invoke_parameters(&serde_json::json!({"FunctionName": "greet", "Payload": null}))
+            .unwrap();
         assert_eq!(&p.request.payload[..], b"{}");
         let p =
             invoke_parameters(&serde_json::json!({"FunctionName": "greet", "Payload": {"a": [1]}}))
