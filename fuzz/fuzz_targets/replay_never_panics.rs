@@ -117,6 +117,7 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
             timeout: b.bool().then(|| u64::from(b.byte())),
             heartbeat: b.bool().then(|| u64::from(b.byte())),
             token: b.bool().then(|| "token".into()),
+            role_arn: b.bool().then(|| "arn:aws:iam::1:role/r".into()),
         },
         10 => EventKind::TaskStarted {
             task: b.recent(seq),

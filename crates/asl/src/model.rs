@@ -198,9 +198,18 @@ pub struct Task {
     pub resource: String,
     pub timeout_seconds: Option<Dynamic<u64>>,
     pub heartbeat_seconds: Option<Dynamic<u64>>,
-    pub credentials: Option<Value>,
+    /// `Credentials`: the object whose `RoleArn` the Task runs as.
+    pub credentials: Option<Credentials>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
+}
+
+/// A Task's `Credentials` object, evaluated when the Task is scheduled:
+/// a payload template in JSONPath (`"RoleArn.$"`), a JSONata template.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    JsonPath(Template),
+    Jsonata(JsonataTemplate),
 }
 
 #[derive(Debug, Clone)]

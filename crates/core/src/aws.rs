@@ -193,14 +193,23 @@ fn truncated() -> Value {
     json!({ "truncated": false })
 }
 
-/// `arn:aws:states:::lambda:invoke.waitForTaskToken` -> ("lambda", "invoke.waitForTaskToken").
+/// An integration's `resourceType` and `resource`, as AWS records them:
+/// the service, then the rest with its version suffix
+/// (`arn:aws:states:::states:startExecution.sync:2` -> ("states",
+/// "startExecution.sync:2"), `lambda:invoke.waitForTaskToken` -> ("lambda",
+/// "invoke.waitForTaskToken")); an AWS SDK integration's service is
+/// `aws-sdk:SERVICE` (`aws-sdk:s3:getObject` -> ("aws-sdk:s3", "getObject")).
 fn resource_parts(resource: &str) -> (String, String) {
     let rest = resource
         .strip_prefix("arn:aws:states:::")
         .or_else(|| resource.splitn(6, ':').nth(5))
         .unwrap_or(resource);
-    match rest.rsplit_once(':') {
-        Some((ty, name)) => (ty.to_owned(), name.to_owned()),
+    let service_end = match rest.strip_prefix("aws-sdk:") {
+        Some(sdk) => sdk.find(':').map(|i| i + "aws-sdk:".len()),
+        None => rest.find(':'),
+    };
+    match service_end {
+        Some(i) => (rest[..i].to_owned(), rest[i + 1..].to_owned()),
         None => (rest.to_owned(), String::new()),
     }
 }
@@ -330,6 +339,7 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             parameters,
             timeout,
             heartbeat,
+            role_arn,
             ..
         } => {
             let mut d = match flavor {
@@ -346,6 +356,12 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
             }
             if let (Some(h), TaskFlavor::Activity | TaskFlavor::Service) = (heartbeat, flavor) {
                 d["heartbeatInSeconds"] = json!(h);
+            }
+            // LocalStack's recordings of AWS (credentials,
+            // `test_cross_account_lambda_task`,
+            // `test_cross_account_service_lambda_invoke`); activities have none.
+            if let (Some(role), TaskFlavor::Lambda | TaskFlavor::Service) = (role_arn, flavor) {
+                d["taskCredentials"] = json!({ "roleArn": role });
             }
             match flavor {
                 TaskFlavor::Lambda => (
@@ -364,13 +380,17 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
         }
         EventKind::TaskStarted { task: id, worker } => match task(id) {
             (TaskFlavor::Lambda, _) => ("LambdaFunctionStarted".into(), None),
-            (TaskFlavor::Activity, _) => (
-                "ActivityStarted".into(),
-                Some((
-                    "activityStartedEventDetails",
-                    json!({ "workerName": worker.clone().unwrap_or_default() }),
-                )),
-            ),
+            // A worker that gave no name has none in the details: `{}`.
+            (TaskFlavor::Activity, _) => {
+                let mut d = JsonMap::new();
+                if let Some(name) = worker.as_ref().filter(|w| !w.is_empty()) {
+                    d.insert("workerName".into(), json!(name));
+                }
+                (
+                    "ActivityStarted".into(),
+                    Some(("activityStartedEventDetails", Value::Object(d))),
+                )
+            }
             (TaskFlavor::Service, r) => {
                 let (rt, r) = resource_parts(&r);
                 (
@@ -576,4 +596,58 @@ fn error_cause(error: &str, cause: &str) -> Value {
         d.insert("cause".into(), json!(cause));
     }
     Value::Object(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource_parts;
+
+    /// LocalStack's recordings of AWS: `test_start_execution_sync2`
+    /// (callback), `test_sqs_wait_for_task_token` (callback), and the
+    /// `aws-sdk` integrations (services).
+    #[test]
+    fn an_integration_is_its_service_then_the_rest() {
+        let cases = [
+            (
+                "arn:aws:states:::states:startExecution.sync:2",
+                "states",
+                "startExecution.sync:2",
+            ),
+            (
+                "arn:aws:states:::states:startExecution.sync",
+                "states",
+                "startExecution.sync",
+            ),
+            (
+                "arn:aws:states:::states:startExecution",
+                "states",
+                "startExecution",
+            ),
+            (
+                "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "sqs",
+                "sendMessage.waitForTaskToken",
+            ),
+            ("arn:aws:states:::lambda:invoke", "lambda", "invoke"),
+            (
+                "arn:aws:states:::aws-sdk:s3:getObject",
+                "aws-sdk:s3",
+                "getObject",
+            ),
+            (
+                "arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken",
+                "aws-sdk:dynamodb",
+                "putItem.waitForTaskToken",
+            ),
+            ("arn:aws:states:::http:invoke", "http", "invoke"),
+            ("arn:aws:states:::nothing", "nothing", ""),
+        ];
+        for (resource, ty, name) in cases {
+            assert_eq!(
+                resource_parts(resource),
+                (ty.to_owned(), name.to_owned()),
+                "{resource}"
+            );
+        }
+    }
 }

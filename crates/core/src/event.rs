@@ -121,6 +121,10 @@ pub enum EventKind {
         heartbeat: Option<u64>,
         /// The callback token (internal), when the pattern uses one.
         token: Option<String>,
+        /// The role the Task runs as: its `Credentials`' `RoleArn`,
+        /// evaluated (`taskCredentials`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role_arn: Option<String>,
     },
     TaskStarted {
         task: TaskId,

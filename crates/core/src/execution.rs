@@ -551,7 +551,9 @@ impl Execution {
     /// `MapRunSucceeded(5←4), MapStateSucceeded(6←5), MapStateExited(7←4)`);
     /// a `MapIterationStarted` follows the event that started the Map's
     /// children, or, in a slot another iteration freed, that iteration's
-    /// chain ([`Fan::freed`]).
+    /// chain ([`Fan::freed`]); a failing inline Map's `MapIterationAborted`s
+    /// and the `TaskStateAborted`s recorded after an iteration's end follow
+    /// the Map's chain.
     pub(crate) fn previous_id(&self, frame: FrameId, kind: &EventKind, scope: EventScope) -> u64 {
         if scope == EventScope::New {
             return 0;
@@ -570,8 +572,23 @@ impl Execution {
             (EventKind::MapIterationStarted { .. }, Phase::Fan(fan)) => {
                 fan.freed.front().copied().unwrap_or(fan.chain_start)
             }
+            // The iterations a failing Map aborts, and the Tasks it finds
+            // them (or the failing one) in, follow the Map's chain, which
+            // is the failing iteration's (LocalStack's recording of AWS,
+            // `test_service_lambda_map_timeout`).
+            (EventKind::MapIterationAborted { .. }, _) => self.parent_chain(fr),
+            (EventKind::StateAborted { .. }, phase) if phase.is_final() => self.parent_chain(fr),
             _ => fr.last_id,
         }
+    }
+
+    /// The chain of `fr`'s parent when both are in one history (an inline
+    /// Map's iteration), else `fr`'s own.
+    fn parent_chain(&self, fr: &Frame) -> u64 {
+        fr.parent
+            .and_then(|p| self.frames.get(p as usize))
+            .filter(|parent| parent.scope == fr.scope)
+            .map_or(fr.last_id, |parent| parent.last_id)
     }
 
     /// Child frame `child` ended (its chain was `before` its last event):
@@ -730,6 +747,7 @@ impl Execution {
                 timeout,
                 heartbeat,
                 token,
+                ..
             } => {
                 let state_name = self.state_of(f).name.clone();
                 let (execution_arn, state_machine_arn) = self.owner_arns(f);
@@ -1138,8 +1156,11 @@ impl Execution {
                 fan.redrive_count = *redrive_count;
             }
             EventKind::MapIterationRedriven { .. } => self.iteration_redriven(e)?,
+            // After its iteration's end (failed or aborted) it changes nothing.
             EventKind::StateAborted { .. } => {
-                self.abort_frame(f);
+                if !self.frames[f as usize].phase.is_final() {
+                    self.abort_frame(f);
+                }
             }
             EventKind::TimerStarted { purpose, fire_at } => {
                 self.timers.insert(

@@ -402,3 +402,45 @@ fn a_stopped_execution_is_aborted_after_event_zero() {
         ]
     );
 }
+
+/// LocalStack's recording of AWS's `test_service_lambda_map_timeout`
+/// (timeouts): four iterations each run a Task that times out. The first
+/// timeout fails its iteration (`MapIterationFailed`), the others are
+/// aborted (`MapIterationAborted`), and each iteration's Task is recorded
+/// as aborted right after its iteration's end; all of these, and
+/// `MapStateFailed`, follow the failing iteration's `TaskTimedOut`.
+#[test]
+fn a_map_failed_by_a_task_records_each_iterations_task_as_aborted() {
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName.$": "$.FunctionName", "Payload.$": "$.Payload"},
+        "TimeoutSeconds": 5, "End": true});
+    let item = json!({"FunctionName": "f", "Payload": null});
+    let run = common::run_with(
+        &json!({"StartAt": "MapWait", "States": {"MapWait": {
+            "Type": "Map", "ItemsPath": "$.Inputs",
+            "ItemProcessor": {"StartAt": "LambdaInvoke", "States": {"LambdaInvoke": task}},
+            "End": true}}})
+        .to_string(),
+        json!({"Inputs": [item, item, item, item]}),
+        &mut |_| None,
+    );
+    assert_eq!(run.status(), "FAILED");
+    assert_eq!(
+        chain(&run)[19..],
+        [
+            // Iteration 0's `TaskStarted` (AWS starts the four side by
+            // side, and its other timeouts land before the Map fails).
+            "TaskTimedOut(20←7)",
+            "MapIterationFailed(21←20)",
+            "TaskStateAborted(22←20)",
+            "MapIterationAborted(23←20)",
+            "TaskStateAborted(24←20)",
+            "MapIterationAborted(25←20)",
+            "TaskStateAborted(26←20)",
+            "MapIterationAborted(27←20)",
+            "TaskStateAborted(28←20)",
+            "MapStateFailed(29←20)",
+            "ExecutionFailed(30←29)"
+        ]
+    );
+}

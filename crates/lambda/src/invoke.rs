@@ -215,7 +215,9 @@ pub(crate) fn invoke_parameters(parameters: &Value) -> Result<InvokeParameters, 
         ))
     })?;
     let payload = match map.get("Payload") {
-        None => bytes::Bytes::from_static(b"{}"),
+        // A null Payload sends none, as an absent one: the function gets
+        // `{}` (LocalStack's recording of AWS, `test_invoke`).
+        None | Some(Value::Null) => bytes::Bytes::from_static(b"{}"),
         // A string is the payload's JSON text, sent as it is.
         Some(Value::String(text)) => {
             if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
@@ -323,14 +325,16 @@ pub(crate) fn integration_result(response: &InvokeResponse) -> Value {
     let mut all = Map::new();
     let mut one = Map::new();
     let list = |v: &str| Value::Array(vec![Value::String(v.to_string())]);
+    // `X-Amz-Log-Result` first (LocalStack's recording of AWS,
+    // `test_invoke_unsupported_param`).
+    if let Some(log) = &response.log_result {
+        all.insert("X-Amz-Log-Result".into(), list(log));
+    }
     if response.status_code == 200 {
         all.insert(
             "X-Amz-Executed-Version".into(),
             list(&response.executed_version),
         );
-    }
-    if let Some(log) = &response.log_result {
-        all.insert("X-Amz-Log-Result".into(), list(log));
     }
     all.insert("x-amzn-Remapped-Content-Length".into(), list("0"));
     all.insert("Connection".into(), list("keep-alive"));
@@ -525,6 +529,9 @@ mod tests {
         assert_eq!(&p.request.payload[..], b"true");
         let p = invoke_parameters(&serde_json::json!({"FunctionName": "greet"})).unwrap();
         assert_eq!(&p.request.payload[..], b"{}");
+        let p = invoke_parameters(&serde_json::json!({"FunctionName": "greet", "Payload": null}))
+            .unwrap();
+        assert_eq!(&p.request.payload[..], b"{}");
         let p =
             invoke_parameters(&serde_json::json!({"FunctionName": "greet", "Payload": {"a": [1]}}))
                 .unwrap();
@@ -573,5 +580,43 @@ mod tests {
         );
         assert_eq!(v["SdkResponseMetadata"]["RequestId"], "rid");
         assert_eq!(v["StatusCode"], 200);
+    }
+
+    /// LocalStack's recording of AWS, `test_invoke_unsupported_param`
+    /// (`LogType: Tail`): `AllHttpHeaders` has the log before the version;
+    /// `HttpHeaders` is in alphabetical order.
+    #[test]
+    fn a_tail_log_comes_first_in_all_http_headers() {
+        let response = InvokeResponse {
+            status_code: 200,
+            payload: bytes::Bytes::from_static(b"{}"),
+            function_error: None,
+            executed_version: "$LATEST".into(),
+            request_id: "rid".into(),
+            log_result: Some("bG9n".into()),
+            duration: None,
+            pid: None,
+        };
+        let v = integration_result(&response);
+        let keys = |headers: &str| -> Vec<String> {
+            v["SdkHttpMetadata"][headers]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(
+            keys("AllHttpHeaders")[..3],
+            [
+                "X-Amz-Log-Result",
+                "X-Amz-Executed-Version",
+                "x-amzn-Remapped-Content-Length"
+            ]
+        );
+        assert_eq!(
+            keys("HttpHeaders")[4..6],
+            ["X-Amz-Executed-Version", "X-Amz-Log-Result"]
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::{Names, Parser};
 const SECONDS: Bounds = Bounds::int(1, Some(MAX_SECONDS as u64));
 /// A retrier's `MaxDelaySeconds`: less than a year and a day.
 const MAX_DELAY_SECONDS: u64 = 31_622_400;
-use crate::model::{Catcher, Jitter, OptPath, QueryLanguage, Retrier, Task};
+use crate::model::{Catcher, Credentials, Jitter, OptPath, QueryLanguage, Retrier, Task};
 use crate::resources::check_resource;
 
 impl Parser {
@@ -55,7 +55,14 @@ impl Parser {
             resource,
             timeout_seconds: self.dynamic_u64(obj, "TimeoutSeconds", loc, ql, SECONDS),
             heartbeat_seconds: self.dynamic_u64(obj, "HeartbeatSeconds", loc, ql, SECONDS),
-            credentials: obj.get("Credentials").cloned(),
+            credentials: obj.get("Credentials").and_then(|c| match ql {
+                QueryLanguage::JsonPath => self
+                    .template(c, "Credentials", loc)
+                    .map(Credentials::JsonPath),
+                QueryLanguage::Jsonata => Some(Credentials::Jsonata(
+                    self.jsonata_template(c, &format!("{loc}/Credentials")),
+                )),
+            }),
             retry: self.retriers(obj, loc),
             catch: self.catchers(obj, loc, names, ql),
         })

@@ -490,10 +490,19 @@ impl Decider<'_> {
         if is_map {
             for c in children {
                 // One waiting for a redrive never ran again: it stays as it ended.
-                let phase = &self.exec.frame(c).phase;
-                if !phase.is_final() && !matches!(phase, Phase::Redrive(_)) {
-                    let index = self.exec.frame(c).index;
+                let fr = self.exec.frame(c);
+                if !fr.phase.is_final() && !matches!(fr.phase, Phase::Redrive(_)) {
+                    let (index, state) = (fr.index, fr.state);
+                    // An inline iteration stopped in a Task records the Task
+                    // as aborted after itself (LocalStack's recording of AWS,
+                    // `test_service_lambda_map_timeout`); a Map Run's child
+                    // execution ends as a stopped execution does, alone.
+                    let aborts_task = matches!(self.exec.state_of(c).kind, StateKind::Task(_))
+                        && self.exec.child_execution(c).is_none();
                     self.emit(c, EventKind::MapIterationAborted { index });
+                    if aborts_task {
+                        self.emit(c, EventKind::StateAborted { state });
+                    }
                 }
             }
         }

@@ -788,6 +788,12 @@ impl Decider<'_> {
             }),
             Some(p) => {
                 let index = fr.index;
+                // A Task whose error ends its branch or iteration is recorded
+                // as aborted (`TaskStateAborted`), as AWS records it: before
+                // the branch's (internal) end, after the iteration's.
+                let state = fr.state;
+                let aborts_task = matches!(self.exec.state_of(f).kind, StateKind::Task(_))
+                    && !fr.phase.is_final();
                 if self.is_map_child(f) {
                     self.emit(
                         f,
@@ -797,12 +803,11 @@ impl Decider<'_> {
                             cause: err.cause,
                         },
                     );
+                    if aborts_task && self.exec.child_execution(f).is_none() {
+                        self.emit(f, EventKind::StateAborted { state });
+                    }
                 } else {
-                    // A Task whose error ends its branch is recorded as
-                    // aborted (`TaskStateAborted`), as AWS records it.
-                    let state = self.exec.frame(f).state;
-                    let is_task = matches!(self.exec.state_of(f).kind, StateKind::Task(_));
-                    if is_task && !self.exec.frame(f).phase.is_final() {
+                    if aborts_task {
                         self.emit(f, EventKind::StateAborted { state });
                     }
                     self.emit(

@@ -1,6 +1,7 @@
 //! The simple states: Pass, Succeed, Task, Choice, Wait, Fail.
 
 use super::*;
+use stepwell_asl::Credentials;
 
 impl Decider<'_> {
     pub(super) fn run_pass(
@@ -121,61 +122,76 @@ impl Decider<'_> {
             token: token.as_deref(),
             map_item: None,
         };
-        let (payload, timeout, heartbeat) = if st.query_language == QueryLanguage::Jsonata {
-            let raw = self.exec.frame(f).input.clone();
-            let states = self.states_var(f, st, extra, None, None);
-            let payload = match &st.io.arguments {
-                Some(t) => self.eval_jsonata(f, t, &states, "Arguments")?,
-                None => (*raw).clone(),
-            };
-            let timeout = self.dynamic_jsonata(
-                f,
-                task.timeout_seconds.as_ref(),
-                &states,
-                "TimeoutSeconds",
-                INTEGER,
-            )?;
-            let heartbeat = self.dynamic_jsonata(
-                f,
-                task.heartbeat_seconds.as_ref(),
-                &states,
-                "HeartbeatSeconds",
-                INTEGER,
-            )?;
-            if self.traced() {
-                self.note(vec![("afterArguments", payload.clone())]);
-            }
-            (payload, timeout, heartbeat)
-        } else {
-            let traced = self.traced();
-            let mut seen = Vec::new();
-            let done = self.with_jsonpath(f, st, extra, |roots, rng, at| {
-                let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
-                if traced {
-                    seen.push(("afterInputPath", eff.as_ref().clone()));
-                }
-                let payload =
-                    dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?.into_owned();
-                if traced {
-                    seen.push(("afterParameters", payload.clone()));
-                }
-                let timeout = dynamic_seconds_path(
+        let (payload, timeout, heartbeat, credentials) =
+            if st.query_language == QueryLanguage::Jsonata {
+                let raw = self.exec.frame(f).input.clone();
+                let states = self.states_var(f, st, extra, None, None);
+                let credentials = match &task.credentials {
+                    Some(Credentials::Jsonata(t)) => {
+                        Some(self.eval_jsonata(f, t, &states, "Credentials")?)
+                    }
+                    _ => None,
+                };
+                let payload = match &st.io.arguments {
+                    Some(t) => self.eval_jsonata(f, t, &states, "Arguments")?,
+                    None => (*raw).clone(),
+                };
+                let timeout = self.dynamic_jsonata(
+                    f,
                     task.timeout_seconds.as_ref(),
-                    roots,
-                    at,
-                    "TimeoutSecondsPath",
+                    &states,
+                    "TimeoutSeconds",
+                    INTEGER,
                 )?;
-                let heartbeat = dynamic_seconds_path(
+                let heartbeat = self.dynamic_jsonata(
+                    f,
                     task.heartbeat_seconds.as_ref(),
-                    roots,
-                    at,
-                    "HeartbeatSecondsPath",
+                    &states,
+                    "HeartbeatSeconds",
+                    INTEGER,
                 )?;
-                Ok::<_, StateError>((payload, timeout, heartbeat))
-            });
-            self.note(seen);
-            done?
-        };
+                if self.traced() {
+                    self.note(vec![("afterArguments", payload.clone())]);
+                }
+                (payload, timeout, heartbeat, credentials)
+            } else {
+                let traced = self.traced();
+                let mut seen = Vec::new();
+                let done = self.with_jsonpath(f, st, extra, |roots, rng, at| {
+                    let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                    if traced {
+                        seen.push(("afterInputPath", eff.as_ref().clone()));
+                    }
+                    // `Credentials` reads the input `Parameters` reads.
+                    let credentials = match &task.credentials {
+                        Some(Credentials::JsonPath(t)) => Some(
+                            dataflow::render(Some(t), Cow::Borrowed(eff.as_ref()), roots, rng, at)?
+                                .into_owned(),
+                        ),
+                        _ => None,
+                    };
+                    let payload = dataflow::render(st.io.parameters.as_ref(), eff, roots, rng, at)?
+                        .into_owned();
+                    if traced {
+                        seen.push(("afterParameters", payload.clone()));
+                    }
+                    let timeout = dynamic_seconds_path(
+                        task.timeout_seconds.as_ref(),
+                        roots,
+                        at,
+                        "TimeoutSecondsPath",
+                    )?;
+                    let heartbeat = dynamic_seconds_path(
+                        task.heartbeat_seconds.as_ref(),
+                        roots,
+                        at,
+                        "HeartbeatSecondsPath",
+                    )?;
+                    Ok::<_, StateError>((payload, timeout, heartbeat, credentials))
+                });
+                self.note(seen);
+                done?
+            };
         // AWS measures a Task's input again once Parameters (Arguments)
         // have built it.
         if let Err(limits::Exceeded::Size(_)) = limits::check_size(&payload) {
@@ -214,6 +230,7 @@ impl Decider<'_> {
                 timeout,
                 heartbeat,
                 token,
+                role_arn: credentials.as_ref().and_then(role_arn),
             },
         );
         if let Some((_, req)) = self.exec.tasks.get(&task_id) {
@@ -519,5 +536,14 @@ fn choice_assign<'a>(
     match &b.assign {
         Some(a) => (Some(a), Cow::Owned(format!("Choices[{i}]/Assign"))),
         None => (st.assign.as_ref(), Cow::Borrowed("Assign")),
+    }
+}
+
+/// The role an evaluated `Credentials` object names: its `RoleArn`, a
+/// value other than a string as its JSON text.
+fn role_arn(credentials: &Value) -> Option<String> {
+    match credentials.get("RoleArn")? {
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
     }
 }
