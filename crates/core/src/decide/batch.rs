@@ -132,18 +132,7 @@ impl Decider<'_> {
             Some(Dynamic::Expr(e)) => e,
         };
         let v = self.eval_expr(f, e, states, field)?;
-        let integer = v.as_ref().and_then(|v| match v {
-            Value::Number(n) => n
-                .as_i64()
-                .map(i128::from)
-                .or_else(|| n.as_u64().map(i128::from))
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|x| x.fract() == 0.0 && x.abs() < 1e18)
-                        .map(|x| x as i128)
-                }),
-            _ => None,
-        });
+        let integer = v.as_ref().and_then(integer);
         let at = at_of(self.exec, f);
         let shown = v.as_ref().map(|v| v.to_string()).unwrap_or_default();
         let Some(n) = integer else {
@@ -216,5 +205,21 @@ impl Decider<'_> {
             batches.push(Arc::new(plan.envelope(current)));
         }
         Ok((batches, sizes))
+    }
+}
+
+/// A JSONata result read as an integer (`2` and `2.0`), if it is one.
+pub(super) fn integer(v: &Value) -> Option<i128> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|x| x.fract() == 0.0 && x.abs() < 1e18)
+                    .map(|x| x as i128)
+            }),
+        _ => None,
     }
 }
