@@ -301,6 +301,18 @@ fn max_items_path_values_as_aws_recorded_them() {
         {"Col1": "Value5", "Col2": "Value6"},
         {"Col1": "Value7", "Col2": "Value8"}
     ]);
+    // A literal MaxItems of 0 is taken and reads every row
+    // (`test_map_item_reader_csv_max_items[0]`).
+    let literal = reader_map(
+        get_object(
+            "file.csv",
+            json!({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 0}),
+        ),
+        json!({}),
+        false,
+    );
+    let r = run(&literal, json!({}), &s3);
+    assert_eq!(r.output(), Some(all.clone()), "{:?}", r.error());
     // [0], [100000000], [100000001]: every row; [2]: two.
     for (n, expected) in [
         (json!(0), all.clone()),
@@ -783,6 +795,11 @@ fn item_reader_fields_are_validated() {
             "an unknown CSVDelimiter",
             reader_map(csv(json!({"InputType": "CSV", "CSVDelimiter": "COLON"})), json!({}), false),
             (format!("{AT}/ReaderConfig/CSVDelimiter"), "The value for the field 'CSVDelimiter' must be one of [COMMA, PIPE, SEMICOLON, SPACE, TAB]"),
+        ),
+        (
+            "MaxItems below 0",
+            reader_map(csv(json!({"InputType": "JSON", "MaxItems": -1})), json!({}), false),
+            (format!("{AT}/ReaderConfig/MaxItems"), "Minimum value is 0"),
         ),
         (
             "MaxItems over AWS's limit",

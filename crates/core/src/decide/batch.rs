@@ -15,6 +15,8 @@
 //!   item would break either limit.
 //! * An item that does not fit in a batch of its own fails the Map state
 //!   with `States.Runtime`, rather than passing on a batch over the limit.
+//! * A literal limit of 0, which AWS's schema takes, is no limit (as
+//!   `MaxConcurrency` 0 and `ReaderConfig.MaxItems` 0 are).
 //!
 //! The batches are worked out once, in `decide`, and recorded in
 //! `MapStateStarted` (see [`EventKind::MapStarted`]), so a replay never
@@ -40,10 +42,12 @@ pub(super) struct BatchPlan {
 pub(super) type Batches = (Vec<Arc<Value>>, Vec<u32>);
 
 impl BatchPlan {
+    /// A literal limit of 0 (the schema's minimum) counts as not given.
     fn new(max_items: Option<u64>, max_bytes: Option<u64>, batch_input: Option<Value>) -> Self {
-        let max_bytes = max_bytes.unwrap_or(MAX_INPUT_BYTES_PER_BATCH);
+        let given = |n: &u64| *n > 0;
+        let max_bytes = max_bytes.filter(given).unwrap_or(MAX_INPUT_BYTES_PER_BATCH);
         BatchPlan {
-            max_items: max_items.unwrap_or(u64::MAX),
+            max_items: max_items.filter(given).unwrap_or(u64::MAX),
             max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
             batch_input,
         }
