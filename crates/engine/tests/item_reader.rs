@@ -555,6 +555,7 @@ fn a_failed_read_fails_the_map_run_with_item_reader_failed() {
     let (_dir, s3) = s3_with(&[
         ("bad.json", "{\"not\": \"an array\"}"),
         ("dup.csv", "a,a\n1,2\n"),
+        ("given.csv", "Value1,Value2,Value3\n"),
         ("list.parquet", "PAR1"),
     ]);
     // The Map catches States.ItemReaderFailed and goes on to `Handled`.
@@ -572,22 +573,35 @@ fn a_failed_read_fails_the_map_run_with_item_reader_failed() {
         v["States"]["Handled"] = json!({"Type": "Pass", "End": true});
         v.to_string()
     };
+    // (key, ReaderConfig, the cause: all of it, or what it contains)
     let cases = [
-        ("missing.json", json!({"InputType": "JSON"}), "NoSuchKey"),
+        (
+            "missing.json",
+            json!({"InputType": "JSON"}),
+            Err("NoSuchKey"),
+        ),
+        // AWS's causes, recorded (LocalStack's
+        // `test_map_item_reader_json_no_json_list_object` and
+        // `test_map_item_reader_csv_headers_decl_duplicate_headers`).
         (
             "bad.json",
             json!({"InputType": "JSON"}),
-            "does not hold a JSON array",
+            Ok("Attempting to map over non-iterable node."),
         ),
         (
             "dup.csv",
             json!({"InputType": "CSV"}),
-            "CSV headers cannot contain duplicates.",
+            Ok("CSV headers cannot contain duplicates."),
+        ),
+        (
+            "given.csv",
+            json!({"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["H1", "H1", "H3"]}),
+            Ok("CSV headers cannot contain duplicates."),
         ),
         (
             "list.parquet",
             json!({"InputType": "PARQUET"}),
-            "is not a Parquet file",
+            Err("is not a Parquet file"),
         ),
     ];
     for (key, config, expected) in cases {
@@ -597,7 +611,10 @@ fn a_failed_read_fails_the_map_run_with_item_reader_failed() {
         assert_eq!(out["keep"], 1);
         assert_eq!(out["error"]["Error"], "States.ItemReaderFailed", "{key}");
         let cause = out["error"]["Cause"].as_str().unwrap_or_default();
-        assert!(cause.contains(expected), "{key}: {cause}");
+        match expected {
+            Ok(whole) => assert_eq!(cause, whole, "{key}"),
+            Err(part) => assert!(cause.contains(part), "{key}: {cause}"),
+        }
         assert_eq!(
             types(&r),
             [
