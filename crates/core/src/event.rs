@@ -194,6 +194,12 @@ pub enum EventKind {
     },
     MapIterationAborted {
         index: u32,
+        /// A Map Run's child execution that StopExecution stopped (the
+        /// request's error and cause): it ends ABORTED and counts against
+        /// the Map Run's tolerated failures. `None` when the Map aborted
+        /// it (the Map failed or was stopped).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped: Option<(String, String)>,
     },
     /// A redrive reruns Map iteration `index`, which failed or was aborted
     /// (the event is the iteration's own): it continues from the state it

@@ -905,9 +905,21 @@ impl Execution {
                 fan.failed_items += fan.items_of(index);
                 fan.failure.get_or_insert(err);
             }
-            EventKind::MapIterationAborted { .. } => {
+            EventKind::MapIterationAborted { stopped, .. } => {
                 self.abort_frame(f);
                 self.frames[f as usize].ended_at = e.timestamp;
+                // A child execution StopExecution stopped ends like a failed
+                // one for its Map Run (the Map aborts the others itself, as
+                // it ends).
+                if let Some((error, cause)) = stopped {
+                    let (index, fan) = self.parent_fan(e)?;
+                    fan.running = fan.running.saturating_sub(1);
+                    fan.finished += 1;
+                    fan.failed += 1;
+                    fan.failed_items += fan.items_of(index);
+                    fan.failure
+                        .get_or_insert(StateError::new(error.clone(), cause.clone()));
+                }
             }
             EventKind::MapRunStarted { arn } => {
                 let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {

@@ -491,6 +491,50 @@ impl Decider<'_> {
         Ok((input, within_limit))
     }
 
+    /// StopExecution of child `index` of the Map Run `arn`: a child that
+    /// runs ends ABORTED (its history's `ExecutionAborted`, with `error`
+    /// and `cause`) and counts as a failed one; anything else is left as it
+    /// is. AWS counts Map Run children "stopped by the user" as aborted
+    /// (`MapRunExecutionCounts`). DIFFERENCE: AWS does not say how they
+    /// weigh against the tolerated failures; here like failed ones, and
+    /// the Map fails with the stop's error and cause when they are not
+    /// tolerated, as it does with a failed child's.
+    pub(super) fn stop_child(&mut self, arn: &str, index: u32, error: String, cause: String) {
+        if self.finished() {
+            return;
+        }
+        let found = self
+            .exec
+            .frames
+            .iter()
+            .enumerate()
+            .find_map(|(f, fr)| match &fr.phase {
+                Phase::Fan(fan) if fan.map_run.as_deref() == Some(arn) => fan
+                    .children
+                    .iter()
+                    .copied()
+                    .find(|&c| self.exec.frame(c).index == index)
+                    .map(|c| (f as FrameId, c)),
+                _ => None,
+            });
+        let Some((f, child)) = found else {
+            return;
+        };
+        let phase = &self.exec.frame(child).phase;
+        if phase.is_final() || matches!(phase, Phase::Idle | Phase::Redrive(_)) {
+            return;
+        }
+        self.cancel_below(child);
+        self.emit(
+            child,
+            EventKind::MapIterationAborted {
+                index,
+                stopped: Some((error, cause)),
+            },
+        );
+        self.work.push(f);
+    }
+
     /// End a Parallel or Map with `err`, cancelling what still runs below it.
     pub(super) fn fail_fan(&mut self, f: FrameId, is_map: bool, err: StateError) {
         let (children, map_run) = match &self.exec.frame(f).phase {
@@ -506,7 +550,13 @@ impl Decider<'_> {
                 let phase = &self.exec.frame(c).phase;
                 if !phase.is_final() && !matches!(phase, Phase::Redrive(_)) {
                     let index = self.exec.frame(c).index;
-                    self.emit(c, EventKind::MapIterationAborted { index });
+                    self.emit(
+                        c,
+                        EventKind::MapIterationAborted {
+                            index,
+                            stopped: None,
+                        },
+                    );
                 }
             }
         }
