@@ -339,7 +339,8 @@ impl EventKind {
     /// end follows the last event of the branch that ended it, a Map's its
     /// last iteration's `MapIterationSucceeded`, or the failing iteration's
     /// last state event. Which event a marker follows is
-    /// `Execution::previous_id`'s.
+    /// `Execution::previous_id`'s (among them a Map Run child's redrive, its
+    /// `ExecutionRedriven`, which follows the child's `ExecutionFailed`).
     pub fn advances_chain(&self) -> bool {
         !matches!(
             self,

@@ -535,13 +535,34 @@ impl Execution {
                 _,
             ) => self.last_id_in(scope),
             // A stop comes from outside the run (LocalStack's recording of
-            // AWS, `test_stop_execution`: `ExecutionAborted(3←0)`).
-            (EventKind::ExecutionAborted { .. }, _) => 0,
+            // AWS, `test_stop_execution`: `ExecutionAborted(3←0)`), a Map
+            // Run's child stopped by StopExecution too.
+            (EventKind::ExecutionAborted { .. }, _)
+            | (
+                EventKind::MapIterationAborted {
+                    stopped: Some(_), ..
+                },
+                _,
+            ) => 0,
+            // A Map Run's child execution redriven: its `ExecutionRedriven`
+            // follows its history's last event (its `ExecutionFailed` or
+            // `ExecutionAborted`), as the execution's own follows its end.
+            (EventKind::MapIterationRedriven { .. }, _) if self.own_history(fr) => {
+                self.last_id_in(scope)
+            }
             (EventKind::MapIterationStarted { .. }, Phase::Fan(fan)) => {
                 fan.freed.front().copied().unwrap_or(fan.chain_start)
             }
             _ => fr.last_id,
         }
+    }
+
+    /// Whether frame `fr` is a Map Run's child execution (its events go to
+    /// a history of its own, not its parent's).
+    fn own_history(&self, fr: &Frame) -> bool {
+        fr.parent
+            .and_then(|p| self.frames.get(p as usize))
+            .is_some_and(|p| p.scope != fr.scope)
     }
 
     /// Child frame `child` ended (its chain was `before` its last event):

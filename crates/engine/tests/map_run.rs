@@ -337,6 +337,8 @@ fn a_stopped_child_execution_is_aborted_and_counts_as_failed() {
         .unwrap();
         let last = child.last().cloned().unwrap_or_default();
         assert_eq!(last["type"], "ExecutionAborted");
+        // A stop comes from outside the run, as the execution's own does.
+        assert_eq!(last["previousEventId"], 0);
         assert_eq!(
             last["executionAbortedEventDetails"],
             json!({"error": "Halt", "cause": "by hand"})
