@@ -180,6 +180,7 @@ fn event(b: &mut Bytes<'_>, seq: u64, last_id: &mut u64) -> Event {
         },
         22 => EventKind::MapIterationAborted {
             index: u32::from(b.below(6)),
+            stopped: b.bool().then(|| (b.text(), b.text())),
         },
         23 => EventKind::MapSucceeded,
         24 => EventKind::MapFailed {

@@ -149,6 +149,30 @@ def test_any_node_answers_and_inputs_reach_the_driving_node(nodes, unique, datab
     assert json.loads(sa.describe_state_machine(stateMachineArn=machine)["definition"]) == wait_seconds(0)
 
 
+def test_stop_execution_of_a_map_run_child_reaches_its_parents_node(nodes, unique):
+    a, b, _ = nodes
+    sa, sb = a.client(), b.client()
+    fan = {"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "ItemsPath": "$.items", "ToleratedFailureCount": 1, "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Work", "States": {"Work": {"Type": "Wait", "Seconds": 600, "End": True}}},
+    }}}
+    machine = make_machine(sa, unique("cluster-fan-"), fan)
+    arn = sb.start_execution(stateMachineArn=machine, name=unique("fan-"),
+                             input=json.dumps({"items": [1]}))["executionArn"]
+
+    def child():
+        runs = sa.list_map_runs(executionArn=arn)["mapRuns"]
+        children = runs and sa.list_executions(mapRunArn=runs[0]["mapRunArn"])["executions"]
+        return children[0]["executionArn"] if children else None
+    # Its parent runs on B; the child is stopped through A.
+    child_arn = wait_for("the child execution", child)
+    sa.stop_execution(executionArn=child_arn, error="Halt", cause="through node A")
+    d = sb.describe_execution(executionArn=child_arn)
+    assert (d["status"], d["error"], d["cause"]) == ("ABORTED", "Halt", "through node A"), d
+    wait_for("SUCCEEDED", lambda: status(sb, arn) == "SUCCEEDED")
+
+
 def test_an_activity_task_reaches_a_worker_polling_another_node(nodes, unique):
     a, b, _ = nodes
     sa, sb = a.client(), b.client()

@@ -1,6 +1,7 @@
 """Distributed Maps as Map Runs: DescribeMapRun, ListMapRuns, UpdateMapRun,
 and the child executions (DescribeExecution, GetExecutionHistory,
-ListExecutions with mapRunArn, DescribeStateMachineForExecution)."""
+ListExecutions with mapRunArn, DescribeStateMachineForExecution,
+StopExecution and RedriveExecution)."""
 
 import json
 import time
@@ -186,6 +187,35 @@ def test_update_map_run_lets_a_running_map_run_go_faster(sfn, machine):
     assert wait_done(sfn, arn)["status"] == "SUCCEEDED"
     assert time.time() - t0 < 3.5, "the three items ran one after another"
     assert sfn.describe_map_run(mapRunArn=map_run)["status"] == "SUCCEEDED"
+
+
+def test_stop_execution_of_a_child_aborts_it(sfn, machine):
+    # AWS counts the children "stopped by the user" as aborted
+    # (MapRunExecutionCounts); one tolerated failure lets the others finish.
+    sm = machine(distributed({"Work": {"Type": "Wait", "Seconds": 20, "End": True}},
+                             ToleratedFailureCount=1))
+    arn = sfn.start_execution(stateMachineArn=sm, input=json.dumps({"items": [1, 2]}))["executionArn"]
+    map_run = wait_event(sfn, arn, "MapRunStarted")["mapRunStartedEventDetails"]["mapRunArn"]
+    for _ in range(100):
+        children = sfn.list_executions(mapRunArn=map_run)["executions"]
+        if len(children) == 2:
+            break
+        time.sleep(0.05)
+    child = sorted(c["executionArn"] for c in children)[0]
+    stopped = sfn.stop_execution(executionArn=child, error="Halt", cause="by hand")
+    d = sfn.describe_execution(executionArn=child)
+    assert (d["status"], d["error"], d["cause"]) == ("ABORTED", "Halt", "by hand"), d
+    assert d["stopDate"] == stopped["stopDate"]
+    # Stopping it again answers the same date.
+    assert sfn.stop_execution(executionArn=child)["stopDate"] == stopped["stopDate"]
+    last = history(sfn, child)[-1]
+    assert last["type"] == "ExecutionAborted"
+    assert last["executionAbortedEventDetails"] == {"error": "Halt", "cause": "by hand"}
+    assert wait_done(sfn, arn)["status"] == "SUCCEEDED"
+    mr = sfn.describe_map_run(mapRunArn=map_run)
+    assert (mr["executionCounts"]["aborted"], mr["executionCounts"]["succeeded"]) == (1, 1), mr
+    # It can be redriven only through its parent (which succeeded).
+    expect_error("ExecutionNotRedrivable", sfn.redrive_execution, executionArn=child)
 
 
 def test_a_failing_child_fails_the_map_run(sfn, machine):

@@ -4,7 +4,7 @@ and DescribeMapRun, DescribeExecution and ListExecutions show the redrive."""
 
 import json
 
-from stepwell_harness import check_history_shape, history, wait_done
+from stepwell_harness import check_history_shape, expect_error, history, wait_done
 
 # Item 2's child execution fails in Risky until it is redriven once: its
 # Parameters read the child's own $$.Execution.RedriveCount.
@@ -58,7 +58,10 @@ def test_redriving_the_parent_redrives_only_the_failed_children_of_the_map_run(s
     children = {e["name"][-1]: e for e in sfn.list_executions(mapRunArn=map_run)["executions"]}
     failed = children["1"]["executionArn"]
     child = sfn.describe_execution(executionArn=failed)
-    assert child["status"] == "FAILED" and child["redriveStatus"] == "REDRIVABLE", child
+    # The Map Run can redrive it (the model's REDRIVABLE_BY_MAP_RUN), but
+    # only through its parent: RedriveExecution refuses the child itself.
+    assert child["status"] == "FAILED" and child["redriveStatus"] == "REDRIVABLE_BY_MAP_RUN", child
+    expect_error("ExecutionNotRedrivable", sfn.redrive_execution, executionArn=failed)
 
     sfn.redrive_execution(executionArn=arn)
     d = wait_done(sfn, arn)
@@ -114,7 +117,9 @@ def test_an_express_child_starts_again_from_its_first_state(sfn, machine):
     [failed] = sfn.list_executions(mapRunArn=map_run, statusFilter="FAILED")["executions"]
     assert ":express:" in failed["executionArn"]
     before = sfn.describe_execution(executionArn=failed["executionArn"])
-    assert before["redriveStatus"] == "REDRIVABLE", before
+    assert before["redriveStatus"] == "REDRIVABLE_BY_MAP_RUN", before
+    # RedriveExecution is not supported by EXPRESS executions.
+    expect_error("InvalidArn", sfn.redrive_execution, executionArn=failed["executionArn"])
 
     sfn.redrive_execution(executionArn=arn)
     assert wait_done(sfn, arn)["status"] == "FAILED"

@@ -173,7 +173,12 @@ fn child_boundary(exec: &Execution, e: &Event, role_arn: &str) -> Option<Describ
             "ExecutionFailed".into(),
             Some(("executionFailedEventDetails", error_cause(error, cause))),
         ),
-        EventKind::MapIterationAborted { .. } => ("ExecutionAborted".into(), None),
+        EventKind::MapIterationAborted { stopped, .. } => (
+            "ExecutionAborted".into(),
+            stopped
+                .as_ref()
+                .map(|(error, cause)| ("executionAbortedEventDetails", error_cause(error, cause))),
+        ),
         EventKind::MapIterationRedriven { .. } => (
             "ExecutionRedriven".into(),
             Some((
@@ -552,7 +557,7 @@ fn describe(exec: &Execution, e: &Event, tasks: &HashMap<u64, (TaskFlavor, Strin
                 json!({ "mapRunArn": arn, "redriveCount": redrive_count }),
             )),
         ),
-        EventKind::MapIterationAborted { index } => (
+        EventKind::MapIterationAborted { index, .. } => (
             "MapIterationAborted".into(),
             Some((
                 "mapIterationAbortedEventDetails",

@@ -198,6 +198,12 @@ pub enum EventKind {
     },
     MapIterationAborted {
         index: u32,
+        /// A Map Run's child execution that StopExecution stopped (the
+        /// request's error and cause): it ends ABORTED and counts against
+        /// the Map Run's tolerated failures. `None` when the Map aborted
+        /// it (the Map failed or was stopped).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped: Option<(String, String)>,
     },
     /// A redrive reruns Map iteration `index`, which failed or was aborted
     /// (the event is the iteration's own): it continues from the state it
@@ -337,7 +343,8 @@ impl EventKind {
     /// end follows the last event of the branch that ended it, a Map's its
     /// last iteration's `MapIterationSucceeded`, or the failing iteration's
     /// last state event. Which event a marker follows is
-    /// `Execution::previous_id`'s.
+    /// `Execution::previous_id`'s (among them a Map Run child's redrive, its
+    /// `ExecutionRedriven`, which follows the child's `ExecutionFailed`).
     pub fn advances_chain(&self) -> bool {
         !matches!(
             self,

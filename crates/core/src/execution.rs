@@ -567,8 +567,21 @@ impl Execution {
                 _,
             ) => self.last_id_in(scope),
             // A stop comes from outside the run (LocalStack's recording of
-            // AWS, `test_stop_execution`: `ExecutionAborted(3←0)`).
-            (EventKind::ExecutionAborted { .. }, _) => 0,
+            // AWS, `test_stop_execution`: `ExecutionAborted(3←0)`), a Map
+            // Run's child stopped by StopExecution too.
+            (EventKind::ExecutionAborted { .. }, _)
+            | (
+                EventKind::MapIterationAborted {
+                    stopped: Some(_), ..
+                },
+                _,
+            ) => 0,
+            // A Map Run's child execution redriven: its `ExecutionRedriven`
+            // follows its history's last event (its `ExecutionFailed` or
+            // `ExecutionAborted`), as the execution's own follows its end.
+            (EventKind::MapIterationRedriven { .. }, _) if self.own_history(fr) => {
+                self.last_id_in(scope)
+            }
             (EventKind::MapIterationStarted { .. }, Phase::Fan(fan)) => {
                 fan.freed.front().copied().unwrap_or(fan.chain_start)
             }
@@ -589,6 +602,14 @@ impl Execution {
             .and_then(|p| self.frames.get(p as usize))
             .filter(|parent| parent.scope == fr.scope)
             .map_or(fr.last_id, |parent| parent.last_id)
+    }
+
+    /// Whether frame `fr` is a Map Run's child execution (its events go to
+    /// a history of its own, not its parent's).
+    fn own_history(&self, fr: &Frame) -> bool {
+        fr.parent
+            .and_then(|p| self.frames.get(p as usize))
+            .is_some_and(|p| p.scope != fr.scope)
     }
 
     /// Child frame `child` ended (its chain was `before` its last event):
@@ -953,9 +974,21 @@ impl Execution {
                 fan.failed_items += fan.items_of(index);
                 fan.failure.get_or_insert(err);
             }
-            EventKind::MapIterationAborted { .. } => {
+            EventKind::MapIterationAborted { stopped, .. } => {
                 self.abort_frame(f);
                 self.frames[f as usize].ended_at = e.timestamp;
+                // A child execution StopExecution stopped ends like a failed
+                // one for its Map Run (the Map aborts the others itself, as
+                // it ends).
+                if let Some((error, cause)) = stopped {
+                    let (index, fan) = self.parent_fan(e)?;
+                    fan.running = fan.running.saturating_sub(1);
+                    fan.finished += 1;
+                    fan.failed += 1;
+                    fan.failed_items += fan.items_of(index);
+                    fan.failure
+                        .get_or_insert(StateError::new(error.clone(), cause.clone()));
+                }
             }
             EventKind::MapRunStarted { arn } => {
                 let Phase::Fan(fan) = &mut self.frames[f as usize].phase else {

@@ -98,6 +98,15 @@ pub enum Input {
         write: WriteId,
         result: Result<(), String>,
     },
+    /// StopExecution of a Map Run's child execution: child `index` of the
+    /// Map Run `map_run` stops (ABORTED, with this error and cause) if it
+    /// runs.
+    StopChild {
+        map_run: String,
+        index: u32,
+        error: String,
+        cause: String,
+    },
     /// UpdateMapRun: new settings for the running Map Run `arn` (a field
     /// left out keeps its value).
     UpdateMapRun {

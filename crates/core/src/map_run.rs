@@ -528,7 +528,10 @@ pub fn map_runs(
                             child.error = Some((error.clone(), cause.clone()));
                             child.not_redrivable = exec.child_at_history_quota(e.frame);
                         }
-                        (EventKind::MapIterationAborted { .. }, _) => child.status = "ABORTED",
+                        (EventKind::MapIterationAborted { stopped, .. }, _) => {
+                            child.status = "ABORTED";
+                            child.error = stopped.clone();
+                        }
                         (_, Phase::Succeeded(output)) => {
                             child.status = "SUCCEEDED";
                             child.output = Some(output.clone());

@@ -94,6 +94,12 @@ fn items_are_batched_by_count_by_size_or_both() {
             ]),
         ),
         (
+            "a literal 0 (which AWS's schema takes) is no limit",
+            echo_map(json!({"ItemBatcher": {"MaxItemsPerBatch": 0, "MaxInputBytesPerBatch": 0}})),
+            json!({"items": [1, 2, 3]}),
+            batches(&[json!([1, 2, 3])]),
+        ),
+        (
             "no items, no batches",
             echo_map(json!({"ItemBatcher": {"MaxItemsPerBatch": 2}})),
             json!({"items": []}),
@@ -498,10 +504,17 @@ fn definitions_are_validated_like_aws() {
             def("JSONata", &distributed, json!({})),
             vec![(AT.into(), "At least one of these fields is required: [MaxItemsPerBatch, MaxInputBytesPerBatch]")],
         ),
+        // AWS: "Minimum value is 0" on every Map number field (floci-io/floci
+        // issue 3733, measured in us-east-1).
         (
-            "zero items",
-            def("JSONPath", &distributed, json!({"MaxItemsPerBatch": 0})),
-            vec![(format!("{AT}/MaxItemsPerBatch"), "Minimum value is 1")],
+            "fewer than zero items",
+            def("JSONPath", &distributed, json!({"MaxItemsPerBatch": -1})),
+            vec![(format!("{AT}/MaxItemsPerBatch"), "Minimum value is 0")],
+        ),
+        (
+            "fewer than zero bytes",
+            def("JSONPath", &distributed, json!({"MaxInputBytesPerBatch": -1})),
+            vec![(format!("{AT}/MaxInputBytesPerBatch"), "Minimum value is 0")],
         ),
         (
             "a fraction",
@@ -584,6 +597,8 @@ fn definitions_are_validated_like_aws() {
     // And what AWS accepts.
     for batcher in [
         json!({"MaxItemsPerBatch": 1}),
+        json!({"MaxItemsPerBatch": 0}),
+        json!({"MaxInputBytesPerBatch": 0}),
         json!({"MaxInputBytesPerBatch": 262144}),
         json!({"MaxItemsPerBatchPath": "$.n", "MaxInputBytesPerBatchPath": "$.b"}),
         json!({"MaxItemsPerBatch": 2, "BatchInput": {"a.$": "$.a", "b": [1, {"c": null}]}}),

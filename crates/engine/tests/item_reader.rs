@@ -253,22 +253,170 @@ fn max_items_reads_only_the_first_items() {
         assert_eq!(r.status(), "SUCCEEDED", "{case}: {:?}", r.error());
         assert_eq!(r.output(), Some(expected), "{case}");
     }
-    // A MaxItemsPath that is no positive integer fails the state before it starts.
-    let r = run(
-        &reader_map(
-            get_object(
-                "list.json",
-                json!({"InputType": "JSON", "MaxItemsPath": "$.limit"}),
-            ),
-            json!({}),
-            false,
+}
+
+/// The four-row CSV of LocalStack's `test_map_item_reader_csv_max_items*`.
+const FOUR_ROWS: &str = "Col1,Col2\nValue1,Value2\nValue3,Value4\nValue5,Value6\nValue7,Value8\n";
+
+/// The history AWS recorded, as (type, previousEventId, error, cause).
+fn shape(r: &Run) -> Vec<(String, i64, String, String)> {
+    let events = stepwell_core::render_history(r.plan.clone(), &r.info, &r.history)
+        .unwrap_or_else(|e| panic!("render: {e}"));
+    events
+        .iter()
+        .map(|e| {
+            let details = e
+                .as_object()
+                .and_then(|o| o.iter().find(|(k, _)| k.ends_with("EventDetails")))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let text = |k: &str| details[k].as_str().unwrap_or_default().to_string();
+            (
+                e["type"].as_str().unwrap_or_default().to_string(),
+                e["previousEventId"].as_i64().unwrap_or(-1),
+                text("error"),
+                text("cause"),
+            )
+        })
+        .collect()
+}
+
+/// `MaxItemsPath` as AWS recorded it (LocalStack's
+/// `test_base_scenarios.py::test_map_item_reader_csv_max_items_paths[...]`,
+/// CSV with the header in the first row and four rows).
+#[test]
+fn max_items_path_values_as_aws_recorded_them() {
+    let (_dir, s3) = s3_with(&[("file.csv", FOUR_ROWS)]);
+    let def = reader_map(
+        get_object(
+            "file.csv",
+            json!({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItemsPath": "$.MaxItems"}),
         ),
-        json!({"limit": 0}),
-        &s3,
+        json!({}),
+        false,
     );
+    let all = json!([
+        {"Col1": "Value1", "Col2": "Value2"},
+        {"Col1": "Value3", "Col2": "Value4"},
+        {"Col1": "Value5", "Col2": "Value6"},
+        {"Col1": "Value7", "Col2": "Value8"}
+    ]);
+    // A literal MaxItems of 0 is taken and reads every row
+    // (`test_map_item_reader_csv_max_items[0]`).
+    let literal = reader_map(
+        get_object(
+            "file.csv",
+            json!({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 0}),
+        ),
+        json!({}),
+        false,
+    );
+    let r = run(&literal, json!({}), &s3);
+    assert_eq!(r.output(), Some(all.clone()), "{:?}", r.error());
+    // [0], [100000000], [100000001]: every row; [2]: two.
+    for (n, expected) in [
+        (json!(0), all.clone()),
+        (json!(2), json!([all[0], all[1]])),
+        (json!(100_000_000), all.clone()),
+        (json!(100_000_001), all.clone()),
+    ] {
+        let r = run(&def, json!({"MaxItems": n}), &s3);
+        assert_eq!(r.status(), "SUCCEEDED", "{n}: {:?}", r.error());
+        assert_eq!(r.output(), Some(expected), "{n}");
+    }
+    let own = |t: &str, prev: i64| (t.to_string(), prev, String::new(), String::new());
+    let failed = |t: &str, prev: i64, error: &str, cause: &str| {
+        (t.to_string(), prev, error.to_string(), cause.to_string())
+    };
+    // [-1]: the Map Run starts and fails with States.ItemReaderFailed.
+    let r = run(&def, json!({"MaxItems": -1}), &s3);
+    let cause = "field MaxItems must be positive";
+    assert_eq!(
+        shape(&r),
+        [
+            own("ExecutionStarted", 0),
+            own("MapStateEntered", 0),
+            own("MapStateStarted", 2),
+            own("MapRunStarted", 3),
+            failed("MapRunFailed", 4, "States.ItemReaderFailed", cause),
+            own("MapStateFailed", 5),
+            failed("ExecutionFailed", 6, "States.ItemReaderFailed", cause),
+        ]
+    );
+    // [1.5]: the execution fails after MapStateStarted, no Map Run.
+    let r = run(&def, json!({"MaxItems": 1.5}), &s3);
+    let cause = "An error occurred while executing the state 'Fan' (entered at the event id #2). The MaxItemsPath field refers to value \"1.5\" which is not a valid integer: $.MaxItems";
+    assert_eq!(
+        shape(&r),
+        [
+            own("ExecutionStarted", 0),
+            own("MapStateEntered", 0),
+            own("MapStateStarted", 2),
+            failed("ExecutionFailed", 3, "States.Runtime", cause),
+        ]
+    );
+    // A Catch handles the Map Run's failure like a read's.
+    let caught = reader_map(
+        get_object(
+            "file.csv",
+            json!({"InputType": "CSV", "MaxItemsPath": "$.MaxItems"}),
+        ),
+        json!({"Catch": [{"ErrorEquals": ["States.ItemReaderFailed"], "ResultPath": "$.error", "Next": "Handled"}]}),
+        false,
+    );
+    let mut v: Value = serde_json::from_str(&caught).unwrap_or_default();
+    if let Some(fan) = v["States"]["Fan"].as_object_mut() {
+        fan.remove("End");
+        fan.insert("Next".into(), json!("Handled"));
+    }
+    v["States"]["Handled"] = json!({"Type": "Pass", "End": true});
+    let r = run(&v.to_string(), json!({"MaxItems": -3}), &s3);
+    assert_eq!(r.status(), "SUCCEEDED", "{:?}", r.error());
+    assert_eq!(
+        r.output().map(|o| o["error"].clone()),
+        Some(
+            json!({"Error": "States.ItemReaderFailed", "Cause": "field MaxItems must be positive"})
+        )
+    );
+}
+
+/// A JSONata `MaxItems` means what the JSONPath value means (no recording
+/// of its own; see `stepwell_core`'s reader docs).
+#[test]
+fn jsonata_max_items_follows_the_same_rules() {
+    let (_dir, s3) = s3_with(&[("list.json", "[1, 2, 3, 4]")]);
+    let def = reader_map(
+        json!({
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.n %}"},
+            "Arguments": {"Bucket": "data", "Key": "list.json"}
+        }),
+        json!({}),
+        true,
+    );
+    for (n, expected) in [
+        (json!(0), json!([1, 2, 3, 4])),
+        (json!(3), json!([1, 2, 3])),
+        (json!(100_000_001), json!([1, 2, 3, 4])),
+    ] {
+        let r = run(&def, json!({"n": n}), &s3);
+        assert_eq!(r.output(), Some(expected), "{n}: {:?}", r.error());
+    }
+    let r = run(&def, json!({"n": -1}), &s3);
+    assert_eq!(
+        r.error(),
+        Some((
+            "States.ItemReaderFailed".into(),
+            "field MaxItems must be positive".into()
+        ))
+    );
+    assert!(types(&r).contains(&"MapRunFailed".to_string()));
+    // Not an integer: the state fails before it starts, as JSONata fields do.
+    let r = run(&def, json!({"n": 1.5}), &s3);
     let (error, cause) = r.error().unwrap_or_default();
-    assert_eq!(error, "States.Runtime");
-    assert!(cause.contains("MaxItemsPath"), "{cause}");
+    assert_eq!(error, "States.QueryEvaluationError");
+    assert!(cause.contains("Expected 'integer'"), "{cause}");
+    assert!(!types(&r).contains(&"MapStateStarted".to_string()));
 }
 
 #[test]
@@ -407,6 +555,7 @@ fn a_failed_read_fails_the_map_run_with_item_reader_failed() {
     let (_dir, s3) = s3_with(&[
         ("bad.json", "{\"not\": \"an array\"}"),
         ("dup.csv", "a,a\n1,2\n"),
+        ("given.csv", "Value1,Value2,Value3\n"),
         ("list.parquet", "PAR1"),
     ]);
     // The Map catches States.ItemReaderFailed and goes on to `Handled`.
@@ -424,22 +573,35 @@ fn a_failed_read_fails_the_map_run_with_item_reader_failed() {
         v["States"]["Handled"] = json!({"Type": "Pass", "End": true});
         v.to_string()
     };
+    // (key, ReaderConfig, the cause: all of it, or what it contains)
     let cases = [
-        ("missing.json", json!({"InputType": "JSON"}), "NoSuchKey"),
+        (
+            "missing.json",
+            json!({"InputType": "JSON"}),
+            Err("NoSuchKey"),
+        ),
+        // AWS's causes, recorded (LocalStack's
+        // `test_map_item_reader_json_no_json_list_object` and
+        // `test_map_item_reader_csv_headers_decl_duplicate_headers`).
         (
             "bad.json",
             json!({"InputType": "JSON"}),
-            "does not hold a JSON array",
+            Ok("Attempting to map over non-iterable node."),
         ),
         (
             "dup.csv",
             json!({"InputType": "CSV"}),
-            "CSV headers cannot contain duplicates.",
+            Ok("CSV headers cannot contain duplicates."),
+        ),
+        (
+            "given.csv",
+            json!({"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["H1", "H1", "H3"]}),
+            Ok("CSV headers cannot contain duplicates."),
         ),
         (
             "list.parquet",
             json!({"InputType": "PARQUET"}),
-            "is not a Parquet file",
+            Err("is not a Parquet file"),
         ),
     ];
     for (key, config, expected) in cases {
@@ -449,7 +611,10 @@ fn a_failed_read_fails_the_map_run_with_item_reader_failed() {
         assert_eq!(out["keep"], 1);
         assert_eq!(out["error"]["Error"], "States.ItemReaderFailed", "{key}");
         let cause = out["error"]["Cause"].as_str().unwrap_or_default();
-        assert!(cause.contains(expected), "{key}: {cause}");
+        match expected {
+            Ok(whole) => assert_eq!(cause, whole, "{key}"),
+            Err(part) => assert!(cause.contains(part), "{key}: {cause}"),
+        }
         assert_eq!(
             types(&r),
             [
@@ -647,6 +812,11 @@ fn item_reader_fields_are_validated() {
             "an unknown CSVDelimiter",
             reader_map(csv(json!({"InputType": "CSV", "CSVDelimiter": "COLON"})), json!({}), false),
             (format!("{AT}/ReaderConfig/CSVDelimiter"), "The value for the field 'CSVDelimiter' must be one of [COMMA, PIPE, SEMICOLON, SPACE, TAB]"),
+        ),
+        (
+            "MaxItems below 0",
+            reader_map(csv(json!({"InputType": "JSON", "MaxItems": -1})), json!({}), false),
+            (format!("{AT}/ReaderConfig/MaxItems"), "Minimum value is 0"),
         ),
         (
             "MaxItems over AWS's limit",

@@ -256,3 +256,109 @@ fn a_child_execution_sees_itself_in_the_context_object() {
         );
     }
 }
+
+/// StopExecution of a child execution: it ends ABORTED, its history with
+/// AWS's `ExecutionAborted` (the request's error and cause), and counts
+/// against the Map Run's tolerated failures (AWS counts the children
+/// "stopped by the user" as aborted: `MapRunExecutionCounts`).
+#[test]
+fn a_stopped_child_execution_is_aborted_and_counts_as_failed() {
+    let run_with = |tolerance: Value| {
+        let def = distributed(
+            json!({"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}),
+            tolerance,
+        );
+        let plan = common::parse(&def);
+        let info = common::info("Machine", json!({"items": [1, 2, 3]}));
+        let mut exec = stepwell_core::Execution::new(plan.clone(), info.clone());
+        let mut entropy = SplitMix::new(1);
+        let d = exec.decide(Input::Start, common::T0, &mut entropy);
+        let tasks: Vec<_> = d
+            .commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::RunTask(t) => Some(t.task),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tasks.len(), 3);
+        let mut history = d.events;
+        let arn = map_run::map_runs(plan.clone(), &info, &history).unwrap()[0]
+            .arn
+            .clone();
+        let stop = |exec: &mut stepwell_core::Execution, map_run: &str, index, at| {
+            exec.decide(
+                Input::StopChild {
+                    map_run: map_run.to_string(),
+                    index,
+                    error: "Halt".into(),
+                    cause: "by hand".into(),
+                },
+                at,
+                &mut SplitMix::new(2),
+            )
+        };
+        // An unknown Map Run or child changes nothing.
+        for (map_run, index) in [(format!("{arn}x"), 1), (arn.clone(), 7)] {
+            let d = stop(&mut exec, &map_run, index, common::T0 + 1);
+            assert!(d.events.is_empty() && d.commands.is_empty());
+        }
+        let d = stop(&mut exec, &arn, 1, common::T0 + 2);
+        assert!(
+            d.commands.contains(&Command::CancelTask { task: tasks[1] }),
+            "{:?}",
+            d.commands
+        );
+        history.extend(d.events);
+        // Stopped again: nothing more.
+        let d = stop(&mut exec, &arn, 1, common::T0 + 3);
+        assert!(d.events.is_empty());
+        for (i, &task) in tasks.iter().enumerate().filter(|(i, _)| *i != 1) {
+            let d = exec.decide(
+                Input::TaskSucceeded {
+                    task,
+                    output: json!(i),
+                },
+                common::T0 + 4,
+                &mut entropy,
+            );
+            history.extend(d.events);
+        }
+        let replayed =
+            stepwell_core::Execution::replay(plan.clone(), info.clone(), &history).unwrap();
+        assert_eq!(replayed, exec);
+        let child = render_child_history(
+            plan.clone(),
+            &info,
+            &history,
+            map_run::stem_of_map_run(&arn).unwrap(),
+            1,
+        )
+        .unwrap();
+        let last = child.last().cloned().unwrap_or_default();
+        assert_eq!(last["type"], "ExecutionAborted");
+        // A stop comes from outside the run, as the execution's own does.
+        assert_eq!(last["previousEventId"], 0);
+        assert_eq!(
+            last["executionAbortedEventDetails"],
+            json!({"error": "Halt", "cause": "by hand"})
+        );
+        let runs = map_run::map_runs(plan.clone(), &info, &history).unwrap();
+        let mr = only_run(&runs);
+        let c = &mr.children[1];
+        assert_eq!(
+            (c.status, c.error.clone()),
+            ("ABORTED", Some(("Halt".to_string(), "by hand".to_string())))
+        );
+        (exec, mr.status, mr.counts().aborted)
+    };
+    // Tolerated: the others finish and the Map succeeds.
+    let (exec, status, aborted) = run_with(json!({"ToleratedFailureCount": 1}));
+    assert_eq!(
+        (exec.status(), status, aborted),
+        (Status::Succeeded, "SUCCEEDED", 1)
+    );
+    // Not tolerated: the Map Run fails at once with the stop's error.
+    let (exec, status, _) = run_with(json!({}));
+    assert_eq!((exec.status(), status), (Status::Failed, "FAILED"));
+}

@@ -706,6 +706,16 @@ fn a_redriven_map_run_reruns_only_its_unsuccessful_child_executions() {
         child[at]["executionRedrivenEventDetails"],
         json!({"redriveCount": 1})
     );
+    // It follows the child's ExecutionFailed, as the parent's follows its own.
+    assert_eq!(child[at]["previousEventId"], child[at - 1]["id"]);
+    let from_parent = types
+        .iter()
+        .position(|t| *t == "ExecutionRedriven")
+        .unwrap();
+    assert_eq!(
+        parent[from_parent]["previousEventId"],
+        parent[from_parent - 1]["id"]
+    );
     for (i, e) in child.iter().enumerate() {
         assert_eq!(e["id"], json!(i + 1), "child ids run on: {e}");
     }

@@ -287,7 +287,23 @@ pub async fn missed_new_resource(rt: &Arc<Runtime>, answer: &ApiError) -> Result
 /// a running execution.
 async fn target(rt: &Arc<Runtime>, op: &str, req: &Req) -> Result<Option<String>, ApiError> {
     let arn = match op {
-        "StopExecution" => req.opt_str("executionArn")?.map(str::to_string),
+        "StopExecution" => {
+            let Some(arn) = req.opt_str("executionArn")? else {
+                return Ok(None);
+            };
+            // A Map Run's child execution runs in its parent, on its node.
+            match stepwell_core::map_run::parse_child_arn(arn) {
+                Some((stem, _)) => {
+                    let (rt2, stem) = (rt.clone(), stem.to_string());
+                    tokio::task::spawn_blocking(move || {
+                        crate::ops::map_runs::parent_arn_of(&rt2, &stem)
+                    })
+                    .await
+                    .map_err(|e| ApiError::internal(e.to_string()))?
+                }
+                None => Some(arn.to_string()),
+            }
+        }
         "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
             let Some(token) = req.opt_str("taskToken")?.map(str::to_string) else {
                 return Ok(None);

@@ -407,13 +407,15 @@ impl Parser {
                 format!("At least one of these fields is required: [{names}]"),
             );
         }
-        let max_items = self.dynamic_u64(obj, "MaxItemsPerBatch", &bloc, ql, Bounds::int(1, None));
+        // AWS's schema takes 0 for every Map number field (a literal below
+        // it is refused "Minimum value is 0": floci-io/floci issue 3733).
+        let max_items = self.dynamic_u64(obj, "MaxItemsPerBatch", &bloc, ql, Bounds::int(0, None));
         let max_bytes = self.dynamic_u64(
             obj,
             "MaxInputBytesPerBatch",
             &bloc,
             ql,
-            Bounds::int(1, Some(MAX_INPUT_BYTES_PER_BATCH)),
+            Bounds::int(0, Some(MAX_INPUT_BYTES_PER_BATCH)),
         );
         let batch_input = obj.get("BatchInput").and_then(|b| match ql {
             QueryLanguage::JsonPath => self
@@ -687,12 +689,13 @@ impl Parser {
                 "The field 'InputType' is only supported with the resource arn:aws:states:::s3:listObjectsV2 when the Transformation is LOAD_AND_FLATTEN".into(),
             );
         }
+        // 0 is taken (and reads every item), as AWS recorded it.
         let max_items = self.dynamic_u64(
             obj,
             "MaxItems",
             cloc,
             ql,
-            Bounds::int(1, Some(MAX_READER_ITEMS)),
+            Bounds::int(0, Some(MAX_READER_ITEMS)),
         );
         (config, max_items)
     }

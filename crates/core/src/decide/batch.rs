@@ -15,6 +15,8 @@
 //!   item would break either limit.
 //! * An item that does not fit in a batch of its own fails the Map state
 //!   with `States.Runtime`, rather than passing on a batch over the limit.
+//! * A literal limit of 0, which AWS's schema takes, is no limit (as
+//!   `MaxConcurrency` 0 and `ReaderConfig.MaxItems` 0 are).
 //!
 //! The batches are worked out once, in `decide`, and recorded in
 //! `MapStateStarted` (see [`EventKind::MapStarted`]), so a replay never
@@ -40,10 +42,12 @@ pub(super) struct BatchPlan {
 pub(super) type Batches = (Vec<Arc<Value>>, Vec<u32>);
 
 impl BatchPlan {
+    /// A literal limit of 0 (the schema's minimum) counts as not given.
     fn new(max_items: Option<u64>, max_bytes: Option<u64>, batch_input: Option<Value>) -> Self {
-        let max_bytes = max_bytes.unwrap_or(MAX_INPUT_BYTES_PER_BATCH);
+        let given = |n: &u64| *n > 0;
+        let max_bytes = max_bytes.filter(given).unwrap_or(MAX_INPUT_BYTES_PER_BATCH);
         BatchPlan {
-            max_items: max_items.unwrap_or(u64::MAX),
+            max_items: max_items.filter(given).unwrap_or(u64::MAX),
             max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
             batch_input,
         }
@@ -132,18 +136,7 @@ impl Decider<'_> {
             Some(Dynamic::Expr(e)) => e,
         };
         let v = self.eval_expr(f, e, states, field)?;
-        let integer = v.as_ref().and_then(|v| match v {
-            Value::Number(n) => n
-                .as_i64()
-                .map(i128::from)
-                .or_else(|| n.as_u64().map(i128::from))
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|x| x.fract() == 0.0 && x.abs() < 1e18)
-                        .map(|x| x as i128)
-                }),
-            _ => None,
-        });
+        let integer = v.as_ref().and_then(integer);
         let at = at_of(self.exec, f);
         let shown = v.as_ref().map(|v| v.to_string()).unwrap_or_default();
         let Some(n) = integer else {
@@ -216,5 +209,21 @@ impl Decider<'_> {
             batches.push(Arc::new(plan.envelope(current)));
         }
         Ok((batches, sizes))
+    }
+}
+
+/// A JSONata result read as an integer (`2` and `2.0`), if it is one.
+pub(super) fn integer(v: &Value) -> Option<i128> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|x| x.fract() == 0.0 && x.abs() < 1e18)
+                    .map(|x| x as i128)
+            }),
+        _ => None,
     }
 }

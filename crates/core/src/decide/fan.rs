@@ -142,20 +142,20 @@ impl Decider<'_> {
                         seen.push(("afterInputPath", eff.as_ref().clone()));
                     }
                     let eff_roots = dataflow::reroot(roots, &eff);
-                let reader = match &m.item_reader {
-                    Some(r) => Some(reader::request_jsonpath(r, &eff_roots, rng, at)?),
+                let parameters = match &m.item_reader {
+                    Some(r) => Some(reader::parameters_jsonpath(r, &eff_roots, rng, at)?),
                     None => None,
                 };
                 // DIFFERENCE: with an ItemReader the items come from the
                 // reader and `ItemsPath` is not applied (AWS does not say
                 // what it would select then).
                 let empty = Value::Array(Vec::new());
-                let list = match (&m.items_path, &reader) {
+                let list = match (&m.items_path, &parameters) {
                     (_, Some(_)) => Cow::Borrowed(&empty),
                     (OptPath::Path(p), None) => p.select(&eff_roots).map_err(|e| at.err(e))?,
                     _ => Cow::Borrowed(eff_roots.input),
                 };
-                if traced && reader.is_none() {
+                if traced && parameters.is_none() {
                     seen.push(("afterItemsPath", list.as_ref().clone()));
                 }
                 let items = match list.into_owned() {
@@ -219,7 +219,16 @@ impl Decider<'_> {
                 };
                 Ok((tolerated_count, tolerated_percentage))
                 };
-                    let tolerated = tolerated();
+                    // `MaxItemsPath` is read after `MapStateStarted` too:
+                    // AWS records a value that is not an integer there.
+                    let limit = match &m.item_reader {
+                        Some(r) => reader::limit_jsonpath(r, &eff_roots, at).map(Some),
+                        None => Ok(None),
+                    };
+                    let (tolerated, reader) = match limit {
+                        Ok(limit) => (tolerated(), parameters.zip(limit)),
+                        Err(e) => (Err(e), None),
+                    };
                     let plan = match (&tolerated, &m.item_batcher, &reader) {
                         (Ok(_), Some(b), None) => {
                             Some(batch::plan_jsonpath(b, &eff_roots, rng, at))
@@ -267,8 +276,12 @@ impl Decider<'_> {
             };
             let arn = map_run::new_arn(&self.exec.info, m.label.as_deref(), &id, &label_id);
             self.emit(f, EventKind::MapRunStarted { arn });
-            if let (Some(r), Some((parameters, max_items))) = (&m.item_reader, reader) {
-                self.request_items(f, r, parameters, max_items);
+            if let (Some(r), Some((parameters, limit))) = (&m.item_reader, reader) {
+                match limit {
+                    Ok(max_items) => self.request_items(f, r, parameters, max_items),
+                    // A `MaxItems` the read refuses: the Map Run fails at once.
+                    Err(e) => self.fail_fan(f, true, e),
+                }
             }
         }
         started
@@ -478,6 +491,50 @@ impl Decider<'_> {
         Ok((input, within_limit))
     }
 
+    /// StopExecution of child `index` of the Map Run `arn`: a child that
+    /// runs ends ABORTED (its history's `ExecutionAborted`, with `error`
+    /// and `cause`) and counts as a failed one; anything else is left as it
+    /// is. AWS counts Map Run children "stopped by the user" as aborted
+    /// (`MapRunExecutionCounts`). DIFFERENCE: AWS does not say how they
+    /// weigh against the tolerated failures; here like failed ones, and
+    /// the Map fails with the stop's error and cause when they are not
+    /// tolerated, as it does with a failed child's.
+    pub(super) fn stop_child(&mut self, arn: &str, index: u32, error: String, cause: String) {
+        if self.finished() {
+            return;
+        }
+        let found = self
+            .exec
+            .frames
+            .iter()
+            .enumerate()
+            .find_map(|(f, fr)| match &fr.phase {
+                Phase::Fan(fan) if fan.map_run.as_deref() == Some(arn) => fan
+                    .children
+                    .iter()
+                    .copied()
+                    .find(|&c| self.exec.frame(c).index == index)
+                    .map(|c| (f as FrameId, c)),
+                _ => None,
+            });
+        let Some((f, child)) = found else {
+            return;
+        };
+        let phase = &self.exec.frame(child).phase;
+        if phase.is_final() || matches!(phase, Phase::Idle | Phase::Redrive(_)) {
+            return;
+        }
+        self.cancel_below(child);
+        self.emit(
+            child,
+            EventKind::MapIterationAborted {
+                index,
+                stopped: Some((error, cause)),
+            },
+        );
+        self.work.push(f);
+    }
+
     /// End a Parallel or Map with `err`, cancelling what still runs below it.
     pub(super) fn fail_fan(&mut self, f: FrameId, is_map: bool, err: StateError) {
         let (children, map_run) = match &self.exec.frame(f).phase {
@@ -499,7 +556,13 @@ impl Decider<'_> {
                     // execution ends as a stopped execution does, alone.
                     let aborts_task = matches!(self.exec.state_of(c).kind, StateKind::Task(_))
                         && self.exec.child_execution(c).is_none();
-                    self.emit(c, EventKind::MapIterationAborted { index });
+                    self.emit(
+                        c,
+                        EventKind::MapIterationAborted {
+                            index,
+                            stopped: None,
+                        },
+                    );
                     if aborts_task {
                         self.emit(c, EventKind::StateAborted { state });
                     }
@@ -508,10 +571,13 @@ impl Decider<'_> {
         }
         // A failing Map Run writes its results too (not when its items
         // could not be read: it ran nothing).
-        let read_failed = matches!(
-            &self.exec.frame(f).phase,
-            Phase::Fan(fan) if matches!(fan.read, Read::Pending(_))
-        );
+        let reads =
+            matches!(&self.exec.state_of(f).kind, StateKind::Map(m) if m.item_reader.is_some());
+        let read_failed = reads
+            && matches!(
+                &self.exec.frame(f).phase,
+                Phase::Fan(fan) if fan.read != Read::Done
+            );
         if is_map && map_run && !read_failed && self.exports_results(f) {
             self.request_write(f, Some(err));
             return;

@@ -412,6 +412,12 @@ impl Decider<'_> {
             Input::Redrive => self.redrive(),
             Input::ItemsRead { read, result } => self.items_read(read, result),
             Input::ResultsWritten { write, result } => self.results_written(write, result),
+            Input::StopChild {
+                map_run,
+                index,
+                error,
+                cause,
+            } => self.stop_child(&map_run, index, error, cause),
             Input::UpdateMapRun {
                 arn,
                 max_concurrency,

@@ -7,6 +7,11 @@ use stepwell_asl::{CsvHeaderLocation, ReaderConfig};
 
 use super::{reached, Budget};
 
+/// AWS's cause for a header row that names a column twice (recorded:
+/// LocalStack's `test_map_item_reader_csv_headers_decl_duplicate_headers`),
+/// passed on without naming the object.
+pub(super) const DUPLICATE_HEADERS: &str = "CSV headers cannot contain duplicates.";
+
 /// The most bytes a CSV header row may take (AWS: "up to 10 KiB").
 pub(super) const MAX_CSV_HEADER_BYTES: usize = 10 * 1024;
 
@@ -35,7 +40,7 @@ pub(super) fn csv_items(
     }
     let mut seen = std::collections::HashSet::new();
     if !headers.iter().all(|h| seen.insert(h.as_str())) {
-        return Err("CSV headers cannot contain duplicates.".into());
+        return Err(DUPLICATE_HEADERS.into());
     }
     // `{}`, and `"header":"",` for each column.
     let empty_row = headers

@@ -276,18 +276,22 @@ impl LocalS3 {
                             "The ItemsPointer '{p}' in the JSON object {} does not select a JSON array",
                             at()
                         ),
-                        None => format!(
-                            "The object {} does not hold a JSON array (use ItemsPointer to select one inside a JSON object)",
-                            at()
-                        ),
+                        // AWS's cause, recorded (LocalStack's
+                        // `test_map_item_reader_json_no_json_list_object`).
+                        None => "Attempting to map over non-iterable node.".to_string(),
                     }),
                 }
             }
             Some(InputType::Jsonl) => jsonl_items(&self.get_text(bucket, key)?, max_items, None)
                 .map_err(|e| format!("The JSONL object {} cannot be read: {e}", at())),
             Some(InputType::Csv) => {
-                csv_items(&self.get_text(bucket, key)?, config, max_items, budget)
-                    .map_err(|e| format!("The CSV object {} cannot be read: {e}", at()))
+                csv_items(&self.get_text(bucket, key)?, config, max_items, budget).map_err(|e| {
+                    if e == csv::DUPLICATE_HEADERS {
+                        e
+                    } else {
+                        format!("The CSV object {} cannot be read: {e}", at())
+                    }
+                })
             }
             Some(InputType::Parquet) => parquet::items(
                 self.get_bytes(bucket, key)?,

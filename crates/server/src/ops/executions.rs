@@ -450,6 +450,9 @@ pub(crate) fn not_redrivable(rt: &Runtime, r: &ExecutionRecord, now: i64) -> Opt
 /// executions that did not succeed run again (the core's redrive).
 pub async fn redrive(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
+    if let Some((stem, index)) = stepwell_core::map_run::parse_child_arn(arn) {
+        return super::map_runs::redrive_child(rt, arn, stem, index).await;
+    }
     let token = req.opt_str("clientToken")?;
     let r = record(rt, arn).await?;
     if let Some(date) = token.and_then(|t| redriven_with(&r, t, now_ms())) {
@@ -563,6 +566,9 @@ pub async fn describe(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
 
 pub async fn stop(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("executionArn")?;
+    if let Some((stem, index)) = stepwell_core::map_run::parse_child_arn(arn) {
+        return super::map_runs::stop_child(rt, &req, arn, stem, index).await;
+    }
     let r = record(rt, arn).await?;
     if r.status == "RUNNING" {
         let input = Input::Stop {

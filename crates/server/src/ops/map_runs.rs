@@ -1,6 +1,6 @@
 //! Map Runs: DescribeMapRun, ListMapRuns, UpdateMapRun, and the child
-//! executions of a Distributed Map (DescribeExecution, GetExecutionHistory
-//! and ListExecutions with `mapRunArn`).
+//! executions of a Distributed Map (DescribeExecution, GetExecutionHistory,
+//! ListExecutions with `mapRunArn`, StopExecution and RedriveExecution).
 //!
 //! A Map Run lives in its parent execution's history (see
 //! `stepwell_core::map_run`): everything here is read from that history.
@@ -269,7 +269,11 @@ pub async fn describe_child(
     if let Some(stop) = child.stop {
         o.insert("stopDate".into(), timestamp(stop));
     }
-    let input = child.input.map(|v| v.to_string()).unwrap_or("null".into());
+    let input = child
+        .input
+        .as_ref()
+        .map(|v| v.to_string())
+        .unwrap_or("null".into());
     o.insert("input".into(), json!(input));
     o.insert("inputDetails".into(), json!({"included": true}));
     if let Some(out) = &child.output {
@@ -286,17 +290,11 @@ pub async fn describe_child(
         o.insert("redriveDate".into(), timestamp(date));
     }
     // AWS: for a Map Run's child, whether the Map Run can redrive it, which
-    // it does when its parent is redriven.
-    let refusal = if run.express {
-        express_child_redrive_refusal(child.status)
-    } else if child.not_redrivable {
-        Some("Execution history event limit exceeded".into())
-    } else {
-        child_redrive_refusal(&parent.status, child.status)
-    };
-    match refusal {
+    // it does when its parent is redriven: the model's REDRIVABLE_BY_MAP_RUN
+    // (RedriveExecution of the child itself is refused: `redrive_child`).
+    match redrive_refusal(&parent, &run, &child) {
         None => {
-            o.insert("redriveStatus".into(), json!("REDRIVABLE"));
+            o.insert("redriveStatus".into(), json!("REDRIVABLE_BY_MAP_RUN"));
         }
         Some(reason) => {
             o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
@@ -304,6 +302,71 @@ pub async fn describe_child(
         }
     }
     Ok(Value::Object(o))
+}
+
+/// Why the Map Run cannot redrive `child` now; `None` when it can.
+fn redrive_refusal(parent: &ExecutionRecord, run: &MapRun, child: &Child) -> Option<String> {
+    if run.express {
+        express_child_redrive_refusal(child.status)
+    } else if child.not_redrivable {
+        Some("Execution history event limit exceeded".into())
+    } else {
+        child_redrive_refusal(&parent.status, child.status)
+    }
+}
+
+/// AWS: "To redrive a workflow that includes a Distributed Map state whose
+/// Map Run failed, you must redrive the parent workflow" (RedriveExecution).
+/// DIFFERENCE: AWS does not give the message it refuses a child with; here
+/// the reason DescribeExecution gives, or, for one its Map Run can redrive,
+/// the one the ResultWriter's files give.
+const CHILD_NOT_REDRIVABLE: &str =
+    "Execution is a child execution of a Map Run and cannot be redriven on its own.";
+
+/// RedriveExecution of a child execution: `ExecutionNotRedrivable`.
+pub async fn redrive_child(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    stem: &str,
+    index: u32,
+) -> Result<Value, ApiError> {
+    // RedriveExecution "is not supported by EXPRESS state machines".
+    if let Some(e) = express_not_supported(arn) {
+        return Err(e);
+    }
+    let (parent, run, child) = child(rt, arn, stem, index).await?;
+    let reason = redrive_refusal(&parent, &run, &child).unwrap_or(CHILD_NOT_REDRIVABLE.into());
+    Err(ApiError::new("ExecutionNotRedrivable", reason))
+}
+
+/// StopExecution of a child execution: one that runs stops (ABORTED, with
+/// the request's error and cause; the core's `Input::StopChild`), as AWS
+/// counts children "stopped by the user" (`MapRunExecutionCounts`); the
+/// answer is its stop date, as for any execution.
+pub async fn stop_child(
+    rt: &Arc<Runtime>,
+    req: &Req,
+    arn: &str,
+    stem: &str,
+    index: u32,
+) -> Result<Value, ApiError> {
+    // StopExecution "is not supported by EXPRESS state machines".
+    if let Some(e) = express_not_supported(arn) {
+        return Err(e);
+    }
+    let (parent, run, found) = child(rt, arn, stem, index).await?;
+    if found.status == "RUNNING" && parent.status == "RUNNING" {
+        let input = Input::StopChild {
+            map_run: run.arn,
+            index,
+            error: req.opt_str("error")?.unwrap_or_default().to_string(),
+            cause: req.opt_str("cause")?.unwrap_or_default().to_string(),
+        };
+        rt.feed(&parent.arn, input).await?;
+    }
+    let (_, _, found) = child(rt, arn, stem, index).await?;
+    let stop = found.stop.unwrap_or_else(crate::runtime::now_ms);
+    Ok(json!({"stopDate": timestamp(stop)}))
 }
 
 /// Why a Map Run cannot redrive a child execution in status `child` now,
