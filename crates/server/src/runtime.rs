@@ -520,15 +520,10 @@ impl Runtime {
     /// Reserve an execution ARN for a new execution. `Ok(Some(record))`:
     /// an identical running execution already exists (AWS's idempotency
     /// rule for STANDARD executions). Only a live execution of this node
-    /// is looked for unless `in_store`: one in the store makes the insert
-    /// of the new one fail, and the caller then asks again `in_store`
-    /// (a read per start saved on the common path).
-    pub fn reserve(
-        &self,
-        arn: &str,
-        input: &str,
-        in_store: bool,
-    ) -> Result<Option<ExecutionRecord>, ApiError> {
+    /// is looked for: one in the store makes the insert of the new one
+    /// fail, and the caller then asks [`Runtime::stored_start`] (a read
+    /// per start saved on the common path).
+    pub fn reserve(&self, arn: &str, input: &str) -> Result<Option<ExecutionRecord>, ApiError> {
         let exists = || {
             ApiError::new(
                 "ExecutionAlreadyExists",
@@ -561,24 +556,22 @@ impl Runtime {
         if !lock(&self.starting).insert(arn.to_string()) {
             return Err(exists());
         }
-        if !in_store {
+        Ok(None)
+    }
+
+    /// The stored execution `arn` if a StartExecution with `input` is
+    /// answered with it (AWS's idempotency rule: it runs, with the same
+    /// input); `None` if it is not, or not in the store.
+    pub fn stored_start(
+        &self,
+        arn: &str,
+        input: &str,
+    ) -> Result<Option<ExecutionRecord>, ApiError> {
+        let Some(row) = self.store.execution(arn)? else {
             return Ok(None);
-        }
-        match self.store.execution(arn) {
-            Ok(None) => Ok(None),
-            Ok(Some(row)) => {
-                lock(&self.starting).remove(arn);
-                let record: Option<ExecutionRecord> = serde_json::from_str(&row.body).ok();
-                match record {
-                    Some(r) if r.status == "RUNNING" && r.input == input => Ok(Some(r)),
-                    _ => Err(exists()),
-                }
-            }
-            Err(e) => {
-                lock(&self.starting).remove(arn);
-                Err(e.into())
-            }
-        }
+        };
+        let record: Option<ExecutionRecord> = serde_json::from_str(&row.body).ok();
+        Ok(record.filter(|r| r.status == "RUNNING" && r.input == input))
     }
 
     /// [`Runtime::reserve`], but a start of the same ARN that is under way
@@ -591,7 +584,7 @@ impl Runtime {
     ) -> Result<Option<ExecutionRecord>, ApiError> {
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
-            match self.reserve(arn, input, false) {
+            match self.reserve(arn, input) {
                 Err(e)
                     if e.kind == "ExecutionAlreadyExists"
                         && tokio::time::Instant::now() < deadline =>
@@ -599,7 +592,7 @@ impl Runtime {
                     if !lock(&self.starting).contains(arn) {
                         // The start under way may have ended between the two
                         // looks (it is live now): one more look decides.
-                        return self.reserve(arn, input, false);
+                        return self.reserve(arn, input);
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 }

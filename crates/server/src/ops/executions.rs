@@ -233,10 +233,10 @@ pub async fn start(
     let watch = match rt.begin(record.clone()).await {
         // An execution of this name is in the store (another node's, or
         // one that ended): AWS's idempotency rule decides.
+        // (Read from the store, not reserved again: another start of this
+        // name on this node may hold the reservation by now.)
         Err(e) if e.kind == "ExecutionAlreadyExists" && !express => {
-            let existing = rt.reserve(&record.arn, &record.input, true);
-            rt.unreserve(&record.arn);
-            return match existing? {
+            return match rt.stored_start(&record.arn, &record.input)? {
                 Some(existing) => Ok((existing, None)),
                 None => Err(e),
             };
