@@ -352,18 +352,35 @@ fn is_callback(req: &TaskRequest) -> bool {
     req.flavor == TaskFlavor::Activity || req.resource.ends_with(".waitForTaskToken")
 }
 
-fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovered) {
-    let resource = req.resource.clone();
-    let callback = is_callback(&req);
-    // A `.sync` Task's token answers it too, when the Task hands
-    // `$$.Task.Token` on (AWS's SendTaskSuccess: "used by activities and
-    // optionally Task states using the job run pattern"; localstack
-    // callback test_sync_with_task_token).
-    if callback || req.is_submitted_first() {
+/// Let SendTask* find the tasks `commands` run by their tokens. Called
+/// before the events that hand the tokens out are committed: a client
+/// that reads a token from the history may answer at once.
+pub(crate) fn register_tokens(rt: &Runtime, arn: &str, commands: &[Command]) {
+    for c in commands {
+        if let Command::RunTask(req) = c {
+            register_token(rt, arn, req);
+        }
+    }
+}
+
+/// [`register_tokens`] for one task: a callback's or an activity's token,
+/// and a `.sync` Task's, which answers it too when the Task hands
+/// `$$.Task.Token` on (AWS's SendTaskSuccess: "used by activities and
+/// optionally Task states using the job run pattern"; localstack callback
+/// test_sync_with_task_token).
+fn register_token(rt: &Runtime, arn: &str, req: &TaskRequest) {
+    if is_callback(req) || req.is_submitted_first() {
         if let Some(token) = &req.token {
             lock(&rt.tokens).insert(token.clone(), (arn.to_string(), req.task));
         }
     }
+}
+
+fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovered) {
+    let resource = req.resource.clone();
+    let callback = is_callback(&req);
+    // Again for a task re-issued after a restart or a reload.
+    register_token(rt, arn, &req);
     // A callback handed over before a restart (or a reload) waits for its
     // token's answer: sending the message again would deliver it twice.
     if callback && recovered.submitted.contains_key(&req.task) {

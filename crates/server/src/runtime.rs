@@ -791,6 +791,7 @@ impl Runtime {
             let Live { exec, record, .. } = &mut *live;
             close_record(record, exec.outcome(), status, now_ms());
         }
+        crate::dispatch::register_tokens(self, arn, &decision.commands);
         if !live.record.express && !decision.events.is_empty() {
             let mut writes = vec![Write::append(arn, &decision.events)?];
             writes.extend(crate::ops::map_runs::index_writes(arn, &decision.events));
