@@ -9,6 +9,7 @@
 import * as api from './api.js';
 import { h, fill, fmtDate, fmtDuration, pretty } from './dom.js';
 import { buildModel, layoutModel, renderSvg, paintStatuses } from './graph.js';
+import { parseDefinition, findState } from './definition.js';
 import { deriveStates, detailsOf, stateNameOf } from './history.js';
 
 const main = document.getElementById('main');
@@ -152,29 +153,6 @@ async function listView() {
     h('code', {}, `aws stepfunctions create-state-machine --endpoint-url ${location.origin} --name Hello --role-arn arn:aws:iam::123456789012:role/x --definition file://hello.asl.json`));
   await load();
   fill(main, h('h1', {}, 'State machines'), table, empty, more);
-}
-
-/** A state's definition object, found by name anywhere in the definition. */
-function findState(def, name) {
-  if (!def || typeof def !== 'object') return null;
-  const states = def.States && typeof def.States === 'object' ? def.States : {};
-  if (Object.prototype.hasOwnProperty.call(states, name)) return states[name];
-  for (const s of Object.values(states)) {
-    if (!s || typeof s !== 'object') continue;
-    for (const inner of [...(Array.isArray(s.Branches) ? s.Branches : []), s.ItemProcessor, s.Iterator]) {
-      const found = findState(inner, name);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-function parseDefinition(text) {
-  try {
-    return typeof text === 'string' ? JSON.parse(text) : text || {};
-  } catch {
-    return {};
-  }
 }
 
 /** The graph of a definition inside a scrollable frame with a zoom toggle. */
@@ -556,7 +534,7 @@ async function executionView(arn) {
   };
 
   function update() {
-    derived = deriveStates([...events.values()], status);
+    derived = deriveStates([...events.values()], status, definition);
     paintStatuses(graph.svg, derived.states);
     const badge = header.querySelector('#execution-status');
     if (badge) {

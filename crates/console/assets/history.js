@@ -4,9 +4,14 @@
 // Each `…StateEntered` event opens a *visit* of a state. Every later event
 // belongs to the visit its `previousEventId` chain leads to (events of one
 // Parallel branch or Map iteration chain to each other), until the visit's
-// `…StateExited`. A visit's outcome:
+// `…StateExited`. The events of a Parallel or Map itself (`ParallelState…`,
+// `MapState…`, `MapIteration…`, `MapRun…`) are the exception: AWS chains
+// them to the last event of a branch or iteration, so they belong to the
+// innermost open Parallel or Map visit around the event they follow. A
+// visit knows the Parallel or Map visit it runs in (`parent`). Its outcome:
 //   succeeded  exited normally (after retries, if any)
-//   caught     exited right after a failure: a Catch took it
+//   caught     exited right after a failure: a Catch took it (a Parallel or
+//              Map shows the failure inside it that ended it)
 //   failed     never exited and the execution ended, or a Fail state; or
 //              its own failure ended its Parallel branch (AWS then records
 //              `…StateAborted` for it)
@@ -16,6 +21,8 @@
 //              Parallel branch beside the one that failed)
 // A state's outcome folds its visits (several for Map iterations and
 // loops): running, then failed, caught, aborted, succeeded.
+
+import { failErrors } from './definition.js';
 
 const RANK = { running: 5, failed: 4, caught: 3, aborted: 2, succeeded: 1 };
 
@@ -64,22 +71,32 @@ function tokenFromParameters(text) {
 /**
  * @param {object[]} events  HistoryEvents, any order
  * @param {string} status    the execution's status (RUNNING, SUCCEEDED, …)
+ * @param {object} [definition]  the parsed definition, for what histories
+ *   do not record: the Error and Cause of a Fail state (one inside a caught
+ *   Parallel or Map leaves them nowhere else)
  * @returns {{states: Map<string, {status: string, visits: object[]}>,
  *            visits: object[], waiting: object[], execution: object,
  *            eventVisit: Map<number, object>}}
  */
-export function deriveStates(events, status) {
+export function deriveStates(events, status, definition = {}) {
   const sorted = [...events].sort((a, b) => a.id - b.id);
   const visits = [];
   const owner = new Map();
   const open = [];
   const execution = { status, error: null, cause: null, start: null, end: null };
 
-  const lastOpen = (name) => {
+  const lastOpen = (fits = () => true) => {
     for (let i = open.length - 1; i >= 0; i--) {
-      if (name === undefined || open[i].name === name) return open[i];
+      if (fits(open[i])) return open[i];
     }
     return null;
+  };
+  // The Parallel or Map visit (`type`) an event of its own belongs to: the
+  // innermost one around `v` that has not ended.
+  const around = (v, type) => {
+    const fits = (x) => x.type === type && !x.closed && !x.ended;
+    for (let x = v; x; x = x.parent) if (fits(x)) return x;
+    return lastOpen(fits);
   };
   const close = (v) => {
     v.closed = true;
@@ -98,9 +115,13 @@ export function deriveStates(events, status) {
       continue;
     }
     if (ev.stateEnteredEventDetails) {
+      // Entered from inside a Parallel or Map (its `…Started` or
+      // `MapIterationStarted`), or after a state with the same parent.
+      const from = owner.get(ev.previousEventId);
       const v = {
         name: d.name,
         type: type.replace(/StateEntered$/, ''),
+        parent: from ? (fan(from) && !from.closed ? from : from.parent) : null,
         enteredId: ev.id,
         input: d.input,
         output: undefined,
@@ -109,6 +130,7 @@ export function deriveStates(events, status) {
         failures: [],
         attempts: 0,
         lastFailed: false,
+        ended: false,
         token: null,
         waiting: false,
         aborted: false,
@@ -124,7 +146,7 @@ export function deriveStates(events, status) {
     }
     let v = owner.get(ev.previousEventId);
     if (ev.stateExitedEventDetails) {
-      if (!v || v.closed || v.name !== d.name) v = lastOpen(d.name);
+      if (!v || v.closed || v.name !== d.name) v = lastOpen((x) => x.name === d.name);
       if (v) {
         v.output = d.output;
         v.end = ev.timestamp;
@@ -135,10 +157,10 @@ export function deriveStates(events, status) {
       }
       continue;
     }
+    const own = /^(Parallel|Map)/.exec(type);
+    if (own) v = around(v, own[1]);
     if (v && v.closed) v = null;
-    if (!v && /^(Task|Activity|LambdaFunction|Parallel|Map)/.test(type) && !type.startsWith('MapIteration')) {
-      v = lastOpen();
-    }
+    if (!v && /^(Task|Activity|LambdaFunction)/.test(type)) v = lastOpen();
     if (!v) continue;
     owner.set(ev.id, v);
     v.eventIds.push(ev.id);
@@ -152,6 +174,8 @@ export function deriveStates(events, status) {
     } else if (type === 'ParallelStateStarted' || type === 'MapStateStarted') {
       v.attempts += 1;
       v.lastFailed = false;
+    } else if (type === 'ParallelStateSucceeded' || type === 'MapStateSucceeded') {
+      v.ended = true;
     } else if (isTaskSuccess(type)) {
       v.waiting = false;
       v.lastFailed = false;
@@ -162,6 +186,7 @@ export function deriveStates(events, status) {
     } else if (isFailure(type)) {
       v.waiting = false;
       v.lastFailed = true;
+      v.ended = type === 'ParallelStateFailed' || type === 'MapStateFailed';
       if (d.error !== undefined || d.cause !== undefined) {
         v.failures.push({ error: d.error, cause: d.cause, type, eventId: ev.id });
       }
@@ -169,10 +194,20 @@ export function deriveStates(events, status) {
   }
 
   const running = status === 'RUNNING';
-  // Parallel and Map states fail with what failed inside them.
-  const fan = (v) => v.type === 'Parallel' || v.type === 'Map';
   const failedItself = (v) => !fan(v) && ((v.lastFailed && (v.aborted || !v.closed)) || (v.type === 'Fail' && !v.closed));
   const someFailedItself = visits.some(failedItself);
+  const fails = failErrors(definition);
+  for (const v of visits) {
+    const fail = v.type === 'Fail' && fails.get(v.name);
+    if (fail) v.failures.push({ error: fail.error, cause: fail.cause, type: 'Fail', eventId: v.enteredId });
+  }
+  // Parallel and Map states fail with what failed inside them: the last
+  // state in them that failed itself.
+  for (const v of visits) {
+    if (!fan(v) || !v.lastFailed || v.failures.length) continue;
+    const inner = visits.filter((x) => failedItself(x) && x.failures.length && within(x, v)).pop();
+    if (inner) v.failures.push(inner.failures[inner.failures.length - 1]);
+  }
   for (const v of visits) {
     if (v.aborted) v.status = v.lastFailed ? 'failed' : 'aborted';
     else if (v.closed) v.status = v.lastFailed ? 'caught' : 'succeeded';
@@ -198,6 +233,16 @@ export function deriveStates(events, status) {
     states.set(v.name, s);
   }
   return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
+}
+
+/** Parallel and Map states run other states. */
+function fan(v) {
+  return v.type === 'Parallel' || v.type === 'Map';
+}
+
+function within(v, outer) {
+  for (let x = v.parent; x; x = x.parent) if (x === outer) return true;
+  return false;
 }
 
 /** The state an event is about, if any (for the history table). */

@@ -28,6 +28,30 @@ const cases = [
     visits: { Resize: 3 },
   },
   {
+    // A branch's Fail state while the other branch waits; the Parallel's
+    // Catch takes the error.
+    fixture: 'caught-parallel',
+    definition: 'caught-parallel',
+    states: { Both: ['caught', 1], Slow: ['aborted', 0], Bad: ['succeeded', 0], Boom: ['failed', 0], Recover: ['succeeded', 0] },
+    errors: { Both: 'Oops', Boom: 'Oops' },
+    owners: { ParallelStateFailed: 'Both' },
+  },
+  {
+    fixture: 'caught-map',
+    definition: 'caught-map',
+    states: { EachItem: ['caught', 1], Hold: ['aborted', 0], Reject: ['failed', 0], Handled: ['succeeded', 0] },
+    errors: { EachItem: 'ItemRejected', Reject: 'ItemRejected' },
+    owners: { MapStateFailed: 'EachItem', MapIterationFailed: 'EachItem' },
+  },
+  {
+    // A Task fails in one branch while the other waits: the waiting
+    // state is aborted, not failed with the other branch's error.
+    fixture: 'parallel-branch-fails',
+    states: { Both: ['failed', 1], BadBranch: ['failed', 1], SlowWait: ['aborted', 0] },
+    errors: { Both: 'Boom.Error', BadBranch: 'Boom.Error' },
+    owners: { ParallelStateFailed: 'Both' },
+  },
+  {
     fixture: 'jsonata-failure',
     states: { RegisterUser: ['succeeded', 1], 'Registered?': ['succeeded', 0], RegistrationFailed: ['failed', 0] },
     errors: { RegistrationFailed: 'RegistrationFailed' },
@@ -37,7 +61,8 @@ const cases = [
 for (const c of cases) {
   test(`outcomes of ${c.fixture}`, () => {
     const { status, events } = load(c.fixture);
-    const d = deriveStates(events, status);
+    const definition = c.definition ? load(`${c.definition}.asl`) : {};
+    const d = deriveStates(events, status, definition);
     for (const [name, [want, attempts]] of Object.entries(c.states)) {
       const s = d.states.get(name);
       assert.ok(s, `${name} was reached`);
@@ -50,6 +75,17 @@ for (const c of cases) {
     }
     for (const [name, n] of Object.entries(c.visits || {})) {
       assert.equal(d.states.get(name).visits.length, n, `${name} visits`);
+    }
+    for (const [type, name] of Object.entries(c.owners || {})) {
+      const found = events.filter((e) => e.type === type);
+      assert.ok(found.length, `${type} recorded`);
+      for (const e of found) assert.equal(stateNameOf(e, d), name, `${type} ${e.id} is about ${name}`);
+    }
+    for (const s of d.states.values()) {
+      for (const v of s.visits) {
+        if (v.status !== 'aborted') continue;
+        assert.deepEqual(v.failures, [], `${v.name} was stopped: it has no error of its own`);
+      }
     }
     // Every event after the start belongs to a state or the execution.
     for (const ev of events) {
@@ -153,4 +189,56 @@ test('a state that fails without an error of its own is still the one that faile
   const d = deriveStates(events, 'FAILED');
   assert.equal(d.states.get('Shape').status, 'failed');
   assert.equal(d.states.get('Shape').visits[0].failures[0].error, 'States.Runtime');
+});
+
+test('a retried, then caught Map: its own events never land on the state inside', () => {
+  // The chain `stepwell serve` and AWS record (crates/engine/tests/history_chain.rs):
+  // the retry's MapStateStarted and MapStateFailed follow the failing
+  // iteration's last state event.
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '[1]' }]),
+    ev(2, 0, 'MapStateEntered', ['stateEnteredEventDetails', { name: 'M', input: '[1]' }]),
+    ev(3, 2, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 1 }]),
+    ev(4, 3, 'MapIterationStarted', ['mapIterationStartedEventDetails', { name: 'M', index: 0 }]),
+    ev(5, 4, 'FailStateEntered', ['stateEnteredEventDetails', { name: 'F', input: '1' }]),
+    ev(6, 5, 'MapIterationFailed', ['mapIterationFailedEventDetails', { name: 'M', index: 0 }]),
+    ev(7, 5, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 1 }]),
+    ev(8, 7, 'MapIterationStarted', ['mapIterationStartedEventDetails', { name: 'M', index: 0 }]),
+    ev(9, 8, 'FailStateEntered', ['stateEnteredEventDetails', { name: 'F', input: '1' }]),
+    ev(10, 9, 'MapIterationFailed', ['mapIterationFailedEventDetails', { name: 'M', index: 0 }]),
+    ev(11, 9, 'MapStateFailed', null),
+    ev(12, 11, 'MapStateExited', ['stateExitedEventDetails', { name: 'M', output: '{"Error":"E"}' }]),
+    ev(13, 12, 'PassStateEntered', ['stateEnteredEventDetails', { name: 'Caught', input: '{"Error":"E"}' }]),
+    ev(14, 13, 'PassStateExited', ['stateExitedEventDetails', { name: 'Caught', output: '{"Error":"E"}' }]),
+    ev(15, 14, 'ExecutionSucceeded', ['executionSucceededEventDetails', { output: '{"Error":"E"}' }]),
+  ];
+  const definition = { StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'E', Cause: 'c' } } } } } };
+  const d = deriveStates(events, 'SUCCEEDED', definition);
+  const m = d.states.get('M');
+  assert.equal(m.status, 'caught');
+  assert.equal(m.visits[0].attempts, 2);
+  assert.deepEqual(m.visits[0].failures.map((f) => f.error), ['E']);
+  assert.deepEqual(d.states.get('F').visits.map((v) => v.status), ['failed', 'failed']);
+  for (const id of [3, 6, 7, 10, 11]) assert.equal(stateNameOf(events.find((e) => e.id === id), d), 'M', `event ${id}`);
+});
+
+test('nested Parallels: the outer one fails after the inner one', () => {
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    ev(2, 1, 'ParallelStateEntered', ['stateEnteredEventDetails', { name: 'Outer', input: '{}' }]),
+    ev(3, 2, 'ParallelStateStarted', null),
+    ev(4, 3, 'ParallelStateEntered', ['stateEnteredEventDetails', { name: 'Inner', input: '{}' }]),
+    ev(5, 4, 'ParallelStateStarted', null),
+    ev(6, 5, 'FailStateEntered', ['stateEnteredEventDetails', { name: 'Boom', input: '{}' }]),
+    ev(7, 6, 'ParallelStateFailed', null),
+    ev(8, 7, 'ParallelStateFailed', null),
+    ev(9, 8, 'ExecutionFailed', ['executionFailedEventDetails', { error: 'E', cause: 'c' }]),
+  ];
+  const d = deriveStates(events, 'FAILED');
+  assert.equal(stateNameOf(events[6], d), 'Inner');
+  assert.equal(stateNameOf(events[7], d), 'Outer');
+  for (const name of ['Outer', 'Inner', 'Boom']) {
+    assert.equal(d.states.get(name).status, 'failed', name);
+    assert.equal(d.states.get(name).visits[0].failures[0].error, 'E', `${name} error`);
+  }
 });
