@@ -289,6 +289,32 @@ async function main() {
   await page.waitForSelector('#map-runs .map-run');
   check(true, 'a child execution links back to its parent');
 
+  // 8c. An EXPRESS state machine: its page says its executions are not
+  // listed, and the start form runs one synchronously, showing the result.
+  const quick = {
+    StartAt: 'Check',
+    States: {
+      Check: { Type: 'Choice', Choices: [{ Variable: '$.ok', BooleanEquals: true, Next: 'Hello' }], Default: 'Refuse' },
+      Hello: { Type: 'Pass', Result: { hello: 'express' }, End: true },
+      Refuse: { Type: 'Fail', Error: 'NotOk', Cause: 'ok was not true' },
+    },
+  };
+  const quickSm = await api(apiBase, 'CreateStateMachine', { name: 'QuickCheck', type: 'EXPRESS', definition: JSON.stringify(quick), roleArn: role });
+  await page.goto(`${base}/#/state-machine/${encodeURIComponent(quickSm.stateMachineArn)}`);
+  await page.waitForSelector('#machine-graph g.state[data-state="Hello"]');
+  check(await page.isVisible('#express-note') && !(await page.$('#error')),
+    'an EXPRESS state machine shows its graph and says its executions are not listed');
+  await page.fill('#start-input', '{"ok": true}');
+  await page.click('#start-execution');
+  await page.waitForSelector('#start-result-status[data-status="SUCCEEDED"]');
+  check((await page.textContent('#start-result-output')).includes('"hello": "express"'),
+    'an EXPRESS execution started from the page runs synchronously; its output is shown');
+  await page.fill('#start-input', '{"ok": false}');
+  await page.click('#start-execution');
+  await page.waitForSelector('#start-result-status[data-status="FAILED"]');
+  check((await page.textContent('#start-result-error')).includes('NotOk'), 'a failed EXPRESS execution shows its error');
+  await shot('09-express.png');
+
   // 9. SigV4: a second `stepwell serve`, verifying signatures (--access-key).
   // Unsigned, the console asks for credentials; a wrong secret is refused
   // with the server's message; signed in, it lists, starts an execution and

@@ -180,6 +180,7 @@ async function machineView(arn) {
   const sm = await api.call('DescribeStateMachine', { stateMachineArn: arn });
   document.title = `${sm.name} · Stepwell`;
   const definition = parseDefinition(sm.definition);
+  const express = sm.type === 'EXPRESS';
 
   const statePanel = h('div', { id: 'state-definition', class: 'side muted' }, 'Click a state to see its definition.');
   const graph = graphFrame(definition, (name) => {
@@ -190,19 +191,51 @@ async function machineView(arn) {
     statePanel.classList.remove('muted');
   }, 'machine-graph');
 
-  // Start form.
+  // AWS lists no executions of an EXPRESS state machine (ListExecutions
+  // answers StateMachineTypeNotSupported).
+  const executions = express
+    ? h('section', { class: 'card', id: 'express-note' },
+      h('h2', {}, 'Executions'),
+      h('p', { class: 'muted' },
+        'Executions of EXPRESS state machines are not listed (AWS keeps no history of them). ',
+        'Start one here to see its result.'))
+    : await executionsSection(arn);
+
+  fill(main,
+    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ', sm.name),
+    h('h1', {}, sm.name, ' ', h('span', { class: 'badge' }, sm.type || 'STANDARD')),
+    h('p', { class: 'muted arn' }, sm.stateMachineArn, sm.creationDate ? ` · created ${fmtDate(sm.creationDate)}` : ''),
+    h('div', { class: 'split' },
+      h('section', { class: 'card grow' }, h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar), graph.frame),
+      h('div', { class: 'side-col' }, startForm(arn, express), statePanel)),
+    executions,
+    h('section', { class: 'card' },
+      h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
+        h('pre', { id: 'definition', class: 'json' }, pretty(sm.definition)))));
+}
+
+/**
+ * The start form. A STANDARD execution opens in its own view; an EXPRESS
+ * one runs synchronously (StartSyncExecution) and its result shows here.
+ */
+function startForm(arn, express) {
   const startError = h('div', { id: 'start-error', class: 'error-box', hidden: true, role: 'alert' });
+  const result = h('div', { id: 'start-result', hidden: true, 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', id: 'start-execution', class: 'primary' }, 'Start execution');
   const form = h('form', { id: 'start-form', class: 'card' },
     h('h2', {}, 'Start an execution'),
+    express ? h('p', { class: 'muted' }, 'EXPRESS: the execution runs synchronously and its result shows below.') : null,
     h('label', { for: 'start-name' }, 'Name (optional)',
       h('input', { id: 'start-name', placeholder: 'generated when empty', autocomplete: 'off' })),
     h('label', { for: 'start-input' }, 'Input (JSON)',
       h('textarea', { id: 'start-input', rows: 6, spellcheck: 'false' }, '{}')),
     startError,
-    h('button', { type: 'submit', id: 'start-execution', class: 'primary' }, 'Start execution'));
+    submit,
+    result);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     startError.hidden = true;
+    result.hidden = true;
     const input = form.querySelector('#start-input').value;
     try {
       JSON.parse(input);
@@ -212,17 +245,47 @@ async function machineView(arn) {
       return;
     }
     const name = form.querySelector('#start-name').value.trim();
+    const request = { stateMachineArn: arn, input, ...(name ? { name } : {}) };
+    submit.disabled = true;
     try {
-      const res = await api.call('StartExecution', { stateMachineArn: arn, input, ...(name ? { name } : {}) });
-      location.hash = link.execution(res.executionArn);
+      if (express) {
+        fill(result, h('p', { class: 'muted' }, 'Running…'));
+        result.hidden = false;
+        fill(result, syncResult(await api.call('StartSyncExecution', request)));
+      } else {
+        const res = await api.call('StartExecution', request);
+        location.hash = link.execution(res.executionArn);
+      }
     } catch (e) {
       if (api.isAuthError(e)) return showError(e);
+      result.hidden = true;
       fill(startError, h('strong', {}, e.type), ': ', e.message);
       startError.hidden = false;
+    } finally {
+      submit.disabled = false;
     }
   });
+  return form;
+}
 
-  // Executions, newest first, with a status filter and paging.
+/** What StartSyncExecution answered: the status, then the output or the error. */
+function syncResult(res) {
+  return [
+    h('h3', {}, 'Result ', statusBadge(res.status, 'start-result-status')),
+    h('p', { class: 'muted' }, res.name || '', res.stopDate ? ` · took ${fmtDuration(res.startDate, res.stopDate)}` : ''),
+    res.output !== undefined ? h('pre', { class: 'json', id: 'start-result-output' }, pretty(res.output)) : null,
+    errorBox('start-result-error', res.error, res.cause),
+  ];
+}
+
+/** An error and its cause, or nothing when there is neither. */
+function errorBox(id, error, cause) {
+  if (error === undefined && cause === undefined) return null;
+  return h('div', { class: 'error-box', id }, h('strong', {}, error || ''), cause ? h('pre', {}, cause) : null);
+}
+
+/** The executions of a STANDARD state machine, newest first, with a status filter and paging. */
+async function executionsSection(arn) {
   const filter = h('select', { id: 'status-filter' },
     h('option', { value: '' }, 'All statuses'),
     STATUSES.map((s) => h('option', { value: s }, s)));
@@ -267,23 +330,12 @@ async function machineView(arn) {
   });
   refresh.addEventListener('click', () => loadExecutions().catch(showError));
   await loadExecutions();
-
-  fill(main,
-    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ', sm.name),
-    h('h1', {}, sm.name, ' ', h('span', { class: 'badge' }, sm.type || 'STANDARD')),
-    h('p', { class: 'muted arn' }, sm.stateMachineArn, sm.creationDate ? ` · created ${fmtDate(sm.creationDate)}` : ''),
-    h('div', { class: 'split' },
-      h('section', { class: 'card grow' }, h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar), graph.frame),
-      h('div', { class: 'side-col' }, form, statePanel)),
-    h('section', { class: 'card', id: 'executions-section' },
-      h('div', { class: 'card-head' }, h('h2', {}, 'Executions'),
-        h('div', { class: 'toolbar' }, filter, refresh, prev, pageInfo, next)),
-      h('table', { id: 'executions', class: 'list' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Stopped'))),
-        rows)),
-    h('section', { class: 'card' },
-      h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
-        h('pre', { id: 'definition', class: 'json' }, pretty(sm.definition)))));
+  return h('section', { class: 'card', id: 'executions-section' },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Executions'),
+      h('div', { class: 'toolbar' }, filter, refresh, prev, pageInfo, next)),
+    h('table', { id: 'executions', class: 'list' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Stopped'))),
+      rows));
 }
 
 // ---------------------------------------------------------------------------
@@ -371,10 +423,7 @@ async function executionView(arn) {
       h('div', { class: 'io-grid' },
         h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', id: 'execution-input' }, pretty(desc.input))),
         h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
-      desc.error !== undefined || desc.cause !== undefined
-        ? h('div', { class: 'error-box', id: 'execution-error' },
-          h('strong', {}, desc.error || ''), desc.cause ? h('pre', {}, desc.cause) : null)
-        : null);
+      errorBox('execution-error', desc.error, desc.cause));
   };
 
   const refreshDescription = async () => {
