@@ -258,27 +258,47 @@ async function main() {
   await page.waitForSelector('#state-definition pre');
   await shot('06-large-graph.png');
 
-  // 8b. A Distributed Map: its Map Run and child executions, each with its
-  // own execution view linked back to the parent.
+  // 8b. A Distributed Map: its state inside runs in child executions; the
+  // Map Run's counts move while it runs; its child executions are paged and
+  // filtered, each with its own execution view linked back to the parent.
   const fan = {
     StartAt: 'Fan',
     States: {
       Fan: {
-        Type: 'Map', Label: 'Shipping', End: true,
+        Type: 'Map', Label: 'Shipping', MaxConcurrency: 3, End: true,
         ItemProcessor: {
           ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-          StartAt: 'Ship', States: { Ship: { Type: 'Pass', End: true } },
+          StartAt: 'Ship', States: { Ship: { Type: 'Wait', Seconds: 1, End: true } },
         },
       },
     },
   };
+  const parcels = Array.from({ length: 30 }, (_, i) => `parcel-${i}`);
   const fanSm = await api(apiBase, 'CreateStateMachine', { name: 'FanOut', definition: JSON.stringify(fan), roleArn: role });
-  const fanRun = await api(apiBase, 'StartExecution', { stateMachineArn: fanSm.stateMachineArn, input: '["a","b","c"]' });
+  const fanRun = await api(apiBase, 'StartExecution', { stateMachineArn: fanSm.stateMachineArn, input: JSON.stringify(parcels) });
   await page.goto(`${base}/#/execution/${encodeURIComponent(fanRun.executionArn)}`);
+  await page.waitForSelector('#execution-graph g.state[data-state="Ship"][data-status="running"]');
+  check(true, "a running Distributed Map's inner state is shown running");
+  await page.click('#execution-graph g.state[data-state="Ship"]');
+  await page.waitForSelector('#detail-children');
+  await page.waitForFunction(() => /[1-9]\d* succeeded/.test(document.querySelector('#map-runs .map-run[data-status="RUNNING"] .map-run-counts')?.textContent));
+  check(true, 'the Map Run counts move while it runs');
+  check((await page.textContent('#detail-map-run')).includes('30 items'), 'the inner state shows its Map Run counts');
+  await page.waitForSelector('#map-runs .map-run[data-status="SUCCEEDED"]');
   await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
-  await page.waitForSelector('#map-runs .map-run-children tr[data-execution-arn]');
-  check(await page.$$eval('#map-runs .map-run-children tr[data-status="SUCCEEDED"]', (l) => l.length) === 3,
-    'the Map Run lists its three child executions');
+  check(await page.getAttribute('#execution-graph g.state[data-state="Ship"]', 'data-status') === 'children',
+    'once the Map is done, its inner state reads "in child executions"');
+  const childRows = () => page.$$eval('#map-runs .map-run-children tr[data-status]', (l) => l.length);
+  check(await childRows() === 25, 'the Map Run lists its first 25 child executions');
+  await page.click('#map-runs .map-run-next');
+  await page.waitForFunction(() => document.querySelectorAll('#map-runs .map-run-children tr[data-status]').length === 5);
+  check(true, 'the next page lists the other 5');
+  await page.selectOption('#map-runs .map-run-filter', 'FAILED');
+  await page.waitForSelector('#map-runs .map-run-children td[colspan]');
+  check(await childRows() === 0, 'filtered by FAILED, no child execution is listed');
+  await page.selectOption('#map-runs .map-run-filter', 'SUCCEEDED');
+  await page.waitForFunction(() => document.querySelectorAll('#map-runs .map-run-children tr[data-status="SUCCEEDED"]').length === 25);
+  check(true, 'filtered by SUCCEEDED, the first page is full again');
   await page.locator('#map-runs').scrollIntoViewIfNeeded();
   await shot('08-map-run.png');
   await page.click('#map-runs .map-run-children tr[data-execution-arn] a');

@@ -9,12 +9,15 @@
 import * as api from './api.js';
 import { h, fill, fmtDate, fmtDuration, pretty } from './dom.js';
 import { buildModel, layoutModel, renderSvg, paintStatuses } from './graph.js';
-import { parseDefinition, findState } from './definition.js';
+import { parseDefinition, findState, distributedStates } from './definition.js';
 import { deriveStates, detailsOf, stateNameOf } from './history.js';
 
 const main = document.getElementById('main');
 const authStatus = document.getElementById('auth-status');
-const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+// Only a Map Run's child executions may be filtered by PENDING_REDRIVE
+// (ListExecutions refuses it with a stateMachineArn).
+const CHILD_STATUSES = [...STATUSES, 'PENDING_REDRIVE'];
 const PAGE_SIZE = 25;
 const HISTORY_ROWS = 2000;
 
@@ -51,8 +54,11 @@ const link = {
   execution: (arn) => `#/execution/${encodeURIComponent(arn)}`,
 };
 
+/** What a state's status reads as, where its name is not enough. */
+const STATUS_TEXT = { notreached: 'not reached', children: 'in child executions' };
+
 function statusBadge(status, id) {
-  return h('span', { class: `badge status-${String(status).toLowerCase()}`, 'data-status': status, id }, status);
+  return h('span', { class: `badge status-${String(status).toLowerCase()}`, 'data-status': status, id }, STATUS_TEXT[status] || status);
 }
 
 function showError(e) {
@@ -377,6 +383,11 @@ async function executionView(arn) {
   const historyNote = h('p', { class: 'muted', id: 'history-note', hidden: true });
   const connection = h('span', { id: 'connection', class: 'muted' });
   const rendered = new Set();
+  const ctrl = new AbortController();
+  onLeave(() => {
+    ctrl.abort();
+    clearTimeout(polling);
+  });
 
   const renderHeader = () => {
     const stop = h('button', { type: 'button', id: 'stop-execution', class: 'danger' }, 'Stop execution');
@@ -435,29 +446,21 @@ async function executionView(arn) {
     renderMapRuns().catch(showToast);
   };
 
-  // A Distributed Map's Map Runs and their child executions (each one a
-  // link to its own execution view).
+  // A Distributed Map's Map Runs, read again every 2 s while one runs.
   const mapRunsPanel = h('section', { id: 'map-runs', class: 'card', hidden: true });
+  const mapRuns = new Map();
+  let polling = null;
   const renderMapRuns = async () => {
     const runs = (await api.call('ListMapRuns', { executionArn: arn })).mapRuns || [];
-    mapRunsPanel.hidden = runs.length === 0;
-    const cards = [];
-    for (const r of runs) {
-      const run = await api.call('DescribeMapRun', { mapRunArn: r.mapRunArn });
-      const children = (await api.call('ListExecutions', { mapRunArn: r.mapRunArn, maxResults: 100 })).executions || [];
-      const c = run.itemCounts || {};
-      cards.push(h('div', { class: 'map-run', 'data-map-run-arn': r.mapRunArn },
-        h('h3', {}, r.mapRunArn.split('/').pop(), ' ', statusBadge(run.status)),
-        h('p', { class: 'muted' },
-          `${c.total} items: ${c.succeeded} succeeded, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.aborted} aborted`),
-        h('table', { class: 'list map-run-children' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Child execution'), h('th', {}, 'Status'), h('th', {}, 'Started'))),
-          h('tbody', {}, children.map((x) => h('tr', { 'data-execution-arn': x.executionArn, 'data-status': x.status },
-            h('td', {}, h('a', { href: link.execution(x.executionArn) }, x.name)),
-            h('td', {}, statusBadge(x.status)),
-            h('td', {}, fmtDate(x.startDate))))))));
+    for (const r of runs) if (!mapRuns.has(r.mapRunArn)) mapRuns.set(r.mapRunArn, mapRunCard(r.mapRunArn));
+    await Promise.all([...mapRuns.values()].map((c) => c.refresh()));
+    mapRunsPanel.hidden = mapRuns.size === 0;
+    fill(mapRunsPanel, h('h2', {}, 'Map Runs'), [...mapRuns.values()].map((c) => c.element));
+    renderDetail();
+    clearTimeout(polling);
+    if (!ctrl.signal.aborted && [...mapRuns.values()].some((c) => c.run.status === 'RUNNING')) {
+      polling = setTimeout(() => renderMapRuns().catch(showToast), 2000);
     }
-    fill(mapRunsPanel, h('h2', {}, 'Map Runs'), ...cards);
   };
 
   const renderDetail = () => {
@@ -465,11 +468,21 @@ async function executionView(arn) {
     const state = derived.states.get(selected);
     const def = findState(definition, selected);
     const type = def && typeof def.Type === 'string' ? def.Type : '';
+    panel.classList.remove('muted');
     if (!state) {
       fill(panel,
         h('h3', {}, selected, ' ', statusBadge('notreached', 'detail-status')),
         h('p', { class: 'muted' }, `${type} · not reached in this execution.`));
-      panel.classList.remove('muted');
+      return;
+    }
+    if (state.mapRunArn) {
+      const card = mapRuns.get(state.mapRunArn);
+      fill(panel,
+        h('h3', {}, selected, ' ', statusBadge(state.status, 'detail-status')),
+        h('p', { class: 'muted' }, `${type} · runs in the child executions of the Distributed Map ${state.map}, each with its own history.`),
+        h('p', { id: 'detail-map-run' }, card && card.run ? itemCounts(card.run) : ''),
+        card ? h('button', { type: 'button', class: 'link', id: 'detail-children', onclick: () => card.element.scrollIntoView() },
+          'Show the child executions') : null);
       return;
     }
     const visits = state.visits;
@@ -508,7 +521,6 @@ async function executionView(arn) {
       section('Input', 'detail-input', v.input),
       section('Parameters', 'detail-parameters', v.parameters),
       section('Output', 'detail-output', v.output));
-    panel.classList.remove('muted');
   };
 
   const renderTokens = () => {
@@ -604,7 +616,7 @@ async function executionView(arn) {
     h('div', { class: 'split' },
       h('section', { class: 'card grow' },
         h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar),
-        legend(),
+        legend(definition),
         graph.frame),
       h('div', { class: 'side-col' }, h('section', { class: 'card' }, panel))),
     ioPanel,
@@ -620,8 +632,6 @@ async function executionView(arn) {
 
   // Live updates from the execution stream; the first message of each
   // connection carries every event so far.
-  const ctrl = new AbortController();
-  onLeave(() => ctrl.abort());
   let failures = 0;
   while (!ctrl.signal.aborted) {
     try {
@@ -667,8 +677,76 @@ async function executionView(arn) {
   }
 }
 
-function legend() {
+/**
+ * A Map Run: its status and item counts, and a page of its child
+ * executions (each a link to its own view), filtered by status.
+ * `refresh()` reads them again.
+ */
+function mapRunCard(mapRunArn) {
+  const title = h('h3');
+  const counts = h('p', { class: 'muted map-run-counts' });
+  const filter = h('select', { class: 'map-run-filter', 'aria-label': 'Status of the child executions' },
+    h('option', { value: '' }, 'All statuses'),
+    CHILD_STATUSES.map((s) => h('option', { value: s }, s)));
+  const rows = h('tbody');
+  const prev = h('button', { type: 'button', class: 'small map-run-prev' }, '‹ Previous');
+  const next = h('button', { type: 'button', class: 'small map-run-next' }, 'Next ›');
+  const pageInfo = h('span', { class: 'muted' });
+  const element = h('div', { class: 'map-run', 'data-map-run-arn': mapRunArn },
+    title, counts,
+    h('div', { class: 'toolbar' }, filter, prev, pageInfo, next),
+    h('table', { class: 'list map-run-children' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Child execution'), h('th', {}, 'Status'), h('th', {}, 'Started'))),
+      rows));
+  const card = { element, run: null, refresh: null };
+  const tokens = [null];
+  let page = 0;
+  const loadChildren = async () => {
+    const req = { mapRunArn, maxResults: PAGE_SIZE };
+    if (filter.value) req.statusFilter = filter.value;
+    if (tokens[page]) req.nextToken = tokens[page];
+    const res = await api.call('ListExecutions', req);
+    const list = res.executions || [];
+    fill(rows, list.length
+      ? list.map((x) => h('tr', { 'data-execution-arn': x.executionArn, 'data-status': x.status },
+        h('td', {}, h('a', { href: link.execution(x.executionArn) }, x.name)),
+        h('td', {}, statusBadge(x.status)),
+        h('td', {}, fmtDate(x.startDate))))
+      : h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No child executions.')));
+    tokens[page + 1] = res.nextToken || null;
+    tokens.length = page + 2;
+    prev.disabled = page === 0;
+    next.disabled = !res.nextToken;
+    fill(pageInfo, `Page ${page + 1}`);
+  };
+  const turn = (to) => {
+    page = to;
+    loadChildren().catch(showToast);
+  };
+  filter.addEventListener('change', () => {
+    tokens.length = 1;
+    turn(0);
+  });
+  prev.addEventListener('click', () => turn(Math.max(0, page - 1)));
+  next.addEventListener('click', () => turn(page + 1));
+  card.refresh = async () => {
+    const [run] = await Promise.all([api.call('DescribeMapRun', { mapRunArn }), loadChildren()]);
+    card.run = run;
+    element.setAttribute('data-status', run.status);
+    fill(title, mapRunArn.split('/').pop(), ' ', statusBadge(run.status));
+    fill(counts, itemCounts(run));
+  };
+  return card;
+}
+
+function itemCounts(run) {
+  const c = run.itemCounts || {};
+  return `${c.total} items: ${c.succeeded} succeeded, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.aborted} aborted`;
+}
+
+function legend(definition) {
   const items = [['succeeded', 'Succeeded'], ['failed', 'Failed'], ['caught', 'Caught'], ['running', 'Running'], ['aborted', 'Aborted'], ['notreached', 'Not reached']];
+  if (distributedStates(definition).length) items.push(['children', 'In child executions']);
   return h('div', { class: 'legend' }, items.map(([k, label]) => h('span', { class: `key key-${k}` }, label)));
 }
 

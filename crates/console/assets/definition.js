@@ -53,3 +53,14 @@ export function failErrors(def) {
   }
   return out;
 }
+
+/**
+ * The states each Distributed Map runs in its child executions, nested ones
+ * included: `[map name, state names]`.
+ */
+export function distributedStates(def) {
+  return statesOf(def)
+    .filter(([, s]) => s.Type === 'Map' && isObj(s.ItemProcessor) && isObj(s.ItemProcessor.ProcessorConfig)
+      && s.ItemProcessor.ProcessorConfig.Mode === 'DISTRIBUTED')
+    .map(([name, s]) => [name, statesOf(s.ItemProcessor).map(([inner]) => inner)]);
+}

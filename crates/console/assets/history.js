@@ -19,10 +19,13 @@
 //   aborted    stopped with the execution, or `…StateAborted`; or still
 //              open when another state's failure ended the execution (a
 //              Parallel branch beside the one that failed)
+// A Distributed Map's states run in child executions and have no visits
+// here: once the Map has started its Map Run they are `children` (see
+// below).
 // A state's outcome folds its visits (several for Map iterations and
 // loops): running, then failed, caught, aborted, succeeded.
 
-import { failErrors } from './definition.js';
+import { distributedStates, failErrors } from './definition.js';
 
 const RANK = { running: 5, failed: 4, caught: 3, aborted: 2, succeeded: 1 };
 
@@ -131,6 +134,7 @@ export function deriveStates(events, status, definition = {}) {
         attempts: 0,
         lastFailed: false,
         ended: false,
+        mapRunArn: null,
         token: null,
         waiting: false,
         aborted: false,
@@ -176,6 +180,8 @@ export function deriveStates(events, status, definition = {}) {
       v.lastFailed = false;
     } else if (type === 'ParallelStateSucceeded' || type === 'MapStateSucceeded') {
       v.ended = true;
+    } else if (type === 'MapRunStarted') {
+      v.mapRunArn = d.mapRunArn;
     } else if (isTaskSuccess(type)) {
       v.waiting = false;
       v.lastFailed = false;
@@ -231,6 +237,16 @@ export function deriveStates(events, status, definition = {}) {
     s.visits.push(v);
     if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
     states.set(v.name, s);
+  }
+  // A Distributed Map's states run in child executions, each with a history
+  // of its own: here they are `children` (`running` while the Map runs),
+  // with the Map Run's ARN.
+  for (const [map, names] of distributedStates(definition)) {
+    const m = states.get(map);
+    const last = m && m.visits[m.visits.length - 1];
+    if (!last || !last.mapRunArn) continue;
+    const status = m.status === 'running' ? 'running' : 'children';
+    for (const name of names) states.set(name, { status, visits: [], map, mapRunArn: last.mapRunArn });
   }
   return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
 }

@@ -242,3 +242,43 @@ test('nested Parallels: the outer one fails after the inner one', () => {
     assert.equal(d.states.get(name).visits[0].failures[0].error, 'E', `${name} error`);
   }
 });
+
+test("a Distributed Map's states run in its Map Run's child executions", () => {
+  const definition = {
+    StartAt: 'Fan',
+    States: {
+      Fan: {
+        Type: 'Map', End: true,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'Ship', States: { Ship: { Type: 'Wait', Seconds: 1, Next: 'Done' }, Done: { Type: 'Succeed' } },
+        },
+      },
+    },
+  };
+  const run = 'arn:aws:states:us-east-1:123456789012:mapRun:FanOut/Fan:1';
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '[1,2]' }]),
+    ev(2, 0, 'MapStateEntered', ['stateEnteredEventDetails', { name: 'Fan', input: '[1,2]' }]),
+    ev(3, 2, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 2 }]),
+    ev(4, 3, 'MapRunStarted', ['mapRunStartedEventDetails', { mapRunArn: run }]),
+  ];
+  const running = deriveStates(events, 'RUNNING', definition);
+  assert.equal(running.states.get('Fan').status, 'running');
+  for (const name of ['Ship', 'Done']) {
+    assert.equal(running.states.get(name).status, 'running', name);
+    assert.equal(running.states.get(name).mapRunArn, run, name);
+  }
+  events.push(
+    ev(5, 4, 'MapRunSucceeded', null),
+    ev(6, 5, 'MapStateSucceeded', null),
+    ev(7, 4, 'MapStateExited', ['stateExitedEventDetails', { name: 'Fan', output: '[1,2]' }]),
+    ev(8, 7, 'ExecutionSucceeded', ['executionSucceededEventDetails', { output: '[1,2]' }]),
+  );
+  const done = deriveStates(events, 'SUCCEEDED', definition);
+  assert.equal(done.states.get('Fan').status, 'succeeded');
+  assert.equal(done.states.get('Ship').status, 'children');
+  for (const e of events.slice(2, 6)) assert.equal(stateNameOf(e, done), 'Fan', e.type);
+  // Not reached: nothing is said about its states.
+  assert.equal(deriveStates(events.slice(0, 1), 'RUNNING', definition).states.has('Ship'), false);
+});
