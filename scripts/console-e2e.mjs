@@ -221,6 +221,11 @@ async function main() {
   await page.click('#execution-graph g.state[data-state="Approve"]');
   check(await page.getAttribute('#execution-graph g.state[data-state="Approve"]', 'data-status') === 'caught', 'the refused task is shown as caught');
   check((await page.textContent('#detail-error')) === 'Rejected', 'the caught task shows the error sent from the page');
+  await page.selectOption('#history-filter', 'failures');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 2);
+  const failureTypes = await page.$$eval('#history tr[data-event-id]', (l) => l.map((r) => r.getAttribute('data-type')));
+  check(JSON.stringify(failureTypes) === JSON.stringify(['TaskFailed', 'ExecutionFailed']), `"Failures only" keeps the failures (${failureTypes})`);
+  await page.selectOption('#history-filter', '');
   await page.click('#execution-graph g.state[data-state="Declined"]');
   await shot('05-execution-failed.png');
   // The README's picture (docs/console-execution-view.png): the viewport only.
@@ -334,6 +339,31 @@ async function main() {
   await page.waitForSelector('#start-result-status[data-status="FAILED"]');
   check((await page.textContent('#start-result-error')).includes('NotOk'), 'a failed EXPRESS execution shows its error');
   await shot('09-express.png');
+
+  // 8d. A long history: the event table shows 1,000 events a page, the
+  // last ones a click away, and one event type when asked.
+  const many = {
+    StartAt: 'Each',
+    States: { Each: { Type: 'Map', End: true, ItemProcessor: { StartAt: 'Touch', States: { Touch: { Type: 'Pass', End: true } } } } },
+  };
+  const manySm = await api(apiBase, 'CreateStateMachine', { name: 'LongHistory', definition: JSON.stringify(many), roleArn: role });
+  const manyRun = await api(apiBase, 'StartExecution', { stateMachineArn: manySm.stateMachineArn, input: JSON.stringify(Array.from({ length: 300 }, (_, i) => i)) });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(manyRun.executionArn)}`);
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 1000);
+  const historyRows = () => page.$$eval('#history tr[data-event-id]', (l) => l.map((r) => [Number(r.getAttribute('data-event-id')), r.getAttribute('data-type')]));
+  let rows = await historyRows();
+  check(rows.length === 1000 && rows[0][0] === 1, `the first page shows events 1 to 1,000 (${rows.length} rows)`);
+  check((await page.textContent('#history-page')).includes('of 1206'), 'the pager counts all 1,206 events');
+  await page.click('#history-last');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 206);
+  rows = await historyRows();
+  check(rows[0][0] === 1001 && rows[rows.length - 1][1] === 'ExecutionSucceeded', 'the last page ends with ExecutionSucceeded');
+  await page.click('#history-first');
+  await page.waitForFunction(() => document.querySelector('#history tr[data-event-id]').getAttribute('data-event-id') === '1');
+  await page.selectOption('#history-filter', 'MapIterationSucceeded');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 300);
+  check((await historyRows()).every(([, t]) => t === 'MapIterationSucceeded'), 'filtered by type, only that type is listed');
 
   // 9. SigV4: a second `stepwell serve`, verifying signatures (--access-key).
   // Unsigned, the console asks for credentials; a wrong secret is refused

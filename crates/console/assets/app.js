@@ -19,7 +19,7 @@ const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 // (ListExecutions refuses it with a stateMachineArn).
 const CHILD_STATUSES = [...STATUSES, 'PENDING_REDRIVE'];
 const PAGE_SIZE = 25;
-const HISTORY_ROWS = 2000;
+const HISTORY_ROWS = 1000;
 
 let leaving = [];
 
@@ -379,10 +379,8 @@ async function executionView(arn) {
   const header = h('div', { id: 'execution-header' });
   const tokenPanel = h('section', { id: 'token-panel', class: 'card', hidden: true });
   const ioPanel = h('section', { id: 'execution-io', class: 'card' });
-  const historyBody = h('tbody');
-  const historyNote = h('p', { class: 'muted', id: 'history-note', hidden: true });
+  const history = historyTable();
   const connection = h('span', { id: 'connection', class: 'muted' });
-  const rendered = new Set();
   const ctrl = new AbortController();
   onLeave(() => {
     ctrl.abort();
@@ -574,26 +572,6 @@ async function executionView(arn) {
       }));
   };
 
-  const renderHistory = () => {
-    const list = [...events.values()].sort((a, b) => a.id - b.id);
-    const fresh = list.filter((ev) => !rendered.has(ev.id));
-    const room = HISTORY_ROWS - rendered.size;
-    const start = derived.execution.start ?? desc.startDate;
-    for (const ev of fresh.slice(0, Math.max(0, room))) {
-      rendered.add(ev.id);
-      const d = detailsOf(ev);
-      const failure = /(Failed|TimedOut|Aborted)$/.test(ev.type);
-      historyBody.appendChild(h('tr', { 'data-event-id': ev.id, 'data-type': ev.type, class: failure ? 'failure' : null },
-        h('td', { class: 'num' }, ev.id),
-        h('td', {}, ev.type),
-        h('td', {}, stateNameOf(ev, derived)),
-        h('td', { class: 'num', title: fmtDate(ev.timestamp) }, typeof start === 'number' ? `+${fmtDuration(start, ev.timestamp)}` : fmtDate(ev.timestamp)),
-        h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json' }, JSON.stringify(expand(d), null, 2))) : '')));
-    }
-    historyNote.hidden = list.length <= HISTORY_ROWS;
-    fill(historyNote, `Showing the first ${HISTORY_ROWS} of ${list.length} events.`);
-  };
-
   function update() {
     derived = deriveStates([...events.values()], status, definition);
     paintStatuses(graph.svg, derived.states);
@@ -604,7 +582,7 @@ async function executionView(arn) {
       badge.className = `badge status-${status.toLowerCase()}`;
     }
     renderTokens();
-    renderHistory();
+    history.render([...events.values()], derived, derived.execution.start ?? desc.startDate);
     renderDetail();
   }
 
@@ -621,12 +599,7 @@ async function executionView(arn) {
       h('div', { class: 'side-col' }, h('section', { class: 'card' }, panel))),
     ioPanel,
     mapRunsPanel,
-    h('section', { class: 'card' },
-      h('h2', {}, 'Event history'),
-      h('table', { id: 'history', class: 'list' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'ID'), h('th', {}, 'Type'), h('th', {}, 'State'), h('th', {}, 'Elapsed'), h('th', {}, 'Details'))),
-        historyBody),
-      historyNote));
+    history.element);
   update();
   renderMapRuns().catch(showToast);
 
@@ -737,6 +710,107 @@ function mapRunCard(mapRunArn) {
     fill(counts, itemCounts(run));
   };
   return card;
+}
+
+/**
+ * The event table: HISTORY_ROWS events a page (first, previous, next, last),
+ * all events or only failures or one type. `render(events, derived, start)`
+ * shows the events so far; a page that only grew keeps its rows.
+ */
+function historyTable() {
+  const body = h('tbody');
+  const filter = h('select', { id: 'history-filter', 'aria-label': 'Events shown' });
+  const info = h('span', { class: 'muted', id: 'history-page' });
+  let first = 0; // the page's first row, in the filtered list
+  let shown = []; // the ids of the page's rows
+  let types = '';
+  let last = { events: [], derived: null, start: null };
+  const button = (id, text, to) => h('button', {
+    type: 'button',
+    class: 'small',
+    id,
+    onclick: () => {
+      first = to();
+      draw();
+    },
+  }, text);
+  const filtered = () => {
+    const list = [...last.events].sort((a, b) => a.id - b.id);
+    if (filter.value === 'failures') return list.filter((ev) => isFailureEvent(ev.type));
+    return filter.value ? list.filter((ev) => ev.type === filter.value) : list;
+  };
+  const lastPage = (count) => Math.max(0, Math.ceil(count / HISTORY_ROWS) - 1) * HISTORY_ROWS;
+  const firstButton = button('history-first', '« First', () => 0);
+  const prev = button('history-prev', '‹ Previous', () => Math.max(0, first - HISTORY_ROWS));
+  const next = button('history-next', 'Next ›', () => first + HISTORY_ROWS);
+  const lastButton = button('history-last', 'Last »', () => lastPage(filtered().length));
+  filter.addEventListener('change', () => {
+    first = 0;
+    draw();
+  });
+
+  // The filter offers the event types seen so far.
+  const offerTypes = () => {
+    const seen = [...new Set(last.events.map((ev) => ev.type))].sort();
+    if (seen.join() === types) return;
+    types = seen.join();
+    const value = filter.value;
+    fill(filter,
+      h('option', { value: '' }, 'All events'),
+      h('option', { value: 'failures' }, 'Failures only'),
+      h('optgroup', { label: 'Event type' }, seen.map((t) => h('option', { value: t }, t))));
+    filter.value = value;
+  };
+
+  const row = (ev) => {
+    const d = detailsOf(ev);
+    const { derived, start } = last;
+    return h('tr', { 'data-event-id': ev.id, 'data-type': ev.type, class: isFailureEvent(ev.type) ? 'failure' : null },
+      h('td', { class: 'num' }, ev.id),
+      h('td', {}, ev.type),
+      h('td', {}, stateNameOf(ev, derived)),
+      h('td', { class: 'num', title: fmtDate(ev.timestamp) }, typeof start === 'number' ? `+${fmtDuration(start, ev.timestamp)}` : fmtDate(ev.timestamp)),
+      h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json' }, JSON.stringify(expand(d), null, 2))) : ''));
+  };
+
+  const draw = () => {
+    offerTypes();
+    const list = filtered();
+    first = Math.min(first, lastPage(list.length));
+    const page = list.slice(first, first + HISTORY_ROWS);
+    if (shown.length > page.length || shown.some((id, i) => page[i].id !== id)) {
+      body.replaceChildren();
+      shown = [];
+    }
+    for (const ev of page.slice(shown.length)) {
+      body.appendChild(row(ev));
+      shown.push(ev.id);
+    }
+    const end = first + page.length;
+    const paged = list.length > HISTORY_ROWS;
+    fill(info, paged ? `Events ${first + 1}–${end} of ${list.length}` : `${list.length} events`);
+    for (const b of [firstButton, prev, next, lastButton]) b.hidden = !paged;
+    firstButton.disabled = prev.disabled = first === 0;
+    next.disabled = lastButton.disabled = end >= list.length;
+  };
+
+  const element = h('section', { class: 'card', id: 'history-section' },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Event history'),
+      h('div', { class: 'toolbar' }, filter, firstButton, prev, info, next, lastButton)),
+    h('table', { id: 'history', class: 'list' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'ID'), h('th', {}, 'Type'), h('th', {}, 'State'), h('th', {}, 'Elapsed'), h('th', {}, 'Details'))),
+      body));
+  return {
+    element,
+    render(events, derived, start) {
+      last = { events, derived, start };
+      draw();
+    },
+  };
+}
+
+function isFailureEvent(type) {
+  return /(Failed|TimedOut|Aborted)$/.test(type);
 }
 
 function itemCounts(run) {
