@@ -39,6 +39,7 @@ const demo = {
         MessageBody: { 'order.$': '$.id', 'token.$': '$$.Task.Token' },
       },
       ResultPath: '$.decision',
+      Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 1, MaxAttempts: 1 }],
       Catch: [{ ErrorEquals: ['Rejected'], ResultPath: '$.error', Next: 'Declined' }],
       Next: 'Route',
     },
@@ -187,7 +188,16 @@ async function main() {
   check((await page.textContent('#detail-parameters')).includes(token), 'the task parameters (with the token) are shown');
   await shot('03-execution-waiting-for-token.png');
 
-  // 4. Send the token from the page.
+  // 4. Answer the token from the page: a failure the task retries, then
+  // success.
+  await page.fill('#token-panel [data-state="Approve"] .failure-error', 'Busy');
+  await page.fill('#token-panel [data-state="Approve"] .failure-cause', 'the approver is away');
+  await page.click('#token-panel [data-state="Approve"] .send-failure');
+  await page.waitForFunction((old) => {
+    const t = document.querySelector('#token-panel [data-state="Approve"] .task-token');
+    return t && t.textContent.trim() !== old;
+  }, token);
+  check(true, 'SendTaskFailure from the page: the task is retried with a new token');
   await page.fill('#token-panel [data-state="Approve"] .token-output', '{"approved": true}');
   await page.click('#token-panel [data-state="Approve"] .send-success');
   await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
@@ -199,6 +209,10 @@ async function main() {
   check(await page.getAttribute('#execution-graph g.state[data-state="Declined"]', 'data-status') === 'notreached', 'Declined was not reached');
   check((await page.textContent('#execution-output')).includes('"approved": true'), 'the execution output is shown');
   check(await page.$$eval('#history tr[data-event-id]', (l) => l.length) > 15, 'the event history is listed');
+  await page.click('#execution-graph g.state[data-state="Approve"]');
+  await page.waitForSelector('#detail-retries');
+  check((await page.textContent('#detail-retries')).includes('Busy') && !(await page.$('#detail-failure')),
+    'a task that succeeded after a retry lists the retried failure, with no error box');
   await page.click('#execution-graph g.state[data-state="Prepare"]');
   await page.waitForSelector('#detail-output');
   check((await page.textContent('#detail-output')).includes('order-1'), 'a state shows its output');

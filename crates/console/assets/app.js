@@ -496,7 +496,6 @@ async function executionView(arn) {
           },
         }, visits.map((x, i) => h('option', { value: i, selected: i === selectedVisit }, `${i + 1} of ${visits.length} (${x.status})`))))
       : null;
-    const last = v.failures[v.failures.length - 1];
     const retries = Math.max(0, v.attempts - 1);
     const section = (title, id, text) =>
       text === undefined || text === null ? null : h('div', {}, h('h4', {}, title), h('pre', { class: 'json', id }, pretty(text)));
@@ -510,11 +509,17 @@ async function executionView(arn) {
         h('dt', {}, 'Entered'), h('dd', {}, fmtDate(v.start)),
         h('dt', {}, 'Exited'), h('dd', {}, v.closed ? fmtDate(v.end) : v.status === 'running' ? 'still running' : '—'),
         h('dt', {}, 'Duration'), h('dd', { id: 'detail-timing' }, v.end ? fmtDuration(v.start, v.end) : '')),
-      last
+      v.failure
         ? h('div', { class: 'error-box', id: 'detail-failure' },
-          h('div', {}, 'Error: ', h('strong', { id: 'detail-error' }, last.error ?? '')),
-          last.cause ? h('pre', { id: 'detail-cause' }, pretty(last.cause)) : null,
-          v.failures.length > 1 ? h('p', { class: 'muted' }, `${v.failures.length} failures in this visit; the last is shown.`) : null)
+          h('div', {}, 'Error: ', h('strong', { id: 'detail-error' }, v.failure.error ?? '')),
+          v.failure.cause ? h('pre', { id: 'detail-cause' }, pretty(v.failure.cause)) : null)
+        : null,
+      v.retried.length
+        ? h('div', { id: 'detail-retries' },
+          h('h4', {}, 'Retries'),
+          h('ol', { class: 'retries' }, v.retried.map((f) => h('li', {},
+            h('strong', {}, f.error ?? ''), f.timestamp ? h('span', { class: 'muted' }, ` at ${fmtDate(f.timestamp)}`) : null,
+            f.cause ? h('div', { class: 'muted' }, f.cause) : null))))
         : null,
       section('Input', 'detail-input', v.input),
       section('Parameters', 'detail-parameters', v.parameters),

@@ -194,7 +194,7 @@ export function deriveStates(events, status, definition = {}) {
       v.lastFailed = true;
       v.ended = type === 'ParallelStateFailed' || type === 'MapStateFailed';
       if (d.error !== undefined || d.cause !== undefined) {
-        v.failures.push({ error: d.error, cause: d.cause, type, eventId: ev.id });
+        v.failures.push({ error: d.error, cause: d.cause, type, eventId: ev.id, timestamp: ev.timestamp });
       }
     }
   }
@@ -228,6 +228,11 @@ export function deriveStates(events, status, definition = {}) {
     if (v.status === 'failed' && v.failures.length === 0 && execution.error !== null) {
       v.failures.push({ error: execution.error, cause: execution.cause, type: 'Execution' });
     }
+    // The failure that ended a failed or caught visit; the others were
+    // retried.
+    const ended = v.status === 'failed' || v.status === 'caught';
+    v.failure = ended ? v.failures[v.failures.length - 1] || null : null;
+    v.retried = ended ? v.failures.slice(0, -1) : v.failures;
     if (!running) v.waiting = false;
   }
 

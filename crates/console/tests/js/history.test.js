@@ -96,6 +96,18 @@ for (const c of cases) {
   });
 }
 
+test('a state that succeeded after retries: its failures were retried, none ended it', () => {
+  const { status, events } = load('retry-then-success');
+  const v = deriveStates(events, status).states.get('ChargeCard').visits[0];
+  assert.equal(v.failure, null);
+  assert.deepEqual(v.retried.map((f) => f.error), ['PaymentProcessingError', 'PaymentProcessingError']);
+  for (const f of v.retried) assert.equal(typeof f.timestamp, 'number');
+  // A caught one: its last failure ended it.
+  const caught = deriveStates(load('caught-then-fail').events, 'FAILED').states.get('ChargeCard').visits[0];
+  assert.equal(caught.failure.error, 'ValidationError');
+  assert.deepEqual(caught.retried, []);
+});
+
 test('the parallel branches keep their own events apart', () => {
   const { status, events } = load('parallel');
   const d = deriveStates(events, status);
