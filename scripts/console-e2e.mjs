@@ -259,11 +259,28 @@ async function main() {
   await page.waitForSelector('#execution-graph g.state[data-state="Approve"][data-status="aborted"]');
   check(true, 'the waiting task is shown as aborted');
 
+  // 6b. Redriven from the page: the stopped task runs again, and succeeds.
+  await page.click('#redrive-execution');
+  await page.waitForSelector('#execution-status[data-status="RUNNING"]');
+  await page.waitForSelector('#token-panel [data-state="Approve"] .send-success');
+  check(true, 'RedriveExecution from the page runs the stopped task again');
+  await page.fill('#token-panel [data-state="Approve"] .token-output', '{"approved": true}');
+  await page.click('#token-panel [data-state="Approve"] .send-success');
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.waitForSelector('#execution-graph g.state[data-state="Done"][data-status="succeeded"]');
+  check(await page.getAttribute('#execution-graph g.state[data-state="Approve"]', 'data-status') === 'succeeded',
+    'the redriven execution succeeds; the task stopped before is now green');
+  check(!(await page.$('#redrive-execution')), 'a succeeded execution offers no redrive');
+
+  // 6c. "New execution with this input": the start form, filled in.
+  await page.click('#new-execution');
+  await page.waitForSelector('#start-input');
+  check(JSON.parse(await page.inputValue('#start-input')).amount === 1, '"New execution with this input" fills the start form with it');
+
   // 7. The executions list: newest first, filtered by status.
-  await page.click('#state-machine-link');
   await page.waitForSelector('#executions tr[data-status]');
   const statuses = await page.$$eval('#executions tr[data-status]', (l) => l.map((r) => r.getAttribute('data-status')));
-  check(JSON.stringify(statuses) === JSON.stringify(['ABORTED', 'FAILED', 'SUCCEEDED']), `executions newest first (${statuses})`);
+  check(JSON.stringify(statuses) === JSON.stringify(['SUCCEEDED', 'FAILED', 'SUCCEEDED']), `executions newest first (${statuses})`);
   await page.selectOption('#status-filter', 'FAILED');
   await page.waitForFunction(() => [...document.querySelectorAll('#executions tr[data-status]')].every((r) => r.getAttribute('data-status') === 'FAILED'));
   check(await page.$$eval('#executions tr[data-status]', (l) => l.length) === 1, 'the status filter keeps the one FAILED execution');

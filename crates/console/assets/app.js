@@ -22,6 +22,14 @@ const PAGE_SIZE = 25;
 const HISTORY_ROWS = 1000;
 
 let leaving = [];
+// The input "New execution with this input" takes to the start form.
+let draftInput = null;
+
+function takeDraftInput() {
+  const input = draftInput;
+  draftInput = null;
+  return input;
+}
 
 function onLeave(fn) {
   leaving.push(fn);
@@ -213,7 +221,7 @@ async function machineView(arn) {
     h('p', { class: 'muted arn' }, sm.stateMachineArn, sm.creationDate ? ` · created ${fmtDate(sm.creationDate)}` : ''),
     h('div', { class: 'split' },
       h('section', { class: 'card grow' }, h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar), graph.frame),
-      h('div', { class: 'side-col' }, startForm(arn, express), statePanel)),
+      h('div', { class: 'side-col' }, startForm(arn, express, takeDraftInput() ?? '{}'), statePanel)),
     executions,
     h('section', { class: 'card' },
       h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
@@ -224,7 +232,7 @@ async function machineView(arn) {
  * The start form. A STANDARD execution opens in its own view; an EXPRESS
  * one runs synchronously (StartSyncExecution) and its result shows here.
  */
-function startForm(arn, express) {
+function startForm(arn, express, input) {
   const startError = h('div', { id: 'start-error', class: 'error-box', hidden: true, role: 'alert' });
   const result = h('div', { id: 'start-result', hidden: true, 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', id: 'start-execution', class: 'primary' }, 'Start execution');
@@ -234,7 +242,7 @@ function startForm(arn, express) {
     h('label', { for: 'start-name' }, 'Name (optional)',
       h('input', { id: 'start-name', placeholder: 'generated when empty', autocomplete: 'off' })),
     h('label', { for: 'start-input' }, 'Input (JSON)',
-      h('textarea', { id: 'start-input', rows: 6, spellcheck: 'false' }, '{}')),
+      h('textarea', { id: 'start-input', rows: 6, spellcheck: 'false' }, input)),
     startError,
     submit,
     result);
@@ -408,6 +416,21 @@ async function executionView(arn) {
       }
     });
     const running = status === 'RUNNING';
+    const redrive = h('button', { type: 'button', id: 'redrive-execution', class: 'primary' }, 'Redrive');
+    redrive.addEventListener('click', async () => {
+      try {
+        await api.call('RedriveExecution', { executionArn: arn });
+        route();
+      } catch (e) {
+        showToast(e);
+      }
+    });
+    // A Map Run's child execution is redriven, or started again, with its parent.
+    const again = h('button', { type: 'button', id: 'new-execution' }, 'New execution with this input');
+    again.addEventListener('click', () => {
+      draftInput = pretty(desc.input);
+      location.hash = link.machine(desc.stateMachineArn);
+    });
     fill(header,
       h('nav', { class: 'crumbs' },
         h('a', { href: '#/' }, 'State machines'), ' / ',
@@ -422,8 +445,12 @@ async function executionView(arn) {
       h('p', {},
         `Started ${fmtDate(desc.startDate)}`,
         desc.stopDate ? ` · stopped ${fmtDate(desc.stopDate)} · took ${fmtDuration(desc.startDate, desc.stopDate)}` : '',
+        desc.redriveCount ? ` · redriven ${desc.redriveCount === 1 ? 'once' : `${desc.redriveCount} times`}` : '',
         ' ', connection),
-      running ? h('div', { class: 'toolbar' }, stop, confirm) : null);
+      h('div', { class: 'toolbar' },
+        running ? [stop, confirm] : null,
+        !running && desc.redriveStatus === 'REDRIVABLE' && !desc.mapRunArn ? redrive : null,
+        desc.mapRunArn ? null : again));
   };
 
   const renderIo = () => {

@@ -23,11 +23,14 @@
 // here: once the Map has started its Map Run they are `children` (see
 // below).
 // A state's outcome folds its visits (several for Map iterations and
-// loops): running, then failed, caught, aborted, succeeded.
+// loops): running, then failed, caught, aborted, succeeded. After a redrive
+// (`ExecutionRedriven`) only its visits in the last run it ran in count;
+// those of an earlier run keep the outcome they had when that run ended.
 
 import { distributedStates, failErrors } from './definition.js';
 
 const RANK = { running: 5, failed: 4, caught: 3, aborted: 2, succeeded: 1 };
+const ENDS = { ExecutionSucceeded: 'SUCCEEDED', ExecutionFailed: 'FAILED', ExecutionTimedOut: 'TIMED_OUT', ExecutionAborted: 'ABORTED' };
 
 /** The details object of an event (`taskScheduledEventDetails`, …). */
 export function detailsOf(ev) {
@@ -87,6 +90,11 @@ export function deriveStates(events, status, definition = {}) {
   const owner = new Map();
   const open = [];
   const execution = { status, error: null, cause: null, start: null, end: null };
+  const fails = failErrors(definition);
+  // RedriveExecution starts another run of the execution: the visits of
+  // the run before keep the outcome they had when it ended (`ended`).
+  let run = 0;
+  let ended = null;
 
   const lastOpen = (fits = () => true) => {
     for (let i = open.length - 1; i >= 0; i--) {
@@ -111,10 +119,18 @@ export function deriveStates(events, status, definition = {}) {
     const type = String(ev.type || '');
     const d = detailsOf(ev) || {};
     if (type === 'ExecutionStarted') execution.start = ev.timestamp;
-    if (/^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(type)) {
+    if (ENDS[type]) {
+      ended = ENDS[type];
       execution.end = ev.timestamp;
       if (d.error !== undefined) execution.error = d.error;
       if (d.cause !== undefined) execution.cause = d.cause;
+      continue;
+    }
+    if (type === 'ExecutionRedriven') {
+      settle(visits.filter((v) => v.run === run), ended, execution, fails);
+      run += 1;
+      open.length = 0;
+      Object.assign(execution, { error: null, cause: null, end: null });
       continue;
     }
     if (ev.stateEnteredEventDetails) {
@@ -124,6 +140,7 @@ export function deriveStates(events, status, definition = {}) {
       const v = {
         name: d.name,
         type: type.replace(/StateEntered$/, ''),
+        run,
         parent: from ? (fan(from) && !from.closed ? from : from.parent) : null,
         enteredId: ev.id,
         input: d.input,
@@ -199,10 +216,38 @@ export function deriveStates(events, status, definition = {}) {
     }
   }
 
+  settle(visits.filter((v) => v.run === run), status, execution, fails);
+
+  // A state's outcome is that of its visits in the last run it ran in.
+  const states = new Map();
+  for (const v of visits) {
+    const s = states.get(v.name) || { status: 'notreached', visits: [], run: v.run };
+    s.visits.push(v);
+    if (v.run > s.run) Object.assign(s, { status: v.status, run: v.run });
+    else if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
+    states.set(v.name, s);
+  }
+  // A Distributed Map's states run in child executions, each with a history
+  // of its own: here they are `children` (`running` while the Map runs),
+  // with the Map Run's ARN.
+  for (const [map, names] of distributedStates(definition)) {
+    const m = states.get(map);
+    const last = m && m.visits[m.visits.length - 1];
+    if (!last || !last.mapRunArn) continue;
+    const status = m.status === 'running' ? 'running' : 'children';
+    for (const name of names) states.set(name, { status, visits: [], map, mapRunArn: last.mapRunArn });
+  }
+  return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
+}
+
+/**
+ * The outcome of each visit of one run of the execution, which ended with
+ * `status` (or still runs) and `end` (its error, cause and time).
+ */
+function settle(visits, status, end, fails) {
   const running = status === 'RUNNING';
   const failedItself = (v) => !fan(v) && ((v.lastFailed && (v.aborted || !v.closed)) || (v.type === 'Fail' && !v.closed));
   const someFailedItself = visits.some(failedItself);
-  const fails = failErrors(definition);
   for (const v of visits) {
     const fail = v.type === 'Fail' && fails.get(v.name);
     if (fail) v.failures.push({ error: fail.error, cause: fail.cause, type: 'Fail', eventId: v.enteredId });
@@ -222,38 +267,19 @@ export function deriveStates(events, status, definition = {}) {
     else if (status === 'ABORTED') v.status = 'aborted';
     else if (someFailedItself && !fan(v) && !v.lastFailed) v.status = 'aborted';
     else v.status = 'failed';
-    if (!v.closed && !running) v.end = v.end || execution.end;
+    if (!v.closed && !running) v.end = v.end || end.end;
     // A state that failed without an error of its own (a Fail state, a
     // runtime error in its paths) failed with the execution's error.
-    if (v.status === 'failed' && v.failures.length === 0 && execution.error !== null) {
-      v.failures.push({ error: execution.error, cause: execution.cause, type: 'Execution' });
+    if (v.status === 'failed' && v.failures.length === 0 && end.error !== null) {
+      v.failures.push({ error: end.error, cause: end.cause, type: 'Execution' });
     }
     // The failure that ended a failed or caught visit; the others were
     // retried.
-    const ended = v.status === 'failed' || v.status === 'caught';
-    v.failure = ended ? v.failures[v.failures.length - 1] || null : null;
-    v.retried = ended ? v.failures.slice(0, -1) : v.failures;
+    const over = v.status === 'failed' || v.status === 'caught';
+    v.failure = over ? v.failures[v.failures.length - 1] || null : null;
+    v.retried = over ? v.failures.slice(0, -1) : v.failures;
     if (!running) v.waiting = false;
   }
-
-  const states = new Map();
-  for (const v of visits) {
-    const s = states.get(v.name) || { status: 'notreached', visits: [] };
-    s.visits.push(v);
-    if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
-    states.set(v.name, s);
-  }
-  // A Distributed Map's states run in child executions, each with a history
-  // of its own: here they are `children` (`running` while the Map runs),
-  // with the Map Run's ARN.
-  for (const [map, names] of distributedStates(definition)) {
-    const m = states.get(map);
-    const last = m && m.visits[m.visits.length - 1];
-    if (!last || !last.mapRunArn) continue;
-    const status = m.status === 'running' ? 'running' : 'children';
-    for (const name of names) states.set(name, { status, visits: [], map, mapRunArn: last.mapRunArn });
-  }
-  return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
 }
 
 /** Parallel and Map states run other states. */

@@ -294,3 +294,43 @@ test("a Distributed Map's states run in its Map Run's child executions", () => {
   // Not reached: nothing is said about its states.
   assert.equal(deriveStates(events.slice(0, 1), 'RUNNING', definition).states.has('Ship'), false);
 });
+
+test('a redriven execution: the state that failed ran again and succeeded', () => {
+  // As `stepwell serve` records a redrive (RedriveExecution after the
+  // task's failure ended the execution).
+  const entered = (id, prev, type, name) => ev(id, prev, `${type}StateEntered`, ['stateEnteredEventDetails', { name, input: '{}' }]);
+  const exited = (id, prev, type, name) => ev(id, prev, `${type}StateExited`, ['stateExitedEventDetails', { name, output: '{}' }]);
+  const sqs = { resourceType: 'sqs', resource: 'sendMessage.waitForTaskToken' };
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    entered(2, 0, 'Pass', 'Prep'),
+    exited(3, 2, 'Pass', 'Prep'),
+    entered(4, 3, 'Task', 'Approve'),
+    ev(5, 4, 'TaskScheduled', ['taskScheduledEventDetails', { ...sqs, parameters: '{}' }], { stepwellTaskToken: 'T1' }),
+    ev(6, 5, 'TaskStarted', ['taskStartedEventDetails', sqs]),
+    ev(7, 6, 'TaskFailed', ['taskFailedEventDetails', { ...sqs, error: 'Crash', cause: 'x' }]),
+    ev(8, 7, 'ExecutionFailed', ['executionFailedEventDetails', { error: 'Crash', cause: 'x' }]),
+    ev(9, 8, 'ExecutionRedriven', ['executionRedrivenEventDetails', { redriveCount: 1 }]),
+    entered(10, 9, 'Task', 'Approve'),
+    ev(11, 10, 'TaskScheduled', ['taskScheduledEventDetails', { ...sqs, parameters: '{}' }], { stepwellTaskToken: 'T2' }),
+    ev(12, 11, 'TaskStarted', ['taskStartedEventDetails', sqs]),
+  ];
+  const again = deriveStates(events, 'RUNNING');
+  assert.equal(again.states.get('Approve').status, 'running');
+  assert.deepEqual(again.states.get('Approve').visits.map((v) => v.status), ['failed', 'running']);
+  assert.deepEqual(again.waiting.map((v) => v.token), ['T2']);
+  assert.equal(again.execution.error, null);
+
+  events.push(
+    ev(13, 12, 'TaskSucceeded', ['taskSucceededEventDetails', { ...sqs, output: '{}' }]),
+    exited(14, 13, 'Task', 'Approve'),
+    entered(15, 14, 'Succeed', 'Done'),
+    exited(16, 15, 'Succeed', 'Done'),
+    ev(17, 16, 'ExecutionSucceeded', ['executionSucceededEventDetails', { output: '{}' }]),
+  );
+  const d = deriveStates(events, 'SUCCEEDED');
+  assert.equal(d.states.get('Approve').status, 'succeeded');
+  assert.equal(d.states.get('Approve').visits[0].failure.error, 'Crash');
+  assert.equal(d.states.get('Prep').status, 'succeeded');
+  assert.equal(d.states.get('Done').status, 'succeeded');
+});
