@@ -244,6 +244,9 @@ export function layoutModel(model, dagre) {
   const size = new Map();
   const text = new Map();
   const labels = edges.map((e) => (e.label ? wrap(e.label, LABEL_FONT, MAX_LABEL, 2) : []));
+  const labelSize = labels.map((lines) => (lines.length
+    ? { w: Math.max(...lines.map((l) => textWidth(l, LABEL_FONT))) + 8, h: lines.length * LABEL_LINE + 4 }
+    : { w: 0, h: 0 }));
   const geo = new Map(); // scope -> {w, h, boxes: Map(node -> rect), routes: Map(edge -> route)}
   const frameInOwner = new Map();
 
@@ -268,7 +271,9 @@ export function layoutModel(model, dagre) {
         h = Math.max(h, fh);
       }
       const inner = x - BRANCH_GAP + BRANCH_PAD;
-      const header = textWidth(`${n.name} · ${n.type}`, NAME_FONT) + 2 * PAD_X;
+      // The header: the name (cut if it must be), then ` · Parallel`.
+      const suffix = textWidth(` · ${n.type}`, SUB_FONT);
+      const header = textWidth(n.name, NAME_FONT) + suffix + 2 * PAD_X;
       const w = Math.max(inner, Math.min(header, 2 * MAX_TEXT), MIN_BOX);
       const top = HEADER + (retry ? SUB_LINE : 0);
       for (const c of n.children) {
@@ -279,7 +284,7 @@ export function layoutModel(model, dagre) {
       }
       size.set(id, [w, top + h + BRANCH_PAD]);
       text.set(id, {
-        name: wrap(n.name, NAME_FONT, w - 2 * PAD_X - 60, 1),
+        name: wrap(n.name, NAME_FONT, w - 2 * PAD_X - suffix, 1),
         sub: n.type,
         retry: retry && wrap(retry, SUB_FONT, w - 2 * PAD_X, 1)[0],
       });
@@ -307,11 +312,9 @@ export function layoutModel(model, dagre) {
     const mine = [];
     edges.forEach((e, i) => {
       if (nodes[e.from].scope !== s) return;
-      const lines = labels[i];
-      const lw = lines.length ? Math.max(...lines.map((l) => textWidth(l, LABEL_FONT))) + 8 : 0;
-      const lh = lines.length ? lines.length * LABEL_LINE + 4 : 0;
-      // Labels beside their edge (to its right), so the line never crosses the text.
-      g.setEdge(String(e.from), String(e.to), { width: lw, height: lh, labelpos: 'r', labeloffset: 6 }, `e${i}`);
+      // A label sits on its own edge, halfway (dagre routes the edge
+      // through it); its background hides the line behind the text.
+      g.setEdge(String(e.from), String(e.to), { width: labelSize[i].w, height: labelSize[i].h, labelpos: 'c' }, `e${i}`);
       mine.push(i);
     });
     dagre.layout(g);
@@ -325,7 +328,8 @@ export function layoutModel(model, dagre) {
     for (const i of mine) {
       const e = edges[i];
       const r = g.edge({ v: String(e.from), w: String(e.to), name: `e${i}` });
-      routes.set(i, { points: (r.points || []).map((p) => ({ x: p.x, y: p.y })), label: labels[i].length ? { x: r.x, y: r.y } : null });
+      const label = labels[i].length ? { x: r.x, y: r.y, ...labelSize[i] } : null;
+      routes.set(i, { points: (r.points || []).map((p) => ({ x: p.x, y: p.y })), label });
     }
     // dagre may leave some room around; measure what was placed.
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
@@ -335,11 +339,8 @@ export function layoutModel(model, dagre) {
     for (const b of boxes.values()) grow(b.x, b.y, b.x + b.w, b.y + b.h);
     routes.forEach((r, i) => {
       for (const p of r.points) grow(p.x, p.y, p.x, p.y);
-      if (r.label) {
-        const lw = Math.max(0, ...labels[i].map((l) => textWidth(l, LABEL_FONT))) / 2 + 4;
-        const lh = (labels[i].length * LABEL_LINE) / 2 + 2;
-        grow(r.label.x - lw, r.label.y - lh, r.label.x + lw, r.label.y + lh);
-      }
+      const l = r.label;
+      if (l) grow(l.x - l.w / 2, l.y - l.h / 2, l.x + l.w / 2, l.y + l.h / 2);
     });
     if (!Number.isFinite(minX)) { minX = 0; minY = 0; maxX = 0; maxY = 0; }
     for (const b of boxes.values()) { b.x -= minX; b.y -= minY; }
@@ -367,7 +368,7 @@ export function layoutModel(model, dagre) {
     for (const [i, r] of g.routes) {
       out.routes.set(i, {
         points: r.points.map((p) => ({ x: p.x + ox, y: p.y + oy })),
-        label: r.label && { x: r.label.x + ox, y: r.label.y + oy },
+        label: r.label && { ...r.label, x: r.label.x + ox, y: r.label.y + oy },
       });
     }
   };
@@ -442,8 +443,10 @@ export function renderSvg(model, lay, onSelect) {
       el('path', { d: pathOf(r.points), 'marker-end': 'url(#arrow)' }, eg);
       if (r.label) {
         const lines = lay.labels[i];
+        const { x, y, w, h } = r.label;
+        el('rect', { class: 'edge-label-bg', x: x - w / 2, y: y - h / 2, width: w, height: h, rx: 3 }, eg);
         lines.forEach((line, k) => {
-          textEl(eg, 'edge-label', r.label.x, r.label.y + (k - (lines.length - 1) / 2) * LABEL_LINE + 4, line);
+          textEl(eg, 'edge-label', x, y + (k - (lines.length - 1) / 2) * LABEL_LINE + 4, line);
         });
       }
     });
@@ -488,12 +491,12 @@ export function renderSvg(model, lay, onSelect) {
     }
     if (n.children.length) {
       el('rect', { class: 'box', x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }, g);
-      const head = el('text', { x: b.x + 10, y: b.y + 18 }, g);
+      const head = el('text', { x: b.x + PAD_X, y: b.y + 18 }, g);
       const nm = el('tspan', { class: 'name' }, head);
       nm.textContent = t.name[0] || n.name;
       const ty = el('tspan', { class: 'sub' }, head);
       ty.textContent = ` · ${n.type}`;
-      if (t.retry) textEl(g, 'retry', b.x + 10, b.y + 18 + SUB_LINE, t.retry, 'start');
+      if (t.retry) textEl(g, 'retry', b.x + PAD_X, b.y + 18 + SUB_LINE, t.retry, 'start');
       for (const c of n.children) {
         const f = lay.scopes.get(c);
         const bg = el('g', { class: 'branch', 'data-branch': model.scopes[c].label }, g);
