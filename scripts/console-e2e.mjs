@@ -235,6 +235,40 @@ async function main() {
   await page.click('#execution-graph g.state[data-state="Approve"]');
   check(await page.getAttribute('#execution-graph g.state[data-state="Approve"]', 'data-status') === 'caught', 'the refused task is shown as caught');
   check((await page.textContent('#detail-error')) === 'Rejected', 'the caught task shows the error sent from the page');
+  // Accessibility: the graph is a group of named buttons whose names say
+  // their outcome, an icon marks each outcome, the keyboard focus shows,
+  // and status badges are legible.
+  check(await page.getAttribute('#execution-graph svg', 'role') === 'group' && Boolean(await page.getAttribute('#execution-graph svg', 'aria-label')),
+    'the graph is a labelled group');
+  const declined = await page.getAttribute('#execution-graph g.state[data-state="Declined"]', 'aria-label');
+  check(/Declined/.test(declined) && /Fail/.test(declined) && /failed$/.test(declined), `a state's accessible name gives its name, type and outcome (${declined})`);
+  check(await page.getAttribute('#execution-graph g.state[data-state="Checks"] > .head', 'role') === 'button',
+    'a Parallel is a group whose header is the button (no nested buttons)');
+  check(await page.textContent('#execution-graph g.state[data-state="Declined"] > .status-icon') === '✕'
+    && await page.textContent('#execution-graph g.state[data-state="Approve"] > .status-icon') === '!',
+    'an icon tells failed from caught, besides the colour');
+  await page.click('#execution-header h1');
+  for (let i = 0; i < 40 && !(await page.evaluate(() => document.activeElement.closest('g.state'))); i++) await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const g = document.activeElement.closest('g.state');
+    return g && getComputedStyle(g.querySelector(':scope > rect.box')).strokeWidth;
+  });
+  check(ring === '3.5px', `the keyboard focus shows on the state (stroke ${ring})`);
+  const contrasts = await page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    return ['succeeded', 'failed', 'caught', 'running', 'aborted', 'children'].map((status) => {
+      const b = document.body.appendChild(Object.assign(document.createElement('span'), { className: `badge status-${status}` }));
+      const style = getComputedStyle(b);
+      const [hi, lo] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
+      b.remove();
+      return [status, Math.round(((hi + 0.05) / (lo + 0.05)) * 100) / 100];
+    });
+  });
+  check(contrasts.every(([, r]) => r >= 4.5), `status badges have a contrast of 4.5:1 or more (${contrasts.map((c) => c.join(' ')).join(', ')})`);
   await page.selectOption('#history-filter', 'failures');
   await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 2);
   const failureTypes = await page.$$eval('#history tr[data-event-id]', (l) => l.map((r) => r.getAttribute('data-type')));
@@ -281,6 +315,7 @@ async function main() {
   await page.waitForSelector('#executions tr[data-status]');
   const statuses = await page.$$eval('#executions tr[data-status]', (l) => l.map((r) => r.getAttribute('data-status')));
   check(JSON.stringify(statuses) === JSON.stringify(['SUCCEEDED', 'FAILED', 'SUCCEEDED']), `executions newest first (${statuses})`);
+  check(Boolean(await page.getAttribute('#status-filter', 'aria-label')), 'the status filter has a label');
   await page.selectOption('#status-filter', 'FAILED');
   await page.waitForFunction(() => [...document.querySelectorAll('#executions tr[data-status]')].every((r) => r.getAttribute('data-status') === 'FAILED'));
   check(await page.$$eval('#executions tr[data-status]', (l) => l.length) === 1, 'the status filter keeps the one FAILED execution');

@@ -8,7 +8,7 @@
 
 import * as api from './api.js';
 import { h, fill, fmtDate, fmtDuration, pretty } from './dom.js';
-import { buildModel, layoutModel, renderSvg, paintStatuses } from './graph.js';
+import { buildModel, layoutModel, renderSvg, paintStatuses, OUTCOMES } from './graph.js';
 import { parseDefinition, findState, distributedStates } from './definition.js';
 import { deriveStates, detailsOf, stateNameOf } from './history.js';
 
@@ -62,11 +62,11 @@ const link = {
   execution: (arn) => `#/execution/${encodeURIComponent(arn)}`,
 };
 
-/** What a state's status reads as, where its name is not enough. */
-const STATUS_TEXT = { notreached: 'not reached', children: 'in child executions' };
-
+/** An execution's status (RUNNING, …), or a state's (running, …, in words and icon). */
 function statusBadge(status, id) {
-  return h('span', { class: `badge status-${String(status).toLowerCase()}`, 'data-status': status, id }, STATUS_TEXT[status] || status);
+  const [words, icon] = OUTCOMES[status] || [status, ''];
+  return h('span', { class: `badge status-${String(status).toLowerCase()}`, 'data-status': status, id },
+    icon ? `${icon} ${words}` : words);
 }
 
 function showError(e) {
@@ -300,7 +300,7 @@ function errorBox(id, error, cause) {
 
 /** The executions of a STANDARD state machine, newest first, with a status filter and paging. */
 async function executionsSection(arn) {
-  const filter = h('select', { id: 'status-filter' },
+  const filter = h('select', { id: 'status-filter', 'aria-label': 'Filter the executions by status' },
     h('option', { value: '' }, 'All statuses'),
     STATUSES.map((s) => h('option', { value: s }, s)));
   const rows = h('tbody');
@@ -398,8 +398,8 @@ async function executionView(arn) {
   const renderHeader = () => {
     const stop = h('button', { type: 'button', id: 'stop-execution', class: 'danger' }, 'Stop execution');
     const confirm = h('span', { id: 'stop-confirm-box', hidden: true },
-      h('input', { id: 'stop-error', placeholder: 'error (optional)' }),
-      h('input', { id: 'stop-cause', placeholder: 'cause (optional)' }),
+      h('input', { id: 'stop-error', placeholder: 'error (optional)', 'aria-label': 'Error (optional)' }),
+      h('input', { id: 'stop-cause', placeholder: 'cause (optional)', 'aria-label': 'Cause (optional)' }),
       h('button', { type: 'button', id: 'stop-confirm', class: 'danger' }, 'Confirm stop'));
     stop.addEventListener('click', () => {
       confirm.hidden = false;
@@ -851,9 +851,12 @@ function itemCounts(run) {
 }
 
 function legend(definition) {
-  const items = [['succeeded', 'Succeeded'], ['failed', 'Failed'], ['caught', 'Caught'], ['running', 'Running'], ['aborted', 'Aborted'], ['notreached', 'Not reached']];
-  if (distributedStates(definition).length) items.push(['children', 'In child executions']);
-  return h('div', { class: 'legend' }, items.map(([k, label]) => h('span', { class: `key key-${k}` }, label)));
+  const shown = ['succeeded', 'failed', 'caught', 'running', 'aborted', 'notreached'];
+  if (distributedStates(definition).length) shown.push('children');
+  return h('div', { class: 'legend' }, shown.map((k) => {
+    const [words, icon] = OUTCOMES[k];
+    return h('span', { class: `key key-${k}`, 'data-icon': icon }, words[0].toUpperCase() + words.slice(1));
+  }));
 }
 
 /** JSON strings inside event details shown as JSON. */

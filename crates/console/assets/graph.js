@@ -421,7 +421,8 @@ export function renderSvg(model, lay, onSelect) {
     width: Math.ceil(lay.width),
     height: Math.ceil(lay.height),
     viewBox: `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`,
-    role: 'img',
+    role: 'group',
+    'aria-label': 'State machine graph',
   });
   const defs = el('defs', {}, svg);
   const marker = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' }, defs);
@@ -470,13 +471,14 @@ export function renderSvg(model, lay, onSelect) {
       g = el('g', { class: 'node missing', 'data-missing': n.name }, parent);
       el('title', {}, g).textContent = `${n.name} (no such state)`;
     } else {
+      // A Parallel or Map holds other states: it is a group, and its header
+      // is its button (controls do not nest).
       g = el('g', {
         class: `node state type-${n.type.toLowerCase()}${n.children.length ? ' compound' : ''}`,
         'data-state': n.name,
         'data-type': n.type,
         'data-status': 'none',
-        tabindex: 0,
-        role: 'button',
+        ...(n.children.length ? { role: 'group', 'aria-label': `${n.name} · ${n.type}` } : { tabindex: 0, role: 'button' }),
       }, parent);
       const tip = [`${n.name} (${n.type})`, n.detail, ...n.retries.map((r) => `retry ${r}`)].filter(Boolean).join('\n');
       el('title', {}, g).textContent = tip;
@@ -491,11 +493,12 @@ export function renderSvg(model, lay, onSelect) {
     }
     if (n.children.length) {
       el('rect', { class: 'box', x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }, g);
-      const head = el('text', { x: b.x + PAD_X, y: b.y + 18 }, g);
+      const head = el('text', { class: 'head', x: b.x + PAD_X, y: b.y + 18, tabindex: 0, role: 'button' }, g);
       const nm = el('tspan', { class: 'name' }, head);
       nm.textContent = t.name[0] || n.name;
       const ty = el('tspan', { class: 'sub' }, head);
       ty.textContent = ` · ${n.type}`;
+      head.setAttribute('aria-label', head.textContent);
       if (t.retry) textEl(g, 'retry', b.x + PAD_X, b.y + 18 + SUB_LINE, t.retry, 'start');
       for (const c of n.children) {
         const f = lay.scopes.get(c);
@@ -520,16 +523,51 @@ export function renderSvg(model, lay, onSelect) {
       y += SUB_LINE;
       textEl(g, 'retry', cx, y - 3, t.retry);
     }
+    if (n.kind === 'state') g.setAttribute('aria-label', visibleText(g));
   };
 
   drawScope(0, svg);
   return svg;
 }
 
-/** Colour each state by its outcome (`data-status`), from deriveStates. */
+/** What a state's button shows: its name then, say, `Task · lambda invoke`. */
+function visibleText(button) {
+  if (button.tagName === 'text') return button.textContent;
+  return [...button.querySelectorAll(':scope > text')].map((t) => t.textContent).join(' ');
+}
+
+/** A state's outcome in words and as an icon, so that colour is not all that tells it. */
+export const OUTCOMES = {
+  succeeded: ['succeeded', '✓'],
+  failed: ['failed', '✕'],
+  caught: ['caught', '!'],
+  running: ['running', '▶'],
+  aborted: ['aborted', '■'],
+  children: ['in child executions', '⇉'],
+  notreached: ['not reached', ''],
+};
+
+/**
+ * Mark each state with its outcome from deriveStates: `data-status` (its
+ * colour), an icon at its top right corner, and its accessible name.
+ */
 export function paintStatuses(svg, states) {
   for (const g of svg.querySelectorAll('g.state')) {
-    const s = states.get(g.getAttribute('data-state'));
-    g.setAttribute('data-status', s ? s.status : 'notreached');
+    const name = g.getAttribute('data-state');
+    const s = states.get(name);
+    const status = s ? s.status : 'notreached';
+    if (g.getAttribute('data-status') === status) continue;
+    g.setAttribute('data-status', status);
+    const [words, icon] = OUTCOMES[status] || [status, ''];
+    const button = g.matches('[role="button"]') ? g : g.querySelector(':scope > [role="button"]');
+    if (button) button.setAttribute('aria-label', `${visibleText(button)}: ${words}`);
+    for (const old of g.querySelectorAll(':scope > .status-icon')) old.remove();
+    const box = g.querySelector(':scope > rect.box');
+    if (!icon || !box) continue;
+    const x = Number(box.getAttribute('x')) + Number(box.getAttribute('width'));
+    const y = Number(box.getAttribute('y'));
+    const mark = el('g', { class: 'status-icon', 'aria-hidden': 'true' }, g);
+    el('circle', { cx: x - 2, cy: y + 2, r: 8 }, mark);
+    textEl(mark, 'status-icon-text', x - 2, y + 6, icon);
   }
 }
