@@ -39,6 +39,7 @@ const demo = {
         MessageBody: { 'order.$': '$.id', 'token.$': '$$.Task.Token' },
       },
       ResultPath: '$.decision',
+      Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 1, MaxAttempts: 1 }],
       Catch: [{ ErrorEquals: ['Rejected'], ResultPath: '$.error', Next: 'Declined' }],
       Next: 'Route',
     },
@@ -187,7 +188,16 @@ async function main() {
   check((await page.textContent('#detail-parameters')).includes(token), 'the task parameters (with the token) are shown');
   await shot('03-execution-waiting-for-token.png');
 
-  // 4. Send the token from the page.
+  // 4. Answer the token from the page: a failure the task retries, then
+  // success.
+  await page.fill('#token-panel [data-state="Approve"] .failure-error', 'Busy');
+  await page.fill('#token-panel [data-state="Approve"] .failure-cause', 'the approver is away');
+  await page.click('#token-panel [data-state="Approve"] .send-failure');
+  await page.waitForFunction((old) => {
+    const t = document.querySelector('#token-panel [data-state="Approve"] .task-token');
+    return t && t.textContent.trim() !== old;
+  }, token);
+  check(true, 'SendTaskFailure from the page: the task is retried with a new token');
   await page.fill('#token-panel [data-state="Approve"] .token-output', '{"approved": true}');
   await page.click('#token-panel [data-state="Approve"] .send-success');
   await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
@@ -199,6 +209,10 @@ async function main() {
   check(await page.getAttribute('#execution-graph g.state[data-state="Declined"]', 'data-status') === 'notreached', 'Declined was not reached');
   check((await page.textContent('#execution-output')).includes('"approved": true'), 'the execution output is shown');
   check(await page.$$eval('#history tr[data-event-id]', (l) => l.length) > 15, 'the event history is listed');
+  await page.click('#execution-graph g.state[data-state="Approve"]');
+  await page.waitForSelector('#detail-retries');
+  check((await page.textContent('#detail-retries')).includes('Busy') && !(await page.$('#detail-failure')),
+    'a task that succeeded after a retry lists the retried failure, with no error box');
   await page.click('#execution-graph g.state[data-state="Prepare"]');
   await page.waitForSelector('#detail-output');
   check((await page.textContent('#detail-output')).includes('order-1'), 'a state shows its output');
@@ -221,6 +235,45 @@ async function main() {
   await page.click('#execution-graph g.state[data-state="Approve"]');
   check(await page.getAttribute('#execution-graph g.state[data-state="Approve"]', 'data-status') === 'caught', 'the refused task is shown as caught');
   check((await page.textContent('#detail-error')) === 'Rejected', 'the caught task shows the error sent from the page');
+  // Accessibility: the graph is a group of named buttons whose names say
+  // their outcome, an icon marks each outcome, the keyboard focus shows,
+  // and status badges are legible.
+  check(await page.getAttribute('#execution-graph svg', 'role') === 'group' && Boolean(await page.getAttribute('#execution-graph svg', 'aria-label')),
+    'the graph is a labelled group');
+  const declined = await page.getAttribute('#execution-graph g.state[data-state="Declined"]', 'aria-label');
+  check(/Declined/.test(declined) && /Fail/.test(declined) && /failed$/.test(declined), `a state's accessible name gives its name, type and outcome (${declined})`);
+  check(await page.getAttribute('#execution-graph g.state[data-state="Checks"] > .head', 'role') === 'button',
+    'a Parallel is a group whose header is the button (no nested buttons)');
+  check(await page.textContent('#execution-graph g.state[data-state="Declined"] > .status-icon') === '✕'
+    && await page.textContent('#execution-graph g.state[data-state="Approve"] > .status-icon') === '!',
+    'an icon tells failed from caught, besides the colour');
+  await page.click('#execution-header h1');
+  for (let i = 0; i < 40 && !(await page.evaluate(() => document.activeElement.closest('g.state'))); i++) await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const g = document.activeElement.closest('g.state');
+    return g && getComputedStyle(g.querySelector(':scope > rect.box')).strokeWidth;
+  });
+  check(ring === '3.5px', `the keyboard focus shows on the state (stroke ${ring})`);
+  const contrasts = await page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    return ['succeeded', 'failed', 'caught', 'running', 'aborted', 'children'].map((status) => {
+      const b = document.body.appendChild(Object.assign(document.createElement('span'), { className: `badge status-${status}` }));
+      const style = getComputedStyle(b);
+      const [hi, lo] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
+      b.remove();
+      return [status, Math.round(((hi + 0.05) / (lo + 0.05)) * 100) / 100];
+    });
+  });
+  check(contrasts.every(([, r]) => r >= 4.5), `status badges have a contrast of 4.5:1 or more (${contrasts.map((c) => c.join(' ')).join(', ')})`);
+  await page.selectOption('#history-filter', 'failures');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 2);
+  const failureTypes = await page.$$eval('#history tr[data-event-id]', (l) => l.map((r) => r.getAttribute('data-type')));
+  check(JSON.stringify(failureTypes) === JSON.stringify(['TaskFailed', 'ExecutionFailed']), `"Failures only" keeps the failures (${failureTypes})`);
+  await page.selectOption('#history-filter', '');
   await page.click('#execution-graph g.state[data-state="Declined"]');
   await shot('05-execution-failed.png');
   // The README's picture (docs/console-execution-view.png): the viewport only.
@@ -240,11 +293,29 @@ async function main() {
   await page.waitForSelector('#execution-graph g.state[data-state="Approve"][data-status="aborted"]');
   check(true, 'the waiting task is shown as aborted');
 
+  // 6b. Redriven from the page: the stopped task runs again, and succeeds.
+  await page.click('#redrive-execution');
+  await page.waitForSelector('#execution-status[data-status="RUNNING"]');
+  await page.waitForSelector('#token-panel [data-state="Approve"] .send-success');
+  check(true, 'RedriveExecution from the page runs the stopped task again');
+  await page.fill('#token-panel [data-state="Approve"] .token-output', '{"approved": true}');
+  await page.click('#token-panel [data-state="Approve"] .send-success');
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.waitForSelector('#execution-graph g.state[data-state="Done"][data-status="succeeded"]');
+  check(await page.getAttribute('#execution-graph g.state[data-state="Approve"]', 'data-status') === 'succeeded',
+    'the redriven execution succeeds; the task stopped before is now green');
+  check(!(await page.$('#redrive-execution')), 'a succeeded execution offers no redrive');
+
+  // 6c. "New execution with this input": the start form, filled in.
+  await page.click('#new-execution');
+  await page.waitForSelector('#start-input');
+  check(JSON.parse(await page.inputValue('#start-input')).amount === 1, '"New execution with this input" fills the start form with it');
+
   // 7. The executions list: newest first, filtered by status.
-  await page.click('#state-machine-link');
   await page.waitForSelector('#executions tr[data-status]');
   const statuses = await page.$$eval('#executions tr[data-status]', (l) => l.map((r) => r.getAttribute('data-status')));
-  check(JSON.stringify(statuses) === JSON.stringify(['ABORTED', 'FAILED', 'SUCCEEDED']), `executions newest first (${statuses})`);
+  check(JSON.stringify(statuses) === JSON.stringify(['SUCCEEDED', 'FAILED', 'SUCCEEDED']), `executions newest first (${statuses})`);
+  check(Boolean(await page.getAttribute('#status-filter', 'aria-label')), 'the status filter has a label');
   await page.selectOption('#status-filter', 'FAILED');
   await page.waitForFunction(() => [...document.querySelectorAll('#executions tr[data-status]')].every((r) => r.getAttribute('data-status') === 'FAILED'));
   check(await page.$$eval('#executions tr[data-status]', (l) => l.length) === 1, 'the status filter keeps the one FAILED execution');
@@ -258,27 +329,47 @@ async function main() {
   await page.waitForSelector('#state-definition pre');
   await shot('06-large-graph.png');
 
-  // 8b. A Distributed Map: its Map Run and child executions, each with its
-  // own execution view linked back to the parent.
+  // 8b. A Distributed Map: its state inside runs in child executions; the
+  // Map Run's counts move while it runs; its child executions are paged and
+  // filtered, each with its own execution view linked back to the parent.
   const fan = {
     StartAt: 'Fan',
     States: {
       Fan: {
-        Type: 'Map', Label: 'Shipping', End: true,
+        Type: 'Map', Label: 'Shipping', MaxConcurrency: 3, End: true,
         ItemProcessor: {
           ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-          StartAt: 'Ship', States: { Ship: { Type: 'Pass', End: true } },
+          StartAt: 'Ship', States: { Ship: { Type: 'Wait', Seconds: 1, End: true } },
         },
       },
     },
   };
+  const parcels = Array.from({ length: 30 }, (_, i) => `parcel-${i}`);
   const fanSm = await api(apiBase, 'CreateStateMachine', { name: 'FanOut', definition: JSON.stringify(fan), roleArn: role });
-  const fanRun = await api(apiBase, 'StartExecution', { stateMachineArn: fanSm.stateMachineArn, input: '["a","b","c"]' });
+  const fanRun = await api(apiBase, 'StartExecution', { stateMachineArn: fanSm.stateMachineArn, input: JSON.stringify(parcels) });
   await page.goto(`${base}/#/execution/${encodeURIComponent(fanRun.executionArn)}`);
+  await page.waitForSelector('#execution-graph g.state[data-state="Ship"][data-status="running"]');
+  check(true, "a running Distributed Map's inner state is shown running");
+  await page.click('#execution-graph g.state[data-state="Ship"]');
+  await page.waitForSelector('#detail-children');
+  await page.waitForFunction(() => /[1-9]\d* succeeded/.test(document.querySelector('#map-runs .map-run[data-status="RUNNING"] .map-run-counts')?.textContent));
+  check(true, 'the Map Run counts move while it runs');
+  check((await page.textContent('#detail-map-run')).includes('30 items'), 'the inner state shows its Map Run counts');
+  await page.waitForSelector('#map-runs .map-run[data-status="SUCCEEDED"]');
   await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
-  await page.waitForSelector('#map-runs .map-run-children tr[data-execution-arn]');
-  check(await page.$$eval('#map-runs .map-run-children tr[data-status="SUCCEEDED"]', (l) => l.length) === 3,
-    'the Map Run lists its three child executions');
+  check(await page.getAttribute('#execution-graph g.state[data-state="Ship"]', 'data-status') === 'children',
+    'once the Map is done, its inner state reads "in child executions"');
+  const childRows = () => page.$$eval('#map-runs .map-run-children tr[data-status]', (l) => l.length);
+  check(await childRows() === 25, 'the Map Run lists its first 25 child executions');
+  await page.click('#map-runs .map-run-next');
+  await page.waitForFunction(() => document.querySelectorAll('#map-runs .map-run-children tr[data-status]').length === 5);
+  check(true, 'the next page lists the other 5');
+  await page.selectOption('#map-runs .map-run-filter', 'FAILED');
+  await page.waitForSelector('#map-runs .map-run-children td[colspan]');
+  check(await childRows() === 0, 'filtered by FAILED, no child execution is listed');
+  await page.selectOption('#map-runs .map-run-filter', 'SUCCEEDED');
+  await page.waitForFunction(() => document.querySelectorAll('#map-runs .map-run-children tr[data-status="SUCCEEDED"]').length === 25);
+  check(true, 'filtered by SUCCEEDED, the first page is full again');
   await page.locator('#map-runs').scrollIntoViewIfNeeded();
   await shot('08-map-run.png');
   await page.click('#map-runs .map-run-children tr[data-execution-arn] a');
@@ -288,6 +379,57 @@ async function main() {
   await page.click('#parent-execution-link');
   await page.waitForSelector('#map-runs .map-run');
   check(true, 'a child execution links back to its parent');
+
+  // 8c. An EXPRESS state machine: its page says its executions are not
+  // listed, and the start form runs one synchronously, showing the result.
+  const quick = {
+    StartAt: 'Check',
+    States: {
+      Check: { Type: 'Choice', Choices: [{ Variable: '$.ok', BooleanEquals: true, Next: 'Hello' }], Default: 'Refuse' },
+      Hello: { Type: 'Pass', Result: { hello: 'express' }, End: true },
+      Refuse: { Type: 'Fail', Error: 'NotOk', Cause: 'ok was not true' },
+    },
+  };
+  const quickSm = await api(apiBase, 'CreateStateMachine', { name: 'QuickCheck', type: 'EXPRESS', definition: JSON.stringify(quick), roleArn: role });
+  await page.goto(`${base}/#/state-machine/${encodeURIComponent(quickSm.stateMachineArn)}`);
+  await page.waitForSelector('#machine-graph g.state[data-state="Hello"]');
+  check(await page.isVisible('#express-note') && !(await page.$('#error')),
+    'an EXPRESS state machine shows its graph and says its executions are not listed');
+  await page.fill('#start-input', '{"ok": true}');
+  await page.click('#start-execution');
+  await page.waitForSelector('#start-result-status[data-status="SUCCEEDED"]');
+  check((await page.textContent('#start-result-output')).includes('"hello": "express"'),
+    'an EXPRESS execution started from the page runs synchronously; its output is shown');
+  await page.fill('#start-input', '{"ok": false}');
+  await page.click('#start-execution');
+  await page.waitForSelector('#start-result-status[data-status="FAILED"]');
+  check((await page.textContent('#start-result-error')).includes('NotOk'), 'a failed EXPRESS execution shows its error');
+  await shot('09-express.png');
+
+  // 8d. A long history: the event table shows 1,000 events a page, the
+  // last ones a click away, and one event type when asked.
+  const many = {
+    StartAt: 'Each',
+    States: { Each: { Type: 'Map', End: true, ItemProcessor: { StartAt: 'Touch', States: { Touch: { Type: 'Pass', End: true } } } } },
+  };
+  const manySm = await api(apiBase, 'CreateStateMachine', { name: 'LongHistory', definition: JSON.stringify(many), roleArn: role });
+  const manyRun = await api(apiBase, 'StartExecution', { stateMachineArn: manySm.stateMachineArn, input: JSON.stringify(Array.from({ length: 300 }, (_, i) => i)) });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(manyRun.executionArn)}`);
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 1000);
+  const historyRows = () => page.$$eval('#history tr[data-event-id]', (l) => l.map((r) => [Number(r.getAttribute('data-event-id')), r.getAttribute('data-type')]));
+  let rows = await historyRows();
+  check(rows.length === 1000 && rows[0][0] === 1, `the first page shows events 1 to 1,000 (${rows.length} rows)`);
+  check((await page.textContent('#history-page')).includes('of 1206'), 'the pager counts all 1,206 events');
+  await page.click('#history-last');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 206);
+  rows = await historyRows();
+  check(rows[0][0] === 1001 && rows[rows.length - 1][1] === 'ExecutionSucceeded', 'the last page ends with ExecutionSucceeded');
+  await page.click('#history-first');
+  await page.waitForFunction(() => document.querySelector('#history tr[data-event-id]').getAttribute('data-event-id') === '1');
+  await page.selectOption('#history-filter', 'MapIterationSucceeded');
+  await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 300);
+  check((await historyRows()).every(([, t]) => t === 'MapIterationSucceeded'), 'filtered by type, only that type is listed');
 
   // 9. SigV4: a second `stepwell serve`, verifying signatures (--access-key).
   // Unsigned, the console asks for credentials; a wrong secret is refused

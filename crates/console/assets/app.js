@@ -8,16 +8,28 @@
 
 import * as api from './api.js';
 import { h, fill, fmtDate, fmtDuration, pretty } from './dom.js';
-import { buildModel, layoutModel, renderSvg, paintStatuses } from './graph.js';
+import { buildModel, layoutModel, renderSvg, paintStatuses, OUTCOMES } from './graph.js';
+import { parseDefinition, findState, distributedStates } from './definition.js';
 import { deriveStates, detailsOf, stateNameOf } from './history.js';
 
 const main = document.getElementById('main');
 const authStatus = document.getElementById('auth-status');
-const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+// Only a Map Run's child executions may be filtered by PENDING_REDRIVE
+// (ListExecutions refuses it with a stateMachineArn).
+const CHILD_STATUSES = [...STATUSES, 'PENDING_REDRIVE'];
 const PAGE_SIZE = 25;
-const HISTORY_ROWS = 2000;
+const HISTORY_ROWS = 1000;
 
 let leaving = [];
+// The input "New execution with this input" takes to the start form.
+let draftInput = null;
+
+function takeDraftInput() {
+  const input = draftInput;
+  draftInput = null;
+  return input;
+}
 
 function onLeave(fn) {
   leaving.push(fn);
@@ -50,8 +62,11 @@ const link = {
   execution: (arn) => `#/execution/${encodeURIComponent(arn)}`,
 };
 
+/** An execution's status (RUNNING, …), or a state's (running, …, in words and icon). */
 function statusBadge(status, id) {
-  return h('span', { class: `badge status-${String(status).toLowerCase()}`, 'data-status': status, id }, status);
+  const [words, icon] = OUTCOMES[status] || [status, ''];
+  return h('span', { class: `badge status-${String(status).toLowerCase()}`, 'data-status': status, id },
+    icon ? `${icon} ${words}` : words);
 }
 
 function showError(e) {
@@ -154,29 +169,6 @@ async function listView() {
   fill(main, h('h1', {}, 'State machines'), table, empty, more);
 }
 
-/** A state's definition object, found by name anywhere in the definition. */
-function findState(def, name) {
-  if (!def || typeof def !== 'object') return null;
-  const states = def.States && typeof def.States === 'object' ? def.States : {};
-  if (Object.prototype.hasOwnProperty.call(states, name)) return states[name];
-  for (const s of Object.values(states)) {
-    if (!s || typeof s !== 'object') continue;
-    for (const inner of [...(Array.isArray(s.Branches) ? s.Branches : []), s.ItemProcessor, s.Iterator]) {
-      const found = findState(inner, name);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-function parseDefinition(text) {
-  try {
-    return typeof text === 'string' ? JSON.parse(text) : text || {};
-  } catch {
-    return {};
-  }
-}
-
 /** The graph of a definition inside a scrollable frame with a zoom toggle. */
 function graphFrame(definition, onSelect, id) {
   const model = buildModel(definition);
@@ -202,6 +194,7 @@ async function machineView(arn) {
   const sm = await api.call('DescribeStateMachine', { stateMachineArn: arn });
   document.title = `${sm.name} · Stepwell`;
   const definition = parseDefinition(sm.definition);
+  const express = sm.type === 'EXPRESS';
 
   const statePanel = h('div', { id: 'state-definition', class: 'side muted' }, 'Click a state to see its definition.');
   const graph = graphFrame(definition, (name) => {
@@ -212,19 +205,51 @@ async function machineView(arn) {
     statePanel.classList.remove('muted');
   }, 'machine-graph');
 
-  // Start form.
+  // AWS lists no executions of an EXPRESS state machine (ListExecutions
+  // answers StateMachineTypeNotSupported).
+  const executions = express
+    ? h('section', { class: 'card', id: 'express-note' },
+      h('h2', {}, 'Executions'),
+      h('p', { class: 'muted' },
+        'Executions of EXPRESS state machines are not listed (AWS keeps no history of them). ',
+        'Start one here to see its result.'))
+    : await executionsSection(arn);
+
+  fill(main,
+    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ', sm.name),
+    h('h1', {}, sm.name, ' ', h('span', { class: 'badge' }, sm.type || 'STANDARD')),
+    h('p', { class: 'muted arn' }, sm.stateMachineArn, sm.creationDate ? ` · created ${fmtDate(sm.creationDate)}` : ''),
+    h('div', { class: 'split' },
+      h('section', { class: 'card grow' }, h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar), graph.frame),
+      h('div', { class: 'side-col' }, startForm(arn, express, takeDraftInput() ?? '{}'), statePanel)),
+    executions,
+    h('section', { class: 'card' },
+      h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
+        h('pre', { id: 'definition', class: 'json' }, pretty(sm.definition)))));
+}
+
+/**
+ * The start form. A STANDARD execution opens in its own view; an EXPRESS
+ * one runs synchronously (StartSyncExecution) and its result shows here.
+ */
+function startForm(arn, express, input) {
   const startError = h('div', { id: 'start-error', class: 'error-box', hidden: true, role: 'alert' });
+  const result = h('div', { id: 'start-result', hidden: true, 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', id: 'start-execution', class: 'primary' }, 'Start execution');
   const form = h('form', { id: 'start-form', class: 'card' },
     h('h2', {}, 'Start an execution'),
+    express ? h('p', { class: 'muted' }, 'EXPRESS: the execution runs synchronously and its result shows below.') : null,
     h('label', { for: 'start-name' }, 'Name (optional)',
       h('input', { id: 'start-name', placeholder: 'generated when empty', autocomplete: 'off' })),
     h('label', { for: 'start-input' }, 'Input (JSON)',
-      h('textarea', { id: 'start-input', rows: 6, spellcheck: 'false' }, '{}')),
+      h('textarea', { id: 'start-input', rows: 6, spellcheck: 'false' }, input)),
     startError,
-    h('button', { type: 'submit', id: 'start-execution', class: 'primary' }, 'Start execution'));
+    submit,
+    result);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     startError.hidden = true;
+    result.hidden = true;
     const input = form.querySelector('#start-input').value;
     try {
       JSON.parse(input);
@@ -234,18 +259,48 @@ async function machineView(arn) {
       return;
     }
     const name = form.querySelector('#start-name').value.trim();
+    const request = { stateMachineArn: arn, input, ...(name ? { name } : {}) };
+    submit.disabled = true;
     try {
-      const res = await api.call('StartExecution', { stateMachineArn: arn, input, ...(name ? { name } : {}) });
-      location.hash = link.execution(res.executionArn);
+      if (express) {
+        fill(result, h('p', { class: 'muted' }, 'Running…'));
+        result.hidden = false;
+        fill(result, syncResult(await api.call('StartSyncExecution', request)));
+      } else {
+        const res = await api.call('StartExecution', request);
+        location.hash = link.execution(res.executionArn);
+      }
     } catch (e) {
       if (api.isAuthError(e)) return showError(e);
+      result.hidden = true;
       fill(startError, h('strong', {}, e.type), ': ', e.message);
       startError.hidden = false;
+    } finally {
+      submit.disabled = false;
     }
   });
+  return form;
+}
 
-  // Executions, newest first, with a status filter and paging.
-  const filter = h('select', { id: 'status-filter' },
+/** What StartSyncExecution answered: the status, then the output or the error. */
+function syncResult(res) {
+  return [
+    h('h3', {}, 'Result ', statusBadge(res.status, 'start-result-status')),
+    h('p', { class: 'muted' }, res.name || '', res.stopDate ? ` · took ${fmtDuration(res.startDate, res.stopDate)}` : ''),
+    res.output !== undefined ? h('pre', { class: 'json', id: 'start-result-output' }, pretty(res.output)) : null,
+    errorBox('start-result-error', res.error, res.cause),
+  ];
+}
+
+/** An error and its cause, or nothing when there is neither. */
+function errorBox(id, error, cause) {
+  if (error === undefined && cause === undefined) return null;
+  return h('div', { class: 'error-box', id }, h('strong', {}, error || ''), cause ? h('pre', {}, cause) : null);
+}
+
+/** The executions of a STANDARD state machine, newest first, with a status filter and paging. */
+async function executionsSection(arn) {
+  const filter = h('select', { id: 'status-filter', 'aria-label': 'Filter the executions by status' },
     h('option', { value: '' }, 'All statuses'),
     STATUSES.map((s) => h('option', { value: s }, s)));
   const rows = h('tbody');
@@ -289,23 +344,12 @@ async function machineView(arn) {
   });
   refresh.addEventListener('click', () => loadExecutions().catch(showError));
   await loadExecutions();
-
-  fill(main,
-    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ', sm.name),
-    h('h1', {}, sm.name, ' ', h('span', { class: 'badge' }, sm.type || 'STANDARD')),
-    h('p', { class: 'muted arn' }, sm.stateMachineArn, sm.creationDate ? ` · created ${fmtDate(sm.creationDate)}` : ''),
-    h('div', { class: 'split' },
-      h('section', { class: 'card grow' }, h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar), graph.frame),
-      h('div', { class: 'side-col' }, form, statePanel)),
-    h('section', { class: 'card', id: 'executions-section' },
-      h('div', { class: 'card-head' }, h('h2', {}, 'Executions'),
-        h('div', { class: 'toolbar' }, filter, refresh, prev, pageInfo, next)),
-      h('table', { id: 'executions', class: 'list' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Stopped'))),
-        rows)),
-    h('section', { class: 'card' },
-      h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
-        h('pre', { id: 'definition', class: 'json' }, pretty(sm.definition)))));
+  return h('section', { class: 'card', id: 'executions-section' },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Executions'),
+      h('div', { class: 'toolbar' }, filter, refresh, prev, pageInfo, next)),
+    h('table', { id: 'executions', class: 'list' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Stopped'))),
+      rows));
 }
 
 // ---------------------------------------------------------------------------
@@ -343,16 +387,19 @@ async function executionView(arn) {
   const header = h('div', { id: 'execution-header' });
   const tokenPanel = h('section', { id: 'token-panel', class: 'card', hidden: true });
   const ioPanel = h('section', { id: 'execution-io', class: 'card' });
-  const historyBody = h('tbody');
-  const historyNote = h('p', { class: 'muted', id: 'history-note', hidden: true });
+  const history = historyTable();
   const connection = h('span', { id: 'connection', class: 'muted' });
-  const rendered = new Set();
+  const ctrl = new AbortController();
+  onLeave(() => {
+    ctrl.abort();
+    clearTimeout(polling);
+  });
 
   const renderHeader = () => {
     const stop = h('button', { type: 'button', id: 'stop-execution', class: 'danger' }, 'Stop execution');
     const confirm = h('span', { id: 'stop-confirm-box', hidden: true },
-      h('input', { id: 'stop-error', placeholder: 'error (optional)' }),
-      h('input', { id: 'stop-cause', placeholder: 'cause (optional)' }),
+      h('input', { id: 'stop-error', placeholder: 'error (optional)', 'aria-label': 'Error (optional)' }),
+      h('input', { id: 'stop-cause', placeholder: 'cause (optional)', 'aria-label': 'Cause (optional)' }),
       h('button', { type: 'button', id: 'stop-confirm', class: 'danger' }, 'Confirm stop'));
     stop.addEventListener('click', () => {
       confirm.hidden = false;
@@ -369,6 +416,21 @@ async function executionView(arn) {
       }
     });
     const running = status === 'RUNNING';
+    const redrive = h('button', { type: 'button', id: 'redrive-execution', class: 'primary' }, 'Redrive');
+    redrive.addEventListener('click', async () => {
+      try {
+        await api.call('RedriveExecution', { executionArn: arn });
+        route();
+      } catch (e) {
+        showToast(e);
+      }
+    });
+    // A Map Run's child execution is redriven, or started again, with its parent.
+    const again = h('button', { type: 'button', id: 'new-execution' }, 'New execution with this input');
+    again.addEventListener('click', () => {
+      draftInput = pretty(desc.input);
+      location.hash = link.machine(desc.stateMachineArn);
+    });
     fill(header,
       h('nav', { class: 'crumbs' },
         h('a', { href: '#/' }, 'State machines'), ' / ',
@@ -383,8 +445,12 @@ async function executionView(arn) {
       h('p', {},
         `Started ${fmtDate(desc.startDate)}`,
         desc.stopDate ? ` · stopped ${fmtDate(desc.stopDate)} · took ${fmtDuration(desc.startDate, desc.stopDate)}` : '',
+        desc.redriveCount ? ` · redriven ${desc.redriveCount === 1 ? 'once' : `${desc.redriveCount} times`}` : '',
         ' ', connection),
-      running ? h('div', { class: 'toolbar' }, stop, confirm) : null);
+      h('div', { class: 'toolbar' },
+        running ? [stop, confirm] : null,
+        !running && desc.redriveStatus === 'REDRIVABLE' && !desc.mapRunArn ? redrive : null,
+        desc.mapRunArn ? null : again));
   };
 
   const renderIo = () => {
@@ -393,10 +459,7 @@ async function executionView(arn) {
       h('div', { class: 'io-grid' },
         h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', id: 'execution-input' }, pretty(desc.input))),
         h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
-      desc.error !== undefined || desc.cause !== undefined
-        ? h('div', { class: 'error-box', id: 'execution-error' },
-          h('strong', {}, desc.error || ''), desc.cause ? h('pre', {}, desc.cause) : null)
-        : null);
+      errorBox('execution-error', desc.error, desc.cause));
   };
 
   const refreshDescription = async () => {
@@ -408,29 +471,21 @@ async function executionView(arn) {
     renderMapRuns().catch(showToast);
   };
 
-  // A Distributed Map's Map Runs and their child executions (each one a
-  // link to its own execution view).
+  // A Distributed Map's Map Runs, read again every 2 s while one runs.
   const mapRunsPanel = h('section', { id: 'map-runs', class: 'card', hidden: true });
+  const mapRuns = new Map();
+  let polling = null;
   const renderMapRuns = async () => {
     const runs = (await api.call('ListMapRuns', { executionArn: arn })).mapRuns || [];
-    mapRunsPanel.hidden = runs.length === 0;
-    const cards = [];
-    for (const r of runs) {
-      const run = await api.call('DescribeMapRun', { mapRunArn: r.mapRunArn });
-      const children = (await api.call('ListExecutions', { mapRunArn: r.mapRunArn, maxResults: 100 })).executions || [];
-      const c = run.itemCounts || {};
-      cards.push(h('div', { class: 'map-run', 'data-map-run-arn': r.mapRunArn },
-        h('h3', {}, r.mapRunArn.split('/').pop(), ' ', statusBadge(run.status)),
-        h('p', { class: 'muted' },
-          `${c.total} items: ${c.succeeded} succeeded, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.aborted} aborted`),
-        h('table', { class: 'list map-run-children' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Child execution'), h('th', {}, 'Status'), h('th', {}, 'Started'))),
-          h('tbody', {}, children.map((x) => h('tr', { 'data-execution-arn': x.executionArn, 'data-status': x.status },
-            h('td', {}, h('a', { href: link.execution(x.executionArn) }, x.name)),
-            h('td', {}, statusBadge(x.status)),
-            h('td', {}, fmtDate(x.startDate))))))));
+    for (const r of runs) if (!mapRuns.has(r.mapRunArn)) mapRuns.set(r.mapRunArn, mapRunCard(r.mapRunArn));
+    await Promise.all([...mapRuns.values()].map((c) => c.refresh()));
+    mapRunsPanel.hidden = mapRuns.size === 0;
+    fill(mapRunsPanel, h('h2', {}, 'Map Runs'), [...mapRuns.values()].map((c) => c.element));
+    renderDetail();
+    clearTimeout(polling);
+    if (!ctrl.signal.aborted && [...mapRuns.values()].some((c) => c.run.status === 'RUNNING')) {
+      polling = setTimeout(() => renderMapRuns().catch(showToast), 2000);
     }
-    fill(mapRunsPanel, h('h2', {}, 'Map Runs'), ...cards);
   };
 
   const renderDetail = () => {
@@ -438,11 +493,21 @@ async function executionView(arn) {
     const state = derived.states.get(selected);
     const def = findState(definition, selected);
     const type = def && typeof def.Type === 'string' ? def.Type : '';
+    panel.classList.remove('muted');
     if (!state) {
       fill(panel,
         h('h3', {}, selected, ' ', statusBadge('notreached', 'detail-status')),
         h('p', { class: 'muted' }, `${type} · not reached in this execution.`));
-      panel.classList.remove('muted');
+      return;
+    }
+    if (state.mapRunArn) {
+      const card = mapRuns.get(state.mapRunArn);
+      fill(panel,
+        h('h3', {}, selected, ' ', statusBadge(state.status, 'detail-status')),
+        h('p', { class: 'muted' }, `${type} · runs in the child executions of the Distributed Map ${state.map}, each with its own history.`),
+        h('p', { id: 'detail-map-run' }, card && card.run ? itemCounts(card.run) : ''),
+        card ? h('button', { type: 'button', class: 'link', id: 'detail-children', onclick: () => card.element.scrollIntoView() },
+          'Show the child executions') : null);
       return;
     }
     const visits = state.visits;
@@ -458,7 +523,6 @@ async function executionView(arn) {
           },
         }, visits.map((x, i) => h('option', { value: i, selected: i === selectedVisit }, `${i + 1} of ${visits.length} (${x.status})`))))
       : null;
-    const last = v.failures[v.failures.length - 1];
     const retries = Math.max(0, v.attempts - 1);
     const section = (title, id, text) =>
       text === undefined || text === null ? null : h('div', {}, h('h4', {}, title), h('pre', { class: 'json', id }, pretty(text)));
@@ -472,16 +536,21 @@ async function executionView(arn) {
         h('dt', {}, 'Entered'), h('dd', {}, fmtDate(v.start)),
         h('dt', {}, 'Exited'), h('dd', {}, v.closed ? fmtDate(v.end) : v.status === 'running' ? 'still running' : '—'),
         h('dt', {}, 'Duration'), h('dd', { id: 'detail-timing' }, v.end ? fmtDuration(v.start, v.end) : '')),
-      last
+      v.failure
         ? h('div', { class: 'error-box', id: 'detail-failure' },
-          h('div', {}, 'Error: ', h('strong', { id: 'detail-error' }, last.error ?? '')),
-          last.cause ? h('pre', { id: 'detail-cause' }, pretty(last.cause)) : null,
-          v.failures.length > 1 ? h('p', { class: 'muted' }, `${v.failures.length} failures in this visit; the last is shown.`) : null)
+          h('div', {}, 'Error: ', h('strong', { id: 'detail-error' }, v.failure.error ?? '')),
+          v.failure.cause ? h('pre', { id: 'detail-cause' }, pretty(v.failure.cause)) : null)
+        : null,
+      v.retried.length
+        ? h('div', { id: 'detail-retries' },
+          h('h4', {}, 'Retries'),
+          h('ol', { class: 'retries' }, v.retried.map((f) => h('li', {},
+            h('strong', {}, f.error ?? ''), f.timestamp ? h('span', { class: 'muted' }, ` at ${fmtDate(f.timestamp)}`) : null,
+            f.cause ? h('div', { class: 'muted' }, f.cause) : null))))
         : null,
       section('Input', 'detail-input', v.input),
       section('Parameters', 'detail-parameters', v.parameters),
       section('Output', 'detail-output', v.output));
-    panel.classList.remove('muted');
   };
 
   const renderTokens = () => {
@@ -535,28 +604,8 @@ async function executionView(arn) {
       }));
   };
 
-  const renderHistory = () => {
-    const list = [...events.values()].sort((a, b) => a.id - b.id);
-    const fresh = list.filter((ev) => !rendered.has(ev.id));
-    const room = HISTORY_ROWS - rendered.size;
-    const start = derived.execution.start ?? desc.startDate;
-    for (const ev of fresh.slice(0, Math.max(0, room))) {
-      rendered.add(ev.id);
-      const d = detailsOf(ev);
-      const failure = /(Failed|TimedOut|Aborted)$/.test(ev.type);
-      historyBody.appendChild(h('tr', { 'data-event-id': ev.id, 'data-type': ev.type, class: failure ? 'failure' : null },
-        h('td', { class: 'num' }, ev.id),
-        h('td', {}, ev.type),
-        h('td', {}, stateNameOf(ev, derived)),
-        h('td', { class: 'num', title: fmtDate(ev.timestamp) }, typeof start === 'number' ? `+${fmtDuration(start, ev.timestamp)}` : fmtDate(ev.timestamp)),
-        h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json' }, JSON.stringify(expand(d), null, 2))) : '')));
-    }
-    historyNote.hidden = list.length <= HISTORY_ROWS;
-    fill(historyNote, `Showing the first ${HISTORY_ROWS} of ${list.length} events.`);
-  };
-
   function update() {
-    derived = deriveStates([...events.values()], status);
+    derived = deriveStates([...events.values()], status, definition);
     paintStatuses(graph.svg, derived.states);
     const badge = header.querySelector('#execution-status');
     if (badge) {
@@ -565,7 +614,7 @@ async function executionView(arn) {
       badge.className = `badge status-${status.toLowerCase()}`;
     }
     renderTokens();
-    renderHistory();
+    history.render([...events.values()], derived, derived.execution.start ?? desc.startDate);
     renderDetail();
   }
 
@@ -577,24 +626,17 @@ async function executionView(arn) {
     h('div', { class: 'split' },
       h('section', { class: 'card grow' },
         h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar),
-        legend(),
+        legend(definition),
         graph.frame),
       h('div', { class: 'side-col' }, h('section', { class: 'card' }, panel))),
     ioPanel,
     mapRunsPanel,
-    h('section', { class: 'card' },
-      h('h2', {}, 'Event history'),
-      h('table', { id: 'history', class: 'list' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'ID'), h('th', {}, 'Type'), h('th', {}, 'State'), h('th', {}, 'Elapsed'), h('th', {}, 'Details'))),
-        historyBody),
-      historyNote));
+    history.element);
   update();
   renderMapRuns().catch(showToast);
 
   // Live updates from the execution stream; the first message of each
   // connection carries every event so far.
-  const ctrl = new AbortController();
-  onLeave(() => ctrl.abort());
   let failures = 0;
   while (!ctrl.signal.aborted) {
     try {
@@ -640,9 +682,181 @@ async function executionView(arn) {
   }
 }
 
-function legend() {
-  const items = [['succeeded', 'Succeeded'], ['failed', 'Failed'], ['caught', 'Caught'], ['running', 'Running'], ['aborted', 'Aborted'], ['notreached', 'Not reached']];
-  return h('div', { class: 'legend' }, items.map(([k, label]) => h('span', { class: `key key-${k}` }, label)));
+/**
+ * A Map Run: its status and item counts, and a page of its child
+ * executions (each a link to its own view), filtered by status.
+ * `refresh()` reads them again.
+ */
+function mapRunCard(mapRunArn) {
+  const title = h('h3');
+  const counts = h('p', { class: 'muted map-run-counts' });
+  const filter = h('select', { class: 'map-run-filter', 'aria-label': 'Status of the child executions' },
+    h('option', { value: '' }, 'All statuses'),
+    CHILD_STATUSES.map((s) => h('option', { value: s }, s)));
+  const rows = h('tbody');
+  const prev = h('button', { type: 'button', class: 'small map-run-prev' }, '‹ Previous');
+  const next = h('button', { type: 'button', class: 'small map-run-next' }, 'Next ›');
+  const pageInfo = h('span', { class: 'muted' });
+  const element = h('div', { class: 'map-run', 'data-map-run-arn': mapRunArn },
+    title, counts,
+    h('div', { class: 'toolbar' }, filter, prev, pageInfo, next),
+    h('table', { class: 'list map-run-children' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Child execution'), h('th', {}, 'Status'), h('th', {}, 'Started'))),
+      rows));
+  const card = { element, run: null, refresh: null };
+  const tokens = [null];
+  let page = 0;
+  const loadChildren = async () => {
+    const req = { mapRunArn, maxResults: PAGE_SIZE };
+    if (filter.value) req.statusFilter = filter.value;
+    if (tokens[page]) req.nextToken = tokens[page];
+    const res = await api.call('ListExecutions', req);
+    const list = res.executions || [];
+    fill(rows, list.length
+      ? list.map((x) => h('tr', { 'data-execution-arn': x.executionArn, 'data-status': x.status },
+        h('td', {}, h('a', { href: link.execution(x.executionArn) }, x.name)),
+        h('td', {}, statusBadge(x.status)),
+        h('td', {}, fmtDate(x.startDate))))
+      : h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No child executions.')));
+    tokens[page + 1] = res.nextToken || null;
+    tokens.length = page + 2;
+    prev.disabled = page === 0;
+    next.disabled = !res.nextToken;
+    fill(pageInfo, `Page ${page + 1}`);
+  };
+  const turn = (to) => {
+    page = to;
+    loadChildren().catch(showToast);
+  };
+  filter.addEventListener('change', () => {
+    tokens.length = 1;
+    turn(0);
+  });
+  prev.addEventListener('click', () => turn(Math.max(0, page - 1)));
+  next.addEventListener('click', () => turn(page + 1));
+  card.refresh = async () => {
+    const [run] = await Promise.all([api.call('DescribeMapRun', { mapRunArn }), loadChildren()]);
+    card.run = run;
+    element.setAttribute('data-status', run.status);
+    fill(title, mapRunArn.split('/').pop(), ' ', statusBadge(run.status));
+    fill(counts, itemCounts(run));
+  };
+  return card;
+}
+
+/**
+ * The event table: HISTORY_ROWS events a page (first, previous, next, last),
+ * all events or only failures or one type. `render(events, derived, start)`
+ * shows the events so far; a page that only grew keeps its rows.
+ */
+function historyTable() {
+  const body = h('tbody');
+  const filter = h('select', { id: 'history-filter', 'aria-label': 'Events shown' });
+  const info = h('span', { class: 'muted', id: 'history-page' });
+  let first = 0; // the page's first row, in the filtered list
+  let shown = []; // the ids of the page's rows
+  let types = '';
+  let last = { events: [], derived: null, start: null };
+  const button = (id, text, to) => h('button', {
+    type: 'button',
+    class: 'small',
+    id,
+    onclick: () => {
+      first = to();
+      draw();
+    },
+  }, text);
+  const filtered = () => {
+    const list = [...last.events].sort((a, b) => a.id - b.id);
+    if (filter.value === 'failures') return list.filter((ev) => isFailureEvent(ev.type));
+    return filter.value ? list.filter((ev) => ev.type === filter.value) : list;
+  };
+  const lastPage = (count) => Math.max(0, Math.ceil(count / HISTORY_ROWS) - 1) * HISTORY_ROWS;
+  const firstButton = button('history-first', '« First', () => 0);
+  const prev = button('history-prev', '‹ Previous', () => Math.max(0, first - HISTORY_ROWS));
+  const next = button('history-next', 'Next ›', () => first + HISTORY_ROWS);
+  const lastButton = button('history-last', 'Last »', () => lastPage(filtered().length));
+  filter.addEventListener('change', () => {
+    first = 0;
+    draw();
+  });
+
+  // The filter offers the event types seen so far.
+  const offerTypes = () => {
+    const seen = [...new Set(last.events.map((ev) => ev.type))].sort();
+    if (seen.join() === types) return;
+    types = seen.join();
+    const value = filter.value;
+    fill(filter,
+      h('option', { value: '' }, 'All events'),
+      h('option', { value: 'failures' }, 'Failures only'),
+      h('optgroup', { label: 'Event type' }, seen.map((t) => h('option', { value: t }, t))));
+    filter.value = value;
+  };
+
+  const row = (ev) => {
+    const d = detailsOf(ev);
+    const { derived, start } = last;
+    return h('tr', { 'data-event-id': ev.id, 'data-type': ev.type, class: isFailureEvent(ev.type) ? 'failure' : null },
+      h('td', { class: 'num' }, ev.id),
+      h('td', {}, ev.type),
+      h('td', {}, stateNameOf(ev, derived)),
+      h('td', { class: 'num', title: fmtDate(ev.timestamp) }, typeof start === 'number' ? `+${fmtDuration(start, ev.timestamp)}` : fmtDate(ev.timestamp)),
+      h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json' }, JSON.stringify(expand(d), null, 2))) : ''));
+  };
+
+  const draw = () => {
+    offerTypes();
+    const list = filtered();
+    first = Math.min(first, lastPage(list.length));
+    const page = list.slice(first, first + HISTORY_ROWS);
+    if (shown.length > page.length || shown.some((id, i) => page[i].id !== id)) {
+      body.replaceChildren();
+      shown = [];
+    }
+    for (const ev of page.slice(shown.length)) {
+      body.appendChild(row(ev));
+      shown.push(ev.id);
+    }
+    const end = first + page.length;
+    const paged = list.length > HISTORY_ROWS;
+    fill(info, paged ? `Events ${first + 1}–${end} of ${list.length}` : `${list.length} events`);
+    for (const b of [firstButton, prev, next, lastButton]) b.hidden = !paged;
+    firstButton.disabled = prev.disabled = first === 0;
+    next.disabled = lastButton.disabled = end >= list.length;
+  };
+
+  const element = h('section', { class: 'card', id: 'history-section' },
+    h('div', { class: 'card-head' }, h('h2', {}, 'Event history'),
+      h('div', { class: 'toolbar' }, filter, firstButton, prev, info, next, lastButton)),
+    h('table', { id: 'history', class: 'list' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'ID'), h('th', {}, 'Type'), h('th', {}, 'State'), h('th', {}, 'Elapsed'), h('th', {}, 'Details'))),
+      body));
+  return {
+    element,
+    render(events, derived, start) {
+      last = { events, derived, start };
+      draw();
+    },
+  };
+}
+
+function isFailureEvent(type) {
+  return /(Failed|TimedOut|Aborted)$/.test(type);
+}
+
+function itemCounts(run) {
+  const c = run.itemCounts || {};
+  return `${c.total} items: ${c.succeeded} succeeded, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.aborted} aborted`;
+}
+
+function legend(definition) {
+  const shown = ['succeeded', 'failed', 'caught', 'running', 'aborted', 'notreached'];
+  if (distributedStates(definition).length) shown.push('children');
+  return h('div', { class: 'legend' }, shown.map((k) => {
+    const [words, icon] = OUTCOMES[k];
+    return h('span', { class: `key key-${k}`, 'data-icon': icon }, words[0].toUpperCase() + words.slice(1));
+  }));
 }
 
 /** JSON strings inside event details shown as JSON. */

@@ -244,6 +244,9 @@ export function layoutModel(model, dagre) {
   const size = new Map();
   const text = new Map();
   const labels = edges.map((e) => (e.label ? wrap(e.label, LABEL_FONT, MAX_LABEL, 2) : []));
+  const labelSize = labels.map((lines) => (lines.length
+    ? { w: Math.max(...lines.map((l) => textWidth(l, LABEL_FONT))) + 8, h: lines.length * LABEL_LINE + 4 }
+    : { w: 0, h: 0 }));
   const geo = new Map(); // scope -> {w, h, boxes: Map(node -> rect), routes: Map(edge -> route)}
   const frameInOwner = new Map();
 
@@ -268,7 +271,9 @@ export function layoutModel(model, dagre) {
         h = Math.max(h, fh);
       }
       const inner = x - BRANCH_GAP + BRANCH_PAD;
-      const header = textWidth(`${n.name} · ${n.type}`, NAME_FONT) + 2 * PAD_X;
+      // The header: the name (cut if it must be), then ` · Parallel`.
+      const suffix = textWidth(` · ${n.type}`, SUB_FONT);
+      const header = textWidth(n.name, NAME_FONT) + suffix + 2 * PAD_X;
       const w = Math.max(inner, Math.min(header, 2 * MAX_TEXT), MIN_BOX);
       const top = HEADER + (retry ? SUB_LINE : 0);
       for (const c of n.children) {
@@ -279,7 +284,7 @@ export function layoutModel(model, dagre) {
       }
       size.set(id, [w, top + h + BRANCH_PAD]);
       text.set(id, {
-        name: wrap(n.name, NAME_FONT, w - 2 * PAD_X - 60, 1),
+        name: wrap(n.name, NAME_FONT, w - 2 * PAD_X - suffix, 1),
         sub: n.type,
         retry: retry && wrap(retry, SUB_FONT, w - 2 * PAD_X, 1)[0],
       });
@@ -307,11 +312,9 @@ export function layoutModel(model, dagre) {
     const mine = [];
     edges.forEach((e, i) => {
       if (nodes[e.from].scope !== s) return;
-      const lines = labels[i];
-      const lw = lines.length ? Math.max(...lines.map((l) => textWidth(l, LABEL_FONT))) + 8 : 0;
-      const lh = lines.length ? lines.length * LABEL_LINE + 4 : 0;
-      // Labels beside their edge (to its right), so the line never crosses the text.
-      g.setEdge(String(e.from), String(e.to), { width: lw, height: lh, labelpos: 'r', labeloffset: 6 }, `e${i}`);
+      // A label sits on its own edge, halfway (dagre routes the edge
+      // through it); its background hides the line behind the text.
+      g.setEdge(String(e.from), String(e.to), { width: labelSize[i].w, height: labelSize[i].h, labelpos: 'c' }, `e${i}`);
       mine.push(i);
     });
     dagre.layout(g);
@@ -325,7 +328,8 @@ export function layoutModel(model, dagre) {
     for (const i of mine) {
       const e = edges[i];
       const r = g.edge({ v: String(e.from), w: String(e.to), name: `e${i}` });
-      routes.set(i, { points: (r.points || []).map((p) => ({ x: p.x, y: p.y })), label: labels[i].length ? { x: r.x, y: r.y } : null });
+      const label = labels[i].length ? { x: r.x, y: r.y, ...labelSize[i] } : null;
+      routes.set(i, { points: (r.points || []).map((p) => ({ x: p.x, y: p.y })), label });
     }
     // dagre may leave some room around; measure what was placed.
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
@@ -335,11 +339,8 @@ export function layoutModel(model, dagre) {
     for (const b of boxes.values()) grow(b.x, b.y, b.x + b.w, b.y + b.h);
     routes.forEach((r, i) => {
       for (const p of r.points) grow(p.x, p.y, p.x, p.y);
-      if (r.label) {
-        const lw = Math.max(0, ...labels[i].map((l) => textWidth(l, LABEL_FONT))) / 2 + 4;
-        const lh = (labels[i].length * LABEL_LINE) / 2 + 2;
-        grow(r.label.x - lw, r.label.y - lh, r.label.x + lw, r.label.y + lh);
-      }
+      const l = r.label;
+      if (l) grow(l.x - l.w / 2, l.y - l.h / 2, l.x + l.w / 2, l.y + l.h / 2);
     });
     if (!Number.isFinite(minX)) { minX = 0; minY = 0; maxX = 0; maxY = 0; }
     for (const b of boxes.values()) { b.x -= minX; b.y -= minY; }
@@ -367,7 +368,7 @@ export function layoutModel(model, dagre) {
     for (const [i, r] of g.routes) {
       out.routes.set(i, {
         points: r.points.map((p) => ({ x: p.x + ox, y: p.y + oy })),
-        label: r.label && { x: r.label.x + ox, y: r.label.y + oy },
+        label: r.label && { ...r.label, x: r.label.x + ox, y: r.label.y + oy },
       });
     }
   };
@@ -420,7 +421,8 @@ export function renderSvg(model, lay, onSelect) {
     width: Math.ceil(lay.width),
     height: Math.ceil(lay.height),
     viewBox: `0 0 ${Math.ceil(lay.width)} ${Math.ceil(lay.height)}`,
-    role: 'img',
+    role: 'group',
+    'aria-label': 'State machine graph',
   });
   const defs = el('defs', {}, svg);
   const marker = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' }, defs);
@@ -442,8 +444,10 @@ export function renderSvg(model, lay, onSelect) {
       el('path', { d: pathOf(r.points), 'marker-end': 'url(#arrow)' }, eg);
       if (r.label) {
         const lines = lay.labels[i];
+        const { x, y, w, h } = r.label;
+        el('rect', { class: 'edge-label-bg', x: x - w / 2, y: y - h / 2, width: w, height: h, rx: 3 }, eg);
         lines.forEach((line, k) => {
-          textEl(eg, 'edge-label', r.label.x, r.label.y + (k - (lines.length - 1) / 2) * LABEL_LINE + 4, line);
+          textEl(eg, 'edge-label', x, y + (k - (lines.length - 1) / 2) * LABEL_LINE + 4, line);
         });
       }
     });
@@ -467,13 +471,14 @@ export function renderSvg(model, lay, onSelect) {
       g = el('g', { class: 'node missing', 'data-missing': n.name }, parent);
       el('title', {}, g).textContent = `${n.name} (no such state)`;
     } else {
+      // A Parallel or Map holds other states: it is a group, and its header
+      // is its button (controls do not nest).
       g = el('g', {
         class: `node state type-${n.type.toLowerCase()}${n.children.length ? ' compound' : ''}`,
         'data-state': n.name,
         'data-type': n.type,
         'data-status': 'none',
-        tabindex: 0,
-        role: 'button',
+        ...(n.children.length ? { role: 'group', 'aria-label': `${n.name} · ${n.type}` } : { tabindex: 0, role: 'button' }),
       }, parent);
       const tip = [`${n.name} (${n.type})`, n.detail, ...n.retries.map((r) => `retry ${r}`)].filter(Boolean).join('\n');
       el('title', {}, g).textContent = tip;
@@ -488,12 +493,13 @@ export function renderSvg(model, lay, onSelect) {
     }
     if (n.children.length) {
       el('rect', { class: 'box', x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }, g);
-      const head = el('text', { x: b.x + 10, y: b.y + 18 }, g);
+      const head = el('text', { class: 'head', x: b.x + PAD_X, y: b.y + 18, tabindex: 0, role: 'button' }, g);
       const nm = el('tspan', { class: 'name' }, head);
       nm.textContent = t.name[0] || n.name;
       const ty = el('tspan', { class: 'sub' }, head);
       ty.textContent = ` · ${n.type}`;
-      if (t.retry) textEl(g, 'retry', b.x + 10, b.y + 18 + SUB_LINE, t.retry, 'start');
+      head.setAttribute('aria-label', head.textContent);
+      if (t.retry) textEl(g, 'retry', b.x + PAD_X, b.y + 18 + SUB_LINE, t.retry, 'start');
       for (const c of n.children) {
         const f = lay.scopes.get(c);
         const bg = el('g', { class: 'branch', 'data-branch': model.scopes[c].label }, g);
@@ -517,16 +523,51 @@ export function renderSvg(model, lay, onSelect) {
       y += SUB_LINE;
       textEl(g, 'retry', cx, y - 3, t.retry);
     }
+    if (n.kind === 'state') g.setAttribute('aria-label', visibleText(g));
   };
 
   drawScope(0, svg);
   return svg;
 }
 
-/** Colour each state by its outcome (`data-status`), from deriveStates. */
+/** What a state's button shows: its name then, say, `Task · lambda invoke`. */
+function visibleText(button) {
+  if (button.tagName === 'text') return button.textContent;
+  return [...button.querySelectorAll(':scope > text')].map((t) => t.textContent).join(' ');
+}
+
+/** A state's outcome in words and as an icon, so that colour is not all that tells it. */
+export const OUTCOMES = {
+  succeeded: ['succeeded', '✓'],
+  failed: ['failed', '✕'],
+  caught: ['caught', '!'],
+  running: ['running', '▶'],
+  aborted: ['aborted', '■'],
+  children: ['in child executions', '⇉'],
+  notreached: ['not reached', ''],
+};
+
+/**
+ * Mark each state with its outcome from deriveStates: `data-status` (its
+ * colour), an icon at its top right corner, and its accessible name.
+ */
 export function paintStatuses(svg, states) {
   for (const g of svg.querySelectorAll('g.state')) {
-    const s = states.get(g.getAttribute('data-state'));
-    g.setAttribute('data-status', s ? s.status : 'notreached');
+    const name = g.getAttribute('data-state');
+    const s = states.get(name);
+    const status = s ? s.status : 'notreached';
+    if (g.getAttribute('data-status') === status) continue;
+    g.setAttribute('data-status', status);
+    const [words, icon] = OUTCOMES[status] || [status, ''];
+    const button = g.matches('[role="button"]') ? g : g.querySelector(':scope > [role="button"]');
+    if (button) button.setAttribute('aria-label', `${visibleText(button)}: ${words}`);
+    for (const old of g.querySelectorAll(':scope > .status-icon')) old.remove();
+    const box = g.querySelector(':scope > rect.box');
+    if (!icon || !box) continue;
+    const x = Number(box.getAttribute('x')) + Number(box.getAttribute('width'));
+    const y = Number(box.getAttribute('y'));
+    const mark = el('g', { class: 'status-icon', 'aria-hidden': 'true' }, g);
+    el('circle', { cx: x - 2, cy: y + 2, r: 8 }, mark);
+    textEl(mark, 'status-icon-text', x - 2, y + 6, icon);
   }
 }

@@ -4,9 +4,14 @@
 // Each `…StateEntered` event opens a *visit* of a state. Every later event
 // belongs to the visit its `previousEventId` chain leads to (events of one
 // Parallel branch or Map iteration chain to each other), until the visit's
-// `…StateExited`. A visit's outcome:
+// `…StateExited`. The events of a Parallel or Map itself (`ParallelState…`,
+// `MapState…`, `MapIteration…`, `MapRun…`) are the exception: AWS chains
+// them to the last event of a branch or iteration, so they belong to the
+// innermost open Parallel or Map visit around the event they follow. A
+// visit knows the Parallel or Map visit it runs in (`parent`). Its outcome:
 //   succeeded  exited normally (after retries, if any)
-//   caught     exited right after a failure: a Catch took it
+//   caught     exited right after a failure: a Catch took it (a Parallel or
+//              Map shows the failure inside it that ended it)
 //   failed     never exited and the execution ended, or a Fail state; or
 //              its own failure ended its Parallel branch (AWS then records
 //              `…StateAborted` for it)
@@ -14,10 +19,18 @@
 //   aborted    stopped with the execution, or `…StateAborted`; or still
 //              open when another state's failure ended the execution (a
 //              Parallel branch beside the one that failed)
+// A Distributed Map's states run in child executions and have no visits
+// here: once the Map has started its Map Run they are `children` (see
+// below).
 // A state's outcome folds its visits (several for Map iterations and
-// loops): running, then failed, caught, aborted, succeeded.
+// loops): running, then failed, caught, aborted, succeeded. After a redrive
+// (`ExecutionRedriven`) only its visits in the last run it ran in count;
+// those of an earlier run keep the outcome they had when that run ended.
+
+import { distributedStates, failErrors } from './definition.js';
 
 const RANK = { running: 5, failed: 4, caught: 3, aborted: 2, succeeded: 1 };
+const ENDS = { ExecutionSucceeded: 'SUCCEEDED', ExecutionFailed: 'FAILED', ExecutionTimedOut: 'TIMED_OUT', ExecutionAborted: 'ABORTED' };
 
 /** The details object of an event (`taskScheduledEventDetails`, …). */
 export function detailsOf(ev) {
@@ -64,22 +77,37 @@ function tokenFromParameters(text) {
 /**
  * @param {object[]} events  HistoryEvents, any order
  * @param {string} status    the execution's status (RUNNING, SUCCEEDED, …)
+ * @param {object} [definition]  the parsed definition, for what histories
+ *   do not record: the Error and Cause of a Fail state (one inside a caught
+ *   Parallel or Map leaves them nowhere else)
  * @returns {{states: Map<string, {status: string, visits: object[]}>,
  *            visits: object[], waiting: object[], execution: object,
  *            eventVisit: Map<number, object>}}
  */
-export function deriveStates(events, status) {
+export function deriveStates(events, status, definition = {}) {
   const sorted = [...events].sort((a, b) => a.id - b.id);
   const visits = [];
   const owner = new Map();
   const open = [];
   const execution = { status, error: null, cause: null, start: null, end: null };
+  const fails = failErrors(definition);
+  // RedriveExecution starts another run of the execution: the visits of
+  // the run before keep the outcome they had when it ended (`ended`).
+  let run = 0;
+  let ended = null;
 
-  const lastOpen = (name) => {
+  const lastOpen = (fits = () => true) => {
     for (let i = open.length - 1; i >= 0; i--) {
-      if (name === undefined || open[i].name === name) return open[i];
+      if (fits(open[i])) return open[i];
     }
     return null;
+  };
+  // The Parallel or Map visit (`type`) an event of its own belongs to: the
+  // innermost one around `v` that has not ended.
+  const around = (v, type) => {
+    const fits = (x) => x.type === type && !x.closed && !x.ended;
+    for (let x = v; x; x = x.parent) if (fits(x)) return x;
+    return lastOpen(fits);
   };
   const close = (v) => {
     v.closed = true;
@@ -91,16 +119,29 @@ export function deriveStates(events, status) {
     const type = String(ev.type || '');
     const d = detailsOf(ev) || {};
     if (type === 'ExecutionStarted') execution.start = ev.timestamp;
-    if (/^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(type)) {
+    if (ENDS[type]) {
+      ended = ENDS[type];
       execution.end = ev.timestamp;
       if (d.error !== undefined) execution.error = d.error;
       if (d.cause !== undefined) execution.cause = d.cause;
       continue;
     }
+    if (type === 'ExecutionRedriven') {
+      settle(visits.filter((v) => v.run === run), ended, execution, fails);
+      run += 1;
+      open.length = 0;
+      Object.assign(execution, { error: null, cause: null, end: null });
+      continue;
+    }
     if (ev.stateEnteredEventDetails) {
+      // Entered from inside a Parallel or Map (its `…Started` or
+      // `MapIterationStarted`), or after a state with the same parent.
+      const from = owner.get(ev.previousEventId);
       const v = {
         name: d.name,
         type: type.replace(/StateEntered$/, ''),
+        run,
+        parent: from ? (fan(from) && !from.closed ? from : from.parent) : null,
         enteredId: ev.id,
         input: d.input,
         output: undefined,
@@ -109,6 +150,8 @@ export function deriveStates(events, status) {
         failures: [],
         attempts: 0,
         lastFailed: false,
+        ended: false,
+        mapRunArn: null,
         token: null,
         waiting: false,
         aborted: false,
@@ -124,7 +167,7 @@ export function deriveStates(events, status) {
     }
     let v = owner.get(ev.previousEventId);
     if (ev.stateExitedEventDetails) {
-      if (!v || v.closed || v.name !== d.name) v = lastOpen(d.name);
+      if (!v || v.closed || v.name !== d.name) v = lastOpen((x) => x.name === d.name);
       if (v) {
         v.output = d.output;
         v.end = ev.timestamp;
@@ -135,10 +178,10 @@ export function deriveStates(events, status) {
       }
       continue;
     }
+    const own = /^(Parallel|Map)/.exec(type);
+    if (own) v = around(v, own[1]);
     if (v && v.closed) v = null;
-    if (!v && /^(Task|Activity|LambdaFunction|Parallel|Map)/.test(type) && !type.startsWith('MapIteration')) {
-      v = lastOpen();
-    }
+    if (!v && /^(Task|Activity|LambdaFunction)/.test(type)) v = lastOpen();
     if (!v) continue;
     owner.set(ev.id, v);
     v.eventIds.push(ev.id);
@@ -152,6 +195,10 @@ export function deriveStates(events, status) {
     } else if (type === 'ParallelStateStarted' || type === 'MapStateStarted') {
       v.attempts += 1;
       v.lastFailed = false;
+    } else if (type === 'ParallelStateSucceeded' || type === 'MapStateSucceeded') {
+      v.ended = true;
+    } else if (type === 'MapRunStarted') {
+      v.mapRunArn = d.mapRunArn;
     } else if (isTaskSuccess(type)) {
       v.waiting = false;
       v.lastFailed = false;
@@ -162,17 +209,56 @@ export function deriveStates(events, status) {
     } else if (isFailure(type)) {
       v.waiting = false;
       v.lastFailed = true;
+      v.ended = type === 'ParallelStateFailed' || type === 'MapStateFailed';
       if (d.error !== undefined || d.cause !== undefined) {
-        v.failures.push({ error: d.error, cause: d.cause, type, eventId: ev.id });
+        v.failures.push({ error: d.error, cause: d.cause, type, eventId: ev.id, timestamp: ev.timestamp });
       }
     }
   }
 
+  settle(visits.filter((v) => v.run === run), status, execution, fails);
+
+  // A state's outcome is that of its visits in the last run it ran in.
+  const states = new Map();
+  for (const v of visits) {
+    const s = states.get(v.name) || { status: 'notreached', visits: [], run: v.run };
+    s.visits.push(v);
+    if (v.run > s.run) Object.assign(s, { status: v.status, run: v.run });
+    else if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
+    states.set(v.name, s);
+  }
+  // A Distributed Map's states run in child executions, each with a history
+  // of its own: here they are `children` (`running` while the Map runs),
+  // with the Map Run's ARN.
+  for (const [map, names] of distributedStates(definition)) {
+    const m = states.get(map);
+    const last = m && m.visits[m.visits.length - 1];
+    if (!last || !last.mapRunArn) continue;
+    const status = m.status === 'running' ? 'running' : 'children';
+    for (const name of names) states.set(name, { status, visits: [], map, mapRunArn: last.mapRunArn });
+  }
+  return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
+}
+
+/**
+ * The outcome of each visit of one run of the execution, which ended with
+ * `status` (or still runs) and `end` (its error, cause and time).
+ */
+function settle(visits, status, end, fails) {
   const running = status === 'RUNNING';
-  // Parallel and Map states fail with what failed inside them.
-  const fan = (v) => v.type === 'Parallel' || v.type === 'Map';
   const failedItself = (v) => !fan(v) && ((v.lastFailed && (v.aborted || !v.closed)) || (v.type === 'Fail' && !v.closed));
   const someFailedItself = visits.some(failedItself);
+  for (const v of visits) {
+    const fail = v.type === 'Fail' && fails.get(v.name);
+    if (fail) v.failures.push({ error: fail.error, cause: fail.cause, type: 'Fail', eventId: v.enteredId });
+  }
+  // Parallel and Map states fail with what failed inside them: the last
+  // state in them that failed itself.
+  for (const v of visits) {
+    if (!fan(v) || !v.lastFailed || v.failures.length) continue;
+    const inner = visits.filter((x) => failedItself(x) && x.failures.length && within(x, v)).pop();
+    if (inner) v.failures.push(inner.failures[inner.failures.length - 1]);
+  }
   for (const v of visits) {
     if (v.aborted) v.status = v.lastFailed ? 'failed' : 'aborted';
     else if (v.closed) v.status = v.lastFailed ? 'caught' : 'succeeded';
@@ -181,23 +267,29 @@ export function deriveStates(events, status) {
     else if (status === 'ABORTED') v.status = 'aborted';
     else if (someFailedItself && !fan(v) && !v.lastFailed) v.status = 'aborted';
     else v.status = 'failed';
-    if (!v.closed && !running) v.end = v.end || execution.end;
+    if (!v.closed && !running) v.end = v.end || end.end;
     // A state that failed without an error of its own (a Fail state, a
     // runtime error in its paths) failed with the execution's error.
-    if (v.status === 'failed' && v.failures.length === 0 && execution.error !== null) {
-      v.failures.push({ error: execution.error, cause: execution.cause, type: 'Execution' });
+    if (v.status === 'failed' && v.failures.length === 0 && end.error !== null) {
+      v.failures.push({ error: end.error, cause: end.cause, type: 'Execution' });
     }
+    // The failure that ended a failed or caught visit; the others were
+    // retried.
+    const over = v.status === 'failed' || v.status === 'caught';
+    v.failure = over ? v.failures[v.failures.length - 1] || null : null;
+    v.retried = over ? v.failures.slice(0, -1) : v.failures;
     if (!running) v.waiting = false;
   }
+}
 
-  const states = new Map();
-  for (const v of visits) {
-    const s = states.get(v.name) || { status: 'notreached', visits: [] };
-    s.visits.push(v);
-    if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
-    states.set(v.name, s);
-  }
-  return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
+/** Parallel and Map states run other states. */
+function fan(v) {
+  return v.type === 'Parallel' || v.type === 'Map';
+}
+
+function within(v, outer) {
+  for (let x = v.parent; x; x = x.parent) if (x === outer) return true;
+  return false;
 }
 
 /** The state an event is about, if any (for the history table). */

@@ -96,6 +96,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("index.html", "text/html; charset=utf-8"),
     asset!("app.js", JS),
     asset!("api.js", JS),
+    asset!("definition.js", JS),
     asset!("dom.js", JS),
     asset!("graph.js", JS),
     asset!("history.js", JS),

@@ -105,3 +105,27 @@ for (const file of definitions) {
     assert.equal(lay.routes.size, m.edges.length);
   });
 }
+
+test('a Parallel or Map name is cut only when it does not fit beside its type', () => {
+  const inner = { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } };
+  for (const [type, extra] of [['Map', { ItemProcessor: inner }], ['Parallel', { Branches: [inner] }]]) {
+    const name = 'ProcessEveryIncomingOrder';
+    const m = buildModel({ StartAt: name, States: { [name]: { Type: type, End: true, ...extra } } });
+    const lay = layoutModel(m, dagre);
+    const node = m.nodes.find((n) => n.name === name);
+    assert.deepEqual(lay.text.get(node.id).name, [name], type);
+  }
+});
+
+test('edge labels sit on their own edge', () => {
+  for (const file of definitions) {
+    const m = buildModel(JSON.parse(readFileSync(file, 'utf8')));
+    const lay = layoutModel(m, dagre);
+    m.edges.forEach((e, i) => {
+      const r = lay.routes.get(i);
+      if (!e.label) return;
+      const on = r.points.some((p) => Math.abs(p.x - r.label.x) < 0.5 && Math.abs(p.y - r.label.y) < 0.5);
+      assert.ok(on, `${file.pathname.split('/').pop()}: the label "${e.label}" is on its edge`);
+    });
+  }
+});

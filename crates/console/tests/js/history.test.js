@@ -28,6 +28,30 @@ const cases = [
     visits: { Resize: 3 },
   },
   {
+    // A branch's Fail state while the other branch waits; the Parallel's
+    // Catch takes the error.
+    fixture: 'caught-parallel',
+    definition: 'caught-parallel',
+    states: { Both: ['caught', 1], Slow: ['aborted', 0], Bad: ['succeeded', 0], Boom: ['failed', 0], Recover: ['succeeded', 0] },
+    errors: { Both: 'Oops', Boom: 'Oops' },
+    owners: { ParallelStateFailed: 'Both' },
+  },
+  {
+    fixture: 'caught-map',
+    definition: 'caught-map',
+    states: { EachItem: ['caught', 1], Hold: ['aborted', 0], Reject: ['failed', 0], Handled: ['succeeded', 0] },
+    errors: { EachItem: 'ItemRejected', Reject: 'ItemRejected' },
+    owners: { MapStateFailed: 'EachItem', MapIterationFailed: 'EachItem' },
+  },
+  {
+    // A Task fails in one branch while the other waits: the waiting
+    // state is aborted, not failed with the other branch's error.
+    fixture: 'parallel-branch-fails',
+    states: { Both: ['failed', 1], BadBranch: ['failed', 1], SlowWait: ['aborted', 0] },
+    errors: { Both: 'Boom.Error', BadBranch: 'Boom.Error' },
+    owners: { ParallelStateFailed: 'Both' },
+  },
+  {
     fixture: 'jsonata-failure',
     states: { RegisterUser: ['succeeded', 1], 'Registered?': ['succeeded', 0], RegistrationFailed: ['failed', 0] },
     errors: { RegistrationFailed: 'RegistrationFailed' },
@@ -37,7 +61,8 @@ const cases = [
 for (const c of cases) {
   test(`outcomes of ${c.fixture}`, () => {
     const { status, events } = load(c.fixture);
-    const d = deriveStates(events, status);
+    const definition = c.definition ? load(`${c.definition}.asl`) : {};
+    const d = deriveStates(events, status, definition);
     for (const [name, [want, attempts]] of Object.entries(c.states)) {
       const s = d.states.get(name);
       assert.ok(s, `${name} was reached`);
@@ -51,6 +76,17 @@ for (const c of cases) {
     for (const [name, n] of Object.entries(c.visits || {})) {
       assert.equal(d.states.get(name).visits.length, n, `${name} visits`);
     }
+    for (const [type, name] of Object.entries(c.owners || {})) {
+      const found = events.filter((e) => e.type === type);
+      assert.ok(found.length, `${type} recorded`);
+      for (const e of found) assert.equal(stateNameOf(e, d), name, `${type} ${e.id} is about ${name}`);
+    }
+    for (const s of d.states.values()) {
+      for (const v of s.visits) {
+        if (v.status !== 'aborted') continue;
+        assert.deepEqual(v.failures, [], `${v.name} was stopped: it has no error of its own`);
+      }
+    }
     // Every event after the start belongs to a state or the execution.
     for (const ev of events) {
       if (/^(Execution|MapIteration)/.test(ev.type)) continue;
@@ -59,6 +95,18 @@ for (const c of cases) {
     assert.deepEqual(d.waiting, []);
   });
 }
+
+test('a state that succeeded after retries: its failures were retried, none ended it', () => {
+  const { status, events } = load('retry-then-success');
+  const v = deriveStates(events, status).states.get('ChargeCard').visits[0];
+  assert.equal(v.failure, null);
+  assert.deepEqual(v.retried.map((f) => f.error), ['PaymentProcessingError', 'PaymentProcessingError']);
+  for (const f of v.retried) assert.equal(typeof f.timestamp, 'number');
+  // A caught one: its last failure ended it.
+  const caught = deriveStates(load('caught-then-fail').events, 'FAILED').states.get('ChargeCard').visits[0];
+  assert.equal(caught.failure.error, 'ValidationError');
+  assert.deepEqual(caught.retried, []);
+});
 
 test('the parallel branches keep their own events apart', () => {
   const { status, events } = load('parallel');
@@ -153,4 +201,136 @@ test('a state that fails without an error of its own is still the one that faile
   const d = deriveStates(events, 'FAILED');
   assert.equal(d.states.get('Shape').status, 'failed');
   assert.equal(d.states.get('Shape').visits[0].failures[0].error, 'States.Runtime');
+});
+
+test('a retried, then caught Map: its own events never land on the state inside', () => {
+  // The chain `stepwell serve` and AWS record (crates/engine/tests/history_chain.rs):
+  // the retry's MapStateStarted and MapStateFailed follow the failing
+  // iteration's last state event.
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '[1]' }]),
+    ev(2, 0, 'MapStateEntered', ['stateEnteredEventDetails', { name: 'M', input: '[1]' }]),
+    ev(3, 2, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 1 }]),
+    ev(4, 3, 'MapIterationStarted', ['mapIterationStartedEventDetails', { name: 'M', index: 0 }]),
+    ev(5, 4, 'FailStateEntered', ['stateEnteredEventDetails', { name: 'F', input: '1' }]),
+    ev(6, 5, 'MapIterationFailed', ['mapIterationFailedEventDetails', { name: 'M', index: 0 }]),
+    ev(7, 5, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 1 }]),
+    ev(8, 7, 'MapIterationStarted', ['mapIterationStartedEventDetails', { name: 'M', index: 0 }]),
+    ev(9, 8, 'FailStateEntered', ['stateEnteredEventDetails', { name: 'F', input: '1' }]),
+    ev(10, 9, 'MapIterationFailed', ['mapIterationFailedEventDetails', { name: 'M', index: 0 }]),
+    ev(11, 9, 'MapStateFailed', null),
+    ev(12, 11, 'MapStateExited', ['stateExitedEventDetails', { name: 'M', output: '{"Error":"E"}' }]),
+    ev(13, 12, 'PassStateEntered', ['stateEnteredEventDetails', { name: 'Caught', input: '{"Error":"E"}' }]),
+    ev(14, 13, 'PassStateExited', ['stateExitedEventDetails', { name: 'Caught', output: '{"Error":"E"}' }]),
+    ev(15, 14, 'ExecutionSucceeded', ['executionSucceededEventDetails', { output: '{"Error":"E"}' }]),
+  ];
+  const definition = { StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'E', Cause: 'c' } } } } } };
+  const d = deriveStates(events, 'SUCCEEDED', definition);
+  const m = d.states.get('M');
+  assert.equal(m.status, 'caught');
+  assert.equal(m.visits[0].attempts, 2);
+  assert.deepEqual(m.visits[0].failures.map((f) => f.error), ['E']);
+  assert.deepEqual(d.states.get('F').visits.map((v) => v.status), ['failed', 'failed']);
+  for (const id of [3, 6, 7, 10, 11]) assert.equal(stateNameOf(events.find((e) => e.id === id), d), 'M', `event ${id}`);
+});
+
+test('nested Parallels: the outer one fails after the inner one', () => {
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    ev(2, 1, 'ParallelStateEntered', ['stateEnteredEventDetails', { name: 'Outer', input: '{}' }]),
+    ev(3, 2, 'ParallelStateStarted', null),
+    ev(4, 3, 'ParallelStateEntered', ['stateEnteredEventDetails', { name: 'Inner', input: '{}' }]),
+    ev(5, 4, 'ParallelStateStarted', null),
+    ev(6, 5, 'FailStateEntered', ['stateEnteredEventDetails', { name: 'Boom', input: '{}' }]),
+    ev(7, 6, 'ParallelStateFailed', null),
+    ev(8, 7, 'ParallelStateFailed', null),
+    ev(9, 8, 'ExecutionFailed', ['executionFailedEventDetails', { error: 'E', cause: 'c' }]),
+  ];
+  const d = deriveStates(events, 'FAILED');
+  assert.equal(stateNameOf(events[6], d), 'Inner');
+  assert.equal(stateNameOf(events[7], d), 'Outer');
+  for (const name of ['Outer', 'Inner', 'Boom']) {
+    assert.equal(d.states.get(name).status, 'failed', name);
+    assert.equal(d.states.get(name).visits[0].failures[0].error, 'E', `${name} error`);
+  }
+});
+
+test("a Distributed Map's states run in its Map Run's child executions", () => {
+  const definition = {
+    StartAt: 'Fan',
+    States: {
+      Fan: {
+        Type: 'Map', End: true,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'Ship', States: { Ship: { Type: 'Wait', Seconds: 1, Next: 'Done' }, Done: { Type: 'Succeed' } },
+        },
+      },
+    },
+  };
+  const run = 'arn:aws:states:us-east-1:123456789012:mapRun:FanOut/Fan:1';
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '[1,2]' }]),
+    ev(2, 0, 'MapStateEntered', ['stateEnteredEventDetails', { name: 'Fan', input: '[1,2]' }]),
+    ev(3, 2, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 2 }]),
+    ev(4, 3, 'MapRunStarted', ['mapRunStartedEventDetails', { mapRunArn: run }]),
+  ];
+  const running = deriveStates(events, 'RUNNING', definition);
+  assert.equal(running.states.get('Fan').status, 'running');
+  for (const name of ['Ship', 'Done']) {
+    assert.equal(running.states.get(name).status, 'running', name);
+    assert.equal(running.states.get(name).mapRunArn, run, name);
+  }
+  events.push(
+    ev(5, 4, 'MapRunSucceeded', null),
+    ev(6, 5, 'MapStateSucceeded', null),
+    ev(7, 4, 'MapStateExited', ['stateExitedEventDetails', { name: 'Fan', output: '[1,2]' }]),
+    ev(8, 7, 'ExecutionSucceeded', ['executionSucceededEventDetails', { output: '[1,2]' }]),
+  );
+  const done = deriveStates(events, 'SUCCEEDED', definition);
+  assert.equal(done.states.get('Fan').status, 'succeeded');
+  assert.equal(done.states.get('Ship').status, 'children');
+  for (const e of events.slice(2, 6)) assert.equal(stateNameOf(e, done), 'Fan', e.type);
+  // Not reached: nothing is said about its states.
+  assert.equal(deriveStates(events.slice(0, 1), 'RUNNING', definition).states.has('Ship'), false);
+});
+
+test('a redriven execution: the state that failed ran again and succeeded', () => {
+  // As `stepwell serve` records a redrive (RedriveExecution after the
+  // task's failure ended the execution).
+  const entered = (id, prev, type, name) => ev(id, prev, `${type}StateEntered`, ['stateEnteredEventDetails', { name, input: '{}' }]);
+  const exited = (id, prev, type, name) => ev(id, prev, `${type}StateExited`, ['stateExitedEventDetails', { name, output: '{}' }]);
+  const sqs = { resourceType: 'sqs', resource: 'sendMessage.waitForTaskToken' };
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    entered(2, 0, 'Pass', 'Prep'),
+    exited(3, 2, 'Pass', 'Prep'),
+    entered(4, 3, 'Task', 'Approve'),
+    ev(5, 4, 'TaskScheduled', ['taskScheduledEventDetails', { ...sqs, parameters: '{}' }], { stepwellTaskToken: 'T1' }),
+    ev(6, 5, 'TaskStarted', ['taskStartedEventDetails', sqs]),
+    ev(7, 6, 'TaskFailed', ['taskFailedEventDetails', { ...sqs, error: 'Crash', cause: 'x' }]),
+    ev(8, 7, 'ExecutionFailed', ['executionFailedEventDetails', { error: 'Crash', cause: 'x' }]),
+    ev(9, 8, 'ExecutionRedriven', ['executionRedrivenEventDetails', { redriveCount: 1 }]),
+    entered(10, 9, 'Task', 'Approve'),
+    ev(11, 10, 'TaskScheduled', ['taskScheduledEventDetails', { ...sqs, parameters: '{}' }], { stepwellTaskToken: 'T2' }),
+    ev(12, 11, 'TaskStarted', ['taskStartedEventDetails', sqs]),
+  ];
+  const again = deriveStates(events, 'RUNNING');
+  assert.equal(again.states.get('Approve').status, 'running');
+  assert.deepEqual(again.states.get('Approve').visits.map((v) => v.status), ['failed', 'running']);
+  assert.deepEqual(again.waiting.map((v) => v.token), ['T2']);
+  assert.equal(again.execution.error, null);
+
+  events.push(
+    ev(13, 12, 'TaskSucceeded', ['taskSucceededEventDetails', { ...sqs, output: '{}' }]),
+    exited(14, 13, 'Task', 'Approve'),
+    entered(15, 14, 'Succeed', 'Done'),
+    exited(16, 15, 'Succeed', 'Done'),
+    ev(17, 16, 'ExecutionSucceeded', ['executionSucceededEventDetails', { output: '{}' }]),
+  );
+  const d = deriveStates(events, 'SUCCEEDED');
+  assert.equal(d.states.get('Approve').status, 'succeeded');
+  assert.equal(d.states.get('Approve').visits[0].failure.error, 'Crash');
+  assert.equal(d.states.get('Prep').status, 'succeeded');
+  assert.equal(d.states.get('Done').status, 'succeeded');
 });
