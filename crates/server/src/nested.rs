@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use stepwell_core::{Input, TaskId, TaskRequest};
 
 use crate::dispatch::{resource_pattern, TaskResult};
-use crate::ops::executions::{not_redrivable, shown_error, start, StartParams};
+use crate::ops::executions::{redrive_status, shown_error, start, StartParams};
 use crate::protocol::{timestamp, ApiError};
 use crate::records::{ExecutionRecord, ParentLink};
 use crate::runtime::{lock, now_ms, task_input, Runtime};
@@ -282,14 +282,10 @@ pub(crate) fn sync_result(rt: &Runtime, r: &ExecutionRecord, v2: bool) -> TaskRe
     if let Some(ms) = r.redrive_ms {
         o.insert("RedriveDate".into(), json!(ms));
     }
-    match not_redrivable(rt, r, now_ms()) {
-        Some(reason) => {
-            o.insert("RedriveStatus".into(), json!("NOT_REDRIVABLE"));
-            o.insert("RedriveStatusReason".into(), json!(reason));
-        }
-        None => {
-            o.insert("RedriveStatus".into(), json!("REDRIVABLE"));
-        }
+    let (status, reason) = redrive_status(rt, r);
+    o.insert("RedriveStatus".into(), json!(status));
+    if let Some(reason) = reason {
+        o.insert("RedriveStatusReason".into(), json!(reason));
     }
     o.insert("StartDate".into(), json!(r.start_ms));
     if let Some(a) = &r.alias_arn {

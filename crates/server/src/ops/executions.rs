@@ -386,16 +386,20 @@ pub fn describe_json(rt: &Runtime, r: &ExecutionRecord) -> Value {
     if let Some(ms) = r.redrive_ms {
         o.insert("redriveDate".into(), timestamp(ms));
     }
-    match not_redrivable(rt, r, now_ms()) {
-        Some(reason) => {
-            o.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
-            o.insert("redriveStatusReason".into(), json!(reason));
-        }
-        None => {
-            o.insert("redriveStatus".into(), json!("REDRIVABLE"));
-        }
+    let (status, reason) = redrive_status(rt, r);
+    o.insert("redriveStatus".into(), json!(status));
+    if let Some(reason) = reason {
+        o.insert("redriveStatusReason".into(), json!(reason));
     }
     Value::Object(o)
+}
+
+/// `r`'s redrive status, and the reason when it is `NOT_REDRIVABLE`.
+pub(crate) fn redrive_status(rt: &Runtime, r: &ExecutionRecord) -> (&'static str, Option<String>) {
+    match not_redrivable(rt, r, now_ms()) {
+        Some(reason) => ("NOT_REDRIVABLE", Some(reason)),
+        None => ("REDRIVABLE", None),
+    }
 }
 
 /// The error and cause DescribeExecution shows for an execution. An empty
