@@ -433,7 +433,9 @@ class Driver:
 
 VOLATILE = {"timestamp"}
 VOLATILE_IN_DATA = {"token": "<token>", "StartDate": "<date>", "StopDate": "<date>",
-                    "mapRunArn": "<map run>"}
+                    "mapRunArn": "<map run>",
+                    # A call's HTTP answer: its request id and date are its own.
+                    "SdkHttpMetadata": "<http>", "SdkResponseMetadata": "<http>"}
 
 
 def scrub(value):
