@@ -248,6 +248,20 @@ async fn child(
     Ok((parent, run, child))
 }
 
+/// A child execution by its ARN, for the operations AWS refuses for an
+/// EXPRESS child's ARN (RedriveExecution, StopExecution).
+async fn standard_child(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    stem: &str,
+    index: u32,
+) -> Result<(ExecutionRecord, MapRun, Child), ApiError> {
+    match express_not_supported(arn) {
+        Some(e) => Err(e),
+        None => child(rt, arn, stem, index).await,
+    }
+}
+
 /// DescribeExecution of a child execution.
 pub async fn describe_child(
     rt: &Arc<Runtime>,
@@ -331,10 +345,7 @@ pub async fn redrive_child(
     index: u32,
 ) -> Result<Value, ApiError> {
     // RedriveExecution "is not supported by EXPRESS state machines".
-    if let Some(e) = express_not_supported(arn) {
-        return Err(e);
-    }
-    let (parent, run, child) = child(rt, arn, stem, index).await?;
+    let (parent, run, child) = standard_child(rt, arn, stem, index).await?;
     let reason = redrive_refusal(&parent, &run, &child).unwrap_or(CHILD_NOT_REDRIVABLE.into());
     Err(ApiError::new("ExecutionNotRedrivable", reason))
 }
@@ -351,10 +362,7 @@ pub async fn stop_child(
     index: u32,
 ) -> Result<Value, ApiError> {
     // StopExecution "is not supported by EXPRESS state machines".
-    if let Some(e) = express_not_supported(arn) {
-        return Err(e);
-    }
-    let (parent, run, found) = child(rt, arn, stem, index).await?;
+    let (parent, run, found) = standard_child(rt, arn, stem, index).await?;
     if found.status == "RUNNING" && parent.status == "RUNNING" {
         let input = Input::StopChild {
             map_run: run.arn,
