@@ -313,28 +313,15 @@ mod tests {
 
     /// A child execution that ended `status` with `error` and `cause`.
     fn child(status: &str, error: Option<&str>, cause: Option<&str>) -> ExecutionRecord {
+        let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:child";
         ExecutionRecord {
-            arn: "arn:aws:states:us-east-1:123456789012:execution:child:run-1".into(),
-            name: "run-1".into(),
-            machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:child".into(),
-            version_arn: None,
-            alias_arn: None,
-            revision_id: "r".into(),
-            express: false,
             input: "{\"k\":1}".into(),
             start_ms: crate::runtime::now_ms() - 100,
-            status: status.into(),
             stop_ms: Some(crate::runtime::now_ms()),
             output: (status == "SUCCEEDED").then(|| "{\"ok\":true}".into()),
             error: error.map(str::to_string),
             cause: cause.map(str::to_string),
-            test_case: None,
-            parent: None,
-            trace_header: None,
-            at_least_once: false,
-            redrive_count: 0,
-            redrive_ms: None,
-            redrive_tokens: Vec::new(),
+            ..ExecutionRecord::for_test(machine, "run-1", status)
         }
     }
 

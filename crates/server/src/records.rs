@@ -156,6 +156,40 @@ pub struct ExecutionRecord {
     pub redrive_tokens: Vec<RedriveToken>,
 }
 
+#[cfg(test)]
+impl ExecutionRecord {
+    /// A STANDARD execution `name` of the machine `machine_arn`, started
+    /// with `{}` and in `status`, with nothing else set (for tests).
+    pub fn for_test(machine_arn: &str, name: &str, status: &str) -> ExecutionRecord {
+        ExecutionRecord {
+            arn: format!(
+                "{}:{name}",
+                machine_arn.replace(":stateMachine:", ":execution:")
+            ),
+            name: name.into(),
+            machine_arn: machine_arn.into(),
+            version_arn: None,
+            alias_arn: None,
+            revision_id: "r".into(),
+            express: false,
+            input: "{}".into(),
+            start_ms: 0,
+            status: status.into(),
+            stop_ms: None,
+            output: None,
+            error: None,
+            cause: None,
+            test_case: None,
+            parent: None,
+            trace_header: None,
+            at_least_once: false,
+            redrive_count: 0,
+            redrive_ms: None,
+            redrive_tokens: Vec::new(),
+        }
+    }
+}
+
 /// AWS: "The API will return idempotent responses for the last 10 client
 /// tokens used to successfully redrive the execution. These client tokens
 /// are valid for up to 15 minutes after they are first used."

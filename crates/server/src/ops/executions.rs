@@ -831,27 +831,9 @@ mod tests {
     fn record(status: &str, start_ms: i64, stop_ms: Option<i64>) -> ExecutionRecord {
         let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:M";
         ExecutionRecord {
-            arn: format!("{machine}:e").replace("stateMachine", "execution"),
-            name: "e".into(),
-            machine_arn: machine.into(),
-            version_arn: None,
-            alias_arn: None,
-            revision_id: "r".into(),
-            express: false,
-            input: "{}".into(),
             start_ms,
-            status: status.into(),
             stop_ms,
-            output: None,
-            error: None,
-            cause: None,
-            test_case: None,
-            parent: None,
-            trace_header: None,
-            at_least_once: false,
-            redrive_count: 0,
-            redrive_ms: None,
-            redrive_tokens: Vec::new(),
+            ..ExecutionRecord::for_test(machine, "e", status)
         }
     }
 
