@@ -24,17 +24,30 @@ pub(crate) enum MachineType {
 
 /// Read and compile a definition file (JSON or YAML).
 pub(crate) fn load_definition(path: &Path, ty: MachineType) -> Loaded {
-    let options = stepwell_asl::Options {
-        express: ty == MachineType::Express,
-        ..Default::default()
-    };
-    match std::fs::read_to_string(path) {
-        Err(e) => Loaded::Unreadable(format!("cannot read {}: {e}", path.display())),
-        Ok(text) => match stepwell_asl::parse_definition_with(&text, options) {
+    match read_definition(path) {
+        Err(msg) => Loaded::Unreadable(msg),
+        Ok(text) => match compile_definition(&text, ty) {
             Ok(sm) => Loaded::Ok(sm),
             Err(d) => Loaded::Invalid(d),
         },
     }
+}
+
+/// A definition file's text.
+pub(crate) fn read_definition(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Compile a definition's text (JSON or YAML) as a machine of type `ty`.
+pub(crate) fn compile_definition(
+    text: &str,
+    ty: MachineType,
+) -> Result<StateMachine, Vec<Diagnostic>> {
+    let options = stepwell_asl::Options {
+        express: ty == MachineType::Express,
+        ..Default::default()
+    };
+    stepwell_asl::parse_definition_with(text, options)
 }
 
 /// `--input` value: JSON text, or `@FILE`.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::common::{load_definition, Loaded, MachineType};
+use crate::common::{compile_definition, read_definition, MachineType};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ValidateArgs {
@@ -32,21 +32,20 @@ enum SeverityArg {
 }
 
 pub(crate) fn run(args: ValidateArgs) -> ExitCode {
-    let mut diags = match load_definition(&args.definition, args.machine_type) {
-        Loaded::Ok(_) => Vec::new(),
-        Loaded::Invalid(d) => d,
-        Loaded::Unreadable(msg) => {
+    let text = match read_definition(&args.definition) {
+        Ok(text) => text,
+        Err(msg) => {
             eprintln!("error: {msg}");
             return ExitCode::from(2);
         }
     };
+    let mut diags = compile_definition(&text, args.machine_type)
+        .err()
+        .unwrap_or_default();
     if args.severity == SeverityArg::Warning {
-        // The text was read above; here it only lends its JSON to the
-        // warnings.
-        let doc = std::fs::read_to_string(&args.definition)
-            .ok()
-            .and_then(|text| stepwell_asl::read_document(&text).ok());
-        if let Some(doc) = doc {
+        // Warnings need the definition's JSON; a text that is not JSON or
+        // YAML already has its error above.
+        if let Ok(doc) = stepwell_asl::read_document(&text) {
             diags.extend(stepwell_asl::warnings(&doc));
         }
     }
