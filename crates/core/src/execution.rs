@@ -551,9 +551,10 @@ impl Execution {
     /// `MapRunSucceeded(5←4), MapStateSucceeded(6←5), MapStateExited(7←4)`);
     /// a `MapIterationStarted` follows the event that started the Map's
     /// children, or, in a slot another iteration freed, that iteration's
-    /// chain ([`Fan::freed`]); a failing inline Map's `MapIterationAborted`s
-    /// and the `TaskStateAborted`s recorded after an iteration's end follow
-    /// the Map's chain.
+    /// chain ([`Fan::freed`]); the `TaskStateAborted` recorded after a
+    /// failing iteration's end follows the Map's chain. (The children a
+    /// failing Parallel or Map aborts follow the failing child's last
+    /// event, which the decider gives them.)
     pub(crate) fn previous_id(&self, frame: FrameId, kind: &EventKind, scope: EventScope) -> u64 {
         if scope == EventScope::New {
             return 0;
@@ -585,11 +586,9 @@ impl Execution {
             (EventKind::MapIterationStarted { .. }, Phase::Fan(fan)) => {
                 fan.freed.front().copied().unwrap_or(fan.chain_start)
             }
-            // The iterations a failing Map aborts, and the Tasks it finds
-            // them (or the failing one) in, follow the Map's chain, which
-            // is the failing iteration's (LocalStack's recording of AWS,
-            // `test_service_lambda_map_timeout`).
-            (EventKind::MapIterationAborted { .. }, _) => self.parent_chain(fr),
+            // The Task a failing iteration ended in follows the Map's
+            // chain, which is the failing iteration's (LocalStack's
+            // recording of AWS, `test_service_lambda_map_timeout`).
             (EventKind::StateAborted { .. }, phase) if phase.is_final() => self.parent_chain(fr),
             _ => fr.last_id,
         }

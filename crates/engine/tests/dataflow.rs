@@ -468,44 +468,100 @@ fn a_failed_branch_fails_the_parallel_and_aborts_the_others() {
         run.history.last().map(|e| e.timestamp - common::T0),
         Some(0)
     );
-    // KNOWN DIFFERENCE: AWS records `<Type>StateAborted` for the state a
-    // branch was in when its Parallel fails (e.g. `TaskFailed`,
-    // `TaskStateAborted`, `ParallelStateFailed` in the conformance case
-    // callback__sqs_failure_in_wait_for_task_tok_no_error_field__sqs_parallel_wait_for_task_token);
-    // the core cancels the branches (nothing stays pending) but records no
-    // StateAborted event. Statuses and outputs are unaffected.
-    assert!(!run
-        .history
+    // The branch still waiting records `WaitStateAborted` before the
+    // Parallel fails, following the failing branch's last event, and never
+    // exits (floci's measurement of AWS, ap-northeast-1, 2026-09-29).
+    let shown: Vec<(String, u64, u64)> = rendered(&run)
         .iter()
-        .any(|e| matches!(e.kind, EventKind::StateAborted { .. })));
-    let types = aws_types(&run);
-    assert_eq!(
-        types,
-        [
-            "ExecutionStarted",
-            "ParallelStateEntered",
-            "ParallelStateStarted",
-            "WaitStateEntered",
-            "FailStateEntered",
-            "ParallelStateFailed",
-            "ParallelStateExited",
-            "PassStateEntered",
-            "PassStateExited",
-            "ExecutionSucceeded"
-        ]
-    );
+        .map(|e| {
+            let n = |k: &str| e[k].as_u64().unwrap_or_default();
+            (
+                e["type"].as_str().unwrap_or_default().to_owned(),
+                n("id"),
+                n("previousEventId"),
+            )
+        })
+        .collect();
+    let want = [
+        ("ExecutionStarted", 1, 0),
+        ("ParallelStateEntered", 2, 0),
+        ("ParallelStateStarted", 3, 2),
+        ("WaitStateEntered", 4, 3),
+        ("FailStateEntered", 5, 3),
+        ("WaitStateAborted", 6, 5),
+        ("ParallelStateFailed", 7, 5),
+        ("ParallelStateExited", 8, 7),
+        ("PassStateEntered", 9, 8),
+        ("PassStateExited", 10, 9),
+        ("ExecutionSucceeded", 11, 10),
+    ]
+    .map(|(t, id, prev)| (t.to_owned(), id, prev));
+    assert_eq!(shown, want);
 }
 
-/// The `type` of every event AWS would show.
-fn aws_types(run: &common::Run) -> Vec<String> {
-    let events = match stepwell_core::render_history(run.plan.clone(), &run.info, &run.history) {
+/// An inline Map that fails records the iterations it cuts in index order
+/// with the failing one, each cut iteration followed by the state it was in
+/// (`WaitStateAborted`), all following the failing iteration's last event
+/// (floci's measurement of AWS, ap-northeast-1, 2026-09-30).
+#[test]
+fn a_failed_iteration_aborts_the_others_in_index_order() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": true, "ItemsPath": "$.items",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Route", "States": {
+            "Route": {"Type": "Choice", "Default": "Long",
+                      "Choices": [{"Variable": "$.kind", "StringEquals": "fail", "Next": "Pause"}]},
+            "Long": {"Type": "Wait", "Seconds": 15, "End": true},
+            "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Boom"},
+            "Boom": {"Type": "Fail", "Error": "Boom", "Cause": "sibling failed"}}}}}})
+    .to_string();
+    let input = json!({"items": [{"kind": "long"}, {"kind": "fail"}, {"kind": "long"}]});
+    let run = common::run(&def, input, json!({}), 1);
+    assert_eq!(run.error().map(|e| e.0), Some("Boom".to_owned()));
+    let events = rendered(&run);
+    let failure = events
+        .iter()
+        .position(|e| e["type"] == "FailStateEntered")
+        .unwrap_or_default();
+    let tail: Vec<String> = events[failure + 1..]
+        .iter()
+        .map(|e| {
+            let index = [
+                "mapIterationAbortedEventDetails",
+                "mapIterationFailedEventDetails",
+            ]
+            .iter()
+            .find_map(|k| e[*k]["index"].as_u64());
+            format!(
+                "{}{}",
+                e["type"].as_str().unwrap_or_default(),
+                index.map(|i| format!("({i})")).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "MapIterationAborted(0)",
+            "WaitStateAborted",
+            "MapIterationFailed(1)",
+            "MapIterationAborted(2)",
+            "WaitStateAborted",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+    let failing = events[failure]["id"].as_u64();
+    for e in &events[failure + 1..events.len() - 1] {
+        assert_eq!(e["previousEventId"].as_u64(), failing, "{e}");
+    }
+}
+
+/// The events AWS would show.
+fn rendered(run: &common::Run) -> Vec<serde_json::Value> {
+    match stepwell_core::render_history(run.plan.clone(), &run.info, &run.history) {
         Ok(events) => events,
         Err(e) => panic!("render_history: {e}"),
-    };
-    events
-        .iter()
-        .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    }
 }
 
 #[test]

@@ -535,40 +535,61 @@ impl Decider<'_> {
         self.work.push(f);
     }
 
-    /// End a Parallel or Map with `err`, cancelling what still runs below it.
-    pub(super) fn fail_fan(&mut self, f: FrameId, is_map: bool, err: StateError) {
-        let (children, map_run) = match &self.exec.frame(f).phase {
-            Phase::Fan(fan) => (fan.children.clone(), fan.map_run.is_some()),
-            _ => (Vec::new(), false),
+    /// Abort the children of the failing Parallel or Map `f` that still run
+    /// and whose index `pick` selects, in index order. A Map records each
+    /// iteration's `MapIterationAborted`, then (inline) the
+    /// `<Type>StateAborted` of the state the iteration was in; a Parallel
+    /// branch only the latter. Inline, these follow `previous`, the failing
+    /// child's last event: floci's measurements of AWS (ap-northeast-1,
+    /// 2026-09-29 and 09-30: a Wait cut by a failing sibling records
+    /// `WaitStateAborted`, and a Map's `MapIterationAborted`s of lower
+    /// indices come before the failing iteration's `MapIterationFailed`)
+    /// and LocalStack's recording `test_service_lambda_map_timeout`. A Map
+    /// Run's child execution ends alone, as a stopped execution does.
+    pub(super) fn abort_children(&mut self, f: FrameId, previous: u64, pick: impl Fn(u32) -> bool) {
+        let (children, is_map) = match &self.exec.frame(f).phase {
+            Phase::Fan(fan) => (fan.children.clone(), fan.is_map),
+            _ => return,
         };
-        for &c in &children {
+        for c in children {
+            let fr = self.exec.frame(c);
+            // One waiting for a redrive never ran again: it stays as it ended.
+            if fr.phase.is_final() || matches!(fr.phase, Phase::Redrive(_)) || !pick(fr.index) {
+                continue;
+            }
+            let (index, state) = (fr.index, fr.state);
+            let inline = self.exec.child_execution(c).is_none();
+            let in_state = inline
+                && !matches!(fr.phase, Phase::Idle | Phase::Exited { .. })
+                && matches!(
+                    self.exec.state_of(c).kind,
+                    StateKind::Task(_)
+                        | StateKind::Wait(_)
+                        | StateKind::Parallel(_)
+                        | StateKind::Map(_)
+                );
+            let after = inline.then_some(previous);
             self.cancel_below(c);
-        }
-        if is_map {
-            for c in children {
-                // One waiting for a redrive never ran again: it stays as it ended.
-                let fr = self.exec.frame(c);
-                if !fr.phase.is_final() && !matches!(fr.phase, Phase::Redrive(_)) {
-                    let (index, state) = (fr.index, fr.state);
-                    // An inline iteration stopped in a Task records the Task
-                    // as aborted after itself (LocalStack's recording of AWS,
-                    // `test_service_lambda_map_timeout`); a Map Run's child
-                    // execution ends as a stopped execution does, alone.
-                    let aborts_task = matches!(self.exec.state_of(c).kind, StateKind::Task(_))
-                        && self.exec.child_execution(c).is_none();
-                    self.emit(
-                        c,
-                        EventKind::MapIterationAborted {
-                            index,
-                            stopped: None,
-                        },
-                    );
-                    if aborts_task {
-                        self.emit(c, EventKind::StateAborted { state });
-                    }
-                }
+            if is_map {
+                let aborted = EventKind::MapIterationAborted {
+                    index,
+                    stopped: None,
+                };
+                self.emit_after(c, aborted, after);
+            }
+            if in_state {
+                self.emit_after(c, EventKind::StateAborted { state }, after);
             }
         }
+    }
+
+    /// End a Parallel or Map with `err`, cancelling what still runs below it.
+    pub(super) fn fail_fan(&mut self, f: FrameId, is_map: bool, err: StateError) {
+        // Inline children follow the chain of the child that failed, which
+        // the Parallel's or Map's now is.
+        let chain = self.exec.frame(f).last_id;
+        self.abort_children(f, chain, |_| true);
+        let map_run = matches!(&self.exec.frame(f).phase, Phase::Fan(fan) if fan.map_run.is_some());
         // A failing Map Run writes its results too (not when its items
         // could not be read: it ran nothing).
         let reads =

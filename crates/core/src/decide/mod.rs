@@ -156,6 +156,12 @@ impl Decider<'_> {
     // ----- recording -------------------------------------------------------
 
     fn emit(&mut self, frame: FrameId, kind: EventKind) -> u64 {
+        self.emit_after(frame, kind, None)
+    }
+
+    /// [`Self::emit`]; `previous`, when given, is the event's
+    /// `previousEventId` instead of the one its frame's chain gives.
+    fn emit_after(&mut self, frame: FrameId, kind: EventKind, previous: Option<u64>) -> u64 {
         let scope = self.exec.event_scope(frame, &kind);
         let last_id = self.exec.last_id_in(scope);
         // Each history has its own quota: a Distributed Map's iterations are
@@ -224,7 +230,7 @@ impl Decider<'_> {
             seq: self.exec.seq + 1,
             id: if visible { last_id + 1 } else { 0 },
             previous_id: if visible {
-                self.exec.previous_id(frame, &kind, scope)
+                previous.unwrap_or_else(|| self.exec.previous_id(frame, &kind, scope))
             } else {
                 0
             },
@@ -801,6 +807,12 @@ impl Decider<'_> {
                 let aborts_task = matches!(self.exec.state_of(f).kind, StateKind::Task(_))
                     && !fr.phase.is_final();
                 if self.is_map_child(f) {
+                    // A failing inline Map records its iterations in index
+                    // order: those before this one are aborted first.
+                    if self.exec.child_execution(f).is_none() {
+                        let last = self.exec.frame(f).last_id;
+                        self.abort_children(p, last, |i| i < index);
+                    }
                     self.emit(
                         f,
                         EventKind::MapIterationFailed {
