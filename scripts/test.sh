@@ -86,6 +86,9 @@ if [ -d "$shared/conformance/cases" ]; then
   python3 scripts/history-check.py --bin "$bin" \
     --expect-mismatches conformance/history-expected-mismatches.txt
   gates=$((gates + 1))
+  # The same cases' outputs: their keys in the order AWS recorded.
+  python3 scripts/key-order-check.py --bin "$bin"
+  gates=$((gates + 1))
 else
   echo "SKIPPED: conformance gate ($shared/conformance not found; it needs the shared material beside the repo)"
 fi

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::intrinsic::{Arg, Piece};
+use crate::java::{self, JavaRandom};
 use crate::Entropy;
 
 /// Largest string accepted by `States.Base64Encode`, `States.Base64Decode`, `States.Hash`.
@@ -198,6 +199,15 @@ pub(crate) fn call(
             for (k, x) in b {
                 merged.insert(k.clone(), x.clone());
             }
+            // AWS merges into a map whose order is neither argument's
+            // (`json_manipulation__json_merge`: `{a,b,d}` and `{a,c,d}`
+            // give `{a,b,c,d}`): a Java `HashMap`'s, as its templates'.
+            let order = java::hash_map_order(merged.keys().map(String::as_str));
+            let mut entries: Vec<Option<(String, Value)>> = merged.into_iter().map(Some).collect();
+            let merged: Map<String, Value> = order
+                .into_iter()
+                .filter_map(|i| entries.get_mut(i).and_then(Option::take))
+                .collect();
             Ok(Value::Object(merged))
         }
         Function::MathRandom => {
@@ -464,50 +474,5 @@ fn format_value(v: &Value, out: &mut String) {
             out.push('}');
         }
         other => out.push_str(&crate::compact(other)),
-    }
-}
-
-/// `java.util.Random`, so that seeded `States.MathRandom` is deterministic.
-struct JavaRandom(u64);
-
-impl JavaRandom {
-    const MULTIPLIER: u64 = 0x5_DEEC_E66D;
-    const MASK: u64 = (1 << 48) - 1;
-
-    fn new(seed: i64) -> JavaRandom {
-        JavaRandom((seed as u64 ^ Self::MULTIPLIER) & Self::MASK)
-    }
-
-    fn next(&mut self, bits: u32) -> i32 {
-        self.0 = self.0.wrapping_mul(Self::MULTIPLIER).wrapping_add(0xB) & Self::MASK;
-        (self.0 >> (48 - bits)) as u32 as i32
-    }
-
-    fn next_int(&mut self, bound: i32) -> i32 {
-        let mut r = self.next(31);
-        let m = bound - 1;
-        if bound & m == 0 {
-            return ((i64::from(bound) * i64::from(r)) >> 31) as i32;
-        }
-        let mut u = r;
-        loop {
-            r = u % bound;
-            if u.wrapping_sub(r).wrapping_add(m) >= 0 {
-                return r;
-            }
-            u = self.next(31);
-        }
-    }
-
-    /// A value in `0..range` (`range` > 0).
-    fn next_below(&mut self, range: u64) -> u64 {
-        match i32::try_from(range) {
-            Ok(bound) => u64::try_from(self.next_int(bound)).unwrap_or(0),
-            Err(_) => {
-                let hi = i64::from(self.next(32)) << 32;
-                let long = hi.wrapping_add(i64::from(self.next(32)));
-                (long as u64) % range
-            }
-        }
     }
 }

@@ -57,6 +57,7 @@ mod error;
 mod filter;
 mod functions;
 mod intrinsic;
+mod java;
 mod path;
 mod set;
 mod template;

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{RenderError, TemplateError};
-use crate::{Entropy, Intrinsic, Path, Roots};
+use crate::{java, Entropy, Intrinsic, Path, Roots};
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -94,7 +94,7 @@ fn compile_node(value: &Value, pointer: &mut String, errors: &mut Vec<TemplateEr
                 pointer.truncate(len);
             }
             if dynamic {
-                Node::Object(fields)
+                Node::Object(aws_field_order(map, fields))
             } else {
                 Node::Literal(value.clone())
             }
@@ -116,6 +116,38 @@ fn compile_node(value: &Value, pointer: &mut String, errors: &mut Vec<TemplateEr
         }
         other => Node::Literal(other.clone()),
     }
+}
+
+/// Put a dynamic object's fields in the order AWS renders them: the fields
+/// without `.$` first, as written, then the `.$` ones in the iteration order
+/// of a Java `HashMap` holding them (by name without the `.$`). AWS's
+/// recorded outputs show it: a Map's `Parameters` with `original_input.$`,
+/// `iteration_input_value.$`, `iteration_index.$`, `from_input_constant.$`
+/// and `constant_value` gives `constant_value`, `iteration_input_value`,
+/// `from_input_constant`, `iteration_index`, `original_input`
+/// (`map_state_parameters_singleton_legacy`), and thirteen `$$` fields come
+/// out in a 32-bucket table's order (`test_query_context_object_values`).
+/// The order is known when the template is compiled, so rendering pays
+/// nothing for it.
+fn aws_field_order(
+    written: &Map<String, Value>,
+    fields: Vec<(String, Node)>,
+) -> Vec<(String, Node)> {
+    let (mut statics, mut paths) = (Vec::new(), Vec::new());
+    for (key, field) in written.keys().zip(fields) {
+        if key.ends_with(".$") {
+            paths.push(Some(field));
+        } else {
+            statics.push(field);
+        }
+    }
+    let order = java::hash_map_order(paths.iter().flatten().map(|(name, _)| name.as_str()));
+    statics.extend(
+        order
+            .into_iter()
+            .filter_map(|i| paths.get_mut(i).and_then(Option::take)),
+    );
+    statics
 }
 
 fn compile_dynamic(

@@ -410,3 +410,81 @@ fn constant_templates_are_reported() {
     let t = Template::compile(&json!({"a": [1, {"b.$": "$"}]})).expect("compiles");
     assert!(!t.is_constant());
 }
+
+/// AWS renders a template's fields without `.$` first, then the `.$` ones
+/// in a Java `HashMap`'s order (recorded conformance outputs).
+#[test]
+fn rendered_fields_come_in_aws_order() {
+    let keys = |template: Value, input: Value| -> Vec<String> {
+        let (ctx, vars) = (json!({}), Map::new());
+        let roots = Roots {
+            input: &input,
+            context: &ctx,
+            variables: &vars,
+        };
+        let t = Template::compile(&template).expect("compiles");
+        let out = t
+            .render(&roots, &mut FixedEntropy::default())
+            .expect("renders");
+        out.as_object().expect("object").keys().cloned().collect()
+    };
+    // base_scenarios__map_state_parameters_singleton_legacy (16 buckets).
+    let got = keys(
+        json!({"original_input.$": "$", "iteration_input_value.$": "$.v",
+               "iteration_index.$": "$.i", "from_input_constant.$": "$.c",
+               "constant_value": "HelloWorld"}),
+        json!({"v": "A", "i": 0, "c": "UQS"}),
+    );
+    let want = [
+        "constant_value",
+        "iteration_input_value",
+        "from_input_constant",
+        "iteration_index",
+        "original_input",
+    ];
+    assert_eq!(got, want);
+    // base__query_context_object_values: thirteen fields, 32 buckets.
+    let names = [
+        "context_object",
+        "execution",
+        "execution_id",
+        "execution_input",
+        "execution_name",
+        "execution_rolearn",
+        "execution_starttime",
+        "state",
+        "state_enteredtime",
+        "state_name",
+        "statemachine",
+        "statemachine_id",
+        "statemachine_name",
+    ];
+    let template: Map<String, Value> = names
+        .iter()
+        .map(|n| (format!("{n}.$"), json!("$")))
+        .collect();
+    let got = keys(Value::Object(template), json!({}));
+    let want = [
+        "execution",
+        "execution_rolearn",
+        "execution_name",
+        "statemachine_id",
+        "execution_id",
+        "execution_input",
+        "execution_starttime",
+        "state_name",
+        "state_enteredtime",
+        "statemachine",
+        "state",
+        "context_object",
+        "statemachine_name",
+    ];
+    assert_eq!(got, want);
+    // A field without `.$` comes first even when paths are below it
+    // (callback__sqs_wait_for_task_token: `MessageBody`, then `QueueUrl`).
+    let got = keys(
+        json!({"QueueUrl.$": "$.q", "MessageBody": {"TaskToken.$": "$.t"}}),
+        json!({"q": "u", "t": "x"}),
+    );
+    assert_eq!(got, ["MessageBody", "QueueUrl"]);
+}
