@@ -117,6 +117,25 @@ def test_an_express_execution_logs_what_get_execution_history_cannot_show(
     assert json.loads(records[0]["details"]["input"]) == {"items": [500]}
 
 
+def test_express_context_object_by_how_the_execution_started(server, sfn, machine, logs_dir, unique):
+    # AWS's recordings (test_express_async / test_express_sync,
+    # test_query_runtime_memory): an EXPRESS execution's $$.Execution is
+    # Id, Input, Name, RoleArn, StartTime, and RedriveCount 0 only when it
+    # was started with StartExecution.
+    group = f"/aws/vendedlogs/states/{unique()}"
+    query = {"StartAt": "Q", "States": {"Q": {
+        "Type": "Pass", "Parameters": {"e.$": "$$.Execution"}, "End": True}}}
+    sm = machine(query, type="EXPRESS", loggingConfiguration=logging_config("ALL", True, group))
+    sync = server.client(inject_host_prefix=False)
+    r = sync.start_sync_execution(stateMachineArn=sm, input="{}")
+    assert list(json.loads(r["output"])["e"]) == ["Id", "Input", "Name", "RoleArn", "StartTime"]
+    ex = sfn.start_execution(stateMachineArn=sm, input="{}")["executionArn"]
+    records = read_log(log_file(logs_dir, group, sm), ex, until="ExecutionSucceeded")
+    e = json.loads(records[-1]["details"]["output"])["e"]
+    assert list(e) == ["Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount"]
+    assert e["RedriveCount"] == 0 and e["Id"] == ex
+
+
 @pytest.mark.parametrize("level,expected", [
     ("ERROR", ["FailStateEntered", "ExecutionFailed"]),
     ("FATAL", ["ExecutionFailed"]),

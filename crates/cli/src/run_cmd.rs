@@ -133,6 +133,8 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             args.region
         ),
         express,
+        // The command line waits for the result, as StartSyncExecution does.
+        sync: express,
         name: exec_name,
         state_machine_id: format!(
             "arn:aws:states:{}:{ACCOUNT}:stateMachine:{machine_name}",

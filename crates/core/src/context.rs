@@ -48,17 +48,16 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
     let info = &exec.info;
     let fr = exec.frame(f);
     let state = exec.state_of(f);
-    // In AWS's order (recorded: `$$` in a Parameters template, whose
-    // text keeps it), which `States.JsonToString($$)` and hashes see.
     let mut ctx = json!({
-        "Execution": {
-            "Id": info.id,
-            "Input": *info.input,
-            "StartTime": iso8601(exec.start_time),
-            "Name": info.name,
-            "RoleArn": info.role_arn,
-            "RedriveCount": exec.redrive_count,
-        },
+        "Execution": execution_object(
+            &info.id,
+            &info.input,
+            iso8601(exec.start_time),
+            &info.name,
+            &info.role_arn,
+            (!(info.express && info.sync)).then_some(exec.redrive_count),
+            info.express,
+        ),
         "StateMachine": {
             "Id": info.state_machine_id,
             "Name": info.state_machine_name,
@@ -69,31 +68,23 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
         },
     });
     if let Some((child, map_run)) = exec.child_execution(f) {
-        // A Map Run's child is an execution of its own.
+        // A Map Run's child is an execution of its own. An EXPRESS one is
+        // started again rather than redriven: no redrive count.
         let c = exec.frame(child);
         let express = exec.is_express_child(child);
         let (name, arn) = crate::map_run::child_arn_of(map_run, c.index, express);
         let machine = crate::map_run::machine_arn(map_run);
-        ctx["Execution"] = json!({
-            "Id": arn,
-            "Input": c.first_input.as_deref().unwrap_or(&Value::Null),
-            "StartTime": iso8601(c.created_at),
-            "Name": name,
-            "RoleArn": info.role_arn,
-            "RedriveCount": c.redrives,
-        });
+        ctx["Execution"] = execution_object(
+            &arn,
+            c.first_input.as_deref().unwrap_or(&Value::Null),
+            iso8601(c.created_at),
+            &name,
+            &info.role_arn,
+            (!express).then_some(c.redrives),
+            express,
+        );
         let machine_name = machine.split(":stateMachine:").nth(1).unwrap_or_default();
         ctx["StateMachine"] = json!({ "Id": machine, "Name": machine_name });
-    }
-    let express_child = exec
-        .child_execution(f)
-        .is_some_and(|(c, _)| exec.is_express_child(c));
-    // An EXPRESS execution is never redriven (a Map Run's EXPRESS child is
-    // started again instead), so it has no redrive count.
-    if info.express || express_child {
-        if let Some(Value::Object(e)) = ctx.get_mut("Execution") {
-            e.remove("RedriveCount");
-        }
     }
     if let Some(obj) = ctx.as_object_mut() {
         // Only states that can retry carry a retry count.
@@ -123,6 +114,38 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
         return given_context(over, extra);
     }
     ctx
+}
+
+/// `$$.Execution`, its keys in AWS's order, which `States.JsonToString($$)`
+/// and hashes over it see. Recorded (`test_query_context_object_values`,
+/// `test_query_runtime_memory` sync and async): a STANDARD execution's is
+/// `Id, Input, StartTime, Name, RoleArn, RedriveCount`; an EXPRESS one's
+/// `Id, Input, Name, RoleArn, StartTime`, then `RedriveCount` (0) unless
+/// it was started with StartSyncExecution.
+fn execution_object(
+    id: &str,
+    input: &Value,
+    start_time: String,
+    name: &str,
+    role_arn: &str,
+    redrive_count: Option<u32>,
+    express: bool,
+) -> Value {
+    let mut e = serde_json::Map::with_capacity(6);
+    e.insert("Id".into(), json!(id));
+    e.insert("Input".into(), input.clone());
+    if !express {
+        e.insert("StartTime".into(), json!(start_time));
+    }
+    e.insert("Name".into(), json!(name));
+    e.insert("RoleArn".into(), json!(role_arn));
+    if express {
+        e.insert("StartTime".into(), json!(start_time));
+    }
+    if let Some(count) = redrive_count {
+        e.insert("RedriveCount".into(), json!(count));
+    }
+    Value::Object(e)
 }
 
 /// TestState's `context`: it replaces the context object whole, as AWS

@@ -20,8 +20,11 @@ pub struct ExecutionInfo {
     pub state_machine_name: String,
     pub role_arn: String,
     pub input: Arc<Value>,
-    /// An EXPRESS execution (its context object has no `RedriveCount`).
+    /// An EXPRESS execution.
     pub express: bool,
+    /// An EXPRESS execution its caller waits for (StartSyncExecution, or
+    /// `stepwell run`): its context object has no `RedriveCount`.
+    pub sync: bool,
     /// The version it was started through, directly or by an alias.
     pub version_arn: Option<String>,
     /// The alias it was started through.

@@ -156,6 +156,15 @@ pub struct ExecutionRecord {
     pub redrive_tokens: Vec<RedriveToken>,
 }
 
+impl ExecutionRecord {
+    /// An EXPRESS execution a client started with StartSyncExecution (one
+    /// a parent started, or StartExecution, is not): the only kind neither
+    /// run again after a crash nor started by a parent.
+    pub fn started_sync(&self) -> bool {
+        self.express && !self.at_least_once && self.parent.is_none()
+    }
+}
+
 #[cfg(test)]
 impl ExecutionRecord {
     /// A STANDARD execution `name` of the machine `machine_arn`, started

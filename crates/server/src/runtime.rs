@@ -496,6 +496,7 @@ impl Runtime {
             role_arn,
             input,
             express: record.express,
+            sync: record.started_sync(),
             version_arn: record.version_arn.clone(),
             alias_arn: record.alias_arn.clone(),
         }

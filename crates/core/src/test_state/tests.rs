@@ -22,6 +22,9 @@ fn info() -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/r".into(),
         input: Arc::new(Value::Null),
         express: true,
+        // TestState answers at once, as StartSyncExecution does: no
+        // `$$.Execution.RedriveCount`.
+        sync: true,
         ..Default::default()
     }
 }

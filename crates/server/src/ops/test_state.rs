@@ -125,6 +125,9 @@ pub async fn test_state(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> 
         role_arn: request.role_arn.clone().unwrap_or_default(),
         input: Arc::new(Value::Null),
         express: true,
+        // TestState answers at once, as StartSyncExecution does: no
+        // `$$.Execution.RedriveCount`.
+        sync: true,
         ..Default::default()
     };
     let mut prepared =
