@@ -193,6 +193,15 @@ async function main() {
   await page.fill('#token-panel [data-state="Approve"] .failure-error', 'Busy');
   await page.fill('#token-panel [data-state="Approve"] .failure-cause', 'the approver is away');
   await page.click('#token-panel [data-state="Approve"] .send-failure');
+  // Failing a task asks first, as Stop does: nothing is sent before that.
+  await page.waitForSelector('#token-panel [data-state="Approve"] .send-failure-confirm');
+  check(await page.textContent('#token-panel [data-state="Approve"] .token-result') === ''
+    && !(await page.isVisible('#token-panel [data-state="Approve"] .send-failure')),
+    '"Send failure" asks for a confirmation and sends nothing yet');
+  await page.click('#token-panel [data-state="Approve"] .send-failure-cancel');
+  check(await page.isVisible('#token-panel [data-state="Approve"] .send-failure'), 'the confirmation can be cancelled');
+  await page.click('#token-panel [data-state="Approve"] .send-failure');
+  await page.click('#token-panel [data-state="Approve"] .send-failure-confirm');
   await page.waitForFunction((old) => {
     const t = document.querySelector('#token-panel [data-state="Approve"] .task-token');
     return t && t.textContent.trim() !== old;
@@ -213,6 +222,15 @@ async function main() {
   await page.waitForSelector('#detail-retries');
   check((await page.textContent('#detail-retries')).includes('Busy') && !(await page.$('#detail-failure')),
     'a task that succeeded after a retry lists the retried failure, with no error box');
+  // The data flow: the task's own result (what SendTaskSuccess sent),
+  // beside its output, with the ResultPath that put one into the other.
+  check((await page.textContent('#detail-result')).includes('"approved": true')
+    && !(await page.textContent('#detail-result')).includes('order-1')
+    && (await page.textContent('#detail-output')).includes('order-1')
+    && (await page.textContent('#detail-flow-out')).includes('$.decision'),
+    "a task shows its own result, then ResultPath, then its output");
+  check((await page.textContent('#history tr[data-type="TaskScheduled"] summary')).startsWith('sqs:sendMessage.waitForTaskToken'),
+    'the event table names a scheduled task\'s resource as resourceType:resource');
   await page.click('#execution-graph g.state[data-state="Prepare"]');
   await page.waitForSelector('#detail-output');
   check((await page.textContent('#detail-output')).includes('order-1'), 'a state shows its output');
@@ -226,6 +244,7 @@ async function main() {
   await page.fill('#token-panel [data-state="Approve"] .failure-error', 'Rejected');
   await page.fill('#token-panel [data-state="Approve"] .failure-cause', 'too expensive');
   await page.click('#token-panel [data-state="Approve"] .send-failure');
+  await page.click('#token-panel [data-state="Approve"] .send-failure-confirm');
   await page.waitForSelector('#execution-status[data-status="FAILED"]');
   await page.waitForSelector('#execution-graph g.state[data-state="Declined"][data-status="failed"]');
   await page.click('#execution-graph g.state[data-state="Declined"]');
@@ -293,8 +312,15 @@ async function main() {
   await page.waitForSelector('#execution-graph g.state[data-state="Approve"][data-status="aborted"]');
   check(true, 'the waiting task is shown as aborted');
 
-  // 6b. Redriven from the page: the stopped task runs again, and succeeds.
+  // 6b. Redriven from the page, once confirmed: the stopped task runs
+  // again, and succeeds.
   await page.click('#redrive-execution');
+  await page.waitForSelector('#redrive-confirm');
+  check(await page.getAttribute('#execution-status', 'data-status') === 'ABORTED', 'Redrive asks for a confirmation first');
+  await page.click('#redrive-cancel');
+  check(await page.isVisible('#redrive-execution') && !(await page.isVisible('#redrive-confirm')), 'the redrive can be cancelled');
+  await page.click('#redrive-execution');
+  await page.click('#redrive-confirm');
   await page.waitForSelector('#execution-status[data-status="RUNNING"]');
   await page.waitForSelector('#token-panel [data-state="Approve"] .send-success');
   check(true, 'RedriveExecution from the page runs the stopped task again');
@@ -430,6 +456,213 @@ async function main() {
   await page.selectOption('#history-filter', 'MapIterationSucceeded');
   await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 300);
   check((await historyRows()).every(([, t]) => t === 'MapIterationSucceeded'), 'filtered by type, only that type is listed');
+
+  // 8e. JSONata: the variables a state's Assign set show in its detail
+  // (parsed), and a Fail state's computed Cause shows on it.
+  const jsonata = {
+    QueryLanguage: 'JSONata',
+    StartAt: 'Init',
+    States: {
+      Init: {
+        Type: 'Pass', Next: 'Check',
+        Assign: { total: '{% $states.input.a + $states.input.b %}', who: '{% $states.input.name %}' },
+        Output: { greeting: "{% 'hi ' & $states.input.name %}" },
+      },
+      Check: { Type: 'Choice', Choices: [{ Condition: '{% $total > 5 %}', Next: 'Big' }], Default: 'Small' },
+      Big: { Type: 'Pass', End: true },
+      Small: { Type: 'Fail', Error: 'TooSmall', Cause: "{% 'total was ' & $string($total) %}" },
+    },
+  };
+  const jsonataSm = await api(apiBase, 'CreateStateMachine', { name: 'JsonataVariables', definition: JSON.stringify(jsonata), roleArn: role });
+  const jsonataRun = await api(apiBase, 'StartExecution', { stateMachineArn: jsonataSm.stateMachineArn, name: 'small-total', input: JSON.stringify({ a: 1, b: 1, name: 'Bob' }) });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(jsonataRun.executionArn)}`);
+  await page.waitForSelector('#execution-graph g.state[data-state="Small"][data-status="failed"]');
+  await page.click('#execution-graph g.state[data-state="Init"]');
+  await page.waitForSelector('#detail-variables');
+  check(JSON.stringify(JSON.parse(await page.textContent('#detail-variables'))) === '{"total":2,"who":"Bob"}',
+    "a state's detail shows the variables its Assign set, as JSON values");
+  check((await page.textContent('#history tr[data-type="PassStateExited"] summary')).includes('assigned total, who'),
+    'the event table says which variables a state assigned');
+  const exited = await page.$('#history tr[data-type="PassStateExited"] details');
+  await exited.evaluate((d) => { d.open = true; });
+  check((await exited.textContent()).includes('"who": "Bob"'), "an event's assignedVariables are shown as JSON values");
+  await page.click('#execution-graph g.state[data-state="Small"]');
+  await page.waitForSelector('#detail-cause');
+  check(await page.textContent('#detail-error') === 'TooSmall' && (await page.textContent('#detail-cause')) === 'total was 2',
+    "a Fail state shows the Cause its JSONata computed (the execution's)");
+
+  // 8f. Cut short: a Parallel branch failing with States.Runtime ends the
+  // execution at once; the other branch's Wait was aborted, not failed.
+  const cut = {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Parallel', End: true,
+        Branches: [
+          { StartAt: 'Slow', States: { Slow: { Type: 'Wait', Seconds: 30, End: true } } },
+          { StartAt: 'Boom', States: { Boom: { Type: 'Pass', InputPath: '$.missing.x', End: true } } },
+        ],
+      },
+    },
+  };
+  const cutSm = await api(apiBase, 'CreateStateMachine', { name: 'CutShort', definition: JSON.stringify(cut), roleArn: role });
+  const cutRun = await api(apiBase, 'StartExecution', { stateMachineArn: cutSm.stateMachineArn, name: 'runtime-in-branch', input: '{}' });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(cutRun.executionArn)}`);
+  await page.waitForSelector('#execution-status[data-status="FAILED"]');
+  await page.waitForSelector('#execution-graph g.state[data-state="Boom"][data-status="failed"]');
+  check(await page.getAttribute('#execution-graph g.state[data-state="Slow"]', 'data-status') === 'aborted',
+    'a branch beside one that failed with States.Runtime is aborted, not failed');
+  await page.click('#execution-graph g.state[data-state="Slow"]');
+  await page.waitForSelector('#detail-status[data-status="aborted"]');
+  check(!(await page.$('#detail-failure')), "the aborted branch's state shows no error of another state");
+
+  // 8g. Map iterations: picked by item index, grouped by outcome; the Map
+  // counts its iterations. Item 2 fails after a second, item 3 is still
+  // waiting then (aborted: WaitStateAborted), the others are done.
+  const iterations = {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map', End: true,
+        ItemProcessor: {
+          StartAt: 'Work',
+          States: {
+            Work: { Type: 'Wait', SecondsPath: '$.wait', Next: 'Check' },
+            Check: { Type: 'Choice', Choices: [{ Variable: '$.fail', IsPresent: true, Next: 'Reject' }], Default: 'Keep' },
+            Keep: { Type: 'Pass', End: true },
+            Reject: { Type: 'Fail', Error: 'Rejected', Cause: 'item 2' },
+          },
+        },
+      },
+    },
+  };
+  const itemsIn = [{ wait: 0 }, { wait: 0 }, { wait: 1, fail: true }, { wait: 60 }, { wait: 0 }];
+  const iterSm = await api(apiBase, 'CreateStateMachine', { name: 'Iterations', definition: JSON.stringify(iterations), roleArn: role });
+  const iterRun = await api(apiBase, 'StartExecution', { stateMachineArn: iterSm.stateMachineArn, name: 'one-fails', input: JSON.stringify(itemsIn) });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(iterRun.executionArn)}`);
+  // (The page before was FAILED too: wait for this one's states.)
+  await page.waitForSelector('#execution-graph g.state[data-state="Each"][data-status="failed"]');
+  await page.waitForSelector('#execution-status[data-status="FAILED"]');
+  await page.click('#execution-graph g.state[data-state="Each"] > .head');
+  await page.waitForSelector('#detail-iterations');
+  const counts = await page.$eval('#detail-iterations', (d) => ['failed', 'aborted', 'succeeded', 'running'].map((k) => d.getAttribute(`data-${k}`)).join());
+  check(counts === '1,1,3,0', `the Map's detail counts its iterations: failed, aborted, succeeded, in progress (${counts})`);
+  await page.click('#execution-graph g.state[data-state="Work"]');
+  await page.waitForSelector('#visit-select');
+  const groups = await page.$$eval('#visit-select optgroup', (l) => l.map((g) => `${g.label}: ${[...g.children].map((o) => o.textContent).join(' ')}`));
+  check(JSON.stringify(groups) === JSON.stringify(['Aborted (1): Index 3', 'Succeeded (4): Index 0 Index 1 Index 2 Index 4']),
+    `the iteration chooser groups item indices by outcome (${groups.join(' | ')})`);
+  check(await page.textContent('#detail-iteration') === 'index 3' && await page.getAttribute('#detail-status', 'data-status') === 'aborted',
+    'a state inside a Map opens on an iteration with its own outcome (the aborted one)');
+  check((await page.textContent('#history tr[data-type="WaitStateAborted"] td:nth-child(3)')) === 'Work',
+    "the Wait's abort, chained to the failing iteration, is listed as the Wait's");
+  await page.selectOption('#visit-select', { label: 'Index 2' });
+  await page.waitForFunction(() => document.querySelector('#detail-iteration')?.textContent === 'index 2');
+  check((await page.textContent('#detail-input')).includes('"fail": true'), 'picking an index shows that iteration');
+  await page.click('#execution-graph g.state[data-state="Check"]');
+  await page.waitForSelector('#detail-status');
+  check(await page.textContent('#detail-iteration') === 'index 2', 'another state of the Map opens on the same iteration');
+  check((await page.textContent('#history tr[data-type="MapStateStarted"] summary')) === '5 items'
+    && (await page.textContent('#history tr[data-type="MapIterationStarted"] summary')) === 'Each index 0',
+    'the event table summarises a Map\'s start (its length) and an iteration\'s (the Map and index)');
+  await shot('10-map-iterations.png');
+
+  // 8h. Nested executions: a Task that starts one links to it, and the
+  // child (given AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID) links back.
+  const childSm = await api(apiBase, 'CreateStateMachine', {
+    name: 'NestedChild', roleArn: role,
+    definition: JSON.stringify({ StartAt: 'Hi', States: { Hi: { Type: 'Pass', End: true } } }),
+  });
+  const nested = {
+    StartAt: 'RunChild',
+    States: {
+      RunChild: {
+        Type: 'Task', Resource: 'arn:aws:states:::states:startExecution.sync:2', End: true,
+        Parameters: { StateMachineArn: childSm.stateMachineArn, Input: { 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id', n: 1 } },
+      },
+    },
+  };
+  const parentSm = await api(apiBase, 'CreateStateMachine', { name: 'NestedParent', definition: JSON.stringify(nested), roleArn: role });
+  const parentRun = await api(apiBase, 'StartExecution', { stateMachineArn: parentSm.stateMachineArn, name: 'parent-1', input: '{}' });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(parentRun.executionArn)}`);
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.click('#execution-graph g.state[data-state="RunChild"]');
+  await page.waitForSelector('#detail-child-execution');
+  await page.click('#detail-child-execution');
+  await page.waitForSelector('#started-by-link');
+  check((await page.getAttribute('#execution-header .crumbs a#state-machine-link', 'href')).includes('NestedChild'),
+    "the Task's detail links the execution it started");
+  await page.click('#started-by-link');
+  await page.waitForFunction(() => document.querySelector('#execution-header h1')?.textContent.startsWith('parent-1'));
+  check(true, 'the child execution links back to the execution that started it');
+
+  // 8i. A Distributed Map with EXPRESS children: they keep no history, so
+  // they are listed without links; an address of one shows what
+  // DescribeExecution knows, without an error.
+  const xmap = {
+    StartAt: 'Fast',
+    States: {
+      Fast: {
+        Type: 'Map', End: true,
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' }, StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+      },
+    },
+  };
+  const xSm = await api(apiBase, 'CreateStateMachine', { name: 'ExpressChildren', definition: JSON.stringify(xmap), roleArn: role });
+  const xRun = await api(apiBase, 'StartExecution', { stateMachineArn: xSm.stateMachineArn, input: '[1, 2, 3]' });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(xRun.executionArn)}`);
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.waitForFunction(() => document.querySelectorAll('#map-runs .map-run-children tr[data-execution-arn]').length === 3);
+  check(await page.$$eval('#map-runs .map-run-children tr[data-execution-arn] a', (l) => l.length) === 0
+    && await page.isVisible('#map-runs .map-run-express'),
+    'EXPRESS child executions are listed without links, and the list says why');
+  const xChild = await page.getAttribute('#map-runs .map-run-children tr[data-execution-arn]', 'data-execution-arn');
+  await page.goto(`${base}/#/execution/${encodeURIComponent(xChild)}`);
+  await page.waitForSelector('#express-child-note');
+  check(!(await page.$('#error')) && await page.getAttribute('#execution-status', 'data-status') === 'SUCCEEDED',
+    "an EXPRESS child's address shows its status and data, not an error");
+
+  // 8j. Navigating twice within milliseconds: only the last view fills the
+  // page, and the superseded one never opens its stream.
+  const streamed = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/console/stream')) streamed.push(r.postData() || '');
+  });
+  let raced = 0;
+  for (let i = 0; i < 6; i++) {
+    await page.goto(`${base}/#/`);
+    await page.waitForSelector('a[data-state-machine]');
+    streamed.length = 0;
+    await page.evaluate(([a, b]) => {
+      location.hash = `#/execution/${encodeURIComponent(a)}`;
+      setTimeout(() => { location.hash = `#/execution/${encodeURIComponent(b)}`; }, 5);
+    }, [cutRun.executionArn, jsonataRun.executionArn]);
+    await page.waitForFunction(() => document.querySelector('#execution-header h1')?.textContent.startsWith('small-total'));
+    await sleep(700);
+    const h1 = await page.textContent('#execution-header h1');
+    if (h1.startsWith('small-total') && !streamed.some((b) => b.includes(cutRun.executionArn))) raced += 1;
+  }
+  check(raced === 6, `a superseded view neither shows nor streams (${raced} of 6 quick navigations)`);
+
+  // 8k. Versions and aliases: listed on the state machine's page; an
+  // execution names the version and alias it ran through, and shows the
+  // definition it ran.
+  const versioned = await api(apiBase, 'CreateStateMachine', {
+    name: 'Versioned', roleArn: role, publish: true,
+    definition: JSON.stringify({ Comment: 'version one', StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }),
+  });
+  await api(apiBase, 'CreateStateMachineAlias', {
+    name: 'prod', description: 'what runs', routingConfiguration: [{ stateMachineVersionArn: versioned.stateMachineVersionArn, weight: 100 }],
+  });
+  const viaAlias = await api(apiBase, 'StartExecution', { stateMachineArn: `${versioned.stateMachineArn}:prod`, name: 'via-alias' });
+  await page.goto(`${base}/#/state-machine/${encodeURIComponent(versioned.stateMachineArn)}`);
+  await page.waitForSelector('#versions tr[data-version-arn]');
+  check((await page.textContent('#aliases')).includes('version 1 (100%)'), "the state machine's page lists its versions and aliases");
+  await page.goto(`${base}/#/execution/${encodeURIComponent(viaAlias.executionArn)}`);
+  await page.waitForSelector('#execution-version');
+  check(await page.textContent('#execution-version') === 'Version 1, through the alias prod', 'an execution names its version and alias');
+  await page.click('#execution-definition-section summary');
+  check((await page.textContent('#execution-definition')).includes('version one'), 'an execution shows the definition it ran');
 
   // 9. SigV4: a second `stepwell serve`, verifying signatures (--access-key).
   // Unsigned, the console asks for credentials; a wrong secret is refused

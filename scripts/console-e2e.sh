@@ -4,8 +4,10 @@
 # Starts `stepwell serve` on a free loopback port with a temporary database,
 # creates state machines through the API, then drives the console with
 # playwright-core: start an execution, watch states turn green, answer a task
-# token from the page, open a failed state and read its error, stop an
-# execution, look at a 60-state graph; then, against a second `stepwell
+# token from the page, open a failed state and read its error, stop and
+# redrive an execution, look at a 60-state graph, a Map's iterations, a
+# state's variables and data flow, nested and EXPRESS child executions,
+# versions and aliases, quick navigation; then, against a second `stepwell
 # serve` that verifies SigV4 (--access-key), sign in from the page and work
 # signed (the API calls and the execution stream).
 # Screenshots go to target/console-screenshots/.

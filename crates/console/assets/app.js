@@ -21,7 +21,6 @@ const CHILD_STATUSES = [...STATUSES, 'PENDING_REDRIVE'];
 const PAGE_SIZE = 25;
 const HISTORY_ROWS = 1000;
 
-let leaving = [];
 // The input "New execution with this input" takes to the start form.
 let draftInput = null;
 
@@ -31,30 +30,40 @@ function takeDraftInput() {
   return input;
 }
 
-function onLeave(fn) {
-  leaving.push(fn);
-}
+// Each route() renders one view, which a later route() supersedes: the
+// older one's signal aborts, so it neither fills the page nor follows its
+// execution (a view checks `signal.aborted` after every wait, and cleans
+// up on the signal's `abort`).
+let current = null;
 
 async function route() {
-  for (const fn of leaving) {
-    try {
-      fn();
-    } catch {
-      // A view's cleanup never blocks the next view.
-    }
-  }
-  leaving = [];
+  if (current) current.abort();
+  const ctrl = new AbortController();
+  current = ctrl;
+  const { signal } = ctrl;
   renderAuthStatus();
   const hash = location.hash.replace(/^#/, '');
   const [, kind, rest] = hash.match(/^\/([a-z-]*)\/?(.*)$/) || [];
-  const arn = rest ? decodeURIComponent(rest) : '';
+  let arn = '';
   try {
-    if (kind === 'state-machine' && arn) await machineView(arn);
-    else if (kind === 'execution' && arn) await executionView(arn);
-    else await listView();
-  } catch (e) {
-    showError(e);
+    arn = rest ? decodeURIComponent(rest) : '';
+  } catch {
+    // A malformed address: the list.
   }
+  try {
+    if (kind === 'state-machine' && arn) await machineView(arn, signal);
+    else if (kind === 'execution' && arn) await executionView(arn, signal);
+    else await listView(signal);
+  } catch (e) {
+    if (!signal.aborted) showError(e);
+  }
+}
+
+/** Fill the page with a view, unless a later route() superseded it. */
+function show(signal, ...children) {
+  if (signal.aborted) return false;
+  fill(main, ...children);
+  return true;
 }
 
 const link = {
@@ -139,8 +148,8 @@ function signInView(reason) {
 // ---------------------------------------------------------------------------
 // State machines
 
-async function listView() {
-  document.title = 'State machines · Stepwell';
+async function listView(signal) {
+  if (!signal.aborted) document.title = 'State machines · Stepwell';
   const body = h('tbody');
   const more = h('button', { type: 'button', id: 'state-machines-more', hidden: true }, 'Load more');
   const table = h('table', { id: 'state-machines', class: 'list' },
@@ -166,7 +175,7 @@ async function listView() {
     'No state machines yet. Create one through the API, for example: ',
     h('code', {}, `aws stepfunctions create-state-machine --endpoint-url ${location.origin} --name Hello --role-arn arn:aws:iam::123456789012:role/x --definition file://hello.asl.json`));
   await load();
-  fill(main, h('h1', {}, 'State machines'), table, empty, more);
+  show(signal, h('h1', {}, 'State machines'), table, empty, more);
 }
 
 /** The graph of a definition inside a scrollable frame with a zoom toggle. */
@@ -190,9 +199,9 @@ function select(svg, name) {
   }
 }
 
-async function machineView(arn) {
+async function machineView(arn, signal) {
   const sm = await api.call('DescribeStateMachine', { stateMachineArn: arn });
-  document.title = `${sm.name} · Stepwell`;
+  if (!signal.aborted) document.title = `${sm.name} · Stepwell`;
   const definition = parseDefinition(sm.definition);
   const express = sm.type === 'EXPRESS';
 
@@ -214,8 +223,9 @@ async function machineView(arn) {
         'Executions of EXPRESS state machines are not listed (AWS keeps no history of them). ',
         'Start one here to see its result.'))
     : await executionsSection(arn);
+  const versions = await versionsSection(arn);
 
-  fill(main,
+  show(signal,
     h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'State machines'), ' / ', sm.name),
     h('h1', {}, sm.name, ' ', h('span', { class: 'badge' }, sm.type || 'STANDARD')),
     h('p', { class: 'muted arn' }, sm.stateMachineArn, sm.creationDate ? ` · created ${fmtDate(sm.creationDate)}` : ''),
@@ -223,9 +233,66 @@ async function machineView(arn) {
       h('section', { class: 'card grow' }, h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar), graph.frame),
       h('div', { class: 'side-col' }, startForm(arn, express, takeDraftInput() ?? '{}'), statePanel)),
     executions,
+    versions,
     h('section', { class: 'card' },
       h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
         h('pre', { id: 'definition', class: 'json' }, pretty(sm.definition)))));
+}
+
+/**
+ * A state machine's published versions and its aliases, with the versions
+ * each alias routes to (ListStateMachineVersions, ListStateMachineAliases,
+ * DescribeStateMachineAlias); nothing when it has neither.
+ */
+async function versionsSection(arn) {
+  const list = async (op, key) => {
+    const out = [];
+    let nextToken;
+    do {
+      const res = await api.call(op, { stateMachineArn: arn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) });
+      out.push(...(res[key] || []));
+      nextToken = res.nextToken;
+    } while (nextToken && out.length < 1000);
+    return out;
+  };
+  // A server without versions still shows the state machine.
+  const tolerant = (e) => {
+    if (api.isAuthError(e)) throw e;
+    return [];
+  };
+  const [versions, aliases] = await Promise.all([
+    list('ListStateMachineVersions', 'stateMachineVersions').catch(tolerant),
+    list('ListStateMachineAliases', 'stateMachineAliases').catch(tolerant),
+  ]);
+  if (!versions.length && !aliases.length) return null;
+  const described = await Promise.all(aliases.map((a) =>
+    api.call('DescribeStateMachineAlias', { stateMachineAliasArn: a.stateMachineAliasArn }).catch((e) => {
+      if (api.isAuthError(e)) throw e;
+      return a;
+    })));
+  const tail = (x) => String(x).split(':').pop();
+  return h('section', { class: 'card', id: 'versions-section' },
+    h('h2', {}, 'Versions and aliases'),
+    h('div', { class: 'io-grid' },
+      h('div', {},
+        h('h3', {}, 'Versions'),
+        versions.length
+          ? h('table', { id: 'versions', class: 'list' },
+            h('thead', {}, h('tr', {}, h('th', {}, 'Version'), h('th', {}, 'Created'))),
+            h('tbody', {}, versions.map((v) => h('tr', { 'data-version-arn': v.stateMachineVersionArn },
+              h('td', {}, tail(v.stateMachineVersionArn)), h('td', {}, fmtDate(v.creationDate))))))
+          : h('p', { class: 'muted' }, 'No published versions.')),
+      h('div', {},
+        h('h3', {}, 'Aliases'),
+        described.length
+          ? h('table', { id: 'aliases', class: 'list' },
+            h('thead', {}, h('tr', {}, h('th', {}, 'Alias'), h('th', {}, 'Routes to'), h('th', {}, 'Created'))),
+            h('tbody', {}, described.map((a) => h('tr', { 'data-alias-arn': a.stateMachineAliasArn },
+              h('td', {}, tail(a.stateMachineAliasArn), a.description ? h('div', { class: 'muted' }, a.description) : null),
+              h('td', {}, (a.routingConfiguration || [])
+                .map((r) => `version ${tail(r.stateMachineVersionArn)} (${r.weight}%)`).join(', ')),
+              h('td', {}, fmtDate(a.creationDate))))))
+          : h('p', { class: 'muted' }, 'No aliases.'))));
 }
 
 /**
@@ -355,9 +422,17 @@ async function executionsSection(arn) {
 // ---------------------------------------------------------------------------
 // Execution
 
-async function executionView(arn) {
+async function executionView(arn, signal) {
   let desc = await api.call('DescribeExecution', { executionArn: arn });
-  document.title = `${desc.name} · Stepwell`;
+  if (!signal.aborted) document.title = `${desc.name} · Stepwell`;
+  // A Map Run's child execution links back to the execution that ran it.
+  const parentArn = desc.mapRunArn
+    ? (await api.call('DescribeMapRun', { mapRunArn: desc.mapRunArn })).executionArn
+    : null;
+  if (isExpressArn(arn)) {
+    expressChildView(desc, parentArn, signal);
+    return;
+  }
   let sm;
   try {
     sm = await api.call('DescribeStateMachineForExecution', { executionArn: arn });
@@ -366,21 +441,20 @@ async function executionView(arn) {
     sm = await api.call('DescribeStateMachine', { stateMachineArn: desc.stateMachineArn });
   }
   const definition = parseDefinition(sm.definition);
-  // A Map Run's child execution links back to the execution that ran it.
-  const parentArn = desc.mapRunArn
-    ? (await api.call('DescribeMapRun', { mapRunArn: desc.mapRunArn })).executionArn
-    : null;
 
   const events = new Map();
   let status = desc.status;
   let derived = deriveStates([], status);
   let selected = null;
-  let selectedVisit = null;
+  // The visit shown (a key of visitChoices), and the Map iteration last
+  // picked: another state of the same iteration opens on it.
+  let selectedKey = null;
+  let selectedIteration = null;
 
   const panel = h('div', { id: 'state-detail', class: 'side muted' }, 'Click a state to see what happened in it.');
   const graph = graphFrame(definition, (name) => {
     selected = name;
-    selectedVisit = null;
+    selectedKey = null;
     select(graph.svg, name);
     renderDetail();
   }, 'execution-graph');
@@ -389,21 +463,24 @@ async function executionView(arn) {
   const ioPanel = h('section', { id: 'execution-io', class: 'card' });
   const history = historyTable();
   const connection = h('span', { id: 'connection', class: 'muted' });
-  const ctrl = new AbortController();
-  onLeave(() => {
-    ctrl.abort();
-    clearTimeout(polling);
-  });
+  signal.addEventListener('abort', () => clearTimeout(polling));
 
   const renderHeader = () => {
     const stop = h('button', { type: 'button', id: 'stop-execution', class: 'danger' }, 'Stop execution');
     const confirm = h('span', { id: 'stop-confirm-box', hidden: true },
       h('input', { id: 'stop-error', placeholder: 'error (optional)', 'aria-label': 'Error (optional)' }),
       h('input', { id: 'stop-cause', placeholder: 'cause (optional)', 'aria-label': 'Cause (optional)' }),
-      h('button', { type: 'button', id: 'stop-confirm', class: 'danger' }, 'Confirm stop'));
+      h('button', { type: 'button', id: 'stop-confirm', class: 'danger' }, 'Confirm stop'),
+      h('button', { type: 'button', id: 'stop-cancel' }, 'Cancel'));
     stop.addEventListener('click', () => {
       confirm.hidden = false;
       stop.hidden = true;
+      confirm.querySelector('#stop-error').focus();
+    });
+    confirm.querySelector('#stop-cancel').addEventListener('click', () => {
+      confirm.hidden = true;
+      stop.hidden = false;
+      stop.focus();
     });
     confirm.querySelector('#stop-confirm').addEventListener('click', async () => {
       const error = confirm.querySelector('#stop-error').value.trim();
@@ -416,8 +493,23 @@ async function executionView(arn) {
       }
     });
     const running = status === 'RUNNING';
+    // Redrive asks first, as Stop does: it runs the execution again.
     const redrive = h('button', { type: 'button', id: 'redrive-execution', class: 'primary' }, 'Redrive');
-    redrive.addEventListener('click', async () => {
+    const redriveConfirm = h('span', { id: 'redrive-confirm-box', hidden: true },
+      h('span', { class: 'muted' }, 'Run the execution again from the states that did not succeed? '),
+      h('button', { type: 'button', id: 'redrive-confirm', class: 'primary' }, 'Confirm redrive'),
+      h('button', { type: 'button', id: 'redrive-cancel' }, 'Cancel'));
+    redrive.addEventListener('click', () => {
+      redriveConfirm.hidden = false;
+      redrive.hidden = true;
+      redriveConfirm.querySelector('#redrive-confirm').focus();
+    });
+    redriveConfirm.querySelector('#redrive-cancel').addEventListener('click', () => {
+      redriveConfirm.hidden = true;
+      redrive.hidden = false;
+      redrive.focus();
+    });
+    redriveConfirm.querySelector('#redrive-confirm').addEventListener('click', async () => {
       try {
         await api.call('RedriveExecution', { executionArn: arn });
         route();
@@ -440,8 +532,11 @@ async function executionView(arn) {
         ' / ',
         desc.name),
       desc.mapRunArn ? h('p', { class: 'muted', id: 'map-run-of' }, `Child execution of Map Run ${desc.mapRunArn}`) : null,
+      startedBy ? h('p', { class: 'muted', id: 'started-by' }, 'Started by the execution ',
+        h('a', { href: link.execution(startedBy), id: 'started-by-link' }, startedBy.split(':').pop())) : null,
       h('h1', {}, desc.name, ' ', statusBadge(status, 'execution-status')),
       h('p', { class: 'muted arn' }, desc.executionArn),
+      ranThrough(desc),
       h('p', {},
         `Started ${fmtDate(desc.startDate)}`,
         desc.stopDate ? ` · stopped ${fmtDate(desc.stopDate)} · took ${fmtDuration(desc.startDate, desc.stopDate)}` : '',
@@ -449,9 +544,12 @@ async function executionView(arn) {
         ' ', connection),
       h('div', { class: 'toolbar' },
         running ? [stop, confirm] : null,
-        !running && desc.redriveStatus === 'REDRIVABLE' && !desc.mapRunArn ? redrive : null,
+        !running && desc.redriveStatus === 'REDRIVABLE' && !desc.mapRunArn ? [redrive, redriveConfirm] : null,
         desc.mapRunArn ? null : again));
   };
+  // An execution a `states:startExecution` Task started names its parent
+  // when the parent passed it (AWS's console links it the same way).
+  const startedBy = startedByOf(desc.input);
 
   const renderIo = () => {
     fill(ioPanel,
@@ -483,7 +581,7 @@ async function executionView(arn) {
     fill(mapRunsPanel, h('h2', {}, 'Map Runs'), [...mapRuns.values()].map((c) => c.element));
     renderDetail();
     clearTimeout(polling);
-    if (!ctrl.signal.aborted && [...mapRuns.values()].some((c) => c.run.status === 'RUNNING')) {
+    if (!signal.aborted && [...mapRuns.values()].some((c) => c.run.status === 'RUNNING')) {
       polling = setTimeout(() => renderMapRuns().catch(showToast), 2000);
     }
   };
@@ -510,32 +608,37 @@ async function executionView(arn) {
           'Show the child executions') : null);
       return;
     }
-    const visits = state.visits;
-    if (selectedVisit === null || selectedVisit >= visits.length) selectedVisit = visits.length - 1;
-    const v = visits[selectedVisit];
-    const chooser = visits.length > 1
-      ? h('label', { class: 'inline' }, 'Visit ',
-        h('select', {
-          id: 'visit-select',
-          onchange: (ev) => {
-            selectedVisit = Number(ev.target.value);
-            renderDetail();
-          },
-        }, visits.map((x, i) => h('option', { value: i, selected: i === selectedVisit }, `${i + 1} of ${visits.length} (${x.status})`))))
-      : null;
+    const choices = visitChoices(state);
+    const chosen = choices.find((c) => c.key === selectedKey)
+      || (selectedIteration !== null && choices.filter((c) => c.iteration === selectedIteration).pop())
+      || defaultChoice(state, choices);
+    selectedKey = chosen.key;
+    if (chosen.iteration !== null) selectedIteration = chosen.iteration;
+    const v = chosen.visit;
     const retries = Math.max(0, v.attempts - 1);
     const section = (title, id, text) =>
       text === undefined || text === null ? null : h('div', {}, h('h4', {}, title), h('pre', { class: 'json', id }, pretty(text)));
     fill(panel,
       h('h3', {}, selected, ' ', statusBadge(v.status, 'detail-status')),
       h('p', { class: 'muted' }, v.type || type, v.resource ? ` · ${v.resource}` : ''),
-      chooser,
+      visitChooser(choices, chosen, (key) => {
+        selectedKey = key;
+        selectedIteration = null;
+        renderDetail();
+        panel.querySelector('#visit-select')?.focus();
+      }),
       h('dl', { class: 'facts' },
+        chosen.iteration !== null ? [h('dt', {}, 'Iteration'), h('dd', { id: 'detail-iteration' }, `index ${chosen.iteration}`)] : null,
         h('dt', {}, 'Attempts'), h('dd', { id: 'detail-attempts', 'data-attempts': v.attempts, 'data-retries': retries },
           v.attempts ? `${v.attempts}${retries ? ` (${retries} ${retries === 1 ? 'retry' : 'retries'})` : ''}` : '—'),
         h('dt', {}, 'Entered'), h('dd', {}, fmtDate(v.start)),
         h('dt', {}, 'Exited'), h('dd', {}, v.closed ? fmtDate(v.end) : v.status === 'running' ? 'still running' : '—'),
-        h('dt', {}, 'Duration'), h('dd', { id: 'detail-timing' }, v.end ? fmtDuration(v.start, v.end) : '')),
+        h('dt', {}, 'Duration'), h('dd', { id: 'detail-timing' }, v.end ? fmtDuration(v.start, v.end) : ''),
+        v.type === 'Map' ? iterationFacts(v, v.mapRunArn ? mapRuns.get(v.mapRunArn) : null) : null),
+      v.childExecutionArn
+        ? h('p', { id: 'detail-child' }, 'Started the execution ',
+          h('a', { href: link.execution(v.childExecutionArn), id: 'detail-child-execution' }, v.childExecutionArn.split(':').pop()))
+        : null,
       v.failure
         ? h('div', { class: 'error-box', id: 'detail-failure' },
           h('div', {}, 'Error: ', h('strong', { id: 'detail-error' }, v.failure.error ?? '')),
@@ -548,9 +651,17 @@ async function executionView(arn) {
             h('strong', {}, f.error ?? ''), f.timestamp ? h('span', { class: 'muted' }, ` at ${fmtDate(f.timestamp)}`) : null,
             f.cause ? h('div', { class: 'muted' }, f.cause) : null))))
         : null,
+      // The data flow in the order the state applies it: its input, what it
+      // handed its resource, the resource's own result, its output, the
+      // variables it assigned; between them the fields of the definition
+      // that shaped each.
       section('Input', 'detail-input', v.input),
-      section('Parameters', 'detail-parameters', v.parameters),
-      section('Output', 'detail-output', v.output));
+      dataFlow(def, 'detail-flow-in', ['InputPath', 'ItemsPath', 'ItemSelector']),
+      section(def && def.Arguments !== undefined ? 'Arguments' : 'Parameters', 'detail-parameters', v.parameters),
+      section('Task result', 'detail-result', v.result),
+      dataFlow(def, 'detail-flow-out', ['ResultSelector', 'ResultPath', 'OutputPath', 'Output']),
+      section('Output', 'detail-output', v.output),
+      section('Variables', 'detail-variables', v.variables));
   };
 
   const renderTokens = () => {
@@ -571,6 +682,26 @@ async function executionView(arn) {
         const output = h('textarea', { class: 'token-output', rows: 3, spellcheck: 'false' }, '{}');
         const error = h('input', { class: 'failure-error', placeholder: 'error' });
         const cause = h('input', { class: 'failure-cause', placeholder: 'cause' });
+        // Failing the task asks first, as Stop does.
+        const sendFailure = h('button', { type: 'button', class: 'send-failure danger' }, 'Send failure');
+        const failureConfirm = h('span', { class: 'send-failure-confirm-box', hidden: true },
+          h('button', { type: 'button', class: 'send-failure-confirm danger' }, 'Confirm failure'), ' ',
+          h('button', { type: 'button', class: 'send-failure-cancel' }, 'Cancel'));
+        const confirming = (on) => {
+          failureConfirm.hidden = !on;
+          sendFailure.hidden = on;
+          (on ? failureConfirm.querySelector('.send-failure-confirm') : sendFailure).focus();
+        };
+        sendFailure.addEventListener('click', () => confirming(true));
+        failureConfirm.querySelector('.send-failure-cancel').addEventListener('click', () => confirming(false));
+        failureConfirm.querySelector('.send-failure-confirm').addEventListener('click', () => {
+          confirming(false);
+          send('SendTaskFailure', {
+            taskToken: v.token,
+            ...(error.value.trim() ? { error: error.value.trim() } : {}),
+            ...(cause.value.trim() ? { cause: cause.value.trim() } : {}),
+          });
+        });
         const send = async (op, input) => {
           try {
             await api.call(op, input);
@@ -591,15 +722,7 @@ async function executionView(arn) {
                 onclick: () => send('SendTaskSuccess', { taskToken: v.token, output: output.value }),
               }, 'Send success')),
             h('div', {}, h('label', {}, 'Error', error), h('label', {}, 'Cause', cause),
-              h('button', {
-                type: 'button',
-                class: 'send-failure danger',
-                onclick: () => send('SendTaskFailure', {
-                  taskToken: v.token,
-                  ...(error.value.trim() ? { error: error.value.trim() } : {}),
-                  ...(cause.value.trim() ? { cause: cause.value.trim() } : {}),
-                }),
-              }, 'Send failure'))),
+              sendFailure, failureConfirm)),
           result);
       }));
   };
@@ -620,7 +743,7 @@ async function executionView(arn) {
 
   renderHeader();
   renderIo();
-  fill(main,
+  if (!show(signal,
     header,
     tokenPanel,
     h('div', { class: 'split' },
@@ -631,17 +754,22 @@ async function executionView(arn) {
       h('div', { class: 'side-col' }, h('section', { class: 'card' }, panel))),
     ioPanel,
     mapRunsPanel,
-    history.element);
+    history.element,
+    // The definition this execution ran (DescribeStateMachineForExecution:
+    // the version's, or the one from before an update).
+    h('section', { class: 'card', id: 'execution-definition-section' },
+      h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
+        h('pre', { id: 'execution-definition', class: 'json' }, pretty(sm.definition)))))) return;
   update();
   renderMapRuns().catch(showToast);
 
   // Live updates from the execution stream; the first message of each
   // connection carries every event so far.
   let failures = 0;
-  while (!ctrl.signal.aborted) {
+  while (!signal.aborted) {
     try {
       fill(connection, status === 'RUNNING' ? '● live' : '');
-      for await (const msg of api.stream(arn, ctrl.signal)) {
+      for await (const msg of api.stream(arn, signal)) {
         for (const ev of msg.events || []) events.set(ev.id, ev);
         if ((msg.events || []).some((ev) => String(ev.type).startsWith('MapRun'))) {
           renderMapRuns().catch(showToast);
@@ -650,12 +778,12 @@ async function executionView(arn) {
         failures = 0;
         update();
       }
-      if (ctrl.signal.aborted) return;
+      if (signal.aborted) return;
       fill(connection, '');
       await refreshDescription();
       if (status !== 'RUNNING') return;
     } catch (e) {
-      if (ctrl.signal.aborted) return;
+      if (signal.aborted) return;
       if (api.isAuthError(e)) return showError(e);
       if (e instanceof api.ApiError && (e.status === 404 || e.status === 405)) {
         // A server without the stream: read the history once, refresh on demand.
@@ -665,7 +793,7 @@ async function executionView(arn) {
       fill(connection, 'connection lost, reconnecting…');
     }
     failures += 1;
-    await sleep(Math.min(15000, 500 * 2 ** failures), ctrl.signal);
+    await sleep(Math.min(15000, 500 * 2 ** failures), signal);
   }
 
   async function loadHistory() {
@@ -676,10 +804,56 @@ async function executionView(arn) {
       });
       for (const ev of res.events || []) events.set(ev.id, ev);
       nextToken = res.nextToken;
-    } while (nextToken && !ctrl.signal.aborted);
+    } while (nextToken && !signal.aborted);
     await refreshDescription();
     fill(connection, h('button', { type: 'button', id: 'refresh', class: 'small', onclick: () => loadHistory().catch(showError) }, 'Refresh'));
   }
+}
+
+/** The parent execution an input names (`AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`), or null. */
+function startedByOf(input) {
+  try {
+    const id = JSON.parse(input).AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID;
+    return typeof id === 'string' && /^arn:[^:]+:states:/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The version, and the alias, an execution was started through. */
+function ranThrough(desc) {
+  const version = desc.stateMachineVersionArn;
+  const alias = desc.stateMachineAliasArn;
+  if (!version && !alias) return null;
+  const tail = (arn) => String(arn).split(':').pop();
+  return h('p', { id: 'execution-version' },
+    version ? ['Version ', h('strong', {}, tail(version))] : null,
+    version && alias ? ', through the alias ' : alias ? 'Alias ' : null,
+    alias ? h('strong', {}, tail(alias)) : null);
+}
+
+/**
+ * An EXPRESS child execution of a Distributed Map: AWS keeps no history of
+ * it (GetExecutionHistory refuses its ARN), so it has no graph; what
+ * DescribeExecution says of it.
+ */
+function expressChildView(desc, parentArn, signal) {
+  show(signal,
+    h('nav', { class: 'crumbs' },
+      h('a', { href: '#/' }, 'State machines'), ' / ',
+      parentArn ? h('a', { href: link.execution(parentArn), id: 'parent-execution-link' }, 'parent execution') : 'parent execution',
+      ' / ', desc.name),
+    h('h1', {}, desc.name, ' ', statusBadge(desc.status, 'execution-status')),
+    h('p', { class: 'muted arn' }, desc.executionArn),
+    h('p', { class: 'muted', id: 'express-child-note' },
+      `An EXPRESS child execution of Map Run ${desc.mapRunArn || ''}: it keeps no execution history, `,
+      'so there is no graph or event list to show.'),
+    h('section', { class: 'card', id: 'execution-io' },
+      h('h2', {}, 'Execution input and output'),
+      h('div', { class: 'io-grid' },
+        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', id: 'execution-input' }, pretty(desc.input))),
+        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
+      errorBox('execution-error', desc.error, desc.cause)));
 }
 
 /**
@@ -697,9 +871,13 @@ function mapRunCard(mapRunArn) {
   const prev = h('button', { type: 'button', class: 'small map-run-prev' }, '‹ Previous');
   const next = h('button', { type: 'button', class: 'small map-run-next' }, 'Next ›');
   const pageInfo = h('span', { class: 'muted' });
+  const expressNote = h('p', { class: 'muted map-run-express', hidden: true },
+    'EXPRESS child executions keep no execution history (AWS sends theirs to CloudWatch Logs when logging is on): ',
+    'they are listed with their status, without a page of their own.');
   const element = h('div', { class: 'map-run', 'data-map-run-arn': mapRunArn },
     title, counts,
     h('div', { class: 'toolbar' }, filter, prev, pageInfo, next),
+    expressNote,
     h('table', { class: 'list map-run-children' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Child execution'), h('th', {}, 'Status'), h('th', {}, 'Started'))),
       rows));
@@ -712,9 +890,15 @@ function mapRunCard(mapRunArn) {
     if (tokens[page]) req.nextToken = tokens[page];
     const res = await api.call('ListExecutions', req);
     const list = res.executions || [];
+    // EXPRESS children keep no history (GetExecutionHistory refuses their
+    // ARNs, as AWS does): no page of their own to link to.
+    const express = list.some((x) => isExpressArn(x.executionArn));
+    expressNote.hidden = !express;
     fill(rows, list.length
       ? list.map((x) => h('tr', { 'data-execution-arn': x.executionArn, 'data-status': x.status },
-        h('td', {}, h('a', { href: link.execution(x.executionArn) }, x.name)),
+        h('td', {}, isExpressArn(x.executionArn)
+          ? h('span', { class: 'express-child', title: 'An EXPRESS child execution keeps no history' }, x.name)
+          : h('a', { href: link.execution(x.executionArn) }, x.name)),
         h('td', {}, statusBadge(x.status)),
         h('td', {}, fmtDate(x.startDate))))
       : h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No child executions.')));
@@ -841,6 +1025,87 @@ function historyTable() {
   };
 }
 
+// The order AWS's iteration viewer groups a Map's iterations in.
+const ITERATION_GROUPS = [['failed', 'Failed'], ['caught', 'Caught'], ['aborted', 'Aborted'], ['running', 'In progress'], ['succeeded', 'Succeeded']];
+
+/**
+ * The visits of a state to choose from: inside a Map by the index of the
+ * item its iteration ran (counted from zero; a state can run more than
+ * once in one iteration, or again in a retried Map), elsewhere in the
+ * order they ran.
+ */
+function visitChoices(state) {
+  const seen = new Map();
+  return state.visits.map((visit, i) => {
+    if (typeof visit.iteration !== 'number') {
+      return { key: `#${i}`, visit, iteration: null, label: `${i + 1} of ${state.visits.length}` };
+    }
+    const n = (seen.get(visit.iteration) || 0) + 1;
+    seen.set(visit.iteration, n);
+    return { key: `${visit.iteration}.${n}`, visit, iteration: visit.iteration, label: n > 1 ? `Index ${visit.iteration} (${n})` : `Index ${visit.iteration}` };
+  });
+}
+
+/**
+ * The visit a state's detail opens on: in a Map, the first iteration (by
+ * index) with the state's own outcome (a failed one for a failed state);
+ * else the last visit.
+ */
+function defaultChoice(state, choices) {
+  const last = choices[choices.length - 1];
+  if (last.iteration === null) return last;
+  const same = choices.filter((c) => c.visit.status === state.status);
+  return same.length ? same.reduce((a, b) => (b.iteration < a.iteration ? b : a)) : last;
+}
+
+/** A chooser of visits (iterations grouped by outcome), or nothing for one visit. */
+function visitChooser(choices, chosen, onPick) {
+  if (choices.length < 2) return null;
+  const option = (c) => h('option', { value: c.key, selected: c === chosen }, c.iteration === null ? `${c.label} (${c.visit.status})` : c.label);
+  const iterated = chosen.iteration !== null;
+  const byIndex = [...choices].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
+  const groups = iterated
+    ? ITERATION_GROUPS.map(([status, title]) => {
+      const list = byIndex.filter((c) => c.visit.status === status);
+      return list.length ? h('optgroup', { label: `${title} (${list.length})` }, list.map(option)) : null;
+    })
+    : choices.map(option);
+  return h('label', { class: 'inline' }, iterated ? 'Iteration ' : 'Visit ',
+    h('select', { id: 'visit-select', onchange: (ev) => onPick(ev.target.value) }, groups));
+}
+
+/**
+ * A Map's iterations by outcome: those its history records (inline), or
+ * its Map Run's item counts (distributed).
+ */
+function iterationFacts(v, card) {
+  if (v.mapRunArn) return [h('dt', {}, 'Items'), h('dd', { id: 'detail-iterations' }, card && card.run ? itemCounts(card.run) : '')];
+  const count = { failed: 0, aborted: 0, succeeded: 0, running: 0 };
+  for (const status of v.iterations.values()) count[status] = (count[status] || 0) + 1;
+  return [h('dt', {}, 'Iterations'),
+    h('dd', {
+      id: 'detail-iterations',
+      'data-failed': count.failed,
+      'data-aborted': count.aborted,
+      'data-succeeded': count.succeeded,
+      'data-running': count.running,
+    }, `${count.failed} failed, ${count.aborted} aborted, ${count.succeeded} succeeded, ${count.running} in progress`)];
+}
+
+/** The fields of a state's definition that shape its data, as written. */
+function dataFlow(def, id, fields) {
+  const present = def ? fields.filter((f) => def[f] !== undefined) : [];
+  if (!present.length) return null;
+  return h('dl', { class: 'facts flow', id },
+    present.map((f) => [h('dt', {}, f),
+      h('dd', {}, h('code', {}, typeof def[f] === 'string' ? def[f] : JSON.stringify(def[f])))]));
+}
+
+/** A Map Run's EXPRESS child execution: `arn:aws:states:…:express:…`. */
+function isExpressArn(arn) {
+  return /^arn:[^:]+:states:[^:]*:[^:]*:express:/.test(String(arn));
+}
+
 function isFailureEvent(type) {
   return /(Failed|TimedOut|Aborted)$/.test(type);
 }
@@ -859,29 +1124,45 @@ function legend(definition) {
   }));
 }
 
-/** JSON strings inside event details shown as JSON. */
+/** JSON text as JSON, or the text when it is not JSON. */
+function parsed(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * JSON strings inside event details shown as JSON: the input, output,
+ * parameters and cause, and each of the `assignedVariables`.
+ */
 function expand(d) {
   const out = {};
   for (const [k, v] of Object.entries(d)) {
-    if (typeof v === 'string' && /^(input|output|parameters|cause)$/.test(k)) {
-      try {
-        out[k] = JSON.parse(v);
-        continue;
-      } catch {
-        // Not JSON: as it is.
-      }
-    }
-    out[k] = v;
+    if (typeof v === 'string' && /^(input|output|parameters|cause)$/.test(k)) out[k] = parsed(v);
+    else if (k === 'assignedVariables' && v && typeof v === 'object') {
+      out[k] = Object.fromEntries(Object.entries(v).map(([name, x]) => [name, typeof x === 'string' ? parsed(x) : x]));
+    } else out[k] = v;
   }
   return out;
 }
 
+/** One line about an event's details, for the event table. */
 function summarize(d) {
-  const parts = [];
-  if (d.error !== undefined) parts.push(`${d.error}`);
-  if (d.cause !== undefined) parts.push(String(d.cause));
-  for (const k of ['resource', 'input', 'output', 'parameters']) if (d[k] !== undefined && parts.length < 2) parts.push(`${k} ${d[k]}`);
-  const s = parts.join(': ');
+  const failure = [d.error, d.cause].filter((x) => x !== undefined).map(String).join(': ');
+  const parts = failure ? [failure] : [];
+  // A task's resource as AWS's console names it: `lambda:invoke`.
+  if (d.resource !== undefined) parts.push(d.resourceType ? `${d.resourceType}:${d.resource}` : String(d.resource));
+  // A Map iteration: the Map's name and the item's index.
+  if (typeof d.index === 'number') parts.push(`${d.name ?? ''} index ${d.index}`.trim());
+  if (typeof d.length === 'number') parts.push(`${d.length} ${d.length === 1 ? 'item' : 'items'}`);
+  if (d.mapRunArn !== undefined) parts.push(String(d.mapRunArn));
+  if (d.assignedVariables && typeof d.assignedVariables === 'object') {
+    parts.push(`assigned ${Object.keys(d.assignedVariables).join(', ')}`);
+  }
+  for (const k of ['input', 'output', 'parameters']) if (d[k] !== undefined) parts.push(`${k} ${d[k]}`);
+  const s = parts.slice(0, 3).join(' · ');
   return s.length > 90 ? s.slice(0, 89) + '…' : s || '…';
 }
 

@@ -26,6 +26,19 @@
 // loops): running, then failed, caught, aborted, succeeded. After a redrive
 // (`ExecutionRedriven`) only its visits in the last run it ran in count;
 // those of an earlier run keep the outcome they had when that run ended.
+//
+// `<Type>StateAborted` events carry no name: AWS chains them to the last
+// event of the branch or iteration that failed, not to the state they
+// stop. Such an event is about an open visit of that type: the one it
+// follows, or else one beside it in the same Parallel or Map (in the
+// iteration the `MapIterationAborted` just before names).
+//
+// A visit also keeps what its state's detail shows: the variables its
+// `Assign` set (`assignedVariables`, parsed), a Task's own result before
+// ResultSelector, ResultPath and OutputPath (`result`), the Map iteration
+// it ran in (`iteration`, the item's index), a Map's iterations by index
+// (`iterations`), and the child execution a `states:startExecution` Task
+// started (`childExecutionArn`).
 
 import { distributedStates, failErrors } from './definition.js';
 
@@ -47,6 +60,39 @@ function isScheduled(type) {
 function isTaskSuccess(type) {
   return type === 'TaskSucceeded' || type === 'ActivitySucceeded' || type === 'LambdaFunctionSucceeded';
 }
+
+/** Each variable's value (`assignedVariables` holds JSON text), parsed. */
+function parseVariables(vars) {
+  if (!vars || typeof vars !== 'object') return null;
+  const out = {};
+  for (const [k, v] of Object.entries(vars)) {
+    try {
+      out[k] = typeof v === 'string' ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** The execution a `states:startExecution` Task started, from its output. */
+function executionArnIn(text) {
+  if (typeof text !== 'string') return null;
+  try {
+    const arn = JSON.parse(text).ExecutionArn;
+    return typeof arn === 'string' && arn ? arn : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The event id a States.Runtime cause names: "… (entered at the event id #5) …". */
+function enteredIdIn(cause) {
+  const m = typeof cause === 'string' && /entered at the event id #(\d+)/.exec(cause);
+  return m ? Number(m[1]) : null;
+}
+
+const ITERATION = { MapIterationStarted: 'running', MapIterationSucceeded: 'succeeded', MapIterationFailed: 'failed', MapIterationAborted: 'aborted' };
 
 function isFailure(type) {
   return /(Failed|TimedOut)$/.test(type) && !/^(Execution|MapIteration)/.test(type);
@@ -86,6 +132,7 @@ function tokenFromParameters(text) {
  */
 export function deriveStates(events, status, definition = {}) {
   const sorted = [...events].sort((a, b) => a.id - b.id);
+  const byId = new Map(sorted.map((e) => [e.id, e]));
   const visits = [];
   const owner = new Map();
   const open = [];
@@ -95,6 +142,11 @@ export function deriveStates(events, status, definition = {}) {
   // the run before keep the outcome they had when it ended (`ended`).
   let run = 0;
   let ended = null;
+  // The event that ended the current run, and the iteration the last
+  // `MapIterationAborted` named (the `<Type>StateAborted` after it is about
+  // a state in that iteration).
+  let endEvent = null;
+  let abortedIteration = null;
 
   const lastOpen = (fits = () => true) => {
     for (let i = open.length - 1; i >= 0; i--) {
@@ -114,22 +166,51 @@ export function deriveStates(events, status, definition = {}) {
     const i = open.indexOf(v);
     if (i >= 0) open.splice(i, 1);
   };
+  // The open visit of a state of type `stateType` that a `…StateAborted`
+  // stops: `v`, the visit of the event it follows, when it fits (a Task
+  // whose own failure ended its branch); else, in the Parallel or Map
+  // around `v`, the first one still open (in `iteration`, when a
+  // `MapIterationAborted` came just before).
+  const abortedVisit = (stateType, v, iteration) => {
+    const fits = (x) => !x.closed && x.type === stateType;
+    if (v && fits(v) && !iteration) return v;
+    let scope = iteration ? iteration.map : null;
+    for (let x = v && v.parent; x && !scope; x = x.parent) if (!x.closed) scope = x;
+    const found = open.find((x) => fits(x) && (!scope || within(x, scope))
+      && (!iteration || (x.parent === iteration.map && x.iteration === iteration.index)));
+    return found || (v && fits(v) ? v : null);
+  };
+  // The visit whose own error ended the execution at once: a States.Runtime
+  // error in a Parallel branch or a Map iteration records no failure of
+  // its state, only `ExecutionFailed`, whose cause names the event that
+  // entered the state and which follows that state's last event.
+  const culprit = (end) => {
+    if (!end || end.type !== 'ExecutionFailed') return null;
+    const id = enteredIdIn((detailsOf(end) || {}).cause);
+    const named = id === null ? null : visits.find((x) => x.enteredId === id && x.run === run);
+    const v = named || owner.get(end.previousEventId);
+    return v && v.run === run && !v.closed && !fan(v) ? v : null;
+  };
 
   for (const ev of sorted) {
     const type = String(ev.type || '');
     const d = detailsOf(ev) || {};
+    const afterIteration = abortedIteration;
+    abortedIteration = null;
     if (type === 'ExecutionStarted') execution.start = ev.timestamp;
     if (ENDS[type]) {
       ended = ENDS[type];
+      endEvent = ev;
       execution.end = ev.timestamp;
       if (d.error !== undefined) execution.error = d.error;
       if (d.cause !== undefined) execution.cause = d.cause;
       continue;
     }
     if (type === 'ExecutionRedriven') {
-      settle(visits.filter((v) => v.run === run), ended, execution, fails);
+      settle(visits.filter((v) => v.run === run), ended, execution, fails, culprit(endEvent));
       run += 1;
       open.length = 0;
+      endEvent = null;
       Object.assign(execution, { error: null, cause: null, end: null });
       continue;
     }
@@ -137,15 +218,25 @@ export function deriveStates(events, status, definition = {}) {
       // Entered from inside a Parallel or Map (its `…Started` or
       // `MapIterationStarted`), or after a state with the same parent.
       const from = owner.get(ev.previousEventId);
+      const parent = from ? (fan(from) && !from.closed ? from : from.parent) : null;
+      // The first state of a Map iteration follows its MapIterationStarted;
+      // the others follow a state of the same iteration, or a Parallel in it.
+      const prev = byId.get(ev.previousEventId);
+      const started = prev && prev.type === 'MapIterationStarted' ? detailsOf(prev) : null;
       const v = {
         name: d.name,
         type: type.replace(/StateEntered$/, ''),
         run,
-        parent: from ? (fan(from) && !from.closed ? from : from.parent) : null,
+        parent,
+        iteration: started && typeof started.index === 'number' ? started.index : from ? from.iteration : null,
         enteredId: ev.id,
         input: d.input,
         output: undefined,
         parameters: undefined,
+        result: undefined,
+        variables: null,
+        childExecutionArn: null,
+        iterations: new Map(),
         resource: undefined,
         failures: [],
         attempts: 0,
@@ -170,6 +261,7 @@ export function deriveStates(events, status, definition = {}) {
       if (!v || v.closed || v.name !== d.name) v = lastOpen((x) => x.name === d.name);
       if (v) {
         v.output = d.output;
+        v.variables = parseVariables(d.assignedVariables);
         v.end = ev.timestamp;
         v.waiting = false;
         close(v);
@@ -180,6 +272,7 @@ export function deriveStates(events, status, definition = {}) {
     }
     const own = /^(Parallel|Map)/.exec(type);
     if (own) v = around(v, own[1]);
+    if (/StateAborted$/.test(type)) v = abortedVisit(type.replace(/StateAborted$/, ''), v, afterIteration);
     if (v && v.closed) v = null;
     if (!v && /^(Task|Activity|LambdaFunction)/.test(type)) v = lastOpen();
     if (!v) continue;
@@ -195,13 +288,23 @@ export function deriveStates(events, status, definition = {}) {
     } else if (type === 'ParallelStateStarted' || type === 'MapStateStarted') {
       v.attempts += 1;
       v.lastFailed = false;
+      v.iterations = new Map();
     } else if (type === 'ParallelStateSucceeded' || type === 'MapStateSucceeded') {
       v.ended = true;
     } else if (type === 'MapRunStarted') {
       v.mapRunArn = d.mapRunArn;
+    } else if (ITERATION[type]) {
+      if (typeof d.index === 'number') v.iterations.set(d.index, ITERATION[type]);
+      abortedIteration = type === 'MapIterationAborted' ? { map: v, index: d.index } : null;
+      continue;
     } else if (isTaskSuccess(type)) {
       v.waiting = false;
       v.lastFailed = false;
+      v.result = d.output;
+      if (startsExecution(v)) v.childExecutionArn = executionArnIn(d.output) || v.childExecutionArn;
+    } else if (type === 'TaskSubmitted' && startsExecution(v)) {
+      // `.sync` and `.sync:2`: the child started; its ARN is known now.
+      v.childExecutionArn = executionArnIn(d.output);
     } else if (/StateAborted$/.test(type)) {
       v.aborted = true;
       v.end = ev.timestamp;
@@ -216,7 +319,7 @@ export function deriveStates(events, status, definition = {}) {
     }
   }
 
-  settle(visits.filter((v) => v.run === run), status, execution, fails);
+  settle(visits.filter((v) => v.run === run), status, execution, fails, culprit(endEvent));
 
   // A state's outcome is that of its visits in the last run it ran in.
   const states = new Map();
@@ -244,13 +347,24 @@ export function deriveStates(events, status, definition = {}) {
  * The outcome of each visit of one run of the execution, which ended with
  * `status` (or still runs) and `end` (its error, cause and time).
  */
-function settle(visits, status, end, fails) {
+function settle(visits, status, end, fails, culprit) {
   const running = status === 'RUNNING';
-  const failedItself = (v) => !fan(v) && ((v.lastFailed && (v.aborted || !v.closed)) || (v.type === 'Fail' && !v.closed));
+  const failedItself = (v) => v === culprit
+    || (!fan(v) && ((v.lastFailed && (v.aborted || !v.closed)) || (v.type === 'Fail' && !v.closed)));
   const someFailedItself = visits.some(failedItself);
   for (const v of visits) {
     const fail = v.type === 'Fail' && fails.get(v.name);
-    if (fail) v.failures.push({ error: fail.error, cause: fail.cause, type: 'Fail', eventId: v.enteredId });
+    if (!fail) continue;
+    // What the definition computes (a JSONata Cause, a CausePath) only the
+    // execution's end records: when this Fail state ended the execution.
+    const ended = status === 'FAILED' && !v.closed && end.error !== null
+      && (fail.error === undefined || fail.error === end.error);
+    v.failures.push({
+      error: fail.error !== undefined ? fail.error : ended ? end.error : undefined,
+      cause: fail.cause !== undefined ? fail.cause : ended ? end.cause : undefined,
+      type: 'Fail',
+      eventId: v.enteredId,
+    });
   }
   // Parallel and Map states fail with what failed inside them: the last
   // state in them that failed itself.
@@ -265,7 +379,7 @@ function settle(visits, status, end, fails) {
     else if (v.type === 'Fail') v.status = 'failed';
     else if (running) v.status = 'running';
     else if (status === 'ABORTED') v.status = 'aborted';
-    else if (someFailedItself && !fan(v) && !v.lastFailed) v.status = 'aborted';
+    else if (someFailedItself && !fan(v) && !v.lastFailed && v !== culprit) v.status = 'aborted';
     else v.status = 'failed';
     if (!v.closed && !running) v.end = v.end || end.end;
     // A state that failed without an error of its own (a Fail state, a
@@ -278,8 +392,22 @@ function settle(visits, status, end, fails) {
     const over = v.status === 'failed' || v.status === 'caught';
     v.failure = over ? v.failures[v.failures.length - 1] || null : null;
     v.retried = over ? v.failures.slice(0, -1) : v.failures;
-    if (!running) v.waiting = false;
+    if (!running) {
+      v.waiting = false;
+      // Iterations the run's end cut, when no event said so; the one whose
+      // state's own error ended it failed.
+      let inV = culprit;
+      while (inV && inV.parent !== v) inV = inV.parent;
+      for (const [i, s] of v.iterations) {
+        if (s === 'running') v.iterations.set(i, inV && inV.iteration === i ? 'failed' : 'aborted');
+      }
+    }
   }
+}
+
+/** A Task that starts another state machine's execution. */
+function startsExecution(v) {
+  return typeof v.resource === 'string' && v.resource.startsWith('states:startExecution');
 }
 
 /** Parallel and Map states run other states. */

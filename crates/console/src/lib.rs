@@ -15,13 +15,16 @@
 //! # What the page does
 //!
 //! Plain JavaScript modules (no framework, no bundler): a list of state
-//! machines; per state machine its graph, definition, executions (status
-//! filter, newest first, paging) and a form to start one; per execution the
-//! graph coloured by each state's outcome (succeeded, failed, caught,
-//! running, aborted, not reached), updating live, with each state's input,
-//! parameters, output, error and cause, attempts and timing, the event
-//! history, and for a task waiting on a token the token with buttons to send
-//! success or failure, and to stop the execution. Graphs are laid out in the
+//! machines; per state machine its graph, definition, versions and aliases,
+//! executions (status filter, newest first, paging) and a form to start
+//! one; per execution the graph coloured by each state's outcome
+//! (succeeded, failed, caught, running, aborted, not reached), updating
+//! live, with each state's input, parameters, a Task's own result, output,
+//! the variables its `Assign` set, error and cause, attempts and timing (a
+//! Map's iterations picked by item index), the event history, the
+//! definition it ran, and for a task waiting on a token the token with
+//! buttons to send success or failure, and to stop or redrive the
+//! execution (failure, stop and redrive ask first). Graphs are laid out in the
 //! browser with dagre (vendored with its licence in `assets/vendor/`), one
 //! scope at a time so Parallel branches and Map processors nest, and drawn as
 //! SVG by our own code.

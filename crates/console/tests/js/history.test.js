@@ -34,14 +34,15 @@ const cases = [
     definition: 'caught-parallel',
     states: { Both: ['caught', 1], Slow: ['aborted', 0], Bad: ['succeeded', 0], Boom: ['failed', 0], Recover: ['succeeded', 0] },
     errors: { Both: 'Oops', Boom: 'Oops' },
-    owners: { ParallelStateFailed: 'Both' },
+    // The Wait's abort follows the Fail state's entry: it is still the Wait's.
+    owners: { ParallelStateFailed: 'Both', WaitStateAborted: 'Slow' },
   },
   {
     fixture: 'caught-map',
     definition: 'caught-map',
     states: { EachItem: ['caught', 1], Hold: ['aborted', 0], Reject: ['failed', 0], Handled: ['succeeded', 0] },
     errors: { EachItem: 'ItemRejected', Reject: 'ItemRejected' },
-    owners: { MapStateFailed: 'EachItem', MapIterationFailed: 'EachItem' },
+    owners: { MapStateFailed: 'EachItem', MapIterationFailed: 'EachItem', MapIterationAborted: 'EachItem', WaitStateAborted: 'Hold' },
   },
   {
     // A Task fails in one branch while the other waits: the waiting
@@ -49,7 +50,22 @@ const cases = [
     fixture: 'parallel-branch-fails',
     states: { Both: ['failed', 1], BadBranch: ['failed', 1], SlowWait: ['aborted', 0] },
     errors: { Both: 'Boom.Error', BadBranch: 'Boom.Error' },
-    owners: { ParallelStateFailed: 'Both' },
+    owners: { ParallelStateFailed: 'Both', TaskStateAborted: 'BadBranch', WaitStateAborted: 'SlowWait' },
+  },
+  {
+    // A branch fails with States.Runtime: the execution fails at once,
+    // with no failure of the state recorded. The waiting branch is
+    // aborted, not failed with the other branch's error.
+    fixture: 'parallel-runtime',
+    states: { Both: ['failed', 1], Boom: ['failed', 0], Slow: ['aborted', 0] },
+    errors: { Both: 'States.Runtime', Boom: 'States.Runtime' },
+  },
+  {
+    // The same in a Map iteration: the iteration still waiting is aborted.
+    fixture: 'map-runtime',
+    states: { Each: ['failed', 1], Hold: ['aborted', 0], Use: ['failed', 0] },
+    errors: { Each: 'States.Runtime' },
+    visits: { Hold: 3, Use: 2 },
   },
   {
     fixture: 'jsonata-failure',
@@ -333,4 +349,65 @@ test('a redriven execution: the state that failed ran again and succeeded', () =
   assert.equal(d.states.get('Approve').visits[0].failure.error, 'Crash');
   assert.equal(d.states.get('Prep').status, 'succeeded');
   assert.equal(d.states.get('Done').status, 'succeeded');
+});
+
+test("a state's Assign, its Task's own result, and a Fail state's computed Cause", () => {
+  const { status, events } = load('jsonata-failure');
+  const definition = JSON.parse(readFileSync(new URL('../../../../examples/registration-jsonata.asl.json', import.meta.url), 'utf8'));
+  const d = deriveStates(events, status, definition);
+  const task = d.states.get('RegisterUser').visits[0];
+  // assignedVariables holds JSON text; the visit has the values.
+  assert.deepEqual(task.variables, { statusCode: 409, userId: null });
+  assert.equal(d.states.get('Registered?').visits[0].variables, null);
+  // The Lambda's answer before Output picked its body.
+  assert.equal(JSON.parse(task.result).StatusCode, 200);
+  assert.deepEqual(JSON.parse(task.output), { userId: null, name: 'Ana' });
+  // The Fail state's Error is fixed, its Cause a JSONata expression: the
+  // execution's end records what it computed.
+  const fail = d.states.get('RegistrationFailed').visits[0];
+  assert.deepEqual([fail.failure.error, fail.failure.cause], ['RegistrationFailed', 'register-user answered 409']);
+});
+
+test('Map iterations: each visit knows its item index, the Map counts its iterations', () => {
+  const map = deriveStates(load('map').events, 'SUCCEEDED');
+  assert.deepEqual(map.states.get('Resize').visits.map((v) => v.iteration).sort(), [0, 1, 2]);
+  assert.deepEqual([...map.states.get('MakeThumbnails').visits[0].iterations.values()], ['succeeded', 'succeeded', 'succeeded']);
+
+  const { status, events } = load('caught-map');
+  const d = deriveStates(events, status, load('caught-map.asl'));
+  assert.deepEqual(d.states.get('Check').visits.map((v) => [v.iteration, v.status]), [[0, 'succeeded'], [1, 'succeeded']]);
+  // The next state of an iteration keeps its index.
+  assert.deepEqual(d.states.get('Hold').visits.map((v) => [v.iteration, v.status]), [[0, 'aborted']]);
+  assert.deepEqual(d.states.get('Reject').visits.map((v) => [v.iteration, v.status]), [[1, 'failed']]);
+  assert.deepEqual([...d.states.get('EachItem').visits[0].iterations].sort(), [[0, 'aborted'], [1, 'failed']]);
+
+  // An iteration whose state failed with States.Runtime records no end:
+  // it failed, and the one the execution's end cut was aborted.
+  const rt = deriveStates(load('map-runtime').events, 'FAILED');
+  assert.deepEqual([...rt.states.get('Each').visits[0].iterations].sort(), [[0, 'succeeded'], [1, 'failed'], [2, 'aborted']]);
+  assert.deepEqual(rt.states.get('Hold').visits.map((v) => [v.iteration, v.status]), [[0, 'succeeded'], [1, 'succeeded'], [2, 'aborted']]);
+  assert.deepEqual(rt.states.get('Use').visits.map((v) => [v.iteration, v.status]), [[0, 'succeeded'], [1, 'failed']]);
+  assert.equal(rt.states.get('Use').visits[1].failure.error, 'States.Runtime');
+});
+
+test('a Task that starts an execution knows the child execution', () => {
+  const child = 'arn:aws:states:us-east-1:123456789012:execution:Child:run-1';
+  const res = { resourceType: 'states', resource: 'startExecution.sync:2' };
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '{}' }]),
+    ev(2, 1, 'TaskStateEntered', ['stateEnteredEventDetails', { name: 'RunChild', input: '{}' }]),
+    ev(3, 2, 'TaskScheduled', ['taskScheduledEventDetails', { ...res, parameters: '{"StateMachineArn":"x"}' }]),
+    ev(4, 3, 'TaskStarted', ['taskStartedEventDetails', res]),
+    ev(5, 4, 'TaskSubmitted', ['taskSubmittedEventDetails', { ...res, output: JSON.stringify({ ExecutionArn: child, StartDate: 1 }) }]),
+  ];
+  assert.equal(deriveStates(events, 'RUNNING').states.get('RunChild').visits[0].childExecutionArn, child);
+  // Without .sync the task's result names it.
+  const plain = [...events.slice(0, 4), ev(5, 4, 'TaskSucceeded', ['taskSucceededEventDetails', {
+    resourceType: 'states', resource: 'startExecution', output: JSON.stringify({ ExecutionArn: child, StartDate: 1 }),
+  }])];
+  plain[2] = ev(3, 2, 'TaskScheduled', ['taskScheduledEventDetails', { resourceType: 'states', resource: 'startExecution', parameters: '{}' }]);
+  assert.equal(deriveStates(plain, 'RUNNING').states.get('RunChild').visits[0].childExecutionArn, child);
+  // Another service's ExecutionArn is not a child execution.
+  const other = plain.map((e) => (e.taskScheduledEventDetails ? { ...e, taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke' } } : e));
+  assert.equal(deriveStates(other, 'RUNNING').states.get('RunChild').visits[0].childExecutionArn, null);
 });
