@@ -181,10 +181,12 @@ pub fn submitted_output(
 ) -> Result<Value, TaskError> {
     match job {
         // The optimized Glue integration adds JobName (from the request)
-        // to StartJobRun's answer, which has only JobRunId.
+        // to StartJobRun's answer, which has only JobRunId (the members
+        // in order: `response::java_property_order`).
         Job::Glue => {
             if let (Value::Object(m), Some(name)) = (&mut result, parameters.get("JobName")) {
                 m.insert("JobName".into(), name.clone());
+                m.sort_keys();
             }
         }
         // RunTask can answer 200 with Failures: a .sync Task fails with
@@ -547,6 +549,30 @@ mod tests {
             let got = submit_parameters(job, &params, "key-0123456789abcdef0123456789abcdef");
             assert_eq!(got, want, "{job:?} {params}");
         }
+    }
+
+    /// The JobName the optimized Glue integration adds takes its place
+    /// among the result's members, which are in alphabetical order.
+    #[test]
+    fn glue_s_job_name_in_order() {
+        let got = submitted_output(
+            Job::Glue,
+            &json!({"JobName": "etl"}),
+            json!({"JobRunId": "jr_1", "SdkHttpMetadata": {}, "SdkResponseMetadata": {}}),
+        );
+        let keys: Vec<String> = match got {
+            Ok(Value::Object(m)) => m.keys().cloned().collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            keys,
+            [
+                "JobName",
+                "JobRunId",
+                "SdkHttpMetadata",
+                "SdkResponseMetadata"
+            ]
+        );
     }
 
     #[test]

@@ -240,7 +240,7 @@ impl Client {
             })?;
         let response = stepwell_lambda::http::send(request, CALL_TIMEOUT, MAX_RESPONSE)
             .await
-            .map_err(|e| client_error(target, &format!("{} ({e})", prepared.url)))?;
+            .map_err(|e| client_error(target, &unsent_message(&prepared.url, &e)))?;
         let answer = Answer {
             status: response.status.as_u16(),
             headers: response
@@ -256,5 +256,64 @@ impl Client {
             body: response.body.to_vec(),
         };
         task_result(target, &answer)
+    }
+}
+
+/// Why a call to `url` got no answer, as the AWS SDK for Java words it
+/// after "Unable to execute HTTP request: ": a host name that does not
+/// resolve is Java's `UnknownHostException` (`host: <the resolver's
+/// words>`, LocalStack's recording of AWS,
+/// tests/aws/services/stepfunctions/v2/error_handling/
+/// test_task_service_sqs.snapshot.json, `test_send_message_no_such_queue`:
+/// `no-such-queue-73e08fde: Name or service not known`); other failures
+/// name the URL and our client's words.
+/// DIFFERENCE: AWS sends `sqs:sendMessage` to the host of its `QueueUrl`;
+/// here every call goes to the service's endpoint (so that calls meant for
+/// an emulator never reach AWS), which is the host an unknown name is.
+fn unsent_message(url: &str, error: &stepwell_lambda::http::SendError) -> String {
+    let host = url
+        .parse::<hyper::Uri>()
+        .ok()
+        .and_then(|u| u.host().map(str::to_string));
+    match (error.unknown_host_reason(), host) {
+        (Some(reason), Some(host)) => format!("{host}: {reason}"),
+        _ => format!("{url} ({error})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stepwell_lambda::http::SendError;
+
+    use super::*;
+
+    #[test]
+    fn an_unknown_host_is_named_as_java_names_it() {
+        let dns = SendError::Unreachable(
+            "client error (Connect): dns error: failed to lookup address information: Name or service not known".into(),
+        );
+        assert_eq!(
+            unsent_message("http://no-such-queue-73e08fde:4566/", &dns),
+            "no-such-queue-73e08fde: Name or service not known"
+        );
+        let target = services::test_target("arn:aws:states:::sqs:sendMessage");
+        assert_eq!(
+            client_error(
+                &target,
+                &unsent_message("http://no-such-queue-73e08fde/", &dns)
+            ),
+            (
+                "SQS.SdkClientException".to_string(),
+                "Unable to execute HTTP request: no-such-queue-73e08fde: Name or service not known"
+                    .to_string()
+            )
+        );
+        let refused = SendError::Unreachable(
+            "client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+        );
+        assert_eq!(
+            unsent_message("http://127.0.0.1:9/", &refused),
+            "http://127.0.0.1:9/ (client error (Connect): tcp connect error: Connection refused (os error 111))"
+        );
     }
 }

@@ -56,6 +56,7 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
     } else {
         params
     };
+    let params = without_nulls(params);
     let uri: hyper::Uri = endpoint.parse().map_err(|e| {
         (
             "States.Runtime".to_string(),
@@ -153,10 +154,11 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 }
 
 /// What the optimized integrations do to the parameters before calling:
-/// a message body or an event's Detail given as JSON is sent as its text.
+/// a message body or an event's Detail given as JSON is sent as its text
+/// (a null one is no member: [`without_nulls`]).
 fn optimized_request(target: &Target, mut params: Map<String, Value>) -> Map<String, Value> {
     let stringify = |v: &mut Value| {
-        if !matches!(v, Value::String(_)) {
+        if !matches!(v, Value::String(_) | Value::Null) {
             *v = Value::String(v.to_string());
         }
     };
@@ -186,6 +188,36 @@ fn optimized_request(target: &Target, mut params: Map<String, Value>) -> Map<Str
     params
 }
 
+/// The parameters without their null members, at every depth but inside
+/// the user's documents ([`DOCUMENT_MEMBERS`]; a message body or Detail
+/// is text by now): the AWS SDKs for Java, which the state machine's
+/// parameters go through, send no member that is null, so the service
+/// answers for a missing one as it does (LocalStack's recording of AWS,
+/// tests/aws/services/stepfunctions/v2/error_handling/
+/// test_task_service_sqs.snapshot.json, `test_send_message_empty_body`:
+/// `"MessageBody": null` fails with SQS's own `MissingParameter`).
+fn without_nulls(params: Map<String, Value>) -> Map<String, Value> {
+    fn clean(value: Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(without_nulls(map)),
+            Value::Array(items) => Value::Array(items.into_iter().map(clean).collect()),
+            other => other,
+        }
+    }
+    params
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| {
+            let v = if DOCUMENT_MEMBERS.contains(&k.as_str()) {
+                v
+            } else {
+                clean(v)
+            };
+            (k, v)
+        })
+        .collect()
+}
+
 /// The execution a Task runs in and its state machine, by their ARNs.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller<'a> {
@@ -194,10 +226,14 @@ pub struct Caller<'a> {
 }
 
 /// What AWS adds to a Task's parameters for the execution that calls: the
-/// optimized EventBridge integration appends the execution's ARN and the
-/// state machine's to each entry's `Resources` (the AWS SDK integration
+/// optimized EventBridge integration appends the state machine's ARN, then
+/// the execution's, to each entry's `Resources` (the AWS SDK integration
 /// adds nothing). An entry whose `Resources` is not a list is left for
-/// EventBridge to refuse.
+/// EventBridge to refuse. LocalStack's recording of AWS,
+/// tests/aws/services/stepfunctions/v2/services/
+/// test_events_task_service.snapshot.json, `test_put_events_base`: the
+/// delivered events' `resources` are `[…the entry's own, stateMachine,
+/// execution]`.
 pub fn with_caller<'p>(
     target: &Target,
     parameters: &'p Value,
@@ -216,8 +252,8 @@ pub fn with_caller<'p>(
                 .entry("Resources")
                 .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(list) = resources {
-                list.push(Value::String(caller.execution_arn.to_string()));
                 list.push(Value::String(caller.state_machine_arn.to_string()));
+                list.push(Value::String(caller.execution_arn.to_string()));
             }
         }
     }
@@ -416,14 +452,14 @@ mod tests {
         );
         assert_eq!(
             with["Entries"][0]["Resources"],
-            json!([caller.execution_arn, caller.state_machine_arn])
+            json!([caller.state_machine_arn, caller.execution_arn])
         );
         assert_eq!(
             with["Entries"][1]["Resources"],
             json!([
                 "arn:aws:s3:::b",
-                caller.execution_arn,
-                caller.state_machine_arn
+                caller.state_machine_arn,
+                caller.execution_arn
             ])
         );
         assert_eq!(with["Entries"][2]["Resources"], json!("not a list"));
@@ -441,6 +477,60 @@ mod tests {
                 !resource.contains("events:putEvents"),
                 "{resource}"
             );
+        }
+    }
+
+    /// A null member is not sent (the Java SDKs send no null member), so
+    /// the service answers for it: LocalStack's recording of AWS,
+    /// error_handling/test_task_service_sqs.snapshot.json,
+    /// `test_send_message_empty_body` (SQS's `MissingParameter` for
+    /// `"MessageBody": null`). Nulls inside the user's documents stay.
+    #[test]
+    fn null_members_are_not_sent() {
+        // (resource, parameters, body)
+        let rows = [
+            (
+                "arn:aws:states:::sqs:sendMessage",
+                json!({"QueueUrl": "q", "MessageBody": null}),
+                r#"{"QueueUrl":"q"}"#,
+            ),
+            (
+                "arn:aws:states:::sqs:sendMessage",
+                json!({"QueueUrl": "q", "MessageBody": {"a": null}, "DelaySeconds": null}),
+                r#"{"QueueUrl":"q","MessageBody":"{\"a\":null}"}"#,
+            ),
+            (
+                "arn:aws:states:::sns:publish",
+                json!({"TopicArn": "t", "Message": null, "Subject": null}),
+                "Action=Publish&Version=2010-03-31&TopicArn=t",
+            ),
+            (
+                "arn:aws:states:::events:putEvents",
+                json!({"Entries": [{"Source": "s", "Detail": null, "Resources": ["r"]}]}),
+                r#"{"Entries":[{"Source":"s","Resources":["r"]}]}"#,
+            ),
+            (
+                "arn:aws:states:::dynamodb:putItem",
+                json!({"TableName": "t", "Item": null}),
+                r#"{"TableName":"t"}"#,
+            ),
+            (
+                "arn:aws:states:::dynamodb:updateItem",
+                json!({"TableName": "t", "Key": {"id": {"S": "1"}},
+                       "ExpressionAttributeValues": {":v": {"S": "x"}, ":w": null}}),
+                r#"{"TableName":"t","Key":{"id":{"S":"1"}},"ExpressionAttributeValues":{":v":{"S":"x"}}}"#,
+            ),
+            (
+                "arn:aws:states:::aws-sdk:sfn:startExecution",
+                json!({"StateMachineArn": "arn:m", "Name": null, "Input": {"k": null}}),
+                r#"{"stateMachineArn":"arn:m","input":{"k":null}}"#,
+            ),
+        ];
+        for (resource, params, body) in rows {
+            match prepare(&target(resource), &params, "http://h") {
+                Ok(p) => assert_eq!(String::from_utf8_lossy(&p.body), body, "{resource}"),
+                Err(e) => panic!("{resource}: {e:?}"),
+            }
         }
     }
 

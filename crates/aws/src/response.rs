@@ -62,14 +62,6 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
             Err(None) => return Err(service_error(target, answer)),
         },
     };
-    if target.kind == Kind::Optimized && target.action == "PutEvents" {
-        // events:putEvents fails when any entry failed: the error
-        // EventBridge.FailedEntry, the whole response as the cause.
-        let failed = value.get("FailedEntryCount").and_then(Value::as_u64);
-        if failed.is_some_and(|n| n > 0) {
-            return Err(("EventBridge.FailedEntry".into(), value.to_string()));
-        }
-    }
     if target.kind == Kind::Optimized && target.action == "RunTask" && target.wait_for_token {
         // ecs:runTask.waitForTaskToken fails on a 200 with Failures, with
         // AmazonECS.Unknown (request/response returns them).
@@ -92,6 +84,17 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
     {
         value = sdk_dates(value, target.service.timestamps);
     }
+    if target.kind == Kind::Optimized {
+        value = java_property_order(value, result_maps(target.service.sdk_resource));
+    }
+    if target.kind == Kind::Optimized && target.action == "PutEvents" {
+        // events:putEvents fails when any entry failed: the error
+        // EventBridge.FailedEntry, the whole response as the cause.
+        let failed = value.get("FailedEntryCount").and_then(Value::as_u64);
+        if failed.is_some_and(|n| n > 0) {
+            return Err(("EventBridge.FailedEntry".into(), value.to_string()));
+        }
+    }
     if target.kind == Kind::Optimized && target.service.sdk_resource != "eventbridge" {
         // The optimized integrations answer with the AWS SDK for Java 1.x
         // result object, which carries the HTTP metadata (events:putEvents
@@ -100,10 +103,72 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
             let request_id = xml_request_id
                 .or_else(|| answer.request_id().map(str::to_string))
                 .unwrap_or_default();
-            add_metadata(map, answer, &request_id);
+            add_metadata(map, answer, &request_id, target.service.sdk_resource);
+            map.sort_keys();
         }
     }
     Ok(value)
+}
+
+/// The members of the optimized integrations' results that are maps (keys
+/// that are the user's, or names), by service: the AWS SDK for Java 1.x
+/// keeps them in a `java.util.Map`, whose keys Step Functions does not
+/// sort.
+/// DIFFERENCE: known by name, not from the API's model; their keys stay in
+/// the order the service sent them (the SDK's `HashMap` order is not
+/// applied: AWS's recordings of DynamoDB items do not agree on one).
+fn result_maps(service: &str) -> &'static [&'static str] {
+    match service {
+        "dynamodb" => &[
+            "Item",
+            "Attributes",
+            "ItemCollectionKey",
+            "LocalSecondaryIndexes",
+            "GlobalSecondaryIndexes",
+        ],
+        "glue" => &["Arguments", "NonOverridableArguments"],
+        "batch" => &["Parameters", "Tags", "Labels", "Annotations"],
+        "codebuild" => &["StatusCounts"],
+        _ => &[],
+    }
+}
+
+/// The members of the objects in `value` in alphabetical order, as Step
+/// Functions writes the AWS SDK for Java 1.x's result objects (Jackson,
+/// properties sorted), but for the members named in `maps`, which are
+/// left as they are. AWS's recordings (LocalStack's snapshots,
+/// tests/aws/services/stepfunctions/v2/services): SNS
+/// `test_fifo_message_attribute[input_params1-False]` `MessageId,
+/// SdkHttpMetadata, SdkResponseMetadata, SequenceNumber`; SQS
+/// `test_send_message_attributes` `MD5OfMessageAttributes,
+/// MD5OfMessageBody, MessageId, …`; events `test_put_events_no_source`
+/// `Entries, FailedEntryCount` (also in the cause); ECS
+/// `test_run_task_sync` (nested objects too).
+pub(crate) fn java_property_order(value: Value, maps: &[&str]) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut map: Map<String, Value> = map
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = if maps.contains(&k.as_str()) {
+                        v
+                    } else {
+                        java_property_order(v, maps)
+                    };
+                    (k, v)
+                })
+                .collect();
+            map.sort_keys();
+            Value::Object(map)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| java_property_order(v, maps))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Add `SdkHttpMetadata` and `SdkResponseMetadata` for `answer` (its
@@ -112,7 +177,7 @@ pub fn task_result(target: &Target, answer: &Answer) -> Result<Value, TaskError>
 /// itself (the nested `states:startExecution`).
 pub fn add_sdk_metadata(map: &mut Map<String, Value>, answer: &Answer) {
     let request_id = answer.request_id().unwrap_or_default().to_string();
-    add_metadata(map, answer, &request_id);
+    add_metadata(map, answer, &request_id, "sfn");
 }
 
 /// The AWS SDK for Java 1.x's text for a service's error, which Step
@@ -131,35 +196,29 @@ pub fn java_sdk_cause(
 }
 
 /// `SdkHttpMetadata` and `SdkResponseMetadata`, as the optimized
-/// integrations add them.
-fn add_metadata(map: &mut Map<String, Value>, answer: &Answer, request_id: &str) {
-    // DIFFERENCE: headers other than the usual ones keep the (lower) case
-    // they arrived in.
-    let mut all = Map::new();
-    let mut single = Map::new();
-    for (k, v) in &answer.headers {
-        let k = &header_name(k);
-        match all.get_mut(k) {
-            Some(Value::Array(values)) => values.push(Value::String(v.clone())),
-            _ => {
-                all.insert(k.clone(), Value::Array(vec![Value::String(v.clone())]));
-            }
-        }
-        single.insert(k.clone(), Value::String(v.clone()));
-    }
-    let mut http = Map::new();
-    http.insert("AllHttpHeaders".into(), Value::Object(all));
-    http.insert("HttpHeaders".into(), Value::Object(single));
-    http.insert("HttpStatusCode".into(), Value::from(answer.status));
+/// integrations add them (the header maps' orders:
+/// `stepwell_lambda::sdk_metadata`), for an answer of `service`.
+fn add_metadata(map: &mut Map<String, Value>, answer: &Answer, request_id: &str, service: &str) {
+    let headers: Vec<(String, String)> = answer
+        .headers
+        .iter()
+        .map(|(k, v)| (header_name(service, k), v.clone()))
+        .collect();
+    let http = stepwell_lambda::sdk_metadata::http_metadata(&headers, answer.status);
     map.insert("SdkHttpMetadata".into(), Value::Object(http));
     let mut response = Map::new();
     response.insert("RequestId".into(), Value::String(request_id.to_string()));
     map.insert("SdkResponseMetadata".into(), Value::Object(response));
 }
 
-/// The spelling AWS's metadata shows for the usual response headers
-/// (HTTP/1 clients here see names lower-cased).
-fn header_name(name: &str) -> String {
+/// A response header's name as AWS's answers spell it, which the SDK keeps
+/// (and which places it in `AllHttpHeaders`: the order hashes the name).
+/// DIFFERENCE: HTTP/1 clients here see every name lower-cased, so the
+/// spelling is AWS's for the usual headers (DynamoDB's `Server` and
+/// `Connection`, recorded in `test_base_integrations`; SQS's, SNS's and
+/// Step Functions' `connection`, recorded in `test_send_message`), and the
+/// others keep the case they arrived in.
+fn header_name(service: &str, name: &str) -> String {
     const KNOWN: &[&str] = &[
         "Content-Length",
         "Content-Type",
@@ -169,10 +228,15 @@ fn header_name(name: &str) -> String {
         "x-amz-request-id",
         "x-amz-id-2",
     ];
-    KNOWN
-        .iter()
-        .find(|k| k.eq_ignore_ascii_case(name))
-        .map_or_else(|| name.to_string(), |k| k.to_string())
+    const DYNAMODB: &[&str] = &["Server", "Connection"];
+    let known = |list: &[&str]| {
+        list.iter()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .map(|k| k.to_string())
+    };
+    known(KNOWN)
+        .or_else(|| (service == "dynamodb").then(|| known(DYNAMODB)).flatten())
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// The AWS SDK for Java 2.x (behind aws-sdk integrations) reads a
@@ -752,7 +816,7 @@ mod tests {
                 &[],
                 r#"{"FailedEntryCount":1,"Entries":[{"EventId":"e-1"},{"ErrorCode":"InvalidArgument","ErrorMessage":"Source is a required argument."}]}"#,
                 "EventBridge.FailedEntry",
-                r#"{"FailedEntryCount":1,"Entries":[{"EventId":"e-1"},{"ErrorCode":"InvalidArgument","ErrorMessage":"Source is a required argument."}]}"#,
+                r#"{"Entries":[{"EventId":"e-1"},{"ErrorCode":"InvalidArgument","ErrorMessage":"Source is a required argument."}],"FailedEntryCount":1}"#,
             ),
             (
                 "arn:aws:states:::aws-sdk:eventbridge:putEvents",
@@ -923,6 +987,199 @@ mod tests {
                 Ok(v) => assert_eq!(v, want, "{resource}"),
                 Err(e) => panic!("{resource}: {e:?}"),
             }
+        }
+    }
+
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+
+    fn keys(v: &Value) -> Vec<&str> {
+        v.as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// The optimized integrations' results have their members in
+    /// alphabetical order (the AWS SDK for Java 1.x's objects, as Step
+    /// Functions writes them), maps of the user's keys excepted; LocalStack's
+    /// recordings of AWS, tests/aws/services/stepfunctions/v2/services.
+    #[test]
+    fn optimized_results_in_alphabetical_order() {
+        // (resource, headers, body, the result's members, in order)
+        type Row<'a> = (&'a str, Headers<'a>, &'a str, &'a [&'a str]);
+        let rows: &[Row<'_>] = &[
+            (
+                // test_sns_task_service `test_fifo_message_attribute[input_params1-False]`.
+                "arn:aws:states:::sns:publish",
+                &[("x-amzn-requestid", "R")],
+                "<PublishResponse><PublishResult><SequenceNumber>1</SequenceNumber><MessageId>m</MessageId></PublishResult><ResponseMetadata><RequestId>R</RequestId></ResponseMetadata></PublishResponse>",
+                &["MessageId", "SdkHttpMetadata", "SdkResponseMetadata", "SequenceNumber"],
+            ),
+            (
+                // test_sqs_task_service `test_send_message_attributes`.
+                "arn:aws:states:::sqs:sendMessage",
+                &[("x-amzn-requestid", "R")],
+                r#"{"MessageId":"m","MD5OfMessageBody":"b","MD5OfMessageAttributes":"a"}"#,
+                &[
+                    "MD5OfMessageAttributes",
+                    "MD5OfMessageBody",
+                    "MessageId",
+                    "SdkHttpMetadata",
+                    "SdkResponseMetadata",
+                ],
+            ),
+            (
+                // test_events_task_service `test_put_events_base`.
+                "arn:aws:states:::events:putEvents",
+                &[],
+                r#"{"FailedEntryCount":0,"Entries":[{"EventId":"e"}]}"#,
+                &["Entries", "FailedEntryCount"],
+            ),
+            (
+                // test_dynamodb_task_service `test_base_integrations[DYNAMODB_PUT_GET_ITEM]`.
+                "arn:aws:states:::dynamodb:getItem",
+                &[("x-amzn-requestid", "R")],
+                r#"{"Item":{"id":{"S":"1"},"data":{"S":"d"}},"ConsumedCapacity":{"TableName":"t","CapacityUnits":0.5}}"#,
+                &["ConsumedCapacity", "Item", "SdkHttpMetadata", "SdkResponseMetadata"],
+            ),
+            (
+                // The AWS SDK integrations keep the service's order.
+                "arn:aws:states:::aws-sdk:sqs:sendMessage",
+                &[],
+                r#"{"MessageId":"m","MD5OfMessageBody":"b"}"#,
+                &["MessageId", "MD5OfMessageBody"],
+            ),
+        ];
+        for (resource, headers, body, want) in rows {
+            match task_result(&target(resource), &answer(200, headers, body)) {
+                Ok(v) => assert_eq!(keys(&v), *want, "{resource}"),
+                Err(e) => panic!("{resource}: {e:?}"),
+            }
+        }
+        // Nested objects too (test_ecs_task_service `test_run_task_sync`);
+        // not a DynamoDB item's attributes.
+        let got = task_result(
+            &target("arn:aws:states:::dynamodb:getItem"),
+            &answer(
+                200,
+                &[],
+                r#"{"Item":{"id":{"S":"1"},"data":{"S":"d"}},"ConsumedCapacity":{"TableName":"t","CapacityUnits":0.5}}"#,
+            ),
+        );
+        let Ok(got) = got else {
+            panic!("{got:?}");
+        };
+        assert_eq!(keys(&got["Item"]), ["id", "data"]);
+        assert_eq!(
+            keys(&got["ConsumedCapacity"]),
+            ["CapacityUnits", "TableName"]
+        );
+        let got = task_result(
+            &target("arn:aws:states:::ecs:runTask"),
+            &answer(
+                200,
+                &[],
+                r#"{"tasks":[{"taskArn":"t","clusterArn":"c","attachments":[]}],"failures":[]}"#,
+            ),
+        );
+        let Ok(got) = got else {
+            panic!("{got:?}");
+        };
+        assert_eq!(
+            keys(&got["Tasks"][0]),
+            ["Attachments", "ClusterArn", "TaskArn"]
+        );
+        // The cause of a failed entry too (`test_put_events_no_source`).
+        let got = task_result(
+            &target("arn:aws:states:::events:putEvents"),
+            &answer(
+                200,
+                &[],
+                r#"{"FailedEntryCount":1,"Entries":[{"EventId":"e"},{"ErrorMessage":"Source is a required argument.","ErrorCode":"InvalidArgument"}]}"#,
+            ),
+        );
+        assert_eq!(
+            got,
+            Err((
+                "EventBridge.FailedEntry".to_string(),
+                r#"{"Entries":[{"EventId":"e"},{"ErrorCode":"InvalidArgument","ErrorMessage":"Source is a required argument."}],"FailedEntryCount":1}"#.to_string()
+            ))
+        );
+    }
+
+    /// `SdkHttpMetadata`'s header maps: AWS's spelling of the names, in the
+    /// AWS SDK for Java 1.x's orders (`stepwell_lambda::sdk_metadata`), as
+    /// recorded: SQS `test_send_message`, DynamoDB
+    /// `test_base_integrations[DYNAMODB_PUT_GET_ITEM]`.
+    #[test]
+    fn http_metadata_as_recorded() {
+        // (resource, headers as received, AllHttpHeaders, HttpHeaders)
+        type Row<'a> = (&'a str, Headers<'a>, &'a [&'a str], &'a [&'a str]);
+        let rows: &[Row<'_>] = &[
+            (
+                "arn:aws:states:::sqs:sendMessage",
+                &[
+                    ("x-amzn-requestid", "R"),
+                    ("date", "D"),
+                    ("content-type", "application/x-amz-json-1.0"),
+                    ("content-length", "106"),
+                    ("connection", "keep-alive"),
+                ],
+                &[
+                    "x-amzn-RequestId",
+                    "connection",
+                    "Content-Length",
+                    "Date",
+                    "Content-Type",
+                ],
+                &[
+                    "connection",
+                    "Content-Length",
+                    "Content-Type",
+                    "Date",
+                    "x-amzn-RequestId",
+                ],
+            ),
+            (
+                "arn:aws:states:::dynamodb:putItem",
+                &[
+                    ("server", "Server"),
+                    ("date", "D"),
+                    ("content-type", "application/x-amz-json-1.0"),
+                    ("content-length", "2"),
+                    ("connection", "keep-alive"),
+                    ("x-amzn-requestid", "R"),
+                    ("x-amz-crc32", "2745614147"),
+                ],
+                &[
+                    "Server",
+                    "Connection",
+                    "x-amzn-RequestId",
+                    "x-amz-crc32",
+                    "Content-Length",
+                    "Date",
+                    "Content-Type",
+                ],
+                &[
+                    "Connection",
+                    "Content-Length",
+                    "Content-Type",
+                    "Date",
+                    "Server",
+                    "x-amz-crc32",
+                    "x-amzn-RequestId",
+                ],
+            ),
+        ];
+        for (resource, headers, all, single) in rows {
+            let got = task_result(&target(resource), &answer(200, headers, "{}"));
+            let Ok(got) = got else {
+                panic!("{resource}: {got:?}");
+            };
+            let http = &got["SdkHttpMetadata"];
+            assert_eq!(keys(&http["AllHttpHeaders"]), *all, "{resource}");
+            assert_eq!(keys(&http["HttpHeaders"]), *single, "{resource}");
+            assert_eq!(http["HttpStatusCode"], 200);
+            assert_eq!(got["SdkResponseMetadata"]["RequestId"], "R");
         }
     }
 

@@ -114,6 +114,21 @@ pub enum SendError {
     BodyTooLarge,
 }
 
+impl SendError {
+    /// When the URL's host name could not be resolved: the resolver's
+    /// words (`Name or service not known`), which Java's
+    /// `UnknownHostException` gives after the host name.
+    pub fn unknown_host_reason(&self) -> Option<&str> {
+        const DNS: &str = "dns error: ";
+        const LOOKUP: &str = "failed to lookup address information: ";
+        let SendError::Unreachable(message) = self else {
+            return None;
+        };
+        let reason = &message[message.find(DNS)? + DNS.len()..];
+        Some(reason.strip_prefix(LOOKUP).unwrap_or(reason))
+    }
+}
+
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -172,4 +187,35 @@ pub async fn send(
     tokio::time::timeout(timeout, exchange)
         .await
         .unwrap_or(Err(SendError::TimedOut))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A host name no resolver knows: the resolver's words are found in
+    /// the error (`Name or service not known` with glibc).
+    #[tokio::test]
+    async fn an_unknown_host_is_named_by_the_resolver() {
+        let request = Request::builder()
+            .uri("http://stepwell-no-such-host.invalid/")
+            .body(Full::new(Bytes::new()));
+        let Ok(request) = request else {
+            panic!("a request");
+        };
+        match send(request, Duration::from_secs(30), 1024).await {
+            Ok(r) => panic!("answered {}", r.status),
+            Err(e) => {
+                let reason = e.unknown_host_reason();
+                assert!(
+                    reason.is_some_and(|r| !r.is_empty() && !r.contains("dns error")),
+                    "{e}"
+                );
+            }
+        }
+        let refused = SendError::Unreachable(
+            "client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+        );
+        assert_eq!(refused.unknown_host_reason(), None);
+    }
 }

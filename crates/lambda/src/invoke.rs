@@ -320,54 +320,27 @@ impl InvokeError {
 /// reports it (key order as recorded against AWS).
 pub(crate) fn integration_result(response: &InvokeResponse) -> Value {
     let length = response.payload.len().to_string();
-    let date = crate::util::http_date();
-    let trace = crate::util::trace_id();
-    let mut all = Map::new();
-    let mut one = Map::new();
-    let list = |v: &str| Value::Array(vec![Value::String(v.to_string())]);
-    // `X-Amz-Log-Result` first (LocalStack's recording of AWS,
-    // `test_invoke_unsupported_param`).
-    if let Some(log) = &response.log_result {
-        all.insert("X-Amz-Log-Result".into(), list(log));
-    }
+    // Lambda's response headers, in the order Lambda sends them (the
+    // metadata's orders: `crate::sdk_metadata`).
+    let mut headers: Vec<(String, String)> = vec![
+        ("Date".into(), crate::util::http_date()),
+        ("Content-Type".into(), "application/json".into()),
+        ("Content-Length".into(), length),
+        ("Connection".into(), "keep-alive".into()),
+        ("x-amzn-RequestId".into(), response.request_id.clone()),
+        ("x-amzn-Remapped-Content-Length".into(), "0".into()),
+    ];
     if response.status_code == 200 {
-        all.insert(
+        headers.push((
             "X-Amz-Executed-Version".into(),
-            list(&response.executed_version),
-        );
-    }
-    all.insert("x-amzn-Remapped-Content-Length".into(), list("0"));
-    all.insert("Connection".into(), list("keep-alive"));
-    all.insert("x-amzn-RequestId".into(), list(&response.request_id));
-    all.insert("Content-Length".into(), list(&length));
-    all.insert("Date".into(), list(&date));
-    all.insert("X-Amzn-Trace-Id".into(), list(&trace));
-    all.insert("Content-Type".into(), list("application/json"));
-
-    one.insert("Connection".into(), "keep-alive".into());
-    one.insert("Content-Length".into(), length.into());
-    one.insert("Content-Type".into(), "application/json".into());
-    one.insert("Date".into(), date.into());
-    if response.status_code == 200 {
-        one.insert(
-            "X-Amz-Executed-Version".into(),
-            response.executed_version.clone().into(),
-        );
+            response.executed_version.clone(),
+        ));
     }
     if let Some(log) = &response.log_result {
-        one.insert("X-Amz-Log-Result".into(), log.clone().into());
+        headers.push(("X-Amz-Log-Result".into(), log.clone()));
     }
-    one.insert("x-amzn-Remapped-Content-Length".into(), "0".into());
-    one.insert(
-        "x-amzn-RequestId".into(),
-        response.request_id.clone().into(),
-    );
-    one.insert("X-Amzn-Trace-Id".into(), trace.into());
-
-    let mut metadata = Map::new();
-    metadata.insert("AllHttpHeaders".into(), Value::Object(all));
-    metadata.insert("HttpHeaders".into(), Value::Object(one));
-    metadata.insert("HttpStatusCode".into(), response.status_code.into());
+    headers.push(("X-Amzn-Trace-Id".into(), crate::util::trace_id()));
+    let metadata = crate::sdk_metadata::http_metadata(&headers, response.status_code);
 
     let mut result = Map::new();
     if response.status_code == 200 {
@@ -607,11 +580,17 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            keys("AllHttpHeaders")[..3],
+            keys("AllHttpHeaders"),
             [
                 "X-Amz-Log-Result",
                 "X-Amz-Executed-Version",
-                "x-amzn-Remapped-Content-Length"
+                "x-amzn-Remapped-Content-Length",
+                "Connection",
+                "x-amzn-RequestId",
+                "Content-Length",
+                "Date",
+                "X-Amzn-Trace-Id",
+                "Content-Type"
             ]
         );
         assert_eq!(

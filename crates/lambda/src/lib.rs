@@ -47,6 +47,7 @@ mod invoke;
 mod pool;
 pub mod project;
 mod runtime_api;
+pub mod sdk_metadata;
 mod spill;
 mod util;
 
