@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 use stepwell_asl::{parse_rfc3339, Comparison, Operand, Rule};
-use stepwell_jsonpath::{Path, Roots};
+use stepwell_jsonpath::{compare_utf16, Path, Roots};
 
 use crate::dataflow::At;
 use crate::errors::StateError;
@@ -119,8 +119,10 @@ fn string_cmp(
         return Ok(None);
     };
     Ok(match o {
-        Operand::Value(s) => Some(lhs.cmp(s.as_str())),
-        Operand::Path(p) => operand(p, roots, at)?.as_str().map(|s| lhs.cmp(s)),
+        Operand::Value(s) => Some(compare_utf16(lhs, s)),
+        Operand::Path(p) => operand(p, roots, at)?
+            .as_str()
+            .map(|s| compare_utf16(lhs, s)),
     })
 }
 

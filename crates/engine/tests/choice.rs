@@ -48,6 +48,8 @@ fn comparison_rows() -> Vec<Row> {
         ("StringLessThan", json!("b"), json!("b"), No),
         ("StringLessThan", json!("b"), json!("ba"), No),
         ("StringLessThan", json!("B"), json!("a"), No),
+        // Java's order, by UTF-16 units: U+1F600 (D83D DE00) is below U+FF5E.
+        ("StringLessThan", json!("\u{FF5E}"), json!("\u{1F600}"), Yes),
         ("StringGreaterThan", json!("b"), json!("c"), Yes),
         ("StringGreaterThan", json!("b"), json!("b"), No),
         ("StringLessThanEquals", json!("b"), json!("b"), Yes),

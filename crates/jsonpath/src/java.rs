@@ -1,6 +1,9 @@
 //! What AWS's Java service does that its outputs show: the iteration order
 //! of a `java.util.HashMap` (a payload template's path fields,
-//! `States.JsonMerge`) and `java.util.Random` (seeded `States.MathRandom`).
+//! `States.JsonMerge`), `String.compareTo` (Choice rules, filters) and
+//! `java.util.Random` (seeded `States.MathRandom`).
+
+use std::cmp::Ordering;
 
 /// The order a Java `HashMap` iterates `keys` in, when they were put into
 /// it one by one in this order: as indices into `keys`. Buckets come in
@@ -28,6 +31,27 @@ fn string_hash(key: &str) -> u32 {
     key.encode_utf16().fold(0u32, |h, unit| {
         h.wrapping_mul(31).wrapping_add(u32::from(unit))
     })
+}
+
+/// Java's `String.compareTo`: strings ordered by UTF-16 code units, as
+/// AWS's `StringLessThan` and the like compare them. It differs from
+/// Rust's order (by code points) only where a character beyond U+FFFF
+/// (a surrogate pair, D800..DBFF first) meets one in U+E000..=U+FFFF.
+pub fn compare_utf16(a: &str, b: &str) -> Ordering {
+    let (mut left, mut right) = (a.chars(), b.chars());
+    loop {
+        match (left.next(), right.next()) {
+            (Some(x), Some(y)) if x == y => {}
+            (Some(x), Some(y)) if x.len_utf16() == y.len_utf16() => return x.cmp(&y),
+            (Some(x), Some(y)) => {
+                let first = |c: char| c.encode_utf16(&mut [0; 2])[0];
+                return first(x).cmp(&first(y));
+            }
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        }
+    }
 }
 
 /// `java.util.Random`, so that seeded `States.MathRandom` is deterministic.
@@ -95,5 +119,17 @@ mod tests {
         assert_eq!(string_hash("ab"), 97 * 31 + 98);
         // Beyond the basic plane: two UTF-16 units.
         assert_eq!(string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
+    }
+
+    #[test]
+    fn strings_compare_by_utf16_units() {
+        // U+1F600 is D83D DE00 in UTF-16, below U+FF5E: Java puts it first.
+        assert_eq!(compare_utf16("\u{1F600}", "\u{FF5E}"), Ordering::Less);
+        assert_eq!("\u{1F600}".cmp("\u{FF5E}"), Ordering::Greater);
+        assert_eq!(compare_utf16("a\u{1F600}", "a\u{1F601}"), Ordering::Less);
+        assert_eq!(compare_utf16("ab", "abc"), Ordering::Less);
+        assert_eq!(compare_utf16("b", "abc"), Ordering::Greater);
+        assert_eq!(compare_utf16("same", "same"), Ordering::Equal);
+        assert_eq!(compare_utf16("\u{E000}", "\u{7FF}"), Ordering::Greater);
     }
 }
