@@ -40,35 +40,19 @@ import collections
 import concurrent.futures as cf
 import json
 import os
-import subprocess
 import sys
-import tempfile
+
+from case_runner import run_case
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "conformance")
 
 
-def history_types(binary, case, mock_config, timeout=60):
+def history_types(binary, case, mock_config):
     """The event types of Stepwell's history of `case` (None when it did not run)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        dfile = os.path.join(tmp, "definition.asl.json")
-        ifile = os.path.join(tmp, "input.json")
-        with open(dfile, "w") as f:
-            json.dump(case["definition"], f)
-        with open(ifile, "w") as f:
-            json.dump(case.get("input", {}), f)
-        cmd = [binary, "run", dfile, "--input", "@" + ifile, "--name", case["name"], "--history"]
-        if case.get("mocks"):
-            mfile = os.path.join(tmp, "mocks.json")
-            with open(mfile, "w") as f:
-                json.dump(mock_config(case), f)
-            cmd += ["--mock-config", mfile, "--test-case", "Recorded"]
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+    out = run_case(binary, case, mock_config, "--history")
     try:
-        doc, _ = json.JSONDecoder().raw_decode(p.stdout.lstrip())
+        doc, _ = json.JSONDecoder().raw_decode((out or "").lstrip())
         return [e["type"] for e in doc["events"]]
     except (ValueError, KeyError, TypeError):
         return None

@@ -24,35 +24,19 @@ import argparse
 import concurrent.futures as cf
 import json
 import os
-import subprocess
 import sys
-import tempfile
+
+from case_runner import run_case
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "conformance")
 
 
-def output_of(binary, case, mock_config, timeout=60):
+def output_of(binary, case, mock_config):
     """Stepwell's output of `case` (None when it did not succeed)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        dfile = os.path.join(tmp, "definition.asl.json")
-        ifile = os.path.join(tmp, "input.json")
-        with open(dfile, "w") as f:
-            json.dump(case["definition"], f)
-        with open(ifile, "w") as f:
-            json.dump(case.get("input", {}), f)
-        cmd = [binary, "run", dfile, "--input", "@" + ifile, "--name", case["name"], "--json"]
-        if case.get("mocks"):
-            mfile = os.path.join(tmp, "mocks.json")
-            with open(mfile, "w") as f:
-                json.dump(mock_config(case), f)
-            cmd += ["--mock-config", mfile, "--test-case", "Recorded"]
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+    out = run_case(binary, case, mock_config, "--json")
     try:
-        result = json.loads(p.stdout.strip().splitlines()[-1])
+        result = json.loads((out or "").strip().splitlines()[-1])
     except (ValueError, IndexError):
         return None
     return result.get("output") if result.get("status") == "SUCCEEDED" else None
