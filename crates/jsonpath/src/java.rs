@@ -1,6 +1,6 @@
 //! What AWS's Java service does that its outputs show: the iteration order
 //! of a `java.util.HashMap` (a payload template's path fields,
-//! `States.JsonMerge`), `String.compareTo` (Choice rules, filters) and
+//! `States.JsonMerge`, an integration's `AllHttpHeaders`), `String.compareTo` (Choice rules, filters) and
 //! `java.util.Random` (seeded `States.MathRandom`).
 
 use std::cmp::Ordering;
@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 /// buckets, doubled whenever it holds more than three quarters of them.
 /// (Java also turns a bucket of 8 or more keys into a tree, or grows the
 /// table instead while it is smaller than 64; not modelled.)
-pub(crate) fn hash_map_order<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<usize> {
+pub fn hash_map_order<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<usize> {
     let hashes: Vec<u32> = keys.map(string_hash).collect();
     let mut capacity = 16;
     while hashes.len() > capacity / 4 * 3 {
@@ -117,6 +117,7 @@ mod tests {
         assert_eq!(hash_map_order(keys.into_iter()), [1, 3, 2, 0]);
         assert_eq!(string_hash("a"), 97);
         assert_eq!(string_hash("ab"), 97 * 31 + 98);
+        assert_eq!(string_hash("Content-Type"), 949_037_134);
         // Beyond the basic plane: two UTF-16 units.
         assert_eq!(string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
     }

@@ -68,7 +68,7 @@ pub use serde_json::Value;
 
 pub use error::{PathError, RenderError, SelectError, SetError, TemplateError};
 pub use intrinsic::{Intrinsic, PathOrIntrinsic};
-pub use java::compare_utf16;
+pub use java::{compare_utf16, hash_map_order as java_hash_map_order};
 pub use path::{Path, Root};
 pub use set::{set_at, set_in};
 pub use template::Template;
