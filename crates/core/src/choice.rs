@@ -4,7 +4,8 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 use stepwell_asl::{parse_rfc3339, Comparison, Operand, Rule};
-use stepwell_jsonpath::{compare_utf16, Path, Roots};
+use stepwell_java::compare_utf16;
+use stepwell_jsonpath::{Path, Roots};
 
 use crate::dataflow::At;
 use crate::errors::StateError;

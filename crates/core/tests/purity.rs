@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-const PURE: &[&str] = &["jsonpath", "jsonata", "asl", "core"];
+const PURE: &[&str] = &["java", "jsonpath", "jsonata", "asl", "core"];
 
 /// The only dependencies a pure crate may have.
 const ALLOWED_DEPS: &[&str] = &[
@@ -26,6 +26,7 @@ const ALLOWED_DEPS: &[&str] = &[
     "unicode-ident",
     // Without features: only the text form; the bits come from the caller.
     "uuid",
+    "stepwell-java",
     "stepwell-jsonpath",
     "stepwell-jsonata",
     "stepwell-asl",

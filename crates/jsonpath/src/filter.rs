@@ -133,7 +133,7 @@ fn compare(l: &Val<'_>, op: Op, r: &Val<'_>) -> bool {
                 (Value::Number(_), Value::Number(_)) => {
                     as_number(a).and_then(|x| as_number(b).and_then(|y| x.partial_cmp(&y)))
                 }
-                (Value::String(x), Value::String(y)) => Some(crate::compare_utf16(x, y)),
+                (Value::String(x), Value::String(y)) => Some(stepwell_java::compare_utf16(x, y)),
                 _ => None,
             };
             let Some(ord) = ord else { return false };

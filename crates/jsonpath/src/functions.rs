@@ -7,7 +7,6 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::intrinsic::{Arg, Piece};
-use crate::java::{self, JavaRandom};
 use crate::Entropy;
 
 /// Largest string accepted by `States.Base64Encode`, `States.Base64Decode`, `States.Hash`.
@@ -202,7 +201,7 @@ pub(crate) fn call(
             // AWS merges into a map whose order is neither argument's
             // (`json_manipulation__json_merge`: `{a,b,d}` and `{a,c,d}`
             // give `{a,b,c,d}`): a Java `HashMap`'s, as its templates'.
-            let order = java::hash_map_order(merged.keys().map(String::as_str));
+            let order = stepwell_java::hash_map_order(merged.keys().map(String::as_str));
             let mut entries: Vec<Option<(String, Value)>> = merged.into_iter().map(Some).collect();
             let merged: Map<String, Value> = order
                 .into_iter()
@@ -222,7 +221,7 @@ pub(crate) fn call(
                 u64::try_from(i128::from(end) - i128::from(start)).map_err(|_| invalid())?;
             let offset = if args.len() == 3 {
                 let seed = truncate(v(2)).ok_or_else(invalid)?;
-                JavaRandom::new(seed).next_below(range)
+                stepwell_java::Random::new(seed).next_below(range)
             } else {
                 entropy.next_u64() % range
             };

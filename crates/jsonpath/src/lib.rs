@@ -57,7 +57,6 @@ mod error;
 mod filter;
 mod functions;
 mod intrinsic;
-mod java;
 mod path;
 mod set;
 mod template;
@@ -68,7 +67,6 @@ pub use serde_json::Value;
 
 pub use error::{PathError, RenderError, SelectError, SetError, TemplateError};
 pub use intrinsic::{Intrinsic, PathOrIntrinsic};
-pub use java::{compare_utf16, hash_map_order as java_hash_map_order};
 pub use path::{Path, Root};
 pub use set::{set_at, set_in};
 pub use template::Template;

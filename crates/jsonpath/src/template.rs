@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{RenderError, TemplateError};
-use crate::{java, Entropy, Intrinsic, Path, Roots};
+use crate::{Entropy, Intrinsic, Path, Roots};
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -141,7 +141,8 @@ fn aws_field_order(
             statics.push(field);
         }
     }
-    let order = java::hash_map_order(paths.iter().flatten().map(|(name, _)| name.as_str()));
+    let order =
+        stepwell_java::hash_map_order(paths.iter().flatten().map(|(name, _)| name.as_str()));
     statics.extend(
         order
             .into_iter()

@@ -46,7 +46,7 @@ fn all_http_headers(headers: &[(String, String)]) -> Map<String, Value> {
             None => names.push((name, vec![Value::String(value.clone())])),
         }
     }
-    let order = stepwell_jsonpath::java_hash_map_order(names.iter().map(|(name, _)| *name));
+    let order = stepwell_java::hash_map_order(names.iter().map(|(name, _)| *name));
     let mut names: Vec<Option<(&str, Vec<Value>)>> = names.into_iter().map(Some).collect();
     order
         .into_iter()

@@ -1,7 +1,9 @@
-//! What AWS's Java service does that its outputs show: the iteration order
-//! of a `java.util.HashMap` (a payload template's path fields,
-//! `States.JsonMerge`, an integration's `AllHttpHeaders`), `String.compareTo` (Choice rules, filters) and
-//! `java.util.Random` (seeded `States.MathRandom`).
+//! What AWS's Java service does that Step Functions' outputs show, for the
+//! crates that must give the same: the iteration order of a
+//! `java.util.HashMap` (a payload template's path fields,
+//! `States.JsonMerge`, an integration's `AllHttpHeaders`),
+//! `String.compareTo` (Choice rules, JSONPath filters) and
+//! `java.util.Random` (seeded `States.MathRandom` and `$random`).
 
 use std::cmp::Ordering;
 
@@ -55,14 +57,14 @@ pub fn compare_utf16(a: &str, b: &str) -> Ordering {
 }
 
 /// `java.util.Random`, so that seeded `States.MathRandom` is deterministic.
-pub(crate) struct JavaRandom(u64);
+pub struct Random(u64);
 
-impl JavaRandom {
+impl Random {
     const MULTIPLIER: u64 = 0x5_DEEC_E66D;
     const MASK: u64 = (1 << 48) - 1;
 
-    pub(crate) fn new(seed: i64) -> JavaRandom {
-        JavaRandom((seed as u64 ^ Self::MULTIPLIER) & Self::MASK)
+    pub fn new(seed: i64) -> Random {
+        Random((seed as u64 ^ Self::MULTIPLIER) & Self::MASK)
     }
 
     fn next(&mut self, bits: u32) -> i32 {
@@ -86,8 +88,15 @@ impl JavaRandom {
         }
     }
 
+    /// `nextDouble()`: a value in `[0, 1)` from 53 random bits.
+    pub fn next_double(&mut self) -> f64 {
+        let high = i64::from(self.next(26)) << 27;
+        let bits = high + i64::from(self.next(27));
+        bits as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
     /// A value in `0..range` (`range` > 0).
-    pub(crate) fn next_below(&mut self, range: u64) -> u64 {
+    pub fn next_below(&mut self, range: u64) -> u64 {
         match i32::try_from(range) {
             Ok(bound) => u64::try_from(self.next_int(bound)).unwrap_or(0),
             Err(_) => {
@@ -120,6 +129,14 @@ mod tests {
         assert_eq!(string_hash("Content-Type"), 949_037_134);
         // Beyond the basic plane: two UTF-16 units.
         assert_eq!(string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
+    }
+
+    #[test]
+    fn random_is_javas() {
+        // `new java.util.Random(42).nextDouble()`; floci measured AWS's
+        // `$random(42)` giving it bit for bit (floci-io/floci issue 2662).
+        assert_eq!(Random::new(42).next_double(), 0.7275636800328681);
+        assert_eq!(Random::new(0).next_double(), 0.730967787376657);
     }
 
     #[test]
