@@ -224,11 +224,12 @@ fn unit(bits: u64) -> f64 {
 fn random(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataError> {
     check("random", args, &[Param::Number], 1)?;
     match args.first().and_then(JValue::as_f64) {
-        // `new java.util.Random(seed).nextDouble()`, the seed rounded down
-        // as AWS rounds every integer parameter of its functions (floci
-        // measured `$random(42)` = 0.7275636800328681 on AWS, issue 2662).
+        // `new java.util.Random(seed).nextDouble()`, the seed cut to an
+        // integer towards zero as AWS cuts its functions' integer
+        // arguments (floci measured both on AWS: `$random(42)` =
+        // 0.7275636800328681, issue 2662; `$range(-1.7, 2, 1)`, PR 2676).
         Some(seed) => Ok(JValue::Number(
-            stepwell_java::Random::new(seed.floor() as i64).next_double(),
+            stepwell_java::Random::new(seed as i64).next_double(),
         )),
         None => Ok(JValue::Number(unit(rng.borrow_mut().next_u64()))),
     }

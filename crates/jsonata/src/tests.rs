@@ -128,6 +128,11 @@ fn aws_parse_random_uuid_eval() {
         ("$parse(1)", Fails("T0410: Argument 1 of function \"parse\" does not match function signature")),
         ("$random(42) = $random(42)", Is(json!(true))),
         ("$random(42) = $random(43)", Is(json!(false))),
+        // java.util.Random's nextDouble, measured on AWS (floci issue 2662);
+        // the seed cut towards zero.
+        ("$random(42)", Is(json!(0.7275636800328681))),
+        ("$random(42.9) = $random(42)", Is(json!(true))),
+        ("$random(-7.9) = $random(-7)", Is(json!(true))),
         ("($r := $random(); $r >= 0 and $r < 1)", Is(json!(true))),
         ("$random('x')", Fails("T0410: Argument 1 of function \"random\" does not match function signature")),
         ("$uuid() ~> $match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) ~> $exists()", Is(json!(true))),
