@@ -461,12 +461,22 @@ impl Decider<'_> {
         let fr = self.exec.frame(f);
         let st = plan.machine(fr.machine).state(fr.state);
         let res = self.simple_output(f, st).and_then(|out| {
-            let assigned = if st.assign.is_some() {
-                let raw = self.exec.frame(f).input.clone();
-                let states = self.states_var(f, st, ContextExtra::default(), None, None);
-                self.assign(f, st, st.assign.as_ref(), &raw, &states)?
-            } else {
-                Vec::new()
+            let assigned = match &st.assign {
+                None => Vec::new(),
+                // AWS, "Passing data between states with variables": "In
+                // Choice and Wait state, `$` refers to the effective input,
+                // which is the value after InputPath has been applied."
+                Some(a @ Assign::JsonPath(_)) => {
+                    self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                        let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                        assign_jsonpath(Some(a), &eff, roots, rng, at)
+                    })?
+                }
+                Some(a) => {
+                    let raw = self.exec.frame(f).input.clone();
+                    let states = self.states_var(f, st, ContextExtra::default(), None, None);
+                    self.assign(f, st, Some(a), &raw, &states)?
+                }
             };
             self.check_assigned(f, &assigned, "Assign")?;
             Ok((out, assigned))
