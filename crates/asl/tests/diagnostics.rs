@@ -445,6 +445,13 @@ fn accepted_as_aws_accepts_them() {
             map(r#""MaxConcurrencyPath":"$limit","#),
         ),
         (
+            // AWS's own examples: "Using JSONPath paths" writes
+            // `$.abc.['def ghi']`, and Jayway reads a bracket after a '.'.
+            "a bracket after a '.'",
+            one(r#"{"Type":"Pass","InputPath":"$.abc.['def ghi']","ResultPath":"$.abc.['def ghi']",
+                "Parameters":{"a.$":"$.abc.['def ghi']","b.$":"States.Format('{}', $.abc.['def ghi'])"},"End":true}"#),
+        ),
+        (
             // Measured: reads through $states, variables, later steps,
             // predicates and lambda parameters.
             "JSONata that reads no top-level context",
