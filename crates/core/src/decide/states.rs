@@ -136,19 +136,21 @@ impl Decider<'_> {
                     Some(t) => self.eval_jsonata(f, t, &states, "Arguments")?,
                     None => (*raw).clone(),
                 };
-                let timeout = self.dynamic_jsonata(
+                let timeout = self.integer_jsonata(
                     f,
                     task.timeout_seconds.as_ref(),
                     &states,
                     "TimeoutSeconds",
-                    INTEGER,
+                    1,
+                    None,
                 )?;
-                let heartbeat = self.dynamic_jsonata(
+                let heartbeat = self.integer_jsonata(
                     f,
                     task.heartbeat_seconds.as_ref(),
                     &states,
                     "HeartbeatSeconds",
-                    INTEGER,
+                    1,
+                    None,
                 )?;
                 if self.traced() {
                     self.note(vec![("afterArguments", payload.clone())]);
@@ -358,20 +360,11 @@ impl Decider<'_> {
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
             match w {
                 Wait::Seconds(Dynamic::Value(s)) => self.now + *s as i64 * 1000,
-                Wait::Seconds(Dynamic::Expr(e)) => {
-                    let v = self.eval_expr(f, e, &states, "Seconds")?;
-                    let secs = v.as_ref().and_then(Value::as_i64).filter(|s| *s >= 0);
-                    match secs {
-                        Some(s) => self.now + s * 1000,
-                        None => {
-                            return Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                                "The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
-                                e.source,
-                                jsonata_eval::type_name(v.as_ref()),
-                                v.map(|v| v.to_string()).unwrap_or_default()
-                            )).at_field("Seconds"));
-                        }
-                    }
+                Wait::Seconds(d @ Dynamic::Expr(_)) => {
+                    let secs = self.integer_jsonata(f, Some(d), &states, "Seconds", 0, None)?;
+                    let ms = secs.unwrap_or(0).saturating_mul(1000);
+                    self.now
+                        .saturating_add(i64::try_from(ms).unwrap_or(i64::MAX))
                 }
                 Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(self.now),
                 Wait::Timestamp(Dynamic::Expr(e)) => {
