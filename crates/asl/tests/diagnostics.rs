@@ -199,6 +199,39 @@ fn refused_as_aws_refuses_them() {
             vec![format!("{SV}: Value is not a Reference Path at /States/M/MaxConcurrencyPath")],
         ),
         (
+            "a ResultPath into the context object",
+            one(r#"{"Type":"Pass","ResultPath":"$$.Execution.Input","End":true}"#),
+            vec![format!("{SV}: Value is not a Reference Path at /States/S/ResultPath")],
+        ),
+        (
+            // AWS, "Using variables in JSONPath states": variables are taken
+            // anywhere a path is, "with the exception of ResultPath".
+            "a ResultPath naming a variable",
+            one(r#"{"Type":"Pass","ResultPath":"$v","End":true}"#),
+            vec![format!("{SV}: Value is not a Reference Path at /States/S/ResultPath")],
+        ),
+        (
+            "a ResultPath into a variable's field",
+            one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","ResultPath":"$v.a[0]","End":true}"#),
+            vec![format!("{SV}: Value is not a Reference Path at /States/S/ResultPath")],
+        ),
+        (
+            "a ResultPath into $states",
+            one(r#"{"Type":"Pass","ResultPath":"$states.input","End":true}"#),
+            vec![format!("{SV}: Value is not a Reference Path at /States/S/ResultPath")],
+        ),
+        (
+            "a catcher's ResultPath naming a variable",
+            one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+                "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$v","Next":"S"}]}"#),
+            vec![format!("{SV}: Value is not a Reference Path at /States/S/Catch[0]/ResultPath")],
+        ),
+        (
+            "a Map's ResultPath naming a variable",
+            map(r#""ResultPath":"$v","#),
+            vec![format!("{SV}: Value is not a Reference Path at /States/M/ResultPath")],
+        ),
+        (
             "retrier numbers",
             one(r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
                 "Retry":[{"ErrorEquals":["X"],"MaxAttempts":100000000,"BackoffRate":0.5,"MaxDelaySeconds":31622401,"JitterStrategy":5}]}"#),
@@ -410,6 +443,13 @@ fn accepted_as_aws_accepts_them() {
         (
             "a ...Path into a variable",
             map(r#""MaxConcurrencyPath":"$limit","#),
+        ),
+        (
+            // AWS's own examples: "Using JSONPath paths" writes
+            // `$.abc.['def ghi']`, and Jayway reads a bracket after a '.'.
+            "a bracket after a '.'",
+            one(r#"{"Type":"Pass","InputPath":"$.abc.['def ghi']","ResultPath":"$.abc.['def ghi']",
+                "Parameters":{"a.$":"$.abc.['def ghi']","b.$":"States.Format('{}', $.abc.['def ghi'])"},"End":true}"#),
         ),
         (
             // Measured: reads through $states, variables, later steps,

@@ -202,3 +202,34 @@ fn the_limits_apply_to_a_catcher_and_fail_the_state() {
         ))
     );
 }
+
+#[test]
+fn a_wait_or_choice_assign_reads_the_effective_input() {
+    // AWS, "Passing data between states with variables": "In Choice and
+    // Wait state, `$` refers to the effective input, which is the value
+    // after InputPath has been applied." The next state shows the variable.
+    let show = json!({"Type": "Pass", "Parameters": {"v.$": "$v"}, "End": true});
+    let wait = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 0, "InputPath": "$.in",
+              "Assign": {"v.$": "$"}, "Next": "Show"},
+        "Show": show
+    }});
+    let choice = json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "InputPath": "$.in", "Assign": {"v.$": "$"},
+              "Choices": [{"Variable": "$.x", "NumericEquals": 2, "Next": "Show"}],
+              "Default": "Show"},
+        "Show": show
+    }});
+    for def in [wait, choice] {
+        let (end, _) = run(&def.to_string(), json!({"in": {"x": 1}}), &json!({}));
+        assert_eq!(end, End::Succeeded(json!({"v": {"x": 1}})), "{def}");
+    }
+    // JSONata has no InputPath: `$states.input` is the state's input.
+    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 0, "Assign": {"v": "{% $states.input %}"},
+              "Next": "Show"},
+        "Show": {"Type": "Pass", "Output": "{% $v %}", "End": true}
+    }});
+    let (end, _) = run(&jsonata.to_string(), json!({"in": {"x": 1}}), &json!({}));
+    assert_eq!(end, End::Succeeded(json!({"in": {"x": 1}})));
+}

@@ -422,3 +422,98 @@ fn the_express_limit_is_wall_clock_time_that_wait_scale_does_not_shorten() {
         assert_eq!(end, Some(ended_at), "Wait {seconds} s at scale {scale}");
     }
 }
+
+#[test]
+fn jsonata_numbers_out_of_range_say_what_the_field_takes() {
+    // A number of the right type but out of range is not an "unexpected
+    // result type" ("Expected 'integer', but was 'integer'"): the cause says
+    // which values the field takes. AWS's wording for these is not
+    // recorded, except the ToleratedFailure* ones (recorded for their
+    // ...Path twins: base_scenarios__map_state_tolerated_failure_*_path__*).
+    let task = |field: &str, value: &str| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+            "Type": "Task", "Resource": FN, field: value, "End": true}}})
+    };
+    let wait = |value: &str| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+            "Type": "Wait", "Seconds": value, "End": true}}})
+    };
+    let map = |field: &str, value: &str| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+            "Type": "Map", "Items": [1], field: value, "End": true,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}})
+    };
+    let invalid = |source: &str, field: &str, expected: &str, value: &str| {
+        (
+            "States.QueryEvaluationError",
+            format!("The JSONata expression '{source}' specified for the field '{field}' returned an invalid value. Expected {expected}, but was: {value}"),
+        )
+    };
+    let cases = [
+        (
+            task("TimeoutSeconds", "{% -5 %}"),
+            invalid("-5", "TimeoutSeconds", "a positive integer", "-5"),
+        ),
+        (
+            task("TimeoutSeconds", "{% 0 %}"),
+            invalid("0", "TimeoutSeconds", "a positive integer", "0"),
+        ),
+        (
+            task("HeartbeatSeconds", "{% -1 %}"),
+            invalid("-1", "HeartbeatSeconds", "a positive integer", "-1"),
+        ),
+        (
+            wait("{% -5 %}"),
+            invalid("-5", "Seconds", "a non-negative integer", "-5"),
+        ),
+        (
+            map("MaxConcurrency", "{% -1 %}"),
+            invalid("-1", "MaxConcurrency", "a non-negative integer", "-1"),
+        ),
+        (
+            map("ToleratedFailureCount", "{% -1 %}"),
+            (
+                "States.Runtime",
+                "ToleratedFailureCount cannot be negative.".to_string(),
+            ),
+        ),
+        (
+            map("ToleratedFailurePercentage", "{% 100.5 %}"),
+            (
+                "States.Runtime",
+                "ToleratedFailurePercentage must be between 0 and 100.".to_string(),
+            ),
+        ),
+        (
+            map("ToleratedFailurePercentage", "{% -1 %}"),
+            (
+                "States.Runtime",
+                "ToleratedFailurePercentage must be between 0 and 100.".to_string(),
+            ),
+        ),
+        // A value of another type still names the type.
+        (
+            task("TimeoutSeconds", "{% 1.5 %}"),
+            (
+                "States.QueryEvaluationError",
+                "The JSONata expression '1.5' specified for the field 'TimeoutSeconds' returned an unexpected result type. Expected 'integer', but was 'number' for value: 1.5".to_string(),
+            ),
+        ),
+        (
+            wait("{% 'x' %}"),
+            (
+                "States.QueryEvaluationError",
+                "The JSONata expression ''x'' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was 'string' for value: \"x\"".to_string(),
+            ),
+        ),
+    ];
+    let prefix = "An error occurred while executing the state 'S' (entered at the event id #2). ";
+    for (def, (error, cause)) in cases {
+        let run = common::run(&def.to_string(), json!({}), json!({}), 1);
+        assert_eq!(
+            run.error(),
+            Some((error.to_string(), format!("{prefix}{cause}"))),
+            "{def}"
+        );
+    }
+}

@@ -7,7 +7,7 @@
 //!
 //! | function | signature | notes |
 //! |---|---|---|
-//! | `$partition(array, size)` | `<an:a>` | a non-array is a one-item array; `size` must be a positive integer |
+//! | `$partition(array, size)` | `<an:a>` | a non-array is a one-item array; `size` truncated to an integer, undefined when 0, an error when negative |
 //! | `$range(start, end, step)` | `<nnn:a>` | inclusive; arguments truncated to integers; `step` non-zero |
 //! | `$hash(value, algorithm?)` | `<ss?:s>` | MD5, SHA-1, SHA-256 (default), SHA-384, SHA-512; lower-case hex |
 //! | `$random(seed?)` | `<n?:n>` | `0 <= n < 1`; the same seed always gives the same number |
@@ -99,11 +99,20 @@ fn partition(args: &[JValue]) -> HostResult {
         JValue::Array(a) => a.iter().cloned().collect(),
         other => vec![other.clone()],
     };
-    let size = args[1].as_f64().unwrap_or(0.0);
-    if !(size >= 1.0 && size.fract() == 0.0) {
+    // AWS, "Transforming data with JSONata": integer parameters "round down
+    // any non-integer numbers"; measured, they go towards zero
+    // (floci-io/floci pull request 2676: `$partition([1,2,3,4,5], 2.9)` is
+    // `[[1,2],[3,4],[5]]`). A size of 0 (`0`, `-0.5`) gives undefined; a
+    // negative one is an error.
+    let given = args[1].as_f64().unwrap_or(0.0);
+    let size = given.trunc();
+    if size == 0.0 {
+        return Ok(JValue::Undefined);
+    }
+    if size.is_nan() || size < 0.0 {
         return Err(value_error(format!(
-            "The chunk size argument of function \"partition\" must be a positive integer, got {}",
-            crate::convert::number(size).map_or("null".to_string(), |n| n.to_string())
+            "The chunk size argument of function \"partition\" must not be negative, got {}",
+            crate::convert::number(given).map_or("null".to_string(), |n| n.to_string())
         )));
     }
     let size = if size > items.len() as f64 {

@@ -68,8 +68,17 @@ fn aws_partition() {
         ("$partition([1], 'x')", Fails("T0410: Argument 2 of function \"partition\" does not match function signature")),
         ("$partition([1])", Fails("T0410: Argument 2 of function \"partition\" does not match function signature")),
         ("$partition([1], 1, 1)", Fails("T0410: Argument 3 of function \"partition\" does not match function signature")),
-        ("$partition([1], 0)", Fails("D3137: The chunk size argument of function \"partition\" must be a positive integer, got 0")),
-        ("$partition([1], 1.5)", Fails("D3137: The chunk size argument of function \"partition\" must be a positive integer, got 1.5")),
+        // AWS truncates a non-integer size towards zero; a size of 0 is
+        // undefined, a negative one an error (floci-io/floci pull request
+        // 2676, measured).
+        ("$partition([1,2,3,4,5], 2.9)", Is(json!([[1, 2], [3, 4], [5]]))),
+        ("$partition([1,2,3,4,5], 2.7)", Is(json!([[1, 2], [3, 4], [5]]))),
+        ("$partition([1,2], 1.5)", Is(json!([[1], [2]]))),
+        ("$partition([1,2,3], 0)", Undefined),
+        ("$partition([1,2,3,4], 0.5)", Undefined),
+        ("$partition([1,2,3,4], -0.5)", Undefined),
+        ("$partition([1], -1)", Fails("D3137: The chunk size argument of function \"partition\" must not be negative, got -1")),
+        ("$partition([1], -1.5)", Fails("D3137: The chunk size argument of function \"partition\" must not be negative, got -1.5")),
     ]);
 }
 
@@ -84,6 +93,10 @@ fn aws_range() {
         ("$range(10, 0, -3)", Is(json!([10, 7, 4, 1]))),
         ("$range(3, 1, 1)", Is(json!([]))),
         ("$range(-1.2, 2.8, 1.9)", Is(json!([-1, 0, 1, 2]))),
+        // Towards zero, not down (floci-io/floci pull request 2676, measured).
+        ("$range(-1.7, 2, 1)", Is(json!([-1, 0, 1, 2]))),
+        ("$range(-2.9, 0, 1)", Is(json!([-2, -1, 0]))),
+        ("$range(5, 1, -1.5)", Is(json!([5, 4, 3, 2, 1]))),
         ("$range(1, $nothing, 1)", Undefined),
         (
             "$range('0', 4, 1)",

@@ -720,9 +720,13 @@ impl<'t> Cursor<'t> {
                     } else {
                         match self.peek() {
                             None => return Err(self.error("path must not end with a '.' or '..'")),
-                            Some('.') | Some('[') => {
+                            Some('.') => {
                                 return Err(self.error("expected a property name after '.'"))
                             }
+                            // Jayway reads whatever token follows a '.', so
+                            // `$.abc.['def ghi']` (AWS's own example in "Using
+                            // JSONPath paths") is `$.abc['def ghi']`.
+                            Some('[') => segs.push(self.parse_bracket()?),
                             Some(_) => segs.push(self.parse_dot_name(stop)?),
                         }
                     }

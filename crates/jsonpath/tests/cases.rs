@@ -233,6 +233,17 @@ fn all_cases() {
         Select("$.a.max()", json!({"a": [1, 5, 3]}), Ok(json!(5.0))),
         Select("$.a.keys()", json!({"a": {"x": 1, "y": 2}}), Ok(json!(["x", "y"]))),
         Select("$.a.min()", json!({"a": []}), Err("Invalid path '$.a.min()' : Aggregation function attempted to calculate value using empty array")),
+        // Jayway reads any bracket after a '.': AWS's example in "Using
+        // JSONPath paths" is `$.abc.['def ghi']`.
+        Select("$.abc.['def ghi']", json!({"abc": {"def ghi": 1}}), Ok(json!(1))),
+        Select("$.['a'].b", json!({"a": {"b": 2}}), Ok(json!(2))),
+        Select("$.a.[1]", json!({"a": [1, 2]}), Ok(json!(2))),
+        Select("$.a.[*]", json!({"a": [1, 2]}), Ok(json!([1, 2]))),
+        Select("$.a.[0,1]", json!({"a": [1, 2, 3]}), Ok(json!([1, 2]))),
+        Select("$.a.[1:]", json!({"a": [1, 2, 3]}), Ok(json!([2, 3]))),
+        Select("$.a.['x','y']", json!({"a": {"x": 1, "y": 2, "z": 3}}), Ok(json!({"x": 1, "y": 2}))),
+        Select("$.a.[?(@.k > 1)].k", json!({"a": [{"k": 1}, {"k": 2}]}), Ok(json!([2]))),
+        Select("$x.['y'].[0]", json!({}), Ok(json!(10))),
         // --- path kinds ---
         Kind("$", true, true),
         Kind("$.a.b[0]", true, true),
@@ -245,6 +256,9 @@ fn all_cases() {
         Kind("$.a[?(@.b)]", false, false),
         Kind("$.a.length()", true, false),
         Kind("$$.Execution.Input", true, true),
+        Kind("$.abc.['def ghi']", true, true),
+        Kind("$.a.[0]", true, true),
+        Kind("$.a.[*]", false, false),
         // --- parse errors ---
         BadPath(""),
         BadPath("a.b"),
@@ -259,6 +273,10 @@ fn all_cases() {
         BadPath("$.a.nosuchfn()"),
         BadPath("$.a.length().b"),
         BadPath("$[99999999999999999999]"),
+        BadPath("$.a.["),
+        BadPath("$.a.[]"),
+        BadPath("$.a.[?]"),
+        BadPath("$.a..."),
         // --- ResultPath ---
         Set("$", json!({"a": 1}), json!(2), Ok(json!(2))),
         Set("$.r", json!({"a": 1}), json!(2), Ok(json!({"a": 1, "r": 2}))),

@@ -49,7 +49,13 @@ impl Parser {
             None => OptPath::Default,
             Some(Value::Null) => OptPath::Null,
             Some(v) => match self.path(v, field, loc) {
-                Some(p) if reference && (!p.is_reference() || *p.root() == Root::Context) => {
+                // A ResultPath writes into the state's input: AWS takes
+                // variables "anywhere a path is accepted, with the
+                // exception of ResultPath" ("Using variables in JSONPath
+                // states"), and the context object is read-only. AWS's
+                // message for a variable is not recorded; the context
+                // object's is used for both.
+                Some(p) if reference && (!p.is_reference() || *p.root() != Root::Input) => {
                     self.schema(
                         &format!("{loc}/{field}"),
                         "Value is not a Reference Path".into(),

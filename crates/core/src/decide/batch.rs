@@ -105,12 +105,13 @@ impl Decider<'_> {
         states: &States<'_>,
     ) -> Result<BatchPlan, StateError> {
         let max_items =
-            self.positive_jsonata(f, b.max_items.as_ref(), states, "MaxItemsPerBatch", None)?;
-        let max_bytes = self.positive_jsonata(
+            self.integer_jsonata(f, b.max_items.as_ref(), states, "MaxItemsPerBatch", 1, None)?;
+        let max_bytes = self.integer_jsonata(
             f,
             b.max_bytes.as_ref(),
             states,
             "MaxInputBytesPerBatch",
+            1,
             Some(MAX_INPUT_BYTES_PER_BATCH),
         )?;
         let batch_input = match &b.batch_input {
@@ -118,46 +119,6 @@ impl Decider<'_> {
             _ => None,
         };
         Ok(BatchPlan::new(max_items, max_bytes, batch_input))
-    }
-
-    /// A JSONata limit: a literal (checked when the definition was parsed),
-    /// or an expression that must give a positive integer up to `max`.
-    pub(super) fn positive_jsonata(
-        &mut self,
-        f: FrameId,
-        d: Option<&Dynamic<u64>>,
-        states: &States<'_>,
-        field: &str,
-        max: Option<u64>,
-    ) -> Result<Option<u64>, StateError> {
-        let e = match d {
-            None | Some(Dynamic::Path(_)) => return Ok(None),
-            Some(Dynamic::Value(n)) => return Ok(Some(*n)),
-            Some(Dynamic::Expr(e)) => e,
-        };
-        let v = self.eval_expr(f, e, states, field)?;
-        let integer = v.as_ref().and_then(integer);
-        let at = at_of(self.exec, f);
-        let shown = v.as_ref().map(|v| v.to_string()).unwrap_or_default();
-        let Some(n) = integer else {
-            return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {shown}",
-                e.source,
-                jsonata_eval::type_name(v.as_ref()),
-            )).at_field(field));
-        };
-        let limit = max.map_or(i128::from(u64::MAX), i128::from);
-        if n <= 0 || n > limit {
-            let expected = match max {
-                Some(m) => format!("a positive integer of at most {m}"),
-                None => "a positive integer".to_string(),
-            };
-            return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                "The JSONata expression '{}' specified for the field '{field}' returned an invalid value. Expected {expected}, but was: {shown}",
-                e.source,
-            )).at_field(field));
-        }
-        Ok(u64::try_from(n).ok())
     }
 
     /// Apply ItemSelector to every item (with its own `$$.Map.Item`), then

@@ -196,32 +196,79 @@ impl Decider<'_> {
         Ok(())
     }
 
-    /// A JSONata state's numeric field: a literal, or an expression whose
-    /// value `convert` accepts (AWS's error names the type it `expected`).
-    pub(super) fn dynamic_jsonata<T: Copy>(
+    /// A JSONata state's number field (ToleratedFailureCount and
+    /// ToleratedFailurePercentage): a literal, or an expression that must
+    /// give a number (AWS's error names the type it expected).
+    pub(super) fn number_jsonata(
         &mut self,
         f: FrameId,
-        d: Option<&Dynamic<T>>,
+        d: Option<&Dynamic<f64>>,
         states: &States<'_>,
         field: &str,
-        (convert, expected): NumberKind<T>,
-    ) -> Result<Option<T>, StateError> {
+    ) -> Result<Option<f64>, StateError> {
         let e = match d {
             None | Some(Dynamic::Path(_)) => return Ok(None),
             Some(Dynamic::Value(n)) => return Ok(Some(*n)),
             Some(Dynamic::Expr(e)) => e,
         };
         let v = self.eval_expr(f, e, states, field)?;
-        match v.as_ref().and_then(convert) {
+        match v.as_ref().and_then(Value::as_f64) {
             Some(n) => Ok(Some(n)),
             None => Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                "The JSONata expression '{}' specified for the field '{}' returned an unexpected result type. Expected '{}', but was '{}' for value: {}",
+                "The JSONata expression '{}' specified for the field '{}' returned an unexpected result type. Expected 'number', but was '{}' for value: {}",
                 e.source,
                 field,
-                expected,
                 jsonata_eval::type_name(v.as_ref()),
                 v.map(|v| v.to_string()).unwrap_or_default()
             )).at_field(field)),
         }
+    }
+
+    /// A JSONata state's integer field: a literal (checked when the
+    /// definition was parsed), or an expression that must give an integer
+    /// from `min` (0 or 1) up to `max`. A value of the wrong type is AWS's
+    /// "unexpected result type"; an integer out of range says which values
+    /// the field takes (AWS's wording for that is not recorded).
+    pub(super) fn integer_jsonata(
+        &mut self,
+        f: FrameId,
+        d: Option<&Dynamic<u64>>,
+        states: &States<'_>,
+        field: &str,
+        min: u64,
+        max: Option<u64>,
+    ) -> Result<Option<u64>, StateError> {
+        let e = match d {
+            None | Some(Dynamic::Path(_)) => return Ok(None),
+            Some(Dynamic::Value(n)) => return Ok(Some(*n)),
+            Some(Dynamic::Expr(e)) => e,
+        };
+        let v = self.eval_expr(f, e, states, field)?;
+        let at = at_of(self.exec, f);
+        let shown = v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        let Some(n) = v.as_ref().and_then(batch::integer) else {
+            return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {shown}",
+                e.source,
+                jsonata_eval::type_name(v.as_ref()),
+            )).at_field(field));
+        };
+        let limit = max.map_or(i128::from(u64::MAX), i128::from);
+        if n < i128::from(min) || n > limit {
+            let least = if min == 0 {
+                "a non-negative integer"
+            } else {
+                "a positive integer"
+            };
+            let expected = match max {
+                Some(m) => format!("{least} of at most {m}"),
+                None => least.to_string(),
+            };
+            return Err(at.runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
+                "The JSONata expression '{}' specified for the field '{field}' returned an invalid value. Expected {expected}, but was: {shown}",
+                e.source,
+            )).at_field(field));
+        }
+        Ok(u64::try_from(n).ok())
     }
 }

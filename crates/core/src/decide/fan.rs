@@ -101,30 +101,41 @@ impl Decider<'_> {
                 None => None,
             };
             max_concurrency = self
-                .dynamic_jsonata(
+                .integer_jsonata(
                     f,
                     m.max_concurrency.as_ref(),
                     &states,
                     "MaxConcurrency",
-                    INTEGER,
+                    0,
+                    None,
                 )?
                 .unwrap_or(0);
             tolerated = self
-                .dynamic_jsonata(
+                .number_jsonata(
                     f,
                     m.tolerated_failure_count.as_ref(),
                     &states,
                     "ToleratedFailureCount",
-                    NUMBER,
                 )
                 .and_then(|count| {
-                    let percentage = self.dynamic_jsonata(
+                    let percentage = self.number_jsonata(
                         f,
                         m.tolerated_failure_percentage.as_ref(),
                         &states,
                         "ToleratedFailurePercentage",
-                        NUMBER,
                     )?;
+                    // AWS's causes for these values out of range, recorded
+                    // for the ...Path fields (conformance cases
+                    // base_scenarios__map_state_tolerated_failure_*_path__*).
+                    let at = at_of(self.exec, f);
+                    if count.is_some_and(|c| c < 0.0) {
+                        return Err(at.runtime("ToleratedFailureCount cannot be negative."));
+                    }
+                    if percentage.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+                        return Err(
+                            at.runtime("ToleratedFailurePercentage must be between 0 and 100.")
+                        );
+                    }
                     Ok((count.map(|c| c as u64), percentage))
                 });
             // With an ItemReader, the batches are cut when the items arrive.

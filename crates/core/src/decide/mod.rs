@@ -957,12 +957,6 @@ fn at_of(exec: &Execution, f: FrameId) -> At<'_> {
     }
 }
 
-/// How a numeric JSONata field's value is read, and the type AWS names when
-/// it is something else.
-type NumberKind<T> = (fn(&Value) -> Option<T>, &'static str);
-const INTEGER: NumberKind<u64> = (Value::as_u64, "integer");
-const NUMBER: NumberKind<f64> = (Value::as_f64, "number");
-
 /// Whether a Map's failures so far are within its tolerance.
 fn tolerated(fan: &Fan) -> bool {
     if !fan.is_map || (fan.tolerated_count.is_none() && fan.tolerated_percentage.is_none()) {

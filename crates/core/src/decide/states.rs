@@ -136,19 +136,21 @@ impl Decider<'_> {
                     Some(t) => self.eval_jsonata(f, t, &states, "Arguments")?,
                     None => (*raw).clone(),
                 };
-                let timeout = self.dynamic_jsonata(
+                let timeout = self.integer_jsonata(
                     f,
                     task.timeout_seconds.as_ref(),
                     &states,
                     "TimeoutSeconds",
-                    INTEGER,
+                    1,
+                    None,
                 )?;
-                let heartbeat = self.dynamic_jsonata(
+                let heartbeat = self.integer_jsonata(
                     f,
                     task.heartbeat_seconds.as_ref(),
                     &states,
                     "HeartbeatSeconds",
-                    INTEGER,
+                    1,
+                    None,
                 )?;
                 if self.traced() {
                     self.note(vec![("afterArguments", payload.clone())]);
@@ -358,20 +360,11 @@ impl Decider<'_> {
             let states = self.states_var(f, st, ContextExtra::default(), None, None);
             match w {
                 Wait::Seconds(Dynamic::Value(s)) => self.now + *s as i64 * 1000,
-                Wait::Seconds(Dynamic::Expr(e)) => {
-                    let v = self.eval_expr(f, e, &states, "Seconds")?;
-                    let secs = v.as_ref().and_then(Value::as_i64).filter(|s| *s >= 0);
-                    match secs {
-                        Some(s) => self.now + s * 1000,
-                        None => {
-                            return Err(at_of(self.exec, f).runtime_named(names::QUERY_EVALUATION_ERROR, &format!(
-                                "The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
-                                e.source,
-                                jsonata_eval::type_name(v.as_ref()),
-                                v.map(|v| v.to_string()).unwrap_or_default()
-                            )).at_field("Seconds"));
-                        }
-                    }
+                Wait::Seconds(d @ Dynamic::Expr(_)) => {
+                    let secs = self.integer_jsonata(f, Some(d), &states, "Seconds", 0, None)?;
+                    let ms = secs.unwrap_or(0).saturating_mul(1000);
+                    self.now
+                        .saturating_add(i64::try_from(ms).unwrap_or(i64::MAX))
                 }
                 Wait::Timestamp(Dynamic::Value(s)) => timestamp_ms(s).unwrap_or(self.now),
                 Wait::Timestamp(Dynamic::Expr(e)) => {
@@ -461,12 +454,22 @@ impl Decider<'_> {
         let fr = self.exec.frame(f);
         let st = plan.machine(fr.machine).state(fr.state);
         let res = self.simple_output(f, st).and_then(|out| {
-            let assigned = if st.assign.is_some() {
-                let raw = self.exec.frame(f).input.clone();
-                let states = self.states_var(f, st, ContextExtra::default(), None, None);
-                self.assign(f, st, st.assign.as_ref(), &raw, &states)?
-            } else {
-                Vec::new()
+            let assigned = match &st.assign {
+                None => Vec::new(),
+                // AWS, "Passing data between states with variables": "In
+                // Choice and Wait state, `$` refers to the effective input,
+                // which is the value after InputPath has been applied."
+                Some(a @ Assign::JsonPath(_)) => {
+                    self.with_jsonpath(f, st, ContextExtra::default(), |roots, rng, at| {
+                        let eff = dataflow::input_path(&st.io.input_path, roots, at)?;
+                        assign_jsonpath(Some(a), &eff, roots, rng, at)
+                    })?
+                }
+                Some(a) => {
+                    let raw = self.exec.frame(f).input.clone();
+                    let states = self.states_var(f, st, ContextExtra::default(), None, None);
+                    self.assign(f, st, Some(a), &raw, &states)?
+                }
             };
             self.check_assigned(f, &assigned, "Assign")?;
             Ok((out, assigned))
