@@ -23,9 +23,11 @@ MOCK_CONFIG = {
                 "HappyPath": {"Charge": "ChargeOk"},
                 "RetryPath": {"Charge": "ChargeFlaky"},
                 "FailPath": {"Charge": "ChargeBroken"},
+                "Malformed": {"Charge": "ReturnAndThrow"},
             }
         },
         "Redriven": {"TestCases": {"FailOnce": {"Work": "FailThenOk"}}},
+        "MockedShipping": {"TestCases": {"ChargeOnly": {"Charge": "ChargeOk"}}},
     },
     "MockedResponses": {
         "ChargeOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"charged": 42}}}},
@@ -34,6 +36,9 @@ MOCK_CONFIG = {
             "2": {"Return": {"StatusCode": 200, "Payload": {"charged": 7}}},
         },
         "ChargeBroken": {"0": {"Throw": {"Error": "PaymentDeclined", "Cause": "card expired"}}},
+        # AWS: "A response must contain a single field named Return or Throw".
+        "ReturnAndThrow": {"0": {"Return": {"StatusCode": 200},
+                                 "Throw": {"Error": "E", "Cause": "C"}}},
         "FailThenOk": {
             "0": {"Throw": {"Error": "Boom", "Cause": "first attempt"}},
             "1": {"Return": {"done": True}},

@@ -53,8 +53,11 @@ class Server:
     """One `stepwell serve` process on a free port with its own database."""
 
     def __init__(self, db=None, wait_scale=1.0, mock_config=None, workdir=None, port=None,
-                 extra_args=()):
+                 extra_args=(), env=None, cwd=None):
         self.workdir = workdir or tempfile.mkdtemp(prefix="stepwell-e2e-")
+        # More environment variables, and the directory it starts in.
+        self.env = dict(env or {})
+        self.cwd = cwd
         # More `stepwell serve` options (e.g. ["--s3-dir", DIR]).
         self.extra_args = list(extra_args)
         # STEPWELL_E2E_PARK_AFTER: park quiet executions this soon (seconds;
@@ -77,16 +80,19 @@ class Server:
         self.starts = 0
 
     def start(self, timeout=20):
-        args = [
-            BIN, "serve", "--port", str(self.port), "--db", self.db,
-            "--wait-scale", str(self.wait_scale),
-        ]
+        args = [BIN, "serve", "--port", str(self.port), "--db", self.db]
+        if self.wait_scale is not None:
+            args += ["--wait-scale", str(self.wait_scale)]
         if self.mock_path:
             args += ["--mock-config", self.mock_path]
         args += self.extra_args
         env = dict(os.environ)
         env.setdefault("STEPWELL_LOG", "info")
-        env.pop("SFN_MOCK_CONFIG", None)
+        # Step Functions Local's variables, which serve honours: only
+        # those a test gives.
+        for name in ("SFN_MOCK_CONFIG", "AWS_ACCOUNT_ID", "WAIT_TIME_SCALE"):
+            env.pop(name, None)
+        env.update(self.env)
         self.starts += 1
         log = open(self.log_path, "a")
         log.write(f"==== start #{self.starts}: {' '.join(args)}\n")
@@ -94,7 +100,7 @@ class Server:
         # Its own session: signals meant for the test's process group
         # (a terminal's Ctrl-C) do not reach it; stop() and kill9() do.
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
+                                     cwd=self.cwd, start_new_session=True)
         log.close()
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -434,8 +434,24 @@ pub fn camel(name: &str) -> String {
     }
 }
 
-/// Where `service` is reached: `AWS_ENDPOINT_URL_<SERVICE>`, then
-/// `AWS_ENDPOINT_URL`, then AWS itself in `region` (`env` reads a variable).
+/// Step Functions Local's endpoint variables ("Step Functions Local
+/// configuration options"), by the `env_suffix` of the service each
+/// names. (`LAMBDA_ENDPOINT` is `stepwell-lambda`'s; SageMaker is not run
+/// here.)
+pub const SFN_LOCAL_ENDPOINTS: &[(&str, &str)] = &[
+    ("DYNAMODB", "DYNAMODB_ENDPOINT"),
+    ("SQS", "SQS_ENDPOINT"),
+    ("SNS", "SNS_ENDPOINT"),
+    ("GLUE", "GLUE_ENDPOINT"),
+    ("ECS", "ECS_ENDPOINT"),
+    ("BATCH", "BATCH_ENDPOINT"),
+    ("SFN", "STEP_FUNCTIONS_ENDPOINT"),
+];
+
+/// Where `service` is reached: `AWS_ENDPOINT_URL_<SERVICE>`, then Step
+/// Functions Local's variable for it (`SFN_LOCAL_ENDPOINTS`: one
+/// service's setting before the one for all), then `AWS_ENDPOINT_URL`,
+/// then AWS itself in `region` (`env` reads a variable).
 pub fn endpoint(service: &Service, region: &str, env: impl Fn(&str) -> Option<String>) -> String {
     let set = |name: &str| {
         env(name)
@@ -443,6 +459,12 @@ pub fn endpoint(service: &Service, region: &str, env: impl Fn(&str) -> Option<St
             .filter(|v| !v.is_empty())
     };
     if let Some(url) = set(&format!("AWS_ENDPOINT_URL_{}", service.env_suffix)) {
+        return url;
+    }
+    let sfn_local = SFN_LOCAL_ENDPOINTS
+        .iter()
+        .find(|(suffix, _)| *suffix == service.env_suffix);
+    if let Some(url) = sfn_local.and_then(|(_, name)| set(name)) {
         return url;
     }
     if let Some(url) = set("AWS_ENDPOINT_URL") {
@@ -617,6 +639,38 @@ mod tests {
                 ],
                 "https://states.us-east-1.amazonaws.com",
             ),
+            // Step Functions Local's variables: after the SDKs' one for
+            // the service, before the one for all.
+            (
+                dynamodb,
+                "us-east-1",
+                &[
+                    ("AWS_ENDPOINT_URL", "http://localhost:4566"),
+                    ("DYNAMODB_ENDPOINT", "http://localhost:8000"),
+                ],
+                "http://localhost:8000",
+            ),
+            (
+                dynamodb,
+                "us-east-1",
+                &[
+                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:8001"),
+                    ("DYNAMODB_ENDPOINT", "http://localhost:8000"),
+                ],
+                "http://localhost:8001",
+            ),
+            (
+                sfn,
+                "us-east-1",
+                &[("STEP_FUNCTIONS_ENDPOINT", "http://localhost:8083")],
+                "http://localhost:8083",
+            ),
+            (
+                sfn,
+                "us-east-1",
+                &[("DYNAMODB_ENDPOINT", "http://localhost:8000")],
+                "https://states.us-east-1.amazonaws.com",
+            ),
         ];
         for (service, region, vars, want) in rows {
             let got = endpoint(service, region, |name| {
@@ -625,6 +679,25 @@ mod tests {
                     .map(|(_, v)| v.to_string())
             });
             assert_eq!(&got, want, "{} {vars:?}", service.sdk_resource);
+        }
+    }
+
+    /// Every Step Functions Local variable names a service run here.
+    #[test]
+    fn sfn_local_endpoints_name_services() {
+        for (suffix, name) in SFN_LOCAL_ENDPOINTS {
+            assert!(
+                SERVICES.iter().any(|s| s.env_suffix == *suffix),
+                "{name}: no service {suffix}"
+            );
+        }
+        for service in ["sqs", "sns", "glue", "ecs", "batch"] {
+            let Some(s) = SERVICES.iter().find(|s| s.sdk_resource == service) else {
+                panic!("no {service}");
+            };
+            let want = format!("{}_ENDPOINT", s.env_suffix);
+            let got = endpoint(s, "us-east-1", |n| (n == want).then(|| "http://x".into()));
+            assert_eq!(got, "http://x", "{service}");
         }
     }
 }

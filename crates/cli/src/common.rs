@@ -118,3 +118,33 @@ pub(crate) fn default_region() -> String {
         .find(|r| !r.trim().is_empty())
         .unwrap_or_else(|| "us-east-1".into())
 }
+
+/// Step Functions Local's default MockConfigFile: read from the directory
+/// it starts in when `SFN_MOCK_CONFIG` names none.
+pub(crate) const DEFAULT_MOCK_CONFIG: &str = "MockConfigFile.json";
+
+/// The MockConfigFile to read: the one given (`--mock-config`, else
+/// `SFN_MOCK_CONFIG`), else `./MockConfigFile.json` when it exists, as
+/// Step Functions Local does ("If you do not provide the environment
+/// variable SFN_MOCK_CONFIG ... it will attempt to read a mock
+/// configuration file named MockConfigFile.json in the directory from
+/// which you launched Step Functions Local"). The flag says whether it is
+/// that default.
+pub(crate) fn mock_config_path(given: Option<&Path>) -> Option<(PathBuf, bool)> {
+    match given {
+        Some(path) => Some((path.to_path_buf(), false)),
+        None => Some(PathBuf::from(DEFAULT_MOCK_CONFIG))
+            .filter(|p| p.is_file())
+            .map(|p| (p, true)),
+    }
+}
+
+/// Read a MockConfigFile as JSON.
+pub(crate) fn read_mock_config(path: &Path) -> Result<Value, String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the mock config {}: {e}", path.display()))
+        .and_then(|t| {
+            stepwell_core::parse_json(&t)
+                .map_err(|e| format!("the mock config {}: {e}", path.display()))
+        })
+}

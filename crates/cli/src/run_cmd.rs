@@ -35,11 +35,13 @@ pub(crate) struct RunArgs {
     /// The state machine's name (default: the file name without extensions).
     #[arg(long)]
     name: Option<String>,
-    /// A MockConfigFile (AWS Step Functions Local format) with task responses.
-    #[arg(long, requires = "test_case")]
+    /// A MockConfigFile (AWS Step Functions Local format) with task
+    /// responses (default: ./MockConfigFile.json when it exists, as in Step
+    /// Functions Local); used with --test-case.
+    #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<PathBuf>,
     /// The test case to use from the mock config.
-    #[arg(long, requires = "mock_config")]
+    #[arg(long)]
     test_case: Option<String>,
     /// Multiply every Wait and Retry interval by F (0 = no waiting).
     #[arg(long, default_value_t = 1.0)]
@@ -90,13 +92,27 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         .name
         .clone()
         .unwrap_or_else(|| base_name(&args.definition));
-    let mocks = match (&args.mock_config, &args.test_case) {
-        (Some(file), Some(case)) => {
-            let config = match std::fs::read_to_string(file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))
-                .and_then(|t| {
-                    stepwell_core::parse_json(&t).map_err(|e| format!("{}: {e}", file.display()))
-                }) {
+    // The mock config (given, SFN_MOCK_CONFIG, or ./MockConfigFile.json)
+    // is only read for a test case.
+    let mocks = match &args.test_case {
+        // A --mock-config on the command line wants a test case; one from
+        // the environment is there for the runs that name one.
+        None if args.mock_config.is_some()
+            && args.mock_config.as_deref().map(Path::as_os_str)
+                != std::env::var_os("SFN_MOCK_CONFIG").as_deref() =>
+        {
+            return usage_error(&args, "--mock-config needs --test-case NAME");
+        }
+        None => None,
+        Some(case) => {
+            let Some((file, _)) = crate::common::mock_config_path(args.mock_config.as_deref())
+            else {
+                return usage_error(
+                    &args,
+                    "--test-case needs a mock config: --mock-config FILE, SFN_MOCK_CONFIG, or ./MockConfigFile.json",
+                );
+            };
+            let config = match crate::common::read_mock_config(&file) {
                 Ok(c) => c,
                 Err(msg) => return usage_error(&args, &msg),
             };
@@ -105,7 +121,6 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
                 Err(e) => return usage_error(&args, &e.to_string()),
             }
         }
-        _ => None,
     };
     if args.wait_scale.is_nan() || args.wait_scale < 0.0 {
         return usage_error(&args, "--wait-scale must be a number >= 0");

@@ -31,13 +31,16 @@ pub(crate) struct ServeArgs {
     /// (default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1).
     #[arg(long, default_value_t = crate::common::default_region())]
     region: String,
-    #[arg(long, default_value = "123456789012")]
+    /// The account of the ARNs (AWS_ACCOUNT_ID, as in Step Functions Local).
+    #[arg(long, default_value = "123456789012", env = "AWS_ACCOUNT_ID")]
     account: String,
-    /// Multiplies every Wait and Retry interval (0 = do not wait).
-    #[arg(long, default_value_t = 1.0)]
+    /// Multiplies every Wait and Retry interval (0 = do not wait;
+    /// WAIT_TIME_SCALE, as in Step Functions Local).
+    #[arg(long, default_value_t = 1.0, env = "WAIT_TIME_SCALE")]
     wait_scale: f64,
     /// A MockConfigFile (AWS Step Functions Local's format); executions
-    /// started with `stateMachineArn#TestCase` use its test case.
+    /// started with `stateMachineArn#TestCase` use its test case (default:
+    /// ./MockConfigFile.json when it exists, as in Step Functions Local).
     #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<PathBuf>,
     /// A directory standing for Amazon S3, read by Distributed Maps with an
@@ -120,15 +123,20 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         eprintln!("error: --wait-scale must be a number >= 0");
         return ExitCode::from(2);
     }
-    let mock_config = match &args.mock_config {
+    let mock_config = match crate::common::mock_config_path(args.mock_config.as_deref()) {
         None => None,
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| stepwell_core::parse_json(&t).map_err(|e| e.to_string()))
-        {
-            Ok(v) => Some(v),
+        Some((path, default)) => match crate::common::read_mock_config(&path) {
+            Ok(v) => {
+                if default {
+                    eprintln!(
+                        "note: loaded the mock config ./{} from the working directory (no --mock-config or SFN_MOCK_CONFIG)",
+                        path.display()
+                    );
+                }
+                Some(v)
+            }
             Err(e) => {
-                eprintln!("error: cannot read the mock config {}: {e}", path.display());
+                eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
         },

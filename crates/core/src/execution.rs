@@ -346,11 +346,20 @@ impl Execution {
     /// The activity ARNs the state machine's Task states name (each
     /// once), which a driver checks before [`Execution::decide`].
     pub fn activity_resources(&self) -> Vec<String> {
+        self.activity_resources_of(|_| true)
+    }
+
+    /// [`Execution::activity_resources`] of the Task states `of` keeps
+    /// (given their names): a driver leaves out those it answers itself
+    /// (mocks). An activity one of the others names too is still checked
+    /// for all of them.
+    pub fn activity_resources_of(&self, of: impl Fn(&str) -> bool) -> Vec<String> {
         let mut arns: Vec<String> = Vec::new();
         let states = self.plan.machines.iter().flat_map(|m| m.states.iter());
         for st in states {
             if let StateKind::Task(t) = &st.kind {
-                if t.resource.contains(":activity:") && !arns.contains(&t.resource) {
+                if t.resource.contains(":activity:") && of(&st.name) && !arns.contains(&t.resource)
+                {
                     arns.push(t.resource.clone());
                 }
             }

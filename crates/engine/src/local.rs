@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, VecDeque};
 use serde_json::Value;
 use stepwell_core::{Command, Entropy, Event, Execution, Input, Status, TaskFlavor, TaskRequest};
 
-use crate::mock::{MockCase, MockResponse};
+use crate::mock::{unmocked_cause, MockCase, MockResponse};
 use crate::s3::{self, LocalS3};
 
 /// Time, injected so tests can run without sleeping.
@@ -75,29 +75,21 @@ impl MockRunner {
 
 impl TaskRunner for MockRunner {
     fn run(&mut self, req: &TaskRequest) -> TaskOutcome {
-        let response = self.case.as_mut().and_then(|c| {
-            let covered = c.covers(&req.state_name);
-            (c.next(&req.state_name), covered)
-                .0
-                .map(Ok)
-                .or(covered.then_some(Err(())))
-        });
-        match response {
-            Some(Ok(MockResponse::Return(v))) => TaskOutcome::Succeeded(v),
-            Some(Ok(MockResponse::Throw { error, cause })) => TaskOutcome::Failed { error, cause },
-            Some(Err(())) => TaskOutcome::Failed {
-                error: "States.Runtime".into(),
-                cause: format!(
-                    "the mocked responses for state '{}' ran out (resource {})",
-                    req.state_name, req.resource
-                ),
-            },
-            None => TaskOutcome::Failed {
+        let Some(case) = self.case.as_mut() else {
+            return TaskOutcome::Failed {
                 error: "States.Runtime".into(),
                 cause: format!(
                     "no task runner for state '{}': resource {} has no mocked response (use --mock-config and --test-case, or --functions / --aws-integrations for a backend that runs it)",
                     req.state_name, req.resource
                 ),
+            };
+        };
+        match case.answer(&req.state_name, &req.resource) {
+            Some(MockResponse::Return(v)) => TaskOutcome::Succeeded(v),
+            Some(MockResponse::Throw { error, cause }) => TaskOutcome::Failed { error, cause },
+            None => TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: unmocked_cause(&req.state_name, &req.resource, case.name()),
             },
         }
     }
@@ -271,4 +263,63 @@ pub fn run_to_completion(exec: &mut Execution, opts: LocalOptions<'_>) -> Vec<Ev
         );
     }
     history
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(state: &str, resource: &str) -> TaskRequest {
+        TaskRequest {
+            task: 1,
+            flavor: TaskFlavor::Service,
+            state_name: state.into(),
+            resource: resource.into(),
+            payload: Default::default(),
+            token: None,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            execution_arn: String::new(),
+            state_machine_arn: String::new(),
+        }
+    }
+
+    /// With a test case, an unmocked Task says the test case has no mock
+    /// for it (as `stepwell serve` does), not how to give one.
+    #[test]
+    fn an_unmocked_state_of_a_test_case_names_it() {
+        let cfg = json!({
+            "StateMachines": {"M": {"TestCases": {"T": {"S": "R"}}}},
+            "MockedResponses": {"R": {"0": {"Return": 1}}}
+        });
+        let case = MockCase::from_config(&cfg, "M", "T").ok();
+        let mut runner = MockRunner::new(case);
+        assert_eq!(
+            runner.run(&request("Other", "arn:r")),
+            TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: "no local runner for state 'Other': test case 'T' has no mock for it, and no backend runs resource arn:r".into()
+            }
+        );
+        assert_eq!(
+            runner.run(&request("S", "arn:r")),
+            TaskOutcome::Succeeded(json!(1))
+        );
+        assert_eq!(
+            runner.run(&request("S", "arn:r")),
+            TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: "the mocked responses for state 'S' ran out (resource arn:r)".into()
+            }
+        );
+        let mut none = MockRunner::new(None);
+        let TaskOutcome::Failed { cause, .. } = none.run(&request("S", "arn:r")) else {
+            panic!("no runner, no success");
+        };
+        assert!(
+            cause.contains("use --mock-config and --test-case"),
+            "{cause}"
+        );
+    }
 }

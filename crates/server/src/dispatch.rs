@@ -202,28 +202,34 @@ impl ActivityQueues {
     }
 }
 
+/// What an execution's test case (MockConfigFile) answers for the tasks
+/// of one decision.
+#[derive(Debug, Default)]
+pub(crate) struct Mocked {
+    /// The answers, by task.
+    answers: HashMap<TaskId, MockResponse>,
+    /// The test case the execution was started with (`stateMachineArn#TestCase`).
+    case: Option<String>,
+}
+
 /// Mocked answers (MockConfigFile) for the tasks among `commands`, taken
 /// in order under the execution's lock so invocation counts are exact.
-pub(crate) fn mock_answers(live: &mut Live, commands: &[Command]) -> Vec<(TaskId, MockResponse)> {
+pub(crate) fn mock_answers(live: &mut Live, commands: &[Command]) -> Mocked {
     let Some(mocks) = live.mocks.as_mut() else {
-        return Vec::new();
+        return Mocked::default();
     };
-    let mut out = Vec::new();
+    let mut answers = HashMap::new();
     for c in commands {
         if let Command::RunTask(req) = c {
-            if mocks.covers(&req.state_name) {
-                let answer = mocks.next(&req.state_name).unwrap_or(MockResponse::Throw {
-                    error: "States.Runtime".into(),
-                    cause: format!(
-                        "the mocked responses for state '{}' ran out",
-                        req.state_name
-                    ),
-                });
-                out.push((req.task, answer));
+            if let Some(answer) = mocks.answer(&req.state_name, &req.resource) {
+                answers.insert(req.task, answer);
             }
         }
     }
-    out
+    Mocked {
+        answers,
+        case: Some(mocks.name().to_string()),
+    }
 }
 
 fn spawn_input(rt: &Arc<Runtime>, arn: &str, input: Input) {
@@ -256,15 +262,24 @@ pub(crate) fn carry_out(
     rt: &Arc<Runtime>,
     arn: &str,
     commands: Vec<Command>,
-    answers: Vec<(TaskId, MockResponse)>,
+    mocked: Mocked,
     recovered: &Recovered,
 ) {
-    let mut answers: HashMap<TaskId, MockResponse> = answers.into_iter().collect();
+    let Mocked { mut answers, case } = mocked;
     for c in commands {
         match c {
             Command::RunTask(req) => {
                 if let Some(answer) = answers.remove(&req.task) {
-                    let mut inputs = Vec::with_capacity(2);
+                    let mut inputs = Vec::with_capacity(3);
+                    if req.flavor == TaskFlavor::Activity && !recovered.started.contains(&req.task)
+                    {
+                        // A mocked activity stands for a worker that took
+                        // the task at once (as under `stepwell run`).
+                        inputs.push(Input::TaskStarted {
+                            task: req.task,
+                            worker: None,
+                        });
+                    }
                     if req.is_submitted_first() {
                         // A mock stands for the whole job; what submitting
                         // it answered is not mocked.
@@ -276,7 +291,7 @@ pub(crate) fn carry_out(
                     inputs.push(mock_input(req.task, answer));
                     spawn_inputs(rt, arn, inputs);
                 } else {
-                    run_task(rt, arn, req, recovered);
+                    run_task(rt, arn, req, recovered, case.as_deref());
                 }
             }
             Command::CancelTask { task } => {
@@ -376,7 +391,15 @@ fn register_token(rt: &Runtime, arn: &str, req: &TaskRequest) {
     }
 }
 
-fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovered) {
+/// Run a task no mock answers; `case` is the execution's test case, if
+/// it was started with one.
+fn run_task(
+    rt: &Arc<Runtime>,
+    arn: &str,
+    req: TaskRequest,
+    recovered: &Recovered,
+    case: Option<&str>,
+) {
     let resource = req.resource.clone();
     let callback = is_callback(&req);
     // Again for a task re-issued after a restart or a reload.
@@ -456,19 +479,17 @@ fn run_task(rt: &Arc<Runtime>, arn: &str, req: TaskRequest, recovered: &Recovere
         }
         return;
     }
+    let cause = match case {
+        Some(case) => stepwell_engine::mock::unmocked_cause(&req.state_name, &resource, case),
+        None => format!(
+            "no local runner for state '{}': resource {} has no mocked response (start the execution with stateMachineArn#TestCase and SFN_MOCK_CONFIG) and no backend runs it",
+            req.state_name, resource
+        ),
+    };
     spawn_input(
         rt,
         arn,
-        task_input(
-            req.task,
-            Err((
-                "States.Runtime".into(),
-                format!(
-                    "no local runner for state '{}': resource {} has no mocked response (start the execution with stateMachineArn#TestCase and SFN_MOCK_CONFIG) and no backend runs it",
-                    req.state_name, req.resource
-                ),
-            )),
-        ),
+        task_input(req.task, Err(("States.Runtime".into(), cause))),
     );
 }
 

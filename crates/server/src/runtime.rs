@@ -115,15 +115,20 @@ pub(crate) struct Live {
     pub redrive_token: Option<String>,
     /// Where its history events are logged (`logs`), if they are.
     pub log: Option<Arc<crate::logs::Target>>,
-    /// The activities its state machine's Tasks name: looked up before
-    /// each decision ([`Runtime::missing_activities`]).
+    /// The activities its state machine's Tasks name, but for the Tasks
+    /// its test case mocks (a mocked activity need not exist): looked up
+    /// before each decision ([`Runtime::missing_activities`]).
     pub activities: Vec<String>,
 }
 
 impl Live {
     pub(crate) fn new(exec: Execution, record: ExecutionRecord, mocks: Option<MockCase>) -> Live {
+        let activities = match &mocks {
+            Some(m) => exec.activity_resources_of(|state| !m.covers(state)),
+            None => exec.activity_resources(),
+        };
         Live {
-            activities: exec.activity_resources(),
+            activities,
             exec,
             record,
             mocks,

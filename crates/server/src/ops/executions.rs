@@ -177,6 +177,15 @@ pub async fn start(
         version_arn,
         alias_arn,
     } = resolve(rt, &machine_ref)?;
+    if let (Some(case), None) = (&test_case, &rt.cfg.mock_config) {
+        // Running it unmocked would call what the test case stands for.
+        return Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "mock config: none is loaded, so test case '{case}' cannot be used (start stepwell serve with --mock-config FILE or SFN_MOCK_CONFIG, or with MockConfigFile.json in its directory)"
+            ),
+        ));
+    }
     // A name the caller did not give is a fresh UUID: no execution can
     // have it, so no store read looks for one (the insert still refuses a
     // duplicate).

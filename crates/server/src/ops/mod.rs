@@ -10,6 +10,8 @@ use crate::runtime::Runtime;
 pub mod activities;
 pub mod executions;
 pub mod map_runs;
+#[cfg(test)]
+mod mock_tests;
 pub mod state_machines;
 pub mod tags;
 pub mod tasks;

@@ -11,7 +11,7 @@ use crate::runtime::Runtime;
 use crate::testing::{call, create_machine, remove_db, runtime, start};
 
 /// Call an operation that must fail: its error's kind and message.
-async fn refused(rt: &Arc<Runtime>, op: &str, body: Value) -> (&'static str, String) {
+pub(super) async fn refused(rt: &Arc<Runtime>, op: &str, body: Value) -> (&'static str, String) {
     let Value::Object(m) = body else {
         panic!("{op}: the request is not an object");
     };
@@ -23,7 +23,7 @@ async fn refused(rt: &Arc<Runtime>, op: &str, body: Value) -> (&'static str, Str
 
 /// Wait until the execution is no longer RUNNING; DescribeExecution's
 /// answer then.
-async fn ended(rt: &Arc<Runtime>, arn: &str) -> Value {
+pub(super) async fn ended(rt: &Arc<Runtime>, arn: &str) -> Value {
     for _ in 0..1000 {
         let d = call(rt, "DescribeExecution", json!({"executionArn": arn})).await;
         if d["status"] != "RUNNING" {
