@@ -5,7 +5,32 @@ scripts/key-order-check.py."""
 import json
 import os
 import subprocess
+import sys
 import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "conformance")
+
+
+def load_cases(only, keep):
+    """The conformance cases `keep` accepts (by file name; `only` a part of
+    it) and run.py's own MockConfigFile conversion, or None when
+    ../shared/conformance is not there."""
+    if not os.path.isdir(SHARED):
+        return None
+    sys.path.insert(0, SHARED)
+    from run import mock_config  # the gate's own MockConfigFile conversion
+
+    cases = []
+    cases_dir = os.path.join(SHARED, "cases")
+    for name in sorted(os.listdir(cases_dir)):
+        if only and only not in name:
+            continue
+        with open(os.path.join(cases_dir, name)) as f:
+            case = json.load(f)
+        if keep(case):
+            cases.append(case)
+    return cases, mock_config
 
 
 def run_case(binary, case, mock_config, flag, timeout=60):

@@ -42,11 +42,7 @@ import json
 import os
 import sys
 
-from case_runner import run_case
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "conformance")
-
+from case_runner import load_cases, run_case
 
 def history_types(binary, case, mock_config):
     """The event types of Stepwell's history of `case` (None when it did not run)."""
@@ -102,21 +98,11 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--expect-mismatches")
     a = ap.parse_args()
-    if not os.path.isdir(SHARED):
+    loaded = load_cases(a.only, lambda case: case.get("history_types") and case["expected"].get("status") != "INVALID_DEFINITION")
+    if loaded is None:
         print("history-check: SKIPPED, ../shared/conformance is not there")
         return 0
-    sys.path.insert(0, SHARED)
-    from run import mock_config  # the gate's own MockConfigFile conversion
-
-    cases = []
-    cases_dir = os.path.join(SHARED, "cases")
-    for name in sorted(os.listdir(cases_dir)):
-        if a.only and a.only not in name:
-            continue
-        with open(os.path.join(cases_dir, name)) as f:
-            case = json.load(f)
-        if case.get("history_types") and case["expected"].get("status") != "INVALID_DEFINITION":
-            cases.append(case)
+    cases, mock_config = loaded
 
     def check(case):
         got = history_types(a.bin, case, mock_config)

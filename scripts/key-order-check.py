@@ -26,11 +26,7 @@ import json
 import os
 import sys
 
-from case_runner import run_case
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "conformance")
-
+from case_runner import load_cases, run_case
 
 def output_of(binary, case, mock_config):
     """Stepwell's output of `case` (None when it did not succeed)."""
@@ -64,21 +60,11 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--expect-mismatches")
     a = ap.parse_args()
-    if not os.path.isdir(SHARED):
+    loaded = load_cases(a.only, lambda case: case["expected"].get("status") == "SUCCEEDED")
+    if loaded is None:
         print("key-order-check: SKIPPED, ../shared/conformance is not there")
         return 0
-    sys.path.insert(0, SHARED)
-    from run import mock_config  # the gate's own MockConfigFile conversion
-
-    cases = []
-    cases_dir = os.path.join(SHARED, "cases")
-    for name in sorted(os.listdir(cases_dir)):
-        if a.only and a.only not in name:
-            continue
-        with open(os.path.join(cases_dir, name)) as f:
-            case = json.load(f)
-        if case["expected"].get("status") == "SUCCEEDED":
-            cases.append(case)
+    cases, mock_config = loaded
 
     def check(case):
         got = output_of(a.bin, case, mock_config)

@@ -47,7 +47,10 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
         other => {
             return Err(invalid(
                 target,
-                format!("expected a JSON object, got {}", type_name(other)),
+                format!(
+                    "expected a JSON object, got {}",
+                    stepwell_core::json_kind(other)
+                ),
             ))
         }
     };
@@ -140,17 +143,6 @@ pub fn prepare(target: &Target, parameters: &Value, endpoint: &str) -> Result<Pr
         headers,
         body,
     })
-}
-
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// What the optimized integrations do to the parameters before calling:

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::request::{escape, invalid, type_name};
+use crate::request::{escape, invalid};
 use crate::response::{iso_instant, Answer};
 use crate::services::Target;
 use crate::TaskError;
@@ -95,7 +95,10 @@ pub(crate) fn request(
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         Some(other) if !other.is_null() => Err(invalid(
             target,
-            format!("{name} must be a string, got {}", type_name(other)),
+            format!(
+                "{name} must be a string, got {}",
+                stepwell_core::json_kind(other)
+            ),
         )),
         _ => Err(invalid(target, format!("{name} is required"))),
     };

@@ -41,5 +41,7 @@ pub use event::{
 };
 pub use execution::{Execution, Outcome, ReplayError, Status};
 pub use input::{Command, ExecutionInfo, Input, ReadRequest, TaskRequest, WriteRequest};
-pub use limits::{from_slice_unbounded, json_size, parse_json, MAX_NESTING, MAX_PAYLOAD_BYTES};
+pub use limits::{
+    from_slice_unbounded, json_kind, json_size, parse_json, MAX_NESTING, MAX_PAYLOAD_BYTES,
+};
 pub use retry::delay_ms;

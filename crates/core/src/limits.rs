@@ -94,6 +94,19 @@ pub fn check_size(v: &Value) -> Result<(), Exceeded> {
     }
 }
 
+/// What kind of JSON value `v` is, as messages name it ("a string",
+/// "an object", ...).
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Parse JSON text nested at most [`MAX_NESTING`] levels deep.
 ///
 /// `serde_json` alone refuses text nested deeper than 128 levels, less than

@@ -188,7 +188,7 @@ fn parse_response(v: &Value) -> Result<MockResponse, String> {
     let t = t.as_object().ok_or_else(|| {
         format!(
             "'Throw' must be an object with 'Error' and 'Cause' strings, found {}",
-            json_type(t)
+            stepwell_core::json_kind(t)
         )
     })?;
     let field = |k: &str| match t.get(k) {
@@ -196,25 +196,13 @@ fn parse_response(v: &Value) -> Result<MockResponse, String> {
         Some(Value::String(s)) => Ok(s.clone()),
         Some(other) => Err(format!(
             "'Throw' field '{k}' must be a string, found {}",
-            json_type(other)
+            stepwell_core::json_kind(other)
         )),
     };
     Ok(MockResponse::Throw {
         error: field("Error")?,
         cause: field("Cause")?,
     })
-}
-
-/// What kind of JSON value `v` is, for messages.
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]
