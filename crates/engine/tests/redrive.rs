@@ -16,7 +16,7 @@ use stepwell_asl::StateMachine;
 use stepwell_core::map_run::{self, MapRun};
 use stepwell_core::{
     render_child_history, render_history, Command, Event, EventKind, Execution, ExecutionInfo,
-    Input, Status, TaskRequest,
+    Input, Outcome, Status, TaskRequest,
 };
 use stepwell_engine::{MockCase, MockRunner, SplitMix, TaskOutcome, TaskRunner};
 
@@ -216,6 +216,9 @@ enum Act {
     HangFirst,
     /// Its first run returns a result over the 256 KiB payload limit.
     HugeFirst,
+    /// Its first run returns 150 KiB: two such results together are over
+    /// the limit.
+    BigFirst,
 }
 
 /// The task's result: `"<state>:<input>"`; the rules in `acts` say which
@@ -246,6 +249,9 @@ fn answerer<'a>(
             Some(Act::HangFirst) if before == 0 => return None,
             Some(Act::HugeFirst) if before == 0 => {
                 TaskOutcome::Succeeded(json!("x".repeat(300 * 1024)))
+            }
+            Some(Act::BigFirst) if before == 0 => {
+                TaskOutcome::Succeeded(json!("x".repeat(150 * 1024)))
             }
             _ => TaskOutcome::Succeeded(json!(call)),
         })
@@ -789,21 +795,31 @@ fn children_wait_for_a_redrive_and_go_back_when_the_map_run_stops() {
 }
 
 #[test]
-fn a_map_run_that_failed_with_data_limit_exceeded_starts_a_new_map_run() {
+fn a_map_that_failed_with_data_limit_exceeded_starts_a_new_map_run() {
+    // Each child's result fits; the Map's result (both) does not, so the
+    // Map state fails with States.DataLimitExceeded after its Map Run.
     let def = distributed(json!({}));
-    let acts = [("W", json!(0), Act::HugeFirst)];
+    let acts = [
+        ("W", json!(0), Act::BigFirst),
+        ("W", json!(1), Act::BigFirst),
+    ];
     let mut log = Vec::new();
     let mut d = Drive::new(&def, json!({"items": [0, 1]}));
     {
         let mut answer = answerer(&acts, &mut log);
         d.feed(Input::Start);
         d.pump(&mut answer);
+        assert!(
+            matches!(d.exec.outcome(), Some(Outcome::Failed(e))
+                if e.error == "States.DataLimitExceeded"),
+            "{:?}",
+            d.exec.outcome()
+        );
         d.feed(Input::Redrive);
         d.pump(&mut answer);
     }
     let runs = map_run::map_runs(d.plan.clone(), &d.info, &d.history).unwrap();
     assert_eq!(runs.len(), 2, "a new Map Run");
-    assert_eq!(runs[0].status, "FAILED");
     assert_eq!(runs[1].status, "SUCCEEDED");
     assert_eq!(runs[1].redrive_count, 0);
     assert_ne!(runs[0].arn, runs[1].arn);
@@ -813,6 +829,33 @@ fn a_map_run_that_failed_with_data_limit_exceeded_starts_a_new_map_run() {
         .any(|e| matches!(e.kind, EventKind::MapRunRedriven { .. })));
     let run = d.run();
     assert_eq!(run.status(), "SUCCEEDED");
+}
+
+#[test]
+fn a_child_over_the_data_limit_fails_the_map_run_which_is_redriven() {
+    // The child fails with States.DataLimitExceeded; the Map Run fails
+    // past its (zero) tolerated failures, so a redrive redrives it.
+    let def = distributed(json!({}));
+    let acts = [("W", json!(0), Act::HugeFirst)];
+    let mut log = Vec::new();
+    let mut d = Drive::new(&def, json!({"items": [0, 1]}));
+    {
+        let mut answer = answerer(&acts, &mut log);
+        d.feed(Input::Start);
+        d.pump(&mut answer);
+        assert!(
+            matches!(d.exec.outcome(), Some(Outcome::Failed(e))
+                if e.error == "States.ExceedToleratedFailureThreshold"),
+            "{:?}",
+            d.exec.outcome()
+        );
+        d.feed(Input::Redrive);
+        d.pump(&mut answer);
+    }
+    let mr = only_run(&d);
+    assert_eq!(mr.redrive_count, 1);
+    assert_eq!(statuses(&mr), ["SUCCEEDED", "SUCCEEDED"]);
+    assert_eq!(d.run().status(), "SUCCEEDED");
 }
 
 #[test]

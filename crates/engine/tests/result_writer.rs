@@ -181,7 +181,11 @@ fn a_failed_map_run_writes_its_results_too_and_catch_takes_the_error() {
     let r = run(&def, json!({"items": [1, "bad", 3]}), Some(&s3));
     assert_eq!(r.exec.status(), Status::Succeeded, "{:?}", r.error());
     let output = r.output().unwrap_or_default();
-    assert_eq!(output["error"]["Error"], json!("Item.Bad"), "{output}");
+    assert_eq!(
+        output["error"]["Error"],
+        json!("States.ExceedToleratedFailureThreshold"),
+        "{output}"
+    );
     let t = types(&r);
     assert!(
         t.windows(2)

@@ -374,8 +374,11 @@ impl Decider<'_> {
                 .failure
                 .clone()
                 .unwrap_or_else(|| StateError::new(names::BRANCH_FAILED, ""));
+            // A Distributed Map's threshold defaults to zero failures, so
+            // any failure beyond it is the Map Run's, not the child's (AWS:
+            // "the Map Run fails ... States.ExceedToleratedFailureThreshold").
             let err = if is_map
-                && (fan.tolerated_count.is_some() || fan.tolerated_percentage.is_some())
+                && (map_run || fan.tolerated_count.is_some() || fan.tolerated_percentage.is_some())
             {
                 StateError::new(
                     names::EXCEED_TOLERATED_FAILURE_THRESHOLD,

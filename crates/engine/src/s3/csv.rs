@@ -46,6 +46,11 @@ pub(super) fn csv_items(
     let empty_row = headers
         .iter()
         .fold(2u64, |n, h| n.saturating_add(h.len() as u64 + 6));
+    // AWS gives a row's columns in the order a Java `HashMap` of them
+    // iterates (recorded: LocalStack's
+    // `test_map_item_reader_csv_headers_first_row_typed_headers`, columns
+    // `0,True,{}` given as `0,{},True`).
+    let order = stepwell_java::hash_map_order(headers.iter().map(String::as_str));
     let mut items = Vec::new();
     for row in rows {
         if reached(&items, max_items) {
@@ -58,9 +63,9 @@ pub(super) fn csv_items(
         let size = empty_row.saturating_add(values);
         budget.take(size)?;
         let mut o = JsonMap::with_capacity(headers.len());
-        for (i, h) in headers.iter().enumerate() {
+        for &i in &order {
             let v = row.get(i).cloned().unwrap_or_default();
-            o.insert(h.clone(), Value::String(v));
+            o.insert(headers[i].clone(), Value::String(v));
         }
         items.push(Value::Object(o));
     }
@@ -167,5 +172,27 @@ mod tests {
             parse_csv("a\"b", b',').unwrap_or_default(),
             vec![vec!["a\"b".to_string()]]
         );
+    }
+
+    /// A row's keys in AWS's order (recorded: LocalStack's
+    /// `test_map_item_reader_csv_headers_first_row_typed_headers` and
+    /// `test_map_item_reader_csv_first_row_extra_fields`).
+    #[test]
+    fn columns_come_in_java_hash_map_order() {
+        let keys = |text: &str| -> Vec<String> {
+            let mut budget = Budget::new(MAX_CSV_ITEMS_BYTES);
+            let items =
+                csv_items(text, &ReaderConfig::default(), None, &mut budget).unwrap_or_default();
+            match items.first() {
+                Some(Value::Object(o)) => o.keys().cloned().collect(),
+                _ => Vec::new(),
+            }
+        };
+        assert_eq!(
+            keys("0,True,{}\nValue4,Value5,Value6\n"),
+            ["0", "{}", "True"]
+        );
+        assert_eq!(keys("H1,\nValue4,Value5\n"), ["", "H1"]);
+        assert_eq!(keys("Col1,Col2,Col3\n1,2,3\n"), ["Col1", "Col2", "Col3"]);
     }
 }
