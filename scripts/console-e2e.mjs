@@ -123,6 +123,23 @@ async function shot(name) {
   await page.screenshot({ path: path.join(out, name), fullPage: true });
 }
 
+// axe-core (installed beside playwright-core by console-e2e.sh) on the
+// page as it is now: a violation of impact serious or critical fails the
+// check; lesser ones are listed.
+const axeSource = readFileSync(path.join(deps, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+async function accessible(p, what) {
+  if (!(await p.evaluate(() => typeof window.axe === 'object'))) await p.evaluate(axeSource);
+  const violations = await p.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const said = (list) => list.map((v) => `${v.id} (${v.impact}: ${v.nodes.join(', ')})`).join('; ');
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const minor = violations.filter((v) => !bad.includes(v));
+  if (minor.length) console.log(`   axe, lesser on ${what}: ${said(minor)}`);
+  return check(bad.length === 0, `axe finds nothing serious or critical on ${what}${bad.length ? `: ${said(bad)}` : ''}`);
+}
+
 // Each state's outcome in the execution graph, as `Name:status …`.
 const graphStatuses = (names) => page.$$eval('#execution-graph g.state', (l, wanted) => wanted
   .map((n) => `${n}:${l.find((g) => g.getAttribute('data-state') === n)?.getAttribute('data-status')}`).join(' '), names);
@@ -164,6 +181,7 @@ async function main() {
   await page.waitForSelector('a[data-state-machine="ConsoleDemo"]');
   check(await page.isVisible('a[data-state-machine="LargeOrderWorkflow"]'), 'the list shows both state machines');
   await shot('01-state-machines.png');
+  await accessible(page, 'the state machines list');
 
   // 2. The state machine page: graph with every state, nested branches.
   await page.click('a[data-state-machine="ConsoleDemo"]');
@@ -173,6 +191,7 @@ async function main() {
   check(await page.isVisible('#machine-graph g.state[data-state="Checks"] g.state[data-state="Validate"]'), 'Parallel branches are drawn inside their state');
   check((await page.textContent('#machine-graph')).includes('$.decision.approved == true'), 'the Choice rule is labelled');
   await shot('02-state-machine.png');
+  await accessible(page, "a state machine's page");
 
   // 3. Start an execution from the form; states turn green live.
   await page.fill('#start-input', '{"amount": 42}');
@@ -239,6 +258,7 @@ async function main() {
   await page.waitForSelector('#detail-output');
   check((await page.textContent('#detail-output')).includes('order-1'), 'a state shows its output');
   await shot('04-execution-succeeded.png');
+  await accessible(page, 'an execution, graph view');
 
   // 4b. The Table view (AWS's): a row per state entered, with its type,
   // status, resource and start after the execution's; a Parallel opens
@@ -280,11 +300,13 @@ async function main() {
   await page.uncheck('#state-table-columns input[value="timeline"]');
   await page.click('#state-table-columns summary');
   await shot('04b-table-view.png');
+  await accessible(page, 'an execution, table view');
   await page.focus('#view-table');
   await page.keyboard.press('ArrowRight');
   check(await page.getAttribute('#view-events', 'aria-selected') === 'true' && await page.isVisible('#history')
     && await page.evaluate(() => document.activeElement.id) === 'view-events',
   'the view tabs follow the arrow keys; the Event view shows the events');
+  await accessible(page, 'an execution, event view');
   await page.click('#view-graph');
   await page.click('#execution-graph g.state[data-state="Approve"]');
   await page.click('#view-table');
@@ -461,6 +483,7 @@ async function main() {
   check(true, 'filtered by SUCCEEDED, the first page is full again');
   await page.locator('#map-runs').scrollIntoViewIfNeeded();
   await shot('08-map-run.png');
+  await accessible(page, 'a Map Run (its child executions, paged and filtered)');
   await page.click('#map-runs .map-run-children tr[data-execution-arn] a');
   await page.waitForSelector('#map-run-of');
   await page.waitForSelector('#execution-graph g.state[data-state="Ship"][data-status="succeeded"]');
@@ -663,6 +686,7 @@ async function main() {
   check(inTwo === 'Work:succeeded Check:succeeded Reject:failed' && shown === 'Work:succeeded Check:succeeded Keep:notreached Reject:failed'
     && await page.inputValue('#map-iteration-select') === '2',
   `choosing iteration #2 in the table opens onto its states and shows it in the graph (${inTwo} | ${shown})`);
+  await accessible(page, 'an execution, table view with iterations open');
   await page.click('#view-graph');
   check((await page.textContent('#history tr[data-type="MapStateStarted"] summary')) === '5 items'
     && (await page.textContent('#history tr[data-type="MapIterationStarted"] summary')) === 'Each index 0',
@@ -846,6 +870,7 @@ async function main() {
   await signed.goto(`${sigBase}/`);
   await signed.waitForSelector('#signin');
   check(true, 'an unsigned console is asked to sign in');
+  await accessible(signed, 'the sign-in form');
   const signIn = async (secret) => {
     await signed.fill('#signin-access-key', key.accessKeyId);
     await signed.fill('#signin-secret', secret);

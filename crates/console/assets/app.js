@@ -212,7 +212,7 @@ async function machineView(arn, signal) {
     select(graph.svg, name);
     fill(statePanel,
       h('h3', {}, name),
-      h('pre', { class: 'json' }, JSON.stringify(findState(definition, name), null, 2)));
+      h('pre', { class: 'json', tabindex: 0 }, JSON.stringify(findState(definition, name), null, 2)));
     statePanel.classList.remove('muted');
   }, 'machine-graph');
 
@@ -238,7 +238,7 @@ async function machineView(arn, signal) {
     versions,
     h('section', { class: 'card' },
       h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
-        h('pre', { id: 'definition', class: 'json' }, pretty(sm.definition)))));
+        h('pre', { id: 'definition', class: 'json', tabindex: 0 }, pretty(sm.definition)))));
 }
 
 /**
@@ -356,7 +356,7 @@ function syncResult(res) {
   return [
     h('h3', {}, 'Result ', statusBadge(res.status, 'start-result-status')),
     h('p', { class: 'muted' }, res.name || '', res.stopDate ? ` · took ${fmtDuration(res.startDate, res.stopDate)}` : ''),
-    res.output !== undefined ? h('pre', { class: 'json', id: 'start-result-output' }, pretty(res.output)) : null,
+    res.output !== undefined ? h('pre', { class: 'json', tabindex: 0, id: 'start-result-output' }, pretty(res.output)) : null,
     errorBox('start-result-error', res.error, res.cause),
   ];
 }
@@ -577,8 +577,8 @@ async function executionView(arn, signal) {
     fill(ioPanel,
       h('h2', {}, 'Execution input and output'),
       h('div', { class: 'io-grid' },
-        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', id: 'execution-input' }, pretty(desc.input))),
-        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
+        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', tabindex: 0, id: 'execution-input' }, pretty(desc.input))),
+        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', tabindex: 0, id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
       errorBox('execution-error', desc.error, desc.cause));
   };
 
@@ -657,7 +657,7 @@ async function executionView(arn, signal) {
     }
     const retries = Math.max(0, v.attempts - 1);
     const section = (title, id, text) =>
-      text === undefined || text === null ? null : h('div', {}, h('h4', {}, title), h('pre', { class: 'json', id }, pretty(text)));
+      text === undefined || text === null ? null : h('div', {}, h('h4', {}, title), h('pre', { class: 'json', tabindex: 0, id }, pretty(text)));
     fill(panel,
       h('h3', {}, selected, ' ', statusBadge(v.status, 'detail-status')),
       h('p', { class: 'muted' }, v.type || type, v.resource ? ` · ${v.resource}` : ''),
@@ -887,7 +887,7 @@ async function executionView(arn, signal) {
     // the version's, or the one from before an update).
     h('section', { class: 'card', id: 'execution-definition-section' },
       h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
-        h('pre', { id: 'execution-definition', class: 'json' }, pretty(sm.definition)))))) return;
+        h('pre', { id: 'execution-definition', class: 'json', tabindex: 0 }, pretty(sm.definition)))))) return;
   update();
   renderMapRuns().catch(showToast);
 
@@ -979,8 +979,8 @@ function expressChildView(desc, parentArn, signal) {
     h('section', { class: 'card', id: 'execution-io' },
       h('h2', {}, 'Execution input and output'),
       h('div', { class: 'io-grid' },
-        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', id: 'execution-input' }, pretty(desc.input))),
-        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
+        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', tabindex: 0, id: 'execution-input' }, pretty(desc.input))),
+        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', tabindex: 0, id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
       errorBox('execution-error', desc.error, desc.cause)));
 }
 
@@ -1114,7 +1114,7 @@ function historyTable() {
       h('td', {}, ev.type),
       h('td', {}, stateNameOf(ev, derived)),
       h('td', { class: 'num', title: fmtDate(ev.timestamp) }, typeof start === 'number' ? `+${fmtDuration(start, ev.timestamp)}` : fmtDate(ev.timestamp)),
-      h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json' }, JSON.stringify(expand(d), null, 2))) : ''));
+      h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json', tabindex: 0 }, JSON.stringify(expand(d), null, 2))) : ''));
   };
 
   const draw = () => {
