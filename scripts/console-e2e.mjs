@@ -123,6 +123,27 @@ async function shot(name) {
   await page.screenshot({ path: path.join(out, name), fullPage: true });
 }
 
+// axe-core (installed beside playwright-core by console-e2e.sh) on the
+// page as it is now: a violation of impact serious or critical fails the
+// check; lesser ones are listed.
+const axeSource = readFileSync(path.join(deps, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+async function accessible(p, what) {
+  if (!(await p.evaluate(() => typeof window.axe === 'object'))) await p.evaluate(axeSource);
+  const violations = await p.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const said = (list) => list.map((v) => `${v.id} (${v.impact}: ${v.nodes.join(', ')})`).join('; ');
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const minor = violations.filter((v) => !bad.includes(v));
+  if (minor.length) console.log(`   axe, lesser on ${what}: ${said(minor)}`);
+  return check(bad.length === 0, `axe finds nothing serious or critical on ${what}${bad.length ? `: ${said(bad)}` : ''}`);
+}
+
+// Each state's outcome in the execution graph, as `Name:status …`.
+const graphStatuses = (names) => page.$$eval('#execution-graph g.state', (l, wanted) => wanted
+  .map((n) => `${n}:${l.find((g) => g.getAttribute('data-state') === n)?.getAttribute('data-status')}`).join(' '), names);
+
 async function main() {
   const port = await freePort();
   const apiBase = `http://127.0.0.1:${port}`;
@@ -160,6 +181,7 @@ async function main() {
   await page.waitForSelector('a[data-state-machine="ConsoleDemo"]');
   check(await page.isVisible('a[data-state-machine="LargeOrderWorkflow"]'), 'the list shows both state machines');
   await shot('01-state-machines.png');
+  await accessible(page, 'the state machines list');
 
   // 2. The state machine page: graph with every state, nested branches.
   await page.click('a[data-state-machine="ConsoleDemo"]');
@@ -169,6 +191,7 @@ async function main() {
   check(await page.isVisible('#machine-graph g.state[data-state="Checks"] g.state[data-state="Validate"]'), 'Parallel branches are drawn inside their state');
   check((await page.textContent('#machine-graph')).includes('$.decision.approved == true'), 'the Choice rule is labelled');
   await shot('02-state-machine.png');
+  await accessible(page, "a state machine's page");
 
   // 3. Start an execution from the form; states turn green live.
   await page.fill('#start-input', '{"amount": 42}');
@@ -235,6 +258,60 @@ async function main() {
   await page.waitForSelector('#detail-output');
   check((await page.textContent('#detail-output')).includes('order-1'), 'a state shows its output');
   await shot('04-execution-succeeded.png');
+  await accessible(page, 'an execution, graph view');
+
+  // 4b. The Table view (AWS's): a row per state entered, with its type,
+  // status, resource and start after the execution's; a Parallel opens
+  // onto its branches; a row chosen is the step chosen, in the graph too,
+  // and the other way round.
+  await page.click('#view-table');
+  await page.waitForSelector('#state-table tr[data-kind="visit"]');
+  const heads = () => page.$$eval('#state-table thead th', (l) => l.map((t) => t.textContent));
+  check(JSON.stringify(await heads()) === JSON.stringify(['Name', 'Type', 'Status', 'Resource', 'Started after']),
+    `the Table view shows AWS's default columns (${await heads()})`);
+  const tableRows = () => page.$$eval('#state-table tbody tr', (l) => l.map((r) => `${r.querySelector('.row-select').textContent}:${r.querySelector('.col-type')?.textContent}:${r.getAttribute('data-status')}`).join(' '));
+  let rowsNow = await tableRows();
+  check(rowsNow === 'Prepare:Pass:succeeded Pause:Wait:succeeded Checks:Parallel:succeeded Approve:Task:succeeded Route:Choice:succeeded Done:Succeed:succeeded',
+    `one row per state entered, in order, with its type and status (${rowsNow})`);
+  check(await page.getAttribute('#state-table tr.selected', 'data-state') === 'Prepare', 'the state chosen in the graph is the row chosen in the table');
+  check((await page.textContent('#state-table tr[data-state="Approve"] .col-resource')) === 'sqs:sendMessage.waitForTaskToken',
+    "a Task's row names its resource");
+  const after = await page.textContent('#state-table tr[data-state="Checks"] .col-after');
+  check(/ s$/.test(after) && parseFloat(after) >= 1, `"Started after": the Parallel started after the 1 s Wait (${after})`);
+  await page.click('#state-table tr[data-state="Checks"] .row-toggle');
+  await page.click('#state-table tr[data-kind="branch"] .row-toggle');
+  rowsNow = await tableRows();
+  check(rowsNow.includes('Checks:Parallel:succeeded Branch 1:Parallel branch:succeeded Validate:Pass:succeeded Branch 2:Parallel branch:succeeded Approve'),
+    `a Parallel opens onto its branches, a branch onto its states (${rowsNow})`);
+  await page.click('#state-table tr[data-state="Validate"] .row-select');
+  await page.waitForFunction(() => document.querySelector('#state-detail h3')?.textContent.startsWith('Validate'));
+  check(await page.$eval('#execution-graph g.state[data-state="Validate"]', (g) => g.classList.contains('selected'))
+    && await page.getAttribute('#state-table tr.selected', 'data-state') === 'Validate',
+  'a row chosen in the table is the step shown, and is selected in the graph');
+  await page.click('#state-table-columns summary');
+  await page.check('#state-table-columns input[value="duration"]');
+  await page.check('#state-table-columns input[value="timestamp"]');
+  check(JSON.stringify(await heads()) === JSON.stringify(['Name', 'Type', 'Status', 'Resource', 'Started after', 'Duration', 'Timestamp']),
+    `the Columns preferences add Duration and Timestamp (${await heads()})`);
+  await page.check('#state-table-columns input[value="timeline"]');
+  const bars = await page.$$eval('#state-table tr[data-kind="visit"] .timeline .bar', (l) => Object.fromEntries(l.map((b) => [b.closest('tr').getAttribute('data-state'), b.getBoundingClientRect().width / b.parentElement.getBoundingClientRect().width])));
+  check(bars.Approve > 0.5 && bars.Prepare < 0.1 && bars.Pause > 0.2,
+    `the Timeline column draws each step's time against the execution's (${Object.entries(bars).map(([k, w]) => `${k} ${Math.round(w * 100)}%`).join(', ')})`);
+  await page.uncheck('#state-table-columns input[value="timeline"]');
+  await page.click('#state-table-columns summary');
+  await shot('04b-table-view.png');
+  await accessible(page, 'an execution, table view');
+  await page.focus('#view-table');
+  await page.keyboard.press('ArrowRight');
+  check(await page.getAttribute('#view-events', 'aria-selected') === 'true' && await page.isVisible('#history')
+    && await page.evaluate(() => document.activeElement.id) === 'view-events',
+  'the view tabs follow the arrow keys; the Event view shows the events');
+  await accessible(page, 'an execution, event view');
+  await page.click('#view-graph');
+  await page.click('#execution-graph g.state[data-state="Approve"]');
+  await page.click('#view-table');
+  check(await page.getAttribute('#state-table tr.selected', 'data-state') === 'Approve', 'a state chosen in the graph is the row chosen in the table');
+  await page.click('#view-graph');
 
   // 5. A second execution: the approver refuses; open the failed state.
   await page.goto(`${base}/#/state-machine/${encodeURIComponent(sm.stateMachineArn)}`);
@@ -288,11 +365,19 @@ async function main() {
     });
   });
   check(contrasts.every(([, r]) => r >= 4.5), `status badges have a contrast of 4.5:1 or more (${contrasts.map((c) => c.join(' ')).join(', ')})`);
+  await page.click('#view-table');
+  await page.selectOption('#state-table-filter', 'caught');
+  check(await tableRows() === 'Approve:Task:caught', `the Table view filtered by status: the caught task (${await tableRows()})`);
+  await page.selectOption('#state-table-filter', 'failed');
+  check(await tableRows() === 'Declined:Fail:failed', `the Table view filtered by status: the failed state (${await tableRows()})`);
+  await page.selectOption('#state-table-filter', '');
+  await page.click('#view-events');
   await page.selectOption('#history-filter', 'failures');
   await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 2);
   const failureTypes = await page.$$eval('#history tr[data-event-id]', (l) => l.map((r) => r.getAttribute('data-type')));
   check(JSON.stringify(failureTypes) === JSON.stringify(['TaskFailed', 'ExecutionFailed']), `"Failures only" keeps the failures (${failureTypes})`);
   await page.selectOption('#history-filter', '');
+  await page.click('#view-graph');
   await page.click('#execution-graph g.state[data-state="Declined"]');
   await shot('05-execution-failed.png');
   // The README's picture (docs/console-execution-view.png): the viewport only.
@@ -398,6 +483,7 @@ async function main() {
   check(true, 'filtered by SUCCEEDED, the first page is full again');
   await page.locator('#map-runs').scrollIntoViewIfNeeded();
   await shot('08-map-run.png');
+  await accessible(page, 'a Map Run (its child executions, paged and filtered)');
   await page.click('#map-runs .map-run-children tr[data-execution-arn] a');
   await page.waitForSelector('#map-run-of');
   await page.waitForSelector('#execution-graph g.state[data-state="Ship"][data-status="succeeded"]');
@@ -447,6 +533,7 @@ async function main() {
   let rows = await historyRows();
   check(rows.length === 1000 && rows[0][0] === 1, `the first page shows events 1 to 1,000 (${rows.length} rows)`);
   check((await page.textContent('#history-page')).includes('of 1206'), 'the pager counts all 1,206 events');
+  await page.click('#view-events');
   await page.click('#history-last');
   await page.waitForFunction(() => document.querySelectorAll('#history tr[data-event-id]').length === 206);
   rows = await historyRows();
@@ -556,16 +643,100 @@ async function main() {
     'a state inside a Map opens on an iteration with its own outcome (the aborted one)');
   check((await page.textContent('#history tr[data-type="WaitStateAborted"] td:nth-child(3)')) === 'Work',
     "the Wait's abort, chained to the failing iteration, is listed as the Wait's");
+  const everyIteration = 'Work:aborted Check:succeeded Keep:succeeded Reject:failed';
+  check(await graphStatuses(['Work', 'Check', 'Keep', 'Reject']) === everyIteration && await page.isHidden('#graph-focus'),
+    `before an iteration is picked, the graph shows every iteration's states (${await graphStatuses(['Work', 'Check', 'Keep', 'Reject'])})`);
   await page.selectOption('#visit-select', { label: 'Index 2' });
   await page.waitForFunction(() => document.querySelector('#detail-iteration')?.textContent === 'index 2');
   check((await page.textContent('#detail-input')).includes('"fail": true'), 'picking an index shows that iteration');
+  let shown = await graphStatuses(['Each', 'Work', 'Check', 'Keep', 'Reject']);
+  check(shown === 'Each:failed Work:succeeded Check:succeeded Keep:notreached Reject:failed'
+    && (await page.textContent('#graph-focus')).includes('Each iteration #2'),
+  `picking an iteration colours the Map's states as they ran in it (${shown})`);
   await page.click('#execution-graph g.state[data-state="Check"]');
   await page.waitForSelector('#detail-status');
   check(await page.textContent('#detail-iteration') === 'index 2', 'another state of the Map opens on the same iteration');
+  await page.click('#execution-graph g.state[data-state="Keep"]');
+  await page.waitForSelector('#detail-not-here');
+  check(await page.getAttribute('#detail-status', 'data-status') === 'notreached' && (await page.textContent('#detail-not-here')).includes('iteration #2'),
+    'a state the picked iteration did not reach says so');
+  await shot('10-map-iterations.png');
+  await page.click('#graph-focus-clear');
+  await page.waitForSelector('#graph-focus', { state: 'hidden' });
+  check(await graphStatuses(['Work', 'Check', 'Keep', 'Reject']) === everyIteration && await page.getAttribute('#detail-status', 'data-status') === 'succeeded',
+    '"Show all iterations" colours every iteration\'s states again');
+  await page.click('#execution-graph g.state[data-state="Each"] > .head');
+  await page.selectOption('#map-iteration-select', '3');
+  shown = await graphStatuses(['Each', 'Work', 'Check', 'Keep', 'Reject']);
+  check(shown === 'Each:failed Work:aborted Check:notreached Keep:notreached Reject:notreached',
+    `the Map's iteration viewer picks the iteration the graph shows (${shown})`);
+  // The Table view: the Map opens onto its iterations by index, with
+  // their outcomes; choosing one shows it in the graph.
+  await page.click('#view-table');
+  await page.waitForSelector('#state-table tr[data-kind="iteration"]');
+  const iterationRows = await page.$$eval('#state-table tr[data-kind="iteration"]', (l) => l.map((r) => `${r.querySelector('.row-select').textContent}:${r.getAttribute('data-status')}`).join(' '));
+  check(iterationRows === '#0:succeeded #1:succeeded #2:failed #3:aborted #4:succeeded',
+    `the Table view lists the Map's iterations by index, with their outcomes (${iterationRows})`);
+  check(await page.getAttribute('#state-table tr.selected', 'data-iteration') === '3', 'the iteration shown in the graph is the row chosen');
+  check((await heads()).includes('Duration'), 'the Table view keeps the columns picked for another execution');
+  await page.click('#state-table tr[data-iteration="2"] .row-select');
+  await page.click('#state-table tr[data-iteration="2"] .row-toggle');
+  const inTwo = await page.$$eval('#state-table tr[data-iteration="2"] ~ tr[data-kind="visit"]', (l) => l.slice(0, 3).map((r) => `${r.getAttribute('data-state')}:${r.getAttribute('data-status')}`).join(' '));
+  shown = await graphStatuses(['Work', 'Check', 'Keep', 'Reject']);
+  check(inTwo === 'Work:succeeded Check:succeeded Reject:failed' && shown === 'Work:succeeded Check:succeeded Keep:notreached Reject:failed'
+    && await page.inputValue('#map-iteration-select') === '2',
+  `choosing iteration #2 in the table opens onto its states and shows it in the graph (${inTwo} | ${shown})`);
+  await accessible(page, 'an execution, table view with iterations open');
+  await page.click('#view-graph');
   check((await page.textContent('#history tr[data-type="MapStateStarted"] summary')) === '5 items'
     && (await page.textContent('#history tr[data-type="MapIterationStarted"] summary')) === 'Each index 0',
     'the event table summarises a Map\'s start (its length) and an iteration\'s (the Map and index)');
-  await shot('10-map-iterations.png');
+
+  // 8g2. A Parallel run twice (a loop): picking one of its visits colours
+  // its branches' states as they ran then; so does choosing a branch row.
+  const rounds = {
+    StartAt: 'Init',
+    States: {
+      Init: { Type: 'Pass', Result: { n: 0 }, Next: 'Round' },
+      Round: {
+        Type: 'Parallel', Next: 'Again',
+        Branches: [
+          {
+            StartAt: 'Pick',
+            States: {
+              Pick: { Type: 'Choice', Choices: [{ Variable: '$.n', NumericEquals: 0, Next: 'First' }], Default: 'Second' },
+              First: { Type: 'Pass', End: true },
+              Second: { Type: 'Pass', End: true },
+            },
+          },
+          { StartAt: 'Other', States: { Other: { Type: 'Pass', End: true } } },
+        ],
+        ResultSelector: { 'n.$': 'States.MathAdd($[1].n, 1)' },
+      },
+      Again: { Type: 'Choice', Choices: [{ Variable: '$.n', NumericLessThan: 2, Next: 'Round' }], Default: 'Done' },
+      Done: { Type: 'Succeed' },
+    },
+  };
+  const roundsSm = await api(apiBase, 'CreateStateMachine', { name: 'Rounds', definition: JSON.stringify(rounds), roleArn: role });
+  const roundsRun = await api(apiBase, 'StartExecution', { stateMachineArn: roundsSm.stateMachineArn, name: 'two-rounds', input: '{}' });
+  await page.goto(`${base}/#/execution/${encodeURIComponent(roundsRun.executionArn)}`);
+  await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
+  await page.waitForSelector('#execution-graph g.state[data-state="Done"][data-status="succeeded"]');
+  check(await graphStatuses(['First', 'Second']) === 'First:succeeded Second:succeeded', 'a Parallel run twice: both runs\' states are coloured');
+  await page.click('#execution-graph g.state[data-state="Pick"]');
+  await page.selectOption('#visit-select', { label: '1 of 2 (succeeded)' });
+  await page.waitForSelector('#graph-focus:not([hidden])');
+  shown = await graphStatuses(['Round', 'Pick', 'First', 'Second', 'Other']);
+  check(shown === 'Round:succeeded Pick:succeeded First:succeeded Second:notreached Other:succeeded'
+    && (await page.textContent('#graph-focus')).includes('Round visit 1 of 2'),
+  `picking the first run of a state in the Parallel shows that run's branches (${shown})`);
+  await page.click('#view-table');
+  await page.click('#state-table tr[data-kind="visit"][data-state="Round"] >> nth=1 >> .row-toggle');
+  await page.click('#state-table tr[data-kind="branch"][data-state="Round"] >> nth=2 >> .row-select');
+  await page.waitForFunction(() => document.querySelector('#graph-focus')?.textContent.includes('Round visit 2 of 2'));
+  shown = await graphStatuses(['First', 'Second']);
+  check(shown === 'First:notreached Second:succeeded' && (await page.textContent('#state-detail h3')).startsWith('Round'),
+    `choosing a branch of the second run in the table shows that run in the graph (${shown})`);
 
   // 8h. Nested executions: a Task that starts one links to it, and the
   // child (given AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID) links back.
@@ -588,6 +759,9 @@ async function main() {
   await page.waitForSelector('#execution-status[data-status="SUCCEEDED"]');
   await page.click('#execution-graph g.state[data-state="RunChild"]');
   await page.waitForSelector('#detail-child-execution');
+  await page.click('#view-table');
+  check((await page.getAttribute('#state-table tr[data-state="RunChild"] a.resource-link', 'href') || '').includes('NestedChild'),
+    "the Table view links a Task's resource to the state machine it starts");
   await page.click('#detail-child-execution');
   await page.waitForSelector('#started-by-link');
   check((await page.getAttribute('#execution-header .crumbs a#state-machine-link', 'href')).includes('NestedChild'),
@@ -696,6 +870,7 @@ async function main() {
   await signed.goto(`${sigBase}/`);
   await signed.waitForSelector('#signin');
   check(true, 'an unsigned console is asked to sign in');
+  await accessible(signed, 'the sign-in form');
   const signIn = async (secret) => {
     await signed.fill('#signin-access-key', key.accessKeyId);
     await signed.fill('#signin-secret', secret);

@@ -12,9 +12,13 @@
 # signed (the API calls and the execution stream).
 # Screenshots go to target/console-screenshots/.
 #
+# Each main page (the state machines, a state machine, an execution in its
+# graph, table and event views, a Map Run) is checked with axe-core: any
+# violation of impact serious or critical fails the test.
+#
 # Installs what it needs when missing: Debian's chromium (apt-get, as root;
-# the script fails if it cannot) and playwright-core (npm, into
-# target/console-e2e/, which git ignores).
+# the script fails if it cannot), playwright-core and axe-core (npm, at the
+# versions pinned below, into target/console-e2e/, which git ignores).
 #
 #   scripts/console-e2e.sh                # builds target/debug/stepwell first
 #   STEPWELL_BIN=path/to/stepwell scripts/console-e2e.sh
@@ -22,6 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PLAYWRIGHT_VERSION=1.65.1
+# axe-core checks each main page for accessibility violations.
+AXE_VERSION=4.14.1
 
 # Debian's chromium (Playwright drives it over CDP: no chromium-driver needed).
 # When it cannot be installed, fail loudly: a console test that silently
@@ -53,12 +59,15 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 
 deps=target/console-e2e
-if [ ! -f "$deps/node_modules/playwright-core/package.json" ] ||
-  [ "$(node -p "require('./$deps/node_modules/playwright-core/package.json').version")" != "$PLAYWRIGHT_VERSION" ]; then
-  echo "console-e2e: installing playwright-core@$PLAYWRIGHT_VERSION into $deps"
+installed() { # package version
+  [ -f "$deps/node_modules/$1/package.json" ] &&
+    [ "$(node -p "require('./$deps/node_modules/$1/package.json').version")" = "$2" ]
+}
+if ! installed playwright-core "$PLAYWRIGHT_VERSION" || ! installed axe-core "$AXE_VERSION"; then
+  echo "console-e2e: installing playwright-core@$PLAYWRIGHT_VERSION and axe-core@$AXE_VERSION into $deps"
   mkdir -p "$deps"
   [ -f "$deps/package.json" ] || echo '{"private": true}' >"$deps/package.json"
-  (cd "$deps" && npm install --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION")
+  (cd "$deps" && npm install --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION" "axe-core@$AXE_VERSION")
 fi
 
 bin="${STEPWELL_BIN:-}"

@@ -4,13 +4,15 @@
 //
 //   #/                         state machines
 //   #/state-machine/<arn>      graph, definition, executions, start form
-//   #/execution/<arn>          live graph, state details, history, tokens
+//   #/execution/<arn>          live graph, table and event views, step
+//                              details, tokens
 
 import * as api from './api.js';
 import { h, fill, fmtDate, fmtDuration, pretty } from './dom.js';
 import { buildModel, layoutModel, renderSvg, paintStatuses, OUTCOMES } from './graph.js';
 import { parseDefinition, findState, distributedStates } from './definition.js';
-import { deriveStates, detailsOf, stateNameOf } from './history.js';
+import { deriveStates, detailsOf, stateNameOf, statesInFocus, refocus, focusPicks, inFocus, visitTree } from './history.js';
+import { stateTable } from './table.js';
 
 const main = document.getElementById('main');
 const authStatus = document.getElementById('auth-status');
@@ -210,7 +212,7 @@ async function machineView(arn, signal) {
     select(graph.svg, name);
     fill(statePanel,
       h('h3', {}, name),
-      h('pre', { class: 'json' }, JSON.stringify(findState(definition, name), null, 2)));
+      h('pre', { class: 'json', tabindex: 0 }, JSON.stringify(findState(definition, name), null, 2)));
     statePanel.classList.remove('muted');
   }, 'machine-graph');
 
@@ -236,7 +238,7 @@ async function machineView(arn, signal) {
     versions,
     h('section', { class: 'card' },
       h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
-        h('pre', { id: 'definition', class: 'json' }, pretty(sm.definition)))));
+        h('pre', { id: 'definition', class: 'json', tabindex: 0 }, pretty(sm.definition)))));
 }
 
 /**
@@ -354,7 +356,7 @@ function syncResult(res) {
   return [
     h('h3', {}, 'Result ', statusBadge(res.status, 'start-result-status')),
     h('p', { class: 'muted' }, res.name || '', res.stopDate ? ` · took ${fmtDuration(res.startDate, res.stopDate)}` : ''),
-    res.output !== undefined ? h('pre', { class: 'json', id: 'start-result-output' }, pretty(res.output)) : null,
+    res.output !== undefined ? h('pre', { class: 'json', tabindex: 0, id: 'start-result-output' }, pretty(res.output)) : null,
     errorBox('start-result-error', res.error, res.cause),
   ];
 }
@@ -450,14 +452,34 @@ async function executionView(arn, signal) {
   // picked: another state of the same iteration opens on it.
   let selectedKey = null;
   let selectedIteration = null;
+  // What the graph shows inside Maps and Parallels (history.js, "One
+  // iteration at a time"): set when the user picks an iteration or a visit.
+  let focus = new Map();
+  // The view shown (graph, table, events) and the Table view's chosen row.
+  let view = 'graph';
+  let tableSelection = null;
 
-  const panel = h('div', { id: 'state-detail', class: 'side muted' }, 'Click a state to see what happened in it.');
+  const panel = h('div', { id: 'state-detail', class: 'side muted' }, 'Choose a state to see what happened in it.');
   const graph = graphFrame(definition, (name) => {
     selected = name;
     selectedKey = null;
     select(graph.svg, name);
     renderDetail();
   }, 'execution-graph');
+  const focusBar = h('div', { id: 'graph-focus', class: 'focus-bar', hidden: true });
+  const table = stateTable({
+    badge: (s) => statusBadge(s),
+    machineLink: link.machine,
+    onChoose: (row) => chooseRow(row),
+  });
+  const tabs = viewTabs([['graph', 'Graph view'], ['table', 'Table view'], ['events', 'Event view']], (v) => {
+    view = v;
+    // The event table is wide: no step details beside it (AWS's neither).
+    sideCol.hidden = v === 'events';
+    renderTable();
+  });
+  const sideCol = h('div', { class: 'side-col' },
+    h('section', { class: 'card', 'aria-labelledby': 'step-details-title' }, h('h2', { id: 'step-details-title' }, 'Step details'), panel));
   const header = h('div', { id: 'execution-header' });
   const tokenPanel = h('section', { id: 'token-panel', class: 'card', hidden: true });
   const ioPanel = h('section', { id: 'execution-io', class: 'card' });
@@ -555,8 +577,8 @@ async function executionView(arn, signal) {
     fill(ioPanel,
       h('h2', {}, 'Execution input and output'),
       h('div', { class: 'io-grid' },
-        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', id: 'execution-input' }, pretty(desc.input))),
-        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
+        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', tabindex: 0, id: 'execution-input' }, pretty(desc.input))),
+        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', tabindex: 0, id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
       errorBox('execution-error', desc.error, desc.cause));
   };
 
@@ -592,6 +614,7 @@ async function executionView(arn, signal) {
     const def = findState(definition, selected);
     const type = def && typeof def.Type === 'string' ? def.Type : '';
     panel.classList.remove('muted');
+    if (!state || state.mapRunArn) tableSelection = null;
     if (!state) {
       fill(panel,
         h('h3', {}, selected, ' ', statusBadge('notreached', 'detail-status')),
@@ -609,24 +632,37 @@ async function executionView(arn, signal) {
       return;
     }
     const choices = visitChoices(state);
-    const chosen = choices.find((c) => c.key === selectedKey)
+    // The visit the graph shows: in the iteration (or the Parallel's visit)
+    // picked; a state that did not run there says so.
+    const focused = choices.filter((c) => inFocus(c.visit, focus) === true);
+    const picked = choices.find((c) => c.key === selectedKey);
+    if (!picked && !focused.length && choices.some((c) => inFocus(c.visit, focus) === false)) {
+      tableSelection = null;
+      fill(panel,
+        h('h3', {}, selected, ' ', statusBadge('notreached', 'detail-status')),
+        h('p', { class: 'muted', id: 'detail-not-here' }, `${type} · not reached in ${focusWords(focusPicks(focus, derived))}.`),
+        visitChooser(choices, null, pickVisit));
+      return;
+    }
+    const chosen = picked
+      || focused.pop()
       || (selectedIteration !== null && choices.filter((c) => c.iteration === selectedIteration).pop())
       || defaultChoice(state, choices);
     selectedKey = chosen.key;
     if (chosen.iteration !== null) selectedIteration = chosen.iteration;
     const v = chosen.visit;
+    const own = `v${v.enteredId}`;
+    if (!tableSelection || !(tableSelection === own || tableSelection.startsWith(`${own}#`) || tableSelection.startsWith(`${own}/`))) {
+      tableSelection = own;
+    }
     const retries = Math.max(0, v.attempts - 1);
     const section = (title, id, text) =>
-      text === undefined || text === null ? null : h('div', {}, h('h4', {}, title), h('pre', { class: 'json', id }, pretty(text)));
+      text === undefined || text === null ? null : h('div', {}, h('h4', {}, title), h('pre', { class: 'json', tabindex: 0, id }, pretty(text)));
     fill(panel,
       h('h3', {}, selected, ' ', statusBadge(v.status, 'detail-status')),
       h('p', { class: 'muted' }, v.type || type, v.resource ? ` · ${v.resource}` : ''),
-      visitChooser(choices, chosen, (key) => {
-        selectedKey = key;
-        selectedIteration = null;
-        renderDetail();
-        panel.querySelector('#visit-select')?.focus();
-      }),
+      visitChooser(choices, chosen, pickVisit),
+      v.type === 'Map' && !v.mapRunArn ? iterationViewer(v) : null,
       h('dl', { class: 'facts' },
         chosen.iteration !== null ? [h('dt', {}, 'Iteration'), h('dd', { id: 'detail-iteration' }, `index ${chosen.iteration}`)] : null,
         h('dt', {}, 'Attempts'), h('dd', { id: 'detail-attempts', 'data-attempts': v.attempts, 'data-retries': retries },
@@ -662,6 +698,96 @@ async function executionView(arn, signal) {
       dataFlow(def, 'detail-flow-out', ['ResultSelector', 'ResultPath', 'OutputPath', 'Output']),
       section('Output', 'detail-output', v.output),
       section('Variables', 'detail-variables', v.variables));
+  };
+
+  // A visit picked in the step details' chooser: the graph shows the
+  // iteration (or the Parallel's visit) it ran in.
+  const pickVisit = (key) => {
+    selectedKey = key;
+    selectedIteration = null;
+    const c = visitChoices(derived.states.get(selected)).find((x) => x.key === key);
+    if (c) focus = refocus(focus, c.visit, derived);
+    repaint();
+    renderDetail();
+    renderTable();
+    panel.querySelector('#visit-select')?.focus();
+  };
+
+  // AWS's Map iteration viewer: which of a Map's iterations the graph shows.
+  const iterationViewer = (v) => {
+    const p = focus.get(v.name);
+    const current = p && p.id === v.enteredId && p.iteration !== null ? String(p.iteration) : '';
+    const byIndex = [...v.iterations].sort((a, b) => a[0] - b[0]);
+    const pick = (ev) => {
+      const value = ev.target.value;
+      focus = refocus(focus, v, derived, value === '' ? null : Number(value));
+      tableSelection = value === '' ? `v${v.enteredId}` : `v${v.enteredId}#${value}`;
+      repaint();
+      renderDetail();
+      renderTable();
+      panel.querySelector('#map-iteration-select')?.focus();
+    };
+    return h('label', { class: 'inline' }, 'The graph shows ',
+      h('select', { id: 'map-iteration-select', onchange: pick },
+        h('option', { value: '', selected: current === '' }, 'all iterations'),
+        ITERATION_GROUPS.map(([status, title]) => {
+          const list = byIndex.filter(([, s]) => s === status);
+          return list.length
+            ? h('optgroup', { label: `${title} (${list.length})` },
+              list.map(([i]) => h('option', { value: String(i), selected: String(i) === current }, `iteration #${i}`)))
+            : null;
+        })));
+  };
+
+  // The graph's colours: each state's outcome, in the iterations picked.
+  const repaint = () => {
+    paintStatuses(graph.svg, statesInFocus(derived, focus));
+    const picks = focusPicks(focus, derived);
+    const words = picks.length ? focusWords(picks) : '';
+    if (focusBar.dataset.words === words) return;
+    focusBar.dataset.words = words;
+    focusBar.hidden = !picks.length;
+    const clear = h('button', {
+      type: 'button',
+      class: 'small',
+      id: 'graph-focus-clear',
+      onclick: () => {
+        focus = new Map();
+        repaint();
+        renderDetail();
+        const g = graph.svg.querySelector('g.state.selected');
+        (g && (g.matches('[role="button"]') ? g : g.querySelector(':scope > [role="button"]')))?.focus();
+      },
+    }, 'Show all iterations');
+    fill(focusBar, picks.length ? [h('span', {}, `The graph shows ${words}.`), ' ', clear] : []);
+  };
+
+  // A row chosen in the Table view: its step (for an iteration or a
+  // branch, its Map's or Parallel's) in the step details and the graph,
+  // which shows the iteration.
+  const chooseRow = (row) => {
+    const v = row.visit || row.owner;
+    if (!v) return;
+    const state = derived.states.get(v.name);
+    const c = state && visitChoices(state).find((x) => x.visit === v);
+    selected = v.name;
+    selectedKey = c ? c.key : null;
+    selectedIteration = null;
+    tableSelection = row.key;
+    focus = refocus(focus, v, derived, row.kind === 'iteration' ? row.iteration : undefined);
+    select(graph.svg, v.name);
+    repaint();
+    renderDetail();
+    renderTable();
+  };
+
+  const renderTable = () => {
+    if (view !== 'table') return;
+    table.render(visitTree(derived, definition), {
+      start: derived.execution.start ?? desc.startDate,
+      end: status === 'RUNNING' ? null : derived.execution.end ?? desc.stopDate ?? null,
+      selected: tableSelection,
+    });
   };
 
   const renderTokens = () => {
@@ -729,7 +855,7 @@ async function executionView(arn, signal) {
 
   function update() {
     derived = deriveStates([...events.values()], status, definition);
-    paintStatuses(graph.svg, derived.states);
+    repaint();
     const badge = header.querySelector('#execution-status');
     if (badge) {
       badge.textContent = status;
@@ -739,27 +865,29 @@ async function executionView(arn, signal) {
     renderTokens();
     history.render([...events.values()], derived, derived.execution.start ?? desc.startDate);
     renderDetail();
+    renderTable();
   }
 
   renderHeader();
   renderIo();
+  fill(tabs.panels.graph, h('div', { class: 'card-head' }, legend(definition), graph.toolbar), focusBar, graph.frame);
+  fill(tabs.panels.table, table.element);
+  fill(tabs.panels.events, history.element);
   if (!show(signal,
     header,
     tokenPanel,
     h('div', { class: 'split' },
-      h('section', { class: 'card grow' },
-        h('div', { class: 'card-head' }, h('h2', {}, 'Graph'), graph.toolbar),
-        legend(definition),
-        graph.frame),
-      h('div', { class: 'side-col' }, h('section', { class: 'card' }, panel))),
+      h('section', { class: 'card grow', id: 'view-mode', 'aria-label': 'Execution views' },
+        tabs.list,
+        Object.values(tabs.panels)),
+      sideCol),
     ioPanel,
     mapRunsPanel,
-    history.element,
     // The definition this execution ran (DescribeStateMachineForExecution:
     // the version's, or the one from before an update).
     h('section', { class: 'card', id: 'execution-definition-section' },
       h('details', {}, h('summary', {}, h('h2', { class: 'inline' }, 'Definition')),
-        h('pre', { id: 'execution-definition', class: 'json' }, pretty(sm.definition)))))) return;
+        h('pre', { id: 'execution-definition', class: 'json', tabindex: 0 }, pretty(sm.definition)))))) return;
   update();
   renderMapRuns().catch(showToast);
 
@@ -851,8 +979,8 @@ function expressChildView(desc, parentArn, signal) {
     h('section', { class: 'card', id: 'execution-io' },
       h('h2', {}, 'Execution input and output'),
       h('div', { class: 'io-grid' },
-        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', id: 'execution-input' }, pretty(desc.input))),
-        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
+        h('div', {}, h('h3', {}, 'Input'), h('pre', { class: 'json', tabindex: 0, id: 'execution-input' }, pretty(desc.input))),
+        h('div', {}, h('h3', {}, 'Output'), h('pre', { class: 'json', tabindex: 0, id: 'execution-output' }, desc.output !== undefined ? pretty(desc.output) : '—'))),
       errorBox('execution-error', desc.error, desc.cause)));
 }
 
@@ -929,7 +1057,7 @@ function mapRunCard(mapRunArn) {
 }
 
 /**
- * The event table: HISTORY_ROWS events a page (first, previous, next, last),
+ * The Event view: HISTORY_ROWS events a page (first, previous, next, last),
  * all events or only failures or one type. `render(events, derived, start)`
  * shows the events so far; a page that only grew keeps its rows.
  */
@@ -986,7 +1114,7 @@ function historyTable() {
       h('td', {}, ev.type),
       h('td', {}, stateNameOf(ev, derived)),
       h('td', { class: 'num', title: fmtDate(ev.timestamp) }, typeof start === 'number' ? `+${fmtDuration(start, ev.timestamp)}` : fmtDate(ev.timestamp)),
-      h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json' }, JSON.stringify(expand(d), null, 2))) : ''));
+      h('td', {}, d ? h('details', {}, h('summary', {}, summarize(d)), h('pre', { class: 'json', tabindex: 0 }, JSON.stringify(expand(d), null, 2))) : ''));
   };
 
   const draw = () => {
@@ -1010,12 +1138,12 @@ function historyTable() {
     next.disabled = lastButton.disabled = end >= list.length;
   };
 
-  const element = h('section', { class: 'card', id: 'history-section' },
-    h('div', { class: 'card-head' }, h('h2', {}, 'Event history'),
-      h('div', { class: 'toolbar' }, filter, firstButton, prev, info, next, lastButton)),
-    h('table', { id: 'history', class: 'list' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'ID'), h('th', {}, 'Type'), h('th', {}, 'State'), h('th', {}, 'Elapsed'), h('th', {}, 'Details'))),
-      body));
+  const element = h('div', { id: 'history-section' },
+    h('div', { class: 'toolbar' }, filter, firstButton, prev, info, next, lastButton),
+    h('div', { class: 'table-scroll' },
+      h('table', { id: 'history', class: 'list' },
+        h('thead', {}, h('tr', {}, ['ID', 'Type', 'State', 'Elapsed', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
+        body)));
   return {
     element,
     render(events, derived, start) {
@@ -1058,11 +1186,14 @@ function defaultChoice(state, choices) {
   return same.length ? same.reduce((a, b) => (b.iteration < a.iteration ? b : a)) : last;
 }
 
-/** A chooser of visits (iterations grouped by outcome), or nothing for one visit. */
+/**
+ * A chooser of visits (iterations grouped by outcome), or nothing for one
+ * visit shown; with none chosen (`chosen` null), it asks for one.
+ */
 function visitChooser(choices, chosen, onPick) {
-  if (choices.length < 2) return null;
+  if (choices.length < 2 && chosen) return null;
   const option = (c) => h('option', { value: c.key, selected: c === chosen }, c.iteration === null ? `${c.label} (${c.visit.status})` : c.label);
-  const iterated = chosen.iteration !== null;
+  const iterated = (chosen || choices[0]).iteration !== null;
   const byIndex = [...choices].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
   const groups = iterated
     ? ITERATION_GROUPS.map(([status, title]) => {
@@ -1071,7 +1202,60 @@ function visitChooser(choices, chosen, onPick) {
     })
     : choices.map(option);
   return h('label', { class: 'inline' }, iterated ? 'Iteration ' : 'Visit ',
-    h('select', { id: 'visit-select', onchange: (ev) => onPick(ev.target.value) }, groups));
+    h('select', { id: 'visit-select', onchange: (ev) => onPick(ev.target.value) },
+      chosen ? null : h('option', { value: '', selected: true, disabled: true }, 'choose one'),
+      groups));
+}
+
+/** The iterations and visits a focus picked, in words: `Each iteration #2`. */
+function focusWords(picks) {
+  return picks.map((p) => [
+    p.name,
+    p.of > 1 ? ` visit ${p.visit} of ${p.of}` : '',
+    p.iteration !== null ? `${p.of > 1 ? ',' : ''} iteration #${p.iteration}` : '',
+  ].join('')).join(' › ');
+}
+
+/**
+ * Tabs (AWS's view modes): `views` are `[key, title]`, the first one
+ * shown; `onChange(key)` when another is chosen (by click, or the arrow
+ * keys, Home and End on the tabs). `panels[key]` are the panels to fill.
+ */
+function viewTabs(views, onChange) {
+  const tabs = views.map(([key, title], i) => h('button', {
+    type: 'button',
+    role: 'tab',
+    id: `view-${key}`,
+    class: 'tab',
+    'aria-controls': `${key}-panel`,
+    'aria-selected': i === 0 ? 'true' : 'false',
+    tabindex: i === 0 ? '0' : '-1',
+  }, title));
+  const panels = views.map(([key], i) => h('div', { role: 'tabpanel', id: `${key}-panel`, 'aria-labelledby': `view-${key}`, hidden: i !== 0 }));
+  const choose = (i, moveFocus) => {
+    tabs.forEach((t, j) => {
+      t.setAttribute('aria-selected', String(i === j));
+      t.tabIndex = i === j ? 0 : -1;
+    });
+    panels.forEach((p, j) => {
+      p.hidden = i !== j;
+    });
+    if (moveFocus) tabs[i].focus();
+    onChange(views[i][0]);
+  };
+  tabs.forEach((t, i) => {
+    t.addEventListener('click', () => choose(i, false));
+    t.addEventListener('keydown', (ev) => {
+      const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[ev.key];
+      if (to === undefined) return;
+      ev.preventDefault();
+      choose((to + tabs.length) % tabs.length, true);
+    });
+  });
+  return {
+    list: h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'View mode' }, tabs),
+    panels: Object.fromEntries(views.map(([key], i) => [key, panels[i]])),
+  };
 }
 
 /**

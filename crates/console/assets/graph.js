@@ -461,6 +461,10 @@ export function renderSvg(model, lay, onSelect) {
     if (!b) return;
     const cx = b.x + b.w / 2;
     let g;
+    // A state's tooltip. On a state's box, hidden from assistive
+    // technologies: inside the button it would be part of the text the
+    // button's name must contain (its name is what it shows, and its outcome).
+    let tip = null;
     if (n.kind === 'start' || n.kind === 'end') {
       g = el('g', { class: 'node marker', 'data-marker': n.kind }, parent);
       el('rect', { x: b.x, y: b.y, width: b.w, height: b.h, rx: b.h / 2 }, g);
@@ -480,8 +484,8 @@ export function renderSvg(model, lay, onSelect) {
         'data-status': 'none',
         ...(n.children.length ? { role: 'group', 'aria-label': `${n.name} · ${n.type}` } : { tabindex: 0, role: 'button' }),
       }, parent);
-      const tip = [`${n.name} (${n.type})`, n.detail, ...n.retries.map((r) => `retry ${r}`)].filter(Boolean).join('\n');
-      el('title', {}, g).textContent = tip;
+      tip = [`${n.name} (${n.type})`, n.detail, ...n.retries.map((r) => `retry ${r}`)].filter(Boolean).join('\n');
+      if (n.children.length) el('title', {}, g).textContent = tip;
       const select = (ev) => {
         ev.stopPropagation();
         if (onSelect) onSelect(n.name);
@@ -509,20 +513,22 @@ export function renderSvg(model, lay, onSelect) {
       }
       return;
     }
-    el('rect', { class: 'box', x: b.x, y: b.y, width: b.w, height: b.h, rx: 6 }, g);
+    const box = el('rect', { class: 'box', x: b.x, y: b.y, width: b.w, height: b.h, rx: 6 }, g);
+    if (tip) {
+      box.setAttribute('aria-hidden', 'true');
+      el('title', {}, box).textContent = tip;
+    }
     let y = b.y + PAD_Y;
-    for (const line of t.name) {
-      y += LINE;
-      textEl(g, 'name', cx, y - 3, line);
-    }
-    if (t.sub) {
-      y += SUB_LINE;
-      textEl(g, 'sub', cx, y - 3, t.sub);
-    }
-    if (t.retry) {
-      y += SUB_LINE;
-      textEl(g, 'retry', cx, y - 3, t.retry);
-    }
+    // Lines of text, with a space between them (SVG draws no text outside
+    // its `text` elements): the button's text reads as its name does.
+    const line = (cls, step, content) => {
+      y += step;
+      if (g.lastChild && g.lastChild.nodeName === 'text') g.appendChild(document.createTextNode(' '));
+      textEl(g, cls, cx, y - 3, content);
+    };
+    for (const l of t.name) line('name', LINE, l);
+    if (t.sub) line('sub', SUB_LINE, t.sub);
+    if (t.retry) line('retry', SUB_LINE, t.retry);
     if (n.kind === 'state') g.setAttribute('aria-label', visibleText(g));
   };
 

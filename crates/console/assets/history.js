@@ -40,7 +40,7 @@
 // (`iterations`), and the child execution a `states:startExecution` Task
 // started (`childExecutionArn`).
 
-import { distributedStates, failErrors } from './definition.js';
+import { distributedStates, failErrors, findState, statesOf } from './definition.js';
 
 const RANK = { running: 5, failed: 4, caught: 3, aborted: 2, succeeded: 1 };
 const ENDS = { ExecutionSucceeded: 'SUCCEEDED', ExecutionFailed: 'FAILED', ExecutionTimedOut: 'TIMED_OUT', ExecutionAborted: 'ABORTED' };
@@ -321,15 +321,7 @@ export function deriveStates(events, status, definition = {}) {
 
   settle(visits.filter((v) => v.run === run), status, execution, fails, culprit(endEvent));
 
-  // A state's outcome is that of its visits in the last run it ran in.
-  const states = new Map();
-  for (const v of visits) {
-    const s = states.get(v.name) || { status: 'notreached', visits: [], run: v.run };
-    s.visits.push(v);
-    if (v.run > s.run) Object.assign(s, { status: v.status, run: v.run });
-    else if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
-    states.set(v.name, s);
-  }
+  const states = foldStates(visits);
   // A Distributed Map's states run in child executions, each with a history
   // of its own: here they are `children` (`running` while the Map runs),
   // with the Map Run's ARN.
@@ -341,6 +333,22 @@ export function deriveStates(events, status, definition = {}) {
     for (const name of names) states.set(name, { status, visits: [], map, mapRunArn: last.mapRunArn });
   }
   return { states, visits, waiting: visits.filter((v) => v.waiting), execution, eventVisit: owner };
+}
+
+/**
+ * Each state's visits and outcome: that of its visits in the last run it
+ * ran in.
+ */
+function foldStates(visits) {
+  const states = new Map();
+  for (const v of visits) {
+    const s = states.get(v.name) || { status: 'notreached', visits: [], run: v.run };
+    s.visits.push(v);
+    if (v.run > s.run) Object.assign(s, { status: v.status, run: v.run });
+    else if ((RANK[v.status] || 0) > (RANK[s.status] || 0)) s.status = v.status;
+    states.set(v.name, s);
+  }
+  return states;
 }
 
 /**
@@ -426,4 +434,182 @@ export function stateNameOf(ev, derived) {
   if (d && typeof d.name === 'string') return d.name;
   const v = derived && derived.eventVisit.get(ev.id);
   return v ? v.name : '';
+}
+
+// ---------------------------------------------------------------------------
+// One iteration at a time
+//
+// The graph shows each state's outcome over all its visits until the user
+// picks one visit of a state inside a Map or a Parallel (a Map iteration,
+// or one of several visits of a Parallel): then the states inside show
+// what they did there, as AWS's Map iteration viewer shows them. A *focus*
+// holds those picks: for each Map or Parallel state (by name), the visit
+// picked (its `enteredId`) and, for a Map, the iteration (the item's
+// index, or null for all of them).
+
+/**
+ * Whether a visit ran where the focus looks: true or false, or null when
+ * no pick is about it (nor about the Maps and Parallels it ran in).
+ */
+export function inFocus(v, focus) {
+  let about = null;
+  const own = focus.get(v.name);
+  if (own && fan(v)) {
+    if (own.id !== v.enteredId) return false;
+    about = true;
+  }
+  for (let child = v, a = v.parent; a; child = a, a = a.parent) {
+    const p = focus.get(a.name);
+    if (!p) continue;
+    if (p.id !== a.enteredId) return false;
+    if (a.type === 'Map' && p.iteration !== null && child.iteration !== p.iteration) return false;
+    about = true;
+  }
+  return about;
+}
+
+/**
+ * The focus after picking `visit`: it, when it is a Map or Parallel (for a
+ * Map, `iteration`; by default the one picked before for the same visit),
+ * and the iteration or branch of each Map and Parallel it ran in. Picks the
+ * new ones rule out (of a Map inside another iteration) are dropped.
+ */
+export function refocus(focus, visit, derived, iteration) {
+  const next = new Map(focus);
+  if (fan(visit)) {
+    const before = focus.get(visit.name);
+    const kept = before && before.id === visit.enteredId ? before.iteration : null;
+    const it = visit.type !== 'Map' ? null : iteration === undefined ? kept : iteration;
+    next.set(visit.name, { id: visit.enteredId, iteration: it });
+  }
+  for (let child = visit, a = visit.parent; a; child = a, a = a.parent) {
+    const it = a.type === 'Map' && typeof child.iteration === 'number' ? child.iteration : null;
+    next.set(a.name, { id: a.enteredId, iteration: it });
+  }
+  const byId = new Map(derived.visits.map((x) => [x.enteredId, x]));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [name, p] of next) {
+      const x = byId.get(p.id);
+      if (!x || inFocus(x, next) === false) {
+        next.delete(name);
+        changed = true;
+      }
+    }
+  }
+  return next;
+}
+
+/**
+ * The picks of a focus that change what the graph shows: a Map's
+ * iteration, or a Map or Parallel visited more than once.
+ * `[{name, iteration, visit: n, of: count}]`.
+ */
+export function focusPicks(focus, derived) {
+  const out = [];
+  for (const [name, p] of focus) {
+    const s = derived.states.get(name);
+    const i = s ? s.visits.findIndex((v) => v.enteredId === p.id) : -1;
+    if (i < 0) continue;
+    if (p.iteration === null && s.visits.length < 2) continue;
+    out.push({ name, iteration: p.iteration, visit: i + 1, of: s.visits.length });
+  }
+  return out;
+}
+
+/**
+ * Each state's outcome over the visits in focus (as `deriveStates` gives
+ * them: `{status, visits}`); a state with none there is not in the map
+ * (not reached). A Distributed Map's states keep theirs.
+ */
+export function statesInFocus(derived, focus) {
+  if (!focus || !focus.size) return derived.states;
+  const kept = derived.visits.filter((v) => inFocus(v, focus) !== false);
+  if (kept.length === derived.visits.length) return derived.states;
+  const states = foldStates(kept);
+  for (const [name, s] of derived.states) if (!s.visits.length) states.set(name, s);
+  return states;
+}
+
+// ---------------------------------------------------------------------------
+// The Table view's rows
+
+/**
+ * Every visit as a row, in the order its state was entered; a Map's rows
+ * hold its iterations (`#0`, `#1`, … by item index), a Parallel's its
+ * branches, and those hold the visits that ran in them:
+ * `{key, kind: 'visit'|'iteration'|'branch', name, type, status, visit,
+ *   owner, iteration, branch, start, end, children}`. A visit row's
+ * `visit` is the visit; an iteration's or branch's `owner` is the visit of
+ * its Map or Parallel. Keys stay the same as the history grows.
+ */
+export function visitTree(derived, definition = {}) {
+  const top = [];
+  const rowOf = new Map();
+  const branchOf = branchFinder(definition);
+  const holder = (parentRow, key, make) => {
+    let row = parentRow.children.find((r) => r.key === key);
+    if (!row) {
+      row = { key, children: [], visit: null, owner: parentRow.visit, start: null, end: null, ...make() };
+      parentRow.children.push(row);
+    }
+    return row;
+  };
+  const iterationRow = (mapRow, i) => holder(mapRow, `${mapRow.key}#${i}`, () => ({
+    kind: 'iteration', name: `#${i}`, type: 'Map iteration', iteration: i, branch: null, status: null,
+  }));
+  for (const v of derived.visits) {
+    const row = {
+      key: `v${v.enteredId}`, kind: 'visit', name: v.name, type: v.type, status: v.status, visit: v, owner: null,
+      iteration: v.iteration, branch: null, start: v.start, end: v.closed || v.status !== 'running' ? v.end : null, children: [],
+    };
+    rowOf.set(v, row);
+    const parentRow = v.parent ? rowOf.get(v.parent) : null;
+    if (!parentRow) {
+      top.push(row);
+      continue;
+    }
+    let into = parentRow;
+    if (v.parent.type === 'Map' && typeof v.iteration === 'number') into = iterationRow(parentRow, v.iteration);
+    else if (v.parent.type === 'Parallel') {
+      const b = branchOf(v.parent.name, v.name);
+      if (b !== null) {
+        into = holder(parentRow, `${parentRow.key}/${b}`, () => ({
+          kind: 'branch', name: `Branch ${b + 1}`, type: 'Parallel branch', iteration: v.iteration, branch: b, status: null,
+        }));
+      }
+    }
+    into.children.push(row);
+  }
+  for (const [v, row] of rowOf) {
+    if (v.type === 'Map' && !v.mapRunArn) for (const i of v.iterations.keys()) iterationRow(row, i);
+    const groups = row.children.filter((r) => r.kind !== 'visit');
+    if (!groups.length) continue;
+    row.children.sort((a, b) => (a.iteration ?? 0) - (b.iteration ?? 0) || (a.branch ?? 0) - (b.branch ?? 0));
+    for (const g of groups) {
+      const inner = g.children;
+      // An iteration's outcome is the one its Map recorded; a branch's,
+      // that of its last state (a caught state's branch went on).
+      g.status = (g.kind === 'iteration' && v.iterations.get(g.iteration))
+        || (inner.length ? inner[inner.length - 1].status : row.status);
+      g.start = inner.length ? inner[0].start : row.start;
+      const ends = inner.map((r) => r.end);
+      g.end = !inner.length || g.status === 'running' || ends.some((e) => typeof e !== 'number') ? null : Math.max(...ends);
+    }
+  }
+  return top;
+}
+
+/** `(parallel, state) => branch index`: which branch of a Parallel a state is in. */
+function branchFinder(definition) {
+  const cache = new Map();
+  return (parallel, name) => {
+    if (!cache.has(parallel)) {
+      const s = findState(definition, parallel);
+      const branches = s && Array.isArray(s.Branches) ? s.Branches : [];
+      cache.set(parallel, branches.map((b) => new Set(statesOf(b).map(([n]) => n))));
+    }
+    const i = cache.get(parallel).findIndex((names) => names.has(name));
+    return i < 0 ? null : i;
+  };
 }

@@ -17,12 +17,15 @@
 //! Plain JavaScript modules (no framework, no bundler): a list of state
 //! machines; per state machine its graph, definition, versions and aliases,
 //! executions (status filter, newest first, paging) and a form to start
-//! one; per execution the graph coloured by each state's outcome
-//! (succeeded, failed, caught, running, aborted, not reached), updating
-//! live, with each state's input, parameters, a Task's own result, output,
-//! the variables its `Assign` set, error and cause, attempts and timing (a
-//! Map's iterations picked by item index), the event history, the
-//! definition it ran, and for a task waiting on a token the token with
+//! one; per execution AWS's three views of it, updating live: the graph
+//! coloured by each state's outcome (succeeded, failed, caught, running,
+//! aborted, not reached; inside a Map, in the iteration picked, or in all),
+//! the table of every state entered (Map iterations and Parallel branches
+//! nested, filtered by status, the columns picked kept) and the event
+//! history; beside the first two the chosen step's input, parameters, a
+//! Task's own result, output, the variables its `Assign` set, error and
+//! cause, attempts and timing (a Map's iterations picked by item index);
+//! the definition it ran, and for a task waiting on a token the token with
 //! buttons to send success or failure, and to stop or redrive the
 //! execution (failure, stop and redrive ask first). Graphs are laid out in the
 //! browser with dagre (vendored with its licence in `assets/vendor/`), one
@@ -104,6 +107,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("graph.js", JS),
     asset!("history.js", JS),
     asset!("sigv4.js", JS),
+    asset!("table.js", JS),
     asset!("style.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
     asset!("vendor/dagre.min.js", JS),

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { deriveStates, stateNameOf } from '../../assets/history.js';
+import { deriveStates, stateNameOf, inFocus, refocus, focusPicks, statesInFocus, visitTree } from '../../assets/history.js';
 
 const load = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
 
@@ -410,4 +410,116 @@ test('a Task that starts an execution knows the child execution', () => {
   // Another service's ExecutionArn is not a child execution.
   const other = plain.map((e) => (e.taskScheduledEventDetails ? { ...e, taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke' } } : e));
   assert.equal(deriveStates(other, 'RUNNING').states.get('RunChild').visits[0].childExecutionArn, null);
+});
+
+// The Table view's rows: each visit in the order entered; a Map's
+// iterations and a Parallel's branches in between.
+const outline = (rows, depth = 0) => rows.flatMap((r) => [`${'  '.repeat(depth)}${r.name} ${r.kind} ${r.status}`, ...outline(r.children, depth + 1)]);
+
+test("the Table view's rows: Map iterations by index, Parallel branches, their outcomes", () => {
+  const caught = load('caught-map');
+  const d = deriveStates(caught.events, caught.status, load('caught-map.asl'));
+  assert.deepEqual(outline(visitTree(d, load('caught-map.asl'))), [
+    'EachItem visit caught',
+    '  #0 iteration aborted',
+    '    Check visit succeeded',
+    '    Hold visit aborted',
+    '  #1 iteration failed',
+    '    Check visit succeeded',
+    '    Reject visit failed',
+    'Handled visit succeeded',
+  ]);
+  const parallel = load('parallel');
+  const definition = JSON.parse(readFileSync(new URL('../../../../examples/profile-parallel.asl.json', import.meta.url), 'utf8'));
+  const tree = visitTree(deriveStates(parallel.events, parallel.status, definition), definition);
+  assert.deepEqual(outline(tree).slice(0, 5), [
+    'FetchAll visit succeeded',
+    '  Branch 1 branch succeeded',
+    '    GetProfile visit succeeded',
+    '  Branch 2 branch succeeded',
+    '    GetOrders visit succeeded',
+  ]);
+  // A branch or iteration row knows its Parallel's or Map's visit, and
+  // its keys stay as the history grows.
+  const branch = tree[0].children[1];
+  assert.equal(branch.owner, tree[0].visit);
+  assert.equal(branch.key, `${tree[0].key}/1`);
+  // Without the definition, the states sit right under their Parallel.
+  assert.deepEqual(outline(visitTree(deriveStates(parallel.events, parallel.status))).slice(0, 3),
+    ['FetchAll visit succeeded', '  GetProfile visit succeeded', '  GetOrders visit succeeded']);
+});
+
+test('picking an iteration: the states inside show what they did in it', () => {
+  const { status, events } = load('map-runtime');
+  const d = deriveStates(events, status);
+  const outcomes = (states) => ['Each', 'Hold', 'Use'].map((n) => `${n}:${states.get(n)?.status ?? 'notreached'}`).join(' ');
+  assert.equal(outcomes(statesInFocus(d, new Map())), 'Each:failed Hold:aborted Use:failed');
+  // The visit of Use in iteration 1 picked: its Map shows iteration 1.
+  const use = d.states.get('Use').visits[1];
+  let focus = refocus(new Map(), use, d);
+  assert.deepEqual([...focus], [['Each', { id: d.states.get('Each').visits[0].enteredId, iteration: 1 }]]);
+  assert.equal(inFocus(use, focus), true);
+  assert.equal(inFocus(d.states.get('Use').visits[0], focus), false);
+  assert.equal(outcomes(statesInFocus(d, focus)), 'Each:failed Hold:succeeded Use:failed');
+  // The Map's iteration viewer: iteration 2, where Use was never reached.
+  focus = refocus(focus, d.states.get('Each').visits[0], d, 2);
+  assert.equal(outcomes(statesInFocus(d, focus)), 'Each:failed Hold:aborted Use:notreached');
+  assert.deepEqual(focusPicks(focus, d), [{ name: 'Each', iteration: 2, visit: 1, of: 1 }]);
+  // The Map picked again without an iteration keeps the one picked.
+  assert.equal(refocus(focus, d.states.get('Each').visits[0], d).get('Each').iteration, 2);
+  // All iterations: every visit counts again; a Parallel or Map visited
+  // once changes nothing, and says nothing.
+  focus = refocus(focus, d.states.get('Each').visits[0], d, null);
+  assert.equal(statesInFocus(d, focus), d.states);
+  assert.deepEqual(focusPicks(focus, d), []);
+});
+
+test('a Map inside an iteration of another: picking another outer iteration drops the inner pick', () => {
+  const entered = (id, prev, type, name) => ev(id, prev, `${type}StateEntered`, ['stateEnteredEventDetails', { name, input: '{}' }]);
+  const exited = (id, prev, type, name) => ev(id, prev, `${type}StateExited`, ['stateExitedEventDetails', { name, output: '{}' }]);
+  const iteration = (id, prev, what, name, index) => ev(id, prev, `MapIteration${what}`, ['mapIterationStartedEventDetails', { name, index }]);
+  const inner = (base, prev, index, state) => [
+    entered(base, prev, 'Map', 'Inner'),
+    ev(base + 1, base, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 1 }]),
+    iteration(base + 2, base + 1, 'Started', 'Inner', 0),
+    entered(base + 3, base + 2, 'Pass', state),
+    exited(base + 4, base + 3, 'Pass', state),
+    iteration(base + 5, base + 4, 'Succeeded', 'Inner', 0),
+    ev(base + 6, base + 5, 'MapStateSucceeded', null),
+    exited(base + 7, base + 6, 'Map', 'Inner'),
+    iteration(base + 8, base + 7, 'Succeeded', 'Outer', index),
+  ];
+  const events = [
+    ev(1, 0, 'ExecutionStarted', ['executionStartedEventDetails', { input: '[1,2]' }]),
+    entered(2, 1, 'Map', 'Outer'),
+    ev(3, 2, 'MapStateStarted', ['mapStateStartedEventDetails', { length: 2 }]),
+    iteration(4, 3, 'Started', 'Outer', 0),
+    ...inner(5, 4, 0, 'P'),
+    iteration(14, 3, 'Started', 'Outer', 1),
+    ...inner(15, 14, 1, 'Q'),
+    ev(24, 23, 'MapStateSucceeded', null),
+    exited(25, 24, 'Map', 'Outer'),
+    ev(26, 25, 'ExecutionSucceeded', ['executionSucceededEventDetails', { output: '[]' }]),
+  ];
+  const d = deriveStates(events, 'SUCCEEDED');
+  const outcomes = (states) => ['Inner', 'P', 'Q'].map((n) => `${n}:${states.get(n)?.status ?? 'notreached'}`).join(' ');
+  let focus = refocus(new Map(), d.states.get('P').visits[0], d);
+  assert.deepEqual(Object.fromEntries(focus), { Inner: { id: 5, iteration: 0 }, Outer: { id: 2, iteration: 0 } });
+  assert.equal(outcomes(statesInFocus(d, focus)), 'Inner:succeeded P:succeeded Q:notreached');
+  // Outer iteration 1 ran another visit of Inner: the pick of the first
+  // one goes, or Inner would read "not reached".
+  focus = refocus(focus, d.states.get('Outer').visits[0], d, 1);
+  assert.deepEqual(Object.fromEntries(focus), { Outer: { id: 2, iteration: 1 } });
+  assert.equal(outcomes(statesInFocus(d, focus)), 'Inner:succeeded P:notreached Q:succeeded');
+  assert.deepEqual(outline(visitTree(d)), [
+    'Outer visit succeeded',
+    '  #0 iteration succeeded',
+    '    Inner visit succeeded',
+    '      #0 iteration succeeded',
+    '        P visit succeeded',
+    '  #1 iteration succeeded',
+    '    Inner visit succeeded',
+    '      #0 iteration succeeded',
+    '        Q visit succeeded',
+  ]);
 });
