@@ -3,7 +3,8 @@
 //! Results follow `JSON.stringify`, which is how the reference implementation
 //! (and AWS) turn a JSONata value into JSON: functions and `undefined` are
 //! dropped from objects and become `null` in arrays, integral numbers print
-//! without a fraction, and `-0` prints as `0`.
+//! without a fraction, and `-0` prints as `0`. A non-finite number, which
+//! `JSON.stringify` makes `null`, AWS writes as a string (`"Infinity"`).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -48,6 +49,21 @@ pub(crate) fn number(n: f64) -> Option<Number> {
     Number::from_f64(n)
 }
 
+/// A number JSON cannot hold, as AWS writes it: the string JavaScript names
+/// it by (`"Infinity"`, `"-Infinity"`, `"NaN"`), as a Java `ObjectMapper`
+/// quotes non-finite doubles (floci's account of AWS: `1/0` is
+/// `"Infinity"`, `[1/0]` is `["Infinity"]`, `0/0` is `"NaN"`).
+fn non_finite(n: f64) -> Value {
+    let name = if n.is_nan() {
+        "NaN"
+    } else if n > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    };
+    Value::String(name.to_string())
+}
+
 /// A copy of `value` as the full evaluator would return it: numbers pass
 /// through JavaScript doubles (integral ones print without a fraction).
 pub(crate) fn normalise(value: &Value) -> Value {
@@ -81,7 +97,7 @@ pub(crate) fn from_jvalue(value: &JValue) -> Option<Value> {
     match value {
         JValue::Null => Some(Value::Null),
         JValue::Bool(b) => Some(Value::Bool(*b)),
-        JValue::Number(n) => Some(number(*n).map_or(Value::Null, Value::Number)),
+        JValue::Number(n) => Some(number(*n).map_or_else(|| non_finite(*n), Value::Number)),
         JValue::String(s) => Some(Value::String(s.to_string())),
         JValue::Array(items) => with_stack(|| {
             Some(Value::Array(

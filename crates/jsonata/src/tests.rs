@@ -1345,3 +1345,17 @@ fn unsupported_references_as_aws_names_them() {
         assert_eq!(names(expr), *want, "{expr}");
     }
 }
+
+/// A number JSON cannot hold comes out as AWS writes it: the string
+/// JavaScript names it by, wherever it lands.
+#[test]
+fn non_finite_numbers_are_strings() {
+    check(&[
+        ("1/0", Is(json!("Infinity"))),
+        ("-1/0", Is(json!("-Infinity"))),
+        ("0/0", Is(json!("NaN"))),
+        ("[1, 1/0]", Is(json!([1, "Infinity"]))),
+        ("{'k': 1e308 * 10}", Is(json!({"k": "Infinity"}))),
+        ("$parseInteger('abc', '0')", Is(json!("NaN"))),
+    ]);
+}
