@@ -42,7 +42,9 @@ fn check_definition(definition: &str, express: bool) -> Result<(), ApiError> {
     }
 }
 
-fn check_role(role: &str) -> Result<(), ApiError> {
+/// An execution role's ARN (`arn:PARTITION:iam::ACCOUNT:role/NAME`), else
+/// `InvalidArn` (AWS: "Invalid Arn: 'not-an-arn'").
+pub(crate) fn check_role(role: &str) -> Result<(), ApiError> {
     let parts: Vec<&str> = role.splitn(6, ':').collect();
     if parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5].starts_with("role/") {
         Ok(())
