@@ -423,7 +423,11 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineArn")?;
     match rt.cfg.arns.parse_machine(arn)? {
         MachineRef::Machine(_) => {}
-        _ => return Err(ApiError::invalid_arn(arn)),
+        // A version is no state machine one can update (AWS, recorded:
+        // test_sfn_api_versioning test_update_state_machine, with and
+        // without publish).
+        MachineRef::Version(..) => return Err(machine_does_not_exist(arn)),
+        MachineRef::Alias(..) => return Err(ApiError::invalid_arn(arn)),
     }
     crate::arn::not_a_label(arn)?;
     let definition = req.opt_str("definition")?;
