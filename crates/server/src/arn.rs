@@ -51,7 +51,7 @@ impl Arns {
     }
 
     /// TestState's throwaway execution: `express:MACHINE:NAME`, with no
-    /// third part (AWS, recorded: test_state_with_variables[base_expressions]
+    /// third part (AWS, recorded: `test_state_with_variables[base_expressions]`
     /// shows `express:<machine>:<name>` and the `Name` alone).
     pub fn test_state_execution(&self, machine: &str, name: &str) -> String {
         format!("{}{machine}:{name}", self.prefix("express"))

@@ -934,7 +934,7 @@ fn the_default_context_object() {
     assert_eq!(ctx["StateMachine"]["Name"], json!("TestStateMachine"));
 }
 
-/// AWS, recorded (test_state_with_variables[base_expressions]: a JSONata
+/// AWS, recorded (`test_state_with_variables[base_expressions]`: a JSONata
 /// state of a whole machine named by `stateName`, no `roleArn`):
 /// `$states.context.Execution.RoleArn` is null and `State.Name` is
 /// `StateName`, not the tested state's name.

@@ -84,7 +84,7 @@ async fn a_stop_without_error_or_cause_records_neither() {
 }
 
 /// TestState: its throwaway execution's ARN is `express:MACHINE:NAME`
-/// (AWS, recorded: test_state_with_variables[base_expressions]), its role
+/// (AWS, recorded: `test_state_with_variables[base_expressions]`), its role
 /// is checked as CreateStateMachine's is, and a mocked `errorOutput` needs
 /// its `error` (the model's documentation).
 #[tokio::test]
