@@ -134,6 +134,8 @@ check("modelled errors arrive as the SDK's exception classes", async () => {
   await rejects(send(new sfn.DescribeStateMachineCommand({ stateMachineArn: `${machine}-gone` })),
     sfn.StateMachineDoesNotExist);
   await rejects(send(new sfn.DescribeExecutionCommand({ executionArn: "not-an-arn" })), sfn.InvalidArn);
+  // `com.amazon.coral.validate#ValidationException`, as AWS sends it.
+  await rejects(send(new sfn.SendTaskSuccessCommand({ taskToken: "t" })), sfn.ValidationException);
   await rejects(send(new sfn.CreateStateMachineCommand({
     name: `${prefix}-bad`, definition: JSON.stringify({ StartAt: "X", States: {} }), roleArn: ROLE,
   })), sfn.InvalidDefinition);

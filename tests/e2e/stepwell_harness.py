@@ -210,7 +210,8 @@ class ApiError(Exception):
         self.status = status
         self.body = body
         kind = body.get("__type") if isinstance(body, dict) else None
-        self.kind = kind
+        # AWS's `namespace#Name`: the name, as the SDKs read it.
+        self.kind = kind.rsplit("#", 1)[-1] if isinstance(kind, str) else kind
         super().__init__(f"HTTP {status}: {body}")
 
 

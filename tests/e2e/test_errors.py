@@ -14,7 +14,8 @@ PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}
 def assert_aws_error(server, status, body, kind, contains=None):
     assert status == 400, (status, body)
     assert isinstance(body, dict), body
-    assert body.get("__type") == kind, body
+    # `namespace#Name` (see test_error_types_carry_awss_namespaces).
+    assert body.get("__type", "").rsplit("#", 1)[-1] == kind, body
     assert isinstance(body.get("message"), str) and body["message"], body
     if contains:
         assert contains in body["message"], body
@@ -39,6 +40,26 @@ def test_unknown_operation(server):
     assert_aws_error(server, status, out, "UnknownOperationException")
     status, out = server.raw(None, {})
     assert_aws_error(server, status, out, "UnknownOperationException")
+
+
+def test_error_types_carry_awss_namespaces(server, sfn, cli):
+    # AWS's `__type`s (a suite run against AWS recorded them): the
+    # service's exceptions in its namespace, broken member constraints in
+    # the validator's; the SDKs keep what follows `#`.
+    status, out = server.raw("AWSStepFunctions.DescribeExecution",
+                             {"executionArn": arn("execution", "ghost", "run")})
+    assert (status, out["__type"]) == (400, "com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist"), out
+    status, out = server.raw("AWSStepFunctions.SendTaskSuccess", {"taskToken": "t"})
+    assert out == {"__type": "com.amazon.coral.validate#ValidationException",
+                   "message": "1 validation error detected: Value at 'output' failed to satisfy "
+                              "constraint: Member must not be null"}, out
+    status, out = server.raw("AWSStepFunctions.ListStateMachines", b"{not json")
+    assert out["__type"] == "SerializationException", out
+    # boto3 and the AWS CLI still name the error.
+    expect_error("ExecutionDoesNotExist", sfn.describe_execution, executionArn=arn("execution", "ghost", "run"))
+    with pytest.raises(CliError) as e:
+        cli("describe-execution", "--execution-arn", arn("execution", "ghost", "run"))
+    assert "(ExecutionDoesNotExist)" in e.value.stderr, e.value.stderr
 
 
 def test_missing_required_field(server):

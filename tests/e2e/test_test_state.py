@@ -137,11 +137,47 @@ def test_the_context_replaces_the_context_object(sfn):
          "ValidationException", "Invalid Context object provided: Execution.Id must be a string"),
         (TASK, {"mock": {"result": "{}"}, "context": json.dumps({"Map": {}})}, "ValidationException",
          "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"),
+        # AWS, recorded (test_field_validation_mode[_present]).
+        ({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
+          "Parameters": {"TableName": "t", "Item": {}}},
+         {"mock": {"result": json.dumps({"ConsumedCapacity": {"CapacityUnits": "123.45"}})}},
+         "ValidationException", "Mock result schema validation error: Field 'CapacityUnits' must be a number"),
+        ({"Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "End": True,
+          "Parameters": {"StateMachineArn": "x"}},
+         {"mock": {"result": json.dumps({"ExecutionArn": "e", "StartDate": 1764103483})}},
+         "ValidationException", "Mock result schema validation error: Field 'StartDate' must be a string"),
+        # The model: `error` "is required if mock.errorOutput is specified".
+        (TASK, {"mock": {"errorOutput": {"cause": "C"}}}, "ValidationException",
+         "1 validation error detected: Value at 'mock.errorOutput.error' failed to satisfy constraint: "
+         "Member must not be null"),
     ],
 )
 def test_refusals(sfn, definition, kw, kind, message):
     got = expect_error(kind, ts, sfn, definition, **kw)
     assert message in got, got
+
+
+def test_the_context_of_a_named_state_without_a_role(sfn):
+    # AWS, recorded (test_state_with_variables[base_expressions]): no role
+    # is a null RoleArn, `State.Name` is `StateName` whatever the state's
+    # name, and the execution's ARN is `express:MACHINE:NAME`.
+    machine = {"QueryLanguage": "JSONata", "StartAt": "State0", "States": {
+        "State0": {"Type": "Pass", "Output": "{% $states.context %}", "End": True}}}
+    r = sfn.test_state(definition=json.dumps(machine), stateName="State0")
+    ctx = json.loads(r["output"])
+    assert ctx["Execution"]["RoleArn"] is None, ctx
+    assert ctx["State"]["Name"] == "StateName", ctx
+    ex = ctx["Execution"]
+    assert ex["Id"].split(":")[5:] == ["express", ctx["StateMachine"]["Name"], ex["Name"]], ctx
+    r = ts(sfn, {"Type": "Pass", "Parameters": {"role.$": "$$.Execution.RoleArn"}, "End": True})
+    assert json.loads(r["output"]) == {"role": ROLE}
+
+
+def test_the_role_must_be_an_arn(sfn):
+    # As CreateStateMachine's (AWS: "Invalid Arn: 'not-an-arn'").
+    msg = expect_error("InvalidArn", sfn.test_state, definition=json.dumps({"Type": "Pass", "End": True}),
+                       roleArn="not-an-arn")
+    assert msg == "Invalid Arn: 'not-an-arn'"
 
 
 def test_field_validation_none_accepts_anything(sfn):

@@ -3,6 +3,8 @@
 lookup, in AWS's "N validation error(s) detected" wording; the checks AWS
 makes after them (InvalidName, InvalidArn) still answer when they pass."""
 
+import json
+
 import pytest
 
 from stepwell_harness import arn, expect_error
@@ -69,7 +71,28 @@ def test_several_failures_and_sensitive_members(raw_sfn, machine):
     msg = expect_error("ValidationException", raw_sfn.send_task_success, taskToken="")
     assert msg == ("2 validation errors detected: "
                    "Value at 'taskToken' failed to satisfy constraint: Member must have length greater than or equal to 1; "
-                   "Value null at 'output' failed to satisfy constraint: Member must not be null")
+                   "Value at 'output' failed to satisfy constraint: Member must not be null")
+    # A missing sensitive member shows no `null` either (AWS, recorded by a
+    # suite run against AWS).
+    msg = expect_error("ValidationException", raw_sfn.send_task_success, taskToken="t")
+    assert msg == PREFIX + "Value at 'output' failed to satisfy constraint: Member must not be null"
+
+
+def test_payloads_are_measured_in_utf8_bytes(server, raw_sfn, machine):
+    # 100,000 characters of 3 bytes: under the quota in characters, over it
+    # in bytes; AWS's words (as users measured them).
+    sm = machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    wide = '"' + "\u20ac" * 100_000 + '"'
+    over = ("failed to satisfy constraint: Member must have size less than or equal to "
+            "262144 bytes in UTF-8 encoding")
+    msg = expect_error("ValidationException", raw_sfn.start_execution, stateMachineArn=sm, input=wide)
+    assert msg == PREFIX + "Value at 'input' " + over
+    msg = expect_error("ValidationException", raw_sfn.send_task_success, taskToken="t", output=wide)
+    assert msg == PREFIX + "Value at 'output' " + over
+    no_prefix = server.client(parameter_validation=False, inject_host_prefix=False)
+    msg = expect_error("ValidationException", no_prefix.test_state,
+                       definition=json.dumps({"Type": "Pass", "End": True}), input=wide)
+    assert msg == PREFIX + "Value at 'input' " + over
 
 
 def test_alias_name_pattern_and_routing(raw_sfn, sfn, machine):

@@ -24,6 +24,12 @@ def test_versions_and_aliases(sfn, cli, unique):
     v2 = u["stateMachineVersionArn"]
     assert v2 == sm + ":2"
     sfn.update_state_machine(stateMachineArn=sm, definition=value_machine(3))  # unpublished
+    # A version cannot be updated (AWS, recorded: test_sfn_api_versioning
+    # test_update_state_machine, with and without publish).
+    for publish in (False, True):
+        msg = expect_error("StateMachineDoesNotExist", sfn.update_state_machine, stateMachineArn=v2,
+                           definition=value_machine(4), publish=publish)
+        assert msg == f"State Machine Does Not Exist: '{v2}'", msg
 
     versions = [v["stateMachineVersionArn"] for v in sfn.list_state_machine_versions(stateMachineArn=sm)
                 ["stateMachineVersions"]]

@@ -63,7 +63,7 @@ pub(crate) fn context_object(exec: &Execution, f: FrameId, extra: ContextExtra<'
             "Name": info.state_machine_name,
         },
         "State": {
-            "Name": state.name,
+            "Name": exec.context_state_name.unwrap_or(&state.name),
             "EnteredTime": iso8601(fr.entered_at),
         },
     });
@@ -138,7 +138,9 @@ fn execution_object(
         e.insert("StartTime".into(), json!(start_time));
     }
     e.insert("Name".into(), json!(name));
-    e.insert("RoleArn".into(), json!(role_arn));
+    // No role (TestState without `roleArn`): AWS shows null.
+    let role = (!role_arn.is_empty()).then_some(role_arn);
+    e.insert("RoleArn".into(), json!(role));
     if express {
         e.insert("StartTime".into(), json!(start_time));
     }

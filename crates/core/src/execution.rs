@@ -87,6 +87,9 @@ pub struct Execution {
     /// TestState's `context`: fields laid over the context object the
     /// execution would build (never set for an execution).
     pub(crate) context_override: Option<Arc<Value>>,
+    /// TestState: the name `$$.State.Name` shows, whatever the tested
+    /// state is called (never set for an execution).
+    pub(crate) context_state_name: Option<&'static str>,
     /// The activities the driver found missing, of those the state
     /// machine names ([`Execution::set_missing_activities`]): what the
     /// driver knows of the world, like `now`, read only by `decide`; what
@@ -326,6 +329,7 @@ impl Execution {
             redrive_count: 0,
             vars_bytes: 0,
             context_override: None,
+            context_state_name: None,
             missing_activities: Vec::new(),
         }
     }

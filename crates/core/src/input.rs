@@ -18,6 +18,8 @@ pub struct ExecutionInfo {
     pub name: String,
     pub state_machine_id: String,
     pub state_machine_name: String,
+    /// The execution role; empty when there is none (a TestState request
+    /// without `roleArn`), which `$$.Execution.RoleArn` shows as null.
     pub role_arn: String,
     pub input: Arc<Value>,
     /// An EXPRESS execution.

@@ -50,6 +50,13 @@ impl Arns {
         format!("{}{machine}:{name}:{uuid}", self.prefix("express"))
     }
 
+    /// TestState's throwaway execution: `express:MACHINE:NAME`, with no
+    /// third part (AWS, recorded: `test_state_with_variables[base_expressions]`
+    /// shows `express:<machine>:<name>` and the `Name` alone).
+    pub fn test_state_execution(&self, machine: &str, name: &str) -> String {
+        format!("{}{machine}:{name}", self.prefix("express"))
+    }
+
     pub fn activity(&self, name: &str) -> String {
         format!("{}{name}", self.prefix("activity"))
     }

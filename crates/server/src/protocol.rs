@@ -1,6 +1,7 @@
 //! The AWS JSON 1.0 protocol: requests are `POST /` with
 //! `X-Amz-Target: AWSStepFunctions.<Operation>` and a JSON body; errors are
-//! HTTP 400 with `{"__type": "<ExceptionName>", "message": "..."}`.
+//! HTTP 400 with `{"__type": "<namespace>#<ExceptionName>", "message":
+//! "..."}` (see [`ApiError::wire_type`]; the SDKs keep what follows `#`).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,15 +61,82 @@ impl ApiError {
         }
     }
 
+    /// The error's `__type`: AWS's namespace, then `#` and the name
+    /// (AWS, recorded by a suite run against AWS:
+    /// `com.amazonaws.swf.service.v2.model#ActivityDoesNotExist`,
+    /// `…#InvalidToken`, and `com.amazon.coral.validate#ValidationException`
+    /// for a broken member constraint). Step Functions' own exceptions
+    /// (the API model's) are in the service's namespace; a
+    /// `ValidationException` worded as the constraint validator words it
+    /// ("N validation error(s) detected: …") in the validator's.
+    /// DIFFERENCE: the namespace of the protocol's errors
+    /// (`SerializationException`, `UnknownOperationException`, the SigV4
+    /// refusals) and of our own (`ServiceUnavailable`,
+    /// `InternalServerError`) is not recorded for Step Functions (other
+    /// services answer `com.amazon.coral.service#…` or the bare name), so
+    /// they are bare.
+    pub fn wire_type(&self) -> std::borrow::Cow<'static, str> {
+        const SERVICE: &str = "com.amazonaws.swf.service.v2.model#";
+        const VALIDATOR: &str = "com.amazon.coral.validate#";
+        let constraint = self
+            .message
+            .split_once(" validation error")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if self.kind == "ValidationException" && constraint {
+            format!("{VALIDATOR}{}", self.kind).into()
+        } else if MODEL_EXCEPTIONS.contains(&self.kind) {
+            format!("{SERVICE}{}", self.kind).into()
+        } else {
+            self.kind.into()
+        }
+    }
+
     /// The error's JSON body.
     pub fn body(&self) -> Value {
-        let mut body = serde_json::json!({"__type": self.kind, "message": self.message});
+        let mut body = serde_json::json!({"__type": self.wire_type(), "message": self.message});
         if let Some(name) = &self.resource_name {
             body["resourceName"] = Value::String(name.clone());
         }
         body
     }
 }
+
+/// The exceptions of Step Functions' API model (`"exception": true`).
+const MODEL_EXCEPTIONS: &[&str] = &[
+    "ActivityAlreadyExists",
+    "ActivityDoesNotExist",
+    "ActivityLimitExceeded",
+    "ActivityWorkerLimitExceeded",
+    "ConflictException",
+    "ExecutionAlreadyExists",
+    "ExecutionDoesNotExist",
+    "ExecutionLimitExceeded",
+    "ExecutionNotRedrivable",
+    "InvalidArn",
+    "InvalidDefinition",
+    "InvalidEncryptionConfiguration",
+    "InvalidExecutionInput",
+    "InvalidLoggingConfiguration",
+    "InvalidName",
+    "InvalidOutput",
+    "InvalidToken",
+    "InvalidTracingConfiguration",
+    "KmsAccessDeniedException",
+    "KmsInvalidStateException",
+    "KmsThrottlingException",
+    "MissingRequiredParameter",
+    "ResourceNotFound",
+    "ServiceQuotaExceededException",
+    "StateMachineAlreadyExists",
+    "StateMachineDeleting",
+    "StateMachineDoesNotExist",
+    "StateMachineLimitExceeded",
+    "StateMachineTypeNotSupported",
+    "TaskDoesNotExist",
+    "TaskTimedOut",
+    "TooManyTags",
+    "ValidationException",
+];
 
 impl From<stepwell_store::StoreError> for ApiError {
     fn from(e: stepwell_store::StoreError) -> ApiError {
@@ -281,5 +349,46 @@ mod tests {
         // Not a token at all.
         assert!(token::decode(&a, "%%%", now).is_err());
         assert!(token::decode(&a, "MTIz", now).is_err());
+    }
+
+    /// AWS's `__type`s, as a suite run against AWS recorded them; the
+    /// SDKs keep what follows `#`.
+    #[test]
+    fn error_types_carry_awss_namespaces() {
+        let ty = |kind, message: &str| ApiError::new(kind, message).body()["__type"].clone();
+        assert_eq!(
+            ty("ActivityDoesNotExist", "Activity Does Not Exist: 'a'"),
+            "com.amazonaws.swf.service.v2.model#ActivityDoesNotExist"
+        );
+        assert_eq!(
+            ty("InvalidToken", "Invalid Token: 'Invalid token'"),
+            "com.amazonaws.swf.service.v2.model#InvalidToken"
+        );
+        assert_eq!(
+            ty("ValidationException", "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must not be null"),
+            "com.amazon.coral.validate#ValidationException"
+        );
+        assert_eq!(
+            ty("ValidationException", "12 validation errors detected: …"),
+            "com.amazon.coral.validate#ValidationException"
+        );
+        // Thrown by the service, not by the constraint validator.
+        assert_eq!(
+            ty("ValidationException", "State not found in definition"),
+            "com.amazonaws.swf.service.v2.model#ValidationException"
+        );
+        // Not recorded for Step Functions: bare.
+        for kind in [
+            "SerializationException",
+            "UnknownOperationException",
+            "InvalidSignatureException",
+            "ServiceUnavailable",
+        ] {
+            assert_eq!(ty(kind, "m"), kind);
+        }
+        assert_eq!(
+            ApiError::internal("m").body()["__type"],
+            "InternalServerError"
+        );
     }
 }

@@ -210,7 +210,7 @@ mod tests {
         );
         assert_eq!(
             e.body(),
-            serde_json::json!({"__type": "TooManyTags", "message": e.message, "resourceName": SM})
+            serde_json::json!({"__type": "com.amazonaws.swf.service.v2.model#TooManyTags", "message": e.message, "resourceName": SM})
         );
         assert_eq!(
             tags(SM, 3, 2).unwrap_err().message,

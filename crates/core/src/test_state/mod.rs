@@ -206,14 +206,15 @@ impl Prepared {
     }
 }
 
-/// The name the state runs under when the definition is one state.
+/// The name the state runs under when the definition is one state, and
+/// the name `$$.State.Name` shows whatever state is tested.
 /// DIFFERENCE: AWS does not document it; this is what its recorded context
 /// objects show.
 pub const SINGLE_STATE_NAME: &str = "StateName";
 
 /// Check the request, build the machine and run the state up to its task.
-/// `info` names the test's execution (`info.input` is replaced by the
-/// request's input); `now` is the test's start.
+/// `info` names the test's execution (`info.input` and `info.role_arn`
+/// are replaced by the request's); `now` is the test's start.
 pub fn prepare(
     req: &Request,
     info: ExecutionInfo,
@@ -275,10 +276,16 @@ pub fn prepare(
         plan.clone(),
         ExecutionInfo {
             input: input.clone(),
+            // Without `roleArn`, `$$.Execution.RoleArn` is null (AWS,
+            // recorded: test_state_with_variables[base_expressions]).
+            role_arn: req.role_arn.clone().unwrap_or_default(),
             ..info
         },
     );
     exec.context_override = context;
+    // `$$.State.Name` is `StateName` also when `stateName` names the
+    // tested state (AWS, recorded: the same test).
+    exec.context_state_name = Some(SINGLE_STATE_NAME);
     // The request's variables are values, never evaluated (a string that
     // looks like `{% ... %}` stays a string).
     exec.vars_bytes = variables.values().map(limits::json_size).sum();

@@ -771,7 +771,7 @@ fn patterns_that_need_a_mock() {
         );
         // With one: the mock is the result.
         let mock = if resource.ends_with(".sync:2") {
-            json!({"ExecutionArn": "e", "StateMachineArn": "a", "Status": "SUCCEEDED", "StartDate": 1})
+            json!({"ExecutionArn": "e", "StateMachineArn": "a", "Status": "SUCCEEDED", "StartDate": "2025-01-01T00:00:00Z"})
         } else {
             json!({"done": true})
         };
@@ -934,6 +934,53 @@ fn the_default_context_object() {
     assert_eq!(ctx["StateMachine"]["Name"], json!("TestStateMachine"));
 }
 
+/// AWS, recorded (`test_state_with_variables[base_expressions]`: a JSONata
+/// state of a whole machine named by `stateName`, no `roleArn`):
+/// `$states.context.Execution.RoleArn` is null and `State.Name` is
+/// `StateName`, not the tested state's name.
+#[test]
+fn the_context_of_a_named_state_without_a_role() {
+    let machine = json!({"QueryLanguage": "JSONata", "StartAt": "State0", "States": {
+        "State0": {"Type": "Pass", "Output": {"ctx": "{% $states.context %}"}, "Next": "State1"},
+        "State1": {"Type": "Succeed"}}});
+    let r = run(
+        &Request {
+            state_name: Some("State0".into()),
+            role_arn: None,
+            ..req(machine, json!({}))
+        },
+        None,
+    )
+    .unwrap();
+    let ctx = &r.output.as_ref().unwrap()["ctx"];
+    assert_eq!(ctx["Execution"]["RoleArn"], Value::Null, "{ctx}");
+    assert!(ctx["Execution"]
+        .as_object()
+        .unwrap()
+        .contains_key("RoleArn"));
+    assert_eq!(ctx["State"]["Name"], json!("StateName"));
+    assert_eq!(r.next_state.as_deref(), Some("State1"));
+    // With a role, it is the role.
+    let ctx = |role: &str| {
+        let r = run(
+            &Request {
+                state_name: Some("State0".into()),
+                role_arn: Some(role.into()),
+                ..req(
+                    json!({"QueryLanguage": "JSONata", "StartAt": "State0", "States": {
+                        "State0": {"Type": "Pass", "Output": "{% $states.context %}", "End": true}}}),
+                    json!({}),
+                )
+            },
+            None,
+        )
+        .unwrap();
+        r.output.unwrap()
+    };
+    let c = ctx("arn:aws:iam::1:role/x");
+    assert_eq!(c["Execution"]["RoleArn"], json!("arn:aws:iam::1:role/x"));
+}
+
 #[test]
 fn items_pointer() {
     let map = json!({"Type": "Map", "End": true,
@@ -999,9 +1046,68 @@ fn field_validation_rows() {
         ),
         (
             "arn:aws:states:::states:startExecution",
-            json!({"StartDate": 1}),
+            json!({"StartDate": "2025-11-25T20:44:43Z"}),
             Present,
             None,
+        ),
+        // AWS, recorded (test_field_validation_mode[_present]): a timestamp
+        // is a string, never a number or a boolean.
+        (
+            "arn:aws:states:::states:startExecution",
+            json!({"ExecutionArn": "e", "StartDate": 1_764_103_483}),
+            Strict,
+            Some("Mock result schema validation error: Field 'StartDate' must be a string"),
+        ),
+        (
+            "arn:aws:states:::states:startExecution",
+            json!({"ExecutionArn": "e", "StartDate": true}),
+            Present,
+            Some("Mock result schema validation error: Field 'StartDate' must be a string"),
+        ),
+        // AWS, recorded (the same, wrong_float_type_string): DynamoDB's
+        // ConsumedCapacity has its model's shape, its units are numbers.
+        (
+            "arn:aws:states:::dynamodb:putItem",
+            json!({"ConsumedCapacity": {"CapacityUnits": "123.45"}}),
+            Strict,
+            Some("Mock result schema validation error: Field 'CapacityUnits' must be a number"),
+        ),
+        (
+            "arn:aws:states:::dynamodb:getItem",
+            json!({"ConsumedCapacity": {"CapacityUnits": "123.45"}}),
+            Present,
+            Some("Mock result schema validation error: Field 'CapacityUnits' must be a number"),
+        ),
+        (
+            "arn:aws:states:::dynamodb:updateItem",
+            json!({"ConsumedCapacity": {"TableName": "t", "CapacityUnits": 1.5,
+                "Table": {"CapacityUnits": 1}, "GlobalSecondaryIndexes": {"i": {"ReadCapacityUnits": 0.5}}},
+                "ItemCollectionMetrics": {"ItemCollectionKey": {"id": {"S": "a"}}, "SizeEstimateRangeGB": [0, 1.5]},
+                "Attributes": {"id": {"S": "a"}}}),
+            Strict,
+            None,
+        ),
+        (
+            "arn:aws:states:::dynamodb:deleteItem",
+            json!({"ConsumedCapacity": {"LocalSecondaryIndexes": {"i": {"WriteCapacityUnits": "1"}}}}),
+            Strict,
+            Some(
+                "Mock result schema validation error: Field 'WriteCapacityUnits' must be a number",
+            ),
+        ),
+        (
+            "arn:aws:states:::dynamodb:deleteItem",
+            json!({"ItemCollectionMetrics": {"SizeEstimateRangeGB": ["1"]}}),
+            Strict,
+            Some(
+                "Mock result schema validation error: Field 'SizeEstimateRangeGB' must be a number",
+            ),
+        ),
+        (
+            "arn:aws:states:::dynamodb:getItem",
+            json!({"Item": {"id": "a"}}),
+            Strict,
+            Some("Mock result schema validation error: Field 'Item' must be an object"),
         ),
         (
             "arn:aws:states:::states:startExecution",

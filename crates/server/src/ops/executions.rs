@@ -128,14 +128,14 @@ fn resolve_machine(rt: &Runtime, arn: &str, deleting_ok: bool) -> Result<Resolve
     }
 }
 
-/// Check an execution input as AWS does: at most 256 KiB, valid JSON.
-/// (`ops::validate` counts the API's characters; this is the payload
-/// quota in UTF-8 bytes, which nested executions meet too.)
+/// Check an execution input as AWS does: at most 256 KiB in UTF-8, valid
+/// JSON. (`ops::validate` checks the API's `input` the same way first;
+/// this is for nested executions, which meet the quota too.)
 pub fn check_input(field: &str, input: &str) -> Result<(), ApiError> {
     if input.len() > MAX_PAYLOAD_BYTES {
         return Err(ApiError::new(
             "ValidationException",
-            format!("1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD_BYTES}"),
+            format!("1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have size less than or equal to {MAX_PAYLOAD_BYTES} bytes in UTF-8 encoding"),
         ));
     }
     stepwell_core::parse_json(input).map_err(|e| invalid_input(input, &e))?;

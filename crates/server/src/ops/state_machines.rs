@@ -42,7 +42,9 @@ fn check_definition(definition: &str, express: bool) -> Result<(), ApiError> {
     }
 }
 
-fn check_role(role: &str) -> Result<(), ApiError> {
+/// An execution role's ARN (`arn:PARTITION:iam::ACCOUNT:role/NAME`), else
+/// `InvalidArn` (AWS: "Invalid Arn: 'not-an-arn'").
+pub(crate) fn check_role(role: &str) -> Result<(), ApiError> {
     let parts: Vec<&str> = role.splitn(6, ':').collect();
     if parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5].starts_with("role/") {
         Ok(())
@@ -421,7 +423,11 @@ pub async fn update(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let arn = req.str("stateMachineArn")?;
     match rt.cfg.arns.parse_machine(arn)? {
         MachineRef::Machine(_) => {}
-        _ => return Err(ApiError::invalid_arn(arn)),
+        // A version is no state machine one can update (AWS, recorded:
+        // test_sfn_api_versioning test_update_state_machine, with and
+        // without publish).
+        MachineRef::Version(..) => return Err(machine_does_not_exist(arn)),
+        MachineRef::Alias(..) => return Err(ApiError::invalid_arn(arn)),
     }
     crate::arn::not_a_label(arn)?;
     let definition = req.opt_str("definition")?;

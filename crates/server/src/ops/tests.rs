@@ -83,6 +83,78 @@ async fn a_stop_without_error_or_cause_records_neither() {
     remove_db(&db);
 }
 
+/// TestState: its throwaway execution's ARN is `express:MACHINE:NAME`
+/// (AWS, recorded: `test_state_with_variables[base_expressions]`), its role
+/// is checked as CreateStateMachine's is, and a mocked `errorOutput` needs
+/// its `error` (the model's documentation).
+#[tokio::test]
+async fn test_state_execution_role_and_error_output() {
+    let (rt, db) = runtime("ops-test-state", 1.0).await;
+    let pass = json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {
+        "S": {"Type": "Pass", "Output": "{% $states.context %}", "End": true}}});
+    let r = call(
+        &rt,
+        "TestState",
+        json!({"definition": pass.to_string(), "stateName": "S"}),
+    )
+    .await;
+    let ctx: Value = serde_json::from_str(r["output"].as_str().unwrap_or_default()).unwrap();
+    let name = ctx["Execution"]["Name"].as_str().unwrap_or_default();
+    assert!(!name.is_empty(), "{ctx}");
+    assert_eq!(
+        ctx["Execution"]["Id"],
+        json!(rt.cfg.arns.test_state_execution("TestStateMachine", name)),
+        "{ctx}"
+    );
+    assert!(
+        ctx["Execution"]["Id"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(&format!(":express:TestStateMachine:{name}")),
+        "{ctx}"
+    );
+    assert_eq!(ctx["Execution"]["RoleArn"], Value::Null, "{ctx}");
+    assert_eq!(ctx["State"]["Name"], json!("StateName"), "{ctx}");
+
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"}, "End": true});
+    assert_eq!(
+        refused(
+            &rt,
+            "TestState",
+            json!({"definition": task.to_string(), "roleArn": "not-an-arn"})
+        )
+        .await,
+        ("InvalidArn", "Invalid Arn: 'not-an-arn'".to_string())
+    );
+    assert_eq!(
+        refused(
+            &rt,
+            "TestState",
+            json!({"definition": task.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r",
+                "mock": {"errorOutput": {"cause": "c"}}})
+        )
+        .await,
+        (
+            "ValidationException",
+            "1 validation error detected: Value at 'mock.errorOutput.error' failed to satisfy constraint: Member must not be null".to_string()
+        )
+    );
+    let caught = call(
+        &rt,
+        "TestState",
+        json!({"definition": task.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r",
+            "mock": {"errorOutput": {"error": "E"}}}),
+    )
+    .await;
+    assert_eq!(
+        (&caught["status"], &caught["error"]),
+        (&json!("FAILED"), &json!("E"))
+    );
+    rt.shutdown();
+    remove_db(&db);
+}
+
 /// SendTaskFailure without `error` or `cause`: the task's failure event
 /// shows neither (the error name Catch and Retry see is left as it was).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

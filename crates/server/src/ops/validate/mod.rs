@@ -14,8 +14,13 @@
 //! detected: ` then, joined by `; `, one `Value 'V' at 'FIELD' failed to
 //! satisfy constraint: Member must ...` per failure, in the model's member
 //! order. A sensitive member (`input`, `definition`, `taskToken`, …) shows
-//! no value (`Value at 'input' …`), a missing required one reads `Value
-//! null at …`. A structure's member is `parent.child`, a list element's
+//! no value (`Value at 'input' …`), not even when it is missing (AWS,
+//! recorded: SendTaskSuccess without `output` is `Value at 'output' failed
+//! to satisfy constraint: Member must not be null`); any other missing
+//! required one reads `Value null at …`. The payload members (the model's
+//! `SensitiveData`: `input`, `output`, `mock.result`, …) are measured in
+//! UTF-8 bytes: `Member must have size less than or equal to 262144 bytes
+//! in UTF-8 encoding`. A structure's member is `parent.child`, a list element's
 //! member `list.1.member.child` (1-based), as AWS writes
 //! `routingConfiguration.1.member.weight`. A list of strings is checked as
 //! a whole: `Value '[a, b]' at 'tagKeys' failed to satisfy constraint:
@@ -35,13 +40,15 @@ use crate::protocol::{ApiError, Req};
 /// A member's type and constraints: one shape of the model.
 #[derive(Debug)]
 pub enum Shape {
-    /// A string of `min..=max` characters; `sensitive` keeps its value out
-    /// of messages.
+    /// A string of `min..=max` characters (UTF-8 bytes when `bytes`: the
+    /// payload quota's members); `sensitive` keeps its value out of
+    /// messages.
     Str {
         min: usize,
         max: Option<usize>,
         pattern: Option<Pattern>,
         sensitive: bool,
+        bytes: bool,
     },
     /// A string from a fixed set, in the order AWS prints it.
     Enum(&'static [&'static str]),
@@ -172,14 +179,31 @@ fn check_members(
     for m in members {
         let here = Path::Member(&path, m.name);
         match object.get(m.name) {
-            None | Some(Value::Null) if m.required => failures.push(format!(
-                "Value null at '{here}' failed to satisfy constraint: Member must not be null"
-            )),
+            None | Some(Value::Null) if m.required => failures.push(if m.shape.is_sensitive() {
+                format!("Value at '{here}' failed to satisfy constraint: Member must not be null")
+            } else {
+                format!(
+                    "Value null at '{here}' failed to satisfy constraint: Member must not be null"
+                )
+            }),
             None | Some(Value::Null) => {}
             Some(v) => check_value(m.shape, v, here, failures)?,
         }
     }
     Ok(())
+}
+
+impl Shape {
+    /// A sensitive string: its value never shows in a message.
+    fn is_sensitive(&self) -> bool {
+        matches!(
+            self,
+            Shape::Str {
+                sensitive: true,
+                ..
+            }
+        )
+    }
 }
 
 /// One failure in AWS's words; `value` is None for a sensitive member.
@@ -198,6 +222,8 @@ fn wrong_type(path: Path<'_>, what: &str) -> ApiError {
 #[derive(Clone, Copy)]
 enum Rule {
     MaxLength(usize),
+    /// At most this many bytes in UTF-8 (the payload quota).
+    MaxBytes(usize),
     MinLength(usize),
     Matches(Pattern),
 }
@@ -207,12 +233,21 @@ impl Rule {
     /// "Member must satisfy constraint: [...]" answers.
     // AWS is silent on the order of several failures of one value (its
     // answers of other services show both orders); this is the same order.
-    fn of(min: usize, max: Option<usize>, pattern: Option<Pattern>) -> impl Iterator<Item = Rule> {
+    fn of(
+        min: usize,
+        max: Option<usize>,
+        pattern: Option<Pattern>,
+        bytes: bool,
+    ) -> impl Iterator<Item = Rule> {
         let min = (min > 0).then_some(Rule::MinLength(min));
-        max.map(Rule::MaxLength)
-            .into_iter()
-            .chain(min)
-            .chain(pattern.map(Rule::Matches))
+        let max = max.map(|n| {
+            if bytes {
+                Rule::MaxBytes(n)
+            } else {
+                Rule::MaxLength(n)
+            }
+        });
+        max.into_iter().chain(min).chain(pattern.map(Rule::Matches))
     }
 
     fn holds(self, s: &str) -> bool {
@@ -222,6 +257,7 @@ impl Rule {
         // these are code points.
         match self {
             Rule::MaxLength(max) => s.len() <= max || s.chars().count() <= max,
+            Rule::MaxBytes(max) => s.len() <= max,
             Rule::MinLength(min) => s.len() / 4 >= min || s.chars().count() >= min,
             Rule::Matches(p) => p.matches(s),
         }
@@ -232,6 +268,10 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Rule::MaxLength(n) => write!(f, "Member must have length less than or equal to {n}"),
+            Rule::MaxBytes(n) => write!(
+                f,
+                "Member must have size less than or equal to {n} bytes in UTF-8 encoding"
+            ),
             Rule::MinLength(n) => write!(f, "Member must have length greater than or equal to {n}"),
             Rule::Matches(p) => write!(
                 f,
@@ -254,10 +294,11 @@ fn check_value(
             max,
             pattern,
             sensitive,
+            bytes,
         } => {
             let s = v.as_str().ok_or_else(|| wrong_type(path, "a string"))?;
             let shown = (!sensitive).then_some(s);
-            for rule in Rule::of(*min, *max, *pattern).filter(|r| !r.holds(s)) {
+            for rule in Rule::of(*min, *max, *pattern, *bytes).filter(|r| !r.holds(s)) {
                 failures.push(failure(shown, path, rule));
             }
         }
@@ -333,6 +374,7 @@ fn check_items(
         max,
         pattern,
         sensitive,
+        bytes,
     } = item
     else {
         for (i, v) in items.iter().enumerate() {
@@ -355,14 +397,14 @@ fn check_items(
                 let s = v
                     .as_str()
                     .ok_or_else(|| wrong_type(Path::Item(&path, i), "a string"))?;
-                broken |= Rule::of(*min, *max, *pattern).any(|r| !r.holds(s));
+                broken |= Rule::of(*min, *max, *pattern, *bytes).any(|r| !r.holds(s));
             }
         }
     }
     if broken {
         // AWS is silent on whether one message covers every bad item (as
         // here) or each has its own.
-        let all: Vec<String> = Rule::of(*min, *max, *pattern)
+        let all: Vec<String> = Rule::of(*min, *max, *pattern, *bytes)
             .map(|r| r.to_string())
             .chain(["Member must not be null".to_string()])
             .collect();

@@ -25,6 +25,7 @@ const fn string(min: usize, max: usize) -> Shape {
         max: Some(max),
         pattern: None,
         sensitive: false,
+        bytes: false,
     }
 }
 
@@ -34,6 +35,7 @@ const fn sensitive(min: usize, max: usize) -> Shape {
         max: Some(max),
         pattern: None,
         sensitive: true,
+        bytes: false,
     }
 }
 
@@ -60,9 +62,19 @@ static CHARACTER_RESTRICTED_NAME: Shape = Shape::Str {
     max: Some(80),
     pattern: Some(Pattern::CharacterRestrictedName),
     sensitive: false,
+    bytes: false,
 };
 static DEFINITION: Shape = sensitive(1, 1_048_576);
-static SENSITIVE_DATA: Shape = sensitive(0, 262_144);
+/// The payload quota, in UTF-8 bytes: AWS answers "Member must have size
+/// less than or equal to 262144 bytes in UTF-8 encoding" (as users
+/// measured it for StartExecution's `input`; the model gives the length).
+static SENSITIVE_DATA: Shape = Shape::Str {
+    min: 0,
+    max: Some(262_144),
+    pattern: None,
+    sensitive: true,
+    bytes: true,
+};
 static SENSITIVE_ERROR: Shape = sensitive(0, 256);
 static SENSITIVE_CAUSE: Shape = sensitive(0, 32_768);
 static TASK_TOKEN: Shape = sensitive(1, 2048);
@@ -73,18 +85,21 @@ static TRACE_HEADER: Shape = Shape::Str {
     max: Some(256),
     pattern: Some(Pattern::Ascii),
     sensitive: false,
+    bytes: false,
 };
 static CLIENT_TOKEN: Shape = Shape::Str {
     min: 1,
     max: Some(64),
     pattern: Some(Pattern::Printable),
     sensitive: false,
+    bytes: false,
 };
 static REVISION_ID: Shape = Shape::Str {
     min: 0,
     max: None,
     pattern: None,
     sensitive: false,
+    bytes: false,
 };
 static PAGE_TOKEN: Shape = string(1, 1024);
 static LIST_EXECUTIONS_PAGE_TOKEN: Shape = string(1, 3096);

@@ -123,7 +123,121 @@ fn sensitive_members_show_no_value() {
         refused("SendTaskSuccess", json!({"taskToken": ""})),
         "2 validation errors detected: \
          Value at 'taskToken' failed to satisfy constraint: Member must have length greater than or equal to 1; \
-         Value null at 'output' failed to satisfy constraint: Member must not be null"
+         Value at 'output' failed to satisfy constraint: Member must not be null"
+    );
+}
+
+/// A missing sensitive member shows no value either (AWS, recorded by a
+/// suite run against AWS: SendTaskSuccess without `output`); a missing
+/// member that is not sensitive reads `Value null`.
+#[test]
+fn missing_sensitive_members_show_no_null() {
+    let cases = [
+        (
+            "SendTaskSuccess",
+            json!({"taskToken": "t"}),
+            "Value at 'output'",
+        ),
+        ("SendTaskHeartbeat", json!({}), "Value at 'taskToken'"),
+        ("SendTaskFailure", json!({}), "Value at 'taskToken'"),
+        (
+            "CreateStateMachine",
+            json!({"name": "n", "roleArn": "r"}),
+            "Value at 'definition'",
+        ),
+        (
+            "ValidateStateMachineDefinition",
+            json!({}),
+            "Value at 'definition'",
+        ),
+        ("TestState", json!({}), "Value at 'definition'"),
+        (
+            "DescribeExecution",
+            json!({}),
+            "Value null at 'executionArn'",
+        ),
+    ];
+    for (op, body, value) in cases {
+        assert_eq!(
+            refused(op, body),
+            format!("1 validation error detected: {value} failed to satisfy constraint: Member must not be null"),
+            "{op}"
+        );
+    }
+}
+
+/// The payload members are measured in UTF-8 bytes, in AWS's words
+/// (as users measured StartExecution's `input`).
+#[test]
+fn payloads_are_measured_in_utf8_bytes() {
+    const OVER: &str = "failed to satisfy constraint: Member must have size less than or equal to 262144 bytes in UTF-8 encoding";
+    // 100,000 characters, 300,000 bytes.
+    let wide = format!("\"{}\"", "\u{20ac}".repeat(100_000));
+    assert!(wide.chars().count() < 262_144 && wide.len() > 262_144);
+    let at_limit = format!("\"{}\"", "x".repeat(262_142));
+    let cases = [
+        (
+            "StartExecution",
+            json!({"stateMachineArn": ARN_, "input": wide}),
+            "input",
+        ),
+        (
+            "StartSyncExecution",
+            json!({"stateMachineArn": ARN_, "input": wide}),
+            "input",
+        ),
+        (
+            "SendTaskSuccess",
+            json!({"taskToken": "t", "output": wide}),
+            "output",
+        ),
+        (
+            "TestState",
+            json!({"definition": "{}", "input": wide}),
+            "input",
+        ),
+        (
+            "TestState",
+            json!({"definition": "{}", "variables": wide}),
+            "variables",
+        ),
+        (
+            "TestState",
+            json!({"definition": "{}", "context": wide}),
+            "context",
+        ),
+        (
+            "TestState",
+            json!({"definition": "{}", "mock": {"result": wide}}),
+            "mock.result",
+        ),
+        (
+            "TestState",
+            json!({"definition": "{}", "stateConfiguration": {"mapItemReaderData": wide}}),
+            "stateConfiguration.mapItemReaderData",
+        ),
+    ];
+    for (op, body, field) in cases {
+        assert_eq!(
+            refused(op, body),
+            format!("1 validation error detected: Value at '{field}' {OVER}"),
+            "{op} {field}"
+        );
+    }
+    assert_eq!(
+        answer(
+            "StartExecution",
+            json!({"stateMachineArn": ARN_, "input": at_limit})
+        ),
+        Ok(())
+    );
+    // Other lengths stay in characters.
+    assert_eq!(
+        answer(
+            "StartExecution",
+            json!({"stateMachineArn": ARN_, "name": "\u{20ac}".repeat(80)})
+        ),
+        Ok(())
     );
 }
 
@@ -306,6 +420,7 @@ fn compare_shape(model: &Value, name: &str, shape: &Shape, at: &str, problems: &
             max,
             pattern,
             sensitive,
+            ..
         } => {
             if ty != "string" || s.get("enum").is_some() {
                 differ(format!("a {ty}, not a string"));
