@@ -803,21 +803,7 @@ fn a_map_that_failed_with_data_limit_exceeded_starts_a_new_map_run() {
         ("W", json!(0), Act::BigFirst),
         ("W", json!(1), Act::BigFirst),
     ];
-    let mut log = Vec::new();
-    let mut d = Drive::new(&def, json!({"items": [0, 1]}));
-    {
-        let mut answer = answerer(&acts, &mut log);
-        d.feed(Input::Start);
-        d.pump(&mut answer);
-        assert!(
-            matches!(d.exec.outcome(), Some(Outcome::Failed(e))
-                if e.error == "States.DataLimitExceeded"),
-            "{:?}",
-            d.exec.outcome()
-        );
-        d.feed(Input::Redrive);
-        d.pump(&mut answer);
-    }
+    let d = fail_then_redrive(&def, &acts, "States.DataLimitExceeded");
     let runs = map_run::map_runs(d.plan.clone(), &d.info, &d.history).unwrap();
     assert_eq!(runs.len(), 2, "a new Map Run");
     assert_eq!(runs[1].status, "SUCCEEDED");
@@ -837,25 +823,30 @@ fn a_child_over_the_data_limit_fails_the_map_run_which_is_redriven() {
     // past its (zero) tolerated failures, so a redrive redrives it.
     let def = distributed(json!({}));
     let acts = [("W", json!(0), Act::HugeFirst)];
-    let mut log = Vec::new();
-    let mut d = Drive::new(&def, json!({"items": [0, 1]}));
-    {
-        let mut answer = answerer(&acts, &mut log);
-        d.feed(Input::Start);
-        d.pump(&mut answer);
-        assert!(
-            matches!(d.exec.outcome(), Some(Outcome::Failed(e))
-                if e.error == "States.ExceedToleratedFailureThreshold"),
-            "{:?}",
-            d.exec.outcome()
-        );
-        d.feed(Input::Redrive);
-        d.pump(&mut answer);
-    }
+    let d = fail_then_redrive(&def, &acts, "States.ExceedToleratedFailureThreshold");
     let mr = only_run(&d);
     assert_eq!(mr.redrive_count, 1);
     assert_eq!(statuses(&mr), ["SUCCEEDED", "SUCCEEDED"]);
     assert_eq!(d.run().status(), "SUCCEEDED");
+}
+
+/// Runs `def` over items `[0, 1]` until it fails with `error`, then
+/// redrives it to its end.
+fn fail_then_redrive(def: &str, acts: &[(&str, Value, Act)], error: &str) -> Drive {
+    let mut log = Vec::new();
+    let mut d = Drive::new(def, json!({"items": [0, 1]}));
+    let mut answer = answerer(acts, &mut log);
+    d.feed(Input::Start);
+    d.pump(&mut answer);
+    assert!(
+        matches!(d.exec.outcome(), Some(Outcome::Failed(e)) if e.error == error),
+        "{:?}",
+        d.exec.outcome()
+    );
+    d.feed(Input::Redrive);
+    d.pump(&mut answer);
+    drop(answer);
+    d
 }
 
 #[test]
