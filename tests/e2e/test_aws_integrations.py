@@ -136,6 +136,7 @@ def test_aws_sdk_sfn_calls_this_server(sfn):
     assert json.loads(out["me"]["Input"]) == {"k": 1}
     assert out["missing"]["Error"] == "Sfn.ExecutionDoesNotExistException", out["missing"]
     assert "(Service: Sfn, Status Code: 400, Request ID: " in out["missing"]["Cause"], out["missing"]
+    assert out["missing"]["Cause"].endswith(") (SDK Attempt Count: 1)"), out["missing"]
     events = history(sfn, ex)
     scheduled = [e["taskScheduledEventDetails"] for e in events if e["type"] == "TaskScheduled"]
     assert scheduled[0]["resourceType"] == "aws-sdk:sfn" and scheduled[0]["resource"] == "listStateMachines"

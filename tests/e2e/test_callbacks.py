@@ -47,6 +47,8 @@ def test_send_task_success_flows_into_the_output(sfn, cli, machine, unique):
     token, params = token_of(sfn, ex)
     assert params["MessageBody"]["order"] == 17
     assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+    # output that is not JSON is refused, and the task keeps waiting
+    expect_error("InvalidOutput", sfn.send_task_success, taskToken=token, output="{not json")
     cli("send-task-success", "--task-token", token, "--task-output", json.dumps({"approved": True}))
     d = wait_done(sfn, ex)
     assert d["status"] == "SUCCEEDED"
@@ -61,7 +63,8 @@ def test_send_task_success_flows_into_the_output(sfn, cli, machine, unique):
     assert json.loads(ok["output"]) == {"approved": True}
     # the token is spent
     expect_error("TaskTimedOut", sfn.send_task_success, taskToken=token, output="{}")
-    expect_error("InvalidOutput", sfn.send_task_success, taskToken=token, output="{not json")
+    # the token is checked before the output, as AWS does
+    expect_error("TaskTimedOut", sfn.send_task_success, taskToken=token, output="{not json")
 
 
 def test_send_task_failure_is_routed_by_catch(sfn, cli, machine, unique):

@@ -70,6 +70,21 @@ def test_start_is_idempotent_for_the_same_name_and_input(sfn, machine, unique):
                  stateMachineArn=sm, name=name, input=inp)
 
 
+def test_every_answer_carries_a_request_id(sfn, machine):
+    """AWS gives each answer its own x-amzn-RequestId, refusals too."""
+    from botocore.exceptions import ClientError
+    sm = machine(SLEEPER)
+    ids = [sfn.describe_state_machine(stateMachineArn=sm)["ResponseMetadata"]["RequestId"],
+           sfn.list_state_machines()["ResponseMetadata"]["RequestId"]]
+    try:
+        sfn.describe_execution(executionArn=sm.replace(":stateMachine:", ":execution:") + ":absent")
+        raise AssertionError("an absent execution was described")
+    except ClientError as e:
+        ids.append(e.response["ResponseMetadata"]["RequestId"])
+    assert all(len(i) == 36 for i in ids), ids
+    assert len(set(ids)) == 3, ids
+
+
 def test_history_order_pages_and_data(sfn, cli, machine, unique):
     sm = machine(WAITER)
     ex = sfn.start_execution(stateMachineArn=sm, name=unique(), input='{"who": "bo"}')["executionArn"]

@@ -603,7 +603,7 @@ fn service_error(target: &Target, answer: &Answer) -> TaskError {
             (
                 format!("{sdk}.{name}"),
                 format!(
-                    "{message} (Service: {sdk}, Status Code: {}, Request ID: {request_id}, Extended Request ID: {extended})",
+                    "{message} (Service: {sdk}, Status Code: {}, Request ID: {request_id}, Extended Request ID: {extended}){ATTEMPTS}",
                     answer.status
                 ),
             )
@@ -620,13 +620,19 @@ fn service_error(target: &Target, answer: &Answer) -> TaskError {
             (
                 format!("{sdk}.{name}"),
                 format!(
-                    "{} (Service: {sdk}, Status Code: {}, Request ID: {request_id})",
+                    "{} (Service: {sdk}, Status Code: {}, Request ID: {request_id}){ATTEMPTS}",
                     info.message, answer.status
                 ),
             )
         }
     }
 }
+
+/// What the AWS SDK for Java 2.x appends to an error's cause: how many
+/// attempts it made. AWS's recordings from 2025 on show it
+/// (`(SDK Attempt Count: 1)`: the SDK's own retries are not modelled, so
+/// one attempt); the 2023 ones, made with an older SDK, do not.
+const ATTEMPTS: &str = " (SDK Attempt Count: 1)";
 
 #[cfg(test)]
 mod tests {
@@ -672,7 +678,7 @@ mod tests {
                 &[("x-amzn-requestid", "R1")],
                 r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#,
                 "DynamoDb.ConditionalCheckFailedException",
-                "The conditional request failed (Service: DynamoDb, Status Code: 400, Request ID: R1)",
+                "The conditional request failed (Service: DynamoDb, Status Code: 400, Request ID: R1) (SDK Attempt Count: 1)",
             ),
             (
                 "arn:aws:states:::sqs:sendMessage",
@@ -691,7 +697,7 @@ mod tests {
                 &[("x-amzn-requestid", "R3")],
                 r#"{"__type":"ExecutionDoesNotExist","message":"Execution Does Not Exist: 'arn:x'"}"#,
                 "Sfn.ExecutionDoesNotExistException",
-                "Execution Does Not Exist: 'arn:x' (Service: Sfn, Status Code: 400, Request ID: R3)",
+                "Execution Does Not Exist: 'arn:x' (Service: Sfn, Status Code: 400, Request ID: R3) (SDK Attempt Count: 1)",
             ),
             (
                 "arn:aws:states:::aws-sdk:sfn:describeExecution",
@@ -699,7 +705,7 @@ mod tests {
                 &[("x-amzn-ErrorType", "ValidationException:http://internal.amazon.com/")],
                 r#"{"Message":"bad"}"#,
                 "Sfn.ValidationException",
-                "bad (Service: Sfn, Status Code: 400, Request ID: )",
+                "bad (Service: Sfn, Status Code: 400, Request ID: ) (SDK Attempt Count: 1)",
             ),
             (
                 "arn:aws:states:::sns:publish",
@@ -715,7 +721,7 @@ mod tests {
                 &[],
                 "<ErrorResponse><Error><Code>InvalidParameter</Code><Message>Invalid parameter: TopicArn</Message></Error><RequestId>R5</RequestId></ErrorResponse>",
                 "Sns.InvalidParameterException",
-                "Invalid parameter: TopicArn (Service: Sns, Status Code: 400, Request ID: R5)",
+                "Invalid parameter: TopicArn (Service: Sns, Status Code: 400, Request ID: R5) (SDK Attempt Count: 1)",
             ),
             (
                 // ECS's model lists AccessDeniedException: its own name.
@@ -724,7 +730,7 @@ mod tests {
                 &[("x-amzn-requestid", "E1")],
                 r#"{"__type":"AccessDeniedException","message":"User is not authorized"}"#,
                 "Ecs.AccessDeniedException",
-                "User is not authorized (Service: Ecs, Status Code: 400, Request ID: E1)",
+                "User is not authorized (Service: Ecs, Status Code: 400, Request ID: E1) (SDK Attempt Count: 1)",
             ),
             (
                 "arn:aws:states:::aws-sdk:glue:getJobRun",
@@ -732,7 +738,7 @@ mod tests {
                 &[],
                 r#"{"__type":"AccessDeniedException","Message":"denied"}"#,
                 "Glue.AccessDeniedException",
-                "denied (Service: Glue, Status Code: 400, Request ID: )",
+                "denied (Service: Glue, Status Code: 400, Request ID: ) (SDK Attempt Count: 1)",
             ),
             (
                 "arn:aws:states:::glue:startJobRun",
@@ -748,7 +754,7 @@ mod tests {
                 &[],
                 r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Throughput exceeds the current capacity"}"#,
                 "DynamoDb.ThrottlingException",
-                "Throughput exceeds the current capacity (Service: DynamoDb, Status Code: 400, Request ID: )",
+                "Throughput exceeds the current capacity (Service: DynamoDb, Status Code: 400, Request ID: ) (SDK Attempt Count: 1)",
             ),
             (
                 // Batch's model does not: the base exception.
@@ -757,7 +763,7 @@ mod tests {
                 &[("x-amzn-ErrorType", "AccessDeniedException")],
                 r#"{"message":"denied"}"#,
                 "Batch.BatchException",
-                "denied (Service: Batch, Status Code: 403, Request ID: )",
+                "denied (Service: Batch, Status Code: 403, Request ID: ) (SDK Attempt Count: 1)",
             ),
             (
                 // SNS's code for InvalidParameterValueException.
@@ -766,7 +772,7 @@ mod tests {
                 &[],
                 "<ErrorResponse><Error><Code>ParameterValueInvalid</Code><Message>bad value</Message></Error><RequestId>R8</RequestId></ErrorResponse>",
                 "Sns.InvalidParameterValueException",
-                "bad value (Service: Sns, Status Code: 400, Request ID: R8)",
+                "bad value (Service: Sns, Status Code: 400, Request ID: R8) (SDK Attempt Count: 1)",
             ),
             (
                 // Common errors no API model lists: the base exception.
@@ -783,7 +789,7 @@ mod tests {
                 &[("x-amzn-requestid", "R6")],
                 r#"{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected"}"#,
                 "DynamoDb.DynamoDbException",
-                "1 validation error detected (Service: DynamoDb, Status Code: 400, Request ID: R6)",
+                "1 validation error detected (Service: DynamoDb, Status Code: 400, Request ID: R6) (SDK Attempt Count: 1)",
             ),
             (
                 "arn:aws:states:::aws-sdk:secretsmanager:createSecret",
@@ -791,7 +797,7 @@ mod tests {
                 &[],
                 r#"{"__type":"ValidationException","Message":"Invalid name."}"#,
                 "SecretsManager.SecretsManagerException",
-                "Invalid name. (Service: SecretsManager, Status Code: 400, Request ID: )",
+                "Invalid name. (Service: SecretsManager, Status Code: 400, Request ID: ) (SDK Attempt Count: 1)",
             ),
             (
                 // Step Functions models ValidationException.
@@ -800,7 +806,7 @@ mod tests {
                 &[],
                 r#"{"__type":"ValidationException","message":"bad"}"#,
                 "Sfn.ValidationException",
-                "bad (Service: Sfn, Status Code: 400, Request ID: )",
+                "bad (Service: Sfn, Status Code: 400, Request ID: ) (SDK Attempt Count: 1)",
             ),
             (
                 "arn:aws:states:::dynamodb:getItem",
@@ -824,7 +830,7 @@ mod tests {
                 &[],
                 "",
                 "EventBridge.EventBridgeException",
-                " (Service: EventBridge, Status Code: 502, Request ID: )",
+                " (Service: EventBridge, Status Code: 502, Request ID: ) (SDK Attempt Count: 1)",
             ),
         ];
         for (resource, status, headers, body, error, cause) in rows {
@@ -1361,7 +1367,7 @@ mod tests {
             got,
             Err((
                 "S3.NoSuchKeyException".to_string(),
-                "The specified key does not exist. (Service: S3, Status Code: 404, Request ID: R7, Extended Request ID: X7)".to_string()
+                "The specified key does not exist. (Service: S3, Status Code: 404, Request ID: R7, Extended Request ID: X7) (SDK Attempt Count: 1)".to_string()
             ))
         );
     }

@@ -755,7 +755,7 @@ mod tests {
                 &[("x-amz-request-id", "R1"), ("x-amz-id-2", "X1")],
                 "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>b</BucketName></Error>",
                 "S3.NoSuchBucketException",
-                "The specified bucket does not exist (Service: S3, Status Code: 404, Request ID: R1, Extended Request ID: X1)",
+                "The specified bucket does not exist (Service: S3, Status Code: 404, Request ID: R1, Extended Request ID: X1) (SDK Attempt Count: 1)",
             ),
             (
                 "headObject",
@@ -763,7 +763,7 @@ mod tests {
                 &[("x-amz-request-id", "R2"), ("x-amz-id-2", "X2")],
                 "",
                 "S3.NoSuchKeyException",
-                "null (Service: S3, Status Code: 404, Request ID: R2, Extended Request ID: X2)",
+                "null (Service: S3, Status Code: 404, Request ID: R2, Extended Request ID: X2) (SDK Attempt Count: 1)",
             ),
             (
                 "headObject",
@@ -771,7 +771,7 @@ mod tests {
                 &[("x-amz-request-id", "R3")],
                 "",
                 "S3.S3Exception",
-                "null (Service: S3, Status Code: 403, Request ID: R3, Extended Request ID: )",
+                "null (Service: S3, Status Code: 403, Request ID: R3, Extended Request ID: ) (SDK Attempt Count: 1)",
             ),
             (
                 // CopyObject can fail after its 200 has been sent.
@@ -780,7 +780,7 @@ mod tests {
                 &[("x-amz-request-id", "R4")],
                 "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>",
                 "S3.InternalErrorException",
-                "We encountered an internal error. Please try again. (Service: S3, Status Code: 200, Request ID: R4, Extended Request ID: )",
+                "We encountered an internal error. Please try again. (Service: S3, Status Code: 200, Request ID: R4, Extended Request ID: ) (SDK Attempt Count: 1)",
             ),
         ];
         for (action, status, headers, body, error, cause) in rows {

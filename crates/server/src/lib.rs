@@ -210,13 +210,38 @@ async fn health(State(rt): State<Arc<Runtime>>) -> Response {
     .into_response()
 }
 
+/// AWS gives every API answer, refusals included, an `x-amzn-RequestId`
+/// (the SDKs show it as `ResponseMetadata.RequestId`). An answer another
+/// node gave keeps its own.
+async fn request_id(
+    State(rt): State<Arc<Runtime>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if !response.headers().contains_key(REQUEST_ID) {
+        if let Ok(id) = axum::http::HeaderValue::from_str(&rt.uuid()) {
+            response.headers_mut().insert(REQUEST_ID, id);
+        }
+    }
+    response
+}
+
+const REQUEST_ID: &str = "x-amzn-requestid";
+
 /// The HTTP routes of a runtime (the API, health, the console stream).
 pub fn router(rt: Arc<Runtime>) -> Router {
     // SigV4 (when configured) guards the API and the stream, not the
     // console's page and assets nor /health.
     let signed = axum::middleware::from_fn_with_state(rt.clone(), auth::require_signature);
+    let request_id = axum::middleware::from_fn_with_state(rt.clone(), request_id);
     Router::new()
-        .route("/", post(api).route_layer(signed.clone()))
+        .route(
+            "/",
+            post(api)
+                .route_layer(signed.clone())
+                .route_layer(request_id),
+        )
         .route("/health", get(health))
         .route("/console/stream", post(stream::stream).route_layer(signed))
         .merge(stepwell_console::router())

@@ -13,14 +13,37 @@ use crate::protocol::{timestamp, ApiError};
 use crate::records::{ExecutionRecord, ParentLink};
 use crate::runtime::{lock, now_ms, task_input, Runtime};
 
-/// A child's name when the Task gives none: derived from the parent and the
-/// task, so starting it again after a restart finds the same execution.
+/// A child's name when the Task gives none: a UUID, as AWS names it, but
+/// derived from the parent and the task, so starting it again after a
+/// restart finds the same execution.
 fn child_name(parent: &str, task: u64) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in parent.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(parent.as_bytes())
+        .chain_update(task.to_be_bytes())
+        .finalize();
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&digest[i * 8..i * 8 + 8]);
+        u64::from_be_bytes(b)
+    };
+    stepwell_core::uuid(&mut Words([word(0), word(1)].into_iter()))
+}
+
+/// Fixed words as the entropy a UUID is made of.
+struct Words<I>(I);
+
+impl<I: Iterator<Item = u64>> stepwell_core::Entropy for Words<I> {
+    fn next_u64(&mut self) -> u64 {
+        self.0.next().unwrap_or_default()
     }
-    format!("{h:016x}-{task}")
+}
+
+/// The execution `arn` as the store has it (not loaded: a parked one
+/// stays parked).
+fn stored(rt: &Runtime, arn: &str) -> Option<ExecutionRecord> {
+    let row = rt.store.execution(arn).ok().flatten()?;
+    serde_json::from_str(&row.body).ok()
 }
 
 /// The service-integration name of an API error: `StepFunctions.<Name>`
@@ -64,6 +87,15 @@ async fn start_child_result(
         Some(n) => n.to_string(),
         None => child_name(parent, req.task),
     };
+    // AWS's service makes the call as a client would: the model's
+    // constraints hold (a name of 81 characters is a ValidationException).
+    let mut request = Map::new();
+    request.insert("stateMachineArn".into(), json!(machine));
+    request.insert("name".into(), json!(name));
+    request.insert("input".into(), json!(input));
+    if let Err(e) = crate::ops::validate::check("StartExecution", &crate::protocol::Req(request)) {
+        return Some(Err(start_error(rt, &e)));
+    }
     let link = ParentLink {
         execution_arn: parent.to_string(),
         task: req.task,
@@ -85,17 +117,11 @@ async fn start_child_result(
         Ok((r, _)) => r,
         Err(e) if e.kind == "ExecutionAlreadyExists" => {
             // Started before a restart: pick up where it is.
-            let existing = rt
-                .store
-                .execution(
-                    &rt.cfg
-                        .arns
-                        .execution(machine.rsplit(':').next().unwrap_or_default(), &name),
-                )
-                .ok()
-                .flatten()
-                .and_then(|row| serde_json::from_str::<ExecutionRecord>(&row.body).ok());
-            match existing {
+            let arn = rt
+                .cfg
+                .arns
+                .execution(machine.rsplit(':').next().unwrap_or_default(), &name);
+            match stored(rt, &arn) {
                 Some(r) if r.parent.as_ref() == Some(&link) => r,
                 _ => return Some(Err(start_error(rt, &e))),
             }
@@ -118,6 +144,10 @@ async fn start_child_result(
         rt.children.add(parent, req.task, &record.arn);
         if !awaits(rt, parent, req.task).await {
             cancelled(rt, parent, req.task);
+        } else if record.parent.as_ref() != Some(&link) {
+            // AWS's idempotent start answered with an execution already
+            // running (same name and input) that this Task did not start.
+            watch_joined(rt, &link, &record.arn);
         }
     }
     match pattern.as_str() {
@@ -162,6 +192,35 @@ async fn awaits(rt: &Arc<Runtime>, parent: &str, task: TaskId) -> bool {
         Ok(None) => false,
         Err(_) => true,
     }
+}
+
+/// Answer the `.sync` Task `link` when `child`, an execution it joined
+/// rather than started, ends. Nothing tells a Task of the end of a child
+/// that does not name it as its parent, so the stored records are read
+/// every second; the watch ends with the parent too.
+fn watch_joined(rt: &Arc<Runtime>, link: &ParentLink, child: &str) {
+    let (rt, link, child) = (rt.clone(), link.clone(), child.to_string());
+    tokio::spawn(async move {
+        let parent = &link.execution_arn;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            match stored(&rt, parent) {
+                Some(p) if p.status == "RUNNING" => {}
+                _ => return,
+            }
+            let Some(record) = stored(&rt, &child) else {
+                return;
+            };
+            if record.status == "RUNNING" {
+                continue;
+            }
+            rt.children.take(parent, link.task);
+            let result = sync_result(&rt, &record, link.pattern == "sync:2");
+            rt.deliver(parent, task_input(link.task, result), "joined child result")
+                .await;
+            return;
+        }
+    });
 }
 
 /// `parent`'s Task `task` was cancelled: stop its `.sync` child, if it
@@ -636,6 +695,90 @@ mod tests {
             let want = if case == "stop" { "ABORTED" } else { "FAILED" };
             until_status(&rt, &arn, want).await;
         }
+        rt.shutdown();
+        remove_db(&db);
+    }
+
+    /// A `.sync` Task whose StartExecution names an execution already
+    /// running with the same input joins it (AWS's idempotent start) and
+    /// ends when it ends, though it did not start it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sync_task_that_joins_a_running_execution_ends_with_it() {
+        use crate::testing::{call, create_machine, start, until_status};
+
+        let (rt, db) = runtime("nested-join", 0.1).await;
+        let naps = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "SecondsPath": "$.s", "End": true}}});
+        let child = create_machine(&rt, "child", &naps).await;
+        let input = json!({"s": 10}).to_string();
+        let started = call(
+            &rt,
+            "StartExecution",
+            json!({"stateMachineArn": child, "name": "shared", "input": input}),
+        )
+        .await;
+        let parent = json!({"StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": child, "Name": "shared", "Input": {"s": 10}},
+            "End": true}}});
+        let parent = create_machine(&rt, "parent", &parent).await;
+        let arn = start(&rt, &parent, "{}").await;
+        until_status(&rt, &arn, "SUCCEEDED").await;
+        let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+        let out: Value =
+            serde_json::from_str(d["output"].as_str().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(out["ExecutionArn"], started["executionArn"], "{out}");
+        assert_eq!(out["Status"], "SUCCEEDED", "{out}");
+        rt.shutdown();
+        remove_db(&db);
+    }
+
+    /// An unnamed child is named by a UUID, as AWS names it; the same
+    /// parent and task give the same one (a restart finds its child).
+    #[test]
+    fn an_unnamed_child_s_name_is_a_uuid() {
+        let parent = "arn:aws:states:us-east-1:123456789012:execution:p:run";
+        let name = child_name(parent, 7);
+        let b = name.as_bytes();
+        assert_eq!(b.len(), 36, "{name}");
+        for (i, c) in name.chars().enumerate() {
+            match i {
+                8 | 13 | 18 | 23 => assert_eq!(c, '-', "{name}"),
+                14 => assert_eq!(c, '4', "{name}"),
+                _ => assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{name}"),
+            }
+        }
+        assert_eq!(name, child_name(parent, 7));
+        assert_ne!(name, child_name(parent, 8));
+        assert_ne!(name, child_name("arn:other", 7));
+    }
+
+    /// The child's StartExecution is checked against the model as a
+    /// client's is: a name of 81 characters fails the Task with
+    /// StepFunctions.ValidationException.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_child_s_start_request_is_validated_as_a_client_s() {
+        use crate::testing::{call, create_machine, start, until_status};
+
+        let (rt, db) = runtime("nested-validated", 1.0).await;
+        let done = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+        let child = create_machine(&rt, "child", &done).await;
+        let parent = json!({"StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+            "Parameters": {"StateMachineArn": child, "Name": "n".repeat(81)},
+            "End": true}}});
+        let parent = create_machine(&rt, "parent", &parent).await;
+        let arn = start(&rt, &parent, "{}").await;
+        until_status(&rt, &arn, "FAILED").await;
+        let d = call(&rt, "DescribeExecution", json!({"executionArn": arn})).await;
+        assert_eq!(d["error"], "StepFunctions.ValidationException", "{d}");
+        let cause = d["cause"].as_str().unwrap_or_default();
+        assert!(
+            cause.starts_with("1 validation error detected: ")
+                && cause.contains("Member must have length less than or equal to 80")
+                && cause.contains("(Service: AWSStepFunctions; Status Code: 400; Error Code: ValidationException;"),
+            "{cause}"
+        );
         rt.shutdown();
         remove_db(&db);
     }

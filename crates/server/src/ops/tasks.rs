@@ -50,6 +50,14 @@ fn invalid_token() -> ApiError {
     ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'")
 }
 
+/// `InvalidOutput` for task output that is not JSON, in Jackson's words
+/// where they are known (AWS reads it with Jackson, as it reads execution
+/// input: `ops::executions::invalid_input`).
+fn invalid_output(output: &str, e: &serde_json::Error) -> ApiError {
+    let why = stepwell_asl::jackson_error(output, e).map_or_else(|| e.to_string(), |j| j.message);
+    ApiError::new("InvalidOutput", format!("Invalid Output: '{why}'"))
+}
+
 fn timed_out() -> ApiError {
     ApiError::new(
         "TaskTimedOut",
@@ -97,11 +105,13 @@ async fn pending(
 
 pub async fn success(rt: &Arc<Runtime>, req: Req) -> Result<Value, ApiError> {
     let token = req.str("taskToken")?;
+    // The token is checked first: AWS answers `InvalidToken` for an unknown
+    // token even when the output is not JSON either (recorded).
+    let (_, task) = task_of(rt, token)?;
     // At most 256 KiB in UTF-8: `ops::validate` checked it.
     let output = req.str("output")?;
-    let output: Value = stepwell_core::parse_json(output)
-        .map_err(|e| ApiError::new("InvalidOutput", format!("Invalid Output: '{e}'")))?;
-    let (_, task) = task_of(rt, token)?;
+    let output: Value =
+        stepwell_core::parse_json(output).map_err(|e| invalid_output(output, &e))?;
     finish(rt, token, Input::TaskSucceeded { task, output }).await
 }
 
@@ -185,6 +195,26 @@ mod tests {
             let answer = crate::ops::call(&rt, op, Req(m)).await;
             assert_eq!(answer.map_err(|e| e.kind), Err("TaskTimedOut"), "{op}");
         }
+        rt.shutdown();
+        remove_db(&db);
+    }
+
+    /// The token is checked before the output (recorded against AWS: an
+    /// unknown token with output that is not JSON is `InvalidToken`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_token_is_checked_before_the_output() {
+        let (rt, db) = runtime("tasks-token-first", 1.0).await;
+        let send = |token: &str, output: &str| {
+            let mut m = serde_json::Map::new();
+            m.insert("taskToken".into(), json!(token));
+            m.insert("output".into(), json!(output));
+            crate::ops::call(&rt, "SendTaskSuccess", Req(m))
+        };
+        let answer = send("not a token", "{not json").await;
+        assert_eq!(answer.map_err(|e| e.kind), Err("InvalidToken"));
+        let spent = "0b0b9c2e-6a49-4c43-9d52-2d0e6c0b6a11";
+        let answer = send(spent, "{not json").await;
+        assert_eq!(answer.map_err(|e| e.kind), Err("TaskTimedOut"));
         rt.shutdown();
         remove_db(&db);
     }
