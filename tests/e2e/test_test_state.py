@@ -267,12 +267,17 @@ def http_endpoint():
 
     class Answer(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = json.dumps({"path": self.path}).encode()
+            # The path, every header as received (repeats too) and the body.
+            length = int(self.headers.get("Content-Length") or 0)
+            sent = self.rfile.read(length).decode() if length else ""
+            body = json.dumps({"path": self.path, "headers": self.headers.items(), "body": sent}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_POST = do_GET
 
         def log_message(self, *args):
             pass
@@ -291,6 +296,30 @@ def test_trace_shows_the_http_tasks_request_and_response(sfn, http_endpoint):
     data = r["inspectionData"]
     assert data["request"]["method"] == "GET" and data["request"]["url"].endswith("/hello"), data
     assert data["response"]["statusCode"] == "200", data
-    assert json.loads(data["response"]["body"]) == {"path": "/hello"}
+    assert json.loads(data["response"]["body"])["path"] == "/hello"
     # DEBUG leaves them out.
     assert "request" not in ts(sfn, task, inspectionLevel="DEBUG")["inspectionData"]
+
+
+def test_trace_lists_the_http_tasks_headers_as_aws_sends_them(sfn, http_endpoint):
+    # AWS sets User-Agent and Range itself ("Call HTTPS APIs in Step Functions
+    # workflows"), once each; the client frames the body: TRACE lists the
+    # task's headers, then AWS's two, and no Content-Type/Content-Length.
+    task = {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
+            "Parameters": {"ApiEndpoint": f"{http_endpoint}/post", "Method": "POST",
+                           "Headers": {"X-A": "1", "User-Agent": "mine", "Content-Length": "99"},
+                           "RequestBody": {"a": 1}}}
+    r = ts(sfn, task, inspectionLevel="TRACE")
+    assert r["status"] == "SUCCEEDED", r
+    request = r["inspectionData"]["request"]
+    assert request["headers"] == (
+        "[X-A: 1, User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1, Range: bytes=0-262144]"), request
+    assert request["body"] == '{"a":1}'
+    got = json.loads(r["inspectionData"]["response"]["body"])
+    headers = [(name.lower(), value) for name, value in got["headers"]]
+    for name, want in [("user-agent", "Amazon|StepFunctions|HttpInvoke|us-east-1"),
+                       ("range", "bytes=0-262144"),
+                       ("content-type", "application/json; charset=UTF-8"),
+                       ("content-length", "7"), ("x-a", "1")]:
+        assert [v for n, v in headers if n == name] == [want], (name, headers)
+    assert got["body"] == '{"a":1}'

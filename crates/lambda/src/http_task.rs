@@ -19,7 +19,8 @@
 //! serialised (as JSON, or form-encoded with `URL_ENCODED`, whose
 //! content type follows); a string (or any non-object) `RequestBody` with
 //! connection body parameters fails the task with `States.Runtime`. Its
-//! authorization header comes last. An unknown connection fails the task with
+//! authorization header goes before its header parameters (see below). An
+//! unknown connection fails the task with
 //! `Events.ConnectionResource.ResourceNotFound`.
 //!
 //! DIFFERENCE: with no connection declared in the project at all, the
@@ -29,7 +30,25 @@
 //! `Authentication` or `InvocationConfig`; stepwell-asl does not check HTTP
 //! Task parameters, so a task without either runs without a connection.
 //! DIFFERENCE: the cause of `ResourceNotFound` is ours (AWS's is not
-//! documented). AWS also sends `Range: bytes=0-262144`; we do not.
+//! documented).
+//!
+//! The request's headers, in this order (the order TestState's TRACE lists
+//! them in): the task's `Headers`, the connection's authorization header,
+//! the connection's header parameters, then the two Step Functions sets
+//! itself, `User-Agent: Amazon|StepFunctions|HttpInvoke|REGION` and
+//! `Range: bytes=0-262144` ("Step Functions sets the User-Agent, Range, and
+//! Host headers", AWS's "Call HTTPS APIs in Step Functions workflows",
+//! <https://docs.aws.amazon.com/step-functions/latest/dg/call-https-apis.html>,
+//! HTTP Task fields, `Headers`), which replace a task's or connection's
+//! header of the same name: a request carries one of each. A
+//! `Content-Length` in the task's or connection's headers is dropped (the
+//! client frames the body). The body's `Content-Type` is added last and is
+//! not listed in the trace (AWS's TRACE recordings list neither it nor
+//! `Content-Length`): `application/json; charset=UTF-8` for a JSON
+//! `RequestBody` (the request that page's "Merging" section shows),
+//! `text/plain; charset=utf-8` for a string, `application/x-www-form-urlencoded`
+//! with `URL_ENCODED`, unless the task's or the connection's headers name a
+//! `Content-Type` (any case), which is sent instead.
 
 use std::sync::Arc;
 
@@ -82,6 +101,11 @@ const FORBIDDEN_HEADERS: &[&str] = &[
     "warning",
 ];
 const FORBIDDEN_PREFIXES: &[&str] = &["x-forwarded-", "x-amz-", "x-amzn-"];
+
+/// The `Range` Step Functions sends: it reads at most 256 KiB of an answer.
+const RANGE: &str = "bytes=0-262144";
+/// A JSON `RequestBody`'s content type, as AWS sends it.
+const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
 
 fn runtime_error(message: String) -> (String, String) {
     ("States.Runtime".to_string(), message)
@@ -333,6 +357,8 @@ struct Built {
     method: Method,
     url: String,
     shown_url: String,
+    /// The request's headers but the body's `Content-Type` (the client's
+    /// framing), in the order they are sent and traced.
     headers: Vec<Header>,
     body_text: String,
     shown_body: String,
@@ -345,24 +371,19 @@ impl Built {
         } else {
             "http"
         };
-        let mut headers: Vec<(String, String)> = self
-            .headers
-            .iter()
-            .map(|h| {
-                let value = if h.connection && !reveal {
-                    REDACTED.to_string()
-                } else {
-                    h.value.clone()
-                };
-                (h.name.clone(), value)
-            })
-            .collect();
-        headers.push(("Content-Length".into(), self.body_text.len().to_string()));
+        let headers = self.headers.iter().map(|h| {
+            let value = if h.connection && !reveal {
+                REDACTED.to_string()
+            } else {
+                h.value.clone()
+            };
+            (h.name.clone(), value)
+        });
         json!({
             "protocol": protocol,
             "method": self.method.as_str(),
             "url": if reveal { &self.url } else { &self.shown_url },
-            "headers": header_text(headers.into_iter()),
+            "headers": header_text(headers),
             "body": if reveal { &self.body_text } else { &self.shown_body },
         })
     }
@@ -430,11 +451,7 @@ async fn build(
     };
 
     // The task's own headers, checked against the ones AWS refuses.
-    let mut headers = vec![Header {
-        name: "User-Agent".into(),
-        value: format!("Amazon|StepFunctions|HttpInvoke|{region}"),
-        connection: false,
-    }];
+    let mut headers: Vec<Header> = Vec::new();
     if let Some(task_headers) = params.get("Headers") {
         let Value::Object(task_headers) = task_headers else {
             return Err(runtime_error(
@@ -494,9 +511,6 @@ async fn build(
     let mut authorization = None;
     if let Some(entry) = &connection {
         let config = &entry.config;
-        for p in &config.invocation.headers {
-            set_header(&mut headers, &p.key, p.value.clone(), true);
-        }
         for p in &config.invocation.query {
             query.retain(|(k, _, from_connection)| *from_connection || *k != p.key);
             query.push((p.key.clone(), p.value.clone(), true));
@@ -518,12 +532,35 @@ async fn build(
             }
             body = Some(Value::Object(merged));
         }
+        // The authorization header, then the header parameters (a later
+        // one replacing an earlier of the same name, never the
+        // authorization), all after the task's, which they replace.
         let (name, value) = entry.auth_header().await?;
         if matches!(config.auth, ConnectionAuth::OAuth(_)) {
             authorization = Some(value.clone());
         }
-        set_header(&mut headers, &name, value, true);
+        let mut added = vec![Header {
+            name,
+            value,
+            connection: true,
+        }];
+        for p in &config.invocation.headers {
+            if !added[0].name.eq_ignore_ascii_case(&p.key) {
+                set_header(&mut added, &p.key, p.value.clone(), true);
+            }
+        }
+        headers.retain(|h| !added.iter().any(|a| a.name.eq_ignore_ascii_case(&h.name)));
+        headers.extend(added);
     }
+    // The client frames the body itself; Step Functions' own headers last.
+    headers.retain(|h| !h.name.eq_ignore_ascii_case("content-length"));
+    set_header(
+        &mut headers,
+        "User-Agent",
+        format!("Amazon|StepFunctions|HttpInvoke|{region}"),
+        false,
+    );
+    set_header(&mut headers, "Range", RANGE.to_string(), false);
 
     let mut url = endpoint.clone();
     let mut shown_url = endpoint.clone();
@@ -576,18 +613,15 @@ async fn build(
                 "A URL_ENCODED RequestBody must be a JSON object".into(),
             )),
             Value::String(text) => Ok((text.clone(), "text/plain; charset=utf-8")),
-            other => Ok((other.to_string(), "application/json")),
+            other => Ok((other.to_string(), JSON_CONTENT_TYPE)),
         }
     };
+    let mut content_type = None;
     let (body_text, shown_body) = match (&body, &shown_value) {
         (Some(value), Some(shown)) => {
-            let (text, content_type) = serialize(value)?;
+            let (text, body_type) = serialize(value)?;
             if !content_type_set {
-                headers.push(Header {
-                    name: "Content-Type".into(),
-                    value: content_type.into(),
-                    connection: false,
-                });
+                content_type = Some(body_type);
             }
             // Form encoding escaped the marker; a reader wants it plain.
             let shown = serialize(shown)?.0.replace("%3Credacted%3E", REDACTED);
@@ -599,6 +633,9 @@ async fn build(
     let mut builder = Request::builder().method(method.clone()).uri(&url);
     for h in &headers {
         builder = builder.header(h.name.as_str(), h.value.as_str());
+    }
+    if let Some(content_type) = content_type {
+        builder = builder.header("Content-Type", content_type);
     }
     let request = builder
         .body(Full::new(Bytes::from(body_text.clone())))

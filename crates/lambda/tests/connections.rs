@@ -125,6 +125,18 @@ fn project(base: &str) -> String {
         Value = "connection_body_param"
         IsValueSecret = true
 
+        [connections.Typed]
+        AuthorizationType = "API_KEY"
+        [connections.Typed.AuthParameters.ApiKeyAuthParameters]
+        ApiKeyName = "x-api-key"
+        ApiKeyValue = "typed_key"
+        [[connections.Typed.AuthParameters.InvocationHttpParameters.HeaderParameters]]
+        Key = "content-type"
+        Value = "application/vnd.connection+json"
+        [[connections.Typed.AuthParameters.InvocationHttpParameters.HeaderParameters]]
+        Key = "Content-Length"
+        Value = "1"
+
         [connections.Basic]
         AuthorizationType = "BASIC"
         AuthParameters = {{ BasicAuthParameters = {{ Username = "ada", Password = "lovelace" }} }}
@@ -163,7 +175,12 @@ async fn api_key_connection_merges_like_aws() {
     assert_eq!(seen["headers"]["x-api-key"], "key_value");
     assert_eq!(seen["headers"]["header-param"], "connection_header_param");
     assert_eq!(seen["headers"]["request-id"], "my_request_id");
-    assert_eq!(seen["headers"]["content-type"], "application/json");
+    // As the request AWS's page shows for this example.
+    assert_eq!(
+        seen["headers"]["content-type"],
+        "application/json; charset=UTF-8"
+    );
+    assert_eq!(seen["headers"]["range"], "bytes=0-262144");
     assert_eq!(seen["query"], "page=2&QueryParam=connection_query_param");
     let body: Value = serde_json::from_str(seen["body"].as_str().unwrap()).unwrap();
     assert_eq!(
@@ -247,6 +264,31 @@ async fn api_key_connection_merges_like_aws() {
         .await
         .unwrap_err();
     assert_eq!(error, "States.Runtime");
+
+    // The connection's Content-Type wins over the task's and over the JSON
+    // default; its Content-Length does not replace the real one.
+    for headers in [json!({}), json!({"Content-Type": "text/x-task"})] {
+        let out = lambda
+            .run_task(
+                HTTP,
+                &json!({
+                    "Authentication": {"ConnectionArn": arn("Typed")},
+                    "ApiEndpoint": format!("{base}/echo"),
+                    "Method": "POST",
+                    "Headers": headers,
+                    "RequestBody": {"a": 1},
+                }),
+            )
+            .await
+            .unwrap();
+        let seen = &out["ResponseBody"]["headers"];
+        assert_eq!(
+            seen["content-type"], "application/vnd.connection+json",
+            "{headers}"
+        );
+        assert_eq!(seen["content-length"], "7", "{headers}");
+        assert_eq!(out["ResponseBody"]["body"], r#"{"a":1}"#);
+    }
 
     // BASIC.
     let out = lambda
@@ -374,16 +416,14 @@ async fn traces_redact_what_the_connection_adds() {
         request["url"],
         format!("{base}/echo?page=2&QueryParam=<redacted>")
     );
-    let headers = request["headers"].as_str().unwrap();
-    assert!(
-        headers.starts_with(
-            "[User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1, Request-Id: r1, "
-        ),
-        "{headers}"
+    // The task's headers, the connection's authorization, its header
+    // parameters, then AWS's User-Agent and Range; no Content-Type or
+    // Content-Length (the client's framing), as AWS's TRACE shows them.
+    assert_eq!(
+        request["headers"],
+        "[Request-Id: r1, x-api-key: <redacted>, Header-Param: <redacted>, \
+         User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1, Range: bytes=0-262144]"
     );
-    assert!(headers.contains("x-api-key: <redacted>"), "{headers}");
-    assert!(headers.contains("Header-Param: <redacted>"), "{headers}");
-    assert!(!headers.contains("key_value"), "{headers}");
     assert_eq!(request["body"], r#"{"Job":"x","BodyParam":"<redacted>"}"#);
     let response = hidden.response.unwrap();
     assert_eq!(response["statusCode"], "200");
@@ -401,10 +441,27 @@ async fn traces_redact_what_the_connection_adds() {
         request["url"],
         format!("{base}/echo?page=2&QueryParam=connection_query_param")
     );
-    assert!(request["headers"]
-        .as_str()
-        .unwrap()
-        .contains("x-api-key: key_value"));
+    assert_eq!(
+        request["headers"],
+        "[Request-Id: r1, x-api-key: key_value, Header-Param: connection_header_param, \
+         User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1, Range: bytes=0-262144]"
+    );
+
+    // A task header the connection replaces is listed once, where the
+    // connection's are; a task's User-Agent, Range and Content-Length are not
+    // listed (AWS's are, last), a task's Content-Type is.
+    let mut clash = params.clone();
+    clash["Headers"] = json!({
+        "header-param": "mine", "User-Agent": "me", "Content-Length": "3",
+        "Content-Type": "application/x-task", "Range": "bytes=0-1", "Request-Id": "r2",
+    });
+    let traced = lambda.run_http_task_traced(&clash, false).await;
+    assert_eq!(
+        traced.request.unwrap()["headers"],
+        "[Content-Type: application/x-task, Request-Id: r2, x-api-key: <redacted>, \
+         Header-Param: <redacted>, User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1, \
+         Range: bytes=0-262144]"
+    );
     assert_eq!(
         request["body"],
         r#"{"Job":"x","BodyParam":"connection_body_param"}"#

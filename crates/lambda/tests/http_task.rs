@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use stepwell_lambda::http_invoke;
@@ -35,6 +35,17 @@ async fn server() -> String {
                     .unwrap_or_default()
                     .to_string();
                 ([("content-type", "text/plain")], format!("{ct}|{}", String::from_utf8_lossy(&body)))
+            }),
+        )
+        .route(
+            "/headers",
+            any(|headers: HeaderMap, body: Bytes| async move {
+                // Every header as received, repeated ones included.
+                let pairs: Vec<(String, String)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+                    .collect();
+                ([("content-type", "application/json")], json!({"headers": pairs, "body": String::from_utf8_lossy(&body)}).to_string())
             }),
         )
         .route(
@@ -85,7 +96,10 @@ async fn bodies_json_and_url_encoded() {
     }))
     .await
     .unwrap();
-    assert_eq!(out["ResponseBody"], r#"application/json|{"a":[1,2]}"#);
+    assert_eq!(
+        out["ResponseBody"],
+        r#"application/json; charset=UTF-8|{"a":[1,2]}"#
+    );
 
     let out = http_invoke(&json!({
         "ApiEndpoint": format!("{base}/echo"),
@@ -122,4 +136,92 @@ async fn failures_are_named_like_aws() {
             .await
             .unwrap_err();
     assert_eq!(error, "States.Http.Socket");
+}
+
+/// The headers the server got: each name (lower case) with all its values.
+async fn received(base: &str, extra: Value) -> (Vec<(String, Vec<String>)>, String) {
+    let mut params = json!({"ApiEndpoint": format!("{base}/headers"), "Method": "POST"});
+    for (k, v) in extra.as_object().unwrap() {
+        params[k] = v.clone();
+    }
+    let out = http_invoke(&params).await.unwrap();
+    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
+    for pair in out["ResponseBody"]["headers"].as_array().unwrap() {
+        let (name, value) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+        match seen.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => values.push(value.to_string()),
+            None => seen.push((name.to_string(), vec![value.to_string()])),
+        }
+    }
+    let body = out["ResponseBody"]["body"].as_str().unwrap().to_string();
+    (seen, body)
+}
+
+/// AWS's request: one `User-Agent` (AWS's) and `Range: bytes=0-262144`
+/// always, a JSON body as `application/json; charset=UTF-8` unless the task
+/// names a Content-Type, and the body framed by the client whatever
+/// `Content-Length` the task gives.
+#[tokio::test]
+async fn requests_carry_aws_headers_once() {
+    let base = server().await;
+    let agent = "Amazon|StepFunctions|HttpInvoke|us-east-1";
+    let json = "application/json; charset=UTF-8";
+    // (task fields, content type sent, body sent)
+    let cases = [
+        (json!({"Method": "GET"}), None, ""),
+        (json!({"RequestBody": {"a": 1}}), Some(json), r#"{"a":1}"#),
+        (json!({"RequestBody": [1, "x"]}), Some(json), r#"[1,"x"]"#),
+        (json!({"RequestBody": 5}), Some(json), "5"),
+        (json!({"RequestBody": true}), Some(json), "true"),
+        (
+            json!({"RequestBody": "plain"}),
+            Some("text/plain; charset=utf-8"),
+            "plain",
+        ),
+        (
+            json!({"RequestBody": {"a": 1}, "Headers": {"content-TYPE": "application/vnd.api+json"}}),
+            Some("application/vnd.api+json"),
+            r#"{"a":1}"#,
+        ),
+        (
+            json!({"RequestBody": {"a": 1}, "Headers": {"Content-Length": "999", "User-Agent": "mine", "Range": "bytes=0-1", "X-Kept": "k"}}),
+            Some(json),
+            r#"{"a":1}"#,
+        ),
+        (
+            json!({"Method": "PUT", "RequestBody": {"a": 1}, "Headers": {"content-length": "0"}}),
+            Some(json),
+            r#"{"a":1}"#,
+        ),
+    ];
+    for (extra, content_type, want_body) in cases {
+        let (seen, body) = received(&base, extra.clone()).await;
+        let get = |name: &str| {
+            seen.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(get("user-agent"), [agent], "{extra}");
+        assert_eq!(get("range"), ["bytes=0-262144"], "{extra}");
+        assert_eq!(
+            get("content-type"),
+            content_type
+                .map(String::from)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            "{extra}"
+        );
+        assert_eq!(body, want_body, "{extra}");
+        if !want_body.is_empty() {
+            assert_eq!(
+                get("content-length"),
+                [want_body.len().to_string()],
+                "{extra}"
+            );
+        }
+        if extra["Headers"].get("X-Kept").is_some() {
+            assert_eq!(get("x-kept"), ["k"], "{extra}");
+        }
+    }
 }
