@@ -194,253 +194,95 @@ mod tests {
 
     #[test]
     fn resources_and_their_patterns() {
-        // (resource, EXPRESS?, None when accepted, else a part of the message)
-        let rows: &[(&str, bool, Option<&str>)] = &[
+        // Each row: the resource after `arn:aws:states:::` (`=`: the whole
+        // resource), then None when accepted, else a part of the message.
+        let standard: &[(&str, Option<&str>)] = &[
             // Request-response, callbacks and jobs AWS offers.
-            ("arn:aws:states:::lambda:invoke", false, None),
-            (
-                "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                false,
-                None,
-            ),
-            (
-                "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                false,
-                None,
-            ),
-            ("arn:aws:states:::sns:publish.waitForTaskToken", false, None),
-            (
-                "arn:aws:states:::events:putEvents.waitForTaskToken",
-                false,
-                None,
-            ),
-            (
-                "arn:aws:states:::apigateway:invoke.waitForTaskToken",
-                false,
-                None,
-            ),
-            ("arn:aws:states:::ecs:runTask", false, None),
-            ("arn:aws:states:::ecs:runTask.sync", false, None),
-            ("arn:aws:states:::ecs:runTask.waitForTaskToken", false, None),
-            ("arn:aws:states:::batch:submitJob.sync", false, None),
-            ("arn:aws:states:::glue:startJobRun.sync", false, None),
-            (
-                "arn:aws:states:::athena:startQueryExecution.sync",
-                false,
-                None,
-            ),
-            ("arn:aws:states:::codebuild:startBuild.sync", false, None),
-            (
-                "arn:aws:states:::codebuild:retryBuildBatch.sync",
-                false,
-                None,
-            ),
-            (
-                "arn:aws:states:::elasticmapreduce:addStep.sync",
-                false,
-                None,
-            ),
-            ("arn:aws:states:::eks:runJob.sync", false, None),
-            (
-                "arn:aws:states:::sagemaker:createTrainingJob.sync",
-                false,
-                None,
-            ),
-            (
-                "arn:aws:states:::bedrock:createModelCustomizationJob.sync",
-                false,
-                None,
-            ),
-            ("arn:aws:states:::states:startExecution", false, None),
-            ("arn:aws:states:::states:startExecution.sync", false, None),
-            ("arn:aws:states:::states:startExecution.sync:2", false, None),
-            (
-                "arn:aws:states:::states:startExecution.waitForTaskToken",
-                false,
-                None,
-            ),
-            ("arn:aws:states:::http:invoke", false, None),
-            ("arn:aws:states:::dynamodb:getItem", false, None),
-            ("arn:aws:states:::aws-sdk:s3:listBuckets", false, None),
-            (
-                "arn:aws:states:::aws-sdk:s3:listBuckets.waitForTaskToken",
-                false,
-                None,
-            ),
+            ("lambda:invoke", None),
+            ("lambda:invoke.waitForTaskToken", None),
+            ("sqs:sendMessage.waitForTaskToken", None),
+            ("sns:publish.waitForTaskToken", None),
+            ("events:putEvents.waitForTaskToken", None),
+            ("apigateway:invoke.waitForTaskToken", None),
+            ("ecs:runTask", None),
+            ("ecs:runTask.sync", None),
+            ("ecs:runTask.waitForTaskToken", None),
+            ("batch:submitJob.sync", None),
+            ("glue:startJobRun.sync", None),
+            ("athena:startQueryExecution.sync", None),
+            ("codebuild:startBuild.sync", None),
+            ("codebuild:retryBuildBatch.sync", None),
+            ("elasticmapreduce:addStep.sync", None),
+            ("eks:runJob.sync", None),
+            ("sagemaker:createTrainingJob.sync", None),
+            ("bedrock:createModelCustomizationJob.sync", None),
+            ("states:startExecution", None),
+            ("states:startExecution.sync", None),
+            ("states:startExecution.sync:2", None),
+            ("states:startExecution.waitForTaskToken", None),
+            ("http:invoke", None),
+            ("dynamodb:getItem", None),
+            ("aws-sdk:s3:listBuckets", None),
+            ("aws-sdk:s3:listBuckets.waitForTaskToken", None),
             // Not ARNs of an integration: checked elsewhere, if at all.
-            (
-                "arn:aws:lambda:us-east-1:123456789012:function:f",
-                false,
-                None,
-            ),
-            (
-                "arn:aws:states:us-east-1:123456789012:activity:a",
-                false,
-                None,
-            ),
+            ("=arn:aws:lambda:us-east-1:123456789012:function:f", None),
+            ("=arn:aws:states:us-east-1:123456789012:activity:a", None),
             // Patterns AWS does not offer for the integration.
+            ("lambda:invoke.sync", Some(NOT_RECOGNIZED)),
+            ("lambda:invoke.sync:2", Some(NOT_RECOGNIZED)),
+            ("dynamodb:getItem.waitForTaskToken", Some(NOT_RECOGNIZED)),
+            ("dynamodb:putItem.sync", Some(NOT_RECOGNIZED)),
+            ("aws-sdk:s3:listBuckets.sync", Some(NOT_RECOGNIZED)),
+            ("aws-sdk:sfn:startExecution.sync:2", Some(NOT_RECOGNIZED)),
+            ("http:invoke.sync", Some(NOT_RECOGNIZED)),
+            ("http:invoke.waitForTaskToken", Some(NOT_RECOGNIZED)),
+            ("batch:submitJob.waitForTaskToken", Some(NOT_RECOGNIZED)),
+            ("glue:startJobRun.waitForTaskToken", Some(NOT_RECOGNIZED)),
+            ("glue:startJobRun.sync:2", Some(NOT_RECOGNIZED)),
+            ("athena:getQueryResults.sync", Some(NOT_RECOGNIZED)),
             (
-                "arn:aws:states:::lambda:invoke.sync",
-                false,
+                "athena:startQueryExecution.waitForTaskToken",
                 Some(NOT_RECOGNIZED),
             ),
-            (
-                "arn:aws:states:::lambda:invoke.sync:2",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::dynamodb:getItem.waitForTaskToken",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::dynamodb:putItem.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::aws-sdk:s3:listBuckets.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::aws-sdk:sfn:startExecution.sync:2",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::http:invoke.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::http:invoke.waitForTaskToken",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::batch:submitJob.waitForTaskToken",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::glue:startJobRun.waitForTaskToken",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::glue:startJobRun.sync:2",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::athena:getQueryResults.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::athena:startQueryExecution.waitForTaskToken",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::codebuild:stopBuild.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::sagemaker:createModel.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::eks:call.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::sqs:sendMessage.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::events:putEvents.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
+            ("codebuild:stopBuild.sync", Some(NOT_RECOGNIZED)),
+            ("sagemaker:createModel.sync", Some(NOT_RECOGNIZED)),
+            ("eks:call.sync", Some(NOT_RECOGNIZED)),
+            ("sqs:sendMessage.sync", Some(NOT_RECOGNIZED)),
+            ("events:putEvents.sync", Some(NOT_RECOGNIZED)),
             // Suffixes that are no pattern.
-            (
-                "arn:aws:states:::lambda:invoke.foo",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::lambda:invoke.",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::states:startExecution.sync:3",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::states:startExecution.sync.sync",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::sqs:sendMessage.WaitForTaskToken",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
+            ("lambda:invoke.foo", Some(NOT_RECOGNIZED)),
+            ("lambda:invoke.", Some(NOT_RECOGNIZED)),
+            ("states:startExecution.sync:3", Some(NOT_RECOGNIZED)),
+            ("states:startExecution.sync.sync", Some(NOT_RECOGNIZED)),
+            ("sqs:sendMessage.WaitForTaskToken", Some(NOT_RECOGNIZED)),
             // Unknown services and actions.
-            (
-                "arn:aws:states:::dynamodb:query",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            (
-                "arn:aws:states:::lambda:Invoke",
-                false,
-                Some(NOT_RECOGNIZED),
-            ),
-            ("arn:aws:states:::nope:invoke", false, Some(NOT_RECOGNIZED)),
-            ("arn:aws:states:::nothing", false, Some(NOT_RECOGNIZED)),
-            ("arn:aws:states:::aws-sdk:s3", false, Some(NOT_RECOGNIZED)),
-            ("arn:aws:states:::aws-sdk:s3:", false, Some(NOT_RECOGNIZED)),
-            // EXPRESS: no jobs, no callbacks, whatever the integration.
-            ("arn:aws:states:::lambda:invoke", true, None),
-            ("arn:aws:states:::aws-sdk:s3:listBuckets", true, None),
-            (
-                "arn:aws:states:::states:startExecution.sync",
-                true,
-                Some(EXPRESS_SYNC),
-            ),
-            (
-                "arn:aws:states:::states:startExecution.sync:2",
-                true,
-                Some(EXPRESS_SYNC),
-            ),
-            (
-                "arn:aws:states:::lambda:invoke.sync",
-                true,
-                Some(EXPRESS_SYNC),
-            ),
-            (
-                "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                true,
-                Some(EXPRESS_TOKEN),
-            ),
-            (
-                "arn:aws:states:::lambda:invoke.foo",
-                true,
-                Some(NOT_RECOGNIZED),
-            ),
+            ("dynamodb:query", Some(NOT_RECOGNIZED)),
+            ("lambda:Invoke", Some(NOT_RECOGNIZED)),
+            ("nope:invoke", Some(NOT_RECOGNIZED)),
+            ("nothing", Some(NOT_RECOGNIZED)),
+            ("aws-sdk:s3", Some(NOT_RECOGNIZED)),
+            ("aws-sdk:s3:", Some(NOT_RECOGNIZED)),
         ];
-        for (resource, express, want) in rows {
-            let got = check_resource(resource, *express);
+        // EXPRESS: no jobs, no callbacks, whatever the integration.
+        let express: &[(&str, Option<&str>)] = &[
+            ("lambda:invoke", None),
+            ("aws-sdk:s3:listBuckets", None),
+            ("states:startExecution.sync", Some(EXPRESS_SYNC)),
+            ("states:startExecution.sync:2", Some(EXPRESS_SYNC)),
+            ("lambda:invoke.sync", Some(EXPRESS_SYNC)),
+            ("sqs:sendMessage.waitForTaskToken", Some(EXPRESS_TOKEN)),
+            ("lambda:invoke.foo", Some(NOT_RECOGNIZED)),
+        ];
+        let rows = standard
+            .iter()
+            .map(|row| (false, row))
+            .chain(express.iter().map(|row| (true, row)));
+        for (express, (resource, want)) in rows {
+            let resource = match resource.strip_prefix('=') {
+                Some(whole) => whole.to_string(),
+                None => format!("arn:aws:states:::{resource}"),
+            };
+            let got = check_resource(&resource, express);
             match (want, &got) {
                 (None, None) => {}
                 (Some(part), Some(message)) if message.contains(part) => {}
