@@ -29,6 +29,7 @@ pub use jackson::{jackson_error, JacksonError};
 pub use lint::warnings;
 pub use model::*;
 pub use parse::{from_value, from_value_with, jsonata_expression, Options};
+pub use resources::{integration_supports, IntegrationPattern};
 pub use timestamp::{is_rfc3339, parse_rfc3339};
 pub use variables::{
     check_variable_name, variable_references, MAX_VARIABLE_NAME_CHARS, RESERVED_VARIABLE,

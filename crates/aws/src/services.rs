@@ -1,6 +1,8 @@
 //! The services Task states can call here: how each is named, signed,
 //! reached and spoken to.
 
+use stepwell_asl::IntegrationPattern;
+
 /// How a service's API is spoken on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
@@ -393,6 +395,17 @@ pub fn parse_resource(resource: &str) -> Option<Target> {
             if !OPTIMIZED.contains(&(name, action)) {
                 return None;
             }
+            // Callbacks only where AWS offers them (`stepwell_asl`'s table
+            // of integrations, which validation refuses the others by).
+            if wait_for_token
+                && !stepwell_asl::integration_supports(
+                    name,
+                    action,
+                    IntegrationPattern::WaitForTaskToken,
+                )
+            {
+                return None;
+            }
             let service = SERVICES
                 .iter()
                 .find(|s| s.optimized_resource == Some(name))?;
@@ -400,12 +413,6 @@ pub fn parse_resource(resource: &str) -> Option<Target> {
         }
     };
     if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return None;
-    }
-    // Optimized callbacks: AWS offers .waitForTaskToken for SQS, SNS,
-    // EventBridge, ECS and Batch, not for DynamoDB, Glue, Athena or CodeBuild.
-    const CALLBACKS: &[&str] = &["sqs", "sns", "eventbridge", "ecs", "batch"];
-    if wait_for_token && kind == Kind::Optimized && !CALLBACKS.contains(&service.sdk_resource) {
         return None;
     }
     Some(Target {
@@ -554,10 +561,8 @@ mod tests {
                 "arn:aws:states:::ecs:runTask.waitForTaskToken",
                 Some((Kind::Optimized, "ecs", "RunTask", true)),
             ),
-            (
-                "arn:aws:states:::batch:submitJob.waitForTaskToken",
-                Some((Kind::Optimized, "batch", "SubmitJob", true)),
-            ),
+            // AWS Batch has no callbacks ("Integrating optimized services").
+            ("arn:aws:states:::batch:submitJob.waitForTaskToken", None),
             (
                 "arn:aws:states:::aws-sdk:codebuild:listProjects",
                 Some((Kind::Sdk, "codebuild", "ListProjects", false)),
