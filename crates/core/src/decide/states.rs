@@ -511,12 +511,21 @@ impl Decider<'_> {
                 }
                 FailField::Expr(e) => {
                     let states = d.states_var(f, st, ContextExtra::default(), None, None);
-                    let v = d.eval_expr(f, e, &states, name)?;
-                    Ok(Some(match v {
-                        Some(Value::String(s)) => s,
-                        Some(other) => other.to_string(),
-                        None => String::new(),
-                    }))
+                    // Nothing is an error, as in every other JSONata field
+                    // (floci-io/floci #2665/#2689, measured on AWS).
+                    match d.eval_expr(f, e, &states, name)? {
+                        Some(Value::String(s)) => Ok(Some(s)),
+                        Some(other) => Ok(Some(other.to_string())),
+                        None => Err(at_of(d.exec, f)
+                            .runtime_named(
+                                names::QUERY_EVALUATION_ERROR,
+                                &format!(
+                                    "The JSONata expression '{}' specified for the field '{name}' returned nothing (undefined).",
+                                    e.source.trim()
+                                ),
+                            )
+                            .at_field(name)),
+                    }
                 }
             }
         };
