@@ -180,6 +180,10 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         }
     }
     let mut exec = Execution::new(plan.clone(), info.clone());
+    // No activity can be created for a local run: a Task of an activity
+    // that no mock answers fails as AWS fails one whose activity does not
+    // exist (States.Runtime, no ActivityScheduled), as the server does.
+    exec.set_missing_activities(exec.activity_resources_of(|state| !runner.mocks.covers(state)));
     let history = run_to_completion(
         &mut exec,
         LocalOptions {

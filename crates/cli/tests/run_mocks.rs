@@ -154,3 +154,36 @@ fn a_mocked_activity_is_scheduled_started_and_succeeds() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An activity no mock answers cannot exist in a local run: the execution
+/// fails as AWS fails a Task whose activity does not exist, before
+/// anything is scheduled (AWS's recording `activity_task_on_deleted`).
+#[test]
+fn an_unmocked_activity_does_not_exist() {
+    let dir = project();
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwell"))
+        .current_dir(&dir)
+        .args(["run", "M.asl.json", "--history", "--wait-scale", "0"])
+        .env_remove("SFN_MOCK_CONFIG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let types: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("\"type\": \""))
+        .map(|t| t.trim_end_matches(['"', ',']))
+        .collect();
+    assert_eq!(
+        types,
+        ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"],
+        "{stdout}"
+    );
+    let (code, got) = run(&dir, &[], &[]);
+    assert_eq!(code, Some(1), "{got}");
+    assert_eq!(
+        got,
+        json!({"status": "FAILED", "error": "States.Runtime",
+               "cause": "An error occurred while executing the state 'Work' (entered at the event id #2). The activity arn:aws:states:us-east-1:123456789012:activity:never-created does not exist."})
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
