@@ -60,6 +60,23 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> (Option<i32>, Value)
     (out.status.code(), got)
 }
 
+/// The event types of `stepwell run M.asl.json --history ARGS` in `dir`.
+fn history_types(dir: &Path, args: &[&str]) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwell"))
+        .current_dir(dir)
+        .args(["run", "M.asl.json", "--history", "--wait-scale", "0"])
+        .args(args)
+        .env_remove("SFN_MOCK_CONFIG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("\"type\": \""))
+        .map(|t| t.trim_end_matches(['"', ',']).to_string())
+        .collect()
+}
+
 /// What the run of test case `Ok` gives.
 fn succeeded() -> (Option<i32>, Value) {
     (
@@ -133,24 +150,16 @@ fn a_test_case_without_a_mock_config_is_a_usage_error() {
 #[test]
 fn a_mocked_activity_is_scheduled_started_and_succeeds() {
     let dir = project();
-    let out = Command::new(env!("CARGO_BIN_EXE_stepwell"))
-        .current_dir(&dir)
-        .args(["run", "M.asl.json", "--history", "--wait-scale", "0"])
-        .args(["--mock-config", "mocks.json", "--test-case", "Ok"])
-        .env_remove("SFN_MOCK_CONFIG")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let types: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("\"type\": \""))
-        .map(|t| t.trim_end_matches(['"', ',']))
+    let types = history_types(&dir, &["--mock-config", "mocks.json", "--test-case", "Ok"]);
+    let activity: Vec<&str> = types
+        .iter()
+        .map(String::as_str)
         .filter(|t| t.starts_with("Activity"))
         .collect();
     assert_eq!(
-        types,
+        activity,
         ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"],
-        "{stdout}"
+        "{types:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -161,22 +170,9 @@ fn a_mocked_activity_is_scheduled_started_and_succeeds() {
 #[test]
 fn an_unmocked_activity_does_not_exist() {
     let dir = project();
-    let out = Command::new(env!("CARGO_BIN_EXE_stepwell"))
-        .current_dir(&dir)
-        .args(["run", "M.asl.json", "--history", "--wait-scale", "0"])
-        .env_remove("SFN_MOCK_CONFIG")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let types: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("\"type\": \""))
-        .map(|t| t.trim_end_matches(['"', ',']))
-        .collect();
     assert_eq!(
-        types,
-        ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"],
-        "{stdout}"
+        history_types(&dir, &[]),
+        ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
     );
     let (code, got) = run(&dir, &[], &[]);
     assert_eq!(code, Some(1), "{got}");
