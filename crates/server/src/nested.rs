@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use stepwell_core::{Input, TaskId, TaskRequest};
 
 use crate::dispatch::{resource_pattern, TaskResult};
-use crate::ops::executions::{redrive_status, shown_error, start, StartParams};
+use crate::ops::executions::{record, redrive_status, shown_error, start, StartParams};
 use crate::protocol::{timestamp, ApiError};
 use crate::records::{ExecutionRecord, ParentLink};
 use crate::runtime::{lock, now_ms, task_input, Runtime};
@@ -37,13 +37,6 @@ impl<I: Iterator<Item = u64>> stepwell_core::Entropy for Words<I> {
     fn next_u64(&mut self) -> u64 {
         self.0.next().unwrap_or_default()
     }
-}
-
-/// The execution `arn` as the store has it (not loaded: a parked one
-/// stays parked).
-fn stored(rt: &Runtime, arn: &str) -> Option<ExecutionRecord> {
-    let row = rt.store.execution(arn).ok().flatten()?;
-    serde_json::from_str(&row.body).ok()
 }
 
 /// The service-integration name of an API error: `StepFunctions.<Name>`
@@ -121,7 +114,7 @@ async fn start_child_result(
                 .cfg
                 .arns
                 .execution(machine.rsplit(':').next().unwrap_or_default(), &name);
-            match stored(rt, &arn) {
+            match record(rt, &arn).await.ok() {
                 Some(r) if r.parent.as_ref() == Some(&link) => r,
                 _ => return Some(Err(start_error(rt, &e))),
             }
@@ -204,18 +197,18 @@ fn watch_joined(rt: &Arc<Runtime>, link: &ParentLink, child: &str) {
         let parent = &link.execution_arn;
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            match stored(&rt, parent) {
-                Some(p) if p.status == "RUNNING" => {}
+            match record(&rt, parent).await {
+                Ok(p) if p.status == "RUNNING" => {}
                 _ => return,
             }
-            let Some(record) = stored(&rt, &child) else {
+            let Ok(ended) = record(&rt, &child).await else {
                 return;
             };
-            if record.status == "RUNNING" {
+            if ended.status == "RUNNING" {
                 continue;
             }
             rt.children.take(parent, link.task);
-            let result = sync_result(&rt, &record, link.pattern == "sync:2");
+            let result = sync_result(&rt, &ended, link.pattern == "sync:2");
             rt.deliver(parent, task_input(link.task, result), "joined child result")
                 .await;
             return;
