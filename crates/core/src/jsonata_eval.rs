@@ -143,8 +143,8 @@ pub(crate) fn eval_expr(
         Ok(Evaluated::Undefined) => Ok(None),
         Ok(Evaluated::Function) => Err(fail("returned an unsupported result type.")),
         Err(err) => Err(fail(&format!(
-            "threw an error during evaluation. {}",
-            err.cause()
+            "threw an error during evaluation{}",
+            err.evaluation_cause()
         ))),
     }
 }

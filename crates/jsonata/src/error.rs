@@ -20,6 +20,11 @@ pub struct JsonataError {
     pub message: String,
 }
 
+/// The code of the errors that bound evaluation (depth, time, memory): the
+/// one jsonata-js's test suite gives its depth and time bounds. jsonata-js
+/// itself never raises it.
+const BOUNDS: &str = "U1001";
+
 impl JsonataError {
     /// An error with the given code and message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -40,26 +45,46 @@ impl JsonataError {
         Self::new(code, message)
     }
 
-    /// The text AWS puts after "threw an error during evaluation. " in a
-    /// `States.QueryEvaluationError` cause: `"<CODE>: <message>"`.
+    /// `"<CODE>: <message>"`, as jsonata-js renders an error.
     pub fn cause(&self) -> String {
         format!("{}: {}", self.code, self.message)
     }
 
-    /// The runaway guard's error for evaluation nested too deeply.
+    /// What AWS writes after "threw an error during evaluation" in a
+    /// `States.QueryEvaluationError` cause: `". T1006: Attempted to invoke a
+    /// non-function"`; for the bounds on evaluation (`U1001`), which AWS
+    /// reports with no code, `": Stack overflow error: ..."`.
+    pub fn evaluation_cause(&self) -> String {
+        if self.code == BOUNDS {
+            format!(": {}", self.message)
+        } else {
+            format!(". {}", self.cause())
+        }
+    }
+
+    /// The error for evaluation nested too deeply, in AWS's words.
     pub(crate) fn stack_overflow() -> Self {
         Self::new(
-            "U1001",
-            "Stack overflow error: Check for non-terminating recursive function.  \
+            BOUNDS,
+            "Stack overflow error: Check for non-terminating recursive function. \
              Consider rewriting as tail-recursive.",
         )
     }
 
-    /// The runaway guard's error for evaluation running too long.
+    /// The error for evaluation running too long.
     pub(crate) fn timeout() -> Self {
         Self::new(
-            "U1001",
+            BOUNDS,
             "Expression evaluation timeout: Check for infinite loop",
+        )
+    }
+
+    /// AWS's error for a value past its memory limit (see `guard::MAX_STRING`
+    /// and `guard::MAX_SEQUENCE`).
+    pub(crate) fn memory_limit() -> Self {
+        Self::new(
+            BOUNDS,
+            "Expression evaluation memory limit exceeded: Check for excessive memory usage",
         )
     }
 
@@ -299,6 +324,8 @@ pub(crate) fn from_evaluator(err: &EvaluatorError, hints: &Hints) -> JsonataErro
     match split_coded(msg) {
         Some(("U1001" | "D1011", _)) => JsonataError::stack_overflow(),
         Some(("D1012", _)) => JsonataError::timeout(),
+        // jsonata-core's bound on sequences (`max_sequence_length`).
+        Some(("D2015", _)) => JsonataError::memory_limit(),
         Some((code, message)) => normalize(code, message, hints),
         // Errors raised by our own functions carry a pre-rendered cause.
         None => match msg.split_once('\u{0}') {

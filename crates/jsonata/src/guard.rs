@@ -14,33 +14,37 @@
 //!
 //! | operation | guard | error |
 //! |---|---|---|
-//! | `a & b` | each operand that is not obviously a string is checked as `$string` would write it; the result's length | `D1013` |
-//! | `$pad(s, w)` | the width | `D1013` |
-//! | `$join(a)`, `$join(a, sep)` | the sum of the strings' lengths and the separators | `D1013` |
-//! | `$string(x)`, `$string(x, true)`, `$string()` | the length (indentation included) and nesting of `x`'s JSON | `D1013` |
-//! | `$replace(s, p, r, limit?)` with a string replacement | the output's length: a cheap bound first, then by counting the matches (with jsonata-core's own regex matching) when the bound is too loose | `D1013` |
-//! | `$replace(s, p, f, limit?)` with a replacement function `f` (a lambda, a built-in, a partial application; written in place or any expression's value) | each string `f` returns, as it is returned: the call's running total (with a regex, the string less the matches replaced so far plus what replaced them; with a matcher function, what replaced them) | `D1013` |
-//! | `$split(s, sep, limit?)` with a string or regex separator | the number of pieces, counted (a cheap bound first) without the limit, since jsonata-core splits the whole string before applying it | `D2015` |
-//! | `$encodeUrl(s)`, `$encodeUrlComponent(s)` | the encoded length: 3 characters per byte encoded, 1 per byte kept | `D1013` |
-//! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | `D1013` |
-//! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | `D1013` |
-//! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked); digits with grouping separators, which jsonata-core inserts one at a time (`[M#,##0,1000000]` took 12 s): digits² moves within the timeout's budget | `D1013`; `D3137`; `U1001` |
+//! | `a & b` | each operand that is not obviously a string is checked as `$string` would write it; the result's length | memory |
+//! | `$pad(s, w)` | the width | memory |
+//! | `$join(a)`, `$join(a, sep)` | the sum of the strings' lengths and the separators | memory |
+//! | `$string(x)`, `$string(x, true)`, `$string()` | the length (indentation included) and nesting of `x`'s JSON | memory; `D1013` (nesting) |
+//! | `$replace(s, p, r, limit?)` with a string replacement | the output's length: a cheap bound first, then by counting the matches (with jsonata-core's own regex matching) when the bound is too loose | memory |
+//! | `$replace(s, p, f, limit?)` with a replacement function `f` (a lambda, a built-in, a partial application; written in place or any expression's value) | each string `f` returns, as it is returned: the call's running total (with a regex, the string less the matches replaced so far plus what replaced them; with a matcher function, what replaced them) | memory |
+//! | `$split(s, sep, limit?)` with a string or regex separator | the number of pieces, counted (a cheap bound first) without the limit, since jsonata-core splits the whole string before applying it | memory |
+//! | `$encodeUrl(s)`, `$encodeUrlComponent(s)` | the encoded length: 3 characters per byte encoded, 1 per byte kept | memory |
+//! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | memory |
+//! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | memory |
+//! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked); digits with grouping separators, which jsonata-core inserts one at a time (`[M#,##0,1000000]` took 12 s): digits² moves within the timeout's budget | memory; `D3137`; `U1001` |
 //! | `$formatNumber(n, picture)`, `$formatInteger(n, picture)` with grouping separators | the picture's length² (jsonata-core pads and groups one character at a time, at the front: a picture of 300,000 zeros took 0.7 to 2 s, and the time grows with the square), within the timeout's budget | `U1001` |
 //! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
 //! | `$map(xs, $f)`, `$filter`, `$single`, `$each`, `$sift` with such a `$f` | each item (each value of an object, for `$each`/`$sift`) as the built-in takes it | as the built-in |
-//! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | `D2015` |
+//! | `[a, b, ...]`, `x.[a, b, ...]` | the length of the flattened array, when two or more members may be arrays | memory |
 //! | `a = b`, `a != b` (neither side a literal, arithmetic, a comparison or `&`, nor the caller's JSON: a variable the expression never binds, or a path of field names from one, a tree whose comparison costs no more than its size) | the part of the two values the comparison walks (down to their first difference), counted as JSON text | `D1013` |
-//! | `**` (unless right after steps that read the caller's JSON, `$states.input.**`, a tree) | the number of values it collects from its context, counted before collecting | `D2015` |
-//! | `x ~> \| location \| update \|` | the value copied (`x`), before the location is evaluated: its JSON's length and nesting, and its number of values; then values × targets (the location's values, each compared with every value copied) | `D1013`; `D2015`; `U1001` |
+//! | `**` (unless right after steps that read the caller's JSON, `$states.input.**`, a tree) | the number of values it collects from its context, counted before collecting | memory |
+//! | `x ~> \| location \| update \|` | the value copied (`x`), before the location is evaluated: its JSON's length and nesting, and its number of values; then values × targets (the location's values, each compared with every value copied) | memory; `D1013` (nesting); `U1001` |
 //! | `$distinct(a)` | items × the values of all the items (each item is compared with the distinct ones before it) | `U1001` |
-//! | `[[a], b]` (a constructor inside a constructor), `x.[a]` (a constructor as a later path step, unless it takes only fields of the caller's JSON, `$states.input.items.[id, name]`), `$map`, `$zip`, `$each`, `$partition` (by name, as a function value called or chained into, or as `$reduce`'s callback) | each array put into the new array: how deep arrays nest directly in arrays there, and how many values flattening it visits (see `nesting`) | `D1013`; `D2015` |
+//! | `[[a], b]` (a constructor inside a constructor), `x.[a]` (a constructor as a later path step, unless it takes only fields of the caller's JSON, `$states.input.items.[id, name]`), `$map`, `$zip`, `$each`, `$partition` (by name, as a function value called or chained into, or as `$reduce`'s callback) | each array put into the new array: how deep arrays nest directly in arrays there, and how many values flattening it visits (see `nesting`) | `D1013` (nesting); memory |
 //! | `$join(?, s)`, `$string(?)`, `$pad(s, ?)`, ... (a partial application of any built-in above) | made a lambda that calls the built-in, as jsonata-js makes it (`($b := s; function($p){ $join($p, $b) })`: the arguments given are evaluated once, when it is made), so the call inside is guarded as any other | as the built-in |
 //! | `/re/(x)`, `$r(x)`, `x ~> $r` where `$r` may hold a regex | non-finite numbers in `x` are given as JavaScript's `String()` writes them (jsonata-core asserted they were finite: a panic in a debug build) | — |
 //! | the result | the length and nesting of its JSON ([`crate::convert::json_excess`]) | `D1013` |
 //!
-//! Lengths are bounded by [`MAX_STRING`], nesting by
-//! [`crate::Limits::max_nesting`], arrays by [`crate::Limits::max_sequence`]
-//! (which jsonata-core also applies to the sequences that queries build),
+//! *memory* is AWS's error for a value past its memory limit
+//! ([`JsonataError::memory_limit`]: "Expression evaluation memory limit
+//! exceeded", `U1001`). Lengths are bounded by [`MAX_STRING`] (a result's
+//! JSON, and the part of two values a comparison walks, by [`MAX_JSON`]),
+//! nesting by [`crate::Limits::max_nesting`], arrays by
+//! [`crate::Limits::max_sequence`] (which jsonata-core also applies to the
+//! sequences that queries build),
 //! and comparisons by the timeout ([`Bounds::work`]: [`WORK_PER_SECOND`]
 //! per second of [`crate::Limits::timeout`], none without one), so that a
 //! transform or `$distinct` that would run far past the timeout inside one
@@ -145,11 +149,21 @@ use crate::error::JsonataError;
 pub(crate) use hosts::register;
 pub(crate) use rewrite::{children_mut, rewrite};
 
-/// Longest string (and largest JSON text of a result) an evaluation may build.
-pub(crate) const MAX_STRING: usize = (1 << 29) - 24;
+/// Longest string an evaluation may build: AWS's memory limit on one value
+/// (6,990,256 bytes), with a character counted as one byte. AWS accepts a
+/// string of 2^22 characters and refuses one of 2^23 with
+/// [`JsonataError::memory_limit`].
+pub(crate) const MAX_STRING: usize = MAX_SEQUENCE * 8;
 
-/// Longest query-result sequence, the bound jsonata-js puts on `[a..b]`.
-pub(crate) const MAX_SEQUENCE: usize = 10_000_000;
+/// Largest JSON text of a result, and the most of two values a comparison
+/// may walk: JavaScript's longest string (2^29 - 24).
+pub(crate) const MAX_JSON: usize = (1 << 29) - 24;
+
+/// Longest query-result sequence or constructed array. AWS evaluates
+/// `[1..873782]` and refuses `[1..873783]` with
+/// [`JsonataError::memory_limit`]: one number counts as eight bytes of its
+/// 6,990,256.
+pub(crate) const MAX_SEQUENCE: usize = 873_782;
 
 /// Deepest nesting of a value written as JSON (see [`crate::Limits::max_nesting`]).
 pub(crate) const MAX_NESTING: usize = 1000;
@@ -365,11 +379,16 @@ pub(crate) struct Bounds {
 /// would run past it inside one call fails at once instead.
 pub(crate) const WORK_PER_SECOND: f64 = 3e8;
 
-/// The error for a value past the length bound.
+/// The error for a string past the length bound.
 pub(crate) fn too_large() -> JsonataError {
+    JsonataError::memory_limit()
+}
+
+/// The error for a result whose JSON is past JavaScript's longest string.
+fn too_large_json() -> JsonataError {
     JsonataError::new(
         "D1013",
-        format!("The expression builds a value larger than {MAX_STRING} characters"),
+        format!("The expression builds a value larger than {MAX_JSON} characters"),
     )
 }
 
@@ -381,29 +400,46 @@ pub(crate) fn too_deep(max_nesting: usize) -> JsonataError {
     )
 }
 
-/// jsonata-core's error for a sequence past the bound, in its words.
-fn too_long(max_sequence: usize) -> JsonataError {
-    JsonataError::new(
-        "D2015",
-        format!("The maximum sequence length of {max_sequence} was exceeded."),
-    )
+/// The error for a sequence past the bound, as jsonata-core's (`D2015`) is
+/// given.
+fn too_long() -> JsonataError {
+    JsonataError::memory_limit()
 }
 
 /// Whether `value` written as JSON (indented when `pretty`) stays within the
-/// bounds: the check of `$string`, of `&`'s operands and of a result.
+/// bounds: the check of `$string`, of `&`'s operands and of a transform's
+/// copy ([`MAX_STRING`]).
 pub(crate) fn check_json(
     value: &JValue,
     pretty: bool,
     max_nesting: usize,
 ) -> Result<(), JsonataError> {
+    check_json_within(value, pretty, max_nesting, MAX_STRING)
+        .map_err(|e| e.unwrap_or_else(too_large))
+}
+
+/// Whether a result's JSON stays within [`MAX_JSON`] and the nesting bound.
+pub(crate) fn check_result(value: &JValue, max_nesting: usize) -> Result<(), JsonataError> {
+    check_json_within(value, false, max_nesting, MAX_JSON)
+        .map_err(|e| e.unwrap_or_else(too_large_json))
+}
+
+/// `Err(None)` when `value`'s JSON is longer than `max_len`, `Err(Some(_))`
+/// when it is nested too deep.
+fn check_json_within(
+    value: &JValue,
+    pretty: bool,
+    max_nesting: usize,
+    max_len: usize,
+) -> Result<(), Option<JsonataError>> {
     let bounds = JsonBounds {
-        max_len: MAX_STRING,
+        max_len,
         max_nesting,
         pretty,
     };
     match json_excess(value, bounds) {
         None => Ok(()),
-        Some(Excess::Size) => Err(too_large()),
-        Some(Excess::Depth) => Err(too_deep(max_nesting)),
+        Some(Excess::Size) => Err(None),
+        Some(Excess::Depth) => Err(Some(too_deep(max_nesting))),
     }
 }

@@ -14,18 +14,22 @@
 //!   in a `States.QueryEvaluationError` cause.
 //! - **Bounds.** Evaluation nested deeper than [`Limits::max_depth`] or running
 //!   past [`Limits::timeout`] stops with `U1001`, so no expression can hang
-//!   or overflow the stack of the engine. Strings larger than JavaScript's
-//!   longest string (2^29 - 24) fail with `D1013` before they are built (by
-//!   `&`, `$pad`, `$join`, `$string` or `$replace`), and so do results whose
-//!   JSON would be that large or nested deeper than [`Limits::max_nesting`];
-//!   query sequences and constructed arrays longer than
-//!   [`Limits::max_sequence`] fail with `D2015`. Operations that walk a
-//!   value path by path (`=`, `**`, a transform's copy, `$distinct`, and
-//!   arrays nested in arrays) are checked before they run, DAG-safely, and
-//!   those whose pairwise comparisons would run far past the timeout fail
-//!   at once with `U1001`. So these operations cannot exhaust the engine's
-//!   memory or stall it inside one call (the `guard` module lists what is
-//!   not guarded yet).
+//!   or overflow the stack of the engine. AWS's memory limit on one value
+//!   (6,990,256 bytes: a number counts 8, a character 1) is kept for
+//!   strings and arrays: strings longer than 6,990,256 characters fail
+//!   before they are built (by `&`, `$pad`, `$join`, `$string`, `$replace`,
+//!   ...), and query sequences and constructed arrays longer than
+//!   [`Limits::max_sequence`] (873,782) fail, with AWS's "Expression
+//!   evaluation memory limit exceeded" (`U1001`). Results whose JSON would
+//!   be longer than JavaScript's longest string fail with `D1013`, and so
+//!   do values nested deeper than [`Limits::max_nesting`]. Operations that
+//!   walk a value path by path (`=`, `**`, a transform's copy, `$distinct`,
+//!   and arrays nested in arrays) are checked before they run, DAG-safely,
+//!   and those whose pairwise comparisons would run far past the timeout
+//!   fail at once with `U1001`. So these operations cannot exhaust the
+//!   engine's memory or stall it inside one call (the `guard` module lists
+//!   what is not guarded yet). AWS writes these `U1001` errors without a
+//!   code ([`JsonataError::evaluation_cause`]).
 //! - **Speed.** Small expressions (`$states.input.a.b`, `$n + 1`, comparisons)
 //!   are evaluated directly on the caller's JSON (see the `fast` module),
 //!   giving the same answers as the full evaluator.
@@ -175,8 +179,8 @@ impl Cancel {
     }
 }
 
-/// Runaway guards for one evaluation: depth, time and cancellation fail
-/// with `U1001`, sequences with `D2015` and nesting with `D1013`.
+/// Runaway guards for one evaluation: depth, time, cancellation and
+/// sequences fail with `U1001`, nesting with `D1013`.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Maximum nesting of evaluation (about three levels per non-tail
@@ -187,7 +191,7 @@ pub struct Limits {
     /// A cancellation flag, for callers that keep their own clock.
     pub cancel: Option<Cancel>,
     /// Longest query-result sequence, and longest array an array
-    /// constructor may build (`D2015` beyond it).
+    /// constructor may build (AWS's memory limit error beyond it).
     pub max_sequence: usize,
     /// Deepest nesting of arrays and objects in a value written out as JSON:
     /// the result, and what `$string` and `&` turn into text (`D1013` beyond
@@ -200,8 +204,8 @@ pub struct Limits {
 
 impl Default for Limits {
     /// 10,000 levels (about 3,300 nested calls), 10 seconds, sequences
-    /// of 10^7 items (the bound jsonata-js puts on `[a..b]`) and values
-    /// nested 1000 deep.
+    /// of 873,782 items (AWS's memory limit: it evaluates `[1..873782]` and
+    /// refuses one item more) and values nested 1000 deep.
     fn default() -> Self {
         Self {
             max_depth: 10_000,
@@ -354,7 +358,7 @@ impl Expression {
         if convert::is_function(&result) {
             return Ok(Evaluated::Function);
         }
-        guard::check_json(&result, false, limits.max_nesting)?;
+        guard::check_result(&result, limits.max_nesting)?;
         Ok(match convert::from_jvalue(&result) {
             Some(v) => Evaluated::Value(v),
             None => Evaluated::Undefined,

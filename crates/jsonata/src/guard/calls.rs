@@ -66,7 +66,7 @@ pub(super) fn split(
         _ => return Ok(()),
     };
     if items > max_sequence {
-        return Err(too_long(max_sequence));
+        return Err(too_long());
     }
     Ok(())
 }

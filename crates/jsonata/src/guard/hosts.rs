@@ -354,7 +354,7 @@ fn check_array(pending: &Pending, args: &[JValue], bounds: Bounds) -> Result<(),
             })
         });
     if len > bounds.max_sequence {
-        return Err(too_long(bounds.max_sequence));
+        return Err(too_long());
     }
     Ok(())
 }

@@ -285,7 +285,7 @@ pub(super) fn check_via(args: &[JValue], bounds: Bounds) -> Result<(), JsonataEr
 /// A value put in an array inside `depth - 1` others (spliced into the
 /// innermost when it is an array itself), as one of `count` such values:
 /// fail with `D1013` when its arrays nest past [`MAX_NESTING`] there, and
-/// with `D2015` when flattening it would visit more than `max_sequence /
+/// with the memory limit error when flattening it would visit more than `max_sequence /
 /// count` values.
 pub(super) fn check(args: &[JValue], bounds: Bounds) -> Result<(), JsonataError> {
     let [value @ JValue::Array(_), JValue::Number(depth), JValue::Number(count)] = args else {
@@ -301,7 +301,7 @@ pub(super) fn check(args: &[JValue], bounds: Bounds) -> Result<(), JsonataError>
     match walk.array(value, 0) {
         Ok(_) => Ok(()),
         Err(Past::Deep) => Err(too_deep(MAX_NESTING)),
-        Err(Past::Long) => Err(too_long(bounds.max_sequence)),
+        Err(Past::Long) => Err(too_long()),
     }
 }
 

@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use jsonata_core::value::{with_stack, JValue};
 
-use super::{check_json, too_long, Bounds, MAX_STRING};
+use super::{check_json, too_long, Bounds, MAX_JSON};
 use crate::error::JsonataError;
 
 /// Containers a walk visits before it starts remembering what each cost.
@@ -38,7 +38,7 @@ fn address(value: &JValue) -> Option<usize> {
 }
 
 /// `a = b` (and `a != b`): fail with `D1013` when the comparison would walk
-/// more of the two values than a JSON text of [`MAX_STRING`] characters
+/// more of the two values than a JSON text of [`MAX_JSON`] characters
 /// holds. jsonata-core compares arrays item by item and objects key by key
 /// down to the first difference, so only values equal (or nearly so) over
 /// a large part are costly; the walk below follows the same order, stops
@@ -48,7 +48,7 @@ pub(super) fn equal(a: &JValue, b: &JValue) -> Result<(), JsonataError> {
         return Ok(());
     }
     let mut walk = Compare {
-        left: MAX_STRING,
+        left: MAX_JSON,
         visits: 0,
         memo: None,
     };
@@ -56,7 +56,7 @@ pub(super) fn equal(a: &JValue, b: &JValue) -> Result<(), JsonataError> {
         Ok(_) => Ok(()),
         Err(Past) => Err(JsonataError::new(
             "D1013",
-            format!("The expression compares values larger than {MAX_STRING} characters"),
+            format!("The expression compares values larger than {MAX_JSON} characters"),
         )),
     }
 }
@@ -245,21 +245,21 @@ fn count(value: &JValue, most: usize, arrays: bool) -> Option<usize> {
     Some(most - walk.left)
 }
 
-/// `**` with `value` as its context: fail with `D2015` when the sequence of
+/// `**` with `value` as its context: fail with the memory limit error when the sequence of
 /// descendants jsonata-core collects (every object and scalar at or below
 /// `value`; arrays are walked through) would be longer than
 /// `max_sequence`, the bound jsonata-core applies to it once it is built.
 pub(super) fn descendants(value: &JValue, max_sequence: usize) -> Result<(), JsonataError> {
     match count(value, max_sequence, false) {
         Some(_) => Ok(()),
-        None => Err(too_long(max_sequence)),
+        None => Err(too_long()),
     }
 }
 
 /// The value a transform copies, before its location is evaluated:
 /// jsonata-core copies `input` value by value, recursing once per level, so
 /// fail with `D1013` when the copy's JSON would be longer than
-/// [`MAX_STRING`] or nested deeper than the bound, and with `D2015` when
+/// [`MAX_JSON`] or nested deeper than the bound, and with the memory limit error when
 /// it would hold more than `max_sequence` values.
 pub(super) fn copied(input: &JValue, bounds: Bounds) -> Result<(), JsonataError> {
     if address(input).is_none() {
@@ -269,7 +269,7 @@ pub(super) fn copied(input: &JValue, bounds: Bounds) -> Result<(), JsonataError>
     check_json(input, false, bounds.max_nesting)?;
     match count(input, bounds.max_sequence, true) {
         Some(_) => Ok(()),
-        None => Err(too_long(bounds.max_sequence)),
+        None => Err(too_long()),
     }
 }
 
@@ -336,7 +336,7 @@ mod tests {
             for b in &values {
                 let (a, b) = (crate::convert::to_jvalue(a), crate::convert::to_jvalue(b));
                 let mut walk = Compare {
-                    left: MAX_STRING,
+                    left: MAX_JSON,
                     visits: 0,
                     memo: None,
                 };
