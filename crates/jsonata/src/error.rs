@@ -367,7 +367,7 @@ const MESSAGES: &[(&str, &str)] = &[
     ("D1004", "Regular expression matches zero length string"),
     ("D1009", "Multiple key definitions evaluate to same key: {{value}}"),
     ("D2005", "The left side of := must be a variable name (start with $)"),
-    ("D2014", "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate {{value}}."),
+    ("D2014", "The size of the sequence allocated by the range operator (..) must not exceed 1e6.  Attempted to allocate {{value}}."),
     ("D3001", "Attempting to invoke string function on Infinity or NaN"),
     ("D3010", "Second argument of replace function cannot be an empty string"),
     ("D3011", "Fourth argument of replace function must evaluate to a positive number"),

@@ -8,7 +8,7 @@
 //! | function | signature | notes |
 //! |---|---|---|
 //! | `$partition(array, size)` | `<an:a>` | a non-array is a one-item array; `size` truncated to an integer, undefined when 0, an error when negative |
-//! | `$range(start, end, step)` | `<nnn:a>` | inclusive; arguments truncated to integers; `step` non-zero |
+//! | `$range(start, end, step)` | `<nnn:a>` | inclusive; arguments truncated to integers; `step` non-zero; at most 873,782 items (AWS's memory limit) |
 //! | `$hash(value, algorithm?)` | `<ss?:s>` | MD5, SHA-1, SHA-256 (default), SHA-384, SHA-512; lower-case hex |
 //! | `$random(seed?)` | `<n?:n>` | `0 <= n < 1`; the same seed always gives the same number |
 //! | `$uuid()` | `<:s>` | a version 4 UUID |
@@ -34,8 +34,9 @@ use crate::{Entropy, SplitMix64};
 
 type HostResult = Result<JValue, EvaluatorError>;
 
-/// Largest array `$range` builds, the same bound as the `..` operator.
-const MAX_RANGE: f64 = 1e7;
+/// Largest array `$range` builds: AWS's memory limit, as for the `..`
+/// operator (`guard::MAX_SEQUENCE`).
+const MAX_RANGE: f64 = crate::guard::MAX_SEQUENCE as f64;
 
 /// One parameter of a function signature.
 #[derive(Clone, Copy)]
@@ -142,9 +143,7 @@ fn range(args: &[JValue]) -> HostResult {
     }
     let count = ((end - start) / step).floor() + 1.0;
     if count > MAX_RANGE {
-        return Err(value_error(format!(
-            "The size of the array allocated by function \"range\" must not exceed 1e7.  Attempted to allocate {count}."
-        )));
+        return Err(to_evaluator(JsonataError::memory_limit()));
     }
     let count = if count > 0.0 { count as usize } else { 0 };
     // AWS returns a JSONata sequence: a single number comes back bare

@@ -97,6 +97,10 @@ fn aws_range() {
         ("$range(-1.7, 2, 1)", Is(json!([-1, 0, 1, 2]))),
         ("$range(-2.9, 0, 1)", Is(json!([-2, -1, 0]))),
         ("$range(5, 1, -1.5)", Is(json!([5, 4, 3, 2, 1]))),
+        // AWS's memory limit, as for `[1..873783]`.
+        ("$count($range(1, 873782, 1))", Is(json!(873_782))),
+        ("$range(1, 873783, 1)", Fails(MEMORY)),
+        ("$range(0, 1e12, 1)", Fails(MEMORY)),
         ("$range(1, $nothing, 1)", Undefined),
         (
             "$range('0', 4, 1)",
