@@ -141,7 +141,22 @@ fn hints(node: &AstNode) -> Hints {
 /// Reject syntax JSONata 2.0.6 does not have: the `??` and `?:` operators
 /// (added in 2.1). 2.0.6 reads `a ?? b` as a condition whose `then` branch
 /// starts with `?`, and `a ?: b` as one starting with `:`; both fail with S0211.
+/// And the range operator anywhere but between the items of an array
+/// constructor (see [`misplaced_range`]).
 pub(crate) fn check_v2_0_6(node: &AstNode) -> Result<(), JsonataError> {
+    match misplaced_range(node, None) {
+        None => {}
+        // The parser expected the end of the expression.
+        Some(None) => {
+            return Err(JsonataError::templated("S0201", &[("token", "\"..\"")]));
+        }
+        Some(Some(closing)) => {
+            return Err(JsonataError::templated(
+                "S0202",
+                &[("value", &js_string(closing)), ("token", "\"..\"")],
+            ));
+        }
+    }
     let mut found = None;
     walk(node, &mut |n| {
         if found.is_none() {
@@ -161,6 +176,83 @@ pub(crate) fn check_v2_0_6(node: &AstNode) -> Result<(), JsonataError> {
         )),
         None => Ok(()),
     }
+}
+
+/// A range `a..b` jsonata-js 2.0.6 would not parse, with the token its
+/// parser expected instead of `..` there (`None`: the end of the
+/// expression). jsonata-js reads `..` only between the items of an array
+/// constructor (`[1..3]`, `[0, 2..4]`); anywhere else the enclosing
+/// construct meets a token it does not expect: `c[0..1]` fails with
+/// `Expected "]", got ".."`, `(1..2)` with `")"`, `1..2` with S0201.
+/// jsonata-core accepts `..` everywhere, so this is checked here.
+/// `closing` is what the innermost bracketed construct around `node` ends
+/// with.
+fn misplaced_range(node: &AstNode, closing: Option<&'static str>) -> Option<Option<&'static str>> {
+    with_stack(|| match node {
+        AstNode::Binary {
+            op: BinaryOp::Range,
+            ..
+        } => Some(closing),
+        AstNode::Array(items) | AstNode::ArrayGroup(items) => {
+            items.iter().find_map(|item| match item {
+                AstNode::Binary {
+                    op: BinaryOp::Range,
+                    lhs,
+                    rhs,
+                } => within([&**lhs, &**rhs], Some("]")),
+                other => misplaced_range(other, Some("]")),
+            })
+        }
+        AstNode::Block(items) => within(items.iter(), Some(")")),
+        AstNode::Function { args, .. } => within(args.iter(), Some(")")),
+        AstNode::Call { procedure, args } => {
+            misplaced_range(procedure, closing).or_else(|| within(args.iter(), Some(")")))
+        }
+        AstNode::Lambda { body, .. } => match &**body {
+            AstNode::Block(items) => within(items.iter(), Some("}")),
+            other => misplaced_range(other, Some("}")),
+        },
+        AstNode::Object(pairs) => within(pairs.iter().flat_map(|(k, v)| [k, v]), Some("}")),
+        AstNode::ObjectTransform { input, pattern } => misplaced_range(input, closing)
+            .or_else(|| within(pattern.iter().flat_map(|(k, v)| [k, v]), Some("}"))),
+        AstNode::Path { steps } => steps.iter().find_map(|step| {
+            misplaced_range(&step.node, closing).or_else(|| {
+                step.stages.iter().find_map(|stage| match stage {
+                    Stage::Filter(e) => misplaced_range(e, Some("]")),
+                    _ => None,
+                })
+            })
+        }),
+        AstNode::Sort { input, terms } => misplaced_range(input, closing)
+            .or_else(|| within(terms.iter().map(|(t, _)| t), Some(")"))),
+        AstNode::Transform {
+            location,
+            update,
+            delete,
+        } => within(
+            [Some(&**location), Some(&**update), delete.as_deref()]
+                .into_iter()
+                .flatten(),
+            Some("|"),
+        ),
+        other => {
+            let mut found = None;
+            children(other, &mut |c| {
+                if found.is_none() {
+                    found = misplaced_range(c, closing);
+                }
+            });
+            found
+        }
+    })
+}
+
+/// The first of `nodes` with a [`misplaced_range`] inside `closing`.
+fn within<'a>(
+    nodes: impl IntoIterator<Item = &'a AstNode>,
+    closing: Option<&'static str>,
+) -> Option<Option<&'static str>> {
+    nodes.into_iter().find_map(|n| misplaced_range(n, closing))
 }
 
 /// Compute the [`Analysis`] of an expression.
