@@ -45,6 +45,11 @@ impl JsonataError {
         Self::new(code, message)
     }
 
+    /// The argument a `T0410` names ("Argument 2 of function ...").
+    pub(crate) fn context_argument(&self) -> Option<usize> {
+        leading_number(self.message.strip_prefix("Argument ")?)
+    }
+
     /// `"<CODE>: <message>"`, as jsonata-js renders an error.
     pub fn cause(&self) -> String {
         format!("{}: {}", self.code, self.message)

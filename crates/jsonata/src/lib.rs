@@ -11,7 +11,10 @@
 //! - **Errors.** A [`JsonataError`] carries the JSONata code and the message
 //!   in the reference implementation's wording; [`JsonataError::cause`]
 //!   renders `"T1006: Attempted to invoke a non-function"`, the text AWS puts
-//!   in a `States.QueryEvaluationError` cause.
+//!   in a `States.QueryEvaluationError` cause. Where jsonata-js's message
+//!   holds what jsonata-core's error leaves out (the values compared, the
+//!   function that failed, an enclosing `and`/`or`), a failed evaluation is
+//!   run again, instrumented, to find it (the `diagnose` module).
 //! - **Bounds.** Evaluation nested deeper than [`Limits::max_depth`] or running
 //!   past [`Limits::timeout`] stops with `U1001`, so no expression can hang
 //!   or overflow the stack of the engine. AWS's memory limit on one value
@@ -63,10 +66,12 @@
 
 mod analysis;
 mod convert;
+mod diagnose;
 mod error;
 mod fast;
 mod functions;
 mod guard;
+mod reduce;
 mod references;
 mod url;
 
@@ -74,7 +79,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jsonata_core::ast::AstNode;
-use jsonata_core::evaluator::{CancelToken, Context, Evaluator, EvaluatorOptions};
+use jsonata_core::evaluator::{CancelToken, Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::JValue;
 use serde_json::Value;
 
@@ -260,6 +265,7 @@ impl Expression {
         analysis::check_v2_0_6(&ast)?;
         let unsupported = references::unsupported_references(&ast);
         let keep_builtin = url::prepare(&mut ast);
+        reduce::prepare(&mut ast);
         let mut analysis = analysis::analyse(&ast);
         analysis.aws.retain(|f| !keep_builtin.contains(f));
         analysis.unsupported = unsupported;
@@ -314,6 +320,49 @@ impl Expression {
         entropy: &mut dyn Entropy,
         limits: &Limits,
     ) -> Result<Evaluated, JsonataError> {
+        let needs_entropy = self
+            .analysis
+            .aws
+            .iter()
+            .any(|f| matches!(*f, "random" | "uuid"));
+        let seed = if needs_entropy { entropy.next_u64() } else { 0 };
+        let data = input.map_or(JValue::Undefined, convert::to_jvalue);
+        let result = self
+            .run(&self.ast, &data, bindings, seed, limits, |_| {})
+            .map_err(|e| match &limits.cancel {
+                Some(c) if c.is_cancelled() => JsonataError::timeout(),
+                _ => {
+                    let err = error::from_evaluator(&e, &self.analysis.hints);
+                    if diagnose::CODES.contains(&err.code.as_str()) {
+                        self.diagnose(&data, bindings, seed, limits, &err)
+                            .unwrap_or(err)
+                    } else {
+                        err
+                    }
+                }
+            })?;
+        if convert::is_function(&result) {
+            return Ok(Evaluated::Function);
+        }
+        guard::check_result(&result, limits.max_nesting)?;
+        Ok(match convert::from_jvalue(&result) {
+            Some(v) => Evaluated::Value(v),
+            None => Evaluated::Undefined,
+        })
+    }
+
+    /// Evaluate `ast` (this expression's tree, or an instrumented copy) with
+    /// the bindings, guards and AWS functions it needs; `setup` adds to the
+    /// evaluator. `seed` seeds `$random` and `$uuid`.
+    fn run(
+        &self,
+        ast: &AstNode,
+        data: &JValue,
+        bindings: &dyn Bindings,
+        seed: u64,
+        limits: &Limits,
+        setup: impl FnOnce(&mut Evaluator),
+    ) -> Result<JValue, EvaluatorError> {
         let mut context = Context::new();
         for name in &self.analysis.referenced {
             if let Some(value) = bindings.get(name) {
@@ -341,28 +390,57 @@ impl Expression {
             guard::register(&mut evaluator, self.guards, bounds);
         }
         if !self.analysis.aws.is_empty() {
-            let needs_entropy = self
-                .analysis
-                .aws
-                .iter()
-                .any(|f| matches!(*f, "random" | "uuid"));
-            let seed = if needs_entropy { entropy.next_u64() } else { 0 };
             functions::register(&mut evaluator, &self.analysis.aws, seed);
         }
-        let data = input.map_or(JValue::Undefined, convert::to_jvalue);
-        let result =
-            guard(|| evaluator.evaluate(&self.ast, &data))?.map_err(|e| match &limits.cancel {
-                Some(c) if c.is_cancelled() => JsonataError::timeout(),
-                _ => error::from_evaluator(&e, &self.analysis.hints),
-            })?;
-        if convert::is_function(&result) {
-            return Ok(Evaluated::Function);
+        setup(&mut evaluator);
+        match guard(|| evaluator.evaluate(ast, data)) {
+            Ok(result) => result,
+            Err(e) => Err(error::to_evaluator(e)),
         }
-        guard::check_result(&result, limits.max_nesting)?;
-        Ok(match convert::from_jvalue(&result) {
-            Some(v) => Evaluated::Value(v),
-            None => Evaluated::Undefined,
-        })
+    }
+
+    /// `err` (one of [`diagnose::CODES`]) with the details jsonata-js puts
+    /// in its message, from an instrumented run on the same input, bindings
+    /// and seed; `None` when that run does not fail the same way.
+    fn diagnose(
+        &self,
+        data: &JValue,
+        bindings: &dyn Bindings,
+        seed: u64,
+        limits: &Limits,
+        err: &JsonataError,
+    ) -> Option<JsonataError> {
+        let instrumented = diagnose::Instrumented::new(&self.ast);
+        let seen = std::rc::Rc::default();
+        let e = self
+            .run(&instrumented.ast, data, bindings, seed, limits, |ev| {
+                diagnose::register(ev, &seen)
+            })
+            .err()?;
+        let mut hints = error::Hints::default();
+        let called = instrumented.function(&seen.borrow());
+        if let Some((name, _)) = &called {
+            hints.calls.push((name.clone(), 0));
+        }
+        let found = error::from_evaluator(&e, &hints);
+        // A signature error whose call went unseen keeps the first guess.
+        let unseen = called.is_none() && found.code.starts_with("T04");
+        if found.code != err.code || unseen {
+            return None;
+        }
+        // A first argument the call did not write is the context, where
+        // the signature takes it: jsonata-js words that `T0411`.
+        match (&called, found.context_argument()) {
+            (Some((name, 0)), Some(1))
+                if found.code == "T0410" && diagnose::takes_context(name) =>
+            {
+                Some(JsonataError::templated(
+                    "T0411",
+                    &[("index", "1"), ("token", &error::js_string(name))],
+                ))
+            }
+            _ => Some(found),
+        }
     }
 
     /// Names of the `$variables` the expression reads from its environment
