@@ -211,6 +211,25 @@ fn error_details_as_jsonata_js_words_them() {
     ]);
 }
 
+/// A date/time marker with a width and no component is written
+/// `undefined`, as jsonata-js writes it (jsonata-core panicked on it; found
+/// by the fuzz target).
+#[test]
+fn picture_marker_without_component() {
+    check(&[
+        (
+            "$fromMillis(1521801216617, '[D#1#1,2]/[M1,2]/[,2]/[M1,2]/[Y0001,2]')",
+            Is(json!("23/03/undefined/03/2018")),
+        ),
+        ("$fromMillis(0, 'a[,2]b[Y]')", Is(json!("aundefinedb1970"))),
+        (
+            "($p := 'a[ ,2]b[Y]'; $fromMillis(0, $p))",
+            Is(json!("aundefinedb1970")),
+        ),
+        ("$fromMillis(0, '[[,2]]')", Is(json!("[,2]"))),
+    ]);
+}
+
 /// `$reduce` of an empty array without an initial value is `undefined`, as
 /// in jsonata-js (jsonata-core answered `null`).
 #[test]

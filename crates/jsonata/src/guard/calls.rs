@@ -214,6 +214,40 @@ pub(super) fn picture(value: &JValue, work: usize) -> Result<(), JsonataError> {
     }
 }
 
+/// A `$fromMillis` picture with each marker that has no component
+/// (`[,2]`: a width and nothing to apply it to) replaced by the text
+/// jsonata-js writes for it, `undefined` (jsonata-core panicked on it);
+/// `None` when there is none.
+pub(super) fn picture_fixed(picture: &str) -> Option<String> {
+    let mut out = String::with_capacity(picture.len());
+    let mut rest = picture;
+    let mut fixed = false;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        out.push_str(&rest[..open]);
+        if let Some(tail) = after.strip_prefix('[') {
+            out.push_str("[[");
+            rest = tail;
+            continue;
+        }
+        let Some(close) = after.find(']') else {
+            break;
+        };
+        let marker = &after[..close];
+        if marker.trim_start().starts_with(',') {
+            out.push_str("undefined");
+            fixed = true;
+        } else {
+            out.push('[');
+            out.push_str(marker);
+            out.push(']');
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    fixed.then_some(out)
+}
+
 /// [`picture`] of a picture's text.
 pub(super) fn picture_text(picture: &str, work: usize) -> Result<(), JsonataError> {
     let mut digits = 0usize;

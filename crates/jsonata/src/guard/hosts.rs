@@ -220,7 +220,16 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
         }),
         (URL, &|| one(|value, _| calls::url(value, false))),
         (URL_COMPONENT, &|| one(|value, _| calls::url(value, true))),
-        (PICTURE, &|| one(|value, b| calls::picture(value, b.work))),
+        (PICTURE, &|| {
+            Box::new(move |args: &[JValue]| {
+                let value = args.first().cloned().unwrap_or(JValue::Undefined);
+                calls::picture(&value, bounds.work).map_err(to_evaluator)?;
+                Ok(match &value {
+                    JValue::String(p) => calls::picture_fixed(p).map_or(value, JValue::string),
+                    _ => value,
+                })
+            })
+        }),
         (NUMBER_PICTURE, &|| {
             one(|value, b| calls::number_picture(value, b.work))
         }),

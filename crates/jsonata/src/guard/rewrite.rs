@@ -394,6 +394,11 @@ impl Rewriter {
                     if i == 0 && number_first {
                         continue;
                     }
+                    if let AstNode::String(p) = &mut *slot {
+                        if let Some(fixed) = calls::picture_fixed(p) {
+                            *p = fixed;
+                        }
+                    }
                     let checked = match &*slot {
                         // Checked here when it asks for little work (a few
                         // thousand grouped digits), else at run time.
