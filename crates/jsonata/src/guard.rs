@@ -218,7 +218,9 @@ const ROMAN: &str = "stepwell roman";
 const URL: &str = "stepwell url";
 /// `x`: checks the string `$encodeUrlComponent` encodes.
 const URL_COMPONENT: &str = "stepwell url component";
-/// `x`: checks an argument of `$fromMillis` as a picture.
+/// `x`: checks an argument of `$fromMillis` as a picture, or gives a
+/// number with a fraction truncated toward zero, as JavaScript's `Date`
+/// takes it (jsonata-core refused it: "fromMillis() requires an integer").
 const PICTURE: &str = "stepwell picture";
 /// `(x, f)`: the first argument of a call of the function value `f`; when
 /// `f` is a regex, the non-finite numbers in `x` are given as the text

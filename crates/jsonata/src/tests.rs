@@ -211,11 +211,11 @@ fn error_details_as_jsonata_js_words_them() {
     ]);
 }
 
-/// A date/time marker with a width and no component is written
-/// `undefined`, as jsonata-js writes it (jsonata-core panicked on it; found
-/// by the fuzz target).
+/// `$fromMillis` as jsonata-js has it: a date/time marker with a width and
+/// no component is written `undefined` (jsonata-core panicked on it; found
+/// by the fuzz target), and a fraction of a millisecond is truncated.
 #[test]
-fn picture_marker_without_component() {
+fn from_millis_as_jsonata_js() {
     check(&[
         (
             "$fromMillis(1521801216617, '[D#1#1,2]/[M1,2]/[,2]/[M1,2]/[Y0001,2]')",
@@ -227,6 +227,18 @@ fn picture_marker_without_component() {
             Is(json!("aundefinedb1970")),
         ),
         ("$fromMillis(0, '[[,2]]')", Is(json!("[,2]"))),
+        // A fraction of a millisecond is truncated toward zero, as
+        // JavaScript's `Date` takes it (jsonata-core refused it).
+        ("$fromMillis(1.5)", Is(json!("1970-01-01T00:00:00.001Z"))),
+        ("$fromMillis(-0.5)", Is(json!("1970-01-01T00:00:00.000Z"))),
+        (
+            "($x := 1e-7; $fromMillis($x + 1))",
+            Is(json!("1970-01-01T00:00:00.001Z")),
+        ),
+        (
+            "($m := 1521801216617.9; $fromMillis($m, '[Y]', '+0100'))",
+            Is(json!("2018")),
+        ),
     ]);
 }
 

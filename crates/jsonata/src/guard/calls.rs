@@ -214,6 +214,16 @@ pub(super) fn picture(value: &JValue, work: usize) -> Result<(), JsonataError> {
     }
 }
 
+/// The milliseconds JavaScript's `Date` makes of `n`: a finite fraction
+/// truncated toward zero (`-0.5` is `0`).
+pub(super) fn whole_millis(n: f64) -> f64 {
+    if n.is_finite() && n.fract() != 0.0 {
+        n.trunc() + 0.0
+    } else {
+        n
+    }
+}
+
 /// A `$fromMillis` picture with each marker that has no component
 /// (`[,2]`: a width and nothing to apply it to) replaced by the text
 /// jsonata-js writes for it, `undefined` (jsonata-core panicked on it);

@@ -226,6 +226,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                 calls::picture(&value, bounds.work).map_err(to_evaluator)?;
                 Ok(match &value {
                     JValue::String(p) => calls::picture_fixed(p).map_or(value, JValue::string),
+                    JValue::Number(n) => JValue::Number(calls::whole_millis(*n)),
                     _ => value,
                 })
             })

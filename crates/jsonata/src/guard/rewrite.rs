@@ -392,6 +392,13 @@ impl Rewriter {
                 let number_first = n == 3 || slots.first().is_some_and(|s| is_number(s));
                 for (i, slot) in slots.into_iter().enumerate() {
                     if i == 0 && number_first {
+                        // A fraction is truncated, as JavaScript's `Date`
+                        // takes it.
+                        match &mut *slot {
+                            AstNode::Number(n) => *n = calls::whole_millis(*n),
+                            other if !is_literal(other) => self.wrap(slot, PICTURE, Vec::new()),
+                            _ => {}
+                        }
                         continue;
                     }
                     if let AstNode::String(p) = &mut *slot {
