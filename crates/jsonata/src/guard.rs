@@ -222,6 +222,10 @@ const URL_COMPONENT: &str = "stepwell url component";
 /// number with a fraction truncated toward zero, as JavaScript's `Date`
 /// takes it (jsonata-core refused it: "fromMillis() requires an integer").
 const PICTURE: &str = "stepwell picture";
+/// `x`: checks the picture `$toMillis` parses by: a marker with no
+/// component (`[,2]`) fails with jsonata-js's `D3133` (jsonata-core
+/// panicked on it).
+const PARSE_PICTURE: &str = "stepwell parse picture";
 /// `(x, f)`: the first argument of a call of the function value `f`; when
 /// `f` is a regex, the non-finite numbers in `x` are given as the text
 /// JavaScript's `String()` writes for them, which jsonata-core cannot
@@ -305,7 +309,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 31] = [
+const HOSTS: [&str; 32] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -320,6 +324,7 @@ const HOSTS: [&str; 31] = [
     URL,
     URL_COMPONENT,
     PICTURE,
+    PARSE_PICTURE,
     UPPERCASE,
     LOWERCASE,
     VIA,

@@ -239,8 +239,16 @@ fn from_millis_as_jsonata_js() {
             "($m := 1521801216617.9; $fromMillis($m, '[Y]', '+0100'))",
             Is(json!("2018")),
         ),
+        // `$toMillis` refuses such a marker, as jsonata-js does (jsonata-core
+        // panicked on it too; found by the fuzz target).
+        ("$toMillis('2020', '[Y][,2]')", Fails(D3133)),
+        ("($p := '[Y] [ ,2]'; $toMillis('2020', $p))", Fails(D3133)),
+        ("$toMillis('2020', '[[,2]][Y]')", Undefined),
+        ("$toMillis('2020', '[Y]')", Is(json!(1_577_836_800_000_i64))),
     ]);
 }
+
+const D3133: &str = "D3133: The 'name' modifier can only be applied to months and days in the date/time picture string, not \",\"";
 
 /// `$reduce` of an empty array without an initial value is `undefined`, as
 /// in jsonata-js (jsonata-core answered `null`).

@@ -258,6 +258,17 @@ pub(super) fn picture_fixed(picture: &str) -> Option<String> {
     fixed.then_some(out)
 }
 
+/// A `$toMillis` picture: a marker with no component fails with
+/// jsonata-js's `D3133` (jsonata-core panicked on it).
+pub(super) fn parse_picture(value: &JValue) -> Result<(), JsonataError> {
+    match value {
+        JValue::String(p) if picture_fixed(p).is_some() => {
+            Err(JsonataError::templated("D3133", &[("value", "\",\"")]))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// [`picture`] of a picture's text.
 pub(super) fn picture_text(picture: &str, work: usize) -> Result<(), JsonataError> {
     let mut digits = 0usize;

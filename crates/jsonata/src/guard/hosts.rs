@@ -104,7 +104,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, &dyn Fn() -> Host); 31] = [
+    let hosts: [(&str, &dyn Fn() -> Host); 32] = [
         (SIZE, &|| {
             one(|value, _| match value {
                 JValue::String(s) if utf16_len(s) > MAX_STRING => Err(too_large()),
@@ -230,6 +230,9 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                     _ => value,
                 })
             })
+        }),
+        (PARSE_PICTURE, &|| {
+            one(|value, _| calls::parse_picture(value))
         }),
         (NUMBER_PICTURE, &|| {
             one(|value, b| calls::number_picture(value, b.work))

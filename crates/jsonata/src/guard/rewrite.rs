@@ -417,6 +417,14 @@ impl Rewriter {
                     }
                 }
             }
+            // The picture `$toMillis` parses by, second.
+            "toMillis" if n >= 2 => {
+                let fine =
+                    matches!(&*slots[1], AstNode::String(p) if calls::picture_fixed(p).is_none());
+                if !fine && !matches!(&*slots[1], AstNode::Placeholder) {
+                    self.wrap(slots[1], PARSE_PICTURE, Vec::new());
+                }
+            }
             // The picture: second, or first when the number is the context
             // (a number there is passed over).
             "formatNumber" => {
