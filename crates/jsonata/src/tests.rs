@@ -245,9 +245,15 @@ fn from_millis_as_jsonata_js() {
         ("($p := '[Y] [ ,2]'; $toMillis('2020', $p))", Fails(D3133)),
         ("$toMillis('2020', '[[,2]][Y]')", Undefined),
         ("$toMillis('2020', '[Y]')", Is(json!(1_577_836_800_000_i64))),
+        // A component that is not ASCII is unknown (jsonata-core sliced it
+        // by bytes and panicked; found by the fuzz target).
+        ("$fromMillis(0, '[λ]')", Fails(D3132)),
+        ("($p := '[ λ,2]'; $fromMillis(0, $p))", Fails(D3132)),
+        ("$toMillis('2020', '[λ]')", Fails(D3132)),
     ]);
 }
 
+const D3132: &str = "D3132: Unknown component specifier \"λ\" in date/time picture string";
 const D3133: &str = "D3133: The 'name' modifier can only be applied to months and days in the date/time picture string, not \",\"";
 
 /// `$reduce` of an empty array without an initial value is `undefined`, as

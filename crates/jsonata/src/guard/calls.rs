@@ -259,12 +259,42 @@ pub(super) fn picture_fixed(picture: &str) -> Option<String> {
 }
 
 /// A `$toMillis` picture: a marker with no component fails with
-/// jsonata-js's `D3133` (jsonata-core panicked on it).
+/// jsonata-js's `D3133`, one whose component is not ASCII with its `D3132`
+/// (jsonata-core panicked on both).
 pub(super) fn parse_picture(value: &JValue) -> Result<(), JsonataError> {
     match value {
         JValue::String(p) if picture_fixed(p).is_some() => {
             Err(JsonataError::templated("D3133", &[("value", "\",\"")]))
         }
+        JValue::String(p) => markers(p).try_for_each(|m| unknown_component(&m)),
+        _ => Ok(()),
+    }
+}
+
+/// The markers of a date/time picture, without their whitespace.
+fn markers(picture: &str) -> impl Iterator<Item = String> + '_ {
+    let mut rest = picture;
+    std::iter::from_fn(move || loop {
+        let open = rest.find('[')?;
+        let after = &rest[open + 1..];
+        if let Some(tail) = after.strip_prefix('[') {
+            rest = tail;
+            continue;
+        }
+        let close = after.find(']')?;
+        rest = &after[close + 1..];
+        return Some(after[..close].split_whitespace().collect());
+    })
+}
+
+/// A marker whose component is not ASCII fails with jsonata-js's `D3132`
+/// (jsonata-core sliced such a component by bytes, and panicked).
+fn unknown_component(marker: &str) -> Result<(), JsonataError> {
+    match marker.chars().next() {
+        Some(c) if !c.is_ascii() => Err(JsonataError::templated(
+            "D3132",
+            &[("value", &crate::error::js_string(&c.to_string()))],
+        )),
         _ => Ok(()),
     }
 }
@@ -286,6 +316,7 @@ pub(super) fn picture_text(picture: &str, work: usize) -> Result<(), JsonataErro
         };
         let marker: String = after[..close].split_whitespace().collect();
         rest = &after[close + 1..];
+        unknown_component(&marker)?;
         let width = marker_width(&marker);
         if width.year > MAX_YEAR_WIDTH {
             return Err(JsonataError::new(

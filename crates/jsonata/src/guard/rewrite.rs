@@ -419,8 +419,8 @@ impl Rewriter {
             }
             // The picture `$toMillis` parses by, second.
             "toMillis" if n >= 2 => {
-                let fine =
-                    matches!(&*slots[1], AstNode::String(p) if calls::picture_fixed(p).is_none());
+                let fine = matches!(&*slots[1], AstNode::String(p)
+                    if calls::parse_picture(&JValue::string(p.as_str())).is_ok());
                 if !fine && !matches!(&*slots[1], AstNode::Placeholder) {
                     self.wrap(slots[1], PARSE_PICTURE, Vec::new());
                 }
