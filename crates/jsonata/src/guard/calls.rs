@@ -266,24 +266,29 @@ pub(super) fn parse_picture(value: &JValue) -> Result<(), JsonataError> {
         JValue::String(p) if picture_fixed(p).is_some() => {
             Err(JsonataError::templated("D3133", &[("value", "\",\"")]))
         }
-        JValue::String(p) => markers(p).try_for_each(|m| unknown_component(&m)),
+        JValue::String(p) => markers(p).flatten().try_for_each(|m| unknown_component(&m)),
         _ => Ok(()),
     }
 }
 
-/// The markers of a date/time picture, without their whitespace.
-fn markers(picture: &str) -> impl Iterator<Item = String> + '_ {
-    let mut rest = picture;
+/// The markers of a date/time picture, without their whitespace (`[[` is a
+/// literal `[`); `None` for a marker that is never closed, which ends them.
+fn markers(picture: &str) -> impl Iterator<Item = Option<String>> + '_ {
+    let mut rest = Some(picture);
     std::iter::from_fn(move || loop {
-        let open = rest.find('[')?;
-        let after = &rest[open + 1..];
+        let text = rest?;
+        let open = text.find('[')?;
+        let after = &text[open + 1..];
         if let Some(tail) = after.strip_prefix('[') {
-            rest = tail;
+            rest = Some(tail);
             continue;
         }
-        let close = after.find(']')?;
-        rest = &after[close + 1..];
-        return Some(after[..close].split_whitespace().collect());
+        let Some(close) = after.find(']') else {
+            rest = None;
+            return Some(None);
+        };
+        rest = Some(&after[close + 1..]);
+        return Some(Some(after[..close].split_whitespace().collect()));
     })
 }
 
@@ -302,20 +307,11 @@ fn unknown_component(marker: &str) -> Result<(), JsonataError> {
 /// [`picture`] of a picture's text.
 pub(super) fn picture_text(picture: &str, work: usize) -> Result<(), JsonataError> {
     let mut digits = 0usize;
-    let mut rest = picture;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        if let Some(tail) = after.strip_prefix('[') {
-            // `[[` is a literal `[`.
-            rest = tail;
-            continue;
-        }
-        let Some(close) = after.find(']') else {
-            // jsonata-core reports it (D3135).
+    for marker in markers(picture) {
+        // An unclosed marker: jsonata-core reports it (D3135).
+        let Some(marker) = marker else {
             return Ok(());
         };
-        let marker: String = after[..close].split_whitespace().collect();
-        rest = &after[close + 1..];
         unknown_component(&marker)?;
         let width = marker_width(&marker);
         if width.year > MAX_YEAR_WIDTH {
