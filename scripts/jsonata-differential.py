@@ -171,10 +171,17 @@ def main():
     ap.add_argument("--cases", type=int, default=3000)
     ap.add_argument("--at-least", type=int)
     ap.add_argument("--show", type=int, default=20, help="disagreements to print")
+    ap.add_argument("--exprs", metavar="FILE",
+                    help="compare the expressions in FILE (one a line, over the fixed "
+                         "document) instead of generated ones")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     cases = []
-    for _ in range(args.cases):
+    if args.exprs:
+        with open(args.exprs) as f:
+            cases = [json.dumps({"expr": line.rstrip("\n"), "data": DATA})
+                     for line in f if line.strip()]
+    for _ in range(0 if args.exprs else args.cases):
         case = {"expr": generate(rng, rng.randrange(1, 4))}
         if rng.random() < 0.9:
             case["data"] = DATA
@@ -201,8 +208,8 @@ def main():
             shown += 1
             print("%-26s %s\n    jsonata-js: %s\n    stepwell:   %s" % (
                 kind, json.loads(case)["expr"], json.dumps(want)[:160], json.dumps(got)[:160]))
-    print("jsonata differential (seed %d): %d of %d agree; %s" % (
-        args.seed, kinds["agree"], len(cases),
+    print("jsonata differential (%s): %d of %d agree; %s" % (
+        args.exprs or "seed %d" % args.seed, kinds["agree"], len(cases),
         ", ".join("%s %d" % kv for kv in sorted(kinds.items()) if kv[0] != "agree")))
     if args.at_least is not None and kinds["agree"] < args.at_least:
         print("FAIL: fewer than %d agree" % args.at_least)

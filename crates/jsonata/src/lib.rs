@@ -71,6 +71,7 @@ mod error;
 mod fast;
 mod functions;
 mod guard;
+mod precedence;
 mod reduce;
 mod references;
 mod url;
@@ -263,6 +264,7 @@ impl Expression {
         let mut ast =
             guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
+        precedence::prepare(&mut ast);
         let unsupported = references::unsupported_references(&ast);
         let keep_builtin = url::prepare(&mut ast);
         reduce::prepare(&mut ast);

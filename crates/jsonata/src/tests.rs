@@ -278,6 +278,43 @@ fn reduce_of_nothing_is_undefined() {
     ]);
 }
 
+/// `^(...)` binds as loosely as a comparison and `{...}` as unary minus, as
+/// in jsonata-js 2.0.6: `2 * items^(>$)[0]` sorts `2 * items`. The values
+/// are jsonata-js's.
+#[test]
+fn sort_and_group_bind_as_in_jsonata_js() {
+    let input =
+        json!({"items": [3, 1, 2], "x": 5, "rows": [{"id": "a", "v": 1}, {"id": "b", "v": 2}]});
+    check_with(
+        Some(&input),
+        &Limits::default(),
+        &[
+            ("items^(>$)[0] = 3", Is(json!(true))),
+            ("3 = items^(>$)[0]", Is(json!(false))),
+            ("\"n: \" & items^(>$)[0]", Is(json!("n: [3,1,2]"))),
+            ("\"ids: \" & rows^(>v).id", Undefined),
+            (
+                "2 * items^(>$)[0]",
+                Fails("T2002: The right side of the \"*\" operator must evaluate to a number"),
+            ),
+            (
+                "1 + rows^(>v)[0].v",
+                Fails("T2002: The right side of the \"+\" operator must evaluate to a number"),
+            ),
+            ("items ~> $reverse()^($)", Is(json!([1, 2, 3]))),
+            ("$count(rows^(>v))", Is(json!(2))),
+            ("-x^($)", Is(json!(-5))),
+            ("-x{\"k\": $}", Is(json!({"k": -5}))),
+            (
+                "-items{\"k\": $}",
+                Fails("D1002: Cannot negate a non-numeric value: [3,1,2]"),
+            ),
+            ("(3 = items)^($)", Is(json!(false))),
+            ("3 = (items^(>$)[0])", Is(json!(true))),
+        ],
+    );
+}
+
 #[test]
 fn version_2_0_6_syntax_and_errors() {
     check(&[
