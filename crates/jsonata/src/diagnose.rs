@@ -21,7 +21,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use jsonata_core::ast::{AstNode, BinaryOp, UnaryOp};
+use jsonata_core::ast::{AstNode, BinaryOp, Stage, UnaryOp};
 use jsonata_core::evaluator::{Evaluator, EvaluatorError};
 use jsonata_core::value::{with_stack, JValue};
 
@@ -132,9 +132,10 @@ fn host(name: &str, args: Vec<AstNode>) -> AstNode {
     }
 }
 
-/// Instrument `node`. Inside the right-hand side of `~>` (`chained`),
-/// jsonata-core may pass the chained value to a call there: a call with no
-/// argument is left alone, and no call's arguments are known.
+/// Instrument `node`. A call that heads the right-hand side of `~>`
+/// (`chained`: `x ~> $f(a)[0]`) is passed the chained value by
+/// jsonata-core: with no argument it is left alone, and its arguments are
+/// not known.
 fn instrument(node: &mut AstNode, calls: &mut Vec<(String, usize)>, chained: bool) {
     if let AstNode::Binary {
         op: BinaryOp::ChainPipe,
@@ -142,9 +143,9 @@ fn instrument(node: &mut AstNode, calls: &mut Vec<(String, usize)>, chained: boo
         rhs,
     } = node
     {
-        return with_stack(|| chain(lhs, rhs, calls, chained));
+        return with_stack(|| chain(lhs, rhs, calls));
     }
-    with_stack(|| children_mut(node, &mut |c| instrument(c, calls, chained)));
+    with_stack(|| children_mut(node, &mut |c| instrument(c, calls, false)));
     let taken = std::mem::replace(node, AstNode::Null);
     *node = match taken {
         AstNode::Binary { op, lhs, rhs } => match symbol(op) {
@@ -196,11 +197,11 @@ fn instrument(node: &mut AstNode, calls: &mut Vec<(String, usize)>, chained: boo
 /// as its first argument, so that call stays a call (marked through its
 /// last argument, or through `lhs` when it has none), and any other node
 /// there keeps its kind.
-fn chain(lhs: &mut AstNode, rhs: &mut AstNode, calls: &mut Vec<(String, usize)>, chained: bool) {
-    instrument(lhs, calls, chained);
+fn chain(lhs: &mut AstNode, rhs: &mut AstNode, calls: &mut Vec<(String, usize)>) {
+    instrument(lhs, calls, false);
     match rhs {
         AstNode::Function { name, args, .. } if !name.starts_with("stepwell ") => {
-            args.iter_mut().for_each(|a| instrument(a, calls, chained));
+            args.iter_mut().for_each(|a| instrument(a, calls, false));
             let id = AstNode::Number(calls.len() as f64);
             calls.push((name.clone(), args.len() + 1));
             let slot = match args.last_mut() {
@@ -211,7 +212,18 @@ fn chain(lhs: &mut AstNode, rhs: &mut AstNode, calls: &mut Vec<(String, usize)>,
             let inner = std::mem::replace(slot, AstNode::Null);
             *slot = host(MARK, vec![id, inner]);
         }
-        other => children_mut(other, &mut |c| instrument(c, calls, true)),
+        AstNode::Path { steps } if steps.len() == 1 => {
+            let step = &mut steps[0];
+            instrument(&mut step.node, calls, true);
+            for stage in &mut step.stages {
+                if let Stage::Filter(filter) = stage {
+                    instrument(filter, calls, false);
+                }
+            }
+        }
+        // Any other node keeps its kind, so that jsonata-core applies its
+        // value.
+        other => children_mut(other, &mut |c| instrument(c, calls, false)),
     }
 }
 

@@ -315,6 +315,39 @@ fn sort_and_group_bind_as_in_jsonata_js() {
     );
 }
 
+/// The right side of `~>` that is not a call is a value to apply, also
+/// when a size guard wraps it (`&`), and a call inside it gets no chained
+/// argument: jsonata-js's answers.
+#[test]
+fn chain_right_sides_as_in_jsonata_js() {
+    let t2006 = "T2006: The right side of the function application operator ~> must be a function";
+    check_with(
+        Some(&json!("q")),
+        &Limits::default(),
+        &[
+            ("\"abc\" ~> $uppercase() & \"x\"", Fails(t2006)),
+            ("\"abc\" ~> ($uppercase() & \"x\")", Fails(t2006)),
+            ("\"abc\" ~> $uppercase() ~> $lowercase()", Is(json!("abc"))),
+            (
+                "\"abc\" ~> function($x){ $x & $uppercase() }",
+                Is(json!("abcQ")),
+            ),
+            (
+                "\"abc\" ~> $uppercase() + 1",
+                Fails("T2001: The left side of the \"+\" operator must evaluate to a number"),
+            ),
+        ],
+    );
+    check_with(
+        Some(&json!({"a": 1})),
+        &Limits::default(),
+        &[(
+            "\"abc\" ~> $uppercase() / 2",
+            Fails("T0411: Context value is not a compatible type with argument 1 of function \"uppercase\""),
+        )],
+    );
+}
+
 #[test]
 fn version_2_0_6_syntax_and_errors() {
     check(&[

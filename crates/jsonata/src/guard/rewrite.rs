@@ -136,6 +136,13 @@ impl Rewriter {
         if !headed && !is_call(rhs) {
             // A function value, applied to `lhs`.
             self.visit(rhs);
+            if matches!(rhs, AstNode::Function { name, .. } if name.starts_with(PREFIX)) {
+                // A guard made the right side a call of a host (`x ~>
+                // $f() & y`), to which jsonata-core would pass `lhs` as a
+                // first argument. It stays a value to apply, as in jsonata-js.
+                let guarded = std::mem::replace(rhs, AstNode::Null);
+                *rhs = AstNode::Block(vec![guarded]);
+            }
             if let AstNode::Variable(f) = &*rhs {
                 if self.may_be_guarded(f) {
                     let f = AstNode::Variable(f.clone());
