@@ -38,7 +38,8 @@ pub(crate) struct JsonataArgs {
     context: Option<String>,
 }
 
-/// `$random()`/`$uuid()` entropy from the process's random hash keys.
+/// `$random()`/`$uuid()` entropy from the process's random hash keys, and
+/// the system clock for `$now()`/`$millis()`.
 struct OsEntropy;
 
 impl Entropy for OsEntropy {
@@ -46,6 +47,13 @@ impl Entropy for OsEntropy {
         let mut h = RandomState::new().build_hasher();
         h.write_u64(0x5eed);
         h.finish()
+    }
+
+    fn now_millis(&mut self) -> Option<i64> {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        i64::try_from(since.as_millis()).ok()
     }
 }
 

@@ -4,6 +4,8 @@
 // A test: a file that cannot be read is a failure.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 const PURE: &[&str] = &["java", "jsonpath", "jsonata", "asl", "core"];
@@ -113,4 +115,33 @@ fn pure_crates_call_no_clock_io_or_randomness() {
             }
         }
     }
+}
+
+/// JSONata's clock and shuffle are the injected ones: `$now()` and
+/// `$millis()` answer the time of the input being decided (here the
+/// driver's `T0`), the same in a replay of the history.
+#[test]
+fn jsonata_time_is_the_deciders() {
+    let definition = r#"{
+        "QueryLanguage": "JSONata",
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "End": true, "Output": {
+            "now": "{% $now() %}",
+            "millis": "{% $millis() %}",
+            "day": "{% $now('[Y0001]-[M01]-[D01] [H01]:[m01]', '-0500') %}",
+            "entered": "{% $now() = $states.context.State.EnteredTime %}",
+            "shuffled": "{% $sort($shuffle([3, 1, 2])) %}"
+        }}}
+    }"#;
+    let (end, _) = common::run(definition, serde_json::json!({}), &serde_json::json!({}));
+    assert_eq!(
+        end,
+        common::End::Succeeded(serde_json::json!({
+            "now": "2023-11-14T22:13:20.000Z",
+            "millis": common::T0,
+            "day": "2023-11-14 17:13",
+            "entered": true,
+            "shuffled": [1, 2, 3]
+        }))
+    );
 }

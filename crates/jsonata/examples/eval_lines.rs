@@ -9,7 +9,7 @@
 use std::io::BufRead;
 
 use serde_json::{json, Value};
-use stepwell_jsonata::{Evaluated, Expression, Limits, SplitMix64};
+use stepwell_jsonata::{Entropy, Evaluated, Expression, Limits, SplitMix64};
 
 fn main() {
     let stdin = std::io::stdin();
@@ -28,7 +28,7 @@ fn main() {
                     timeout: Some(std::time::Duration::from_secs(2)),
                     ..Limits::default()
                 };
-                match expr.evaluate_full(data, &(), &mut SplitMix64::new(0), &limits) {
+                match expr.evaluate_full(data, &(), &mut Clocked(SplitMix64::new(0)), &limits) {
                     Ok(Evaluated::Value(v)) => json!({"result": v}),
                     Ok(Evaluated::Undefined) => json!({"undefined": true}),
                     Ok(Evaluated::Function) => json!({"function": true}),
@@ -37,5 +37,21 @@ fn main() {
             }
         };
         println!("{out}");
+    }
+}
+
+/// A fixed generator, and the system clock for `$now()` and `$millis()`.
+struct Clocked(SplitMix64);
+
+impl Entropy for Clocked {
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    fn now_millis(&mut self) -> Option<i64> {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        i64::try_from(since.as_millis()).ok()
     }
 }

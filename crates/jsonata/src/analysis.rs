@@ -81,13 +81,18 @@ const BUILTINS: &[&str] = &[
 const AWS_FUNCTIONS: &[&str] = &["hash", "parse", "partition", "random", "range", "uuid"];
 
 /// Built-ins replaced by ours: AWS removes `eval`; jsonata-core's URL
-/// functions differ from jsonata-js's (see `url`).
-const OVERRIDDEN: [&str; 5] = [
+/// functions differ from jsonata-js's (see `url`); `now`, `millis` and
+/// `shuffle` take the time and randomness from the caller (see
+/// `functions`).
+const OVERRIDDEN: [&str; 8] = [
     "eval",
     "encodeUrl",
     "encodeUrlComponent",
     "decodeUrl",
     "decodeUrlComponent",
+    "now",
+    "millis",
+    "shuffle",
 ];
 
 /// What a compiled expression needs from its environment.

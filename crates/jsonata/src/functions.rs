@@ -18,9 +18,18 @@
 //! JSONata functions do. Value errors (bad sizes, unknown algorithms, invalid
 //! JSON) are `D3137` errors whose message says what was wrong; AWS's own
 //! wording for those is not documented.
+//!
+//! Three built-ins are replaced so that they read nothing but what the
+//! caller injects ([`Entropy`]): `$millis()` answers the evaluation's time
+//! ([`Entropy::now_millis`], the same for every call, as in jsonata-js),
+//! `$now(picture?, timezone?)` formats it as `$fromMillis` does (which is
+//! what jsonata-js's `$now` is), and `$shuffle(array)` draws from the
+//! evaluation's generator. jsonata-core's read the system clock and its own
+//! generator, and its `$now` took no picture.
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use jsonata_core::evaluator::{Evaluator, EvaluatorError};
 use jsonata_core::value::JValue;
@@ -28,9 +37,9 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use crate::convert::to_jvalue;
+use crate::convert::{from_jvalue, to_jvalue};
 use crate::error::{to_evaluator, JsonataError};
-use crate::{Entropy, SplitMix64};
+use crate::{Entropy, Evaluated, Expression, Limits, SplitMix64};
 
 type HostResult = Result<JValue, EvaluatorError>;
 
@@ -223,6 +232,76 @@ fn url_function(name: &str, args: &[JValue]) -> Result<JValue, JsonataError> {
     Ok(JValue::string(out))
 }
 
+/// What one evaluation takes from the caller's [`Entropy`], drawn once
+/// before it starts (and reused by a diagnosing second run).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Drawn {
+    /// Seeds the generator of `$random()`, `$uuid()` and `$shuffle()`.
+    pub seed: u64,
+    /// [`Entropy::now_millis`], for `$now()` and `$millis()`.
+    pub now: Option<i64>,
+}
+
+/// `$millis()`: the evaluation's time (undefined without a clock).
+fn millis(args: &[JValue], now: Option<i64>) -> Result<JValue, JsonataError> {
+    check("millis", args, &[], 0)?;
+    Ok(now.map_or(JValue::Undefined, |ms| JValue::Number(ms as f64)))
+}
+
+/// `$now(picture?, timezone?)`: the evaluation's time, formatted as
+/// `$fromMillis(millis, picture, timezone)` formats it (jsonata-js's `$now`
+/// calls its `fromMillis`), by a nested evaluation of that call, with its
+/// guards.
+fn now(args: &[JValue], now: Option<i64>) -> Result<JValue, JsonataError> {
+    static FORMAT: OnceLock<Result<Expression, JsonataError>> = OnceLock::new();
+    check("now", args, &[Param::String, Param::String], 2)?;
+    let Some(ms) = now else {
+        return Ok(JValue::Undefined);
+    };
+    let format = FORMAT
+        .get_or_init(|| Expression::compile("$fromMillis($ms, $picture, $timezone)"))
+        .as_ref()
+        .map_err(Clone::clone)?;
+    let mut bindings = serde_json::Map::new();
+    bindings.insert("ms".into(), ms.into());
+    for (name, arg) in ["picture", "timezone"].into_iter().zip(args) {
+        if let Some(v) = from_jvalue(arg) {
+            bindings.insert(name.into(), v);
+        }
+    }
+    let formatted =
+        format.evaluate_full(None, &bindings, &mut SplitMix64::new(0), &Limits::default())?;
+    Ok(match formatted {
+        Evaluated::Value(v) => to_jvalue(&v),
+        Evaluated::Undefined | Evaluated::Function => JValue::Undefined,
+    })
+}
+
+/// `$shuffle(array)`, as jsonata-js shuffles (an inside-out Fisher-Yates
+/// shuffle), drawing from `rng`.
+fn shuffle(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataError> {
+    if !check("shuffle", args, &[Param::Array], 0)? {
+        return Ok(JValue::Undefined);
+    }
+    let items: Vec<JValue> = match &args[0] {
+        JValue::Array(a) => a.iter().cloned().collect(),
+        other => vec![other.clone()],
+    };
+    let mut out: Vec<JValue> = Vec::with_capacity(items.len());
+    let mut rng = rng.borrow_mut();
+    for (i, item) in items.into_iter().enumerate() {
+        // 0 <= j <= i.
+        let j = ((unit(rng.next_u64()) * (i + 1) as f64) as usize).min(i);
+        if j == i {
+            out.push(item);
+        } else {
+            let moved = std::mem::replace(&mut out[j], item);
+            out.push(moved);
+        }
+    }
+    Ok(JValue::array(out))
+}
+
 /// A number in `[0, 1)` from 53 random bits.
 fn unit(bits: u64) -> f64 {
     (bits >> 11) as f64 / (1u64 << 53) as f64
@@ -254,10 +333,16 @@ fn uuid(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataErr
 
 /// Install the AWS functions `names` (as found by analysis) in `ev`.
 /// `seed` feeds `$random()` and `$uuid()`.
-pub(crate) fn register(ev: &mut Evaluator, names: &[&'static str], seed: u64) {
-    let rng = Rc::new(RefCell::new(SplitMix64::new(seed)));
+pub(crate) fn register(ev: &mut Evaluator, names: &[&'static str], drawn: Drawn) {
+    let rng = Rc::new(RefCell::new(SplitMix64::new(drawn.seed)));
     for &name in names {
         let result = match name {
+            "now" => ev.register_fn_override(name, host(move |a| now(a, drawn.now))),
+            "millis" => ev.register_fn_override(name, host(move |a| millis(a, drawn.now))),
+            "shuffle" => {
+                let rng = Rc::clone(&rng);
+                ev.register_fn_override(name, host(move |a| shuffle(a, &rng)))
+            }
             "partition" => ev.register_fn(name, partition),
             "range" => ev.register_fn(name, range),
             "hash" => ev.register_fn(name, host(hash)),

@@ -36,8 +36,9 @@
 //! - **Speed.** Small expressions (`$states.input.a.b`, `$n + 1`, comparisons)
 //!   are evaluated directly on the caller's JSON (see the `fast` module),
 //!   giving the same answers as the full evaluator.
-//! - **Purity.** No IO. Randomness comes from an injected [`Entropy`] source.
-//!   The only clock read is jsonata-core's own check of the optional timeout.
+//! - **Purity.** No IO. Randomness and the time `$now()` and `$millis()`
+//!   answer come from an injected [`Entropy`] source. The only clock read is
+//!   jsonata-core's own check of the optional timeout.
 //! - **JSON fidelity.** Key order is kept; numbers print as JavaScript's
 //!   `JSON.stringify` would (integral values without a fraction).
 //!
@@ -59,10 +60,12 @@
 //! # Functions
 //!
 //! The AWS functions check their arguments like jsonata-js signatures do; see
-//! the table in the `functions` module source. `$random()` and `$uuid()` draw
-//! from a pseudo-random generator seeded with one `u64` taken from the caller's
-//! [`Entropy`] per evaluation (only when the expression mentions them), so an
-//! interpreter that records that seed, or the result, can replay it.
+//! the table in the `functions` module source. `$random()`, `$uuid()` and
+//! `$shuffle()` draw from a pseudo-random generator seeded with one `u64`
+//! taken from the caller's [`Entropy`] per evaluation, and `$now()` and
+//! `$millis()` answer the time [`Entropy::now_millis`] gives (each asked only
+//! when the expression mentions them), so an interpreter that records them,
+//! or the result, can replay it.
 
 mod analysis;
 mod convert;
@@ -136,6 +139,15 @@ impl Bindings for () {
 pub trait Entropy {
     /// 64 random bits.
     fn next_u64(&mut self) -> u64;
+
+    /// The time of the evaluation, in milliseconds since the Unix epoch:
+    /// what `$millis()` answers and `$now()` formats, one value for every
+    /// call in an evaluation, as in jsonata-js. Asked once per evaluation
+    /// that mentions them. `None` (the default) is no clock: both answer
+    /// nothing (`undefined`).
+    fn now_millis(&mut self) -> Option<i64> {
+        None
+    }
 }
 
 /// The SplitMix64 generator: a small deterministic [`Entropy`] source, for
@@ -322,21 +334,28 @@ impl Expression {
         entropy: &mut dyn Entropy,
         limits: &Limits,
     ) -> Result<Evaluated, JsonataError> {
-        let needs_entropy = self
-            .analysis
-            .aws
-            .iter()
-            .any(|f| matches!(*f, "random" | "uuid"));
-        let seed = if needs_entropy { entropy.next_u64() } else { 0 };
+        let uses = |names: &[&str]| self.analysis.aws.iter().any(|f| names.contains(f));
+        let drawn = functions::Drawn {
+            seed: if uses(&["random", "uuid", "shuffle"]) {
+                entropy.next_u64()
+            } else {
+                0
+            },
+            now: if uses(&["now", "millis"]) {
+                entropy.now_millis()
+            } else {
+                None
+            },
+        };
         let data = input.map_or(JValue::Undefined, convert::to_jvalue);
         let result = self
-            .run(&self.ast, &data, bindings, seed, limits, |_| {})
+            .run(&self.ast, &data, bindings, drawn, limits, |_| {})
             .map_err(|e| match &limits.cancel {
                 Some(c) if c.is_cancelled() => JsonataError::timeout(),
                 _ => {
                     let err = error::from_evaluator(&e, &self.analysis.hints);
                     if diagnose::CODES.contains(&err.code.as_str()) {
-                        self.diagnose(&data, bindings, seed, limits, &err)
+                        self.diagnose(&data, bindings, drawn, limits, &err)
                             .unwrap_or(err)
                     } else {
                         err
@@ -355,13 +374,14 @@ impl Expression {
 
     /// Evaluate `ast` (this expression's tree, or an instrumented copy) with
     /// the bindings, guards and AWS functions it needs; `setup` adds to the
-    /// evaluator. `seed` seeds `$random` and `$uuid`.
+    /// evaluator. `drawn` is what the AWS functions and the replaced
+    /// built-ins take from the caller's [`Entropy`].
     fn run(
         &self,
         ast: &AstNode,
         data: &JValue,
         bindings: &dyn Bindings,
-        seed: u64,
+        drawn: functions::Drawn,
         limits: &Limits,
         setup: impl FnOnce(&mut Evaluator),
     ) -> Result<JValue, EvaluatorError> {
@@ -392,7 +412,7 @@ impl Expression {
             guard::register(&mut evaluator, self.guards, bounds);
         }
         if !self.analysis.aws.is_empty() {
-            functions::register(&mut evaluator, &self.analysis.aws, seed);
+            functions::register(&mut evaluator, &self.analysis.aws, drawn);
         }
         setup(&mut evaluator);
         match guard(|| evaluator.evaluate(ast, data)) {
@@ -408,14 +428,14 @@ impl Expression {
         &self,
         data: &JValue,
         bindings: &dyn Bindings,
-        seed: u64,
+        drawn: functions::Drawn,
         limits: &Limits,
         err: &JsonataError,
     ) -> Option<JsonataError> {
         let instrumented = diagnose::Instrumented::new(&self.ast);
         let seen = std::rc::Rc::default();
         let e = self
-            .run(&instrumented.ast, data, bindings, seed, limits, |ev| {
+            .run(&instrumented.ast, data, bindings, drawn, limits, |ev| {
                 diagnose::register(ev, &seen)
             })
             .err()?;

@@ -162,7 +162,7 @@ fn aws_parse_random_uuid_eval() {
 
 #[test]
 fn randomness_comes_from_the_entropy_source() {
-    let e = Expression::compile("[$random(), $uuid()]").expect("compiles");
+    let e = Expression::compile("[$random(), $uuid(), $shuffle([1..20])]").expect("compiles");
     let run = |seed| {
         e.evaluate(None, &(), &mut SplitMix64::new(seed))
             .expect("evaluates")
@@ -184,6 +184,80 @@ fn randomness_comes_from_the_entropy_source() {
         e.evaluate(None, &(), &mut Never).expect("ok"),
         Some(json!(2))
     );
+}
+
+/// `$now()` and `$millis()` answer the caller's time, one for the whole
+/// evaluation; `$now` formats it as `$fromMillis` does and checks its
+/// arguments as jsonata-js does. Without a clock both are undefined.
+#[test]
+fn time_comes_from_the_entropy_source() {
+    struct Clock(Option<i64>, u32);
+    impl Entropy for Clock {
+        fn next_u64(&mut self) -> u64 {
+            0
+        }
+        fn now_millis(&mut self) -> Option<i64> {
+            self.1 += 1;
+            self.0
+        }
+    }
+    let eval = |expr: &str, clock: &mut Clock| {
+        Expression::compile(expr)
+            .and_then(|e| e.evaluate(None, &(), clock))
+            .map_err(|e| e.cause())
+    };
+    let mut clock = Clock(Some(1_700_000_000_000), 0);
+    let cases = [
+        ("$now()", Ok(Some(json!("2023-11-14T22:13:20.000Z")))),
+        (
+            "[$millis(), $millis()]",
+            Ok(Some(json!([1_700_000_000_000i64, 1_700_000_000_000i64]))),
+        ),
+        (
+            "$now('[Y0001]-[M01]-[D01] [H01]:[m01]', '+0530')",
+            Ok(Some(json!("2023-11-15 03:43"))),
+        ),
+        (
+            "$now(undefined, '-0100')",
+            Ok(Some(json!("2023-11-14T21:13:20.000-01:00"))),
+        ),
+        ("$now() = $fromMillis($millis())", Ok(Some(json!(true)))),
+        (
+            "$now(1)",
+            Err(
+                "T0410: Argument 1 of function \"now\" does not match function signature"
+                    .to_string(),
+            ),
+        ),
+        (
+            "$now('', '', '')",
+            Err(
+                "T0410: Argument 3 of function \"now\" does not match function signature"
+                    .to_string(),
+            ),
+        ),
+        (
+            "$millis(0)",
+            Err(
+                "T0410: Argument 1 of function \"millis\" does not match function signature"
+                    .to_string(),
+            ),
+        ),
+        ("($now := function(){ 1 }; $now())", Ok(Some(json!(1)))),
+    ];
+    for (expr, want) in cases {
+        assert_eq!(eval(expr, &mut clock), want, "{expr}");
+    }
+    // Asked once per evaluation that mentions them, and not otherwise.
+    let asked = clock.1;
+    assert_eq!(
+        eval("[$now(), $now(), $millis()]", &mut clock).map(|_| ()),
+        Ok(())
+    );
+    assert_eq!(eval("1 + 1", &mut clock), Ok(Some(json!(2))));
+    assert_eq!(clock.1, asked + 1);
+    let mut none = Clock(None, 0);
+    assert_eq!(eval("[$now(), $millis()]", &mut none), Ok(Some(json!([]))));
 }
 
 /// What jsonata-js 2.0.6 puts in these messages (its answers, checked with

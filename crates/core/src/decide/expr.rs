@@ -28,7 +28,10 @@ impl Decider<'_> {
             context: &ctx,
             variables: &scope,
         };
-        let mut rng = Rng(&mut *self.entropy);
+        let mut rng = Rng {
+            entropy: &mut *self.entropy,
+            now: self.now,
+        };
         body(&roots, &mut rng, at_of(exec, f))
     }
 
@@ -61,7 +64,10 @@ impl Decider<'_> {
         let exec = &*self.exec;
         let scope = Scope { exec, frame: f };
         let at = at_of(self.exec, f);
-        let mut rng = Rng(&mut *self.entropy);
+        let mut rng = Rng {
+            entropy: &mut *self.entropy,
+            now: self.now,
+        };
         jsonata_eval::eval_template(t, states, &scope, &mut rng, at, field)
     }
 
@@ -75,7 +81,10 @@ impl Decider<'_> {
         let exec = &*self.exec;
         let scope = Scope { exec, frame: f };
         let at = at_of(self.exec, f);
-        let mut rng = Rng(&mut *self.entropy);
+        let mut rng = Rng {
+            entropy: &mut *self.entropy,
+            now: self.now,
+        };
         jsonata_eval::eval_expr(e, states, &scope, &mut rng, at, &field)
     }
 

@@ -129,16 +129,25 @@ struct Decider<'a> {
     trace: Option<&'a mut Trace>,
 }
 
-/// Adapts our entropy to the expression crates' traits.
-struct Rng<'a>(&'a mut dyn Entropy);
+/// Adapts our entropy to the expression crates' traits; `now` (the time of
+/// the input being decided) is the time JSONata's `$now()` and `$millis()`
+/// answer.
+struct Rng<'a> {
+    entropy: &'a mut dyn Entropy,
+    now: i64,
+}
 impl stepwell_jsonpath::Entropy for Rng<'_> {
     fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        self.entropy.next_u64()
     }
 }
 impl stepwell_jsonata::Entropy for Rng<'_> {
     fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        self.entropy.next_u64()
+    }
+
+    fn now_millis(&mut self) -> Option<i64> {
+        Some(self.now)
     }
 }
 
