@@ -37,8 +37,11 @@
 //!   are evaluated directly on the caller's JSON (see the `fast` module),
 //!   giving the same answers as the full evaluator.
 //! - **Purity.** No IO. Randomness and the time `$now()` and `$millis()`
-//!   answer come from an injected [`Entropy`] source. The only clock read is
-//!   jsonata-core's own check of the optional timeout.
+//!   answer come from an injected [`Entropy`] source. The clock reads left
+//!   are jsonata-core's: its check of the optional timeout, and `$toMillis`
+//!   with a picture that leaves out the date (`'[H01]:[m01]'`), whose
+//!   missing year, month and day it takes from the system clock, as
+//!   jsonata-js does.
 //! - **JSON fidelity.** Key order is kept; numbers print as JavaScript's
 //!   `JSON.stringify` would (integral values without a fraction).
 //!
