@@ -177,12 +177,8 @@ const RENAMED: &str = "stepwell reserved";
 const SIZE: &str = "stepwell size";
 /// `x`: checks a `$pad` width.
 const WIDTH: &str = "stepwell width";
-/// `x`: checks an operand of `&` as `$string` would write it, and rounds
-/// its numbers as [`DIGITS`] does.
+/// `x`: checks an operand of `&` as `$string` would write it.
 const TEXT: &str = "stepwell text";
-/// `x`: `x` with its numbers rounded to 15 significant digits, as jsonata-js
-/// 2.0.6 writes every number in `$string` and `&` (see [`calls::digits`]).
-const DIGITS: &str = "stepwell digits";
 /// `($, name)`: checks the context that the call of built-in `name` with
 /// no arguments (`$string()`, `$encodeUrl()`) takes; gives `true`.
 const CONTEXT_OF: &str = "stepwell context";
@@ -313,9 +309,8 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 33] = [
+const HOSTS: [&str; 32] = [
     SIZE,
-    DIGITS,
     WIDTH,
     TEXT,
     CONTEXT_OF,
@@ -351,12 +346,12 @@ const HOSTS: [&str; 33] = [
 
 /// The host functions a rewritten expression calls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Needs(u64);
+pub(crate) struct Needs(u32);
 
 impl Needs {
     fn add(&mut self, host: &str) {
         if let Some(i) = HOSTS.iter().position(|h| *h == host) {
-            self.0 |= 1u64 << i;
+            self.0 |= 1 << i;
         }
     }
 
@@ -364,7 +359,7 @@ impl Needs {
         HOSTS
             .iter()
             .position(|h| *h == host)
-            .is_some_and(|i| self.0 & (1u64 << i) != 0)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
     }
 
     /// Whether any guard was inserted.

@@ -11,10 +11,7 @@
 //! exact figure counted, without building anything.
 
 use jsonata_core::functions::string::build_regex;
-use std::collections::HashMap;
-use std::rc::Rc;
-
-use jsonata_core::value::{with_stack, JArray, JValue};
+use jsonata_core::value::JValue;
 
 use super::{too_large, too_long, MAX_STRING};
 use crate::error::JsonataError;
@@ -425,68 +422,4 @@ fn widths(modifier: &str) -> (Option<usize>, Option<usize>) {
         Some((min, max)) => (parse(min), parse(max)),
         None => (parse(modifier), None),
     }
-}
-
-/// `value` with every number rounded to 15 significant digits
-/// (`Number(n.toPrecision(15))`), as jsonata-js 2.0.6's `$string` (and so
-/// `&`) writes numbers: `$string(12345678901234567)` is
-/// `"12345678901234600"`. jsonata-core rounds only numbers with a fraction,
-/// as later jsonata-js versions do, so only integers of 16 digits or more
-/// change here. Nothing is copied when none is found, and an array or
-/// object shared within `value` is walked once, so a value of shared parts
-/// costs what it holds, not what it would write.
-pub(super) fn digits(value: &JValue) -> JValue {
-    rounded(value, &mut HashMap::new()).unwrap_or_else(|| value.clone())
-}
-
-/// [`digits`] of `value`, or `None` when nothing in it changes; `seen`
-/// holds the answers for the arrays and objects already walked, by address.
-fn rounded(value: &JValue, seen: &mut HashMap<usize, Option<JValue>>) -> Option<JValue> {
-    let key = match value {
-        JValue::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() >= 1e15 => {
-            let r: f64 = format!("{n:.14e}").parse().ok()?;
-            return (r != *n).then_some(JValue::Number(r));
-        }
-        JValue::Array(items) => items.as_ptr() as usize,
-        JValue::Object(map) => Rc::as_ptr(map) as usize,
-        _ => return None,
-    };
-    if let Some(answer) = seen.get(&key) {
-        return answer.clone();
-    }
-    let answer = with_stack(|| match value {
-        JValue::Array(items) => {
-            let parts: Vec<Option<JValue>> = items.iter().map(|v| rounded(v, seen)).collect();
-            if parts.iter().all(Option::is_none) {
-                return None;
-            }
-            let changed = items
-                .iter()
-                .zip(parts)
-                .map(|(v, part)| part.unwrap_or_else(|| v.clone()))
-                .collect();
-            let mut array = JArray::new(changed);
-            array.sequence = items.sequence;
-            array.cons = items.cons;
-            array.keep_singleton = items.keep_singleton;
-            array.outer_wrapper = items.outer_wrapper;
-            array.sorted_tuples = items.sorted_tuples;
-            Some(JValue::Array(array))
-        }
-        JValue::Object(map) => {
-            let parts: Vec<Option<JValue>> = map.values().map(|v| rounded(v, seen)).collect();
-            if parts.iter().all(Option::is_none) {
-                return None;
-            }
-            Some(JValue::object(
-                map.iter()
-                    .zip(parts)
-                    .map(|((k, v), part)| (k.clone(), part.unwrap_or_else(|| v.clone())))
-                    .collect(),
-            ))
-        }
-        _ => None,
-    });
-    seen.insert(key, answer.clone());
-    answer
 }

@@ -104,7 +104,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, &dyn Fn() -> Host); 33] = [
+    let hosts: [(&str, &dyn Fn() -> Host); 32] = [
         (SIZE, &|| {
             one(|value, _| match value {
                 JValue::String(s) if utf16_len(s) > MAX_STRING => Err(too_large()),
@@ -117,18 +117,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                 _ => Ok(()),
             })
         }),
-        (TEXT, &|| {
-            Box::new(move |args: &[JValue]| {
-                let value = args.first().unwrap_or(&JValue::Undefined);
-                check_container(value, false, bounds).map_err(to_evaluator)?;
-                Ok(calls::digits(value))
-            })
-        }),
-        (DIGITS, &|| {
-            Box::new(|args: &[JValue]| {
-                Ok(calls::digits(args.first().unwrap_or(&JValue::Undefined)))
-            })
-        }),
+        (TEXT, &|| one(|value, b| check_container(value, false, b))),
         (CONTEXT_OF, &|| {
             Box::new(move |args: &[JValue]| {
                 let checked = match args {

@@ -205,8 +205,6 @@ impl Rewriter {
                 for side in [lhs, rhs] {
                     if !is_text(side) {
                         self.wrap(side, TEXT, Vec::new());
-                    } else {
-                        self.digits(side);
                     }
                 }
                 self.wrap(node, SIZE, Vec::new());
@@ -324,13 +322,8 @@ impl Rewriter {
             "join" if (1..=2).contains(&n) && !is_text(slots[0]) => {
                 self.sequence(slots, JOIN, false, false)
             }
-            "string" if (1..=2).contains(&n) => {
-                if !matches!(slots[0], AstNode::Placeholder) {
-                    self.digits(slots[0]);
-                }
-                if !is_text(slots[0]) {
-                    self.sequence(slots, STRING, false, false)
-                }
+            "string" if (1..=2).contains(&n) && !is_text(slots[0]) => {
+                self.sequence(slots, STRING, false, false)
             }
             // With fewer than three arguments the string may be the context.
             // The string may be the context (with a separator alone, or a
@@ -611,42 +604,6 @@ impl Rewriter {
     }
 
     /// Replace `node` with `host(node, args...)`.
-    /// Round the numbers `node` may evaluate to as `$string` writes them
-    /// ([`DIGITS`]): a literal in place, anything that may hold a number in
-    /// a host call.
-    fn digits(&mut self, node: &mut AstNode) {
-        match node {
-            AstNode::Number(n) => {
-                if let JValue::Number(r) = super::calls::digits(&JValue::Number(*n)) {
-                    *n = r;
-                }
-            }
-            AstNode::String(_)
-            | AstNode::Boolean(_)
-            | AstNode::Null
-            | AstNode::Undefined
-            | AstNode::Regex { .. }
-            | AstNode::Lambda { .. } => {}
-            AstNode::Function { name, .. } if name == SIZE || name == TEXT || name == DIGITS => {}
-            // Booleans and strings.
-            AstNode::Binary {
-                op:
-                    BinaryOp::Equal
-                    | BinaryOp::NotEqual
-                    | BinaryOp::LessThan
-                    | BinaryOp::LessThanOrEqual
-                    | BinaryOp::GreaterThan
-                    | BinaryOp::GreaterThanOrEqual
-                    | BinaryOp::And
-                    | BinaryOp::Or
-                    | BinaryOp::In
-                    | BinaryOp::Concatenate,
-                ..
-            } => {}
-            _ => self.wrap(node, DIGITS, Vec::new()),
-        }
-    }
-
     fn wrap(&mut self, node: &mut AstNode, name: &str, args: Vec<AstNode>) {
         let inner = std::mem::replace(node, AstNode::Null);
         let mut all = Vec::with_capacity(args.len() + 1);
