@@ -422,6 +422,31 @@ fn chain_right_sides_as_in_jsonata_js() {
     );
 }
 
+/// `$string` writes an integer as its shortest round-trip decimal, as AWS
+/// does (floci-io/floci #2669 and #2683 measured it on AWS): not with the
+/// 15 significant digits jsonata-js 2.0.6 writes (`Number(n.toPrecision(15))`,
+/// which would make these `"1e+21"` and `"9223372036854780000"`).
+#[test]
+fn string_writes_integers_as_aws_does() {
+    check(&[
+        ("$string(1e20)", Is(json!("100000000000000000000"))),
+        (
+            "$string(999999999999999868928)",
+            Is(json!("999999999999999900000")),
+        ),
+        (
+            "$string(9223372036854775808)",
+            Is(json!("9223372036854776000")),
+        ),
+        ("$string(1e21)", Is(json!("1e+21"))),
+        (
+            "'id-' & 12345678901234567",
+            Is(json!("id-12345678901234568")),
+        ),
+        ("$string(0.1 + 0.2)", Is(json!("0.3"))),
+    ]);
+}
+
 #[test]
 fn version_2_0_6_syntax_and_errors() {
     check(&[
