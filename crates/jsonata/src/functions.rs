@@ -331,8 +331,8 @@ fn uuid(args: &[JValue], rng: &RefCell<SplitMix64>) -> Result<JValue, JsonataErr
     Ok(JValue::string(id.to_string()))
 }
 
-/// Install the AWS functions `names` (as found by analysis) in `ev`.
-/// `seed` feeds `$random()` and `$uuid()`.
+/// Install the AWS functions and replaced built-ins `names` (as found by
+/// analysis) in `ev`, with what `drawn` took from the caller.
 pub(crate) fn register(ev: &mut Evaluator, names: &[&'static str], drawn: Drawn) {
     let rng = Rc::new(RefCell::new(SplitMix64::new(drawn.seed)));
     for &name in names {
