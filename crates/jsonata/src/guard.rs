@@ -25,6 +25,7 @@
 //! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | memory |
 //! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | memory |
 //! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked); digits with grouping separators, which jsonata-core inserts one at a time (`[M#,##0,1000000]` took 12 s): digits² moves within the timeout's budget | memory; `D3137`; `U1001` |
+//! | `$parseInteger(s, picture)` with letters, or with decimal digits that are not ASCII or read an ordinal; `$toMillis(s, picture)` with a time zone marker; `$fromMillis`'s time and time zone | what jsonata-core computes in `i64` or converts unchecked: the letters' sum, each character's digit, the ordinal suffix's cut, the offset's milliseconds (see `overflow`); a time far outside any date is brought nearer | `U1000` with what was out of range |
 //! | `$formatNumber(n, picture)`, `$formatInteger(n, picture)` with grouping separators | the picture's length² (jsonata-core pads and groups one character at a time, at the front: a picture of 300,000 zeros took 0.7 to 2 s, and the time grows with the square), within the timeout's budget | `U1001` |
 //! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
 //! | `$map(xs, $f)`, `$filter`, `$single`, `$each`, `$sift` with such a `$f` | each item (each value of an object, for `$each`/`$sift`) as the built-in takes it | as the built-in |
@@ -137,6 +138,7 @@
 mod calls;
 mod hosts;
 mod nesting;
+mod overflow;
 mod replace;
 mod rewrite;
 mod shared;
@@ -222,10 +224,15 @@ const URL_COMPONENT: &str = "stepwell url component";
 /// number with a fraction truncated toward zero, as JavaScript's `Date`
 /// takes it (jsonata-core refused it: "fromMillis() requires an integer").
 const PICTURE: &str = "stepwell picture";
-/// `x`: checks the picture `$toMillis` parses by: a marker with no
-/// component (`[,2]`) fails with jsonata-js's `D3133` (jsonata-core
-/// panicked on it).
-const PARSE_PICTURE: &str = "stepwell parse picture";
+/// `(x, site, mask, literals...)`: the last evaluated argument of
+/// `$toMillis`; checks the picture it parses by (a marker with no component,
+/// `[,2]`, fails with jsonata-js's `D3133`: jsonata-core panicked on it) and
+/// the time zone offset it would read (see [`overflow`]).
+const TO_MILLIS: &str = "stepwell to millis";
+/// `(x, site, mask, $?, literals...)`: the last evaluated argument of
+/// `$parseInteger`, with the context when the call may leave the string to
+/// it (see [`overflow`]).
+const PARSE_INTEGER: &str = "stepwell parse integer";
 /// `(x, f)`: the first argument of a call of the function value `f`; when
 /// `f` is a regex, the non-finite numbers in `x` are given as the text
 /// JavaScript's `String()` writes for them, which jsonata-core cannot
@@ -283,7 +290,7 @@ const NESTED_VIA: &str = "stepwell nested via";
 
 /// The built-ins whose partial applications are made lambdas, so that the
 /// call inside is guarded (see `Rewriter::partial` in `rewrite`).
-const PARTIAL: [&str; 17] = [
+const PARTIAL: [&str; 19] = [
     "string",
     "formatNumber",
     "join",
@@ -296,6 +303,8 @@ const PARTIAL: [&str; 17] = [
     "lowercase",
     "formatInteger",
     "fromMillis",
+    "toMillis",
+    "parseInteger",
     "distinct",
     "map",
     "zip",
@@ -309,7 +318,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 32] = [
+const HOSTS: [&str; 33] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -324,7 +333,8 @@ const HOSTS: [&str; 32] = [
     URL,
     URL_COMPONENT,
     PICTURE,
-    PARSE_PICTURE,
+    TO_MILLIS,
+    PARSE_INTEGER,
     UPPERCASE,
     LOWERCASE,
     VIA,
@@ -346,7 +356,7 @@ const HOSTS: [&str; 32] = [
 
 /// The host functions a rewritten expression calls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Needs(u32);
+pub(crate) struct Needs(u64);
 
 impl Needs {
     fn add(&mut self, host: &str) {

@@ -206,22 +206,28 @@ const MAX_YEAR_WIDTH: usize = 18;
 /// is harmless to read as one): fail when its width modifiers ask for more
 /// digits than [`MAX_STRING`], or for a year too wide for jsonata-core, or
 /// for so many digits with grouping separators that inserting them would
-/// run past the timeout ([`insertions`]).
+/// run past the timeout ([`insertions`]). Read as a time zone, its offset
+/// must be in range ([`super::overflow::zone`]).
 pub(super) fn picture(value: &JValue, work: usize) -> Result<(), JsonataError> {
     match value {
-        JValue::String(s) => picture_text(s, work),
+        JValue::String(s) => {
+            picture_text(s, work)?;
+            super::overflow::zone(s)
+        }
         _ => Ok(()),
     }
 }
 
 /// The milliseconds JavaScript's `Date` makes of `n`: a finite fraction
-/// truncated toward zero (`-0.5` is `0`).
+/// truncated toward zero (`-0.5` is `0`); and a time far outside any date
+/// brought within jsonata-core's range ([`super::overflow::millis`]).
 pub(super) fn whole_millis(n: f64) -> f64 {
-    if n.is_finite() && n.fract() != 0.0 {
+    let n = if n.is_finite() && n.fract() != 0.0 {
         n.trunc() + 0.0
     } else {
         n
-    }
+    };
+    super::overflow::millis(n)
 }
 
 /// A `$fromMillis` picture with each marker that has no component
@@ -269,6 +275,22 @@ pub(super) fn parse_picture(value: &JValue) -> Result<(), JsonataError> {
         JValue::String(p) => markers(p).flatten().try_for_each(|m| unknown_component(&m)),
         _ => Ok(()),
     }
+}
+
+/// Whether a date/time picture has a time zone marker (`[Z]`, `[z]`).
+pub(super) fn zoned(picture: &str) -> bool {
+    markers(picture)
+        .flatten()
+        .any(|m| m.starts_with(['Z', 'z']))
+}
+
+/// `$toMillis` called with `values`: its picture ([`parse_picture`]), then
+/// the time zone offset it would read ([`super::overflow::zone_in_timestamp`]).
+pub(super) fn to_millis(values: &[JValue]) -> Result<(), JsonataError> {
+    if let Some(picture) = values.get(1) {
+        parse_picture(picture)?;
+    }
+    super::overflow::zone_in_timestamp(values)
 }
 
 /// The markers of a date/time picture, without their whitespace (`[[` is a

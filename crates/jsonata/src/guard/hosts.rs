@@ -104,7 +104,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, &dyn Fn() -> Host); 32] = [
+    let hosts: [(&str, &dyn Fn() -> Host); 33] = [
         (SIZE, &|| {
             one(|value, _| match value {
                 JValue::String(s) if utf16_len(s) > MAX_STRING => Err(too_large()),
@@ -231,8 +231,11 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                 })
             })
         }),
-        (PARSE_PICTURE, &|| {
-            one(|value, _| calls::parse_picture(value))
+        (TO_MILLIS, &|| {
+            close(|values, _, _| calls::to_millis(values))
+        }),
+        (PARSE_INTEGER, &|| {
+            close(|values, context, _| overflow::parse_integer(values, context))
         }),
         (NUMBER_PICTURE, &|| {
             one(|value, b| calls::number_picture(value, b.work))

@@ -416,7 +416,9 @@ impl Rewriter {
                     let checked = match &*slot {
                         // Checked here when it asks for little work (a few
                         // thousand grouped digits), else at run time.
-                        AstNode::String(p) => calls::picture_text(p, 1 << 20).is_ok(),
+                        AstNode::String(p) => {
+                            calls::picture_text(p, 1 << 20).is_ok() && overflow::zone(p).is_ok()
+                        }
                         other => is_literal(other),
                     };
                     if !checked {
@@ -424,12 +426,31 @@ impl Rewriter {
                     }
                 }
             }
-            // The picture `$toMillis` parses by, second.
+            // The timestamp, then the picture `$toMillis` parses by. A
+            // literal picture with no time zone marker needs only its own
+            // check, done here.
             "toMillis" if n >= 2 => {
                 let fine = matches!(&*slots[1], AstNode::String(p)
-                    if calls::parse_picture(&JValue::string(p.as_str())).is_ok());
-                if !fine && !matches!(&*slots[1], AstNode::Placeholder) {
-                    self.wrap(slots[1], PARSE_PICTURE, Vec::new());
+                    if !calls::zoned(p) && calls::parse_picture(&JValue::string(p.as_str())).is_ok());
+                if !fine {
+                    let values: Vec<JValue> =
+                        slots.iter().filter_map(|s| literal_value(s)).collect();
+                    let failing = values.len() == n && calls::to_millis(&values).is_err();
+                    self.sequence(slots, TO_MILLIS, false, failing);
+                }
+            }
+            // The string, or the context when it is left out, then the
+            // picture: only letters and decimal pictures whose digits are
+            // not ASCII or that read an ordinal can be out of range.
+            "parseInteger" if (1..=2).contains(&n) => {
+                let safe = matches!(slots.last().map(|s| &**s), Some(AstNode::String(p))
+                    if !overflow::may_overflow(p));
+                if !safe {
+                    let values: Vec<JValue> =
+                        slots.iter().filter_map(|s| literal_value(s)).collect();
+                    let failing =
+                        values.len() == n && overflow::parse_integer(&values, None).is_err();
+                    self.sequence(slots, PARSE_INTEGER, n < 2, failing);
                 }
             }
             // The picture: second, or first when the number is the context
