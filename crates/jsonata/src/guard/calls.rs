@@ -168,6 +168,19 @@ pub(super) fn number_picture(value: &JValue, work: usize) -> Result<(), JsonataE
     }
 }
 
+/// The value and the picture of a `$formatInteger` or `$parseInteger` call
+/// given `values`, the value being `context` when the call leaves it out.
+pub(super) fn with_picture<'a>(
+    values: &'a [JValue],
+    context: Option<&'a JValue>,
+) -> Option<(&'a JValue, &'a JValue)> {
+    match (values, context) {
+        ([value, picture], _) => Some((value, picture)),
+        ([picture], Some(value)) => Some((value, picture)),
+        _ => None,
+    }
+}
+
 /// `$formatInteger` called with `values` (and `context`, the number when the
 /// call leaves it out): a Roman numeral has one `M` per thousand, and a
 /// decimal picture with grouping separators has them inserted one at a
@@ -177,12 +190,7 @@ pub(super) fn roman(
     context: Option<&JValue>,
     work: usize,
 ) -> Result<(), JsonataError> {
-    let (n, picture) = match (values, context) {
-        ([n, p], _) => (n, p),
-        ([p], Some(n)) => (n, p),
-        _ => return Ok(()),
-    };
-    let (JValue::Number(n), JValue::String(picture)) = (n, picture) else {
+    let Some((JValue::Number(n), JValue::String(picture))) = with_picture(values, context) else {
         return Ok(());
     };
     if !is_roman(picture) && grouped(picture) {

@@ -162,12 +162,9 @@ pub(super) fn parse_integer(
     values: &[JValue],
     context: Option<&JValue>,
 ) -> Result<(), JsonataError> {
-    let (value, picture) = match (values, context) {
-        ([v, p], _) => (v, p),
-        ([p], Some(v)) => (v, p),
-        _ => return Ok(()),
-    };
-    let (JValue::String(value), JValue::String(picture)) = (value, picture) else {
+    let Some((JValue::String(value), JValue::String(picture))) =
+        super::calls::with_picture(values, context)
+    else {
         return Ok(());
     };
     match IntegerPicture::of(picture) {
