@@ -1366,6 +1366,9 @@ const LETTERS: &str =
     "U1000: Internal error in the JSONata evaluator: $parseInteger: the letters pass 2^63 - 1";
 const ORDINAL: &str = "U1000: Internal error in the JSONata evaluator: $parseInteger: the ordinal suffix splits a character";
 const TO_MILLIS: &str = "U1000: Internal error in the JSONata evaluator: $toMillis: the time zone offset in \"2020+99:999999999999999\" passes the range of a time";
+const D3136: &str =
+    "D3136: The date/time picture string is missing specifiers required to parse the timestamp";
+const FOREIGN_DIGITS: &str = "U1000: Internal error in the JSONata evaluator: $toMillis: the picture's digits are not ASCII, and it reads ASCII digits";
 const FROM_MILLIS: &str = "U1000: Internal error in the JSONata evaluator: $fromMillis: the time zone offset \"+9999999999999999\" passes the range of a time";
 
 /// Where jsonata-core computes in 64-bit integers (jsonata-js in doubles),
@@ -1420,6 +1423,31 @@ fn integer_and_date_arithmetic_stays_in_range() {
             "$toMillis('20200101120000+0100', '[Y0001][M01][D01][H01][m01][s01][Z]')",
             Undefined,
         ),
+        // A day of the year past chrono's longest duration (jsonata-core
+        // panicked); one in range but past any date fails the same way.
+        ("$toMillis('2020 123456789012', '[Y] [d]')", Fails(D3136)),
+        (
+            "$toMillis('2020 ninety trillion', '[Y] [dw]')",
+            Fails(D3136),
+        ),
+        ("$toMillis('2020 12345678901', '[Y] [d]')", Fails(D3136)),
+        (
+            "$toMillis('2020 forty', '[Y] [dw]')",
+            Is(json!(1_581_206_400_000_i64)),
+        ),
+        (
+            "$toMillis('2020123', '[Y0001][d001]')",
+            Is(json!(1_588_377_600_000_i64)),
+        ),
+        (
+            "$toMillis('20200101120000pm', '[Y0001][M01][D01][h01][m01][s01][P]')",
+            Is(json!(1_577_880_000_000_i64)),
+        ),
+        (
+            "$toMillis('2020-01-05', '[Y]-[M]-[D١]')",
+            Fails(FOREIGN_DIGITS),
+        ),
+        ("($p := '[D١]'; $toMillis('05', $p))", Fails(FOREIGN_DIGITS)),
         (
             "$fromMillis(0, '[Y]', '+9999999999999999')",
             Fails(FROM_MILLIS),

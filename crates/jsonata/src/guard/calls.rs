@@ -293,17 +293,25 @@ pub(super) fn zoned(picture: &str) -> bool {
 }
 
 /// `$toMillis` called with `values`: its picture ([`parse_picture`]), then
-/// the time zone offset it would read ([`super::overflow::zone_in_timestamp`]).
+/// the time zone offset and the components it would read
+/// ([`super::overflow::zone_in_timestamp`],
+/// [`super::overflow::components_in_timestamp`]).
 pub(super) fn to_millis(values: &[JValue]) -> Result<(), JsonataError> {
     if let Some(picture) = values.get(1) {
         parse_picture(picture)?;
     }
-    super::overflow::zone_in_timestamp(values)
+    super::overflow::zone_in_timestamp(values)?;
+    super::overflow::components_in_timestamp(values)
 }
 
 /// The markers of a date/time picture, without their whitespace (`[[` is a
 /// literal `[`); `None` for a marker that is never closed, which ends them.
 fn markers(picture: &str) -> impl Iterator<Item = Option<String>> + '_ {
+    spans(picture).map(|m| m.map(|(marker, _)| marker))
+}
+
+/// [`markers`], each with the text that follows it.
+pub(super) fn spans(picture: &str) -> impl Iterator<Item = Option<(String, &str)>> + '_ {
     let mut rest = Some(picture);
     std::iter::from_fn(move || loop {
         let text = rest?;
@@ -317,8 +325,12 @@ fn markers(picture: &str) -> impl Iterator<Item = Option<String>> + '_ {
             rest = None;
             return Some(None);
         };
-        rest = Some(&after[close + 1..]);
-        return Some(Some(after[..close].split_whitespace().collect()));
+        let following = &after[close + 1..];
+        rest = Some(following);
+        return Some(Some((
+            after[..close].split_whitespace().collect(),
+            following,
+        )));
     })
 }
 

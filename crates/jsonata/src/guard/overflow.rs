@@ -16,6 +16,15 @@
 //!   may split a character (jsonata-js cuts two UTF-16 units).
 //! - `$toMillis(s, '[Y][Z01:01]')` turns the offset's hours and minutes into
 //!   milliseconds in `i64`: thirteen digits or more overflow it.
+//! - `$toMillis(s, '[Y] [d]')` adds the day of the year as a `chrono`
+//!   duration, which panics past about 10^11 days, and `$toMillis(s,
+//!   '[h][P]')` adds 12 to the hour in `i64`: a number of twelve digits or
+//!   more read by such a marker fails with `D3136`, as jsonata-core fails on
+//!   any date or time out of range (jsonata-js answers `NaN`). Words can
+//!   write such a number too ("ninety trillion").
+//! - `$toMillis(s, '[D١]')`, a marker whose digits are not ASCII, maps the
+//!   ASCII digits it reads below the family's zero: jsonata-js fails there
+//!   ("Invalid code point"), and jsonata-core panicked.
 //! - `$fromMillis(ms, picture, tz)` adds the offset's milliseconds to `ms` in
 //!   `i64`: an offset of fifteen digits or more overflows it, and so does a
 //!   time far outside any date. Such a time is brought nearer (jsonata-core
@@ -34,6 +43,14 @@ const ZEROS: [u32; 37] = [
     0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
     0xFF10,
 ];
+
+/// The zero digit of `c`'s family, when `c` is a decimal digit.
+fn family(c: char) -> Option<u32> {
+    ZEROS
+        .iter()
+        .copied()
+        .find(|z| (*z..=z + 9).contains(&u32::from(c)))
+}
 
 /// The largest time zone offset (`±hhmm` read as one integer) whose
 /// milliseconds, added to a time within [`MAX_MILLIS`], stay in `i64`.
@@ -92,11 +109,7 @@ impl IntegerPicture {
         let mut separators: Vec<(usize, char)> = Vec::new();
         let mut position = 0;
         for c in primary.chars().rev() {
-            let family = ZEROS
-                .iter()
-                .copied()
-                .find(|z| (*z..=z + 9).contains(&u32::from(c)));
-            match family {
+            match family(c) {
                 // Digits of two families: jsonata-core refuses the picture.
                 Some(z) if zero.is_some_and(|known| known != z) => return Self::Other,
                 Some(z) => {
@@ -245,6 +258,64 @@ pub(super) fn zone_in_timestamp(values: &[JValue]) -> Result<(), JsonataError> {
             "$toMillis: the time zone offset in {} passes the range of a time",
             crate::error::js_string(timestamp)
         )));
+    }
+    Ok(())
+}
+
+/// The most digits a day of the year or a 12-hour hour may have for
+/// jsonata-core to read it without overflowing (10^11 days is past
+/// `chrono`'s longest duration).
+const MAX_COMPONENT_DIGITS: usize = 11;
+
+/// Whether a `$toMillis` picture reads anything these checks look at: a
+/// time zone offset, a day of the year, a 12-hour hour, or digits that are
+/// not ASCII.
+pub(super) fn reads_checked_numbers(picture: &str) -> bool {
+    super::calls::spans(picture).flatten().any(|(marker, _)| {
+        marker.starts_with(['Z', 'z', 'd', 'h'])
+            || marker
+                .chars()
+                .any(|c| family(c).is_some_and(|zero| zero != 0x30))
+    })
+}
+
+/// `$toMillis(timestamp, picture)`: the numbers the picture's markers read
+/// stay within what jsonata-core computes with. A marker reads a number of
+/// any length when no marker follows it at once (then its width is fixed).
+pub(super) fn components_in_timestamp(values: &[JValue]) -> Result<(), JsonataError> {
+    let [JValue::String(timestamp), JValue::String(picture)] = values else {
+        return Ok(());
+    };
+    for (marker, following) in super::calls::spans(picture).flatten() {
+        let mut chars = marker.chars();
+        let Some(component) = chars.next() else {
+            continue;
+        };
+        let presentation: String = chars.take_while(|c| *c != ',').collect();
+        let foreign = presentation
+            .chars()
+            .any(|c| family(c).is_some_and(|zero| zero != 0x30));
+        if foreign && !matches!(component, 'Z' | 'z' | 'f') {
+            return Err(out_of_range(
+                "$toMillis: the picture's digits are not ASCII, and it reads ASCII digits",
+            ));
+        }
+        // Another marker at once (not a literal `[[`) fixes this one's width.
+        let fixed = following.starts_with('[') && !following.starts_with("[[");
+        if !matches!(component, 'd' | 'h') || fixed {
+            continue;
+        }
+        let words = presentation.starts_with(['w', 'W']);
+        let huge = if words {
+            timestamp.to_ascii_lowercase().contains("illion")
+        } else {
+            timestamp
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|run| run.len() > MAX_COMPONENT_DIGITS)
+        };
+        if huge {
+            return Err(JsonataError::templated("D3136", &[]));
+        }
     }
     Ok(())
 }

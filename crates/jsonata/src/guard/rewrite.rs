@@ -431,7 +431,8 @@ impl Rewriter {
             // check, done here.
             "toMillis" if n >= 2 => {
                 let fine = matches!(&*slots[1], AstNode::String(p)
-                    if !calls::zoned(p) && calls::parse_picture(&JValue::string(p.as_str())).is_ok());
+                    if !overflow::reads_checked_numbers(p)
+                        && calls::parse_picture(&JValue::string(p.as_str())).is_ok());
                 if !fine {
                     let values: Vec<JValue> =
                         slots.iter().filter_map(|s| literal_value(s)).collect();
