@@ -281,7 +281,7 @@ pub(super) fn reads_checked_numbers(picture: &str) -> bool {
 
 /// `$toMillis(timestamp, picture)`: the numbers the picture's markers read
 /// stay within what jsonata-core computes with. A marker reads a number of
-/// any length when no marker follows it at once (then its width is fixed).
+/// any length unless a numeric marker follows it at once ([`fixes_width`]).
 pub(super) fn components_in_timestamp(values: &[JValue]) -> Result<(), JsonataError> {
     let [JValue::String(timestamp), JValue::String(picture)] = values else {
         return Ok(());
@@ -300,9 +300,7 @@ pub(super) fn components_in_timestamp(values: &[JValue]) -> Result<(), JsonataEr
                 "$toMillis: the picture's digits are not ASCII, and it reads ASCII digits",
             ));
         }
-        // Another marker at once (not a literal `[[`) fixes this one's width.
-        let fixed = following.starts_with('[') && !following.starts_with("[[");
-        if !matches!(component, 'd' | 'h') || fixed {
+        if !matches!(component, 'd' | 'h') || fixes_width(following) {
             continue;
         }
         let words = presentation.starts_with(['w', 'W']);
@@ -318,6 +316,29 @@ pub(super) fn components_in_timestamp(values: &[JValue]) -> Result<(), JsonataEr
         }
     }
     Ok(())
+}
+
+/// Whether the text after a marker starts with a marker that fixes the
+/// width of the one before it, as jsonata-core fixes it: a numeric one
+/// (a component that takes numbers, and not presented as a name).
+fn fixes_width(following: &str) -> bool {
+    let Some(next) = super::calls::spans(following).next().flatten() else {
+        return false;
+    };
+    // The next marker must come at once (`[[` is a literal `[`).
+    if !following.starts_with('[') || following.starts_with("[[") {
+        return false;
+    }
+    let mut chars = next.0.chars();
+    let Some(component) = chars.next() else {
+        return false;
+    };
+    let named = match chars.next() {
+        Some(c) if c != ',' => matches!(c, 'n' | 'N'),
+        // The default presentation: names for the day of the week only.
+        _ => component == 'F',
+    };
+    "YMDdFWwXxHhmsf".contains(component) && !named
 }
 
 /// A `$fromMillis` time as jsonata-core is given it: one far outside any
