@@ -117,9 +117,10 @@ fn pure_crates_call_no_clock_io_or_randomness() {
     }
 }
 
-/// JSONata's clock and shuffle are the injected ones: `$now()` and
-/// `$millis()` answer the time of the input being decided (here the
-/// driver's `T0`), the same in a replay of the history.
+/// JSONata's clock and shuffle are the injected ones: `$now()`,
+/// `$millis()` and the date `$toMillis` takes for a time-only picture are
+/// the time of the input being decided (here the driver's `T0`), the same
+/// in a replay of the history.
 #[test]
 fn jsonata_time_is_the_deciders() {
     let definition = r#"{
@@ -130,7 +131,8 @@ fn jsonata_time_is_the_deciders() {
             "millis": "{% $millis() %}",
             "day": "{% $now('[Y0001]-[M01]-[D01] [H01]:[m01]', '-0500') %}",
             "entered": "{% $now() = $states.context.State.EnteredTime %}",
-            "shuffled": "{% $sort($shuffle([3, 1, 2])) %}"
+            "shuffled": "{% $sort($shuffle([3, 1, 2])) %}",
+            "today": "{% $toMillis('10:30', '[H01]:[m01]') %}"
         }}}
     }"#;
     let (end, _) = common::run(definition, serde_json::json!({}), &serde_json::json!({}));
@@ -141,7 +143,8 @@ fn jsonata_time_is_the_deciders() {
             "millis": common::T0,
             "day": "2023-11-14 17:13",
             "entered": true,
-            "shuffled": [1, 2, 3]
+            "shuffled": [1, 2, 3],
+            "today": 1_699_957_800_000_i64
         }))
     );
 }

@@ -250,14 +250,19 @@ fn millis(args: &[JValue], now: Option<i64>) -> Result<JValue, JsonataError> {
 
 /// `$now(picture?, timezone?)`: the evaluation's time, formatted as
 /// `$fromMillis(millis, picture, timezone)` formats it (jsonata-js's `$now`
-/// calls its `fromMillis`), by a nested evaluation of that call, with its
-/// guards.
+/// calls its `fromMillis`).
 fn now(args: &[JValue], now: Option<i64>) -> Result<JValue, JsonataError> {
-    static FORMAT: OnceLock<Result<Expression, JsonataError>> = OnceLock::new();
     check("now", args, &[Param::String, Param::String], 2)?;
     let Some(ms) = now else {
         return Ok(JValue::Undefined);
     };
+    from_millis(ms, args)
+}
+
+/// `$fromMillis(ms, picture?, timezone?)` (the optional ones from `args`),
+/// by a nested evaluation of that call, with its guards.
+fn from_millis(ms: i64, args: &[JValue]) -> Result<JValue, JsonataError> {
+    static FORMAT: OnceLock<Result<Expression, JsonataError>> = OnceLock::new();
     let format = FORMAT
         .get_or_init(|| Expression::compile("$fromMillis($ms, $picture, $timezone)"))
         .as_ref()
@@ -275,6 +280,14 @@ fn now(args: &[JValue], now: Option<i64>) -> Result<JValue, JsonataError> {
         Evaluated::Value(v) => to_jvalue(&v),
         Evaluated::Undefined | Evaluated::Function => JValue::Undefined,
     })
+}
+
+/// The time `ms` written by the date/time `picture` (in UTC).
+pub(crate) fn format_time(ms: i64, picture: &str) -> Result<String, JsonataError> {
+    match from_millis(ms, &[JValue::string(picture)])? {
+        JValue::String(s) => Ok(s.to_string()),
+        _ => Ok(String::new()),
+    }
 }
 
 /// `$shuffle(array)`, as jsonata-js shuffles (an inside-out Fisher-Yates
@@ -358,6 +371,11 @@ pub(crate) fn register(ev: &mut Evaluator, names: &[&'static str], drawn: Drawn)
             // jsonata-js's URL functions, in place of jsonata-core's (see `url`).
             "encodeUrl" | "encodeUrlComponent" | "decodeUrl" | "decodeUrlComponent" => {
                 ev.register_fn_override(name, host(move |a| url_function(name, a)))
+            }
+            // `$toMillis`'s missing leading components (see `clock`).
+            crate::clock::DATED => {
+                crate::clock::register(ev, drawn.now);
+                Ok(())
             }
             // AWS removes `$eval`: calling it is calling an unbound variable.
             "eval" => ev.register_fn_override(name, |_: &[JValue]| -> HostResult {

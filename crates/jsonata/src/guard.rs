@@ -148,8 +148,9 @@ use jsonata_core::value::JValue;
 use crate::convert::{json_excess, Excess, JsonBounds};
 use crate::error::JsonataError;
 
+pub(crate) use calls::markers as date_markers;
 pub(crate) use hosts::register;
-pub(crate) use rewrite::{children_mut, rewrite};
+pub(crate) use rewrite::{bound_names, children_mut, host, rewrite};
 
 /// Longest string an evaluation may build: AWS's memory limit on one value
 /// (6,990,256 bytes), with a character counted as one byte. AWS accepts a

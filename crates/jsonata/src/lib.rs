@@ -36,12 +36,11 @@
 //! - **Speed.** Small expressions (`$states.input.a.b`, `$n + 1`, comparisons)
 //!   are evaluated directly on the caller's JSON (see the `fast` module),
 //!   giving the same answers as the full evaluator.
-//! - **Purity.** No IO. Randomness and the time `$now()` and `$millis()`
-//!   answer come from an injected [`Entropy`] source. The clock reads left
-//!   are jsonata-core's: its check of the optional timeout, and `$toMillis`
-//!   with a picture that leaves out the date (`'[H01]:[m01]'`), whose
-//!   missing year, month and day it takes from the system clock, as
-//!   jsonata-js does.
+//! - **Purity.** No IO. Randomness, the time `$now()` and `$millis()`
+//!   answer, and the date `$toMillis` takes for a picture that leaves it out
+//!   (`'[H01]:[m01]'`, see the `clock` module) come from an injected
+//!   [`Entropy`] source. The clock read left is jsonata-core's check of the
+//!   optional timeout (and `$toMillis` when the caller injects no time).
 //! - **JSON fidelity.** Key order is kept; numbers print as JavaScript's
 //!   `JSON.stringify` would (integral values without a fraction).
 //!
@@ -71,6 +70,7 @@
 //! or the result, can replay it.
 
 mod analysis;
+mod clock;
 mod convert;
 mod diagnose;
 mod error;
@@ -288,6 +288,9 @@ impl Expression {
         analysis.unsupported = unsupported;
         let fast = fast::compile(&ast).map(Arc::new);
         let guards = guard(|| guard::rewrite(&mut ast))?;
+        if clock::prepare(&mut ast) {
+            analysis.aws.push(clock::DATED);
+        }
         Ok(Expression {
             ast: Arc::new(ast),
             analysis: Arc::new(analysis),
@@ -344,7 +347,7 @@ impl Expression {
             } else {
                 0
             },
-            now: if uses(&["now", "millis"]) {
+            now: if uses(&["now", "millis", clock::DATED]) {
                 entropy.now_millis()
             } else {
                 None

@@ -244,6 +244,53 @@ fn time_comes_from_the_entropy_source() {
             ),
         ),
         ("($now := function(){ 1 }; $now())", Ok(Some(json!(1)))),
+        // `$toMillis` takes the leading components a picture leaves out
+        // from the same time (jsonata-core read the system clock).
+        (
+            "$toMillis('10:30', '[H01]:[m01]')",
+            Ok(Some(json!(1_699_957_800_000_i64))),
+        ),
+        (
+            "$toMillis('10:30pm', '[h]:[m01][P]')",
+            Ok(Some(json!(1_700_001_000_000_i64))),
+        ),
+        // The am/pm too, when the picture reads a 12-hour time without it.
+        (
+            "$toMillis('10:30', '[h]:[m01]')",
+            Ok(Some(json!(1_700_001_000_000_i64))),
+        ),
+        (
+            "$toMillis('+01:00', '[Z]')",
+            Ok(Some(json!(1_699_996_400_000_i64))),
+        ),
+        (
+            "$fromMillis($toMillis('15', '[D01]'))",
+            Ok(Some(json!("2023-11-15T00:00:00.000Z"))),
+        ),
+        (
+            "$toMillis('2020-01-05', '[Y0001]-[M01]-[D01]')",
+            Ok(Some(json!(1_578_182_400_000_i64))),
+        ),
+        (
+            "$map(['10:30', '11:00'], $toMillis(?, '[H01]:[m01]'))",
+            Ok(Some(json!([1_699_957_800_000_i64, 1_699_959_600_000_i64]))),
+        ),
+        (
+            "['10:30', '11:00'].$toMillis($, '[H01]:[m01]')",
+            Ok(Some(json!([1_699_957_800_000_i64, 1_699_959_600_000_i64]))),
+        ),
+        (
+            "$toMillis('10:30', 5)",
+            Err(
+                "T0410: Argument 2 of function \"toMillis\" does not match function signature"
+                    .to_string(),
+            ),
+        ),
+        ("$toMillis('x', '[H01]:[m01]')", Ok(None)),
+        (
+            "($toMillis := function($t, $p){ $p }; $toMillis('x', '[H]'))",
+            Ok(Some(json!("[H]"))),
+        ),
     ];
     for (expr, want) in cases {
         assert_eq!(eval(expr, &mut clock), want, "{expr}");

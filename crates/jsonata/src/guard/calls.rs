@@ -306,7 +306,7 @@ pub(super) fn to_millis(values: &[JValue]) -> Result<(), JsonataError> {
 
 /// The markers of a date/time picture, without their whitespace (`[[` is a
 /// literal `[`); `None` for a marker that is never closed, which ends them.
-fn markers(picture: &str) -> impl Iterator<Item = Option<String>> + '_ {
+pub(crate) fn markers(picture: &str) -> impl Iterator<Item = Option<String>> + '_ {
     spans(picture).map(|m| m.map(|(marker, _)| marker))
 }
 

@@ -636,7 +636,7 @@ impl Rewriter {
     }
 }
 
-pub(super) fn host(name: &str, args: Vec<AstNode>) -> AstNode {
+pub(crate) fn host(name: &str, args: Vec<AstNode>) -> AstNode {
     AstNode::Function {
         name: name.to_string(),
         args,
@@ -808,7 +808,7 @@ pub(super) fn data_prefix(steps: &[PathStep], bound: &BTreeSet<String>) -> usize
 
 /// The names of every variable `node` binds: by `:=`, as a parameter, or
 /// by `@`/`#` in a path.
-fn bound_names(node: &AstNode) -> BTreeSet<String> {
+pub(crate) fn bound_names(node: &AstNode) -> BTreeSet<String> {
     fn walk(node: &AstNode, out: &mut BTreeSet<String>) {
         match node {
             AstNode::Binary {
