@@ -25,7 +25,7 @@
 //! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | memory |
 //! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | memory |
 //! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked); digits with grouping separators, which jsonata-core inserts one at a time (`[M#,##0,1000000]` took 12 s): digits² moves within the timeout's budget | memory; `D3137`; `U1001` |
-//! | `$parseInteger(s, picture)` with letters, or with decimal digits that are not ASCII or read an ordinal; `$toMillis(s, picture)` with a time zone, day-of-year or 12-hour marker, or digits that are not ASCII; `$fromMillis`'s time and time zone | what jsonata-core computes in `i64`, `chrono` durations, or converts unchecked: the letters' sum, each character's digit, the ordinal suffix's cut, the offset's milliseconds, the day of the year and the hour (see `overflow`); a time far outside any date is brought nearer | `U1000` with what was out of range; `D3136` for a date out of range |
+//! | `$parseInteger(s, picture)` with letters, or with decimal digits that are not ASCII or read an ordinal; `$toMillis(s, picture)` with a time zone, day-of-year or 12-hour marker, letters, or digits that are not ASCII; `$fromMillis`'s time and time zone; `$substring`'s start and length | what jsonata-core computes in `i64`, `chrono` durations, or converts unchecked: the letters' sum, each character's digit, the ordinal suffix's cut, the offset's milliseconds, the day of the year and the hour (see `overflow`); a time far outside any date, and a position or length past 2^53, are brought nearer | `U1000` with what was out of range; `D3136` for a date out of range |
 //! | `$formatNumber(n, picture)`, `$formatInteger(n, picture)` with grouping separators | the picture's length² (jsonata-core pads and groups one character at a time, at the front: a picture of 300,000 zeros took 0.7 to 2 s, and the time grows with the square), within the timeout's budget | `U1001` |
 //! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
 //! | `$map(xs, $f)`, `$filter`, `$single`, `$each`, `$sift` with such a `$f` | each item (each value of an object, for `$each`/`$sift`) as the built-in takes it | as the built-in |
@@ -230,6 +230,9 @@ const PICTURE: &str = "stepwell picture";
 /// `[,2]`, fails with jsonata-js's `D3133`: jsonata-core panicked on it) and
 /// the time zone offset it would read (see [`overflow`]).
 const TO_MILLIS: &str = "stepwell to millis";
+/// `x`: an argument of `$substring`, a number brought within 2^53 (see
+/// [`overflow`]).
+const POSITION: &str = "stepwell position";
 /// `(x, site, mask, $?, literals...)`: the last evaluated argument of
 /// `$parseInteger`, with the context when the call may leave the string to
 /// it (see [`overflow`]).
@@ -319,7 +322,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 33] = [
+const HOSTS: [&str; 34] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -336,6 +339,7 @@ const HOSTS: [&str; 33] = [
     PICTURE,
     TO_MILLIS,
     PARSE_INTEGER,
+    POSITION,
     UPPERCASE,
     LOWERCASE,
     VIA,

@@ -1500,6 +1500,27 @@ fn integer_and_date_arithmetic_stays_in_range() {
             "$toMillis('2020-01-05 11pm', '[Y]-[M]-[D] [h][P]')",
             Is(json!(1_578_265_200_000_i64)),
         ),
+        // Letters read for a component: 26^13 is the last power in range.
+        (
+            "$toMillis('2020 ZZZZZZZZZZZZZZZZ', '[Y] [da]')",
+            Fails(D3136),
+        ),
+        (
+            "$toMillis('2020-ZZZZZZZZZZZZZZZZ', '[Y]-[Ma]')",
+            Fails(D3136),
+        ),
+        (
+            "$toMillis('2020 j', '[Y] [da]')",
+            Is(json!(1_578_614_400_000_i64)),
+        ),
+        // `$substring` adds its start and length in `i64`: both are brought
+        // within 2^53 (the sum wrapped, giving "" for "c").
+        ("$substring('abc', 2, 9223372036854775807)", Is(json!("c"))),
+        ("($l := 1e19; $substring('abc', 1, $l))", Is(json!("bc"))),
+        ("$substring('abc', 1e19, 1e19)", Is(json!(""))),
+        ("$substring('abc', -1e19, 1e19)", Is(json!("abc"))),
+        ("$substring('abc', 1, -1e19)", Is(json!(""))),
+        ("'abc' ~> $substring(-1e19)", Is(json!("abc"))),
         (
             "$toMillis('2020-01-05', '[Y]-[M]-[D١]')",
             Fails(FOREIGN_DIGITS),

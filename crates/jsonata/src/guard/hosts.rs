@@ -104,7 +104,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, &dyn Fn() -> Host); 33] = [
+    let hosts: [(&str, &dyn Fn() -> Host); 34] = [
         (SIZE, &|| {
             one(|value, _| match value {
                 JValue::String(s) if utf16_len(s) > MAX_STRING => Err(too_large()),
@@ -233,6 +233,15 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
         }),
         (TO_MILLIS, &|| {
             close(|values, _, _| calls::to_millis(values))
+        }),
+        (POSITION, &|| {
+            Box::new(move |args: &[JValue]| {
+                Ok(match args.first() {
+                    Some(JValue::Number(n)) => JValue::Number(overflow::position(*n)),
+                    Some(other) => other.clone(),
+                    None => JValue::Undefined,
+                })
+            })
         }),
         (PARSE_INTEGER, &|| {
             close(|values, context, _| overflow::parse_integer(values, context))

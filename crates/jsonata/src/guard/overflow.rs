@@ -25,6 +25,12 @@
 //! - `$toMillis(s, '[D١]')`, a marker whose digits are not ASCII, maps the
 //!   ASCII digits it reads below the family's zero: jsonata-js fails there
 //!   ("Invalid code point"), and jsonata-core panicked.
+//! - `$toMillis(s, '[Ya]')`, a component read as letters, sums them as
+//!   `$parseInteger` does: fourteen letters or more fail with `D3136`.
+//! - `$substring(s, start, length)` adds the start and the length in `i64`
+//!   (`$substring('abc', 2, 9223372036854775807)` wrapped to `""`;
+//!   jsonata-js answers `"c"`). Both are brought within 2^53, which no
+//!   string reaches, so the answer is jsonata-js's.
 //! - `$fromMillis(ms, picture, tz)` adds the offset's milliseconds to `ms` in
 //!   `i64`: an offset of fifteen digits or more overflows it, and so does a
 //!   time far outside any date. Such a time is brought nearer (jsonata-core
@@ -262,20 +268,24 @@ pub(super) fn zone_in_timestamp(values: &[JValue]) -> Result<(), JsonataError> {
     Ok(())
 }
 
+/// The fewest letters whose sum (`$parseInteger(s, 'A')`) can pass `i64`.
+const MAX_LETTERS: usize = 14;
+
 /// The most digits a day of the year or a 12-hour hour may have for
 /// jsonata-core to read it without overflowing (10^11 days is past
 /// `chrono`'s longest duration).
 const MAX_COMPONENT_DIGITS: usize = 11;
 
 /// Whether a `$toMillis` picture reads anything these checks look at: a
-/// time zone offset, a day of the year, a 12-hour hour, or digits that are
-/// not ASCII.
+/// time zone offset, a day of the year, a 12-hour hour, digits that are not
+/// ASCII, or letters.
 pub(super) fn reads_checked_numbers(picture: &str) -> bool {
     super::calls::spans(picture).flatten().any(|(marker, _)| {
         marker.starts_with(['Z', 'z', 'd', 'h'])
             || marker
                 .chars()
                 .any(|c| family(c).is_some_and(|zero| zero != 0x30))
+            || marker.get(1..).is_some_and(|p| p.starts_with(['a', 'A']))
     })
 }
 
@@ -299,6 +309,15 @@ pub(super) fn components_in_timestamp(values: &[JValue]) -> Result<(), JsonataEr
             return Err(out_of_range(
                 "$toMillis: the picture's digits are not ASCII, and it reads ASCII digits",
             ));
+        }
+        // Letters are summed as `$parseInteger` sums them ([`letters`]).
+        let lettered = matches!(presentation.as_str(), "a" | "A") && component != 'Z';
+        if lettered
+            && timestamp
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .any(|run| run.len() >= MAX_LETTERS)
+        {
+            return Err(JsonataError::templated("D3136", &[]));
         }
         if !matches!(component, 'd' | 'h') || fixes_width(following) {
             continue;
@@ -339,6 +358,18 @@ fn fixes_width(following: &str) -> bool {
         _ => component == 'F',
     };
     "YMDdFWwXxHhmsf".contains(component) && !named
+}
+
+/// A `$substring` position or length brought within 2^53: past any string
+/// either way, so that the answer does not change, and far enough from
+/// `i64`'s ends that jsonata-core can add two.
+pub(super) fn position(n: f64) -> f64 {
+    const MAX: f64 = 9_007_199_254_740_992.0;
+    if n.is_finite() {
+        n.clamp(-MAX, MAX)
+    } else {
+        n
+    }
 }
 
 /// A `$fromMillis` time as jsonata-core is given it: one far outside any

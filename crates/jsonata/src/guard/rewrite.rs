@@ -426,6 +426,18 @@ impl Rewriter {
                     }
                 }
             }
+            // Positions and lengths past 2^53 (see `overflow::position`).
+            "substring" => {
+                for slot in slots {
+                    match &mut *slot {
+                        AstNode::Number(n) => *n = overflow::position(*n),
+                        other if !is_literal(other) && !matches!(other, AstNode::Placeholder) => {
+                            self.wrap(slot, POSITION, Vec::new())
+                        }
+                        _ => {}
+                    }
+                }
+            }
             // The timestamp, then the picture `$toMillis` parses by. A
             // literal picture with no time zone marker needs only its own
             // check, done here.
