@@ -6,7 +6,8 @@
 //! says what was out of range:
 //!
 //! - `$parseInteger(s, 'A')` (or `'a'`) sums `26^i` per letter in `i64`:
-//!   fourteen letters can overflow it, fifteen always do. jsonata-js answers with a double.
+//!   fourteen letters can overflow it, fifteen always do. jsonata-js
+//!   answers with a double.
 //! - `$parseInteger(s, '#١')`, a decimal picture whose digits are not ASCII,
 //!   maps each character `c` of `s` to `c - zero + '0'` unchecked: a
 //!   character below the family's zero underflows (jsonata-js fails there
