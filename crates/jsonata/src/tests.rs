@@ -1413,6 +1413,7 @@ const LETTERS: &str =
     "U1000: Internal error in the JSONata evaluator: $parseInteger: the letters pass 2^63 - 1";
 const ORDINAL: &str = "U1000: Internal error in the JSONata evaluator: $parseInteger: the ordinal suffix splits a character";
 const TO_MILLIS: &str = "U1000: Internal error in the JSONata evaluator: $toMillis: the time zone offset in \"2020+99:999999999999999\" passes the range of a time";
+const TO_FIXED: &str = "U1000: Internal error in the JSONata evaluator: toFixed() digits argument must be between 0 and 100";
 const D3136: &str =
     "D3136: The date/time picture string is missing specifiers required to parse the timestamp";
 const FOREIGN_DIGITS: &str = "U1000: Internal error in the JSONata evaluator: $toMillis: the picture's digits are not ASCII, and it reads ASCII digits";
@@ -1512,6 +1513,20 @@ fn integer_and_date_arithmetic_stays_in_range() {
         (
             "$toMillis('2020 j', '[Y] [da]')",
             Is(json!(1_578_614_400_000_i64)),
+        ),
+        // More than 100 fraction digits: jsonata-js's `toFixed` refuses
+        // them; jsonata-core wrote wrong digits.
+        (
+            "$formatNumber(1.5, '0.' & $pad('', 101, '0'))",
+            Fails(TO_FIXED),
+        ),
+        (
+            "$formatNumber(1.5, '0.0' & $pad('', 99, '#'))",
+            Is(json!("1.5")),
+        ),
+        (
+            "$formatNumber(-1.5, '0.0;0.' & $pad('', 400, '0'))",
+            Fails(TO_FIXED),
         ),
         // `$substring` adds its start and length in `i64`: both are brought
         // within 2^53 (the sum wrapped, giving "" for "c").

@@ -160,12 +160,45 @@ fn grouped(picture: &str) -> bool {
 
 /// `$formatNumber`'s picture (or its number, which is harmless): jsonata-core
 /// pads the integer part to its mandatory digits one zero at a time, at the
-/// front, so the picture's length bounds [`insertions`].
+/// front, so the picture's length bounds [`insertions`]; and its fraction
+/// digits are bounded ([`fraction_digits`]).
 pub(super) fn number_picture(value: &JValue, work: usize) -> Result<(), JsonataError> {
     match value {
-        JValue::String(p) => insertions(p.chars().count(), work),
+        JValue::String(p) => {
+            fraction_digits(p)?;
+            insertions(p.chars().count(), work)
+        }
         _ => Ok(()),
     }
+}
+
+/// The most fraction digits jsonata-js formats (JavaScript's `toFixed`).
+const MAX_FRACTION_DIGITS: usize = 100;
+
+/// A `$formatNumber` picture asking for more than [`MAX_FRACTION_DIGITS`]
+/// digits after the decimal separator, in either sub-picture, fails as
+/// jsonata-js fails ("toFixed() digits argument must be between 0 and
+/// 100"); jsonata-core wrote wrong digits from 101 on, and `NaN` from 309.
+/// The picture is read with the default characters (`.`, `#`, `0`-`9`, `e`,
+/// `;`), whatever options the call gives.
+pub(super) fn fraction_digits(picture: &str) -> Result<(), JsonataError> {
+    for sub in picture.split(';') {
+        let Some((_, fraction)) = sub.split_once('.') else {
+            continue;
+        };
+        let mantissa = fraction.split('e').next().unwrap_or_default();
+        let digits = mantissa
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '#')
+            .count();
+        if digits > MAX_FRACTION_DIGITS {
+            return Err(JsonataError::new(
+                "U1000",
+                "Internal error in the JSONata evaluator: toFixed() digits argument must be between 0 and 100",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The value and the picture of a `$formatInteger` or `$parseInteger` call

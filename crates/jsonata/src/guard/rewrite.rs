@@ -473,7 +473,11 @@ impl Rewriter {
                 let number_first = matches!(slots.get(1), Some(AstNode::String(_)));
                 for (i, slot) in slots.into_iter().take(2).enumerate() {
                     let number = i == 0 && (number_first || is_number(slot));
-                    if !number && !is_literal(slot) && !matches!(slot, AstNode::Placeholder) {
+                    let checked = match &*slot {
+                        AstNode::String(p) => calls::fraction_digits(p).is_ok(),
+                        other => is_literal(other) || matches!(other, AstNode::Placeholder),
+                    };
+                    if !number && !checked {
                         self.wrap(slot, NUMBER_PICTURE, Vec::new());
                     }
                 }
