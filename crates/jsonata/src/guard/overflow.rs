@@ -342,13 +342,13 @@ pub(super) fn components_in_timestamp(values: &[JValue]) -> Result<(), JsonataEr
 /// width of the one before it, as jsonata-core fixes it: a numeric one
 /// (a component that takes numbers, and not presented as a name).
 fn fixes_width(following: &str) -> bool {
-    let Some(next) = super::calls::spans(following).next().flatten() else {
-        return false;
-    };
     // The next marker must come at once (`[[` is a literal `[`).
     if !following.starts_with('[') || following.starts_with("[[") {
         return false;
     }
+    let Some(next) = super::calls::spans(following).next().flatten() else {
+        return false;
+    };
     let mut chars = next.0.chars();
     let Some(component) = chars.next() else {
         return false;
