@@ -412,7 +412,7 @@ pub(crate) fn function_holders(node: &AstNode) -> BTreeSet<String> {
 }
 
 /// Visit every node, depth first.
-fn walk(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
+pub(crate) fn walk(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
     f(node);
     with_stack(|| children(node, &mut |c| walk(c, f)));
 }

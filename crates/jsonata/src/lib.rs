@@ -17,7 +17,10 @@
 //!   run again, instrumented, to find it (the `diagnose` module).
 //! - **Bounds.** Evaluation nested deeper than [`Limits::max_depth`] or running
 //!   past [`Limits::timeout`] stops with `U1001`, so no expression can hang
-//!   or overflow the stack of the engine. AWS's memory limit on one value
+//!   or overflow the stack of the engine. An expression whose tree alone
+//!   nests evaluation more than 100 levels deep (`1+1+…+1` with 101 terms)
+//!   fails as AWS fails it, with its stack-overflow error (the `depth`
+//!   module); a recursive function's depth is bounded by `max_depth` only. AWS's memory limit on one value
 //!   (6,990,256 bytes: a number counts 8, a character 1) is kept for
 //!   strings and arrays: strings longer than 6,990,256 characters fail
 //!   before they are built (by `&`, `$pad`, `$join`, `$string`, `$replace`,
@@ -72,6 +75,7 @@
 mod analysis;
 mod clock;
 mod convert;
+mod depth;
 mod diagnose;
 mod error;
 mod fast;
@@ -271,6 +275,9 @@ pub struct Expression {
     fast: Option<Arc<fast::Node>>,
     /// The size guards `ast` calls (see [`mod@guard`]).
     guards: guard::Needs,
+    /// Whether the tree alone nests evaluation deeper than AWS allows (see
+    /// [`mod@depth`]): every evaluation fails.
+    too_deep: bool,
 }
 
 impl Expression {
@@ -279,6 +286,7 @@ impl Expression {
         let mut ast =
             guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
+        let too_deep = depth::too_deep(&ast);
         precedence::prepare(&mut ast);
         let unsupported = references::unsupported_references(&ast);
         let keep_builtin = url::prepare(&mut ast);
@@ -296,6 +304,7 @@ impl Expression {
             analysis: Arc::new(analysis),
             fast,
             guards,
+            too_deep,
         })
     }
 
@@ -322,6 +331,9 @@ impl Expression {
         entropy: &mut dyn Entropy,
         limits: &Limits,
     ) -> Result<Evaluated, JsonataError> {
+        if self.too_deep {
+            return Err(JsonataError::stack_overflow());
+        }
         if let (None, Some(fast)) = (input, &self.fast) {
             if let Ok(value) = fast.evaluate(bindings) {
                 return Ok(value.map_or(Evaluated::Undefined, Evaluated::Value));
@@ -340,6 +352,9 @@ impl Expression {
         entropy: &mut dyn Entropy,
         limits: &Limits,
     ) -> Result<Evaluated, JsonataError> {
+        if self.too_deep {
+            return Err(JsonataError::stack_overflow());
+        }
         let uses = |names: &[&str]| self.analysis.aws.iter().any(|f| names.contains(f));
         let drawn = functions::Drawn {
             seed: if uses(&["random", "uuid", "shuffle"]) {

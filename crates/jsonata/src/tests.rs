@@ -1372,6 +1372,29 @@ fn runaway_evaluation_is_stopped() {
     let err = eval(deep, None).expect_err("too deep");
     assert_eq!(err.code, "U1001");
 
+    // AWS's bound on the depth a tree forces: 100 levels evaluate, 101 fail,
+    // with AWS's cause (a colon and no code), whatever the fast form or the
+    // input would give.
+    let terms = |n: usize| vec!["1"; n].join(" + ");
+    assert_eq!(eval(&terms(100), None), Ok(Evaluated::Value(json!(100))));
+    for input in [None, Some(json!({"a": 1}))] {
+        let err = eval(&terms(101), input.as_ref()).expect_err("too deep for AWS");
+        assert_eq!(
+            err.evaluation_cause(),
+            ": Stack overflow error: Check for non-terminating recursive function. \
+             Consider rewriting as tail-recursive."
+        );
+    }
+    let nested = |n: usize| format!("{}$x{}", "$string(".repeat(n), ")".repeat(n));
+    assert!(eval(&nested(99), None).is_ok());
+    assert_eq!(
+        eval(&nested(100), None).map_err(|e| e.code),
+        Err("U1001".into())
+    );
+    // An array of two items stops jsonata-java's count in its frame, so the
+    // depth is not decided from the tree.
+    assert!(eval(&format!("([1, 2]; {})", terms(150)), None).is_ok());
+
     let limits = Limits {
         timeout: Some(std::time::Duration::from_millis(50)),
         ..Limits::default()
