@@ -114,14 +114,24 @@ impl Instrumented {
         Instrumented { ast, calls }
     }
 
-    /// The last function called, as a signature error names it (the
-    /// outermost open `and`/`or` instead, as jsonata-js does), with the
-    /// number of arguments the call wrote.
-    pub(crate) fn function(&self, seen: &Seen) -> Option<(String, usize)> {
+    /// The last function called: its name, the name a signature error gives
+    /// it (the outermost open `and`/`or` instead, as jsonata-js does), and
+    /// the number of arguments the call wrote.
+    pub(crate) fn function(&self, seen: &Seen) -> Option<Called<'_>> {
         let (name, argc) = seen.last_call.and_then(|i| self.calls.get(i))?;
-        let name = seen.open.first().map_or(name.as_str(), |op| *op);
-        Some((name.to_string(), *argc))
+        Some(Called {
+            name,
+            token: seen.open.first().map_or(name.as_str(), |op| *op),
+            argc: *argc,
+        })
     }
+}
+
+/// A call the instrumented run saw (see [`Instrumented::function`]).
+pub(crate) struct Called<'a> {
+    pub name: &'a str,
+    pub token: &'a str,
+    pub argc: usize,
 }
 
 fn host(name: &str, args: Vec<AstNode>) -> AstNode {

@@ -263,7 +263,6 @@ fn rebuild(code: &str, msg: &str, hints: &Hints) -> Option<JsonataError> {
             t(&[("value", &js_string(v))])
         }
         "D3100" => t(&[("value", msg.rsplit(' ').next()?)]),
-        "D3130" if !msg.contains(' ') => t(&[("value", &js_string(msg))]),
         _ => None,
     }
 }
@@ -331,6 +330,12 @@ pub(crate) fn from_evaluator(err: &EvaluatorError, hints: &Hints) -> JsonataErro
         Some(("D1012", _)) => JsonataError::timeout(),
         // jsonata-core's bound on sequences (`max_sequence_length`).
         Some(("D2015", _)) => JsonataError::memory_limit(),
+        // jsonata-core's message is the value alone: a picture (which may
+        // start or end with spaces) or a component.
+        Some((code @ ("D3130" | "D3132" | "D3133"), _)) => {
+            let value = msg.split_once(&format!("{code}: ")).map_or("", |(_, v)| v);
+            JsonataError::templated(code, &[("value", &js_string(value))])
+        }
         Some((code, message)) => normalize(code, message, hints),
         // Errors raised by our own functions carry a pre-rendered cause.
         None => match msg.split_once('\u{0}') {

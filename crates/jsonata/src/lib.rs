@@ -461,9 +461,10 @@ impl Expression {
             })
             .err()?;
         let mut hints = error::Hints::default();
-        let called = instrumented.function(&seen.borrow());
-        if let Some((name, _)) = &called {
-            hints.calls.push((name.clone(), 0));
+        let seen = seen.borrow();
+        let called = instrumented.function(&seen);
+        if let Some(called) = &called {
+            hints.calls.push((called.token.to_string(), 0));
         }
         let found = error::from_evaluator(&e, &hints);
         // A signature error whose call went unseen keeps the first guess.
@@ -472,14 +473,17 @@ impl Expression {
             return None;
         }
         // A first argument the call did not write is the context, where
-        // the signature takes it: jsonata-js words that `T0411`.
+        // the signature takes it: jsonata-js words that `T0411` (naming an
+        // open `and`/`or` all the same).
         match (&called, found.context_argument()) {
-            (Some((name, 0)), Some(1))
-                if found.code == "T0410" && diagnose::takes_context(name) =>
+            (Some(called), Some(1))
+                if called.argc == 0
+                    && found.code == "T0410"
+                    && diagnose::takes_context(called.name) =>
             {
                 Some(JsonataError::templated(
                     "T0411",
-                    &[("index", "1"), ("token", &error::js_string(name))],
+                    &[("index", "1"), ("token", &error::js_string(called.token))],
                 ))
             }
             _ => Some(found),

@@ -326,6 +326,7 @@ fn error_details_as_jsonata_js_words_them() {
         ("$length($uppercase(1))", Fails("T0410: Argument 1 of function \"uppercase\" does not match function signature")),
         ("$uppercase($length(1))", Fails("T0410: Argument 1 of function \"length\" does not match function signature")),
         ("c.$uppercase()", Fails("T0411: Context value is not a compatible type with argument 1 of function \"uppercase\"")),
+        ("false or c.$uppercase()", Fails("T0411: Context value is not a compatible type with argument 1 of function \"or\"")),
         // What succeeds is unchanged by the instrumented run's hosts.
         ("1 + 2 * 3 - 4 / 2 % 3", Is(json!(5))),
         ("'a' < 'b' and 2 >= 2 and -c[0] = -1", Is(json!(true))),
@@ -995,7 +996,10 @@ fn guarded_operations_are_unchanged() {
             ("$fromMillis(0, '[[[Y,2]]]')", Is(json!("[70]"))),
             ("$fromMillis(0)", Is(json!("1970-01-01T00:00:00.000Z"))),
             ("$fromMillis(0, '[D01]', '+0100')", Is(json!("01"))),
-            ("$fromMillis(0, '[Q]')", Fails("D3132: Q")),
+            ("$fromMillis(0, '[Q]')", Fails("D3132: Unknown component specifier \"Q\" in date/time picture string")),
+            ("$fromMillis(0, '[YN]')", Fails("D3133: The 'name' modifier can only be applied to months and days in the date/time picture string, not \"Y\"")),
+            ("$formatInteger(7, ' x ')", Fails("D3130: Formatting or parsing an integer as a sequence starting with \" x \" is not supported by this implementation")),
+            ("$parseInteger('12', 'The quick')", Fails("D3130: Formatting or parsing an integer as a sequence starting with \"The quick\" is not supported by this implementation")),
             // Array constructors
             ("[$states.input.items, $states.input.items]", Is(json!([1, 2, 3, 1, 2, 3]))),
             ("[[1, 2], [3]]", Is(json!([[1, 2], [3]]))),
