@@ -105,7 +105,7 @@ fi
 # expressions (scripts/jsonata-differential.py; installs jsonata-js from npm
 # into target/jsonata-js): answers must agree (value, or error code and
 # message) at least as often as they did when this figure was recorded.
-python3 scripts/jsonata-differential.py --seed 1 --cases 3000 --at-least 2989 --show 5
+python3 scripts/jsonata-differential.py --seed 1 --cases 3000 --at-least 2990 --show 5
 gates=$((gates + 1))
 
 echo "stepwell gates: $gates passed, 0 failed"

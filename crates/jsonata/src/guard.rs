@@ -150,7 +150,7 @@ use crate::error::JsonataError;
 
 pub(crate) use calls::markers as date_markers;
 pub(crate) use hosts::register;
-pub(crate) use rewrite::{bound_names, children_mut, host, rewrite};
+pub(crate) use rewrite::{bound_names, children_mut, host, rename_reserved, rewrite};
 
 /// Longest string an evaluation may build: AWS's memory limit on one value
 /// (6,990,256 bytes), with a character counted as one byte. AWS accepts a

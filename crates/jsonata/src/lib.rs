@@ -73,6 +73,7 @@
 //! or the result, can replay it.
 
 mod analysis;
+mod arity;
 mod clock;
 mod convert;
 mod depth;
@@ -287,6 +288,8 @@ impl Expression {
             guard(|| jsonata_core::parser::parse(text))?.map_err(|e| error::from_parser(&e))?;
         analysis::check_v2_0_6(&ast)?;
         let too_deep = depth::too_deep(&ast);
+        guard::rename_reserved(&mut ast);
+        let too_many_arguments = arity::prepare(&mut ast);
         precedence::prepare(&mut ast);
         let unsupported = references::unsupported_references(&ast);
         let keep_builtin = url::prepare(&mut ast);
@@ -298,6 +301,9 @@ impl Expression {
         let guards = guard(|| guard::rewrite(&mut ast))?;
         if clock::prepare(&mut ast) {
             analysis.aws.push(clock::DATED);
+        }
+        if too_many_arguments {
+            analysis.aws.push(arity::ARITY);
         }
         Ok(Expression {
             ast: Arc::new(ast),

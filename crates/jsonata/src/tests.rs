@@ -327,6 +327,14 @@ fn error_details_as_jsonata_js_words_them() {
         ("$uppercase($length(1))", Fails("T0410: Argument 1 of function \"length\" does not match function signature")),
         ("c.$uppercase()", Fails("T0411: Context value is not a compatible type with argument 1 of function \"uppercase\"")),
         ("false or c.$uppercase()", Fails("T0411: Context value is not a compatible type with argument 1 of function \"or\"")),
+        // Too many arguments: the argument jsonata-js's signature check names.
+        ("$round(1.5, 0, 1)", Fails("T0410: Argument 3 of function \"round\" does not match function signature")),
+        ("$now(1, 2, 3)", Fails("T0410: Argument 1 of function \"now\" does not match function signature")),
+        ("$keys({}, nope)", Fails("T0410: Argument 2 of function \"keys\" does not match function signature")),
+        ("'a' ~> $uppercase(1)", Fails("T0410: Argument 2 of function \"uppercase\" does not match function signature")),
+        ("$round($x := 1, 2, $x)", Fails("T0410: Argument 3 of function \"round\" does not match function signature")),
+        ("$round(1, 2, $uppercase(1))", Fails("T0410: Argument 1 of function \"uppercase\" does not match function signature")),
+        ("($round := function($a, $b, $c){ $c }; $round(1, 2, 3))", Is(json!(3))),
         // What succeeds is unchanged by the instrumented run's hosts.
         ("1 + 2 * 3 - 4 / 2 % 3", Is(json!(5))),
         ("'a' < 'b' and 2 >= 2 and -c[0] = -1", Is(json!(true))),

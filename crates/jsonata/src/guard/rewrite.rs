@@ -9,6 +9,18 @@ use jsonata_core::value::{with_stack, JValue};
 
 use super::*;
 
+/// Rename every call of a host function's name that `node` writes (with
+/// backquotes: `` `stepwell size`(x) ``), so that an expression cannot call
+/// the hosts itself. Runs before any rewrite puts a host call in.
+pub(crate) fn rename_reserved(node: &mut AstNode) {
+    if let AstNode::Function { name, .. } = node {
+        if name.starts_with(PREFIX) {
+            *name = RENAMED.to_string();
+        }
+    }
+    with_stack(|| children_mut(node, &mut rename_reserved));
+}
+
 /// Insert the guards into `node`; the host functions they call.
 pub(crate) fn rewrite(node: &mut AstNode) -> Needs {
     let mut rewriter = Rewriter {
@@ -42,11 +54,6 @@ struct Rewriter {
 impl Rewriter {
     fn visit(&mut self, node: &mut AstNode) {
         with_stack(|| {
-            if let AstNode::Function { name, .. } = node {
-                if name.starts_with(PREFIX) {
-                    *name = RENAMED.to_string();
-                }
-            }
             self.partial(node);
             if let AstNode::Binary {
                 op: BinaryOp::ChainPipe,
@@ -171,9 +178,6 @@ impl Rewriter {
         else {
             return;
         };
-        if name.starts_with(PREFIX) {
-            *name = RENAMED.to_string();
-        }
         for arg in args.iter_mut() {
             self.visit(arg);
         }
