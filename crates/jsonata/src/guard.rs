@@ -25,6 +25,7 @@
 //! | `$uppercase(s)`, `$lowercase(s)` | the mapped length, counted when `s` is longer than a third of the bound (`ΐ` is three characters in upper case) | memory |
 //! | `$formatInteger(n, 'I')` (or `'i'`) | the Roman numeral's `M`s, one per thousand | memory |
 //! | `$fromMillis(ms, picture, tz?)` | the digits the width modifiers ask for (`[M,1000000000]`); a year wider than 18 digits, which jsonata-core cannot reduce in `i64` (it overflowed or panicked); digits with grouping separators, which jsonata-core inserts one at a time (`[M#,##0,1000000]` took 12 s): digits² moves within the timeout's budget | memory; `D3137`; `U1001` |
+//! | `a..b` | the size, in doubles, before jsonata-core computes it in `i64` (past ±2^63 it overflowed, and `[-1e19..1e19]` wrapped to 0 and built numbers until the memory ran out; see `overflow`) | `D2014`, jsonata-js's message |
 //! | `$parseInteger(s, picture)` with letters, or with decimal digits that are not ASCII or read an ordinal; `$toMillis(s, picture)` with a time zone, day-of-year or 12-hour marker, letters, or digits that are not ASCII; `$fromMillis`'s time and time zone; `$substring`'s start and length | what jsonata-core computes in `i64`, `chrono` durations, or converts unchecked: the letters' sum, each character's digit, the ordinal suffix's cut, the offset's milliseconds, the day of the year and the hour (see `overflow`); a time far outside any date, and a position or length past 2^53, are brought nearer | `U1000` with what was out of range; `D3136` for a date out of range |
 //! | `$formatNumber(n, picture)`, `$formatInteger(n, picture)` with grouping separators | the picture's length² (jsonata-core pads and groups one character at a time, at the front: a picture of 300,000 zeros took 0.7 to 2 s, and the time grows with the square), within the timeout's budget; `$formatNumber`'s fraction digits, at most 100 (jsonata-js's `toFixed` refuses more; jsonata-core wrote wrong digits) | `U1001`; `U1000` |
 //! | `$f(x)`, `x ~> $f` where `$f` may hold one of `$string`, `$encodeUrl`, `$encodeUrlComponent`, `$uppercase`, `$lowercase`, `$join` | `x` as that built-in takes it, when `$f`'s value is the built-in | as the built-in |
@@ -233,6 +234,8 @@ const TO_MILLIS: &str = "stepwell to millis";
 /// `x`: an argument of `$substring`, a number brought within 2^53 (see
 /// [`overflow`]).
 const POSITION: &str = "stepwell position";
+/// Checks the size of a range `a..b` (see `overflow::range`).
+const RANGE: &str = "stepwell range";
 /// `(x, site, mask, $?, literals...)`: the last evaluated argument of
 /// `$parseInteger`, with the context when the call may leave the string to
 /// it (see [`overflow`]).
@@ -322,7 +325,7 @@ const CONTEXT: u32 = 1 << 8;
 const MAX_SLOTS: usize = 4;
 
 /// The host functions, each with its bit in [`Needs`].
-const HOSTS: [&str; 34] = [
+const HOSTS: [&str; 35] = [
     SIZE,
     WIDTH,
     TEXT,
@@ -340,6 +343,7 @@ const HOSTS: [&str; 34] = [
     TO_MILLIS,
     PARSE_INTEGER,
     POSITION,
+    RANGE,
     UPPERCASE,
     LOWERCASE,
     VIA,

@@ -1461,7 +1461,31 @@ const FROM_MILLIS: &str = "U1000: Internal error in the JSONata evaluator: $from
 /// found by the fuzz target; the answers in range are jsonata-js's.
 #[test]
 fn integer_and_date_arithmetic_stays_in_range() {
+    let range = |size: &str| {
+        format!("D2014: The size of the sequence allocated by the range operator (..) must not exceed 1e6.  Attempted to allocate {size}.")
+    };
+    // A range's size is computed in doubles: `[-1e19..1e19]` wrapped to 0 in
+    // jsonata-core's `i64` and built numbers until the memory ran out.
+    for (expr, size) in [
+        ("[-1e19..1e19]", "20000000000000000000"),
+        ("[0..1e300]", "1e+300"),
+        ("($b := 1e22; [0..$b])", "1e+22"),
+        ("[1e7..2e7]", "10000001"),
+        (
+            "$map([0], function($i){ [$i..9223372036854775807] })",
+            "9223372036854776000",
+        ),
+    ] {
+        let err = eval(expr, None).expect_err(expr);
+        assert_eq!(err.cause(), range(size), "{expr}");
+    }
     check(&[
+        ("[-5..-1]", Is(json!([-5, -4, -3, -2, -1]))),
+        ("($a := 3; [$a..1])", Is(json!([]))),
+        (
+            "[1.5..1e19]",
+            Fails("T2003: The left side of the range operator (..) must evaluate to an integer"),
+        ),
         // A character below the digits' zero: jsonata-js fails too
         // (`RangeError: Invalid code point -65178`).
         (

@@ -104,7 +104,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
             Ok(xs)
         })
     };
-    let hosts: [(&str, &dyn Fn() -> Host); 34] = [
+    let hosts: [(&str, &dyn Fn() -> Host); 35] = [
         (SIZE, &|| {
             one(|value, _| match value {
                 JValue::String(s) if utf16_len(s) > MAX_STRING => Err(too_large()),
@@ -243,6 +243,7 @@ pub(crate) fn register(ev: &mut Evaluator, needs: Needs, bounds: Bounds) {
                 })
             })
         }),
+        (RANGE, &|| close(|values, _, _| overflow::range(values))),
         (PARSE_INTEGER, &|| {
             close(|values, context, _| overflow::parse_integer(values, context))
         }),

@@ -36,6 +36,12 @@
 //!   `i64`: an offset of fifteen digits or more overflows it, and so does a
 //!   time far outside any date. Such a time is brought nearer (jsonata-core
 //!   fails on it all the same, with `D1000`, naming the nearer time).
+//! - `a..b` casts its bounds to `i64` (saturating) and computes the size
+//!   `b - a + 1` there: past ±2^63 it overflowed, and in a release build
+//!   `[-1e19..1e19]` wrapped to a size of 0, passed the size checks, and
+//!   built numbers until the process ran out of memory. jsonata-js computes
+//!   the size in doubles and refuses more than 10^7 items with `D2014`; so
+//!   does [`range`], with jsonata-js's message.
 
 use jsonata_core::value::JValue;
 
@@ -403,4 +409,37 @@ pub(super) fn zone(text: &str) -> Result<(), JsonataError> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// jsonata-js's largest range, in items.
+const MAX_RANGE: f64 = 1e7;
+
+/// `a..b`: fails with `D2014` when the range holds more than 10^7 numbers,
+/// as jsonata-js fails, before jsonata-core computes its size. Bounds that
+/// are not integers, and an empty range, are left to jsonata-core.
+pub(super) fn range(values: &[JValue]) -> Result<(), JsonataError> {
+    let [JValue::Number(start), JValue::Number(end)] = values else {
+        return Ok(());
+    };
+    let size = end - start + 1.0;
+    if start.fract() != 0.0 || end.fract() != 0.0 || size <= MAX_RANGE {
+        return Ok(());
+    }
+    Err(JsonataError::templated(
+        "D2014",
+        &[("value", &js_integer(size))],
+    ))
+}
+
+/// A whole number of at least 1 as JavaScript's `String()` writes it: its
+/// shortest digits padded with zeros, or in exponent form from 10^21.
+fn js_integer(n: f64) -> String {
+    let text = format!("{n:e}");
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let exponent: usize = exponent.parse().unwrap_or(0);
+    let digits = mantissa.replace('.', "");
+    if exponent >= 21 {
+        return format!("{mantissa}e+{exponent}");
+    }
+    format!("{digits:0<width$}", width = exponent + 1)
 }

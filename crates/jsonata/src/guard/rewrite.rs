@@ -240,6 +240,19 @@ impl Rewriter {
                 self.call(name, args.iter_mut().collect());
             }
             AstNode::Array(items) | AstNode::ArrayGroup(items) => self.array(items),
+            AstNode::Binary {
+                op: BinaryOp::Range,
+                lhs,
+                rhs,
+            } => {
+                // Literal bounds are checked here, once.
+                let size = match (&**lhs, &**rhs) {
+                    (AstNode::Number(a), AstNode::Number(b)) => Some(b - a + 1.0),
+                    _ => None,
+                };
+                let force = size.is_none_or(|s| s > 1e7);
+                self.sequence(vec![&mut **lhs, &mut **rhs], RANGE, false, force);
+            }
             // A call of a value that may be a regex: `/a/(x)`, `$r(x)`.
             AstNode::Call { procedure, args } => {
                 if let (Some(first), AstNode::Regex { .. } | AstNode::Variable(_)) =
