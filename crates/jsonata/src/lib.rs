@@ -20,11 +20,11 @@
 //!   or overflow the stack of the engine. An expression whose tree alone
 //!   nests evaluation more than 100 levels deep (`1+1+…+1` with 101 terms)
 //!   fails as AWS fails it, with its stack-overflow error (the `depth`
-//!   module); a recursive function's depth is bounded by `max_depth` only. AWS's memory limit on one value
-//!   (6,990,256 bytes: a number counts 8, a character 1) is kept for
-//!   strings and arrays: strings longer than 6,990,256 characters fail
-//!   before they are built (by `&`, `$pad`, `$join`, `$string`, `$replace`,
-//!   ...), and query sequences and constructed arrays longer than
+//!   module); a recursive function's depth is bounded by `max_depth` only.
+//!   AWS's memory limit on one value (6,990,256 bytes: a number counts 8, a
+//!   character 1) is kept for strings and arrays: strings longer than
+//!   6,990,256 characters fail before they are built (by `&`, `$pad`,
+//!   `$join`, `$string`, `$replace`, ...), and query sequences and constructed arrays longer than
 //!   [`Limits::max_sequence`] (873,782) fail, with AWS's "Expression
 //!   evaluation memory limit exceeded" (`U1001`). Results whose JSON would
 //!   be longer than JavaScript's longest string fail with `D1013`, and so
@@ -297,7 +297,8 @@ impl Expression {
         let mut analysis = analysis::analyse(&ast);
         analysis.aws.retain(|f| !keep_builtin.contains(f));
         analysis.unsupported = unsupported;
-        let fast = fast::compile(&ast).map(Arc::new);
+        // An expression too deep for AWS fails in the full evaluator.
+        let fast = fast::compile(&ast).filter(|_| !too_deep).map(Arc::new);
         let guards = guard(|| guard::rewrite(&mut ast))?;
         if clock::prepare(&mut ast) {
             analysis.aws.push(clock::DATED);
@@ -337,9 +338,6 @@ impl Expression {
         entropy: &mut dyn Entropy,
         limits: &Limits,
     ) -> Result<Evaluated, JsonataError> {
-        if self.too_deep {
-            return Err(JsonataError::stack_overflow());
-        }
         if let (None, Some(fast)) = (input, &self.fast) {
             if let Ok(value) = fast.evaluate(bindings) {
                 return Ok(value.map_or(Evaluated::Undefined, Evaluated::Value));

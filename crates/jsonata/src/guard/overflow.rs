@@ -412,7 +412,7 @@ pub(super) fn zone(text: &str) -> Result<(), JsonataError> {
 }
 
 /// jsonata-js's largest range, in items.
-const MAX_RANGE: f64 = 1e7;
+pub(super) const MAX_RANGE: f64 = 1e7;
 
 /// `a..b`: fails with `D2014` when the range holds more than 10^7 numbers,
 /// as jsonata-js fails, before jsonata-core computes its size. Bounds that

@@ -250,7 +250,7 @@ impl Rewriter {
                     (AstNode::Number(a), AstNode::Number(b)) => Some(b - a + 1.0),
                     _ => None,
                 };
-                let force = size.is_none_or(|s| s > 1e7);
+                let force = size.is_none_or(|s| s > super::overflow::MAX_RANGE);
                 self.sequence(vec![&mut **lhs, &mut **rhs], RANGE, false, force);
             }
             // A call of a value that may be a regex: `/a/(x)`, `$r(x)`.
